@@ -1,0 +1,26 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+// main: the Electron entry, the headless CLI and the export worker share one bundle graph.
+export default defineConfig({
+  main: {
+    build: {
+      rolldownOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          cli: resolve(__dirname, 'src/main/cli/index.ts'),
+          'export-worker': resolve(__dirname, 'src/main/export/worker.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    // A sandboxed preload must be CommonJS.
+    build: { rolldownOptions: { output: { format: 'cjs', entryFileNames: '[name].cjs' } } },
+  },
+  renderer: {
+    resolve: { alias: { '@shared': resolve(__dirname, 'src/shared') } },
+    plugins: [vue()],
+  },
+})

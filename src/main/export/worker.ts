@@ -1,0 +1,2 @@
+// Export worker entry (filled in by the export area).
+export {}

@@ -1,0 +1,2 @@
+// Electron lifecycle and windows only (filled in by the desktop shell area).
+export {}

@@ -1,0 +1,2 @@
+// One function per contract channel (filled in by the desktop shell area).
+export {}
