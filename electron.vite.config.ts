@@ -11,6 +11,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
           'export-worker': resolve(__dirname, 'src/main/export/worker.ts'),
+          lib: resolve(__dirname, 'src/main/lib.ts'),
         },
       },
     },
