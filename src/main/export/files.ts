@@ -1,0 +1,138 @@
+// Crash-safe file output: every file is written under a temporary name next to its final one,
+// flushed to disk (fsync), then renamed, so a final name only ever holds a complete file. Errors
+// become LockstepErrors that name the path (a full disk, an unwritable folder).
+import { promises as fsp } from 'node:fs'
+import { dirname } from 'node:path'
+import { LockstepError } from '../../shared/errors'
+
+export const PARTIAL_SUFFIX = '.partial'
+
+/** Turns a Node I/O error on `path` into a LockstepError naming it. */
+export function ioError(err: unknown, path: string, doing = 'writing'): Error {
+  if (err instanceof LockstepError) return err
+  const code = (err as NodeJS.ErrnoException)?.code
+  const why = (err as Error)?.message ?? String(err)
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new LockstepError('DISK_FULL', `No space left on device ${doing} ${path}`, { path })
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new LockstepError('FORBIDDEN', `Cannot write ${path}: the folder is not writable (${code})`, { path })
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return new LockstepError('INVALID_INPUT', `Cannot write ${path}: a file is in the way of a folder (${code})`, { path })
+    default:
+      return new LockstepError('UNREADABLE', `Cannot write ${path}: ${why}`, { path })
+  }
+}
+
+const made = new Set<string>()
+export async function ensureDir(dir: string): Promise<void> {
+  if (made.has(dir)) return
+  try {
+    await fsp.mkdir(dir, { recursive: true })
+  } catch (err) {
+    throw ioError(err, dir, 'creating')
+  }
+  made.add(dir)
+}
+
+/** Removes a file if it exists (no error if it does not). */
+export async function removeQuietly(path: string): Promise<void> {
+  await fsp.rm(path, { force: true }).catch(() => {})
+}
+
+/**
+ * A file being written: append chunks, then `commit()` (fsync + rename onto the final name) or
+ * `discard()` (delete the temporary file). Nothing is ever visible under `finalPath` half-written.
+ */
+export class AtomicFile {
+  private handle: fsp.FileHandle | null = null
+  private readonly tmp: string
+  bytes = 0
+  private constructor(readonly finalPath: string) {
+    this.tmp = finalPath + PARTIAL_SUFFIX
+  }
+
+  static async open(finalPath: string): Promise<AtomicFile> {
+    const f = new AtomicFile(finalPath)
+    await ensureDir(dirname(finalPath))
+    try {
+      f.handle = await fsp.open(f.tmp, 'w')
+    } catch (err) {
+      throw ioError(err, f.tmp)
+    }
+    return f
+  }
+
+  async write(...chunks: Uint8Array[]): Promise<void> {
+    const h = this.handle
+    if (!h) throw new Error(`${this.finalPath} is closed`)
+    try {
+      if (chunks.length === 1) {
+        const c = chunks[0]!
+        let off = 0
+        while (off < c.byteLength) off += (await h.write(c, off, c.byteLength - off)).bytesWritten
+      } else if (chunks.length > 1) {
+        await h.writev(chunks)
+      }
+    } catch (err) {
+      await this.discard()
+      throw ioError(err, this.finalPath)
+    }
+    for (const c of chunks) this.bytes += c.byteLength
+  }
+
+  async commit(): Promise<void> {
+    const h = this.handle
+    if (!h) throw new Error(`${this.finalPath} is closed`)
+    try {
+      await h.sync()
+      await h.close()
+      this.handle = null
+      await fsp.rename(this.tmp, this.finalPath)
+    } catch (err) {
+      await this.discard()
+      throw ioError(err, this.finalPath)
+    }
+  }
+
+  async discard(): Promise<void> {
+    const h = this.handle
+    this.handle = null
+    if (h) await h.close().catch(() => {})
+    await removeQuietly(this.tmp)
+  }
+}
+
+/** Writes a whole file atomically. */
+export async function writeAtomic(finalPath: string, ...chunks: Uint8Array[]): Promise<void> {
+  const f = await AtomicFile.open(finalPath)
+  await f.write(...chunks)
+  await f.commit()
+}
+
+/** Deletes every leftover `*.partial` file under `dir` (from an export that was killed). */
+export async function removePartials(dir: string): Promise<number> {
+  let n = 0
+  const walk = async (d: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[]
+    try {
+      entries = await fsp.readdir(d, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const e of entries) {
+      const p = `${d}/${e.name}`
+      if (e.isDirectory()) await walk(p)
+      else if (e.name.endsWith(PARTIAL_SUFFIX)) {
+        await removeQuietly(p)
+        n++
+      }
+    }
+  }
+  await walk(dir)
+  return n
+}

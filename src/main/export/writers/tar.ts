@@ -1,0 +1,54 @@
+// A minimal POSIX ustar writer: 512-byte headers, data padded to 512, two zero blocks at the end.
+// Deterministic: fixed mtime, uid/gid 0, mode 0644, so the same members give the same bytes.
+
+const BLOCK = 512
+
+function octal(n: number, width: number): string {
+  // width includes the terminating NUL
+  return n.toString(8).padStart(width - 1, '0') + '\0'
+}
+
+/** The ustar header of a regular file `name` (at most 100 bytes, or 255 with a prefix folder). */
+export function tarHeader(name: string, size: number, mtime = 0): Buffer {
+  const h = Buffer.alloc(BLOCK, 0)
+  let base = name
+  let prefix = ''
+  if (Buffer.byteLength(name) > 100) {
+    const cut = name.lastIndexOf('/', name.length - 1)
+    prefix = name.slice(0, cut)
+    base = name.slice(cut + 1)
+    if (cut < 0 || Buffer.byteLength(base) > 100 || Buffer.byteLength(prefix) > 155) {
+      throw new Error(`tar member name too long: ${name}`)
+    }
+  }
+  h.write(base, 0, 100, 'utf8')
+  h.write(octal(0o644, 8), 100, 'latin1')
+  h.write(octal(0, 8), 108, 'latin1')
+  h.write(octal(0, 8), 116, 'latin1')
+  h.write(octal(size, 12), 124, 'latin1')
+  h.write(octal(mtime, 12), 136, 'latin1')
+  h.write('        ', 148, 'latin1') // checksum field counts as spaces
+  h.write('0', 156, 'latin1')
+  h.write('ustar\0', 257, 'latin1')
+  h.write('00', 263, 'latin1')
+  h.write('root', 265, 'latin1')
+  h.write('root', 297, 'latin1')
+  if (prefix) h.write(prefix, 345, 155, 'utf8')
+  let sum = 0
+  for (let i = 0; i < BLOCK; i++) sum += h[i]!
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1')
+  return h
+}
+
+export function tarPadding(size: number): Buffer {
+  const rem = size % BLOCK
+  return Buffer.alloc(rem === 0 ? 0 : BLOCK - rem, 0)
+}
+
+export const TAR_END = Buffer.alloc(BLOCK * 2, 0)
+
+/** The chunks of one member: header, data, padding. */
+export function tarMember(name: string, data: Uint8Array): Uint8Array[] {
+  const pad = tarPadding(data.byteLength)
+  return pad.byteLength ? [tarHeader(name, data.byteLength), data, pad] : [tarHeader(name, data.byteLength), data]
+}

@@ -1,0 +1,89 @@
+// `webdataset`: .tar shards of whole batches, webdataset/NNNNNN.tar, each sample as three members
+// KEY.<ext> (image), KEY.mask.png (labels) and KEY.json (plan and source), KEY = eEEEE_bBBBBBB_iIIII
+// (no dots: WebDataset splits a member name at its first dot). A shard holds `chunkBatches`
+// consecutive batches of the whole export (about --wds-samples samples or --wds-bytes bytes), so
+// its name and bytes are the same in a sharded and an unsharded export.
+import { join } from 'node:path'
+import { LockstepError } from '../../../shared/errors'
+import { AtomicFile } from '../files'
+import { pad, type RenderedOutput, type Writer, type WriterContext } from '../types'
+import { TAR_END, tarMember } from './tar'
+
+export function wdsKey(epoch: number, batch: number, index: number): string {
+  return `e${pad(epoch, 4)}_b${pad(batch, 6)}_i${pad(index, 4)}`
+}
+
+export function tarName(chunk: number): string {
+  return `webdataset/${pad(chunk, 6)}.tar`
+}
+
+export class WebDatasetWriter implements Writer {
+  readonly format = 'webdataset' as const
+  readonly needs = { encoded: true, raw: false }
+  private file: AtomicFile | null = null
+  private chunk = -1
+  private done = 0
+  private pendingEnd = 0
+  constructor(private readonly ctx: WriterContext) {}
+
+  get committed(): number {
+    return this.done
+  }
+
+  async begin(startOrdinal: number): Promise<void> {
+    this.done = startOrdinal
+  }
+
+  async write(o: RenderedOutput): Promise<Record<string, unknown>> {
+    if (!o.image || !o.mask) throw new LockstepError('INTERNAL', `webdataset writer: output ${o.slot.ordinal} has no encoded image/mask`)
+    const { order } = this.ctx
+    const { slot } = o
+    const g = slot.epoch * order.shape.batches + slot.batch
+    const chunk = Math.floor(g / order.chunkBatches)
+    if (chunk !== this.chunk) {
+      if (this.file) await this.close()
+      this.chunk = chunk
+      this.file = await AtomicFile.open(join(this.ctx.outDir, tarName(chunk)))
+    }
+    const key = wdsKey(slot.epoch, slot.batch, slot.index)
+    const json = Buffer.from(
+      JSON.stringify({
+        epoch: slot.epoch,
+        batch: slot.batch,
+        index: slot.index,
+        sampleId: o.source.key,
+        source: { image: o.source.imagePath, mask: o.source.maskPath, imageSha256: o.hashes.image, maskSha256: o.hashes.mask },
+        plan: o.plan,
+      }),
+    )
+    await this.file!.write(
+      ...tarMember(`${key}.${this.ctx.imageExt}`, o.image),
+      ...tarMember(`${key}.mask.png`, o.mask),
+      ...tarMember(`${key}.json`, json),
+    )
+    this.pendingEnd = slot.ordinal + 1
+    const lastOfBatch = slot.index === order.batchSize(slot.batch) - 1
+    const lastOfChunk = lastOfBatch && ((g + 1) % order.chunkBatches === 0 || g + 1 === order.totalBatches)
+    if (lastOfChunk) await this.close()
+    return { tar: tarName(chunk), key }
+  }
+
+  private async close(): Promise<void> {
+    const f = this.file!
+    this.file = null
+    await f.write(TAR_END)
+    await f.commit()
+    this.done = this.pendingEnd
+  }
+
+  async end(): Promise<void> {
+    // A shard always ends on a chunk boundary, so nothing is left open after a complete run.
+    if (this.file) await this.close()
+  }
+
+  async abort(): Promise<void> {
+    const f = this.file
+    this.file = null
+    if (f) await f.discard()
+  }
+}
