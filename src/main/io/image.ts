@@ -1,0 +1,73 @@
+// Image decoding with sharp. Every image is EXIF-auto-oriented first (`.rotate()`), converted to
+// 8-bit sRGB with 3 channels, and guarded by `limitInputPixels`. JPEG shrink-on-load is never
+// used (we never resize in sharp), so a region decode and a full decode see the same pixels.
+import sharp, { type SharpOptions, type Sharp } from 'sharp'
+import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
+
+export interface Rect {
+  left: number
+  top: number
+  width: number
+  height: number
+}
+
+export interface RgbImage {
+  width: number
+  height: number
+  /** HxWx3, row-major, 8-bit sRGB */
+  data: Buffer
+}
+
+const OPTIONS: SharpOptions = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true }
+
+function pipeline(file: string | Buffer): Sharp {
+  return sharp(file, OPTIONS).rotate().removeAlpha().toColourspace('srgb')
+}
+
+/** Oriented size (after EXIF rotation) from the header only. */
+export async function imageSize(file: string): Promise<{ width: number; height: number; format: string }> {
+  try {
+    const m = await sharp(file, OPTIONS).metadata()
+    if (!m.width || !m.height) throw new Error('no dimensions in header')
+    if (m.width * m.height > MAX_INPUT_PIXELS) throw new Error('Input image exceeds pixel limit')
+    const swap = (m.orientation ?? 1) >= 5
+    return { width: swap ? m.height : m.width, height: swap ? m.width : m.height, format: m.format ?? 'unknown' }
+  } catch (err) {
+    throw decodeError(err, file, 'image')
+  }
+}
+
+/** The whole image, oriented, RGB. */
+export async function decodeImage(file: string): Promise<RgbImage> {
+  try {
+    const { data, info } = await pipeline(file).raw().toBuffer({ resolveWithObject: true })
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
+    return { width: info.width, height: info.height, data }
+  } catch (err) {
+    throw decodeError(err, file, 'image')
+  }
+}
+
+/**
+ * One region of the oriented image. libvips reads sequentially and stops at the region's last
+ * row, so a crop near the top of a large JPEG decodes only that far.
+ */
+export async function decodeImageRegion(file: string, region: Rect): Promise<RgbImage> {
+  try {
+    const { data, info } = await pipeline(file).extract(region).raw().toBuffer({ resolveWithObject: true })
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
+    return { width: info.width, height: info.height, data }
+  } catch (err) {
+    throw decodeError(err, file, 'image')
+  }
+}
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp'
+
+/** Encodes an HxWx3 RGB buffer. */
+export function encodeRgb(data: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number): Promise<Buffer> {
+  const s = sharp(data, { raw: { width, height, channels: 3 } })
+  if (format === 'jpeg') return s.jpeg({ quality: quality ?? 90 }).toBuffer()
+  if (format === 'webp') return s.webp({ quality: quality ?? 90 }).toBuffer()
+  return s.png({ compressionLevel: 3 }).toBuffer()
+}
