@@ -220,7 +220,9 @@ function defaultTransport(): Transport {
   const token = pageToken()
   const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:'
   const q = token ? `?token=${encodeURIComponent(token)}` : ''
-  return socketTransport({ url: `${proto}//${window.location.host}/api${q}` }, token ? `token=${encodeURIComponent(token)}` : '')
+  // lockstep serve trades the URL token for an HttpOnly same-origin cookie (src/main/server/security.ts),
+  // which the browser sends on the /api upgrade and on every media request by itself.
+  return socketTransport({ url: `${proto}//${window.location.host}/api${q}` })
 }
 
 // ---------------------------------------------------------------- the API

@@ -1,0 +1,184 @@
+// The catalog grid: filter -> keyset-paged rows (sparse, loaded as the grid scrolls), selection,
+// bulk edits on the selection or on everything the filter matches.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, triggerRef, watch } from 'vue'
+import type { ReviewStatus, SampleRow, SampleTarget, Split } from '@shared/contract/catalog'
+import { api } from '../api'
+import { emptyFilter, filterToQuery, type FilterState } from '../lib/filters'
+import { useProjectStore } from './project'
+import { useToastStore } from './toasts'
+
+const PAGE = 500
+
+export const useCatalogStore = defineStore('catalog', () => {
+  const filter = ref<FilterState>(emptyFilter())
+  const query = computed(() => filterToQuery(filter.value))
+  const overlay = ref(false)
+  const tileSize = ref(150)
+
+  /** Rows by grid index; holes not loaded yet. Not deeply reactive (100k+ rows): `version` ticks. */
+  const rows = shallowRef<SampleRow[]>([])
+  const total = ref<number | null>(null)
+  const loading = ref(false)
+  const version = ref(0)
+  let cursor: string | null = null
+  let exhausted = false
+  let generation = 0
+  let wanted = 0
+  let pump: Promise<void> | null = null
+
+  // Selection: explicit ids, or "every sample matching the filter".
+  const selected = ref<Set<number>>(new Set())
+  const allMatching = ref(false)
+  const anchor = ref<number | null>(null)
+  const selectedCount = computed(() => (allMatching.value ? (total.value ?? 0) : selected.value.size))
+  const target = computed<SampleTarget | null>(() => {
+    if (allMatching.value) return { filter: query.value }
+    if (selected.value.size) return { ids: [...selected.value] }
+    return null
+  })
+
+  /** Drops the rows and starts paging the current filter from the top. */
+  async function reload(): Promise<void> {
+    generation++
+    rows.value = []
+    cursor = null
+    exhausted = false
+    total.value = null
+    wanted = Math.max(wanted, PAGE)
+    version.value++
+    pump = null
+    await ensure(Math.max(wanted, 1))
+  }
+
+  /** Makes sure rows [0, upTo) are loaded (keyset pages are sequential). */
+  function ensure(upTo: number): Promise<void> {
+    wanted = Math.max(wanted, upTo)
+    if (!pump) pump = run(generation).finally(() => (pump = null))
+    return pump
+  }
+
+  async function run(gen: number): Promise<void> {
+    loading.value = true
+    try {
+      while (gen === generation && !exhausted && rows.value.length < wanted) {
+        const first = rows.value.length === 0
+        const page = await api.call('samples.query', {
+          filter: query.value,
+          cursor,
+          limit: first ? PAGE : Math.min(1000, Math.max(PAGE, wanted - rows.value.length)),
+          withTotal: first,
+        })
+        if (gen !== generation) return // the filter changed while this page was in flight
+        if (first) total.value = page.total
+        rows.value.push(...page.rows)
+        triggerRef(rows)
+        version.value++
+        cursor = page.nextCursor
+        if (!cursor) {
+          exhausted = true
+          total.value = rows.value.length
+        }
+      }
+    } catch (err) {
+      if (gen === generation) useToastStore().error('Loading samples', err)
+    } finally {
+      if (gen === generation) loading.value = false
+    }
+  }
+
+  watch(
+    query,
+    () => {
+      clearSelection()
+      wanted = PAGE
+      void reload()
+    },
+    { deep: true },
+  )
+
+  function rowAt(index: number): SampleRow | undefined {
+    return rows.value[index]
+  }
+  function indexOf(id: number): number {
+    return rows.value.findIndex((r) => r.id === id)
+  }
+
+  // ------------------------------------------------------------- selection
+  function clearSelection(): void {
+    selected.value = new Set()
+    allMatching.value = false
+    anchor.value = null
+  }
+  /** Click: select one; ctrl/cmd: toggle; shift: range from the anchor. */
+  function clickTile(index: number, mods: { shift?: boolean; toggle?: boolean } = {}): void {
+    const row = rows.value[index]
+    if (!row) return
+    if (allMatching.value) {
+      allMatching.value = false
+      selected.value = new Set(rows.value.map((r) => r.id))
+    }
+    if (mods.shift && anchor.value !== null) {
+      const [a, b] = anchor.value < index ? [anchor.value, index] : [index, anchor.value]
+      const next = mods.toggle ? new Set(selected.value) : new Set<number>()
+      for (let i = a; i <= b; i++) {
+        const r = rows.value[i]
+        if (r) next.add(r.id)
+      }
+      selected.value = next
+      return
+    }
+    if (mods.toggle) {
+      const next = new Set(selected.value)
+      if (next.has(row.id)) next.delete(row.id)
+      else next.add(row.id)
+      selected.value = next
+    } else {
+      selected.value = new Set([row.id])
+    }
+    anchor.value = index
+  }
+  function selectAllMatching(): void {
+    allMatching.value = true
+    selected.value = new Set()
+  }
+  function isSelected(id: number): boolean {
+    return allMatching.value || selected.value.has(id)
+  }
+
+  // ------------------------------------------------------------- bulk edits
+  async function bulkUpdate(patch: { split?: Split; status?: ReviewStatus; addTags?: string[]; removeTags?: string[] }): Promise<number> {
+    const t = target.value
+    if (!t) return 0
+    try {
+      const { updated } = await api.call('samples.update', { target: t, ...patch })
+      const keep = allMatching.value
+      await Promise.all([reload(), useProjectStore().refresh()])
+      if (keep) allMatching.value = true
+      useToastStore().ok(`Updated ${updated.toLocaleString('en-US')} sample${updated === 1 ? '' : 's'}`)
+      return updated
+    } catch (err) {
+      useToastStore().error('Updating the selection', err)
+      return 0
+    }
+  }
+
+  /** Patches loaded rows in place (inspector edits) without reloading the grid. */
+  function patchRow(id: number, patch: Partial<SampleRow>): void {
+    const i = indexOf(id)
+    if (i < 0) return
+    rows.value[i] = { ...rows.value[i]!, ...patch }
+    triggerRef(rows)
+    version.value++
+  }
+
+  function resetFilter(): void {
+    filter.value = emptyFilter()
+  }
+
+  return {
+    filter, query, overlay, tileSize, rows, total, loading, version,
+    selected, allMatching, anchor, selectedCount, target,
+    reload, ensure, rowAt, indexOf, clearSelection, clickTile, selectAllMatching, isSelected, bulkUpdate, patchRow, resetFilter,
+  }
+})

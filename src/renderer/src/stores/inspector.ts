@@ -1,0 +1,110 @@
+// One pair at full resolution: its detail, its label map, review and editing, next/previous in
+// the catalog's current order.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { ReviewStatus, SampleDetail, Split } from '@shared/contract/catalog'
+import { mediaPath } from '@shared/media'
+import { api } from '../api'
+import { useCatalogStore } from './catalog'
+import { useProjectStore } from './project'
+import { useToastStore } from './toasts'
+
+export interface Labels {
+  width: number
+  height: number
+  depth: 8 | 16
+  data: Uint8Array | Uint16Array
+}
+
+export const useInspectorStore = defineStore('inspector', () => {
+  const id = ref<number | null>(null)
+  const detail = ref<SampleDetail | null>(null)
+  const labels = shallowRef<Labels | null>(null)
+  const labelsError = ref<string | null>(null)
+  const loading = ref(false)
+  const hidden = ref<Set<number>>(new Set([0]))
+  const opacity = ref(0.55)
+  let seq = 0
+  let labelsAbort: AbortController | null = null
+
+  const index = computed(() => (id.value === null ? -1 : useCatalogStore().indexOf(id.value)))
+  const imageUrl = computed(() => (id.value === null || !detail.value?.imagePath ? null : api.mediaUrl(mediaPath.sampleImage(id.value), detail.value.updatedAt)))
+
+  async function open(sampleId: number): Promise<void> {
+    const mine = ++seq
+    id.value = sampleId
+    loading.value = true
+    labels.value = null
+    labelsError.value = null
+    labelsAbort?.abort()
+    const abort = (labelsAbort = new AbortController())
+    try {
+      const d = await api.call('samples.get', { id: sampleId })
+      if (mine !== seq) return
+      detail.value = d
+      if (d.maskPath) {
+        api
+          .fetchLabels(mediaPath.sampleLabels(sampleId), abort.signal)
+          .then((l) => {
+            if (mine === seq) labels.value = l
+          })
+          .catch((err: unknown) => {
+            if (mine === seq && !abort.signal.aborted) labelsError.value = err instanceof Error ? err.message : String(err)
+          })
+      }
+    } catch (err) {
+      if (mine === seq) useToastStore().error(`Opening sample ${sampleId}`, err)
+    } finally {
+      if (mine === seq) loading.value = false
+    }
+  }
+
+  /** Moves by `delta` in the catalog's order (loading more grid pages if needed). */
+  async function step(delta: number): Promise<void> {
+    const catalog = useCatalogStore()
+    let i = index.value
+    if (i < 0) i = delta > 0 ? -1 : 0
+    const next = i + delta
+    if (next < 0) return
+    await catalog.ensure(next + 1)
+    const row = catalog.rowAt(next)
+    if (row) await open(row.id)
+  }
+
+  async function update(patch: { split?: Split; status?: ReviewStatus; notes?: string; addTags?: string[]; removeTags?: string[] }): Promise<boolean> {
+    if (id.value === null) return false
+    const sampleId = id.value
+    try {
+      await api.call('samples.update', { target: { ids: [sampleId] }, ...patch })
+      if (detail.value && detail.value.id === sampleId) {
+        const d = { ...detail.value }
+        if (patch.split) d.split = patch.split
+        if (patch.status) d.status = patch.status
+        if (patch.notes !== undefined) d.notes = patch.notes
+        if (patch.addTags) d.tags = [...new Set([...d.tags, ...patch.addTags])].sort()
+        if (patch.removeTags) d.tags = d.tags.filter((t) => !patch.removeTags!.includes(t))
+        detail.value = d
+        useCatalogStore().patchRow(sampleId, { split: d.split, status: d.status, tags: d.tags })
+      }
+      if (patch.addTags || patch.removeTags || patch.split || patch.status) void useProjectStore().refresh()
+      return true
+    } catch (err) {
+      useToastStore().error('Saving the sample', err)
+      return false
+    }
+  }
+
+  /** Sets the review status and moves to the next sample (the culling loop). */
+  async function review(status: ReviewStatus): Promise<void> {
+    if (await update({ status })) await step(1)
+  }
+
+  function toggleClass(index: number): void {
+    const next = new Set(hidden.value)
+    if (next.has(index)) next.delete(index)
+    else next.add(index)
+    hidden.value = next
+  }
+
+  return { id, detail, labels, labelsError, loading, hidden, opacity, index, imageUrl, open, step, update, review, toggleClass }
+})

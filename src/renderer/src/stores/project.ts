@@ -1,0 +1,109 @@
+// The open project: name, datasets, classes (with colours), tags, counts; imports.
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { ClassInfo, Counts, ImportInput, ImportSummary, ProjectInfo, TagCount } from '@shared/contract/catalog'
+import { api } from '../api'
+import { defaultClassColor } from '../lib/colors'
+import { useJobsStore } from './jobs'
+import { useToastStore } from './toasts'
+
+export const useProjectStore = defineStore('project', () => {
+  const info = ref<ProjectInfo | null>(null)
+  const classes = ref<ClassInfo[]>([])
+  const tags = ref<TagCount[]>([])
+  const counts = ref<Counts | null>(null)
+  const lastImport = ref<ImportSummary | null>(null)
+  const loaded = ref(false)
+  const importing = ref<string | null>(null)
+  let subscribed = false
+
+  const name = computed(() => info.value?.name ?? 'No project')
+  const classByIndex = computed(() => new Map(classes.value.map((c) => [c.index, c])))
+  function classColor(index: number): string {
+    return classByIndex.value.get(index)?.color ?? defaultClassColor(index)
+  }
+  function className(index: number): string {
+    return classByIndex.value.get(index)?.name ?? (index === 255 ? 'ignore (255)' : `class ${index}`)
+  }
+
+  async function load(): Promise<void> {
+    const toasts = useToastStore()
+    if (!subscribed) {
+      subscribed = true
+      api.on('catalog.changed', ({ what }) => {
+        if (what === 'classes') void loadClasses()
+        else void refresh()
+      })
+    }
+    try {
+      info.value = await api.call('project.info', {})
+    } catch (err) {
+      toasts.error('Opening the project', err)
+    }
+    if (info.value) await Promise.all([loadClasses(), loadTags(), loadCounts()])
+    loaded.value = true
+  }
+  async function refresh(): Promise<void> {
+    try {
+      info.value = await api.call('project.info', {})
+      await Promise.all([loadTags(), loadCounts(), loadClasses()])
+    } catch (err) {
+      useToastStore().error('Refreshing the project', err)
+    }
+  }
+  async function loadClasses(): Promise<void> {
+    try {
+      classes.value = await api.call('classes.list', {})
+    } catch (err) {
+      useToastStore().error('Loading the classes', err)
+    }
+  }
+  async function loadTags(): Promise<void> {
+    try {
+      tags.value = await api.call('tags.list', {})
+    } catch (err) {
+      useToastStore().error('Loading the tags', err)
+    }
+  }
+  async function loadCounts(): Promise<void> {
+    try {
+      counts.value = await api.call('samples.counts', {})
+    } catch (err) {
+      useToastStore().error('Counting samples', err)
+    }
+  }
+
+  /** Starts an import job and resolves with its summary when it ends. */
+  async function runImport(input: ImportInput): Promise<ImportSummary | null> {
+    const toasts = useToastStore()
+    try {
+      const { jobId } = await api.call('import.start', input)
+      importing.value = jobId
+      const job = await useJobsStore().settle(jobId)
+      importing.value = null
+      if (job.status !== 'done') return null
+      lastImport.value = await api.call('import.summary', { jobId })
+      await refresh()
+      const s = lastImport.value
+      if (s) {
+        const broken = Object.values(s.errors).reduce((a, b) => a + b, 0)
+        toasts.ok('Import finished', `${s.added} added, ${s.changed} changed, ${s.removed} removed${broken ? `, ${broken} with problems` : ''}`)
+      }
+      return lastImport.value
+    } catch (err) {
+      importing.value = null
+      toasts.error('Importing', err)
+      return null
+    }
+  }
+
+  async function updateClass(index: number, patch: { name?: string; color?: string; ignore?: boolean }): Promise<void> {
+    try {
+      classes.value = await api.call('classes.update', { classes: [{ index, ...patch }] })
+    } catch (err) {
+      useToastStore().error('Editing the class', err)
+    }
+  }
+
+  return { info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, runImport, updateClass }
+})
