@@ -1,0 +1,161 @@
+// Ordered schema migrations. Migration N brings a database from user_version N-1 to N; each runs
+// in one transaction with the user_version bump, so a crash leaves the previous version intact.
+// Never edit a shipped migration: add the next one.
+//
+// Conventions: times are milliseconds since the epoch; paths in samples are relative to the
+// dataset's images/masks folder, '/'-separated; width/height are 0 when unknown (a broken pair),
+// so every sort column is NOT NULL and keyset paging needs no NULL cases.
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial catalog',
+    sql: `
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE datasets (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL,
+  images_dir    TEXT NOT NULL,
+  masks_dir     TEXT,                       -- NULL: one folder holds images and masks
+  mask_patterns TEXT NOT NULL,              -- JSON array of patterns with {stem}
+  created_at    INTEGER NOT NULL,
+  last_scan_at  INTEGER
+);
+CREATE UNIQUE INDEX datasets_dirs ON datasets(images_dir, ifnull(masks_dir, ''));
+
+CREATE TABLE samples (
+  id            INTEGER PRIMARY KEY,
+  dataset_id    INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  key           TEXT NOT NULL,              -- image path relative to the root, without extension
+  image_path    TEXT,                       -- relative to datasets.images_dir; NULL for a lone mask
+  mask_path     TEXT,                       -- relative to datasets.masks_dir (or images_dir)
+  width         INTEGER NOT NULL DEFAULT 0, -- after EXIF orientation; 0 = unknown
+  height        INTEGER NOT NULL DEFAULT 0,
+  channels      INTEGER,
+  bit_depth     INTEGER,
+  mask_depth    INTEGER,
+  image_format  TEXT,
+  orientation   INTEGER,
+  image_hash    TEXT,
+  mask_hash     TEXT,
+  image_bytes   INTEGER,
+  mask_bytes    INTEGER,
+  split         TEXT NOT NULL DEFAULT 'unassigned' CHECK (split IN ('train','val','test','unassigned')),
+  status        TEXT NOT NULL DEFAULT 'unreviewed' CHECK (status IN ('unreviewed','accepted','rejected','needs-fix')),
+  notes         TEXT NOT NULL DEFAULT '',
+  error_kind    TEXT,                       -- NULL = healthy; else a SampleErrorKind
+  error_message TEXT,
+  class_hash    TEXT,                       -- mask_hash the class pass last ran on (NULL = not scanned)
+  class_set     TEXT,                       -- sorted class indices in the mask, e.g. '0,1,4'
+  scan_id       INTEGER NOT NULL,           -- the import run that last saw this pair
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX samples_dataset_key ON samples(dataset_id, key);
+CREATE INDEX samples_key ON samples(key, id);
+CREATE INDEX samples_split_key ON samples(split, key, id);
+CREATE INDEX samples_status_key ON samples(status, key, id);
+CREATE INDEX samples_error_key ON samples(error_kind, key, id);
+CREATE INDEX samples_width ON samples(width, id);
+CREATE INDEX samples_height ON samples(height, id);
+CREATE INDEX samples_updated ON samples(updated_at, id);
+CREATE INDEX samples_image_hash ON samples(image_hash);
+CREATE INDEX samples_scan ON samples(dataset_id, scan_id);
+
+CREATE TABLE classes (
+  idx          INTEGER PRIMARY KEY,         -- the value in the mask
+  name         TEXT NOT NULL,
+  color        TEXT NOT NULL,               -- '#rrggbb'
+  ignore       INTEGER NOT NULL DEFAULT 0,
+  pixel_count  INTEGER,
+  sample_count INTEGER
+);
+
+CREATE TABLE sample_classes (
+  class_idx INTEGER NOT NULL,
+  sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+  pixels    INTEGER NOT NULL,
+  PRIMARY KEY (class_idx, sample_id)
+) WITHOUT ROWID;
+CREATE INDEX sample_classes_sample ON sample_classes(sample_id);
+
+CREATE TABLE tags (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE sample_tags (
+  tag_id    INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+  sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+  PRIMARY KEY (tag_id, sample_id)
+) WITHOUT ROWID;
+CREATE INDEX sample_tags_sample ON sample_tags(sample_id, tag_id);
+
+CREATE TABLE recipes (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE recipe_versions (
+  id         INTEGER PRIMARY KEY,
+  recipe_id  INTEGER NOT NULL REFERENCES recipes(id),
+  version    INTEGER NOT NULL,
+  json       TEXT NOT NULL,
+  note       TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  UNIQUE (recipe_id, version)
+);
+-- A saved version is what an export recorded: it never changes and is never deleted.
+CREATE TRIGGER recipe_versions_immutable BEFORE UPDATE ON recipe_versions
+BEGIN SELECT RAISE(ABORT, 'recipe versions are immutable'); END;
+CREATE TRIGGER recipe_versions_undeletable BEFORE DELETE ON recipe_versions
+BEGIN SELECT RAISE(ABORT, 'recipe versions are immutable'); END;
+
+CREATE TABLE exports (
+  id                INTEGER PRIMARY KEY,
+  recipe_version_id INTEGER REFERENCES recipe_versions(id),
+  seed              INTEGER NOT NULL,
+  options           TEXT NOT NULL,          -- JSON
+  status            TEXT NOT NULL CHECK (status IN ('running','done','failed','cancelled')),
+  out               TEXT NOT NULL,
+  outputs           INTEGER,
+  failed            INTEGER,
+  error             TEXT,
+  started_at        INTEGER NOT NULL,
+  ended_at          INTEGER
+);
+CREATE INDEX exports_started ON exports(started_at);
+
+CREATE TABLE jobs (
+  id          TEXT PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  dataset_id  INTEGER REFERENCES datasets(id) ON DELETE CASCADE,
+  status      TEXT NOT NULL,                -- running | done | failed | cancelled
+  params      TEXT NOT NULL,                -- JSON
+  checkpoint  TEXT,                         -- JSON: where an interrupted run resumes
+  result      TEXT,                         -- JSON: the summary
+  started_at  INTEGER NOT NULL,
+  ended_at    INTEGER
+);
+CREATE INDEX jobs_kind_status ON jobs(kind, status, started_at);
+
+CREATE TABLE stats (
+  split       TEXT PRIMARY KEY,
+  json        TEXT NOT NULL,
+  computed_at INTEGER NOT NULL
+);
+`,
+  },
+]
+
+export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version
