@@ -51,6 +51,9 @@ interface Entry {
   mask: string | null // relative to masksDir (or imagesDir)
   /** an error known from pairing alone (lone image/mask, unsupported file, duplicate) */
   pairingError?: SampleError
+  /** false for a file not worth reading (an unsupported format known by its name) */
+  probeImage?: boolean
+  probeMask?: boolean
 }
 
 interface Analyzed {
@@ -113,25 +116,38 @@ export function entriesFor(imagesDir: string, masksDir: string | null, patterns:
       },
     })
   }
-  for (const u of r.unpairedMasks) {
-    entries.push({
-      key: unique(u.stem),
-      image: null,
-      mask: u.mask,
-      pairingError: { kind: 'MISSING_IMAGE', message: `Mask ${u.mask} has no image ${u.stem}.(jpg|jpeg|png|webp|tif|tiff) in ${imagesDir}` },
-    })
-  }
+  // An unsupported image (x.gif) with a mask (x.png) is one broken pair, not two rows.
+  const loneMasks = new Map(r.unpairedMasks.map((u) => [u.stem, u.mask]))
   const maskSet = new Set(masks ?? [])
   for (const f of r.unsupported) {
     const inMasks = masksDir !== null && maskSet.has(f)
-    const why = inMasks
-      ? `Mask folder file ${f} matches no mask pattern (${patterns.join(', ')}) or is not a PNG/TIFF mask`
-      : `File ${f} is not a supported image (JPEG, PNG, WebP, TIFF)`
+    if (inMasks) {
+      entries.push({
+        key: unique(f),
+        image: null,
+        mask: f,
+        probeMask: false,
+        pairingError: { kind: 'UNSUPPORTED_FORMAT', message: `Mask folder file ${f} matches no mask pattern (${patterns.join(', ')}) or is not a PNG/TIFF mask` },
+      })
+      continue
+    }
+    const stem = stripExt(f)
+    const mask = loneMasks.get(stem)
+    if (mask !== undefined) loneMasks.delete(stem)
     entries.push({
-      key: unique(inMasks ? f : stripExt(f)),
-      image: inMasks ? null : f,
-      mask: inMasks ? f : null,
-      pairingError: { kind: 'UNSUPPORTED_FORMAT', message: why },
+      key: unique(stem),
+      image: f,
+      mask: mask ?? null,
+      probeImage: false,
+      pairingError: { kind: 'UNSUPPORTED_FORMAT', message: `File ${f} is not a supported image (JPEG, PNG, WebP, TIFF)` },
+    })
+  }
+  for (const [stem, mask] of loneMasks) {
+    entries.push({
+      key: unique(stem),
+      image: null,
+      mask,
+      pairingError: { kind: 'MISSING_IMAGE', message: `Mask ${mask} has no image ${stem}.(jpg|jpeg|png|webp|tif|tiff) in ${imagesDir}` },
     })
   }
   const imageSet = new Set(r.pairs.map((p) => p.image))
@@ -172,9 +188,9 @@ function combine(a: Analyzed): {
   const img = a.image?.ok ? a.image.probe : null
   const msk = a.mask?.ok ? a.mask.probe : null
   let error: SampleError | null = null
-  if (a.image && !a.image.ok) error = a.image.error
+  if (a.entry.pairingError) error = a.entry.pairingError
+  else if (a.image && !a.image.ok) error = a.image.error
   else if (a.mask && !a.mask.ok) error = a.mask.error
-  else if (a.entry.pairingError) error = a.entry.pairingError
   else if (img && msk && (img.width !== msk.width || img.height !== msk.height)) {
     const oriented = img.orientation >= 5 ? ' (after EXIF orientation)' : ''
     error = {
@@ -302,10 +318,10 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
   const analyze = (batch: Entry[]) =>
     mapLimit(batch, concurrency, async (entry): Promise<Analyzed> => {
       const [image, mask] = await Promise.all([
-        entry.image !== null && !(entry.pairingError?.kind === 'UNSUPPORTED_FORMAT')
+        entry.image !== null && entry.probeImage !== false
           ? probeFile(join(imagesRoot, ...entry.image.split('/')), entry.image, 'image', probeOpts)
           : Promise.resolve(null),
-        entry.mask !== null && !(entry.pairingError?.kind === 'UNSUPPORTED_FORMAT')
+        entry.mask !== null && entry.probeMask !== false
           ? probeFile(join(masksRoot, ...entry.mask.split('/')), entry.mask, 'mask', probeOpts)
           : Promise.resolve(null),
       ])
@@ -340,8 +356,9 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
           key: a.entry.key,
           image_path: a.entry.image,
           mask_path: a.entry.mask,
-          width: img?.width ?? msk?.width ?? 0,
-          height: img?.height ?? msk?.height ?? 0,
+          // the image's size; a lone mask's own size; 0 (unknown) when the image could not be read
+          width: img?.width ?? (a.entry.image === null ? msk?.width : undefined) ?? 0,
+          height: img?.height ?? (a.entry.image === null ? msk?.height : undefined) ?? 0,
           channels: img?.channels ?? null,
           bit_depth: img?.depth ?? null,
           mask_depth: msk ? (msk.palette ? 8 : msk.depth) : null,
