@@ -20,11 +20,22 @@ export interface JobInfo {
   endedAt?: number
 }
 
+const dialogSchema = z.object({ title: z.string().max(200).optional(), defaultPath: z.string().max(4096).optional() }).strict()
+
 export const appChannels = {
   'job.list': channel<JobInfo[]>()(z.object({}).strict()),
   'job.cancel': channel<{ cancelled: boolean }>()(z.object({ id: z.string().min(1) }).strict()),
+  /** Native pickers: desktop app only (browser mode answers FORBIDDEN: type the path instead). `path` is null when cancelled. */
+  'dialog.openFolder': channel<{ path: string | null }>()(dialogSchema),
+  'dialog.openFile': channel<{ path: string | null }>()(
+    dialogSchema.extend({
+      filters: z.array(z.object({ name: z.string().min(1).max(100), extensions: z.array(z.string().regex(/^(\*|[A-Za-z0-9]{1,10})$/)).min(1) }).strict()).max(20).optional(),
+    }),
+  ),
 }
 export const appEvents = {
   /** Every change of every job: start, progress (throttled), end. */
   'job.progress': event<JobInfo>(),
+  /** A native menu command the renderer carries out (desktop app only), e.g. show the export view. */
+  'app.command': event<{ command: 'import' | 'export' | 'project-opened' }>(),
 }
