@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: { alias: { '@shared': resolve(import.meta.dirname, 'src/shared') } },
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 120_000,
