@@ -1,0 +1,161 @@
+// Preview: K augmented tiles of the selected pair(s) under the editor's recipe. Every change of
+// recipe, seed, samples or K supersedes the request in flight: its answer is dropped, the old
+// tiles are taken down at once, and new tiles appear only when all their pixels have loaded.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+import { mediaPath } from '@shared/media'
+import type { Recipe } from '@shared/recipe'
+import { api } from '../api'
+import type { Labels } from './inspector'
+import { useCatalogStore } from './catalog'
+import { useInspectorStore } from './inspector'
+import { useRecipeStore } from './recipes'
+import { useToastStore } from './toasts'
+
+export interface PreviewTileView {
+  index: number
+  sampleId: number
+  url: string
+  labels: Labels | null
+  plan: unknown
+  width: number
+  height: number
+}
+
+export interface PreviewRequest {
+  recipe: Recipe
+  sampleIds: number[]
+  seed: number
+  count: number
+}
+export interface PreviewAnswer {
+  token: string
+  tiles: { index: number; sampleId: number; plan: unknown; width: number; height: number }[]
+}
+
+/** The one call the preview makes (kept in one place: the engine owns the channel). */
+async function renderPreview(req: PreviewRequest): Promise<PreviewAnswer> {
+  const call = api.call as unknown as (channel: string, input: unknown) => Promise<PreviewAnswer>
+  return call('preview.render', req)
+}
+
+async function loadImage(url: string): Promise<void> {
+  const img = new Image()
+  img.src = url
+  await img.decode()
+}
+
+export const DEBOUNCE_MS = 120
+
+export const usePreviewStore = defineStore('preview', () => {
+  const seed = ref(0)
+  const count = ref(8)
+  const overlay = ref(true)
+  const opacity = ref(0.5)
+  const tiles = shallowRef<PreviewTileView[]>([])
+  const pending = ref(false)
+  const error = ref<string | null>(null)
+  /** Increments on every change that invalidates the tiles; an answer for an older value is dropped. */
+  const generation = ref(0)
+  /** The generation the current tiles were rendered for. */
+  const shownFor = ref(-1)
+  const lastRenderMs = ref<number | null>(null)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let changedAt = 0
+
+  const sampleIds = computed<number[]>(() => {
+    const catalog = useCatalogStore()
+    if (!catalog.allMatching && catalog.selected.size) return [...catalog.selected].slice(0, 16)
+    const insp = useInspectorStore()
+    if (insp.id !== null) return [insp.id]
+    const first = catalog.rowAt(0)
+    return first ? [first.id] : []
+  })
+  const original = computed(() => (sampleIds.value[0] !== undefined ? sampleIds.value[0] : null))
+  const originalUrl = computed(() => (original.value === null ? null : api.mediaUrl(mediaPath.sampleImage(original.value))))
+
+  const originalLabels = shallowRef<Labels | null>(null)
+  watch(original, async (id) => {
+    originalLabels.value = null
+    if (id === null) return
+    try {
+      const l = await api.fetchLabels(mediaPath.sampleLabels(id))
+      if (original.value === id) originalLabels.value = l
+    } catch {
+      /* a pair without a mask shows the image alone */
+    }
+  }, { immediate: true })
+
+  const inputs = computed(() => ({ recipe: useRecipeStore().effective, ids: sampleIds.value, seed: seed.value, count: count.value }))
+
+  /** Takes the old tiles down and schedules a render (debounced while the user drags a slider). */
+  function invalidate(): void {
+    generation.value++
+    changedAt = performance.now()
+    tiles.value = []
+    error.value = null
+    clearTimeout(timer)
+    const { recipe, ids } = inputs.value
+    if (!recipe) {
+      pending.value = false
+      error.value = 'The recipe has problems (see Recipes); fix them to preview'
+      return
+    }
+    if (!ids.length) {
+      pending.value = false
+      error.value = 'No sample to preview: import a dataset, or select samples in the Catalog'
+      return
+    }
+    pending.value = true
+    timer = setTimeout(() => void render(generation.value), DEBOUNCE_MS)
+  }
+
+  async function render(gen: number): Promise<void> {
+    const { recipe, ids, seed: s, count: k } = inputs.value
+    if (!recipe) return
+    try {
+      const answer = await renderPreview({ recipe, sampleIds: ids, seed: s, count: k })
+      if (gen !== generation.value) return // superseded: never show tiles of an older recipe
+      const views: PreviewTileView[] = answer.tiles.map((t) => ({
+        index: t.index,
+        sampleId: t.sampleId,
+        url: api.mediaUrl(mediaPath.previewImage(answer.token, t.index)),
+        labels: null,
+        plan: t.plan,
+        width: t.width,
+        height: t.height,
+      }))
+      await Promise.all(
+        views.map(async (v) => {
+          const [, labels] = await Promise.all([loadImage(v.url), api.fetchLabels(mediaPath.previewLabels(answer.token, v.index)).catch(() => null)])
+          v.labels = labels
+        }),
+      )
+      if (gen !== generation.value) return
+      tiles.value = views
+      shownFor.value = gen
+      lastRenderMs.value = performance.now() - changedAt
+    } catch (err) {
+      if (gen !== generation.value) return
+      error.value = err instanceof Error ? err.message : String(err)
+      useToastStore().error('Rendering the preview', err)
+    } finally {
+      if (gen === generation.value) pending.value = false
+    }
+  }
+
+  function reseed(): void {
+    seed.value = Math.floor(Math.random() * 0xffffffff)
+  }
+
+  let watching = false
+  /** Starts following the recipe, selection, seed and K (the view calls it when shown). */
+  function follow(): void {
+    if (watching) return
+    watching = true
+    watch(() => JSON.stringify(inputs.value), invalidate)
+    invalidate()
+  }
+
+  return { originalLabels, seed, count, overlay, opacity, tiles, pending, error, generation, shownFor, lastRenderMs, sampleIds, original, originalUrl, invalidate, reseed, follow, render }
+})
