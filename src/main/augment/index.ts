@@ -1,0 +1,36 @@
+// The engine's public API (used by export, the doors, the catalog and the CLI).
+import { parseJsonText, validateRecipe, invalidRecipe, type Recipe, type RecipeValidation } from '../../shared/recipe'
+import { fromAlbumentations, isAlbumentations } from './albumentations'
+
+export { plan, fuseGeometry, needsLabels, checkPlan, PLAN_SCHEMA, type Plan, type PlanStep, type PlanContext } from './plan'
+export { loadPair, renderLoaded, renderFromFiles, replay, applyPixelSteps, type LoadedPair, type PairPaths, type RenderOptions, type RenderedPair, type RawPair } from './render'
+export { readLabels, encodeLabelsPng, maskInfo, type Labels } from '../io/labels'
+export { imageSize, decodeImage } from '../io/image'
+export { previewTile, previewStore, type PreviewTile } from './preview-store'
+export { toAlbumentations, fromAlbumentations, isAlbumentations, type Conversion } from './albumentations'
+export { rngFor, permutation, Rng, type SampleKey } from './rng'
+export { OP_CATALOG, OP_TYPES, opCatalog, RECIPE_SCHEMA, validateRecipe, type Recipe, type OpSpec, type OpType } from '../../shared/recipe'
+
+/** Validates Lockstep or Albumentations JSON (text or parsed); Albumentations is converted first. */
+export function checkRecipe(json: unknown, source = 'recipe'): RecipeValidation & { unsupported?: string[]; notes?: string[] } {
+  const value = typeof json === 'string' ? parseJsonText(json, source) : json
+  if (isAlbumentations(value)) {
+    const c = fromAlbumentations(value)
+    if (c.unsupported.length) {
+      return { ok: false, problems: c.unsupported.map((u) => `transform: ${u} has no Lockstep counterpart`), unsupported: c.unsupported, notes: c.notes }
+    }
+    const v = validateRecipe(c.recipe)
+    return { ...v, notes: c.notes }
+  }
+  return validateRecipe(value)
+}
+
+/**
+ * A recipe from Lockstep JSON or an Albumentations `A.save(..., 'json')` file. Throws
+ * INVALID_RECIPE listing every problem by path (and every Albumentations transform we cannot express).
+ */
+export function parseRecipe(json: unknown, source = 'recipe'): Recipe {
+  const r = checkRecipe(json, source)
+  if (!r.ok) throw invalidRecipe(source, r.problems)
+  return r.recipe
+}

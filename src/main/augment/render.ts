@@ -1,0 +1,290 @@
+// Rendering: plan + pair -> pixels. Geometry is fused into one transform (output -> source):
+//  - exact (a signed permutation with integer offsets: any chain of crops, pads, flips and
+//    quarter turns): every output pixel is a copy of one source pixel, on both targets;
+//  - otherwise: the image is sampled bilinearly, the mask by nearest neighbour, both from the same
+//    transform, so they cannot drift apart.
+// A point that falls outside the source gets the fill: 0 (black) in the image, ignoreIndex in the
+// mask; inside the source the image's bilinear taps are clamped to the edge, so the image's fill
+// region and the mask's ignore region are the same pixels.
+// Photometric steps then run, in recipe order, on the output image only.
+// renderLoaded (decoded once, e.g. several epochs) and renderFromFiles (decodes only the region
+// the output needs: libvips stops at its last row) share every step after decoding, so their
+// bytes are identical for the same plan.
+import { LockstepError } from '../../shared/errors'
+import type { OpType } from '../../shared/recipe'
+import { decodeImage, decodeImageRegion, encodeRgb, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
+import { encodeLabelsPng, maskInfo, readLabels, readLabelsRegion, type Labels } from '../io/labels'
+import { apply, isExact, type Affine } from './affine'
+import { OPS } from './ops'
+import type { PixelOp, Size } from './ops/types'
+import { checkPlan, fuseGeometry, type FusedGeometry, type Plan } from './plan'
+
+export interface PairPaths {
+  image: string
+  /** null: an image without a mask (only the image is rendered) */
+  mask: string | null
+}
+
+export interface LoadedPair {
+  paths: PairPaths
+  width: number
+  height: number
+  /** EXIF-oriented 8-bit RGB, HxWx3 */
+  image: RgbImage
+  labels: Labels | null
+}
+
+export interface RenderOptions {
+  image?: { format: ImageFormat; quality?: number }
+  raw?: boolean
+}
+
+export interface RawPair {
+  /** HxWx3 RGB */
+  image: Uint8Array
+  labels: Uint8Array | Uint16Array | null
+  width: number
+  height: number
+  depth: 8 | 16
+}
+
+export interface RenderedPair {
+  plan: Plan
+  image?: Buffer
+  /** single-channel PNG of the mask's bit depth */
+  mask?: Buffer
+  raw?: RawPair
+}
+
+function sizeMismatch(paths: PairPaths, img: Size, mask: Size): LockstepError {
+  return new LockstepError(
+    'SIZE_MISMATCH',
+    `Image ${paths.image} is ${img.width}x${img.height} but mask ${paths.mask} is ${mask.width}x${mask.height} (after EXIF orientation)`,
+    { image: paths.image, mask: paths.mask },
+  )
+}
+
+/** Decodes a pair once (oriented RGB image + class indices) and checks that the sizes agree. */
+export async function loadPair(paths: PairPaths): Promise<LoadedPair> {
+  const [image, labels] = await Promise.all([decodeImage(paths.image), paths.mask ? readLabels(paths.mask) : Promise.resolve(null)])
+  if (labels && (labels.width !== image.width || labels.height !== image.height)) throw sizeMismatch(paths, image, labels)
+  return { paths, width: image.width, height: image.height, image, labels }
+}
+
+function checkSource(plan: Plan, size: Size, paths: PairPaths): void {
+  if (plan.source.width !== size.width || plan.source.height !== size.height) {
+    throw new LockstepError('SIZE_MISMATCH', `Image ${paths.image} is ${size.width}x${size.height} but the plan was made for ${plan.source.width}x${plan.source.height}`, { image: paths.image })
+  }
+}
+
+function checkIgnore(plan: Plan, labels: { depth: 8 | 16 } | null, paths: PairPaths): void {
+  if (labels && labels.depth === 8 && plan.ignoreIndex > 255) {
+    throw new LockstepError('INVALID_RECIPE', `mask.ignoreIndex ${plan.ignoreIndex} does not fit the 8-bit mask ${paths.mask}; use a value <= 255`, { mask: paths.mask })
+  }
+}
+
+/** The source pixels the output reads (null: none, the output is all fill). */
+export function sourceRegion(g: FusedGeometry, source: Size): Rect | null {
+  const corners = [apply(g.toSource, 0, 0), apply(g.toSource, g.width, 0), apply(g.toSource, 0, g.height), apply(g.toSource, g.width, g.height)]
+  const us = corners.map((c) => c[0]), vs = corners.map((c) => c[1])
+  const exact = isExact(g.toSource)
+  const m = exact ? 0 : 2 // bilinear taps reach half a pixel beyond a point, plus rounding slack
+  const left = Math.max(0, Math.floor(Math.min(...us)) - m)
+  const top = Math.max(0, Math.floor(Math.min(...vs)) - m)
+  const right = Math.min(source.width, Math.ceil(Math.max(...us)) + m)
+  const bottom = Math.min(source.height, Math.ceil(Math.max(...vs)) + m)
+  if (right <= left || bottom <= top) return null
+  return { left, top, width: right - left, height: bottom - top }
+}
+
+/** Source pixels available to a warp: a region (or all) of the source. */
+interface SourceView<T extends Uint8Array | Uint16Array> {
+  data: T
+  /** region placement in the source */
+  left: number
+  top: number
+  width: number
+  height: number
+  /** the whole source's size (bounds and edge clamping) */
+  sourceWidth: number
+  sourceHeight: number
+}
+
+function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, ch: number, A: Affine, W: number, H: number, fill: number, out: T): T {
+  const [a, b, c, d, e, f] = A
+  if (fill !== 0) out.fill(fill)
+  if (!src) return out
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let y = 0; y < H; y++) {
+    const sx0 = Math.floor(a * 0.5 + b * (y + 0.5) + c)
+    const sy0 = Math.floor(d * 0.5 + e * (y + 0.5) + f)
+    const o = y * W * ch
+    if (a === 1 && d === 0) {
+      // a source row, copied in one go
+      if (sy0 < 0 || sy0 >= sh) continue
+      const x0 = Math.max(0, -sx0), x1 = Math.min(W, sw - sx0)
+      if (x1 <= x0) continue
+      const s = ((sy0 - top) * rw + (sx0 + x0 - left)) * ch
+      out.set(data.subarray(s, s + (x1 - x0) * ch) as never, o + x0 * ch)
+      continue
+    }
+    for (let x = 0; x < W; x++) {
+      const sx = sx0 + a * x, sy = sy0 + d * x
+      if (sx < 0 || sy < 0 || sx >= sw || sy >= sh) continue
+      const s = ((sy - top) * rw + (sx - left)) * ch
+      const t = o + x * ch
+      for (let k = 0; k < ch; k++) out[t + k] = data[s + k]!
+    }
+  }
+  return out
+}
+
+function warpNearest<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, W: number, H: number, fill: number, out: T): T {
+  const [a, b, c, d, e, f] = A
+  if (!src) return out.fill(fill) as T
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let y = 0; y < H; y++) {
+    const yc = y + 0.5
+    let i = y * W
+    for (let x = 0; x < W; x++, i++) {
+      const xc = x + 0.5
+      const u = a * xc + b * yc + c, v = d * xc + e * yc + f
+      if (u < 0 || v < 0 || u >= sw || v >= sh) {
+        out[i] = fill
+        continue
+      }
+      out[i] = data[(Math.floor(v) - top) * rw + (Math.floor(u) - left)]!
+    }
+  }
+  return out
+}
+
+function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, W: number, H: number, out: Uint8Array): Uint8Array {
+  const [a, b, c, d, e, f] = A
+  if (!src) return out
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let y = 0; y < H; y++) {
+    const yc = y + 0.5
+    for (let x = 0; x < W; x++) {
+      const xc = x + 0.5
+      const u = a * xc + b * yc + c, v = d * xc + e * yc + f
+      if (u < 0 || v < 0 || u >= sw || v >= sh) continue // fill 0
+      const fx = u - 0.5, fy = v - 0.5
+      let x0 = Math.floor(fx), y0 = Math.floor(fy)
+      const wx = fx - x0, wy = fy - y0
+      let x1 = x0 + 1, y1 = y0 + 1
+      if (x0 < 0) x0 = 0
+      if (y0 < 0) y0 = 0
+      if (x1 >= sw) x1 = sw - 1
+      if (y1 >= sh) y1 = sh - 1
+      const r0 = (y0 - top) * rw, r1 = (y1 - top) * rw
+      const p00 = (r0 + x0 - left) * 3, p01 = (r0 + x1 - left) * 3, p10 = (r1 + x0 - left) * 3, p11 = (r1 + x1 - left) * 3
+      const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy
+      const o = (y * W + x) * 3
+      for (let k = 0; k < 3; k++) {
+        out[o + k] = Math.round(w00 * data[p00 + k]! + w01 * data[p01 + k]! + w10 * data[p10 + k]! + w11 * data[p11 + k]!)
+      }
+    }
+  }
+  return out
+}
+
+/** Runs the photometric steps in order; neighbouring LUT steps are composed into one pass. */
+export function applyPixelSteps(plan: Plan, px: { width: number; height: number; data: Uint8Array }): void {
+  let lut: Uint8Array | null = null
+  const flush = () => {
+    if (!lut) return
+    const d = px.data
+    const l = lut
+    for (let i = 0; i < d.length; i++) d[i] = l[d[i]!]!
+    lut = null
+  }
+  for (const step of plan.steps) {
+    const def = OPS[step.type as OpType]
+    if (def.kind !== 'pixel') continue
+    const op = def as PixelOp<OpType>
+    if (op.lut) {
+      const next = op.lut(step.params)
+      if (lut) {
+        const composed = new Uint8Array(256)
+        for (let v = 0; v < 256; v++) composed[v] = next[lut[v]!]!
+        lut = composed
+      } else lut = next
+    } else {
+      flush()
+      op.image?.(step.params, px)
+    }
+  }
+  flush()
+}
+
+async function finish(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
+  const { width: W, height: H, toSource } = g
+  const exact = isExact(toSource)
+  let rgb: Uint8Array = new Uint8Array(W * H * 3)
+  rgb = exact ? warpExact(img, 3, toSource, W, H, 0, rgb) : warpBilinearRgb(img, toSource, W, H, rgb)
+  let labels: Uint8Array | Uint16Array | null = null
+  if (hasMask) {
+    const buf = depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H)
+    labels = exact ? warpExact(lab, 1, toSource, W, H, plan.ignoreIndex, buf) : warpNearest(lab, toSource, W, H, plan.ignoreIndex, buf)
+  }
+  applyPixelSteps(plan, { width: W, height: H, data: rgb })
+  const result: RenderedPair = { plan }
+  const wantEncoded = out.image !== undefined || !out.raw
+  if (wantEncoded) {
+    const fmt = out.image ?? { format: 'png' as const }
+    const [image, mask] = await Promise.all([
+      encodeRgb(rgb, W, H, fmt.format, fmt.quality),
+      labels ? encodeLabelsPng({ width: W, height: H, depth, data: labels }) : Promise.resolve(undefined),
+    ])
+    result.image = image
+    if (mask) result.mask = mask
+  }
+  if (out.raw) result.raw = { image: rgb, labels, width: W, height: H, depth }
+  return result
+}
+
+/** Renders a plan on a pair decoded by loadPair (decode once, render many). */
+export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptions = {}): Promise<RenderedPair> {
+  const plan = checkPlan(p)
+  checkSource(plan, loaded, loaded.paths)
+  checkIgnore(plan, loaded.labels, loaded.paths)
+  const g = fuseGeometry(plan)
+  const region = sourceRegion(g, loaded)
+  const whole = { left: 0, top: 0, width: loaded.width, height: loaded.height, sourceWidth: loaded.width, sourceHeight: loaded.height }
+  const img = region ? { ...whole, data: new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength) } : null
+  const lab = region && loaded.labels ? { ...whole, data: loaded.labels.data } : null
+  return finish(plan, g, img, lab, loaded.labels !== null, loaded.labels?.depth ?? 8, out)
+}
+
+/** Renders a plan straight from files, decoding only the source region the output needs. */
+export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOptions = {}): Promise<RenderedPair> {
+  const plan = checkPlan(p)
+  const [size, route] = await Promise.all([imageSize(paths.image), paths.mask ? maskInfo(paths.mask) : Promise.resolve(null)])
+  if (route && (route.width !== size.width || route.height !== size.height)) throw sizeMismatch(paths, size, route)
+  checkSource(plan, size, paths)
+  const depth: 8 | 16 = route?.kind === 'full' && route.depth === 16 ? 16 : 8
+  const g = fuseGeometry(plan)
+  const region = sourceRegion(g, size)
+  let img: SourceView<Uint8Array> | null = null
+  let lab: SourceView<Uint8Array | Uint16Array> | null = null
+  let labelDepth = depth
+  if (region) {
+    const [ri, rl] = await Promise.all([decodeImageRegion(paths.image, region), paths.mask && route ? readLabelsRegion(paths.mask, region, route) : Promise.resolve(null)])
+    const view = { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height }
+    img = { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) }
+    if (rl) {
+      lab = { ...view, data: rl.data }
+      labelDepth = rl.depth
+    }
+  } else if (paths.mask && route?.kind === 'full' && route.depth === null) {
+    labelDepth = (await readLabels(paths.mask, route)).depth // depth of a non-PNG mask needs a decode
+  }
+  checkIgnore(plan, route ? { depth: labelDepth } : null, paths)
+  return finish(plan, g, img, lab, route !== null, labelDepth, out)
+}
+
+/** Reproduces an output from its recorded plan (e.g. a manifest line) and the source files. */
+export function replay(plan: unknown, paths: PairPaths, out: RenderOptions = {}): Promise<RenderedPair> {
+  return renderFromFiles(checkPlan(plan), paths, out)
+}
