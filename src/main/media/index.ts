@@ -85,7 +85,10 @@ export async function resolveMedia(path: string, ctx: ServiceContext, deps: Medi
     if (route.kind === 'preview') {
       const tile = deps.previewTile(route.token, route.index)
       if (!tile) return text(404, `Preview tile ${route.token}/${route.index} is gone (render the preview again)`)
-      if (route.what === 'labels') return labelsResponse(tile.labels, 'private, max-age=3600, immutable')
+      if (route.what === 'labels') {
+        if (!tile.labels) return text(404, `Preview tile ${route.token}/${route.index} has no mask`)
+        return labelsResponse(tile.labels, 'private, max-age=3600, immutable')
+      }
       return { status: 200, contentType: 'image/png', body: tile.image, headers: { 'cache-control': 'private, max-age=3600, immutable' } }
     }
     const catalog = ctx.session.requireCatalog() as MediaCatalog
