@@ -1,0 +1,163 @@
+// @vitest-environment happy-dom
+// The recipe editor: add from the palette, reorder (buttons and drag), edit parameters, undo/redo,
+// and a schema problem shown at the very field that has it.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { installTransport } from '../../src/renderer/src/api'
+import RecipesView from '../../src/renderer/src/views/RecipesView.vue'
+import { useRecipeStore } from '../../src/renderer/src/stores/recipes'
+import { fakeTransport, flush, type FakeTransport } from './fake-transport'
+
+let fake: FakeTransport
+let wrapper: VueWrapper
+let versions = 0
+
+beforeEach(async () => {
+  versions = 0
+  fake = fakeTransport({
+    'recipe.list': () => (versions ? [{ id: 7, name: 'roads', latestVersion: versions, versionCount: versions, updatedAt: 1 }] : []),
+    'recipe.save': (input) => ({ recipeId: 7, name: input.name, version: ++versions, recipe: input.recipe, note: input.note ?? '', createdAt: 1 }),
+    'recipe.validate': (input) => {
+      const r = input.recipe
+      if (r?.transform?.__class_fullname__ === 'Compose') {
+        return { ok: true, recipe: { schema: 'lockstep.recipe/1', output: { width: 256, height: 256 }, mask: { ignoreIndex: 255 }, ops: [{ type: 'hflip', p: 0.5 }] } }
+      }
+      return { ok: false, problems: ['transform: unknown Albumentations class Foo'] }
+    },
+  })
+  installTransport(fake)
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  wrapper = mount(RecipesView, { global: { plugins: [pinia] }, attachTo: document.body })
+  await flush()
+})
+afterEach(() => {
+  wrapper.unmount()
+  installTransport(null)
+})
+
+const stepNames = () => wrapper.findAll('[data-testid="step"] .name').map((n) => n.text().split('\n')[0]!.trim().replace(/\s*(image \+ mask|image)$/, ''))
+
+describe('recipe editor', () => {
+  it('adds ops from the grouped palette, selected and with default parameters', async () => {
+    expect(stepNames()).toEqual(['Random crop', 'Horizontal flip'])
+    const groups = wrapper.findAll('[data-testid="op-palette"] .group .section-title').map((g) => g.text())
+    expect(groups).toEqual(['Crop', 'Geometry', 'Colour (image only)', 'Noise (image only)', 'Blur (image only)'])
+    await wrapper.find('[data-op="rotate"]').trigger('click')
+    expect(stepNames()).toEqual(['Random crop', 'Horizontal flip', 'Rotate'])
+    const store = useRecipeStore()
+    expect(store.selected).toBe(2)
+    expect(store.draft.ops[2]).toEqual({ type: 'rotate', p: 1, degrees: [-30, 30] })
+    // the editor shows the new op's parameters
+    expect(wrapper.find('[data-testid="step-editor"] .title').text()).toBe('Rotate')
+    expect(wrapper.find('[data-param="degrees"]').exists()).toBe(true)
+  })
+
+  it('reorders with the move buttons and by drag and drop, and undoes each move', async () => {
+    await wrapper.find('[data-op="gamma"]').trigger('click')
+    expect(stepNames()).toEqual(['Random crop', 'Horizontal flip', 'Gamma'])
+    await wrapper.findAll('[data-testid="step-up"]')[2]!.trigger('click')
+    expect(stepNames()).toEqual(['Random crop', 'Gamma', 'Horizontal flip'])
+    // drag step 0 onto step 2
+    const steps = wrapper.findAll('[data-testid="step"]')
+    await steps[0]!.trigger('dragstart', { dataTransfer: { setData() {}, effectAllowed: '' } })
+    await steps[2]!.trigger('dragover')
+    await steps[2]!.trigger('drop')
+    expect(stepNames()).toEqual(['Gamma', 'Horizontal flip', 'Random crop'])
+    await wrapper.find('[data-testid="undo"]').trigger('click')
+    expect(stepNames()).toEqual(['Random crop', 'Gamma', 'Horizontal flip'])
+    await wrapper.find('[data-testid="undo"]').trigger('click')
+    expect(stepNames()).toEqual(['Random crop', 'Horizontal flip', 'Gamma'])
+    await wrapper.find('[data-testid="redo"]').trigger('click')
+    expect(stepNames()).toEqual(['Random crop', 'Gamma', 'Horizontal flip'])
+  })
+
+  it('shows a schema problem inline at the field that has it, and undo clears it', async () => {
+    await wrapper.find('[data-op="rotate"]').trigger('click')
+    expect(wrapper.findAll('[data-testid="field-error"]')).toHaveLength(0)
+    const field = wrapper.find('[data-param="degrees"]')
+    const min = field.find('input[data-end="min"]')
+    ;(min.element as HTMLInputElement).value = '50'
+    await min.trigger('change')
+    // [50, 30]: min > max
+    const store = useRecipeStore()
+    expect(store.draft.ops[2]).toMatchObject({ degrees: [50, 30] })
+    const err = wrapper.find('[data-param="degrees"] [data-testid="field-error"]')
+    expect(err.exists()).toBe(true)
+    expect(err.text()).toBe('expected [min, max] with min <= max, received [50, 30]')
+    // only that field, not its neighbours
+    expect(wrapper.find('[data-param="p"] [data-testid="field-error"]').exists()).toBe(false)
+    expect(wrapper.findAll('[data-testid="step"]')[2]!.classes()).toContain('error')
+    expect(wrapper.find('[data-testid="problem-count"]').text()).toBe('1 problem')
+    expect(wrapper.find('[data-testid="recipe-save"]').attributes('disabled')).toBeDefined()
+    expect(store.effective).toBeNull()
+
+    await wrapper.find('[data-testid="undo"]').trigger('click')
+    expect(wrapper.find('[data-param="degrees"] [data-testid="field-error"]').exists()).toBe(false)
+    expect(store.draft.ops[2]).toMatchObject({ degrees: [-30, 30] })
+    await wrapper.find('[data-testid="redo"]').trigger('click')
+    expect(wrapper.find('[data-param="degrees"] [data-testid="field-error"]').text()).toContain('min <= max')
+  })
+
+  it('an out-of-range probability is reported at p', async () => {
+    const p = wrapper.find('[data-param="p"] input[type="number"]')
+    ;(p.element as HTMLInputElement).value = '1.5'
+    await p.trigger('change')
+    expect(wrapper.find('[data-param="p"] [data-testid="field-error"]').text()).toBe('expected a probability in [0, 1], received 1.5')
+  })
+
+  it('merges a slider drag into one undo step, but not separate edits', () => {
+    const store = useRecipeStore()
+    const before = store.past.length
+    store.setParam(1, 'p', 0.4)
+    store.setParam(1, 'p', 0.3)
+    store.setParam(1, 'p', 0.2)
+    expect(store.past.length).toBe(before + 1)
+    store.setParam(0, 'width', 300)
+    expect(store.past.length).toBe(before + 2)
+    store.undo()
+    expect(store.draft.ops[0]).toMatchObject({ width: 512 })
+    store.undo()
+    expect(store.draft.ops[1]!.p).toBe(0.5)
+  })
+
+  it('disables an op (kept in the draft, left out of the effective recipe) and deletes one', async () => {
+    const store = useRecipeStore()
+    await wrapper.findAll('[data-testid="step-enabled"]')[1]!.trigger('change')
+    expect(store.draft.ops[1]!.enabled).toBe(false)
+    expect(store.effective!.ops.map((o) => o.type)).toEqual(['random_crop'])
+    await wrapper.findAll('[data-testid="step-delete"]')[0]!.trigger('click')
+    expect(stepNames()).toEqual(['Horizontal flip'])
+    await wrapper.find('[data-testid="undo"]').trigger('click')
+    expect(stepNames()).toEqual(['Random crop', 'Horizontal flip'])
+  })
+
+  it('saves the draft as a new immutable version each time', async () => {
+    await wrapper.find('[data-testid="recipe-name"]').setValue('roads')
+    await wrapper.find('[data-testid="recipe-save"]').trigger('click')
+    await flush()
+    await wrapper.find('[data-op="vflip"]').trigger('click')
+    await wrapper.find('[data-testid="recipe-save"]').trigger('click')
+    await flush()
+    const saves = fake.callsTo('recipe.save')
+    expect(saves).toHaveLength(2)
+    expect(saves[0]).toMatchObject({ name: 'roads', recipe: { schema: 'lockstep.recipe/1', ops: [{ type: 'random_crop' }, { type: 'hflip' }] } })
+    expect(saves[0].id).toBeUndefined()
+    expect(saves[1].id).toBe(7)
+    expect(saves[1].recipe.ops.map((o: { type: string }) => o.type)).toEqual(['random_crop', 'hflip', 'vflip'])
+    expect(useRecipeStore().version).toBe(2)
+    expect(useRecipeStore().dirty).toBe(false)
+  })
+
+  it('imports Albumentations JSON through the engine and reports what it cannot convert', async () => {
+    const store = useRecipeStore()
+    expect(await store.importJson(JSON.stringify({ __version__: '1.4', transform: { __class_fullname__: 'Compose', transforms: [] } }))).toBe(true)
+    expect(store.draft.ops).toEqual([{ type: 'hflip', p: 0.5 }])
+    expect(store.draft.output).toEqual({ width: 256, height: 256 })
+    store.undo()
+    expect(store.draft.ops.map((o) => o.type)).toEqual(['random_crop', 'hflip'])
+    expect(await store.importJson('{"transform": {"__class_fullname__": "Foo"}}')).toBe(false)
+    expect(await store.importJson('not json')).toBe(false)
+  })
+})
