@@ -52,9 +52,15 @@ export function call(ws: WebSocket, id: number, payload: unknown): Promise<Serve
 }
 
 /** A catalog over fixed sample records: the CatalogHandle interface without SQLite. */
-export function fakeCatalog(projectDir: string, samples: SampleRef[]): CatalogHandle {
+export function fakeCatalog(projectDir: string, samples: SampleRef[], roots: string[]): CatalogHandle {
   const byId = new Map(samples.map((s) => [s.id, s]))
-  return { projectDir, getSample: (id) => byId.get(id), close: () => {} }
+  return {
+    projectDir,
+    getSample: (id) => byId.get(id),
+    datasetRoots: () => roots,
+    thumbnail: async (id, overlay) => Buffer.from(`catalog thumb ${id} ${overlay}`),
+    close: () => {},
+  }
 }
 
 export function sampleRef(id: number, key: string, imagePath: string, maskPath: string | null): SampleRef {

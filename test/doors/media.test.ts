@@ -30,7 +30,7 @@ beforeAll(async () => {
       sampleRef(1, 'images/rot', join(dir, 'images', 'rot.jpg'), join(dir, 'masks', 'deep.png')),
       sampleRef(2, 'images/plain', join(dir, 'images', 'plain.tif'), join(dir, 'masks', 'flat.png')),
       sampleRef(3, 'images/plain', join(dir, 'images', 'plain.tif'), join(dir, 'masks', 'not-a-png.png')),
-    ]),
+    ], [join(dir, 'images'), join(dir, 'masks')]),
   )
   writeFileSync(join(dir, 'masks', 'not-a-png.png'), 'garbage')
 })
@@ -65,6 +65,13 @@ describe('resolveMedia', () => {
     expect(r.status).toBeGreaterThanOrEqual(400)
     expect(r.body.toString()).toContain('not-a-png.png')
     expect(r.body.toString()).not.toMatch(/\n\s+at /)
+  })
+
+  it('uses the catalog thumbnail by default', async () => {
+    const r = await resolveMedia('/media/sample/2/thumb-overlay', ctx)
+    expect(r.status).toBe(200)
+    expect(r.contentType).toBe('image/jpeg')
+    expect(r.body.toString()).toBe('catalog thumb 2 true')
   })
 
   it('derives the dataset root from the key and the mask folder', () => {

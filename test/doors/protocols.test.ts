@@ -34,7 +34,7 @@ beforeAll(() => {
       sampleRef(1, 'a', join(ds, 'images', 'a.gif'), join(ds, 'masks', 'a.png')),
       sampleRef(2, 'b', join(ds, 'images', 'b.gif'), null),
       sampleRef(3, 'a', join(ds, 'images', 'a.gif'), join(ds, 'masks', 'c.png')),
-    ]),
+    ], [ds]),
   )
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -52,7 +52,7 @@ beforeAll(async () => {
     sampleRef(3, 'images/linked/stolen', join(ds, 'images', 'linked', 'stolen.png'), null),
     sampleRef(4, 'images/alias', join(ds, 'images', 'alias.png'), null),
     sampleRef(5, 'images/missing', join(ds, 'images', 'missing.png'), null),
-  ])
+  ], [join(ds, 'images'), join(ds, 'masks')])
   server = await startServer({ rendererDir: renderer, token: TOKEN, mediaDeps: deps, setup: (ctx) => ctx.session.attach(catalog) })
   cookie = `lockstep-${server.port}=${TOKEN}`
 })

@@ -2,6 +2,7 @@
 // CATALOG's thumbnails. Injectable so the resolver is tested with the real files and fakes alike.
 import { LockstepError } from '../../shared/errors'
 import { readLabels, type Labels } from '../io/labels'
+import { previewTile } from '../augment/preview-store'
 import type { MediaCatalog } from './confine'
 
 export type { Labels }
@@ -16,8 +17,10 @@ const missing = (what: string) => new LockstepError('INTERNAL', `${what} is not 
 
 export const defaultMediaDeps: MediaDeps = {
   readLabels: (maskPath) => readLabels(maskPath),
-  thumbnail: async () => {
-    throw missing('Thumbnails')
+  thumbnail: async (catalog, id, overlay) => {
+    const c = catalog as { thumbnail?: (id: number, overlay: boolean) => Promise<Buffer> }
+    if (typeof c.thumbnail !== 'function') throw missing('Thumbnails')
+    return c.thumbnail(id, overlay)
   },
-  previewTile: () => undefined,
+  previewTile: (token, index) => previewTile(token, index),
 }
