@@ -17,6 +17,8 @@ if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD || !existsSync(installJs)) process
 const r = spawnSync(process.execPath, [installJs], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 })
 if (r.status === 0) {
   console.log('lockstep: Electron binary ready')
+  // The app also needs an Electron-ABI better-sqlite3 (node_modules keeps the Node build for tests).
+  spawnSync(process.execPath, [join(import.meta.dirname, 'build-electron-sqlite.mjs')], { stdio: 'inherit', timeout: 900_000 })
 } else {
   const why = (r.stderr?.toString() ?? '').split('\n').find((l) => /error|fail|ENOTFOUND|ECONN/i.test(l)) ?? `exit ${r.status ?? r.signal}`
   console.log(`lockstep: Electron binary not downloaded (${why.trim().slice(0, 160)}); the desktop app is unavailable here, browser mode and the CLI work (npm start falls back).`)
