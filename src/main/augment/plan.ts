@@ -72,24 +72,47 @@ export function plan(recipe: Recipe, source: Size, key: SampleKey, ctx: PlanCont
   return { schema: PLAN_SCHEMA, key, source: { ...source }, output: { ...recipe.output }, ignoreIndex: recipe.mask.ignoreIndex, steps }
 }
 
+export interface CanvasBound {
+  /** maps output coordinates to this canvas's coordinates */
+  toCanvas: Affine
+  width: number
+  height: number
+}
+
 export interface FusedGeometry {
   /** maps output coordinates to source coordinates */
   toSource: Affine
   width: number
   height: number
+  /**
+   * Every canvas the chain passed through, the source first. An output point shows the source
+   * only if it lies inside all of them: a crop followed by a pad or a rotation shows the fill
+   * outside the crop window, not the source pixels beyond it.
+   */
+  bounds: CanvasBound[]
 }
 
 /** Composes every geometric step of a plan into one transform (output -> source) and output size. */
 export function fuseGeometry(p: Plan): FusedGeometry {
   let canvas: Size = { width: p.source.width, height: p.source.height }
-  let toSource: Affine = IDENTITY
+  const canvases: Size[] = [canvas]
+  const forwards: Affine[] = []
   for (const step of p.steps) {
     if (!isGeometryType(step.type)) continue
     const t = (OPS[step.type] as GeometryOp<OpType>).transform(step.params, canvas)
-    toSource = compose(toSource, invert(t.forward))
+    forwards.push(t.forward)
     canvas = { width: t.width, height: t.height }
+    canvases.push(canvas)
   }
-  return { toSource, width: canvas.width, height: canvas.height }
+  // walk back from the output: output -> canvas k
+  let m: Affine = IDENTITY
+  const bounds: CanvasBound[] = []
+  for (let k = forwards.length - 1; k >= 0; k--) {
+    m = compose(invert(forwards[k]!), m)
+    bounds.unshift({ toCanvas: m, width: canvases[k]!.width, height: canvases[k]!.height })
+  }
+  if (bounds.length === 0) bounds.push({ toCanvas: IDENTITY, width: canvas.width, height: canvas.height })
+  return { toSource: bounds[0]!.toCanvas, width: canvas.width, height: canvas.height, bounds }
 }
 
 /** Checks that a JSON value is a plan this engine can render (plans come back from manifests). */

@@ -14,7 +14,7 @@ import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
 import { decodeImage, decodeImageRegion, encodeRgb, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
 import { encodeLabelsPng, maskInfo, readLabels, readLabelsRegion, type Labels } from '../io/labels'
-import { apply, isExact, type Affine } from './affine'
+import { apply, compose, invert, isExact, type Affine } from './affine'
 import { OPS } from './ops'
 import type { PixelOp, Size } from './ops/types'
 import { checkPlan, fuseGeometry, type FusedGeometry, type Plan } from './plan'
@@ -83,18 +83,70 @@ function checkIgnore(plan: Plan, labels: { depth: 8 | 16 } | null, paths: PairPa
   }
 }
 
+/** Output pixels whose centre lies inside every canvas of an exact chain: [x0, x1) x [y0, y1). */
+export function validRect(g: FusedGeometry): { x0: number; y0: number; x1: number; y1: number } {
+  let x0 = 0, y0 = 0, x1 = g.width, y1 = g.height
+  for (const b of g.bounds) {
+    const back = invert(b.toCanvas)
+    const [ax, ay] = apply(back, 0, 0)
+    const [bx, by] = apply(back, b.width, b.height)
+    x0 = Math.max(x0, Math.round(Math.min(ax, bx)))
+    x1 = Math.min(x1, Math.round(Math.max(ax, bx)))
+    y0 = Math.max(y0, Math.round(Math.min(ay, by)))
+    y1 = Math.min(y1, Math.round(Math.max(ay, by)))
+  }
+  return { x0, y0, x1: Math.max(x0, x1), y1: Math.max(y0, y1) }
+}
+
+function bbox(points: Array<[number, number]>) {
+  const us = points.map((c) => c[0]), vs = points.map((c) => c[1])
+  return { u0: Math.min(...us), v0: Math.min(...vs), u1: Math.max(...us), v1: Math.max(...vs) }
+}
+const corners = (m: Affine, w: number, h: number): Array<[number, number]> => [apply(m, 0, 0), apply(m, w, 0), apply(m, 0, h), apply(m, w, h)]
+
 /** The source pixels the output reads (null: none, the output is all fill). */
 export function sourceRegion(g: FusedGeometry, source: Size): Rect | null {
-  const corners = [apply(g.toSource, 0, 0), apply(g.toSource, g.width, 0), apply(g.toSource, 0, g.height), apply(g.toSource, g.width, g.height)]
-  const us = corners.map((c) => c[0]), vs = corners.map((c) => c[1])
-  const exact = isExact(g.toSource)
-  const m = exact ? 0 : 2 // bilinear taps reach half a pixel beyond a point, plus rounding slack
-  const left = Math.max(0, Math.floor(Math.min(...us)) - m)
-  const top = Math.max(0, Math.floor(Math.min(...vs)) - m)
-  const right = Math.min(source.width, Math.ceil(Math.max(...us)) + m)
-  const bottom = Math.min(source.height, Math.ceil(Math.max(...vs)) + m)
+  let u0: number, v0: number, u1: number, v1: number
+  if (isExact(g.toSource)) {
+    const r = validRect(g)
+    if (r.x1 <= r.x0 || r.y1 <= r.y0) return null
+    ;({ u0, v0, u1, v1 } = bbox([apply(g.toSource, r.x0, r.y0), apply(g.toSource, r.x1, r.y1)]))
+  } else {
+    ;({ u0, v0, u1, v1 } = bbox(corners(g.toSource, g.width, g.height)))
+    // each canvas the chain passed through limits what can be read
+    for (const b of g.bounds.slice(1)) {
+      const c = bbox(corners(compose(g.toSource, invert(b.toCanvas)), b.width, b.height))
+      u0 = Math.max(u0, c.u0); v0 = Math.max(v0, c.v0); u1 = Math.min(u1, c.u1); v1 = Math.min(v1, c.v1)
+    }
+    const m = 2 // bilinear taps reach half a pixel beyond a point, plus rounding slack
+    u0 -= m; v0 -= m; u1 += m; v1 += m
+  }
+  const left = Math.max(0, Math.floor(u0))
+  const top = Math.max(0, Math.floor(v0))
+  const right = Math.min(source.width, Math.ceil(u1))
+  const bottom = Math.min(source.height, Math.ceil(v1))
   if (right <= left || bottom <= top) return null
   return { left, top, width: right - left, height: bottom - top }
+}
+
+/** Flattened bounds for the per-pixel inside test: [a, b, c, d, e, f, w, h] per canvas. */
+function flatBounds(g: FusedGeometry): Float64Array {
+  const out = new Float64Array(g.bounds.length * 8)
+  g.bounds.forEach((b, i) => {
+    out.set(b.toCanvas, i * 8)
+    out[i * 8 + 6] = b.width
+    out[i * 8 + 7] = b.height
+  })
+  return out
+}
+
+function inside(fb: Float64Array, xc: number, yc: number): boolean {
+  for (let i = 0; i < fb.length; i += 8) {
+    const u = fb[i]! * xc + fb[i + 1]! * yc + fb[i + 2]!
+    const v = fb[i + 3]! * xc + fb[i + 4]! * yc + fb[i + 5]!
+    if (u < 0 || v < 0 || u >= fb[i + 6]! || v >= fb[i + 7]!) return false
+  }
+  return true
 }
 
 /** Source pixels available to a warp: a region (or all) of the source. */
@@ -110,28 +162,26 @@ interface SourceView<T extends Uint8Array | Uint16Array> {
   sourceHeight: number
 }
 
-function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, ch: number, A: Affine, W: number, H: number, fill: number, out: T): T {
+type Valid = { x0: number; y0: number; x1: number; y1: number }
+
+function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, ch: number, A: Affine, W: number, valid: Valid, fill: number, out: T): T {
   const [a, b, c, d, e, f] = A
   if (fill !== 0) out.fill(fill)
   if (!src) return out
-  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
-  for (let y = 0; y < H; y++) {
+  const { data, left, top, width: rw } = src
+  const { x0, x1, y0, y1 } = valid
+  for (let y = y0; y < y1; y++) {
     const sx0 = Math.floor(a * 0.5 + b * (y + 0.5) + c)
     const sy0 = Math.floor(d * 0.5 + e * (y + 0.5) + f)
     const o = y * W * ch
     if (a === 1 && d === 0) {
       // a source row, copied in one go
-      if (sy0 < 0 || sy0 >= sh) continue
-      const x0 = Math.max(0, -sx0), x1 = Math.min(W, sw - sx0)
-      if (x1 <= x0) continue
       const s = ((sy0 - top) * rw + (sx0 + x0 - left)) * ch
       out.set(data.subarray(s, s + (x1 - x0) * ch) as never, o + x0 * ch)
       continue
     }
-    for (let x = 0; x < W; x++) {
-      const sx = sx0 + a * x, sy = sy0 + d * x
-      if (sx < 0 || sy < 0 || sx >= sw || sy >= sh) continue
-      const s = ((sy - top) * rw + (sx - left)) * ch
+    for (let x = x0; x < x1; x++) {
+      const s = ((sy0 + d * x - top) * rw + (sx0 + a * x - left)) * ch
       const t = o + x * ch
       for (let k = 0; k < ch; k++) out[t + k] = data[s + k]!
     }
@@ -139,27 +189,27 @@ function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null
   return out
 }
 
-function warpNearest<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, W: number, H: number, fill: number, out: T): T {
+function warpNearest<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
   const [a, b, c, d, e, f] = A
   if (!src) return out.fill(fill) as T
-  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  const { data, left, top, width: rw } = src
   for (let y = 0; y < H; y++) {
     const yc = y + 0.5
     let i = y * W
     for (let x = 0; x < W; x++, i++) {
       const xc = x + 0.5
-      const u = a * xc + b * yc + c, v = d * xc + e * yc + f
-      if (u < 0 || v < 0 || u >= sw || v >= sh) {
+      if (!inside(fb, xc, yc)) {
         out[i] = fill
         continue
       }
+      const u = a * xc + b * yc + c, v = d * xc + e * yc + f
       out[i] = data[(Math.floor(v) - top) * rw + (Math.floor(u) - left)]!
     }
   }
   return out
 }
 
-function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, W: number, H: number, out: Uint8Array): Uint8Array {
+function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array {
   const [a, b, c, d, e, f] = A
   if (!src) return out
   const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
@@ -167,8 +217,8 @@ function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, W: numbe
     const yc = y + 0.5
     for (let x = 0; x < W; x++) {
       const xc = x + 0.5
+      if (!inside(fb, xc, yc)) continue // fill 0
       const u = a * xc + b * yc + c, v = d * xc + e * yc + f
-      if (u < 0 || v < 0 || u >= sw || v >= sh) continue // fill 0
       const fx = u - 0.5, fy = v - 0.5
       let x0 = Math.floor(fx), y0 = Math.floor(fy)
       const wx = fx - x0, wy = fy - y0
@@ -221,12 +271,14 @@ export function applyPixelSteps(plan: Plan, px: { width: number; height: number;
 async function finish(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
   const { width: W, height: H, toSource } = g
   const exact = isExact(toSource)
+  const valid = exact ? validRect(g) : null
+  const fb = flatBounds(g)
   let rgb: Uint8Array = new Uint8Array(W * H * 3)
-  rgb = exact ? warpExact(img, 3, toSource, W, H, 0, rgb) : warpBilinearRgb(img, toSource, W, H, rgb)
+  rgb = valid ? warpExact(img, 3, toSource, W, valid, 0, rgb) : warpBilinearRgb(img, toSource, fb, W, H, rgb)
   let labels: Uint8Array | Uint16Array | null = null
   if (hasMask) {
     const buf = depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H)
-    labels = exact ? warpExact(lab, 1, toSource, W, H, plan.ignoreIndex, buf) : warpNearest(lab, toSource, W, H, plan.ignoreIndex, buf)
+    labels = valid ? warpExact(lab, 1, toSource, W, valid, plan.ignoreIndex, buf) : warpNearest(lab, toSource, fb, W, H, plan.ignoreIndex, buf)
   }
   applyPixelSteps(plan, { width: W, height: H, data: rgb })
   const result: RenderedPair = { plan }
