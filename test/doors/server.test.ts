@@ -348,6 +348,31 @@ describe('lockstep serve (the built CLI)', () => {
     expect(code).toBe(0)
   })
 
+  it('npm start falls back to browser mode in one line where the Electron binary is missing', async () => {
+    const child = spawn(process.execPath, [join(root, 'scripts/start.mjs'), '--no-build', '--port', '0'], {
+      cwd: root,
+      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: join(dir, 'no-electron-here'), DISPLAY: '', WAYLAND_DISPLAY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString()
+          if (/serving at .*\n/.test(out)) resolve()
+        })
+        child.once('exit', (code) => reject(new Error(`start exited ${code}: ${out}`)))
+      })
+    } finally {
+      child.kill('SIGTERM')
+    }
+    const lines = out.trim().split('\n')
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(/^lockstep: no desktop app here \(.+\); starting browser mode instead\.$/)
+    expect(lines[1]).toMatch(/^Lockstep is serving at http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/)
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0)
+  })
+
   it('rejects a bad --port as a usage error', () => {
     const r = spawnSync(process.execPath, [join(root, 'bin/lockstep.js'), 'serve', '--port', '70000'], { encoding: 'utf8' })
     expect(r.status).toBe(2)
