@@ -337,6 +337,6 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
 }
 
 /** Reproduces an output from its recorded plan (e.g. a manifest line) and the source files. */
-export function replay(plan: unknown, paths: PairPaths, out: RenderOptions = {}): Promise<RenderedPair> {
+export async function replay(plan: unknown, paths: PairPaths, out: RenderOptions = {}): Promise<RenderedPair> {
   return renderFromFiles(checkPlan(plan), paths, out)
 }
