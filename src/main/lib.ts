@@ -3,3 +3,4 @@
 export { Rng, rngFor, permutation } from './augment/rng'
 export * as exporter from './export'
 export * as engine from './augment'
+export * as catalog from './catalog'

@@ -23,12 +23,13 @@ import type {
 } from '../../shared/contract/catalog'
 import { REVIEW_STATUSES, SAMPLE_ERROR_KINDS, SPLITS } from '../../shared/contract/catalog'
 import type { ExportRecord, ExportStatus } from '../../shared/contract/export'
-import { parseRecipe } from '../../shared/recipe'
+import { parseRecipe } from '../augment'
 import type { CatalogHandle, SampleRef } from '../services/session'
 import { Rng } from '../augment/rng'
 import { listClasses, parsePalette, readPaletteFile, updateClasses, type ClassEdit } from './classes'
 import { openDatabase, schemaVersion, withBusy, type Db, type OpenOptions } from './db'
 import { filterWhere, queryPage, tagsOf, toRow, type PageQuery } from './query'
+import { thumbnail } from './thumbnails'
 
 export const DB_FILE = 'lockstep.db'
 
@@ -192,6 +193,11 @@ export class Catalog implements CatalogHandle {
       sampleCount: counts.reduce((a, c) => a + c.n, 0),
       errorCount: this.db.prepare('SELECT COUNT(*) FROM samples WHERE error_kind IS NOT NULL').pluck().get() as number,
     }
+  }
+
+  /** JPEG thumbnail (longest side 256), cached under the project by content hash. */
+  thumbnail(id: number, overlay: boolean): Promise<Buffer> {
+    return thumbnail(this, id, overlay)
   }
 
   // ------------------------------------------------------------------------------------------
@@ -498,7 +504,7 @@ export class Catalog implements CatalogHandle {
          FROM recipe_versions v JOIN recipes r ON r.id = v.recipe_id
          WHERE v.recipe_id = ? ${version === undefined ? 'ORDER BY v.version DESC LIMIT 1' : 'AND v.version = ?'}`,
       )
-      .get(...(version === undefined ? [id] : [id, version])) as (Omit<RecipeVersionInfo, 'recipe'> & { json: string; versionId: number }) | undefined
+      .get(...(version === undefined ? [id] : [id, version])) as (Omit<RecipeVersionInfo, 'recipe'> & { json: string }) | undefined
     if (!row) throw new LockstepError('NOT_FOUND', version === undefined ? `Recipe ${id} does not exist` : `Recipe ${id} has no version ${version}`)
     const { json, ...rest } = row
     return { ...rest, recipe: JSON.parse(json) as unknown }
@@ -514,7 +520,7 @@ export class Catalog implements CatalogHandle {
   }
 
   /** Validates with parseRecipe and stores a new immutable version (of `id`, or of a new recipe). */
-  saveRecipe(input: { id?: number; name: string; recipe: unknown; note?: string }): RecipeVersionInfo & { versionId: number } {
+  saveRecipe(input: { id?: number; name: string; recipe: unknown; note?: string }): RecipeVersionInfo {
     const recipe = parseRecipe(input.recipe)
     const now = Date.now()
     const { recipeId, version } = this.tx(() => {
@@ -531,7 +537,7 @@ export class Catalog implements CatalogHandle {
         .run(recipeId, version, JSON.stringify(recipe), input.note ?? '', now)
       return { recipeId, version }
     })
-    return this.getRecipe(recipeId, version) as RecipeVersionInfo & { versionId: number }
+    return this.getRecipe(recipeId, version)
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,32 +1,122 @@
+// The catalog's channels: parse is done by dispatch; these open projects, start jobs and call the
+// Catalog. Long tasks run through ctx.jobs (progress on job.progress, cancel on job.cancel).
 import type { AreaHandlers } from '../services/handlers'
+import type { ServiceContext } from '../services/context'
 import type { catalogChannels } from '../../shared/contract/catalog'
 import { LockstepError } from '../../shared/errors'
+import { Catalog } from './catalog'
+import { runImport, runRescan } from './importer'
+import { computeStats } from './stats'
 
-// Temporary: the contract is committed first so other areas can build against it; the real
-// handlers replace these within the hour.
-const notYet = async (): Promise<never> => {
-  throw new LockstepError('INTERNAL', 'The catalog handlers are not built yet')
+/** The open project as a Catalog (the session may hold another CatalogHandle in tests). */
+export function catalogOf(ctx: ServiceContext): Catalog {
+  const c = ctx.session.requireCatalog()
+  if (!(c instanceof Catalog)) throw new LockstepError('INTERNAL', 'The open project is not a Lockstep catalog')
+  return c
 }
+
+function attach(ctx: ServiceContext, catalog: Catalog) {
+  ctx.session.attach(catalog)
+  ctx.events.emit('catalog.changed', { what: 'project' })
+  return catalog.info()
+}
+
+/** Starts a job whose body needs its own id (recorded in the catalog's jobs table). */
+function startJob<T>(ctx: ServiceContext, kind: 'import' | 'stats', label: string, work: (id: string, job: Parameters<Parameters<ServiceContext['jobs']['start']>[2]>[0]) => Promise<T>) {
+  const ref = { id: '' }
+  const started = ctx.jobs.start(kind, label, async (job) => {
+    await Promise.resolve() // `start` has returned: the id is known
+    return work(ref.id, job)
+  })
+  ref.id = started.id
+  return started
+}
+
 export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
-  'project.open': notYet,
-  'project.create': notYet,
-  'project.info': notYet,
-  'project.close': notYet,
-  'import.start': notYet,
-  'import.rescan': notYet,
-  'import.summary': notYet,
-  'samples.query': notYet,
-  'samples.get': notYet,
-  'samples.update': notYet,
-  'samples.randomSplit': notYet,
-  'samples.counts': notYet,
-  'tags.list': notYet,
-  'classes.list': notYet,
-  'classes.update': notYet,
-  'classes.importPalette': notYet,
-  'stats.run': notYet,
-  'stats.get': notYet,
-  'recipe.list': notYet,
-  'recipe.get': notYet,
-  'recipe.save': notYet,
+  'project.open': async (input, ctx) => attach(ctx, Catalog.open(input.dir)),
+  'project.create': async (input, ctx) => attach(ctx, Catalog.open(input.dir, { create: true, name: input.name })),
+  'project.info': async (_input, ctx) => {
+    const c = ctx.session.catalog
+    return c instanceof Catalog ? c.info() : null
+  },
+  'project.close': async (_input, ctx) => {
+    const had = ctx.session.catalog !== null
+    ctx.session.close()
+    if (had) ctx.events.emit('catalog.changed', { what: 'project' })
+    return { closed: had }
+  },
+
+  'import.start': async (input, ctx) => {
+    const catalog = catalogOf(ctx)
+    const { id } = startJob(ctx, 'import', `Import ${input.images}`, async (jobId, job) => {
+      try {
+        return await runImport(
+          catalog,
+          { images: input.images, masks: input.masks ?? null, maskPatterns: input.maskPatterns, name: input.name, jobId },
+          { signal: job.signal, progress: job.progress },
+        )
+      } finally {
+        if (catalog.isOpen) ctx.events.emit('catalog.changed', { what: 'samples' })
+      }
+    })
+    return { jobId: id }
+  },
+  'import.rescan': async (input, ctx) => {
+    const catalog = catalogOf(ctx)
+    const { id } = startJob(ctx, 'import', input.datasetId ? `Re-scan dataset ${input.datasetId}` : 'Re-scan all datasets', async (jobId, job) => {
+      try {
+        return await runRescan(catalog, input.datasetId, { jobId }, { signal: job.signal, progress: job.progress })
+      } finally {
+        if (catalog.isOpen) ctx.events.emit('catalog.changed', { what: 'samples' })
+      }
+    })
+    return { jobId: id }
+  },
+  'import.summary': async (input, ctx) => catalogOf(ctx).importSummary(input.jobId),
+
+  'samples.query': async (input, ctx) => catalogOf(ctx).query(input),
+  'samples.get': async (input, ctx) => catalogOf(ctx).sampleDetail(input.id),
+  'samples.update': async (input, ctx) => {
+    const r = catalogOf(ctx).update(input)
+    ctx.events.emit('catalog.changed', { what: 'samples' })
+    return r
+  },
+  'samples.randomSplit': async (input, ctx) => {
+    const r = catalogOf(ctx).randomSplit(input)
+    ctx.events.emit('catalog.changed', { what: 'samples' })
+    return r
+  },
+  'samples.counts': async (input, ctx) => catalogOf(ctx).counts(input.filter),
+  'tags.list': async (_input, ctx) => catalogOf(ctx).tags(),
+
+  'classes.list': async (_input, ctx) => catalogOf(ctx).classes(),
+  'classes.update': async (input, ctx) => {
+    const r = catalogOf(ctx).updateClasses(input.classes)
+    ctx.events.emit('catalog.changed', { what: 'classes' })
+    return r
+  },
+  'classes.importPalette': async (input, ctx) => {
+    const r = catalogOf(ctx).importPalette(input)
+    ctx.events.emit('catalog.changed', { what: 'classes' })
+    return r
+  },
+
+  'stats.run': async (input, ctx) => {
+    const catalog = catalogOf(ctx)
+    const { id } = startJob(ctx, 'stats', `Statistics of ${input.split}`, async (_jobId, job) => {
+      const r = await computeStats(catalog, input.split, { signal: job.signal, progress: job.progress })
+      if (catalog.isOpen) ctx.events.emit('catalog.changed', { what: 'stats' })
+      return r
+    })
+    return { jobId: id }
+  },
+  'stats.get': async (input, ctx) => catalogOf(ctx).getStats(input.split),
+
+  'recipe.list': async (_input, ctx) => catalogOf(ctx).listRecipes(),
+  'recipe.get': async (input, ctx) => catalogOf(ctx).getRecipe(input.id, input.version),
+  'recipe.save': async (input, ctx) => {
+    const r = catalogOf(ctx).saveRecipe(input)
+    ctx.events.emit('catalog.changed', { what: 'recipes' })
+    return r
+  },
 }

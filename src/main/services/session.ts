@@ -17,10 +17,14 @@ export interface SampleRef {
   error: { kind: string; message: string } | null
 }
 
-/** The catalog as other areas see it; implemented by src/main/catalog. */
+/** The catalog as other areas see it; implemented by src/main/catalog (class Catalog). */
 export interface CatalogHandle {
   readonly projectDir: string
   getSample(id: number): SampleRef | undefined
+  /** Every folder a sample's files may come from (media confines served files to these). */
+  datasetRoots(): string[]
+  /** JPEG, longest side 256, cached on disk by content hash; `overlay` paints the mask in class colours. */
+  thumbnail(id: number, overlay: boolean): Promise<Buffer>
   close(): void
 }
 

@@ -172,6 +172,8 @@ export interface RecipeSummary {
 }
 
 export interface RecipeVersionInfo {
+  /** the version's own id: what `export.start` takes as `recipe: { versionId }` */
+  versionId: number
   recipeId: number
   name: string
   /** 1, 2, ... — a saved version never changes */

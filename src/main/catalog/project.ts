@@ -1,0 +1,57 @@
+// Opening projects for a session, and the sample project the app opens on first run.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { LockstepError } from '../../shared/errors'
+import { Catalog, DB_FILE } from './catalog'
+import { runImport } from './importer'
+
+/** Where resources/sample is: next to the checkout (dev, CLI) or under Electron's resourcesPath. */
+export function findSampleDir(): string | undefined {
+  const candidates: string[] = []
+  const rp = (process as { resourcesPath?: string }).resourcesPath
+  if (rp) candidates.push(join(rp, 'sample'), join(rp, 'resources', 'sample'), join(rp, 'app.asar.unpacked', 'resources', 'sample'))
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 6; i++) {
+    candidates.push(join(dir, 'resources', 'sample'))
+    dir = dirname(dir)
+  }
+  candidates.push(join(process.cwd(), 'resources', 'sample'))
+  return candidates.find((c) => existsSync(join(c, 'images')))
+}
+
+/**
+ * The sample project under `userDataDir` (`sample-project/`), importing `resources/sample`
+ * (images/, masks/, optional recipes/*.json or recipe.json) the first time.
+ */
+export async function openOrCreateSampleProject(userDataDir: string, sampleDir = findSampleDir()): Promise<Catalog> {
+  if (!sampleDir || !existsSync(join(sampleDir, 'images'))) {
+    throw new LockstepError('NOT_FOUND', `The sample dataset is missing (looked for resources/sample/images${sampleDir ? ` in ${sampleDir}` : ''}); run scripts/make-sample.mjs`)
+  }
+  const dir = join(resolve(userDataDir), 'sample-project')
+  const fresh = !existsSync(join(dir, DB_FILE))
+  const catalog = Catalog.open(dir, { create: true, name: 'Sample project' })
+  try {
+    const unfinished = catalog.db.prepare("SELECT COUNT(*) FROM jobs WHERE kind = 'import' AND status = 'running'").pluck().get() as number
+    if (fresh || catalog.datasets().length === 0 || unfinished > 0) {
+      const masks = existsSync(join(sampleDir, 'masks')) ? join(sampleDir, 'masks') : null
+      await runImport(catalog, { images: join(sampleDir, 'images'), masks, name: 'sample' })
+      if (catalog.listRecipes().length === 0) {
+        const files: string[] = []
+        if (existsSync(join(sampleDir, 'recipe.json'))) files.push(join(sampleDir, 'recipe.json'))
+        if (existsSync(join(sampleDir, 'recipes'))) {
+          for (const f of readdirSync(join(sampleDir, 'recipes')).sort()) if (f.endsWith('.json')) files.push(join(sampleDir, 'recipes', f))
+        }
+        for (const f of files) {
+          const json = JSON.parse(readFileSync(f, 'utf8')) as { name?: string }
+          const name = typeof json.name === 'string' ? json.name : f.split(/[\\/]/).pop()!.replace(/\.json$/, '')
+          catalog.saveRecipe({ name, recipe: json, note: 'sample recipe' })
+        }
+      }
+    }
+    return catalog
+  } catch (err) {
+    catalog.close()
+    throw err
+  }
+}
