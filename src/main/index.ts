@@ -146,6 +146,7 @@ function createWindow(): BrowserWindow {
       experimentalFeatures: false,
       webviewTag: false,
       navigateOnDragDrop: false,
+      disableBlinkFeatures: 'Auxclick',
       safeDialogs: true,
       spellcheck: false,
     },
