@@ -1,9 +1,75 @@
+// The engine's channels: recipe validation and conversion, and preview rendering (tiles kept in
+// the in-memory preview store for the media routes).
 import type { AreaHandlers } from '../services/handlers'
-import type { engineChannels } from '../../shared/contract/engine'
-import { LockstepError } from '../../shared/errors'
+import type { engineChannels, PreviewTileInfo } from '../../shared/contract/engine'
+import { toErrorPayload } from '../../shared/errors'
+import { mediaPath } from '../../shared/media'
+import { parseJsonText, validateRecipe } from '../../shared/recipe'
+import { fromAlbumentations, isAlbumentations, toAlbumentations } from './albumentations'
+import { checkRecipe, parseRecipe } from './index'
+import { needsLabels, plan } from './plan'
+import { previewStore, type PreviewTile } from './preview-store'
+import { loadPair, renderLoaded } from './render'
+
+/** Converts either format to the other; unsupported transforms are named, never dropped silently. */
+export function convertRecipe(json: unknown, to: 'albumentations' | 'lockstep'): { recipe: unknown; unsupported: string[]; notes: string[] } {
+  const value = typeof json === 'string' ? parseJsonText(json) : json
+  if (to === 'lockstep') {
+    if (isAlbumentations(value)) {
+      const c = fromAlbumentations(value)
+      const v = validateRecipe(c.recipe)
+      if (!v.ok) return { recipe: c.recipe, unsupported: c.unsupported, notes: [...c.notes, ...v.problems] }
+      return { recipe: v.recipe, unsupported: c.unsupported, notes: c.notes }
+    }
+    return { recipe: parseRecipe(value), unsupported: [], notes: [] }
+  }
+  const c = toAlbumentations(parseRecipe(value))
+  return { recipe: c.recipe, unsupported: c.unsupported, notes: c.notes }
+}
 
 export const engineHandlers: AreaHandlers<keyof typeof engineChannels> = {
-  'recipe.validate': async () => {
-    throw new LockstepError('INTERNAL', 'recipe.validate is not built yet')
+  'recipe.validate': async ({ recipe }) => {
+    const r = checkRecipe(recipe)
+    if (r.ok) return r.notes?.length ? { ok: true, recipe: r.recipe, notes: r.notes } : { ok: true, recipe: r.recipe }
+    return r.unsupported ? { ok: false, problems: r.problems, unsupported: r.unsupported } : { ok: false, problems: r.problems }
+  },
+
+  'recipe.convert': async ({ recipe, to }) => convertRecipe(recipe, to),
+
+  'preview.render': async ({ sampleIds, recipe, seed, count, epoch }, ctx) => {
+    const t0 = performance.now()
+    const r = parseRecipe(recipe)
+    const catalog = ctx.session.requireCatalog()
+    const stored: PreviewTile[] = []
+    const tiles: Omit<PreviewTileInfo, 'imagePath' | 'labelsPath'>[] = []
+    const errors: { sampleId: number; message: string }[] = []
+    for (const sampleId of sampleIds) {
+      const ref = catalog.getSample(sampleId)
+      if (!ref) {
+        errors.push({ sampleId, message: `Sample ${sampleId} is not in the catalog` })
+        continue
+      }
+      try {
+        // decode once for all K versions
+        const loaded = await loadPair({ image: ref.imagePath, mask: ref.maskPath })
+        const ctxLabels = needsLabels(r) && loaded.labels ? { labels: loaded.labels } : {}
+        const plans = Array.from({ length: count }, (_, k) => plan(r, loaded, { seed, epoch: (epoch ?? 0) + k, sampleId: ref.key }, ctxLabels))
+        const rendered = await Promise.all(plans.map((p) => renderLoaded(p, loaded, { image: { format: 'png', compression: 1 }, mask: false, raw: true })))
+        rendered.forEach((out, k) => {
+          const raw = out.raw!
+          tiles.push({ sampleId, index: stored.length, k, plan: out.plan, width: raw.width, height: raw.height })
+          stored.push({ image: out.image!, labels: raw.labels ? { width: raw.width, height: raw.height, depth: raw.depth, data: raw.labels } : null })
+        })
+      } catch (err) {
+        errors.push({ sampleId, message: toErrorPayload(err).message })
+      }
+    }
+    const token = previewStore.put(stored)
+    return {
+      token,
+      tiles: tiles.map((t) => ({ ...t, imagePath: mediaPath.previewImage(token, t.index), labelsPath: mediaPath.previewLabels(token, t.index) })),
+      errors,
+      ms: Math.round(performance.now() - t0),
+    }
   },
 }

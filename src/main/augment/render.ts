@@ -35,7 +35,11 @@ export interface LoadedPair {
 }
 
 export interface RenderOptions {
-  image?: { format: ImageFormat; quality?: number }
+  /** encoded image (and, unless mask is false, the mask PNG); png compression 0-9 (default 3) */
+  image?: { format: ImageFormat; quality?: number; compression?: number }
+  /** encode the mask PNG alongside the image (default true) */
+  mask?: boolean
+  /** raw RGB + labels */
   raw?: boolean
 }
 
@@ -149,6 +153,35 @@ function inside(fb: Float64Array, xc: number, yc: number): boolean {
   return true
 }
 
+/**
+ * The output pixels of row y whose centre is inside every canvas: [x0, x1). Each canvas is
+ * convex, so along a row the inside set is one interval: solved analytically, then its ends
+ * settled with the exact per-pixel test (so it equals testing every pixel).
+ */
+function rowSpan(fb: Float64Array, y: number, W: number): [number, number] {
+  const yc = y + 0.5
+  let lo = -Infinity, hi = Infinity
+  for (let i = 0; i < fb.length && lo <= hi; i += 8) {
+    for (const [k, lim] of [[0, fb[i + 6]!], [3, fb[i + 7]!]] as const) {
+      const a = fb[i + k]!, rest = fb[i + k + 1]! * yc + fb[i + k + 2]!
+      // 0 <= a * xc + rest < lim
+      if (a === 0) {
+        if (rest < 0 || rest >= lim) return [0, 0]
+        continue
+      }
+      const t0 = (0 - rest) / a, t1 = (lim - rest) / a
+      lo = Math.max(lo, Math.min(t0, t1))
+      hi = Math.min(hi, Math.max(t0, t1))
+    }
+  }
+  if (!(lo <= hi)) return [0, 0]
+  let x0 = Math.max(0, Math.floor(lo - 0.5) - 1)
+  let x1 = Math.min(W, Math.ceil(hi - 0.5) + 2)
+  while (x0 < x1 && !inside(fb, x0 + 0.5, yc)) x0++
+  while (x1 > x0 && !inside(fb, x1 - 0.5, yc)) x1--
+  return [x0, x1]
+}
+
 /** Source pixels available to a warp: a region (or all) of the source. */
 interface SourceView<T extends Uint8Array | Uint16Array> {
   data: T
@@ -191,19 +224,16 @@ function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null
 
 function warpNearest<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
   const [a, b, c, d, e, f] = A
-  if (!src) return out.fill(fill) as T
+  out.fill(fill)
+  if (!src) return out
   const { data, left, top, width: rw } = src
   for (let y = 0; y < H; y++) {
     const yc = y + 0.5
-    let i = y * W
-    for (let x = 0; x < W; x++, i++) {
+    const [x0, x1] = rowSpan(fb, y, W)
+    const ru = b * yc + c, rv = e * yc + f
+    for (let x = x0, i = y * W + x0; x < x1; x++, i++) {
       const xc = x + 0.5
-      if (!inside(fb, xc, yc)) {
-        out[i] = fill
-        continue
-      }
-      const u = a * xc + b * yc + c, v = d * xc + e * yc + f
-      out[i] = data[(Math.floor(v) - top) * rw + (Math.floor(u) - left)]!
+      out[i] = data[(Math.floor(d * xc + rv) - top) * rw + (Math.floor(a * xc + ru) - left)]!
     }
   }
   return out
@@ -215,11 +245,11 @@ function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, fb: Floa
   const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
   for (let y = 0; y < H; y++) {
     const yc = y + 0.5
-    for (let x = 0; x < W; x++) {
+    const [xa, xb] = rowSpan(fb, y, W) // outside: fill 0
+    const ru = b * yc + c - 0.5, rv = e * yc + f - 0.5
+    for (let x = xa; x < xb; x++) {
       const xc = x + 0.5
-      if (!inside(fb, xc, yc)) continue // fill 0
-      const u = a * xc + b * yc + c, v = d * xc + e * yc + f
-      const fx = u - 0.5, fy = v - 0.5
+      const fx = a * xc + ru, fy = d * xc + rv
       let x0 = Math.floor(fx), y0 = Math.floor(fy)
       const wx = fx - x0, wy = fy - y0
       let x1 = x0 + 1, y1 = y0 + 1
@@ -227,13 +257,13 @@ function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, fb: Floa
       if (y0 < 0) y0 = 0
       if (x1 >= sw) x1 = sw - 1
       if (y1 >= sh) y1 = sh - 1
-      const r0 = (y0 - top) * rw, r1 = (y1 - top) * rw
-      const p00 = (r0 + x0 - left) * 3, p01 = (r0 + x1 - left) * 3, p10 = (r1 + x0 - left) * 3, p11 = (r1 + x1 - left) * 3
+      const r0 = (y0 - top) * rw - left, r1 = (y1 - top) * rw - left
+      const p00 = (r0 + x0) * 3, p01 = (r0 + x1) * 3, p10 = (r1 + x0) * 3, p11 = (r1 + x1) * 3
       const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy
       const o = (y * W + x) * 3
-      for (let k = 0; k < 3; k++) {
-        out[o + k] = Math.round(w00 * data[p00 + k]! + w01 * data[p01 + k]! + w10 * data[p10 + k]! + w11 * data[p11 + k]!)
-      }
+      out[o] = Math.round(w00 * data[p00]! + w01 * data[p01]! + w10 * data[p10]! + w11 * data[p11]!)
+      out[o + 1] = Math.round(w00 * data[p00 + 1]! + w01 * data[p01 + 1]! + w10 * data[p10 + 1]! + w11 * data[p11 + 1]!)
+      out[o + 2] = Math.round(w00 * data[p00 + 2]! + w01 * data[p01 + 2]! + w10 * data[p10 + 2]! + w11 * data[p11 + 2]!)
     }
   }
   return out
@@ -286,8 +316,8 @@ async function finish(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> 
   if (wantEncoded) {
     const fmt = out.image ?? { format: 'png' as const }
     const [image, mask] = await Promise.all([
-      encodeRgb(rgb, W, H, fmt.format, fmt.quality),
-      labels ? encodeLabelsPng({ width: W, height: H, depth, data: labels }) : Promise.resolve(undefined),
+      encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression),
+      labels && out.mask !== false ? encodeLabelsPng({ width: W, height: H, depth, data: labels }) : Promise.resolve(undefined),
     ])
     result.image = image
     if (mask) result.mask = mask

@@ -65,9 +65,9 @@ export async function decodeImageRegion(file: string, region: Rect): Promise<Rgb
 export type ImageFormat = 'png' | 'jpeg' | 'webp'
 
 /** Encodes an HxWx3 RGB buffer. */
-export function encodeRgb(data: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number): Promise<Buffer> {
+export function encodeRgb(data: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number, compression = 3): Promise<Buffer> {
   const s = sharp(data, { raw: { width, height, channels: 3 } })
   if (format === 'jpeg') return s.jpeg({ quality: quality ?? 90 }).toBuffer()
   if (format === 'webp') return s.webp({ quality: quality ?? 90 }).toBuffer()
-  return s.png({ compressionLevel: 3 }).toBuffer()
+  return s.png({ compressionLevel: compression, adaptiveFiltering: compression > 3 }).toBuffer()
 }
