@@ -26,6 +26,9 @@ protocol.registerSchemesAsPrivileged([
   { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } },
 ])
 
+// Tests and portable setups keep their state apart (same variable as `lockstep serve`).
+if (process.env.LOCKSTEP_USER_DATA) app.setPath('userData', process.env.LOCKSTEP_USER_DATA)
+
 let win: BrowserWindow | null = null
 let ctx: ServiceContext
 let state: AppState

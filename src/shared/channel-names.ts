@@ -30,6 +30,8 @@ export const channelNameList = [
   'recipe.get',
   'recipe.save',
   'recipe.validate',
+  'recipe.convert',
+  'preview.render',
   'export.start',
   'export.estimate',
   'export.history',
