@@ -342,6 +342,20 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
       status = CASE WHEN @content_changed THEN 'unreviewed' ELSE status END
       WHERE id = @id`)
   const touch = db.prepare('UPDATE samples SET scan_id = ? WHERE id = ?')
+  const delClasses = db.prepare('DELETE FROM sample_classes WHERE sample_id = ?')
+  const insClass = db.prepare('INSERT INTO sample_classes(class_idx, sample_id, pixels) VALUES (?, ?, ?)')
+  const markClasses = db.prepare('UPDATE samples SET class_hash = ?, class_set = ? WHERE id = ?')
+  const classesSeen = new Set<number>()
+  /** Masks read on the fast path have their classes stored with the row (no class pass needed). */
+  const storeClasses = (id: number, hist: Map<number, number>, maskHash: string) => {
+    delClasses.run(id)
+    const keys = [...hist.keys()].sort((x, y) => x - y)
+    for (const k of keys) {
+      insClass.run(k, id, hist.get(k)!)
+      classesSeen.add(k)
+    }
+    markClasses.run(maskHash, keys.join(','), id)
+  }
   const saveCheckpoint = db.prepare('UPDATE jobs SET checkpoint = ? WHERE id = ?')
 
   const write = (results: Analyzed[]) => {
@@ -374,12 +388,15 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
           now,
         }
         const prev = getExisting.get(dataset.id, a.entry.key) as ExistingRow | undefined
+        const hist = !error && msk?.histogram && mskHash ? msk.histogram : null
         if (!prev) {
-          insert.run(row)
+          const id = Number(insert.run(row).lastInsertRowid)
+          if (hist) storeClasses(id, hist, mskHash!)
           cp.added++
         } else if (prev.scan_id === cp.scanId) {
           // written by the interrupted run of this same scan: refresh, count nothing twice
           updateChanged.run({ ...row, id: prev.id, content_changed: 0 })
+          if (hist) storeClasses(prev.id, hist, mskHash!)
         } else {
           const contentChanged = prev.image_hash !== imgHash || prev.mask_hash !== mskHash
           const same =
@@ -393,10 +410,12 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
             cp.unchanged++
           } else {
             updateChanged.run({ ...row, id: prev.id, content_changed: contentChanged ? 1 : 0 })
+            if (hist && prev.mask_hash !== mskHash) storeClasses(prev.id, hist, mskHash!)
             cp.changed++
           }
         }
       }
+      ensureClasses(db, classesSeen)
       cp.lastKey = results[results.length - 1]!.entry.key
       cp.written += results.length
       cp.headerSeconds = headerBase + (Date.now() - tHeaders) / 1000
@@ -431,8 +450,12 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
   })
   if (cp.removed) db.exec('DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM sample_tags WHERE tag_id = tags.id)')
 
-  let classesFound = 0
-  if (options.classes !== false) classesFound = await classPass(catalog, dataset.id, { concurrency: Math.min(concurrency, 8), signal: control.signal, progress: control.progress })
+  if (options.classes !== false) await classPass(catalog, dataset.id, { concurrency: Math.min(concurrency, 8), signal: control.signal, progress: control.progress })
+  else catalog.tx(() => refreshClassCounts(db))
+  const classesFound = db
+    .prepare('SELECT COUNT(DISTINCT class_idx) FROM sample_classes WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?)')
+    .pluck()
+    .get(dataset.id) as number
 
   const errors = emptyErrors()
   for (const r of db.prepare('SELECT error_kind AS k, COUNT(*) AS n FROM samples WHERE dataset_id = ? AND error_kind IS NOT NULL GROUP BY error_kind').all(dataset.id) as {
