@@ -1,7 +1,9 @@
 // Which project a door opens when the user names none: the sample project in the user data
-// folder (CATALOG's openOrCreateSampleProject).
+// folder (CATALOG's openOrCreateSampleProject imports resources/sample into it on first use).
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { toErrorPayload } from '../../shared/errors'
+import { openOrCreateSampleProject } from '../catalog/project'
 import type { ServiceContext } from '../services'
 
 /** The same folder Electron's app.getPath('userData') gives for an app named "lockstep"; LOCKSTEP_USER_DATA overrides. */
@@ -12,6 +14,18 @@ export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env, platfor
   return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'lockstep')
 }
 
-export async function openDefaultProject(_ctx: ServiceContext, _userDataDir: string = defaultUserDataDir()): Promise<void> {
-  // Wired to CATALOG's openOrCreateSampleProject(userDataDir) once it lands.
+/**
+ * Opens the sample project. When it cannot (no resources/sample in this build, a damaged
+ * project), the door still starts, with no project open, and says why in one line on stderr.
+ */
+export async function openDefaultProject(ctx: ServiceContext, userDataDir: string = defaultUserDataDir(), sampleDir?: string): Promise<boolean> {
+  try {
+    const catalog = await openOrCreateSampleProject(userDataDir, ...(sampleDir === undefined ? [] : [sampleDir]))
+    ctx.session.attach(catalog)
+    ctx.events.emit('catalog.changed', { what: 'project' })
+    return true
+  } catch (err) {
+    console.error(`lockstep: the sample project could not be opened (${toErrorPayload(err).message}); starting with no project open`)
+    return false
+  }
 }
