@@ -34,3 +34,16 @@ export function parseRecipe(json: unknown, source = 'recipe'): Recipe {
   if (!r.ok) throw invalidRecipe(source, r.problems)
   return r.recipe
 }
+
+/** Reads a recipe file (Lockstep or Albumentations JSON); errors name the file. */
+export async function loadRecipeFile(path: string): Promise<Recipe> {
+  const { readFile } = await import('node:fs/promises')
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    const { LockstepError } = await import('../../shared/errors')
+    throw new LockstepError('NOT_FOUND', `Cannot read recipe ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+  }
+  return parseRecipe(parseJsonText(text, `recipe ${path}`), `recipe ${path}`)
+}
