@@ -197,12 +197,8 @@ function combine(a: Analyzed): {
       kind: 'SIZE_MISMATCH',
       message: `Image ${a.entry.image} is ${img.width}x${img.height}${oriented} but mask ${a.entry.mask} is ${msk.width}x${msk.height}`,
     }
-  } else if (msk && msk.channels > 2 && !msk.palette) {
-    error = {
-      kind: 'UNSUPPORTED_FORMAT',
-      message: `Mask ${a.entry.mask} has ${msk.channels} colour channels; a mask must be a single-channel (grey or palette) label map of class indices`,
-    }
   }
+  // Colour masks (RGB with R=G=B) are checked pixel by pixel by the class pass (the engine's readLabels).
   return { error, img, msk }
 }
 

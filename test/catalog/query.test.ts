@@ -1,0 +1,209 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Catalog } from '../../src/main/catalog/catalog'
+import { Rng } from '../../src/main/augment/rng'
+import { SORT_FIELDS, type SampleFilter, type SortField } from '../../src/shared/contract/catalog'
+import { tempDir } from './fixtures'
+
+const SPLITS = ['train', 'val', 'test', 'unassigned'] as const
+const STATUSES = ['unreviewed', 'accepted', 'rejected', 'needs-fix'] as const
+
+/** n rows inserted directly, with many ties on width/height/updated_at so keyset ties matter. */
+function seed(c: Catalog, n: number): void {
+  const rng = Rng.fromParts('query-test')
+  c.tx(() => {
+    c.db.prepare("INSERT INTO datasets(id, name, images_dir, masks_dir, mask_patterns, created_at) VALUES (1, 'd', '/i', '/m', '[]', 0)").run()
+    const ins = c.db.prepare(`INSERT INTO samples(dataset_id, key, image_path, mask_path, width, height, split, status, error_kind, error_message, class_set, scan_id, created_at, updated_at)
+      VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?)`)
+    const cls = c.db.prepare('INSERT INTO sample_classes(class_idx, sample_id, pixels) VALUES (?, ?, 1)')
+    for (let i = 0; i < n; i++) {
+      const key = `k${String(rng.int(0, 99999)).padStart(5, '0')}-${i}`
+      const err = rng.chance(0.1) ? 'CORRUPT' : null
+      const has2 = rng.chance(0.3)
+      const id = Number(
+        ins.run(key, `${key}.png`, `${key}.png`, rng.int(1, 5) * 10, rng.int(1, 3) * 10, SPLITS[rng.int(0, 3)], STATUSES[rng.int(0, 3)], err, err ? 'bad' : null, has2 ? '0,2' : '0', rng.int(0, 20))
+          .lastInsertRowid,
+      )
+      cls.run(0, id)
+      if (has2) cls.run(2, id)
+    }
+  })
+  const ids = c.db.prepare('SELECT id FROM samples WHERE id % 7 = 0').pluck().all() as number[]
+  c.update({ target: { ids }, addTags: ['seven'] })
+}
+
+describe('keyset paging', () => {
+  const t = tempDir('query')
+  let c: Catalog
+  beforeAll(() => {
+    c = Catalog.open(join(t.dir, 'p'), { create: true })
+    seed(c, 1500)
+  })
+  afterAll(() => {
+    c.close()
+    t.cleanup()
+  })
+
+  const COLUMN: Record<SortField, string> = { key: 'key', id: 'id', width: 'width', height: 'height', updatedAt: 'updated_at' }
+
+  function allPages(filter: SampleFilter, field: SortField, dir: 'asc' | 'desc', limit: number): { ids: number[]; totals: (number | null)[] } {
+    const ids: number[] = []
+    const totals: (number | null)[] = []
+    let cursor: string | null = null
+    for (let guard = 0; guard < 10_000; guard++) {
+      const page = c.query({ filter, sort: { field, dir }, cursor, limit, withTotal: true })
+      expect(page.rows.length).toBeLessThanOrEqual(limit)
+      ids.push(...page.rows.map((r) => r.id))
+      totals.push(page.total)
+      if (!page.nextCursor) break
+      cursor = page.nextCursor
+    }
+    return { ids, totals }
+  }
+
+  const filters: [string, SampleFilter, string][] = [
+    ['everything', {}, '1'],
+    ['train + accepted', { split: ['train'], status: ['accepted'] }, "split = 'train' AND status = 'accepted'"],
+    ['tagged, healthy', { tags: ['seven'], error: ['none'] }, 'id % 7 = 0 AND error_kind IS NULL'],
+    ['class 2 present', { classPresent: [2] }, "class_set = '0,2'"],
+    ['class 2 absent, val or test', { classAbsent: [2], split: ['val', 'test'] }, "class_set = '0' AND split IN ('val','test')"],
+    ['path text', { pathContains: 'K1' }, "key LIKE '%k1%'"],
+    ['broken', { error: ['any'] }, 'error_kind IS NOT NULL'],
+  ]
+
+  for (const [name, filter, where] of filters) {
+    it(`visits every match exactly once in order: ${name}`, () => {
+      for (const field of SORT_FIELDS) {
+        for (const dir of ['asc', 'desc'] as const) {
+          const col = COLUMN[field]
+          const order = field === 'id' ? `id ${dir}` : `${col} ${dir}, id ${dir}`
+          const expected = c.db.prepare(`SELECT id FROM samples WHERE ${where} ORDER BY ${order}`).pluck().all() as number[]
+          const { ids, totals } = allPages(filter, field, dir, 37)
+          expect(ids, `${field} ${dir}`).toEqual(expected)
+          expect(new Set(totals)).toEqual(new Set([expected.length]))
+        }
+      }
+    })
+  }
+
+  it('an unknown tag matches nothing; a cursor from another sort is refused', () => {
+    expect(c.query({ filter: { tags: ['never-made'] } }).total).toBe(0)
+    const page = c.query({ sort: { field: 'width', dir: 'asc' }, limit: 5 })
+    expect(() => c.query({ sort: { field: 'key', dir: 'asc' }, cursor: page.nextCursor })).toThrow(/made for sort width asc/)
+    expect(() => c.query({ cursor: 'garbage!!' })).toThrow(/not one this catalog returned/)
+  })
+
+  it('rows carry what the grid shows', () => {
+    const row = c.query({ filter: { tags: ['seven'] }, limit: 1 }).rows[0]!
+    expect(row.tags).toEqual(['seven'])
+    expect(row.imagePath).toBe(`${row.key}.png`)
+    expect(row.width).toBeGreaterThan(0)
+  })
+
+  it('counts per split, status and error agree with the rows', () => {
+    const counts = c.counts({ split: ['train'] })
+    const n = (sql: string) => c.db.prepare(`SELECT COUNT(*) FROM samples WHERE split = 'train' AND ${sql}`).pluck().get() as number
+    expect(counts.total).toBe(n('1'))
+    expect(counts.bySplit).toEqual({ train: n('1'), val: 0, test: 0, unassigned: 0 })
+    expect(counts.byStatus.accepted).toBe(n("status = 'accepted'"))
+    expect(counts.byError.CORRUPT).toBe(n("error_kind = 'CORRUPT'"))
+    expect(counts.byError.none).toBe(n('error_kind IS NULL'))
+  })
+})
+
+describe('bulk edits and seeded splits', () => {
+  const t = tempDir('curation')
+  let c: Catalog
+  beforeAll(() => {
+    c = Catalog.open(join(t.dir, 'p'), { create: true })
+    seed(c, 1200)
+  })
+  afterAll(() => {
+    c.close()
+    t.cleanup()
+  })
+
+  it('an edit on a filter applies to the samples the filter matched before the edit', () => {
+    const before = c.db.prepare("SELECT id FROM samples WHERE split = 'train' ORDER BY id").pluck().all() as number[]
+    const r = c.update({ target: { filter: { split: ['train'] } }, split: 'val', addTags: ['was-train'], notes: 'moved' })
+    expect(r.updated).toBe(before.length)
+    const tagged = c.query({ filter: { tags: ['was-train'] }, sort: { field: 'id', dir: 'asc' }, limit: 1000 }).rows
+    expect(tagged.map((x) => x.id)).toEqual(before)
+    expect(new Set(tagged.map((x) => x.split))).toEqual(new Set(['val']))
+    c.update({ target: { filter: { tags: ['was-train'] } }, removeTags: ['was-train'] })
+    expect(c.tags().map((x) => x.name)).toEqual(['seven'])
+  })
+
+  it('an edit is all or nothing', () => {
+    const ids = c.db.prepare('SELECT id FROM samples ORDER BY id LIMIT 3').pluck().all() as number[]
+    const before = c.db.prepare('SELECT id, split, status FROM samples ORDER BY id').all()
+    // a CHECK constraint fails half-way through (split is checked by SQLite too)
+    expect(() => c.update({ target: { ids }, status: 'accepted', split: 'bogus' as 'train' })).toThrow()
+    expect(c.db.prepare('SELECT id, split, status FROM samples ORDER BY id').all()).toEqual(before)
+  })
+
+  function assignment(): Map<string, string> {
+    return new Map((c.db.prepare('SELECT key, split FROM samples WHERE error_kind IS NULL').all() as { key: string; split: string }[]).map((r) => [r.key, r.split]))
+  }
+
+  it('a seeded split is reproducible, follows the ratios exactly and leaves broken samples alone', () => {
+    const brokenBefore = c.db.prepare('SELECT id, split FROM samples WHERE error_kind IS NOT NULL ORDER BY id').all()
+    const healthy = c.db.prepare('SELECT COUNT(*) FROM samples WHERE error_kind IS NULL').pluck().get() as number
+    const a = c.randomSplit({ seed: 42, ratios: { train: 0.7, val: 0.2, test: 0.1 } })
+    const first = assignment()
+    expect(c.db.prepare('SELECT id, split FROM samples WHERE error_kind IS NOT NULL ORDER BY id').all()).toEqual(brokenBefore)
+    c.update({ target: { filter: {} }, split: 'unassigned' })
+    const b = c.randomSplit({ seed: 42, ratios: { train: 0.7, val: 0.2, test: 0.1 } })
+    expect(b).toEqual(a)
+    expect(assignment()).toEqual(first)
+    expect(a.counts.train + a.counts.val + a.counts.test).toBe(healthy)
+    expect(Math.abs(a.counts.train - healthy * 0.7)).toBeLessThanOrEqual(1)
+    expect(Math.abs(a.counts.val - healthy * 0.2)).toBeLessThanOrEqual(1)
+    expect(brokenBefore.length).toBeGreaterThan(0)
+    c.randomSplit({ seed: 43, ratios: { train: 0.7, val: 0.2, test: 0.1 } })
+    const other = assignment()
+    let differ = 0
+    for (const [k, v] of first) if (other.get(k) !== v) differ++
+    expect(differ).toBeGreaterThan(first.size / 4)
+  })
+
+  it('the split of a sample depends on the seed and its key only, not on ids or insertion order', () => {
+    c.randomSplit({ seed: 7, ratios: { train: 0.6, val: 0.2, test: 0.2 } })
+    const here = assignment()
+    // the same keys inserted in reverse order into another project
+    const other = Catalog.open(join(t.dir, 'reversed'), { create: true })
+    try {
+      const rows = c.db.prepare('SELECT key, class_set FROM samples WHERE error_kind IS NULL ORDER BY id DESC').all() as { key: string; class_set: string }[]
+      other.tx(() => {
+        other.db.prepare("INSERT INTO datasets(id, name, images_dir, masks_dir, mask_patterns, created_at) VALUES (1, 'd', '/i', '/m', '[]', 0)").run()
+        const ins = other.db.prepare("INSERT INTO samples(dataset_id, key, image_path, class_set, scan_id, created_at, updated_at) VALUES (1, ?, 'x', ?, 1, 0, 0)")
+        for (const r of rows) ins.run(r.key, r.class_set)
+      })
+      other.randomSplit({ seed: 7, ratios: { train: 0.6, val: 0.2, test: 0.2 } })
+      const there = new Map((other.db.prepare('SELECT key, split FROM samples').all() as { key: string; split: string }[]).map((r) => [r.key, r.split]))
+      expect(there).toEqual(here)
+    } finally {
+      other.close()
+    }
+  })
+
+  it('a stratified split keeps each class combination in proportion', () => {
+    const r = c.randomSplit({ seed: 5, ratios: { train: 0.5, val: 0.25, test: 0.25 }, stratify: true })
+    const groups = c.db
+      .prepare("SELECT class_set AS g, split, COUNT(*) AS n FROM samples WHERE error_kind IS NULL GROUP BY class_set, split")
+      .all() as { g: string; split: string; n: number }[]
+    for (const g of ['0', '0,2']) {
+      const by = Object.fromEntries(groups.filter((x) => x.g === g).map((x) => [x.split, x.n]))
+      const total = (by.train ?? 0) + (by.val ?? 0) + (by.test ?? 0)
+      expect(Math.abs(by.train - total * 0.5), g).toBeLessThanOrEqual(1)
+      expect(Math.abs(by.val - total * 0.25), g).toBeLessThanOrEqual(1)
+      expect(Math.abs(by.test - total * 0.25), g).toBeLessThanOrEqual(1)
+    }
+    expect(r.counts.train + r.counts.val + r.counts.test).toBe(groups.reduce((a, x) => a + x.n, 0))
+  })
+
+  it('a stratified split refuses samples whose classes are unknown', () => {
+    c.db.prepare('UPDATE samples SET class_set = NULL WHERE id = (SELECT MIN(id) FROM samples WHERE error_kind IS NULL)').run()
+    expect(() => c.randomSplit({ seed: 1, ratios: { train: 1, val: 0, test: 0 }, stratify: true })).toThrow(/1 sample\(s\) have not been scanned/)
+  })
+})
