@@ -49,8 +49,7 @@ export const useExportStore = defineStore('export', () => {
       recipe = { json: r }
     } else {
       const v = await api.call('recipe.get', { id: f.recipeSource })
-      const withId = v as unknown as { versionId?: number; id?: number }
-      recipe = typeof withId.versionId === 'number' ? { versionId: withId.versionId } : { json: v.recipe }
+      recipe = { versionId: v.versionId }
     }
     return {
       recipe,

@@ -4,7 +4,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import { mediaPath } from '@shared/media'
-import type { Recipe } from '@shared/recipe'
 import { api } from '../api'
 import type { Labels } from './inspector'
 import { useCatalogStore } from './catalog'
@@ -16,27 +15,11 @@ export interface PreviewTileView {
   index: number
   sampleId: number
   url: string
+  labelsPath: string
   labels: Labels | null
   plan: unknown
   width: number
   height: number
-}
-
-export interface PreviewRequest {
-  recipe: Recipe
-  sampleIds: number[]
-  seed: number
-  count: number
-}
-export interface PreviewAnswer {
-  token: string
-  tiles: { index: number; sampleId: number; plan: unknown; width: number; height: number }[]
-}
-
-/** The one call the preview makes (kept in one place: the engine owns the channel). */
-async function renderPreview(req: PreviewRequest): Promise<PreviewAnswer> {
-  const call = api.call as unknown as (channel: string, input: unknown) => Promise<PreviewAnswer>
-  return call('preview.render', req)
 }
 
 async function loadImage(url: string): Promise<void> {
@@ -114,12 +97,19 @@ export const usePreviewStore = defineStore('preview', () => {
     const { recipe, ids, seed: s, count: k } = inputs.value
     if (!recipe) return
     try {
-      const answer = await renderPreview({ recipe, sampleIds: ids, seed: s, count: k })
+      // K tiles in all: K versions of one pair, or a few versions of each selected pair.
+      const use = ids.slice(0, k)
+      const perSample = Math.max(1, Math.floor(k / use.length))
+      const answer = await api.call('preview.render', { recipe, sampleIds: use, seed: s, count: perSample })
       if (gen !== generation.value) return // superseded: never show tiles of an older recipe
-      const views: PreviewTileView[] = answer.tiles.map((t) => ({
+      if (answer.errors.length) {
+        error.value = answer.errors.map((e) => `#${e.sampleId}: ${e.message}`).join('\n')
+      }
+      const views: PreviewTileView[] = answer.tiles.slice(0, k).map((t) => ({
         index: t.index,
         sampleId: t.sampleId,
-        url: api.mediaUrl(mediaPath.previewImage(answer.token, t.index)),
+        url: api.mediaUrl(t.imagePath),
+        labelsPath: t.labelsPath,
         labels: null,
         plan: t.plan,
         width: t.width,
@@ -127,11 +117,12 @@ export const usePreviewStore = defineStore('preview', () => {
       }))
       await Promise.all(
         views.map(async (v) => {
-          const [, labels] = await Promise.all([loadImage(v.url), api.fetchLabels(mediaPath.previewLabels(answer.token, v.index)).catch(() => null)])
+          const [, labels] = await Promise.all([loadImage(v.url), api.fetchLabels(v.labelsPath).catch(() => null)])
           v.labels = labels
         }),
       )
       if (gen !== generation.value) return
+      if (!views.length && !error.value) error.value = 'The engine rendered no tile'
       tiles.value = views
       shownFor.value = gen
       lastRenderMs.value = performance.now() - changedAt
