@@ -180,7 +180,7 @@ function createWindow(): BrowserWindow {
 }
 
 async function start(): Promise<void> {
-  if (!app.isPackaged) {
+  if (!app.isPackaged && process.versions.electron) {
     // Packaged apps carry an Electron-ABI better-sqlite3 (electron-builder rebuilds it); a checkout
     // uses the copy scripts/build-electron-sqlite.mjs puts in .electron-sqlite/.
     const binding = electronSqliteBinding(join(here, '../..'))
