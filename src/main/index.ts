@@ -104,10 +104,8 @@ function refreshMenu(): void {
         rememberState()
         refreshMenu()
       },
-      importFolder: async () => {
-        const dir = await pickFolder('Import a folder of images (and masks)')
-        if (dir && (await call('import.start', { images: dir }))) ctx.events.emit('app.command', { command: 'import' })
-      },
+      // The renderer's import form asks for the images and masks folders (with native pickers).
+      importFolder: () => ctx.events.emit('app.command', { command: 'import' }),
       exportDataset: () => ctx.events.emit('app.command', { command: 'export' }),
       quit: () => app.quit(),
     },

@@ -68,7 +68,7 @@ describe('the Electron main process (built, with a fake electron)', () => {
 
   it('has the native menu, and a second launch with --project opens that project', () => {
     expect(report.menu[0].label).toBe('File')
-    expect(report.menu[0].items).toEqual(['New Project…', 'Open Project…', 'Open Recent', 'separator', 'Import Folder…', 'Export…', 'separator', 'Quit'])
+    expect(report.menu[0].items).toEqual(['New Project…', 'Open Project…', 'Open Recent', 'separator', 'Import…', 'Export…', 'separator', 'Quit'])
     expect(report.project).toMatchObject({ ok: true, result: { dir: join(dir, 'second'), name: 'Second launch' } })
     expect(report.events).toContain('lockstep:event:catalog.changed')
   })

@@ -137,6 +137,9 @@ describe('Host and Origin (DNS rebinding, cross-site)', () => {
     expect((await http(server.port, '/media/sample/1/image', { cookie, origin: `http://localhost:${server.port}` })).status).toBe(403)
     expect((await http(server.port, '/media/sample/1/image', { cookie, origin: 'null' })).status).toBe(403)
     expect((await http(server.port, '/media/sample/1/image', { cookie, 'sec-fetch-site': 'cross-site' })).status).toBe(403)
+    expect((await http(server.port, '/media/sample/1/image', { cookie, 'sec-fetch-site': 'same-site' })).status).toBe(403)
+    expect((await http(server.port, '/media/sample/1/image', { cookie, 'sec-fetch-site': 'same-origin' })).status).toBe(200)
+    expect((await http(server.port, '/', { cookie, 'sec-fetch-site': 'none' })).status).toBe(200)
     expect((await http(server.port, '/media/sample/1/image', { cookie, origin: `http://127.0.0.1:${server.port}` })).status).toBe(200)
   })
 

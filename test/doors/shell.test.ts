@@ -85,7 +85,7 @@ describe('native menu', () => {
       ['Open Project…', 'open'],
       ['cells — /data/cells', 'recent /data/cells'],
       ['Clear Recent', 'clear'],
-      ['Import Folder…', 'import'],
+      ['Import…', 'import'],
       ['Export…', 'export'],
       ['Quit', 'quit'],
     ] as const) {
@@ -99,7 +99,7 @@ describe('native menu', () => {
 
   it('disables import/export without a project and shows an empty recent list', () => {
     const t = buildMenuTemplate({ platform: 'linux', recent: [], projectOpen: false, actions })
-    expect(find(t, 'Import Folder…')!.enabled).toBe(false)
+    expect(find(t, 'Import…')!.enabled).toBe(false)
     expect(find(t, 'Export…')!.enabled).toBe(false)
     expect(find(t, 'No Recent Projects')!.enabled).toBe(false)
     const mac = buildMenuTemplate({ platform: 'darwin', recent: [], projectOpen: true, actions })

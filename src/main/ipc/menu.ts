@@ -39,7 +39,7 @@ export function buildMenuTemplate(opts: { platform: NodeJS.Platform; recent: rea
       { label: 'Open Project…', accelerator: 'CmdOrCtrl+O', click: () => actions.openProject() },
       { label: 'Open Recent', submenu: recentItems },
       { type: 'separator' },
-      { label: 'Import Folder…', accelerator: 'CmdOrCtrl+I', enabled: opts.projectOpen, click: () => actions.importFolder() },
+      { label: 'Import…', accelerator: 'CmdOrCtrl+I', enabled: opts.projectOpen, click: () => actions.importFolder() },
       { label: 'Export…', accelerator: 'CmdOrCtrl+E', enabled: opts.projectOpen, click: () => actions.exportDataset() },
       ...(mac ? [] : [{ type: 'separator' as const }, { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => actions.quit() }]),
     ],

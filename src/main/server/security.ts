@@ -11,7 +11,9 @@
 // - Every request and upgrade must have `Host: 127.0.0.1:PORT` or `Host: localhost:PORT` (a
 //   DNS-rebinding page has its own name in Host), and an Origin, when present, must be
 //   `http://` + that same Host (a cross-site page or WebSocket has its own origin). A request a
-//   browser marks `Sec-Fetch-Site: cross-site` is refused too. All refusals are 403.
+//   browser marks `Sec-Fetch-Site` other than `same-origin` or `none` (typed URL) is refused too:
+//   a page on another local port is same-site, gets the cookie, and sends no Origin on an <img>.
+//   All refusals are 403.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 
@@ -61,8 +63,10 @@ export function checkOrigin(headers: IncomingHttpHeaders): Verdict {
   if (origin !== undefined && origin !== `http://${one(headers.host)}`) {
     return { ok: false, reason: `Origin ${JSON.stringify(origin)} is not this server` }
   }
+  // Another port on 127.0.0.1 is the same *site* (cookies flow to it) but not the same origin, and
+  // browsers send no Origin on a plain <img> or navigation: Sec-Fetch-Site tells them apart.
   const site = one(headers['sec-fetch-site'])
-  if (site === 'cross-site') return { ok: false, reason: 'cross-site request' }
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return { ok: false, reason: `${site} request` }
   return { ok: true }
 }
 
