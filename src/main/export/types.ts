@@ -57,6 +57,8 @@ export interface Writer {
   readonly needs: { encoded: boolean; raw: boolean }
   begin(startOrdinal: number): Promise<void>
   write(output: RenderedOutput): Promise<Record<string, unknown>>
+  /** An output whose source failed: nothing to write, but batch/tar boundaries still close. */
+  skip(slot: Slot): Promise<void>
   readonly committed: number
   /** Commits whatever is complete and waits for pending writes. */
   end(): Promise<void>

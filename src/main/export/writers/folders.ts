@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { AtomicFile } from '../files'
+import type { Slot } from '../order'
 import { pad, type RenderedOutput, type Writer, type WriterContext } from '../types'
 
 const MAX_PENDING = 8
@@ -62,6 +63,10 @@ export class FoldersWriter implements Writer {
     if (this.pending.size >= MAX_PENDING) await Promise.race(this.pending.values())
     if (this.failure) throw this.failure
     return { image, mask }
+  }
+
+  async skip(slot: Slot): Promise<void> {
+    this.next = slot.ordinal + 1
   }
 
   private async put(path: string, data: Uint8Array): Promise<void> {

@@ -1,10 +1,12 @@
 // `npy`: one pair of NumPy files per batch, npy/x_eEEEE_bBBBBB.npy (uint8, B x H x W x 3) and
-// npy/y_eEEEE_bBBBBB.npy (uint8, or uint16 when a mask in the batch is 16-bit; B x H x W), in
-// NumPy format 1.0 (C order, header padded to 64 bytes, so numpy.load(..., mmap_mode='r') maps it).
-// The batch is gathered in two buffers reused from batch to batch, then written atomically.
+// npy/y_eEEEE_bBBBBB.npy (uint8, or little-endian uint16 when a mask in the batch is 16-bit;
+// B x H x W), in NumPy format 1.0 (C order, header padded to 64 bytes, so
+// numpy.load(..., mmap_mode='r') maps it). A batch is gathered in buffers reused from batch to
+// batch, then written atomically. A row whose source failed is left out (the batch is shorter).
 import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { writeAtomic } from '../files'
+import type { Slot } from '../order'
 import { pad, type RenderedOutput, type Writer, type WriterContext } from '../types'
 
 /** The NumPy format 1.0 header for a C-ordered array. */
@@ -34,11 +36,11 @@ export class NpyWriter implements Writer {
   readonly needs = { encoded: false, raw: true }
   private done = 0
   private x: Buffer | null = null
-  private y: Buffer | null = null
-  private y16 = false
-  private count = 0
+  private y8: Buffer | null = null
+  private y16: Uint16Array | null = null
+  private wide = false
+  private rows = 0
   private shape: { width: number; height: number } | null = null
-  private batchStart = 0
   constructor(private readonly ctx: WriterContext) {}
 
   get committed(): number {
@@ -47,7 +49,13 @@ export class NpyWriter implements Writer {
 
   async begin(startOrdinal: number): Promise<void> {
     this.done = startOrdinal
-    this.batchStart = startOrdinal
+  }
+
+  private startBatch(slot: Slot): void {
+    if (slot.index === 0) {
+      this.rows = 0
+      this.wide = false
+    }
   }
 
   async write(o: RenderedOutput): Promise<Record<string, unknown>> {
@@ -62,48 +70,47 @@ export class NpyWriter implements Writer {
       )
     }
     const { slot } = o
+    this.startBatch(slot)
     const bsize = this.ctx.order.batchSize(slot.batch)
     const px = width * height
-    if (slot.index === 0) {
-      this.count = 0
-      this.y16 = false
-      this.batchStart = slot.ordinal
+    if (!this.x || this.x.byteLength < bsize * px * 3) this.x = Buffer.allocUnsafe(bsize * px * 3)
+    if (!this.y8 || this.y8.byteLength < bsize * px) this.y8 = Buffer.allocUnsafe(bsize * px)
+    if (!this.y16 || this.y16.length < bsize * px) this.y16 = new Uint16Array(bsize * px)
+    const row = this.rows++
+    this.x.set(raw.rgb.subarray(0, px * 3), row * px * 3)
+    if (raw.depth === 16 && !this.wide) {
+      // widen the rows gathered so far
+      for (let i = 0; i < row * px; i++) this.y16[i] = this.y8[i]!
+      this.wide = true
     }
-    const xBytes = bsize * px * 3
-    const yBytes = bsize * px * 2
-    if (!this.x || this.x.byteLength < xBytes) this.x = Buffer.allocUnsafe(xBytes)
-    if (!this.y || this.y.byteLength < yBytes) this.y = Buffer.allocUnsafe(yBytes)
-    this.x.set(raw.rgb.subarray(0, px * 3), slot.index * px * 3)
-    // y is kept as uint16 until the batch is written; narrowed to uint8 if every mask was 8-bit.
-    const y = new Uint16Array(this.y.buffer, this.y.byteOffset, bsize * px)
-    y.set(raw.labels.subarray(0, px), slot.index * px)
-    if (raw.depth === 16) this.y16 = true
-    this.count++
+    if (this.wide) this.y16.set(raw.labels.subarray(0, px), row * px)
+    else this.y8.set(raw.labels.subarray(0, px), row * px)
     const names = npyNames(slot.epoch, slot.batch)
-    if (slot.index === bsize - 1) await this.flush(slot.epoch, slot.batch, bsize)
-    return { x: names.x, y: names.y, row: slot.index }
+    if (slot.index === bsize - 1) await this.flush(slot)
+    return { x: names.x, y: names.y, row }
   }
 
-  private async flush(epoch: number, batch: number, bsize: number): Promise<void> {
-    const { width, height } = this.shape!
-    const px = width * height
-    const names = npyNames(epoch, batch)
-    const x = this.x!.subarray(0, bsize * px * 3)
-    await writeAtomic(join(this.ctx.outDir, names.x), npyHeader('|u1', [bsize, height, width, 3]), x)
-    const y16 = new Uint16Array(this.y!.buffer, this.y!.byteOffset, bsize * px)
-    let yData: Uint8Array
-    if (this.y16) {
-      // little-endian on every platform Node runs on here; make it explicit anyway
-      const le = Buffer.allocUnsafe(bsize * px * 2)
-      for (let i = 0; i < y16.length; i++) le.writeUInt16LE(y16[i]!, i * 2)
-      yData = le
-    } else {
-      const narrow = Buffer.allocUnsafe(bsize * px)
-      for (let i = 0; i < y16.length; i++) narrow[i] = y16[i]!
-      yData = narrow
+  async skip(slot: Slot): Promise<void> {
+    this.startBatch(slot)
+    if (slot.index === this.ctx.order.batchSize(slot.batch) - 1) await this.flush(slot)
+  }
+
+  private async flush(last: Slot): Promise<void> {
+    const rows = this.rows
+    if (rows > 0) {
+      const { width, height } = this.shape!
+      const px = width * height
+      const names = npyNames(last.epoch, last.batch)
+      await writeAtomic(join(this.ctx.outDir, names.x), npyHeader('|u1', [rows, height, width, 3]), this.x!.subarray(0, rows * px * 3))
+      let y: Uint8Array
+      if (this.wide) {
+        const le = Buffer.allocUnsafe(rows * px * 2)
+        for (let i = 0; i < rows * px; i++) le.writeUInt16LE(this.y16![i]!, i * 2)
+        y = le
+      } else y = this.y8!.subarray(0, rows * px)
+      await writeAtomic(join(this.ctx.outDir, names.y), npyHeader(this.wide ? '<u2' : '|u1', [rows, height, width]), y)
     }
-    await writeAtomic(join(this.ctx.outDir, names.y), npyHeader(this.y16 ? '<u2' : '|u1', [bsize, height, width]), yData)
-    this.done = this.batchStart + bsize
+    this.done = last.ordinal + 1
   }
 
   async end(): Promise<void> {}

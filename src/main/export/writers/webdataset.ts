@@ -6,6 +6,7 @@
 import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { AtomicFile } from '../files'
+import type { Slot } from '../order'
 import { pad, type RenderedOutput, type Writer, type WriterContext } from '../types'
 import { TAR_END, tarMember } from './tar'
 
@@ -66,6 +67,17 @@ export class WebDatasetWriter implements Writer {
     const lastOfChunk = lastOfBatch && ((g + 1) % order.chunkBatches === 0 || g + 1 === order.totalBatches)
     if (lastOfChunk) await this.close()
     return { tar: tarName(chunk), key }
+  }
+
+  async skip(slot: Slot): Promise<void> {
+    const { order } = this.ctx
+    const g = slot.epoch * order.shape.batches + slot.batch
+    this.pendingEnd = slot.ordinal + 1
+    const lastOfChunk = slot.index === order.batchSize(slot.batch) - 1 && ((g + 1) % order.chunkBatches === 0 || g + 1 === order.totalBatches)
+    if (lastOfChunk) {
+      if (this.file) await this.close()
+      else this.done = this.pendingEnd
+    }
   }
 
   private async close(): Promise<void> {

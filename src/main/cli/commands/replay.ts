@@ -1,0 +1,93 @@
+// `lockstep replay`: reproduces one output of an export from its manifest line (the recorded plan
+// and the source files), byte for byte.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { LockstepError } from '../../../shared/errors'
+import { replay } from '../../augment/render'
+import { writeAtomic } from '../../export/files'
+import { IMAGE_EXT } from '../../export/types'
+import type { ImageFormat } from '../../../shared/contract/export'
+import { intOption, parse, requireOption, type Command } from '../command'
+
+const NAME = 'replay'
+
+const HELP = `usage: lockstep replay --manifest FILE --line K --out DIR
+
+Renders output K (1-based line number of the manifest.jsonl an export wrote) again from its recorded
+plan and its source files, with the image format and quality of that export (read from the
+export.json beside the manifest), and writes it to DIR under the same relative names the folders
+format uses (images/<key>.<ext>, masks/<key>.png). The bytes equal the original output's. Fails if
+a source file changed since the export (its sha256 no longer matches the manifest).`
+
+interface ManifestLine {
+  epoch: number
+  sampleId: string
+  source: { image: string; mask: string; imageSha256: string | null; maskSha256: string | null }
+  plan?: unknown
+  files?: { folders?: { image: string; mask: string } }
+  error?: { message: string }
+}
+
+async function sha256(path: string): Promise<string> {
+  try {
+    return createHash('sha256').update(await readFile(path)).digest('hex')
+  } catch (err) {
+    throw new LockstepError('NOT_FOUND', `Cannot read source ${path}: ${(err as Error).message}`)
+  }
+}
+
+export const replayCommand: Command = {
+  name: NAME,
+  summary: 'reproduce one exported output byte-for-byte from its manifest line',
+  help: HELP,
+  async run(argv) {
+    const { values: v } = parse(NAME, argv, { manifest: { type: 'string' }, line: { type: 'string' }, out: { type: 'string' } })
+    const manifest = resolve(requireOption(NAME, v.manifest, '--manifest'))
+    const k = intOption(NAME, requireOption(NAME, v.line, '--line'), '--line', 1, 1)
+    const out = resolve(requireOption(NAME, v.out, '--out'))
+    let text: string
+    try {
+      text = readFileSync(manifest, 'utf8')
+    } catch (err) {
+      throw new LockstepError('NOT_FOUND', `Cannot read manifest ${manifest}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+    }
+    const lines = text.split('\n').filter((l) => l.length > 0)
+    if (k > lines.length) throw new LockstepError('INVALID_INPUT', `${manifest} has ${lines.length} lines; --line ${k} is past its end`)
+    let line: ManifestLine
+    try {
+      line = JSON.parse(lines[k - 1]!) as ManifestLine
+    } catch {
+      throw new LockstepError('CORRUPT', `${manifest} line ${k} is not JSON`)
+    }
+    if (line.error || !line.plan) throw new LockstepError('INVALID_INPUT', `${manifest} line ${k} records a failed output (${line.error?.message ?? 'no plan'}); there is nothing to replay`)
+    const descPath = join(dirname(manifest), 'export.json')
+    let desc: { options?: { imageFormat?: ImageFormat; quality?: number }; order?: { outputsPerEpoch?: number }; options_?: unknown; [k: string]: unknown }
+    try {
+      desc = JSON.parse(readFileSync(descPath, 'utf8'))
+    } catch (err) {
+      throw new LockstepError('NOT_FOUND', `Cannot read ${descPath} (the export's settings, next to the manifest): ${(err as Error).message}`)
+    }
+    const format = desc.options?.imageFormat ?? 'jpeg'
+    const quality = desc.options?.quality ?? 90
+    for (const [role, path, want] of [
+      ['image', line.source.image, line.source.imageSha256],
+      ['mask', line.source.mask, line.source.maskSha256],
+    ] as const) {
+      if (want && (await sha256(path)) !== want) {
+        throw new LockstepError('INVALID_INPUT', `Source ${role} ${path} changed since the export (sha256 differs from ${manifest} line ${k}); the output cannot be reproduced`)
+      }
+    }
+    const r = await replay(line.plan, { image: line.source.image, mask: line.source.mask }, { image: { format, quality } })
+    const epochs = (desc as { options?: { epochs?: number } }).options?.epochs ?? 1
+    const rel = line.files?.folders ?? {
+      image: `images/${epochs === 1 ? line.sampleId : `e${String(line.epoch).padStart(4, '0')}/${line.sampleId}`}.${IMAGE_EXT[format]}`,
+      mask: `masks/${epochs === 1 ? line.sampleId : `e${String(line.epoch).padStart(4, '0')}/${line.sampleId}`}.png`,
+    }
+    await writeAtomic(join(out, rel.image), r.image!)
+    if (r.mask) await writeAtomic(join(out, rel.mask), r.mask)
+    console.log(`replayed ${manifest} line ${k} (${line.sampleId}, epoch ${line.epoch}) to ${join(out, rel.image)}${r.mask ? ` and ${join(out, rel.mask)}` : ''}`)
+    return 0
+  },
+}

@@ -1,0 +1,93 @@
+// Renders the outputs of one source pair for an export: used inside each worker thread and,
+// with --workers 0 (tests, tiny exports), on the calling thread. A task carries every output of
+// one source inside the current window; with two or more it decodes the pair once (loadPair +
+// renderLoaded), with one it takes the crop-first fast path (renderFromFiles). The engine
+// guarantees both give the same bytes, so the choice never shows in the output.
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import type { ImageFormat } from '../../shared/contract/export'
+import { toErrorPayload, type ErrorPayload } from '../../shared/errors'
+import type { Recipe } from '../../shared/recipe'
+import { imageSize } from '../io/image'
+import { needsLabels, plan } from '../augment/plan'
+import { loadPair, renderFromFiles, renderLoaded, type RenderedPair } from '../augment/render'
+import type { RawPixels, SourcePair } from './types'
+
+export interface RenderSetup {
+  recipe: Recipe
+  seed: number
+  /** Encoded image + mask wanted (folders, webdataset). */
+  encoded: { format: ImageFormat; quality: number } | null
+  /** Raw pixels wanted (npy). */
+  raw: boolean
+}
+
+export interface RenderTask {
+  id: number
+  source: SourcePair
+  /** The outputs to render: their ordinals and epochs (the plan key is (seed, epoch, source.key)). */
+  outputs: { ordinal: number; epoch: number }[]
+  /** Hash the source files (sha256) for the manifest. */
+  hash: boolean
+}
+
+export interface RenderedItem {
+  ordinal: number
+  plan: unknown
+  image?: Uint8Array
+  mask?: Uint8Array
+  raw?: RawPixels
+}
+
+export type RenderResult =
+  | { id: number; ok: true; hashes?: { image: string; mask: string }; items: RenderedItem[] }
+  | { id: number; ok: false; error: ErrorPayload }
+
+async function sha256(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex')
+}
+
+export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<RenderResult> {
+  try {
+    const { source } = task
+    const paths = { image: source.imagePath, mask: source.maskPath }
+    const out = {
+      ...(setup.encoded ? { image: { format: setup.encoded.format, quality: setup.encoded.quality } } : {}),
+      ...(setup.raw ? { raw: true as const } : {}),
+    }
+    const hashing = task.hash ? Promise.all([sha256(paths.image), sha256(paths.mask)]) : null
+    const items: RenderedItem[] = []
+    if (task.outputs.length > 1 || needsLabels(setup.recipe)) {
+      // Decode once, render every output of this source in the window.
+      const loaded = await loadPair(paths)
+      const size = { width: loaded.width, height: loaded.height }
+      const ctx = loaded.labels ? { labels: loaded.labels } : {}
+      for (const o of task.outputs) {
+        const p = plan(setup.recipe, size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key }, ctx)
+        items.push(toItem(o.ordinal, await renderLoaded(p, loaded, out)))
+      }
+    } else {
+      // One output: the crop-first fast path (libvips decodes only up to the window's last row).
+      const size = await imageSize(paths.image)
+      for (const o of task.outputs) {
+        const p = plan(setup.recipe, { width: size.width, height: size.height }, { seed: setup.seed, epoch: o.epoch, sampleId: source.key })
+        items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out)))
+      }
+    }
+    const h = hashing ? await hashing : null
+    return { id: task.id, ok: true, hashes: h ? { image: h[0], mask: h[1] } : undefined, items }
+  } catch (err) {
+    return { id: task.id, ok: false, error: toErrorPayload(err) }
+  }
+}
+
+function toItem(ordinal: number, r: RenderedPair): RenderedItem {
+  const raw = r.raw
+  return {
+    ordinal,
+    plan: r.plan,
+    image: r.image,
+    mask: r.mask,
+    raw: raw && raw.labels ? { width: raw.width, height: raw.height, rgb: raw.image, labels: raw.labels, depth: raw.depth } : undefined,
+  }
+}

@@ -1,0 +1,80 @@
+// What an export reads: the pairs of a project (catalog, by split) or of two folders (paired by
+// stem with the catalog's pairing rules), the recipe, and the facts export.json records.
+import { resolve } from 'node:path'
+import { SPLITS, type Split } from '../../shared/contract/catalog'
+import { LockstepError } from '../../shared/errors'
+import type { Recipe } from '../../shared/recipe'
+import { parseRecipe } from '../augment'
+import type { Catalog } from '../catalog/catalog'
+import { scanPairs } from '../catalog/pairing'
+import type { SourcePair } from './types'
+
+export interface SourceProblem {
+  key: string
+  file: string
+  message: string
+}
+
+export interface ExportInputs {
+  sources: SourcePair[]
+  /** Pairs that cannot be exported at all (broken in the catalog, or unpaired files). */
+  problems: SourceProblem[]
+  classes?: unknown
+  stats?: { mean: number[]; std: number[] } | null
+  sourceInfo?: Record<string, unknown>
+}
+
+export function checkSplits(splits: string[]): Split[] {
+  for (const s of splits) {
+    if (!(SPLITS as readonly string[]).includes(s)) {
+      throw new LockstepError('INVALID_INPUT', `Unknown split ${JSON.stringify(s)}: expected one of ${SPLITS.join(', ')}`)
+    }
+  }
+  return splits as Split[]
+}
+
+/** The selected samples of a project, in key order; broken pairs are reported, not exported. */
+export function catalogInputs(catalog: Catalog, splits: string[]): ExportInputs {
+  const split = checkSplits(splits)
+  const refs = catalog.selectSamples(split.length ? { split } : {})
+  const sources: SourcePair[] = []
+  const problems: SourceProblem[] = []
+  for (const r of refs) {
+    if (r.error || !r.maskPath || !r.imagePath) {
+      problems.push({ key: r.key, file: r.imagePath || r.key, message: r.error?.message ?? 'no mask' })
+      continue
+    }
+    sources.push({ key: r.key, imagePath: r.imagePath, maskPath: r.maskPath, id: r.id, imageHash: r.imageHash, maskHash: r.maskHash })
+  }
+  const stats = catalog.getStats('train') ?? catalog.getStats('all')
+  const classes = catalog.classes().map((c) => ({ index: c.index, name: c.name, color: c.color, ignore: c.ignore }))
+  return {
+    sources,
+    problems,
+    classes,
+    stats: stats ? { mean: [...stats.mean], std: [...stats.std], split: stats.split, sampleCount: stats.sampleCount } as { mean: number[]; std: number[] } : null,
+    sourceInfo: { project: catalog.projectDir, splits: split },
+  }
+}
+
+/** Pairs from `--images DIR --masks DIR`; unpaired files are problems named by path. */
+export function folderInputs(imagesDir: string, masksDir: string, patterns?: string[]): ExportInputs {
+  const images = resolve(imagesDir)
+  const masks = resolve(masksDir)
+  const r = scanPairs(images, masks, patterns ? { patterns } : {})
+  const sources = r.pairs.map((p) => ({ key: p.stem, imagePath: resolve(images, p.image), maskPath: resolve(masks, p.mask) }))
+  const problems: SourceProblem[] = [
+    ...r.unpairedImages.map((u) => ({ key: u.stem, file: resolve(images, u.image), message: 'no mask with the same name' })),
+    ...r.duplicates.map((d) => ({ key: d.stem, file: d.file, message: `a second file for ${d.stem} (kept ${d.kept})` })),
+  ]
+  return { sources, problems, sourceInfo: { images, masks } }
+}
+
+/** A recipe from a saved version of the project or from JSON (Lockstep or Albumentations). */
+export function resolveRecipe(catalog: Catalog | null, recipe: { versionId: number } | { json: unknown }): { recipe: Recipe; versionId: number | null } {
+  if ('versionId' in recipe) {
+    if (!catalog) throw new LockstepError('NO_PROJECT', `Recipe version ${recipe.versionId} needs a project (--project DIR)`)
+    return { recipe: parseRecipe(catalog.getRecipeVersion(recipe.versionId).recipe), versionId: recipe.versionId }
+  }
+  return { recipe: parseRecipe(recipe.json), versionId: null }
+}
