@@ -6,6 +6,7 @@
 //   EmbeddedAsarIntegrityValidation on app.asar is checked against the hash electron-builder
 //                                      embeds (enforced by Electron on macOS and Windows)
 //   CookieEncryption on, GrantFileProtocolExtraPrivileges off (we never use file://)
+const { existsSync } = require('node:fs')
 const { join } = require('node:path')
 const { flipFuses, FuseVersion, FuseV1Options } = require('@electron/fuses')
 
@@ -33,7 +34,18 @@ function executablePath(context) {
   return join(context.appOutDir, context.packager.executableName)
 }
 
+/** Where electron-builder put the resources folder for this platform. */
+function resourcesDir(context) {
+  const platform = context.electronPlatformName
+  if (platform === 'darwin' || platform === 'mas') return join(executablePath(context), 'Contents', 'Resources')
+  return join(context.appOutDir, 'resources')
+}
+
 async function afterPack(context) {
+  const binding = join(resourcesDir(context), 'electron-sqlite', 'better_sqlite3.node')
+  if (!existsSync(binding)) {
+    throw new Error(`${binding} is missing: run \`node scripts/build-electron-sqlite.mjs --strict\` before \`npm run dist\` (the app cannot open projects without it)`)
+  }
   const exe = executablePath(context)
   await flipFuses(exe, fuseConfig(context.electronPlatformName))
   console.log(`lockstep: fuses set in ${exe} (RunAsNode, NODE_OPTIONS, --inspect off; app only from an integrity-checked asar)`)
@@ -43,3 +55,4 @@ module.exports = afterPack
 module.exports.default = afterPack
 module.exports.fuseConfig = fuseConfig
 module.exports.executablePath = executablePath
+module.exports.resourcesDir = resourcesDir

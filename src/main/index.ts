@@ -178,12 +178,11 @@ function createWindow(): BrowserWindow {
 }
 
 async function start(): Promise<void> {
-  if (!app.isPackaged && process.versions.electron) {
-    // Packaged apps carry an Electron-ABI better-sqlite3 (electron-builder rebuilds it); a checkout
-    // uses the copy scripts/build-electron-sqlite.mjs puts in .electron-sqlite/.
-    const binding = electronSqliteBinding(join(here, '../..'))
+  if (process.versions.electron) {
+    // better-sqlite3 is a V8 addon: the Electron main process needs its Electron-ABI build.
+    const binding = electronSqliteBinding({ packaged: app.isPackaged, resourcesPath: process.resourcesPath, appRoot: join(here, '../..') })
     if (binding) configureSqlite({ nativeBinding: binding })
-    else console.error('lockstep: .electron-sqlite/better_sqlite3.node is missing; run `node scripts/build-electron-sqlite.mjs` (projects will not open until then)')
+    else console.error('lockstep: the Electron build of better-sqlite3 is missing; run `node scripts/build-electron-sqlite.mjs` (projects will not open until then)')
   }
   stateFile = join(app.getPath('userData'), 'window-state.json')
   state = loadState(stateFile)

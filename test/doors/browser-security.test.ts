@@ -16,6 +16,8 @@ import { fakeCatalog, sampleRef } from './helpers'
 
 declare const window: any
 declare const document: any
+declare const location: any
+declare const Image: any
 
 const root = join(import.meta.dirname, '../..')
 let dir: string

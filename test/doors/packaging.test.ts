@@ -1,6 +1,6 @@
 // Packaging: electron-builder accepts our config (its own schema validation), native modules are
 // unpacked from the asar, and the afterPack hook really flips the hardening fuses of a binary.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,6 +27,9 @@ describe('electron-builder.yml', () => {
     expect(config.afterPack).toBe('scripts/after-pack.cjs')
     expect(JSON.stringify(config.files)).toContain('"out/**"')
     expect(config.extraResources).toContainEqual({ from: 'resources/sample', to: 'sample' })
+    expect(config.extraResources).toContainEqual({ from: '.electron-sqlite/better_sqlite3.node', to: 'electron-sqlite/better_sqlite3.node' })
+    // node_modules holds the Node build of better-sqlite3 that tests use: never rebuilt in place
+    expect((config as unknown as { npmRebuild: boolean }).npmRebuild).toBe(false)
     // an invalid key is caught by the same validation, so the check above can fail
     await expect(validateConfiguration({ ...config, notAnOption: 1 } as never, new DebugLogger(false))).rejects.toThrow(/notAnOption/)
   })
@@ -42,6 +45,10 @@ describe('afterPack fuses', () => {
     writeFileSync(exe, Buffer.concat([Buffer.from('\x7fELF...binary...'), Buffer.from(SENTINEL), Buffer.from([1, 8]), Buffer.from('11111111'), Buffer.from('...rest')]))
     const context = { electronPlatformName: 'linux', appOutDir: dir, packager: { executableName: 'lockstep', appInfo: { productFilename: 'Lockstep' } } }
     expect(hook.executablePath(context)).toBe(exe)
+    // refuses to produce an app without the Electron build of better-sqlite3
+    await expect(hook.default(context)).rejects.toThrow(/electron-sqlite\/better_sqlite3\.node is missing: run `node scripts\/build-electron-sqlite\.mjs --strict`/)
+    mkdirSync(join(dir, 'resources', 'electron-sqlite'), { recursive: true })
+    writeFileSync(join(dir, 'resources', 'electron-sqlite', 'better_sqlite3.node'), 'addon')
     await hook.default(context)
     const wire = await getCurrentFuseWire(exe)
     expect(wire[FuseV1Options.RunAsNode]).toBe(FuseState.DISABLE)

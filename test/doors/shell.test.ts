@@ -1,6 +1,6 @@
 // The desktop shell's plain modules: launch arguments, remembered window state, the native menu,
 // and the channel-name lists the preload is generated from.
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -10,6 +10,7 @@ import { buildMenuTemplate, type MenuActions, type MenuItem } from '../../src/ma
 import { channelNameList, eventNameList } from '../../src/shared/channel-names'
 import { channelNames, eventNames } from '../../src/shared/contract'
 import { defaultUserDataDir } from '../../src/main/server/project'
+import { electronSqliteBinding } from '../../src/main/ipc/sqlite-binding'
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-shell-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -115,6 +116,21 @@ describe('channel names for the preload', () => {
   })
   it('are generated (the file says how to regenerate it)', () => {
     expect(readFileSync(join(import.meta.dirname, '../../src/shared/channel-names.ts'), 'utf8')).toContain('node scripts/gen-channel-names.mjs')
+  })
+})
+
+describe('Electron build of better-sqlite3', () => {
+  it('comes from .electron-sqlite in a checkout and resources/electron-sqlite when packaged, never node_modules', () => {
+    const appRoot = join(dir, 'app')
+    const resources = join(dir, 'res')
+    expect(electronSqliteBinding({ packaged: false, appRoot })).toBeUndefined()
+    mkdirSync(join(appRoot, '.electron-sqlite'), { recursive: true })
+    writeFileSync(join(appRoot, '.electron-sqlite', 'better_sqlite3.node'), '')
+    expect(electronSqliteBinding({ packaged: false, appRoot, resourcesPath: resources })).toBe(join(appRoot, '.electron-sqlite', 'better_sqlite3.node'))
+    expect(electronSqliteBinding({ packaged: true, appRoot, resourcesPath: resources })).toBeUndefined()
+    mkdirSync(join(resources, 'electron-sqlite'), { recursive: true })
+    writeFileSync(join(resources, 'electron-sqlite', 'better_sqlite3.node'), '')
+    expect(electronSqliteBinding({ packaged: true, appRoot, resourcesPath: resources })).toBe(join(resources, 'electron-sqlite', 'better_sqlite3.node'))
   })
 })
 
