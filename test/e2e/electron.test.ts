@@ -60,8 +60,10 @@ describe('the desktop app (Playwright _electron)', () => {
     })
     const page: Page = await app.firstWindow()
     page.on('pageerror', (err) => console.error('page error:', err.message))
-    expect(page.url()).toBe('lockstep://app/index.html')
     await page.waitForSelector('html[data-ready="true"]', { timeout: 30_000 })
+    expect(page.url()).toBe('lockstep://app/index.html')
+    // the window opened on the project named on the command line
+    expect(await page.evaluate(() => window.lockstep.api['project.info']({}))).toMatchObject({ ok: true, result: { dir: project, name: 'Electron e2e' } })
 
     // The shell's promises, from inside the real renderer.
     const inside = await page.evaluate(() => ({
