@@ -7,6 +7,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { installTransport } from '../../src/renderer/src/api'
 import RecipesView from '../../src/renderer/src/views/RecipesView.vue'
 import { useRecipeStore } from '../../src/renderer/src/stores/recipes'
+import { useToastStore } from '../../src/renderer/src/stores/toasts'
 import { fakeTransport, flush, type FakeTransport } from './fake-transport'
 
 let fake: FakeTransport
@@ -18,6 +19,11 @@ beforeEach(async () => {
   fake = fakeTransport({
     'recipe.list': () => (versions ? [{ id: 7, name: 'roads', latestVersion: versions, versionCount: versions, updatedAt: 1 }] : []),
     'recipe.save': (input) => ({ recipeId: 7, name: input.name, version: ++versions, recipe: input.recipe, note: input.note ?? '', createdAt: 1 }),
+    'recipe.convert': (input) => ({
+      recipe: { __version__: '1.4.24', transform: { __class_fullname__: 'Compose', transforms: input.recipe.ops.filter((o: { type: string }) => o.type !== 'hsv_power').map((o: { type: string }) => ({ __class_fullname__: o.type })) } },
+      unsupported: input.recipe.ops.some((o: { type: string }) => o.type === 'hsv_power') ? ['hsv_power'] : [],
+      notes: [],
+    }),
     'recipe.validate': (input) => {
       const r = input.recipe
       if (r?.transform?.__class_fullname__ === 'Compose') {
@@ -159,5 +165,15 @@ describe('recipe editor', () => {
     expect(store.draft.ops.map((o) => o.type)).toEqual(['random_crop', 'hflip'])
     expect(await store.importJson('{"transform": {"__class_fullname__": "Foo"}}')).toBe(false)
     expect(await store.importJson('not json')).toBe(false)
+  })
+
+  it('exports the enabled ops to Albumentations through the engine and names what has no counterpart', async () => {
+    const store = useRecipeStore()
+    store.addOp('hsv_power')
+    store.toggleOp(1) // hflip disabled: left out
+    const out = await store.toAlbumentations()
+    expect(fake.callsTo('recipe.convert')[0]).toMatchObject({ to: 'albumentations', recipe: { ops: [{ type: 'random_crop' }, { type: 'hsv_power' }] } })
+    expect(out!.unsupported).toEqual(['hsv_power'])
+    expect(useToastStore().toasts.at(-1)).toMatchObject({ tone: 'info', message: 'No Albumentations counterpart: hsv_power' })
   })
 })

@@ -215,10 +215,12 @@ export const useRecipeStore = defineStore('recipes', () => {
       try {
         const r = await api.call('recipe.validate', { recipe: json })
         if (!r.ok) {
-          useToastStore().push('error', 'Import failed', r.problems.join('\n'))
+          const extra = r.unsupported?.length ? `\nNo Lockstep counterpart: ${r.unsupported.join(', ')}` : ''
+          useToastStore().push('error', 'Import failed', r.problems.join('\n') + extra)
           return false
         }
         recipe = r.recipe
+        if (r.notes?.length) useToastStore().info('Imported with notes', r.notes.join('\n'))
       } catch (err) {
         useToastStore().error('Importing the recipe', err)
         return false
@@ -236,7 +238,25 @@ export const useRecipeStore = defineStore('recipes', () => {
     return true
   }
 
+  /** The draft (enabled ops) as Albumentations JSON, with the ops that have no counterpart named. */
+  async function toAlbumentations(): Promise<{ json: unknown; unsupported: string[] } | null> {
+    const r = effective.value
+    if (!r) {
+      useToastStore().push('error', 'The recipe has problems', problems.value.slice(0, 3).join('\n'))
+      return null
+    }
+    try {
+      const out = await api.call('recipe.convert', { recipe: r, to: 'albumentations' })
+      if (out.unsupported.length) useToastStore().push('info', 'Exported without some ops', `No Albumentations counterpart: ${out.unsupported.join(', ')}`)
+      return { json: out.recipe, unsupported: out.unsupported }
+    } catch (err) {
+      useToastStore().error('Converting to Albumentations', err)
+      return null
+    }
+  }
+
   return {
+    toAlbumentations,
     list, recipeId, version, name, draft, selected, past, future, saving,
     validation, problems, problemMap, effective, dirty, canUndo, canRedo,
     fieldError, opHasError, edit, undo, redo, addOp, removeOp, moveOp, toggleOp, setParam, setOutput, setIgnoreIndex,
