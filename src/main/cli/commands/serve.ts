@@ -26,7 +26,10 @@ localhost:PORT, whose Origin is another site, or that lack the token are refused
 Scripts may send "Authorization: Bearer TOKEN" or connect to ws://127.0.0.1:PORT/api?token=TOKEN.`
 
 async function openProject(ctx: ServiceContext, dir: string | undefined): Promise<void> {
-  if (dir === undefined) return openDefaultProject(ctx)
+  if (dir === undefined) {
+    await openDefaultProject(ctx) // says why on stderr and serves with no project when it cannot
+    return
+  }
   const abs = resolve(dir)
   const reply = await dispatch('project.open', { dir: abs }, ctx)
   if (!reply.ok) throw new LockstepError(reply.error.code, reply.error.message, reply.error.details)
