@@ -105,5 +105,17 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  return { info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, runImport, updateClass }
+  /** The desktop app's native folder picker; null when cancelled or in browser mode (type the path there). */
+  const pickerAvailable = ref(typeof window !== 'undefined' && !!window.lockstep)
+  async function pickFolder(title: string): Promise<string | null> {
+    try {
+      return (await api.call('dialog.openFolder', { title })).path
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FORBIDDEN') pickerAvailable.value = false
+      else useToastStore().error('Opening the folder picker', err)
+      return null
+    }
+  }
+
+  return { pickerAvailable, pickFolder, info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, runImport, updateClass }
 })

@@ -1,6 +1,7 @@
 // Which view is showing, kept in the URL hash so reloads and tests land on the same view.
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
+import { api } from '../api'
 
 export const VIEWS = ['catalog', 'inspector', 'recipes', 'preview', 'export', 'stats'] as const
 export type ViewName = (typeof VIEWS)[number]
@@ -25,5 +26,20 @@ export const useUiStore = defineStore('ui', () => {
       if (v) view.value = v
     })
   }
-  return { view, go }
+  /** Set by the desktop menu's Import command; the catalog view opens its import dialog. */
+  const importRequested = ref(0)
+  let following = false
+  /** Follows the native menu's commands (desktop app; browser mode never sends them). */
+  function followCommands(): void {
+    if (following) return
+    following = true
+    api.on('app.command', ({ command }) => {
+      if (command === 'import') {
+        view.value = 'catalog'
+        importRequested.value++
+      } else if (command === 'export') view.value = 'export'
+      else if (command === 'project-opened') view.value = 'catalog'
+    })
+  }
+  return { view, go, importRequested, followCommands }
 })
