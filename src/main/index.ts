@@ -67,8 +67,9 @@ async function call<C extends ChannelName>(name: C, input: InputOf<C>): Promise<
   return reply.ok
 }
 
+/** A project opened from the menu or a second launch: the renderer shows its catalog. */
 async function openProject(dir: string): Promise<void> {
-  await call('project.open', { dir })
+  if (await call('project.open', { dir })) ctx.events.emit('app.command', { command: 'project-opened' })
 }
 
 async function pickFolder(title: string): Promise<string | null> {
@@ -92,7 +93,7 @@ function refreshMenu(): void {
     actions: {
       newProject: async () => {
         const dir = await pickFolder('New project: choose an empty folder')
-        if (dir) await call('project.create', { dir })
+        if (dir && (await call('project.create', { dir }))) ctx.events.emit('app.command', { command: 'project-opened' })
       },
       openProject: async () => {
         const dir = await pickFolder('Open project')

@@ -71,6 +71,7 @@ describe('the Electron main process (built, with a fake electron)', () => {
     expect(report.menu[0].items).toEqual(['New Project…', 'Open Project…', 'Open Recent', 'separator', 'Import…', 'Export…', 'separator', 'Quit'])
     expect(report.project).toMatchObject({ ok: true, result: { dir: join(dir, 'second'), name: 'Second launch' } })
     expect(report.events).toContain('lockstep:event:catalog.changed')
+    expect(report.events).toContain('lockstep:event:app.command')
   })
 
   it('keeps its state in LOCKSTEP_USER_DATA: bounds and recent projects are remembered', () => {

@@ -37,5 +37,5 @@ export const appEvents = {
   /** Every change of every job: start, progress (throttled), end. */
   'job.progress': event<JobInfo>(),
   /** A native menu command the renderer carries out (desktop app only), e.g. show the export view. */
-  'app.command': event<{ command: 'import' | 'export' }>(),
+  'app.command': event<{ command: 'import' | 'export' | 'project-opened' }>(),
 }
