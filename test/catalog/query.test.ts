@@ -46,12 +46,12 @@ describe('keyset paging', () => {
 
   const COLUMN: Record<SortField, string> = { key: 'key', id: 'id', width: 'width', height: 'height', updatedAt: 'updated_at' }
 
-  function allPages(filter: SampleFilter, field: SortField, dir: 'asc' | 'desc', limit: number): { ids: number[]; totals: (number | null)[] } {
+  function allPages(filter: SampleFilter, field: SortField, dir: 'asc' | 'desc', limit: number, plan?: 'scan' | 'set'): { ids: number[]; totals: (number | null)[] } {
     const ids: number[] = []
     const totals: (number | null)[] = []
     let cursor: string | null = null
     for (let guard = 0; guard < 10_000; guard++) {
-      const page = c.query({ filter, sort: { field, dir }, cursor, limit, withTotal: true })
+      const page = c.query({ filter, sort: { field, dir }, cursor, limit, withTotal: true, plan })
       expect(page.rows.length).toBeLessThanOrEqual(limit)
       ids.push(...page.rows.map((r) => r.id))
       totals.push(page.total)
@@ -68,6 +68,9 @@ describe('keyset paging', () => {
     ['class 2 present', { classPresent: [2] }, "class_set = '0,2'"],
     ['class 2 absent, val or test', { classAbsent: [2], split: ['val', 'test'] }, "class_set = '0' AND split IN ('val','test')"],
     ['path text', { pathContains: 'K1' }, "key LIKE '%k1%'"],
+    ['path text with LIKE wildcards is literal', { pathContains: '1_%' }, "instr(key, '1_%') > 0"],
+    ['one split, one status', { split: ['val'], status: ['needs-fix'] }, "split = 'val' AND status = 'needs-fix'"],
+    ['dataset and not-tag', { datasetId: 1, notTags: ['seven'] }, 'id % 7 != 0'],
     ['broken', { error: ['any'] }, 'error_kind IS NOT NULL'],
   ]
 
@@ -78,9 +81,12 @@ describe('keyset paging', () => {
           const col = COLUMN[field]
           const order = field === 'id' ? `id ${dir}` : `${col} ${dir}, id ${dir}`
           const expected = c.db.prepare(`SELECT id FROM samples WHERE ${where} ORDER BY ${order}`).pluck().all() as number[]
-          const { ids, totals } = allPages(filter, field, dir, 37)
-          expect(ids, `${field} ${dir}`).toEqual(expected)
-          expect(new Set(totals)).toEqual(new Set([expected.length]))
+          // whichever way the page is fetched (walking the sort index, or sorting the smallest set)
+          for (const plan of [undefined, 'scan', 'set'] as const) {
+            const { ids, totals } = allPages(filter, field, dir, 37, plan)
+            expect(ids, `${field} ${dir} ${plan ?? 'auto'}`).toEqual(expected)
+            expect(new Set(totals)).toEqual(new Set([expected.length]))
+          }
         }
       }
     })

@@ -298,6 +298,7 @@ export class Catalog implements CatalogHandle {
       cursor: q.cursor ?? null,
       limit: q.limit ?? 200,
       withTotal: q.withTotal ?? true,
+      plan: q.plan,
     })
   }
 

@@ -20,6 +20,7 @@ import { ensureClasses, refreshClassCounts } from './classes'
 import { acquireJobLock } from './lock'
 import { DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS, pairFiles, listFiles } from './pairing'
 import { probeFile, type FileProbe, type ProbeResult } from './probe'
+import { invalidateEstimates } from './query'
 
 export interface ImportControl {
   signal?: AbortSignal
@@ -480,6 +481,7 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
     db.prepare("UPDATE jobs SET status = 'done', result = ?, checkpoint = ?, ended_at = ? WHERE id = ?").run(JSON.stringify(summary), JSON.stringify(cp), Date.now(), jobId)
     db.prepare('UPDATE datasets SET last_scan_at = ? WHERE id = ?').run(Date.now(), dataset.id)
   })
+  invalidateEstimates(db)
   control.progress?.(total, total, 'done')
   return summary
 }

@@ -156,6 +156,16 @@ CREATE TABLE stats (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'split-prefixed sort indexes for grid pages',
+    sql: `
+CREATE INDEX samples_split_width ON samples(split, width, id);
+CREATE INDEX samples_split_height ON samples(split, height, id);
+CREATE INDEX samples_split_updated ON samples(split, updated_at, id);
+CREATE INDEX samples_split_id ON samples(split, id);
+`,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version

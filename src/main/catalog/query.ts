@@ -164,35 +164,224 @@ export interface PageQuery {
   cursor?: string | null
   limit: number
   withTotal: boolean
+  /** tests: force walking the sort index ('scan') or fetching the smallest set ('set') */
+  plan?: 'scan' | 'set'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page planning. SQLite's planner, asked for "WHERE <equalities> ORDER BY x LIMIT 200", likes to
+// drive from an equality index and sort every match, which at a million rows costs 100+ ms. A
+// page only needs the first 200 matches in sort order, so we choose ourselves, from cheap cached
+// counts, between (A) walking the sort index (split-prefixed when one split is asked for) and
+// filtering as we go, which costs about 200 / selectivity rows, and (B) fetching the smallest
+// matching set (a tag, a class, a status...) and sorting it, which costs about its size.
+
+interface Estimates {
+  at: number
+  total: number
+  split: Map<string, number>
+  status: Map<string, number>
+  error: Map<string | null, number>
+  tags: Map<number, number>
+  /** samples per class; null = not counted yet */
+  classes: Map<number, number | null>
+  datasets: Map<number, number>
+}
+
+/** Estimates only steer the plan: a minute-old count is as good as an exact one. */
+const ESTIMATE_TTL_MS = 60_000
+const estimateCache = new WeakMap<Db, Estimates>()
+
+function groupCounts<K>(db: Db, sql: string): Map<K, number> {
+  return new Map((db.prepare(sql).raw().all() as [K, number][]).map(([k, n]) => [k, n]))
+}
+
+/** Counts per split/status/error/tag/class, at most ESTIMATE_TTL_MS old: estimates, not answers. */
+export function estimates(db: Db, fresh = false): Estimates {
+  const cached = estimateCache.get(db)
+  if (cached && !fresh && Date.now() - cached.at < ESTIMATE_TTL_MS) return cached
+  const split = groupCounts<string>(db, 'SELECT split, COUNT(*) FROM samples GROUP BY split')
+  const e: Estimates = {
+    at: Date.now(),
+    total: [...split.values()].reduce((a, b) => a + b, 0),
+    split,
+    status: groupCounts<string>(db, 'SELECT status, COUNT(*) FROM samples GROUP BY status'),
+    error: groupCounts<string | null>(db, 'SELECT error_kind, COUNT(*) FROM samples GROUP BY error_kind'),
+    tags: groupCounts<number>(db, 'SELECT tag_id, COUNT(*) FROM sample_tags GROUP BY tag_id'),
+    classes: groupCounts<number>(db, 'SELECT idx, sample_count FROM classes') as Map<number, number | null>,
+    datasets: groupCounts<number>(db, 'SELECT dataset_id, COUNT(*) FROM samples GROUP BY dataset_id'),
+  }
+  estimateCache.set(db, e)
+  return e
+}
+
+/** Forget cached estimates (after large edits in this process). */
+export function invalidateEstimates(db: Db): void {
+  estimateCache.delete(db)
+}
+
+interface Term {
+  /** the condition, written so no index is used for it (a residual filter) */
+  residual: string
+  params: unknown[]
+  /** estimated fraction of all samples that pass */
+  fraction: number
+  /** a way to fetch exactly the matching set: its estimated size and how */
+  driver?: { size: number; from: string; where: string; params: unknown[] }
+}
+
+const SORT_INDEX: Record<SortField, { all: string | null; split: string }> = {
+  key: { all: 'samples_key', split: 'samples_split_key' },
+  id: { all: null, split: 'samples_split_id' },
+  width: { all: 'samples_width', split: 'samples_split_width' },
+  height: { all: 'samples_height', split: 'samples_split_height' },
+  updatedAt: { all: 'samples_updated', split: 'samples_split_updated' },
+}
+
+function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; never: boolean; singleSplit: string | null } {
+  const N = Math.max(1, est.total)
+  const list: Term[] = []
+  let never = false
+  const frac = (n: number) => Math.min(1, Math.max(0, n) / N)
+  const marks = (xs: readonly unknown[]) => xs.map(() => '?').join(',')
+  const column = (col: string, values: readonly string[], counts: Map<string, number>, index: string) => {
+    if (!values.length) return void (never = true)
+    const size = values.reduce((a, v) => a + (counts.get(v) ?? 0), 0)
+    list.push({
+      residual: `+s.${col} IN (${marks(values)})`,
+      params: [...values],
+      fraction: frac(size),
+      driver: { size, from: `samples s INDEXED BY ${index}`, where: `s.${col} IN (${marks(values)})`, params: [...values] },
+    })
+  }
+  if (filter.datasetId !== undefined) {
+    list.push({ residual: '+s.dataset_id = ?', params: [filter.datasetId], fraction: frac(est.datasets.get(filter.datasetId) ?? 0) })
+  }
+  const splits = filter.split ? [...new Set(filter.split)] : undefined
+  if (splits) column('split', splits, est.split, 'samples_split_key')
+  if (filter.status) column('status', [...new Set(filter.status)], est.status, 'samples_status_key')
+  const tagId = db.prepare('SELECT id FROM tags WHERE name = ?').pluck()
+  for (const name of filter.tags ?? []) {
+    const id = tagId.get(name.trim()) as number | undefined
+    if (id === undefined) {
+      never = true
+      continue
+    }
+    const size = est.tags.get(id) ?? 0
+    list.push({
+      residual: 'EXISTS (SELECT 1 FROM sample_tags WHERE tag_id = ? AND sample_id = s.id)',
+      params: [id],
+      fraction: frac(size),
+      driver: { size, from: 'samples s NOT INDEXED', where: 's.id IN (SELECT sample_id FROM sample_tags WHERE tag_id = ?)', params: [id] },
+    })
+  }
+  for (const name of filter.notTags ?? []) {
+    const id = tagId.get(name.trim()) as number | undefined
+    if (id === undefined) continue
+    list.push({ residual: 'NOT EXISTS (SELECT 1 FROM sample_tags WHERE tag_id = ? AND sample_id = s.id)', params: [id], fraction: 1 - frac(est.tags.get(id) ?? 0) })
+  }
+  for (const c of filter.classPresent ?? []) {
+    // not in the class table: no mask has it (the set is empty); not counted yet: assume many
+    const known = est.classes.get(c)
+    const size = known === undefined ? 0 : known === null ? N : known
+    list.push({
+      residual: 'EXISTS (SELECT 1 FROM sample_classes WHERE class_idx = ? AND sample_id = s.id)',
+      params: [c],
+      fraction: frac(size),
+      driver: { size, from: 'samples s NOT INDEXED', where: 's.id IN (SELECT sample_id FROM sample_classes WHERE class_idx = ?)', params: [c] },
+    })
+  }
+  if (filter.classAbsent?.length) {
+    list.push({ residual: 's.class_set IS NOT NULL', params: [], fraction: 1 })
+    for (const c of filter.classAbsent) {
+      list.push({ residual: 'NOT EXISTS (SELECT 1 FROM sample_classes WHERE class_idx = ? AND sample_id = s.id)', params: [c], fraction: 1 - frac(est.classes.get(c) ?? 0) }) // null (uncounted) counts as rare: absent from most
+    }
+  }
+  if (filter.error) {
+    const ors: string[] = []
+    const params: unknown[] = []
+    const kinds = filter.error.filter((k): k is SampleErrorKind => k !== 'none' && k !== 'any')
+    let size = 0
+    const broken = [...est.error.entries()].filter(([k]) => k !== null).reduce((a, [, n]) => a + n, 0)
+    if (filter.error.includes('none')) (ors.push('+s.error_kind IS NULL'), (size += est.error.get(null) ?? 0))
+    if (filter.error.includes('any')) (ors.push('+s.error_kind IS NOT NULL'), (size += broken))
+    if (kinds.length) {
+      ors.push(`+s.error_kind IN (${marks(kinds)})`)
+      params.push(...kinds)
+      if (!filter.error.includes('any')) size += kinds.reduce((a, k) => a + (est.error.get(k) ?? 0), 0)
+    }
+    if (!ors.length) never = true
+    else list.push({ residual: `(${ors.join(' OR ')})`, params, fraction: frac(size) })
+  }
+  if (filter.pathContains) {
+    list.push({ residual: "s.key LIKE ? ESCAPE '\\'", params: [`%${escapeLike(filter.pathContains)}%`], fraction: 0.2 })
+  }
+  return { list, never, singleSplit: splits && splits.length === 1 ? splits[0]! : null }
 }
 
 export function queryPage(db: Db, q: PageQuery): SamplePage {
-  const where = filterWhere(db, q.filter)
   const col = SORT_COLUMN[q.sort.field]
   const dir = q.sort.dir === 'desc' ? 'DESC' : 'ASC'
-  const params = [...where.params]
+  const est = estimates(db)
+  const { list, never, singleSplit } = terms(db, q.filter, est)
   let keyset = ''
+  const keysetParams: unknown[] = []
   if (q.cursor) {
     const c = decodeCursor(q.cursor, q.sort.field, q.sort.dir)
-    keyset = q.sort.field === 'id' ? ` AND s.id ${dir === 'ASC' ? '>' : '<'} ?` : ` AND (${col}, s.id) ${dir === 'ASC' ? '>' : '<'} (?, ?)`
-    if (q.sort.field === 'id') params.push(c.id)
-    else params.push(c.v, c.id)
+    const op = dir === 'ASC' ? '>' : '<'
+    if (q.sort.field === 'id') (keyset = ` AND s.id ${op} ?`), keysetParams.push(c.id)
+    else (keyset = ` AND (${col}, s.id) ${op} (?, ?)`), keysetParams.push(c.v, c.id)
   }
   const order = q.sort.field === 'id' ? `s.id ${dir}` : `${col} ${dir}, s.id ${dir}`
-  const sql = `SELECT s.id, s.dataset_id, s.key, s.image_path, s.mask_path, s.width, s.height, s.split, s.status,
-      s.error_kind, s.error_message, ${col} AS sortv
-    FROM samples s WHERE ${where.sql}${keyset} ORDER BY ${order} LIMIT ?`
-  params.push(q.limit + 1)
-  const raw = db.prepare(sql).all(...params) as RawRow[]
-  const more = raw.length > q.limit
-  if (more) raw.pop()
+  let rows: RawRow[] = []
+  if (!never) {
+    // (A) walk the sort index: cost ~ rows visited until `limit` matches
+    const need = q.limit + 1
+    const splitTerm = singleSplit !== null ? list.find((t) => t.residual.startsWith('+s.split IN')) : undefined
+    const rest = list.filter((t) => t !== splitTerm)
+    const scanned = singleSplit !== null ? (est.split.get(singleSplit) ?? 0) : est.total
+    const passRate = rest.reduce((a, t) => a * Math.max(t.fraction, 1e-6), 1)
+    const costA = Math.min(scanned, need / passRate)
+    // (B) fetch the smallest matching set and sort it: cost ~ its size (rows fetched) plus the sort
+    const best = list.filter((t) => t.driver).sort((a, b) => a.driver!.size - b.driver!.size)[0]
+    const costB = best ? best.driver!.size * 1.3 : Infinity
+    let from: string
+    const where: string[] = []
+    const params: unknown[] = []
+    const useSet = best !== undefined && (q.plan === 'set' || (q.plan === undefined && costB < costA))
+    if (useSet && best) {
+      from = best.driver!.from
+      where.push(best.driver!.where)
+      params.push(...best.driver!.params)
+      for (const t of list) if (t !== best) (where.push(t.residual), params.push(...t.params))
+    } else if (splitTerm) {
+      from = `samples s INDEXED BY ${SORT_INDEX[q.sort.field].split}`
+      where.push('s.split = ?')
+      params.push(singleSplit)
+      for (const t of rest) (where.push(t.residual), params.push(...t.params))
+    } else {
+      const index = SORT_INDEX[q.sort.field].all
+      from = index ? `samples s INDEXED BY ${index}` : 'samples s'
+      for (const t of list) (where.push(t.residual), params.push(...t.params))
+    }
+    const sql = `SELECT s.id, s.dataset_id, s.key, s.image_path, s.mask_path, s.width, s.height, s.split, s.status,
+        s.error_kind, s.error_message, ${col} AS sortv
+      FROM ${from} WHERE ${where.length ? where.join(' AND ') : '1'}${keyset} ORDER BY ${order} LIMIT ?`
+    rows = db.prepare(sql).all(...params, ...keysetParams, need) as RawRow[]
+  }
+  const more = rows.length > q.limit
+  if (more) rows.pop()
   const tags = tagsOf(
     db,
-    raw.map((r) => r.id),
+    rows.map((r) => r.id),
   )
-  const rows = raw.map((r) => toRow(r, tags.get(r.id) ?? []))
-  const last = raw[raw.length - 1]
+  const out = rows.map((r) => toRow(r, tags.get(r.id) ?? []))
+  const last = rows[rows.length - 1]
   const nextCursor = more && last ? encodeCursor({ f: q.sort.field, d: q.sort.dir, v: last.sortv, id: last.id }) : null
-  const total = q.withTotal ? (db.prepare(`SELECT COUNT(*) FROM samples s WHERE ${where.sql}`).pluck().get(...where.params) as number) : null
-  return { rows, nextCursor, total }
+  let total: number | null = null
+  if (q.withTotal) {
+    const where = filterWhere(db, q.filter)
+    total = db.prepare(`SELECT COUNT(*) FROM samples s WHERE ${where.sql}`).pluck().get(...where.params) as number
+  }
+  return { rows: out, nextCursor, total }
 }
