@@ -128,3 +128,81 @@ describe('re-scan', () => {
     }
   })
 })
+
+describe('formats and layouts', () => {
+  const t = tempDir('formats')
+  afterAll(() => t.cleanup())
+
+  it('reads WebP and TIFF images, TIFF masks, and colour masks (R=G=B) through the engine decoder', async () => {
+    const sharp = (await import('sharp')).default
+    const { rgbPixels } = await import('./fixtures')
+    const dir = join(t.dir, 'fmt')
+    const raw = (w: number, h: number) => sharp(rgbPixels(w, h, 9), { raw: { width: w, height: h, channels: 3 } })
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(join(dir, 'images'), { recursive: true })
+    mkdirSync(join(dir, 'masks'), { recursive: true })
+    await raw(8, 6).webp({ lossless: true }).toFile(join(dir, 'images', 'w.webp'))
+    writeFileSync(join(dir, 'masks', 'w.png'), await maskPng(8, 6, () => 2))
+    await raw(5, 4).tiff().toFile(join(dir, 'images', 't.tif'))
+    const grey = Buffer.alloc(20, 3)
+    await sharp(grey, { raw: { width: 5, height: 4, channels: 1 } }).tiff().toFile(join(dir, 'masks', 't.tif'))
+    // a colour mask whose pixels are grey (R=G=B) is a label map; a truly coloured one is not
+    await raw(4, 4).png().toFile(join(dir, 'images', 'rgbok.png'))
+    await sharp(Buffer.alloc(48, 4), { raw: { width: 4, height: 4, channels: 3 } }).png().toFile(join(dir, 'masks', 'rgbok.png'))
+    await raw(4, 4).png().toFile(join(dir, 'images', 'rgbbad.png'))
+    await raw(4, 4).png().toFile(join(dir, 'masks', 'rgbbad.png'))
+    const c = Catalog.open(join(t.dir, 'p-fmt'), { create: true })
+    try {
+      await runImport(c, { images: join(dir, 'images'), masks: join(dir, 'masks'), maskPatterns: ['{stem}.png', '{stem}.tif'] })
+      const rows = Object.fromEntries(c.query({}).rows.map((r) => [r.key, r]))
+      expect([rows.w!.width, rows.w!.height, rows.w!.error]).toEqual([8, 6, null])
+      expect([rows.t!.width, rows.t!.height, rows.t!.error]).toEqual([5, 4, null])
+      expect(c.sampleDetail(rows.w!.id).imageFormat).toBe('webp')
+      expect(c.sampleDetail(rows.t!.id).classes).toEqual([{ index: 3, pixels: 20 }])
+      expect(c.sampleDetail(rows.rgbok!.id).classes).toEqual([{ index: 4, pixels: 16 }])
+      expect(rows.rgbbad!.error?.kind).toBe('UNSUPPORTED_FORMAT')
+      expect(rows.rgbbad!.error?.message).toMatch(/rgbbad\.png.*not a class index \(R=G=B\)/)
+    } finally {
+      c.close()
+    }
+  })
+
+  it('one folder holding images and masks, told apart by the pattern', async () => {
+    const dir = join(t.dir, 'one')
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'a.png'), await imagePng(8, 6, 1))
+    writeFileSync(join(dir, 'a_label.png'), await maskPng(8, 6, () => 1))
+    writeFileSync(join(dir, 'b.png'), await imagePng(8, 6, 2))
+    const c = Catalog.open(join(t.dir, 'p-one'), { create: true })
+    try {
+      const s = await runImport(c, { images: dir, maskPatterns: ['{stem}_label.png'] })
+      expect(s.masksDir).toBeNull()
+      const rows = c.query({}).rows
+      expect(rows.map((r) => [r.key, r.imagePath, r.maskPath, r.error?.kind ?? null])).toEqual([
+        ['a', 'a.png', 'a_label.png', null],
+        ['b', 'b.png', null, 'MISSING_MASK'],
+      ])
+      expect(c.getSample(rows[0]!.id)!.maskPath).toBe(join(dir, 'a_label.png'))
+    } finally {
+      c.close()
+    }
+  })
+
+  it('a cancelled import stops between batches and the next run resumes it', async () => {
+    const dir = join(t.dir, 'cancel')
+    await writePairs(dir, simplePairs(30))
+    const c = Catalog.open(join(t.dir, 'p-cancel'), { create: true })
+    try {
+      const controller = new AbortController()
+      await expect(
+        runImport(c, { images: join(dir, 'images'), masks: join(dir, 'masks'), batchSize: 10, afterBatch: (n) => n >= 10 && controller.abort() }, { signal: controller.signal }),
+      ).rejects.toMatchObject({ code: 'CANCELLED' })
+      expect(c.info().sampleCount).toBe(10)
+      const s = await runImport(c, { images: join(dir, 'images'), masks: join(dir, 'masks'), batchSize: 10 })
+      expect([s.resumed, s.added, c.info().sampleCount]).toEqual([true, 30, 30])
+    } finally {
+      c.close()
+    }
+  })
+})
