@@ -221,6 +221,7 @@ describe('the studio in Chromium against lockstep serve', () => {
     await page.click('[data-testid="export-start"]')
     await page.waitForSelector('[data-testid="export-progress"]')
     await page.waitForSelector('[data-testid="export-progress"]:not([data-status="running"])', { timeout: 90_000 })
+    await shot('export')
     const status = await page.getAttribute('[data-testid="export-progress"]', 'data-status')
     expect({ status, text: status === 'done' ? '' : await text('[data-testid="export-progress"]') }).toEqual({ status: 'done', text: '' })
     expect(await text('[data-testid="export-progress"]')).toMatch(/outputs\/s/)

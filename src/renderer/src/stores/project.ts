@@ -35,12 +35,23 @@ export const useProjectStore = defineStore('project', () => {
         else void refresh()
       })
     }
-    try {
-      info.value = await api.call('project.info', {})
-    } catch (err) {
-      toasts.error('Opening the project', err)
+    // all at once: one round trip, not two, before the app is usable
+    const [infoR, classesR, tagsR, countsR] = await Promise.allSettled([
+      api.call('project.info', {}),
+      api.call('classes.list', {}),
+      api.call('tags.list', {}),
+      api.call('samples.counts', {}),
+    ])
+    if (infoR.status === 'rejected') toasts.error('Opening the project', infoR.reason)
+    else info.value = infoR.value
+    if (info.value) {
+      if (classesR.status === 'fulfilled') classes.value = classesR.value
+      else toasts.error('Loading the classes', classesR.reason)
+      if (tagsR.status === 'fulfilled') tags.value = tagsR.value
+      else toasts.error('Loading the tags', tagsR.reason)
+      if (countsR.status === 'fulfilled') counts.value = countsR.value
+      else toasts.error('Counting samples', countsR.reason)
     }
-    if (info.value) await Promise.all([loadClasses(), loadTags(), loadCounts()])
     loaded.value = true
   }
   async function refresh(): Promise<void> {
