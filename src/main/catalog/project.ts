@@ -22,7 +22,7 @@ export function findSampleDir(): string | undefined {
 
 /**
  * The sample project under `userDataDir` (`sample-project/`), importing `resources/sample`
- * (images/, masks/, optional recipes/*.json or recipe.json) the first time.
+ * (images/, masks/, optional classes.json palette, recipes/*.json or recipe.json) the first time.
  */
 export async function openOrCreateSampleProject(userDataDir: string, sampleDir = findSampleDir()): Promise<Catalog> {
   if (!sampleDir || !existsSync(join(sampleDir, 'images'))) {
@@ -36,6 +36,17 @@ export async function openOrCreateSampleProject(userDataDir: string, sampleDir =
     if (fresh || catalog.datasets().length === 0 || unfinished > 0) {
       const masks = existsSync(join(sampleDir, 'masks')) ? join(sampleDir, 'masks') : null
       await runImport(catalog, { images: join(sampleDir, 'images'), masks, name: 'sample' })
+      // a reproducible starting split, so 'train' exports and stats work out of the box
+      catalog.randomSplit({ seed: 0, ratios: { train: 0.7, val: 0.15, test: 0.15 } })
+      // its class names and colours (and the index it marks as 'ignore'), if it ships a palette
+      const palette = join(sampleDir, 'classes.json')
+      if (existsSync(palette)) {
+        catalog.importPalette({ path: palette })
+        const ignore = (JSON.parse(readFileSync(palette, 'utf8')) as { ignoreIndex?: unknown }).ignoreIndex
+        if (typeof ignore === 'number' && Number.isInteger(ignore) && ignore >= 0 && ignore <= 65535) {
+          catalog.updateClasses([{ index: ignore, name: 'ignore', ignore: true }])
+        }
+      }
       if (catalog.listRecipes().length === 0) {
         const files: string[] = []
         if (existsSync(join(sampleDir, 'recipe.json'))) files.push(join(sampleDir, 'recipe.json'))
