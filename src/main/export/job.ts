@@ -35,6 +35,8 @@ export interface ExportRunOptions {
   shard?: { index: number; count: number }
   /** 0 = render on the calling thread. Default: 2. */
   workers?: number
+  /** Render tasks in flight per worker thread (sharp decodes on libuv's pool meanwhile). Default 2. */
+  inflightPerWorker?: number
   /** Class table and featurewise stats for export.json, when a catalog has them. */
   classes?: unknown
   stats?: { mean: number[]; std: number[] } | null
@@ -275,7 +277,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
     raw: needRaw,
   }
   const workers = o.workers ?? 2
-  const renderer: Renderer = workers === 0 ? new InlineRenderer(setup) : new WorkerPool(setup, workers)
+  const renderer: Renderer = workers === 0 ? new InlineRenderer(setup) : new WorkerPool(setup, workers, o.inflightPerWorker ?? (Number(process.env.LOCKSTEP_INFLIGHT) || 2))
 
   const total = order.length
   const perOutput = Math.max(1, bytesPerOutput(recipeOutputSize(o.recipe), o.formats, o.imageFormat))
@@ -378,6 +380,8 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   // Producer: windows of outputs, one task per source per window, dispatched in first-ordinal order.
   let taskId = 0
   let inFlight = 0
+  let wholeInFlight = 0
+  const maxWhole = Math.max(1, workers)
   const produce = async () => {
     for (let a = start; a < order.end; a += window) {
       const b = Math.min(order.end, a + window)
@@ -390,7 +394,15 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
       }
       for (const [sample, slots] of groups) {
         // Bounded: a few tasks in flight per worker, and never more than two windows of outputs held.
-        while (!fatal && !signal?.aborted && (inFlight >= renderer.capacity || slots[slots.length - 1]!.ordinal - next >= 2 * window)) await sleep()
+        // A task that decodes a whole pair (several outputs) holds it in memory: at most one per worker.
+        const decodesWhole = slots.length > 1
+        while (
+          !fatal &&
+          !signal?.aborted &&
+          (inFlight >= renderer.capacity || (decodesWhole && wholeInFlight >= maxWhole) || slots[slots.length - 1]!.ordinal - next >= 2 * window)
+        ) {
+          await sleep()
+        }
         if (fatal || signal?.aborted) return
         const failed = failedBySample.get(sample)
         if (failed) {
@@ -407,9 +419,11 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
           hash: !hashes.has(sample),
         }
         inFlight++
+        if (decodesWhole) wholeInFlight++
         renderer.run(task).then(
           (r: RenderResult) => {
             inFlight--
+            if (decodesWhole) wholeInFlight--
             if (r.ok) {
               if (r.hashes) hashes.set(sample, r.hashes)
               const byEpoch = new Map(r.items.map((it, k) => [uniq[k]!.epoch, it]))
@@ -422,6 +436,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
           },
           (err: unknown) => {
             inFlight--
+            if (decodesWhole) wholeInFlight--
             fatal ??= err
             notify()
           },

@@ -79,7 +79,10 @@ export const replayCommand: Command = {
         throw new LockstepError('INVALID_INPUT', `Source ${role} ${path} changed since the export (sha256 differs from ${manifest} line ${k}); the output cannot be reproduced`)
       }
     }
-    const r = await replay(line.plan, { image: line.source.image, mask: line.source.mask }, { image: { format, quality } })
+    // Render with the same outputs the export asked for (the engine may take another path when
+    // raw pixels are also wanted, e.g. for npy), so the encoded bytes are the export's.
+    const formats = (desc as { options?: { formats?: string[] } }).options?.formats ?? ['folders']
+    const r = await replay(line.plan, { image: line.source.image, mask: line.source.mask }, { image: { format, quality }, ...(formats.includes('npy') ? { raw: true } : {}) })
     const epochs = (desc as { options?: { epochs?: number } }).options?.epochs ?? 1
     const rel = line.files?.folders ?? {
       image: `images/${epochs === 1 ? line.sampleId : `e${String(line.epoch).padStart(4, '0')}/${line.sampleId}`}.${IMAGE_EXT[format]}`,
