@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// npm run bench:export — Lockstep's exporter against the peers of ../shared/bench (run_all.sh),
+// then extra rows in one round-robin of their own: the raw-sharp peer, one epoch to folders, five
+// epochs from the same sources (decode reuse), the npy and webdataset writers, with peak RSS.
+//
+// env: RUNS=3  SIZES="1024x768:200 4000x3000:30"  ENVS=default,tuned  EXPORT_WORKERS=2
+//      BENCH_DIR=<repo>/../shared/bench (or /work/shared/bench)  SKIP_PEERS=1 (only the second part)
+// Needs `npm run build` first (it runs the built CLI, as a user would).
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
+
+const repo = resolve(import.meta.dirname, '..', '..')
+const cli = join(repo, 'bin', 'lockstep.js')
+const recipe = join(repo, 'scripts', 'bench', 'export-recipe.json')
+if (!existsSync(join(repo, 'out', 'main', 'cli.js'))) {
+  console.error('bench:export: run `npm run build` first (the benchmark runs the built CLI)')
+  process.exit(1)
+}
+const benchDir = [process.env.BENCH_DIR, join(repo, '..', 'shared', 'bench'), '/work/shared/bench'].find((d) => d && existsSync(join(d, 'run_all.sh')))
+if (!benchDir) {
+  console.error('bench:export: cannot find the shared bench (set BENCH_DIR to the folder with run_all.sh)')
+  process.exit(1)
+}
+const RUNS = Number(process.env.RUNS ?? 3)
+const SIZES = process.env.SIZES ?? '1024x768:200 4000x3000:30'
+const WORKERS = process.env.EXPORT_WORKERS ?? '2'
+const work = process.env.BENCH_WORK ?? '/tmp/lockstep-bench'
+const dataRoot = process.env.DATA_ROOT ?? '/tmp/bench-data'
+const results = join(work, 'results-export')
+mkdirSync(results, { recursive: true })
+
+const exportCmd = (extra) => `node ${cli} export --images {data}/images --masks {data}/masks --recipe ${recipe} --seed 1 --workers ${WORKERS} ${extra} --out {out}`
+
+// ---- part 1: run_all.sh with our one-epoch folders export as the reference row -------------------
+if (!process.env.SKIP_PEERS) {
+  const r = spawnSync('bash', [join(benchDir, 'run_all.sh')], {
+    stdio: 'inherit',
+    env: { ...process.env, EXPORTER_CMD: exportCmd('--format folders --image-format jpeg --quality 90'), RESULTS: results, RUNS: String(RUNS) },
+  })
+  if (r.status !== 0) {
+    console.error(`bench:export: run_all.sh failed (exit ${r.status})`)
+    process.exit(1)
+  }
+}
+
+// ---- part 2: our extra rows, round-robin, with peak RSS ------------------------------------------
+const time = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
+function runRow(cmd, data, out) {
+  rmSync(out, { recursive: true, force: true })
+  mkdirSync(out, { recursive: true })
+  const shell = cmd.replaceAll('{data}', data).replaceAll('{out}', out)
+  const argv = time ? [time, '-f', 'MAXRSS_KB %M', 'bash', '-c', shell] : ['bash', '-c', shell]
+  const t0 = performance.now()
+  const p = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 })
+  const seconds = (performance.now() - t0) / 1000
+  const m = /MAXRSS_KB (\d+)/.exec(p.stderr ?? '')
+  if (p.status !== 0) console.error(`  failed (${p.status}): ${shell}\n${(p.stderr ?? '').slice(-600)}`)
+  return { ok: p.status === 0, seconds, rssMb: m ? Number(m[1]) / 1024 : null }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null
+}
+const peer = `node ${join(work, 'peer_sharp.mjs')} --data {data} --out {out} --inflight 4`
+const rows = [
+  { label: 'C sharp conc-default 4-inflight', cmd: peer, epochs: 1 },
+  { label: 'lockstep folders 1 epoch', cmd: exportCmd('--format folders'), epochs: 1 },
+  { label: 'lockstep folders 5 epochs', cmd: exportCmd('--format folders --epochs 5'), epochs: 5 },
+  { label: 'lockstep npy 1 epoch', cmd: exportCmd('--format npy'), epochs: 1 },
+  { label: 'lockstep webdataset 1 epoch', cmd: exportCmd('--format webdataset'), epochs: 1 },
+]
+if (!existsSync(join(work, 'peer_sharp.mjs'))) {
+  console.error(`bench:export: ${work}/peer_sharp.mjs is missing (run without SKIP_PEERS once: run_all.sh copies it and installs sharp there)`)
+  process.exit(1)
+}
+
+const report = []
+const checks = []
+for (const spec of SIZES.trim().split(/\s+/)) {
+  const [wh, n] = spec.split(':')
+  const data = join(dataRoot, `${wh}-n${n}`)
+  const pairs = Number(n)
+  const stats = new Map(rows.map((r) => [r.label, { runs: [], rss: [] }]))
+  const load0 = (await import('node:os')).loadavg()[0]
+  for (let i = 0; i < RUNS; i++) {
+    for (const row of rows) {
+      const r = runRow(row.cmd, data, join(work, 'out-export', row.label.replace(/[^A-Za-z0-9]+/g, '_')))
+      const s = stats.get(row.label)
+      if (r.ok) s.runs.push((pairs * row.epochs) / r.seconds)
+      if (r.rssMb !== null) s.rss.push(r.rssMb)
+      console.error(`  ${wh} run ${i + 1} ${row.label.padEnd(34)} ${r.seconds.toFixed(2)}s  rss ${r.rssMb?.toFixed(0) ?? '?'} MB`)
+    }
+  }
+  const load1 = (await import('node:os')).loadavg()[0]
+  const med = (label) => median(stats.get(label).runs)
+  const sharp = med('C sharp conc-default 4-inflight')
+  const folders = med('lockstep folders 1 epoch')
+  const lines = [`\n${pairs} pairs ${wh} -> 512x512, whole-process output pairs/s, median of ${RUNS} (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)}), ${WORKERS} workers`]
+  lines.push(`${'row'.padEnd(36)} ${'pairs/s'.padStart(9)} ${'vs sharp'.padStart(9)} ${'peak RSS MB'.padStart(12)}`)
+  for (const row of rows) {
+    const v = med(row.label)
+    const rss = Math.max(...stats.get(row.label).rss)
+    lines.push(`${row.label.padEnd(36)} ${(v?.toFixed(1) ?? '-').padStart(9)} ${(v && sharp ? (v / sharp).toFixed(2) + 'x' : '-').padStart(9)} ${(Number.isFinite(rss) ? rss.toFixed(0) : '-').padStart(12)}`)
+  }
+  report.push(...lines)
+  const five = med('lockstep folders 5 epochs')
+  checks.push(`${wh}: five epochs ${five?.toFixed(1)} vs 1.5 x sharp ${(1.5 * sharp).toFixed(1)} -> ${five >= 1.5 * sharp ? 'PASS' : 'FAIL'}`)
+  for (const f of ['lockstep npy 1 epoch', 'lockstep webdataset 1 epoch']) {
+    const v = med(f)
+    checks.push(`${wh}: ${f} ${v?.toFixed(1)} vs folders ${folders?.toFixed(1)} (${((v / folders - 1) * 100).toFixed(0)}%) -> ${v >= 0.9 * folders ? 'PASS' : 'FAIL'}`)
+  }
+  if (wh === '4000x3000') {
+    const rss = Math.max(...rows.filter((r) => r.label.startsWith('lockstep')).flatMap((r) => stats.get(r.label).rss))
+    checks.push(`${wh}: peak RSS of every lockstep row with ${WORKERS} workers ${rss.toFixed(0)} MB <= 600 MB -> ${rss <= 600 ? 'PASS' : 'FAIL'}`)
+  }
+  // part 1: the project row against every peer row (both envs) of run_all's own table
+  const f1 = join(results, `${wh}-n${n}.json`)
+  if (existsSync(f1)) {
+    const t = JSON.parse(readFileSync(f1, 'utf8'))
+    const ours = t.table.find((r) => r.row === 'project exporter')
+    const peers = t.table.filter((r) => /^[ABC] /.test(r.row))
+    let best = { v: 0, label: '' }
+    for (const p of peers) for (const e of t.envs) if ((p[e]?.whole ?? 0) > best.v) best = { v: p[e].whole, label: `${p.row} (${e})` }
+    const mine = ours?.[t.envs[0]]?.whole
+    checks.push(`${wh}: one epoch to folders ${mine?.toFixed(1)} (default env) vs best peer ${best.v.toFixed(1)} [${best.label}] -> ${mine > best.v ? 'PASS' : 'FAIL'}`)
+  }
+}
+const text = [...report, '', 'targets:', ...checks.map((c) => '  ' + c)].join('\n')
+console.log(text)
+writeFileSync(join(results, 'export-extra.txt'), text + '\n')
