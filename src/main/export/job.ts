@@ -33,7 +33,7 @@ export interface ExportRunOptions {
   formats: ExportFormat[]
   out: string
   shard?: { index: number; count: number }
-  /** 0 = render on the calling thread. Default: 2. */
+  /** 0 = render on the calling thread. Default: autoWorkers() (0 for libvips-only recipes, else 2). */
   workers?: number
   /** Render tasks in flight per worker thread (sharp decodes on libuv's pool meanwhile). Default 2. */
   inflightPerWorker?: number
@@ -206,6 +206,18 @@ async function readJournal(path: string): Promise<{ lines: string[]; validBytes:
   return { lines, validBytes: Buffer.byteLength(text.slice(0, pos)) }
 }
 
+/**
+ * Ops whose whole render runs inside libvips (crop, flips, quarter turns, brightness/contrast on
+ * encoded output): the JS thread only waits for sharp, so worker threads would add start-up and
+ * memory and nothing else. Anything else (resampling, noise, blur, raw pixels for npy) does pixel
+ * work in JS, which two worker threads spread over both cores.
+ */
+const LIBVIPS_ONLY = new Set(['random_crop', 'center_crop', 'hflip', 'vflip', 'rot90', 'brightness', 'contrast'])
+export function autoWorkers(recipe: Recipe, raw: boolean): number {
+  const light = !raw && recipe.ops.every((op) => op.enabled === false || op.p === 0 || LIBVIPS_ONLY.has(op.type))
+  return light ? 0 : 2
+}
+
 export function makeWriters(formats: ExportFormat[], ctx: WriterContext): Writer[] {
   const uniq = [...new Set(formats)]
   return uniq.map((f) => (f === 'folders' ? new FoldersWriter(ctx) : f === 'npy' ? new NpyWriter(ctx) : new WebDatasetWriter(ctx)))
@@ -276,8 +288,8 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
     encoded: needEncoded ? { format: o.imageFormat, quality: o.quality } : null,
     raw: needRaw,
   }
-  const workers = o.workers ?? 2
-  const renderer: Renderer = workers === 0 ? new InlineRenderer(setup) : new WorkerPool(setup, workers, o.inflightPerWorker ?? (Number(process.env.LOCKSTEP_INFLIGHT) || 2))
+  const workers = o.workers ?? autoWorkers(o.recipe, needRaw)
+  const renderer: Renderer = workers === 0 ? new InlineRenderer(setup, o.inflightPerWorker ?? (Number(process.env.LOCKSTEP_INFLIGHT) || 4)) : new WorkerPool(setup, workers, o.inflightPerWorker ?? (Number(process.env.LOCKSTEP_INFLIGHT) || 2))
 
   const total = order.length
   const perOutput = Math.max(1, bytesPerOutput(recipeOutputSize(o.recipe), o.formats, o.imageFormat))

@@ -40,7 +40,9 @@ output
   --quality Q              1..100 for jpeg/webp (default 90)
   --wds-samples N          about N samples per WebDataset tar (whole batches; default 1000)
 running
-  --workers N              render threads (default 2; 0 = on the main thread)
+  --workers N|auto         render threads (0 = on the main thread). auto (default): 0 when every op
+                           runs inside libvips (crops, flips, 90° turns, brightness/contrast, no npy),
+                           else 2
   --memory MB              memory for reordering and decode reuse (default 256)
 
 Layout: folders -> images/<key>.<ext> + masks/<key>.png (one epoch) or images/eEEEE/<key>.<ext>
@@ -150,7 +152,7 @@ export const exportCommand: Command = {
     const quality = intOption(NAME, v.quality, '--quality', 90, 1)
     if (quality > 100) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --quality in 1..100 but received ${quality}`)
     const formats = list<ExportFormat>(v.format, EXPORT_FORMATS, '--format', ['folders'])
-    const workers = intOption(NAME, v.workers, '--workers', 2, 0)
+    const workers = v.workers === undefined || v.workers === 'auto' ? undefined : intOption(NAME, v.workers, '--workers', 2, 0)
     const memoryMb = intOption(NAME, v.memory, '--memory', 256, 16)
     const wdsSamples = intOption(NAME, v['wds-samples'], '--wds-samples', 1000, 1)
     const shard = parseShard(v.shard)
