@@ -124,4 +124,25 @@ describe('preview', () => {
     expect(preview.tiles).toHaveLength(0)
     expect(preview.error).toMatch(/problems/)
   })
+
+  it('renders nothing while the view is hidden, and catches up when it is shown', async () => {
+    useInspectorStore().id = 7
+    const preview = usePreviewStore()
+    preview.follow()
+    await wait(DEBOUNCE_MS + 30)
+    gates[0]!.release()
+    await wait(20)
+    expect(preview.tiles).toHaveLength(8)
+    preview.pause()
+    preview.seed = 5
+    useRecipeStore().setParam(1, 'p', 0.9)
+    await wait(DEBOUNCE_MS + 30)
+    expect(gates).toHaveLength(1) // no work for an unseen view
+    expect(preview.tiles).toHaveLength(0) // and no tiles of the old inputs when it comes back
+    preview.follow()
+    await wait(DEBOUNCE_MS + 30)
+    expect(gates).toHaveLength(2)
+    expect(gates[1]!.input).toMatchObject({ seed: 5 })
+    expect(gates[1]!.input.recipe.ops[1].p).toBe(0.9)
+  })
 })

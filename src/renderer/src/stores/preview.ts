@@ -90,6 +90,7 @@ export const usePreviewStore = defineStore('preview', () => {
       return
     }
     pending.value = true
+    stale = false
     timer = setTimeout(() => void render(generation.value), DEBOUNCE_MS)
   }
 
@@ -140,13 +141,34 @@ export const usePreviewStore = defineStore('preview', () => {
   }
 
   let watching = false
+  let active = false
+  let stale = true
   /** Starts following the recipe, selection, seed and K (the view calls it when shown). */
   function follow(): void {
-    if (watching) return
-    watching = true
-    watch(() => JSON.stringify(inputs.value), invalidate)
-    invalidate()
+    active = true
+    if (!watching) {
+      watching = true
+      watch(() => JSON.stringify(inputs.value), () => {
+        stale = true
+        if (active) invalidate()
+        else {
+          // hidden: take the tiles down now, render when shown again (no work for an unseen view)
+          generation.value++
+          clearTimeout(timer)
+          tiles.value = []
+          pending.value = false
+        }
+      })
+    }
+    if (stale) {
+      stale = false
+      invalidate()
+    }
+  }
+  /** The view is hidden: stop rendering until `follow()` again. */
+  function pause(): void {
+    active = false
   }
 
-  return { originalLabels, seed, count, overlay, opacity, tiles, pending, error, generation, shownFor, lastRenderMs, sampleIds, original, originalUrl, invalidate, reseed, follow, render }
+  return { originalLabels, seed, count, overlay, opacity, tiles, pending, error, generation, shownFor, lastRenderMs, sampleIds, original, originalUrl, invalidate, reseed, follow, pause, render }
 })
