@@ -296,9 +296,8 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   const window = Math.max(o.batchSize, Math.min(100_000, Math.floor((o.memoryBudget ?? 256 * 2 ** 20) / perOutput)))
 
   const hashes = new Map<number, { image: string; mask: string }>()
-  sources.forEach((s, i) => {
-    if (s.imageHash && s.maskHash) hashes.set(i, { image: s.imageHash, mask: s.maskHash })
-  })
+  // Source hashes for the manifest: sha256 of the bytes actually read by this run (a catalog's
+  // hashes may be older than the files; they go into export.json's source list instead).
   const failedBySample = new Map<number, ErrorPayload>()
   const ready = new Map<number, { slot: Slot; result: { plan: unknown; image?: Uint8Array; mask?: Uint8Array; raw?: RenderedOutput['raw'] } | null }>()
   let next = start // next ordinal to write

@@ -40,7 +40,8 @@ export const exportOptionsSchema = z
       .strict()
       .refine((s) => s.index < s.count, { message: 'shard index must be < count' })
       .optional(),
-    workers: positiveInt.max(64).optional(),
+    /** Render threads; 0 = on the main thread; absent = automatic (see autoWorkers in src/main/export/job.ts). */
+    workers: z.number().int().min(0).max(64).optional(),
   })
   .strict()
 export type ExportOptionsInput = z.input<typeof exportOptionsSchema>
