@@ -12,12 +12,15 @@
 // bytes are identical for the same plan.
 import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
+import sharp, { type Sharp } from 'sharp'
 import { decodeImage, decodeImageRegion, encodeRgb, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
-import { encodeLabelsPng, maskInfo, readLabels, readLabelsRegion, type Labels } from '../io/labels'
+import { encodeLabelsPng, MASK_PNG_COMPRESSION, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
 import { apply, compose, invert, isExact, type Affine } from './affine'
 import { OPS } from './ops'
 import type { PixelOp, Size } from './ops/types'
-import { checkPlan, fuseGeometry, type FusedGeometry, type Plan } from './plan'
+import { checkPlan, fuseGeometry, needsLabels, plan, type FusedGeometry, type Plan } from './plan'
+import type { Recipe } from '../../shared/recipe'
+import type { SampleKey } from './rng'
 
 export interface PairPaths {
   image: string
@@ -32,6 +35,8 @@ export interface LoadedPair {
   /** EXIF-oriented 8-bit RGB, HxWx3 */
   image: RgbImage
   labels: Labels | null
+  /** how the mask file decodes (from its header) */
+  maskRoute: MaskRoute | null
 }
 
 export interface RenderOptions {
@@ -70,9 +75,10 @@ function sizeMismatch(paths: PairPaths, img: Size, mask: Size): LockstepError {
 
 /** Decodes a pair once (oriented RGB image + class indices) and checks that the sizes agree. */
 export async function loadPair(paths: PairPaths): Promise<LoadedPair> {
-  const [image, labels] = await Promise.all([decodeImage(paths.image), paths.mask ? readLabels(paths.mask) : Promise.resolve(null)])
+  const route = paths.mask ? await maskInfo(paths.mask) : null
+  const [image, labels] = await Promise.all([decodeImage(paths.image), paths.mask ? readLabels(paths.mask, route!) : Promise.resolve(null)])
   if (labels && (labels.width !== image.width || labels.height !== image.height)) throw sizeMismatch(paths, image, labels)
-  return { paths, width: image.width, height: image.height, image, labels }
+  return { paths, width: image.width, height: image.height, image, labels, maskRoute: route }
 }
 
 function checkSource(plan: Plan, size: Size, paths: PairPaths): void {
@@ -201,25 +207,54 @@ function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null
   const [a, b, c, d, e, f] = A
   if (fill !== 0) out.fill(fill)
   if (!src) return out
-  const { data, left, top, width: rw } = src
+  const { left, top, width: rw } = src
   const { x0, x1, y0, y1 } = valid
   for (let y = y0; y < y1; y++) {
     const sx0 = Math.floor(a * 0.5 + b * (y + 0.5) + c)
     const sy0 = Math.floor(d * 0.5 + e * (y + 0.5) + f)
-    const o = y * W * ch
-    if (a === 1 && d === 0) {
-      // a source row, copied in one go
-      const s = ((sy0 - top) * rw + (sx0 + x0 - left)) * ch
-      out.set(data.subarray(s, s + (x1 - x0) * ch) as never, o + x0 * ch)
+    const o = (y * W + x0) * ch
+    const n = x1 - x0
+    if (d === 0) {
+      // one source row, forwards (a = 1: one copy) or backwards (a = -1: mirrored)
+      const s = ((sy0 - top) * rw + (sx0 + a * x0 - left)) * ch
+      if (a === 1) out.set(src.data.subarray(s, s + n * ch) as never, o)
+      else if (ch === 3) mirrorRgb(src.data as Uint8Array, s, out as Uint8Array, o, n)
+      else if (out instanceof Uint8Array) mirror8(src.data as Uint8Array, s, out, o, n)
+      else mirror16(src.data as Uint16Array, s, out as Uint16Array, o, n)
       continue
     }
-    for (let x = x0; x < x1; x++) {
-      const s = ((sy0 + d * x - top) * rw + (sx0 + a * x - left)) * ch
-      const t = o + x * ch
-      for (let k = 0; k < ch; k++) out[t + k] = data[s + k]!
-    }
+    // a source column (quarter turns): stride through the rows
+    const s = ((sy0 + d * x0 - top) * rw + (sx0 - left)) * ch
+    const step = d * rw * ch
+    if (ch === 3) column3(src.data as Uint8Array, s, step, out as Uint8Array, o, n)
+    else if (out instanceof Uint8Array) column1(src.data as Uint8Array, s, step, out, o, n)
+    else column1(src.data as Uint16Array, s, step, out as Uint16Array, o, n)
   }
   return out
+}
+
+function mirrorRgb(src: Uint8Array, s: number, out: Uint8Array, o: number, n: number): void {
+  for (let i = 0; i < n; i++, s -= 3, o += 3) {
+    out[o] = src[s]!
+    out[o + 1] = src[s + 1]!
+    out[o + 2] = src[s + 2]!
+  }
+}
+function mirror8(src: Uint8Array, s: number, out: Uint8Array, o: number, n: number): void {
+  for (let i = 0; i < n; i++) out[o + i] = src[s - i]!
+}
+function mirror16(src: Uint16Array, s: number, out: Uint16Array, o: number, n: number): void {
+  for (let i = 0; i < n; i++) out[o + i] = src[s - i]!
+}
+function column3(src: Uint8Array, s: number, step: number, out: Uint8Array, o: number, n: number): void {
+  for (let i = 0; i < n; i++, s += step, o += 3) {
+    out[o] = src[s]!
+    out[o + 1] = src[s + 1]!
+    out[o + 2] = src[s + 2]!
+  }
+}
+function column1<T extends Uint8Array | Uint16Array>(src: T, s: number, step: number, out: T, o: number, n: number): void {
+  for (let i = 0; i < n; i++, s += step) out[o + i] = src[s]!
 }
 
 function warpNearest<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
@@ -269,14 +304,17 @@ function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, fb: Floa
   return out
 }
 
+function applyLut(d: Uint8Array, l: Uint8Array): void {
+  const n = d.length
+  for (let i = 0; i < n; i++) d[i] = l[d[i]!]!
+}
+
 /** Runs the photometric steps in order; neighbouring LUT steps are composed into one pass. */
 export function applyPixelSteps(plan: Plan, px: { width: number; height: number; data: Uint8Array }): void {
   let lut: Uint8Array | null = null
   const flush = () => {
     if (!lut) return
-    const d = px.data
-    const l = lut
-    for (let i = 0; i < d.length; i++) d[i] = l[d[i]!]!
+    applyLut(px.data, lut)
     lut = null
   }
   for (const step of plan.steps) {
@@ -326,12 +364,115 @@ async function finish(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> 
   return result
 }
 
+// ---- native path -----------------------------------------------------------------------------
+// The common export shape (an exact window, flips/quarter turns, no padding, brightness/contrast
+// only, encoded output) runs as one libvips pipeline per target: extract -> flop -> rotate ->
+// linear -> encode, so no pixels cross into JS. Both render paths build the same pipeline (from
+// the decoded raw pixels of the whole source, or of just the region), so their bytes are identical
+// and no input metadata (density, EXIF) can leak into them. Brightness/contrast here are
+// one libvips linear (a single rounding) rather than the JS path's per-op LUTs: at most one level
+// apart, and a given plan always takes the same path.
+
+const NATIVE_PIXEL_OPS = new Set<OpType>(['brightness', 'contrast'])
+
+interface NativeOps {
+  region: Rect
+  flop: boolean
+  rotate: 0 | 90 | 180 | 270
+  linear: [number, number] | null
+}
+
+/** The sharp operations for a plan, or null when it needs the general path. */
+function nativeOps(plan: Plan, g: FusedGeometry, source: Size): NativeOps | null {
+  if (!isExact(g.toSource)) return null
+  if (plan.steps.some((s) => OPS[s.type as OpType].kind === 'pixel' && !NATIVE_PIXEL_OPS.has(s.type as OpType))) return null
+  const v = validRect(g)
+  if (v.x0 !== 0 || v.y0 !== 0 || v.x1 !== g.width || v.y1 !== g.height) return null // padding: general path
+  const region = sourceRegion(g, source)
+  if (!region) return null
+  const [a, b, , d, e] = g.toSource
+  // output -> source linear part of "flop, then rotate clockwise by r"
+  for (const flop of [false, true]) {
+    for (const r of [0, 90, 180, 270] as const) {
+      const f = flop ? -1 : 1
+      // forward (source -> output) of rotate-after-flop; its inverse's linear part must equal A's
+      const rot: Record<number, [number, number, number, number]> = { 0: [1, 0, 0, 1], 90: [0, -1, 1, 0], 180: [-1, 0, 0, -1], 270: [0, 1, -1, 0] }
+      const [r0, r1, r2, r3] = rot[r]!
+      const fw: [number, number, number, number] = [r0 * f, r1, r2 * f, r3] // R * diag(f, 1)
+      const det = fw[0] * fw[3] - fw[1] * fw[2]
+      const inv = [fw[3] / det, -fw[1] / det, -fw[2] / det, fw[0] / det]
+      if (inv[0] === a && inv[1] === b && inv[2] === d && inv[3] === e) {
+        let la = 1, lb = 0
+        for (const s of plan.steps) {
+          if (s.type === 'brightness') lb += (s.params.beta as number) * 255
+          else if (s.type === 'contrast') {
+            la *= s.params.alpha as number
+            lb *= s.params.alpha as number
+          }
+        }
+        return { region, flop, rotate: r, linear: la === 1 && lb === 0 ? null : [la, lb] }
+      }
+    }
+  }
+  return null
+}
+
+/** `s` is the whole source (extract the region first) or the region already (`extracted`). */
+function nativeTail(s: Sharp, ops: NativeOps, linear: boolean, extracted = false): Sharp {
+  if (!extracted) s = s.extract(ops.region)
+  if (ops.flop) s = s.flop()
+  if (ops.rotate) s = s.rotate(ops.rotate)
+  if (linear && ops.linear) s = s.linear(ops.linear[0], ops.linear[1])
+  return s
+}
+
+function encodeNative(s: Sharp, fmt: NonNullable<RenderOptions['image']>): Promise<Buffer> {
+  if (fmt.format === 'jpeg') return s.jpeg({ quality: fmt.quality ?? 90 }).toBuffer()
+  if (fmt.format === 'webp') return s.webp({ quality: fmt.quality ?? 90 }).toBuffer()
+  const c = fmt.compression ?? 3
+  return s.png({ compressionLevel: c, adaptiveFiltering: c > 3 }).toBuffer()
+}
+
+function encodeMaskNative(s: Sharp): Promise<Buffer> {
+  return s.toColourspace('b-w').png({ compressionLevel: MASK_PNG_COMPRESSION, adaptiveFiltering: false }).toBuffer()
+}
+
+function rawSharp(data: Uint8Array, width: number, height: number, channels: 1 | 3): Sharp {
+  return sharp(data, { raw: { width, height, channels } })
+}
+
+/** Decided from the mask's header only, so both render paths decide alike. */
+const nativeEligible = (route: MaskRoute | null) => route === null || route.kind === 'sharp8' || route.depth === 8
+
+/** Encodes and/or returns raw pixels from the two native tails (the path never depends on `out`). */
+async function finishNative(plan: Plan, img: Sharp, mask: Sharp | null, width: number, height: number, out: RenderOptions): Promise<RenderedPair> {
+  const wantEncoded = out.image !== undefined || !out.raw
+  const fmt = out.image ?? { format: 'png' as const }
+  const [image, maskPng, rawImg, rawMask] = await Promise.all([
+    wantEncoded ? encodeNative(img.clone(), fmt) : undefined,
+    wantEncoded && mask && out.mask !== false ? encodeMaskNative(mask.clone()) : undefined,
+    out.raw ? img.clone().raw().toBuffer() : undefined,
+    out.raw && mask ? mask.clone().extractChannel(0).raw().toBuffer() : undefined,
+  ])
+  const r: RenderedPair = { plan }
+  if (image) r.image = image
+  if (maskPng) r.mask = maskPng
+  if (rawImg) r.raw = { image: new Uint8Array(rawImg.buffer, rawImg.byteOffset, rawImg.byteLength), labels: rawMask ? new Uint8Array(rawMask.buffer, rawMask.byteOffset, rawMask.byteLength) : null, width, height, depth: 8 }
+  return r
+}
+
 /** Renders a plan on a pair decoded by loadPair (decode once, render many). */
 export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptions = {}): Promise<RenderedPair> {
   const plan = checkPlan(p)
   checkSource(plan, loaded, loaded.paths)
   checkIgnore(plan, loaded.labels, loaded.paths)
   const g = fuseGeometry(plan)
+  const nat = nativeEligible(loaded.maskRoute) ? nativeOps(plan, g, loaded) : null
+  if (nat) {
+    const img = nativeTail(rawSharp(loaded.image.data, loaded.width, loaded.height, 3), nat, true)
+    const mask = loaded.labels ? nativeTail(rawSharp(loaded.labels.data as Uint8Array, loaded.width, loaded.height, 1), nat, false) : null
+    return finishNative(plan, img, mask, g.width, g.height, out)
+  }
   const region = sourceRegion(g, loaded)
   const whole = { left: 0, top: 0, width: loaded.width, height: loaded.height, sourceWidth: loaded.width, sourceHeight: loaded.height }
   const img = region ? { ...whole, data: new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength) } : null
@@ -339,14 +480,42 @@ export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptio
   return finish(plan, g, img, lab, loaded.labels !== null, loaded.labels?.depth ?? 8, out)
 }
 
-/** Renders a plan straight from files, decoding only the source region the output needs. */
-export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOptions = {}): Promise<RenderedPair> {
-  const plan = checkPlan(p)
+export interface PairHeaders {
+  /** oriented image size */
+  size: Size
+  mask: MaskRoute | null
+}
+
+/** Reads the headers of a pair (no pixels) and checks that image and mask sizes agree. */
+export async function readPairHeaders(paths: PairPaths): Promise<PairHeaders> {
   const [size, route] = await Promise.all([imageSize(paths.image), paths.mask ? maskInfo(paths.mask) : Promise.resolve(null)])
   if (route && (route.width !== size.width || route.height !== size.height)) throw sizeMismatch(paths, size, route)
+  return { size: { width: size.width, height: size.height }, mask: route }
+}
+
+/**
+ * Renders a plan straight from files, decoding only the source region the output needs.
+ * `headers` (from readPairHeaders) saves reading them again.
+ */
+export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOptions = {}, headers?: PairHeaders): Promise<RenderedPair> {
+  const plan = checkPlan(p)
+  const { size, mask: route } = headers ?? (await readPairHeaders(paths))
   checkSource(plan, size, paths)
   const depth: 8 | 16 = route?.kind === 'full' && route.depth === 16 ? 16 : 8
   const g = fuseGeometry(plan)
+  const nat = nativeEligible(route) ? nativeOps(plan, g, size) : null
+  if (nat) {
+    // decode just the region (libvips stops at its last row), then the same tail as renderLoaded
+    const { width: rw, height: rh } = nat.region
+    const wantMask = !!(paths.mask && route && (out.mask !== false || out.raw))
+    const [ri, rl] = await Promise.all([
+      decodeImageRegion(paths.image, nat.region),
+      wantMask ? readLabelsRegion(paths.mask!, nat.region, route!) : Promise.resolve(null),
+    ])
+    const img = nativeTail(rawSharp(ri.data, rw, rh, 3), nat, true, true)
+    const mask = rl ? nativeTail(rawSharp(rl.data as Uint8Array, rw, rh, 1), nat, false, true) : null
+    return finishNative(plan, img, mask, g.width, g.height, out)
+  }
   const region = sourceRegion(g, size)
   let img: SourceView<Uint8Array> | null = null
   let lab: SourceView<Uint8Array | Uint16Array> | null = null
@@ -369,4 +538,17 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
 /** Reproduces an output from its recorded plan (e.g. a manifest line) and the source files. */
 export async function replay(plan: unknown, paths: PairPaths, out: RenderOptions = {}): Promise<RenderedPair> {
   return renderFromFiles(checkPlan(plan), paths, out)
+}
+
+/**
+ * One sample straight from its files: headers once, plan, render (what an exporter does per
+ * sample). Recipes with crop_non_empty_mask need the decoded mask to plan: use loadPair instead.
+ */
+export async function renderSample(recipe: Recipe, key: SampleKey, paths: PairPaths, out: RenderOptions = {}): Promise<RenderedPair> {
+  const headers = await readPairHeaders(paths)
+  if (needsLabels(recipe)) {
+    const loaded = await loadPair(paths)
+    return renderLoaded(plan(recipe, loaded, key, loaded.labels ? { labels: loaded.labels } : {}), loaded, out)
+  }
+  return renderFromFiles(plan(recipe, headers.size, key), paths, out, headers)
 }

@@ -152,9 +152,12 @@ async function decodeWithSharp(file: string, region?: Rect): Promise<Labels> {
   }
 }
 
+/** sharp options for mask files (bomb guard, fail on errors, sequential read). */
+export const MASK_OPTIONS = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true } as const
+
 async function decodeSharp8(file: string, region?: Rect): Promise<Labels> {
   try {
-    let s = sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true })
+    let s = sharp(file, MASK_OPTIONS)
     if (region) s = s.extract(region)
     const { data, info } = await s.extractChannel(0).raw().toBuffer({ resolveWithObject: true })
     return { width: info.width, height: info.height, depth: 8, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
