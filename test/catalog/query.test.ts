@@ -46,12 +46,12 @@ describe('keyset paging', () => {
 
   const COLUMN: Record<SortField, string> = { key: 'key', id: 'id', width: 'width', height: 'height', updatedAt: 'updated_at' }
 
-  function allPages(filter: SampleFilter, field: SortField, dir: 'asc' | 'desc', limit: number, plan?: 'scan' | 'set'): { ids: number[]; totals: (number | null)[] } {
+  function allPages(filter: SampleFilter, field: SortField, dir: 'asc' | 'desc', limit: number, plan?: 'scan' | 'set' | 'walk', scanWindow?: number): { ids: number[]; totals: (number | null)[] } {
     const ids: number[] = []
     const totals: (number | null)[] = []
     let cursor: string | null = null
     for (let guard = 0; guard < 10_000; guard++) {
-      const page = c.query({ filter, sort: { field, dir }, cursor, limit, withTotal: true, plan })
+      const page = c.query({ filter, sort: { field, dir }, cursor, limit, withTotal: true, plan, scanWindow })
       expect(page.rows.length).toBeLessThanOrEqual(limit)
       ids.push(...page.rows.map((r) => r.id))
       totals.push(page.total)
@@ -82,9 +82,10 @@ describe('keyset paging', () => {
           const order = field === 'id' ? `id ${dir}` : `${col} ${dir}, id ${dir}`
           const expected = c.db.prepare(`SELECT id FROM samples WHERE ${where} ORDER BY ${order}`).pluck().all() as number[]
           // whichever way the page is fetched (walking the sort index, or sorting the smallest set)
-          for (const plan of [undefined, 'scan', 'set'] as const) {
-            const { ids, totals } = allPages(filter, field, dir, 37, plan)
-            expect(ids, `${field} ${dir} ${plan ?? 'auto'}`).toEqual(expected)
+          // (small scan windows: many windows per page, and the switch to the set plan mid-page)
+          for (const [plan, window] of [[undefined, undefined], ['scan', undefined], ['set', undefined], ['scan', 5], [undefined, 3], ['walk', 2]] as const) {
+            const { ids, totals } = allPages(filter, field, dir, 37, plan, window)
+            expect(ids, `${field} ${dir} ${plan ?? 'auto'} ${window ?? ''}`).toEqual(expected)
             expect(new Set(totals)).toEqual(new Set([expected.length]))
           }
         }

@@ -299,6 +299,7 @@ export class Catalog implements CatalogHandle {
       limit: q.limit ?? 200,
       withTotal: q.withTotal ?? true,
       plan: q.plan,
+      scanWindow: q.scanWindow,
     })
   }
 

@@ -100,6 +100,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
       db.pragma('foreign_keys = ON')
       db.pragma('synchronous = NORMAL') // WAL + NORMAL: durable across process crashes, fast commits
       db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`)
+      // 64 MB of page cache (default 2 MB): a million-row catalog has a dozen indexes to keep warm
+      db.pragma('cache_size = -65536')
     })
     if (!options.readonly) migrate(db, file, options.migrations)
     else if (schemaVersion(db) > (options.migrations ?? defaultMigrations).length) migrate(db, file, options.migrations)

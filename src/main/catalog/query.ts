@@ -164,8 +164,11 @@ export interface PageQuery {
   cursor?: string | null
   limit: number
   withTotal: boolean
-  /** tests: force walking the sort index ('scan') or fetching the smallest set ('set') */
-  plan?: 'scan' | 'set'
+  /** tests: force walking the sort index ('scan'), fetching the smallest set ('set'), or walking
+   * first and switching to the set once the walk costs more ('walk') */
+  plan?: 'scan' | 'set' | 'walk'
+  /** tests: the first scan window (default 2048 rows) */
+  scanWindow?: number
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,19 +327,25 @@ export function queryPage(db: Db, q: PageQuery): SamplePage {
   const dir = q.sort.dir === 'desc' ? 'DESC' : 'ASC'
   const est = estimates(db)
   const { list, never, singleSplit } = terms(db, q.filter, est)
-  let keyset = ''
-  const keysetParams: unknown[] = []
+  type Pos = { v: string | number; id: number }
+  let start: Pos | null = null
   if (q.cursor) {
     const c = decodeCursor(q.cursor, q.sort.field, q.sort.dir)
-    const op = dir === 'ASC' ? '>' : '<'
-    if (q.sort.field === 'id') (keyset = ` AND s.id ${op} ?`), keysetParams.push(c.id)
-    else (keyset = ` AND (${col}, s.id) ${op} (?, ?)`), keysetParams.push(c.v, c.id)
+    start = { v: c.v, id: c.id }
   }
-  const order = q.sort.field === 'id' ? `s.id ${dir}` : `${col} ${dir}, s.id ${dir}`
+  const byId = q.sort.field === 'id'
+  const op = dir === 'ASC' ? '>' : '<'
+  const after = (pos: Pos | null): [string, unknown[]] =>
+    pos === null ? ['', []] : byId ? [` AND s.id ${op} ?`, [pos.id]] : [` AND (${col}, s.id) ${op} (?, ?)`, [pos.v, pos.id]]
+  const upTo = (pos: Pos): [string, unknown[]] =>
+    byId ? [` AND s.id ${dir === 'ASC' ? '<=' : '>='} ?`, [pos.id]] : [` AND (${col}, s.id) ${dir === 'ASC' ? '<=' : '>='} (?, ?)`, [pos.v, pos.id]]
+  const order = byId ? `s.id ${dir}` : `${col} ${dir}, s.id ${dir}`
+  const select = `SELECT s.id, s.dataset_id, s.key, s.image_path, s.mask_path, s.width, s.height, s.split, s.status,
+        s.error_kind, s.error_message, ${col} AS sortv`
   let rows: RawRow[] = []
   if (!never) {
-    // (A) walk the sort index: cost ~ rows visited until `limit` matches
     const need = q.limit + 1
+    // (A) walk the sort index: cost ~ rows visited until `need` matches
     const splitTerm = singleSplit !== null ? list.find((t) => t.residual.startsWith('+s.split IN')) : undefined
     const rest = list.filter((t) => t !== splitTerm)
     const scanned = singleSplit !== null ? (est.split.get(singleSplit) ?? 0) : est.total
@@ -345,29 +354,49 @@ export function queryPage(db: Db, q: PageQuery): SamplePage {
     // (B) fetch the smallest matching set and sort it: cost ~ its size (rows fetched) plus the sort
     const best = list.filter((t) => t.driver).sort((a, b) => a.driver!.size - b.driver!.size)[0]
     const costB = best ? best.driver!.size * 1.3 : Infinity
-    let from: string
-    const where: string[] = []
-    const params: unknown[] = []
-    const useSet = best !== undefined && (q.plan === 'set' || (q.plan === undefined && costB < costA))
-    if (useSet && best) {
-      from = best.driver!.from
-      where.push(best.driver!.where)
-      params.push(...best.driver!.params)
+    const runSet = (pos: Pos | null, limit: number): RawRow[] => {
+      const where = [best!.driver!.where]
+      const params: unknown[] = [...best!.driver!.params]
       for (const t of list) if (t !== best) (where.push(t.residual), params.push(...t.params))
-    } else if (splitTerm) {
-      from = `samples s INDEXED BY ${SORT_INDEX[q.sort.field].split}`
-      where.push('s.split = ?')
-      params.push(singleSplit)
-      for (const t of rest) (where.push(t.residual), params.push(...t.params))
-    } else {
-      const index = SORT_INDEX[q.sort.field].all
-      from = index ? `samples s INDEXED BY ${index}` : 'samples s'
-      for (const t of list) (where.push(t.residual), params.push(...t.params))
+      const [k, kp] = after(pos)
+      return db.prepare(`${select} FROM ${best!.driver!.from} WHERE ${where.join(' AND ')}${k} ORDER BY ${order} LIMIT ?`).all(...params, ...kp, limit) as RawRow[]
     }
-    const sql = `SELECT s.id, s.dataset_id, s.key, s.image_path, s.mask_path, s.width, s.height, s.split, s.status,
-        s.error_kind, s.error_message, ${col} AS sortv
-      FROM ${from} WHERE ${where.length ? where.join(' AND ') : '1'}${keyset} ORDER BY ${order} LIMIT ?`
-    rows = db.prepare(sql).all(...params, ...keysetParams, need) as RawRow[]
+    const useSet = best !== undefined && (q.plan === 'set' || (q.plan === undefined && costB < costA))
+    if (useSet) rows = runSet(start, need)
+    else {
+      // Walk in windows: find the position `window` rows further along the sort index (a covering
+      // index step, no table reads), fetch the matches up to it, repeat. Matches that cluster
+      // (correlated with the sort order) cannot make one page scan the whole table unnoticed:
+      // once the walk has cost more than the set plan would, the rest of the page comes from it.
+      const from = splitTerm ? `samples s INDEXED BY ${SORT_INDEX[q.sort.field].split}` : `samples s${SORT_INDEX[q.sort.field].all ? ` INDEXED BY ${SORT_INDEX[q.sort.field].all}` : ''}`
+      const baseWhere = splitTerm ? 's.split = ?' : '1'
+      const baseParams: unknown[] = splitTerm ? [singleSplit] : []
+      const residual = splitTerm ? rest : list
+      const resSql = residual.map((t) => ` AND ${t.residual}`).join('')
+      const resParams = residual.flatMap((t) => t.params)
+      let pos = start
+      let visited = 0
+      let window = q.scanWindow ?? 2048
+      for (;;) {
+        const [k, kp] = after(pos)
+        const edge = db
+          .prepare(`SELECT ${col} AS v, s.id AS id FROM ${from} WHERE ${baseWhere}${k} ORDER BY ${order} LIMIT 1 OFFSET ${window - 1}`)
+          .get(...baseParams, ...kp) as Pos | undefined
+        const [u, up] = edge ? upTo(edge) : ['', []]
+        const got = db
+          .prepare(`${select} FROM ${from} WHERE ${baseWhere}${resSql}${k}${u} ORDER BY ${order} LIMIT ?`)
+          .all(...baseParams, ...resParams, ...kp, ...up, need - rows.length) as RawRow[]
+        rows.push(...got)
+        visited += window
+        if (rows.length >= need || !edge) break
+        pos = edge
+        if (best && q.plan !== 'scan' && visited > costB) {
+          rows.push(...runSet(pos, need - rows.length))
+          break
+        }
+        window = Math.min(window * 2, 65536)
+      }
+    }
   }
   const more = rows.length > q.limit
   if (more) rows.pop()
