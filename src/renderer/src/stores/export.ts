@@ -6,6 +6,7 @@ import type { JobInfo } from '@shared/contract/app'
 import { api } from '../api'
 import { useJobsStore } from './jobs'
 import { useRecipeStore } from './recipes'
+import { useProjectStore } from './project'
 import { useToastStore } from './toasts'
 
 export interface ExportForm {
@@ -88,6 +89,13 @@ export const useExportStore = defineStore('export', () => {
   watch(form, scheduleEstimate, { deep: true })
   watch(() => useRecipeStore().effective, () => form.value.recipeSource === 'editor' && scheduleEstimate())
 
+  /** A fresh folder name under the project (re-using a folder would resume that export). */
+  function suggestOut(projectDir: string): string {
+    const d = new Date()
+    const pad = (n: number) => String(n).padStart(2, '0')
+    return `${projectDir}/exports/${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
+  }
+
   async function start(): Promise<string | null> {
     const toasts = useToastStore()
     if (!form.value.out.trim()) {
@@ -96,13 +104,17 @@ export const useExportStore = defineStore('export', () => {
     }
     starting.value = true
     try {
+      const out = form.value.out.trim()
       const r = await api.call('export.start', await options())
       jobId.value = r.jobId
+      // the next export goes to a new folder unless the user types this one again (which resumes it)
+      const projectDir = useProjectStore().info?.dir
+      if (projectDir && out.startsWith(`${projectDir}/exports/`)) form.value.out = suggestOut(projectDir)
       void useJobsStore()
         .settle(r.jobId)
         .then((j) => {
           void loadHistory()
-          if (j.status === 'done') toasts.ok('Export finished', `${j.done.toLocaleString('en-US')} outputs in ${form.value.out}`)
+          if (j.status === 'done') toasts.ok('Export finished', `${j.done.toLocaleString('en-US')} outputs in ${out}`)
         })
       void loadHistory()
       return r.jobId
@@ -124,5 +136,5 @@ export const useExportStore = defineStore('export', () => {
     }
   }
 
-  return { form, estimate, estimateError, history, jobId, job, running, starting, options, refreshEstimate, start, cancel, loadHistory }
+  return { suggestOut, form, estimate, estimateError, history, jobId, job, running, starting, options, refreshEstimate, start, cancel, loadHistory }
 })

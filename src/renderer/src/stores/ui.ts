@@ -2,6 +2,8 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import { api } from '../api'
+import { useProjectStore } from './project'
+import { useCatalogStore } from './catalog'
 
 export const VIEWS = ['catalog', 'inspector', 'recipes', 'preview', 'export', 'stats'] as const
 export type ViewName = (typeof VIEWS)[number]
@@ -38,7 +40,11 @@ export const useUiStore = defineStore('ui', () => {
         view.value = 'catalog'
         importRequested.value++
       } else if (command === 'export') view.value = 'export'
-      else if (command === 'project-opened') view.value = 'catalog'
+      else if (command === 'project-opened') {
+        view.value = 'catalog'
+        void useProjectStore().load()
+        void useCatalogStore().reload()
+      }
     })
   }
   return { view, go, importRequested, followCommands }
