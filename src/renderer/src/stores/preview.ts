@@ -28,7 +28,7 @@ async function loadImage(url: string): Promise<void> {
   await img.decode()
 }
 
-export const DEBOUNCE_MS = 120
+export const DEBOUNCE_MS = 90
 
 export const usePreviewStore = defineStore('preview', () => {
   const seed = ref(0)
@@ -43,6 +43,8 @@ export const usePreviewStore = defineStore('preview', () => {
   /** The generation the current tiles were rendered for. */
   const shownFor = ref(-1)
   const lastRenderMs = ref<number | null>(null)
+  /** The engine's own time for the last shown render (decode + plan + render + encode). */
+  const engineMs = ref<number | null>(null)
   let timer: ReturnType<typeof setTimeout> | undefined
   let changedAt = 0
 
@@ -126,6 +128,7 @@ export const usePreviewStore = defineStore('preview', () => {
       if (!views.length && !error.value) error.value = 'The engine rendered no tile'
       tiles.value = views
       shownFor.value = gen
+      engineMs.value = answer.ms
       lastRenderMs.value = performance.now() - changedAt
     } catch (err) {
       if (gen !== generation.value) return
@@ -170,5 +173,5 @@ export const usePreviewStore = defineStore('preview', () => {
     active = false
   }
 
-  return { originalLabels, seed, count, overlay, opacity, tiles, pending, error, generation, shownFor, lastRenderMs, sampleIds, original, originalUrl, invalidate, reseed, follow, pause, render }
+  return { originalLabels, seed, count, overlay, opacity, tiles, pending, error, generation, shownFor, lastRenderMs, engineMs, sampleIds, original, originalUrl, invalidate, reseed, follow, pause, render }
 })
