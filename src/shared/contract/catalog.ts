@@ -94,6 +94,7 @@ export interface SampleDetail extends SampleRow {
   /** classes found in the mask, with pixel counts; null until the class scan has run on it */
   classes: { index: number; pixels: number }[] | null
   createdAt: number
+  /** last change of split, status, notes or file content (tag edits do not move it) */
   updatedAt: number
 }
 
