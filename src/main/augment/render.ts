@@ -13,7 +13,8 @@
 import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
 import sharp, { type Sharp } from 'sharp'
-import { decodeImage, decodeImageRegion, encodeRgb, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
+import { decodeError } from '../io/decode-errors'
+import { decodeImage, decodeImageRegion, encodeRgb, imagePipeline, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
 import { encodeLabelsPng, MASK_PNG_COMPRESSION, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
 import { apply, compose, invert, isExact, type Affine } from './affine'
 import { OPS } from './ops'
@@ -449,8 +450,8 @@ async function finishNative(plan: Plan, img: Sharp, mask: Sharp | null, width: n
   const wantEncoded = out.image !== undefined || !out.raw
   const fmt = out.image ?? { format: 'png' as const }
   const [image, maskPng, rawImg, rawMask] = await Promise.all([
-    wantEncoded ? encodeNative(img.clone(), fmt) : undefined,
-    wantEncoded && mask && out.mask !== false ? encodeMaskNative(mask.clone()) : undefined,
+    wantEncoded ? encodeNative(out.raw ? img.clone() : img, fmt) : undefined,
+    wantEncoded && mask && out.mask !== false ? encodeMaskNative(out.raw ? mask.clone() : mask) : undefined,
     out.raw ? img.clone().raw().toBuffer() : undefined,
     out.raw && mask ? mask.clone().extractChannel(0).raw().toBuffer() : undefined,
   ])
@@ -484,13 +485,18 @@ export interface PairHeaders {
   /** oriented image size */
   size: Size
   mask: MaskRoute | null
+  /**
+   * The file's own metadata would not reach the encoder (72 dpi, no ICC profile): a pipeline
+   * straight from the file then writes the same bytes as one from decoded pixels.
+   */
+  plainMetadata: boolean
 }
 
 /** Reads the headers of a pair (no pixels) and checks that image and mask sizes agree. */
 export async function readPairHeaders(paths: PairPaths): Promise<PairHeaders> {
   const [size, route] = await Promise.all([imageSize(paths.image), paths.mask ? maskInfo(paths.mask) : Promise.resolve(null)])
   if (route && (route.width !== size.width || route.height !== size.height)) throw sizeMismatch(paths, size, route)
-  return { size: { width: size.width, height: size.height }, mask: route }
+  return { size: { width: size.width, height: size.height }, mask: route, plainMetadata: size.density === 72 && !size.hasProfile }
 }
 
 /**
@@ -499,7 +505,7 @@ export async function readPairHeaders(paths: PairPaths): Promise<PairHeaders> {
  */
 export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOptions = {}, headers?: PairHeaders): Promise<RenderedPair> {
   const plan = checkPlan(p)
-  const { size, mask: route } = headers ?? (await readPairHeaders(paths))
+  const { size, mask: route, plainMetadata } = headers ?? (await readPairHeaders(paths))
   checkSource(plan, size, paths)
   const depth: 8 | 16 = route?.kind === 'full' && route.depth === 16 ? 16 : 8
   const g = fuseGeometry(plan)
@@ -508,13 +514,20 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
     // decode just the region (libvips stops at its last row), then the same tail as renderLoaded
     const { width: rw, height: rh } = nat.region
     const wantMask = !!(paths.mask && route && (out.mask !== false || out.raw))
+    // (PNG output from a file pipeline carries file chunks: only JPEG/WebP qualify; tests pin this)
+    const fromFile = plainMetadata && (out.image?.format === 'jpeg' || out.image?.format === 'webp')
     const [ri, rl] = await Promise.all([
-      decodeImageRegion(paths.image, nat.region),
+      fromFile ? null : decodeImageRegion(paths.image, nat.region),
       wantMask ? readLabelsRegion(paths.mask!, nat.region, route!) : Promise.resolve(null),
     ])
-    const img = nativeTail(rawSharp(ri.data, rw, rh, 3), nat, true, true)
+    // one pipeline from the file when its metadata cannot reach the bytes, else from the region's pixels
+    const img = ri ? nativeTail(rawSharp(ri.data, rw, rh, 3), nat, true, true) : nativeTail(imagePipeline(paths.image), nat, true)
     const mask = rl ? nativeTail(rawSharp(rl.data as Uint8Array, rw, rh, 1), nat, false, true) : null
-    return finishNative(plan, img, mask, g.width, g.height, out)
+    try {
+      return await finishNative(plan, img, mask, g.width, g.height, out)
+    } catch (err) {
+      throw decodeError(err, paths.image, 'image') // the image is the only file still being read here
+    }
   }
   const region = sourceRegion(g, size)
   let img: SourceView<Uint8Array> | null = null

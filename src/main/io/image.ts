@@ -30,13 +30,22 @@ function pipeline(file: string | Buffer): Sharp {
 }
 
 /** Oriented size (after EXIF rotation) from the header only. */
-export async function imageSize(file: string): Promise<{ width: number; height: number; format: string }> {
+export interface ImageHeader {
+  width: number
+  height: number
+  format: string
+  /** dots per inch as libvips reports it (72 when the file says nothing) */
+  density: number | null
+  hasProfile: boolean
+}
+
+export async function imageSize(file: string): Promise<ImageHeader> {
   try {
     const m = await sharp(file, OPTIONS).metadata()
     if (!m.width || !m.height) throw new Error('no dimensions in header')
     if (m.width * m.height > MAX_INPUT_PIXELS) throw new Error('Input image exceeds pixel limit')
     const swap = (m.orientation ?? 1) >= 5
-    return { width: swap ? m.height : m.width, height: swap ? m.width : m.height, format: m.format ?? 'unknown' }
+    return { width: swap ? m.height : m.width, height: swap ? m.width : m.height, format: m.format ?? 'unknown', density: m.density ?? null, hasProfile: !!m.hasProfile }
   } catch (err) {
     throw decodeError(err, file, 'image')
   }
