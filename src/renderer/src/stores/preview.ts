@@ -118,18 +118,24 @@ export const usePreviewStore = defineStore('preview', () => {
         width: t.width,
         height: t.height,
       }))
-      await Promise.all(
-        views.map(async (v) => {
-          const [, labels] = await Promise.all([loadImage(v.url), api.fetchLabels(v.labelsPath).catch(() => null)])
-          v.labels = labels
-        }),
-      )
+      // the tiles go up as soon as their pixels are decoded; the label maps for the overlay follow
+      await Promise.all(views.map((v) => loadImage(v.url)))
       if (gen !== generation.value) return
       if (!views.length && !error.value) error.value = 'The engine rendered no tile'
       tiles.value = views
       shownFor.value = gen
       engineMs.value = answer.ms
       lastRenderMs.value = performance.now() - changedAt
+      pending.value = false
+      await Promise.all(
+        views.map(async (v, i) => {
+          const labels = await api.fetchLabels(v.labelsPath).catch(() => null)
+          if (gen !== generation.value || !labels) return
+          const next = tiles.value.slice()
+          next[i] = { ...views[i]!, labels }
+          tiles.value = next
+        }),
+      )
     } catch (err) {
       if (gen !== generation.value) return
       error.value = err instanceof Error ? err.message : String(err)
