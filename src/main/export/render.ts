@@ -11,6 +11,7 @@ import type { Recipe } from '../../shared/recipe'
 import { imageSize } from '../io/image'
 import { needsLabels, plan } from '../augment/plan'
 import { loadPair, renderFromFiles, renderLoaded, type RenderedPair } from '../augment/render'
+import { headerSize } from './header'
 import type { RawPixels, SourcePair } from './types'
 
 export interface RenderSetup {
@@ -43,8 +44,12 @@ export type RenderResult =
   | { id: number; ok: true; hashes?: { image: string; mask: string }; items: RenderedItem[] }
   | { id: number; ok: false; error: ErrorPayload }
 
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex')
+  return sha256Of(await readFile(path))
 }
 
 export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<RenderResult> {
@@ -55,7 +60,11 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
       ...(setup.encoded ? { image: { format: setup.encoded.format, quality: setup.encoded.quality } } : {}),
       ...(setup.raw ? { raw: true as const } : {}),
     }
-    const hashing = task.hash ? Promise.all([sha256(paths.image), sha256(paths.mask)]) : null
+    // The image's bytes are read once: for its hash and for the size the plan needs.
+    const imageBytes = task.hash ? readFile(paths.image) : null
+    imageBytes?.catch(() => {}) // a read error surfaces through the decoder, which names the file
+    const hashing = imageBytes ? Promise.all([imageBytes.then(sha256Of), sha256(paths.mask)]) : null
+    hashing?.catch(() => {})
     const items: RenderedItem[] = []
     if (task.outputs.length > 1 || needsLabels(setup.recipe)) {
       // Decode once, render every output of this source in the window.
@@ -68,7 +77,8 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
       }
     } else {
       // One output: the crop-first fast path (libvips decodes only up to the window's last row).
-      const size = await imageSize(paths.image)
+      const bytes = imageBytes ? await imageBytes.catch(() => null) : null
+      const size = (bytes && headerSize(bytes)) || (await imageSize(paths.image))
       for (const o of task.outputs) {
         const p = plan(setup.recipe, { width: size.width, height: size.height }, { seed: setup.seed, epoch: o.epoch, sampleId: source.key })
         items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out)))

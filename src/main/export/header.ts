@@ -1,0 +1,77 @@
+// Oriented image size from the bytes export already reads to hash a source, so planning an output
+// costs no extra decoder call. PNG: IHDR. JPEG: the SOF marker and the EXIF orientation (5-8 swap
+// width and height, as sharp's rotate() does). Anything else (or anything odd) returns null and
+// the caller asks the decoder. A wrong answer cannot go unnoticed: the renderer checks the plan's
+// source size against the decoded image and fails the pair.
+
+function exifOrientation(b: Uint8Array, start: number, end: number): number {
+  // start: first byte after 'Exif\0\0' (the TIFF header)
+  if (end - start < 8) return 1
+  const le = b[start] === 0x49 && b[start + 1] === 0x49
+  const be = b[start] === 0x4d && b[start + 1] === 0x4d
+  if (!le && !be) return 1
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  const u16 = (o: number) => dv.getUint16(o, le)
+  const u32 = (o: number) => dv.getUint32(o, le)
+  const ifd = start + u32(start + 4)
+  if (ifd + 2 > end) return 1
+  const n = u16(ifd)
+  for (let i = 0; i < n; i++) {
+    const e = ifd + 2 + i * 12
+    if (e + 12 > end) return 1
+    if (u16(e) === 0x0112) {
+      const v = u16(e + 8)
+      return v >= 1 && v <= 8 ? v : 1
+    }
+  }
+  return 1
+}
+
+export function headerSize(b: Uint8Array): { width: number; height: number } | null {
+  try {
+    // PNG
+    if (b.length >= 24 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
+      if (String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!) !== 'IHDR') return null
+      const width = dv.getUint32(16)
+      const height = dv.getUint32(20)
+      return width > 0 && height > 0 ? { width, height } : null
+    }
+    // JPEG
+    if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
+      let orientation = 1
+      let pos = 2
+      while (pos + 4 <= b.length) {
+        if (b[pos] !== 0xff) return null
+        const marker = b[pos + 1]!
+        if (marker === 0xff) {
+          pos++
+          continue
+        }
+        if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+          pos += 2
+          continue
+        }
+        const len = (b[pos + 2]! << 8) | b[pos + 3]!
+        if (len < 2) return null
+        const seg = pos + 4
+        if (marker === 0xe1 && len >= 8 && b[seg] === 0x45 && b[seg + 1] === 0x78 && b[seg + 2] === 0x69 && b[seg + 3] === 0x66 && b[seg + 4] === 0 && b[seg + 5] === 0) {
+          orientation = exifOrientation(b, seg + 6, Math.min(b.length, pos + 2 + len))
+        }
+        // SOF0..SOF15 except DHT (c4), JPG (c8), DAC (cc)
+        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+          if (seg + 5 > b.length) return null
+          const height = (b[seg + 1]! << 8) | b[seg + 2]!
+          const width = (b[seg + 3]! << 8) | b[seg + 4]!
+          if (!width || !height) return null
+          return orientation >= 5 ? { width: height, height: width } : { width, height }
+        }
+        if (marker === 0xda) return null // start of scan before any SOF
+        pos += 2 + len
+      }
+    }
+  } catch {
+    return null
+  }
+  return null
+}
