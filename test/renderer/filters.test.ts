@@ -12,7 +12,7 @@ import { useProjectStore } from '../../src/renderer/src/stores/project'
 import { emptyFilter, filterToQuery } from '../../src/renderer/src/lib/filters'
 import { fakeTransport, flush, type FakeTransport } from './fake-transport'
 
-const N = 1234
+let N = 1234
 const row = (i: number): SampleRow => ({
   id: i + 1, datasetId: 1, key: `img_${String(i).padStart(5, '0')}`, imagePath: `img_${i}.png`, maskPath: `img_${i}.png`,
   width: 64, height: 48, split: i % 3 === 0 ? 'train' : 'val', status: 'unreviewed', tags: [], error: null,
@@ -22,12 +22,14 @@ let fake: FakeTransport
 let wrapper: VueWrapper | null = null
 
 beforeEach(() => {
+  N = 1234
   fake = fakeTransport({
     // keyset pages over N fake rows; the cursor is the last id
     'samples.query': (q) => {
       const start = q.cursor ? Number(q.cursor) : 0
       const limit = q.limit ?? 200
-      const rows = Array.from({ length: Math.max(0, Math.min(limit, N - start)) }, (_, k) => row(start + k))
+      const desc = q.sort?.dir === 'desc'
+      const rows = Array.from({ length: Math.max(0, Math.min(limit, N - start)) }, (_, k) => row(desc ? N - 1 - (start + k) : start + k))
       const end = start + rows.length
       return { rows, nextCursor: end < N ? String(end) : null, total: q.withTotal === false ? null : N }
     },
@@ -115,6 +117,29 @@ describe('selection and bulk edits', () => {
     expect(cursors[0]).toBeNull()
     expect(cursors.slice(1).every((c) => typeof c === 'string')).toBe(true)
     expect(catalog.rows.slice(0, 1200).map((r) => r.id)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1))
+  })
+
+  it('a jump near the end pages backwards from the end instead of walking every page', async () => {
+    N = 20_000
+    const catalog = useCatalogStore()
+    await catalog.reload()
+    const before = fake.callsTo('samples.query').length
+    await catalog.ensureRange(N - 60, N)
+    const tailCalls = fake.callsTo('samples.query').slice(before)
+    expect(tailCalls.every((q) => q.sort?.dir === 'desc' && q.sort?.field === 'key')).toBe(true)
+    expect(tailCalls.length).toBe(1)
+    expect(catalog.rowAt(N - 1)!.id).toBe(N)
+    expect(catalog.rowAt(N - 60)!.id).toBe(N - 59)
+    expect(catalog.rowAt(N / 2)).toBeUndefined() // the middle is not loaded
+    expect(catalog.indexOf(N - 10)).toBe(N - 11)
+    // the head then stops where the tail begins: every index has its own row, none twice
+    await catalog.ensure(N)
+    const ids = Array.from({ length: N }, (_, i) => catalog.rowAt(i)?.id)
+    expect(ids).toEqual(Array.from({ length: N }, (_, i) => i + 1))
+    // shift-click across the seam selects the right range
+    catalog.clickTile(N - 600)
+    catalog.clickTile(N - 1, { shift: true })
+    expect(catalog.selectedCount).toBe(600)
   })
 
   it('click, ctrl-click and shift-click select ids; select all matching targets the filter', async () => {

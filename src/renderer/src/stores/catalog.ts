@@ -18,6 +18,9 @@ export const useCatalogStore = defineStore('catalog', () => {
 
   /** Rows by grid index; holes not loaded yet. Not deeply reactive (100k+ rows): `version` ticks. */
   const rows = shallowRef<SampleRow[]>([])
+  /** Rows from the end backwards (tail[0] is the last sample), paged with the reversed sort, so a
+   *  jump to the end of a huge grid does not walk every page before it. */
+  const tail = shallowRef<SampleRow[]>([])
   const total = ref<number | null>(null)
   const loading = ref(false)
   const version = ref(0)
@@ -26,6 +29,10 @@ export const useCatalogStore = defineStore('catalog', () => {
   let generation = 0
   let wanted = 0
   let pump: Promise<void> | null = null
+  let tailCursor: string | null = null
+  let tailDone = false
+  let tailWanted = 0
+  let tailPump: Promise<void> | null = null
 
   // Selection: explicit ids, or "every sample matching the filter".
   const selected = ref<Set<number>>(new Set())
@@ -42,8 +49,13 @@ export const useCatalogStore = defineStore('catalog', () => {
   async function reload(): Promise<void> {
     generation++
     rows.value = []
+    tail.value = []
     cursor = null
     exhausted = false
+    tailCursor = null
+    tailDone = false
+    tailWanted = 0
+    tailPump = null
     total.value = null
     wanted = Math.max(wanted, PAGE)
     version.value++
@@ -61,7 +73,7 @@ export const useCatalogStore = defineStore('catalog', () => {
   async function run(gen: number): Promise<void> {
     loading.value = true
     try {
-      while (gen === generation && !exhausted && rows.value.length < wanted) {
+      while (gen === generation && !exhausted && rows.value.length < wanted && (total.value === null || rows.value.length + tail.value.length < total.value)) {
         const first = rows.value.length === 0
         const page = await api.call('samples.query', {
           filter: query.value,
@@ -87,6 +99,42 @@ export const useCatalogStore = defineStore('catalog', () => {
     }
   }
 
+  /** Loads the rows the grid shows in [from, to): from the top, or from the end when that is nearer. */
+  function ensureRange(from: number, to: number): Promise<void> {
+    const n = total.value
+    const head = rows.value.length
+    if (n === null || exhausted || from <= head + 2000 || from < n / 2) return ensure(to)
+    // nearer the end than the loaded head: page backwards from the end
+    tailWanted = Math.max(tailWanted, n - from)
+    if (!tailPump) tailPump = runTail(generation).finally(() => (tailPump = null))
+    return tailPump
+  }
+
+  async function runTail(gen: number): Promise<void> {
+    loading.value = true
+    try {
+      while (gen === generation && !tailDone && tail.value.length < tailWanted && rows.value.length + tail.value.length < (total.value ?? 0)) {
+        const page = await api.call('samples.query', {
+          filter: query.value,
+          sort: { field: 'key', dir: 'desc' },
+          cursor: tailCursor,
+          limit: Math.min(1000, Math.max(PAGE, tailWanted - tail.value.length)),
+          withTotal: false,
+        })
+        if (gen !== generation) return
+        tail.value.push(...page.rows)
+        triggerRef(tail)
+        version.value++
+        tailCursor = page.nextCursor
+        if (!tailCursor) tailDone = true
+      }
+    } catch (err) {
+      if (gen === generation) useToastStore().error('Loading samples', err)
+    } finally {
+      if (gen === generation) loading.value = false
+    }
+  }
+
   watch(
     query,
     () => {
@@ -98,10 +146,21 @@ export const useCatalogStore = defineStore('catalog', () => {
   )
 
   function rowAt(index: number): SampleRow | undefined {
-    return rows.value[index]
+    const head = rows.value
+    if (index < head.length) return head[index]
+    const n = total.value
+    if (n === null) return undefined
+    return tail.value[n - 1 - index]
   }
   function indexOf(id: number): number {
-    return rows.value.findIndex((r) => r.id === id)
+    const i = rows.value.findIndex((r) => r.id === id)
+    if (i >= 0 || total.value === null) return i
+    const j = tail.value.findIndex((r) => r.id === id)
+    return j < 0 ? -1 : total.value - 1 - j
+  }
+  function findRow(id: number): SampleRow | undefined {
+    const i = indexOf(id)
+    return i < 0 ? undefined : rowAt(i)
   }
 
   // ------------------------------------------------------------- selection
@@ -112,17 +171,17 @@ export const useCatalogStore = defineStore('catalog', () => {
   }
   /** Click: select one; ctrl/cmd: toggle; shift: range from the anchor. */
   function clickTile(index: number, mods: { shift?: boolean; toggle?: boolean } = {}): void {
-    const row = rows.value[index]
+    const row = rowAt(index)
     if (!row) return
     if (allMatching.value) {
       allMatching.value = false
-      selected.value = new Set(rows.value.map((r) => r.id))
+      selected.value = new Set([...rows.value, ...tail.value].map((r) => r.id))
     }
     if (mods.shift && anchor.value !== null) {
       const [a, b] = anchor.value < index ? [anchor.value, index] : [index, anchor.value]
       const next = mods.toggle ? new Set(selected.value) : new Set<number>()
       for (let i = a; i <= b; i++) {
-        const r = rows.value[i]
+        const r = rowAt(i)
         if (r) next.add(r.id)
       }
       selected.value = next
@@ -165,10 +224,16 @@ export const useCatalogStore = defineStore('catalog', () => {
 
   /** Patches loaded rows in place (inspector edits) without reloading the grid. */
   function patchRow(id: number, patch: Partial<SampleRow>): void {
-    const i = indexOf(id)
-    if (i < 0) return
-    rows.value[i] = { ...rows.value[i]!, ...patch }
-    triggerRef(rows)
+    const h = rows.value.findIndex((r) => r.id === id)
+    if (h >= 0) {
+      rows.value[h] = { ...rows.value[h]!, ...patch }
+      triggerRef(rows)
+    }
+    const t = tail.value.findIndex((r) => r.id === id)
+    if (t >= 0) {
+      tail.value[t] = { ...tail.value[t]!, ...patch }
+      triggerRef(tail)
+    }
     version.value++
   }
 
@@ -177,7 +242,7 @@ export const useCatalogStore = defineStore('catalog', () => {
   }
 
   return {
-    filter, query, overlay, tileSize, rows, total, loading, version,
+    filter, query, overlay, tileSize, rows, tail, total, loading, version, ensureRange, findRow,
     selected, allMatching, anchor, selectedCount, target,
     reload, ensure, rowAt, indexOf, clearSelection, clickTile, selectAllMatching, isSelected, bulkUpdate, patchRow, resetFilter,
   }
