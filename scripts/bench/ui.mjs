@@ -174,7 +174,7 @@ async function main() {
           check()
         }),
     )
-    console.log(`jump to the end of the grid: last rows on screen after ${fmt(jump)} ms (keyset pages fetched in sequence)`)
+    console.log(`jump to the end of the grid: last rows on screen after ${fmt(jump)} ms (the tail pages backwards from the end)`)
 
     // let the thumbnails the scroll asked for drain before timing the preview
     await page.waitForLoadState('networkidle').catch(() => {})
