@@ -37,7 +37,8 @@ const exportCmd = (extra) => `node ${cli} export --images {data}/images --masks 
 if (!process.env.SKIP_PEERS) {
   const r = spawnSync('bash', [join(benchDir, 'run_all.sh')], {
     stdio: 'inherit',
-    env: { ...process.env, EXPORTER_CMD: exportCmd('--format folders --image-format jpeg --quality 90'), RESULTS: results, RUNS: String(RUNS) },
+    // A private OUT_ROOT: other benches on this machine use /tmp/bench-out with the same row labels.
+    env: { ...process.env, EXPORTER_CMD: exportCmd('--format folders --image-format jpeg --quality 90'), RESULTS: results, RUNS: String(RUNS), OUT_ROOT: process.env.OUT_ROOT ?? join(work, 'out-run-all') },
   })
   if (r.status !== 0) {
     console.error(`bench:export: run_all.sh failed (exit ${r.status})`)

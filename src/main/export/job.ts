@@ -213,8 +213,10 @@ async function readJournal(path: string): Promise<{ lines: string[]; validBytes:
  * work in JS, which two worker threads spread over both cores.
  */
 const LIBVIPS_ONLY = new Set(['random_crop', 'center_crop', 'hflip', 'vflip', 'rot90', 'brightness', 'contrast'])
-export function autoWorkers(recipe: Recipe, raw: boolean): number {
-  const light = !raw && recipe.ops.every((op) => op.enabled === false || op.p === 0 || LIBVIPS_ONLY.has(op.type))
+export function autoWorkers(recipe: Recipe, raw: boolean, reusesDecodes = false): number {
+  // Several outputs per source (epochs, draws past one pass) render from decoded pixels held in
+  // JS memory: that copying is JS work too.
+  const light = !raw && !reusesDecodes && recipe.ops.every((op) => op.enabled === false || op.p === 0 || LIBVIPS_ONLY.has(op.type))
   return light ? 0 : 2
 }
 
@@ -288,7 +290,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
     encoded: needEncoded ? { format: o.imageFormat, quality: o.quality } : null,
     raw: needRaw,
   }
-  const workers = o.workers ?? autoWorkers(o.recipe, needRaw)
+  const workers = o.workers ?? autoWorkers(o.recipe, needRaw, o.epochs > 1 || order.shape.length > sources.length)
   const renderer: Renderer = workers === 0 ? new InlineRenderer(setup, o.inflightPerWorker ?? (Number(process.env.LOCKSTEP_INFLIGHT) || 4)) : new WorkerPool(setup, workers, o.inflightPerWorker ?? (Number(process.env.LOCKSTEP_INFLIGHT) || 2))
 
   const total = order.length

@@ -41,8 +41,8 @@ output
   --wds-samples N          about N samples per WebDataset tar (whole batches; default 1000)
 running
   --workers N|auto         render threads (0 = on the main thread). auto (default): 0 when every op
-                           runs inside libvips (crops, flips, 90° turns, brightness/contrast, no npy),
-                           else 2
+                           runs inside libvips (crops, flips, 90° turns, brightness/contrast), one
+                           epoch, no npy; else 2
   --memory MB              memory for reordering and decode reuse (default 256)
 
 Layout: folders -> images/<key>.<ext> + masks/<key>.png (one epoch) or images/eEEEE/<key>.<ext>
