@@ -76,6 +76,14 @@ describe('determinism', () => {
     }
   })
 
+  it('a plan made from a decoded pair records only sizes: it stays small JSON for manifests and previews', async () => {
+    const loaded = await loadPair({ image: jpegPair.image, mask: jpegPair.mask })
+    const p = plan(everything, loaded, { ...key(3), extra: 'not part of the key' } as ReturnType<typeof key>)
+    expect(p.source).toEqual({ width: 160, height: 120 })
+    expect(p.key).toEqual(key(3))
+    expect(JSON.stringify(p).length).toBeLessThan(4000)
+  })
+
   it('a plan that went through JSON replays byte-for-byte', async () => {
     const loaded = await loadPair({ image: jpegPair.image, mask: jpegPair.mask })
     const p = plan(everything, loaded, key(3))

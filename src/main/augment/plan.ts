@@ -69,7 +69,8 @@ export function plan(recipe: Recipe, source: Size, key: SampleKey, ctx: PlanCont
   if (canvas.width !== recipe.output.width || canvas.height !== recipe.output.height) {
     steps.push({ op: -1, type: 'resize', params: { width: recipe.output.width, height: recipe.output.height } })
   }
-  return { schema: PLAN_SCHEMA, key, source: { ...source }, output: { ...recipe.output }, ignoreIndex: recipe.mask.ignoreIndex, steps }
+  // Only the size: callers may pass a whole LoadedPair as the source, and a plan must stay small JSON.
+  return { schema: PLAN_SCHEMA, key: { seed: key.seed, epoch: key.epoch, sampleId: key.sampleId }, source: { width: source.width, height: source.height }, output: { width: recipe.output.width, height: recipe.output.height }, ignoreIndex: recipe.mask.ignoreIndex, steps }
 }
 
 export interface CanvasBound {
