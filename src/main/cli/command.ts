@@ -5,11 +5,17 @@ import { LockstepError } from '../../shared/errors'
 export interface Command {
   /** e.g. 'export' or 'recipe convert' */
   name: string
-  summary: string
   /** Full text printed by `lockstep <name> --help`. */
   help: string
   /** Returns the process exit code. Throw LockstepError for a clean one-line error (exit 2 for usage, 1 otherwise). */
   run(argv: string[]): Promise<number>
+}
+
+/** How the dispatcher lists a command without loading its module. */
+export interface CommandEntry {
+  name: string
+  summary: string
+  load(): Promise<Command>
 }
 
 export type Options = NonNullable<ParseArgsConfig['options']>

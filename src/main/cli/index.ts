@@ -1,6 +1,6 @@
 // The `lockstep` command: a thin door onto the same services the app uses.
 import { toErrorPayload } from '../../shared/errors'
-import type { Command } from './command'
+import type { CommandEntry } from './command'
 import { commands } from './commands'
 
 const VERSION = process.env.LOCKSTEP_VERSION ?? '0.1.0'
@@ -16,12 +16,12 @@ function usage(): string {
   ].join('\n')
 }
 
-function find(argv: string[]): { command: Command; rest: string[] } | undefined {
+function find(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
   // Longest match first, so 'recipe convert' wins over a hypothetical 'recipe'.
   const sorted = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)
-  for (const command of sorted) {
-    const words = command.name.split(' ')
-    if (words.every((w, i) => argv[i] === w)) return { command, rest: argv.slice(words.length) }
+  for (const entry of sorted) {
+    const words = entry.name.split(' ')
+    if (words.every((w, i) => argv[i] === w)) return { entry, rest: argv.slice(words.length) }
   }
   return undefined
 }
@@ -40,15 +40,16 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`lockstep: unknown command ${JSON.stringify(argv.join(' '))}\n\n${usage()}`)
     return 2
   }
+  const command = await found.entry.load()
   if (found.rest.includes('--help') || found.rest.includes('-h')) {
-    console.log(found.command.help)
+    console.log(command.help)
     return 0
   }
   try {
-    return await found.command.run(found.rest)
+    return await command.run(found.rest)
   } catch (err) {
     const e = toErrorPayload(err)
-    console.error(`lockstep ${found.command.name}: error: ${e.message}`)
+    console.error(`lockstep ${found.entry.name}: error: ${e.message}`)
     if (e.code === 'INTERNAL' && process.env.LOCKSTEP_DEBUG && err instanceof Error) console.error(err.stack)
     return e.code === 'INVALID_INPUT' ? 2 : 1
   }

@@ -112,7 +112,6 @@ function progressPrinter(): { update(p: ExportProgress): void; done(): void } {
 
 export const exportCommand: Command = {
   name: NAME,
-  summary: 'write augmented epochs as folders, NumPy batches or WebDataset shards',
   help: HELP,
   async run(argv) {
     const { values: v } = parse(NAME, argv, {

@@ -46,7 +46,6 @@ export function formatSummary(s: ImportSummary, projectDir: string): string {
 
 export const importCommand: Command = {
   name: NAME,
-  summary: 'catalog image/mask folders into a project (re-run to re-scan or resume)',
   help: HELP,
   async run(argv) {
     const { values, positionals } = parse(

@@ -1,12 +1,14 @@
-// Every subcommand, in the order `lockstep --help` lists them. Each area adds its own file.
-import type { Command } from '../command'
-import { serveCommand } from './serve'
-import { exportCommand } from './export'
-import { replayCommand } from './replay'
-import { importCommand } from './import'
-import { lsCommand } from './ls'
-import { statsCommand } from './stats'
-import { previewCommand } from './preview'
-import { recipeConvertCommand } from './recipe-convert'
+// Every subcommand, in the order `lockstep --help` lists them. A command's module loads only when
+// it runs, so `lockstep export` does not pay start-up time for the server's or the catalog's imports.
+import type { CommandEntry } from '../command'
 
-export const commands: Command[] = [serveCommand, exportCommand, replayCommand, importCommand, lsCommand, statsCommand, previewCommand, recipeConvertCommand]
+export const commands: CommandEntry[] = [
+  { name: 'serve', summary: 'serve the studio to a browser on 127.0.0.1 (browser mode)', load: async () => (await import('./serve')).serveCommand },
+  { name: 'export', summary: 'write augmented epochs as folders, NumPy batches or WebDataset shards', load: async () => (await import('./export')).exportCommand },
+  { name: 'replay', summary: 'reproduce one exported output byte-for-byte from its manifest line', load: async () => (await import('./replay')).replayCommand },
+  { name: 'import', summary: 'catalog image/mask folders into a project (re-run to re-scan or resume)', load: async () => (await import('./import')).importCommand },
+  { name: 'ls', summary: 'list samples of a project with filters (split, tag, status, class, error, path)', load: async () => (await import('./ls')).lsCommand },
+  { name: 'stats', summary: 'featurewise mean/std and per-class pixel/sample counts of a split', load: async () => (await import('./stats')).statsCommand },
+  { name: 'preview', summary: 'render K augmented versions of a pair, with mask overlays and plans', load: async () => (await import('./preview')).previewCommand },
+  { name: 'recipe convert', summary: 'convert a recipe between Lockstep and Albumentations JSON', load: async () => (await import('./recipe-convert')).recipeConvertCommand },
+]

@@ -64,7 +64,6 @@ function line(r: SampleRow): string {
 
 export const lsCommand: Command = {
   name: NAME,
-  summary: 'list samples of a project with filters (split, tag, status, class, error, path)',
   help: HELP,
   async run(argv) {
     const { values: v } = parse(NAME, argv, {

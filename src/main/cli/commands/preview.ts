@@ -58,7 +58,6 @@ export function overlay(rgb: Uint8Array, labels: Uint8Array | Uint16Array, ignor
 
 export const previewCommand: Command = {
   name: NAME,
-  summary: 'render K augmented versions of a pair, with mask overlays and plans',
   help: HELP,
   async run(argv) {
     const { values: v } = parse(NAME, argv, {

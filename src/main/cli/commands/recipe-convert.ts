@@ -19,7 +19,6 @@ approximations are explained there too; the exit code is 1 if anything was left 
 
 export const recipeConvertCommand: Command = {
   name: NAME,
-  summary: 'convert a recipe between Lockstep and Albumentations JSON',
   help: HELP,
   async run(argv) {
     const { values: v, positionals } = parse(NAME, argv, { to: { type: 'string' }, out: { type: 'string' } }, true)

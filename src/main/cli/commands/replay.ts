@@ -40,7 +40,6 @@ async function sha256(path: string): Promise<string> {
 
 export const replayCommand: Command = {
   name: NAME,
-  summary: 'reproduce one exported output byte-for-byte from its manifest line',
   help: HELP,
   async run(argv) {
     const { values: v } = parse(NAME, argv, { manifest: { type: 'string' }, line: { type: 'string' }, out: { type: 'string' } })

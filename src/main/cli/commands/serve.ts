@@ -45,7 +45,6 @@ function openBrowser(url: string): void {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'serve the studio to a browser on 127.0.0.1 (browser mode)',
   help: HELP,
   async run(argv) {
     const { values } = parse('serve', argv, {

@@ -41,7 +41,6 @@ export function formatStats(s: StatsResult): string {
 
 export const statsCommand: Command = {
   name: NAME,
-  summary: 'featurewise mean/std and per-class pixel/sample counts of a split',
   help: HELP,
   async run(argv) {
     const { values } = parse(NAME, argv, { project: { type: 'string' }, split: { type: 'string' }, cached: { type: 'boolean' }, json: { type: 'boolean' } })
