@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { migrate, openDatabase, schemaVersion } from '../../src/main/catalog/db'
 import { Catalog } from '../../src/main/catalog/catalog'
-import { LATEST_SCHEMA_VERSION, type Migration } from '../../src/main/catalog/migrations'
+import { LATEST_SCHEMA_VERSION, migrations as defaultMigrations, type Migration } from '../../src/main/catalog/migrations'
 import { tempDir } from './fixtures'
 
 describe('catalog database', () => {
@@ -25,6 +25,23 @@ describe('catalog database', () => {
     } finally {
       c.close()
     }
+  })
+
+  it('migration 3 copies each tagged sample key into sample_tags (upgrading a v2 file with tags)', () => {
+    const file = join(t.dir, 'v2.db')
+    const db = openDatabase(file, { migrations: defaultMigrations.slice(0, 2) })
+    expect(schemaVersion(db)).toBe(2)
+    db.exec(`INSERT INTO datasets(id, name, images_dir, mask_patterns, created_at) VALUES (1, 'd', '/i', '[]', 0);
+      INSERT INTO samples(id, dataset_id, key, scan_id, created_at, updated_at) VALUES (1, 1, 'b', 1, 0, 0), (2, 1, 'a', 1, 0, 0), (3, 1, 'c', 1, 0, 0);
+      INSERT INTO tags(id, name) VALUES (1, 't');
+      INSERT INTO sample_tags(tag_id, sample_id) VALUES (1, 1), (1, 2);`)
+    migrate(db, file, defaultMigrations)
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION)
+    expect(db.prepare('SELECT sample_id, sort_key FROM sample_tags INDEXED BY sample_tags_key WHERE tag_id = 1 ORDER BY sort_key').raw().all()).toEqual([
+      [2, 'a'],
+      [1, 'b'],
+    ])
+    db.close()
   })
 
   it('opening a missing project without create names the folder', () => {

@@ -30,6 +30,9 @@ function seed(c: Catalog, n: number): void {
   })
   const ids = c.db.prepare('SELECT id FROM samples WHERE id % 7 = 0').pluck().all() as number[]
   c.update({ target: { ids }, addTags: ['seven'] })
+  // a tag clustered at one end of the key order (pages past it must stop, not scan the rest)
+  const low = c.db.prepare("SELECT id FROM samples WHERE key < 'k1'").pluck().all() as number[]
+  c.update({ target: { ids: low }, addTags: ['low'] })
 }
 
 describe('keyset paging', () => {
@@ -46,7 +49,7 @@ describe('keyset paging', () => {
 
   const COLUMN: Record<SortField, string> = { key: 'key', id: 'id', width: 'width', height: 'height', updatedAt: 'updated_at' }
 
-  function allPages(filter: SampleFilter, field: SortField, dir: 'asc' | 'desc', limit: number, plan?: 'scan' | 'set' | 'walk', scanWindow?: number): { ids: number[]; totals: (number | null)[] } {
+  function allPages(filter: SampleFilter, field: SortField, dir: 'asc' | 'desc', limit: number, plan?: 'scan' | 'set' | 'walk' | 'tag', scanWindow?: number): { ids: number[]; totals: (number | null)[] } {
     const ids: number[] = []
     const totals: (number | null)[] = []
     let cursor: string | null = null
@@ -71,6 +74,8 @@ describe('keyset paging', () => {
     ['path text with LIKE wildcards is literal', { pathContains: '1_%' }, "instr(key, '1_%') > 0"],
     ['one split, one status', { split: ['val'], status: ['needs-fix'] }, "split = 'val' AND status = 'needs-fix'"],
     ['dataset and not-tag', { datasetId: 1, notTags: ['seven'] }, 'id % 7 != 0'],
+    ['two tags, one clustered in key order, train', { tags: ['low', 'seven'], split: ['train'] }, "key < 'k1' AND id % 7 = 0 AND split = 'train'"],
+    ['clustered tag, not another, healthy', { tags: ['low'], notTags: ['seven'], error: ['none'] }, "key < 'k1' AND id % 7 != 0 AND error_kind IS NULL"],
     ['broken', { error: ['any'] }, 'error_kind IS NOT NULL'],
   ]
 
@@ -83,7 +88,7 @@ describe('keyset paging', () => {
           const expected = c.db.prepare(`SELECT id FROM samples WHERE ${where} ORDER BY ${order}`).pluck().all() as number[]
           // whichever way the page is fetched (walking the sort index, or sorting the smallest set)
           // (small scan windows: many windows per page, and the switch to the set plan mid-page)
-          for (const [plan, window] of [[undefined, undefined], ['scan', undefined], ['set', undefined], ['scan', 5], [undefined, 3], ['walk', 2]] as const) {
+          for (const [plan, window] of [[undefined, undefined], ['scan', undefined], ['set', undefined], ['tag', undefined], ['scan', 5], [undefined, 3], ['walk', 2]] as const) {
             const { ids, totals } = allPages(filter, field, dir, 37, plan, window)
             expect(ids, `${field} ${dir} ${plan ?? 'auto'} ${window ?? ''}`).toEqual(expected)
             expect(new Set(totals)).toEqual(new Set([expected.length]))
@@ -93,6 +98,21 @@ describe('keyset paging', () => {
     })
   }
 
+  it('sample_tags carries each sample key, whoever inserts the row', () => {
+    const wrong = c.db.prepare('SELECT COUNT(*) FROM sample_tags st JOIN samples s ON s.id = st.sample_id WHERE st.sort_key IS NOT s.key').pluck()
+    expect(c.db.prepare('SELECT COUNT(*) FROM sample_tags').pluck().get()).toBeGreaterThan(300)
+    expect(wrong.get()).toBe(0)
+    // a writer that leaves sort_key out gets it filled by the trigger
+    c.tx(() => {
+      c.db.prepare("INSERT INTO tags(name) VALUES ('raw')").run()
+      c.db.prepare("INSERT INTO sample_tags(tag_id, sample_id) SELECT (SELECT id FROM tags WHERE name = 'raw'), id FROM samples WHERE id % 5 = 0").run()
+    })
+    expect(wrong.get()).toBe(0)
+    const expected = c.db.prepare('SELECT id FROM samples WHERE id % 5 = 0 ORDER BY key, id').pluck().all()
+    expect(allPages({ tags: ['raw'] }, 'key', 'asc', 50, 'tag').ids).toEqual(expected)
+    c.update({ target: { filter: { tags: ['raw'] } }, removeTags: ['raw'] })
+  })
+
   it('an unknown tag matches nothing; a cursor from another sort is refused', () => {
     expect(c.query({ filter: { tags: ['never-made'] } }).total).toBe(0)
     const page = c.query({ sort: { field: 'width', dir: 'asc' }, limit: 5 })
@@ -101,7 +121,7 @@ describe('keyset paging', () => {
   })
 
   it('rows carry what the grid shows', () => {
-    const row = c.query({ filter: { tags: ['seven'] }, limit: 1 }).rows[0]!
+    const row = c.query({ filter: { tags: ['seven'], notTags: ['low'] }, limit: 1 }).rows[0]!
     expect(row.tags).toEqual(['seven'])
     expect(row.imagePath).toBe(`${row.key}.png`)
     expect(row.width).toBeGreaterThan(0)
@@ -138,7 +158,7 @@ describe('bulk edits and seeded splits', () => {
     expect(tagged.map((x) => x.id)).toEqual(before)
     expect(new Set(tagged.map((x) => x.split))).toEqual(new Set(['val']))
     c.update({ target: { filter: { tags: ['was-train'] } }, removeTags: ['was-train'] })
-    expect(c.tags().map((x) => x.name)).toEqual(['seven'])
+    expect(c.tags().map((x) => x.name)).toEqual(['low', 'seven'])
   })
 
   it('an edit is all or nothing', () => {

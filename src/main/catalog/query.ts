@@ -165,8 +165,9 @@ export interface PageQuery {
   limit: number
   withTotal: boolean
   /** tests: force walking the sort index ('scan'), fetching the smallest set ('set'), or walking
-   * first and switching to the set once the walk costs more ('walk') */
-  plan?: 'scan' | 'set' | 'walk'
+   * first and switching to the set once the walk costs more ('walk'), or walking a tag's rows in
+   * sort order ('tag': key or id sort with a tag filter; otherwise as if unset) */
+  plan?: 'scan' | 'set' | 'walk' | 'tag'
   /** tests: the first scan window (default 2048 rows) */
   scanWindow?: number
 }
@@ -231,17 +232,19 @@ interface Term {
   fraction: number
   /** a way to fetch exactly the matching set: its estimated size and how */
   driver?: { size: number; from: string; where: string; params: unknown[] }
+  /** a tag term: its tag id (sample_tags is ordered by (tag, key) and (tag, id)) */
+  tagId?: number
 }
 
-const SORT_INDEX: Record<SortField, { all: string | null; split: string }> = {
-  key: { all: 'samples_key', split: 'samples_split_key' },
-  id: { all: null, split: 'samples_split_id' },
-  width: { all: 'samples_width', split: 'samples_split_width' },
-  height: { all: 'samples_height', split: 'samples_split_height' },
-  updatedAt: { all: 'samples_updated', split: 'samples_split_updated' },
+const SORT_INDEX: Record<SortField, { all: string | null; split: string; splitStatus: string }> = {
+  key: { all: 'samples_key', split: 'samples_split_key', splitStatus: 'samples_split_status_key' },
+  id: { all: null, split: 'samples_split_id', splitStatus: 'samples_split_status_id' },
+  width: { all: 'samples_width', split: 'samples_split_width', splitStatus: 'samples_split_status_width' },
+  height: { all: 'samples_height', split: 'samples_split_height', splitStatus: 'samples_split_status_height' },
+  updatedAt: { all: 'samples_updated', split: 'samples_split_updated', splitStatus: 'samples_split_status_updated' },
 }
 
-function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; never: boolean; singleSplit: string | null } {
+function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; never: boolean; singleSplit: string | null; singleStatus: string | null } {
   const N = Math.max(1, est.total)
   const list: Term[] = []
   let never = false
@@ -262,7 +265,8 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
   }
   const splits = filter.split ? [...new Set(filter.split)] : undefined
   if (splits) column('split', splits, est.split, 'samples_split_key')
-  if (filter.status) column('status', [...new Set(filter.status)], est.status, 'samples_status_key')
+  const statuses = filter.status ? [...new Set(filter.status)] : undefined
+  if (statuses) column('status', statuses, est.status, 'samples_status_key')
   const tagId = db.prepare('SELECT id FROM tags WHERE name = ?').pluck()
   for (const name of filter.tags ?? []) {
     const id = tagId.get(name.trim()) as number | undefined
@@ -276,6 +280,7 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
       params: [id],
       fraction: frac(size),
       driver: { size, from: 'samples s NOT INDEXED', where: 's.id IN (SELECT sample_id FROM sample_tags WHERE tag_id = ?)', params: [id] },
+      tagId: id,
     })
   }
   for (const name of filter.notTags ?? []) {
@@ -319,14 +324,14 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
   if (filter.pathContains) {
     list.push({ residual: "s.key LIKE ? ESCAPE '\\'", params: [`%${escapeLike(filter.pathContains)}%`], fraction: 0.2 })
   }
-  return { list, never, singleSplit: splits && splits.length === 1 ? splits[0]! : null }
+  return { list, never, singleSplit: splits && splits.length === 1 ? splits[0]! : null, singleStatus: statuses && statuses.length === 1 ? statuses[0]! : null }
 }
 
 export function queryPage(db: Db, q: PageQuery): SamplePage {
   const col = SORT_COLUMN[q.sort.field]
   const dir = q.sort.dir === 'desc' ? 'DESC' : 'ASC'
   const est = estimates(db)
-  const { list, never, singleSplit } = terms(db, q.filter, est)
+  const { list, never, singleSplit, singleStatus } = terms(db, q.filter, est)
   type Pos = { v: string | number; id: number }
   let start: Pos | null = null
   if (q.cursor) {
@@ -345,10 +350,13 @@ export function queryPage(db: Db, q: PageQuery): SamplePage {
   let rows: RawRow[] = []
   if (!never) {
     const need = q.limit + 1
-    // (A) walk the sort index: cost ~ rows visited until `need` matches
+    // (A) walk the sort index (prefixed by split, or split and status, when one of each is asked
+    // for): cost ~ rows visited until `need` matches
     const splitTerm = singleSplit !== null ? list.find((t) => t.residual.startsWith('+s.split IN')) : undefined
-    const rest = list.filter((t) => t !== splitTerm)
-    const scanned = singleSplit !== null ? (est.split.get(singleSplit) ?? 0) : est.total
+    const statusTerm = splitTerm && singleStatus !== null ? list.find((t) => t.residual.startsWith('+s.status IN')) : undefined
+    const rest = list.filter((t) => t !== splitTerm && t !== statusTerm)
+    const scanned =
+      singleSplit !== null ? ((est.split.get(singleSplit) ?? 0) * (statusTerm ? statusTerm.fraction : 1)) : est.total
     const passRate = rest.reduce((a, t) => a * Math.max(t.fraction, 1e-6), 1)
     const costA = Math.min(scanned, need / passRate)
     // (B) fetch the smallest matching set and sort it: cost ~ its size (rows fetched) plus the sort
@@ -361,17 +369,38 @@ export function queryPage(db: Db, q: PageQuery): SamplePage {
       const [k, kp] = after(pos)
       return db.prepare(`${select} FROM ${best!.driver!.from} WHERE ${where.join(' AND ')}${k} ORDER BY ${order} LIMIT ?`).all(...params, ...kp, limit) as RawRow[]
     }
-    const useSet = best !== undefined && (q.plan === 'set' || (q.plan === undefined && costB < costA))
-    if (useSet) rows = runSet(start, need)
+    // (C) walk one tag's rows in sort order (an index range of sample_tags_key, or its primary key
+    // for id), joining each to its sample: cost ~ need / pass rate of the other terms, at most the
+    // tag's size, and the walk ends at the tag's last match (no scan past it).
+    const tagTerm = q.sort.field === 'key' || byId ? list.filter((t) => t.tagId !== undefined).sort((a, b) => a.driver!.size - b.driver!.size)[0] : undefined
+    const tagRest = list.filter((t) => t !== tagTerm)
+    const costC = tagTerm ? Math.min(tagTerm.driver!.size, need / tagRest.reduce((a, t) => a * Math.max(t.fraction, 1e-6), 1)) : Infinity
+    const useTag = tagTerm !== undefined && (q.plan === 'tag' || (q.plan === undefined && costC <= costA && costC <= costB))
+    const useSet = !useTag && best !== undefined && (q.plan === 'set' || (q.plan === undefined && costB < costA))
+    if (useTag) {
+      const stCol = byId ? 'st.sample_id' : 'st.sort_key'
+      const tOrder = byId ? `st.sample_id ${dir}` : `st.sort_key ${dir}, st.sample_id ${dir}`
+      const [k, kp]: [string, unknown[]] =
+        start === null ? ['', []] : byId ? [` AND st.sample_id ${op} ?`, [start.id]] : [` AND (${stCol}, st.sample_id) ${op} (?, ?)`, [start.v, start.id]]
+      const resSql = tagRest.map((t) => ` AND ${t.residual}`).join('')
+      const resParams = tagRest.flatMap((t) => t.params)
+      rows = db
+        .prepare(
+          `${select} FROM sample_tags st${byId ? '' : ' INDEXED BY sample_tags_key'} CROSS JOIN samples s ON s.id = st.sample_id
+           WHERE st.tag_id = ?${k}${resSql} ORDER BY ${tOrder} LIMIT ?`,
+        )
+        .all(tagTerm.tagId, ...kp, ...resParams, need) as RawRow[]
+    } else if (useSet) rows = runSet(start, need)
     else {
       // Walk in windows: find the position `window` rows further along the sort index (a covering
       // index step, no table reads), fetch the matches up to it, repeat. Matches that cluster
       // (correlated with the sort order) cannot make one page scan the whole table unnoticed:
       // once the walk has cost more than the set plan would, the rest of the page comes from it.
-      const from = splitTerm ? `samples s INDEXED BY ${SORT_INDEX[q.sort.field].split}` : `samples s${SORT_INDEX[q.sort.field].all ? ` INDEXED BY ${SORT_INDEX[q.sort.field].all}` : ''}`
-      const baseWhere = splitTerm ? 's.split = ?' : '1'
-      const baseParams: unknown[] = splitTerm ? [singleSplit] : []
-      const residual = splitTerm ? rest : list
+      const ix = SORT_INDEX[q.sort.field]
+      const from = statusTerm ? `samples s INDEXED BY ${ix.splitStatus}` : splitTerm ? `samples s INDEXED BY ${ix.split}` : `samples s${ix.all ? ` INDEXED BY ${ix.all}` : ''}`
+      const baseWhere = statusTerm ? 's.split = ? AND s.status = ?' : splitTerm ? 's.split = ?' : '1'
+      const baseParams: unknown[] = statusTerm ? [singleSplit, singleStatus] : splitTerm ? [singleSplit] : []
+      const residual = rest
       const resSql = residual.map((t) => ` AND ${t.residual}`).join('')
       const resParams = residual.flatMap((t) => t.params)
       let pos = start
