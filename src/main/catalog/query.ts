@@ -2,7 +2,8 @@
 // (or a primary-key EXISTS probe for tags and classes); pages continue after the last row's
 // (sort value, id), so page N costs the same as page 1.
 import { LockstepError } from '../../shared/errors'
-import type { SampleFilter, SamplePage, SampleRow, SortField, SampleErrorKind, Split, ReviewStatus } from '../../shared/contract/catalog'
+import type { SampleFilter, SamplePage, SampleRow, SortField, SampleErrorKind } from '../../shared/contract/catalog'
+import type { SampleRecord } from './catalog'
 import type { Db } from './db'
 
 export interface Where {
@@ -109,18 +110,8 @@ function decodeCursor(s: string, field: SortField, dir: 'asc' | 'desc'): CursorS
   return c
 }
 
-interface RawRow {
-  id: number
-  dataset_id: number
-  key: string
-  image_path: string | null
-  mask_path: string | null
-  width: number
-  height: number
-  split: Split
-  status: ReviewStatus
-  error_kind: SampleErrorKind | null
-  error_message: string | null
+/** The columns a page selects: a slice of the samples table's record, plus the sort value. */
+type RawRow = Pick<SampleRecord, 'id' | 'dataset_id' | 'key' | 'image_path' | 'mask_path' | 'width' | 'height' | 'split' | 'status' | 'error_kind' | 'error_message'> & {
   sortv: string | number
 }
 
