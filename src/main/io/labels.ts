@@ -1,13 +1,14 @@
-// Masks are label maps: one channel of class indices, 8- or 16-bit. sharp cannot return palette
-// indices (it expands to RGB) and shifts 16-bit grey to 8 bits unless asked, so PNG masks are
-// routed by their IHDR: 8-bit grey goes through sharp (which can stop at a crop's last row),
-// palette, 16-bit, low-bit-depth and colour PNGs through fast-png (indices, exact values).
+// Masks are label maps: one channel of class indices, 8- or 16-bit. Grey and palette PNGs (the
+// usual masks) are decoded by our own reader over node's zlib (io/png.ts): indices, never colours,
+// exact 16-bit values, and only the rows and columns a region needs. sharp cannot return palette
+// indices (it expands to RGB) and shifts 16-bit grey to 8 bits unless asked. Colour and
+// interlaced PNGs go through fast-png (R=G=B is checked), other formats through sharp.
 import { open, readFile } from 'node:fs/promises'
-import { decode as decodePng, encode as encodePngFast } from 'fast-png'
 import sharp from 'sharp'
 import { LockstepError } from '../../shared/errors'
 import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
 import type { Rect } from './image'
+import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, walkPng } from './png'
 
 export interface Labels {
   width: number
@@ -53,25 +54,30 @@ function notLabels(file: string, what: string): LockstepError {
   return new LockstepError('UNSUPPORTED_FORMAT', `Mask ${file}: ${what}; a mask must be single-channel class indices (8/16-bit grey or palette PNG, or RGB with R=G=B)`, { file, role: 'mask' })
 }
 
-/** How a mask file will be decoded, from its header. */
-export type MaskRoute = { kind: 'sharp8'; width: number; height: number } | { kind: 'full'; width: number; height: number; depth: 8 | 16 | null }
+/**
+ * How a mask file will be decoded: `png` by our label reader (grey or palette, not interlaced;
+ * region reads decode only what the region needs), `full` by a whole-file decoder.
+ */
+export type MaskRoute = { kind: 'png'; width: number; height: number; depth: 8 | 16 } | { kind: 'full'; width: number; height: number; depth: 8 | 16 | null }
 
-/** Reads the mask's header only: its size and how it decodes. */
-export async function maskInfo(file: string): Promise<MaskRoute> {
+/** Reads the mask's header only (or parses `bytes` when the caller holds the file): its size and how it decodes. */
+export async function maskInfo(file: string, bytes?: Uint8Array): Promise<MaskRoute> {
   let head: Uint8Array
   try {
-    head = await readHead(file)
+    head = bytes ?? (await readHead(file))
   } catch (err) {
     throw decodeError(err, file, 'mask')
   }
   const png = parsePngHeader(head)
   if (png) {
     if (png.width * png.height > MAX_INPUT_PIXELS) throw tooLarge(file, png.width, png.height)
-    if (png.colorType === 0 && png.bitDepth === 8) return { kind: 'sharp8', width: png.width, height: png.height }
-    return { kind: 'full', width: png.width, height: png.height, depth: png.bitDepth === 16 ? 16 : 8 }
+    const interlaced = head[28] === 1
+    const depth = png.bitDepth === 16 ? 16 : 8
+    if (!interlaced && (png.colorType === 0 || (png.colorType === 3 && png.bitDepth <= 8))) return { kind: 'png', width: png.width, height: png.height, depth }
+    return { kind: 'full', width: png.width, height: png.height, depth }
   }
   try {
-    const m = await sharp(file, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
+    const m = await sharp(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : file, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
     if (!m.width || !m.height) throw new Error('no dimensions in header')
     const swap = (m.orientation ?? 1) >= 5
     return { kind: 'full', width: swap ? m.height : m.width, height: swap ? m.width : m.height, depth: null }
@@ -112,7 +118,9 @@ function fromChannels(file: string, src: Uint8Array | Uint16Array, width: number
   return out
 }
 
-function decodeFullPng(file: string, buf: Uint8Array): Labels {
+/** Colour and interlaced PNGs (rare as masks): fast-png, loaded on first use. */
+async function decodeFullPng(file: string, buf: Uint8Array): Promise<Labels> {
+  const { decode: decodePng } = await import('fast-png')
   let png: ReturnType<typeof decodePng>
   try {
     png = decodePng(buf, { checkCrc: true })
@@ -132,12 +140,12 @@ function decodeFullPng(file: string, buf: Uint8Array): Labels {
   throw notLabels(file, `${channels} channels`)
 }
 
-async function decodeWithSharp(file: string, region?: Rect): Promise<Labels> {
+async function decodeWithSharp(file: string, bytes?: Buffer): Promise<Labels> {
   try {
-    const meta = await sharp(file, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
+    const input = bytes ?? file
+    const meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
     const sixteen = meta.depth === 'ushort'
-    let s = sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true }).rotate()
-    if (region) s = s.extract(region)
+    const s = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true }).rotate()
     if (sixteen) {
       const { data, info } = await s.toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
       const u16 = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
@@ -152,39 +160,40 @@ async function decodeWithSharp(file: string, region?: Rect): Promise<Labels> {
   }
 }
 
-/** sharp options for mask files (bomb guard, fail on errors, sequential read). */
-export const MASK_OPTIONS = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true } as const
-
-async function decodeSharp8(file: string, region?: Rect): Promise<Labels> {
+async function fileBytes(file: string, bytes?: Uint8Array): Promise<Buffer> {
+  if (bytes) return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   try {
-    let s = sharp(file, MASK_OPTIONS)
-    if (region) s = s.extract(region)
-    const { data, info } = await s.extractChannel(0).raw().toBuffer({ resolveWithObject: true })
-    return { width: info.width, height: info.height, depth: 8, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
+    return await readFile(file)
   } catch (err) {
     throw decodeError(err, file, 'mask')
   }
 }
 
-/** The mask as class indices (whole file). */
-export async function readLabels(file: string, route?: MaskRoute): Promise<Labels> {
-  const r = route ?? (await maskInfo(file))
-  if (r.kind === 'sharp8') return decodeSharp8(file)
-  if (r.depth === null) return decodeWithSharp(file)
-  let buf: Buffer
+/** A grey or palette PNG through our label reader (io/png.ts): the region only, or the whole. */
+async function decodePngLabels(file: string, buf: Buffer, region?: Rect): Promise<Labels> {
+  const walk = walkPng(buf, true)
+  if (!walk.ok) throw new LockstepError('CORRUPT', `Mask ${file}: corrupt or truncated PNG (${walk.problem})`, { file, role: 'mask' })
+  if (!canDecodeLabels(walk.info)) return region ? cropLabels(await decodeFullPng(file, buf), region) : decodeFullPng(file, buf)
   try {
-    buf = await readFile(file)
+    return decodeLabelRegion(buf, walk.info, region)
   } catch (err) {
-    throw decodeError(err, file, 'mask')
+    throw new LockstepError('CORRUPT', `Mask ${file}: corrupt or truncated PNG (${(err as Error).message})`, { file, role: 'mask' })
   }
-  return decodeFullPng(file, buf)
 }
 
-/** One region of the mask; 8-bit grey PNGs decode only up to the region's last row. */
-export async function readLabelsRegion(file: string, region: Rect, route?: MaskRoute): Promise<Labels> {
-  const r = route ?? (await maskInfo(file))
-  if (r.kind === 'sharp8') return decodeSharp8(file, region)
-  return cropLabels(await readLabels(file, r), region)
+/** The mask as class indices (whole file). `bytes`: the file's contents, when the caller already read them. */
+export async function readLabels(file: string, route?: MaskRoute, bytes?: Uint8Array): Promise<Labels> {
+  const r = route ?? (await maskInfo(file, bytes))
+  if (r.depth === null) return decodeWithSharp(file, bytes && (await fileBytes(file, bytes)))
+  const buf = await fileBytes(file, bytes)
+  return r.kind === 'png' ? decodePngLabels(file, buf) : decodeFullPng(file, buf)
+}
+
+/** One region of the mask; grey and palette PNGs decode only the rows and columns it needs. */
+export async function readLabelsRegion(file: string, region: Rect, route?: MaskRoute, bytes?: Uint8Array): Promise<Labels> {
+  const r = route ?? (await maskInfo(file, bytes))
+  if (r.kind === 'png') return decodePngLabels(file, await fileBytes(file, bytes), region)
+  return cropLabels(await readLabels(file, r, bytes), region)
 }
 
 export function cropLabels(l: Labels, r: Rect): Labels {
@@ -197,18 +206,7 @@ export function cropLabels(l: Labels, r: Rect): Labels {
   return { width: r.width, height: r.height, depth: l.depth, data: out }
 }
 
-/** PNG deflate level for masks: label maps compress well even at low levels, and encoding is on the hot path. */
-export const MASK_PNG_COMPRESSION = 2
-
-/** A single-channel PNG of the same bit depth (8-bit through sharp, 16-bit through fast-png). */
-export async function encodeLabelsPng(labels: Labels): Promise<Buffer> {
-  const { width, height, depth, data } = labels
-  if (depth === 16) {
-    const png = encodePngFast({ width, height, depth: 16, channels: 1, data: data as Uint16Array }, { zlib: { level: MASK_PNG_COMPRESSION } })
-    return Buffer.from(png.buffer, png.byteOffset, png.byteLength)
-  }
-  return sharp(data as Uint8Array, { raw: { width, height, channels: 1 } })
-    .toColourspace('b-w')
-    .png({ compressionLevel: MASK_PNG_COMPRESSION, adaptiveFiltering: false })
-    .toBuffer()
+/** A single-channel PNG of the same bit depth (see encodeLabelPng for the settings). */
+export function encodeLabelsPng(labels: Labels): Buffer {
+  return encodeLabelPng(labels.width, labels.height, labels.depth, labels.data)
 }

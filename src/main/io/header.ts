@@ -1,5 +1,5 @@
-// Oriented image size from the bytes export already reads to hash a source, so planning an output
-// costs no extra decoder call. PNG: IHDR. JPEG: the SOF marker and the EXIF orientation (5-8 swap
+// Oriented image size from the bytes a render already holds (export reads each source once, to
+// hash it and to decode it), so planning an output costs no extra decoder call. PNG: IHDR. JPEG: the SOF marker and the EXIF orientation (5-8 swap
 // width and height, as sharp's rotate() does). Anything else (or anything odd) returns null and
 // the caller asks the decoder. A wrong answer cannot go unnoticed: the renderer checks the plan's
 // source size against the decoded image and fails the pair.
@@ -35,6 +35,13 @@ export function headerSize(b: Uint8Array): { width: number; height: number } | n
       if (String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!) !== 'IHDR') return null
       const width = dv.getUint32(16)
       const height = dv.getUint32(20)
+      // an eXIf chunk may rotate the image: let the decoder say
+      for (let at = 8; at + 8 <= b.length; ) {
+        const type = String.fromCharCode(b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!)
+        if (type === 'eXIf') return null
+        if (type === 'IDAT' || type === 'IEND') break
+        at += 12 + dv.getUint32(at)
+      }
       return width > 0 && height > 0 ? { width, height } : null
     }
     // JPEG
@@ -74,4 +81,8 @@ export function headerSize(b: Uint8Array): { width: number; height: number } | n
     return null
   }
   return null
+}
+
+export function isJpeg(b: Uint8Array): boolean {
+  return b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff
 }

@@ -1,10 +1,10 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { headerSize } from '../../src/main/export/header'
+import { headerSize } from '../../src/main/io/header'
 import { imageSize } from '../../src/main/io/image'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { tmp } from './helpers'
+import { tmp } from '../export/helpers'
 
 describe('headerSize (oriented size from the bytes export hashes)', () => {
   it('agrees with the decoder for PNG, JPEG and every EXIF orientation', async () => {
