@@ -1,7 +1,7 @@
 // Determinism and the two render paths: same key -> same bytes; renderLoaded == renderFromFiles;
 // a plan that went through JSON replays byte-for-byte; photometric ops never touch the mask;
 // palette and 16-bit masks keep their exact values.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -219,15 +219,24 @@ describe('the native (one libvips pipeline) path', () => {
   it('input density and metadata never leak into the bytes', async () => {
     const sharp = (await import('sharp')).default
     const w = await writePair(dir, 'dpi', { width: 80, height: 60, seed: 12 })
-    const jpg = join(dir, 'images', 'dpi300.jpg')
-    await sharp(w.scene.rgb, { raw: { width: 80, height: 60, channels: 3 } }).jpeg({ quality: 92 }).withDensity(300).withExif({ IFD0: { Copyright: 'someone' } }).toFile(jpg)
-    const loaded = await loadPair({ image: jpg, mask: w.mask })
-    const p = plan(exactOnly, loaded, { seed: 1, epoch: 0, sampleId: 'dpi' })
-    for (const fmt of ['jpeg', 'png', 'webp'] as const) {
-      const a = await renderLoaded(p, loaded, { image: { format: fmt } })
-      const b = await renderFromFiles(p, { image: jpg, mask: w.mask }, { image: { format: fmt } })
-      expect(a.image!.equals(b.image!)).toBe(true)
-      expect(a.mask!.equals(b.mask!)).toBe(true)
+    const raw = () => sharp(w.scene.rgb, { raw: { width: 80, height: 60, channels: 3 } })
+    const dpi = join(dir, 'images', 'dpi300.jpg')
+    await raw().jpeg({ quality: 92 }).withDensity(300).withExif({ IFD0: { Copyright: 'someone' } }).toFile(dpi)
+    const icc = join(dir, 'images', 'p3.jpg')
+    await raw().jpeg({ quality: 92 }).withIccProfile('p3').toFile(icc)
+    for (const jpg of [dpi, icc]) {
+      const loaded = await loadPair({ image: jpg, mask: w.mask })
+      const p = plan(exactOnly, loaded, { seed: 1, epoch: 0, sampleId: 'dpi' })
+      for (const fmt of ['jpeg', 'png', 'webp'] as const) {
+        const a = await renderLoaded(p, loaded, { image: { format: fmt } })
+        const b = await renderFromFiles(p, { image: jpg, mask: w.mask }, { image: { format: fmt } })
+        const bytes = { image: readFileSync(jpg), mask: readFileSync(w.mask) }
+        const c = await renderFromFiles(p, { image: jpg, mask: w.mask }, { image: { format: fmt } }, { bytes })
+        expect(a.image!.equals(b.image!), `${jpg} ${fmt}`).toBe(true)
+        expect(a.image!.equals(c.image!), `${jpg} ${fmt} from bytes`).toBe(true)
+        expect(a.mask!.equals(b.mask!)).toBe(true)
+        expect(a.mask!.equals(c.mask!)).toBe(true)
+      }
     }
   })
 })

@@ -13,9 +13,10 @@
 import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
 import sharp, { type Sharp } from 'sharp'
-import { decodeError } from '../io/decode-errors'
-import { decodeImage, decodeImageRegion, encodeRgb, imagePipeline, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
-import { encodeLabelsPng, MASK_PNG_COMPRESSION, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
+import { decodeError as namedDecodeError, MAX_INPUT_PIXELS } from '../io/decode-errors'
+import { headerSize, isJpeg } from '../io/header'
+import { decodeImage, decodeImageRegion, encodeRgb, imagePipeline, imageSize, jpegOptions, type ImageFormat, type Rect, type RgbImage } from '../io/image'
+import { encodeLabelsPng, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
 import { apply, compose, invert, isExact, type Affine } from './affine'
 import { OPS } from './ops'
 import type { PixelOp, Size } from './ops/types'
@@ -27,6 +28,12 @@ export interface PairPaths {
   image: string
   /** null: an image without a mask (only the image is rendered) */
   mask: string | null
+}
+
+/** The contents of a pair's files, when the caller already read them (export reads each once, to hash it too). */
+export interface PairBytes {
+  image: Buffer
+  mask: Buffer | null
 }
 
 export interface LoadedPair {
@@ -75,9 +82,10 @@ function sizeMismatch(paths: PairPaths, img: Size, mask: Size): LockstepError {
 }
 
 /** Decodes a pair once (oriented RGB image + class indices) and checks that the sizes agree. */
-export async function loadPair(paths: PairPaths): Promise<LoadedPair> {
-  const route = paths.mask ? await maskInfo(paths.mask) : null
-  const [image, labels] = await Promise.all([decodeImage(paths.image), paths.mask ? readLabels(paths.mask, route!) : Promise.resolve(null)])
+export async function loadPair(paths: PairPaths, bytes?: PairBytes): Promise<LoadedPair> {
+  const maskBytes = bytes?.mask ?? undefined
+  const route = paths.mask ? await maskInfo(paths.mask, maskBytes) : null
+  const [image, labels] = await Promise.all([decodeImage(paths.image, bytes?.image), paths.mask ? readLabels(paths.mask, route!, maskBytes) : Promise.resolve(null)])
   if (labels && (labels.width !== image.width || labels.height !== image.height)) throw sizeMismatch(paths, image, labels)
   return { paths, width: image.width, height: image.height, image, labels, maskRoute: route }
 }
@@ -337,29 +345,25 @@ export function applyPixelSteps(plan: Plan, px: { width: number; height: number;
   flush()
 }
 
+/** The mask's output: the same transform as the image, nearest neighbour, ignoreIndex outside. */
+function warpLabels(plan: Plan, g: FusedGeometry, lab: SourceView<Uint8Array | Uint16Array> | null, depth: 8 | 16): Uint8Array | Uint16Array {
+  const { width: W, height: H, toSource } = g
+  const buf = depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H)
+  return isExact(toSource) ? warpExact(lab, 1, toSource, W, validRect(g), plan.ignoreIndex, buf) : warpNearest(lab, toSource, flatBounds(g), W, H, plan.ignoreIndex, buf)
+}
+
 async function finish(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
   const { width: W, height: H, toSource } = g
-  const exact = isExact(toSource)
-  const valid = exact ? validRect(g) : null
-  const fb = flatBounds(g)
   let rgb: Uint8Array = new Uint8Array(W * H * 3)
-  rgb = valid ? warpExact(img, 3, toSource, W, valid, 0, rgb) : warpBilinearRgb(img, toSource, fb, W, H, rgb)
-  let labels: Uint8Array | Uint16Array | null = null
-  if (hasMask) {
-    const buf = depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H)
-    labels = valid ? warpExact(lab, 1, toSource, W, valid, plan.ignoreIndex, buf) : warpNearest(lab, toSource, fb, W, H, plan.ignoreIndex, buf)
-  }
+  rgb = isExact(toSource) ? warpExact(img, 3, toSource, W, validRect(g), 0, rgb) : warpBilinearRgb(img, toSource, flatBounds(g), W, H, rgb)
+  const labels = hasMask ? warpLabels(plan, g, lab, depth) : null
   applyPixelSteps(plan, { width: W, height: H, data: rgb })
   const result: RenderedPair = { plan }
   const wantEncoded = out.image !== undefined || !out.raw
   if (wantEncoded) {
     const fmt = out.image ?? { format: 'png' as const }
-    const [image, mask] = await Promise.all([
-      encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression),
-      labels && out.mask !== false ? encodeLabelsPng({ width: W, height: H, depth, data: labels }) : Promise.resolve(undefined),
-    ])
-    result.image = image
-    if (mask) result.mask = mask
+    result.image = await encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression)
+    if (labels && out.mask !== false) result.mask = encodeLabelsPng({ width: W, height: H, depth, data: labels })
   }
   if (out.raw) result.raw = { image: rgb, labels, width: W, height: H, depth }
   return result
@@ -367,10 +371,12 @@ async function finish(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> 
 
 // ---- native path -----------------------------------------------------------------------------
 // The common export shape (an exact window, flips/quarter turns, no padding, brightness/contrast
-// only, encoded output) runs as one libvips pipeline per target: extract -> flop -> rotate ->
-// linear -> encode, so no pixels cross into JS. Both render paths build the same pipeline (from
-// the decoded raw pixels of the whole source, or of just the region), so their bytes are identical
-// and no input metadata (density, EXIF) can leak into them. Brightness/contrast here are
+// only) renders the image as one libvips pipeline: extract -> flop -> rotate -> linear -> encode,
+// so no image pixels cross into JS. Both render paths build the same pipeline (from the decoded
+// pixels of the whole source or of just the region, or, for JPEG sources with JPEG/WebP output,
+// straight from the file, whose metadata these encoders never copy: tests pin it), so their bytes
+// are identical. The mask takes the JS exact path (warpExact) on both, from our PNG reader's
+// region: a label map never pays for a libvips pipeline. Brightness/contrast here are
 // one libvips linear (a single rounding) rather than the JS path's per-op LUTs: at most one level
 // apart, and a given plan always takes the same path.
 
@@ -428,39 +434,34 @@ function nativeTail(s: Sharp, ops: NativeOps, linear: boolean, extracted = false
 }
 
 function encodeNative(s: Sharp, fmt: NonNullable<RenderOptions['image']>): Promise<Buffer> {
-  if (fmt.format === 'jpeg') return s.jpeg({ quality: fmt.quality ?? 90 }).toBuffer()
+  if (fmt.format === 'jpeg') return s.jpeg(jpegOptions(fmt.quality)).toBuffer()
   if (fmt.format === 'webp') return s.webp({ quality: fmt.quality ?? 90 }).toBuffer()
   const c = fmt.compression ?? 3
   return s.png({ compressionLevel: c, adaptiveFiltering: c > 3 }).toBuffer()
-}
-
-function encodeMaskNative(s: Sharp): Promise<Buffer> {
-  return s.toColourspace('b-w').png({ compressionLevel: MASK_PNG_COMPRESSION, adaptiveFiltering: false }).toBuffer()
 }
 
 function rawSharp(data: Uint8Array, width: number, height: number, channels: 1 | 3): Sharp {
   return sharp(data, { raw: { width, height, channels } })
 }
 
-/** Decided from the mask's header only, so both render paths decide alike. */
-const nativeEligible = (route: MaskRoute | null) => route === null || route.kind === 'sharp8' || route.depth === 8
-
-/** Encodes and/or returns raw pixels from the two native tails (the path never depends on `out`). */
-async function finishNative(plan: Plan, img: Sharp, mask: Sharp | null, width: number, height: number, out: RenderOptions): Promise<RenderedPair> {
+/** Encodes and/or returns raw pixels from the image's native tail; the mask is warped in JS. */
+async function finishNative(plan: Plan, g: FusedGeometry, img: Sharp, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
+  const { width, height } = g
   const wantEncoded = out.image !== undefined || !out.raw
   const fmt = out.image ?? { format: 'png' as const }
-  const [image, maskPng, rawImg, rawMask] = await Promise.all([
+  const labels = hasMask ? warpLabels(plan, g, lab, depth) : null
+  const [image, rawImg] = await Promise.all([
     wantEncoded ? encodeNative(out.raw ? img.clone() : img, fmt) : undefined,
-    wantEncoded && mask && out.mask !== false ? encodeMaskNative(out.raw ? mask.clone() : mask) : undefined,
     out.raw ? img.clone().raw().toBuffer() : undefined,
-    out.raw && mask ? mask.clone().extractChannel(0).raw().toBuffer() : undefined,
   ])
   const r: RenderedPair = { plan }
   if (image) r.image = image
-  if (maskPng) r.mask = maskPng
-  if (rawImg) r.raw = { image: new Uint8Array(rawImg.buffer, rawImg.byteOffset, rawImg.byteLength), labels: rawMask ? new Uint8Array(rawMask.buffer, rawMask.byteOffset, rawMask.byteLength) : null, width, height, depth: 8 }
+  if (wantEncoded && labels && out.mask !== false) r.mask = encodeLabelsPng({ width, height, depth, data: labels })
+  if (rawImg) r.raw = { image: new Uint8Array(rawImg.buffer, rawImg.byteOffset, rawImg.byteLength), labels, width, height, depth }
   return r
 }
+
+const whole = (size: Size) => ({ left: 0, top: 0, width: size.width, height: size.height, sourceWidth: size.width, sourceHeight: size.height })
 
 /** Renders a plan on a pair decoded by loadPair (decode once, render many). */
 export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptions = {}): Promise<RenderedPair> {
@@ -468,84 +469,86 @@ export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptio
   checkSource(plan, loaded, loaded.paths)
   checkIgnore(plan, loaded.labels, loaded.paths)
   const g = fuseGeometry(plan)
-  const nat = nativeEligible(loaded.maskRoute) ? nativeOps(plan, g, loaded) : null
+  const depth = loaded.labels?.depth ?? 8
+  const nat = nativeOps(plan, g, loaded)
+  const lab = loaded.labels ? { ...whole(loaded), data: loaded.labels.data } : null
   if (nat) {
     const img = nativeTail(rawSharp(loaded.image.data, loaded.width, loaded.height, 3), nat, true)
-    const mask = loaded.labels ? nativeTail(rawSharp(loaded.labels.data as Uint8Array, loaded.width, loaded.height, 1), nat, false) : null
-    return finishNative(plan, img, mask, g.width, g.height, out)
+    return finishNative(plan, g, img, lab, loaded.labels !== null, depth, out)
   }
   const region = sourceRegion(g, loaded)
-  const whole = { left: 0, top: 0, width: loaded.width, height: loaded.height, sourceWidth: loaded.width, sourceHeight: loaded.height }
-  const img = region ? { ...whole, data: new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength) } : null
-  const lab = region && loaded.labels ? { ...whole, data: loaded.labels.data } : null
-  return finish(plan, g, img, lab, loaded.labels !== null, loaded.labels?.depth ?? 8, out)
+  const img = region ? { ...whole(loaded), data: new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength) } : null
+  return finish(plan, g, img, region ? lab : null, loaded.labels !== null, depth, out)
 }
 
 export interface PairHeaders {
   /** oriented image size */
   size: Size
   mask: MaskRoute | null
-  /**
-   * The file's own metadata would not reach the encoder (72 dpi, no ICC profile): a pipeline
-   * straight from the file then writes the same bytes as one from decoded pixels.
-   */
-  plainMetadata: boolean
-}
-
-/** Reads the headers of a pair (no pixels) and checks that image and mask sizes agree. */
-export async function readPairHeaders(paths: PairPaths): Promise<PairHeaders> {
-  const [size, route] = await Promise.all([imageSize(paths.image), paths.mask ? maskInfo(paths.mask) : Promise.resolve(null)])
-  if (route && (route.width !== size.width || route.height !== size.height)) throw sizeMismatch(paths, size, route)
-  return { size: { width: size.width, height: size.height }, mask: route, plainMetadata: size.density === 72 && !size.hasProfile }
+  /** the image file is a JPEG (a pipeline straight from it writes the same JPEG/WebP bytes as one from its pixels) */
+  jpeg: boolean
 }
 
 /**
- * Renders a plan straight from files, decoding only the source region the output needs.
- * `headers` (from readPairHeaders) saves reading them again.
+ * Reads the headers of a pair (no pixels) and checks that image and mask sizes agree; from
+ * `bytes` when the caller holds the files (no file or decoder call then, for JPEG and PNG).
  */
-export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOptions = {}, headers?: PairHeaders): Promise<RenderedPair> {
+export async function readPairHeaders(paths: PairPaths, bytes?: PairBytes): Promise<PairHeaders> {
+  const fromBytes = bytes ? headerSize(bytes.image) : null
+  if (fromBytes && fromBytes.width * fromBytes.height > MAX_INPUT_PIXELS) throw namedDecodeError(new Error('Input image exceeds pixel limit'), paths.image, 'image')
+  const [size, route] = await Promise.all([
+    fromBytes ?? imageSize(paths.image, bytes?.image),
+    paths.mask ? maskInfo(paths.mask, bytes?.mask ?? undefined) : Promise.resolve(null),
+  ])
+  if (route && (route.width !== size.width || route.height !== size.height)) throw sizeMismatch(paths, size, route)
+  const jpeg = bytes ? isJpeg(bytes.image) : (size as { format?: string }).format === 'jpeg'
+  return { size: { width: size.width, height: size.height }, mask: route, jpeg }
+}
+
+export interface FileRenderOptions {
+  /** from readPairHeaders, to save reading them again */
+  headers?: PairHeaders
+  /** the files' contents, when the caller already read them */
+  bytes?: PairBytes
+}
+
+/** Renders a plan straight from files, decoding only the source region the output needs. */
+export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOptions = {}, from: FileRenderOptions = {}): Promise<RenderedPair> {
   const plan = checkPlan(p)
-  const { size, mask: route, plainMetadata } = headers ?? (await readPairHeaders(paths))
+  const { bytes } = from
+  const { size, mask: route, jpeg } = from.headers ?? (await readPairHeaders(paths, bytes))
   checkSource(plan, size, paths)
-  const depth: 8 | 16 = route?.kind === 'full' && route.depth === 16 ? 16 : 8
+  const maskBytes = bytes?.mask ?? undefined
   const g = fuseGeometry(plan)
-  const nat = nativeEligible(route) ? nativeOps(plan, g, size) : null
-  if (nat) {
-    // decode just the region (libvips stops at its last row), then the same tail as renderLoaded
-    const { width: rw, height: rh } = nat.region
-    const wantMask = !!(paths.mask && route && (out.mask !== false || out.raw))
-    // (PNG output from a file pipeline carries file chunks: only JPEG/WebP qualify; tests pin this)
-    const fromFile = plainMetadata && (out.image?.format === 'jpeg' || out.image?.format === 'webp')
-    const [ri, rl] = await Promise.all([
-      fromFile ? null : decodeImageRegion(paths.image, nat.region),
-      wantMask ? readLabelsRegion(paths.mask!, nat.region, route!) : Promise.resolve(null),
-    ])
-    // one pipeline from the file when its metadata cannot reach the bytes, else from the region's pixels
-    const img = ri ? nativeTail(rawSharp(ri.data, rw, rh, 3), nat, true, true) : nativeTail(imagePipeline(paths.image), nat, true)
-    const mask = rl ? nativeTail(rawSharp(rl.data as Uint8Array, rw, rh, 1), nat, false, true) : null
-    try {
-      return await finishNative(plan, img, mask, g.width, g.height, out)
-    } catch (err) {
-      throw decodeError(err, paths.image, 'image') // the image is the only file still being read here
-    }
-  }
-  const region = sourceRegion(g, size)
-  let img: SourceView<Uint8Array> | null = null
-  let lab: SourceView<Uint8Array | Uint16Array> | null = null
-  let labelDepth = depth
+  const nat = nativeOps(plan, g, size)
+  const region = nat ? nat.region : sourceRegion(g, size)
+  const wantMask = !!(paths.mask && route && (out.mask !== false || out.raw))
+  // one pipeline from the file when its metadata cannot reach the bytes, else from the region's pixels
+  const fromFile = !!nat && jpeg && (out.image?.format === 'jpeg' || out.image?.format === 'webp')
+  let ri: RgbImage | null = null
+  let rl: Labels | null = null
   if (region) {
-    const [ri, rl] = await Promise.all([decodeImageRegion(paths.image, region), paths.mask && route ? readLabelsRegion(paths.mask, region, route) : Promise.resolve(null)])
-    const view = { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height }
-    img = { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) }
-    if (rl) {
-      lab = { ...view, data: rl.data }
-      labelDepth = rl.depth
-    }
-  } else if (paths.mask && route?.kind === 'full' && route.depth === null) {
-    labelDepth = (await readLabels(paths.mask, route)).depth // depth of a non-PNG mask needs a decode
+    ;[ri, rl] = await Promise.all([
+      fromFile ? null : decodeImageRegion(paths.image, region, bytes?.image),
+      wantMask ? readLabelsRegion(paths.mask!, region, route!, maskBytes) : Promise.resolve(null),
+    ])
+  } else if (wantMask && route?.depth === null) {
+    rl = await readLabels(paths.mask!, route, maskBytes) // the depth of a non-PNG mask needs a decode
   }
-  checkIgnore(plan, route ? { depth: labelDepth } : null, paths)
-  return finish(plan, g, img, lab, route !== null, labelDepth, out)
+  const depth: 8 | 16 = rl?.depth ?? (route?.depth === 16 ? 16 : 8)
+  checkIgnore(plan, route ? { depth } : null, paths)
+  const view = region ? { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height } : null
+  const lab = view && rl && region ? { ...view, data: rl.data } : null
+  if (nat) {
+    const img = ri ? nativeTail(rawSharp(ri.data, nat.region.width, nat.region.height, 3), nat, true, true) : nativeTail(imagePipeline(bytes?.image ?? paths.image), nat, true)
+    try {
+      return await finishNative(plan, g, img, lab, wantMask, depth, out)
+    } catch (err) {
+      throw namedDecodeError(err, paths.image, 'image') // the image is the only file still being read here
+    }
+  }
+  const img = view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null
+  return finish(plan, g, img, lab, route !== null && wantMask, depth, out)
 }
 
 /** Reproduces an output from its recorded plan (e.g. a manifest line) and the source files. */
@@ -557,11 +560,11 @@ export async function replay(plan: unknown, paths: PairPaths, out: RenderOptions
  * One sample straight from its files: headers once, plan, render (what an exporter does per
  * sample). Recipes with crop_non_empty_mask need the decoded mask to plan: use loadPair instead.
  */
-export async function renderSample(recipe: Recipe, key: SampleKey, paths: PairPaths, out: RenderOptions = {}): Promise<RenderedPair> {
-  const headers = await readPairHeaders(paths)
+export async function renderSample(recipe: Recipe, key: SampleKey, paths: PairPaths, out: RenderOptions = {}, bytes?: PairBytes): Promise<RenderedPair> {
   if (needsLabels(recipe)) {
-    const loaded = await loadPair(paths)
+    const loaded = await loadPair(paths, bytes)
     return renderLoaded(plan(recipe, loaded, key, loaded.labels ? { labels: loaded.labels } : {}), loaded, out)
   }
-  return renderFromFiles(plan(recipe, headers.size, key), paths, out, headers)
+  const headers = await readPairHeaders(paths, bytes)
+  return renderFromFiles(plan(recipe, headers.size, key), paths, out, { headers, bytes })
 }

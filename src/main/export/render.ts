@@ -8,10 +8,9 @@ import { readFile } from 'node:fs/promises'
 import type { ImageFormat } from '../../shared/contract/export'
 import { toErrorPayload, type ErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
-import { imageSize } from '../io/image'
+import { decodeError } from '../io/decode-errors'
 import { needsLabels, plan } from '../augment/plan'
-import { loadPair, renderFromFiles, renderLoaded, type RenderedPair } from '../augment/render'
-import { headerSize } from './header'
+import { loadPair, readPairHeaders, renderFromFiles, renderLoaded, type RenderedPair } from '../augment/render'
 import type { RawPixels, SourcePair } from './types'
 
 export interface RenderSetup {
@@ -48,8 +47,12 @@ function sha256Of(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-async function sha256(path: string): Promise<string> {
-  return sha256Of(await readFile(path))
+async function readSource(path: string, role: 'image' | 'mask'): Promise<Buffer> {
+  try {
+    return await readFile(path)
+  } catch (err) {
+    throw decodeError(err, path, role)
+  }
 }
 
 export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<RenderResult> {
@@ -60,15 +63,15 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
       ...(setup.encoded ? { image: { format: setup.encoded.format, quality: setup.encoded.quality } } : {}),
       ...(setup.raw ? { raw: true as const } : {}),
     }
-    // The image's bytes are read once: for its hash and for the size the plan needs.
-    const imageBytes = task.hash ? readFile(paths.image) : null
-    imageBytes?.catch(() => {}) // a read error surfaces through the decoder, which names the file
-    const hashing = imageBytes ? Promise.all([imageBytes.then(sha256Of), sha256(paths.mask)]) : null
-    hashing?.catch(() => {})
+    // Each file is read once: its bytes are hashed for the manifest, parsed for the headers the
+    // plan needs, and decoded, with no second open of the file by the decoder.
+    const [image, mask] = await Promise.all([readSource(paths.image, 'image'), readSource(paths.mask, 'mask')])
+    const bytes = { image, mask }
+    const hashes = task.hash ? { image: sha256Of(image), mask: sha256Of(mask) } : undefined
     const items: RenderedItem[] = []
     if (task.outputs.length > 1 || needsLabels(setup.recipe)) {
       // Decode once, render every output of this source in the window.
-      const loaded = await loadPair(paths)
+      const loaded = await loadPair(paths, bytes)
       const size = { width: loaded.width, height: loaded.height }
       const ctx = loaded.labels ? { labels: loaded.labels } : {}
       for (const o of task.outputs) {
@@ -77,15 +80,13 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
       }
     } else {
       // One output: the crop-first fast path (libvips decodes only up to the window's last row).
-      const bytes = imageBytes ? await imageBytes.catch(() => null) : null
-      const size = (bytes && headerSize(bytes)) || (await imageSize(paths.image))
+      const headers = await readPairHeaders(paths, bytes)
       for (const o of task.outputs) {
-        const p = plan(setup.recipe, { width: size.width, height: size.height }, { seed: setup.seed, epoch: o.epoch, sampleId: source.key })
-        items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out)))
+        const p = plan(setup.recipe, headers.size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key })
+        items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes })))
       }
     }
-    const h = hashing ? await hashing : null
-    return { id: task.id, ok: true, hashes: h ? { image: h[0], mask: h[1] } : undefined, items }
+    return { id: task.id, ok: true, hashes, items }
   } catch (err) {
     return { id: task.id, ok: false, error: toErrorPayload(err) }
   }
