@@ -6,6 +6,9 @@ import vue from '@vitejs/plugin-vue'
 export default defineConfig({
   main: {
     build: {
+      // zod is ~40 small ES modules: bundled, the CLI loads one chunk instead (start-up of
+      // `lockstep export` on one pair: see the issue-2 note)
+      externalizeDeps: { exclude: ['zod'] },
       rolldownOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),

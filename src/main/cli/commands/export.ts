@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { EXPORT_FORMATS, IMAGE_FORMATS, type ExportFormat, type ImageFormat } from '../../../shared/contract/export'
 import { LockstepError, toErrorPayload } from '../../../shared/errors'
 import { parseJsonText } from '../../../shared/recipe'
-import { Catalog } from '../../catalog/catalog'
+import type { Catalog } from '../../catalog/catalog'
 import { runExport, type ExportProgress } from '../../export/job'
 import { catalogInputs, folderInputs, resolveRecipe, type ExportInputs } from '../../export/sources'
 import { intOption, parse, requireOption, type Command } from '../command'
@@ -185,6 +185,8 @@ export const exportCommand: Command = {
         recipeJson = { versionId: intOption(NAME, v['recipe-version'], '--recipe-version', 1, 1) }
       }
       if (v.project) {
+        // loaded only for projects: a folder export never pays for SQLite
+        const { Catalog } = await import('../../catalog/catalog')
         catalog = Catalog.open(v.project)
         const splits = (v.split ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
         inputs = catalogInputs(catalog, splits)
