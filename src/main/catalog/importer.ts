@@ -21,6 +21,7 @@ import { acquireJobLock } from './lock'
 import { DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS, pairFiles, listFiles } from './pairing'
 import { probeFile, type FileProbe, type ProbeResult } from './probe'
 import { invalidateEstimates } from './query'
+import { mapLimit } from '../map-limit'
 
 export interface ImportControl {
   signal?: AbortSignal
@@ -165,20 +166,6 @@ export function entriesFor(imagesDir: string, masksDir: string | null, patterns:
   }
   entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   return entries
-}
-
-/** Runs `fn` over items with at most `n` in flight; results keep the input order. */
-async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker))
-  return out
 }
 
 function combine(a: Analyzed): {

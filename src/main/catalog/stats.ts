@@ -7,6 +7,7 @@ import { decodeImage } from '../io'
 import type { Catalog } from './catalog'
 import { filterWhere } from './query'
 import { classPass, type ImportControl } from './importer'
+import { mapLimit } from '../map-limit'
 
 /** Running per-channel moments, merged image by image (Chan et al.): exact in float64 at any size. */
 export class Moments {
@@ -36,15 +37,6 @@ export class Moments {
   std(): number[] {
     return this.m2.map((m) => (this.n ? Math.sqrt(m / this.n) : 0))
   }
-}
-
-async function mapLimit<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!)
-    }),
-  )
 }
 
 export async function computeStats(catalog: Catalog, split: Split | 'all', control: ImportControl & { concurrency?: number } = {}): Promise<StatsResult> {

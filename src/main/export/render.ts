@@ -9,6 +9,7 @@ import type { ImageFormat } from '../../shared/contract/export'
 import { toErrorPayload, type ErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import { decodeError } from '../io/decode-errors'
+import { mapLimit } from '../map-limit'
 import { needsLabels, plan } from '../augment/plan'
 import { loadPair, readPairHeaders, renderFromFiles, renderLoaded, type RenderedPair } from '../augment/render'
 import type { RawPixels, SourcePair } from './types'
@@ -43,6 +44,9 @@ export type RenderResult =
   | { id: number; ok: true; hashes?: { image: string; mask: string }; items: RenderedItem[] }
   | { id: number; ok: false; error: ErrorPayload }
 
+/** Outputs of one decoded source rendered at once. */
+const OUTPUTS_IN_FLIGHT = 3
+
 function sha256Of(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
@@ -74,10 +78,13 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
       const loaded = await loadPair(paths, bytes)
       const size = { width: loaded.width, height: loaded.height }
       const ctx = loaded.labels ? { labels: loaded.labels } : {}
-      for (const o of task.outputs) {
-        const p = plan(setup.recipe, size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key }, ctx)
-        items.push(toItem(o.ordinal, await renderLoaded(p, loaded, out)))
-      }
+      // the outputs of one decoded source render side by side (each is its own libvips pipeline)
+      items.push(
+        ...(await mapLimit(task.outputs, OUTPUTS_IN_FLIGHT, async (o) => {
+          const p = plan(setup.recipe, size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key }, ctx)
+          return toItem(o.ordinal, await renderLoaded(p, loaded, out))
+        })),
+      )
     } else {
       // One output: the crop-first fast path (libvips decodes only up to the window's last row).
       const headers = await readPairHeaders(paths, bytes)
