@@ -1,8 +1,10 @@
 // `npy`: one pair of NumPy files per batch, npy/x_eEEEE_bBBBBB.npy (uint8, B x H x W x 3) and
 // npy/y_eEEEE_bBBBBB.npy (uint8, or little-endian uint16 when a mask in the batch is 16-bit;
 // B x H x W), in NumPy format 1.0 (C order, header padded to 64 bytes, so
-// numpy.load(..., mmap_mode='r') maps it). A batch is gathered in buffers reused from batch to
-// batch, then written atomically. A row whose source failed is left out (the batch is shorter).
+// numpy.load(..., mmap_mode='r') maps it). A batch is gathered in one of two sets of buffers
+// reused from batch to batch and written atomically while the next batch gathers in the other
+// (a batch is megabytes: waiting for its write and fsync would stall the renderers). A row whose
+// source failed is left out (the batch is shorter).
 import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { writeAtomic } from '../files'
@@ -31,13 +33,21 @@ export function npyNames(epoch: number, batch: number): { x: string; y: string }
   return { x: `npy/x_${tag}.npy`, y: `npy/y_${tag}.npy` }
 }
 
+interface BatchBuffers {
+  x: Buffer | null
+  y8: Buffer | null
+  y16: Uint16Array | null
+}
+
 export class NpyWriter implements Writer {
   readonly format = 'npy' as const
   readonly needs = { encoded: false, raw: true }
   private done = 0
-  private x: Buffer | null = null
-  private y8: Buffer | null = null
-  private y16: Uint16Array | null = null
+  private readonly sets: [BatchBuffers, BatchBuffers] = [{ x: null, y8: null, y16: null }, { x: null, y8: null, y16: null }]
+  private current = 0
+  /** The batch being written (at most one), and the first write failure. */
+  private writing: Promise<void> | null = null
+  private failure: unknown = null
   private wide = false
   private rows = 0
   private shape: { width: number; height: number } | null = null
@@ -58,7 +68,18 @@ export class NpyWriter implements Writer {
     }
   }
 
+  private get x(): Buffer | null {
+    return this.sets[this.current].x
+  }
+  private get y8(): Buffer | null {
+    return this.sets[this.current].y8
+  }
+  private get y16(): Uint16Array | null {
+    return this.sets[this.current].y16
+  }
+
   async write(o: RenderedOutput): Promise<Record<string, unknown>> {
+    if (this.failure) throw this.failure
     const raw = o.raw
     if (!raw) throw new LockstepError('INTERNAL', `npy writer: output ${o.slot.ordinal} has no raw pixels`)
     const { width, height } = raw
@@ -73,18 +94,19 @@ export class NpyWriter implements Writer {
     this.startBatch(slot)
     const bsize = this.ctx.order.batchSize(slot.batch)
     const px = width * height
-    if (!this.x || this.x.byteLength < bsize * px * 3) this.x = Buffer.allocUnsafe(bsize * px * 3)
-    if (!this.y8 || this.y8.byteLength < bsize * px) this.y8 = Buffer.allocUnsafe(bsize * px)
-    if (!this.y16 || this.y16.length < bsize * px) this.y16 = new Uint16Array(bsize * px)
+    const set = this.sets[this.current]
+    if (!set.x || set.x.byteLength < bsize * px * 3) set.x = Buffer.allocUnsafe(bsize * px * 3)
+    if (!set.y8 || set.y8.byteLength < bsize * px) set.y8 = Buffer.allocUnsafe(bsize * px)
+    if (!set.y16 || set.y16.length < bsize * px) set.y16 = new Uint16Array(bsize * px)
     const row = this.rows++
-    this.x.set(raw.rgb.subarray(0, px * 3), row * px * 3)
+    set.x.set(raw.rgb.subarray(0, px * 3), row * px * 3)
     if (raw.depth === 16 && !this.wide) {
       // widen the rows gathered so far
-      for (let i = 0; i < row * px; i++) this.y16[i] = this.y8[i]!
+      for (let i = 0; i < row * px; i++) set.y16[i] = set.y8[i]!
       this.wide = true
     }
-    if (this.wide) this.y16.set(raw.labels.subarray(0, px), row * px)
-    else this.y8.set(raw.labels.subarray(0, px), row * px)
+    if (this.wide) set.y16.set(raw.labels.subarray(0, px), row * px)
+    else set.y8.set(raw.labels.subarray(0, px), row * px)
     const names = npyNames(slot.epoch, slot.batch)
     if (slot.index === bsize - 1) await this.flush(slot)
     return { x: names.x, y: names.y, row }
@@ -95,24 +117,50 @@ export class NpyWriter implements Writer {
     if (slot.index === this.ctx.order.batchSize(slot.batch) - 1) await this.flush(slot)
   }
 
+  /** Starts writing the gathered batch (after the previous one is written) and switches buffers. */
   private async flush(last: Slot): Promise<void> {
+    await this.settle()
+    if (this.failure) throw this.failure
     const rows = this.rows
-    if (rows > 0) {
-      const { width, height } = this.shape!
-      const px = width * height
-      const names = npyNames(last.epoch, last.batch)
-      await writeAtomic(join(this.ctx.outDir, names.x), npyHeader('|u1', [rows, height, width, 3]), this.x!.subarray(0, rows * px * 3))
-      let y: Uint8Array
-      if (this.wide) {
-        const le = Buffer.allocUnsafe(rows * px * 2)
-        for (let i = 0; i < rows * px; i++) le.writeUInt16LE(this.y16![i]!, i * 2)
-        y = le
-      } else y = this.y8!.subarray(0, rows * px)
-      await writeAtomic(join(this.ctx.outDir, names.y), npyHeader(this.wide ? '<u2' : '|u1', [rows, height, width]), y)
+    const upTo = last.ordinal + 1
+    if (rows === 0) {
+      this.done = upTo
+      return
     }
-    this.done = last.ordinal + 1
+    const { width, height } = this.shape!
+    const px = width * height
+    const names = npyNames(last.epoch, last.batch)
+    const x = this.x!.subarray(0, rows * px * 3)
+    let y: Uint8Array
+    if (this.wide) {
+      const le = Buffer.allocUnsafe(rows * px * 2)
+      for (let i = 0; i < rows * px; i++) le.writeUInt16LE(this.y16![i]!, i * 2)
+      y = le
+    } else y = this.y8!.subarray(0, rows * px)
+    const wide = this.wide
+    this.current = 1 - this.current
+    this.rows = 0
+    this.writing = (async () => {
+      await writeAtomic(join(this.ctx.outDir, names.x), npyHeader('|u1', [rows, height, width, 3]), x)
+      await writeAtomic(join(this.ctx.outDir, names.y), npyHeader(wide ? '<u2' : '|u1', [rows, height, width]), y)
+      this.done = upTo
+    })().catch((err: unknown) => {
+      this.failure ??= err
+    })
   }
 
-  async end(): Promise<void> {}
-  async abort(): Promise<void> {}
+  private async settle(): Promise<void> {
+    const w = this.writing
+    this.writing = null
+    if (w) await w
+  }
+
+  async end(): Promise<void> {
+    await this.settle()
+    if (this.failure) throw this.failure
+  }
+
+  async abort(): Promise<void> {
+    await this.settle()
+  }
 }
