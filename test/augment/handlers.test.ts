@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decode as decodePng } from 'fast-png'
+import sharp from 'sharp'
 import { createContext, dispatch, type ServiceContext } from '../../src/main/services'
 import type { SampleRef } from '../../src/main/services/session'
 import { previewTile } from '../../src/main/augment'
@@ -76,14 +76,32 @@ describe('engine channels', () => {
       expect(parseMediaPath(t.imagePath)).toEqual({ kind: 'preview', token: res.token, index: i, what: 'image' })
       expect(parseMediaPath(t.labelsPath)).toEqual({ kind: 'preview', token: res.token, index: i, what: 'labels' })
       const tile = previewTile(res.token, i)!
-      const png = decodePng(tile.image)
-      expect([png.width, png.height]).toEqual([512, 512])
+      expect([tile.image[0], tile.image[1], tile.image[2]]).toEqual([0xff, 0xd8, 0xff]) // JPEG
       expect(tile.labels!.data.length).toBe(512 * 512)
     })
+    const meta = await sharp(previewTile(res.token, 0)!.image).metadata()
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 512, 512])
     expect(previewTile(res.token, 8)).toBeUndefined()
     expect(previewTile('nope', 0)).toBeUndefined()
     console.log(`preview.render 8 tiles 512x512 from 1024x768: ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU`)
     expect(cpuMs).toBeLessThan(400)
+  })
+
+  it('preview.render keeps decoded pairs between edits, but decodes a file again once it changes on disk', async () => {
+    const w = await writePair(join(dir, 'changing'), 'c', { width: 96, height: 64, seed: 4 })
+    const samples = new Map<number, SampleRef>([[5, { id: 5, key: 'c', imagePath: w.image, maskPath: w.mask, width: 96, height: 64, imageHash: null, maskHash: null, error: null }]])
+    const c = createContext({ emit: () => {} })
+    c.session.attach({ projectDir: dir, getSample: (id: number) => samples.get(id), close: () => {} } as never)
+    const flat = { schema: 'lockstep.recipe/1', output: { width: 96, height: 64 }, ops: [{ type: 'hflip', p: 0 }] }
+    const labelsOf = async () => {
+      const r = (await dispatch('preview.render', { sampleIds: [5], recipe: flat, seed: 1, count: 1 }, c)) as { ok: true; result: { token: string } }
+      return Array.from(previewTile(r.result.token, 0)!.labels!.data)
+    }
+    expect(await labelsOf()).toEqual(Array.from(w.maskValues))
+    expect(await labelsOf()).toEqual(Array.from(w.maskValues)) // from the cache
+    await new Promise((r) => setTimeout(r, 20)) // a new modification time
+    await sharp(Buffer.alloc(96 * 64, 3), { raw: { width: 96, height: 64, channels: 1 } }).toColourspace('b-w').png().toFile(w.mask)
+    expect(await labelsOf()).toEqual(new Array(96 * 64).fill(3))
   })
 
   it('preview.render rejects bad input before rendering', async () => {

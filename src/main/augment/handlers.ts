@@ -8,8 +8,8 @@ import { parseJsonText, validateRecipe } from '../../shared/recipe'
 import { fromAlbumentations, isAlbumentations, toAlbumentations } from './albumentations'
 import { checkRecipe, parseRecipe } from './index'
 import { needsLabels, plan } from './plan'
-import { previewStore, type PreviewTile } from './preview-store'
-import { loadPair, renderLoaded } from './render'
+import { previewPairs, previewStore, type PreviewTile } from './preview-store'
+import { renderLoaded } from './render'
 
 /** Converts either format to the other; unsupported transforms are named, never dropped silently. */
 export function convertRecipe(json: unknown, to: 'albumentations' | 'lockstep'): { recipe: unknown; unsupported: string[]; notes: string[] } {
@@ -50,15 +50,17 @@ export const engineHandlers: AreaHandlers<keyof typeof engineChannels> = {
         continue
       }
       try {
-        // decode once for all K versions
-        const loaded = await loadPair({ image: ref.imagePath, mask: ref.maskPath })
+        // decoded once for all K versions, and kept for the next edit of the recipe
+        const loaded = await previewPairs.load({ image: ref.imagePath, mask: ref.maskPath })
         const ctxLabels = needsLabels(r) && loaded.labels ? { labels: loaded.labels } : {}
         const plans = Array.from({ length: count }, (_, k) => plan(r, loaded, { seed, epoch: (epoch ?? 0) + k, sampleId: ref.key }, ctxLabels))
-        const rendered = await Promise.all(plans.map((p) => renderLoaded(p, loaded, { image: { format: 'png', compression: 1 }, mask: false, raw: true })))
+        // JPEG tiles (q92): a third of a PNG's encode time here and faster to decode in the page;
+        // the overlay's class indices travel separately, exact
+        const rendered = await Promise.all(plans.map((p) => renderLoaded(p, loaded, { image: { format: 'jpeg', quality: 92 }, mask: false, labels: true })))
         rendered.forEach((out, k) => {
-          const raw = out.raw!
-          tiles.push({ sampleId, index: stored.length, k, plan: out.plan, width: raw.width, height: raw.height })
-          stored.push({ image: out.image!, labels: raw.labels ? { width: raw.width, height: raw.height, depth: raw.depth, data: raw.labels } : null })
+          const { width, height } = out.plan.output
+          tiles.push({ sampleId, index: stored.length, k, plan: out.plan, width, height })
+          stored.push({ image: out.image!, labels: out.labels ?? null })
         })
       } catch (err) {
         errors.push({ sampleId, message: toErrorPayload(err).message })

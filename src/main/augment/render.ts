@@ -54,6 +54,8 @@ export interface RenderOptions {
   mask?: boolean
   /** raw RGB + labels */
   raw?: boolean
+  /** the output's class indices alone (e.g. for an overlay), without the raw RGB */
+  labels?: boolean
 }
 
 export interface RawPair {
@@ -71,6 +73,8 @@ export interface RenderedPair {
   /** single-channel PNG of the mask's bit depth */
   mask?: Buffer
   raw?: RawPair
+  /** with `labels: true` (and a mask) */
+  labels?: Labels
 }
 
 function sizeMismatch(paths: PairPaths, img: Size, mask: Size): LockstepError {
@@ -366,6 +370,7 @@ async function finish(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> 
     if (labels && out.mask !== false) result.mask = encodeLabelsPng({ width: W, height: H, depth, data: labels })
   }
   if (out.raw) result.raw = { image: rgb, labels, width: W, height: H, depth }
+  if (out.labels && labels) result.labels = { width: W, height: H, depth, data: labels }
   return result
 }
 
@@ -458,6 +463,7 @@ async function finishNative(plan: Plan, g: FusedGeometry, img: Sharp, lab: Sourc
   if (image) r.image = image
   if (wantEncoded && labels && out.mask !== false) r.mask = encodeLabelsPng({ width, height, depth, data: labels })
   if (rawImg) r.raw = { image: new Uint8Array(rawImg.buffer, rawImg.byteOffset, rawImg.byteLength), labels, width, height, depth }
+  if (out.labels && labels) r.labels = { width, height, depth, data: labels }
   return r
 }
 
@@ -522,7 +528,7 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   const g = fuseGeometry(plan)
   const nat = nativeOps(plan, g, size)
   const region = nat ? nat.region : sourceRegion(g, size)
-  const wantMask = !!(paths.mask && route && (out.mask !== false || out.raw))
+  const wantMask = !!(paths.mask && route && (out.mask !== false || out.raw || out.labels))
   // one pipeline from the file when its metadata cannot reach the bytes, else from the region's pixels
   const fromFile = !!nat && jpeg && (out.image?.format === 'jpeg' || out.image?.format === 'webp')
   let ri: RgbImage | null = null

@@ -89,7 +89,7 @@ export async function resolveMedia(path: string, ctx: ServiceContext, deps: Medi
         if (!tile.labels) return text(404, `Preview tile ${route.token}/${route.index} has no mask`)
         return labelsResponse(tile.labels, 'private, max-age=3600, immutable')
       }
-      return { status: 200, contentType: 'image/png', body: tile.image, headers: { 'cache-control': 'private, max-age=3600, immutable' } }
+      return { status: 200, contentType: 'image/jpeg', body: tile.image, headers: { 'cache-control': 'private, max-age=3600, immutable' } }
     }
     const catalog = ctx.session.requireCatalog() as MediaCatalog
     const sample = catalog.getSample(route.id)
