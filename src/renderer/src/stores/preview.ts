@@ -28,7 +28,8 @@ async function loadImage(url: string): Promise<void> {
   await img.decode()
 }
 
-export const DEBOUNCE_MS = 90
+/** Long enough to coalesce a slider drag (an input event every frame), short enough not to be felt. */
+export const DEBOUNCE_MS = 60
 
 export const usePreviewStore = defineStore('preview', () => {
   const seed = ref(0)
