@@ -395,7 +395,11 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   let taskId = 0
   let inFlight = 0
   let wholeInFlight = 0
-  const maxWhole = Math.max(1, workers)
+  // Tasks holding a decoded pair: one per worker until the first reports its size, then as many
+  // as half the memory budget holds (at most the renderer's capacity).
+  const budget = o.memoryBudget ?? 256 * 2 ** 20
+  let maxWhole = Math.max(1, workers)
+  let largestPair = 0
   const produce = async () => {
     for (let a = start; a < order.end; a += window) {
       const b = Math.min(order.end, a + window)
@@ -439,6 +443,10 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
             inFlight--
             if (decodesWhole) wholeInFlight--
             if (r.ok) {
+              if (r.decodedBytes && r.decodedBytes > largestPair) {
+                largestPair = r.decodedBytes
+                maxWhole = Math.max(1, Math.min(renderer.capacity, Math.floor(budget / 2 / largestPair)))
+              }
               if (r.hashes) hashes.set(sample, r.hashes)
               const byEpoch = new Map(r.items.map((it, k) => [uniq[k]!.epoch, it]))
               for (const s of slots) ready.set(s.ordinal, { slot: s, result: byEpoch.get(s.epoch)! })

@@ -41,7 +41,7 @@ export interface RenderedItem {
 }
 
 export type RenderResult =
-  | { id: number; ok: true; hashes?: { image: string; mask: string }; items: RenderedItem[] }
+  | { id: number; ok: true; hashes?: { image: string; mask: string }; items: RenderedItem[]; /** bytes of the decoded pair a multi-output task held */ decodedBytes?: number }
   | { id: number; ok: false; error: ErrorPayload }
 
 /** Outputs of one decoded source rendered at once. */
@@ -73,9 +73,11 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
     const bytes = { image, mask }
     const hashes = task.hash ? { image: sha256Of(image), mask: sha256Of(mask) } : undefined
     const items: RenderedItem[] = []
+    let decodedBytes: number | undefined
     if (task.outputs.length > 1 || needsLabels(setup.recipe)) {
       // Decode once, render every output of this source in the window.
       const loaded = await loadPair(paths, bytes)
+      decodedBytes = loaded.image.data.byteLength + (loaded.labels?.data.byteLength ?? 0)
       const size = { width: loaded.width, height: loaded.height }
       const ctx = loaded.labels ? { labels: loaded.labels } : {}
       // the outputs of one decoded source render side by side (each is its own libvips pipeline)
@@ -93,7 +95,7 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
         items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes })))
       }
     }
-    return { id: task.id, ok: true, hashes, items }
+    return { id: task.id, ok: true, hashes, items, decodedBytes }
   } catch (err) {
     return { id: task.id, ok: false, error: toErrorPayload(err) }
   }
