@@ -218,10 +218,11 @@ type Valid = { x0: number; y0: number; x1: number; y1: number }
 
 function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, ch: number, A: Affine, W: number, valid: Valid, fill: number, out: T): T {
   const [a, b, c, d, e, f] = A
-  if (fill !== 0) out.fill(fill)
+  const { x0, x1, y0, y1 } = valid
+  const covered = src && x0 === 0 && y0 === 0 && x1 === W && y1 * W * ch === out.length
+  if (fill !== 0 && !covered) out.fill(fill)
   if (!src) return out
   const { left, top, width: rw } = src
-  const { x0, x1, y0, y1 } = valid
   for (let y = y0; y < y1; y++) {
     const sx0 = Math.floor(a * 0.5 + b * (y + 0.5) + c)
     const sy0 = Math.floor(d * 0.5 + e * (y + 0.5) + f)
@@ -253,11 +254,14 @@ function mirrorRgb(src: Uint8Array, s: number, out: Uint8Array, o: number, n: nu
     out[o + 2] = src[s + 2]!
   }
 }
+/** A single-channel row backwards: a copy, then the engine's own reverse (2x a JS loop here). */
 function mirror8(src: Uint8Array, s: number, out: Uint8Array, o: number, n: number): void {
-  for (let i = 0; i < n; i++) out[o + i] = src[s - i]!
+  out.set(src.subarray(s - n + 1, s + 1), o)
+  out.subarray(o, o + n).reverse()
 }
 function mirror16(src: Uint16Array, s: number, out: Uint16Array, o: number, n: number): void {
-  for (let i = 0; i < n; i++) out[o + i] = src[s - i]!
+  out.set(src.subarray(s - n + 1, s + 1), o)
+  out.subarray(o, o + n).reverse()
 }
 function column3(src: Uint8Array, s: number, step: number, out: Uint8Array, o: number, n: number): void {
   for (let i = 0; i < n; i++, s += step, o += 3) {
