@@ -152,11 +152,19 @@ function paeth1(raw: Uint8Array, s: number, p: number, limit: number): void {
   raw[s] = a
   for (let i = 1; i < limit; i++) {
     const b = raw[p + i]!
+    if (a === b && b === c) {
+      // flat (most of a label map): every predictor is a
+      raw[s + i] = a = (raw[s + i]! + a) & 255
+      continue
+    }
     const pa = b > c ? b - c : c - b
     const pb = a > c ? a - c : c - a
     const d = a + b - c - c
     const pc = d < 0 ? -d : d
-    raw[s + i] = a = (raw[s + i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 255
+    // branch-free choice (edges are where branches mispredict): a if pa <= pb and pa <= pc, else b if pb <= pc, else c
+    const notA = ((pb - pa) | (pc - pa)) >> 31
+    const notB = (pc - pb) >> 31
+    raw[s + i] = a = (raw[s + i]! + ((a & ~notA) | (((b & ~notB) | (c & notB)) & notA))) & 255
     c = b
   }
 }
