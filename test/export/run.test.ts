@@ -3,9 +3,9 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import sharp from 'sharp'
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, promises as fsp, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseRecipe } from '../../src/shared/recipe'
 import { runExport, type ExportRunOptions } from '../../src/main/export/job'
 import { folderInputs } from '../../src/main/export/sources'
@@ -196,6 +196,36 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
     const r = execFileSync(PY, ['-c', 'import numpy as np,sys,glob; print(sorted(np.load(f).shape[0] for f in glob.glob(sys.argv[1]+"/npy/x_*.npy")))', out], { encoding: 'utf8' })
     expect(r.trim()).toBe('[1, 2]')
   })
+
+  for (const victim of ['images/e0001/p006.png', 'npy/x_e0000_b00001.npy']) {
+    it(`a full disk (${victim} written to /dev/full) stops with DISK_FULL naming the file; every journaled file is complete and a re-run finishes identically`, async () => {
+      const whole = tmp()
+      await runExport(opts(whole))
+      const out = tmp()
+      // the kernel's own ENOSPC: this one file's temporary copy is opened on /dev/full
+      const open = fsp.open.bind(fsp)
+      const spy = vi.spyOn(fsp, 'open').mockImplementation(((path: string, ...rest: unknown[]) =>
+        (open as (...a: unknown[]) => unknown)(String(path).endsWith(`${victim}.partial`) ? '/dev/full' : path, ...rest)) as typeof fsp.open)
+      try {
+        await expect(runExport(opts(out))).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringContaining(join(out, victim)) })
+      } finally {
+        spy.mockRestore()
+      }
+      const after = snapshot(out)
+      expect([...after.keys()].filter((k) => k.endsWith('.partial'))).toEqual([])
+      expect(after.has(victim)).toBe(false)
+      const ref = snapshot(whole)
+      // whatever stands under a final name is complete (equal to the uninterrupted export's file)
+      for (const [rel, bytes] of after) {
+        if (rel === 'manifest.jsonl' || rel === 'export.json' || rel.startsWith('wds/')) continue
+        expect(bytes.equals(ref.get(rel)!), rel).toBe(true)
+      }
+      const journaled = readFileSync(join(out, 'manifest.jsonl'), 'utf8').split('\n').filter(Boolean).length
+      const s = await runExport(opts(out))
+      expect(s.resumed).toBe(journaled)
+      expect(expectSameFiles(ref, snapshot(out))).toEqual([])
+    })
+  }
 
   it('an unwritable output folder stops with an error naming the path and leaves no partial file', async () => {
     if (process.getuid?.() === 0) {

@@ -283,6 +283,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
 
   const ctx: WriterContext = { outDir: out, order, epochs: o.epochs, imageFormat: o.imageFormat, imageExt: IMAGE_EXT[o.imageFormat] }
   const writers = makeWriters(o.formats, ctx)
+  for (const w of writers) await w.begin(start)
   const needEncoded = writers.some((w) => w.needs.encoded)
   const needRaw = writers.some((w) => w.needs.raw)
   const setup: RenderSetup = {
@@ -334,7 +335,10 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   }
 
   const flushJournal = async (force: boolean) => {
-    const upTo = Math.min(...writers.map((w) => w.committed))
+    // Up to where every writer has committed, then back to a point every writer can resume from
+    // (a re-run starts each writer afresh there: an npy batch or a tar shard is never half redone).
+    let upTo = Math.min(...writers.map((w) => w.committed))
+    for (const w of writers) upTo = w.resumePoint(upTo)
     const n = Math.min(upTo - journaled, pendingLines.length)
     if (n <= 0) return
     if (!force && n < 16 && upTo < order.end) return

@@ -60,6 +60,11 @@ export interface Writer {
   /** An output whose source failed: nothing to write, but batch/tar boundaries still close. */
   skip(slot: Slot): Promise<void>
   readonly committed: number
+  /**
+   * The latest ordinal <= upTo from which this writer can start again on a resume (npy: a batch
+   * start, webdataset: a shard start, folders: any). The journal never ends between two.
+   */
+  resumePoint(upTo: number): number
   /** Commits whatever is complete and waits for pending writes. */
   end(): Promise<void>
   /** Deletes partial files; leaves only complete ones. */

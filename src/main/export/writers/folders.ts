@@ -41,6 +41,10 @@ export class FoldersWriter implements Writer {
     return min
   }
 
+  resumePoint(upTo: number): number {
+    return upTo
+  }
+
   async begin(startOrdinal: number): Promise<void> {
     this.next = startOrdinal
   }

@@ -57,6 +57,11 @@ export class NpyWriter implements Writer {
     return this.done
   }
 
+  resumePoint(upTo: number): number {
+    const { order } = this.ctx
+    return upTo >= order.end ? upTo : upTo - order.slot(upTo).index
+  }
+
   async begin(startOrdinal: number): Promise<void> {
     this.done = startOrdinal
   }

@@ -31,6 +31,14 @@ export class WebDatasetWriter implements Writer {
     return this.done
   }
 
+  resumePoint(upTo: number): number {
+    const { order } = this.ctx
+    if (upTo >= order.end) return upTo
+    const s = order.slot(upTo)
+    const g = s.epoch * order.shape.batches + s.batch
+    return Math.max(order.first, order.batchStart(Math.floor(g / order.chunkBatches) * order.chunkBatches))
+  }
+
   async begin(startOrdinal: number): Promise<void> {
     this.done = startOrdinal
   }
