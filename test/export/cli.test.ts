@@ -77,6 +77,14 @@ describe('lockstep export (built CLI, worker threads)', () => {
         expect(readFileSync(join(dest, rel)).equals(readFileSync(join(out, rel))), `${rel} of line ${k}`).toBe(true)
       }
     }
+    // an export written by other encoders: replay says so (its bytes may differ), and a resume refuses the folder
+    const descPath = join(out, 'export.json')
+    const desc = JSON.parse(readFileSync(descPath, 'utf8'))
+    expect(desc.encoders).toBe(2)
+    writeFileSync(descPath, JSON.stringify({ ...desc, encoders: undefined }, null, 2))
+    const old = await run('node', [CLI, 'replay', '--manifest', join(out, 'manifest.jsonl'), '--line', '1', '--out', tmp()])
+    expect(old.stderr).toContain('written by encoders version 1 and this Lockstep has version 2')
+    await expect(run('node', args(out))).rejects.toMatchObject({ stderr: expect.stringContaining('already holds a different export') })
     await expect(run('node', [CLI, 'replay', '--manifest', join(out, 'manifest.jsonl'), '--line', '999', '--out', tmp()])).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('has 72 lines; --line 999 is past its end'),

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import type { ExportFormat, ImageFormat } from '../../shared/contract/export'
 import { LockstepError, toErrorPayload, type ErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
+import { ENCODERS_VERSION } from '../io/image'
 import { ensureDir, ioError, removePartials, writeAtomic } from './files'
 import { ExportOrder, type Slot } from './order'
 import { InlineRenderer, WorkerPool, type Renderer } from './pool'
@@ -153,6 +154,7 @@ export function exportDescriptor(o: ExportRunOptions, sources: SourcePair[], ord
   return {
     schema: EXPORT_SCHEMA,
     lockstep: LOCKSTEP_VERSION,
+    encoders: ENCODERS_VERSION,
     recipe: o.recipe,
     recipeVersionId: o.recipeVersionId ?? null,
     seed: o.seed,

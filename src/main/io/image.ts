@@ -85,6 +85,13 @@ export type ImageFormat = 'png' | 'jpeg' | 'webp'
  */
 export const jpegOptions = (quality = 90) => ({ quality, optimiseCoding: false })
 
+/**
+ * Which encoders wrote an export's bytes, recorded in export.json: replay compares it, and a
+ * resume refuses a folder written by other encoders. 2: JPEG without Huffman optimisation, masks
+ * by Lockstep's PNG writer (unfiltered, zlib RLE). 1 (exports that record none): sharp's defaults.
+ */
+export const ENCODERS_VERSION = 2
+
 /** Encodes an HxWx3 RGB buffer. */
 export function encodeRgb(data: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number, compression = 3): Promise<Buffer> {
   const s = sharp(data, { raw: { width, height, channels: 3 } })

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { replay } from '../../augment/render'
+import { ENCODERS_VERSION } from '../../io/image'
 import { writeAtomic } from '../../export/files'
 import { IMAGE_EXT } from '../../export/types'
 import type { ImageFormat } from '../../../shared/contract/export'
@@ -67,6 +68,12 @@ export const replayCommand: Command = {
       desc = JSON.parse(readFileSync(descPath, 'utf8'))
     } catch (err) {
       throw new LockstepError('NOT_FOUND', `Cannot read ${descPath} (the export's settings, next to the manifest): ${(err as Error).message}`)
+    }
+    const encoders = typeof desc.encoders === 'number' ? desc.encoders : 1
+    if (encoders !== ENCODERS_VERSION) {
+      process.stderr.write(
+        `lockstep replay: warning: ${descPath} was written by encoders version ${encoders} and this Lockstep has version ${ENCODERS_VERSION}: the pixels and class indices are the same, the file bytes may differ\n`,
+      )
     }
     const format = desc.options?.imageFormat ?? 'jpeg'
     const quality = desc.options?.quality ?? 90
