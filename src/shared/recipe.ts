@@ -212,7 +212,7 @@ export const opSchemas = Object.fromEntries(OP_TYPES.map((t) => [t, opObjectSche
 /** Discriminated union over every op type. */
 export const opSchema = z.discriminatedUnion(
   'type',
-  OP_TYPES.map((t) => opObjectSchema(t)) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  OP_TYPES.map((t) => opSchemas[t]) as unknown as [z.ZodObject, ...z.ZodObject[]],
 ) as unknown as z.ZodType<OpSpec>
 
 const sideSchema = (name: string) =>
