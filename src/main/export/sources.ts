@@ -1,7 +1,7 @@
 // What an export reads: the pairs of a project (catalog, by split) or of two folders (paired by
 // stem with the catalog's pairing rules), the recipe, and the facts export.json records.
 import { resolve } from 'node:path'
-import { SPLITS, type Split } from '../../shared/contract/catalog'
+import { SPLITS, type Split } from '../../shared/contract/vocabulary'
 import { LockstepError } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import { parseRecipe } from '../augment'

@@ -8,8 +8,8 @@ import { channel, event } from './define'
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
 
-export const SPLITS = ['train', 'val', 'test', 'unassigned'] as const
-export type Split = (typeof SPLITS)[number]
+import { SPLITS, type Split } from './vocabulary'
+export { SPLITS, type Split } from './vocabulary'
 
 export const REVIEW_STATUSES = ['unreviewed', 'accepted', 'rejected', 'needs-fix'] as const
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number]

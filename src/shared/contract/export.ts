@@ -4,10 +4,8 @@
 import { z } from 'zod'
 import { channel } from './define'
 
-export const EXPORT_FORMATS = ['folders', 'npy', 'webdataset'] as const
-export type ExportFormat = (typeof EXPORT_FORMATS)[number]
-export const IMAGE_FORMATS = ['png', 'jpeg', 'webp'] as const
-export type ImageFormat = (typeof IMAGE_FORMATS)[number]
+import { EXPORT_FORMATS, IMAGE_FORMATS } from './vocabulary'
+export { EXPORT_FORMATS, IMAGE_FORMATS, type ExportFormat, type ImageFormat } from './vocabulary'
 
 const positiveInt = z.number().int().min(1)
 

@@ -2,7 +2,7 @@
 // WebDataset shards, from a project or from two folders.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { EXPORT_FORMATS, IMAGE_FORMATS, type ExportFormat, type ImageFormat } from '../../../shared/contract/export'
+import { EXPORT_FORMATS, IMAGE_FORMATS, type ExportFormat, type ImageFormat } from '../../../shared/contract/vocabulary'
 import { LockstepError, toErrorPayload } from '../../../shared/errors'
 import { parseJsonText } from '../../../shared/recipe'
 import type { Catalog } from '../../catalog/catalog'
