@@ -1,8 +1,10 @@
 // Oriented image size from the bytes a render already holds (export reads each source once, to
-// hash it and to decode it), so planning an output costs no extra decoder call. PNG: IHDR. JPEG: the SOF marker and the EXIF orientation (5-8 swap
-// width and height, as sharp's rotate() does). Anything else (or anything odd) returns null and
+// hash it and to decode it), so planning an output costs no extra decoder call. PNG: IHDR (none
+// with an eXIf chunk). JPEG: the SOF marker and the EXIF orientation (5-8 swap width and height,
+// as sharp's rotate() does). Anything else (or anything odd) returns null and
 // the caller asks the decoder. A wrong answer cannot go unnoticed: the renderer checks the plan's
 // source size against the decoded image and fails the pair.
+import { isPng, readIhdr } from './png'
 
 function exifOrientation(b: Uint8Array, start: number, end: number): number {
   // start: first byte after 'Exif\0\0' (the TIFF header)
@@ -30,11 +32,11 @@ function exifOrientation(b: Uint8Array, start: number, end: number): number {
 export function headerSize(b: Uint8Array): { width: number; height: number } | null {
   try {
     // PNG
-    if (b.length >= 24 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
+    if (isPng(b)) {
+      const ihdr = readIhdr(b)
+      if (!ihdr) return null
+      const { width, height } = ihdr
       const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
-      if (String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!) !== 'IHDR') return null
-      const width = dv.getUint32(16)
-      const height = dv.getUint32(20)
       // an eXIf chunk may rotate the image: let the decoder say
       for (let at = 8; at + 8 <= b.length; ) {
         const type = String.fromCharCode(b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!)

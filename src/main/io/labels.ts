@@ -8,7 +8,7 @@ import sharp from 'sharp'
 import { LockstepError } from '../../shared/errors'
 import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
 import type { Rect } from './image'
-import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, walkPng } from './png'
+import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, readIhdr, walkPng } from './png'
 
 export interface Labels {
   width: number
@@ -16,23 +16,6 @@ export interface Labels {
   depth: 8 | 16
   /** width*height class indices, row-major */
   data: Uint8Array | Uint16Array
-}
-
-export interface PngHeader {
-  width: number
-  height: number
-  bitDepth: number
-  /** 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA */
-  colorType: number
-}
-
-const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10]
-
-export function parsePngHeader(buf: Uint8Array): PngHeader | null {
-  if (buf.length < 29 || !PNG_SIGNATURE.every((b, i) => buf[i] === b)) return null
-  if (String.fromCharCode(buf[12]!, buf[13]!, buf[14]!, buf[15]!) !== 'IHDR') return null
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  return { width: dv.getUint32(16), height: dv.getUint32(20), bitDepth: buf[24]!, colorType: buf[25]! }
 }
 
 async function readHead(file: string): Promise<Uint8Array> {
@@ -68,13 +51,10 @@ export async function maskInfo(file: string, bytes?: Uint8Array): Promise<MaskRo
   } catch (err) {
     throw decodeError(err, file, 'mask')
   }
-  const png = parsePngHeader(head)
+  const png = readIhdr(head)
   if (png) {
     if (png.width * png.height > MAX_INPUT_PIXELS) throw tooLarge(file, png.width, png.height)
-    const interlaced = head[28] === 1
-    const depth = png.bitDepth === 16 ? 16 : 8
-    if (!interlaced && (png.colorType === 0 || (png.colorType === 3 && png.bitDepth <= 8))) return { kind: 'png', width: png.width, height: png.height, depth }
-    return { kind: 'full', width: png.width, height: png.height, depth }
+    return { kind: canDecodeLabels(png) ? 'png' : 'full', width: png.width, height: png.height, depth: png.bitDepth === 16 ? 16 : 8 }
   }
   try {
     const m = await sharp(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : file, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()

@@ -36,6 +36,16 @@ export function isPng(b: Uint8Array): boolean {
   return b.length >= 8 && SIGNATURE.every((v, i) => b[i] === v)
 }
 
+export type PngHeader = Pick<PngInfo, 'width' | 'height' | 'bitDepth' | 'colorType' | 'interlaced'>
+
+/** The IHDR fields from a file's first 29 bytes; null when they are not a PNG header. */
+export function readIhdr(b: Uint8Array): PngHeader | null {
+  if (b.length < 29 || !isPng(b)) return null
+  if (String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!) !== 'IHDR') return null
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  return { width: dv.getUint32(16), height: dv.getUint32(20), bitDepth: b[24]!, colorType: b[25]!, interlaced: b[28] === 1 }
+}
+
 /**
  * Walks every chunk header to IEND: a file cut short, a bad chunk length or (with `crc`) a chunk
  * whose CRC does not match is reported as a problem, in words.
@@ -43,16 +53,9 @@ export function isPng(b: Uint8Array): boolean {
 export function walkPng(b: Buffer, crc = false): PngWalk {
   if (b.length < 8 + 25) return { ok: false, problem: 'the PNG is too short to hold a header (truncated)' }
   if (!isPng(b)) return { ok: false, problem: 'not a PNG (bad signature)' }
-  if (b.toString('latin1', 12, 16) !== 'IHDR') return { ok: false, problem: 'the PNG does not start with an IHDR chunk' }
-  const info: PngInfo = {
-    width: b.readUInt32BE(16),
-    height: b.readUInt32BE(20),
-    bitDepth: b[24]!,
-    colorType: b[25]!,
-    interlaced: b[28] === 1,
-    exif: false,
-    idat: [],
-  }
+  const header = readIhdr(b)
+  if (!header) return { ok: false, problem: 'the PNG does not start with an IHDR chunk' }
+  const info: PngInfo = { ...header, exif: false, idat: [] }
   if (!(info.colorType in CHANNELS)) return { ok: false, problem: `the PNG has an invalid colour type ${info.colorType}` }
   if (![1, 2, 4, 8, 16].includes(info.bitDepth)) return { ok: false, problem: `the PNG has an invalid bit depth ${info.bitDepth}` }
   if (info.width === 0 || info.height === 0) return { ok: false, problem: `the PNG is ${info.width}x${info.height}` }
@@ -202,7 +205,7 @@ export interface Region {
 }
 
 /** Whether decodeLabelRegion reads this file (single-channel grey or palette, not interlaced). */
-export function canDecodeLabels(info: PngInfo): boolean {
+export function canDecodeLabels(info: Pick<PngInfo, 'interlaced' | 'colorType' | 'bitDepth'>): boolean {
   return !info.interlaced && (info.colorType === 0 || (info.colorType === 3 && info.bitDepth <= 8))
 }
 
