@@ -13,7 +13,7 @@
 import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
 import sharp, { type Sharp } from 'sharp'
-import { decodeError as namedDecodeError, MAX_INPUT_PIXELS } from '../io/decode-errors'
+import { decodeError as decodeError, MAX_INPUT_PIXELS } from '../io/decode-errors'
 import { headerSize, isJpeg } from '../io/header'
 import { decodeImage, decodeImageRegion, encodeRgb, imagePipeline, imageSize, jpegOptions, type ImageFormat, type Rect, type RgbImage } from '../io/image'
 import { encodeLabelsPng, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
@@ -43,8 +43,6 @@ export interface LoadedPair {
   /** EXIF-oriented 8-bit RGB, HxWx3 */
   image: RgbImage
   labels: Labels | null
-  /** how the mask file decodes (from its header) */
-  maskRoute: MaskRoute | null
 }
 
 export interface RenderOptions {
@@ -87,11 +85,9 @@ function sizeMismatch(paths: PairPaths, img: Size, mask: Size): LockstepError {
 
 /** Decodes a pair once (oriented RGB image + class indices) and checks that the sizes agree. */
 export async function loadPair(paths: PairPaths, bytes?: PairBytes): Promise<LoadedPair> {
-  const maskBytes = bytes?.mask ?? undefined
-  const route = paths.mask ? await maskInfo(paths.mask, maskBytes) : null
-  const [image, labels] = await Promise.all([decodeImage(paths.image, bytes?.image), paths.mask ? readLabels(paths.mask, route!, maskBytes) : Promise.resolve(null)])
+  const [image, labels] = await Promise.all([decodeImage(paths.image, bytes?.image), paths.mask ? readLabels(paths.mask, undefined, bytes?.mask ?? undefined) : Promise.resolve(null)])
   if (labels && (labels.width !== image.width || labels.height !== image.height)) throw sizeMismatch(paths, image, labels)
-  return { paths, width: image.width, height: image.height, image, labels, maskRoute: route }
+  return { paths, width: image.width, height: image.height, image, labels }
 }
 
 function checkSource(plan: Plan, size: Size, paths: PairPaths): void {
@@ -366,16 +362,22 @@ async function finish(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> 
   rgb = isExact(toSource) ? warpExact(img, 3, toSource, W, validRect(g), 0, rgb) : warpBilinearRgb(img, toSource, flatBounds(g), W, H, rgb)
   const labels = hasMask ? warpLabels(plan, g, lab, depth) : null
   applyPixelSteps(plan, { width: W, height: H, data: rgb })
-  const result: RenderedPair = { plan }
-  const wantEncoded = out.image !== undefined || !out.raw
-  if (wantEncoded) {
-    const fmt = out.image ?? { format: 'png' as const }
-    result.image = await encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression)
-    if (labels && out.mask !== false) result.mask = encodeLabelsPng({ width: W, height: H, depth, data: labels })
-  }
-  if (out.raw) result.raw = { image: rgb, labels, width: W, height: H, depth }
-  if (out.labels && labels) result.labels = { width: W, height: H, depth, data: labels }
-  return result
+  const fmt = out.image ?? { format: 'png' as const }
+  const image = wantsEncoded(out) ? await encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression) : undefined
+  return assemble(plan, g, out, image, out.raw ? rgb : undefined, labels, depth)
+}
+
+const wantsEncoded = (out: RenderOptions) => out.image !== undefined || !out.raw
+
+/** The result both paths return: the encoded image, the mask PNG, raw pixels, labels, as asked. */
+function assemble(plan: Plan, g: FusedGeometry, out: RenderOptions, image: Buffer | undefined, rgb: Uint8Array | undefined, labels: Uint8Array | Uint16Array | null, depth: 8 | 16): RenderedPair {
+  const { width, height } = g
+  const r: RenderedPair = { plan }
+  if (image) r.image = image
+  if (image && labels && out.mask !== false) r.mask = encodeLabelsPng({ width, height, depth, data: labels })
+  if (rgb) r.raw = { image: rgb, labels, width, height, depth }
+  if (out.labels && labels) r.labels = { width, height, depth, data: labels }
+  return r
 }
 
 // ---- native path -----------------------------------------------------------------------------
@@ -455,20 +457,12 @@ function rawSharp(data: Uint8Array, width: number, height: number, channels: 1 |
 
 /** Encodes and/or returns raw pixels from the image's native tail; the mask is warped in JS. */
 async function finishNative(plan: Plan, g: FusedGeometry, img: Sharp, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
-  const { width, height } = g
-  const wantEncoded = out.image !== undefined || !out.raw
-  const fmt = out.image ?? { format: 'png' as const }
   const labels = hasMask ? warpLabels(plan, g, lab, depth) : null
   const [image, rawImg] = await Promise.all([
-    wantEncoded ? encodeNative(out.raw ? img.clone() : img, fmt) : undefined,
+    wantsEncoded(out) ? encodeNative(out.raw ? img.clone() : img, out.image ?? { format: 'png' }) : undefined,
     out.raw ? img.clone().raw().toBuffer() : undefined,
   ])
-  const r: RenderedPair = { plan }
-  if (image) r.image = image
-  if (wantEncoded && labels && out.mask !== false) r.mask = encodeLabelsPng({ width, height, depth, data: labels })
-  if (rawImg) r.raw = { image: new Uint8Array(rawImg.buffer, rawImg.byteOffset, rawImg.byteLength), labels, width, height, depth }
-  if (out.labels && labels) r.labels = { width, height, depth, data: labels }
-  return r
+  return assemble(plan, g, out, image, rawImg && new Uint8Array(rawImg.buffer, rawImg.byteOffset, rawImg.byteLength), labels, depth)
 }
 
 const whole = (size: Size) => ({ left: 0, top: 0, width: size.width, height: size.height, sourceWidth: size.width, sourceHeight: size.height })
@@ -505,7 +499,7 @@ export interface PairHeaders {
  */
 export async function readPairHeaders(paths: PairPaths, bytes?: PairBytes): Promise<PairHeaders> {
   const fromBytes = bytes ? headerSize(bytes.image) : null
-  if (fromBytes && fromBytes.width * fromBytes.height > MAX_INPUT_PIXELS) throw namedDecodeError(new Error('Input image exceeds pixel limit'), paths.image, 'image')
+  if (fromBytes && fromBytes.width * fromBytes.height > MAX_INPUT_PIXELS) throw decodeError(new Error('Input image exceeds pixel limit'), paths.image, 'image')
   const [size, route] = await Promise.all([
     fromBytes ?? imageSize(paths.image, bytes?.image),
     paths.mask ? maskInfo(paths.mask, bytes?.mask ?? undefined) : Promise.resolve(null),
@@ -548,17 +542,17 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   const depth: 8 | 16 = rl?.depth ?? (route?.depth === 16 ? 16 : 8)
   checkIgnore(plan, route ? { depth } : null, paths)
   const view = region ? { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height } : null
-  const lab = view && rl && region ? { ...view, data: rl.data } : null
+  const lab = view && rl ? { ...view, data: rl.data } : null
   if (nat) {
     const img = ri ? nativeTail(rawSharp(ri.data, nat.region.width, nat.region.height, 3), nat, true, true) : nativeTail(imagePipeline(bytes?.image ?? paths.image), nat, true)
     try {
       return await finishNative(plan, g, img, lab, wantMask, depth, out)
     } catch (err) {
-      throw namedDecodeError(err, paths.image, 'image') // the image is the only file still being read here
+      throw decodeError(err, paths.image, 'image') // the image is the only file still being read here
     }
   }
   const img = view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null
-  return finish(plan, g, img, lab, route !== null && wantMask, depth, out)
+  return finish(plan, g, img, lab, wantMask, depth, out)
 }
 
 /** Reproduces an output from its recorded plan (e.g. a manifest line) and the source files. */
