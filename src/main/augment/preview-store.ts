@@ -7,47 +7,74 @@ import { stat } from 'node:fs/promises'
 import type { Labels } from '../io/labels'
 import { loadPair, type LoadedPair, type PairPaths } from './render'
 
+/** A map bounded by the bytes of its values: the least recently used go first (never the newest). */
+class ByteLru<V> {
+  private entries = new Map<string, { value: V; bytes: number }>()
+  private bytes = 0
+  constructor(private readonly limit: number) {}
+
+  set(key: string, value: V, bytes: number): void {
+    this.delete(key)
+    this.entries.set(key, { value, bytes })
+    this.bytes += bytes
+    for (const k of this.entries.keys()) {
+      if (this.bytes <= this.limit || k === key) break
+      this.delete(k)
+    }
+  }
+
+  /** The value, now the most recently used. */
+  get(key: string): V | undefined {
+    const e = this.entries.get(key)
+    if (!e) return undefined
+    this.entries.delete(key)
+    this.entries.set(key, e)
+    return e.value
+  }
+
+  delete(key: string): void {
+    const e = this.entries.get(key)
+    if (!e) return
+    this.entries.delete(key)
+    this.bytes -= e.bytes
+  }
+
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes }
+  }
+
+  clear(): void {
+    this.entries.clear()
+    this.bytes = 0
+  }
+}
+
 export interface PreviewTile {
   /** JPEG */
   image: Buffer
   labels: Labels | null
 }
 
-const DEFAULT_LIMIT = 64 * 1024 * 1024
-
 class PreviewStore {
-  private entries = new Map<string, { tiles: PreviewTile[]; bytes: number }>()
-  private bytes = 0
-  constructor(private limit = DEFAULT_LIMIT) {}
+  private readonly tiles = new ByteLru<PreviewTile[]>(64 * 1024 * 1024)
 
   put(tiles: PreviewTile[]): string {
     const token = randomBytes(12).toString('base64url')
-    const bytes = tiles.reduce((n, t) => n + t.image.byteLength + (t.labels?.data.byteLength ?? 0), 0)
-    this.entries.set(token, { tiles, bytes })
-    this.bytes += bytes
-    for (const [k, v] of this.entries) {
-      if (this.bytes <= this.limit || k === token) break
-      this.entries.delete(k)
-      this.bytes -= v.bytes
-    }
+    this.tiles.set(token, tiles, tiles.reduce((n, t) => n + t.image.byteLength + (t.labels?.data.byteLength ?? 0), 0))
     return token
   }
 
   get(token: string, index: number): PreviewTile | undefined {
-    const e = this.entries.get(token)
-    if (!e) return undefined
-    this.entries.delete(token) // refresh recency
-    this.entries.set(token, e)
-    return e.tiles[index]
+    return this.tiles.get(token)?.[index]
   }
 
   get size(): { tokens: number; bytes: number } {
-    return { tokens: this.entries.size, bytes: this.bytes }
+    const { entries, bytes } = this.tiles.size
+    return { tokens: entries, bytes }
   }
 
   clear(): void {
-    this.entries.clear()
-    this.bytes = 0
+    this.tiles.clear()
   }
 }
 
@@ -58,51 +85,30 @@ export function previewTile(token: string, index: number): PreviewTile | undefin
   return previewStore.get(token, index)
 }
 
-const PAIR_CACHE_LIMIT = 192 * 1024 * 1024
-
 /**
  * Decoded pairs by path, checked against the files' size and modification time on every use (a
- * file replaced on disk is decoded again).
+ * file replaced on disk is decoded again). A pair larger than the whole budget is not kept.
  */
+const PAIR_CACHE_LIMIT = 192 * 1024 * 1024
+
 class PairCache {
-  private entries = new Map<string, { stamp: string; pair: LoadedPair; bytes: number }>()
-  private bytes = 0
-  constructor(private limit = PAIR_CACHE_LIMIT) {}
+  private readonly pairs = new ByteLru<{ stamp: string; pair: LoadedPair }>(PAIR_CACHE_LIMIT)
 
   async load(paths: PairPaths): Promise<LoadedPair> {
     const key = `${paths.image}\0${paths.mask ?? ''}`
     const stats = await Promise.all([stat(paths.image), paths.mask ? stat(paths.mask) : null].map((p) => p?.catch(() => null)))
     const stamp = stats.map((s) => (s ? `${s.size}:${s.mtimeMs}` : '-')).join('|')
-    const hit = this.entries.get(key)
-    if (hit && hit.stamp === stamp) {
-      this.entries.delete(key)
-      this.entries.set(key, hit)
-      return hit.pair
-    }
+    const hit = this.pairs.get(key)
+    if (hit && hit.stamp === stamp) return hit.pair
+    this.pairs.delete(key)
     const pair = await loadPair(paths) // names the file when it is missing or broken
     const bytes = pair.image.data.byteLength + (pair.labels?.data.byteLength ?? 0)
-    if (hit) this.drop(key)
-    if (bytes <= this.limit) {
-      this.entries.set(key, { stamp, pair, bytes })
-      this.bytes += bytes
-      for (const k of this.entries.keys()) {
-        if (this.bytes <= this.limit) break
-        this.drop(k)
-      }
-    }
+    if (bytes <= PAIR_CACHE_LIMIT) this.pairs.set(key, { stamp, pair }, bytes)
     return pair
   }
 
-  private drop(key: string): void {
-    const e = this.entries.get(key)
-    if (!e) return
-    this.entries.delete(key)
-    this.bytes -= e.bytes
-  }
-
   clear(): void {
-    this.entries.clear()
-    this.bytes = 0
+    this.pairs.clear()
   }
 }
 
