@@ -53,6 +53,18 @@ afterEach(() => {
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** Sample 7 in the inspector, the preview following it, and its first 8 tiles up. */
+async function firstTiles() {
+  useInspectorStore().id = 7
+  const preview = usePreviewStore()
+  preview.follow()
+  await wait(DEBOUNCE_MS + 30)
+  gates[0]!.release()
+  await wait(20)
+  expect(preview.tiles).toHaveLength(8)
+  return preview
+}
+
 describe('preview', () => {
   it('debounces edits, drops superseded answers, and shows only tiles of the latest recipe', async () => {
     useInspectorStore().id = 42
@@ -89,13 +101,7 @@ describe('preview', () => {
   })
 
   it('an answer arriving after a newer edit is dropped and the old tiles never come back', async () => {
-    useInspectorStore().id = 7
-    const preview = usePreviewStore()
-    preview.follow()
-    await wait(DEBOUNCE_MS + 30)
-    gates[0]!.release()
-    await wait(20)
-    expect(preview.tiles).toHaveLength(8)
+    const preview = await firstTiles()
     preview.seed = 99
     await flush()
     expect(preview.tiles).toHaveLength(0) // taken down at once
@@ -126,13 +132,7 @@ describe('preview', () => {
   })
 
   it('renders nothing while the view is hidden, and catches up when it is shown', async () => {
-    useInspectorStore().id = 7
-    const preview = usePreviewStore()
-    preview.follow()
-    await wait(DEBOUNCE_MS + 30)
-    gates[0]!.release()
-    await wait(20)
-    expect(preview.tiles).toHaveLength(8)
+    const preview = await firstTiles()
     preview.pause()
     preview.seed = 5
     useRecipeStore().setParam(1, 'p', 0.9)

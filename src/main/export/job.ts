@@ -299,7 +299,8 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
 
   const total = order.length
   const perOutput = Math.max(1, bytesPerOutput(recipeOutputSize(o.recipe), o.formats, o.imageFormat))
-  const window = Math.max(o.batchSize, Math.min(100_000, Math.floor((o.memoryBudget ?? 256 * 2 ** 20) / perOutput)))
+  const budget = o.memoryBudget ?? 256 * 2 ** 20
+  const window = Math.max(o.batchSize, Math.min(100_000, Math.floor(budget / perOutput)))
 
   const hashes = new Map<number, { image: string; mask: string }>()
   // Source hashes for the manifest: sha256 of the bytes actually read by this run (a catalog's
@@ -403,7 +404,6 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   let wholeInFlight = 0
   // Tasks holding a decoded pair: one per worker until the first reports its size, then as many
   // as half the memory budget holds (at most the renderer's capacity).
-  const budget = o.memoryBudget ?? 256 * 2 ** 20
   let maxWhole = Math.max(1, workers)
   let largestPair = 0
   const produce = async () => {
