@@ -73,16 +73,6 @@ export class NpyWriter implements Writer {
     }
   }
 
-  private get x(): Buffer | null {
-    return this.sets[this.current].x
-  }
-  private get y8(): Buffer | null {
-    return this.sets[this.current].y8
-  }
-  private get y16(): Uint16Array | null {
-    return this.sets[this.current].y16
-  }
-
   async write(o: RenderedOutput): Promise<Record<string, unknown>> {
     if (this.failure) throw this.failure
     const raw = o.raw
@@ -135,13 +125,14 @@ export class NpyWriter implements Writer {
     const { width, height } = this.shape!
     const px = width * height
     const names = npyNames(last.epoch, last.batch)
-    const x = this.x!.subarray(0, rows * px * 3)
+    const set = this.sets[this.current]
+    const x = set.x!.subarray(0, rows * px * 3)
     let y: Uint8Array
     if (this.wide) {
       const le = Buffer.allocUnsafe(rows * px * 2)
-      for (let i = 0; i < rows * px; i++) le.writeUInt16LE(this.y16![i]!, i * 2)
+      for (let i = 0; i < rows * px; i++) le.writeUInt16LE(set.y16![i]!, i * 2)
       y = le
-    } else y = this.y8!.subarray(0, rows * px)
+    } else y = set.y8!.subarray(0, rows * px)
     const wide = this.wide
     this.current = 1 - this.current
     this.rows = 0
