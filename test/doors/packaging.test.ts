@@ -26,6 +26,9 @@ describe('electron-builder.yml', () => {
     expect(config.win.target).toBe('nsis')
     expect(config.afterPack).toBe('scripts/after-pack.cjs')
     expect(JSON.stringify(config.files)).toContain('"out/**"')
+    // the native decoders ship beside out/ (src/main/io/native.ts looks up from out/main) and are unpacked
+    expect(JSON.stringify(config.files)).toContain('"native/decoders/build/Release/decoders.node"')
+    expect(config.asarUnpack).toContain('**/*.node')
     expect(config.extraResources).toContainEqual({ from: 'resources/sample', to: 'sample' })
     expect(config.extraResources).toContainEqual({ from: '.electron-sqlite/better_sqlite3.node', to: 'electron-sqlite/better_sqlite3.node' })
     // node_modules holds the Node build of better-sqlite3 that tests use: never rebuilt in place

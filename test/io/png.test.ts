@@ -5,7 +5,8 @@ import { crc32, deflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { decode as decodeFast } from 'fast-png'
-import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, walkPng, type PngInfo } from '../../src/main/io/png'
+import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, idatOf, walkPng, type PngInfo } from '../../src/main/io/png'
+import { decodePngLabels8, loadAddon } from '../../src/main/io/native'
 import { readLabelsRegion } from '../../src/main/io'
 import { Rng } from '../../src/main/augment/rng'
 import { LockstepError } from '../../src/shared/errors'
@@ -185,5 +186,55 @@ describe('PNG label writer', () => {
       expect([meta.channels, meta.depth]).toEqual([1, depth === 8 ? 'uchar' : 'ushort'])
       expect(Array.from(decodeLabelRegion(png, info(png)).data)).toEqual(v)
     }
+  })
+})
+
+describe('PNG label regions in native code (native/decoders pngLabels)', () => {
+  const { addon, why } = loadAddon()
+  if (!addon) console.log(`native PNG label regions: tests skipped: ${why}`)
+
+  for (const colorType of [0, 3] as const) {
+    it.skipIf(!addon)(`${colorType === 0 ? 'grey' : 'palette'} 8-bit: every filter, whole and any region, equal to the JS reader and to the values written`, async () => {
+      const width = 203, height = 151
+      const v = values(width, height, 8, 40 + colorType)
+      const png = writePng({ width, height, depth: 8, colorType, values: v, parts: 4 })
+      const i = info(png)
+      const rng = Rng.fromParts('native-png', colorType)
+      const regions = [{ left: 0, top: 0, width, height }, { left: width - 1, top: height - 1, width: 1, height: 1 }, ...Array.from({ length: 40 }, () => {
+        const left = rng.int(0, width - 1), top = rng.int(0, height - 1)
+        return { left, top, width: rng.int(1, width - left), height: rng.int(1, height - top) }
+      })]
+      for (const r of regions) {
+        const ours = await decodePngLabels8(idatOf(png, i), width, height, r)
+        expect(ours, JSON.stringify(r)).not.toBeNull()
+        expect(Buffer.from(ours!).equals(Buffer.from(decodeLabelRegion(png, i, r).data as Uint8Array)), JSON.stringify(r)).toBe(true)
+        expect(Array.from(ours!), JSON.stringify(r)).toEqual(window(v, width, r))
+      }
+    })
+  }
+
+  it.skipIf(!addon)('gives up on a cut-short or bad stream and on a bad filter byte, and the JS reader says what is wrong', async () => {
+    const width = 64, height = 40
+    const v = values(width, height, 8, 7)
+    const png = writePng({ width, height, depth: 8, colorType: 0, values: v })
+    const z = idatOf(png, info(png))
+    const whole = { left: 0, top: 0, width, height }
+    expect(await decodePngLabels8(z.subarray(0, z.length >> 1), width, height, whole)).toBeNull()
+    const garbage = Buffer.from(z)
+    garbage.fill(0xff, 2, 40)
+    expect(await decodePngLabels8(garbage, width, height, whole)).toBeNull()
+    const raw = Buffer.alloc((width + 1) * height)
+    raw[0] = 9 // no such filter
+    expect(await decodePngLabels8(deflateSync(raw), width, height, whole)).toBeNull()
+    expect(await decodePngLabels8(z, width, height, { left: 60, top: 0, width: 10, height: 1 })).toBeNull() // outside
+    // through the engine a bad filter byte is still CORRUPT, naming the file, in the JS reader's words
+    const bad = Buffer.concat([png.subarray(0, 33), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))])
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-png-'))
+    const file = join(dir, 'badfilter.png')
+    writeFileSync(file, bad)
+    const err = await readLabelsRegion(file, whole).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(LockstepError)
+    expect((err as LockstepError).code).toBe('CORRUPT')
+    expect((err as LockstepError).message).toMatch(new RegExp(`${file}.*invalid row filter 9`))
   })
 })

@@ -3,6 +3,7 @@
 // used (we never resize in sharp), so a region decode and a full decode see the same pixels.
 import sharp, { type SharpOptions, type Sharp } from 'sharp'
 import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
+import { decodeJpegRegion } from './native'
 
 export interface Rect {
   left: number
@@ -54,6 +55,8 @@ export async function imageSize(file: string, bytes?: Buffer): Promise<ImageHead
 /** The whole image, oriented, RGB. `bytes`: the file's contents, when the caller already read them. */
 export async function decodeImage(file: string, bytes?: Buffer): Promise<RgbImage> {
   try {
+    const fast = await decodeJpegRegion(bytes)
+    if (fast) return fast
     const { data, info } = await pipeline(bytes ?? file).raw().toBuffer({ resolveWithObject: true })
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
     return { width: info.width, height: info.height, data }
@@ -63,11 +66,14 @@ export async function decodeImage(file: string, bytes?: Buffer): Promise<RgbImag
 }
 
 /**
- * One region of the oriented image. libvips reads sequentially and stops at the region's last
- * row, so a crop near the top of a large JPEG decodes only that far.
+ * One region of the oriented image. From bytes of a plain JPEG, libjpeg-turbo decodes just the
+ * region's iMCUs (io/native, same bytes); otherwise libvips reads sequentially and stops at
+ * the region's last row, so a crop near the top of a large file decodes only that far.
  */
 export async function decodeImageRegion(file: string, region: Rect, bytes?: Buffer): Promise<RgbImage> {
   try {
+    const fast = await decodeJpegRegion(bytes, region)
+    if (fast) return fast
     const { data, info } = await pipeline(bytes ?? file).extract(region).raw().toBuffer({ resolveWithObject: true })
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
     return { width: info.width, height: info.height, data }

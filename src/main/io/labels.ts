@@ -8,7 +8,8 @@ import sharp from 'sharp'
 import { LockstepError } from '../../shared/errors'
 import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
 import type { Rect } from './image'
-import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, readIhdr, walkPng } from './png'
+import { decodePngLabels8 } from './native'
+import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, idatOf, readIhdr, walkPng } from './png'
 
 export interface Labels {
   width: number
@@ -154,6 +155,12 @@ async function decodePngLabels(file: string, buf: Buffer, region?: Rect): Promis
   const walk = walkPng(buf, true)
   if (!walk.ok) throw new LockstepError('CORRUPT', `Mask ${file}: corrupt or truncated PNG (${walk.problem})`, { file, role: 'mask' })
   if (!canDecodeLabels(walk.info)) return region ? cropLabels(await decodeFullPng(file, buf), region) : decodeFullPng(file, buf)
+  const { width, height, bitDepth } = walk.info
+  if (bitDepth === 8) {
+    const r = region ?? { left: 0, top: 0, width, height }
+    const data = await decodePngLabels8(idatOf(buf, walk.info), width, height, r)
+    if (data) return { width: r.width, height: r.height, depth: 8, data }
+  }
   try {
     return decodeLabelRegion(buf, walk.info, region)
   } catch (err) {

@@ -83,7 +83,8 @@ export function rowLayout(info: Pick<PngInfo, 'width' | 'bitDepth' | 'colorType'
   return { rowBytes: Math.ceil((info.width * bits) / 8), bpp: Math.max(1, bits >> 3) }
 }
 
-function idatOf(b: Buffer, info: PngInfo): Buffer {
+/** The zlib stream: the IDAT chunks' data, in order. */
+export function idatOf(b: Buffer, info: PngInfo): Buffer {
   const parts = info.idat.map(([s, e]) => b.subarray(s, e))
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
 }

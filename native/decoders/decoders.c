@@ -1,0 +1,138 @@
+// Node-API glue for Lockstep's native decoders (decoders.h). Node-API only (no V8 or libuv
+// symbols), so one build loads in Node, in worker threads and in Electron. Each call queues its
+// kernel on the libuv thread pool and returns a promise; every buffer comes from JS (Electron
+// forbids external buffers) and is held by a reference until the kernel is done.
+//
+//   jpegRegion(src, left, top, width, height, out, flop, lut | null) -> Promise<boolean>
+//   pngLabels(zlibStream, imageWidth, imageHeight, left, top, width, height, out) -> Promise<boolean>
+//
+// true: `out` holds the result; false: not taken (decode another way); rejected: the kernel's
+// message (corrupt data; the caller's own decoder then reports the file in its words).
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include "decoders.h"
+
+#define MAX_ARGS 8
+#define MAX_REFS 3
+
+typedef struct job job;
+struct job {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref refs[MAX_REFS];
+  int nrefs;
+  int (*run)(job *);
+  const uint8_t *src, *lut;
+  size_t n;
+  uint8_t *out;
+  int iw, ih, x, y, w, h, flop, status;
+  char message[MESSAGE_MAX];
+};
+
+static int run_jpeg(job *j) { return jpeg_region(j->src, j->n, j->x, j->y, j->w, j->h, j->flop, j->lut, j->out, j->message); }
+static int run_png(job *j) { return png_labels(j->src, j->n, j->iw, j->ih, j->x, j->y, j->w, j->h, j->out, j->message); }
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  job *j = data;
+  j->status = j->run(j);
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  job *j = data;
+  napi_value v;
+  if (status != napi_ok || j->status == FAILED) {
+    napi_value msg;
+    napi_create_string_utf8(env, status != napi_ok ? "decode cancelled" : j->message, NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &v);
+    napi_reject_deferred(env, j->deferred, v);
+  } else {
+    napi_get_boolean(env, j->status == DECODED, &v);
+    napi_resolve_deferred(env, j->deferred, v);
+  }
+  for (int i = 0; i < j->nrefs; i++) napi_delete_reference(env, j->refs[i]);
+  napi_delete_async_work(env, j->work);
+  free(j);
+}
+
+static napi_value throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+static bool bytes_of(napi_env env, napi_value v, uint8_t **data, size_t *n) {
+  bool is;
+  napi_typedarray_type type;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  if (napi_get_typedarray_info(env, v, &type, n, (void **)data, NULL, NULL) != napi_ok) return false;
+  return type == napi_uint8_array;
+}
+
+static bool ints_of(napi_env env, napi_value *argv, int count, int32_t *out) {
+  for (int i = 0; i < count; i++)
+    if (napi_get_value_int32(env, argv[i], &out[i]) != napi_ok) return false;
+  return true;
+}
+
+static napi_value queue(napi_env env, job *j, napi_value *held, int nheld) {
+  napi_value promise, name;
+  for (int i = 0; i < nheld; i++) napi_create_reference(env, held[i], 1, &j->refs[j->nrefs++]);
+  napi_create_promise(env, &j->deferred, &promise);
+  napi_create_string_utf8(env, "lockstep:decode", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, execute, complete, j, &j->work);
+  napi_queue_async_work(env, j->work);
+  return promise;
+}
+
+static napi_value jpeg_region_js(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 8) return throw_type(env, "jpegRegion(src, left, top, width, height, out, flop, lut)");
+  uint8_t *src, *out, *lut = NULL;
+  size_t n, outn, lutn;
+  int32_t r[4];
+  bool flop;
+  napi_valuetype lut_type;
+  if (!bytes_of(env, argv[0], &src, &n) || !bytes_of(env, argv[5], &out, &outn)) return throw_type(env, "jpegRegion: src and out must be Uint8Arrays");
+  if (!ints_of(env, argv + 1, 4, r)) return throw_type(env, "jpegRegion: left, top, width, height must be integers");
+  if (napi_get_value_bool(env, argv[6], &flop) != napi_ok) return throw_type(env, "jpegRegion: flop must be a boolean");
+  if (napi_typeof(env, argv[7], &lut_type) != napi_ok) return throw_type(env, "jpegRegion: bad lut");
+  if (lut_type != napi_null && (!bytes_of(env, argv[7], &lut, &lutn) || lutn != 256)) return throw_type(env, "jpegRegion: lut must be null or a Uint8Array of 256 values");
+  if (r[0] < 0 || r[1] < 0 || r[2] <= 0 || r[3] <= 0) return throw_type(env, "jpegRegion: empty or negative region");
+  if ((uint64_t)r[2] * (uint64_t)r[3] * 3 > outn) return throw_type(env, "jpegRegion: out is smaller than width x height x 3");
+  job *j = calloc(1, sizeof *j);
+  if (!j) return throw_type(env, "jpegRegion: out of memory");
+  *j = (job){.run = run_jpeg, .src = src, .n = n, .out = out, .lut = lut, .x = r[0], .y = r[1], .w = r[2], .h = r[3], .flop = flop};
+  napi_value held[3] = {argv[0], argv[5], argv[7]};
+  return queue(env, j, held, lut ? 3 : 2);
+}
+
+static napi_value png_labels_js(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 8) return throw_type(env, "pngLabels(zlib, imageWidth, imageHeight, left, top, width, height, out)");
+  uint8_t *z, *out;
+  size_t n, outn;
+  int32_t r[6];
+  if (!bytes_of(env, argv[0], &z, &n) || !bytes_of(env, argv[7], &out, &outn)) return throw_type(env, "pngLabels: zlib and out must be Uint8Arrays");
+  if (!ints_of(env, argv + 1, 6, r)) return throw_type(env, "pngLabels: sizes must be integers");
+  if (r[0] <= 0 || r[1] <= 0 || r[2] < 0 || r[3] < 0 || r[4] <= 0 || r[5] <= 0) return throw_type(env, "pngLabels: empty or negative size");
+  if ((uint64_t)r[4] * (uint64_t)r[5] > outn) return throw_type(env, "pngLabels: out is smaller than width x height");
+  job *j = calloc(1, sizeof *j);
+  if (!j) return throw_type(env, "pngLabels: out of memory");
+  *j = (job){.run = run_png, .src = z, .n = n, .out = out, .iw = r[0], .ih = r[1], .x = r[2], .y = r[3], .w = r[4], .h = r[5]};
+  napi_value held[2] = {argv[0], argv[7]};
+  return queue(env, j, held, 2);
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn, version;
+  napi_create_function(env, "jpegRegion", NAPI_AUTO_LENGTH, jpeg_region_js, NULL, &fn);
+  napi_set_named_property(env, exports, "jpegRegion", fn);
+  napi_create_function(env, "pngLabels", NAPI_AUTO_LENGTH, png_labels_js, NULL, &fn);
+  napi_set_named_property(env, exports, "pngLabels", fn);
+  napi_create_string_utf8(env, libjpeg_turbo_version, NAPI_AUTO_LENGTH, &version);
+  napi_set_named_property(env, exports, "libjpegTurbo", version);
+  return exports;
+}

@@ -1,0 +1,22 @@
+// Lockstep's native decoders: kernels that run on the libuv thread pool (decoders.c is the
+// Node-API glue). Each returns DECODED, NOT_TAKEN (the input is outside what it handles: decode
+// it another way) or FAILED (with `message`: the caller's own decoder then reports the problem).
+#ifndef LOCKSTEP_DECODERS_H
+#define LOCKSTEP_DECODERS_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum { DECODED = 0, NOT_TAKEN = 1, FAILED = -1 };
+#define MESSAGE_MAX 200
+
+extern const char *const libjpeg_turbo_version;
+
+// JPEG region (jpeg_region.c): h x w x 3 RGB of the region at (x, y); rows mirrored when `flop`,
+// values mapped through `lut` (256 entries) when not NULL.
+int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int flop, const uint8_t *lut, uint8_t *out, char *message);
+
+// 8-bit single-channel PNG region (png_labels.c): `z` is the zlib stream of the IDAT chunks of a
+// width x height image; writes h x w bytes of the region at (x, y).
+int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, int w, int h, uint8_t *out, char *message);
+
+#endif

@@ -1,0 +1,127 @@
+// Region decode of a JPEG with libjpeg-turbo: only the iMCU columns and rows a crop needs
+// (jpeg_crop_scanline + jpeg_skip_scanlines), with one iMCU (16 px) of margin left, right and
+// above so that fancy upsampling sees the neighbours a full decode sees. The pixels are
+// byte-identical to libvips' (sharp's) decode of the same region: both are libjpeg-turbo with its
+// defaults (islow IDCT, fancy upsampling). The JS side checks that once per process on generated
+// files before trusting it, and falls back to sharp for anything this does not handle.
+//
+// decodeRegion(src: Uint8Array, left, top, width, height, out: Uint8Array, flop: boolean,
+//              lut: Uint8Array(256) | null) -> Promise<boolean>
+//   true: `out` holds height x width x 3 RGB, each row mirrored when `flop`, each value mapped
+//   through `lut` when given (so a crop + flip + brightness/contrast output is done in the decode
+//   loop). false: not a plain 8-bit 3-component YCbCr JPEG (decode it another way). Rejects with
+//   libjpeg's message on any error or warning (corrupt data), so the caller's own decoder reports
+//   it in its words.
+#include <stdio.h> // before jpeglib.h, which uses FILE
+#include "decoders.h"
+#include <jpeglib.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef LIBJPEG_TURBO_VERSION_NUMBER
+#error "libjpeg-turbo is required (jpeg_crop_scanline, jpeg_skip_scanlines)"
+#endif
+
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define MARGIN 16
+
+const char *const libjpeg_turbo_version = STR(LIBJPEG_TURBO_VERSION);
+
+typedef struct {
+  struct jpeg_error_mgr pub;
+  jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+} error_mgr;
+
+static void on_error(j_common_ptr c) {
+  error_mgr *e = (error_mgr *)c->err;
+  (*c->err->format_message)(c, e->message);
+  longjmp(e->jump, 1);
+}
+
+// Warnings (level < 0) mean corrupt data that libjpeg would paper over: treat them as errors.
+static void on_message(j_common_ptr c, int level) {
+  if (level < 0) on_error(c);
+}
+
+// One output row from the decoded pixels `p` (w RGB pixels): copied, mirrored and/or mapped.
+static void put_row(const uint8_t *p, int w, int flop, const uint8_t *lut, uint8_t *q) {
+  if (!flop && !lut) {
+    memcpy(q, p, (size_t)w * 3);
+  } else if (!flop) {
+    for (size_t i = 0; i < (size_t)w * 3; i++) q[i] = lut[p[i]];
+  } else {
+    const uint8_t *s = p + (size_t)(w - 1) * 3;
+    if (lut)
+      for (int i = 0; i < w; i++, s -= 3, q += 3) q[0] = lut[s[0]], q[1] = lut[s[1]], q[2] = lut[s[2]];
+    else
+      for (int i = 0; i < w; i++, s -= 3, q += 3) q[0] = s[0], q[1] = s[1], q[2] = s[2];
+  }
+}
+
+int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int flop, const uint8_t *lut, uint8_t *out, char *message) {
+  struct jpeg_decompress_struct c;
+  error_mgr e;
+  uint8_t *volatile row = NULL;
+  memset(&c, 0, sizeof c);
+  c.err = jpeg_std_error(&e.pub);
+  e.pub.error_exit = on_error;
+  e.pub.emit_message = on_message;
+  e.message[0] = 0;
+  if (setjmp(e.jump)) {
+    jpeg_destroy_decompress(&c);
+    free(row);
+    strncpy(message, e.message, MESSAGE_MAX - 1);
+    message[MESSAGE_MAX - 1] = 0;
+    return FAILED;
+  }
+  jpeg_create_decompress(&c);
+  jpeg_mem_src(&c, src, (unsigned long)n);
+  jpeg_read_header(&c, TRUE);
+  // 8-bit YCbCr with the chroma subsamplings tested against libvips (4:4:4, 4:2:2, 4:2:0)
+  const jpeg_component_info *k = c.comp_info;
+  int y_ok = (k[0].h_samp_factor == 1 && k[0].v_samp_factor == 1) || (k[0].h_samp_factor == 2 && k[0].v_samp_factor <= 2);
+  int c_ok = c.num_components == 3 && k[1].h_samp_factor == 1 && k[1].v_samp_factor == 1 && k[2].h_samp_factor == 1 && k[2].v_samp_factor == 1;
+  if (c.num_components != 3 || c.jpeg_color_space != JCS_YCbCr || c.data_precision != 8 || !y_ok || !c_ok) {
+    jpeg_destroy_decompress(&c);
+    return NOT_TAKEN;
+  }
+  if ((unsigned)x + (unsigned)w > c.image_width || (unsigned)y + (unsigned)h > c.image_height) {
+    jpeg_destroy_decompress(&c);
+    strcpy(message, "region lies outside the image");
+    return FAILED;
+  }
+  c.out_color_space = JCS_RGB;
+  jpeg_start_decompress(&c);
+  int mx = x >= MARGIN ? MARGIN : x, my = y >= MARGIN ? MARGIN : y;
+  unsigned right = c.output_width - (unsigned)(x + w);
+  JDIMENSION xo = (JDIMENSION)(x - mx), cw = (JDIMENSION)(w + mx) + (right >= MARGIN ? MARGIN : right);
+  jpeg_crop_scanline(&c, &xo, &cw); // widens to iMCU boundaries; output_width becomes cw
+  if (y - my > 0) jpeg_skip_scanlines(&c, (JDIMENSION)(y - my));
+  row = malloc((size_t)c.output_width * 3);
+  if (!row) {
+    jpeg_destroy_decompress(&c);
+    strcpy(message, "out of memory");
+    return FAILED;
+  }
+  const size_t off = (size_t)(x - (int)xo) * 3, stride = (size_t)w * 3;
+  for (int r = y - my; r < y + h; r++) {
+    JSAMPROW rows[1] = {row};
+    if (jpeg_read_scanlines(&c, rows, 1) != 1) {
+      jpeg_destroy_decompress(&c);
+      free(row);
+      strcpy(message, "JPEG data ended early");
+      return FAILED;
+    }
+    if (r >= y) put_row(row + off, w, flop, lut, out + (size_t)(r - y) * stride);
+  }
+  free(row);
+  row = NULL;
+  jpeg_abort_decompress(&c);
+  jpeg_destroy_decompress(&c);
+  return DECODED;
+}
+

@@ -1,0 +1,143 @@
+// The native decoders (native/decoders, src/main/io/native.ts) are a speed-up that must never
+// change a byte: the JPEG region decode must equal sharp's decode of the same region, with the
+// rows mirrored and the values mapped exactly as the JS path does; files they do not take, or
+// find broken, must reach the JS-side decoders (which say what is wrong). Where the addon could
+// not be built (no libjpeg-turbo headers) these tests say so and skip; CI sets
+// LOCKSTEP_REQUIRE_NATIVE=1, where a missing addon fails.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import sharp, { type Sharp } from 'sharp'
+import { afterAll, describe, expect, it } from 'vitest'
+import { Rng } from '../../src/main/augment/rng'
+import { decodeImage, decodeImageRegion } from '../../src/main/io'
+import { decodeJpegRegion, loadAddon, selfCheck } from '../../src/main/io/native'
+import { LockstepError } from '../../src/shared/errors'
+import { drawScene } from '../fixtures/pairs'
+
+const { addon, why } = loadAddon()
+if (!addon) console.log(`native decoders: tests skipped: ${why}`)
+const dir = mkdtempSync(join(tmpdir(), 'lockstep-native-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+it('are built where CI requires them', () => {
+  if (process.env.LOCKSTEP_REQUIRE_NATIVE === '1') expect(addon, why).not.toBeNull()
+  else expect(typeof why).toBe('string')
+})
+
+/** A scene (shapes, gradients, noise) of odd size, so the last iMCU row and column are partial. */
+function scene(width: number, height: number, seed: number): Buffer {
+  const s = drawScene(width, height, seed)
+  const rng = Rng.fromParts('native-noise', seed)
+  const px = Buffer.from(s.rgb)
+  for (let i = 0; i < px.length; i++) px[i] = Math.max(0, Math.min(255, px[i]! + rng.int(-12, 12) + ((i / 3) % width) / 8))
+  return px
+}
+
+const W = 517
+const H = 389
+const raw = { raw: { width: W, height: H, channels: 3 as const } }
+const variants: Array<[string, (s: Sharp) => Sharp]> = [
+  ['4:2:0 baseline', (s) => s.jpeg({ quality: 90 })],
+  ['4:4:4 baseline', (s) => s.jpeg({ quality: 95, chromaSubsampling: '4:4:4' })],
+  ['4:2:0 progressive', (s) => s.jpeg({ quality: 80, progressive: true })],
+  ['4:4:4 progressive, optimised Huffman', (s) => s.jpeg({ quality: 70, progressive: true, chromaSubsampling: '4:4:4', optimiseCoding: true })],
+]
+
+describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
+  it('passes its own start-up check against sharp', async () => {
+    expect(await selfCheck(addon!)).toBeNull()
+  })
+
+  for (const [name, encode] of variants) {
+    it(`${name}: any region, mirrored or not, mapped or not, equals sharp's decode of it`, async () => {
+      const file = await encode(sharp(scene(W, H, name.length), raw)).toBuffer()
+      const rng = Rng.fromParts('native-regions', name)
+      const lut = Uint8Array.from({ length: 256 }, () => rng.int(0, 255))
+      const regions = [
+        { left: 0, top: 0, width: W, height: H },
+        { left: W - 1, top: H - 1, width: 1, height: 1 },
+        { left: 16, top: 16, width: 16, height: 16 },
+        { left: W - 300, top: H - 200, width: 300, height: 200 },
+        ...Array.from({ length: 30 }, () => {
+          const left = rng.int(0, W - 1), top = rng.int(0, H - 1)
+          return { left, top, width: rng.int(1, W - left), height: rng.int(1, H - top) }
+        }),
+      ]
+      for (const [k, r] of regions.entries()) {
+        const flop = k % 2 === 1
+        const mapped = k % 3 === 1
+        const ours = await decodeJpegRegion(file, r, { flop, lut: mapped ? lut : null })
+        const theirs = await sharp(file).extract(r).flop(flop).raw().toBuffer()
+        if (mapped) for (let i = 0; i < theirs.length; i++) theirs[i] = lut[theirs[i]!]!
+        expect(ours, JSON.stringify(r)).not.toBeNull()
+        expect(ours!.data.equals(theirs), `${JSON.stringify(r)} flop=${flop} mapped=${mapped}`).toBe(true)
+      }
+    })
+  }
+
+  it('4:2:2 (written by Pillow, as sharp cannot): any region, mirrored and mapped, equals sharp\'s decode', async () => {
+    const png = join(dir, 'scene422.png')
+    const jpg = join(dir, 'scene422.jpg')
+    await sharp(scene(W, H, 3), raw).png().toFile(png)
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], quality=90, subsampling=1)', png, jpg], { encoding: 'utf8' })
+    expect(py.status, `Pillow (python3-pil) writes the 4:2:2 file: ${py.stderr}`).toBe(0)
+    const file = readFileSync(jpg)
+    const rng = Rng.fromParts('native-422')
+    const lut = Uint8Array.from({ length: 256 }, (_, v) => 255 - v)
+    for (let k = 0; k < 24; k++) {
+      const left = rng.int(0, W - 1), top = rng.int(0, H - 1)
+      const r = { left, top, width: rng.int(1, W - left), height: rng.int(1, H - top) }
+      const flop = k % 2 === 0
+      const ours = await decodeJpegRegion(file, r, { flop, lut: k % 3 === 0 ? lut : null })
+      const theirs = await sharp(file).extract(r).flop(flop).raw().toBuffer()
+      if (k % 3 === 0) for (let i = 0; i < theirs.length; i++) theirs[i] = lut[theirs[i]!]!
+      expect(ours, JSON.stringify(r)).not.toBeNull()
+      expect(ours!.data.equals(theirs), JSON.stringify(r)).toBe(true)
+    }
+  })
+
+  it('decodeImage and decodeImageRegion from bytes give sharp\'s pixels', async () => {
+    const file = await sharp(scene(W, H, 5), raw).jpeg({ quality: 88 }).toBuffer()
+    const path = join(dir, 'plain.jpg')
+    writeFileSync(path, file)
+    const whole = await decodeImage(path, file)
+    expect(whole.data.equals(await sharp(file).raw().toBuffer())).toBe(true)
+    const r = { left: 33, top: 47, width: 200, height: 150 }
+    const region = await decodeImageRegion(path, r, file)
+    expect(region.data.equals(await sharp(file).extract(r).raw().toBuffer())).toBe(true)
+  })
+
+  it('leaves to sharp the JPEGs whose pixels sharp changes (EXIF turn, ICC profile), grey JPEGs and non-JPEGs', async () => {
+    const px = scene(64, 48, 9)
+    const r64 = { raw: { width: 64, height: 48, channels: 3 as const } }
+    const turned = await sharp(px, r64).jpeg().withMetadata({ orientation: 6 }).toBuffer()
+    const icc = await sharp(px, r64).jpeg().withIccProfile('p3').toBuffer()
+    const grey = await sharp(px, r64).toColourspace('b-w').jpeg().toBuffer() // one component
+    const png = await sharp(px, r64).png().toBuffer()
+    const region = { left: 0, top: 0, width: 16, height: 16 }
+    for (const b of [turned, icc, grey, png]) expect(await decodeJpegRegion(b, region)).toBeNull()
+    // and the decode through sharp still applies them: the turned file decodes 48 wide
+    const path = join(dir, 'turned.jpg')
+    writeFileSync(path, turned)
+    expect((await decodeImage(path, turned)).width).toBe(48)
+  })
+
+  it('gives up on a cut-short or corrupt JPEG, and the decode reports the file through sharp', async () => {
+    const file = await sharp(scene(W, H, 7), raw).jpeg({ quality: 90 }).toBuffer()
+    const cut = file.subarray(0, file.length >> 1)
+    const region = { left: 0, top: H - 64, width: 64, height: 64 }
+    expect(await decodeJpegRegion(cut, region)).toBeNull()
+    const path = join(dir, 'cut.jpg')
+    writeFileSync(path, cut)
+    const err = await decodeImageRegion(path, region, cut).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(LockstepError)
+    expect((err as LockstepError).code).toBe('CORRUPT')
+    expect((err as LockstepError).message).toContain(path)
+    // a region outside the image is refused by the addon too (sharp then says so)
+    expect(await decodeJpegRegion(file, { left: W - 10, top: 0, width: 20, height: 20 })).toBeNull()
+    // the file itself is untouched by all this
+    expect(readFileSync(path).equals(cut)).toBe(true)
+  })
+})
