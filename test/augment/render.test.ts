@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decode as decodePng } from 'fast-png'
 import { loadPair, parseRecipe, plan, renderFromFiles, renderLoaded, replay, type Plan } from '../../src/main/augment'
+import { linearLut } from '../../src/main/augment/render'
+import { Rng } from '../../src/main/augment/rng'
 import { GREY16_VALUES, writePair, type WrittenPair } from '../fixtures/pairs'
 
 let dir: string
@@ -177,7 +179,39 @@ describe('masks', () => {
   })
 })
 
-describe('the native (one libvips pipeline) path', () => {
+describe('the one-linear path (exact window, brightness/contrast only)', () => {
+  it('maps every value exactly as libvips linear does (float32, truncated), for any a and b', async () => {
+    const sharp = (await import('sharp')).default
+    const ramp = Buffer.from(Array.from({ length: 256 * 3 }, (_, i) => Math.floor(i / 3)))
+    const rng = Rng.fromParts('linear-lut')
+    const wrong: string[] = []
+    for (let k = 0; k < 400; k++) {
+      const a = 0.3 + rng.next() * 2.2
+      const b = k % 4 === 0 ? rng.int(-80, 80) : (rng.next() - 0.5) * 160
+      const theirs = await sharp(ramp, { raw: { width: 256, height: 1, channels: 3 } }).linear(a, b).raw().toBuffer()
+      const lut = linearLut([a, b])
+      for (let v = 0; v < 256; v++) if (lut[v] !== theirs[v * 3]) wrong.push(`a=${a} b=${b} v=${v}: ${lut[v]} vs ${theirs[v * 3]}`)
+    }
+    expect(wrong.slice(0, 5)).toEqual([])
+  })
+
+  it('renders what the libvips pipeline these plans were first rendered by does (extract, flop, linear), so older manifests replay', async () => {
+    const sharp = (await import('sharp')).default
+    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 48, height: 40 }, ops: [{ type: 'random_crop', width: 48, height: 40 }, { type: 'hflip', p: 0.5 }, { type: 'brightness' }, { type: 'contrast' }] })
+    const loaded = await loadPair({ image: jpegPair.image, mask: jpegPair.mask })
+    for (let seed = 0; seed < 12; seed++) {
+      const p = plan(r, loaded, key(seed))
+      const crop = p.steps[0]!.params as { x: number; y: number; width: number; height: number }
+      const flop = p.steps.some((s) => s.type === 'hflip')
+      const beta = p.steps.find((s) => s.type === 'brightness')!.params.beta as number
+      const alpha = p.steps.find((s) => s.type === 'contrast')!.params.alpha as number
+      const theirs = await sharp(jpegPair.image).extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height }).flop(flop).linear(alpha, beta * 255 * alpha).raw().toBuffer()
+      for (const ours of [(await renderFromFiles(p, { image: jpegPair.image, mask: jpegPair.mask }, { raw: true })).raw!, (await renderLoaded(p, loaded, { raw: true })).raw!]) {
+        expect(Buffer.from(ours.image).equals(theirs), `seed ${seed}`).toBe(true)
+      }
+    }
+  })
+
   it('gives the same pixels as the general path for every flip/quarter-turn/crop combination', async () => {
     const w = await writePair(dir, 'nat', { width: 90, height: 70, seed: 11 })
     const loaded = await loadPair({ image: w.image, mask: w.mask })

@@ -34,6 +34,23 @@ describe('lockstep export (built CLI, worker threads)', () => {
     expect(expectSameFiles(sa, snapshot(b))).toEqual([])
   })
 
+  it('gives byte-identical output with the native decoders switched off (LOCKSTEP_NATIVE=0), for every format', async () => {
+    // RECIPE (crop, hflip, brightness) takes the native path end to end; the second adds contrast
+    // and a quarter turn (the JS warp, then the one linear) and a general-path gamma in one of two
+    const second = join(tmp(), 'recipe2.json')
+    writeFileSync(second, JSON.stringify({ ...RECIPE, output: { width: 24, height: 32 }, ops: [...RECIPE.ops, { type: 'contrast', p: 1, limit: [-0.3, 0.3] }, { type: 'rot90', p: 1, turns: [1] }, { type: 'gamma', p: 0.5 }] }))
+    const common = (out: string) => [CLI, 'export', '--images', data.images, '--masks', data.masks, '--out', out, '--seed', '5', '--epochs', '2', '--batch-size', '4', '--format', 'folders,npy,webdataset', '--wds-samples', '8']
+    for (const [rec, extra] of [[recipe, ['--image-format', 'jpeg']], [second, ['--image-format', 'png']]] as const) {
+      const on = tmp()
+      const off = tmp()
+      await run('node', [...common(on), '--recipe', rec, ...extra], { env: { ...process.env, LOCKSTEP_NATIVE: '1' } })
+      await run('node', [...common(off), '--recipe', rec, ...extra], { env: { ...process.env, LOCKSTEP_NATIVE: '0' } })
+      const sa = snapshot(on)
+      expect(sa.size).toBeGreaterThan(48 * 2)
+      expect(expectSameFiles(sa, snapshot(off))).toEqual([])
+    }
+  })
+
   it('resumes after SIGKILL mid-export and finishes with the bytes of an uninterrupted run', async () => {
     const whole = tmp()
     await run('node', args(whole, '--workers', '2'))

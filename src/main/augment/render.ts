@@ -12,10 +12,10 @@
 // bytes are identical for the same plan.
 import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
-import sharp, { type Sharp } from 'sharp'
 import { decodeError as decodeError, MAX_INPUT_PIXELS } from '../io/decode-errors'
-import { headerSize, isJpeg } from '../io/header'
-import { decodeImage, decodeImageRegion, encodeRgb, imagePipeline, imageSize, jpegOptions, type ImageFormat, type Rect, type RgbImage } from '../io/image'
+import { headerSize } from '../io/header'
+import { decodeJpegRegion } from '../io/native'
+import { decodeImage, decodeImageRegion, encodeRgb, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
 import { encodeLabelsPng, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
 import { apply, compose, invert, isExact, type Affine } from './affine'
 import { OPS } from './ops'
@@ -356,12 +356,20 @@ function warpLabels(plan: Plan, g: FusedGeometry, lab: SourceView<Uint8Array | U
   return isExact(toSource) ? warpExact(lab, 1, toSource, W, validRect(g), plan.ignoreIndex, buf) : warpNearest(lab, toSource, flatBounds(g), W, H, plan.ignoreIndex, buf)
 }
 
-async function finish(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
+/** The output image: the warp, then the plan's one linear (singleLinear) or, undefined, its per-op photometric steps. */
+function renderRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null, linear: [number, number] | null | undefined): Uint8Array {
   const { width: W, height: H, toSource } = g
   let rgb: Uint8Array = new Uint8Array(W * H * 3)
   rgb = isExact(toSource) ? warpExact(img, 3, toSource, W, validRect(g), 0, rgb) : warpBilinearRgb(img, toSource, flatBounds(g), W, H, rgb)
+  if (linear === undefined) applyPixelSteps(plan, { width: W, height: H, data: rgb })
+  else if (linear) applyLut(rgb, linearLut(linear))
+  return rgb
+}
+
+/** The mask's warp, the encodes, and the result, around a rendered output image. */
+async function finish(plan: Plan, g: FusedGeometry, rgb: Uint8Array, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
+  const { width: W, height: H } = g
   const labels = hasMask ? warpLabels(plan, g, lab, depth) : null
-  applyPixelSteps(plan, { width: W, height: H, data: rgb })
   const fmt = out.image ?? { format: 'png' as const }
   const image = wantsEncoded(out) ? await encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression) : undefined
   return assemble(plan, g, out, image, out.raw ? rgb : undefined, labels, depth)
@@ -380,89 +388,53 @@ function assemble(plan: Plan, g: FusedGeometry, out: RenderOptions, image: Buffe
   return r
 }
 
-// ---- native path -----------------------------------------------------------------------------
+// ---- one linear for brightness/contrast ---------------------------------------------------------
 // The common export shape (an exact window, flips/quarter turns, no padding, brightness/contrast
-// only) renders the image as one libvips pipeline: extract -> flop -> rotate -> linear -> encode,
-// so no image pixels cross into JS. Both render paths build the same pipeline (from the decoded
-// pixels of the whole source or of just the region, or, for JPEG sources with JPEG/WebP output,
-// straight from the file, whose metadata these encoders never copy: tests pin it), so their bytes
-// are identical. The mask takes the JS exact path (warpExact) on both, from our PNG reader's
-// region: a label map never pays for a libvips pipeline. Brightness/contrast here are
-// one libvips linear (a single rounding) rather than the JS path's per-op LUTs: at most one level
-// apart, and a given plan always takes the same path.
+// only) applies its brightness and contrast as one linear a*v + b with libvips' rounding (these
+// plans were rendered by a libvips pipeline before, and their recorded plans must replay to the
+// same bytes), instead of the general path's per-op LUTs: at most one level apart, and a given
+// plan always takes the same path. Geometry is the exact copy (warpExact) on both paths; libvips'
+// flop and linear cost 1.9 and 4.8 ms per 512x512 image where these loops cost well under one.
 
-const NATIVE_PIXEL_OPS = new Set<OpType>(['brightness', 'contrast'])
+const LINEAR_PIXEL_OPS = new Set<OpType>(['brightness', 'contrast'])
 
-interface NativeOps {
-  region: Rect
-  flop: boolean
-  rotate: 0 | 90 | 180 | 270
-  linear: [number, number] | null
-}
-
-/** The sharp operations for a plan, or null when it needs the general path. */
-function nativeOps(plan: Plan, g: FusedGeometry, source: Size): NativeOps | null {
-  if (!isExact(g.toSource)) return null
-  if (plan.steps.some((s) => OPS[s.type as OpType].kind === 'pixel' && !NATIVE_PIXEL_OPS.has(s.type as OpType))) return null
+/** The linear [a, b] for a plan that takes one (null: identity), or undefined: the per-op path. */
+function singleLinear(plan: Plan, g: FusedGeometry, source: Size): [number, number] | null | undefined {
+  if (!isExact(g.toSource)) return undefined
+  if (plan.steps.some((s) => OPS[s.type as OpType].kind === 'pixel' && !LINEAR_PIXEL_OPS.has(s.type as OpType))) return undefined
   const v = validRect(g)
-  if (v.x0 !== 0 || v.y0 !== 0 || v.x1 !== g.width || v.y1 !== g.height) return null // padding: general path
-  const region = sourceRegion(g, source)
-  if (!region) return null
-  const [a, b, , d, e] = g.toSource
-  // output -> source linear part of "flop, then rotate clockwise by r"
-  for (const flop of [false, true]) {
-    for (const r of [0, 90, 180, 270] as const) {
-      const f = flop ? -1 : 1
-      // forward (source -> output) of rotate-after-flop; its inverse's linear part must equal A's
-      const rot: Record<number, [number, number, number, number]> = { 0: [1, 0, 0, 1], 90: [0, -1, 1, 0], 180: [-1, 0, 0, -1], 270: [0, 1, -1, 0] }
-      const [r0, r1, r2, r3] = rot[r]!
-      const fw: [number, number, number, number] = [r0 * f, r1, r2 * f, r3] // R * diag(f, 1)
-      const det = fw[0] * fw[3] - fw[1] * fw[2]
-      const inv = [fw[3] / det, -fw[1] / det, -fw[2] / det, fw[0] / det]
-      if (inv[0] === a && inv[1] === b && inv[2] === d && inv[3] === e) {
-        let la = 1, lb = 0
-        for (const s of plan.steps) {
-          if (s.type === 'brightness') lb += (s.params.beta as number) * 255
-          else if (s.type === 'contrast') {
-            la *= s.params.alpha as number
-            lb *= s.params.alpha as number
-          }
-        }
-        return { region, flop, rotate: r, linear: la === 1 && lb === 0 ? null : [la, lb] }
-      }
+  if (v.x0 !== 0 || v.y0 !== 0 || v.x1 !== g.width || v.y1 !== g.height) return undefined // padding: per-op path
+  if (!sourceRegion(g, source)) return undefined
+  let la = 1, lb = 0
+  for (const s of plan.steps) {
+    if (s.type === 'brightness') lb += (s.params.beta as number) * 255
+    else if (s.type === 'contrast') {
+      la *= s.params.alpha as number
+      lb *= s.params.alpha as number
     }
   }
-  return null
+  return la === 1 && lb === 0 ? null : [la, lb]
 }
 
-/** `s` is the whole source (extract the region first) or the region already (`extracted`). */
-function nativeTail(s: Sharp, ops: NativeOps, linear: boolean, extracted = false): Sharp {
-  if (!extracted) s = s.extract(ops.region)
-  if (ops.flop) s = s.flop()
-  if (ops.rotate) s = s.rotate(ops.rotate)
-  if (linear && ops.linear) s = s.linear(ops.linear[0], ops.linear[1])
-  return s
+/** The output is the source region row for row (a crop), maybe each row mirrored (a crop + hflip). */
+function windowRows(g: FusedGeometry, region: Rect): { flop: boolean } | null {
+  const [a, b, , d, e] = g.toSource
+  if (b !== 0 || d !== 0 || e !== 1 || (a !== 1 && a !== -1)) return null
+  return region.width === g.width && region.height === g.height ? { flop: a === -1 } : null
 }
 
-function encodeNative(s: Sharp, fmt: NonNullable<RenderOptions['image']>): Promise<Buffer> {
-  if (fmt.format === 'jpeg') return s.jpeg(jpegOptions(fmt.quality)).toBuffer()
-  if (fmt.format === 'webp') return s.webp({ quality: fmt.quality ?? 90 }).toBuffer()
-  const c = fmt.compression ?? 3
-  return s.png({ compressionLevel: c, adaptiveFiltering: c > 3 }).toBuffer()
-}
-
-function rawSharp(data: Uint8Array, width: number, height: number, channels: 1 | 3): Sharp {
-  return sharp(data, { raw: { width, height, channels } })
-}
-
-/** Encodes and/or returns raw pixels from the image's native tail; the mask is warped in JS. */
-async function finishNative(plan: Plan, g: FusedGeometry, img: Sharp, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
-  const labels = hasMask ? warpLabels(plan, g, lab, depth) : null
-  const [image, rawImg] = await Promise.all([
-    wantsEncoded(out) ? encodeNative(out.raw ? img.clone() : img, out.image ?? { format: 'png' }) : undefined,
-    out.raw ? img.clone().raw().toBuffer() : undefined,
-  ])
-  return assemble(plan, g, out, image, rawImg && new Uint8Array(rawImg.buffer, rawImg.byteOffset, rawImg.byteLength), labels, depth)
+/**
+ * libvips' linear on 8-bit pixels with 8-bit output, value for value: a*v in float32, plus b in
+ * float32, clipped to [0, 255] and truncated (test/augment/render.test.ts pins it against sharp).
+ */
+export function linearLut([a, b]: [number, number]): Uint8Array {
+  const fa = Math.fround(a), fb = Math.fround(b)
+  const lut = new Uint8Array(256)
+  for (let v = 0; v < 256; v++) {
+    const t = Math.fround(Math.fround(fa * v) + fb)
+    lut[v] = t <= 0 ? 0 : t >= 255 ? 255 : Math.trunc(t)
+  }
+  return lut
 }
 
 const whole = (size: Size) => ({ left: 0, top: 0, width: size.width, height: size.height, sourceWidth: size.width, sourceHeight: size.height })
@@ -474,23 +446,16 @@ export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptio
   checkIgnore(plan, loaded.labels, loaded.paths)
   const g = fuseGeometry(plan)
   const depth = loaded.labels?.depth ?? 8
-  const nat = nativeOps(plan, g, loaded)
   const lab = loaded.labels ? { ...whole(loaded), data: loaded.labels.data } : null
-  if (nat) {
-    const img = nativeTail(rawSharp(loaded.image.data, loaded.width, loaded.height, 3), nat, true)
-    return finishNative(plan, g, img, lab, loaded.labels !== null, depth, out)
-  }
   const region = sourceRegion(g, loaded)
   const img = region ? { ...whole(loaded), data: new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength) } : null
-  return finish(plan, g, img, region ? lab : null, loaded.labels !== null, depth, out)
+  return finish(plan, g, renderRgb(plan, g, img, singleLinear(plan, g, loaded)), region ? lab : null, loaded.labels !== null, depth, out)
 }
 
 export interface PairHeaders {
   /** oriented image size */
   size: Size
   mask: MaskRoute | null
-  /** the image file is a JPEG (a pipeline straight from it writes the same JPEG/WebP bytes as one from its pixels) */
-  jpeg: boolean
 }
 
 /**
@@ -505,8 +470,7 @@ export async function readPairHeaders(paths: PairPaths, bytes?: PairBytes): Prom
     paths.mask ? maskInfo(paths.mask, bytes?.mask ?? undefined) : Promise.resolve(null),
   ])
   if (route && (route.width !== size.width || route.height !== size.height)) throw sizeMismatch(paths, size, route)
-  const jpeg = bytes ? isJpeg(bytes.image) : (size as { format?: string }).format === 'jpeg'
-  return { size: { width: size.width, height: size.height }, mask: route, jpeg }
+  return { size: { width: size.width, height: size.height }, mask: route }
 }
 
 export interface FileRenderOptions {
@@ -520,20 +484,25 @@ export interface FileRenderOptions {
 export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOptions = {}, from: FileRenderOptions = {}): Promise<RenderedPair> {
   const plan = checkPlan(p)
   const { bytes } = from
-  const { size, mask: route, jpeg } = from.headers ?? (await readPairHeaders(paths, bytes))
+  const { size, mask: route } = from.headers ?? (await readPairHeaders(paths, bytes))
   checkSource(plan, size, paths)
   const maskBytes = bytes?.mask ?? undefined
   const g = fuseGeometry(plan)
-  const nat = nativeOps(plan, g, size)
-  const region = nat ? nat.region : sourceRegion(g, size)
+  const region = sourceRegion(g, size)
   const wantMask = !!(paths.mask && route && (out.mask !== false || out.raw || out.labels))
-  // one pipeline from the file when its metadata cannot reach the bytes, else from the region's pixels
-  const fromFile = !!nat && jpeg && (out.image?.format === 'jpeg' || out.image?.format === 'webp')
+  const linear = singleLinear(plan, g, size)
+  const rows = linear !== undefined && region ? windowRows(g, region) : null
   let ri: RgbImage | null = null
   let rl: Labels | null = null
+  let rgb: Uint8Array | null = null
   if (region) {
     ;[ri, rl] = await Promise.all([
-      fromFile ? null : decodeImageRegion(paths.image, region, bytes?.image),
+      (async () => {
+        // the output is the region itself, maybe mirrored: libjpeg-turbo can write it while decoding
+        const direct = rows ? await decodeJpegRegion(bytes?.image, region, { flop: rows.flop, lut: linear ? linearLut(linear) : null }) : null
+        if (direct) rgb = direct.data
+        return direct ? null : decodeImageRegion(paths.image, region, bytes?.image)
+      })(),
       wantMask ? readLabelsRegion(paths.mask!, region, route!, maskBytes) : Promise.resolve(null),
     ])
   } else if (wantMask && route?.depth === null) {
@@ -543,16 +512,8 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   checkIgnore(plan, route ? { depth } : null, paths)
   const view = region ? { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height } : null
   const lab = view && rl ? { ...view, data: rl.data } : null
-  if (nat) {
-    const img = ri ? nativeTail(rawSharp(ri.data, nat.region.width, nat.region.height, 3), nat, true, true) : nativeTail(imagePipeline(bytes?.image ?? paths.image), nat, true)
-    try {
-      return await finishNative(plan, g, img, lab, wantMask, depth, out)
-    } catch (err) {
-      throw decodeError(err, paths.image, 'image') // the image is the only file still being read here
-    }
-  }
   const img = view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null
-  return finish(plan, g, img, lab, wantMask, depth, out)
+  return finish(plan, g, rgb ?? renderRgb(plan, g, img, linear), lab, wantMask, depth, out)
 }
 
 /** Reproduces an output from its recorded plan (e.g. a manifest line) and the source files. */

@@ -121,7 +121,3 @@ export function jpegHeader(b: Uint8Array): JpegHeader | null {
 export function isPlainJpeg(h: JpegHeader | null): h is JpegHeader {
   return !!h && h.orientation === 1 && !h.icc && h.precision === 8 && h.components === 3 && (h.sof === 0xc0 || h.sof === 0xc1 || h.sof === 0xc2)
 }
-
-export function isJpeg(b: Uint8Array): boolean {
-  return b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff
-}

@@ -21,11 +21,6 @@ export interface RgbImage {
 
 const OPTIONS: SharpOptions = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true }
 
-/** The decode pipeline every image goes through (EXIF orientation, 3-channel sRGB). */
-export function imagePipeline(file: string | Buffer): Sharp {
-  return pipeline(file)
-}
-
 function pipeline(file: string | Buffer): Sharp {
   return sharp(file, OPTIONS).autoOrient().removeAlpha().toColourspace('srgb')
 }
