@@ -5,9 +5,11 @@
 //
 //   jpegRegion(src, left, top, width, height, out, flop, lut | null) -> Promise<boolean>
 //   pngLabels(zlibStream, imageWidth, imageHeight, left, top, width, height, out) -> Promise<boolean>
+//   jpegEncode(rgb, width, height, quality, out) -> Promise<number>
 //
 // true: `out` holds the result; false: not taken (decode another way); rejected: the kernel's
 // message (corrupt data; the caller's own decoder then reports the file in its words).
+// jpegEncode resolves to the file's length in `out`, or -1 when it did not fit.
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -26,12 +28,15 @@ struct job {
   const uint8_t *src, *lut;
   size_t n;
   uint8_t *out;
-  int iw, ih, x, y, w, h, flop, status;
+  int iw, ih, x, y, w, h, flop, quality, status;
+  size_t cap, written;
+  bool returns_length;
   char message[MESSAGE_MAX];
 };
 
 static int run_jpeg(job *j) { return jpeg_region(j->src, j->n, j->x, j->y, j->w, j->h, j->flop, j->lut, j->out, j->message); }
 static int run_png(job *j) { return png_labels(j->src, j->n, j->iw, j->ih, j->x, j->y, j->w, j->h, j->out, j->message); }
+static int run_encode(job *j) { return jpeg_encode(j->src, j->w, j->h, j->quality, j->out, j->cap, &j->written, j->message); }
 
 static void execute(napi_env env, void *data) {
   (void)env;
@@ -48,7 +53,8 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_create_error(env, NULL, msg, &v);
     napi_reject_deferred(env, j->deferred, v);
   } else {
-    napi_get_boolean(env, j->status == DECODED, &v);
+    if (j->returns_length) napi_create_double(env, j->status == DONE ? (double)j->written : -1, &v);
+    else napi_get_boolean(env, j->status == DONE, &v);
     napi_resolve_deferred(env, j->deferred, v);
   }
   for (int i = 0; i < j->nrefs; i++) napi_delete_reference(env, j->refs[i]);
@@ -126,12 +132,32 @@ static napi_value png_labels_js(napi_env env, napi_callback_info info) {
   return queue(env, j, held, 2);
 }
 
+static napi_value jpeg_encode_js(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) return throw_type(env, "jpegEncode(rgb, width, height, quality, out)");
+  uint8_t *rgb, *out;
+  size_t n, outn;
+  int32_t r[3];
+  if (!bytes_of(env, argv[0], &rgb, &n) || !bytes_of(env, argv[4], &out, &outn)) return throw_type(env, "jpegEncode: rgb and out must be Uint8Arrays");
+  if (!ints_of(env, argv + 1, 3, r)) return throw_type(env, "jpegEncode: width, height, quality must be integers");
+  if (r[0] <= 0 || r[1] <= 0 || r[2] < 1 || r[2] > 100) return throw_type(env, "jpegEncode: bad size or quality");
+  if ((uint64_t)r[0] * (uint64_t)r[1] * 3 > n) return throw_type(env, "jpegEncode: rgb is smaller than width x height x 3");
+  job *j = calloc(1, sizeof *j);
+  if (!j) return throw_type(env, "jpegEncode: out of memory");
+  *j = (job){.run = run_encode, .src = rgb, .n = n, .out = out, .cap = outn, .w = r[0], .h = r[1], .quality = r[2], .returns_length = true};
+  napi_value held[2] = {argv[0], argv[4]};
+  return queue(env, j, held, 2);
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn, version;
   napi_create_function(env, "jpegRegion", NAPI_AUTO_LENGTH, jpeg_region_js, NULL, &fn);
   napi_set_named_property(env, exports, "jpegRegion", fn);
   napi_create_function(env, "pngLabels", NAPI_AUTO_LENGTH, png_labels_js, NULL, &fn);
   napi_set_named_property(env, exports, "pngLabels", fn);
+  napi_create_function(env, "jpegEncode", NAPI_AUTO_LENGTH, jpeg_encode_js, NULL, &fn);
+  napi_set_named_property(env, exports, "jpegEncode", fn);
   napi_create_string_utf8(env, libjpeg_turbo_version, NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "libjpegTurbo", version);
   return exports;

@@ -1,19 +1,24 @@
-// Lockstep's native decoders: kernels that run on the libuv thread pool (decoders.c is the
-// Node-API glue). Each returns DECODED, NOT_TAKEN (the input is outside what it handles: decode
-// it another way) or FAILED (with `message`: the caller's own decoder then reports the problem).
+// Lockstep's native decoders (and the JPEG encoder): kernels that run on the libuv thread pool
+// (decoders.c is the Node-API glue). Each returns DONE, NOT_TAKEN (the input is outside what it
+// handles: do it another way) or FAILED (with `message`: the caller's own decoder then reports
+// the problem).
 #ifndef LOCKSTEP_DECODERS_H
 #define LOCKSTEP_DECODERS_H
 #include <stddef.h>
 #include <stdint.h>
 
-enum { DECODED = 0, NOT_TAKEN = 1, FAILED = -1 };
+enum { DONE = 0, NOT_TAKEN = 1, FAILED = -1 };
 #define MESSAGE_MAX 200
 
 extern const char *const libjpeg_turbo_version;
 
-// JPEG region (jpeg_region.c): h x w x 3 RGB of the region at (x, y); rows mirrored when `flop`,
+// JPEG region (jpeg.c): h x w x 3 RGB of the region at (x, y); rows mirrored when `flop`,
 // values mapped through `lut` (256 entries) when not NULL.
 int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int flop, const uint8_t *lut, uint8_t *out, char *message);
+
+// JPEG encode of h x w x 3 RGB (jpeg.c), as sharp's jpeg({ quality, optimiseCoding: false }):
+// writes the file into dst (cap bytes) and its length into *written; NOT_TAKEN when it does not fit.
+int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, uint8_t *dst, size_t cap, size_t *written, char *message);
 
 // 8-bit single-channel PNG region (png_labels.c): `z` is the zlib stream of the IDAT chunks of a
 // width x height image; writes h x w bytes of the region at (x, y).

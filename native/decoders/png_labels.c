@@ -78,5 +78,5 @@ int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, 
   }
   for (int r = 0; r < h; r++) memcpy(out + (size_t)r * w, raw + (size_t)(y + r) * stride + 1 + x, (size_t)w);
   free(raw);
-  return DECODED;
+  return DONE;
 }

@@ -12,7 +12,8 @@ import sharp, { type Sharp } from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Rng } from '../../src/main/augment/rng'
 import { decodeImage, decodeImageRegion } from '../../src/main/io'
-import { decodeJpegRegion, loadAddon, selfCheck } from '../../src/main/io/native'
+import { decodeJpegRegion, encodeJpegNative, loadAddon, selfCheck } from '../../src/main/io/native'
+import { jpegOptions } from '../../src/main/io/image'
 import { LockstepError } from '../../src/shared/errors'
 import { drawScene } from '../fixtures/pairs'
 
@@ -47,7 +48,7 @@ const variants: Array<[string, (s: Sharp) => Sharp]> = [
 
 describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
   it('passes its own start-up check against sharp', async () => {
-    expect(await selfCheck(addon!)).toBeNull()
+    expect(await selfCheck(addon!)).toEqual({ decode: null, encode: null })
   })
 
   for (const [name, encode] of variants) {
@@ -139,5 +140,25 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
     expect(await decodeJpegRegion(file, { left: W - 10, top: 0, width: 20, height: 20 })).toBeNull()
     // the file itself is untouched by all this
     expect(readFileSync(path).equals(cut)).toBe(true)
+  })
+})
+
+describe.skipIf(!addon)('JPEG encode (libjpeg-turbo)', () => {
+  it("writes sharp's bytes for jpeg(jpegOptions(q)) at every size and quality tried", async () => {
+    for (const [w, h, seed] of [[1, 1, 1], [17, 9, 2], [W, H, 3], [512, 512, 4]] as const) {
+      const px = w * h > 16 ? scene(w, h, seed) : Buffer.from([10, 200, 30].slice(0, w * h * 3))
+      for (const quality of [1, 10, 25, 50, 75, 85, 90, 95, 100]) {
+        const ours = await encodeJpegNative(px, w, h, quality)
+        const theirs = await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg(jpegOptions(quality)).toBuffer()
+        expect(ours, `${w}x${h} q${quality}`).not.toBeNull()
+        expect(ours!.equals(theirs), `${w}x${h} q${quality}`).toBe(true)
+      }
+    }
+  })
+
+  it('says when the file does not fit the output buffer (the caller then encodes with sharp), and refuses a bad quality', async () => {
+    const px = scene(64, 48, 8)
+    expect(await addon!.jpegEncode(px, 64, 48, 100, Buffer.alloc(100))).toBe(-1)
+    expect(() => addon!.jpegEncode(px, 64, 48, 101, Buffer.alloc(100_000))).toThrow(/bad size or quality/)
   })
 })

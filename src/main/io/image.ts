@@ -3,7 +3,7 @@
 // used (we never resize in sharp), so a region decode and a full decode see the same pixels.
 import sharp, { type SharpOptions, type Sharp } from 'sharp'
 import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
-import { decodeJpegRegion } from './native'
+import { decodeJpegRegion, encodeJpegNative } from './native'
 
 export interface Rect {
   left: number
@@ -93,8 +93,12 @@ export const jpegOptions = (quality = 90) => ({ quality, optimiseCoding: false }
  */
 export const ENCODERS_VERSION = 2
 
-/** Encodes an HxWx3 RGB buffer. */
-export function encodeRgb(data: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number, compression = 3): Promise<Buffer> {
+/** Encodes an HxWx3 RGB buffer (JPEG: by libjpeg-turbo directly when it writes sharp's bytes, io/native). */
+export async function encodeRgb(data: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number, compression = 3): Promise<Buffer> {
+  if (format === 'jpeg') {
+    const native = await encodeJpegNative(data, width, height, quality ?? 90)
+    if (native) return native
+  }
   const s = sharp(data, { raw: { width, height, channels: 3 } })
   if (format === 'jpeg') return s.jpeg(jpegOptions(quality)).toBuffer()
   if (format === 'webp') return s.webp({ quality: quality ?? 90 }).toBuffer()

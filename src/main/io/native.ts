@@ -1,10 +1,13 @@
-// Lockstep's native decoders (native/decoders, a Node-API addon), on the libuv thread pool:
+// Lockstep's native decoders and JPEG encoder (native/decoders, a Node-API addon), on the libuv
+// thread pool:
 // - jpegRegion: libjpeg-turbo decodes only the iMCU rows and columns a crop needs, where libvips
 //   decodes full-width rows from the top down to the crop's last row (measured: 3.2 vs 7.8 ms per
 //   512x512 crop of a 1024x768 JPEG, 21 vs 44 ms of a 4000x3000 one), and can mirror the rows and
 //   map the values (crop + hflip + brightness/contrast) in the same loop;
 // - pngLabels: an 8-bit grey or palette mask region (inflate to the region's last row, unfilter
-//   only what it reads), the same steps as io/png.ts's decodeLabelRegion, off the main thread.
+//   only what it reads), the same steps as io/png.ts's decodeLabelRegion, off the main thread;
+// - jpegEncode: sharp's jpeg({ quality, optimiseCoding: false }) bytes written by libjpeg itself
+//   (1.4 vs 3.5 ms of CPU per 512x512 output, without a libvips pipeline's thread hand-offs).
 //
 // They are an optional speed-up, never a second source of truth:
 // - built at install time where a C compiler and libjpeg-turbo's and zlib's headers exist
@@ -12,7 +15,8 @@
 //   as before, to the same bytes;
 // - before its first use in a process jpegRegion must decode generated JPEGs (4:2:0, 4:4:4,
 //   progressive; regions at and off iMCU boundaries, mirrored, mapped) to exactly the bytes sharp
-//   decodes; a libjpeg that disagrees is not used, and says so once on stderr;
+//   decodes, and jpegEncode must write exactly sharp's bytes at several qualities; a libjpeg that
+//   disagrees is not used for that (decode or encode), and says so once on stderr;
 // - jpegRegion takes only plain JPEGs (isPlainJpeg: no EXIF turn, no ICC profile, 8-bit YCbCr),
 //   whose pixels sharp's pipeline passes through untouched;
 // - on any error (or libjpeg warning) they give up and the JS-side decoder reads the file, so a
@@ -23,11 +27,14 @@ import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { MAX_INPUT_PIXELS } from './decode-errors'
+import { jpegOptions } from './image'
 import { isPlainJpeg, jpegHeader } from './header'
 
 export interface NativeDecoders {
   jpegRegion(src: Uint8Array, left: number, top: number, width: number, height: number, out: Uint8Array, flop: boolean, lut: Uint8Array | null): Promise<boolean>
   pngLabels(zlib: Uint8Array, imageWidth: number, imageHeight: number, left: number, top: number, width: number, height: number, out: Uint8Array): Promise<boolean>
+  /** the file's length in `out`, or -1 when it did not fit */
+  jpegEncode(rgb: Uint8Array, width: number, height: number, quality: number, out: Uint8Array): Promise<number>
   libjpegTurbo: string
 }
 
@@ -95,11 +102,15 @@ const CHECK_REGIONS: Region[] = [
   { left: 5, top: 40, width: 1, height: 1 },
 ]
 
-/**
- * Decodes generated JPEGs with the addon and with sharp; returns null when every region of every
- * file agrees byte for byte, else what differed.
- */
-export async function selfCheck(addon: NativeDecoders): Promise<string | null> {
+export interface SelfCheck {
+  /** null: the region decoder agrees with sharp; else the first disagreement */
+  decode: string | null
+  /** null: the encoder writes sharp's bytes; else the first disagreement */
+  encode: string | null
+}
+
+/** Decodes and encodes generated JPEGs with the addon and with sharp, and compares the bytes. */
+export async function selfCheck(addon: NativeDecoders): Promise<SelfCheck> {
   const px = testPixels(CHECK_W, CHECK_H)
   const raw = { raw: { width: CHECK_W, height: CHECK_H, channels: 3 as const } }
   const files: Array<[string, Promise<Buffer>]> = [
@@ -108,6 +119,7 @@ export async function selfCheck(addon: NativeDecoders): Promise<string | null> {
     ['progressive', sharp(px, raw).jpeg({ quality: 75, progressive: true }).toBuffer()],
   ]
   const invert = Uint8Array.from({ length: 256 }, (_, v) => 255 - v)
+  const check: SelfCheck = { decode: null, encode: null }
   for (const [name, pending] of files) {
     const file = await pending
     for (const [i, r] of CHECK_REGIONS.entries()) {
@@ -117,27 +129,67 @@ export async function selfCheck(addon: NativeDecoders): Promise<string | null> {
       const ok = await addon.jpegRegion(file, r.left, r.top, r.width, r.height, ours, flop, lut).catch(() => false)
       const theirs = await sharp(file).extract(r).flop(flop).raw().toBuffer()
       if (lut) for (let k = 0; k < theirs.length; k++) theirs[k] = lut[theirs[k]!]!
-      if (!ok || !ours.equals(theirs)) return `${name} JPEG, region ${r.width}x${r.height}+${r.left}+${r.top}${flop ? ', mirrored' : ''}${lut ? ', mapped' : ''}`
+      if (!ok || !ours.equals(theirs)) {
+        check.decode ??= `${name} JPEG, region ${r.width}x${r.height}+${r.left}+${r.top}${flop ? ', mirrored' : ''}${lut ? ', mapped' : ''}`
+      }
     }
   }
-  return null
+  for (const quality of [30, 75, 90, 100]) {
+    const out = Buffer.alloc(CHECK_W * CHECK_H * 3 + ENCODE_SLACK)
+    const n = await addon.jpegEncode(px, CHECK_W, CHECK_H, quality, out).catch(() => -1)
+    const theirs = await sharp(px, raw).jpeg(jpegOptions(quality)).toBuffer()
+    if (n < 0 || !out.subarray(0, n).equals(theirs)) check.encode ??= `JPEG encode at quality ${quality}`
+  }
+  return check
 }
 
-let ready: Promise<NativeDecoders | null> | null = null
+interface Ready {
+  decoders: NativeDecoders | null
+  encoder: NativeDecoders | null
+}
 
-/** The addon once it has passed its self-check in this process; null when absent or disagreeing. */
-export function nativeDecoders(): Promise<NativeDecoders | null> {
+let ready: Promise<Ready> | null = null
+
+/** The addon's parts that passed their self-check in this process (once per process or worker). */
+function nativeReady(): Promise<Ready> {
   ready ??= (async () => {
     const { addon } = loadAddon()
-    if (!addon) return null
-    const differs = await selfCheck(addon).catch((err: Error) => `self-check failed: ${err.message}`)
-    if (differs) {
-      process.stderr.write(`lockstep: not using the native decoders (libjpeg-turbo ${addon.libjpegTurbo}): it differs from sharp on a ${differs}\n`)
-      return null
+    if (!addon) return { decoders: null, encoder: null }
+    const check = await selfCheck(addon).catch((err: Error): SelfCheck => ({ decode: `self-check failed: ${err.message}`, encode: `self-check failed: ${err.message}` }))
+    for (const [part, differs] of [['region decoder', check.decode], ['JPEG encoder', check.encode]] as const) {
+      if (differs) process.stderr.write(`lockstep: not using the native ${part} (libjpeg-turbo ${addon.libjpegTurbo}): it differs from sharp on a ${differs}\n`)
     }
-    return addon
+    return { decoders: check.decode ? null : addon, encoder: check.encode ? null : addon }
   })()
   return ready
+}
+
+/** The addon once its decoders have passed their self-check in this process; null when absent or disagreeing. */
+export async function nativeDecoders(): Promise<NativeDecoders | null> {
+  return (await nativeReady()).decoders
+}
+
+// Scratch output for the encoder, kept between calls: a fresh buffer of this size costs more in
+// first-touch page faults than the encode saves (../shared/bench/README.md).
+const ENCODE_SLACK = 4096
+const scratch: Buffer[] = []
+
+/**
+ * sharp's jpeg(jpegOptions(quality)) bytes for h x w x 3 RGB, written by libjpeg-turbo directly;
+ * null when the encoder is absent, disagreed with sharp at start-up, or the file did not fit.
+ */
+export async function encodeJpegNative(rgb: Uint8Array, width: number, height: number, quality: number): Promise<Buffer | null> {
+  const addon = (await nativeReady()).encoder
+  if (!addon) return null
+  const need = width * height * 3 + ENCODE_SLACK
+  let out = scratch.pop()
+  if (!out || out.length < need) out = Buffer.allocUnsafe(need)
+  try {
+    const n = await addon.jpegEncode(rgb, width, height, quality, out).catch(() => -1)
+    return n < 0 ? null : Buffer.from(out.subarray(0, n))
+  } finally {
+    if (scratch.length < 4) scratch.push(out)
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
-// Region decode of a JPEG with libjpeg-turbo: only the iMCU columns and rows a crop needs
+// JPEG with libjpeg-turbo: region decode, and encode with sharp's settings.
+//
+// Region decode: only the iMCU columns and rows a crop needs
 // (jpeg_crop_scanline + jpeg_skip_scanlines), with one iMCU (16 px) of margin left, right and
 // above so that fancy upsampling sees the neighbours a full decode sees. The pixels are
 // byte-identical to libvips' (sharp's) decode of the same region: both are libjpeg-turbo with its
@@ -122,6 +124,74 @@ int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int fl
   row = NULL;
   jpeg_abort_decompress(&c);
   jpeg_destroy_decompress(&c);
-  return DECODED;
+  return DONE;
 }
 
+
+// ---- encode ---------------------------------------------------------------------------------
+// sharp's jpeg({ quality, optimiseCoding: false }) written by libjpeg directly: libjpeg's defaults
+// (islow DCT, 4:2:0, the standard Huffman tables, force-baseline quality scaling) and no JFIF
+// header, as libvips writes it when sharp strips metadata. The JS side compares the bytes with
+// sharp's before it uses this at all.
+
+typedef struct {
+  struct jpeg_destination_mgr pub;
+  uint8_t *buf;
+  size_t cap;
+  int overflow;
+} fixed_dest;
+
+static void dest_init(j_compress_ptr c) {
+  fixed_dest *d = (fixed_dest *)c->dest;
+  d->pub.next_output_byte = d->buf;
+  d->pub.free_in_buffer = d->cap;
+}
+
+// The output outgrew the caller's buffer: note it and keep writing over the start (the caller
+// then encodes another way).
+static boolean dest_full(j_compress_ptr c) {
+  fixed_dest *d = (fixed_dest *)c->dest;
+  d->overflow = 1;
+  d->pub.next_output_byte = d->buf;
+  d->pub.free_in_buffer = d->cap;
+  return TRUE;
+}
+
+static void dest_term(j_compress_ptr c) { (void)c; }
+
+int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, uint8_t *dst, size_t cap, size_t *written, char *message) {
+  struct jpeg_compress_struct c;
+  error_mgr e;
+  fixed_dest d = {.pub = {.init_destination = dest_init, .empty_output_buffer = dest_full, .term_destination = dest_term}, .buf = dst, .cap = cap};
+  memset(&c, 0, sizeof c);
+  c.err = jpeg_std_error(&e.pub);
+  e.pub.error_exit = on_error;
+  e.pub.emit_message = on_message;
+  e.message[0] = 0;
+  if (setjmp(e.jump)) {
+    jpeg_destroy_compress(&c);
+    strncpy(message, e.message, MESSAGE_MAX - 1);
+    message[MESSAGE_MAX - 1] = 0;
+    return FAILED;
+  }
+  jpeg_create_compress(&c);
+  c.dest = &d.pub;
+  c.image_width = (JDIMENSION)w;
+  c.image_height = (JDIMENSION)h;
+  c.input_components = 3;
+  c.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&c);
+  jpeg_set_quality(&c, quality, TRUE);
+  c.write_JFIF_header = FALSE;
+  c.optimize_coding = FALSE;
+  c.dct_method = JDCT_ISLOW;
+  jpeg_start_compress(&c, TRUE);
+  while (c.next_scanline < c.image_height) {
+    JSAMPROW row = (JSAMPROW)(rgb + (size_t)c.next_scanline * (size_t)w * 3);
+    jpeg_write_scanlines(&c, &row, 1);
+  }
+  jpeg_finish_compress(&c);
+  *written = d.cap - d.pub.free_in_buffer;
+  jpeg_destroy_compress(&c);
+  return d.overflow ? NOT_TAKEN : DONE;
+}
