@@ -14,9 +14,9 @@ import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
 import { decodeError as decodeError, MAX_INPUT_PIXELS } from '../io/decode-errors'
 import { headerSize } from '../io/header'
-import { decodeJpegRegion } from '../io/native'
+import { decodeJpegRegion, giveScratch, takeScratch } from '../io/native'
 import { decodeImage, decodeImageRegion, encodeRgb, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
-import { encodeLabelsPng, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
+import { encodeLabelsPngAsync, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
 import { apply, compose, invert, isExact, type Affine } from './affine'
 import { OPS } from './ops'
 import type { PixelOp, Size } from './ops/types'
@@ -371,18 +371,22 @@ async function finish(plan: Plan, g: FusedGeometry, rgb: Uint8Array, lab: Source
   const { width: W, height: H } = g
   const labels = hasMask ? warpLabels(plan, g, lab, depth) : null
   const fmt = out.image ?? { format: 'png' as const }
-  const image = wantsEncoded(out) ? await encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression) : undefined
-  return assemble(plan, g, out, image, out.raw ? rgb : undefined, labels, depth)
+  const encoded = wantsEncoded(out)
+  const [image, mask] = await Promise.all([
+    encoded ? encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression) : undefined,
+    encoded && labels && out.mask !== false ? encodeLabelsPngAsync({ width: W, height: H, depth, data: labels }) : undefined,
+  ])
+  return assemble(plan, g, out, image, mask, out.raw ? rgb : undefined, labels, depth)
 }
 
 const wantsEncoded = (out: RenderOptions) => out.image !== undefined || !out.raw
 
 /** The result both paths return: the encoded image, the mask PNG, raw pixels, labels, as asked. */
-function assemble(plan: Plan, g: FusedGeometry, out: RenderOptions, image: Buffer | undefined, rgb: Uint8Array | undefined, labels: Uint8Array | Uint16Array | null, depth: 8 | 16): RenderedPair {
+function assemble(plan: Plan, g: FusedGeometry, out: RenderOptions, image: Buffer | undefined, mask: Buffer | undefined, rgb: Uint8Array | undefined, labels: Uint8Array | Uint16Array | null, depth: 8 | 16): RenderedPair {
   const { width, height } = g
   const r: RenderedPair = { plan }
   if (image) r.image = image
-  if (image && labels && out.mask !== false) r.mask = encodeLabelsPng({ width, height, depth, data: labels })
+  if (mask) r.mask = mask
   if (rgb) r.raw = { image: rgb, labels, width, height, depth }
   if (out.labels && labels) r.labels = { width, height, depth, data: labels }
   return r
@@ -495,11 +499,13 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   let ri: RgbImage | null = null
   let rl: Labels | null = null
   let rgb: Uint8Array | null = null
+  // pixels only on their way to the encoder go to a reused buffer (given back below)
+  const scratch = rows && !out.raw ? takeScratch(region!.width * region!.height * 3) : undefined
   if (region) {
     ;[ri, rl] = await Promise.all([
       (async () => {
         // the output is the region itself, maybe mirrored: libjpeg-turbo can write it while decoding
-        const direct = rows ? await decodeJpegRegion(bytes?.image, region, { flop: rows.flop, lut: linear ? linearLut(linear) : null }) : null
+        const direct = rows ? await decodeJpegRegion(bytes?.image, region, { flop: rows.flop, lut: linear ? linearLut(linear) : null }, scratch) : null
         if (direct) rgb = direct.data
         return direct ? null : decodeImageRegion(paths.image, region, bytes?.image)
       })(),
@@ -513,7 +519,11 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   const view = region ? { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height } : null
   const lab = view && rl ? { ...view, data: rl.data } : null
   const img = view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null
-  return finish(plan, g, rgb ?? renderRgb(plan, g, img, linear), lab, wantMask, depth, out)
+  try {
+    return await finish(plan, g, rgb ?? renderRgb(plan, g, img, linear), lab, wantMask, depth, out)
+  } finally {
+    if (scratch) giveScratch(scratch)
+  }
 }
 
 /** Reproduces an output from its recorded plan (e.g. a manifest line) and the source files. */

@@ -3,7 +3,7 @@
 // one source inside the current window; with two or more it decodes the pair once (loadPair +
 // renderLoaded), with one it takes the crop-first fast path (renderFromFiles). The engine
 // guarantees both give the same bytes, so the choice never shows in the output.
-import { createHash } from 'node:crypto'
+import { webcrypto } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { ImageFormat } from '../../shared/contract/export'
 import { toErrorPayload, type ErrorPayload } from '../../shared/errors'
@@ -47,8 +47,9 @@ export type RenderResult =
 /** Outputs of one decoded source rendered at once. */
 const OUTPUTS_IN_FLIGHT = 3
 
-function sha256Of(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
+/** sha256, hex, computed on the thread pool (WebCrypto) while the pair renders. */
+async function sha256Of(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex')
 }
 
 async function readSource(path: string, role: 'image' | 'mask'): Promise<Buffer> {
@@ -71,7 +72,7 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
     // plan needs, and decoded, with no second open of the file by the decoder.
     const [image, mask] = await Promise.all([readSource(paths.image, 'image'), readSource(paths.mask, 'mask')])
     const bytes = { image, mask }
-    const hashes = task.hash ? { image: sha256Of(image), mask: sha256Of(mask) } : undefined
+    const hashing = task.hash ? Promise.all([sha256Of(image), sha256Of(mask)]) : null
     const items: RenderedItem[] = []
     let decodedBytes: number | undefined
     if (task.outputs.length > 1 || needsLabels(setup.recipe)) {
@@ -95,6 +96,7 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
         items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes })))
       }
     }
+    const hashes = hashing ? await hashing.then(([i, m]) => ({ image: i, mask: m })) : undefined
     return { id: task.id, ok: true, hashes, items, decodedBytes }
   } catch (err) {
     return { id: task.id, ok: false, error: toErrorPayload(err) }

@@ -9,7 +9,7 @@ import { LockstepError } from '../../shared/errors'
 import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
 import type { Rect } from './image'
 import { decodePngLabels8 } from './native'
-import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, idatOf, readIhdr, walkPng } from './png'
+import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, encodeLabelPngAsync, idatOf, readIhdr, walkPng } from './png'
 
 export interface Labels {
   width: number
@@ -196,4 +196,9 @@ export function cropLabels(l: Labels, r: Rect): Labels {
 /** A single-channel PNG of the same bit depth (see encodeLabelPng for the settings). */
 export function encodeLabelsPng(labels: Labels): Buffer {
   return encodeLabelPng(labels.width, labels.height, labels.depth, labels.data)
+}
+
+/** encodeLabelsPng, deflating on the thread pool (the same bytes). */
+export function encodeLabelsPngAsync(labels: Labels): Promise<Buffer> {
+  return encodeLabelPngAsync(labels.width, labels.height, labels.depth, labels.data)
 }

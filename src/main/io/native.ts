@@ -169,10 +169,23 @@ export async function nativeDecoders(): Promise<NativeDecoders | null> {
   return (await nativeReady()).decoders
 }
 
-// Scratch output for the encoder, kept between calls: a fresh buffer of this size costs more in
-// first-touch page faults than the encode saves (../shared/bench/README.md).
+// Scratch buffers kept between calls (the encoder's output, a crop's pixels on their way to the
+// encoder): a fresh buffer of these sizes costs more in first-touch page faults and garbage
+// collection than the work it holds (../shared/bench/README.md).
 const ENCODE_SLACK = 4096
 const scratch: Buffer[] = []
+const SCRATCH_KEPT = 8
+
+/** A buffer of at least n bytes (at most 2n, so a small job does not hold a large one). */
+export function takeScratch(n: number): Buffer {
+  const i = scratch.findIndex((b) => b.length >= n && b.length <= 2 * n)
+  return i >= 0 ? scratch.splice(i, 1)[0]! : Buffer.allocUnsafe(n)
+}
+
+/** Returns a buffer from takeScratch once nothing reads it any more. */
+export function giveScratch(b: Buffer): void {
+  if (scratch.length < SCRATCH_KEPT) scratch.push(b)
+}
 
 /**
  * sharp's jpeg(jpegOptions(quality)) bytes for h x w x 3 RGB, written by libjpeg-turbo directly;
@@ -181,29 +194,28 @@ const scratch: Buffer[] = []
 export async function encodeJpegNative(rgb: Uint8Array, width: number, height: number, quality: number): Promise<Buffer | null> {
   const addon = (await nativeReady()).encoder
   if (!addon) return null
-  const need = width * height * 3 + ENCODE_SLACK
-  let out = scratch.pop()
-  if (!out || out.length < need) out = Buffer.allocUnsafe(need)
+  const out = takeScratch(width * height * 3 + ENCODE_SLACK)
   try {
     const n = await addon.jpegEncode(rgb, width, height, quality, out).catch(() => -1)
     return n < 0 ? null : Buffer.from(out.subarray(0, n))
   } finally {
-    if (scratch.length < 4) scratch.push(out)
+    giveScratch(out)
   }
 }
 
 /**
  * The RGB pixels of `region` (default: the whole image), with `ops` applied, or null when the
  * decoder cannot take these bytes (not plain, not built, or libjpeg found a problem: the caller's
- * sharp decode then reports it in its own words).
+ * sharp decode then reports it in its own words). `into`: a buffer to write them to (takeScratch).
  */
-export async function decodeJpegRegion(bytes: Uint8Array | undefined, region?: Region, ops: RowOps = {}): Promise<{ width: number; height: number; data: Buffer } | null> {
+export async function decodeJpegRegion(bytes: Uint8Array | undefined, region?: Region, ops: RowOps = {}, into?: Buffer): Promise<{ width: number; height: number; data: Buffer } | null> {
   const h = bytes ? jpegHeader(bytes) : null
   if (!isPlainJpeg(h) || h.width * h.height > MAX_INPUT_PIXELS) return null
   const addon = await nativeDecoders()
   if (!addon) return null
   const r = region ?? { left: 0, top: 0, width: h.width, height: h.height }
-  const out = Buffer.allocUnsafe(r.width * r.height * 3)
+  const n = r.width * r.height * 3
+  const out = into && into.length >= n ? into.subarray(0, n) : Buffer.allocUnsafe(n)
   const ok = await addon.jpegRegion(bytes!, r.left, r.top, r.width, r.height, out, !!ops.flop, ops.lut ?? null).catch(() => false)
   return ok ? { width: r.width, height: r.height, data: out } : null
 }

@@ -5,10 +5,11 @@
 // (1024x768, 512x512 crop): decode+encode about 2 ms here against about 5 ms through libvips,
 // which also costs one pipeline (about 1 ms of set-up) per call.
 // Interlaced files and colour types other than grey and palette are left to the general decoder.
-import { constants, crc32, deflateSync, inflate, inflateSync } from 'node:zlib'
+import { constants, crc32, deflate, deflateSync, inflate, inflateSync } from 'node:zlib'
 import { promisify } from 'node:util'
 
 const inflateAsync = promisify(inflate)
+const deflateAsync = promisify(deflate) as (buf: Buffer, options: object) => Promise<Buffer>
 
 export interface PngInfo {
   width: number
@@ -285,12 +286,13 @@ function chunk(type: string, data: Uint8Array): Buffer {
 
 const IEND = chunk('IEND', new Uint8Array(0))
 
-/**
- * A single-channel grey PNG of class indices (8- or 16-bit). Rows are unfiltered and deflated with
- * zlib's run-length strategy: on label maps that is both the fastest and the smallest of the
- * settings measured (none/up filters x levels 1, 2, 6 and RLE).
- */
-export function encodeLabelPng(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Buffer {
+// A single-channel grey PNG of class indices (8- or 16-bit). Rows are unfiltered and deflated with
+// zlib's run-length strategy: on label maps that is both the fastest and the smallest of the
+// settings measured (none/up filters x levels 1, 2, 6 and RLE). The same zlib call runs on the
+// calling thread (encodeLabelPng) or on the thread pool (encodeLabelPngAsync): the same bytes.
+const LABEL_DEFLATE = { level: 6, strategy: constants.Z_RLE }
+
+function labelScanlines(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Buffer {
   const bytes = depth === 16 ? 2 : 1
   const rowBytes = width * bytes
   const raw = Buffer.allocUnsafe((rowBytes + 1) * height)
@@ -300,10 +302,23 @@ export function encodeLabelPng(width: number, height: number, depth: 8 | 16, dat
     if (depth === 8) raw.set((data as Uint8Array).subarray(y * width, (y + 1) * width), o + 1)
     else for (let x = 0, s = y * width; x < width; x++, s++) raw.writeUInt16BE(data[s]!, o + 1 + 2 * x)
   }
+  return raw
+}
+
+function labelPng(width: number, height: number, depth: 8 | 16, idat: Buffer): Buffer {
   const ihdr = Buffer.alloc(13)
   ihdr.writeUInt32BE(width, 0)
   ihdr.writeUInt32BE(height, 4)
   ihdr[8] = depth
   ihdr[9] = 0 // grey
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 6, strategy: constants.Z_RLE })), IEND])
+  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), IEND])
+}
+
+export function encodeLabelPng(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Buffer {
+  return labelPng(width, height, depth, deflateSync(labelScanlines(width, height, depth, data), LABEL_DEFLATE))
+}
+
+/** encodeLabelPng with the deflate off the calling thread. */
+export async function encodeLabelPngAsync(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Promise<Buffer> {
+  return labelPng(width, height, depth, await deflateAsync(labelScanlines(width, height, depth, data), LABEL_DEFLATE))
 }
