@@ -5,7 +5,7 @@ import { crc32, deflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { decode as decodeFast } from 'fast-png'
-import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, idatOf, walkPng, type PngInfo } from '../../src/main/io/png'
+import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, encodeLabelPngAsync, idatOf, walkPng, type PngInfo } from '../../src/main/io/png'
 import { decodePngLabels8, loadAddon } from '../../src/main/io/native'
 import { readLabelsRegion } from '../../src/main/io'
 import { Rng } from '../../src/main/augment/rng'
@@ -185,6 +185,8 @@ describe('PNG label writer', () => {
       const meta = await sharp(png).metadata()
       expect([meta.channels, meta.depth]).toEqual([1, depth === 8 ? 'uchar' : 'ushort'])
       expect(Array.from(decodeLabelRegion(png, info(png)).data)).toEqual(v)
+      // the thread-pool variant writes the same bytes (the same zlib call)
+      expect((await encodeLabelPngAsync(61, 17, depth, data)).equals(png)).toBe(true)
     }
   })
 })
