@@ -5,7 +5,7 @@
 //
 //   jpegRegion(src, left, top, width, height, out, flop, lut | null) -> Promise<boolean>
 //   pngLabels(zlibStream, imageWidth, imageHeight, left, top, width, height, out) -> Promise<boolean>
-//   jpegEncode(rgb, width, height, quality, out) -> Promise<number>
+//   jpegEncode(rgb, width, height, quality, out, flags = 0) -> Promise<number>
 //
 // true: `out` holds the result; false: not taken (decode another way); rejected: the kernel's
 // message (corrupt data; the caller's own decoder then reports the file in its words).
@@ -28,7 +28,7 @@ struct job {
   const uint8_t *src, *lut;
   size_t n;
   uint8_t *out;
-  int iw, ih, x, y, w, h, flop, quality, status;
+  int iw, ih, x, y, w, h, flop, quality, flags, status;
   size_t cap, written;
   bool returns_length;
   char message[MESSAGE_MAX];
@@ -36,7 +36,7 @@ struct job {
 
 static int run_jpeg(job *j) { return jpeg_region(j->src, j->n, j->x, j->y, j->w, j->h, j->flop, j->lut, j->out, j->message); }
 static int run_png(job *j) { return png_labels(j->src, j->n, j->iw, j->ih, j->x, j->y, j->w, j->h, j->out, j->message); }
-static int run_encode(job *j) { return jpeg_encode(j->src, j->w, j->h, j->quality, j->out, j->cap, &j->written, j->message); }
+static int run_encode(job *j) { return jpeg_encode(j->src, j->w, j->h, j->quality, j->flags, j->out, j->cap, &j->written, j->message); }
 
 static void execute(napi_env env, void *data) {
   (void)env;
@@ -135,17 +135,18 @@ static napi_value png_labels_js(napi_env env, napi_callback_info info) {
 static napi_value jpeg_encode_js(napi_env env, napi_callback_info info) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) return throw_type(env, "jpegEncode(rgb, width, height, quality, out)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 || argc > 6) return throw_type(env, "jpegEncode(rgb, width, height, quality, out, flags)");
   uint8_t *rgb, *out;
   size_t n, outn;
-  int32_t r[3];
+  int32_t r[3], flags = 0;
+  if (argc == 6 && napi_get_value_int32(env, argv[5], &flags) != napi_ok) return throw_type(env, "jpegEncode: flags must be an integer");
   if (!bytes_of(env, argv[0], &rgb, &n) || !bytes_of(env, argv[4], &out, &outn)) return throw_type(env, "jpegEncode: rgb and out must be Uint8Arrays");
   if (!ints_of(env, argv + 1, 3, r)) return throw_type(env, "jpegEncode: width, height, quality must be integers");
   if (r[0] <= 0 || r[1] <= 0 || r[2] < 1 || r[2] > 100) return throw_type(env, "jpegEncode: bad size or quality");
   if ((uint64_t)r[0] * (uint64_t)r[1] * 3 > n) return throw_type(env, "jpegEncode: rgb is smaller than width x height x 3");
   job *j = calloc(1, sizeof *j);
   if (!j) return throw_type(env, "jpegEncode: out of memory");
-  *j = (job){.run = run_encode, .src = rgb, .n = n, .out = out, .cap = outn, .w = r[0], .h = r[1], .quality = r[2], .returns_length = true};
+  *j = (job){.run = run_encode, .src = rgb, .n = n, .out = out, .cap = outn, .w = r[0], .h = r[1], .quality = r[2], .flags = flags, .returns_length = true};
   napi_value held[2] = {argv[0], argv[4]};
   return queue(env, j, held, 2);
 }

@@ -18,7 +18,10 @@ int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int fl
 
 // JPEG encode of h x w x 3 RGB (jpeg.c), as sharp's jpeg({ quality, optimiseCoding: false }):
 // writes the file into dst (cap bytes) and its length into *written; NOT_TAKEN when it does not fit.
-int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, uint8_t *dst, size_t cap, size_t *written, char *message);
+// flags: JPEG_444 (no chroma subsampling), JPEG_PROGRESSIVE (libjpeg's simple progression); the
+// start-up check uses them to make its test files without sharp.
+enum { JPEG_444 = 1, JPEG_PROGRESSIVE = 2 };
+int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, int flags, uint8_t *dst, size_t cap, size_t *written, char *message);
 
 // 8-bit single-channel PNG region (png_labels.c): `z` is the zlib stream of the IDAT chunks of a
 // width x height image; writes h x w bytes of the region at (x, y).

@@ -159,7 +159,7 @@ static boolean dest_full(j_compress_ptr c) {
 
 static void dest_term(j_compress_ptr c) { (void)c; }
 
-int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, uint8_t *dst, size_t cap, size_t *written, char *message) {
+int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, int flags, uint8_t *dst, size_t cap, size_t *written, char *message) {
   struct jpeg_compress_struct c;
   error_mgr e;
   fixed_dest d = {.pub = {.init_destination = dest_init, .empty_output_buffer = dest_full, .term_destination = dest_term}, .buf = dst, .cap = cap};
@@ -185,6 +185,8 @@ int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, uint8_t *dst, siz
   c.write_JFIF_header = FALSE;
   c.optimize_coding = FALSE;
   c.dct_method = JDCT_ISLOW;
+  if (flags & JPEG_444) c.comp_info[0].h_samp_factor = c.comp_info[0].v_samp_factor = 1;
+  if (flags & JPEG_PROGRESSIVE) jpeg_simple_progression(&c);
   jpeg_start_compress(&c, TRUE);
   while (c.next_scanline < c.image_height) {
     JSAMPROW row = (JSAMPROW)(rgb + (size_t)c.next_scanline * (size_t)w * 3);

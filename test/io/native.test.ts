@@ -12,7 +12,7 @@ import sharp, { type Sharp } from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Rng } from '../../src/main/augment/rng'
 import { decodeImage, decodeImageRegion } from '../../src/main/io'
-import { decodeJpegRegion, encodeJpegNative, loadAddon, selfCheck } from '../../src/main/io/native'
+import { CHECK_H, CHECK_W, checkDigests, decodeJpegRegion, encodeJpegNative, JPEG_444, JPEG_PROGRESSIVE, loadAddon, selfCheck, SHARP_DIGESTS } from '../../src/main/io/native'
 import { jpegOptions } from '../../src/main/io/image'
 import { LockstepError } from '../../src/shared/errors'
 import { drawScene } from '../fixtures/pairs'
@@ -25,6 +25,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 it('are built where CI requires them', () => {
   if (process.env.LOCKSTEP_REQUIRE_NATIVE === '1') expect(addon, why).not.toBeNull()
   else expect(typeof why).toBe('string')
+})
+
+it("pins the start-up check's digests to what sharp writes and decodes (update SHARP_DIGESTS when sharp changes them)", async () => {
+  const digests = await checkDigests(
+    (px, quality, flags) =>
+      sharp(px, { raw: { width: CHECK_W, height: CHECK_H, channels: 3 } })
+        .jpeg({ ...jpegOptions(quality), chromaSubsampling: flags & JPEG_444 ? '4:4:4' : '4:2:0', progressive: (flags & JPEG_PROGRESSIVE) !== 0 })
+        .toBuffer(),
+    async (file, r, flop, lut) => {
+      const px = await sharp(file).extract(r).flop(flop).raw().toBuffer()
+      if (lut) for (let i = 0; i < px.length; i++) px[i] = lut[px[i]!]!
+      return px
+    },
+  )
+  expect(digests, 'src/main/io/native.ts SHARP_DIGESTS').toEqual(SHARP_DIGESTS)
 })
 
 /** A scene (shapes, gradients, noise) of odd size, so the last iMCU row and column are partial. */
@@ -47,8 +62,14 @@ const variants: Array<[string, (s: Sharp) => Sharp]> = [
 ]
 
 describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
-  it('passes its own start-up check against sharp', async () => {
+  it('passes its own start-up check against sharp, and the check refuses a decoder or encoder one bit off', async () => {
     expect(await selfCheck(addon!)).toEqual({ decode: null, encode: null })
+    const a = addon!
+    const offDecode = { ...a, jpegRegion: async (...args: Parameters<typeof a.jpegRegion>) => { const ok = await a.jpegRegion(...args); args[5][args[5].length - 1]! ^= 1; return ok } }
+    expect(await selfCheck(offDecode)).toEqual({ encode: null, decode: expect.stringMatching(/decodes/) })
+    const offEncode = { ...a, jpegEncode: async (...args: Parameters<typeof a.jpegEncode>) => { const n = await a.jpegEncode(...args); if (args[5] === 0 && args[3] === 100) args[4][n - 3]! ^= 1; return n } }
+    const check = await selfCheck(offEncode)
+    expect(check.encode).toMatch(/encodes/)
   })
 
   for (const [name, encode] of variants) {

@@ -1,7 +1,8 @@
 // Image decoding with sharp. Every image is EXIF-auto-oriented first (`.rotate()`), converted to
 // 8-bit sRGB with 3 channels, and guarded by `limitInputPixels`. JPEG shrink-on-load is never
 // used (we never resize in sharp), so a region decode and a full decode see the same pixels.
-import sharp, { type SharpOptions, type Sharp } from 'sharp'
+import type { SharpOptions, Sharp } from 'sharp'
+import { loadSharp } from './sharp'
 import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
 import { decodeJpegRegion, encodeJpegNative } from './native'
 
@@ -21,8 +22,8 @@ export interface RgbImage {
 
 const OPTIONS: SharpOptions = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true }
 
-function pipeline(file: string | Buffer): Sharp {
-  return sharp(file, OPTIONS).autoOrient().removeAlpha().toColourspace('srgb')
+async function pipeline(file: string | Buffer): Promise<Sharp> {
+  return (await loadSharp())(file, OPTIONS).autoOrient().removeAlpha().toColourspace('srgb')
 }
 
 /** Oriented size (after EXIF rotation) from the header only. */
@@ -37,7 +38,7 @@ export interface ImageHeader {
 
 export async function imageSize(file: string, bytes?: Buffer): Promise<ImageHeader> {
   try {
-    const m = await sharp(bytes ?? file, OPTIONS).metadata()
+    const m = await (await loadSharp())(bytes ?? file, OPTIONS).metadata()
     if (!m.width || !m.height) throw new Error('no dimensions in header')
     if (m.width * m.height > MAX_INPUT_PIXELS) throw new Error('Input image exceeds pixel limit')
     const swap = (m.orientation ?? 1) >= 5
@@ -52,7 +53,7 @@ export async function decodeImage(file: string, bytes?: Buffer): Promise<RgbImag
   try {
     const fast = await decodeJpegRegion(bytes)
     if (fast) return fast
-    const { data, info } = await pipeline(bytes ?? file).raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await (await pipeline(bytes ?? file)).raw().toBuffer({ resolveWithObject: true })
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
     return { width: info.width, height: info.height, data }
   } catch (err) {
@@ -69,7 +70,7 @@ export async function decodeImageRegion(file: string, region: Rect, bytes?: Buff
   try {
     const fast = await decodeJpegRegion(bytes, region)
     if (fast) return fast
-    const { data, info } = await pipeline(bytes ?? file).extract(region).raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await (await pipeline(bytes ?? file)).extract(region).raw().toBuffer({ resolveWithObject: true })
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
     return { width: info.width, height: info.height, data }
   } catch (err) {
@@ -99,7 +100,7 @@ export async function encodeRgb(data: Uint8Array, width: number, height: number,
     const native = await encodeJpegNative(data, width, height, quality ?? 90)
     if (native) return native
   }
-  const s = sharp(data, { raw: { width, height, channels: 3 } })
+  const s = (await loadSharp())(data, { raw: { width, height, channels: 3 } })
   if (format === 'jpeg') return s.jpeg(jpegOptions(quality)).toBuffer()
   if (format === 'webp') return s.webp({ quality: quality ?? 90 }).toBuffer()
   return s.png({ compressionLevel: compression, adaptiveFiltering: compression > 3 }).toBuffer()

@@ -4,7 +4,7 @@
 // indices (it expands to RGB) and shifts 16-bit grey to 8 bits unless asked. Colour and
 // interlaced PNGs go through fast-png (R=G=B is checked), other formats through sharp.
 import { open, readFile } from 'node:fs/promises'
-import sharp from 'sharp'
+import { loadSharp } from './sharp'
 import { LockstepError } from '../../shared/errors'
 import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
 import type { Rect } from './image'
@@ -58,7 +58,7 @@ export async function maskInfo(file: string, bytes?: Uint8Array): Promise<MaskRo
     return { kind: canDecodeLabels(png) ? 'png' : 'full', width: png.width, height: png.height, depth: png.bitDepth === 16 ? 16 : 8 }
   }
   try {
-    const m = await sharp(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : file, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
+    const m = await (await loadSharp())(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : file, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
     if (!m.width || !m.height) throw new Error('no dimensions in header')
     const swap = (m.orientation ?? 1) >= 5
     return { kind: 'full', width: swap ? m.height : m.width, height: swap ? m.width : m.height, depth: null }
@@ -124,6 +124,7 @@ async function decodeFullPng(file: string, buf: Uint8Array): Promise<Labels> {
 async function decodeWithSharp(file: string, bytes?: Buffer): Promise<Labels> {
   try {
     const input = bytes ?? file
+    const sharp = await loadSharp()
     const meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
     const sixteen = meta.depth === 'ushort'
     const s = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true }).rotate()

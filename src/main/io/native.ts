@@ -13,10 +13,12 @@
 // - built at install time where a C compiler and libjpeg-turbo's and zlib's headers exist
 //   (scripts/build-native.mjs); elsewhere, or with LOCKSTEP_NATIVE=0, sharp and io/png.ts decode
 //   as before, to the same bytes;
-// - before its first use in a process jpegRegion must decode generated JPEGs (4:2:0, 4:4:4,
-//   progressive; regions at and off iMCU boundaries, mirrored, mapped) to exactly the bytes sharp
-//   decodes, and jpegEncode must write exactly sharp's bytes at several qualities; a libjpeg that
-//   disagrees is not used for that (decode or encode), and says so once on stderr;
+// - before its first use in a process jpegEncode must write exactly sharp's bytes for a generated
+//   image at several qualities and as 4:2:0, 4:4:4 and progressive files, and jpegRegion must
+//   decode those files (regions at and off iMCU boundaries, mirrored, mapped) to exactly sharp's
+//   pixels: digests of sharp's results are pinned in SHARP_DIGESTS, which a test recomputes with
+//   sharp. A libjpeg that disagrees is not used for that (decode or encode), and says so once on
+//   stderr;
 // - jpegRegion takes only plain JPEGs (isPlainJpeg: no EXIF turn, no ICC profile, 8-bit YCbCr),
 //   whose pixels sharp's pipeline passes through untouched;
 // - on any error (or libjpeg warning) they give up and the JS-side decoder reads the file, so a
@@ -25,16 +27,15 @@ import { createRequire } from 'node:module'
 import { existsSync } from 'node:fs'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import sharp from 'sharp'
+import { createHash } from 'node:crypto'
 import { MAX_INPUT_PIXELS } from './decode-errors'
-import { jpegOptions } from './image'
 import { isPlainJpeg, jpegHeader } from './header'
 
 export interface NativeDecoders {
   jpegRegion(src: Uint8Array, left: number, top: number, width: number, height: number, out: Uint8Array, flop: boolean, lut: Uint8Array | null): Promise<boolean>
   pngLabels(zlib: Uint8Array, imageWidth: number, imageHeight: number, left: number, top: number, width: number, height: number, out: Uint8Array): Promise<boolean>
   /** the file's length in `out`, or -1 when it did not fit */
-  jpegEncode(rgb: Uint8Array, width: number, height: number, quality: number, out: Uint8Array): Promise<number>
+  jpegEncode(rgb: Uint8Array, width: number, height: number, quality: number, out: Uint8Array, flags?: number): Promise<number>
   libjpegTurbo: string
 }
 
@@ -92,8 +93,9 @@ function testPixels(w: number, h: number): Buffer {
   return px
 }
 
-const CHECK_W = 83
-const CHECK_H = 61
+/** The start-up check's test image size (odd, so edge iMCUs are partial). */
+export const CHECK_W = 83
+export const CHECK_H = 61
 const CHECK_REGIONS: Region[] = [
   { left: 0, top: 0, width: CHECK_W, height: CHECK_H },
   { left: 0, top: 0, width: 16, height: 16 },
@@ -102,45 +104,75 @@ const CHECK_REGIONS: Region[] = [
   { left: 5, top: 40, width: 1, height: 1 },
 ]
 
+/** Encodes with: quality, flags (JPEG_444, JPEG_PROGRESSIVE). */
+type Encoder = (px: Buffer, quality: number, flags: number) => Promise<Buffer | null>
+/** Decodes a region of a file, mirrored and/or mapped. */
+type RegionDecode = (file: Buffer, r: Region, flop: boolean, lut: Uint8Array | null) => Promise<Buffer | null>
+
+export const JPEG_444 = 1
+export const JPEG_PROGRESSIVE = 2
+const CHECK_QUALITIES = [30, 75, 90, 100]
+const CHECK_FILES: Array<[quality: number, flags: number]> = [
+  [85, 0],
+  [92, JPEG_444],
+  [75, JPEG_PROGRESSIVE],
+]
+
+/**
+ * The start-up check's digests (sha256, hex): `encode` over testPixels encoded at CHECK_QUALITIES
+ * and as the CHECK_FILES, `decode` over every CHECK_REGION of those files, decoded, mirrored on
+ * odd regions and mapped through an inverting table on every third.
+ */
+export async function checkDigests(encode: Encoder, decode: RegionDecode): Promise<{ encode: string; decode: string }> {
+  const px = testPixels(CHECK_W, CHECK_H)
+  const enc = createHash('sha256')
+  const dec = createHash('sha256')
+  const missing = Buffer.from('-')
+  for (const q of CHECK_QUALITIES) enc.update((await encode(px, q, 0)) ?? missing)
+  const invert = Uint8Array.from({ length: 256 }, (_, v) => 255 - v)
+  for (const [q, flags] of CHECK_FILES) {
+    const file = await encode(px, q, flags)
+    enc.update(file ?? missing)
+    for (const [i, r] of CHECK_REGIONS.entries()) dec.update((file && (await decode(file, r, i % 2 === 1, i % 3 === 2 ? invert : null))) ?? missing)
+  }
+  return { encode: enc.digest('hex'), decode: dec.digest('hex') }
+}
+
+/**
+ * What sharp 0.35.5 (libvips 8.18.7) writes and decodes for the check's inputs: test/io/native.test.ts
+ * recomputes these with sharp (checkDigests over sharp's encoder and decoder) and fails, printing
+ * the new values, when a sharp upgrade changes them. Comparing with constants, not with sharp in
+ * the process, keeps sharp (60 ms to load) out of exports that never need it.
+ */
+export const SHARP_DIGESTS = {
+  encode: 'd7895d66faac6cc1d0297d63ef39a5e6d1ed18fea178e3716e4c6110b9346988',
+  decode: '734800622cc4f8f5938c551a2b1d779616ac01129e3c4f9be505ec56a1ad0b07',
+}
+
 export interface SelfCheck {
-  /** null: the region decoder agrees with sharp; else the first disagreement */
+  /** null: the region decoder agrees with sharp; else what differs */
   decode: string | null
-  /** null: the encoder writes sharp's bytes; else the first disagreement */
+  /** null: the encoder writes sharp's bytes; else what differs */
   encode: string | null
 }
 
-/** Decodes and encodes generated JPEGs with the addon and with sharp, and compares the bytes. */
+/** The addon's encodes and decodes of the check's inputs against sharp's (SHARP_DIGESTS). */
 export async function selfCheck(addon: NativeDecoders): Promise<SelfCheck> {
-  const px = testPixels(CHECK_W, CHECK_H)
-  const raw = { raw: { width: CHECK_W, height: CHECK_H, channels: 3 as const } }
-  const files: Array<[string, Promise<Buffer>]> = [
-    ['4:2:0', sharp(px, raw).jpeg({ quality: 85 }).toBuffer()],
-    ['4:4:4', sharp(px, raw).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer()],
-    ['progressive', sharp(px, raw).jpeg({ quality: 75, progressive: true }).toBuffer()],
-  ]
-  const invert = Uint8Array.from({ length: 256 }, (_, v) => 255 - v)
-  const check: SelfCheck = { decode: null, encode: null }
-  for (const [name, pending] of files) {
-    const file = await pending
-    for (const [i, r] of CHECK_REGIONS.entries()) {
-      const flop = i % 2 === 1
-      const lut = i % 3 === 2 ? invert : null
-      const ours = Buffer.alloc(r.width * r.height * 3)
-      const ok = await addon.jpegRegion(file, r.left, r.top, r.width, r.height, ours, flop, lut).catch(() => false)
-      const theirs = await sharp(file).extract(r).flop(flop).raw().toBuffer()
-      if (lut) for (let k = 0; k < theirs.length; k++) theirs[k] = lut[theirs[k]!]!
-      if (!ok || !ours.equals(theirs)) {
-        check.decode ??= `${name} JPEG, region ${r.width}x${r.height}+${r.left}+${r.top}${flop ? ', mirrored' : ''}${lut ? ', mapped' : ''}`
-      }
-    }
+  const d = await checkDigests(
+    async (px, quality, flags) => {
+      const out = Buffer.alloc(px.length + ENCODE_SLACK)
+      const n = await addon.jpegEncode(px, CHECK_W, CHECK_H, quality, out, flags).catch(() => -1)
+      return n < 0 ? null : out.subarray(0, n)
+    },
+    async (file, r, flop, lut) => {
+      const out = Buffer.alloc(r.width * r.height * 3)
+      return (await addon.jpegRegion(file, r.left, r.top, r.width, r.height, out, flop, lut).catch(() => false)) ? out : null
+    },
+  )
+  return {
+    encode: d.encode === SHARP_DIGESTS.encode ? null : 'the start-up check\'s JPEG encodes',
+    decode: d.decode === SHARP_DIGESTS.decode ? null : 'the start-up check\'s JPEG region decodes',
   }
-  for (const quality of [30, 75, 90, 100]) {
-    const out = Buffer.alloc(CHECK_W * CHECK_H * 3 + ENCODE_SLACK)
-    const n = await addon.jpegEncode(px, CHECK_W, CHECK_H, quality, out).catch(() => -1)
-    const theirs = await sharp(px, raw).jpeg(jpegOptions(quality)).toBuffer()
-    if (n < 0 || !out.subarray(0, n).equals(theirs)) check.encode ??= `JPEG encode at quality ${quality}`
-  }
-  return check
 }
 
 interface Ready {
@@ -157,7 +189,7 @@ function nativeReady(): Promise<Ready> {
     if (!addon) return { decoders: null, encoder: null }
     const check = await selfCheck(addon).catch((err: Error): SelfCheck => ({ decode: `self-check failed: ${err.message}`, encode: `self-check failed: ${err.message}` }))
     for (const [part, differs] of [['region decoder', check.decode], ['JPEG encoder', check.encode]] as const) {
-      if (differs) process.stderr.write(`lockstep: not using the native ${part} (libjpeg-turbo ${addon.libjpegTurbo}): it differs from sharp on a ${differs}\n`)
+      if (differs) process.stderr.write(`lockstep: not using the native ${part} (libjpeg-turbo ${addon.libjpegTurbo}): it differs from sharp on ${differs}\n`)
     }
     return { decoders: check.decode ? null : addon, encoder: check.encode ? null : addon }
   })()
