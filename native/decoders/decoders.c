@@ -6,6 +6,7 @@
 //   jpegRegion(src, left, top, width, height, out, flop, lut | null) -> Promise<boolean>
 //   pngLabels(zlibStream, imageWidth, imageHeight, left, top, width, height, out) -> Promise<boolean>
 //   jpegEncode(rgb, width, height, quality, out, flags = 0) -> Promise<number>
+//   writeFiles(tmpPaths, finalPaths, datas) -> Promise<null | { index, step, errno }>
 //
 // true: `out` holds the result; false: not taken (decode another way); rejected: the kernel's
 // message (corrupt data; the caller's own decoder then reports the file in its words).
@@ -32,10 +33,18 @@ struct job {
   size_t cap, written;
   bool returns_length;
   char message[MESSAGE_MAX];
+  // writeFiles
+  size_t count;
+  char **tmp, **final;
+  const uint8_t **data;
+  size_t *len;
+  file_failure failure;
+  bool files;
 };
 
 static int run_jpeg(job *j) { return jpeg_region(j->src, j->n, j->x, j->y, j->w, j->h, j->flop, j->lut, j->out, j->message); }
 static int run_png(job *j) { return png_labels(j->src, j->n, j->iw, j->ih, j->x, j->y, j->w, j->h, j->out, j->message); }
+static int run_files(job *j) { return write_files(j->count, j->tmp, j->final, j->data, j->len, &j->failure); }
 static int run_encode(job *j) { return jpeg_encode(j->src, j->w, j->h, j->quality, j->flags, j->out, j->cap, &j->written, j->message); }
 
 static void execute(napi_env env, void *data) {
@@ -44,10 +53,34 @@ static void execute(napi_env env, void *data) {
   j->status = j->run(j);
 }
 
+static void free_files(job *j) {
+  for (size_t i = 0; i < j->count; i++) {
+    if (j->tmp) free(j->tmp[i]);
+    if (j->final) free(j->final[i]);
+  }
+  free(j->tmp);
+  free(j->final);
+  free(j->data);
+  free(j->len);
+}
+
 static void complete(napi_env env, napi_status status, void *data) {
   job *j = data;
   napi_value v;
-  if (status != napi_ok || j->status == FAILED) {
+  if (j->files && status == napi_ok) {
+    if (j->status == DONE) napi_get_null(env, &v);
+    else {
+      napi_value index, step, err;
+      napi_create_object(env, &v);
+      napi_create_double(env, (double)j->failure.index, &index);
+      napi_create_string_utf8(env, j->failure.step, NAPI_AUTO_LENGTH, &step);
+      napi_create_int32(env, j->failure.err, &err);
+      napi_set_named_property(env, v, "index", index);
+      napi_set_named_property(env, v, "step", step);
+      napi_set_named_property(env, v, "errno", err);
+    }
+    napi_resolve_deferred(env, j->deferred, v);
+  } else if (status != napi_ok || j->status == FAILED) {
     napi_value msg;
     napi_create_string_utf8(env, status != napi_ok ? "decode cancelled" : j->message, NAPI_AUTO_LENGTH, &msg);
     napi_create_error(env, NULL, msg, &v);
@@ -59,6 +92,7 @@ static void complete(napi_env env, napi_status status, void *data) {
   }
   for (int i = 0; i < j->nrefs; i++) napi_delete_reference(env, j->refs[i]);
   napi_delete_async_work(env, j->work);
+  if (j->files) free_files(j);
   free(j);
 }
 
@@ -151,6 +185,62 @@ static napi_value jpeg_encode_js(napi_env env, napi_callback_info info) {
   return queue(env, j, held, 2);
 }
 
+static char *string_of(napi_env env, napi_value v) {
+  size_t n;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return NULL;
+  char *s = malloc(n + 1);
+  if (s && napi_get_value_string_utf8(env, v, s, n + 1, &n) != napi_ok) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+static napi_value write_files_js(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  uint32_t count, n1, n2;
+  bool a0, a1, a2;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return throw_type(env, "writeFiles(tmpPaths, finalPaths, datas)");
+  napi_is_array(env, argv[0], &a0);
+  napi_is_array(env, argv[1], &a1);
+  napi_is_array(env, argv[2], &a2);
+  if (!a0 || !a1 || !a2) return throw_type(env, "writeFiles: three arrays");
+  napi_get_array_length(env, argv[0], &count);
+  napi_get_array_length(env, argv[1], &n1);
+  napi_get_array_length(env, argv[2], &n2);
+  if (count != n1 || count != n2) return throw_type(env, "writeFiles: the arrays differ in length");
+  job *j = calloc(1, sizeof *j);
+  if (!j) return throw_type(env, "writeFiles: out of memory");
+  j->run = run_files;
+  j->files = true;
+  j->count = count;
+  j->tmp = calloc(count ? count : 1, sizeof *j->tmp);
+  j->final = calloc(count ? count : 1, sizeof *j->final);
+  j->data = calloc(count ? count : 1, sizeof *j->data);
+  j->len = calloc(count ? count : 1, sizeof *j->len);
+  const char *bad = !j->tmp || !j->final || !j->data || !j->len ? "writeFiles: out of memory" : NULL;
+  for (uint32_t i = 0; i < count && !bad; i++) {
+    napi_value t, f, d;
+    uint8_t *p;
+    napi_get_element(env, argv[0], i, &t);
+    napi_get_element(env, argv[1], i, &f);
+    napi_get_element(env, argv[2], i, &d);
+    j->tmp[i] = string_of(env, t);
+    j->final[i] = string_of(env, f);
+    if (!j->tmp[i] || !j->final[i]) bad = "writeFiles: paths must be strings";
+    else if (!bytes_of(env, d, &p, &j->len[i])) bad = "writeFiles: datas must be Uint8Arrays";
+    else j->data[i] = p;
+  }
+  if (bad) {
+    free_files(j);
+    free(j);
+    return throw_type(env, bad);
+  }
+  napi_value held[1] = {argv[2]}; // the array holds every data buffer until the job is done
+  return queue(env, j, held, 1);
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn, version;
   napi_create_function(env, "jpegRegion", NAPI_AUTO_LENGTH, jpeg_region_js, NULL, &fn);
@@ -159,6 +249,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "pngLabels", fn);
   napi_create_function(env, "jpegEncode", NAPI_AUTO_LENGTH, jpeg_encode_js, NULL, &fn);
   napi_set_named_property(env, exports, "jpegEncode", fn);
+  napi_create_function(env, "writeFiles", NAPI_AUTO_LENGTH, write_files_js, NULL, &fn);
+  napi_set_named_property(env, exports, "writeFiles", fn);
   napi_create_string_utf8(env, libjpeg_turbo_version, NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "libjpegTurbo", version);
   return exports;

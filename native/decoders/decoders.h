@@ -27,4 +27,14 @@ int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, int flags, uint8_
 // width x height image; writes h x w bytes of the region at (x, y).
 int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, int w, int h, uint8_t *out, char *message);
 
+// Durable whole files (files.c): writes each data[i] to tmp[i], fsyncs all, renames each onto
+// final[i]. FAILED: `fail` says which file, which step ("writing", "flushing", "closing",
+// "renaming") and the errno; no temporary file of the batch is left.
+typedef struct {
+  size_t index;
+  const char *step;
+  int err;
+} file_failure;
+int write_files(size_t count, char *const *tmp, char *const *final, const uint8_t *const *data, const size_t *len, file_failure *fail);
+
 #endif

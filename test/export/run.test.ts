@@ -202,7 +202,9 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
       const whole = tmp()
       await runExport(opts(whole))
       const out = tmp()
-      // the kernel's own ENOSPC: this one file's temporary copy is opened on /dev/full
+      // the kernel's own ENOSPC: this one file's temporary copy is opened on /dev/full (through
+      // fs.promises: the native batch writer meets /dev/full in test/export/files.test.ts)
+      process.env.LOCKSTEP_NATIVE_FILES = '0'
       const open = fsp.open.bind(fsp)
       const spy = vi.spyOn(fsp, 'open').mockImplementation(((path: string, ...rest: unknown[]) =>
         (open as (...a: unknown[]) => unknown)(String(path).endsWith(`${victim}.partial`) ? '/dev/full' : path, ...rest)) as typeof fsp.open)
@@ -210,6 +212,7 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
         await expect(runExport(opts(out))).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringContaining(join(out, victim)) })
       } finally {
         spy.mockRestore()
+        delete process.env.LOCKSTEP_NATIVE_FILES
       }
       const after = snapshot(out)
       expect([...after.keys()].filter((k) => k.endsWith('.partial'))).toEqual([])

@@ -1,12 +1,14 @@
 // Crash-safe file output: every file is written under a temporary name next to its final one,
 // flushed to disk (fsync), then renamed, so a final name only ever holds a complete file, even
-// after a power cut. Many small files (the folders format) are committed as a group: their fsyncs
-// run back to back after all are written, so one journal commit of the filesystem covers most of
-// them (measured: about a third of the cost of one fsync per file as it is written). Errors become
+// after a power cut. Many small files (the folders format) are committed as a batch: written, then
+// fsync'd back to back, so one journal commit of the filesystem covers most of them (measured:
+// about a third of the cost of one fsync per file as it is written), then renamed. Errors become
 // LockstepErrors that name the path (a full disk, an unwritable folder).
 import { promises as fsp } from 'node:fs'
+import { constants as osConstants } from 'node:os'
 import { dirname } from 'node:path'
 import { LockstepError } from '../../shared/errors'
+import { nativeAddon } from '../io/native'
 
 export const PARTIAL_SUFFIX = '.partial'
 
@@ -161,6 +163,67 @@ export class CommitGroup {
     this.files = []
     await Promise.all(files.map((f) => f.discard()))
   }
+}
+
+/**
+ * Whole files held until commit(), which writes each under its temporary name, fsyncs them back to
+ * back and renames each onto its final name: in one job on the thread pool when the native addon
+ * is there (native/decoders/files.c; measured: about 0.7 ms of CPU per 100 KB file, against about
+ * 2 ms through five fs.promises calls per file), else through AtomicFile and CommitGroup. Either
+ * way, a failure leaves no temporary file of the batch and names the file.
+ */
+export class FileBatch {
+  private files: { path: string; data: Uint8Array }[] = []
+  /** Bytes held. */
+  bytes = 0
+
+  get size(): number {
+    return this.files.length
+  }
+
+  add(path: string, data: Uint8Array): void {
+    this.files.push({ path, data })
+    this.bytes += data.byteLength
+  }
+
+  async commit(): Promise<void> {
+    const files = this.files
+    this.files = []
+    this.bytes = 0
+    if (!files.length) return
+    const native = process.env.LOCKSTEP_NATIVE_FILES === '0' ? null : nativeAddon()
+    if (native) {
+      const failed = await native.writeFiles(files.map((f) => f.path + PARTIAL_SUFFIX), files.map((f) => f.path), files.map((f) => f.data))
+      if (failed) throw ioError(errnoError(failed.errno, failed.step), files[failed.index]!.path, failed.step)
+      return
+    }
+    const group = new CommitGroup()
+    const written = await Promise.allSettled(
+      files.map(async (f) => {
+        const a = await AtomicFile.open(f.path)
+        group.add(a)
+        await a.write(f.data)
+      }),
+    )
+    const failed = written.find((r) => r.status === 'rejected')
+    if (failed) {
+      await group.discard()
+      throw failed.reason
+    }
+    await group.commit()
+  }
+
+  /** Drops the held files (nothing of them is on disk yet). */
+  discard(): void {
+    this.files = []
+    this.bytes = 0
+  }
+}
+
+/** An Error with Node's `code` for an errno from native code. */
+function errnoError(errno: number, step: string): NodeJS.ErrnoException {
+  const code = Object.entries(osConstants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`
+  return Object.assign(new Error(`${code} while ${step}`), { code, errno })
 }
 
 /** Writes a whole file atomically. */

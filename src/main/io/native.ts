@@ -34,6 +34,8 @@ import { isPlainJpeg, jpegHeader } from './header'
 export interface NativeDecoders {
   jpegRegion(src: Uint8Array, left: number, top: number, width: number, height: number, out: Uint8Array, flop: boolean, lut: Uint8Array | null): Promise<boolean>
   pngLabels(zlib: Uint8Array, imageWidth: number, imageHeight: number, left: number, top: number, width: number, height: number, out: Uint8Array): Promise<boolean>
+  /** writes each file durably (files.c): null, or which file, which step and the errno failed */
+  writeFiles(tmpPaths: string[], finalPaths: string[], datas: Uint8Array[]): Promise<{ index: number; step: string; errno: number } | null>
   /** the file's length in `out`, or -1 when it did not fit */
   jpegEncode(rgb: Uint8Array, width: number, height: number, quality: number, out: Uint8Array, flags?: number): Promise<number>
   libjpegTurbo: string
@@ -78,6 +80,14 @@ export function loadAddon(): { addon: NativeDecoders | null; why: string } {
   } catch (err) {
     return { addon: null, why: `failed to load ${p}: ${(err as Error).message}` }
   }
+}
+
+let loaded: NativeDecoders | null | undefined
+
+/** The addon for work that is not checked against sharp (durable file writes); null when absent. */
+export function nativeAddon(): NativeDecoders | null {
+  if (loaded === undefined) loaded = loadAddon().addon
+  return loaded
 }
 
 /** Deterministic noise with smooth parts, so every IDCT coefficient and the chroma upsampling matter. */
@@ -185,7 +195,7 @@ let ready: Promise<Ready> | null = null
 /** The addon's parts that passed their self-check in this process (once per process or worker). */
 function nativeReady(): Promise<Ready> {
   ready ??= (async () => {
-    const { addon } = loadAddon()
+    const addon = nativeAddon()
     if (!addon) return { decoders: null, encoder: null }
     const check = await selfCheck(addon).catch((err: Error): SelfCheck => ({ decode: `self-check failed: ${err.message}`, encode: `self-check failed: ${err.message}` }))
     for (const [part, differs] of [['region decoder', check.decode], ['JPEG encoder', check.encode]] as const) {

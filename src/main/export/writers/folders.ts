@@ -2,15 +2,16 @@
 // generators read. One epoch keeps the source names (images/x.jpg); several epochs go to one
 // sub-folder each (images/e0001/x.jpg). The name follows from (epoch, key), which is also the plan
 // key, so a sample drawn twice in an epoch (steps-per-epoch) is the same file.
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
-import { AtomicFile, CommitGroup } from '../files'
+import { ensureDir, FileBatch } from '../files'
 import type { Slot } from '../order'
 import { pad, type RenderedOutput, type Writer, type WriterContext } from '../types'
 
 const MAX_PENDING = 8
-/** Files committed together (see CommitGroup), and the longest an output waits for its group. */
+/** Files committed together (see FileBatch), the bytes they may hold, and the longest an output waits. */
 const GROUP_FILES = 128
+const GROUP_BYTES = 64 * 2 ** 20
 const GROUP_MS = 2000
 
 export function foldersRelPath(ctx: Pick<WriterContext, 'epochs'>, epoch: number, key: string): string {
@@ -23,14 +24,15 @@ export class FoldersWriter implements Writer {
   private next = 0
   /** Outputs whose files are being written. */
   private readonly pending = new Map<number, Promise<void>>()
-  /** Outputs whose files are written and wait in the group for their fsync and rename. */
+  /** Outputs whose files are held in the group, waiting to be written, fsync'd and renamed. */
   private readonly grouped = new Set<number>()
-  private readonly group = new CommitGroup()
+  /** Outputs whose group failed to commit: their files were never written, so never committed. */
+  private readonly lost = new Set<number>()
+  private readonly group = new FileBatch()
   private groupStarted = 0
   private readonly inFlightPaths = new Map<string, Promise<void>>()
   /** Image paths whose files wait in the group (mask paths follow from them). */
   private readonly groupedPaths = new Set<string>()
-  private readonly open = new Set<AtomicFile>()
   private failure: unknown = null
   constructor(private readonly ctx: WriterContext) {}
 
@@ -38,6 +40,7 @@ export class FoldersWriter implements Writer {
     let min = this.next
     for (const k of this.pending.keys()) if (k < min) min = k
     for (const k of this.grouped) if (k < min) min = k
+    for (const k of this.lost) if (k < min) min = k
     return min
   }
 
@@ -84,17 +87,24 @@ export class FoldersWriter implements Writer {
     this.pending.set(ordinal, tracked)
     if (this.pending.size >= MAX_PENDING) await Promise.race(this.pending.values())
     if (this.failure) throw this.failure
-    if (this.group.size >= GROUP_FILES || (this.group.size > 0 && Date.now() - this.groupStarted >= GROUP_MS)) await this.commitGroup()
+    if (this.group.size >= GROUP_FILES || this.group.bytes >= GROUP_BYTES || (this.group.size > 0 && Date.now() - this.groupStarted >= GROUP_MS)) await this.commitGroup()
     return { image, mask }
   }
 
-  /** fsyncs and renames every file written so far; their outputs become committed. */
+  /** Writes, fsyncs and renames every file held so far; their outputs become committed. */
   private async commitGroup(): Promise<void> {
     const done = [...this.grouped]
     const paths = [...this.groupedPaths]
     try {
       await this.group.commit()
     } catch (err) {
+      // the batch is gone (none of its files is on disk): its outputs must never count as
+      // committed, even when a later commit (abort's) of an empty group succeeds
+      for (const k of done) {
+        this.grouped.delete(k)
+        this.lost.add(k)
+      }
+      for (const p of paths) this.groupedPaths.delete(p)
       this.failure ??= err
       throw err
     }
@@ -108,15 +118,9 @@ export class FoldersWriter implements Writer {
   }
 
   private async put(path: string, data: Uint8Array): Promise<void> {
-    const f = await AtomicFile.open(path)
-    this.open.add(f)
-    try {
-      await f.write(data)
-    } finally {
-      this.open.delete(f)
-    }
+    await ensureDir(dirname(path))
     if (this.group.size === 0) this.groupStarted = Date.now()
-    this.group.add(f)
+    this.group.add(path, data)
   }
 
   async end(): Promise<void> {
@@ -127,9 +131,8 @@ export class FoldersWriter implements Writer {
 
   async abort(): Promise<void> {
     await Promise.allSettled(this.pending.values())
-    await Promise.all([...this.open].map((f) => f.discard()))
     // Complete files still waiting for their group are committed, so their outputs are journaled
-    // and a resume does not redo them; if even that fails (a full disk), they are deleted.
+    // and a resume does not redo them; if even that fails (a full disk), none of them is left.
     await this.commitGroup().catch(() => this.group.discard())
   }
 }
