@@ -16,6 +16,10 @@ extern const char *const libjpeg_turbo_version;
 // values mapped through `lut` (256 entries) when not NULL.
 int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int flop, const uint8_t *lut, uint8_t *out, char *message);
 
+// One row of w RGB pixels from p to q, mirrored when `flop`, mapped through `lut` when not NULL
+// (jpeg.c; also what mapRegion does to each row of a decoded image).
+void put_row(const uint8_t *p, int w, int flop, const uint8_t *lut, uint8_t *q);
+
 // JPEG encode of h x w x 3 RGB (jpeg.c), as sharp's jpeg({ quality, optimiseCoding: false }):
 // writes the file into dst (cap bytes) and its length into *written; NOT_TAKEN when it does not fit.
 // flags: JPEG_444 (no chroma subsampling), JPEG_PROGRESSIVE (libjpeg's simple progression); the

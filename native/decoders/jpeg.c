@@ -50,7 +50,7 @@ static void on_message(j_common_ptr c, int level) {
 }
 
 // One output row from the decoded pixels `p` (w RGB pixels): copied, mirrored and/or mapped.
-static void put_row(const uint8_t *p, int w, int flop, const uint8_t *lut, uint8_t *q) {
+void put_row(const uint8_t *p, int w, int flop, const uint8_t *lut, uint8_t *q) {
   if (!flop && !lut) {
     memcpy(q, p, (size_t)w * 3);
   } else if (!flop) {

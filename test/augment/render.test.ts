@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decode as decodePng } from 'fast-png'
 import { loadPair, parseRecipe, plan, renderFromFiles, renderLoaded, replay, type Plan } from '../../src/main/augment'
-import { linearLut } from '../../src/main/augment/render'
+import { applyPixelSteps, linearLut } from '../../src/main/augment/render'
+import { OPS } from '../../src/main/augment/ops'
 import { Rng } from '../../src/main/augment/rng'
 import { GREY16_VALUES, writePair, type WrittenPair } from '../fixtures/pairs'
 
@@ -176,6 +177,24 @@ describe('masks', () => {
     const c = await renderLoaded(structuredClone(p), loaded, { raw: true })
     expect(Buffer.from(a.raw!.image).equals(Buffer.from(c.raw!.image))).toBe(true)
     expect(Buffer.from(a.raw!.image).equals(Buffer.from(b.raw!.image))).toBe(false)
+  })
+})
+
+describe('photometric table steps', () => {
+  it('map every byte through the composed tables, for aligned and unaligned buffers of any length', () => {
+    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 7, height: 5 }, ops: [{ type: 'brightness' }, { type: 'gamma' }, { type: 'contrast' }] })
+    const p = plan(r, { width: 7, height: 5 }, key(4))
+    expect(p.steps.map((st) => st.type)).toEqual(['brightness', 'gamma', 'contrast'])
+    const tables = p.steps.map((st) => (OPS[st.type as keyof typeof OPS] as unknown as { lut: (q: unknown) => Uint8Array }).lut(st.params))
+    const rng = Rng.fromParts('lut-steps')
+    for (const [offset, length] of [[0, 105], [1, 105], [3, 4001], [0, 3]] as const) {
+      const backing = new Uint8Array(offset + length)
+      for (let i = 0; i < backing.length; i++) backing[i] = rng.int(0, 255)
+      const data = backing.subarray(offset)
+      const expected = Array.from(data, (v) => tables.reduce((x, t) => t[x]!, v))
+      applyPixelSteps(p, { width: length, height: 1, data })
+      expect(Array.from(data), `offset ${offset} length ${length}`).toEqual(expected)
+    }
   })
 })
 

@@ -12,7 +12,7 @@ import sharp, { type Sharp } from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Rng } from '../../src/main/augment/rng'
 import { decodeImage, decodeImageRegion } from '../../src/main/io'
-import { CHECK_H, CHECK_W, checkDigests, decodeJpegRegion, encodeJpegNative, JPEG_444, JPEG_PROGRESSIVE, loadAddon, selfCheck, SHARP_DIGESTS } from '../../src/main/io/native'
+import { CHECK_H, CHECK_W, checkDigests, decodeJpegRegion, encodeJpegNative, JPEG_444, JPEG_PROGRESSIVE, loadAddon, mapRegionNative, selfCheck, SHARP_DIGESTS } from '../../src/main/io/native'
 import { jpegOptions } from '../../src/main/io/image'
 import { LockstepError } from '../../src/shared/errors'
 import { drawScene } from '../fixtures/pairs'
@@ -181,5 +181,29 @@ describe.skipIf(!addon)('JPEG encode (libjpeg-turbo)', () => {
     const px = scene(64, 48, 8)
     expect(await addon!.jpegEncode(px, 64, 48, 100, Buffer.alloc(100))).toBe(-1)
     expect(() => addon!.jpegEncode(px, 64, 48, 101, Buffer.alloc(100_000))).toThrow(/bad size or quality/)
+  })
+})
+
+describe.skipIf(!addon)('region of decoded pixels (mapRegion)', () => {
+  it('copies, mirrors and maps any region exactly as the JS reference does, and refuses one outside the source', () => {
+    const px = scene(W, H, 11)
+    const rng = Rng.fromParts('map-region')
+    const lut = Uint8Array.from({ length: 256 }, () => rng.int(0, 255))
+    for (let k = 0; k < 40; k++) {
+      const left = rng.int(0, W - 1), top = rng.int(0, H - 1)
+      const r = { left, top, width: rng.int(1, W - left), height: rng.int(1, H - top) }
+      const flop = k % 2 === 0, mapped = k % 3 === 0
+      const ours = mapRegionNative(px, W, r, { flop, lut: mapped ? lut : null })!
+      const ref = Buffer.alloc(r.width * r.height * 3)
+      for (let y = 0; y < r.height; y++)
+        for (let x = 0; x < r.width; x++)
+          for (let c = 0; c < 3; c++) {
+            const v = px[((r.top + y) * W + r.left + (flop ? r.width - 1 - x : x)) * 3 + c]!
+            ref[(y * r.width + x) * 3 + c] = mapped ? lut[v]! : v
+          }
+      expect(ours.equals(ref), JSON.stringify(r)).toBe(true)
+    }
+    expect(() => mapRegionNative(px, W, { left: W - 5, top: 0, width: 10, height: 1 }, {})).toThrow(/outside the source/)
+    expect(() => mapRegionNative(px, W, { left: 0, top: H - 1, width: 5, height: 2 }, {})).toThrow(/outside the source/)
   })
 })

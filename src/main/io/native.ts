@@ -36,6 +36,8 @@ export interface NativeDecoders {
   pngLabels(zlib: Uint8Array, imageWidth: number, imageHeight: number, left: number, top: number, width: number, height: number, out: Uint8Array): Promise<boolean>
   /** writes each file durably (files.c): null, or which file, which step and the errno failed */
   writeFiles(tmpPaths: string[], finalPaths: string[], datas: Uint8Array[]): Promise<{ index: number; step: string; errno: number } | null>
+  /** a region of decoded RGB pixels copied, mirrored and/or mapped into out (synchronous) */
+  mapRegion(src: Uint8Array, srcWidth: number, left: number, top: number, width: number, height: number, out: Uint8Array, flop: boolean, lut: Uint8Array | null): void
   /** the file's length in `out`, or -1 when it did not fit */
   jpegEncode(rgb: Uint8Array, width: number, height: number, quality: number, out: Uint8Array, flags?: number): Promise<number>
   libjpegTurbo: string
@@ -272,4 +274,18 @@ export async function decodePngLabels8(zlib: Uint8Array, imageWidth: number, ima
   const out = new Uint8Array(region.width * region.height)
   const ok = await addon.pngLabels(zlib, imageWidth, imageHeight, region.left, region.top, region.width, region.height, out).catch(() => false)
   return ok ? out : null
+}
+
+/**
+ * A region of decoded RGB pixels (srcWidth wide) copied, each row mirrored (flop) and/or mapped
+ * through a table, as jpegRegion writes a decoded one: the JS path's warpExact + one-linear LUT
+ * in one native pass. null when the addon is absent. `into`: a buffer to write to (takeScratch).
+ */
+export function mapRegionNative(src: Uint8Array, srcWidth: number, region: Region, ops: RowOps, into?: Buffer): Buffer | null {
+  const addon = nativeAddon()
+  if (!addon) return null
+  const n = region.width * region.height * 3
+  const out = into && into.length >= n ? into.subarray(0, n) : Buffer.allocUnsafe(n)
+  addon.mapRegion(src, srcWidth, region.left, region.top, region.width, region.height, out, !!ops.flop, ops.lut ?? null)
+  return out
 }
