@@ -5,6 +5,7 @@
 // the reference this is tested against.
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <zlib.h>
 #include "decoders.h"
 
@@ -46,6 +47,7 @@ static int unfilter(uint8_t f, uint8_t *cur, const uint8_t *up, size_t limit) {
 int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, int w, int h, uint8_t *out, char *message) {
   if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > width || y + h > height) return fail(message, "region outside the image");
   const size_t stride = (size_t)width + 1, rows = (size_t)(y + h), need = stride * rows;
+  if (need > 0xffffffffu || n > 0xffffffffu) return fail(message, "image too large for one zlib call");
   uint8_t *raw = malloc(need);
   if (!raw) return fail(message, "out of memory");
   z_stream s;

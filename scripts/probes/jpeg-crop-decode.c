@@ -1,4 +1,4 @@
-// Probe for the next step of issue 2 (not built by npm): decode only a 512x512 crop of each JPEG
+// Probe that led to native/decoders/jpeg.c (kept for its measurements; not built by npm): decode only a 512x512 crop of each JPEG
 // with libjpeg-turbo (jpeg_crop_scanline + jpeg_skip_scanlines, with one iMCU of margin left, right
 // and above so fancy upsampling sees the same neighbours), time it against a full-width decode down
 // to the crop's last row (what libvips does), check both give the same bytes, and write the first

@@ -8,8 +8,10 @@
 // region and the mask's ignore region are the same pixels.
 // Photometric steps then run, in recipe order, on the output image only.
 // renderLoaded (decoded once, e.g. several epochs) and renderFromFiles (decodes only the region
-// the output needs: libvips stops at its last row) share every step after decoding, so their
-// bytes are identical for the same plan.
+// the output needs) share every step after decoding, so their bytes are identical for the same
+// plan. When the output is the source region row for row (a crop, maybe mirrored, with at most
+// one linear), the native decoders write it directly (io/native: from the JPEG decode loop, or
+// in one pass over decoded pixels); the JS warp and table give the same bytes without them.
 import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
 import { decodeError as decodeError, MAX_INPUT_PIXELS } from '../io/decode-errors'

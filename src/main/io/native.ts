@@ -1,5 +1,5 @@
-// Lockstep's native decoders and JPEG encoder (native/decoders, a Node-API addon), on the libuv
-// thread pool:
+// Lockstep's native decoders, JPEG encoder and file writer (native/decoders, a Node-API addon),
+// on the libuv thread pool:
 // - jpegRegion: libjpeg-turbo decodes only the iMCU rows and columns a crop needs, where libvips
 //   decodes full-width rows from the top down to the crop's last row (measured: 3.2 vs 7.8 ms per
 //   512x512 crop of a 1024x768 JPEG, 21 vs 44 ms of a 4000x3000 one), and can mirror the rows and
@@ -7,7 +7,10 @@
 // - pngLabels: an 8-bit grey or palette mask region (inflate to the region's last row, unfilter
 //   only what it reads), the same steps as io/png.ts's decodeLabelRegion, off the main thread;
 // - jpegEncode: sharp's jpeg({ quality, optimiseCoding: false }) bytes written by libjpeg itself
-//   (1.4 vs 3.5 ms of CPU per 512x512 output, without a libvips pipeline's thread hand-offs).
+//   (1.4 vs 3.5 ms of CPU per 512x512 output, without a libvips pipeline's thread hand-offs);
+// - mapRegion (synchronous): what jpegRegion's loop does, over pixels already decoded (several
+//   outputs of one source);
+// - writeFiles: a group of whole files written, fsync'd and renamed in one job (export/files.ts).
 //
 // They are an optional speed-up, never a second source of truth:
 // - built at install time where a C compiler and libjpeg-turbo's and zlib's headers exist
@@ -269,7 +272,7 @@ export async function decodeJpegRegion(bytes: Uint8Array | undefined, region?: R
  * order), or null when the addon is absent or finds a problem (io/png.ts then decodes and says what).
  */
 export async function decodePngLabels8(zlib: Uint8Array, imageWidth: number, imageHeight: number, region: Region): Promise<Uint8Array | null> {
-  const addon = await nativeDecoders()
+  const addon = nativeAddon() // libjpeg plays no part here: no start-up check to wait for
   if (!addon) return null
   const out = new Uint8Array(region.width * region.height)
   const ok = await addon.pngLabels(zlib, imageWidth, imageHeight, region.left, region.top, region.width, region.height, out).catch(() => false)
