@@ -22,9 +22,10 @@ void put_row(const uint8_t *p, int w, int flop, const uint8_t *lut, uint8_t *q);
 
 // JPEG encode of h x w x 3 RGB (jpeg.c), as sharp's jpeg({ quality, optimiseCoding: false }):
 // writes the file into dst (cap bytes) and its length into *written; NOT_TAKEN when it does not fit.
-// flags: JPEG_444 (no chroma subsampling), JPEG_PROGRESSIVE (libjpeg's simple progression); the
-// start-up check uses them to make its test files without sharp.
-enum { JPEG_444 = 1, JPEG_PROGRESSIVE = 2 };
+// flags: JPEG_444 (no chroma subsampling), JPEG_PROGRESSIVE (libjpeg's simple progression),
+// JPEG_RESTARTS (a restart marker every MCU row); the start-up check and the tests use them to
+// make test files without sharp (which cannot write restart markers).
+enum { JPEG_444 = 1, JPEG_PROGRESSIVE = 2, JPEG_RESTARTS = 4 };
 int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, int flags, uint8_t *dst, size_t cap, size_t *written, char *message);
 
 // 8-bit single-channel PNG region (png_labels.c): `z` is the zlib stream of the IDAT chunks of a

@@ -187,6 +187,7 @@ int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, int flags, uint8_
   c.dct_method = JDCT_ISLOW;
   if (flags & JPEG_444) c.comp_info[0].h_samp_factor = c.comp_info[0].v_samp_factor = 1;
   if (flags & JPEG_PROGRESSIVE) jpeg_simple_progression(&c);
+  if (flags & JPEG_RESTARTS) c.restart_in_rows = 1;
   jpeg_start_compress(&c, TRUE);
   while (c.next_scanline < c.image_height) {
     JSAMPROW row = (JSAMPROW)(rgb + (size_t)c.next_scanline * (size_t)w * 3);

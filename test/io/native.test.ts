@@ -12,7 +12,7 @@ import sharp, { type Sharp } from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Rng } from '../../src/main/augment/rng'
 import { decodeImage, decodeImageRegion } from '../../src/main/io'
-import { CHECK_H, CHECK_W, checkDigests, decodeJpegRegion, encodeJpegNative, JPEG_444, JPEG_PROGRESSIVE, loadAddon, mapRegionNative, selfCheck, SHARP_DIGESTS } from '../../src/main/io/native'
+import { CHECK_H, CHECK_W, checkDigests, decodeJpegRegion, encodeJpegNative, JPEG_444, JPEG_PROGRESSIVE, JPEG_RESTARTS, loadAddon, mapRegionNative, selfCheck, SHARP_DIGESTS } from '../../src/main/io/native'
 import { jpegOptions } from '../../src/main/io/image'
 import { LockstepError } from '../../src/shared/errors'
 import { drawScene } from '../fixtures/pairs'
@@ -118,6 +118,49 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
       expect(ours, JSON.stringify(r)).not.toBeNull()
       expect(ours!.data.equals(theirs), JSON.stringify(r)).toBe(true)
     }
+  })
+
+  it('restart markers (every MCU row, written by the addon as sharp cannot), baseline and progressive: any region equals sharp\'s decode', async () => {
+    const px = scene(W, H, 13)
+    for (const flags of [JPEG_RESTARTS, JPEG_RESTARTS | JPEG_PROGRESSIVE, JPEG_RESTARTS | JPEG_444]) {
+      const out = Buffer.alloc(px.length + 8192)
+      const n = await addon!.jpegEncode(px, W, H, 88, out, flags)
+      const file = out.subarray(0, n)
+      expect(file.includes(Buffer.from([0xff, 0xdd])), 'has a DRI marker').toBe(true)
+      const rng = Rng.fromParts('native-restarts', flags)
+      for (let k = 0; k < 12; k++) {
+        const left = rng.int(0, W - 1), top = rng.int(0, H - 1)
+        const r = { left, top, width: rng.int(1, W - left), height: rng.int(1, H - top) }
+        const ours = await decodeJpegRegion(file, r, { flop: k % 2 === 1 })
+        const theirs = await sharp(file).extract(r).flop(k % 2 === 1).raw().toBuffer()
+        expect(ours?.data.equals(theirs), `flags ${flags} ${JSON.stringify(r)}`).toBe(true)
+      }
+    }
+  })
+
+  it('on corrupted files (headers or data) never crashes, and gives either nothing (sharp then decodes) or exactly what sharp decodes', async () => {
+    const file = await sharp(scene(W, H, 17), raw).jpeg({ quality: 85 }).toBuffer()
+    const clean = await sharp(file).extract({ left: 100, top: 120, width: 300, height: 200 }).raw().toBuffer()
+    const rng = Rng.fromParts('native-corrupt')
+    const r = { left: 100, top: 120, width: 300, height: 200 }
+    let refused = 0
+    let changed = 0
+    for (let k = 0; k < 120; k++) {
+      const bad = Buffer.from(file)
+      // a third of the variants hit the headers (tables, frame), the rest the entropy-coded data
+      const [lo, hi] = k % 3 === 0 ? [2, 620] : [620, bad.length - 3]
+      for (let j = 0; j < 1 + (k % 4); j++) bad[rng.int(lo, hi)] = rng.int(0, 255)
+      const ours = await decodeJpegRegion(bad, r)
+      const theirs = await sharp(bad, { failOn: 'error' }).extract(r).raw().toBuffer().catch(() => null)
+      if (!ours) {
+        refused++
+        continue
+      }
+      expect(theirs && ours.data.equals(theirs), `variant ${k}`).toBe(true)
+      if (!ours.data.equals(clean)) changed++
+    }
+    expect(refused).toBeGreaterThan(0)
+    expect(changed).toBeGreaterThan(0)
   })
 
   it('decodeImage and decodeImageRegion from bytes give sharp\'s pixels', async () => {

@@ -126,6 +126,7 @@ type RegionDecode = (file: Buffer, r: Region, flop: boolean, lut: Uint8Array | n
 
 export const JPEG_444 = 1
 export const JPEG_PROGRESSIVE = 2
+export const JPEG_RESTARTS = 4
 const CHECK_QUALITIES = [30, 75, 90, 100]
 const CHECK_FILES: Array<[quality: number, flags: number]> = [
   [85, 0],
