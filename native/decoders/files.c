@@ -7,6 +7,7 @@
 // CommitGroup), in one pool job instead of five per file.
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h> // rename
 #include <stdlib.h>
 #include <unistd.h>
 #include "decoders.h"
