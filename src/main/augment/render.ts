@@ -15,9 +15,9 @@
 import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
 import { decodeError as decodeError, MAX_INPUT_PIXELS } from '../io/decode-errors'
-import { headerSize } from '../io/header'
+import { headerSize, jpegHeader } from '../io/header'
 import { decodeJpegRegion, giveScratch, mapRegionNative, takeScratch } from '../io/native'
-import { decodeImage, decodeImageRegion, encodeRgb, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
+import { decodeImage, decodeImageRegion, encodeRgb, encodeWindowFromFile, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
 import { encodeLabelsPngAsync, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
 import { apply, compose, invert, isExact, type Affine } from './affine'
 import { OPS } from './ops'
@@ -383,14 +383,15 @@ function renderRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | n
   return rgb
 }
 
-/** The mask's warp, the encodes, and the result, around a rendered output image. */
-async function finish(plan: Plan, g: FusedGeometry, rgb: Uint8Array, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
+/** The mask's warp, the encodes, and the result, around a rendered output image (its pixels, or already encoded). */
+async function finish(plan: Plan, g: FusedGeometry, px: Uint8Array | { encoded: Buffer }, lab: SourceView<Uint8Array | Uint16Array> | null, hasMask: boolean, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
   const { width: W, height: H } = g
   const labels = hasMask ? warpLabels(plan, g, lab, depth) : null
   const fmt = out.image ?? { format: 'png' as const }
   const encoded = wantsEncoded(out)
+  const rgb = px instanceof Uint8Array ? px : undefined
   const [image, mask] = await Promise.all([
-    encoded ? encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression) : undefined,
+    !encoded ? undefined : rgb ? encodeRgb(rgb, W, H, fmt.format, fmt.quality, (fmt as { compression?: number }).compression) : (px as { encoded: Buffer }).encoded,
     encoded && labels && out.mask !== false ? encodeLabelsPngAsync({ width: W, height: H, depth, data: labels }) : undefined,
   ])
   return assemble(plan, g, out, image, mask, out.raw ? rgb : undefined, labels, depth)
@@ -525,15 +526,20 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   let ri: RgbImage | null = null
   let rl: Labels | null = null
   let rgb: Uint8Array | null = null
+  let encoded: Buffer | null = null
   // pixels only on their way to the encoder go to a reused buffer (given back below)
   const scratch = rows && !out.raw ? takeScratch(region!.width * region!.height * 3) : undefined
+  const format = out.image?.format
+  // a JPEG the native decoder does not take, bound for JPEG/WebP only: one libvips pipeline
+  const fromFile = !!rows && !out.raw && (format === 'jpeg' || format === 'webp') && !!bytes && jpegHeader(bytes.image) !== null
   if (region) {
     ;[ri, rl] = await Promise.all([
       (async () => {
         // the output is the region itself, maybe mirrored: libjpeg-turbo can write it while decoding
         const direct = rows ? await decodeJpegRegion(bytes?.image, region, { flop: rows.flop, lut: linear ? linearLut(linear) : null }, scratch) : null
         if (direct) rgb = direct.data
-        return direct ? null : decodeImageRegion(paths.image, region, bytes?.image)
+        else if (fromFile) encoded = await encodeWindowFromFile(paths.image, bytes!.image, region, rows!.flop, linear ?? null, format as 'jpeg' | 'webp', out.image!.quality)
+        return direct || encoded ? null : decodeImageRegion(paths.image, region, bytes?.image)
       })(),
       wantMask ? readLabelsRegion(paths.mask!, region, route!, maskBytes) : Promise.resolve(null),
     ])
@@ -546,7 +552,7 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   const lab = view && rl ? { ...view, data: rl.data } : null
   const img = view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null
   try {
-    return await finish(plan, g, rgb ?? renderRgb(plan, g, img, linear), lab, wantMask, depth, out)
+    return await finish(plan, g, encoded ? { encoded } : (rgb ?? renderRgb(plan, g, img, linear)), lab, wantMask, depth, out)
   } finally {
     if (scratch) giveScratch(scratch)
   }

@@ -81,6 +81,24 @@ export async function decodeImageRegion(file: string, region: Rect, bytes?: Buff
 export type ImageFormat = 'png' | 'jpeg' | 'webp'
 
 /**
+ * A window of the image (maybe mirrored, maybe through one linear a*v + b) encoded as JPEG or
+ * WebP in one libvips pipeline from the file: where the native decoders cannot take a JPEG, this
+ * costs one pipeline instead of a raw decode, JS loops and a second pipeline. The same bytes as
+ * encodeRgb of the same pixels: libvips' linear is what the JS table reproduces (linearLut), and
+ * these encoders never copy the file's metadata (render tests pin both).
+ */
+export async function encodeWindowFromFile(file: string, bytes: Buffer, region: Rect, flop: boolean, linear: [number, number] | null, format: 'jpeg' | 'webp', quality?: number): Promise<Buffer> {
+  try {
+    let s = (await pipeline(bytes)).extract(region)
+    if (flop) s = s.flop()
+    if (linear) s = s.linear(linear[0], linear[1])
+    return await (format === 'jpeg' ? s.jpeg(jpegOptions(quality)) : s.webp({ quality: quality ?? 90 })).toBuffer()
+  } catch (err) {
+    throw decodeError(err, file, 'image')
+  }
+}
+
+/**
  * JPEG encoder settings for every output. Huffman-table optimisation is off, as in libjpeg's,
  * OpenCV's and Pillow's defaults (sharp turns it on): it changes no pixel, saves about 4% of the
  * bytes and costs about 40% of the encode (2.6 ms of 6.3 ms for 512x512 at q90, measured here).
