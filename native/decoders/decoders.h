@@ -6,9 +6,17 @@
 #define LOCKSTEP_DECODERS_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum { DONE = 0, NOT_TAKEN = 1, FAILED = -1 };
 #define MESSAGE_MAX 200
+
+// Writes `what` into a kernel's message buffer (MESSAGE_MAX bytes) and returns FAILED.
+static inline int fail_with(char *message, const char *what) {
+  strncpy(message, what, MESSAGE_MAX - 1);
+  message[MESSAGE_MAX - 1] = 0;
+  return FAILED;
+}
 
 extern const char *const libjpeg_turbo_version;
 

@@ -49,6 +49,15 @@ static void on_message(j_common_ptr c, int level) {
   if (level < 0) on_error(c);
 }
 
+// libjpeg's error manager with errors and warnings ending in longjmp(e->jump) (the caller's setjmp).
+static struct jpeg_error_mgr *errors(error_mgr *e) {
+  jpeg_std_error(&e->pub);
+  e->pub.error_exit = on_error;
+  e->pub.emit_message = on_message;
+  e->message[0] = 0;
+  return &e->pub;
+}
+
 // One output row from the decoded pixels `p` (w RGB pixels): copied, mirrored and/or mapped.
 void put_row(const uint8_t *p, int w, int flop, const uint8_t *lut, uint8_t *q) {
   if (!flop && !lut) {
@@ -69,16 +78,11 @@ int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int fl
   error_mgr e;
   uint8_t *volatile row = NULL;
   memset(&c, 0, sizeof c);
-  c.err = jpeg_std_error(&e.pub);
-  e.pub.error_exit = on_error;
-  e.pub.emit_message = on_message;
-  e.message[0] = 0;
+  c.err = errors(&e);
   if (setjmp(e.jump)) {
     jpeg_destroy_decompress(&c);
     free(row);
-    strncpy(message, e.message, MESSAGE_MAX - 1);
-    message[MESSAGE_MAX - 1] = 0;
-    return FAILED;
+    return fail_with(message, e.message);
   }
   jpeg_create_decompress(&c);
   jpeg_mem_src(&c, src, (unsigned long)n);
@@ -93,8 +97,7 @@ int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int fl
   }
   if ((unsigned)x + (unsigned)w > c.image_width || (unsigned)y + (unsigned)h > c.image_height) {
     jpeg_destroy_decompress(&c);
-    strcpy(message, "region lies outside the image");
-    return FAILED;
+    return fail_with(message, "region lies outside the image");
   }
   c.out_color_space = JCS_RGB;
   jpeg_start_decompress(&c);
@@ -106,8 +109,7 @@ int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int fl
   row = malloc((size_t)c.output_width * 3);
   if (!row) {
     jpeg_destroy_decompress(&c);
-    strcpy(message, "out of memory");
-    return FAILED;
+    return fail_with(message, "out of memory");
   }
   const size_t off = (size_t)(x - (int)xo) * 3, stride = (size_t)w * 3;
   for (int r = y - my; r < y + h; r++) {
@@ -115,8 +117,7 @@ int jpeg_region(const uint8_t *src, size_t n, int x, int y, int w, int h, int fl
     if (jpeg_read_scanlines(&c, rows, 1) != 1) {
       jpeg_destroy_decompress(&c);
       free(row);
-      strcpy(message, "JPEG data ended early");
-      return FAILED;
+      return fail_with(message, "JPEG data ended early");
     }
     if (r >= y) put_row(row + off, w, flop, lut, out + (size_t)(r - y) * stride);
   }
@@ -164,15 +165,10 @@ int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, int flags, uint8_
   error_mgr e;
   fixed_dest d = {.pub = {.init_destination = dest_init, .empty_output_buffer = dest_full, .term_destination = dest_term}, .buf = dst, .cap = cap};
   memset(&c, 0, sizeof c);
-  c.err = jpeg_std_error(&e.pub);
-  e.pub.error_exit = on_error;
-  e.pub.emit_message = on_message;
-  e.message[0] = 0;
+  c.err = errors(&e);
   if (setjmp(e.jump)) {
     jpeg_destroy_compress(&c);
-    strncpy(message, e.message, MESSAGE_MAX - 1);
-    message[MESSAGE_MAX - 1] = 0;
-    return FAILED;
+    return fail_with(message, e.message);
   }
   jpeg_create_compress(&c);
   c.dest = &d.pub;

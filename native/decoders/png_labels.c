@@ -9,12 +9,6 @@
 #include <zlib.h>
 #include "decoders.h"
 
-static int fail(char *message, const char *what) {
-  strncpy(message, what, MESSAGE_MAX - 1);
-  message[MESSAGE_MAX - 1] = 0;
-  return FAILED;
-}
-
 static inline uint8_t paeth(int a, int b, int c) {
   int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
   return (uint8_t)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
@@ -45,16 +39,16 @@ static int unfilter(uint8_t f, uint8_t *cur, const uint8_t *up, size_t limit) {
 }
 
 int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, int w, int h, uint8_t *out, char *message) {
-  if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > width || y + h > height) return fail(message, "region outside the image");
+  if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > width || y + h > height) return fail_with(message, "region outside the image");
   const size_t stride = (size_t)width + 1, rows = (size_t)(y + h), need = stride * rows;
-  if (need > 0xffffffffu || n > 0xffffffffu) return fail(message, "image too large for one zlib call");
+  if (need > 0xffffffffu || n > 0xffffffffu) return fail_with(message, "image too large for one zlib call");
   uint8_t *raw = malloc(need);
-  if (!raw) return fail(message, "out of memory");
+  if (!raw) return fail_with(message, "out of memory");
   z_stream s;
   memset(&s, 0, sizeof s);
   if (inflateInit(&s) != Z_OK) {
     free(raw);
-    return fail(message, "zlib init failed");
+    return fail_with(message, "zlib init failed");
   }
   s.next_in = (Bytef *)z;
   s.avail_in = (uInt)n;
@@ -65,7 +59,7 @@ int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, 
   inflateEnd(&s);
   if (s.avail_out > 0) {
     free(raw);
-    return fail(message, zr == Z_STREAM_END || zr == Z_BUF_ERROR ? "image data ends early (truncated)" : "bad zlib data");
+    return fail_with(message, zr == Z_STREAM_END || zr == Z_BUF_ERROR ? "image data ends early (truncated)" : "bad zlib data");
   }
   // start at the last row at or above y whose filter reads no row above it
   size_t from = (size_t)y;
@@ -75,7 +69,7 @@ int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, 
     uint8_t *row = raw + r * stride;
     if (!unfilter(row[0], row + 1, r == 0 ? NULL : row + 1 - stride, limit)) {
       free(raw);
-      return fail(message, "invalid row filter");
+      return fail_with(message, "invalid row filter");
     }
   }
   for (int r = 0; r < h; r++) memcpy(out + (size_t)r * w, raw + (size_t)(y + r) * stride + 1 + x, (size_t)w);
