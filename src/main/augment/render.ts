@@ -16,7 +16,7 @@ import { LockstepError } from '../../shared/errors'
 import type { OpType } from '../../shared/recipe'
 import { decodeError as decodeError, MAX_INPUT_PIXELS } from '../io/decode-errors'
 import { headerSize, jpegHeader } from '../io/header'
-import { decodeJpegRegion, giveScratch, mapRegionNative, takeScratch } from '../io/native'
+import { decodeJpegRegion, giveScratch, mapRegionNative, takeScratch, type RowOps } from '../io/native'
 import { decodeImage, decodeImageRegion, encodeRgb, encodeWindowFromFile, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
 import { encodeLabelsPngAsync, maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
 import { apply, compose, invert, isExact, type Affine } from './affine'
@@ -459,6 +459,33 @@ export function linearLut([a, b]: [number, number]): Uint8Array {
   return lut
 }
 
+/** How an output's image is made from its source region (the same for both render paths). */
+interface ImageWork {
+  /** the plan's one linear (singleLinear), or undefined: its per-op photometric steps */
+  linear: [number, number] | null | undefined
+  /** the output is the region row for row: what a native pass does to each row */
+  rows: RowOps | null
+  /** a reused buffer for output pixels bound only for the encoder (given back after finish) */
+  scratch?: Buffer
+}
+
+function imageWork(plan: Plan, g: FusedGeometry, source: Size, region: Rect | null, out: RenderOptions): ImageWork {
+  const linear = singleLinear(plan, g, source)
+  const window = linear !== undefined && region ? windowRows(g, region) : null
+  if (!window || !region) return { linear, rows: null }
+  const rows = { flop: window.flop, lut: linear ? linearLut(linear) : null }
+  return { linear, rows, scratch: out.raw ? undefined : takeScratch(region.width * region.height * 3) }
+}
+
+/** Runs the finish, then gives the work's scratch buffer back. */
+async function finishing(work: ImageWork, f: () => Promise<RenderedPair>): Promise<RenderedPair> {
+  try {
+    return await f()
+  } finally {
+    if (work.scratch) giveScratch(work.scratch)
+  }
+}
+
 const whole = (size: Size) => ({ left: 0, top: 0, width: size.width, height: size.height, sourceWidth: size.width, sourceHeight: size.height })
 
 /** Renders a plan on a pair decoded by loadPair (decode once, render many). */
@@ -471,16 +498,10 @@ export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptio
   const lab = loaded.labels ? { ...whole(loaded), data: loaded.labels.data } : null
   const region = sourceRegion(g, loaded)
   const img = region ? { ...whole(loaded), data: new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength) } : null
-  const linear = singleLinear(plan, g, loaded)
+  const work = imageWork(plan, g, loaded, region, out)
   // the output is the region itself, maybe mirrored and mapped: one native pass (as renderFromFiles' decode)
-  const rows = linear !== undefined && region ? windowRows(g, region) : null
-  const scratch = rows && !out.raw ? takeScratch(region!.width * region!.height * 3) : undefined
-  const direct = rows ? mapRegionNative(loaded.image.data, loaded.width, region!, { flop: rows.flop, lut: linear ? linearLut(linear) : null }, scratch) : null
-  try {
-    return await finish(plan, g, direct ?? renderRgb(plan, g, img, linear), region ? lab : null, loaded.labels !== null, depth, out)
-  } finally {
-    if (scratch) giveScratch(scratch)
-  }
+  const direct = work.rows ? mapRegionNative(loaded.image.data, loaded.width, region!, work.rows, work.scratch) : null
+  return finishing(work, () => finish(plan, g, direct ?? renderRgb(plan, g, img, work.linear), region ? lab : null, loaded.labels !== null, depth, out))
 }
 
 export interface PairHeaders {
@@ -521,26 +542,12 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   const g = fuseGeometry(plan)
   const region = sourceRegion(g, size)
   const wantMask = !!(paths.mask && route && (out.mask !== false || out.raw || out.labels))
-  const linear = singleLinear(plan, g, size)
-  const rows = linear !== undefined && region ? windowRows(g, region) : null
-  let ri: RgbImage | null = null
+  const work = imageWork(plan, g, size, region, out)
+  let image: FileImage | null = null
   let rl: Labels | null = null
-  let rgb: Uint8Array | null = null
-  let encoded: Buffer | null = null
-  // pixels only on their way to the encoder go to a reused buffer (given back below)
-  const scratch = rows && !out.raw ? takeScratch(region!.width * region!.height * 3) : undefined
-  const format = out.image?.format
-  // a JPEG the native decoder does not take, bound for JPEG/WebP only: one libvips pipeline
-  const fromFile = !!rows && !out.raw && (format === 'jpeg' || format === 'webp') && !!bytes && jpegHeader(bytes.image) !== null
   if (region) {
-    ;[ri, rl] = await Promise.all([
-      (async () => {
-        // the output is the region itself, maybe mirrored: libjpeg-turbo can write it while decoding
-        const direct = rows ? await decodeJpegRegion(bytes?.image, region, { flop: rows.flop, lut: linear ? linearLut(linear) : null }, scratch) : null
-        if (direct) rgb = direct.data
-        else if (fromFile) encoded = await encodeWindowFromFile(paths.image, bytes!.image, region, rows!.flop, linear ?? null, format as 'jpeg' | 'webp', out.image!.quality)
-        return direct || encoded ? null : decodeImageRegion(paths.image, region, bytes?.image)
-      })(),
+    ;[image, rl] = await Promise.all([
+      imageFromFile(paths, bytes, region, work, out),
       wantMask ? readLabelsRegion(paths.mask!, region, route!, maskBytes) : Promise.resolve(null),
     ])
   } else if (wantMask && route?.depth === null) {
@@ -550,12 +557,31 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   checkIgnore(plan, route ? { depth } : null, paths)
   const view = region ? { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height } : null
   const lab = view && rl ? { ...view, data: rl.data } : null
-  const img = view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null
-  try {
-    return await finish(plan, g, encoded ? { encoded } : (rgb ?? renderRgb(plan, g, img, linear)), lab, wantMask, depth, out)
-  } finally {
-    if (scratch) giveScratch(scratch)
+  let px: Uint8Array | { encoded: Buffer }
+  if (image && 'output' in image) px = image.output
+  else if (image && 'encoded' in image) px = image
+  else {
+    const ri = image?.region
+    px = renderRgb(plan, g, view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null, work.linear)
   }
+  return finishing(work, () => finish(plan, g, px, lab, wantMask, depth, out))
+}
+
+/** The image side of renderFromFiles: the output's pixels, the output already encoded, or the region's pixels to render from. */
+type FileImage = { output: Uint8Array } | { encoded: Buffer } | { region: RgbImage }
+
+async function imageFromFile(paths: PairPaths, bytes: PairBytes | undefined, region: Rect, work: ImageWork, out: RenderOptions): Promise<FileImage> {
+  if (work.rows) {
+    // the output is the region itself, maybe mirrored: libjpeg-turbo can write it while decoding
+    const direct = await decodeJpegRegion(bytes?.image, region, work.rows, work.scratch)
+    if (direct) return { output: direct.data }
+    // a JPEG the native decoder does not take, bound for JPEG/WebP only: one libvips pipeline
+    const format = out.image?.format
+    if (!out.raw && (format === 'jpeg' || format === 'webp') && bytes && jpegHeader(bytes.image)) {
+      return { encoded: await encodeWindowFromFile(paths.image, bytes.image, region, !!work.rows.flop, work.linear ?? null, format, out.image!.quality) }
+    }
+  }
+  return { region: await decodeImageRegion(paths.image, region, bytes?.image) }
 }
 
 /** Reproduces an output from its recorded plan (e.g. a manifest line) and the source files. */

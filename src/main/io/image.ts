@@ -92,7 +92,7 @@ export async function encodeWindowFromFile(file: string, bytes: Buffer, region: 
     let s = (await pipeline(bytes)).extract(region)
     if (flop) s = s.flop()
     if (linear) s = s.linear(linear[0], linear[1])
-    return await (format === 'jpeg' ? s.jpeg(jpegOptions(quality)) : s.webp({ quality: quality ?? 90 })).toBuffer()
+    return await encodeWith(s, format, quality)
   } catch (err) {
     throw decodeError(err, file, 'image')
   }
@@ -118,7 +118,11 @@ export async function encodeRgb(data: Uint8Array, width: number, height: number,
     const native = await encodeJpegNative(data, width, height, quality ?? 90)
     if (native) return native
   }
-  const s = (await loadSharp())(data, { raw: { width, height, channels: 3 } })
+  return encodeWith((await loadSharp())(data, { raw: { width, height, channels: 3 } }), format, quality, compression)
+}
+
+/** The output encoders' settings, for a pipeline from pixels or from a file. */
+function encodeWith(s: Sharp, format: ImageFormat, quality?: number, compression = 3): Promise<Buffer> {
   if (format === 'jpeg') return s.jpeg(jpegOptions(quality)).toBuffer()
   if (format === 'webp') return s.webp({ quality: quality ?? 90 }).toBuffer()
   return s.png({ compressionLevel: compression, adaptiveFiltering: compression > 3 }).toBuffer()
