@@ -35,6 +35,16 @@ export const channelNameList = [
   'export.start',
   'export.estimate',
   'export.history',
+  'mask.save',
+  'mask.versions',
+  'mask.restore',
+  'classes.add',
+  'classes.reorder',
+  'classes.export',
+  'classes.remap',
+  'classes.remapSummary',
+  'annotations.import',
+  'annotations.summary',
 ] as const
 
 export const eventNameList = [

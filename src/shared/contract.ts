@@ -6,18 +6,21 @@ import { appChannels, appEvents } from './contract/app'
 import { catalogChannels, catalogEvents } from './contract/catalog'
 import { engineChannels, engineEvents } from './contract/engine'
 import { exportChannels, exportEvents } from './contract/export'
+import { labelChannels, labelEvents } from './contract/labels'
 
 export const channels = {
   ...appChannels,
   ...catalogChannels,
   ...engineChannels,
   ...exportChannels,
+  ...labelChannels,
 }
 export const events = {
   ...appEvents,
   ...catalogEvents,
   ...engineEvents,
   ...exportEvents,
+  ...labelEvents,
 }
 
 export type Channels = typeof channels

@@ -7,6 +7,7 @@ import { appHandlers } from './app-handlers'
 import { engineHandlers } from '../augment/handlers'
 import { catalogHandlers } from '../catalog/handlers'
 import { exportHandlers } from '../export/handlers'
+import { labelHandlers } from '../catalog/label-handlers'
 
 export type Handler<C extends ChannelName> = (input: ParsedInputOf<C>, ctx: ServiceContext) => Promise<ResultOf<C>>
 export type Handlers = { [C in ChannelName]: Handler<C> }
@@ -19,6 +20,7 @@ export const handlers: Handlers = {
   ...catalogHandlers,
   ...engineHandlers,
   ...exportHandlers,
+  ...labelHandlers,
 }
 
 export type { Reply } from '../../shared/wire'

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { channel, event } from './define'
 
-export type JobKind = 'import' | 'stats' | 'export' | 'thumbnails'
+export type JobKind = 'import' | 'stats' | 'export' | 'thumbnails' | 'remap' | 'annotations'
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled'
 export interface JobInfo {
   id: string
