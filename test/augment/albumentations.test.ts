@@ -3,7 +3,7 @@
 // spellings; round trips; and every transform without a counterpart named.
 import { describe, expect, it } from 'vitest'
 import { fromAlbumentations, parseRecipe, toAlbumentations } from '../../src/main/augment'
-import { convertRecipe } from '../../src/main/augment/handlers'
+import { convertRecipe } from '../../src/main/augment'
 import { LockstepError } from '../../src/shared/errors'
 
 // As written by albumentations 1.3.1: A.save(A.Compose([...]), 'r.json', data_format='json')

@@ -1,6 +1,6 @@
 // The engine's public API (used by export, the doors, the catalog and the CLI).
 import { parseJsonText, validateRecipe, invalidRecipe, type Recipe, type RecipeValidation } from '../../shared/recipe'
-import { fromAlbumentations, isAlbumentations } from './albumentations'
+import { fromAlbumentations, isAlbumentations, toAlbumentations } from './albumentations'
 
 export { plan, fuseGeometry, needsLabels, checkPlan, PLAN_SCHEMA, type Plan, type PlanStep, type PlanContext } from './plan'
 export { loadPair, renderLoaded, renderFromFiles, renderSample, readPairHeaders, replay, applyPixelSteps, type PairHeaders, type LoadedPair, type PairPaths, type RenderOptions, type RenderedPair, type RawPair } from './render'
@@ -33,6 +33,22 @@ export function parseRecipe(json: unknown, source = 'recipe'): Recipe {
   const r = checkRecipe(json, source)
   if (!r.ok) throw invalidRecipe(source, r.problems)
   return r.recipe
+}
+
+/** Converts either format to the other; unsupported transforms are named, never dropped silently. */
+export function convertRecipe(json: unknown, to: 'albumentations' | 'lockstep'): { recipe: unknown; unsupported: string[]; notes: string[] } {
+  const value = typeof json === 'string' ? parseJsonText(json) : json
+  if (to === 'lockstep') {
+    if (isAlbumentations(value)) {
+      const c = fromAlbumentations(value)
+      const v = validateRecipe(c.recipe)
+      if (!v.ok) return { recipe: c.recipe, unsupported: c.unsupported, notes: [...c.notes, ...v.problems] }
+      return { recipe: v.recipe, unsupported: c.unsupported, notes: c.notes }
+    }
+    return { recipe: parseRecipe(value), unsupported: [], notes: [] }
+  }
+  const c = toAlbumentations(parseRecipe(value))
+  return { recipe: c.recipe, unsupported: c.unsupported, notes: c.notes }
 }
 
 /** Reads a recipe file (Lockstep or Albumentations JSON); errors name the file. */

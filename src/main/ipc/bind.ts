@@ -1,11 +1,11 @@
 // Binds the contract to ipcMain: one `handle` per channel (derived from `channels`), each
-// checking that the sender is our window's main frame, parsing the input with the channel's
-// schema (dispatch), and flattening any error into a Reply. Never imports electron.
-import { channels, type ChannelName } from '../../shared/contract'
-import { LockstepError, toErrorPayload } from '../../shared/errors'
+// checking that the sender is our window's main frame, then handing the call to the services'
+// one `dispatch` (parse, error flattening; `overrides` for Electron-only handlers such as the
+// native dialogs). Never imports electron.
+import { channels } from '../../shared/contract'
 import { callChannel, eventChannel, APP_ORIGIN } from '../../shared/ipc-names'
 import type { Reply } from '../../shared/wire'
-import { dispatch, type EventSink, type ServiceContext } from '../services'
+import { dispatch, type EventSink, type Overrides, type ServiceContext } from '../services'
 
 /** The parts of an IpcMainInvokeEvent the sender check reads. */
 export interface InvokeEventLike {
@@ -39,24 +39,6 @@ export function isTrustedSender(event: InvokeEventLike, window: TrustedWindowLik
   return `${url.protocol}//${url.host}` === APP_ORIGIN
 }
 
-export type Overrides = Partial<{ [C in ChannelName]: (input: never, ctx: ServiceContext) => Promise<unknown> }>
-
-/** dispatch(), except that channels in `overrides` (Electron-only features) run their own handler after the same parse. */
-export async function dispatchWith(name: string, raw: unknown, ctx: ServiceContext, overrides: Overrides): Promise<Reply> {
-  const override = Object.prototype.hasOwnProperty.call(overrides, name) ? overrides[name as ChannelName] : undefined
-  if (!override) return dispatch(name, raw, ctx)
-  try {
-    const parsed = channels[name as ChannelName].input.safeParse(raw)
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`)
-      throw new LockstepError('INVALID_INPUT', `Invalid input for ${name}: ${problems.join('; ')}`, { problems })
-    }
-    return { ok: true, result: await (override as (input: unknown, ctx: ServiceContext) => Promise<unknown>)(parsed.data, ctx) }
-  } catch (err) {
-    return { ok: false, error: toErrorPayload(err) }
-  }
-}
-
 /** Registers every channel; returns the function that removes them again. */
 export function bindIpc(
   ipcMain: IpcMainLike,
@@ -73,7 +55,7 @@ export function bindIpc(
       if (args.length > 1) {
         return { ok: false, error: { code: 'INVALID_INPUT', message: `Invalid input for ${name}: expected one argument` } } satisfies Reply
       }
-      return dispatchWith(name, args[0], ctx, overrides)
+      return dispatch(name, args[0], ctx, overrides)
     })
   }
   return () => names.forEach((name) => ipcMain.removeHandler(callChannel(name)))

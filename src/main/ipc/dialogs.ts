@@ -1,23 +1,8 @@
-// Native folder/file pickers. They exist only in the desktop app: the shared handlers (used by
-// browser mode and the CLI) answer with a clear error, and the Electron binding overrides them with
-// `nativeDialogHandlers` over Electron's `dialog`, passed in so this module never imports electron.
-import { LockstepError } from '../../shared/errors'
-import type { AreaHandlers } from '../services/handlers'
+// Native folder/file pickers for the desktop app: `nativeDialogHandlers` over Electron's `dialog`
+// (passed in, so this module never imports electron) override the shared handlers, which answer
+// with a clear error in browser mode and the CLI (src/main/services/app.ts).
+import type { Overrides } from '../services'
 import type { ParsedInputOf } from '../../shared/contract'
-
-type DialogChannel = 'dialog.openFolder' | 'dialog.openFile'
-
-const unavailable = (what: string) =>
-  new LockstepError('FORBIDDEN', `A native ${what} picker exists only in the desktop app; in browser mode type the absolute path instead`)
-
-export const fallbackDialogHandlers: AreaHandlers<DialogChannel> = {
-  'dialog.openFolder': async () => {
-    throw unavailable('folder')
-  },
-  'dialog.openFile': async () => {
-    throw unavailable('file')
-  },
-}
 
 /** The subset of Electron's `dialog` used here. */
 export interface DialogLike {
@@ -27,7 +12,7 @@ export interface DialogLike {
   ): Promise<{ canceled: boolean; filePaths: string[] }>
 }
 
-export function nativeDialogHandlers(dialog: DialogLike, window: () => unknown) {
+export function nativeDialogHandlers(dialog: DialogLike, window: () => unknown): Overrides {
   return {
     'dialog.openFolder': async (input: ParsedInputOf<'dialog.openFolder'>) => {
       const r = await dialog.showOpenDialog(window(), { title: input.title, defaultPath: input.defaultPath, properties: ['openDirectory', 'createDirectory'] })

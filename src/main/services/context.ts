@@ -1,10 +1,9 @@
-import type { EventName, PayloadOf } from '../../shared/contract'
+import type { ChannelName, ParsedInputOf, ResultOf } from '../../shared/contract'
+import type { EventSink } from './events'
 import type { Jobs } from './jobs'
 import type { Session } from './session'
 
-export interface EventSink {
-  emit<E extends EventName>(name: E, payload: PayloadOf<E>): void
-}
+export type { EventSink } from './events'
 
 /** What every handler gets: where to send events, the open project, the job runner. */
 export interface ServiceContext {
@@ -12,3 +11,7 @@ export interface ServiceContext {
   session: Session
   jobs: Jobs
 }
+
+export type Handler<C extends ChannelName> = (input: ParsedInputOf<C>, ctx: ServiceContext) => Promise<ResultOf<C>>
+/** An area's handlers (src/main/services/<area>.ts), checked against the contract. */
+export type AreaHandlers<K extends ChannelName> = { [C in K]: Handler<C> }

@@ -2,7 +2,7 @@ import type { EventSink, ServiceContext } from './context'
 import { Jobs } from './jobs'
 import { Session } from './session'
 
-export { dispatch, handlers } from './handlers'
+export { dispatch, handlers, type Overrides } from './handlers'
 export type { ServiceContext, EventSink } from './context'
 
 /** One set of services per door instance (the Electron app, one `lockstep serve`). */

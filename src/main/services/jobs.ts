@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { JobInfo, JobKind } from '../../shared/contract/app'
 import { LockstepError, toErrorPayload } from '../../shared/errors'
-import type { EventSink } from './context'
+import type { EventSink } from './events'
 
 export interface JobControl {
   signal: AbortSignal

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { parseJsonText } from '../../../shared/recipe'
-import { convertRecipe } from '../../augment/handlers'
+import { convertRecipe } from '../../augment'
 import { parse, requireOption, type Command } from '../command'
 
 const NAME = 'recipe convert'

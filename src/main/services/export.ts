@@ -2,13 +2,12 @@
 // (kind 'export', progress through job.progress, cancel through job.cancel) and is recorded in
 // the catalog's exports table from start to end.
 import { isAbsolute } from 'node:path'
-import type { AreaHandlers } from '../services/handlers'
+import type { AreaHandlers, ServiceContext } from './context'
 import type { ExportOptions, exportChannels } from '../../shared/contract/export'
 import { LockstepError, toErrorPayload } from '../../shared/errors'
 import { Catalog } from '../catalog/catalog'
-import type { ServiceContext } from '../services/context'
-import { bytesPerOutput, makeOrder, recipeOutputSize, runExport } from './job'
-import { catalogInputs, resolveRecipe } from './sources'
+import { bytesPerOutput, makeOrder, recipeOutputSize, runExport } from '../export/job'
+import { catalogInputs, resolveRecipe } from '../export/sources'
 
 function catalogOf(ctx: ServiceContext): Catalog {
   const c = ctx.session.requireCatalog()

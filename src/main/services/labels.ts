@@ -1,7 +1,7 @@
 // PLACEHOLDER (to be replaced by the labeling work of issue 11 in this session): the labeling
 // channels of src/shared/contract/labels.ts are registered so the renderer can be built against
 // them; every handler here answers INTERNAL until the catalog implements it. Must not land.
-import type { AreaHandlers } from '../services/handlers'
+import type { AreaHandlers } from './context'
 import type { labelChannels } from '../../shared/contract/labels'
 import { LockstepError } from '../../shared/errors'
 

@@ -1,31 +1,13 @@
 // The engine's channels: recipe validation and conversion, and preview rendering (tiles kept in
 // the in-memory preview store for the media routes).
-import type { AreaHandlers } from '../services/handlers'
+import type { AreaHandlers } from './context'
 import type { engineChannels, PreviewTileInfo } from '../../shared/contract/engine'
 import { toErrorPayload } from '../../shared/errors'
 import { mediaPath } from '../../shared/media'
-import { parseJsonText, validateRecipe } from '../../shared/recipe'
-import { fromAlbumentations, isAlbumentations, toAlbumentations } from './albumentations'
-import { checkRecipe, parseRecipe } from './index'
-import { needsLabels, plan } from './plan'
-import { previewPairs, previewStore, type PreviewTile } from './preview-store'
-import { renderLoaded } from './render'
-
-/** Converts either format to the other; unsupported transforms are named, never dropped silently. */
-export function convertRecipe(json: unknown, to: 'albumentations' | 'lockstep'): { recipe: unknown; unsupported: string[]; notes: string[] } {
-  const value = typeof json === 'string' ? parseJsonText(json) : json
-  if (to === 'lockstep') {
-    if (isAlbumentations(value)) {
-      const c = fromAlbumentations(value)
-      const v = validateRecipe(c.recipe)
-      if (!v.ok) return { recipe: c.recipe, unsupported: c.unsupported, notes: [...c.notes, ...v.problems] }
-      return { recipe: v.recipe, unsupported: c.unsupported, notes: c.notes }
-    }
-    return { recipe: parseRecipe(value), unsupported: [], notes: [] }
-  }
-  const c = toAlbumentations(parseRecipe(value))
-  return { recipe: c.recipe, unsupported: c.unsupported, notes: c.notes }
-}
+import { checkRecipe, convertRecipe, parseRecipe } from '../augment'
+import { needsLabels, plan } from '../augment/plan'
+import { previewPairs, previewStore, type PreviewTile } from '../augment/preview-store'
+import { renderLoaded } from '../augment/render'
 
 export const engineHandlers: AreaHandlers<keyof typeof engineChannels> = {
   'recipe.validate': async ({ recipe }) => {

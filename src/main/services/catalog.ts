@@ -1,12 +1,11 @@
 // The catalog's channels: parse is done by dispatch; these open projects, start jobs and call the
 // Catalog. Long tasks run through ctx.jobs (progress on job.progress, cancel on job.cancel).
-import type { AreaHandlers } from '../services/handlers'
-import type { ServiceContext } from '../services/context'
+import type { AreaHandlers, ServiceContext } from './context'
 import type { catalogChannels } from '../../shared/contract/catalog'
 import { LockstepError } from '../../shared/errors'
-import { Catalog } from './catalog'
-import { runImport, runRescan } from './importer'
-import { computeStats } from './stats'
+import { Catalog } from '../catalog/catalog'
+import { runImport, runRescan } from '../catalog/importer'
+import { computeStats } from '../catalog/stats'
 
 /** The open project as a Catalog (the session may hold another CatalogHandle in tests). */
 export function catalogOf(ctx: ServiceContext): Catalog {
