@@ -2,7 +2,8 @@
 import { request } from 'node:http'
 import { WebSocket } from 'ws'
 import type { ServerMessage } from '../../src/shared/wire'
-import type { CatalogHandle, SampleRef } from '../../src/main/services/session'
+import type { Catalog } from '../../src/main/catalog/catalog'
+import type { CatalogHandle, SampleRef } from '../../src/main/catalog/types'
 
 export interface HttpResult {
   status: number
@@ -51,16 +52,20 @@ export function call(ws: WebSocket, id: number, payload: unknown): Promise<Serve
   })
 }
 
-/** A catalog over fixed sample records: the CatalogHandle interface without SQLite. */
-export function fakeCatalog(projectDir: string, samples: SampleRef[], roots: string[]): CatalogHandle {
+/**
+ * A catalog over fixed sample records: the CatalogHandle part of a Catalog (what media reads),
+ * without SQLite; typed as a Catalog so a session can hold it (the doors' tests call nothing else).
+ */
+export function fakeCatalog(projectDir: string, samples: SampleRef[], roots: string[]): Catalog {
   const byId = new Map(samples.map((s) => [s.id, s]))
-  return {
+  const handle: CatalogHandle = {
     projectDir,
     getSample: (id) => byId.get(id),
     datasetRoots: () => roots,
     thumbnail: async (id, overlay) => Buffer.from(`catalog thumb ${id} ${overlay}`),
     close: () => {},
   }
+  return handle as Catalog
 }
 
 export function sampleRef(id: number, key: string, imagePath: string, maskPath: string | null): SampleRef {

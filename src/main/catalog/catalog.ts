@@ -24,7 +24,7 @@ import type {
 import { REVIEW_STATUSES, SAMPLE_ERROR_KINDS, SPLITS } from '../../shared/contract/catalog'
 import type { ExportRecord, ExportStatus } from '../../shared/contract/export'
 import { parseRecipe } from '../augment'
-import type { CatalogHandle, SampleRef } from '../services/session'
+import type { CatalogHandle, SampleRef } from './types'
 import { Rng } from '../augment/rng'
 import { listClasses, parsePalette, readPaletteFile, updateClasses, type ClassEdit } from './classes'
 import { openDatabase, schemaVersion, withBusy, type Db, type OpenOptions } from './db'

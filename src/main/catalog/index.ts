@@ -1,5 +1,6 @@
 // The catalog's public API (re-exported by src/main/lib.ts as `catalog`).
 export { Catalog, DB_FILE, type Dataset, type SampleRecord } from './catalog'
+export type { CatalogHandle, SampleRef } from './types'
 export { configureSqlite, openDatabase, migrate, schemaVersion, type Db } from './db'
 export { migrations, LATEST_SCHEMA_VERSION } from './migrations'
 export { pairFiles, scanPairs, listFiles, DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS, type Pair, type PairingResult } from './pairing'

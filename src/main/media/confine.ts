@@ -4,7 +4,7 @@
 import { realpath } from 'node:fs/promises'
 import { dirname, extname, isAbsolute, resolve, sep } from 'node:path'
 import { LockstepError } from '../../shared/errors'
-import type { CatalogHandle, SampleRef } from '../services/session'
+import type { CatalogHandle, SampleRef } from '../catalog/types'
 
 /** A catalog may state its dataset roots; otherwise they are derived from the sample itself. */
 export type MediaCatalog = CatalogHandle & { datasetRoots?: () => string[] }

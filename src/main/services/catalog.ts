@@ -2,17 +2,9 @@
 // Catalog. Long tasks run through ctx.jobs (progress on job.progress, cancel on job.cancel).
 import type { AreaHandlers, ServiceContext } from './context'
 import type { catalogChannels } from '../../shared/contract/catalog'
-import { LockstepError } from '../../shared/errors'
 import { Catalog } from '../catalog/catalog'
 import { runImport, runRescan } from '../catalog/importer'
 import { computeStats } from '../catalog/stats'
-
-/** The open project as a Catalog (the session may hold another CatalogHandle in tests). */
-export function catalogOf(ctx: ServiceContext): Catalog {
-  const c = ctx.session.requireCatalog()
-  if (!(c instanceof Catalog)) throw new LockstepError('INTERNAL', 'The open project is not a Lockstep catalog')
-  return c
-}
 
 function attach(ctx: ServiceContext, catalog: Catalog) {
   ctx.session.attach(catalog)
@@ -34,10 +26,7 @@ function startJob<T>(ctx: ServiceContext, kind: 'import' | 'stats', label: strin
 export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
   'project.open': async (input, ctx) => attach(ctx, Catalog.open(input.dir)),
   'project.create': async (input, ctx) => attach(ctx, Catalog.open(input.dir, { create: true, name: input.name })),
-  'project.info': async (_input, ctx) => {
-    const c = ctx.session.catalog
-    return c instanceof Catalog ? c.info() : null
-  },
+  'project.info': async (_input, ctx) => ctx.session.catalog?.info() ?? null,
   'project.close': async (_input, ctx) => {
     const had = ctx.session.catalog !== null
     ctx.session.close()
@@ -46,7 +35,7 @@ export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
   },
 
   'import.start': async (input, ctx) => {
-    const catalog = catalogOf(ctx)
+    const catalog = ctx.session.requireCatalog()
     const { id } = startJob(ctx, 'import', `Import ${input.images}`, async (jobId, job) => {
       try {
         return await runImport(
@@ -61,7 +50,7 @@ export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
     return { jobId: id }
   },
   'import.rescan': async (input, ctx) => {
-    const catalog = catalogOf(ctx)
+    const catalog = ctx.session.requireCatalog()
     const { id } = startJob(ctx, 'import', input.datasetId ? `Re-scan dataset ${input.datasetId}` : 'Re-scan all datasets', async (jobId, job) => {
       try {
         return await runRescan(catalog, input.datasetId, { jobId }, { signal: job.signal, progress: job.progress })
@@ -71,37 +60,37 @@ export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
     })
     return { jobId: id }
   },
-  'import.summary': async (input, ctx) => catalogOf(ctx).importSummary(input.jobId),
+  'import.summary': async (input, ctx) => ctx.session.requireCatalog().importSummary(input.jobId),
 
-  'samples.query': async (input, ctx) => catalogOf(ctx).query(input),
-  'samples.get': async (input, ctx) => catalogOf(ctx).sampleDetail(input.id),
+  'samples.query': async (input, ctx) => ctx.session.requireCatalog().query(input),
+  'samples.get': async (input, ctx) => ctx.session.requireCatalog().sampleDetail(input.id),
   'samples.update': async (input, ctx) => {
-    const r = catalogOf(ctx).update(input)
+    const r = ctx.session.requireCatalog().update(input)
     ctx.events.emit('catalog.changed', { what: 'samples' })
     return r
   },
   'samples.randomSplit': async (input, ctx) => {
-    const r = catalogOf(ctx).randomSplit(input)
+    const r = ctx.session.requireCatalog().randomSplit(input)
     ctx.events.emit('catalog.changed', { what: 'samples' })
     return r
   },
-  'samples.counts': async (input, ctx) => catalogOf(ctx).counts(input.filter),
-  'tags.list': async (_input, ctx) => catalogOf(ctx).tags(),
+  'samples.counts': async (input, ctx) => ctx.session.requireCatalog().counts(input.filter),
+  'tags.list': async (_input, ctx) => ctx.session.requireCatalog().tags(),
 
-  'classes.list': async (_input, ctx) => catalogOf(ctx).classes(),
+  'classes.list': async (_input, ctx) => ctx.session.requireCatalog().classes(),
   'classes.update': async (input, ctx) => {
-    const r = catalogOf(ctx).updateClasses(input.classes)
+    const r = ctx.session.requireCatalog().updateClasses(input.classes)
     ctx.events.emit('catalog.changed', { what: 'classes' })
     return r
   },
   'classes.importPalette': async (input, ctx) => {
-    const r = catalogOf(ctx).importPalette(input)
+    const r = ctx.session.requireCatalog().importPalette(input)
     ctx.events.emit('catalog.changed', { what: 'classes' })
     return r
   },
 
   'stats.run': async (input, ctx) => {
-    const catalog = catalogOf(ctx)
+    const catalog = ctx.session.requireCatalog()
     const { id } = startJob(ctx, 'stats', `Statistics of ${input.split}`, async (_jobId, job) => {
       const r = await computeStats(catalog, input.split, { signal: job.signal, progress: job.progress })
       if (catalog.isOpen) ctx.events.emit('catalog.changed', { what: 'stats' })
@@ -109,12 +98,12 @@ export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
     })
     return { jobId: id }
   },
-  'stats.get': async (input, ctx) => catalogOf(ctx).getStats(input.split),
+  'stats.get': async (input, ctx) => ctx.session.requireCatalog().getStats(input.split),
 
-  'recipe.list': async (_input, ctx) => catalogOf(ctx).listRecipes(),
-  'recipe.get': async (input, ctx) => catalogOf(ctx).getRecipe(input.id, input.version),
+  'recipe.list': async (_input, ctx) => ctx.session.requireCatalog().listRecipes(),
+  'recipe.get': async (input, ctx) => ctx.session.requireCatalog().getRecipe(input.id, input.version),
   'recipe.save': async (input, ctx) => {
-    const r = catalogOf(ctx).saveRecipe(input)
+    const r = ctx.session.requireCatalog().saveRecipe(input)
     ctx.events.emit('catalog.changed', { what: 'recipes' })
     return r
   },

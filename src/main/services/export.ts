@@ -5,19 +5,12 @@ import { isAbsolute } from 'node:path'
 import type { AreaHandlers, ServiceContext } from './context'
 import type { ExportOptions, exportChannels } from '../../shared/contract/export'
 import { LockstepError, toErrorPayload } from '../../shared/errors'
-import { Catalog } from '../catalog/catalog'
 import { bytesPerOutput, makeOrder, recipeOutputSize, runExport } from '../export/job'
 import { catalogInputs, resolveRecipe } from '../export/sources'
 
-function catalogOf(ctx: ServiceContext): Catalog {
-  const c = ctx.session.requireCatalog()
-  if (!(c instanceof Catalog)) throw new LockstepError('INTERNAL', 'The open project does not support exports')
-  return c
-}
-
 function prepare(ctx: ServiceContext, input: ExportOptions) {
   if (!isAbsolute(input.out)) throw new LockstepError('INVALID_INPUT', `The output folder must be an absolute path, received ${JSON.stringify(input.out)}`)
-  const catalog = catalogOf(ctx)
+  const catalog = ctx.session.requireCatalog()
   const { recipe, versionId } = resolveRecipe(catalog, input.recipe)
   const inputs = catalogInputs(catalog, input.splits)
   return { catalog, recipe, versionId, inputs }
@@ -74,5 +67,5 @@ export const exportHandlers: AreaHandlers<keyof typeof exportChannels> = {
     return { jobId: job.id, exportId }
   },
 
-  'export.history': async (input, ctx) => catalogOf(ctx).listExports(input.limit),
+  'export.history': async (input, ctx) => ctx.session.requireCatalog().listExports(input.limit),
 }
