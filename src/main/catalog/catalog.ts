@@ -23,9 +23,9 @@ import type {
 } from '../../shared/contract/catalog'
 import { REVIEW_STATUSES, SAMPLE_ERROR_KINDS, SPLITS } from '../../shared/contract/catalog'
 import type { ExportRecord, ExportStatus } from '../../shared/contract/export'
-import { parseRecipe } from '../augment'
+import { parseLockstepRecipe } from '../../shared/recipe'
 import type { CatalogHandle, SampleRef } from './types'
-import { Rng } from '../augment/rng'
+import { Rng } from '../../shared/rng'
 import { listClasses, parsePalette, readPaletteFile, updateClasses, type ClassEdit } from './classes'
 import { openDatabase, schemaVersion, withBusy, type Db, type OpenOptions } from './db'
 import { filterWhere, queryPage, tagsOf, toRow, type PageQuery } from './query'
@@ -535,9 +535,12 @@ export class Catalog implements CatalogHandle {
     return this.getRecipe(row.r, row.v)
   }
 
-  /** Validates with parseRecipe and stores a new immutable version (of `id`, or of a new recipe). */
+  /**
+   * Validates a Lockstep recipe and stores a new immutable version (of `id`, or of a new recipe).
+   * Albumentations JSON is the engine's to convert first (services/catalog.ts does, for recipe.save).
+   */
   saveRecipe(input: { id?: number; name: string; recipe: unknown; note?: string }): RecipeVersionInfo {
-    const recipe = parseRecipe(input.recipe)
+    const recipe = parseLockstepRecipe(input.recipe)
     const now = Date.now()
     const { recipeId, version } = this.tx(() => {
       let recipeId = input.id

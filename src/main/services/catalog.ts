@@ -5,6 +5,7 @@ import type { catalogChannels } from '../../shared/contract/catalog'
 import { Catalog } from '../catalog/catalog'
 import { runImport, runRescan } from '../catalog/importer'
 import { computeStats } from '../catalog/stats'
+import { parseRecipe } from '../augment'
 
 function attach(ctx: ServiceContext, catalog: Catalog) {
   ctx.session.attach(catalog)
@@ -103,7 +104,8 @@ export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
   'recipe.list': async (_input, ctx) => ctx.session.requireCatalog().listRecipes(),
   'recipe.get': async (input, ctx) => ctx.session.requireCatalog().getRecipe(input.id, input.version),
   'recipe.save': async (input, ctx) => {
-    const r = ctx.session.requireCatalog().saveRecipe(input)
+    // the engine reads Albumentations JSON too; the catalog stores the Lockstep recipe it gives
+    const r = ctx.session.requireCatalog().saveRecipe({ ...input, recipe: parseRecipe(input.recipe) })
     ctx.events.emit('catalog.changed', { what: 'recipes' })
     return r
   },
