@@ -7,7 +7,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { writePair } from '../fixtures/pairs'
 import { startServer, type RunningServer } from '../../src/main/server'
-import { openDefaultProject } from '../../src/main/server/project'
+import { openDefaultProject } from '../../src/main/services/project'
 import { dispatch } from '../../src/main/services'
 import { http } from './helpers'
 

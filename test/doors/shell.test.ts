@@ -9,7 +9,7 @@ import { addRecent, fitBounds, loadState, saveState, MIN_SIZE } from '../../src/
 import { buildMenuTemplate, type MenuActions, type MenuItem } from '../../src/main/ipc/menu'
 import { channelNameList, eventNameList } from '../../src/shared/channel-names'
 import { channelNames, eventNames } from '../../src/shared/contract'
-import { defaultUserDataDir } from '../../src/main/server/project'
+import { defaultUserDataDir } from '../../src/main/services/project'
 import { electronSqliteBinding } from '../../src/main/ipc/sqlite-binding'
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-shell-'))

@@ -2,8 +2,8 @@
 // they are tested under Node: `lockstep://app/...` serves the built renderer (never remote
 // content), `lockstep-media://app/media/...` serves media through the same resolver as browser mode.
 import { resolveMedia, type MediaDeps } from '../media'
-import { readStatic } from '../server/static'
-import { baseHeaders } from '../server/security'
+import { baseHeaders, contentSecurityPolicy } from '../media/headers'
+import { readStatic } from '../media/static'
 import type { ServiceContext } from '../services'
 import { APP_ORIGIN } from '../../shared/ipc-names'
 
@@ -11,19 +11,7 @@ export const APP_SCHEME = 'lockstep'
 export const MEDIA_SCHEME = 'lockstep-media'
 
 /** The desktop window's Content-Security-Policy: our files, our media protocol, nothing remote. */
-export const electronCsp = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  `img-src 'self' data: blob: ${MEDIA_SCHEME}:`,
-  "font-src 'self' data:",
-  `connect-src 'self' ${MEDIA_SCHEME}:`,
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
+export const electronCsp = contentSecurityPolicy({ img: [`${MEDIA_SCHEME}:`], connect: [`${MEDIA_SCHEME}:`] })
 
 const plain = (status: number, text: string) => new Response(text + '\n', { status, headers: { ...baseHeaders, 'content-type': 'text/plain; charset=utf-8' } })
 

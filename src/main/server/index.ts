@@ -7,17 +7,9 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws'
 import type { ServerMessage } from '../../shared/wire'
 import { createContext, dispatch, type EventSink, type ServiceContext } from '../services'
 import { resolveMedia, type MediaDeps } from '../media'
-import { readStatic } from './static'
-import {
-  baseHeaders,
-  checkHost,
-  checkOrigin,
-  contentSecurityPolicy,
-  hasToken,
-  newToken,
-  sessionCookie,
-  tokenEquals,
-} from './security'
+import { baseHeaders, contentSecurityPolicy } from '../media/headers'
+import { readStatic } from '../media/static'
+import { checkHost, checkOrigin, hasToken, newToken, sessionCookie, tokenEquals } from './security'
 
 export interface ServeOptions {
   /** Folder of the built renderer (out/renderer). */
@@ -42,6 +34,9 @@ export interface RunningServer {
 }
 
 const MAX_CALLS_IN_FLIGHT = 64
+
+/** The page's policy: this origin's scripts, its WebSocket and media. */
+const pageCsp = (port: number) => contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`], manifest: true })
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const token = options.token ?? newToken()
@@ -90,7 +85,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const file = await readStatic(options.rendererDir, url.pathname)
     if (!file) return send(res, 404, 'text/plain; charset=utf-8', `Not found: ${url.pathname.slice(0, 200)}\n`, { 'cache-control': 'no-store' })
     const headers: Record<string, string> = file.isHtml
-      ? { 'content-security-policy': contentSecurityPolicy(port), 'cache-control': 'no-store' }
+      ? { 'content-security-policy': pageCsp(port), 'cache-control': 'no-store' }
       : { 'cache-control': 'no-cache' }
     return send(res, 200, file.contentType, file.body, headers)
   }

@@ -5,10 +5,9 @@ import { join, resolve } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import type { Command } from '../command'
 import { intOption, parse } from '../command'
-import { dispatch, type ServiceContext } from '../../services'
+import { dispatch, openDefaultProject, type ServiceContext } from '../../services'
 import { startServer } from '../../server'
 import { rendererDir } from '../../server/paths'
-import { openDefaultProject } from '../../server/project'
 
 const HELP = `usage: lockstep serve [--project DIR] [--port N] [--open]
 

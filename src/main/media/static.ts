@@ -1,4 +1,4 @@
-// Serves the built renderer (out/renderer) read-only: only regular files under its real root.
+// Reads the built renderer (out/renderer) for both doors, read-only: only regular files under its real root.
 import { realpath, readFile, stat } from 'node:fs/promises'
 import { extname, join, sep } from 'node:path'
 

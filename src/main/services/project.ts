@@ -1,10 +1,11 @@
-// Which project a door opens when the user names none: the sample project in the user data
-// folder (CATALOG's openOrCreateSampleProject imports resources/sample into it on first use).
+// Which project a door (the desktop app, `lockstep serve`) opens when the user names none: the
+// sample project in the user data folder (CATALOG's openOrCreateSampleProject imports
+// resources/sample into it on first use).
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { toErrorPayload } from '../../shared/errors'
 import { openOrCreateSampleProject } from '../catalog/project'
-import type { ServiceContext } from '../services'
+import type { ServiceContext } from './context'
 
 /** The same folder Electron's app.getPath('userData') gives for an app named "lockstep"; LOCKSTEP_USER_DATA overrides. */
 export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
