@@ -3,7 +3,7 @@
 // (sort value, id), so page N costs the same as page 1.
 import { LockstepError } from '../../shared/errors'
 import type { SampleFilter, SamplePage, SampleRow, SortField, SampleErrorKind } from '../../shared/contract/catalog'
-import type { SampleRecord } from './catalog'
+import type { SampleRecord } from './types'
 import type { Db } from './db'
 
 export interface Where {

@@ -7,7 +7,11 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { LockstepError } from '../../shared/errors'
 import { readLabels } from '../io'
-import type { Catalog } from './catalog'
+import type { ClassInfo } from '../../shared/contract/catalog'
+import type { CatalogHandle } from './types'
+
+/** What a thumbnail reads of a catalog: its folder, a sample, the class colours. */
+export type ThumbSource = Pick<CatalogHandle, 'projectDir' | 'getSample'> & { classes(): ClassInfo[] }
 
 export const THUMB_SIDE = 256
 /** Opacity of the class colour over the image. */
@@ -18,7 +22,7 @@ function hexToRgb(c: string): [number, number, number] {
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255]
 }
 
-export function thumbCacheDir(catalog: Catalog): string {
+export function thumbCacheDir(catalog: Pick<CatalogHandle, 'projectDir'>): string {
   return join(catalog.projectDir, 'cache', 'thumbs')
 }
 
@@ -26,7 +30,7 @@ export function thumbCacheDir(catalog: Catalog): string {
  * The thumbnail of sample `id`. Class 0 and classes marked `ignore` are left uncoloured in the
  * overlay, so the background stays visible.
  */
-export async function thumbnail(catalog: Catalog, id: number, overlay: boolean): Promise<Buffer> {
+export async function thumbnail(catalog: ThumbSource, id: number, overlay: boolean): Promise<Buffer> {
   const ref = catalog.getSample(id)
   if (!ref) throw new LockstepError('NOT_FOUND', `Sample ${id} is not in the catalog`)
   if (!ref.imagePath || !ref.imageHash) throw new LockstepError('NOT_FOUND', `Sample ${id} (${ref.key}) has no readable image${ref.error ? `: ${ref.error.message}` : ''}`)
