@@ -16,6 +16,7 @@ import type { ImportSummary, SampleError, SampleErrorKind } from '../../shared/c
 import { SAMPLE_ERROR_KINDS } from '../../shared/contract/catalog'
 import { readLabels } from '../io'
 import type { Catalog, Dataset } from './catalog'
+import type { Db } from './db'
 import { ensureClasses, refreshClassCounts } from './classes'
 import { acquireJobLock } from './lock'
 import { DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS, pairFiles, listFiles } from './pairing'
@@ -260,16 +261,42 @@ interface ExistingRow {
   scan_id: number
 }
 
+/**
+ * One scan of one dataset, in the phases listed at the top of this file: start (or resume) the
+ * job, list and pair, read headers in batches, remove what was not seen, the class pass, finish.
+ */
 async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOptions, control: ImportControl): Promise<ImportSummary> {
   const db = catalog.db
   const jobId = options.jobId ?? randomUUID()
   const concurrency = options.concurrency ?? 32
-  const batchSize = options.batchSize ?? 1000
-  const imagesRoot = dataset.imagesDir
-  const masksRoot = dataset.masksDir ?? dataset.imagesDir
-  const t0 = Date.now()
+  const { cp, resumed } = startScanJob(catalog, dataset, jobId)
 
-  // A run of this dataset that never finished (killed, cancelled) is resumed from its checkpoint.
+  control.progress?.(0, null, 'listing files')
+  const all = entriesFor(dataset.imagesDir, dataset.masksDir, dataset.maskPatterns)
+  const todo = cp.lastKey === null ? all : all.filter((e) => e.key > cp.lastKey!)
+  control.progress?.(all.length - todo.length, all.length, resumed ? `resuming after ${cp.lastKey}` : 'reading headers')
+
+  const headerSeconds = await readHeaders(catalog, dataset, { todo, total: all.length, cp, jobId }, options, control)
+  checkAbort(control.signal)
+  removeUnseen(catalog, dataset, cp, jobId)
+
+  if (options.classes !== false) await classPass(catalog, dataset.id, { concurrency: Math.min(concurrency, 8), signal: control.signal, progress: control.progress })
+  else catalog.tx(() => refreshClassCounts(db))
+
+  const summary = summarize(db, dataset, { jobId, seen: all.length, cp, headerSeconds, resumed })
+  catalog.tx(() => {
+    db.prepare("UPDATE jobs SET status = 'done', result = ?, checkpoint = ?, ended_at = ? WHERE id = ?").run(JSON.stringify(summary), JSON.stringify(cp), Date.now(), jobId)
+    db.prepare('UPDATE datasets SET last_scan_at = ? WHERE id = ?').run(Date.now(), dataset.id)
+  })
+  invalidateEstimates(db)
+  control.progress?.(all.length, all.length, 'done')
+  return summary
+}
+
+/** Records the scan as a running job; a run of this dataset that never finished (killed, cancelled) is resumed from its checkpoint. */
+function startScanJob(catalog: Catalog, dataset: Dataset, jobId: string): { cp: Checkpoint; resumed: boolean } {
+  const db = catalog.db
+  const t0 = Date.now()
   const interrupted = db
     .prepare("SELECT id, checkpoint FROM jobs WHERE kind = 'import' AND dataset_id = ? AND status = 'running' ORDER BY started_at DESC LIMIT 1")
     .get(dataset.id) as { id: string; checkpoint: string | null } | undefined
@@ -290,16 +317,15 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
       t0,
     )
   })
+  return { cp, resumed }
+}
 
-  control.progress?.(0, null, 'listing files')
-  const all = entriesFor(dataset.imagesDir, dataset.masksDir, dataset.maskPatterns)
-  const todo = cp.lastKey === null ? all : all.filter((e) => e.key > cp.lastKey!)
-  const total = all.length
-  let done = total - todo.length
-  control.progress?.(done, total, resumed ? `resuming after ${cp.lastKey}` : 'reading headers')
-
-  const probeOpts = { maxPixels: options.maxPixels }
-  const analyze = (batch: Entry[]) =>
+/** Probes a batch of entries' files (headers and hashes), `concurrency` at a time. */
+function batchProber(dataset: Dataset, concurrency: number, maxPixels: number | undefined): (batch: Entry[]) => Promise<Analyzed[]> {
+  const imagesRoot = dataset.imagesDir
+  const masksRoot = dataset.masksDir ?? dataset.imagesDir
+  const probeOpts = { maxPixels }
+  return (batch) =>
     mapLimit(batch, concurrency, async (entry): Promise<Analyzed> => {
       const [image, mask] = await Promise.all([
         entry.image !== null && entry.probeImage !== false
@@ -311,7 +337,78 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
       ])
       return { entry, image, mask }
     })
+}
 
+/** Phase 2: probe batch i+1 while batch i is written (one transaction each, with the checkpoint). Returns the seconds spent on headers. */
+async function readHeaders(
+  catalog: Catalog,
+  dataset: Dataset,
+  scan: { todo: Entry[]; total: number; cp: Checkpoint; jobId: string },
+  options: ImportOptions,
+  control: ImportControl,
+): Promise<number> {
+  const { todo, total, cp } = scan
+  const batchSize = options.batchSize ?? 1000
+  const analyze = batchProber(dataset, options.concurrency ?? 32, options.maxPixels)
+  const write = batchWriter(catalog, dataset, cp, scan.jobId, () => headerBase + (Date.now() - tHeaders) / 1000)
+  const tHeaders = Date.now()
+  const headerBase = cp.headerSeconds ?? 0
+  const batches: Entry[][] = []
+  for (let i = 0; i < todo.length; i += batchSize) batches.push(todo.slice(i, i + batchSize))
+  let done = total - todo.length
+  let pending = batches.length ? analyze(batches[0]!) : null
+  for (let b = 0; b < batches.length; b++) {
+    checkAbort(control.signal)
+    const results = await pending!
+    pending = b + 1 < batches.length ? analyze(batches[b + 1]!) : null
+    write(results)
+    done += results.length
+    options.afterBatch?.(cp.written)
+    control.progress?.(done, total, 'reading headers')
+  }
+  const headerSeconds = headerBase + (Date.now() - tHeaders) / 1000
+  cp.headerSeconds = headerSeconds
+  return headerSeconds
+}
+
+/** A samples row as the probes found it. */
+function sampleRow(a: Analyzed, datasetId: number, scanId: number, now: number) {
+  const { error, img, msk } = combine(a)
+  const imgHash = a.image ? (a.image.ok ? a.image.probe.hash : a.image.hash) : null
+  const mskHash = a.mask ? (a.mask.ok ? a.mask.probe.hash : a.mask.hash) : null
+  const row = {
+    dataset_id: datasetId,
+    key: a.entry.key,
+    image_path: a.entry.image,
+    mask_path: a.entry.mask,
+    // the image's size; a lone mask's own size; 0 (unknown) when the image could not be read
+    width: img?.width ?? (a.entry.image === null ? msk?.width : undefined) ?? 0,
+    height: img?.height ?? (a.entry.image === null ? msk?.height : undefined) ?? 0,
+    channels: img?.channels ?? null,
+    bit_depth: img?.depth ?? null,
+    mask_depth: msk ? (msk.palette ? 8 : msk.depth) : null,
+    image_format: img?.format ?? null,
+    orientation: img?.orientation ?? null,
+    image_hash: imgHash,
+    mask_hash: mskHash,
+    image_bytes: a.image ? (a.image.ok ? a.image.probe.bytes : a.image.bytes) : null,
+    mask_bytes: a.mask ? (a.mask.ok ? a.mask.probe.bytes : a.mask.bytes) : null,
+    error_kind: error?.kind ?? null,
+    error_message: error?.message ?? null,
+    scan_id: scanId,
+    now,
+  }
+  // masks read on the fast path have their classes stored with the row (no class pass needed)
+  const hist = !error && msk?.histogram && mskHash ? msk.histogram : null
+  return { row, hist }
+}
+
+/**
+ * Writes probed batches: each row inserted, refreshed or touched (counted on the checkpoint), in
+ * one transaction with the checkpoint. `headerSeconds` is the header time so far.
+ */
+function batchWriter(catalog: Catalog, dataset: Dataset, cp: Checkpoint, jobId: string, headerSeconds: () => number): (results: Analyzed[]) => void {
+  const db = catalog.db
   const getExisting = db.prepare(
     'SELECT id, image_path, mask_path, image_hash, mask_hash, error_kind, error_message, scan_id FROM samples WHERE dataset_id = ? AND key = ?',
   )
@@ -329,8 +426,8 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
   const delClasses = db.prepare('DELETE FROM sample_classes WHERE sample_id = ?')
   const insClass = db.prepare('INSERT INTO sample_classes(class_idx, sample_id, pixels) VALUES (?, ?, ?)')
   const markClasses = db.prepare('UPDATE samples SET class_hash = ?, class_set = ? WHERE id = ?')
+  const saveCheckpoint = db.prepare('UPDATE jobs SET checkpoint = ? WHERE id = ?')
   const classesSeen = new Set<number>()
-  /** Masks read on the fast path have their classes stored with the row (no class pass needed). */
   const storeClasses = (id: number, hist: Map<number, number>, maskHash: string) => {
     delClasses.run(id)
     const keys = [...hist.keys()].sort((x, y) => x - y)
@@ -340,107 +437,70 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
     }
     markClasses.run(maskHash, keys.join(','), id)
   }
-  const saveCheckpoint = db.prepare('UPDATE jobs SET checkpoint = ? WHERE id = ?')
-
-  const write = (results: Analyzed[]) => {
+  const upsert = (a: Analyzed, now: number) => {
+    const { row, hist } = sampleRow(a, dataset.id, cp.scanId, now)
+    const mskHash = row.mask_hash
+    const prev = getExisting.get(dataset.id, a.entry.key) as ExistingRow | undefined
+    if (!prev) {
+      const id = Number(insert.run(row).lastInsertRowid)
+      if (hist) storeClasses(id, hist, mskHash!)
+      cp.added++
+    } else if (prev.scan_id === cp.scanId) {
+      // written by the interrupted run of this same scan: refresh, count nothing twice
+      updateChanged.run({ ...row, id: prev.id, content_changed: 0 })
+      if (hist) storeClasses(prev.id, hist, mskHash!)
+    } else {
+      const contentChanged = prev.image_hash !== row.image_hash || prev.mask_hash !== mskHash
+      const same =
+        !contentChanged &&
+        prev.image_path === row.image_path &&
+        prev.mask_path === row.mask_path &&
+        prev.error_kind === row.error_kind &&
+        prev.error_message === row.error_message
+      if (same) {
+        touch.run(cp.scanId, prev.id)
+        cp.unchanged++
+      } else {
+        updateChanged.run({ ...row, id: prev.id, content_changed: contentChanged ? 1 : 0 })
+        if (hist && prev.mask_hash !== mskHash) storeClasses(prev.id, hist, mskHash!)
+        cp.changed++
+      }
+    }
+  }
+  return (results) => {
     const now = Date.now()
     catalog.tx(() => {
-      for (const a of results) {
-        const { error, img, msk } = combine(a)
-        const imgHash = a.image ? (a.image.ok ? a.image.probe.hash : a.image.hash) : null
-        const mskHash = a.mask ? (a.mask.ok ? a.mask.probe.hash : a.mask.hash) : null
-        const row = {
-          dataset_id: dataset.id,
-          key: a.entry.key,
-          image_path: a.entry.image,
-          mask_path: a.entry.mask,
-          // the image's size; a lone mask's own size; 0 (unknown) when the image could not be read
-          width: img?.width ?? (a.entry.image === null ? msk?.width : undefined) ?? 0,
-          height: img?.height ?? (a.entry.image === null ? msk?.height : undefined) ?? 0,
-          channels: img?.channels ?? null,
-          bit_depth: img?.depth ?? null,
-          mask_depth: msk ? (msk.palette ? 8 : msk.depth) : null,
-          image_format: img?.format ?? null,
-          orientation: img?.orientation ?? null,
-          image_hash: imgHash,
-          mask_hash: mskHash,
-          image_bytes: a.image ? (a.image.ok ? a.image.probe.bytes : a.image.bytes) : null,
-          mask_bytes: a.mask ? (a.mask.ok ? a.mask.probe.bytes : a.mask.bytes) : null,
-          error_kind: error?.kind ?? null,
-          error_message: error?.message ?? null,
-          scan_id: cp.scanId,
-          now,
-        }
-        const prev = getExisting.get(dataset.id, a.entry.key) as ExistingRow | undefined
-        const hist = !error && msk?.histogram && mskHash ? msk.histogram : null
-        if (!prev) {
-          const id = Number(insert.run(row).lastInsertRowid)
-          if (hist) storeClasses(id, hist, mskHash!)
-          cp.added++
-        } else if (prev.scan_id === cp.scanId) {
-          // written by the interrupted run of this same scan: refresh, count nothing twice
-          updateChanged.run({ ...row, id: prev.id, content_changed: 0 })
-          if (hist) storeClasses(prev.id, hist, mskHash!)
-        } else {
-          const contentChanged = prev.image_hash !== imgHash || prev.mask_hash !== mskHash
-          const same =
-            !contentChanged &&
-            prev.image_path === row.image_path &&
-            prev.mask_path === row.mask_path &&
-            prev.error_kind === row.error_kind &&
-            prev.error_message === row.error_message
-          if (same) {
-            touch.run(cp.scanId, prev.id)
-            cp.unchanged++
-          } else {
-            updateChanged.run({ ...row, id: prev.id, content_changed: contentChanged ? 1 : 0 })
-            if (hist && prev.mask_hash !== mskHash) storeClasses(prev.id, hist, mskHash!)
-            cp.changed++
-          }
-        }
-      }
+      for (const a of results) upsert(a, now)
       ensureClasses(db, classesSeen)
       cp.lastKey = results[results.length - 1]!.entry.key
       cp.written += results.length
-      cp.headerSeconds = headerBase + (Date.now() - tHeaders) / 1000
+      cp.headerSeconds = headerSeconds()
       saveCheckpoint.run(JSON.stringify(cp), jobId)
     })
   }
+}
 
-  // Pipeline: probe batch i+1 while batch i is written.
-  const tHeaders = Date.now()
-  const headerBase = cp.headerSeconds ?? 0
-  const batches: Entry[][] = []
-  for (let i = 0; i < todo.length; i += batchSize) batches.push(todo.slice(i, i + batchSize))
-  let pending = batches.length ? analyze(batches[0]!) : null
-  for (let b = 0; b < batches.length; b++) {
-    checkAbort(control.signal)
-    const results = await pending!
-    pending = b + 1 < batches.length ? analyze(batches[b + 1]!) : null
-    write(results)
-    done += results.length
-    options.afterBatch?.(cp.written)
-    control.progress?.(done, total, 'reading headers')
-  }
-  const headerSeconds = headerBase + (Date.now() - tHeaders) / 1000
-  cp.headerSeconds = headerSeconds
-  checkAbort(control.signal)
-
-  // Removed files: every row of this dataset the scan did not see.
+/** Phase 3: every row of this dataset the scan did not see is a removed file. */
+function removeUnseen(catalog: Catalog, dataset: Dataset, cp: Checkpoint, jobId: string): void {
+  const db = catalog.db
   catalog.tx(() => {
     const n = db.prepare('DELETE FROM samples WHERE dataset_id = ? AND scan_id != ?').run(dataset.id, cp.scanId).changes
     cp.removed = (cp.removed ?? 0) + n
-    saveCheckpoint.run(JSON.stringify(cp), jobId)
+    db.prepare('UPDATE jobs SET checkpoint = ? WHERE id = ?').run(JSON.stringify(cp), jobId)
   })
   if (cp.removed) db.exec('DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM sample_tags WHERE tag_id = tags.id)')
+}
 
-  if (options.classes !== false) await classPass(catalog, dataset.id, { concurrency: Math.min(concurrency, 8), signal: control.signal, progress: control.progress })
-  else catalog.tx(() => refreshClassCounts(db))
+function summarize(
+  db: Db,
+  dataset: Dataset,
+  scan: { jobId: string; seen: number; cp: Checkpoint; headerSeconds: number; resumed: boolean },
+): ImportSummary {
+  const { cp, headerSeconds } = scan
   const classesFound = db
     .prepare('SELECT COUNT(DISTINCT class_idx) FROM sample_classes WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?)')
     .pluck()
     .get(dataset.id) as number
-
   const errors = emptyErrors()
   for (const r of db.prepare('SELECT error_kind AS k, COUNT(*) AS n FROM samples WHERE dataset_id = ? AND error_kind IS NOT NULL GROUP BY error_kind').all(dataset.id) as {
     k: SampleErrorKind
@@ -448,12 +508,12 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
   }[])
     errors[r.k] = r.n
   const seconds = (Date.now() - cp.startedAt) / 1000
-  const summary: ImportSummary = {
-    jobId,
+  return {
+    jobId: scan.jobId,
     datasetId: dataset.id,
     imagesDir: dataset.imagesDir,
     masksDir: dataset.masksDir,
-    seen: total,
+    seen: scan.seen,
     added: cp.added,
     changed: cp.changed,
     removed: cp.removed,
@@ -462,15 +522,8 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
     classesFound,
     seconds,
     rate: headerSeconds > 0 ? cp.written / headerSeconds : cp.written,
-    resumed,
+    resumed: scan.resumed,
   }
-  catalog.tx(() => {
-    db.prepare("UPDATE jobs SET status = 'done', result = ?, checkpoint = ?, ended_at = ? WHERE id = ?").run(JSON.stringify(summary), JSON.stringify(cp), Date.now(), jobId)
-    db.prepare('UPDATE datasets SET last_scan_at = ? WHERE id = ?').run(Date.now(), dataset.id)
-  })
-  invalidateEstimates(db)
-  control.progress?.(total, total, 'done')
-  return summary
 }
 
 /** The label histogram of one mask: class index -> pixel count. */
