@@ -318,18 +318,13 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
   return { list, never, singleSplit: splits && splits.length === 1 ? splits[0]! : null, singleStatus: statuses && statuses.length === 1 ? statuses[0]! : null }
 }
 
-export function queryPage(db: Db, q: PageQuery): SamplePage {
-  const col = SORT_COLUMN[q.sort.field]
-  const dir = q.sort.dir === 'desc' ? 'DESC' : 'ASC'
-  const est = estimates(db)
-  const { list, never, singleSplit, singleStatus } = terms(db, q.filter, est)
-  type Pos = { v: string | number; id: number }
-  let start: Pos | null = null
-  if (q.cursor) {
-    const c = decodeCursor(q.cursor, q.sort.field, q.sort.dir)
-    start = { v: c.v, id: c.id }
-  }
-  const byId = q.sort.field === 'id'
+type Pos = { v: string | number; id: number }
+
+/** The SQL of one sort: its column and direction, the keyset conditions, the selected columns. */
+function sortSql(sort: PageQuery['sort']) {
+  const col = SORT_COLUMN[sort.field]
+  const dir = sort.dir === 'desc' ? 'DESC' : 'ASC'
+  const byId = sort.field === 'id'
   const op = dir === 'ASC' ? '>' : '<'
   const after = (pos: Pos | null): [string, unknown[]] =>
     pos === null ? ['', []] : byId ? [` AND s.id ${op} ?`, [pos.id]] : [` AND (${col}, s.id) ${op} (?, ?)`, [pos.v, pos.id]]
@@ -338,86 +333,128 @@ export function queryPage(db: Db, q: PageQuery): SamplePage {
   const order = byId ? `s.id ${dir}` : `${col} ${dir}, s.id ${dir}`
   const select = `SELECT s.id, s.dataset_id, s.key, s.image_path, s.mask_path, s.width, s.height, s.split, s.status,
         s.error_kind, s.error_message, ${col} AS sortv`
-  let rows: RawRow[] = []
-  if (!never) {
-    const need = q.limit + 1
-    // (A) walk the sort index (prefixed by split, or split and status, when one of each is asked
-    // for): cost ~ rows visited until `need` matches
-    const splitTerm = singleSplit !== null ? list.find((t) => t.residual.startsWith('+s.split IN')) : undefined
-    const statusTerm = splitTerm && singleStatus !== null ? list.find((t) => t.residual.startsWith('+s.status IN')) : undefined
-    const rest = list.filter((t) => t !== splitTerm && t !== statusTerm)
-    const scanned =
-      singleSplit !== null ? ((est.split.get(singleSplit) ?? 0) * (statusTerm ? statusTerm.fraction : 1)) : est.total
-    const passRate = rest.reduce((a, t) => a * Math.max(t.fraction, 1e-6), 1)
-    const costA = Math.min(scanned, need / passRate)
-    // (B) fetch the smallest matching set and sort it: cost ~ its size (rows fetched) plus the sort
-    const best = list.filter((t) => t.driver).sort((a, b) => a.driver!.size - b.driver!.size)[0]
-    const costB = best ? best.driver!.size * 1.3 : Infinity
-    const runSet = (pos: Pos | null, limit: number): RawRow[] => {
-      const where = [best!.driver!.where]
-      const params: unknown[] = [...best!.driver!.params]
-      for (const t of list) if (t !== best) (where.push(t.residual), params.push(...t.params))
-      const [k, kp] = after(pos)
-      return db.prepare(`${select} FROM ${best!.driver!.from} WHERE ${where.join(' AND ')}${k} ORDER BY ${order} LIMIT ?`).all(...params, ...kp, limit) as RawRow[]
-    }
-    // (C) walk one tag's rows in sort order (an index range of sample_tags_key, or its primary key
-    // for id), joining each to its sample: cost ~ need / pass rate of the other terms, at most the
-    // tag's size, and the walk ends at the tag's last match (no scan past it).
-    const tagTerm = q.sort.field === 'key' || byId ? list.filter((t) => t.tagId !== undefined).sort((a, b) => a.driver!.size - b.driver!.size)[0] : undefined
-    const tagRest = list.filter((t) => t !== tagTerm)
-    const costC = tagTerm ? Math.min(tagTerm.driver!.size, need / tagRest.reduce((a, t) => a * Math.max(t.fraction, 1e-6), 1)) : Infinity
-    const useTag = tagTerm !== undefined && (q.plan === 'tag' || (q.plan === undefined && costC <= costA && costC <= costB))
-    const useSet = !useTag && best !== undefined && (q.plan === 'set' || (q.plan === undefined && costB < costA))
-    if (useTag) {
-      const stCol = byId ? 'st.sample_id' : 'st.sort_key'
-      const tOrder = byId ? `st.sample_id ${dir}` : `st.sort_key ${dir}, st.sample_id ${dir}`
-      const [k, kp]: [string, unknown[]] =
-        start === null ? ['', []] : byId ? [` AND st.sample_id ${op} ?`, [start.id]] : [` AND (${stCol}, st.sample_id) ${op} (?, ?)`, [start.v, start.id]]
-      const resSql = tagRest.map((t) => ` AND ${t.residual}`).join('')
-      const resParams = tagRest.flatMap((t) => t.params)
-      rows = db
-        .prepare(
-          `${select} FROM sample_tags st${byId ? '' : ' INDEXED BY sample_tags_key'} CROSS JOIN samples s ON s.id = st.sample_id
-           WHERE st.tag_id = ?${k}${resSql} ORDER BY ${tOrder} LIMIT ?`,
-        )
-        .all(tagTerm.tagId, ...kp, ...resParams, need) as RawRow[]
-    } else if (useSet) rows = runSet(start, need)
-    else {
-      // Walk in windows: find the position `window` rows further along the sort index (a covering
-      // index step, no table reads), fetch the matches up to it, repeat. Matches that cluster
-      // (correlated with the sort order) cannot make one page scan the whole table unnoticed:
-      // once the walk has cost more than the set plan would, the rest of the page comes from it.
-      const ix = SORT_INDEX[q.sort.field]
-      const from = statusTerm ? `samples s INDEXED BY ${ix.splitStatus}` : splitTerm ? `samples s INDEXED BY ${ix.split}` : `samples s${ix.all ? ` INDEXED BY ${ix.all}` : ''}`
-      const baseWhere = statusTerm ? 's.split = ? AND s.status = ?' : splitTerm ? 's.split = ?' : '1'
-      const baseParams: unknown[] = statusTerm ? [singleSplit, singleStatus] : splitTerm ? [singleSplit] : []
-      const residual = rest
-      const resSql = residual.map((t) => ` AND ${t.residual}`).join('')
-      const resParams = residual.flatMap((t) => t.params)
-      let pos = start
-      let visited = 0
-      let window = q.scanWindow ?? 2048
-      for (;;) {
-        const [k, kp] = after(pos)
-        const edge = db
-          .prepare(`SELECT ${col} AS v, s.id AS id FROM ${from} WHERE ${baseWhere}${k} ORDER BY ${order} LIMIT 1 OFFSET ${window - 1}`)
-          .get(...baseParams, ...kp) as Pos | undefined
-        const [u, up] = edge ? upTo(edge) : ['', []]
-        const got = db
-          .prepare(`${select} FROM ${from} WHERE ${baseWhere}${resSql}${k}${u} ORDER BY ${order} LIMIT ?`)
-          .all(...baseParams, ...resParams, ...kp, ...up, need - rows.length) as RawRow[]
-        rows.push(...got)
-        visited += window
-        if (rows.length >= need || !edge) break
-        pos = edge
-        if (best && q.plan !== 'scan' && visited > costB) {
-          rows.push(...runSet(pos, need - rows.length))
-          break
-        }
-        window = Math.min(window * 2, 65536)
-      }
-    }
+  return { col, dir, byId, op, after, upTo, order, select }
+}
+type SortSql = ReturnType<typeof sortSql>
+type Terms = ReturnType<typeof terms>
+
+export function queryPage(db: Db, q: PageQuery): SamplePage {
+  const sql = sortSql(q.sort)
+  const est = estimates(db)
+  const found = terms(db, q.filter, est)
+  let start: Pos | null = null
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor, q.sort.field, q.sort.dir)
+    start = { v: c.v, id: c.id }
   }
+  const rows = found.never ? [] : fetchRows(db, q, sql, found, est, start)
+  return toPage(db, q, rows)
+}
+
+/** The page's plan, from cheap estimates (see "Page planning" above), and the terms each plan needs. */
+function choosePlan(q: PageQuery, sql: SortSql, { list, singleSplit, singleStatus }: Terms, est: Estimates, need: number) {
+  // (A) walk the sort index (prefixed by split, or split and status, when one of each is asked
+  // for): cost ~ rows visited until `need` matches
+  const splitTerm = singleSplit !== null ? list.find((t) => t.residual.startsWith('+s.split IN')) : undefined
+  const statusTerm = splitTerm && singleStatus !== null ? list.find((t) => t.residual.startsWith('+s.status IN')) : undefined
+  const rest = list.filter((t) => t !== splitTerm && t !== statusTerm)
+  const scanned =
+    singleSplit !== null ? ((est.split.get(singleSplit) ?? 0) * (statusTerm ? statusTerm.fraction : 1)) : est.total
+  const passRate = rest.reduce((a, t) => a * Math.max(t.fraction, 1e-6), 1)
+  const costA = Math.min(scanned, need / passRate)
+  // (B) fetch the smallest matching set and sort it: cost ~ its size (rows fetched) plus the sort
+  const best = list.filter((t) => t.driver).sort((a, b) => a.driver!.size - b.driver!.size)[0]
+  const costB = best ? best.driver!.size * 1.3 : Infinity
+  // (C) walk one tag's rows in sort order (an index range of sample_tags_key, or its primary key
+  // for id), joining each to its sample: cost ~ need / pass rate of the other terms, at most the
+  // tag's size, and the walk ends at the tag's last match (no scan past it).
+  const tagTerm = q.sort.field === 'key' || sql.byId ? list.filter((t) => t.tagId !== undefined).sort((a, b) => a.driver!.size - b.driver!.size)[0] : undefined
+  const tagRest = list.filter((t) => t !== tagTerm)
+  const costC = tagTerm ? Math.min(tagTerm.driver!.size, need / tagRest.reduce((a, t) => a * Math.max(t.fraction, 1e-6), 1)) : Infinity
+  const useTag = tagTerm !== undefined && (q.plan === 'tag' || (q.plan === undefined && costC <= costA && costC <= costB))
+  const useSet = !useTag && best !== undefined && (q.plan === 'set' || (q.plan === undefined && costB < costA))
+  return { use: useTag ? ('tag' as const) : useSet ? ('set' as const) : ('walk' as const), splitTerm, statusTerm, rest, best, costB, tagTerm, tagRest }
+}
+type Plan = ReturnType<typeof choosePlan>
+
+function fetchRows(db: Db, q: PageQuery, sql: SortSql, found: Terms, est: Estimates, start: Pos | null): RawRow[] {
+  const need = q.limit + 1
+  const plan = choosePlan(q, sql, found, est, need)
+  if (plan.use === 'tag') return walkTag(db, sql, plan.tagTerm!, plan.tagRest, start, need)
+  if (plan.use === 'set') return fetchSet(db, sql, found.list, plan.best!, start, need)
+  return walkIndex(db, q, sql, found, plan, start, need)
+}
+
+/** (B): the smallest matching set, every other term as a residual, sorted. */
+function fetchSet(db: Db, sql: SortSql, list: Term[], best: Term, pos: Pos | null, limit: number): RawRow[] {
+  const where = [best.driver!.where]
+  const params: unknown[] = [...best.driver!.params]
+  for (const t of list) if (t !== best) (where.push(t.residual), params.push(...t.params))
+  const [k, kp] = sql.after(pos)
+  return db.prepare(`${sql.select} FROM ${best.driver!.from} WHERE ${where.join(' AND ')}${k} ORDER BY ${sql.order} LIMIT ?`).all(...params, ...kp, limit) as RawRow[]
+}
+
+/** (C): one tag's rows in sort order, joined to their samples. */
+function walkTag(db: Db, sql: SortSql, tagTerm: Term, tagRest: Term[], start: Pos | null, need: number): RawRow[] {
+  const { byId, dir, op } = sql
+  const stCol = byId ? 'st.sample_id' : 'st.sort_key'
+  const tOrder = byId ? `st.sample_id ${dir}` : `st.sort_key ${dir}, st.sample_id ${dir}`
+  const [k, kp]: [string, unknown[]] =
+    start === null ? ['', []] : byId ? [` AND st.sample_id ${op} ?`, [start.id]] : [` AND (${stCol}, st.sample_id) ${op} (?, ?)`, [start.v, start.id]]
+  const resSql = tagRest.map((t) => ` AND ${t.residual}`).join('')
+  const resParams = tagRest.flatMap((t) => t.params)
+  return db
+    .prepare(
+      `${sql.select} FROM sample_tags st${byId ? '' : ' INDEXED BY sample_tags_key'} CROSS JOIN samples s ON s.id = st.sample_id
+       WHERE st.tag_id = ?${k}${resSql} ORDER BY ${tOrder} LIMIT ?`,
+    )
+    .all(tagTerm.tagId, ...kp, ...resParams, need) as RawRow[]
+}
+
+/**
+ * (A): walk in windows: find the position `window` rows further along the sort index (a covering
+ * index step, no table reads), fetch the matches up to it, repeat. Matches that cluster
+ * (correlated with the sort order) cannot make one page scan the whole table unnoticed: once the
+ * walk has cost more than the set plan would, the rest of the page comes from it.
+ */
+function walkIndex(db: Db, q: PageQuery, sql: SortSql, { list, singleSplit, singleStatus }: Terms, plan: Plan, start: Pos | null, need: number): RawRow[] {
+  const { col, order, select } = sql
+  const { splitTerm, statusTerm, best, costB } = plan
+  const rows: RawRow[] = []
+  const ix = SORT_INDEX[q.sort.field]
+  const from = statusTerm ? `samples s INDEXED BY ${ix.splitStatus}` : splitTerm ? `samples s INDEXED BY ${ix.split}` : `samples s${ix.all ? ` INDEXED BY ${ix.all}` : ''}`
+  const baseWhere = statusTerm ? 's.split = ? AND s.status = ?' : splitTerm ? 's.split = ?' : '1'
+  const baseParams: unknown[] = statusTerm ? [singleSplit, singleStatus] : splitTerm ? [singleSplit] : []
+  const residual = plan.rest
+  const resSql = residual.map((t) => ` AND ${t.residual}`).join('')
+  const resParams = residual.flatMap((t) => t.params)
+  let pos = start
+  let visited = 0
+  let window = q.scanWindow ?? 2048
+  for (;;) {
+    const [k, kp] = sql.after(pos)
+    const edge = db
+      .prepare(`SELECT ${col} AS v, s.id AS id FROM ${from} WHERE ${baseWhere}${k} ORDER BY ${order} LIMIT 1 OFFSET ${window - 1}`)
+      .get(...baseParams, ...kp) as Pos | undefined
+    const [u, up] = edge ? sql.upTo(edge) : ['', []]
+    const got = db
+      .prepare(`${select} FROM ${from} WHERE ${baseWhere}${resSql}${k}${u} ORDER BY ${order} LIMIT ?`)
+      .all(...baseParams, ...resParams, ...kp, ...up, need - rows.length) as RawRow[]
+    rows.push(...got)
+    visited += window
+    if (rows.length >= need || !edge) break
+    pos = edge
+    if (best && q.plan !== 'scan' && visited > costB) {
+      rows.push(...fetchSet(db, sql, list, best, pos, need - rows.length))
+      break
+    }
+    window = Math.min(window * 2, 65536)
+  }
+  return rows
+}
+
+/** The page: rows with their tags, the cursor after the last one, the total when asked for. */
+function toPage(db: Db, q: PageQuery, rows: RawRow[]): SamplePage {
   const more = rows.length > q.limit
   if (more) rows.pop()
   const tags = tagsOf(
