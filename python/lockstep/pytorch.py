@@ -9,8 +9,10 @@
 
 Items are whole batches: DataLoader worker i of k within distributed rank r of n reads slice
 r*k + i of n*k (batch b of an epoch when b % (n*k) == r*k + i), so the ranks' slices are disjoint
-and the DataLoader (in order, round robin over its workers) hands out each rank's batches in batch
-order. Use `loader()` or DataLoader(ds, batch_size=None): a batch_size would re-batch batches.
+and together cover every epoch. Use `loader()` or DataLoader(ds, batch_size=None): a batch_size
+would re-batch batches. The DataLoader takes one item from each worker in turn, so batches come
+in batch order when every slice has as many batches per epoch (StreamDataset(even=True) drops
+each epoch's remainder to make it so); otherwise a slice with one batch more per epoch runs ahead.
 """
 import os
 

@@ -5,6 +5,7 @@
 //
 //   node test/python/standin-stream.mjs --export DIR (--socket PATH | --port N) [--token-file F]
 //        [--die-after N]   (exit in the middle of the N+1-th frame of each connection: a crash)
+//        [--refuse CODE]   (answer every connection with an error instead of a header)
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
@@ -58,6 +59,7 @@ const refuse = (conn, code, message) => conn.end(JSON.stringify({ error: { code,
 
 async function serve(conn, req) {
   const { rank, worldSize, start, stop, records } = req
+  if (opt('--refuse')) return refuse(conn, opt('--refuse'), 'this stand-in was told to refuse')
   if (!Number.isInteger(worldSize) || worldSize < 1 || !Number.isInteger(rank) || rank < 0 || rank >= worldSize) {
     return refuse(conn, 'INVALID_INPUT', `rank ${rank} of worldSize ${worldSize}: rank must be in 0..worldSize-1`)
   }
