@@ -106,35 +106,53 @@ def read_webdataset(source, rank=0, world_size=1, start=None, stop=None):
     of tar paths), decoded with Pillow (or OpenCV). `records` are the samples' KEY.json records."""
     want = Slice(rank, world_size, start, stop)
     current, group = None, []
-
-    def finish():
-        return _batch(current, group)
-
     for path, key, members in samples(shard_paths(source)):
         rec, image_suffix = _record(path, key, members)
         pos = (rec["epoch"], rec["batch"])
         if pos != current:
             if group:
-                yield finish()
+                yield _decoded(current, group)
             if want.past(*pos):
                 return
             current, group = pos, []
         if want.wants(*pos):
             group.append((path, key, rec, members[image_suffix], members["mask.png"], image_suffix))
     if group:
-        yield finish()
+        yield _decoded(current, group)
 
 
-def _batch(pos, group):
-    xs, ys, records = [], [], []
-    for path, key, rec, image, mask, suffix in sorted(group, key=lambda g: g[2]["index"]):
+def _decoded(pos, group):
+    rows = []
+    for path, key, rec, image, mask, suffix in group:
         x = decode_image(image, "%s:%s.%s" % (path, key, suffix))
         y = decode_mask(mask, "%s:%s.mask.png" % (path, key))
+        rows.append((x, y, rec, "%s: sample %s" % (path, key)))
+    return stack(pos, rows)
+
+
+def stack(pos, rows):
+    """One Batch from decoded (x, y, record, name) rows, in record index order, sizes checked."""
+    rows = sorted(rows, key=lambda r: r[2]["index"])
+    first = rows[0][0]
+    for x, y, rec, name in rows:
         if x.shape[:2] != y.shape:
-            raise ExportError("%s: sample %s has a %dx%d image and a %dx%d mask" % (path, key, x.shape[1], x.shape[0], y.shape[1], y.shape[0]))
-        if xs and x.shape != xs[0].shape:
-            raise ExportError("%s: sample %s is %dx%d but earlier samples of its batch are %dx%d" % (path, key, x.shape[1], x.shape[0], xs[0].shape[1], xs[0].shape[0]))
-        xs.append(x)
-        ys.append(y)
-        records.append(rec)
-    return Batch(pos[0], pos[1], np.stack(xs), np.stack(ys), records)
+            raise ExportError("%s has a %dx%d image and a %dx%d mask" % (name, x.shape[1], x.shape[0], y.shape[1], y.shape[0]))
+        if x.shape != first.shape:
+            raise ExportError("%s is %dx%d but earlier samples of its batch are %dx%d" % (name, x.shape[1], x.shape[0], first.shape[1], first.shape[0]))
+    return Batch(pos[0], pos[1], np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]), [r[2] for r in rows])
+
+
+def batch_samples(samples):
+    """A `webdataset` pipeline stage: (image, mask, record) tuples (after
+    `.to_tuple("jpg;png;webp", "mask.png", "json")`) grouped back into the export's batches.
+    Use as `wds.WebDataset(urls).decode(...).to_tuple(...).compose(batch_samples)`."""
+    current, rows = None, []
+    for n, (x, y, rec) in enumerate(samples):
+        pos = (rec["epoch"], rec["batch"])
+        if pos != current and rows:
+            yield stack(current, rows)
+            rows = []
+        current = pos
+        rows.append((np.asarray(x), np.asarray(y), rec, "sample %s (epoch %d, batch %d, index %d)" % (n, pos[0], pos[1], rec["index"])))
+    if rows:
+        yield stack(current, rows)

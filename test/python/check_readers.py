@@ -98,6 +98,19 @@ for fmt in ("npy", "webdataset", "folders"):
         "maskValues16": sorted(set(int(v) for b in batches if b.y.dtype == np.uint16 for v in np.unique(b.y))),
     }
 
+# the webdataset library's pattern: decode each member with lockstep's decoders (as
+# wds.handle_extension would call them, with the member's bytes), then batch_samples regroups
+from lockstep.webdataset import batch_samples, samples, shard_paths  # noqa: E402
+
+
+def wds_like():
+    for path, key, members in samples(shard_paths(out)):
+        image = next(members[s] for s in ("jpg", "png", "webp") if s in members)
+        yield lockstep.decode_image(image), lockstep.decode_mask(members["mask.png"]), json.loads(members["json"])
+
+
+result["batchSamples"] = digest_of(batch_samples(wds_like()))[0]
+
 # slices: ranks are disjoint and their union is the whole; start/stop select a range
 everything = [(b.epoch, b.batch) for b in lockstep.read_npy(out)]
 ranks = [[(b.epoch, b.batch) for b in lockstep.read_folders(out, rank=r, world_size=3)] for r in range(3)]

@@ -63,6 +63,7 @@ describe('python readers on real exports', () => {
       expect(f.batches.map((b: any[]) => b.slice(0, 2)), fmt).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]])
       expect(new Set(f.batches.map((b: any[]) => b[3])), fmt).toEqual(new Set(['uint8']))
     }
+    expect(r.batchSamples, 'the webdataset-library stage regroups the same batches').toBe(r.npyFiles)
     expect(r.webdataset.sampleIds).toEqual(r.npy.sampleIds)
     expect(r.folders.sampleIds).toEqual(r.npy.sampleIds)
     expect(r.npy.memmapped).toBe(true)
@@ -130,7 +131,7 @@ describe('python readers on real exports', () => {
     cpSync(join(ROOT, 'python'), src, { recursive: true, filter: (p) => !/(__pycache__|\.egg-info|\/build)$/.test(p) })
     const target = tmp('lockstep-py-site-')
     // no PyPI here: setuptools from the system instead of an isolated build environment
-    await exec(PY, ['-m', 'pip', 'install', '--quiet', '--no-build-isolation', '--no-deps', '--no-index', '--target', target, src], { env: pyEnv({ PYTHONPATH: '' }), timeout: 120_000 })
+    await exec(PY, ['-m', 'pip', 'install', '--quiet', '--no-build-isolation', '--no-deps', '--no-index', '--no-compile', '--disable-pip-version-check', '--target', target, src], { env: pyEnv({ PYTHONPATH: '' }), timeout: 120_000 })
     const { stdout } = await exec(PY, ['-c', 'import lockstep, lockstep.pytorch, sys; print(lockstep.__version__, lockstep.__file__)', png], { env: pyEnv({ PYTHONPATH: target }) })
     expect(stdout.trim()).toBe(`0.1.0 ${join(target, 'lockstep', '__init__.py')}`)
   })
