@@ -98,7 +98,8 @@ class StreamClient:
         return self.address if isinstance(self.address, str) else "tcp://%s:%s" % self.address
 
     def open(self):
-        """Connects and reads the stream header (also done by iterating). Returns the header."""
+        """Connects from `position` and reads the stream header (iterating does this from `start`).
+        Returns the header."""
         self.close()
         sock = _connect(self.address, self.connect_timeout)
         self._sock = sock
@@ -154,6 +155,7 @@ class StreamClient:
         self.close()
 
     def __iter__(self):
+        self.position = self.start
         header = self.open()
         try:
             while True:

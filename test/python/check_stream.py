@@ -72,8 +72,11 @@ with server(socket_name="a.sock") as srv:
         taken.append(b)
         if len(taken) == 2:
             break
-    result["savedPosition"] = list(first.position)
-    rest = list(srv.client(start=first.position))
+    saved = first.position
+    result["savedPosition"] = list(saved)
+    # iterating a client again starts again from its start (as re-reading an export does)
+    result["again"] = [len(list(first)), list(first.position)]
+    rest = list(srv.client(start=saved))
     result["resumed"] = positions(taken) + positions(rest)
     result["resumedSame"] = all(same(b) for b in taken + rest)
     result["startMidRank"] = positions(srv.client(rank=1, world_size=2, start=(0, 2)))

@@ -46,6 +46,7 @@ function checkStream(r: any, real: boolean): void {
   expect(r.noRecords).toEqual([null])
   expect(r.stop).toEqual(all.slice(0, 3))
   expect(r.savedPosition).toEqual([0, 2])
+  expect(r.again).toEqual([6, [2, 0]])
   expect(r.resumed).toEqual(all)
   expect(r.resumedSame).toBe(true)
   expect(r.startMidRank).toEqual([[1, 1]])
