@@ -104,6 +104,15 @@ for b in list(lockstep.read_npy(d)):
     np.save(os.path.join(d, name), ((np.asarray(b.x, np.float32) - 120.0) / 60.0).astype(np.float32))
 outcome("floatX", lambda: sorted(set(str(b.x.dtype) for b in lockstep.read_npy(d))))
 
+# npy batches without their manifest: read from the file names alone, without records
+d = copy("no-manifest")
+os.remove(os.path.join(d, "manifest.jsonl"))
+outcome("noManifest", lambda: [[b.epoch, b.batch, len(b), b.records] for b in lockstep.read_npy(d)])
+with_manifest = [[b.epoch, b.batch, len(b)] for b in lockstep.read_npy(src)]
+result["noManifestSame"] = [r[:3] for r in result["noManifest"]["value"]] == with_manifest and all(
+    np.array_equal(a.x, b.x) and np.array_equal(a.y, b.y) for a, b in zip(lockstep.read_npy(d), lockstep.read_npy(src))
+)
+
 # a manifest whose last line was cut by a kill: left out with a warning, the rest is read
 d = copy("cut-manifest")
 path = os.path.join(d, "manifest.jsonl")

@@ -109,6 +109,8 @@ describe('python readers on real exports', () => {
     expect(short, r.shortNpy.message).not.toBeNull()
     expect(Number(short![1]) - Number(short![2])).toBe(1)
     expect(r.floatX).toEqual({ ok: true, value: ['float32'] })
+    expect(r.noManifest.value.map((b: any[]) => b[3])).toEqual([null, null, null, null, null, null])
+    expect(r.noManifestSame).toBe(true)
     expect(r.cutManifest).toEqual({ ok: true, value: 19 })
     expect(r.cutManifestWarning).toEqual([expect.stringContaining('manifest.jsonl: the last line is cut short (an interrupted export); it is left out')])
     expect(r.badManifest).toMatchObject({ ok: false, message: expect.stringContaining(`${r.badManifestPath}: line 3 is not JSON`) })
