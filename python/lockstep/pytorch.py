@@ -4,7 +4,7 @@
     ds = StreamDataset("unix:/tmp/ls.sock", token)          # rank/world from torch.distributed
     for epoch in range(10):
         ds.set_epoch(epoch)
-        for x, y in loader(ds, num_workers=2):              # x: N x H x W x 3 uint8, y: N x H x W
+        for x, y in loader(ds, num_workers=2):              # x: N x H x W x 3 uint8, y: N x H x W long
             ...
 
 Items are whole batches: DataLoader worker i of k within distributed rank r of n reads slice
@@ -49,18 +49,21 @@ def worker_slice(rank, world_size):
     return rank * info.num_workers + info.id, world_size * info.num_workers
 
 
-def to_tensor(a):
-    """A NumPy batch as a tensor (uint16 masks become int32: torch before 2.3 has no uint16)."""
+def to_tensor(a, dtype=None):
+    """A NumPy batch as a tensor, cast to `dtype` if given (uint16 becomes int32 otherwise: torch
+    before 2.3 has no uint16)."""
     if a.dtype == np.uint16:
         a = a.astype(np.int32)
     elif not a.flags.writeable:
         a = np.array(a)  # a read-only memory map: torch wants memory it may write
-    return torch.from_numpy(a)
+    t = torch.from_numpy(a)
+    return t if dtype is None else t.to(dtype)
 
 
 class _SlicedDataset(IterableDataset):
-    def __init__(self, rank=None, world_size=None, start=None, stop=None, records=False, transform=None):
+    def __init__(self, rank=None, world_size=None, start=None, stop=None, records=False, transform=None, mask_dtype=torch.long):
         super().__init__()
+        self.mask_dtype = mask_dtype
         self.rank, self.world_size = rank, world_size
         self.start, self.stop = position(start, "start"), position(stop, "stop")
         self.with_records = records
@@ -85,7 +88,7 @@ class _SlicedDataset(IterableDataset):
         rank, world_size = worker_slice(*distributed_slice(self.rank, self.world_size))
         start, stop = self._range()
         for b in self._batches(rank, world_size, start, stop):
-            x, y = to_tensor(b.x), to_tensor(b.y)
+            x, y = to_tensor(b.x), to_tensor(b.y, self.mask_dtype)
             if self.transform:
                 x, y = self.transform(x, y)
             yield (x, y, b.records) if self.with_records else (x, y)
@@ -95,10 +98,12 @@ class StreamDataset(_SlicedDataset):
     """Batches from `lockstep stream` at `address` (unix:PATH or tcp://127.0.0.1:PORT) with
     `token` ('@FILE' reads it from FILE). Each worker opens its own connection. Items are
     (x, y) tensors, or (x, y, records) with records=True; transform(x, y) -> (x, y) runs in the
-    worker. even=True gives every slice the same number of batches per epoch (for DDP)."""
+    worker. even=True gives every slice the same number of batches per epoch (for DDP).
+    mask_dtype: the masks' tensor dtype (default torch.long, what cross_entropy takes, the same for
+    every batch although the wire sends uint8 or uint16 per batch); None keeps uint8 / int32."""
 
-    def __init__(self, address, token, rank=None, world_size=None, start=None, stop=None, records=False, transform=None, even=False, **client):
-        super().__init__(rank, world_size, start, stop, records, transform)
+    def __init__(self, address, token, rank=None, world_size=None, start=None, stop=None, records=False, transform=None, even=False, mask_dtype=torch.long, **client):
+        super().__init__(rank, world_size, start, stop, records, transform, mask_dtype)
         self.address, self.token, self.even, self.client = address, token, even, client
 
     def _batches(self, rank, world_size, start, stop):
@@ -111,8 +116,8 @@ class ExportDataset(_SlicedDataset):
     """Batches of an export folder in format 'npy', 'webdataset' or 'folders', sliced like the
     stream (a rank or worker whose slice is empty yields nothing)."""
 
-    def __init__(self, export_dir, format="npy", rank=None, world_size=None, start=None, stop=None, records=False, transform=None):
-        super().__init__(rank, world_size, start, stop, records, transform)
+    def __init__(self, export_dir, format="npy", rank=None, world_size=None, start=None, stop=None, records=False, transform=None, mask_dtype=torch.long):
+        super().__init__(rank, world_size, start, stop, records, transform, mask_dtype)
         from . import READERS
 
         if format not in READERS:

@@ -82,7 +82,8 @@ describe('python stream client against a stand-in server (docs/stream-protocol.m
     expect(r.streamRank1Workers2[0]).toEqual([[0, 2], [1, 2]])
     expect(r.streamRank1Workers2[1]).toBe(true)
     // items are the batches themselves (N x H x W x 3), not batches of batches
-    for (const shape of r.streamRank1Workers2[2]) expect(shape).toMatch(/^\(\([23], 32, 40, 3\), 'torch.uint8', \([23], 32, 40\), 'torch.(uint8|int32)'\)$/)
+    for (const shape of r.streamRank1Workers2[2]) expect(shape).toMatch(/^\(\([23], 32, 40, 3\), 'torch.uint8', \([23], 32, 40\), 'torch.int64'\)$/)
+    expect(r.keptMaskDtypes).toEqual(['torch.int32', 'torch.uint8'])
     expect(r.streamRank0Workers2).toEqual([[0, 0], [0, 1], [1, 0], [1, 1]])
     expect(r.streamEnvRank).toEqual([[0, 1], [1, 1]])
     expect(r.streamEpoch1).toEqual([[1, 2]])
