@@ -31,8 +31,9 @@ interface ClassRow {
   sample_count: number | null
 }
 
+/** The class table in display order (classes.reorder; by index where no order was set). */
 export function listClasses(db: Db): ClassInfo[] {
-  return (db.prepare('SELECT * FROM classes ORDER BY idx').all() as ClassRow[]).map((r) => ({
+  return (db.prepare('SELECT * FROM classes ORDER BY display_order IS NULL, display_order, idx').all() as ClassRow[]).map((r) => ({
     index: r.idx,
     name: r.name,
     color: r.color,
@@ -42,11 +43,14 @@ export function listClasses(db: Db): ClassInfo[] {
   }))
 }
 
-/** Adds any class index not yet in the table, with a default name and colour. */
-export function ensureClasses(db: Db, indices: Iterable<number>): number {
+/**
+ * Adds any class index not yet in the table, with a default name and a colour: `colorOf(i)` when
+ * it has one (a palette mask's own colour for its index), else the default.
+ */
+export function ensureClasses(db: Db, indices: Iterable<number>, colorOf?: (index: number) => string | undefined): number {
   const ins = db.prepare('INSERT OR IGNORE INTO classes(idx, name, color) VALUES (?, ?, ?)')
   let added = 0
-  for (const i of indices) added += ins.run(i, defaultName(i), defaultColor(i)).changes
+  for (const i of indices) added += ins.run(i, defaultName(i), colorOf?.(i) ?? defaultColor(i)).changes
   return added
 }
 
@@ -94,6 +98,96 @@ function parseColor(v: unknown): string | undefined {
   const parts = s.split(/[\s;|]+/).map(Number)
   if (parts.length === 3 && parts.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) return '#' + parts.map(hex).join('')
   return undefined
+}
+
+/** The cells of one CSV line: quoted cells may hold commas and doubled quotes (RFC 4180). */
+function csvCells(line: string): string[] {
+  const cells: string[] = []
+  let i = 0
+  for (;;) {
+    while (line[i] === ' ' || line[i] === '\t') i++
+    let cell = ''
+    if (line[i] === '"') {
+      for (i++; i < line.length; i++) {
+        if (line[i] === '"' && line[i + 1] === '"') (cell += '"'), i++
+        else if (line[i] === '"') break
+        else cell += line[i]
+      }
+      i++
+      while (i < line.length && line[i] !== ',') i++
+      cells.push(cell)
+    } else {
+      const end = line.indexOf(',', i)
+      cells.push(line.slice(i, end < 0 ? line.length : end).trim())
+      i = end < 0 ? line.length : end
+    }
+    if (i >= line.length) return cells
+    i++ // the comma
+  }
+}
+
+function csvCell(v: string): string {
+  return /[",\r\n]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
+}
+
+/**
+ * The class table as text parsePalette reads back: JSON `{ "classes": [{ index, name, color,
+ * ignore }] }` or CSV `index,name,color,ignore`, in display order.
+ */
+export function exportPalette(classes: ClassInfo[], format: 'json' | 'csv'): string {
+  if (format === 'json') {
+    return JSON.stringify({ classes: classes.map((c) => ({ index: c.index, name: c.name, color: c.color, ignore: c.ignore })) }, null, 2) + '\n'
+  }
+  return ['index,name,color,ignore', ...classes.map((c) => [String(c.index), csvCell(c.name), c.color, c.ignore ? 'true' : 'false'].join(','))].join('\n') + '\n'
+}
+
+/** classes.add: a new class at `index` (default: the next free index); names are unique. */
+export function addClass(db: Db, c: { name: string; color?: string; index?: number; ignore?: boolean }): number {
+  const name = c.name.trim()
+  if (!name) throw new LockstepError('INVALID_INPUT', 'A class needs a name')
+  return db
+    .transaction(() => {
+      const same = db.prepare('SELECT idx FROM classes WHERE lower(name) = lower(?)').pluck().get(name) as number | undefined
+      if (same !== undefined) throw new LockstepError('INVALID_INPUT', `A class named ${JSON.stringify(name)} already exists (index ${same})`)
+      let index = c.index
+      if (index === undefined) {
+        index = ((db.prepare('SELECT MAX(idx) FROM classes').pluck().get() as number | null) ?? -1) + 1
+        if (index > 65535) throw new LockstepError('INVALID_INPUT', 'Every class index up to 65535 is taken')
+      } else {
+        const taken = db.prepare('SELECT name FROM classes WHERE idx = ?').pluck().get(index) as string | undefined
+        if (taken !== undefined) throw new LockstepError('INVALID_INPUT', `Class index ${index} is already ${JSON.stringify(taken)}`)
+      }
+      const order = db.prepare('SELECT MAX(display_order) FROM classes').pluck().get() as number | null
+      db.prepare('INSERT INTO classes(idx, name, color, ignore, display_order) VALUES (?, ?, ?, ?, ?)').run(
+        index,
+        name,
+        c.color?.toLowerCase() ?? defaultColor(index),
+        c.ignore ? 1 : 0,
+        order === null ? null : order + 1,
+      )
+      return index
+    })
+    .immediate()
+}
+
+/** classes.reorder: `order` lists every class index once; it becomes the display order. */
+export function reorderClasses(db: Db, order: number[]): void {
+  db.transaction(() => {
+    const all = db.prepare('SELECT idx FROM classes').pluck().all() as number[]
+    const known = new Set(all)
+    const seen = new Set<number>()
+    const problems: string[] = []
+    for (const i of order) {
+      if (!known.has(i)) problems.push(`${i} is not a class`)
+      else if (seen.has(i)) problems.push(`${i} is listed twice`)
+      seen.add(i)
+    }
+    const missing = all.filter((i) => !seen.has(i))
+    if (missing.length) problems.push(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`)
+    if (problems.length) throw new LockstepError('INVALID_INPUT', `The order must list every class index once: ${problems.join('; ')}`, { problems })
+    const set = db.prepare('UPDATE classes SET display_order = ? WHERE idx = ?')
+    order.forEach((idx, pos) => set.run(pos, idx))
+  }).immediate()
 }
 
 function parseBool(v: unknown): boolean | undefined {
@@ -169,7 +263,7 @@ export function parsePalette(text: string, format: 'json' | 'csv', source = 'pal
     const lines = text.split(/\r?\n/)
     lines.forEach((line, n) => {
       if (!line.trim() || line.trim().startsWith('#')) return
-      const cells = line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
+      const cells = csvCells(line)
       if (n === 0 && !/^\d+$/.test(cells[0] ?? '')) return // header
       const where = `${source} line ${n + 1}`
       if (cells.length >= 5 && cells.slice(2, 5).every((c) => /^\d+$/.test(c))) add(where, cells[0], cells[1], cells.slice(2, 5).map(Number), cells[5])

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { hostname } from 'node:os'
 import { LockstepError } from '../../shared/errors'
 
-function alive(pid: number): boolean {
+/** Whether a process with this id exists on this machine. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

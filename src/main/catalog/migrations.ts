@@ -201,6 +201,47 @@ CREATE INDEX samples_split_status_updated ON samples(split, status, updated_at, 
 CREATE INDEX samples_split_status_id ON samples(split, status, id);
 `,
   },
+  {
+    version: 5,
+    name: 'mask versions, the mask save journal, class display order',
+    // Labeling (issue 11). A mask's earlier content is copied to <project>/history/ (named by its
+    // sha256) and recorded in mask_versions BEFORE the mask file is replaced; mask_journal holds
+    // the replacement in progress (written with the version, deleted in the transaction that
+    // records the new content), so a process killed between the rename and that transaction is
+    // settled from the file on disk (catalog/mask-store.ts). A version outlives its sample's row.
+    sql: `
+CREATE TABLE mask_versions (
+  id          INTEGER PRIMARY KEY,
+  sample_id   INTEGER REFERENCES samples(id) ON DELETE SET NULL,
+  sample_key  TEXT NOT NULL,
+  reason      TEXT NOT NULL CHECK (reason IN ('save','restore','remap','import')),
+  hash        TEXT NOT NULL,              -- sha256 (hex) of the kept content
+  bytes       INTEGER NOT NULL,
+  file        TEXT NOT NULL,              -- the copy, relative to the project: history/ab/<hash>.png
+  mask_path   TEXT NOT NULL,              -- where it was current, relative to the dataset's masks folder
+  replaced_by TEXT,                       -- mask_hash (sha1) of the content that replaced it
+  job_id      TEXT,                       -- the remap or annotation import that replaced it
+  author      TEXT NOT NULL,
+  note        TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX mask_versions_sample ON mask_versions(sample_id, id);
+CREATE INDEX mask_versions_job ON mask_versions(job_id) WHERE job_id IS NOT NULL;
+
+CREATE TABLE mask_journal (
+  id          INTEGER PRIMARY KEY,
+  sample_id   INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+  version_id  INTEGER REFERENCES mask_versions(id) ON DELETE SET NULL,
+  mask_path   TEXT NOT NULL,              -- the file being replaced or created (relative)
+  new_hash    TEXT NOT NULL,              -- sha1 of the content being written
+  pid         INTEGER NOT NULL,
+  host        TEXT NOT NULL,
+  started_at  INTEGER NOT NULL
+);
+
+ALTER TABLE classes ADD COLUMN display_order INTEGER;
+`,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version

@@ -7,31 +7,12 @@
 import { promises as fsp } from 'node:fs'
 import { constants as osConstants } from 'node:os'
 import { dirname } from 'node:path'
-import { LockstepError } from '../../shared/errors'
+import { ioError } from '../io/durable'
 import { nativeAddon } from '../io/native'
 
 export const PARTIAL_SUFFIX = '.partial'
 
-/** Turns a Node I/O error on `path` into a LockstepError naming it. */
-export function ioError(err: unknown, path: string, doing = 'writing'): Error {
-  if (err instanceof LockstepError) return err
-  const code = (err as NodeJS.ErrnoException)?.code
-  const why = (err as Error)?.message ?? String(err)
-  switch (code) {
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return new LockstepError('DISK_FULL', `No space left on device ${doing} ${path}`, { path })
-    case 'EACCES':
-    case 'EPERM':
-    case 'EROFS':
-      return new LockstepError('FORBIDDEN', `Cannot write ${path}: the folder is not writable (${code})`, { path })
-    case 'ENOTDIR':
-    case 'EEXIST':
-      return new LockstepError('INVALID_INPUT', `Cannot write ${path}: a file is in the way of a folder (${code})`, { path })
-    default:
-      return new LockstepError('UNREADABLE', `Cannot write ${path}: ${why}`, { path })
-  }
-}
+export { ioError }
 
 const made = new Set<string>()
 export async function ensureDir(dir: string): Promise<void> {

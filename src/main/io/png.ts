@@ -322,3 +322,149 @@ export function encodeLabelPng(width: number, height: number, depth: 8 | 16, dat
 export async function encodeLabelPngAsync(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Promise<Buffer> {
   return labelPng(width, height, depth, await deflateAsync(labelScanlines(width, height, depth, data), LABEL_DEFLATE))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writing a mask back in its own encoding (labeling saves): the colour type and bit depth of the
+// file it replaces, a palette's PLTE and tRNS kept, indices (never colours) in the pixels.
+
+/** How a mask PNG stores its class indices: what a save writes back. */
+export interface MaskEncoding {
+  /** 0 grey, 2 RGB (R=G=B), 3 palette, 4 grey+alpha, 6 RGBA (alpha written opaque) */
+  colorType: 0 | 2 | 3 | 4 | 6
+  bitDepth: 1 | 2 | 4 | 8 | 16
+  /** palette only: the PLTE chunk's data (3 bytes an entry), and tRNS's when the file had one */
+  plte?: Uint8Array
+  trns?: Uint8Array
+}
+
+/**
+ * The encoding of a PNG mask (IHDR, PLTE, tRNS), or a sentence saying why a mask cannot be
+ * written back in it. Reads chunk headers only.
+ */
+export function maskEncodingOf(b: Buffer): { ok: true; encoding: MaskEncoding } | { ok: false; problem: string } {
+  const h = readIhdr(b)
+  if (!h) return { ok: false, problem: 'not a PNG' }
+  const ct = h.colorType
+  if (ct !== 0 && ct !== 2 && ct !== 3 && ct !== 4 && ct !== 6) return { ok: false, problem: `colour type ${ct} is not a PNG colour type` }
+  if (![1, 2, 4, 8, 16].includes(h.bitDepth) || (ct !== 0 && ct !== 3 && h.bitDepth < 8) || (ct === 3 && h.bitDepth > 8)) {
+    return { ok: false, problem: `bit depth ${h.bitDepth} with colour type ${ct} is not a valid PNG` }
+  }
+  const encoding: MaskEncoding = { colorType: ct, bitDepth: h.bitDepth as MaskEncoding['bitDepth'] }
+  let at = 8
+  while (at + 12 <= b.length) {
+    const len = b.readUInt32BE(at)
+    const type = b.toString('latin1', at + 4, at + 8)
+    if (at + 12 + len > b.length) return { ok: false, problem: `the ${type} chunk runs past the end of the file (truncated)` }
+    if (type === 'PLTE') encoding.plte = Uint8Array.prototype.slice.call(b, at + 8, at + 8 + len)
+    else if (type === 'tRNS' && ct === 3) encoding.trns = Uint8Array.prototype.slice.call(b, at + 8, at + 8 + len)
+    else if (type === 'IDAT' || type === 'IEND') break
+    at += 12 + len
+  }
+  if (ct === 3 && (!encoding.plte || encoding.plte.length % 3 !== 0 || encoding.plte.length === 0)) {
+    return { ok: false, problem: 'the palette PNG has no valid PLTE chunk' }
+  }
+  return { ok: true, encoding }
+}
+
+/** The largest class index the encoding can hold (a palette can grow to 2^depth entries). */
+export function maxIndexOf(enc: Pick<MaskEncoding, 'bitDepth'>): number {
+  return 2 ** enc.bitDepth - 1
+}
+
+/** A description for messages: "8-bit grey", "palette (8-bit, 21 colours)", ... */
+export function describeEncoding(enc: MaskEncoding): string {
+  switch (enc.colorType) {
+    case 0:
+      return `${enc.bitDepth}-bit grey`
+    case 3:
+      return `palette (${enc.bitDepth}-bit, ${(enc.plte?.length ?? 0) / 3} colours)`
+    default:
+      return `${enc.bitDepth}-bit ${enc.colorType === 2 ? 'RGB' : enc.colorType === 4 ? 'grey+alpha' : 'RGBA'} (R=G=B)`
+  }
+}
+
+function packedScanlines(width: number, height: number, depth: number, data: Uint8Array | Uint16Array): Buffer {
+  const rowBytes = Math.ceil((width * depth) / 8)
+  const raw = Buffer.alloc((rowBytes + 1) * height)
+  const perByte = 8 / depth
+  for (let y = 0; y < height; y++) {
+    const o = y * (rowBytes + 1) + 1
+    for (let x = 0, s = y * width; x < width; x++, s++) raw[o + Math.floor(x / perByte)]! |= data[s]! << (8 - depth * ((x % perByte) + 1))
+  }
+  return raw
+}
+
+/** Colour types with more than one channel: the index in R, G and B, alpha opaque. */
+function replicatedScanlines(width: number, height: number, enc: MaskEncoding, data: Uint8Array | Uint16Array): Buffer {
+  const channels = pngChannels(enc.colorType)
+  const colour = enc.colorType === 4 ? 1 : 3
+  const bytes = enc.bitDepth === 16 ? 2 : 1
+  const rowBytes = width * channels * bytes
+  const raw = Buffer.alloc((rowBytes + 1) * height)
+  const opaque = bytes === 2 ? 65535 : 255
+  for (let y = 0; y < height; y++) {
+    let o = y * (rowBytes + 1) + 1
+    for (let x = 0, s = y * width; x < width; x++, s++) {
+      for (let c = 0; c < channels; c++, o += bytes) {
+        const v = c < colour ? data[s]! : opaque
+        if (bytes === 2) raw.writeUInt16BE(v, o)
+        else raw[o] = v
+      }
+    }
+  }
+  return raw
+}
+
+function maskScanlines(width: number, height: number, enc: MaskEncoding, data: Uint8Array | Uint16Array): Buffer {
+  if (enc.colorType === 0 || enc.colorType === 3) {
+    if (enc.bitDepth === 16) return labelScanlines(width, height, 16, data)
+    if (enc.bitDepth === 8) return labelScanlines(width, height, 8, data instanceof Uint8Array ? data : Uint8Array.from(data))
+    return packedScanlines(width, height, enc.bitDepth, data)
+  }
+  return replicatedScanlines(width, height, enc, data)
+}
+
+/**
+ * The palette a save writes: the file's own entries, grown (up to 2^depth) with `colorOf(i)`
+ * for indices the file's palette does not reach yet. tRNS stays as it was (entries past it are
+ * opaque, as before).
+ */
+function grownPalette(plte: Uint8Array, maxIndex: number, colorOf: (index: number) => [number, number, number]): Uint8Array {
+  const have = plte.length / 3
+  if (maxIndex < have) return plte
+  const out = new Uint8Array((maxIndex + 1) * 3)
+  out.set(plte)
+  for (let i = have; i <= maxIndex; i++) out.set(colorOf(i), i * 3)
+  return out
+}
+
+/**
+ * A mask PNG in `enc` (see MaskEncoding): not interlaced, rows unfiltered, deflated on the thread
+ * pool with the label settings. Every value must fit the encoding (maxIndexOf): the caller
+ * checks and names the file; a value that does not fit is an Error here.
+ */
+export async function encodeMaskPngAsync(
+  width: number,
+  height: number,
+  data: Uint8Array | Uint16Array,
+  enc: MaskEncoding,
+  colorOf: (index: number) => [number, number, number] = () => [0, 0, 0],
+): Promise<Buffer> {
+  if (data.length !== width * height) throw new Error(`expected ${width * height} values for ${width}x${height}, got ${data.length}`)
+  let max = 0
+  for (let i = 0; i < data.length; i++) if (data[i]! > max) max = data[i]!
+  if (max > maxIndexOf(enc)) throw new Error(`class index ${max} does not fit a ${describeEncoding(enc)} PNG`)
+  const idat = await deflateAsync(maskScanlines(width, height, enc, data), LABEL_DEFLATE)
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr[8] = enc.bitDepth
+  ihdr[9] = enc.colorType
+  const parts = [SIGNATURE, chunk('IHDR', ihdr)]
+  if (enc.colorType === 3) {
+    parts.push(chunk('PLTE', grownPalette(enc.plte ?? new Uint8Array(0), max, colorOf)))
+    if (enc.trns?.length) parts.push(chunk('tRNS', enc.trns))
+  }
+  parts.push(chunk('IDAT', idat), IEND)
+  return Buffer.concat(parts)
+}
