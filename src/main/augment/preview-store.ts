@@ -86,18 +86,20 @@ export function previewTile(token: string, index: number): PreviewTile | undefin
 }
 
 /**
- * Decoded pairs by path, checked against the files' size and modification time on every use (a
- * file replaced on disk is decoded again). A pair larger than the whole budget is not kept.
+ * Decoded pairs by path, checked on every use against the files' size and modification time (a
+ * file replaced on disk is decoded again) and against `version` (the catalog's content hashes:
+ * a mask saved twice within the filesystem's timestamp granularity, at the same size, is still
+ * told apart). A pair larger than the whole budget is not kept.
  */
 const PAIR_CACHE_LIMIT = 192 * 1024 * 1024
 
 class PairCache {
   private readonly pairs = new ByteLru<{ stamp: string; pair: LoadedPair }>(PAIR_CACHE_LIMIT)
 
-  async load(paths: PairPaths): Promise<LoadedPair> {
+  async load(paths: PairPaths, version = ''): Promise<LoadedPair> {
     const key = `${paths.image}\0${paths.mask ?? ''}`
     const stats = await Promise.all([stat(paths.image), paths.mask ? stat(paths.mask) : null].map((p) => p?.catch(() => null)))
-    const stamp = stats.map((s) => (s ? `${s.size}:${s.mtimeMs}` : '-')).join('|')
+    const stamp = stats.map((s) => (s ? `${s.size}:${s.mtimeMs}:${s.ino}` : '-')).join('|') + `|${version}`
     const hit = this.pairs.get(key)
     if (hit && hit.stamp === stamp) return hit.pair
     this.pairs.delete(key)

@@ -104,10 +104,10 @@ function checkBase(cur: CurrentMask, p: MaskSaveParams): void {
   if (p.force || p.baseHash === cur.hash) return
   const why =
     cur.hash === null
-      ? `it was removed since the editor opened it`
+      ? `was removed since the editor opened it`
       : p.baseHash === null
-        ? `a mask file appeared there since the editor opened the sample`
-        : `it changed since the editor opened it (${p.baseHash.slice(0, 12)}… then, ${cur.hash.slice(0, 12)}… now)`
+        ? `was created since the editor opened the sample`
+        : `changed since the editor opened it (${p.baseHash.slice(0, 12)}… then, ${cur.hash.slice(0, 12)}… now)`
   throw new LockstepError('INVALID_INPUT', `Conflict: mask ${cur.abs} ${why}; reload it, or save with force to replace it (the current content is kept as a version)`, {
     conflict: true,
     currentHash: cur.hash,

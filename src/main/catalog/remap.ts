@@ -10,9 +10,8 @@ import type { Labels } from '../io'
 import { readLabels } from '../io'
 import type { Catalog } from './catalog'
 import { acquireJobLock } from './lock'
-import { encodeMask } from './masks'
 import { labelCounts, replaceMask } from './mask-store'
-import { restoreMask } from './masks'
+import { encodeMask, restoreMask } from './masks'
 
 export interface JobControl {
   signal?: AbortSignal

@@ -2,6 +2,7 @@
 // Catalog. Long tasks run through ctx.jobs (progress on job.progress, cancel on job.cancel).
 import type { AreaHandlers, ServiceContext } from './context'
 import type { catalogChannels } from '../../shared/contract/catalog'
+import type { JobKind } from '../../shared/contract/app'
 import { Catalog } from '../catalog/catalog'
 import { runImport, runRescan } from '../catalog/importer'
 import { computeStats } from '../catalog/stats'
@@ -14,7 +15,7 @@ function attach(ctx: ServiceContext, catalog: Catalog) {
 }
 
 /** Starts a job whose body needs its own id (recorded in the catalog's jobs table). */
-function startJob<T>(ctx: ServiceContext, kind: 'import' | 'stats', label: string, work: (id: string, job: Parameters<Parameters<ServiceContext['jobs']['start']>[2]>[0]) => Promise<T>) {
+export function startJob<T>(ctx: ServiceContext, kind: JobKind, label: string, work: (id: string, job: Parameters<Parameters<ServiceContext['jobs']['start']>[2]>[0]) => Promise<T>) {
   const ref = { id: '' }
   const started = ctx.jobs.start(kind, label, async (job) => {
     await Promise.resolve() // `start` has returned: the id is known

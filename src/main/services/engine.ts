@@ -33,7 +33,7 @@ export const engineHandlers: AreaHandlers<keyof typeof engineChannels> = {
       }
       try {
         // decoded once for all K versions, and kept for the next edit of the recipe
-        const loaded = await previewPairs.load({ image: ref.imagePath, mask: ref.maskPath })
+        const loaded = await previewPairs.load({ image: ref.imagePath, mask: ref.maskPath }, `${ref.imageHash}:${ref.maskHash}`)
         const ctxLabels = needsLabels(r) && loaded.labels ? { labels: loaded.labels } : {}
         const plans = Array.from({ length: count }, (_, k) => plan(r, loaded, { seed, epoch: (epoch ?? 0) + k, sampleId: ref.key }, ctxLabels))
         // JPEG tiles (q92): a third of a PNG's encode time here and faster to decode in the page;
