@@ -18,11 +18,12 @@ import { call, context, failure, fixturePng, labelMap, payload, pngChunks, put, 
 
 const W = 12
 const H = 8
+// (fast-png writes tRNS for the entries with alpha < 255 only, so they come first)
 const PALETTE = [
-  [0, 0, 0, 255],
-  [200, 10, 10, 255],
-  [10, 200, 10, 128],
-  [10, 10, 200, 0],
+  [0, 0, 0, 0],
+  [200, 10, 10, 128],
+  [10, 200, 10, 255],
+  [10, 10, 200, 255],
 ]
 
 /** The indices of a PNG read by fast-png: palette indices, grey values, or R of an R=G=B RGB. */

@@ -141,7 +141,7 @@ export function exportPalette(classes: ClassInfo[], format: 'json' | 'csv'): str
   return ['index,name,color,ignore', ...classes.map((c) => [String(c.index), csvCell(c.name), c.color, c.ignore ? 'true' : 'false'].join(','))].join('\n') + '\n'
 }
 
-/** classes.add: a new class at `index` (default: the next free index); names are unique. */
+/** classes.add: a new class at `index` (default: the lowest free index); names are unique. */
 export function addClass(db: Db, c: { name: string; color?: string; index?: number; ignore?: boolean }): number {
   const name = c.name.trim()
   if (!name) throw new LockstepError('INVALID_INPUT', 'A class needs a name')
@@ -151,7 +151,8 @@ export function addClass(db: Db, c: { name: string; color?: string; index?: numb
       if (same !== undefined) throw new LockstepError('INVALID_INPUT', `A class named ${JSON.stringify(name)} already exists (index ${same})`)
       let index = c.index
       if (index === undefined) {
-        index = ((db.prepare('SELECT MAX(idx) FROM classes').pluck().get() as number | null) ?? -1) + 1
+        // the lowest free index (an ignore class at 255 does not push new classes past 8 bits)
+        index = db.prepare('SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM classes WHERE idx = 0) THEN 0 ELSE (SELECT MIN(idx + 1) FROM classes c WHERE NOT EXISTS (SELECT 1 FROM classes d WHERE d.idx = c.idx + 1)) END').pluck().get() as number
         if (index > 65535) throw new LockstepError('INVALID_INPUT', 'Every class index up to 65535 is taken')
       } else {
         const taken = db.prepare('SELECT name FROM classes WHERE idx = ?').pluck().get(index) as string | undefined

@@ -428,6 +428,7 @@ function batchWriter(catalog: Catalog, dataset: Dataset, cp: Checkpoint, jobId: 
   const markClasses = db.prepare('UPDATE samples SET class_hash = ?, class_set = ? WHERE id = ?')
   const saveCheckpoint = db.prepare('UPDATE jobs SET checkpoint = ? WHERE id = ?')
   const classesSeen = new Set<number>()
+  const paletteColours = new Map<number, string>() // a palette mask's colour for an index: a new class's colour
   const storeClasses = (id: number, hist: Map<number, number>, maskHash: string) => {
     delClasses.run(id)
     const keys = [...hist.keys()].sort((x, y) => x - y)
@@ -439,6 +440,7 @@ function batchWriter(catalog: Catalog, dataset: Dataset, cp: Checkpoint, jobId: 
   }
   const upsert = (a: Analyzed, now: number) => {
     const { row, hist } = sampleRow(a, dataset.id, cp.scanId, now)
+    if (a.mask?.ok) a.mask.probe.paletteColors?.forEach((c, i) => paletteColours.has(i) || paletteColours.set(i, c))
     const mskHash = row.mask_hash
     const prev = getExisting.get(dataset.id, a.entry.key) as ExistingRow | undefined
     if (!prev) {
@@ -471,7 +473,7 @@ function batchWriter(catalog: Catalog, dataset: Dataset, cp: Checkpoint, jobId: 
     const now = Date.now()
     catalog.tx(() => {
       for (const a of results) upsert(a, now)
-      ensureClasses(db, classesSeen)
+      ensureClasses(db, classesSeen, (i) => paletteColours.get(i))
       cp.lastKey = results[results.length - 1]!.entry.key
       cp.written += results.length
       cp.headerSeconds = headerSeconds()

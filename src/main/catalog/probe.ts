@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import sharp, { type Metadata } from 'sharp'
 import type { SampleError } from '../../shared/contract/catalog'
 import { MAX_INPUT_PIXELS } from '../io'
+import { maskEncodingOf } from '../io/png'
 import { canCountLabels, labelHistogram, pngChannels, walkPng, type PngInfo } from './png'
 
 export interface FileProbe {
@@ -22,6 +23,8 @@ export interface FileProbe {
   palette: boolean
   /** masks read on the fast path: class index -> pixels (otherwise the class pass reads them) */
   histogram?: Map<number, number>
+  /** a palette mask's own colours ('#rrggbb' by index): they become the colours of new classes */
+  paletteColors?: string[]
 }
 
 export type ProbeResult = { ok: true; probe: FileProbe } | { ok: false; error: SampleError; hash: string | null; bytes: number | null }
@@ -67,6 +70,15 @@ function truncation(format: string, b: Uint8Array): string | undefined {
     if (size + 8 > n) return `the WebP declares ${size + 8} bytes but the file has ${n} (truncated)`
   }
   return undefined
+}
+
+function paletteColors(buf: Buffer): string[] | undefined {
+  const e = maskEncodingOf(buf)
+  const plte = e.ok ? e.encoding.plte : undefined
+  if (!plte) return undefined
+  const out: string[] = []
+  for (let i = 0; i + 2 < plte.length; i += 3) out.push('#' + [plte[i]!, plte[i + 1]!, plte[i + 2]!].map((v) => v.toString(16).padStart(2, '0')).join(''))
+  return out
 }
 
 function fail(kind: SampleError['kind'], message: string, hash: string | null = null, bytes: number | null = null): ProbeResult {
@@ -134,6 +146,7 @@ export async function probeFile(abs: string, rel: string, role: Role, options: P
       orientation: 1,
       palette: png.colorType === 3,
     }
+    if (role === 'mask' && png.colorType === 3) probe.paletteColors = paletteColors(buf)
     if (role === 'mask' && canCountLabels(png)) {
       try {
         probe.histogram = await labelHistogram(buf, png)

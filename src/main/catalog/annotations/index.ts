@@ -94,7 +94,7 @@ const norm = (name: string) => {
 /**
  * Class names to indices: a name already in the table (case-insensitive) keeps its index; a new
  * name takes the index its format prefers (COCO category id, labelmap line) when that index is
- * free or still a placeholder named by default ("class 7"), else the next free index.
+ * free or still a placeholder named by default ("class 7"), else the lowest free index.
  */
 export function resolveClasses(catalog: Catalog, wanted: { name: string; preferred?: number }[]): { indexOf: (name: string) => number; added: { index: number; name: string }[] } {
   const db = catalog.db
@@ -103,7 +103,7 @@ export function resolveClasses(catalog: Catalog, wanted: { name: string; preferr
   const used = new Map(table.map((c) => [c.index, c.name]))
   const added: { index: number; name: string }[] = []
   const placeholder = (i: number) => used.get(i) === defaultName(i)
-  let next = Math.max(-1, ...table.map((c) => c.index)) + 1
+  let next = 0 // the lowest free index
   for (const w of wanted) {
     const k = norm(w.name)
     if (byName.has(k)) continue
