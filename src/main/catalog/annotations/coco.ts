@@ -144,6 +144,7 @@ function readInstances(file: string, anns: Record<string, unknown>[], images: Ma
     }
   })
   let empty = 0
+  out.lateNotes = () => (empty ? [`${empty} image(s) listed with no annotation were written as all class 0 (background)`] : [])
   for (const img of images.values()) {
     const what = `image ${img.id} (${img.file_name})`
     const why = broken.get(img.id)
@@ -152,7 +153,6 @@ function readInstances(file: string, anns: Record<string, unknown>[], images: Ma
       continue
     }
     const list = (byImage.get(img.id) ?? []).sort((p, q) => q.area - p.area || p.order - q.order)
-    if (!list.length) empty++
     const cats = new Map<string, number>()
     for (const inst of list) if (!cats.has(inst.category)) cats.set(inst.category, [...categories.values()].find((c) => c.name === inst.category)!.id)
     out.items.push({
@@ -162,6 +162,7 @@ function readInstances(file: string, anns: Record<string, unknown>[], images: Ma
       size: { width: img.width, height: img.height },
       names: [...cats].map(([name, preferred]) => ({ name, preferred })),
       paint(canvas, indexOf) {
+        if (!list.length) empty++
         for (const inst of list) {
           try {
             paintInstance(canvas, inst.seg, indexOf(inst.category))
@@ -172,7 +173,6 @@ function readInstances(file: string, anns: Record<string, unknown>[], images: Ma
       },
     })
   }
-  if (empty) out.notes.push(`${empty} image(s) listed with no annotation were written as all class 0 (background)`)
 }
 
 function readPanoptic(file: string, anns: Record<string, unknown>[], images: Map<number, CocoImage>, categories: Map<number, { name: string; id: number }>, out: ReadResult): void {
