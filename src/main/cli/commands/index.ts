@@ -10,5 +10,10 @@ export const commands: CommandEntry[] = [
   { name: 'ls', summary: 'list samples of a project with filters (split, tag, status, class, error, path)', load: async () => (await import('./ls')).lsCommand },
   { name: 'stats', summary: 'featurewise mean/std and per-class pixel/sample counts of a split', load: async () => (await import('./stats')).statsCommand },
   { name: 'preview', summary: 'render K augmented versions of a pair, with mask overlays and plans', load: async () => (await import('./preview')).previewCommand },
+  { name: 'annotations import', summary: 'rasterise labelme, COCO or VOC/CVAT annotations into the project\'s masks', load: async () => (await import('./annotations')).annotationsImportCommand },
+  { name: 'classes remap', summary: 'rewrite class indices in every mask (merge, move to ignore), versioned and undoable', load: async () => (await import('./classes')).classesRemapCommand },
+  { name: 'classes export', summary: 'print the class table as JSON or CSV (what the palette import reads)', load: async () => (await import('./classes')).classesExportCommand },
+  { name: 'mask versions', summary: 'list the kept earlier contents of a sample\'s mask', load: async () => (await import('./mask')).maskVersionsCommand },
+  { name: 'mask restore', summary: 'make a kept version a sample\'s mask again (itself versioned)', load: async () => (await import('./mask')).maskRestoreCommand },
   { name: 'recipe convert', summary: 'convert a recipe between Lockstep and Albumentations JSON', load: async () => (await import('./recipe-convert')).recipeConvertCommand },
 ]
