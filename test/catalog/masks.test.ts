@@ -168,6 +168,8 @@ describe('mask.save, mask.versions, mask.restore', () => {
       expect(r.sample).toMatchObject({ error: null, maskPath: `${key}.png`, maskAbsPath: file, maskHash: sha1(readFileSync(file)) })
     }
     expect((await call<{ byError: Record<string, number> }>(ctx, 'samples.counts', {})).byError.MISSING_MASK).toBe(0)
+    // what an export selects: the sample is healthy now, with its new mask file
+    expect(catalog.selectSamples({ error: ['none'] }).find((r) => r.key === 'bare')).toMatchObject({ maskPath: join(t.dir, 'masks', 'bare.png') })
     // a re-scan agrees: the files pair by the same pattern, nothing changed
     const [s] = await runRescan(catalog, undefined)
     expect(s).toMatchObject({ changed: 0, added: 0, removed: 0 })
@@ -294,6 +296,53 @@ describe('a one-folder dataset', () => {
     expect(indicesOf(join(t.dir, 'data', 'b_mask.png'))).toMatchObject({ values: Array.from(labels), depth: 8, channels: 1 })
     const [s] = await runRescan(catalog, undefined)
     expect(s).toMatchObject({ added: 0, changed: 0, removed: 0, seen: 2 })
+    ctx.session.close()
+  })
+})
+
+describe('a save a killed process left half-done is settled when the project opens', () => {
+  const t = tempDir('settle')
+  afterAll(() => t.cleanup())
+
+  it('landed (file renamed, catalog not yet updated): the catalog follows the file; not landed: the version is dropped', async () => {
+    for (const k of ['landed', 'lost']) {
+      put(join(t.dir, 'images', `${k}.png`), await imagePng(W, H, k.length))
+      put(join(t.dir, 'masks', `${k}.png`), fixturePng(W, H, () => 1))
+    }
+    const proj = join(t.dir, 'proj')
+    const c = Catalog.open(proj, { create: true })
+    await runImport(c, { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
+    const ids = new Map((c.db.prepare('SELECT key, id FROM samples').all() as { key: string; id: number }[]).map((r) => [r.key, r.id]))
+    const id = (k: string) => ids.get(k)!
+    // a pid that is certainly dead: a process that has exited
+    const { spawnSync } = await import('node:child_process')
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout
+    const { hostname } = await import('node:os')
+    const newBytes = fixturePng(W, H, (x) => (x < 3 ? 2 : 1))
+    for (const k of ['landed', 'lost']) {
+      const old = readFileSync(join(t.dir, 'masks', `${k}.png`))
+      const v = c.db
+        .prepare("INSERT INTO mask_versions(sample_id, sample_key, reason, hash, bytes, file, mask_path, replaced_by, author, created_at) VALUES (?, ?, 'save', ?, ?, ?, ?, ?, 'x', 1)")
+        .run(id(k), k, sha256(old), old.length, `history/${sha256(old).slice(0, 2)}/${sha256(old)}.png`, `${k}.png`, sha1(newBytes)).lastInsertRowid
+      put(join(proj, 'history', sha256(old).slice(0, 2), `${sha256(old)}.png`), old)
+      c.db.prepare('INSERT INTO mask_journal(sample_id, version_id, mask_path, new_hash, pid, host, started_at) VALUES (?, ?, ?, ?, ?, ?, 1)').run(id(k), v, `${k}.png`, sha1(newBytes), Number(dead), hostname())
+    }
+    writeFileSync(join(t.dir, 'masks', 'landed.png'), newBytes) // the rename happened for this one
+    c.close()
+
+    const { ctx } = context()
+    await call(ctx, 'project.open', { dir: proj })
+    const catalog = ctx.session.requireCatalog() as Catalog
+    expect(catalog.db.prepare('SELECT COUNT(*) FROM mask_journal').pluck().get()).toBe(0)
+    const landed = catalog.sampleDetail(id('landed'))
+    expect(landed.maskHash).toBe(sha1(newBytes))
+    expect(landed.classes).toEqual([
+      { index: 1, pixels: (W - 3) * H },
+      { index: 2, pixels: 3 * H },
+    ])
+    expect(await call<MaskVersionInfo[]>(ctx, 'mask.versions', { sampleId: id('landed') })).toHaveLength(1)
+    expect(await call<MaskVersionInfo[]>(ctx, 'mask.versions', { sampleId: id('lost') })).toEqual([])
+    expect(catalog.sampleDetail(id('lost')).maskHash).toBe(sha1(readFileSync(join(t.dir, 'masks', 'lost.png'))))
     ctx.session.close()
   })
 })

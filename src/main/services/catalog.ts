@@ -6,9 +6,11 @@ import type { JobKind } from '../../shared/contract/app'
 import { Catalog } from '../catalog/catalog'
 import { runImport, runRescan } from '../catalog/importer'
 import { computeStats } from '../catalog/stats'
+import { settleJournal } from '../catalog/mask-store'
 import { parseRecipe } from '../augment'
 
-function attach(ctx: ServiceContext, catalog: Catalog) {
+async function attach(ctx: ServiceContext, catalog: Catalog) {
+  await settleJournal(catalog) // mask saves a killed process left half-recorded (catalog/mask-store.ts)
   ctx.session.attach(catalog)
   ctx.events.emit('catalog.changed', { what: 'project' })
   return catalog.info()

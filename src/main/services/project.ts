@@ -5,6 +5,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { toErrorPayload } from '../../shared/errors'
 import { openOrCreateSampleProject } from '../catalog/project'
+import { settleJournal } from '../catalog/mask-store'
 import type { ServiceContext } from './context'
 
 /** The same folder Electron's app.getPath('userData') gives for an app named "lockstep"; LOCKSTEP_USER_DATA overrides. */
@@ -22,6 +23,7 @@ export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env, platfor
 export async function openDefaultProject(ctx: ServiceContext, userDataDir: string = defaultUserDataDir(), sampleDir?: string): Promise<boolean> {
   try {
     const catalog = await openOrCreateSampleProject(userDataDir, ...(sampleDir === undefined ? [] : [sampleDir]))
+    await settleJournal(catalog) // mask saves a killed process left half-recorded (catalog/mask-store.ts)
     ctx.session.attach(catalog)
     ctx.events.emit('catalog.changed', { what: 'project' })
     return true
