@@ -13,8 +13,9 @@ enum { DONE = 0, NOT_TAKEN = 1, FAILED = -1 };
 
 // Writes `what` into a kernel's message buffer (MESSAGE_MAX bytes) and returns FAILED.
 static inline int fail_with(char *message, const char *what) {
-  strncpy(message, what, MESSAGE_MAX - 1);
-  message[MESSAGE_MAX - 1] = 0;
+  size_t n = strnlen(what, MESSAGE_MAX - 1);
+  memmove(message, what, n);
+  message[n] = 0;
   return FAILED;
 }
 
@@ -39,6 +40,35 @@ int jpeg_encode(const uint8_t *rgb, int w, int h, int quality, int flags, uint8_
 // 8-bit single-channel PNG region (png_labels.c): `z` is the zlib stream of the IDAT chunks of a
 // width x height image; writes h x w bytes of the region at (x, y).
 int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, int w, int h, uint8_t *out, char *message);
+
+// Whole-file checks (check_jpeg.c, png_labels.c): the verdict, and in `message` what is wrong.
+enum { CHECK_OK = 0, CHECK_CORRUPT = 1, CHECK_TOO_LARGE = 2, CHECK_UNSUPPORTED = 3 };
+
+// Every marker segment and every scan's entropy-coded data of a JPEG (src/main/io/check-jpeg.ts,
+// the reference, in the same words). Frames over max_pixels are CHECK_TOO_LARGE.
+int check_jpeg(const uint8_t *src, size_t n, uint64_t max_pixels, char *message);
+// A JPEG marker's name as messages write it (SOF0, DHT, RST3, APP1, 0xFFC8, ...): 8 bytes.
+void jpeg_marker_name(int m, char *out);
+
+// A PNG's zlib stream inflated to its end, as src/main/io/check-png.ts does it through node's
+// inflateSync (chunks of PNG_CHUNK bytes, Z_FINISH, at most `expected` bytes out): the first of a
+// zlib error, output past `expected`, output short of it, input after the stream's end, or a row
+// whose filter type is over 4 (rows: `npasses` passes of rows[i] rows of stride[i] bytes each).
+// The first `capture_n` bytes of output are copied to `capture` (NULL: none).
+#define PNG_CHUNK 65536
+// PNG_INTERNAL: the check could not run (out of memory): no verdict on the data.
+enum { PNG_INTERNAL = -1, PNG_OK = 0, PNG_ZLIB = 1, PNG_EXCESS = 2, PNG_SHORT = 3, PNG_TRAILING = 4, PNG_FILTER = 5 };
+typedef struct {
+  int kind;
+  uint64_t total, consumed;
+  uint32_t pass, row, filter;
+  char zmsg[MESSAGE_MAX];
+} png_check_result;
+int check_png_data(const uint8_t *z, size_t n, int npasses, const uint32_t *rows, const uint64_t *stride, uint8_t *capture, size_t capture_n, png_check_result *res);
+
+// png_labels with the whole stream checked first (check_png_data; rows of width + 1 bytes): DONE
+// with `out` written, or FAILED with res->kind saying what is wrong (out untouched).
+int png_labels_checked(const uint8_t *z, size_t n, int width, int height, int x, int y, int w, int h, uint8_t *out, png_check_result *res, char *message);
 
 // Durable whole files (files.c): writes each data[i] to tmp[i], fsyncs all, renames each onto
 // final[i]. FAILED: `fail` says which file, which step ("writing", "flushing", "closing",

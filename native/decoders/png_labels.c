@@ -3,6 +3,7 @@
 // last row at or above it whose filter reads no row above: None or Sub), and copies the region.
 // The same steps as src/main/io/png.ts (decodeLabelRegion), which takes everything else and is
 // the reference this is tested against.
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
@@ -38,6 +39,21 @@ static int unfilter(uint8_t f, uint8_t *cur, const uint8_t *up, size_t limit) {
   return 1;
 }
 
+// Unfilters rows [from, y + h) of `raw` (from: the last row at or above y whose filter reads no row
+// above it) in the columns the region reads, and copies the region; 0 on a filter type over 4.
+static int unfilter_region(uint8_t *raw, size_t stride, int x, int y, int w, int h, uint8_t *out) {
+  const size_t rows = (size_t)(y + h);
+  size_t from = (size_t)y;
+  while (from > 0 && raw[from * stride] > 1) from--;
+  const size_t limit = (size_t)(x + w);
+  for (size_t r = from; r < rows; r++) {
+    uint8_t *row = raw + r * stride;
+    if (!unfilter(row[0], row + 1, r == 0 ? NULL : row + 1 - stride, limit)) return 0;
+  }
+  for (int r = 0; r < h; r++) memcpy(out + (size_t)r * w, raw + (size_t)(y + r) * stride + 1 + x, (size_t)w);
+  return 1;
+}
+
 int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, int w, int h, uint8_t *out, char *message) {
   if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > width || y + h > height) return fail_with(message, "region outside the image");
   const size_t stride = (size_t)width + 1, rows = (size_t)(y + h), need = stride * rows;
@@ -61,18 +77,121 @@ int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, 
     free(raw);
     return fail_with(message, zr == Z_STREAM_END || zr == Z_BUF_ERROR ? "image data ends early (truncated)" : "bad zlib data");
   }
-  // start at the last row at or above y whose filter reads no row above it
-  size_t from = (size_t)y;
-  while (from > 0 && raw[from * stride] > 1) from--;
-  const size_t limit = (size_t)(x + w);
-  for (size_t r = from; r < rows; r++) {
-    uint8_t *row = raw + r * stride;
-    if (!unfilter(row[0], row + 1, r == 0 ? NULL : row + 1 - stride, limit)) {
-      free(raw);
-      return fail_with(message, "invalid row filter");
-    }
+  if (!unfilter_region(raw, stride, x, y, w, h, out)) {
+    free(raw);
+    return fail_with(message, "invalid row filter");
   }
-  for (int r = 0; r < h; r++) memcpy(out + (size_t)r * w, raw + (size_t)(y + r) * stride + 1 + x, (size_t)w);
+  free(raw);
+  return DONE;
+}
+
+// ---- the whole stream, checked --------------------------------------------------------------
+// node's inflateSync(z, { chunkSize: PNG_CHUNK, maxOutputLength: expected }) call for call (its
+// processChunkSync and ZlibContext::GetErrorInfo): every inflate(Z_FINISH) gets PNG_CHUNK bytes of
+// output space; an error in a call is reported before that call's output is counted; output over
+// `expected` after a call is PNG_EXCESS. So the JS check (check-png.ts) and this one reach the same
+// verdict on every stream, whatever is wrong with it.
+
+int check_png_data(const uint8_t *z, size_t n, int npasses, const uint32_t *rows, const uint64_t *stride, uint8_t *capture, size_t capture_n, png_check_result *res) {
+  memset(res, 0, sizeof *res);
+  uint64_t expected = 0;
+  for (int p = 0; p < npasses; p++) expected += (uint64_t)rows[p] * stride[p];
+  if (n > 0xffffffffu) {
+    res->kind = PNG_INTERNAL;
+    snprintf(res->zmsg, sizeof res->zmsg, "stream too large for one zlib call");
+    return FAILED;
+  }
+  uint8_t *buf = malloc(PNG_CHUNK);
+  if (!buf) {
+    res->kind = PNG_INTERNAL;
+    snprintf(res->zmsg, sizeof res->zmsg, "out of memory");
+    return FAILED;
+  }
+  z_stream s;
+  memset(&s, 0, sizeof s);
+  if (inflateInit(&s) != Z_OK) {
+    free(buf);
+    res->kind = PNG_INTERNAL;
+    snprintf(res->zmsg, sizeof res->zmsg, "zlib init failed");
+    return FAILED;
+  }
+  s.next_in = (Bytef *)z;
+  s.avail_in = (uInt)n;
+  uint64_t total = 0;
+  // where the next row starts, and in which pass
+  int pass = 0;
+  uint32_t row = 0;
+  uint64_t next_row = 0;
+  while (pass < npasses && rows[pass] == 0) pass++;
+  int bad_filter = 0;
+  for (;;) {
+    s.next_out = buf;
+    s.avail_out = PNG_CHUNK;
+    int ret = inflate(&s, Z_FINISH);
+    const char *err = NULL;
+    if (ret == Z_OK || ret == Z_BUF_ERROR) {
+      if (s.avail_out != 0) err = "unexpected end of file";
+    } else if (ret == Z_NEED_DICT) err = "Missing dictionary";
+    else if (ret != Z_STREAM_END) err = "Zlib error";
+    if (err) {
+      res->kind = PNG_ZLIB;
+      snprintf(res->zmsg, sizeof res->zmsg, "%s", s.msg ? s.msg : err);
+      break;
+    }
+    uint64_t have = PNG_CHUNK - s.avail_out;
+    if (capture && total < capture_n) memcpy(capture + total, buf, (size_t)(have < capture_n - total ? have : capture_n - total));
+    // filter bytes of the rows that start in this output (the first bad one is remembered)
+    while (pass < npasses && next_row < total + have) {
+      uint8_t f = buf[next_row - total];
+      if (f > 4 && !bad_filter) {
+        bad_filter = 1;
+        res->pass = (uint32_t)pass;
+        res->row = row;
+        res->filter = f;
+      }
+      next_row += stride[pass];
+      if (++row == rows[pass]) {
+        row = 0;
+        do pass++;
+        while (pass < npasses && rows[pass] == 0);
+      }
+    }
+    total += have;
+    if (total > expected) {
+      res->kind = PNG_EXCESS;
+      break;
+    }
+    if (s.avail_out != 0) break;
+  }
+  // (after a zlib error or past the limit, node's inflateSync tells neither: nor does this)
+  res->total = res->kind == PNG_OK ? total : 0;
+  res->consumed = res->kind == PNG_OK ? n - s.avail_in : 0;
+  inflateEnd(&s);
+  free(buf);
+  if (res->kind == PNG_OK) {
+    if (total < expected) res->kind = PNG_SHORT;
+    else if (res->consumed < n) res->kind = PNG_TRAILING;
+    else if (bad_filter) res->kind = PNG_FILTER;
+  }
+  return res->kind == PNG_OK ? DONE : FAILED;
+}
+
+int png_labels_checked(const uint8_t *z, size_t n, int width, int height, int x, int y, int w, int h, uint8_t *out, png_check_result *res, char *message) {
+  memset(res, 0, sizeof *res);
+  if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > width || y + h > height) return fail_with(message, "region outside the image");
+  const size_t stride = (size_t)width + 1, need = stride * (size_t)(y + h);
+  uint8_t *raw = malloc(need);
+  if (!raw) {
+    res->kind = PNG_INTERNAL;
+    return fail_with(message, "out of memory");
+  }
+  const uint32_t rows = (uint32_t)height;
+  const uint64_t st = stride;
+  if (check_png_data(z, n, 1, &rows, &st, raw, need, res) != DONE) {
+    free(raw);
+    return fail_with(message, "the image data fails its check");
+  }
+  unfilter_region(raw, stride, x, y, w, h, out);
   free(raw);
   return DONE;
 }

@@ -33,10 +33,17 @@ import { fileURLToPath } from 'node:url'
 import { createHash } from 'node:crypto'
 import { MAX_INPUT_PIXELS } from './decode-errors'
 import { isPlainJpeg, jpegHeader } from './header'
+import type { PngDataResult } from './check-png'
 
 export interface NativeDecoders {
   jpegRegion(src: Uint8Array, left: number, top: number, width: number, height: number, out: Uint8Array, flop: boolean, lut: Uint8Array | null): Promise<boolean>
   pngLabels(zlib: Uint8Array, imageWidth: number, imageHeight: number, left: number, top: number, width: number, height: number, out: Uint8Array): Promise<boolean>
+  /** pngLabels after the whole stream passed check_png_data (kind 0: `out` holds the region) */
+  pngLabelsChecked(zlib: Uint8Array, imageWidth: number, imageHeight: number, left: number, top: number, width: number, height: number, out: Uint8Array): Promise<PngDataResult>
+  /** check_png_data: io/check-png.ts checkPngData's verdict, natively */
+  checkPng(zlib: Uint8Array, rows: number[], strides: number[]): Promise<PngDataResult>
+  /** check_jpeg: io/check-jpeg.ts checkJpeg's verdict (decoders.h CHECK_*) and words, natively */
+  checkJpeg(src: Uint8Array, maxPixels: number): Promise<{ verdict: number; message: string }>
   /** writes each file durably (files.c): null, or which file, which step and the errno failed */
   writeFiles(tmpPaths: string[], finalPaths: string[], datas: Uint8Array[]): Promise<{ index: number; step: string; errno: number } | null>
   /** a region of decoded RGB pixels copied, mirrored and/or mapped into out (synchronous) */
@@ -44,6 +51,10 @@ export interface NativeDecoders {
   /** the file's length in `out`, or -1 when it did not fit */
   jpegEncode(rgb: Uint8Array, width: number, height: number, quality: number, out: Uint8Array, flags?: number): Promise<number>
   libjpegTurbo: string
+  /** the pixel limit the kernels hold to (MAX_INPUT_PIXELS) */
+  maxPixels: number
+  /** check_png_data's output bytes per inflate call (PNG_CHUNK) */
+  pngChunk: number
 }
 
 export interface Region {
@@ -89,9 +100,19 @@ export function loadAddon(): { addon: NativeDecoders | null; why: string } {
 
 let loaded: NativeDecoders | null | undefined
 
-/** The addon for work that is not checked against sharp (durable file writes); null when absent. */
+/**
+ * The addon for work that is not checked against sharp (durable file writes, file checks: those
+ * are tested against the JS reference instead); null when absent, or when it is an older build
+ * without the whole-file checks (`npm run build:native` rebuilds it).
+ */
 export function nativeAddon(): NativeDecoders | null {
-  if (loaded === undefined) loaded = loadAddon().addon
+  if (loaded === undefined) {
+    loaded = loadAddon().addon
+    if (loaded && (typeof loaded.checkJpeg !== 'function' || loaded.maxPixels !== MAX_INPUT_PIXELS)) {
+      process.stderr.write('lockstep: not using the native decoders: the build is out of date (npm run build:native)\n')
+      loaded = null
+    }
+  }
   return loaded
 }
 
@@ -271,6 +292,7 @@ export async function decodeJpegRegion(bytes: Uint8Array | undefined, region?: R
 /**
  * One region of an 8-bit single-channel PNG from its zlib stream (the IDAT chunks' data, in
  * order), or null when the addon is absent or finds a problem (io/png.ts then decodes and says what).
+ * Only for a stream already checked whole (io/verify): this inflates no further than the region.
  */
 export async function decodePngLabels8(zlib: Uint8Array, imageWidth: number, imageHeight: number, region: Region): Promise<Uint8Array | null> {
   const addon = nativeAddon() // libjpeg plays no part here: no start-up check to wait for
@@ -292,4 +314,16 @@ export function mapRegionNative(src: Uint8Array, srcWidth: number, region: Regio
   const out = into && into.length >= n ? into.subarray(0, n) : Buffer.allocUnsafe(n)
   addon.mapRegion(src, srcWidth, region.left, region.top, region.width, region.height, out, !!ops.flop, ops.lut ?? null)
   return out
+}
+
+/**
+ * decodePngLabels8 with the whole stream checked in the same pass (check_png_data): the region,
+ * or the check's result when the stream fails it; null when the addon is absent.
+ */
+export async function decodePngLabels8Checked(zlib: Uint8Array, imageWidth: number, imageHeight: number, region: Region): Promise<{ data: Uint8Array } | { failed: PngDataResult } | null> {
+  const addon = nativeAddon()
+  if (!addon) return null
+  const out = new Uint8Array(region.width * region.height)
+  const r = await addon.pngLabelsChecked(zlib, imageWidth, imageHeight, region.left, region.top, region.width, region.height, out)
+  return r.kind === 0 ? { data: out } : { failed: r }
 }

@@ -47,9 +47,19 @@ export function readIhdr(b: Uint8Array): PngHeader | null {
   return { width: dv.getUint32(16), height: dv.getUint32(20), bitDepth: b[24]!, colorType: b[25]!, interlaced: b[28] === 1 }
 }
 
+/** A chunk type (or any bytes) as messages show it: printable ASCII as is, anything else as \xNN. */
+export function printable(bytes: string): string {
+  return bytes.replace(/[^\x20-\x7e]|\\/g, (c) => (c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
+}
+
+const VALID_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] }
+const CRITICAL = new Set(['IHDR', 'PLTE', 'IDAT', 'IEND'])
+
 /**
- * Walks every chunk header to IEND: a file cut short, a bad chunk length or (with `crc`) a chunk
- * whose CRC does not match is reported as a problem, in words.
+ * Walks every chunk to IEND: a file cut short, a bad chunk length or type, (with `crc`) a chunk
+ * whose CRC does not match, an IHDR with values no decoder accepts, an unknown critical chunk,
+ * IDAT chunks that are not consecutive, or a palette image without PLTE is reported as a problem,
+ * in words (chunk types escaped: a corrupt type may hold any byte).
  */
 export function walkPng(b: Buffer, crc = false): PngWalk {
   if (b.length < 8 + 25) return { ok: false, problem: 'the PNG is too short to hold a header (truncated)' }
@@ -58,18 +68,29 @@ export function walkPng(b: Buffer, crc = false): PngWalk {
   if (!header) return { ok: false, problem: 'the PNG does not start with an IHDR chunk' }
   const info: PngInfo = { ...header, exif: false, idat: [] }
   if (!(info.colorType in CHANNELS)) return { ok: false, problem: `the PNG has an invalid colour type ${info.colorType}` }
-  if (![1, 2, 4, 8, 16].includes(info.bitDepth)) return { ok: false, problem: `the PNG has an invalid bit depth ${info.bitDepth}` }
-  if (info.width === 0 || info.height === 0) return { ok: false, problem: `the PNG is ${info.width}x${info.height}` }
+  if (!VALID_DEPTHS[info.colorType]!.includes(info.bitDepth)) return { ok: false, problem: `the PNG has an invalid bit depth ${info.bitDepth} for colour type ${info.colorType}` }
+  if (info.width === 0 || info.height === 0 || info.width > 0x7fffffff || info.height > 0x7fffffff) return { ok: false, problem: `the PNG is ${info.width}x${info.height}` }
+  if (b[26] !== 0 || b[27] !== 0 || b[28]! > 1) return { ok: false, problem: `the PNG's IHDR has compression ${b[26]}, filter ${b[27]}, interlace ${b[28]} (expected 0, 0, 0 or 1)` }
   let at = 8
-  for (;;) {
+  let palette = false
+  let idatEnded = false
+  for (let n = 0; ; n++) {
     if (at + 12 > b.length) return { ok: false, problem: 'the PNG ends before its IEND chunk (truncated)' }
     const len = b.readUInt32BE(at)
     const type = b.toString('latin1', at + 4, at + 8)
+    if (!/^[A-Za-z]{4}$/.test(type)) return { ok: false, problem: `the PNG has a chunk of invalid type "${printable(type)}" at byte ${at}` }
     if (len > 0x7fffffff || at + 12 + len > b.length) return { ok: false, problem: `the PNG's ${type} chunk runs past the end of the file (truncated)` }
     if (crc && crc32(b.subarray(at + 4, at + 8 + len)) !== b.readUInt32BE(at + 8 + len)) {
       return { ok: false, problem: `the PNG's ${type} chunk at byte ${at} fails its CRC check (corrupt)` }
     }
-    if (type === 'IDAT') info.idat.push([at + 8, at + 8 + len])
+    if (type === 'IHDR' && n > 0) return { ok: false, problem: `the PNG has a second IHDR chunk at byte ${at}` }
+    if (type[0]! <= 'Z' && !CRITICAL.has(type)) return { ok: false, problem: `the PNG has an unknown critical chunk ${type} at byte ${at}` }
+    if (type === 'IDAT') {
+      if (idatEnded) return { ok: false, problem: `the PNG's IDAT chunks are not consecutive (another IDAT at byte ${at})` }
+      if (info.colorType === 3 && !palette) return { ok: false, problem: 'the palette PNG has no PLTE chunk before its image data' }
+      info.idat.push([at + 8, at + 8 + len])
+    } else if (info.idat.length) idatEnded = true
+    if (type === 'PLTE') palette = true
     else if (type === 'eXIf') info.exif = true
     else if (type === 'IEND') break
     at += 12 + len
