@@ -274,7 +274,7 @@ static int frame(checker *c, int m, const uint8_t *seg, size_t n, size_t at) {
   if (precision != 8) return problem(c, CHECK_UNSUPPORTED, "%d-bit samples", precision);
   if (nf > 4) return problem(c, CHECK_UNSUPPORTED, "%d components", nf);
   if ((uint64_t)width * (uint64_t)height > c->max_pixels)
-    return problem(c, CHECK_TOO_LARGE, "%dx%d exceeds the %llu-pixel limit", width, height, (unsigned long long)c->max_pixels);
+    return problem(c, CHECK_TOO_LARGE, "%dx%d", width, height);
   for (int i = 0; i < nf; i++) {
     int id = seg[6 + 3 * i], hv = seg[7 + 3 * i], tq = seg[8 + 3 * i], h = hv >> 4, v = hv & 15;
     if (h < 1 || h > 4 || v < 1 || v > 4) return CORRUPT("bad frame header (%s) at byte %zu (sampling factors %dx%d of component %d)", name, at, h, v, id);

@@ -45,7 +45,7 @@ int png_labels(const uint8_t *z, size_t n, int width, int height, int x, int y, 
 enum { CHECK_OK = 0, CHECK_CORRUPT = 1, CHECK_TOO_LARGE = 2, CHECK_UNSUPPORTED = 3 };
 
 // Every marker segment and every scan's entropy-coded data of a JPEG (src/main/io/check-jpeg.ts,
-// the reference, in the same words). Frames over max_pixels are CHECK_TOO_LARGE.
+// the reference, in the same words). Frames over max_pixels are CHECK_TOO_LARGE (message: WxH).
 int check_jpeg(const uint8_t *src, size_t n, uint64_t max_pixels, char *message);
 // A JPEG marker's name as messages write it (SOF0, DHT, RST3, APP1, 0xFFC8, ...): 8 bytes.
 void jpeg_marker_name(int m, char *out);

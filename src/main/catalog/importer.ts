@@ -21,6 +21,7 @@ import { ensureClasses, refreshClassCounts } from './classes'
 import { acquireJobLock } from './lock'
 import { DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS, pairFiles, listFiles } from './pairing'
 import { probeFile, type FileProbe, type ProbeResult } from './probe'
+import { recordChecks, type FileCheck } from './file-checks'
 import { invalidateEstimates } from './query'
 import { mapLimit } from '../map-limit'
 
@@ -471,7 +472,9 @@ function batchWriter(catalog: Catalog, dataset: Dataset, cp: Checkpoint, jobId: 
   }
   return (results) => {
     const now = Date.now()
+    const checks: FileCheck[] = results.flatMap((a) => [a.image?.check, a.mask?.check].filter((c): c is FileCheck => !!c))
     catalog.tx(() => {
+      recordChecks(db, checks)
       for (const a of results) upsert(a, now)
       ensureClasses(db, classesSeen, (i) => paletteColours.get(i))
       cp.lastKey = results[results.length - 1]!.entry.key

@@ -242,6 +242,26 @@ CREATE TABLE mask_journal (
 ALTER TABLE classes ADD COLUMN display_order INTEGER;
 `,
   },
+  {
+    version: 6,
+    name: 'file_checks: the verdict of the whole-file checks, by content hash',
+    // io/verify's verdict on each file the import read, keyed by the sha256 of its bytes (what an
+    // export hashes), with the sha1 samples record for the same bytes (how a sample finds it). A
+    // sound verdict lets an export read just a crop's window of a file whose bytes hash the same.
+    sql: `
+CREATE TABLE file_checks (
+  sha256     TEXT PRIMARY KEY,
+  sha1       TEXT NOT NULL,
+  ok         INTEGER NOT NULL,              -- 1: sound; 0: code + problem say why not
+  code       TEXT,                          -- CORRUPT | TOO_LARGE | UNSUPPORTED_FORMAT
+  problem    TEXT,
+  format     TEXT NOT NULL,
+  checker    INTEGER NOT NULL,              -- io/verify CHECKER_VERSION
+  checked_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX file_checks_sha1 ON file_checks(sha1);
+`,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version

@@ -1,12 +1,18 @@
-// Reads one file for the catalog: its bytes (once), a content hash, and the header through sharp's
-// metadata (no pixel decode). Every problem comes back as a SampleError naming the file, never a throw.
+// Reads one file for the catalog: its bytes (once), content hashes (sha1, the catalog's; sha256,
+// the whole-file check's), the verdict of io/verify's whole-file check (every scan of a JPEG, every
+// byte of a PNG's zlib stream, bounded by its header), and the header. Every problem comes back as
+// a SampleError naming the file, never a throw.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import sharp, { type Metadata } from 'sharp'
 import type { SampleError } from '../../shared/contract/catalog'
 import { MAX_INPUT_PIXELS } from '../io'
 import { maskEncodingOf } from '../io/png'
+import { sniff, verifyBytes } from '../io/verify'
+import type { FileCheck } from './file-checks'
 import { canCountLabels, labelHistogram, pngChannels, walkPng, type PngInfo } from './png'
+
+export { sniff }
 
 export interface FileProbe {
   hash: string
@@ -27,49 +33,20 @@ export interface FileProbe {
   paletteColors?: string[]
 }
 
-export type ProbeResult = { ok: true; probe: FileProbe } | { ok: false; error: SampleError; hash: string | null; bytes: number | null }
+/** `check`: the whole-file verdict, for file_checks (absent when the file was not checked: unreadable, empty, not a readable format). */
+export type ProbeResult = { ok: true; probe: FileProbe; check?: FileCheck } | { ok: false; error: SampleError; hash: string | null; bytes: number | null; check?: FileCheck }
 
 export type Role = 'image' | 'mask'
 
 const READABLE: Record<Role, string[]> = { image: ['jpeg', 'png', 'webp', 'tiff'], mask: ['png', 'tiff'] }
 const NAMES: Record<string, string> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP', tiff: 'TIFF' }
 
-/** The format the bytes claim, from their signature. */
-export function sniff(b: Uint8Array): string | undefined {
-  const at = (i: number, ...xs: number[]) => xs.every((x, k) => b[i + k] === x)
-  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png'
-  if (at(0, 0xff, 0xd8, 0xff)) return 'jpeg'
-  if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return 'webp'
-  if (at(0, 0x49, 0x49, 0x2a, 0x00) || at(0, 0x4d, 0x4d, 0x00, 0x2a) || at(0, 0x49, 0x49, 0x2b, 0x00) || at(0, 0x4d, 0x4d, 0x00, 0x2b)) return 'tiff'
-  if (at(0, 0x47, 0x49, 0x46, 0x38)) return 'gif'
-  if (at(0, 0x42, 0x4d)) return 'bmp'
-  if (at(4, 0x66, 0x74, 0x79, 0x70)) return 'heif/avif'
-  if (at(0, 0x00, 0x00, 0x01, 0x00)) return 'ico'
-  if (at(0, 0x3c, 0x73, 0x76, 0x67) || at(0, 0x3c, 0x3f, 0x78, 0x6d, 0x6c)) return 'svg'
-  if (at(0, 0x25, 0x50, 0x44, 0x46)) return 'pdf'
-  return undefined
-}
-
-/** Cheap end-of-stream checks: a file cut short loses its trailer, which a header read never sees. */
+/** WebP's RIFF size against the file's: a file cut short loses its tail, which a header read never sees. */
 function truncation(format: string, b: Uint8Array): string | undefined {
+  if (format !== 'webp') return undefined
   const n = b.length
-  if (format === 'png') {
-    return undefined // walkPng checks every chunk
-  } else if (format === 'jpeg') {
-    const from = Math.max(2, n - 4096)
-    let found = false
-    for (let i = n - 2; i >= from; i--) {
-      if (b[i] === 0xff && b[i + 1] === 0xd9) {
-        found = true
-        break
-      }
-    }
-    if (!found) return 'the JPEG has no end-of-image marker (truncated)'
-  } else if (format === 'webp') {
-    const size = (b[4]! | (b[5]! << 8) | (b[6]! << 16)) + b[7]! * 16777216
-    if (size + 8 > n) return `the WebP declares ${size + 8} bytes but the file has ${n} (truncated)`
-  }
-  return undefined
+  const size = (b[4]! | (b[5]! << 8) | (b[6]! << 16)) + b[7]! * 16777216
+  return size + 8 > n ? `the WebP declares ${size + 8} bytes but the file has ${n} (truncated)` : undefined
 }
 
 function paletteColors(buf: Buffer): string[] | undefined {
@@ -115,6 +92,16 @@ export async function probeFile(abs: string, rel: string, role: Role, options: P
     return fail('UNSUPPORTED_FORMAT', `${label} ${rel} is ${claimed.toUpperCase()}; Lockstep reads ${want} ${role === 'mask' ? 'masks' : 'images'}${extra}`, hash, bytes)
   }
   const maxPixels = options.maxPixels ?? MAX_INPUT_PIXELS
+  // the whole file, checked once: recorded against its sha256 (file_checks) whatever the verdict
+  const sha256 = createHash('sha256').update(buf).digest('hex')
+  const verdict = await verifyBytes(buf, sha256, maxPixels)
+  const check: FileCheck = { sha256, sha1: hash, verdict }
+  if (!verdict.ok) {
+    const why =
+      verdict.code === 'TOO_LARGE' ? `declares ${verdict.problem} (decompression bomb guard)` : verdict.code === 'CORRUPT' ? `is corrupt: ${verdict.problem}` : `is not a supported image: ${verdict.problem}`
+    return { ...(fail(verdict.code, `${label} ${rel} ${why}`, hash, bytes) as Extract<ProbeResult, { ok: false }>), check }
+  }
+  const done = (r: ProbeResult): ProbeResult => ({ ...r, check })
   const tooLarge = (w: number, h: number) =>
     fail(
       'TOO_LARGE',
@@ -125,13 +112,13 @@ export async function probeFile(abs: string, rel: string, role: Role, options: P
   let png: PngInfo | undefined
   if (claimed === 'png') {
     const walk = walkPng(buf)
-    if (!walk.ok) return fail('CORRUPT', `${label} ${rel} is corrupt: ${walk.problem}`, hash, bytes)
+    if (!walk.ok) return done(fail('CORRUPT', `${label} ${rel} is corrupt: ${walk.problem}`, hash, bytes))
     png = walk.info
-    if (!png.width || !png.height) return fail('CORRUPT', `${label} ${rel} is corrupt: its header declares a zero size`, hash, bytes)
+    if (!png.width || !png.height) return done(fail('CORRUPT', `${label} ${rel} is corrupt: its header declares a zero size`, hash, bytes))
     if (png.width * png.height > maxPixels) return tooLarge(png.width, png.height)
   } else {
     const cut = truncation(claimed, buf)
-    if (cut) return fail('CORRUPT', `${label} ${rel} is corrupt: ${cut}`, hash, bytes)
+    if (cut) return done(fail('CORRUPT', `${label} ${rel} is corrupt: ${cut}`, hash, bytes))
   }
   if (png && !png.exif) {
     // The fast path: the header is all the PNG needs (no EXIF chunk, so no orientation).
@@ -151,23 +138,23 @@ export async function probeFile(abs: string, rel: string, role: Role, options: P
       try {
         probe.histogram = await labelHistogram(buf, png)
       } catch (err) {
-        return fail('CORRUPT', `${label} ${rel} is corrupt: ${(err as Error).message}`, hash, bytes)
+        return done(fail('CORRUPT', `${label} ${rel} is corrupt: ${(err as Error).message}`, hash, bytes))
       }
     }
-    return { ok: true, probe }
+    return done({ ok: true, probe })
   }
   let m: Metadata
   try {
     m = await sharp(buf, { limitInputPixels: false }).metadata()
-  } catch (err) {
-    return fail('CORRUPT', `${label} ${rel} is corrupt: ${(err as Error).message.trim()}`, hash, bytes)
+  } catch {
+    return done(fail('CORRUPT', `${label} ${rel} is corrupt: its header cannot be read`, hash, bytes))
   }
-  if (!m.width || !m.height) return fail('CORRUPT', `${label} ${rel} is corrupt: no dimensions in its header`, hash, bytes)
+  if (!m.width || !m.height) return done(fail('CORRUPT', `${label} ${rel} is corrupt: no dimensions in its header`, hash, bytes))
   if (m.width * m.height > maxPixels) return tooLarge(m.width, m.height)
   const orientation = m.orientation ?? 1
   const swap = orientation >= 5 && orientation <= 8
   const depth = m.depth === 'ushort' || m.depth === 'short' ? 16 : m.depth === 'uchar' || m.depth === 'char' ? 8 : m.depth === 'uint' || m.depth === 'float' ? 32 : 8
-  return {
+  return done({
     ok: true,
     probe: {
       hash,
@@ -180,5 +167,5 @@ export async function probeFile(abs: string, rel: string, role: Role, options: P
       orientation,
       palette: m.isPalette ?? false,
     },
-  }
+  })
 }

@@ -13,6 +13,7 @@
 // lossless, hierarchical and 12-bit files are `unsupported` (the caller decodes them fully
 // instead). Missing Huffman tables 0 and 1 are the standard ones, as libjpeg-turbo assumes for
 // Motion-JPEG frames.
+/** TOO_LARGE: `problem` is the frame's size, WxH. */
 export type JpegCheck = { ok: true } | { ok: false; kind: 'CORRUPT' | 'TOO_LARGE'; problem: string } | { ok: null; unsupported: string }
 
 /** More scans than this is refused (libjpeg's simple progression writes 10; a file of thousands is an attack on the decoder). */
@@ -327,7 +328,7 @@ class JpegChecker {
     if (width > MAX_DIMENSION || height > MAX_DIMENSION) fail(`bad frame header (${name}) at byte ${at} (${width}x${height} exceeds 65500)`)
     if (precision !== 8) throw new Unsupported(`${precision}-bit samples`)
     if (nf > 4) throw new Unsupported(`${nf} components`)
-    if (width * height > this.maxPixels) throw new TooLarge(`${width}x${height} exceeds the ${this.maxPixels}-pixel limit`)
+    if (width * height > this.maxPixels) throw new TooLarge(`${width}x${height}`)
     const comps: Component[] = []
     for (let i = 0; i < nf; i++) {
       const id = seg[6 + 3 * i]!, hv = seg[7 + 3 * i]!, tq = seg[8 + 3 * i]!

@@ -1,4 +1,8 @@
-// Turns whatever a decoder threw into a LockstepError that names the file and the problem.
+// Turns whatever a decoder threw into a LockstepError that names the file and the problem. A
+// decoder's own words are not repeated: libvips keeps one error buffer for all its threads, so its
+// text can belong to another file decoded at the same moment ("bad Huffman code" for a file that
+// is only cut short, or "Unknown error"). What is wrong with a file's data is said by the checks of
+// io/verify, which every whole decode runs first and every partial read runs beside.
 import { LockstepError, type ErrorCode } from '../../shared/errors'
 
 export type Role = 'image' | 'mask'
@@ -23,7 +27,7 @@ export function decodeError(err: unknown, file: string, role: Role): LockstepErr
     what = 'not a supported image (JPEG, PNG, WebP, TIFF)'
   } else {
     code = 'CORRUPT'
-    what = `corrupt or truncated (${msg.trim()})`
+    what = 'corrupt or truncated (the decoder rejects its data)'
   }
   return new LockstepError(code, `${role === 'mask' ? 'Mask' : 'Image'} ${file}: ${what}`, { file, role })
 }

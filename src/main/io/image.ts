@@ -5,6 +5,7 @@ import type { SharpOptions, Sharp } from 'sharp'
 import { loadSharp } from './sharp'
 import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
 import { decodeJpegRegion, encodeJpegNative } from './native'
+import { readSound, requireSound } from './verify'
 
 export interface Rect {
   left: number
@@ -48,8 +49,14 @@ export async function imageSize(file: string, bytes?: Buffer): Promise<ImageHead
   }
 }
 
-/** The whole image, oriented, RGB. `bytes`: the file's contents, when the caller already read them. */
-export async function decodeImage(file: string, bytes?: Buffer): Promise<RgbImage> {
+/**
+ * The whole image, oriented, RGB, once the file is known to be sound (io/verify: a remembered
+ * verdict or a check now). `bytes`: the file's contents, when the caller already read them.
+ */
+export async function decodeImage(file: string, given?: Buffer): Promise<RgbImage> {
+  let bytes = given
+  if (bytes) await requireSound(bytes, file, 'image')
+  else bytes = await readSound(file, 'image')
   try {
     const fast = await decodeJpegRegion(bytes)
     if (fast) return fast
@@ -64,7 +71,8 @@ export async function decodeImage(file: string, bytes?: Buffer): Promise<RgbImag
 /**
  * One region of the oriented image. From bytes of a plain JPEG, libjpeg-turbo decodes just the
  * region's iMCUs (io/native, same bytes); otherwise libvips reads sequentially and stops at
- * the region's last row, so a crop near the top of a large file decodes only that far.
+ * the region's last row, so a crop near the top of a large file decodes only that far. A partial
+ * read: only for a file known to be sound, or beside a check of the whole (io/verify).
  */
 export async function decodeImageRegion(file: string, region: Rect, bytes?: Buffer): Promise<RgbImage> {
   try {

@@ -10,6 +10,7 @@ import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
 import type { Rect } from './image'
 import { decodePngLabels8 } from './native'
 import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, encodeLabelPngAsync, idatOf, readIhdr, walkPng } from './png'
+import { requireSound } from './verify'
 
 export interface Labels {
   width: number
@@ -151,10 +152,15 @@ async function fileBytes(file: string, bytes?: Uint8Array): Promise<Buffer> {
   }
 }
 
-/** A grey or palette PNG through our label reader (io/png.ts): the region only, or the whole. */
+/**
+ * A grey or palette PNG through our label reader (io/png.ts): the region only, or the whole. A
+ * whole decode (and any through fast-png, which inflates without a bound) runs once the file is
+ * known to be sound (io/verify); a region read is for a file verified elsewhere (its caller's job).
+ */
 async function decodePngLabels(file: string, buf: Buffer, region?: Rect): Promise<Labels> {
   const walk = walkPng(buf, true)
-  if (!walk.ok) throw new LockstepError('CORRUPT', `Mask ${file}: corrupt or truncated PNG (${walk.problem})`, { file, role: 'mask' })
+  if (!walk.ok) throw new LockstepError('CORRUPT', `Mask ${file}: corrupt PNG (${walk.problem})`, { file, role: 'mask' })
+  if (!region || !canDecodeLabels(walk.info)) await requireSound(buf, file, 'mask')
   if (!canDecodeLabels(walk.info)) return region ? cropLabels(await decodeFullPng(file, buf), region) : decodeFullPng(file, buf)
   const { width, height, bitDepth } = walk.info
   if (bitDepth === 8) {
@@ -169,10 +175,17 @@ async function decodePngLabels(file: string, buf: Buffer, region?: Rect): Promis
   }
 }
 
-/** The mask as class indices (whole file). `bytes`: the file's contents, when the caller already read them. */
+/**
+ * The mask as class indices (whole file), once the file is known to be sound (io/verify: a
+ * remembered verdict or a check now). `bytes`: the file's contents, when the caller already read them.
+ */
 export async function readLabels(file: string, route?: MaskRoute, bytes?: Uint8Array): Promise<Labels> {
   const r = route ?? (await maskInfo(file, bytes))
-  if (r.depth === null) return decodeWithSharp(file, bytes && (await fileBytes(file, bytes)))
+  if (r.depth === null) {
+    const buf = await fileBytes(file, bytes)
+    await requireSound(buf, file, 'mask')
+    return decodeWithSharp(file, buf)
+  }
   const buf = await fileBytes(file, bytes)
   return r.kind === 'png' ? decodePngLabels(file, buf) : decodeFullPng(file, buf)
 }

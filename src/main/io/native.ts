@@ -296,7 +296,7 @@ export async function decodeJpegRegion(bytes: Uint8Array | undefined, region?: R
  */
 export async function decodePngLabels8(zlib: Uint8Array, imageWidth: number, imageHeight: number, region: Region): Promise<Uint8Array | null> {
   const addon = nativeAddon() // libjpeg plays no part here: no start-up check to wait for
-  if (!addon) return null
+  if (!addon || region.left + region.width > imageWidth || region.top + region.height > imageHeight) return null
   const out = new Uint8Array(region.width * region.height)
   const ok = await addon.pngLabels(zlib, imageWidth, imageHeight, region.left, region.top, region.width, region.height, out).catch(() => false)
   return ok ? out : null

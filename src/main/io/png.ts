@@ -8,7 +8,7 @@
 import { constants, crc32, deflate, deflateSync, inflate, inflateSync } from 'node:zlib'
 import { promisify } from 'node:util'
 
-const inflateAsync = promisify(inflate)
+const inflateAsync = promisify(inflate) as (buf: Buffer, options: object) => Promise<Buffer>
 const deflateAsync = promisify(deflate) as (buf: Buffer, options: object) => Promise<Buffer>
 
 export interface PngInfo {
@@ -114,17 +114,24 @@ export function idatOf(b: Buffer, info: PngInfo): Buffer {
 /**
  * The filtered scanlines of rows [0, rows): inflates a prefix of the stream first when the rows
  * are well short of the whole image (label maps compress evenly, so a proportional prefix with
- * margin nearly always holds them), else, or when it falls short, the whole stream.
+ * margin nearly always holds them), else, or when it falls short, the whole stream. Never more
+ * than the whole image's `total` bytes: a stream that inflates past what its header allows (a
+ * zlib bomb) is refused before it can take the memory.
  */
 function inflateRows(z: Buffer, need: number, total: number): Buffer {
-  if (need < total * 0.8) {
-    const n = Math.ceil(z.length * (need / total) * 1.15) + 1024
-    if (n < z.length) {
-      const r = inflateSync(z.subarray(0, n), { finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(1024, Math.min(total, Math.ceil(need * 1.25))) })
-      if (r.length >= need) return r
+  try {
+    if (need < total * 0.8) {
+      const n = Math.ceil(z.length * (need / total) * 1.15) + 1024
+      if (n < z.length) {
+        const r = inflateSync(z.subarray(0, n), { finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(1024, Math.min(total, Math.ceil(need * 1.25))), maxOutputLength: total })
+        if (r.length >= need) return r
+      }
     }
+    return inflateSync(z, { chunkSize: Math.max(1024, total + 1), maxOutputLength: total })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`the image data inflates past the ${total} bytes its header allows`)
+    throw err
   }
-  return inflateSync(z, { chunkSize: Math.max(1024, total + 1) })
 }
 
 /**
@@ -287,10 +294,13 @@ export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region): Pn
   return { width: w, height: h, depth: 8, data: out }
 }
 
-/** Every row unfiltered (for whole-image passes such as class histograms), inflated off-thread. */
+/** Every row unfiltered (for whole-image passes such as class histograms), inflated off-thread, never past what the header allows. */
 export async function decodeRows(b: Buffer, info: PngInfo): Promise<{ raw: Buffer; rowBytes: number }> {
   const { rowBytes, bpp } = rowLayout(info)
-  const raw = await inflateAsync(idatOf(b, info))
+  const expected = (rowBytes + 1) * info.height
+  const raw = await inflateAsync(idatOf(b, info), { maxOutputLength: expected }).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ERR_BUFFER_TOO_LARGE' ? new Error(`the image data inflates past the ${expected} bytes its header allows`) : err
+  })
   if (raw.length < (rowBytes + 1) * info.height) throw new Error(`the PNG's image data is short: ${raw.length} bytes for ${info.width}x${info.height}`)
   unfilterInPlace(raw, rowBytes, bpp, info.height)
   return { raw, rowBytes }

@@ -70,9 +70,15 @@ async function checkJpegBytes(b: Buffer, maxPixels: number): Promise<Verdict> {
   }
   if (r.verdict === 0) return { ok: true, format: 'JPEG' }
   if (r.verdict === 1) return bad('JPEG', 'CORRUPT', r.message)
-  if (r.verdict === 2) return bad('JPEG', 'TOO_LARGE', r.message)
+  if (r.verdict === 2) {
+    const [w, h] = r.message.split('x').map(Number)
+    return tooLarge('JPEG', w!, h!, maxPixels)
+  }
   return decodeCheck(b, 'jpeg', maxPixels)
 }
+
+/** Inflated bytes up to which the JS check runs even with the addon. */
+const SMALL_PNG = 256 * 1024
 
 async function checkPngBytes(b: Buffer, maxPixels: number): Promise<Verdict> {
   const walk = walkPng(b, true)
@@ -81,7 +87,8 @@ async function checkPngBytes(b: Buffer, maxPixels: number): Promise<Verdict> {
   if (info.width * info.height > maxPixels) return tooLarge('PNG', info.width, info.height, maxPixels)
   const layout = pngRows(info)
   const z = idatOf(b, info)
-  const addon = nativeAddon()
+  // small streams here (a thread-pool hop costs more than inflating them); the same verdict either way
+  const addon = layout.expected > SMALL_PNG ? nativeAddon() : null
   const r = addon ? await addon.checkPng(z, layout.rows, layout.strides) : checkPngData(z, layout)
   const problem = pngDataProblem(r, info, layout, z.length)
   return problem ? bad('PNG', 'CORRUPT', problem) : { ok: true, format: 'PNG' }
