@@ -3,12 +3,19 @@
 // one source inside the current window; with two or more it decodes the pair once (loadPair +
 // renderLoaded), with one it takes the crop-first fast path (renderFromFiles). The engine
 // guarantees both give the same bytes, so the choice never shows in the output.
+//
+// Trust before speed: the crop-first path reads only a crop's window of each file, so beside the
+// render both files are checked whole (io/verify: every scan of a JPEG, every byte of a PNG's zlib
+// stream), unless the project's checks already found bytes with the same sha256 sound. A pair whose
+// check fails fails with the check's words, whatever the render did, before any of its outputs is
+// handed to a writer: which pairs fail, and why, depends neither on the addon nor on where a crop fell.
 import { webcrypto } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { ImageFormat } from '../../shared/contract/export'
 import { toErrorPayload, type ErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import { decodeError } from '../io/decode-errors'
+import { verdictError, verifyBytes, type Verdict } from '../io/verify'
 import { mapLimit } from '../map-limit'
 import { needsLabels, plan } from '../augment/plan'
 import { loadPair, readPairHeaders, renderFromFiles, renderLoaded, type RenderedPair } from '../augment/render'
@@ -64,43 +71,60 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
   try {
     const { source } = task
     const paths = { image: source.imagePath, mask: source.maskPath }
-    const out = {
-      ...(setup.encoded ? { image: { format: setup.encoded.format, quality: setup.encoded.quality } } : {}),
-      ...(setup.raw ? { raw: true as const } : {}),
-    }
-    // Each file is read once: its bytes are hashed for the manifest, parsed for the headers the
-    // plan needs, and decoded, with no second open of the file by the decoder.
+    // Each file is read once: its bytes are hashed (for the manifest and the checks), checked,
+    // parsed for the headers the plan needs, and decoded, with no second open of the file.
     const [image, mask] = await Promise.all([readSource(paths.image, 'image'), readSource(paths.mask, 'mask')])
     const bytes = { image, mask }
-    const hashing = task.hash ? Promise.all([sha256Of(image), sha256Of(mask)]) : null
-    const items: RenderedItem[] = []
-    let decodedBytes: number | undefined
-    if (task.outputs.length > 1 || needsLabels(setup.recipe)) {
-      // Decode once, render every output of this source in the window.
-      const loaded = await loadPair(paths, bytes)
-      decodedBytes = loaded.image.data.byteLength + (loaded.labels?.data.byteLength ?? 0)
-      const size = { width: loaded.width, height: loaded.height }
-      const ctx = loaded.labels ? { labels: loaded.labels } : {}
-      // the outputs of one decoded source render side by side (each is its own libvips pipeline)
-      items.push(
-        ...(await mapLimit(task.outputs, OUTPUTS_IN_FLIGHT, async (o) => {
-          const p = plan(setup.recipe, size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key }, ctx)
-          return toItem(o.ordinal, await renderLoaded(p, loaded, out))
-        })),
-      )
-    } else {
-      // One output: the crop-first fast path (libvips decodes only up to the window's last row).
-      const headers = await readPairHeaders(paths, bytes)
-      for (const o of task.outputs) {
-        const p = plan(setup.recipe, headers.size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key })
-        items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes })))
-      }
-    }
-    const hashes = hashing ? await hashing.then(([i, m]) => ({ image: i, mask: m })) : undefined
-    return { id: task.id, ok: true, hashes, items, decodedBytes }
+    const hashing = Promise.all([sha256Of(image), sha256Of(mask)])
+    const checking = hashing.then(([i, m]) => Promise.all([i === source.imageSound ? null : verifyBytes(image, i), m === source.maskSound ? null : verifyBytes(mask, m)]))
+    const rendering = renderPair(setup, task, paths, bytes).then(
+      (r) => ({ r }),
+      (err: unknown) => ({ err }),
+    )
+    const [[imageVerdict, maskVerdict], rendered] = await Promise.all([checking, rendering])
+    unsound(imageVerdict, paths.image, 'image')
+    unsound(maskVerdict, paths.mask, 'mask')
+    if ('err' in rendered) throw rendered.err
+    const hashes = task.hash ? await hashing.then(([i, m]) => ({ image: i, mask: m })) : undefined
+    return { id: task.id, ok: true, hashes, ...rendered.r }
   } catch (err) {
     return { id: task.id, ok: false, error: toErrorPayload(err) }
   }
+}
+
+function unsound(v: Verdict | null, file: string, role: 'image' | 'mask'): void {
+  if (v && !v.ok) throw verdictError(v, file, role)
+}
+
+async function renderPair(setup: RenderSetup, task: RenderTask, paths: { image: string; mask: string }, bytes: { image: Buffer; mask: Buffer }): Promise<{ items: RenderedItem[]; decodedBytes?: number }> {
+  const { source } = task
+  const out = {
+    ...(setup.encoded ? { image: { format: setup.encoded.format, quality: setup.encoded.quality } } : {}),
+    ...(setup.raw ? { raw: true as const } : {}),
+  }
+  const items: RenderedItem[] = []
+  if (task.outputs.length > 1 || needsLabels(setup.recipe)) {
+    // Decode once, render every output of this source in the window.
+    const loaded = await loadPair(paths, bytes)
+    const decodedBytes = loaded.image.data.byteLength + (loaded.labels?.data.byteLength ?? 0)
+    const size = { width: loaded.width, height: loaded.height }
+    const ctx = loaded.labels ? { labels: loaded.labels } : {}
+    // the outputs of one decoded source render side by side (each is its own libvips pipeline)
+    items.push(
+      ...(await mapLimit(task.outputs, OUTPUTS_IN_FLIGHT, async (o) => {
+        const p = plan(setup.recipe, size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key }, ctx)
+        return toItem(o.ordinal, await renderLoaded(p, loaded, out))
+      })),
+    )
+    return { items, decodedBytes }
+  }
+  // One output: the crop-first fast path (libvips decodes only up to the window's last row).
+  const headers = await readPairHeaders(paths, bytes)
+  for (const o of task.outputs) {
+    const p = plan(setup.recipe, headers.size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key })
+    items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes })))
+  }
+  return { items }
 }
 
 function toItem(ordinal: number, r: RenderedPair): RenderedItem {

@@ -6,6 +6,7 @@ import { LockstepError } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import { parseRecipe } from '../augment'
 import type { Catalog } from '../catalog/catalog'
+import { soundLookup } from '../catalog/file-checks'
 import { scanPairs } from '../catalog/pairing'
 import type { SourcePair } from './types'
 
@@ -33,10 +34,15 @@ export function checkSplits(splits: string[]): Split[] {
   return splits as Split[]
 }
 
-/** The selected samples of a project, in key order; broken pairs are reported, not exported. */
+/**
+ * The selected samples of a project, in key order; broken pairs are reported, not exported. Files
+ * the import's whole-file checks found sound carry their sha256 (the render then reads just a
+ * crop's window of them, when the bytes it reads still hash the same).
+ */
 export function catalogInputs(catalog: Catalog, splits: string[]): ExportInputs {
   const split = checkSplits(splits)
   const refs = catalog.selectSamples(split.length ? { split } : {})
+  const sound = soundLookup(catalog.db)
   const sources: SourcePair[] = []
   const problems: SourceProblem[] = []
   for (const r of refs) {
@@ -44,7 +50,8 @@ export function catalogInputs(catalog: Catalog, splits: string[]): ExportInputs 
       problems.push({ key: r.key, file: r.imagePath || r.key, message: r.error?.message ?? 'no mask' })
       continue
     }
-    sources.push({ key: r.key, imagePath: r.imagePath, maskPath: r.maskPath, id: r.id, imageHash: r.imageHash, maskHash: r.maskHash })
+    const checked = { imageSound: sound(r.imageHash), maskSound: sound(r.maskHash) }
+    sources.push({ key: r.key, imagePath: r.imagePath, maskPath: r.maskPath, id: r.id, imageHash: r.imageHash, maskHash: r.maskHash, ...checked })
   }
   const stats = catalog.getStats('train') ?? catalog.getStats('all')
   const classes = catalog.classes().map((c) => ({ index: c.index, name: c.name, color: c.color, ignore: c.ignore }))

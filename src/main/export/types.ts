@@ -12,6 +12,9 @@ export interface SourcePair {
   id?: number
   imageHash?: string | null
   maskHash?: string | null
+  /** sha256 of the image / mask bytes the project's checks found sound (file_checks): a render whose bytes hash the same need not check them again */
+  imageSound?: string
+  maskSound?: string
 }
 
 /** Raw pixels of a rendered output (npy): RGB HxWx3 and class indices HxW. */

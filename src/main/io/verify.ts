@@ -121,6 +121,8 @@ async function decodeCheck(b: Buffer, format: string, maxPixels: number): Promis
 
 const REMEMBERED = 50_000
 const memo = new Map<string, Promise<Verdict>>()
+/** The same bytes object asked about again (an export's render checks what it then decodes): no second hash. */
+let byBuffer = new WeakMap<Buffer, { key: string; verdict: Promise<Verdict> }>()
 
 export function sha256Hex(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex')
@@ -131,15 +133,19 @@ export function sha256Hex(b: Uint8Array): string {
  * when the caller has it). Concurrent calls for the same content share one check.
  */
 export function verifyBytes(b: Buffer, sha256?: string, maxPixels = MAX_INPUT_PIXELS): Promise<Verdict> {
+  const same = byBuffer.get(b)
+  if (same && same.key.endsWith(`:${maxPixels}`) && (!sha256 || same.key.startsWith(sha256))) return same.verdict
   const key = `${sha256 ?? sha256Hex(b)}:${maxPixels}`
   let v = memo.get(key)
   if (v) {
     memo.delete(key)
     memo.set(key, v)
+    byBuffer.set(b, { key, verdict: v })
     return v
   }
   v = checkBytes(b, maxPixels)
   memo.set(key, v)
+  byBuffer.set(b, { key, verdict: v })
   v.catch(() => memo.delete(key))
   if (memo.size > REMEMBERED) memo.delete(memo.keys().next().value!)
   return v
@@ -148,6 +154,7 @@ export function verifyBytes(b: Buffer, sha256?: string, maxPixels = MAX_INPUT_PI
 /** Forgets every remembered verdict (tests). */
 export function forgetVerdicts(): void {
   memo.clear()
+  byBuffer = new WeakMap()
 }
 
 /** The error a bad verdict makes, naming the file: `Image a.jpg: corrupt JPEG (truncated: ...)`. */
