@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { LockstepError } from '../../shared/errors'
 import { readLabels } from '../io'
+import { readSound } from '../io/verify'
 import type { ClassInfo } from '../../shared/contract/catalog'
 import type { CatalogHandle } from './types'
 
@@ -48,7 +49,9 @@ export async function thumbnail(catalog: ThumbSource, id: number, overlay: boole
   } catch {
     // not cached yet
   }
-  const base = sharp(ref.imagePath, { limitInputPixels: 200_000_000, failOn: 'error' })
+  // only a file the whole-file checks found sound (else their words, naming the file)
+  const bytes = await readSound(ref.imagePath, 'image')
+  const base = sharp(bytes, { limitInputPixels: 200_000_000, failOn: 'error' })
     .rotate()
     .removeAlpha()
     .toColourspace('srgb')
@@ -78,7 +81,8 @@ export async function thumbnail(catalog: ThumbSource, id: number, overlay: boole
     }
   } catch (err) {
     if (err instanceof LockstepError) throw err
-    throw new LockstepError('CORRUPT', `Cannot make a thumbnail of sample ${id} (${ref.key}): ${(err as Error).message}`)
+    // (libvips' text is left out: its error buffer is shared between threads)
+    throw new LockstepError('CORRUPT', `Cannot make a thumbnail of sample ${id} (${ref.key}): the decoder rejects ${ref.imagePath}`)
   }
   await mkdir(dir, { recursive: true })
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`

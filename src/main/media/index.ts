@@ -1,10 +1,14 @@
 // The one media resolver behind both doors: browser mode's `/media/...` HTTP routes and the
 // Electron `lockstep-media://` protocol call `resolveMedia(path, ctx)` and send what it returns.
-import { readFile } from 'node:fs/promises'
+// One rule for every route: a file is served (as itself, as labels, as a thumbnail) only once the
+// whole-file checks (io/verify) found it sound; a bad file is a 4xx whose message names the sample
+// and says what is wrong with the file, in the checks' words (never libvips' text, never a 500).
 import { extname } from 'node:path'
-import sharp from 'sharp'
 import { LabelsHeaders, parseMediaPath } from '../../shared/media'
 import { toErrorPayload, type ErrorCode } from '../../shared/errors'
+import { decodeError } from '../io/decode-errors'
+import { loadSharp } from '../io/sharp'
+import { readSound } from '../io/verify'
 import type { ServiceContext } from '../services/context'
 import { confinedPath, type MediaCatalog } from './confine'
 import { defaultMediaDeps, type Labels, type MediaDeps } from './deps'
@@ -61,16 +65,26 @@ export function labelsResponse(labels: Labels, cache: string): MediaResponse {
   }
 }
 
-/** A browser-displayable, EXIF-oriented image: the file itself when it already is one, else PNG. */
+/** A browser-displayable, EXIF-oriented image of a sound file: the file itself when it already is one, else PNG. */
 async function imageBody(file: string): Promise<{ body: Buffer; contentType: string }> {
   const ext = extname(file).toLowerCase()
   const direct = BROWSER_IMAGE[ext]
-  const bytes = await readFile(file)
-  if (direct) {
-    const orientation = ext === '.jpg' || ext === '.jpeg' || ext === '.webp' ? (await sharp(bytes).metadata()).orientation : undefined
-    if (!orientation || orientation === 1) return { body: bytes, contentType: direct }
+  const bytes = await readSound(file, 'image')
+  try {
+    const sharp = await loadSharp()
+    if (direct) {
+      const orientation = ext === '.jpg' || ext === '.jpeg' || ext === '.webp' ? (await sharp(bytes).metadata()).orientation : undefined
+      if (!orientation || orientation === 1) return { body: bytes, contentType: direct }
+    }
+    return { body: await sharp(bytes, { limitInputPixels: 1 << 28 }).rotate().png({ compressionLevel: 1 }).toBuffer(), contentType: 'image/png' }
+  } catch (err) {
+    throw decodeError(err, file, 'image')
   }
-  return { body: await sharp(bytes, { limitInputPixels: 1 << 28 }).rotate().png({ compressionLevel: 1 }).toBuffer(), contentType: 'image/png' }
+}
+
+/** A sample's error message names the sample (its id and key) as well as the file. */
+function forSample(message: string, id: number, key: string): string {
+  return message.startsWith(`Sample ${id} `) ? message : `Sample ${id} (${key}): ${message}`
 }
 
 /**
@@ -94,27 +108,39 @@ export async function resolveMedia(path: string, ctx: ServiceContext, deps: Medi
     const catalog = ctx.session.requireCatalog() as MediaCatalog
     const sample = catalog.getSample(route.id)
     if (!sample) return text(404, `Sample ${route.id} is not in the catalog`)
-    switch (route.what) {
-      case 'image': {
-        const file = await confinedPath(catalog, sample, sample.imagePath)
-        const { body, contentType } = await imageBody(file)
-        return { status: 200, contentType, body, headers: { 'cache-control': 'no-cache' } }
-      }
-      case 'labels': {
-        if (!sample.maskPath) return text(404, `Sample ${route.id} (${sample.imagePath}) has no mask`)
-        const file = await confinedPath(catalog, sample, sample.maskPath)
-        return labelsResponse(await deps.readLabels(file), 'no-cache')
-      }
-      case 'thumb':
-      case 'thumb-overlay': {
-        await confinedPath(catalog, sample, sample.imagePath)
-        if (route.what === 'thumb-overlay' && sample.maskPath) await confinedPath(catalog, sample, sample.maskPath)
-        const body = await deps.thumbnail(catalog, route.id, route.what === 'thumb-overlay')
-        return { status: 200, contentType: 'image/jpeg', body, headers: { 'cache-control': 'no-cache' } }
-      }
+    try {
+      return await sampleMedia(route.what, catalog, sample, deps)
+    } catch (err) {
+      const e = toErrorPayload(err)
+      return text(STATUS[e.code] ?? 500, forSample(e.message, sample.id, sample.key))
     }
   } catch (err) {
     const e = toErrorPayload(err)
     return text(STATUS[e.code] ?? 500, e.message)
+  }
+}
+
+type SampleRoute = 'image' | 'labels' | 'thumb' | 'thumb-overlay'
+type Sample = NonNullable<ReturnType<MediaCatalog['getSample']>>
+
+async function sampleMedia(what: SampleRoute, catalog: MediaCatalog, sample: Sample, deps: MediaDeps): Promise<MediaResponse> {
+  switch (what) {
+    case 'image': {
+      const file = await confinedPath(catalog, sample, sample.imagePath)
+      const { body, contentType } = await imageBody(file)
+      return { status: 200, contentType, body, headers: { 'cache-control': 'no-cache' } }
+    }
+    case 'labels': {
+      if (!sample.maskPath) return text(404, `Sample ${sample.id} (${sample.imagePath}) has no mask`)
+      const file = await confinedPath(catalog, sample, sample.maskPath)
+      return labelsResponse(await deps.readLabels(file), 'no-cache')
+    }
+    case 'thumb':
+    case 'thumb-overlay': {
+      await confinedPath(catalog, sample, sample.imagePath)
+      if (what === 'thumb-overlay' && sample.maskPath) await confinedPath(catalog, sample, sample.maskPath)
+      const body = await deps.thumbnail(catalog, sample.id, what === 'thumb-overlay')
+      return { status: 200, contentType: 'image/jpeg', body, headers: { 'cache-control': 'no-cache' } }
+    }
   }
 }
