@@ -101,14 +101,15 @@ void jpeg_marker_name(int m, char *out) {
 static int build_table(const uint8_t *bits_, const uint8_t *vals, int dc, table *t) {
   uint8_t sizes[257];
   int32_t codes[256];
-  int n = 0;
+  size_t n = 0;
   for (int l = 1; l <= 16; l++)
     for (int i = 0; i < bits_[l - 1]; i++) {
       if (n >= 256) return 0;
       sizes[n++] = (uint8_t)l;
     }
   int32_t code = 0;
-  int p = 0, si = n ? sizes[0] : 0;
+  size_t p = 0;
+  int si = n ? sizes[0] : 0;
   while (p < n) {
     while (p < n && sizes[p] == si) codes[p++] = code++;
     if (code >= (1 << si)) return 0;
@@ -116,7 +117,7 @@ static int build_table(const uint8_t *bits_, const uint8_t *vals, int dc, table 
     si++;
   }
   if (dc)
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
       if (vals[i] > 15) return 0;
   for (int l = 0; l < 18; l++) t->maxcode[l] = -1;
   memset(t->valoff, 0, sizeof t->valoff);
@@ -129,16 +130,16 @@ static int build_table(const uint8_t *bits_, const uint8_t *vals, int dc, table 
     }
   }
   memset(t->fast, 0, sizeof t->fast);
-  for (int i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
     int l = sizes[i];
     if (l > 9) break;
     int lo = codes[i] << (9 - l);
     for (int k = 0; k < (1 << (9 - l)); k++) t->fast[lo + k] = (uint16_t)((l << 8) | vals[i]);
   }
-  memcpy(t->vals, vals, (size_t)n);
+  memcpy(t->vals, vals, n);
   // one-step entries: DC (size <= 11) and AC (size <= 10) symbols whose code and value bits fit
   memset(t->skip, 0, sizeof t->skip);
-  for (int i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
     int l = sizes[i], run = vals[i] >> 4, size = vals[i] & 15, total, flags = 0;
     if (dc) {
       if (vals[i] > 11) continue;
@@ -309,7 +310,8 @@ static int frame(checker *c, int m, const uint8_t *seg, size_t n, size_t at) {
 }
 
 static int get_table(checker *c, int cls, int id, int scan, size_t at, table *t) {
-  table_def d = cls ? c->ac_def[id] : c->dc_def[id];
+  table_def d = {0};
+  if (id < 4) d = cls ? c->ac_def[id] : c->dc_def[id]; // (a scan header may name tables 0-15: only 0-3 exist)
   if (!d.defined && id < 2) {
     d.bits = cls ? STD_AC_BITS[id] : STD_DC_BITS[id];
     d.vals = cls ? STD_AC_VALS[id] : STD_DC_VALS;

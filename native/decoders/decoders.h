@@ -13,7 +13,8 @@ enum { DONE = 0, NOT_TAKEN = 1, FAILED = -1 };
 
 // Writes `what` into a kernel's message buffer (MESSAGE_MAX bytes) and returns FAILED.
 static inline int fail_with(char *message, const char *what) {
-  size_t n = strnlen(what, MESSAGE_MAX - 1);
+  size_t n = 0;
+  while (n < MESSAGE_MAX - 1 && what[n]) n++;
   memmove(message, what, n);
   message[n] = 0;
   return FAILED;

@@ -173,6 +173,7 @@ int check_png_data(const uint8_t *z, size_t n, int npasses, const uint32_t *rows
     else if (res->consumed < n) res->kind = PNG_TRAILING;
     else if (bad_filter) res->kind = PNG_FILTER;
   }
+  if (res->kind != PNG_FILTER) res->pass = res->row = res->filter = 0; // (where a bad filter is, only when that is the verdict)
   return res->kind == PNG_OK ? DONE : FAILED;
 }
 

@@ -1,0 +1,290 @@
+// A time-bounded mutation fuzzer for the native kernels, built and run under AddressSanitizer and
+// UndefinedBehaviorSanitizer by test/io/fuzz.test.ts (which writes the corpus: JPEG baseline,
+// progressive, restart markers, grey, odd sizes; PNG 8/16-bit grey, palette, low bit depths, RGB,
+// interlaced, several IDATs, a zlib bomb). Each round takes a corpus file, mutates it (bit flips,
+// interesting bytes, truncation, inserted or deleted bytes, a PNG's IDAT data changed with its
+// CRC recomputed, a JPEG header field changed) and hands it to every target for its kind. Any
+// out-of-bounds access, leak or undefined behaviour aborts with the sanitizer's report; a target's
+// own invariant (CHECK) aborts too.
+//
+//   fuzz CORPUS_DIR SECONDS SEED  -> prints "ok <rounds> <calls>" and the calls per target
+//
+// Pointing it at a new kernel: write `static void t_name(const input *in, rng *r)` that calls the
+// kernel on in->data / in->n (with sizes or regions drawn from r), add one line to TARGETS.
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+#include "../decoders.h"
+
+typedef struct { uint64_t s; } rng;
+static uint32_t next(rng *r) {
+  r->s ^= r->s << 13, r->s ^= r->s >> 7, r->s ^= r->s << 17;
+  return (uint32_t)(r->s >> 11);
+}
+static int between(rng *r, int lo, int hi) { return hi <= lo ? lo : lo + (int)(next(r) % (uint32_t)(hi - lo + 1)); }
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "check failed line %d: %s\n", __LINE__, #c); abort(); } } while (0)
+
+enum { KIND_JPEG = 1, KIND_PNG = 2 };
+typedef struct {
+  int kind;
+  const uint8_t *data; // the (mutated) file
+  size_t n;
+  // PNG: the header and the IDAT stream (when the chunk walk found them)
+  uint32_t width, height;
+  int depth, color, interlaced;
+  uint8_t *zlib;
+  size_t zn;
+} input;
+
+typedef struct {
+  const char *name;
+  int kind;
+  void (*run)(const input *in, rng *r);
+  long calls;
+} target;
+
+static char msg[MESSAGE_MAX];
+
+// ---- targets ------------------------------------------------------------------------------------
+
+static void t_jpeg_region(const input *in, rng *r) {
+  int w = between(r, 1, 300), h = between(r, 1, 300), x = between(r, 0, 400), y = between(r, 0, 400);
+  uint8_t lut[256];
+  for (int i = 0; i < 256; i++) lut[i] = (uint8_t)(255 - i);
+  uint8_t *out = malloc((size_t)w * h * 3);
+  jpeg_region(in->data, in->n, x, y, w, h, next(r) & 1, next(r) & 1 ? lut : NULL, out, msg);
+  free(out);
+}
+
+static void t_check_jpeg(const input *in, rng *r) {
+  int v = check_jpeg(in->data, in->n, (next(r) & 3) ? 200000000ull : (uint64_t)between(r, 1, 5000), msg);
+  CHECK(v >= CHECK_OK && v <= CHECK_UNSUPPORTED);
+  CHECK(v == CHECK_OK ? msg[0] == 0 : msg[0] != 0);
+  CHECK(strlen(msg) < MESSAGE_MAX);
+}
+
+/** The rows of a PNG's passes, from its header (as check-png.ts pngRows); 0 passes when the header is unusable. */
+static int png_layout(const input *in, uint32_t *rows, uint64_t *strides) {
+  static const int ch[7] = {1, 0, 3, 1, 2, 0, 4};
+  if (!in->zlib || in->color > 6 || !ch[in->color] || in->depth < 1 || in->depth > 16) return 0;
+  if (!in->width || !in->height || (uint64_t)in->width * in->height > 4000000) return 0;
+  const uint64_t bits = (uint64_t)ch[in->color] * (uint64_t)in->depth;
+  static const int adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+  const int np = in->interlaced ? 7 : 1;
+  for (int p = 0; p < np; p++) {
+    const int *a = in->interlaced ? adam7[p] : (const int[4]){0, 0, 1, 1};
+    uint64_t w = in->width > (uint32_t)a[0] ? (in->width - a[0] + a[2] - 1) / a[2] : 0, h = in->height > (uint32_t)a[1] ? (in->height - a[1] + a[3] - 1) / a[3] : 0;
+    rows[p] = (uint32_t)(w && h ? h : 0);
+    strides[p] = (w * bits + 7) / 8 + 1;
+  }
+  return np;
+}
+
+static void t_check_png(const input *in, rng *r) {
+  (void)r;
+  uint32_t rows[7];
+  uint64_t strides[7];
+  int np = png_layout(in, rows, strides);
+  if (!np) return;
+  png_check_result res;
+  int v = check_png_data(in->zlib, in->zn, np, rows, strides, NULL, 0, &res);
+  CHECK((v == DONE) == (res.kind == PNG_OK));
+}
+
+static void t_png_labels(const input *in, rng *r) {
+  if (!in->zlib || in->depth != 8 || (in->color != 0 && in->color != 3) || in->interlaced || (uint64_t)in->width * in->height > 4000000) return;
+  int W = (int)in->width, H = (int)in->height;
+  int x = between(r, 0, W - 1), y = between(r, 0, H - 1), w = between(r, 1, W - x), h = between(r, 1, H - y);
+  uint8_t *a = malloc((size_t)w * h), *b = malloc((size_t)w * h);
+  png_check_result res;
+  int plain = png_labels(in->zlib, in->zn, W, H, x, y, w, h, a, msg);
+  int checked = png_labels_checked(in->zlib, in->zn, W, H, x, y, w, h, b, &res, msg);
+  // a stream the check passes decodes, and to the same region as the unchecked read
+  if (checked == DONE) CHECK(plain == DONE && memcmp(a, b, (size_t)w * h) == 0);
+  uint32_t rows[7];
+  uint64_t strides[7];
+  if (png_layout(in, rows, strides) == 1) {
+    png_check_result whole;
+    CHECK((check_png_data(in->zlib, in->zn, 1, rows, strides, NULL, 0, &whole) == DONE) == (checked == DONE));
+  }
+  free(a);
+  free(b);
+}
+
+static void t_jpeg_encode(const input *in, rng *r) {
+  // pixels from the input's bytes (any values), sizes and settings drawn, output buffer too small at times
+  int w = between(r, 1, 64), h = between(r, 1, 64), q = between(r, 1, 100), flags = between(r, 0, 7);
+  size_t need = (size_t)w * h * 3, cap = (next(r) & 3) ? need + 4096 : (size_t)between(r, 1, 600);
+  uint8_t *px = malloc(need), *out = malloc(cap);
+  for (size_t i = 0; i < need; i++) px[i] = in->n ? in->data[i % in->n] : 0;
+  size_t written = 0;
+  int v = jpeg_encode(px, w, h, q, flags, out, cap, &written, msg);
+  if (v == DONE) CHECK(written <= cap && check_jpeg(out, written, 200000000ull, msg) == CHECK_OK);
+  free(px);
+  free(out);
+}
+
+static target TARGETS[] = {
+    {"jpeg_region", KIND_JPEG, t_jpeg_region, 0},
+    {"check_jpeg", KIND_JPEG, t_check_jpeg, 0},
+    {"jpeg_encode", KIND_JPEG, t_jpeg_encode, 0},
+    {"check_png_data", KIND_PNG, t_check_png, 0},
+    {"png_labels", KIND_PNG, t_png_labels, 0},
+};
+
+// ---- corpus and mutations ---------------------------------------------------------------------
+
+typedef struct {
+  int kind;
+  uint8_t *data;
+  size_t n;
+} seed_file;
+
+static uint8_t *read_file(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *b = malloc(len > 0 ? (size_t)len : 1);
+  *n = fread(b, 1, (size_t)len, f);
+  fclose(f);
+  return b;
+}
+
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v; }
+
+/** Fills the PNG fields of `in` from its chunks (tolerant: the file may be broken). */
+static void parse_png(input *in) {
+  const uint8_t *b = in->data;
+  size_t n = in->n, at = 8, zn = 0;
+  in->zlib = NULL;
+  if (n < 33) return;
+  in->width = be32(b + 16), in->height = be32(b + 20), in->depth = b[24], in->color = b[25], in->interlaced = b[28] == 1;
+  uint8_t *z = malloc(n);
+  while (at + 12 <= n) {
+    uint32_t len = be32(b + at);
+    if (len > n - at - 12) break;
+    if (!memcmp(b + at + 4, "IDAT", 4)) memcpy(z + zn, b + at + 8, len), zn += len;
+    at += 12 + len;
+  }
+  in->zlib = z, in->zn = zn;
+}
+
+static void mutate(rng *r, int kind, uint8_t *b, size_t *n, size_t cap) {
+  int rounds = between(r, 1, 3);
+  for (int k = 0; k < rounds && *n > 0; k++) {
+    size_t at = (size_t)between(r, 0, (int)*n - 1);
+    switch (between(r, 0, 6)) {
+    case 0: b[at] ^= (uint8_t)(1u << between(r, 0, 7)); break; // a bit flip
+    case 1: {
+      static const uint8_t interesting[] = {0x00, 0xff, 0x7f, 0x80, 0x01, 0xfe, 0xd9, 0xda, 0xc4, 0x10};
+      b[at] = interesting[between(r, 0, sizeof interesting - 1)];
+      break;
+    }
+    case 2: *n = (size_t)between(r, 0, (int)*n); break; // cut short
+    case 3: // bytes deleted
+      if (*n > 8) {
+        size_t len = (size_t)between(r, 1, 8 < (int)(*n - at) ? 8 : (int)(*n - at));
+        memmove(b + at, b + at + len, *n - at - len), *n -= len;
+      }
+      break;
+    case 4: // bytes inserted
+      if (*n + 8 <= cap) {
+        size_t len = (size_t)between(r, 1, 8);
+        memmove(b + at + len, b + at, *n - at);
+        for (size_t i = 0; i < len; i++) b[at + i] = (uint8_t)next(r);
+        *n += len;
+      }
+      break;
+    case 5: // a PNG's IDAT data changed with its CRC recomputed (so the data check, not the CRC, sees it)
+      if (kind == KIND_PNG) {
+        for (size_t p = 8; p + 12 <= *n;) {
+          uint32_t len = be32(b + p);
+          if (len > *n - p - 12) break;
+          if (!memcmp(b + p + 4, "IDAT", 4) && len) {
+            b[p + 8 + (size_t)between(r, 0, (int)len - 1)] ^= (uint8_t)(1u << between(r, 0, 7));
+            put32(b + p + 8 + len, (uint32_t)crc32(0, b + p + 4, len + 4));
+            break;
+          }
+          p += 12 + len;
+        }
+      } else b[at] = (uint8_t)next(r);
+      break;
+    default: // a header field: a PNG IHDR value (CRC recomputed), or bytes near a JPEG marker
+      if (kind == KIND_PNG && *n >= 33) {
+        b[between(r, 16, 28)] = (uint8_t)next(r);
+        put32(b + 29, (uint32_t)crc32(0, b + 12, 17));
+      } else {
+        for (size_t p = 2; p + 4 < *n; p++)
+          if (b[p] == 0xff && b[p + 1] >= 0xc0 && b[p + 1] <= 0xdd && between(r, 0, 3) == 0) {
+            b[p + (size_t)between(r, 2, 9 < (int)(*n - p - 1) ? 9 : (int)(*n - p - 1))] = (uint8_t)next(r);
+            break;
+          }
+      }
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: fuzz CORPUS_DIR SECONDS SEED\n");
+    return 2;
+  }
+  const double seconds = atof(argv[2]);
+  rng r = {.s = (uint64_t)strtoull(argv[3], NULL, 10) * 2654435761u + 1};
+  seed_file corpus[256];
+  int count = 0;
+  DIR *d = opendir(argv[1]);
+  CHECK(d);
+  struct dirent *e;
+  while ((e = readdir(d)) && count < 256) {
+    const char *dot = strrchr(e->d_name, '.');
+    if (!dot || (strcmp(dot, ".jpg") && strcmp(dot, ".png"))) continue;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", argv[1], e->d_name);
+    seed_file *s = &corpus[count];
+    s->kind = strcmp(dot, ".jpg") ? KIND_PNG : KIND_JPEG;
+    s->data = read_file(path, &s->n);
+    if (s->data) count++;
+  }
+  closedir(d);
+  CHECK(count > 0);
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const double stop = (double)now.tv_sec + now.tv_nsec / 1e9 + seconds;
+  long rounds = 0;
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((double)now.tv_sec + now.tv_nsec / 1e9 >= stop) break;
+    seed_file *s = &corpus[between(&r, 0, count - 1)];
+    size_t cap = s->n + 64, n = s->n;
+    uint8_t *b = malloc(cap);
+    memcpy(b, s->data, n);
+    if (rounds % 10) mutate(&r, s->kind, b, &n, cap); // every tenth round: the seed itself
+    uint8_t *exact = malloc(n ? n : 1); // the input exactly as long as it is: a read past it is caught
+    memcpy(exact, b, n);
+    free(b);
+    input in = {.kind = s->kind, .data = exact, .n = n};
+    if (in.kind == KIND_PNG) parse_png(&in);
+    for (size_t t = 0; t < sizeof TARGETS / sizeof TARGETS[0]; t++) {
+      if (TARGETS[t].kind != in.kind) continue;
+      TARGETS[t].run(&in, &r);
+      TARGETS[t].calls++;
+    }
+    free(in.zlib);
+    free(exact);
+    rounds++;
+  }
+  long calls = 0;
+  for (size_t t = 0; t < sizeof TARGETS / sizeof TARGETS[0]; t++) calls += TARGETS[t].calls;
+  printf("ok %ld %ld\n", rounds, calls);
+  for (size_t t = 0; t < sizeof TARGETS / sizeof TARGETS[0]; t++) printf("%s %ld\n", TARGETS[t].name, TARGETS[t].calls);
+  for (int i = 0; i < count; i++) free(corpus[i].data);
+  return 0;
+}
