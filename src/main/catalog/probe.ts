@@ -76,7 +76,7 @@ export async function probeFile(abs: string, rel: string, role: Role, options: P
     buf = readFileSync(abs)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'it is a broken link or was removed during the scan' : (err as Error).message
+    const why = code === 'ENOENT' ? 'it is a broken link or was removed during the scan' : code === 'ELOOP' ? 'it is a symlink loop' : (err as Error).message
     return fail('UNREADABLE', `${label} ${rel} cannot be read (${code ?? 'error'}): ${why}`)
   }
   const hash = createHash('sha1').update(buf).digest('hex')

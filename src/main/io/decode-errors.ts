@@ -16,6 +16,9 @@ export function decodeError(err: unknown, file: string, role: Role): LockstepErr
   if (sys === 'ENOENT' || /Input file is missing/i.test(msg)) {
     code = role === 'mask' ? 'MISSING_MASK' : 'MISSING_IMAGE'
     what = 'file not found'
+  } else if (sys === 'ELOOP') {
+    code = 'UNREADABLE'
+    what = 'cannot be read: it is a symlink loop (ELOOP)'
   } else if (sys === 'EACCES' || sys === 'EISDIR' || sys === 'EIO') {
     code = 'UNREADABLE'
     what = `cannot read (${sys})`

@@ -12,7 +12,7 @@ import {
 } from '../../../shared/contract/catalog'
 import { LockstepError } from '../../../shared/errors'
 import { Catalog } from '../../catalog/catalog'
-import { intOption, parse, type Command } from '../command'
+import { intOption, lineSafe, parse, type Command } from '../command'
 
 const NAME = 'ls'
 
@@ -59,7 +59,9 @@ function ints(raw: string[] | undefined, flag: string): number[] | undefined {
 
 function line(r: SampleRow): string {
   const size = r.width && r.height ? `${r.width}x${r.height}` : '-'
-  return [String(r.id).padStart(7), r.key, r.split, r.status, size, r.tags.length ? r.tags.join(',') : '-', r.error ? `${r.error.kind}: ${r.error.message}` : 'ok'].join('\t')
+  // one line per sample, tab-separated: a key, tag or message holding a newline, a tab or a bidi override is escaped
+  const fields = [r.key, r.split, r.status, size, r.tags.length ? r.tags.join(',') : '-', r.error ? `${r.error.kind}: ${r.error.message}` : 'ok']
+  return [String(r.id).padStart(7), ...fields.map(lineSafe)].join('\t')
 }
 
 export const lsCommand: Command = {
