@@ -7,6 +7,7 @@ import type { Recipe } from '../../shared/recipe'
 import { parseRecipe } from '../augment'
 import type { Catalog } from '../catalog/catalog'
 import { soundLookup } from '../catalog/file-checks'
+import { requireSound } from '../io/verify'
 import { scanPairs } from '../catalog/pairing'
 import type { SourcePair } from './types'
 
@@ -84,4 +85,12 @@ export function resolveRecipe(catalog: Catalog | null, recipe: { versionId: numb
     return { recipe: parseRecipe(catalog.getRecipeVersion(recipe.versionId).recipe), versionId: recipe.versionId }
   }
   return { recipe: parseRecipe(recipe.json), versionId: null }
+}
+
+/**
+ * Throws, naming the file, unless the whole-file checks find these source bytes sound (io/verify):
+ * for a caller about to read only a crop's window of them (a replay of one manifest line).
+ */
+export async function requireSoundSource(bytes: Buffer, path: string, role: 'image' | 'mask', sha256?: string): Promise<void> {
+  await requireSound(bytes, path, role, sha256)
 }

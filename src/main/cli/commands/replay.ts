@@ -9,6 +9,7 @@ import { replay } from '../../augment/render'
 import { ENCODERS_VERSION } from '../../io/image'
 import { writeAtomic } from '../../export/files'
 import { IMAGE_EXT } from '../../export/types'
+import { requireSoundSource } from '../../export/sources'
 import type { ImageFormat } from '../../../shared/contract/export'
 import { intOption, parse, requireOption, type Command } from '../command'
 
@@ -31,12 +32,17 @@ interface ManifestLine {
   error?: { message: string }
 }
 
-async function sha256(path: string): Promise<string> {
+/** The source's sha256, once the whole-file checks found it sound (a replay reads only a crop's window of it). */
+async function sha256(path: string, role: 'image' | 'mask'): Promise<string> {
+  let bytes: Buffer
   try {
-    return createHash('sha256').update(await readFile(path)).digest('hex')
+    bytes = await readFile(path)
   } catch (err) {
     throw new LockstepError('NOT_FOUND', `Cannot read source ${path}: ${(err as Error).message}`)
   }
+  const hash = createHash('sha256').update(bytes).digest('hex')
+  await requireSoundSource(bytes, path, role, hash)
+  return hash
 }
 
 export const replayCommand: Command = {
@@ -81,7 +87,8 @@ export const replayCommand: Command = {
       ['image', line.source.image, line.source.imageSha256],
       ['mask', line.source.mask, line.source.maskSha256],
     ] as const) {
-      if (want && (await sha256(path)) !== want) {
+      const hash = await sha256(path, role)
+      if (want && hash !== want) {
         throw new LockstepError('INVALID_INPUT', `Source ${role} ${path} changed since the export (sha256 differs from ${manifest} line ${k}); the output cannot be reproduced`)
       }
     }
