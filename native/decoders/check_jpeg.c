@@ -175,9 +175,27 @@ static int load(bits *r) {
   return 1;
 }
 
-// Tops the buffer up to at least 57 bits while the data lasts.
+// Tops the buffer up to at least 57 bits while the data lasts: whole runs of bytes without 0xFF
+// at once (the common case), else byte by byte (stuffing, markers, the end).
 static inline void fill(bits *r) {
-  while (r->n <= 56 && load(r)) {}
+  while (r->n <= 56) {
+    if (!r->stop && r->pos + 8 <= r->len) {
+      uint64_t w;
+      memcpy(&w, r->b + r->pos, 8);
+      // no byte of w is 0xFF: load as many as fit
+      if (!(((~w) - 0x0101010101010101ull) & w & 0x8080808080808080ull)) {
+        int k = (64 - r->n) >> 3;
+        for (int i = 0; i < k; i++) {
+          r->ring[r->loads & 15] = r->pos;
+          r->loads++;
+          r->acc = (r->acc << 8) | r->b[r->pos++];
+        }
+        r->n += 8 * k;
+        continue;
+      }
+    }
+    if (!load(r)) break;
+  }
 }
 
 static inline int get_bits(bits *r, int s) {

@@ -52,13 +52,14 @@ function runRow(cmd, data, out) {
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out, { recursive: true })
   const shell = cmd.replaceAll('{data}', data).replaceAll('{out}', out)
-  const argv = time ? [time, '-f', 'MAXRSS_KB %M', 'bash', '-c', shell] : ['bash', '-c', shell]
+  const argv = time ? [time, '-f', 'MAXRSS_KB %M CPU_S %U %S', 'bash', '-c', shell] : ['bash', '-c', shell]
   const t0 = performance.now()
   const p = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 })
   const seconds = (performance.now() - t0) / 1000
-  const m = /MAXRSS_KB (\d+)/.exec(p.stderr ?? '')
+  const m = /MAXRSS_KB (\d+) CPU_S ([\d.]+) ([\d.]+)/.exec(p.stderr ?? '')
   if (p.status !== 0) console.error(`  failed (${p.status}): ${shell}\n${(p.stderr ?? '').slice(-600)}`)
-  return { ok: p.status === 0, seconds, rssMb: m ? Number(m[1]) / 1024 : null }
+  // CPU seconds (user + system, every thread): what a busy machine distorts least
+  return { ok: p.status === 0, seconds, rssMb: m ? Number(m[1]) / 1024 : null, cpu: m ? Number(m[2]) + Number(m[3]) : null }
 }
 
 const median = (xs) => {
@@ -85,7 +86,7 @@ for (const spec of SIZES.trim().split(/\s+/)) {
   const [wh, n] = spec.split(':')
   const data = join(dataRoot, `${wh}-n${n}`)
   const pairs = Number(n)
-  const stats = new Map(rows.map((r) => [r.label, { runs: [], rss: [] }]))
+  const stats = new Map(rows.map((r) => [r.label, { runs: [], rss: [], cpu: [] }]))
   const load0 = (await import('node:os')).loadavg()[0]
   for (let i = 0; i < RUNS; i++) {
     for (const row of rows) {
@@ -93,7 +94,8 @@ for (const spec of SIZES.trim().split(/\s+/)) {
       const s = stats.get(row.label)
       if (r.ok) s.runs.push((pairs * row.epochs) / r.seconds)
       if (r.rssMb !== null) s.rss.push(r.rssMb)
-      console.error(`  ${wh} run ${i + 1} ${row.label.padEnd(34)} ${r.seconds.toFixed(2)}s  rss ${r.rssMb?.toFixed(0) ?? '?'} MB`)
+      if (r.ok && r.cpu !== null) s.cpu.push((r.cpu * 1000) / (pairs * row.epochs))
+      console.error(`  ${wh} run ${i + 1} ${row.label.padEnd(34)} ${r.seconds.toFixed(2)}s  cpu ${r.cpu?.toFixed(2) ?? '?'}s  rss ${r.rssMb?.toFixed(0) ?? '?'} MB`)
     }
   }
   const load1 = (await import('node:os')).loadavg()[0]
@@ -101,11 +103,12 @@ for (const spec of SIZES.trim().split(/\s+/)) {
   const sharp = med('C sharp conc-default 4-inflight')
   const folders = med('lockstep folders 1 epoch')
   const lines = [`\n${pairs} pairs ${wh} -> 512x512, whole-process output pairs/s, median of ${RUNS} (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)}), ${WORKERS} workers`]
-  lines.push(`${'row'.padEnd(36)} ${'pairs/s'.padStart(9)} ${'vs sharp'.padStart(9)} ${'peak RSS MB'.padStart(12)}`)
+  lines.push(`${'row'.padEnd(36)} ${'pairs/s'.padStart(9)} ${'vs sharp'.padStart(9)} ${'peak RSS MB'.padStart(12)} ${'CPU ms/output'.padStart(14)}`)
   for (const row of rows) {
     const v = med(row.label)
     const rss = Math.max(...stats.get(row.label).rss)
-    lines.push(`${row.label.padEnd(36)} ${(v?.toFixed(1) ?? '-').padStart(9)} ${(v && sharp ? (v / sharp).toFixed(2) + 'x' : '-').padStart(9)} ${(Number.isFinite(rss) ? rss.toFixed(0) : '-').padStart(12)}`)
+    const cpu = median(stats.get(row.label).cpu)
+    lines.push(`${row.label.padEnd(36)} ${(v?.toFixed(1) ?? '-').padStart(9)} ${(v && sharp ? (v / sharp).toFixed(2) + 'x' : '-').padStart(9)} ${(Number.isFinite(rss) ? rss.toFixed(0) : '-').padStart(12)} ${(cpu?.toFixed(1) ?? '-').padStart(14)}`)
   }
   report.push(...lines)
   const five = med('lockstep folders 5 epochs')

@@ -8,6 +8,9 @@ import { appProtocolHandler, electronCsp, mediaProtocolHandler } from '../../src
 import { createContext } from '../../src/main/services'
 import type { MediaDeps } from '../../src/main/media'
 import { fakeCatalog, sampleRef } from './helpers'
+import { labelPng } from '../fixtures/corrupt'
+
+const IMAGE = labelPng(3, 2, [0, 1, 2, 3, 4, 5])
 
 let dir: string
 const deps: MediaDeps = {
@@ -25,15 +28,16 @@ beforeAll(() => {
   const ds = join(dir, 'ds')
   mkdirSync(join(ds, 'images'), { recursive: true })
   mkdirSync(join(ds, 'masks'))
-  writeFileSync(join(ds, 'images', 'a.gif'), 'GIF89a-fake')
+  // media routes serve only files the whole-file checks pass: a real (tiny) PNG
+  writeFileSync(join(ds, 'images', 'a.png'), IMAGE)
   writeFileSync(join(ds, 'masks', 'a.png'), 'png')
   symlinkSync(join(dir, 'secret.txt'), join(ds, 'images', 'b.gif'))
   symlinkSync(join(dir, 'secret.txt'), join(ds, 'masks', 'c.png'))
   ctx.session.attach(
     fakeCatalog(join(dir, 'project'), [
-      sampleRef(1, 'a', join(ds, 'images', 'a.gif'), join(ds, 'masks', 'a.png')),
+      sampleRef(1, 'a', join(ds, 'images', 'a.png'), join(ds, 'masks', 'a.png')),
       sampleRef(2, 'b', join(ds, 'images', 'b.gif'), null),
-      sampleRef(3, 'a', join(ds, 'images', 'a.gif'), join(ds, 'masks', 'c.png')),
+      sampleRef(3, 'a', join(ds, 'images', 'a.png'), join(ds, 'masks', 'c.png')),
     ], [ds]),
   )
 })
@@ -45,8 +49,8 @@ describe('lockstep-media://', () => {
   it('serves cataloged files with CORS for the app origin and the labels headers', async () => {
     const r = await media()(new Request('lockstep-media://app/media/sample/1/image'))
     expect(r.status).toBe(200)
-    expect(r.headers.get('content-type')).toBe('image/gif')
-    expect(await r.text()).toBe('GIF89a-fake')
+    expect(r.headers.get('content-type')).toBe('image/png')
+    expect(Buffer.from(await r.arrayBuffer()).equals(IMAGE)).toBe(true)
     expect(r.headers.get('access-control-allow-origin')).toBe('lockstep://app')
     const l = await media()(new Request('lockstep-media://app/media/sample/1/labels'))
     expect(l.headers.get('x-lockstep-width')).toBe('2')

@@ -24,8 +24,12 @@
 //   stderr;
 // - jpegRegion takes only plain JPEGs (isPlainJpeg: no EXIF turn, no ICC profile, 8-bit YCbCr),
 //   whose pixels sharp's pipeline passes through untouched;
-// - on any error (or libjpeg warning) they give up and the JS-side decoder reads the file, so a
-//   corrupt file is reported by the same decoder, in the same words, as without them.
+// - on any error (or libjpeg warning) they give up and the JS-side decoder reads the file; what is
+//   wrong with a corrupt file is said by the whole-file checks (io/verify), which run natively
+//   (checkJpeg, checkPng, pngLabelsChecked: the same verdicts, in the same words, as the JS
+//   references check-jpeg.ts and check-png.ts) or in JS, so a file is reported alike either way.
+// - the region decoders read only a crop's window: they are used on files the checks found sound,
+//   or beside a check that must pass before the output is kept (export/render.ts).
 import { createRequire } from 'node:module'
 import { existsSync } from 'node:fs'
 import { dirname, join, sep } from 'node:path'
