@@ -2,7 +2,7 @@
 import { parseJsonText, validateRecipe, invalidRecipe, type Recipe, type RecipeValidation } from '../../shared/recipe'
 import { fromAlbumentations, isAlbumentations, toAlbumentations } from './albumentations'
 
-export { plan, fuseGeometry, needsLabels, checkPlan, PLAN_SCHEMA, type Plan, type PlanStep, type PlanContext } from './plan'
+export { plan, fuseGeometry, needsLabels, lightRecipe, checkPlan, PLAN_SCHEMA, type Plan, type PlanStep, type PlanContext } from './plan'
 export { loadPair, renderLoaded, renderFromFiles, renderSample, readPairHeaders, replay, applyPixelSteps, type PairHeaders, type LoadedPair, type PairPaths, type RenderOptions, type RenderedPair, type RawPair } from './render'
 export { readLabels, encodeLabelsPng, maskInfo, type Labels } from '../io/labels'
 export { imageSize, decodeImage } from '../io/image'

@@ -6,7 +6,8 @@ import type { OpType, Recipe } from '../../shared/recipe'
 import type { Labels } from '../io/labels'
 import { compose, IDENTITY, invert, type Affine } from './affine'
 import { OPS } from './ops'
-import type { GeometryOp, Params, Size } from './ops/types'
+import type { AnyAffineOp, AnyOp, Params, SampleMeta, Size } from './ops/types'
+import type { Rng } from './rng'
 import { rngFor, type SampleKey } from './rng'
 
 export const PLAN_SCHEMA = 'lockstep.plan/1'
@@ -34,12 +35,30 @@ export interface PlanContext {
   labels?: Labels
 }
 
-export function needsLabels(recipe: Recipe): boolean {
-  return recipe.ops.some((o) => o.type === 'crop_non_empty_mask' && o.enabled !== false && o.p > 0)
+/** The recipe's ops that can fire (enabled, p > 0), with their definitions. */
+function liveOps(recipe: Recipe): AnyOp[] {
+  return recipe.ops.filter((o) => o.enabled !== false && o.p > 0).map((o) => OPS[o.type])
 }
 
-function isGeometryType(type: OpType): boolean {
-  return OPS[type].kind === 'geometry'
+/** Whether planning needs the decoded source mask (an op declares needsLabels). */
+export function needsLabels(recipe: Recipe): boolean {
+  return liveOps(recipe).some((d) => d.needsLabels)
+}
+
+/** Whether every op that can fire declares its render light (copies and tables: see OpCommon.light). */
+export function lightRecipe(recipe: Recipe): boolean {
+  return liveOps(recipe).every((d) => d.light)
+}
+
+/** The affine definition of a plan step's type, or null for the other kinds. */
+export function affineOf(type: OpType): AnyAffineOp | null {
+  const d = OPS[type]
+  return d.kind === 'affine' ? d : null
+}
+
+/** Samples one op: the definition's sample with the spec of its own type (the registry keys them alike). */
+function sampleOp(def: AnyOp, rng: Rng, spec: Recipe['ops'][number], meta: SampleMeta): Params {
+  return (def.sample as (r: Rng, s: typeof spec, m: SampleMeta) => Params)(rng, spec, meta)
 }
 
 export function plan(recipe: Recipe, source: Size, key: SampleKey, ctx: PlanContext = {}): Plan {
@@ -51,17 +70,10 @@ export function plan(recipe: Recipe, source: Size, key: SampleKey, ctx: PlanCont
     const rng = rngFor(key, index)
     if (!rng.chance(spec.p)) return
     const def = OPS[spec.type]
-    const params = (def.sample as (r: typeof rng, s: typeof spec, m: object) => Params)(rng, spec, {
-      canvas,
-      source,
-      output: recipe.output,
-      ignoreIndex: recipe.mask.ignoreIndex,
-      toSource,
-      labels: ctx.labels,
-    })
+    const params = sampleOp(def, rng, spec, { canvas, source, output: recipe.output, ignoreIndex: recipe.mask.ignoreIndex, toSource, labels: ctx.labels })
     steps.push({ op: index, type: spec.type, params })
-    if (def.kind === 'geometry') {
-      const t = (def as GeometryOp<OpType>).transform(params, canvas)
+    if (def.kind === 'affine') {
+      const t = def.transform(params, canvas)
       toSource = compose(toSource, invert(t.forward))
       canvas = { width: t.width, height: t.height }
     }
@@ -99,8 +111,9 @@ export function fuseGeometry(p: Plan): FusedGeometry {
   const canvases: Size[] = [canvas]
   const forwards: Affine[] = []
   for (const step of p.steps) {
-    if (!isGeometryType(step.type)) continue
-    const t = (OPS[step.type] as GeometryOp<OpType>).transform(step.params, canvas)
+    const def = affineOf(step.type)
+    if (!def) continue
+    const t = def.transform(step.params, canvas)
     forwards.push(t.forward)
     canvas = { width: t.width, height: t.height }
     canvases.push(canvas)

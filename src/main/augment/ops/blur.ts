@@ -53,8 +53,11 @@ export function blurRgb(px: Pixels, sigma: number): void {
   }
 }
 
-export const gaussianBlur: PixelOp<'gaussian_blur'> = {
+export const gaussianBlur: PixelOp<'gaussian_blur', { sigma: number }> = {
+  type: 'gaussian_blur',
   kind: 'pixel',
   sample: (rng, spec) => ({ sigma: rng.uniform(spec.sigma[0], spec.sigma[1]) }),
-  image: (p, px) => blurRgb(px, p.sigma as number),
+  image: (p, px) => blurRgb(px, p.sigma),
 }
+
+export const BLUR_OPS = [gaussianBlur] as const

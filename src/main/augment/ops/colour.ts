@@ -11,34 +11,42 @@ function lutOf(f: (v: number) => number): Uint8Array {
 }
 
 /** out = in + beta * 255 (Albumentations brightness, by max). */
-export const brightness: PixelOp<'brightness'> = {
+export const brightness: PixelOp<'brightness', { beta: number }> = {
+  type: 'brightness',
   kind: 'pixel',
+  light: true,
   sample: (rng, spec) => ({ beta: rng.uniform(spec.limit[0], spec.limit[1]) }),
-  lut: (p) => lutOf((v) => v + (p.beta as number) * 255),
+  lut: (p) => lutOf((v) => v + p.beta * 255),
+  linear: (p) => [1, p.beta * 255],
 }
 
 /** out = alpha * in, alpha = 1 + c (Albumentations contrast_limit). */
-export const contrast: PixelOp<'contrast'> = {
+export const contrast: PixelOp<'contrast', { alpha: number }> = {
+  type: 'contrast',
   kind: 'pixel',
+  light: true,
   sample: (rng, spec) => ({ alpha: 1 + rng.uniform(spec.limit[0], spec.limit[1]) }),
-  lut: (p) => lutOf((v) => v * (p.alpha as number)),
+  lut: (p) => lutOf((v) => v * p.alpha),
+  linear: (p) => [p.alpha, 0],
 }
 
-export const gamma: PixelOp<'gamma'> = {
+export const gamma: PixelOp<'gamma', { gamma: number }> = {
+  type: 'gamma',
   kind: 'pixel',
   sample: (rng, spec) => ({ gamma: rng.uniform(spec.gamma[0], spec.gamma[1]) }),
-  lut: (p) => lutOf((v) => 255 * Math.pow(v / 255, p.gamma as number)),
+  lut: (p) => lutOf((v) => 255 * Math.pow(v / 255, p.gamma)),
 }
 
 /**
  * S and V (HSV, in 0..1) raised to powers; the hue is kept (the middle channel keeps its relative
  * position between min and max).
  */
-export const hsvPower: PixelOp<'hsv_power'> = {
+export const hsvPower: PixelOp<'hsv_power', { saturation: number; value: number }> = {
+  type: 'hsv_power',
   kind: 'pixel',
   sample: (rng, spec) => ({ saturation: rng.uniform(spec.saturation[0], spec.saturation[1]), value: rng.uniform(spec.value[0], spec.value[1]) }),
   image(p, px: Pixels) {
-    const ps = p.saturation as number, pv = p.value as number
+    const ps = p.saturation, pv = p.value
     const vLut = new Float64Array(256)
     for (let v = 0; v < 256; v++) vLut[v] = 255 * Math.pow(v / 255, pv)
     const d = px.data
@@ -60,11 +68,12 @@ export const hsvPower: PixelOp<'hsv_power'> = {
 }
 
 /** Rotates the hue by `degrees` (HSV), keeping S and V. */
-export const hue: PixelOp<'hue'> = {
+export const hue: PixelOp<'hue', { degrees: number }> = {
+  type: 'hue',
   kind: 'pixel',
   sample: (rng, spec) => ({ degrees: rng.uniform(spec.degrees[0], spec.degrees[1]) }),
   image(p, px: Pixels) {
-    const shift = (((p.degrees as number) % 360) + 360) % 360 / 60
+    const shift = ((p.degrees % 360) + 360) % 360 / 60
     const d = px.data
     for (let i = 0; i < d.length; i += 3) {
       const r = d[i]!, g = d[i + 1]!, b = d[i + 2]!
@@ -84,3 +93,5 @@ export const hue: PixelOp<'hue'> = {
     }
   },
 }
+
+export const COLOUR_OPS = [brightness, contrast, gamma, hsvPower, hue] as const

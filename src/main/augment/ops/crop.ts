@@ -4,10 +4,13 @@ import { LockstepError } from '../../../shared/errors'
 import type { OpOf } from '../../../shared/recipe'
 import { apply, invert } from '../affine'
 import type { Rng } from '../rng'
-import type { GeometryOp, Params, SampleMeta, Size } from './types'
+import type { AffineOp, SampleMeta, Size } from './types'
 
-export function windowTransform(p: Params): { forward: [number, number, number, number, number, number]; width: number; height: number } {
-  return { forward: [1, 0, -(p.x as number), 0, 1, -(p.y as number)], width: p.width as number, height: p.height as number }
+/** A window on the canvas: its top-left corner (negative: padding) and size. */
+export type Window = { x: number; y: number; width: number; height: number }
+
+export function windowTransform(p: Window): { forward: [number, number, number, number, number, number]; width: number; height: number } {
+  return { forward: [1, 0, -p.x, 0, 1, -p.y], width: p.width, height: p.height }
 }
 
 function tooSmall(op: string, w: number, h: number, canvas: Size): LockstepError {
@@ -19,8 +22,10 @@ function offset(rng: Rng, n: number, w: number): number {
   return n >= w ? rng.int(0, n - w) : -Math.floor((w - n) / 2)
 }
 
-export const randomCrop: GeometryOp<'random_crop'> = {
-  kind: 'geometry',
+export const randomCrop: AffineOp<'random_crop', Window> = {
+  type: 'random_crop',
+  kind: 'affine',
+  light: true,
   sample(rng, spec, meta) {
     const { width: W, height: H } = meta.canvas
     if (!spec.padIfNeeded && (W < spec.width || H < spec.height)) throw tooSmall('random_crop', spec.width, spec.height, meta.canvas)
@@ -31,8 +36,10 @@ export const randomCrop: GeometryOp<'random_crop'> = {
   transform: windowTransform,
 }
 
-export const centerCrop: GeometryOp<'center_crop'> = {
-  kind: 'geometry',
+export const centerCrop: AffineOp<'center_crop', Window> = {
+  type: 'center_crop',
+  kind: 'affine',
+  light: true,
   sample(_rng, spec, meta) {
     const { width: W, height: H } = meta.canvas
     if (!spec.padIfNeeded && (W < spec.width || H < spec.height)) throw tooSmall('center_crop', spec.width, spec.height, meta.canvas)
@@ -41,8 +48,9 @@ export const centerCrop: GeometryOp<'center_crop'> = {
   transform: windowTransform,
 }
 
-export const padIfNeeded: GeometryOp<'pad_if_needed'> = {
-  kind: 'geometry',
+export const padIfNeeded: AffineOp<'pad_if_needed', Window> = {
+  type: 'pad_if_needed',
+  kind: 'affine',
   sample(_rng, spec, meta) {
     const { width: W, height: H } = meta.canvas
     const width = Math.max(W, spec.minWidth)
@@ -57,8 +65,10 @@ export const padIfNeeded: GeometryOp<'pad_if_needed'> = {
  * mask through the geometry so far), then a window containing it at a random offset, as
  * Albumentations' CropNonEmptyMaskIfExists does. No foreground: a plain random crop.
  */
-export const cropNonEmptyMask: GeometryOp<'crop_non_empty_mask'> = {
-  kind: 'geometry',
+export const cropNonEmptyMask: AffineOp<'crop_non_empty_mask', Window & { foreground: boolean }> = {
+  type: 'crop_non_empty_mask',
+  kind: 'affine',
+  needsLabels: true,
   sample(rng, spec, meta: SampleMeta) {
     const labels = meta.labels
     if (!labels) throw new LockstepError('INTERNAL', 'crop_non_empty_mask needs the decoded mask: pass it to plan() as ctx.labels')
@@ -98,8 +108,9 @@ export const cropNonEmptyMask: GeometryOp<'crop_non_empty_mask'> = {
 const offsetOf = offset
 
 /** torchvision/Albumentations RandomResizedCrop: 10 tries at a random area and aspect, else a centre crop. */
-export const randomResizedCrop: GeometryOp<'random_resized_crop'> = {
-  kind: 'geometry',
+export const randomResizedCrop: AffineOp<'random_resized_crop', Window & { cropWidth: number; cropHeight: number }> = {
+  type: 'random_resized_crop',
+  kind: 'affine',
   sample(rng, spec: OpOf<'random_resized_crop'>, meta) {
     const { width: W, height: H } = meta.canvas
     const area = W * H
@@ -120,8 +131,10 @@ export const randomResizedCrop: GeometryOp<'random_resized_crop'> = {
     return { x: Math.floor((W - w) / 2), y: Math.floor((H - h) / 2), cropWidth: w, cropHeight: h, width: spec.width, height: spec.height }
   },
   transform(p) {
-    const sx = (p.width as number) / (p.cropWidth as number)
-    const sy = (p.height as number) / (p.cropHeight as number)
-    return { forward: [sx, 0, -(p.x as number) * sx, 0, sy, -(p.y as number) * sy], width: p.width as number, height: p.height as number }
+    const sx = p.width / p.cropWidth
+    const sy = p.height / p.cropHeight
+    return { forward: [sx, 0, -p.x * sx, 0, sy, -p.y * sy], width: p.width, height: p.height }
   },
 }
+
+export const CROP_OPS = [randomCrop, centerCrop, cropNonEmptyMask, randomResizedCrop, padIfNeeded] as const

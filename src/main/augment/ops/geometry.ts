@@ -1,27 +1,33 @@
 // Geometry family: flips, quarter turns, rotation, zoom, shift, affine, resize. Each gives a
 // forward affine on the canvas; the plan composes them so a pair is resampled once.
 import { rotationAbout } from '../affine'
-import type { GeometryOp } from './types'
+import type { AffineOp } from './types'
 
-export const hflip: GeometryOp<'hflip'> = {
-  kind: 'geometry',
+export const hflip: AffineOp<'hflip', Record<string, never>> = {
+  type: 'hflip',
+  kind: 'affine',
+  light: true,
   sample: () => ({}),
   transform: (_p, c) => ({ forward: [-1, 0, c.width, 0, 1, 0], width: c.width, height: c.height }),
 }
 
-export const vflip: GeometryOp<'vflip'> = {
-  kind: 'geometry',
+export const vflip: AffineOp<'vflip', Record<string, never>> = {
+  type: 'vflip',
+  kind: 'affine',
+  light: true,
   sample: () => ({}),
   transform: (_p, c) => ({ forward: [1, 0, 0, 0, -1, c.height], width: c.width, height: c.height }),
 }
 
 /** Quarter turns clockwise (as sharp's rotate(90)). */
-export const rot90: GeometryOp<'rot90'> = {
-  kind: 'geometry',
+export const rot90: AffineOp<'rot90', { turns: number }> = {
+  type: 'rot90',
+  kind: 'affine',
+  light: true,
   sample: (rng, spec) => ({ turns: spec.turns.length ? spec.turns[rng.int(0, spec.turns.length - 1)]! : 0 }),
   transform(p, c) {
     const { width: w, height: h } = c
-    switch (((p.turns as number) % 4 + 4) % 4) {
+    switch (((p.turns % 4) + 4) % 4) {
       case 1: return { forward: [0, -1, h, 1, 0, 0], width: h, height: w } // (x, y) -> (h - y, x)
       case 2: return { forward: [-1, 0, w, 0, -1, h], width: w, height: h }
       case 3: return { forward: [0, 1, 0, -1, 0, w], width: h, height: w } // (x, y) -> (y, w - x)
@@ -30,17 +36,19 @@ export const rot90: GeometryOp<'rot90'> = {
   },
 }
 
-export const rotate: GeometryOp<'rotate'> = {
-  kind: 'geometry',
+export const rotate: AffineOp<'rotate', { degrees: number }> = {
+  type: 'rotate',
+  kind: 'affine',
   sample: (rng, spec) => ({ degrees: rng.uniform(spec.degrees[0], spec.degrees[1]) }),
-  transform: (p, c) => ({ forward: rotationAbout(p.degrees as number, 1, c.width / 2, c.height / 2), width: c.width, height: c.height }),
+  transform: (p, c) => ({ forward: rotationAbout(p.degrees, 1, c.width / 2, c.height / 2), width: c.width, height: c.height }),
 }
 
-export const scale: GeometryOp<'scale'> = {
-  kind: 'geometry',
+export const scale: AffineOp<'scale', { factor: number; keepSize: boolean }> = {
+  type: 'scale',
+  kind: 'affine',
   sample: (rng, spec) => ({ factor: rng.uniform(spec.factor[0], spec.factor[1]), keepSize: spec.keepSize }),
   transform(p, c) {
-    const f = p.factor as number
+    const f = p.factor
     if (p.keepSize) return { forward: rotationAbout(0, f, c.width / 2, c.height / 2), width: c.width, height: c.height }
     const width = Math.max(1, Math.round(c.width * f))
     const height = Math.max(1, Math.round(c.height * f))
@@ -48,14 +56,16 @@ export const scale: GeometryOp<'scale'> = {
   },
 }
 
-export const shift: GeometryOp<'shift'> = {
-  kind: 'geometry',
+export const shift: AffineOp<'shift', { dx: number; dy: number }> = {
+  type: 'shift',
+  kind: 'affine',
   sample: (rng, spec, meta) => ({ dx: rng.uniform(spec.x[0], spec.x[1]) * meta.canvas.width, dy: rng.uniform(spec.y[0], spec.y[1]) * meta.canvas.height }),
-  transform: (p, c) => ({ forward: [1, 0, p.dx as number, 0, 1, p.dy as number], width: c.width, height: c.height }),
+  transform: (p, c) => ({ forward: [1, 0, p.dx, 0, 1, p.dy], width: c.width, height: c.height }),
 }
 
-export const affine: GeometryOp<'affine'> = {
-  kind: 'geometry',
+export const affine: AffineOp<'affine', { degrees: number; scale: number; dx: number; dy: number }> = {
+  type: 'affine',
+  kind: 'affine',
   sample: (rng, spec, meta) => ({
     degrees: rng.uniform(spec.degrees[0], spec.degrees[1]),
     scale: rng.uniform(spec.scale[0], spec.scale[1]),
@@ -63,15 +73,18 @@ export const affine: GeometryOp<'affine'> = {
     dy: rng.uniform(spec.shiftY[0], spec.shiftY[1]) * meta.canvas.height,
   }),
   transform(p, c) {
-    const m = rotationAbout(p.degrees as number, p.scale as number, c.width / 2, c.height / 2)
-    m[2] += p.dx as number
-    m[5] += p.dy as number
+    const m = rotationAbout(p.degrees, p.scale, c.width / 2, c.height / 2)
+    m[2] += p.dx
+    m[5] += p.dy
     return { forward: m, width: c.width, height: c.height }
   },
 }
 
-export const resize: GeometryOp<'resize'> = {
-  kind: 'geometry',
+export const resize: AffineOp<'resize', { width: number; height: number }> = {
+  type: 'resize',
+  kind: 'affine',
   sample: (_rng, spec) => ({ width: spec.width, height: spec.height }),
-  transform: (p, c) => ({ forward: [(p.width as number) / c.width, 0, 0, 0, (p.height as number) / c.height, 0], width: p.width as number, height: p.height as number }),
+  transform: (p, c) => ({ forward: [p.width / c.width, 0, 0, 0, p.height / c.height, 0], width: p.width, height: p.height }),
 }
+
+export const GEOMETRY_OPS = [hflip, vflip, rot90, rotate, scale, shift, affine, resize] as const

@@ -1,32 +1,36 @@
-// The op table: one entry per recipe op type.
-import { centerCrop, cropNonEmptyMask, padIfNeeded, randomCrop, randomResizedCrop } from './crop'
-import { affine, hflip, resize, rot90, rotate, scale, shift, vflip } from './geometry'
-import { brightness, contrast, gamma, hsvPower, hue } from './colour'
-import { gaussianNoise, saltPepper } from './noise'
-import { gaussianBlur } from './blur'
-import type { OpTable } from './types'
+// The op registry: every family module lists its ops (each op carries its own type name), and
+// this table is built from those lists. Adding an op to a family touches only that module (and
+// the op's schema entry, Albumentations mapping and test); the compiler checks below that every
+// op type of the schema has exactly one definition.
+import type { OpType } from '../../../shared/recipe'
+import { BLUR_OPS } from './blur'
+import { COLOUR_OPS } from './colour'
+import { CROP_OPS } from './crop'
+import { GEOMETRY_OPS } from './geometry'
+import { NOISE_OPS } from './noise'
+import type { AnyOp, OpTable } from './types'
 
-export const OPS: OpTable = {
-  random_crop: randomCrop,
-  center_crop: centerCrop,
-  crop_non_empty_mask: cropNonEmptyMask,
-  random_resized_crop: randomResizedCrop,
-  pad_if_needed: padIfNeeded,
-  hflip,
-  vflip,
-  rot90,
-  rotate,
-  scale,
-  shift,
-  affine,
-  resize,
-  brightness,
-  contrast,
-  hsv_power: hsvPower,
-  hue,
-  gamma,
-  gaussian_noise: gaussianNoise,
-  salt_pepper: saltPepper,
-  gaussian_blur: gaussianBlur,
+const FAMILIES = [CROP_OPS, GEOMETRY_OPS, COLOUR_OPS, NOISE_OPS, BLUR_OPS] as const
+
+type Defined = (typeof FAMILIES)[number][number]['type']
+/** A compile error here names an op type of the schema that no family defines. */
+const everyTypeDefined: [Exclude<OpType, Defined>] extends [never] ? true : Exclude<OpType, Defined> = true
+void everyTypeDefined
+
+function table(): OpTable {
+  const t: Partial<Record<OpType, AnyOp>> = {}
+  for (const op of FAMILIES.flat() as AnyOp[]) {
+    if (t[op.type]) throw new Error(`op ${op.type} is defined twice`)
+    t[op.type] = op
+  }
+  return t as OpTable
 }
+
+export const OPS: OpTable = table()
+
+/** The definition of one op type (the plan's record names it). */
+export function opDef<T extends OpType>(type: T): OpTable[T] {
+  return OPS[type]
+}
+
 export type * from './types'

@@ -3,14 +3,15 @@
 import { Rng } from '../rng'
 import type { PixelOp, Pixels } from './types'
 
-export const gaussianNoise: PixelOp<'gaussian_noise'> = {
+export const gaussianNoise: PixelOp<'gaussian_noise', { std: number; perChannel: boolean; seed: number }> = {
+  type: 'gaussian_noise',
   kind: 'pixel',
   sample: (rng, spec) => ({ std: rng.uniform(spec.std[0], spec.std[1]), perChannel: spec.perChannel, seed: rng.seed32() }),
   image(p, px: Pixels) {
-    const rng = Rng.fromParts('gaussian_noise', p.seed as number)
-    const std = p.std as number
+    const rng = Rng.fromParts('gaussian_noise', p.seed)
+    const std = p.std
     const d = px.data
-    const per = p.perChannel as boolean
+    const per = p.perChannel
     let spare = NaN
     const normal = () => {
       if (!Number.isNaN(spare)) {
@@ -41,12 +42,13 @@ export const gaussianNoise: PixelOp<'gaussian_noise'> = {
 
 const clip = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
 
-export const saltPepper: PixelOp<'salt_pepper'> = {
+export const saltPepper: PixelOp<'salt_pepper', { amount: number; saltRatio: number; seed: number }> = {
+  type: 'salt_pepper',
   kind: 'pixel',
   sample: (rng, spec) => ({ amount: rng.uniform(spec.amount[0], spec.amount[1]), saltRatio: spec.saltRatio, seed: rng.seed32() }),
   image(p, px: Pixels) {
-    const rng = Rng.fromParts('salt_pepper', p.seed as number)
-    const amount = p.amount as number, salt = p.saltRatio as number
+    const rng = Rng.fromParts('salt_pepper', p.seed)
+    const amount = p.amount, salt = p.saltRatio
     const d = px.data
     for (let i = 0; i < d.length; i += 3) {
       if (rng.next() < amount) {
@@ -58,3 +60,5 @@ export const saltPepper: PixelOp<'salt_pepper'> = {
     }
   },
 }
+
+export const NOISE_OPS = [gaussianNoise, saltPepper] as const

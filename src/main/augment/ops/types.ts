@@ -1,13 +1,22 @@
-// What an op is: it samples its parameters once per sample (from its own counter-based stream)
-// and then either moves the canvas (geometry: a forward affine and a new canvas size, fused with
-// every other geometric op into one resampling per target) or changes image pixels in place
-// (photometric: image only, so masks are never touched).
+// What an op is. It samples its parameters once per sample (from its own counter-based stream),
+// and declares one of four kinds; the renderer knows these kinds, never an op's name:
+//  - affine: a forward affine on the canvas and a new canvas size; adjacent affine ops are fused
+//    into one resampling per target (image bilinear, mask nearest);
+//  - field: a displacement field (for each output pixel, where it reads in the input canvas),
+//    applied to image and mask alike (elastic, grid, optical distortion, perspective);
+//  - pixel: changes image pixels only (colour, noise, blur), the mask is never touched;
+//  - mask-pixel: changes image pixels and may write into the mask too (dropout writing the
+//    ignore index where it dropped pixels).
+// An op's parameters are typed by the op (P, plain JSON recorded in the plan); its recipe spec
+// is typed from its schema entry (OpOf<T>).
 import type { OpOf, OpType } from '../../../shared/recipe'
 import type { Labels } from '../../io/labels'
 import type { Affine } from '../affine'
 import type { Rng } from '../rng'
 
-export type Params = Record<string, number | boolean | number[]>
+export type ParamValue = number | boolean | string | number[]
+/** A plan step's parameters: plain JSON. */
+export type Params = { [name: string]: ParamValue }
 
 export interface Size {
   width: number
@@ -20,9 +29,9 @@ export interface SampleMeta {
   source: Size
   output: Size
   ignoreIndex: number
-  /** maps canvas coordinates to source coordinates */
+  /** maps canvas coordinates to source coordinates (the affine ops so far; a field op breaks it) */
   toSource: Affine
-  /** the decoded source mask, given only when the recipe needs it (crop_non_empty_mask) */
+  /** the decoded source mask, given only when an op of the recipe declares needsLabels */
   labels?: Labels
 }
 
@@ -33,21 +42,48 @@ export interface Pixels {
   data: Uint8Array
 }
 
-export interface GeometryOp<T extends OpType> {
-  kind: 'geometry'
-  sample(rng: Rng, spec: OpOf<T>, meta: SampleMeta): Params
+/** A label map being rendered (class indices, one per pixel). */
+export interface LabelPixels {
+  width: number
+  height: number
+  data: Uint8Array | Uint16Array
+}
+
+interface OpCommon<T extends OpType, P extends Params> {
+  type: T
+  sample(rng: Rng, spec: OpOf<T>, meta: SampleMeta): P
+  /** sampling needs the decoded source mask (the plan is then made from a decoded pair) */
+  needsLabels?: true
+  /**
+   * rendering is a copy of source pixels or one table lookup per value: an export of such ops
+   * only does little JS work per output, so worker threads would cost more than they give
+   */
+  light?: true
+}
+
+export interface AffineOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {
+  kind: 'affine'
   /** forward map (old canvas -> new canvas) and the new canvas size */
-  transform(params: Params, canvas: Size): { forward: Affine; width: number; height: number }
+  transform(params: P, canvas: Size): { forward: Affine; width: number; height: number }
 }
 
-export interface PixelOp<T extends OpType> {
+export interface PixelOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {
   kind: 'pixel'
-  sample(rng: Rng, spec: OpOf<T>, meta: SampleMeta): Params
   /** a 256-entry lookup table when the op is per-value (fused with neighbouring LUT ops) */
-  lut?(params: Params): Uint8Array
+  lut?(params: P): Uint8Array
+  /**
+   * the op as v -> a*v + b, when it is one: a plan whose pixel ops are all linear may render them
+   * as one linear in the decode loop (see photometric.ts singleLinear)
+   */
+  linear?(params: P): [number, number]
   /** in place on the output image */
-  image?(params: Params, px: Pixels): void
+  image?(params: P, px: Pixels): void
 }
 
-export type OpDef<T extends OpType> = GeometryOp<T> | PixelOp<T>
+export type OpDef<T extends OpType> = AffineOp<T> | PixelOp<T>
+/** One definition per op type. */
 export type OpTable = { [T in OpType]: OpDef<T> }
+/** Any op's definition (a union over the table: each keeps its own spec type). */
+export type AnyOp = OpTable[OpType]
+export type AnyAffineOp = Extract<AnyOp, { kind: 'affine' }>
+export type AnyPixelOp = Extract<AnyOp, { kind: 'pixel' }>

@@ -1,0 +1,127 @@
+// Geometry kernels: an output target read from a source view through the fused transform
+// (output -> source). Exact transforms (signed permutations with integer offsets: crops, pads,
+// flips, quarter turns) copy pixels; others sample the image bilinearly (taps clamped to the
+// source's edge) and the mask by nearest neighbour, both from the same transform. Points outside
+// any canvas of the chain get the fill (image 0, mask ignoreIndex).
+import type { Affine } from './affine'
+import { rowSpan } from './region'
+
+/** Source pixels available to a warp: a region (or all) of the source. */
+export interface SourceView<T extends Uint8Array | Uint16Array> {
+  data: T
+  /** region placement in the source */
+  left: number
+  top: number
+  width: number
+  height: number
+  /** the whole source's size (bounds and edge clamping) */
+  sourceWidth: number
+  sourceHeight: number
+}
+
+export type Valid = { x0: number; y0: number; x1: number; y1: number }
+
+export function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, ch: number, A: Affine, W: number, valid: Valid, fill: number, out: T): T {
+  const [a, b, c, d, e, f] = A
+  const { x0, x1, y0, y1 } = valid
+  const covered = src && x0 === 0 && y0 === 0 && x1 === W && y1 * W * ch === out.length
+  if (fill !== 0 && !covered) out.fill(fill)
+  if (!src) return out
+  const { left, top, width: rw } = src
+  for (let y = y0; y < y1; y++) {
+    const sx0 = Math.floor(a * 0.5 + b * (y + 0.5) + c)
+    const sy0 = Math.floor(d * 0.5 + e * (y + 0.5) + f)
+    const o = (y * W + x0) * ch
+    const n = x1 - x0
+    if (d === 0) {
+      // one source row, forwards (a = 1: one copy) or backwards (a = -1: mirrored)
+      const s = ((sy0 - top) * rw + (sx0 + a * x0 - left)) * ch
+      if (a === 1) out.set(src.data.subarray(s, s + n * ch) as never, o)
+      else if (ch === 3) mirrorRgb(src.data as Uint8Array, s, out as Uint8Array, o, n)
+      else if (out instanceof Uint8Array) mirror8(src.data as Uint8Array, s, out, o, n)
+      else mirror16(src.data as Uint16Array, s, out as Uint16Array, o, n)
+      continue
+    }
+    // a source column (quarter turns): stride through the rows
+    const s = ((sy0 + d * x0 - top) * rw + (sx0 - left)) * ch
+    const step = d * rw * ch
+    if (ch === 3) column3(src.data as Uint8Array, s, step, out as Uint8Array, o, n)
+    else if (out instanceof Uint8Array) column1(src.data as Uint8Array, s, step, out, o, n)
+    else column1(src.data as Uint16Array, s, step, out as Uint16Array, o, n)
+  }
+  return out
+}
+
+function mirrorRgb(src: Uint8Array, s: number, out: Uint8Array, o: number, n: number): void {
+  for (let i = 0; i < n; i++, s -= 3, o += 3) {
+    out[o] = src[s]!
+    out[o + 1] = src[s + 1]!
+    out[o + 2] = src[s + 2]!
+  }
+}
+/** A single-channel row backwards: a copy, then the engine's own reverse (2x a JS loop here). */
+function mirror8(src: Uint8Array, s: number, out: Uint8Array, o: number, n: number): void {
+  out.set(src.subarray(s - n + 1, s + 1), o)
+  out.subarray(o, o + n).reverse()
+}
+function mirror16(src: Uint16Array, s: number, out: Uint16Array, o: number, n: number): void {
+  out.set(src.subarray(s - n + 1, s + 1), o)
+  out.subarray(o, o + n).reverse()
+}
+function column3(src: Uint8Array, s: number, step: number, out: Uint8Array, o: number, n: number): void {
+  for (let i = 0; i < n; i++, s += step, o += 3) {
+    out[o] = src[s]!
+    out[o + 1] = src[s + 1]!
+    out[o + 2] = src[s + 2]!
+  }
+}
+function column1<T extends Uint8Array | Uint16Array>(src: T, s: number, step: number, out: T, o: number, n: number): void {
+  for (let i = 0; i < n; i++, s += step) out[o + i] = src[s]!
+}
+
+export function warpNearest<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
+  const [a, b, c, d, e, f] = A
+  out.fill(fill)
+  if (!src) return out
+  const { data, left, top, width: rw } = src
+  for (let y = 0; y < H; y++) {
+    const yc = y + 0.5
+    const [x0, x1] = rowSpan(fb, y, W)
+    const ru = b * yc + c, rv = e * yc + f
+    for (let x = x0, i = y * W + x0; x < x1; x++, i++) {
+      const xc = x + 0.5
+      out[i] = data[(Math.floor(d * xc + rv) - top) * rw + (Math.floor(a * xc + ru) - left)]!
+    }
+  }
+  return out
+}
+
+export function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array {
+  const [a, b, c, d, e, f] = A
+  if (!src) return out
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let y = 0; y < H; y++) {
+    const yc = y + 0.5
+    const [xa, xb] = rowSpan(fb, y, W) // outside: fill 0
+    const ru = b * yc + c - 0.5, rv = e * yc + f - 0.5
+    for (let x = xa; x < xb; x++) {
+      const xc = x + 0.5
+      const fx = a * xc + ru, fy = d * xc + rv
+      let x0 = Math.floor(fx), y0 = Math.floor(fy)
+      const wx = fx - x0, wy = fy - y0
+      let x1 = x0 + 1, y1 = y0 + 1
+      if (x0 < 0) x0 = 0
+      if (y0 < 0) y0 = 0
+      if (x1 >= sw) x1 = sw - 1
+      if (y1 >= sh) y1 = sh - 1
+      const r0 = (y0 - top) * rw - left, r1 = (y1 - top) * rw - left
+      const p00 = (r0 + x0) * 3, p01 = (r0 + x1) * 3, p10 = (r1 + x0) * 3, p11 = (r1 + x1) * 3
+      const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy
+      const o = (y * W + x) * 3
+      out[o] = Math.round(w00 * data[p00]! + w01 * data[p01]! + w10 * data[p10]! + w11 * data[p11]!)
+      out[o + 1] = Math.round(w00 * data[p00 + 1]! + w01 * data[p01 + 1]! + w10 * data[p10 + 1]! + w11 * data[p11 + 1]!)
+      out[o + 2] = Math.round(w00 * data[p00 + 2]! + w01 * data[p01 + 2]! + w10 * data[p10 + 2]! + w11 * data[p11 + 2]!)
+    }
+  }
+  return out
+}
