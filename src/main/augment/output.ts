@@ -2,11 +2,12 @@
 // result with what was asked for (encoded files, raw pixels, the labels alone).
 import { encodeRgb } from '../io/image'
 import { encodeLabelsPngAsync } from '../io/labels'
-import type { FusedGeometry, Plan } from './plan'
+import type { Size } from './ops/types'
+import type { Plan } from './plan'
 import type { RenderedPair, RenderOptions } from './render'
 
 /** The encodes and the result, around a rendered output image (its pixels, or already encoded) and the output's labels. */
-export async function finish(plan: Plan, g: FusedGeometry, px: Uint8Array | { encoded: Buffer }, labels: Uint8Array | Uint16Array | null, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
+export async function finish(plan: Plan, g: Size, px: Uint8Array | { encoded: Buffer }, labels: Uint8Array | Uint16Array | null, depth: 8 | 16, out: RenderOptions): Promise<RenderedPair> {
   const { width: W, height: H } = g
   const fmt = out.image ?? { format: 'png' as const }
   const encoded = wantsEncoded(out)
@@ -21,7 +22,7 @@ export async function finish(plan: Plan, g: FusedGeometry, px: Uint8Array | { en
 const wantsEncoded = (out: RenderOptions) => out.image !== undefined || !out.raw
 
 /** The result both paths return: the encoded image, the mask PNG, raw pixels, labels, as asked. */
-function assemble(plan: Plan, g: FusedGeometry, out: RenderOptions, image: Buffer | undefined, mask: Buffer | undefined, rgb: Uint8Array | undefined, labels: Uint8Array | Uint16Array | null, depth: 8 | 16): RenderedPair {
+function assemble(plan: Plan, g: Size, out: RenderOptions, image: Buffer | undefined, mask: Buffer | undefined, rgb: Uint8Array | undefined, labels: Uint8Array | Uint16Array | null, depth: 8 | 16): RenderedPair {
   const { width, height } = g
   const r: RenderedPair = { plan }
   if (image) r.image = image

@@ -1,11 +1,11 @@
-// Photometric steps on the output image (the mask is never touched): per-value ops as 256-entry
-// tables (neighbouring tables composed: exactly sequential application with rounding to uint8
-// after each), the others in place, in recipe order. And the one linear: a plan whose pixel ops
+// Pixel steps on a canvas (the mask is touched only by mask-aware steps): per-value ops as
+// 256-entry tables (neighbouring tables composed: exactly sequential application with rounding to
+// uint8 after each), the others in place, in order. And the one linear: a plan whose pixel ops
 // are all linear may apply them as one a*v + b in the decode loop.
 import { isExact } from './affine'
 import { OPS } from './ops'
-import type { Size } from './ops/types'
-import type { FusedGeometry, Plan } from './plan'
+import { isGeometricKind, type LabelPixels, type MaskContext, type Pixels, type Size } from './ops/types'
+import type { FusedGeometry, Plan, PlanStep } from './plan'
 import { sourceRegion, validRect } from './region'
 
 /** d[i] = l[d[i]], four bytes per step where the buffer allows (about twice the byte loop here). */
@@ -28,30 +28,41 @@ export function applyLut(d: Uint8Array, l: Uint8Array): void {
   for (; i < d.length; i++) d[i] = l[d[i]!]!
 }
 
-/** Runs the photometric steps in order; neighbouring LUT steps are composed into one pass. */
-export function applyPixelSteps(plan: Plan, px: { width: number; height: number; data: Uint8Array }): void {
+/**
+ * Runs pixel steps in order on a canvas: image steps on the pixels, mask-aware steps on the pixels
+ * and the labels; neighbouring table steps are composed into one pass.
+ */
+export async function applyPixels(steps: PlanStep[], px: Pixels, labels: LabelPixels | null, ctx: MaskContext): Promise<void> {
   let lut: Uint8Array | null = null
   const flush = () => {
     if (!lut) return
     applyLut(px.data, lut)
     lut = null
   }
-  for (const step of plan.steps) {
+  for (const step of steps) {
     const op = OPS[step.type]
-    if (op.kind !== 'pixel') continue
-    if (op.lut) {
+    if (op.kind === 'pixel' && op.lut) {
       const next = op.lut(step.params)
       if (lut) {
         const composed = new Uint8Array(256)
         for (let v = 0; v < 256; v++) composed[v] = next[lut[v]!]!
         lut = composed
       } else lut = next
-    } else {
+    } else if (op.kind === 'pixel') {
       flush()
-      op.image?.(step.params, px)
+      await op.image?.(step.params, px)
+    } else if (op.kind === 'mask-pixel') {
+      flush()
+      op.image(step.params, px)
+      if (labels) op.mask(step.params, labels, ctx)
     }
   }
   flush()
+}
+
+/** Every pixel step of a plan, in order, on its output image (lockstep.plan/1's photometric pass; tests use it). */
+export function applyPixelSteps(plan: Plan, px: Pixels): Promise<void> {
+  return applyPixels(plan.steps, px, null, { ignoreIndex: plan.ignoreIndex })
 }
 
 // ---- the one linear ------------------------------------------------------------------------------
@@ -69,8 +80,8 @@ export function singleLinear(plan: Plan, g: FusedGeometry, source: Size): [numbe
   let la = 1, lb = 0
   for (const s of plan.steps) {
     const op = OPS[s.type]
-    if (op.kind !== 'pixel') continue
-    if (!op.linear) return undefined
+    if (isGeometricKind(op.kind)) continue
+    if (op.kind !== 'pixel' || !op.linear) return undefined
     // v -> a*v + b after the linear so far (brightness: a = 1; contrast: b = 0)
     const [a, b] = op.linear(s.params)
     la = a * la

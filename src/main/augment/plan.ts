@@ -1,16 +1,24 @@
 // Sampling: recipe + source size + key -> plan. Each op draws from its own counter-based stream
 // rngFor(key, opIndex), so a plan depends only on (recipe, source size, key), never on order,
 // worker or machine. The plan is plain JSON with concrete numbers and is all rendering needs.
+//
+// Plans record how they render:
+//  - lockstep.plan/1 (manifests written before op kinds): every geometric step is fused into one
+//    resampling, then every pixel step runs on the output, whatever the authored order;
+//  - lockstep.plan/2: steps apply in the authored order (stages, below); adjacent geometric steps
+//    are fused, and per-pixel steps may run after geometry that only copies pixels (exact).
 import { LockstepError } from '../../shared/errors'
 import type { OpType, Recipe } from '../../shared/recipe'
 import type { Labels } from '../io/labels'
 import { compose, IDENTITY, invert, type Affine } from './affine'
 import { OPS } from './ops'
-import type { AnyAffineOp, AnyOp, Params, SampleMeta, Size } from './ops/types'
+import { isGeometricKind, type AnyAffineOp, type AnyOp, type Params, type SampleMeta, type Size } from './ops/types'
 import type { Rng } from './rng'
 import { rngFor, type SampleKey } from './rng'
 
-export const PLAN_SCHEMA = 'lockstep.plan/1'
+export const PLAN_SCHEMA = 'lockstep.plan/2'
+export const PLAN_SCHEMA_V1 = 'lockstep.plan/1'
+export type PlanSchema = typeof PLAN_SCHEMA | typeof PLAN_SCHEMA_V1
 
 export interface PlanStep {
   /** index of the op in the recipe; -1 for the implicit final resize to the output size */
@@ -20,7 +28,7 @@ export interface PlanStep {
 }
 
 export interface Plan {
-  schema: typeof PLAN_SCHEMA
+  schema: PlanSchema
   key: SampleKey
   /** the oriented source size the plan was sampled for */
   source: Size
@@ -76,10 +84,20 @@ export function plan(recipe: Recipe, source: Size, key: SampleKey, ctx: PlanCont
       const t = def.transform(params, canvas)
       toSource = compose(toSource, invert(t.forward))
       canvas = { width: t.width, height: t.height }
+    } else if (def.kind === 'field') {
+      // toSource stays the affine part (a field moves points locally; crops after it pick their
+      // foreground through the affine steps only)
+      canvas = def.fieldSize ? def.fieldSize(params, canvas) : canvas
     }
   })
   if (canvas.width !== recipe.output.width || canvas.height !== recipe.output.height) {
-    steps.push({ op: -1, type: 'resize', params: { width: recipe.output.width, height: recipe.output.height } })
+    // the output size is part of the geometry: right after the last geometric step (pixel steps
+    // authored after it then run at the output size, as they always did)
+    let at = 0
+    steps.forEach((s, i) => {
+      if (isGeometricKind(OPS[s.type].kind)) at = i + 1
+    })
+    steps.splice(at, 0, { op: -1, type: 'resize', params: { width: recipe.output.width, height: recipe.output.height } })
   }
   // Only the size: callers may pass a whole LoadedPair as the source, and a plan must stay small JSON.
   return { schema: PLAN_SCHEMA, key: { seed: key.seed, epoch: key.epoch, sampleId: key.sampleId }, source: { width: source.width, height: source.height }, output: { width: recipe.output.width, height: recipe.output.height }, ignoreIndex: recipe.mask.ignoreIndex, steps }
@@ -105,12 +123,17 @@ export interface FusedGeometry {
   bounds: CanvasBound[]
 }
 
-/** Composes every geometric step of a plan into one transform (output -> source) and output size. */
+/** Composes every affine step of a plan into one transform (output -> source) and output size (lockstep.plan/1's geometry). */
 export function fuseGeometry(p: Plan): FusedGeometry {
-  let canvas: Size = { width: p.source.width, height: p.source.height }
+  return fuseAffine(p.steps, p.source)
+}
+
+/** Composes affine steps (others are skipped) from a canvas of `input`'s size into one transform and output size. */
+export function fuseAffine(steps: PlanStep[], input: Size): FusedGeometry {
+  let canvas: Size = { width: input.width, height: input.height }
   const canvases: Size[] = [canvas]
   const forwards: Affine[] = []
-  for (const step of p.steps) {
+  for (const step of steps) {
     const def = affineOf(step.type)
     if (!def) continue
     const t = def.transform(step.params, canvas)
@@ -134,7 +157,7 @@ export function checkPlan(p: unknown): Plan {
   const bad = (why: string) => new LockstepError('INVALID_INPUT', `Invalid plan: ${why}`)
   if (!p || typeof p !== 'object') throw bad('not an object')
   const plan = p as Plan
-  if (plan.schema !== PLAN_SCHEMA) throw bad(`expected schema "${PLAN_SCHEMA}", received ${JSON.stringify(plan.schema)}`)
+  if (plan.schema !== PLAN_SCHEMA && plan.schema !== PLAN_SCHEMA_V1) throw bad(`expected schema "${PLAN_SCHEMA}" (or "${PLAN_SCHEMA_V1}"), received ${JSON.stringify(plan.schema)}`)
   for (const s of [plan.source, plan.output]) {
     if (!s || !Number.isInteger(s.width) || !Number.isInteger(s.height) || s.width < 1 || s.height < 1) throw bad('source/output sizes must be positive integers')
   }

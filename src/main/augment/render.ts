@@ -24,13 +24,17 @@ import { headerSize, jpegHeader } from '../io/header'
 import { decodeImage, decodeImageRegion, encodeWindowFromFile, imageSize, type ImageFormat, type Rect, type RgbImage } from '../io/image'
 import { maskInfo, readLabels, readLabelsRegion, type Labels, type MaskRoute } from '../io/labels'
 import { decodeJpegRegion, mapRegionNative } from '../io/native'
+import { stageGeometry, type StageGeometry } from './chain'
 import { finishing, imageWork, type ImageWork } from './fast-path'
 import type { Size } from './ops/types'
 import { finish } from './output'
-import { checkPlan, fuseGeometry, needsLabels, plan, type Plan } from './plan'
+import { checkPlan, needsLabels, plan, PLAN_SCHEMA_V1, type FusedGeometry, type Plan } from './plan'
 import { sourceRegion } from './region'
 import type { SampleKey } from './rng'
-import { renderRgb, warpLabels } from './targets'
+import { stagesOf, type Stage } from './stages'
+import { renderRgb, resample, runPixels, warpLabels, wholeView, type Canvas, type LabelData } from './targets'
+import type { SourceView } from './warp'
+import { chainCoords, coordsRegion } from './warp-chain'
 
 export { applyPixelSteps, linearLut } from './photometric'
 export { sourceRegion, validRect } from './region'
@@ -115,22 +119,64 @@ function checkIgnore(plan: Plan, labels: { depth: 8 | 16 } | null, paths: PairPa
 
 const whole = (size: Size) => ({ left: 0, top: 0, width: size.width, height: size.height, sourceWidth: size.width, sourceHeight: size.height })
 
+/**
+ * How a plan renders: one stage whose geometry is one affine with constant fills (every plan of
+ * lockstep.plan/1, and most others: the crop-first fast paths), or stages (authored order, fill
+ * modes, fields, mask-aware steps, prefilter). `first`: the first stage's geometry from the
+ * source, with its points when it is a chain (they give the source region to decode).
+ */
+type Route =
+  | { kind: 'one'; g: FusedGeometry; stage: Stage }
+  | { kind: 'stages'; stages: Stage[]; first: StageGeometry; coords?: Float64Array }
+
+function routeOf(plan: Plan): Route {
+  const stages = stagesOf(plan)
+  const first = stageGeometry(stages[0]!.geometry, plan.source, plan.schema !== PLAN_SCHEMA_V1)
+  if (stages.length === 1 && first.kind === 'affine') return { kind: 'one', g: first.fused, stage: stages[0]! }
+  return { kind: 'stages', stages, first, coords: first.kind === 'chain' ? chainCoords(first.chain) : undefined }
+}
+
+/** The source pixels the first stage reads (null: none, all fill). */
+function firstRegion(route: Route, size: Size): Rect | null {
+  if (route.kind === 'one') return sourceRegion(route.g, size)
+  return route.first.kind === 'affine' ? sourceRegion(route.first.fused, size) : coordsRegion(route.first.chain, route.coords!)
+}
+
+/** Every stage of a staged plan, from the first stage's input views. */
+async function renderStages(plan: Plan, route: Extract<Route, { kind: 'stages' }>, img: SourceView<Uint8Array> | null, lab: SourceView<LabelData> | null, depth: 8 | 16 | null): Promise<Canvas> {
+  let canvas = resample(plan, route.first, img, lab, depth, route.coords)
+  await runPixels(plan, route.stages[0]!, canvas)
+  for (const stage of route.stages.slice(1)) {
+    const sg = stageGeometry(stage.geometry, canvas, true)
+    const { width: w, height: h } = canvas
+    canvas = resample(plan, sg, wholeView(canvas.rgb, w, h), canvas.labels ? wholeView(canvas.labels, w, h) : null, depth)
+    await runPixels(plan, stage, canvas)
+  }
+  return canvas
+}
+
 /** Renders a plan on a pair decoded by loadPair (decode once, render many). */
 export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptions = {}): Promise<RenderedPair> {
   const plan = checkPlan(p)
   checkSource(plan, loaded, loaded.paths)
   checkIgnore(plan, loaded.labels, loaded.paths)
-  const g = fuseGeometry(plan)
+  const route = routeOf(plan)
   const depth = loaded.labels?.depth ?? 8
   const lab = loaded.labels ? { ...whole(loaded), data: loaded.labels.data } : null
-  const region = sourceRegion(g, loaded)
+  const region = firstRegion(route, loaded)
   const img = region ? { ...whole(loaded), data: new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength) } : null
+  if (route.kind === 'stages') {
+    const c = await renderStages(plan, route, img, region ? lab : null, loaded.labels ? depth : null)
+    return finish(plan, c, c.rgb, c.labels, depth, out)
+  }
+  const g = route.g
   const work = imageWork(plan, g, loaded, region, out)
   // the output is the region itself, maybe mirrored and mapped: one native pass (as renderFromFiles' decode)
   const direct = work.rows ? mapRegionNative(loaded.image.data, loaded.width, region!, work.rows, work.scratch) : null
-  return finishing(work, () => {
-    const rgb = direct ?? renderRgb(plan, g, img, work.linear)
-    return finish(plan, g, rgb, loaded.labels ? warpLabels(plan, g, region ? lab : null, depth) : null, depth, out)
+  return finishing(work, async () => {
+    const labels = loaded.labels ? warpLabels(plan, g, region ? lab : null, depth) : null
+    const rgb = direct ?? (await renderRgb(plan, g, img, work.linear, route.stage.pixels, labels && { width: g.width, height: g.height, data: labels }))
+    return finish(plan, g, rgb, labels, depth, out)
   })
 }
 
@@ -169,10 +215,10 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   const { size, mask: route } = from.headers ?? (await readPairHeaders(paths, bytes))
   checkSource(plan, size, paths)
   const maskBytes = bytes?.mask ?? undefined
-  const g = fuseGeometry(plan)
-  const region = sourceRegion(g, size)
+  const how = routeOf(plan)
+  const region = firstRegion(how, size)
   const wantMask = !!(paths.mask && route && (out.mask !== false || out.raw || out.labels))
-  const work = imageWork(plan, g, size, region, out)
+  const work: ImageWork = how.kind === 'one' ? imageWork(plan, how.g, size, region, out) : { linear: undefined, rows: null }
   let image: FileImage | null = null
   let rl: Labels | null = null
   if (region) {
@@ -187,14 +233,21 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   checkIgnore(plan, route ? { depth } : null, paths)
   const view = region ? { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height } : null
   const lab = view && rl ? { ...view, data: rl.data } : null
-  let px: Uint8Array | { encoded: Buffer }
-  if (image && 'output' in image) px = image.output
-  else if (image && 'encoded' in image) px = image
-  else {
-    const ri = image?.region
-    px = renderRgb(plan, g, view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null, work.linear)
+  const ri = image && 'region' in image ? image.region : null
+  const img = view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null
+  if (how.kind === 'stages') {
+    const c = await renderStages(plan, how, img, lab, wantMask ? depth : null)
+    return finish(plan, c, c.rgb, c.labels, depth, out)
   }
-  return finishing(work, () => finish(plan, g, px, wantMask ? warpLabels(plan, g, lab, depth) : null, depth, out))
+  const g = how.g
+  return finishing(work, async () => {
+    const labels = wantMask ? warpLabels(plan, g, lab, depth) : null
+    let px: Uint8Array | { encoded: Buffer }
+    if (image && 'output' in image) px = image.output
+    else if (image && 'encoded' in image) px = image
+    else px = await renderRgb(plan, g, img, work.linear, how.stage.pixels, labels && { width: g.width, height: g.height, data: labels })
+    return finish(plan, g, px, labels, depth, out)
+  })
 }
 
 /** The image side of renderFromFiles: the output's pixels, the output already encoded, or the region's pixels to render from. */

@@ -1,25 +1,75 @@
-// What each target gets from the fused geometry: the image (the warp, then the photometric steps
-// or the plan's one linear) and the mask (the same transform, nearest neighbour, ignoreIndex
-// outside). Both render paths (from a decoded pair, from files) end here with the same inputs.
+// What each target gets from a stage's geometry: the image (bilinear, 0 where the geometry leaves
+// no input pixel under a constant fill) and the mask (the same mapping, nearest neighbour,
+// ignoreIndex there), then the stage's pixel steps. Both render paths (from a decoded pair, from
+// files) end here with the same inputs, so they give the same bytes.
 import { isExact } from './affine'
-import { applyLut, applyPixelSteps, linearLut } from './photometric'
+import type { StageGeometry } from './chain'
+import type { LabelPixels } from './ops/types'
+import { applyLut, applyPixels, linearLut } from './photometric'
 import type { FusedGeometry, Plan } from './plan'
 import { flatBounds, validRect } from './region'
+import type { Stage } from './stages'
 import { warpBilinearRgb, warpExact, warpNearest, type SourceView } from './warp'
+import { areaReduce, chainCoords, sampleLabels, sampleRgb } from './warp-chain'
 
-/** The mask's output: the same transform as the image, nearest neighbour, ignoreIndex outside. */
-export function warpLabels(plan: Plan, g: FusedGeometry, lab: SourceView<Uint8Array | Uint16Array> | null, depth: 8 | 16): Uint8Array | Uint16Array {
+export type LabelData = Uint8Array | Uint16Array
+
+/** A stage's result: the canvas it wrote. */
+export interface Canvas {
+  width: number
+  height: number
+  rgb: Uint8Array
+  labels: LabelData | null
+}
+
+const labelBuffer = (n: number, depth: 8 | 16): LabelData => (depth === 16 ? new Uint16Array(n) : new Uint8Array(n))
+
+/** The mask through one affine (lockstep.plan/1's geometry): nearest neighbour, ignoreIndex outside. */
+export function warpLabels(plan: Plan, g: FusedGeometry, lab: SourceView<LabelData> | null, depth: 8 | 16): LabelData {
   const { width: W, height: H, toSource } = g
-  const buf = depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H)
+  const buf = labelBuffer(W * H, depth)
   return isExact(toSource) ? warpExact(lab, 1, toSource, W, validRect(g), plan.ignoreIndex, buf) : warpNearest(lab, toSource, flatBounds(g), W, H, plan.ignoreIndex, buf)
 }
 
-/** The output image: the warp, then the plan's one linear (singleLinear) or, undefined, its per-op photometric steps. */
-export function renderRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null, linear: [number, number] | null | undefined): Uint8Array {
+/** The image through one affine: an exact copy or bilinear, 0 outside. */
+export function warpRgb(g: FusedGeometry, img: SourceView<Uint8Array> | null): Uint8Array {
   const { width: W, height: H, toSource } = g
-  let rgb: Uint8Array = new Uint8Array(W * H * 3)
-  rgb = isExact(toSource) ? warpExact(img, 3, toSource, W, validRect(g), 0, rgb) : warpBilinearRgb(img, toSource, flatBounds(g), W, H, rgb)
-  if (linear === undefined) applyPixelSteps(plan, { width: W, height: H, data: rgb })
+  const rgb = new Uint8Array(W * H * 3)
+  return isExact(toSource) ? warpExact(img, 3, toSource, W, validRect(g), 0, rgb) : warpBilinearRgb(img, toSource, flatBounds(g), W, H, rgb)
+}
+
+/**
+ * The output image of a one-stage plan: the warp, then the plan's one linear (singleLinear) or,
+ * undefined, its pixel steps (mask-aware ones also write `labels`).
+ */
+export async function renderRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null, linear: [number, number] | null | undefined, pixels: Stage['pixels'], labels: LabelPixels | null): Promise<Uint8Array> {
+  const rgb = warpRgb(g, img)
+  if (linear === undefined) await applyPixels(pixels, { width: g.width, height: g.height, data: rgb }, labels, { ignoreIndex: plan.ignoreIndex })
   else if (linear) applyLut(rgb, linearLut(linear))
   return rgb
+}
+
+/** One stage's resampling of image and mask (the chain's points computed once for both, or given). */
+export function resample(plan: Plan, sg: StageGeometry, img: SourceView<Uint8Array> | null, lab: SourceView<LabelData> | null, depth: 8 | 16 | null, coords?: Float64Array): Canvas {
+  if (sg.kind === 'affine') {
+    const g = sg.fused
+    return { width: g.width, height: g.height, rgb: warpRgb(g, img), labels: depth ? warpLabels(plan, g, lab, depth) : null }
+  }
+  const c = sg.chain
+  const at = coords ?? chainCoords(c)
+  const pf = c.prefilter
+  const rgb = sampleRgb(c, at, img && pf ? areaReduce(img, pf[0], pf[1]) : img, new Uint8Array(c.width * c.height * 3))
+  const labels = depth ? sampleLabels(c, at, lab, plan.ignoreIndex, labelBuffer(c.width * c.height, depth)) : null
+  return { width: c.width, height: c.height, rgb, labels }
+}
+
+/** A stage's pixel steps on its canvas. */
+export async function runPixels(plan: Plan, stage: Stage, canvas: Canvas): Promise<void> {
+  const labels = canvas.labels ? { width: canvas.width, height: canvas.height, data: canvas.labels } : null
+  await applyPixels(stage.pixels, { width: canvas.width, height: canvas.height, data: canvas.rgb }, labels, { ignoreIndex: plan.ignoreIndex })
+}
+
+/** A whole canvas as the next stage's input view. */
+export function wholeView<T extends Uint8Array | Uint16Array>(data: T, width: number, height: number): SourceView<T> {
+  return { data, left: 0, top: 0, width, height, sourceWidth: width, sourceHeight: height }
 }

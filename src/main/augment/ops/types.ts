@@ -7,6 +7,7 @@
 //  - pixel: changes image pixels only (colour, noise, blur), the mask is never touched;
 //  - mask-pixel: changes image pixels and may write into the mask too (dropout writing the
 //    ignore index where it dropped pixels).
+// Steps apply in the authored order; adjacent geometric steps are fused into one resampling.
 // An op's parameters are typed by the op (P, plain JSON recorded in the plan); its recipe spec
 // is typed from its schema entry (OpOf<T>).
 import type { OpOf, OpType } from '../../../shared/recipe'
@@ -61,10 +62,47 @@ interface OpCommon<T extends OpType, P extends Params> {
   light?: true
 }
 
+/**
+ * What a geometric op shows where it reads outside its input canvas: constant (image 0, mask
+ * ignoreIndex), edge (the nearest edge pixel), reflect (mirrored without repeating the edge pixel:
+ * OpenCV BORDER_REFLECT_101, NumPy 'reflect'), symmetric (mirrored with it: BORDER_REFLECT, NumPy
+ * 'symmetric', Keras/SciPy 'reflect') or wrap. The mask follows the same mapping.
+ */
+export type FillMode = 'constant' | 'edge' | 'reflect' | 'symmetric' | 'wrap'
+export const FILL_MODES: readonly FillMode[] = ['constant', 'edge', 'reflect', 'symmetric', 'wrap']
+
+/** Every geometric op's params may carry `fill` (absent: constant, as every plan before fill modes). */
+export type Geometric = { fill?: FillMode }
+
+/** The fill mode a geometric step's params record. */
+export function fillOf(params: Params): FillMode {
+  const f = params.fill
+  return typeof f === 'string' && (FILL_MODES as readonly string[]).includes(f) ? (f as FillMode) : 'constant'
+}
+
 export interface AffineOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {
   kind: 'affine'
   /** forward map (old canvas -> new canvas) and the new canvas size */
   transform(params: P, canvas: Size): { forward: Affine; width: number; height: number }
+}
+
+/**
+ * A displacement field on the op's output canvas: for each output pixel (row-major, pixel centres)
+ * the continuous point of the input canvas it shows, as x, y pairs. The output canvas has the
+ * input's size unless the op says otherwise.
+ */
+export interface Field {
+  width: number
+  height: number
+  /** width * height * 2: x, y in input-canvas coordinates (pixel (i, j) covers [i, i+1) x [j, j+1)) */
+  map: Float64Array
+}
+
+export interface FieldOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {
+  kind: 'field'
+  field(params: P, canvas: Size): Field
+  /** the output canvas's size, when it is not the input's */
+  fieldSize?(params: P, canvas: Size): Size
 }
 
 export interface PixelOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {
@@ -76,14 +114,36 @@ export interface PixelOp<T extends OpType, P extends Params = Params> extends Op
    * as one linear in the decode loop (see photometric.ts singleLinear)
    */
   linear?(params: P): [number, number]
-  /** in place on the output image */
-  image?(params: P, px: Pixels): void
+  /** in place on the image (may be asynchronous, e.g. a JPEG round trip) */
+  image?(params: P, px: Pixels): void | Promise<void>
+  /**
+   * each output pixel depends only on the same input pixel's value, not on its position or on
+   * other pixels (tables, colour conversions): such an op commutes exactly with geometry that only
+   * copies pixels, so it may run after it
+   */
+  perPixel?: true
 }
 
-export type OpDef<T extends OpType> = AffineOp<T> | PixelOp<T>
+/** Context of a mask-aware pixel op. */
+export interface MaskContext {
+  ignoreIndex: number
+}
+
+export interface MaskPixelOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {
+  kind: 'mask-pixel'
+  image(params: P, px: Pixels): void
+  /** in place on the label map of the same canvas (e.g. the ignore index where pixels were dropped) */
+  mask(params: P, labels: LabelPixels, ctx: MaskContext): void
+}
+
+export type OpDef<T extends OpType> = AffineOp<T> | FieldOp<T> | PixelOp<T> | MaskPixelOp<T>
 /** One definition per op type. */
 export type OpTable = { [T in OpType]: OpDef<T> }
 /** Any op's definition (a union over the table: each keeps its own spec type). */
 export type AnyOp = OpTable[OpType]
 export type AnyAffineOp = Extract<AnyOp, { kind: 'affine' }>
+export type AnyFieldOp = Extract<AnyOp, { kind: 'field' }>
 export type AnyPixelOp = Extract<AnyOp, { kind: 'pixel' }>
+export type AnyMaskPixelOp = Extract<AnyOp, { kind: 'mask-pixel' }>
+/** Geometric kinds move image and mask alike. */
+export const isGeometricKind = (kind: AnyOp['kind']): kind is 'affine' | 'field' => kind === 'affine' || kind === 'field'

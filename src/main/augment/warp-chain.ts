@@ -1,0 +1,249 @@
+// Kernels for chains (chain.ts): the point each output pixel reads (chainCoords), the source
+// region those points need, the image sampled bilinearly and the mask by nearest neighbour from
+// the same points with the fill mode of the canvas they land in, and the area prefilter. These are
+// the reference; io/native's op kernels compute the same bytes (same float64 operations in the
+// same order, no fused multiply-add), and tests compare them on random inputs.
+import type { Rect } from '../io/image'
+import type { Chain } from './chain'
+import type { Field, FillMode } from './ops/types'
+import type { SourceView } from './warp'
+
+export const MODE_CODE: Record<FillMode, number> = { constant: 0, edge: 1, reflect: 2, symmetric: 3, wrap: 4 }
+
+/** A point outside [0, n) folded back into it (continuous coordinates; pixel i covers [i, i+1)). */
+export function foldCoord(u: number, n: number, mode: FillMode): number {
+  switch (mode) {
+    case 'edge': {
+      const c = u - 0.5
+      return (c < 0 ? 0 : c > n - 1 ? n - 1 : c) + 0.5
+    }
+    case 'reflect': {
+      if (n === 1) return 0.5
+      const P = 2 * (n - 1)
+      const c = u - 0.5
+      let t = c - P * Math.floor(c / P)
+      if (t >= P || t < 0) t = 0
+      return (t <= n - 1 ? t : P - t) + 0.5
+    }
+    case 'symmetric': {
+      const P = 2 * n
+      let t = u - P * Math.floor(u / P)
+      if (t >= P || t < 0) t = 0
+      const r = t < n ? t : P - t
+      return r >= n ? n - 0.5 : r
+    }
+    case 'wrap': {
+      const t = u - n * Math.floor(u / n)
+      return t >= n || t < 0 ? 0 : t
+    }
+    default:
+      return u
+  }
+}
+
+/** A pixel index folded into [0, n) (constant: clamped, as the image's taps always were). */
+export function foldIndex(i: number, n: number, mode: FillMode): number {
+  if (i >= 0 && i < n) return i
+  switch (mode) {
+    case 'reflect': {
+      if (n === 1) return 0
+      const P = 2 * (n - 1)
+      const t = i - P * Math.floor(i / P)
+      return t < n ? t : P - t
+    }
+    case 'symmetric': {
+      const P = 2 * n
+      const t = i - P * Math.floor(i / P)
+      return t < n ? t : P - 1 - t
+    }
+    case 'wrap':
+      return i - n * Math.floor(i / n)
+    default:
+      return i < 0 ? 0 : n - 1
+  }
+}
+
+/** A displacement field's value at a continuous point of its canvas (bilinear between pixel centres, clamped). */
+export function fieldAt(f: Field, x: number, y: number, out: Float64Array): void {
+  const fx = x - 0.5, fy = y - 0.5
+  let x0 = Math.floor(fx), y0 = Math.floor(fy)
+  const wx = fx - x0, wy = fy - y0
+  let x1 = x0 + 1, y1 = y0 + 1
+  const w = f.width, h = f.height
+  if (x0 < 0) x0 = 0
+  if (y0 < 0) y0 = 0
+  if (x1 > w - 1) x1 = w - 1
+  if (y1 > h - 1) y1 = h - 1
+  if (x0 > w - 1) x0 = w - 1
+  if (y0 > h - 1) y0 = h - 1
+  const m = f.map
+  const a = (y0 * w + x0) * 2, b = (y0 * w + x1) * 2, c = (y1 * w + x0) * 2, d = (y1 * w + x1) * 2
+  const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy
+  out[0] = w00 * m[a]! + w01 * m[b]! + w10 * m[c]! + w11 * m[d]!
+  out[1] = w00 * m[a + 1]! + w01 * m[b + 1]! + w10 * m[c + 1]! + w11 * m[d + 1]!
+}
+
+/** For each output pixel (row-major), the input-canvas point it reads: x, y, or NaN, NaN for the fill. */
+export function chainCoords(chain: Chain): Float64Array {
+  const { width: W, height: H, links } = chain
+  const out = new Float64Array(W * H * 2)
+  const f = new Float64Array(2)
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      let px = x + 0.5, py = y + 0.5
+      let ok = true
+      for (let k = 0; k < links.length && ok; k++) {
+        const L = links[k]!
+        if (L.field) {
+          fieldAt(L.field, px, py, f)
+          px = f[0]!
+          py = f[1]!
+        }
+        for (const b of L.bounds) {
+          const bu = b.m[0] * px + b.m[1] * py + b.m[2], bv = b.m[3] * px + b.m[4] * py + b.m[5]
+          if (bu < 0 || bv < 0 || bu >= b.w || bv >= b.h) {
+            ok = false
+            break
+          }
+        }
+        if (!ok) break
+        const m = L.m
+        let u = m[0] * px + m[1] * py + m[2], v = m[3] * px + m[4] * py + m[5]
+        if (u < 0 || u >= L.w || v < 0 || v >= L.h) {
+          if (L.mode === 'constant') {
+            ok = false
+            break
+          }
+          if (u < 0 || u >= L.w) u = foldCoord(u, L.w, L.mode)
+          if (v < 0 || v >= L.h) v = foldCoord(v, L.h, L.mode)
+        }
+        px = u
+        py = v
+      }
+      const i = (y * W + x) * 2
+      out[i] = ok ? px : NaN
+      out[i + 1] = ok ? py : NaN
+    }
+  }
+  return out
+}
+
+/** The fill mode of the canvas a chain lands in (the input's). */
+export const inputMode = (chain: Chain): FillMode => chain.links[chain.links.length - 1]?.mode ?? 'constant'
+
+/**
+ * The input pixels a chain's points read (bilinear taps of the image, read from the prefiltered
+ * copy when there is one, and the mask's nearest pixel), as a rectangle; null: all fill. With a
+ * prefilter the rectangle is aligned to its blocks, so the averaged pixels are the same in any region.
+ */
+export function coordsRegion(chain: Chain, coords: Float64Array): Rect | null {
+  const { width: sw, height: sh } = chain.input
+  const mode = inputMode(chain)
+  const [pfx, pfy] = chain.prefilter ?? [1, 1]
+  const rw = Math.ceil(sw / pfx), rh = Math.ceil(sh / pfy)
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+  for (let i = 0; i < coords.length; i += 2) {
+    const u = coords[i]!, v = coords[i + 1]!
+    if (Number.isNaN(u)) continue
+    // the mask's pixel
+    const mx = foldIndex(Math.floor(u), sw, mode), my = foldIndex(Math.floor(v), sh, mode)
+    // the image's taps, in prefiltered pixels, as source pixel spans
+    const fx = u / pfx - 0.5, fy = v / pfy - 0.5
+    const tx = Math.floor(fx), ty = Math.floor(fy)
+    const ax = foldIndex(tx, rw, mode), bx = foldIndex(tx + 1, rw, mode)
+    const ay = foldIndex(ty, rh, mode), by = foldIndex(ty + 1, rh, mode)
+    const lx = Math.min(mx, Math.min(ax, bx) * pfx), hx = Math.max(mx + 1, Math.min(sw, (Math.max(ax, bx) + 1) * pfx))
+    const ly = Math.min(my, Math.min(ay, by) * pfy), hy = Math.max(my + 1, Math.min(sh, (Math.max(ay, by) + 1) * pfy))
+    if (lx < x0) x0 = lx
+    if (ly < y0) y0 = ly
+    if (hx > x1) x1 = hx
+    if (hy > y1) y1 = hy
+  }
+  if (!(x1 > x0 && y1 > y0)) return null
+  // block-aligned (the mask's pixel may have widened it by less than a block)
+  x0 = Math.floor(x0 / pfx) * pfx
+  y0 = Math.floor(y0 / pfy) * pfy
+  x1 = Math.min(sw, Math.ceil(x1 / pfx) * pfx)
+  y1 = Math.min(sh, Math.ceil(y1 / pfy) * pfy)
+  return { left: x0, top: y0, width: x1 - x0, height: y1 - y0 }
+}
+
+/**
+ * Area average of fx x fy blocks of an RGB view whose region is block-aligned: each value is the
+ * rounded mean of the block's pixels that exist (blocks at the source's right and bottom edges
+ * may be partial). The result is a view of the reduced source.
+ */
+export function areaReduce(src: SourceView<Uint8Array>, fx: number, fy: number): SourceView<Uint8Array> {
+  const rw = Math.ceil(src.width / fx), rh = Math.ceil(src.height / fy)
+  const out = new Uint8Array(rw * rh * 3)
+  const d = src.data, sw = src.width
+  for (let by = 0; by < rh; by++) {
+    const ya = by * fy, yb = Math.min(src.height, ya + fy)
+    for (let bx = 0; bx < rw; bx++) {
+      const xa = bx * fx, xb = Math.min(sw, xa + fx)
+      let r = 0, g = 0, b = 0
+      for (let y = ya; y < yb; y++) {
+        for (let x = xa, i = (y * sw + xa) * 3; x < xb; x++, i += 3) {
+          r += d[i]!
+          g += d[i + 1]!
+          b += d[i + 2]!
+        }
+      }
+      const n = (yb - ya) * (xb - xa), half = n >> 1
+      const o = (by * rw + bx) * 3
+      out[o] = Math.floor((r + half) / n)
+      out[o + 1] = Math.floor((g + half) / n)
+      out[o + 2] = Math.floor((b + half) / n)
+    }
+  }
+  return {
+    data: out, left: src.left / fx, top: src.top / fy, width: rw, height: rh,
+    sourceWidth: Math.ceil(src.sourceWidth / fx), sourceHeight: Math.ceil(src.sourceHeight / fy),
+  }
+}
+
+/** Math.round for non-negative values, as C computes it (floor, then up from exactly .5). */
+const round = Math.round
+
+/** The image at a chain's points: bilinear, taps folded by the input's fill mode (0 where the point is fill). */
+export function sampleRgb(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array> | null, out: Uint8Array): Uint8Array {
+  if (!src) return out.fill(0)
+  const mode = inputMode(chain)
+  const [pfx, pfy] = chain.prefilter ?? [1, 1]
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let i = 0, o = 0; i < coords.length; i += 2, o += 3) {
+    const u = coords[i]!, v = coords[i + 1]!
+    if (Number.isNaN(u)) {
+      out[o] = out[o + 1] = out[o + 2] = 0
+      continue
+    }
+    const fx = u / pfx - 0.5, fy = v / pfy - 0.5
+    const tx = Math.floor(fx), ty = Math.floor(fy)
+    const wx = fx - tx, wy = fy - ty
+    const x0 = foldIndex(tx, sw, mode) - left, x1 = foldIndex(tx + 1, sw, mode) - left
+    const y0 = foldIndex(ty, sh, mode) - top, y1 = foldIndex(ty + 1, sh, mode) - top
+    const p00 = (y0 * rw + x0) * 3, p01 = (y0 * rw + x1) * 3, p10 = (y1 * rw + x0) * 3, p11 = (y1 * rw + x1) * 3
+    const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy
+    out[o] = round(w00 * data[p00]! + w01 * data[p01]! + w10 * data[p10]! + w11 * data[p11]!)
+    out[o + 1] = round(w00 * data[p00 + 1]! + w01 * data[p01 + 1]! + w10 * data[p10 + 1]! + w11 * data[p11 + 1]!)
+    out[o + 2] = round(w00 * data[p00 + 2]! + w01 * data[p01 + 2]! + w10 * data[p10 + 2]! + w11 * data[p11 + 2]!)
+  }
+  return out
+}
+
+/** The mask at a chain's points: nearest pixel, folded by the input's fill mode (`fill` where the point is fill). */
+export function sampleLabels<T extends Uint8Array | Uint16Array>(chain: Chain, coords: Float64Array, src: SourceView<T> | null, fill: number, out: T): T {
+  if (!src) return out.fill(fill) as T
+  const mode = inputMode(chain)
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let i = 0, o = 0; i < coords.length; i += 2, o++) {
+    const u = coords[i]!, v = coords[i + 1]!
+    if (Number.isNaN(u)) {
+      out[o] = fill
+      continue
+    }
+    const x = foldIndex(Math.floor(u), sw, mode) - left, y = foldIndex(Math.floor(v), sh, mode) - top
+    out[o] = data[y * rw + x]!
+  }
+  return out
+}
