@@ -1,5 +1,7 @@
 // Colour family (image only). Per-value ops give a 256-entry LUT; neighbouring LUT ops are
 // composed, which is exactly sequential application with rounding to uint8 after each op.
+import type { Rng } from '../rng'
+import { grey8 } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
@@ -15,6 +17,7 @@ export const brightness: PixelOp<'brightness', { beta: number }> = {
   type: 'brightness',
   kind: 'pixel',
   light: true,
+  perPixel: true,
   sample: (rng, spec) => ({ beta: rng.uniform(spec.limit[0], spec.limit[1]) }),
   lut: (p) => lutOf((v) => v + p.beta * 255),
   linear: (p) => [1, p.beta * 255],
@@ -25,6 +28,7 @@ export const contrast: PixelOp<'contrast', { alpha: number }> = {
   type: 'contrast',
   kind: 'pixel',
   light: true,
+  perPixel: true,
   sample: (rng, spec) => ({ alpha: 1 + rng.uniform(spec.limit[0], spec.limit[1]) }),
   lut: (p) => lutOf((v) => v * p.alpha),
   linear: (p) => [p.alpha, 0],
@@ -33,6 +37,7 @@ export const contrast: PixelOp<'contrast', { alpha: number }> = {
 export const gamma: PixelOp<'gamma', { gamma: number }> = {
   type: 'gamma',
   kind: 'pixel',
+  perPixel: true,
   sample: (rng, spec) => ({ gamma: rng.uniform(spec.gamma[0], spec.gamma[1]) }),
   lut: (p) => lutOf((v) => 255 * Math.pow(v / 255, p.gamma)),
 }
@@ -44,6 +49,7 @@ export const gamma: PixelOp<'gamma', { gamma: number }> = {
 export const hsvPower: PixelOp<'hsv_power', { saturation: number; value: number }> = {
   type: 'hsv_power',
   kind: 'pixel',
+  perPixel: true,
   sample: (rng, spec) => ({ saturation: rng.uniform(spec.saturation[0], spec.saturation[1]), value: rng.uniform(spec.value[0], spec.value[1]) }),
   image(p, px: Pixels) {
     const ps = p.saturation, pv = p.value
@@ -71,6 +77,7 @@ export const hsvPower: PixelOp<'hsv_power', { saturation: number; value: number 
 export const hue: PixelOp<'hue', { degrees: number }> = {
   type: 'hue',
   kind: 'pixel',
+  perPixel: true,
   sample: (rng, spec) => ({ degrees: rng.uniform(spec.degrees[0], spec.degrees[1]) }),
   image(p, px: Pixels) {
     const shift = ((p.degrees % 360) + 360) % 360 / 60
@@ -94,4 +101,99 @@ export const hue: PixelOp<'hue', { degrees: number }> = {
   },
 }
 
-export const COLOUR_OPS = [brightness, contrast, gamma, hsvPower, hue] as const
+/** Per-channel tables (R, G, B) on interleaved pixels. */
+function channelLuts(d: Uint8Array, r: Uint8Array, g: Uint8Array, b: Uint8Array): void {
+  for (let i = 0; i < d.length; i += 3) {
+    d[i] = r[d[i]!]!
+    d[i + 1] = g[d[i + 1]!]!
+    d[i + 2] = b[d[i + 2]!]!
+  }
+}
+
+/** Albumentations RGBShift on uint8: a float32 table v + shift per channel, clipped and truncated. */
+export function shiftLut(shift: number): Uint8Array {
+  const s = Math.fround(shift)
+  return Uint8Array.from({ length: 256 }, (_, v) => {
+    const t = Math.fround(v + s)
+    return t <= 0 ? 0 : t >= 255 ? 255 : Math.trunc(t)
+  })
+}
+
+export const rgbShift: PixelOp<'rgb_shift', { r: number; g: number; b: number }> = {
+  type: 'rgb_shift',
+  kind: 'pixel',
+  perPixel: true,
+  sample: (rng, spec) => ({ r: rng.uniform(spec.r[0], spec.r[1]), g: rng.uniform(spec.g[0], spec.g[1]), b: rng.uniform(spec.b[0], spec.b[1]) }),
+  image: (p, px) => channelLuts(px.data, shiftLut(p.r), shiftLut(p.g), shiftLut(p.b)),
+}
+
+/** Keras channel_shift_range: every channel + intensity, clipped to the image's own [min, max], rounded. */
+export const channelShift: PixelOp<'channel_shift', { intensity: number }> = {
+  type: 'channel_shift',
+  kind: 'pixel',
+  sample: (rng, spec) => ({ intensity: rng.uniform(spec.intensity[0], spec.intensity[1]) }),
+  image(p, px) {
+    const d = px.data
+    let lo = 255, hi = 0
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i]!
+      if (v < lo) lo = v
+      if (v > hi) hi = v
+    }
+    const lut = Uint8Array.from({ length: 256 }, (_, v) => Math.round(Math.min(hi, Math.max(lo, v + p.intensity))))
+    for (let i = 0; i < d.length; i++) d[i] = lut[d[i]!]!
+  },
+}
+
+/** cv2.COLOR_RGB2GRAY in all three channels (Albumentations ToGray). */
+export const toGrey: PixelOp<'to_grey', Record<string, never>> = {
+  type: 'to_grey',
+  kind: 'pixel',
+  perPixel: true,
+  sample: () => ({}),
+  image(_p, px) {
+    const d = px.data
+    for (let i = 0; i < d.length; i += 3) d[i] = d[i + 1] = d[i + 2] = grey8(d[i]!, d[i + 1]!, d[i + 2]!)
+  },
+}
+
+function permutation3(rng: Rng): number[] {
+  const a = [0, 1, 2]
+  for (let i = 2; i > 0; i--) {
+    const j = rng.int(0, i)
+    ;[a[i], a[j]] = [a[j]!, a[i]!]
+  }
+  return a
+}
+
+/** Output channel c is input channel order[c]. */
+export const channelShuffle: PixelOp<'channel_shuffle', { order: number[] }> = {
+  type: 'channel_shuffle',
+  kind: 'pixel',
+  perPixel: true,
+  sample: (rng) => ({ order: permutation3(rng) }),
+  image(p, px) {
+    const d = px.data
+    const [a, b, c] = p.order as [number, number, number]
+    for (let i = 0; i < d.length; i += 3) {
+      const r = d[i + a]!, g = d[i + b]!, bl = d[i + c]!
+      d[i] = r
+      d[i + 1] = g
+      d[i + 2] = bl
+    }
+  },
+}
+
+/** Keeps the top `bits` bits of every value (Albumentations Posterize). */
+export const posterize: PixelOp<'posterize', { bits: number }> = {
+  type: 'posterize',
+  kind: 'pixel',
+  perPixel: true,
+  sample: (rng, spec) => ({ bits: rng.int(spec.bits[0], spec.bits[1]) }),
+  lut: (p) => {
+    const mask = ~((1 << (8 - p.bits)) - 1) & 255
+    return Uint8Array.from({ length: 256 }, (_, v) => v & mask)
+  },
+}
+
+export const COLOUR_OPS = [brightness, contrast, gamma, hsvPower, hue, rgbShift, channelShift, toGrey, channelShuffle, posterize] as const

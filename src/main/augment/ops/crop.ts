@@ -4,10 +4,10 @@ import { LockstepError } from '../../../shared/errors'
 import type { OpOf } from '../../../shared/recipe'
 import { apply, invert } from '../affine'
 import type { Rng } from '../rng'
-import type { AffineOp, SampleMeta, Size } from './types'
+import { fillParam, type AffineOp, type Geometric, type SampleMeta, type Size } from './types'
 
 /** A window on the canvas: its top-left corner (negative: padding) and size. */
-export type Window = { x: number; y: number; width: number; height: number }
+export type Window = { x: number; y: number; width: number; height: number } & Geometric
 
 export function windowTransform(p: Window): { forward: [number, number, number, number, number, number]; width: number; height: number } {
   return { forward: [1, 0, -p.x, 0, 1, -p.y], width: p.width, height: p.height }
@@ -31,7 +31,7 @@ export const randomCrop: AffineOp<'random_crop', Window> = {
     if (!spec.padIfNeeded && (W < spec.width || H < spec.height)) throw tooSmall('random_crop', spec.width, spec.height, meta.canvas)
     const x = offset(rng, W, spec.width)
     const y = offset(rng, H, spec.height)
-    return { x, y, width: spec.width, height: spec.height }
+    return { x, y, width: spec.width, height: spec.height, ...fillParam(spec.fill) }
   },
   transform: windowTransform,
 }
@@ -43,7 +43,7 @@ export const centerCrop: AffineOp<'center_crop', Window> = {
   sample(_rng, spec, meta) {
     const { width: W, height: H } = meta.canvas
     if (!spec.padIfNeeded && (W < spec.width || H < spec.height)) throw tooSmall('center_crop', spec.width, spec.height, meta.canvas)
-    return { x: Math.floor((W - spec.width) / 2), y: Math.floor((H - spec.height) / 2), width: spec.width, height: spec.height }
+    return { x: Math.floor((W - spec.width) / 2), y: Math.floor((H - spec.height) / 2), width: spec.width, height: spec.height, ...fillParam(spec.fill) }
   },
   transform: windowTransform,
 }
@@ -55,7 +55,7 @@ export const padIfNeeded: AffineOp<'pad_if_needed', Window> = {
     const { width: W, height: H } = meta.canvas
     const width = Math.max(W, spec.minWidth)
     const height = Math.max(H, spec.minHeight)
-    return { x: -Math.floor((width - W) / 2), y: -Math.floor((height - H) / 2), width, height }
+    return { x: -Math.floor((width - W) / 2), y: -Math.floor((height - H) / 2), width, height, ...fillParam(spec.fill) }
   },
   transform: windowTransform,
 }
@@ -95,13 +95,13 @@ export const cropNonEmptyMask: AffineOp<'crop_non_empty_mask', Window & { foregr
       }
     }
     if (xs.length === 0) {
-      return { x: offsetOf(rng, W, w), y: offsetOf(rng, H, h), width: w, height: h, foreground: false }
+      return { x: offsetOf(rng, W, w), y: offsetOf(rng, H, h), width: w, height: h, foreground: false, ...fillParam(spec.fill) }
     }
     const k = rng.int(0, xs.length - 1)
     const px = xs[k]!, py = ys[k]!
     const x = W >= w ? rng.int(Math.max(0, px - w + 1), Math.min(px, W - w)) : -Math.floor((w - W) / 2)
     const y = H >= h ? rng.int(Math.max(0, py - h + 1), Math.min(py, H - h)) : -Math.floor((h - H) / 2)
-    return { x, y, width: w, height: h, foreground: true }
+    return { x, y, width: w, height: h, foreground: true, ...fillParam(spec.fill) }
   },
   transform: windowTransform,
 }

@@ -6,11 +6,16 @@ import type { OpType } from '../../../shared/recipe'
 import { BLUR_OPS } from './blur'
 import { COLOUR_OPS } from './colour'
 import { CROP_OPS } from './crop'
+import { DISTORTION_OPS } from './distortion'
+import { DROPOUT_OPS } from './dropout'
+import { FILTER_OPS } from './filter'
 import { GEOMETRY_OPS } from './geometry'
+import { HISTOGRAM_OPS } from './histogram'
+import { HSV_OPS } from './hsv'
 import { NOISE_OPS } from './noise'
 import type { AnyOp, OpTable } from './types'
 
-const FAMILIES = [CROP_OPS, GEOMETRY_OPS, COLOUR_OPS, NOISE_OPS, BLUR_OPS] as const
+const FAMILIES = [CROP_OPS, GEOMETRY_OPS, DISTORTION_OPS, COLOUR_OPS, HSV_OPS, HISTOGRAM_OPS, NOISE_OPS, DROPOUT_OPS, BLUR_OPS, FILTER_OPS] as const
 
 type Defined = (typeof FAMILIES)[number][number]['type']
 /** A compile error here names an op type of the schema that no family defines. */

@@ -74,6 +74,9 @@ export const FILL_MODES: readonly FillMode[] = ['constant', 'edge', 'reflect', '
 /** Every geometric op's params may carry `fill` (absent: constant, as every plan before fill modes). */
 export type Geometric = { fill?: FillMode }
 
+/** A geometric op's `fill` as its params record it (nothing for constant, so such plans read as before). */
+export const fillParam = (f: FillMode): Geometric => (f === 'constant' ? {} : { fill: f })
+
 /** The fill mode a geometric step's params record. */
 export function fillOf(params: Params): FillMode {
   const f = params.fill

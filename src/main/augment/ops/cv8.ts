@@ -1,0 +1,103 @@
+// OpenCV's 8-bit colour conversions, value for value, so ops defined through them (Albumentations'
+// HueSaturationValue, ColorJitter, ToGray, CLAHE) give the bytes OpenCV gives: integer
+// fixed-point arithmetic where OpenCV uses it, float32 (Math.fround after every operation) where
+// it computes in float. test/augment/colour-ops.test.ts checks each against cv2 on every input.
+const f = Math.fround
+
+/** cvRound on a float: to nearest, ties to even (what saturate_cast<uchar>(float) does). */
+export function roundEven(x: number): number {
+  const r = Math.round(x)
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r
+}
+export const sat8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v)
+
+// RGB2HSV_b: 12-bit fixed point with OpenCV's division tables (hue range 180).
+const HSV_SHIFT = 12
+const SDIV = new Int32Array(256)
+const HDIV = new Int32Array(256)
+for (let i = 1; i < 256; i++) {
+  SDIV[i] = roundEven((255 << HSV_SHIFT) / i)
+  HDIV[i] = roundEven((180 << HSV_SHIFT) / (6 * i))
+}
+
+/** cv2.COLOR_RGB2HSV of one pixel: [h (0..179), s, v] into out at o. */
+export function rgbToHsv8(r: number, g: number, b: number, out: Uint8Array | Int32Array, o: number): void {
+  const v = Math.max(r, g, b)
+  const vmin = Math.min(r, g, b)
+  const diff = v - vmin
+  const vr = v === r ? -1 : 0
+  const vg = v === g ? -1 : 0
+  const s = (diff * SDIV[v]! + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
+  let h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))))
+  h = (h * HDIV[diff]! + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
+  if (h < 0) h += 180
+  out[o] = h
+  out[o + 1] = s
+  out[o + 2] = v
+}
+
+const INV255 = f(1 / 255)
+const HSCALE = f(6 / 180)
+const SIXTH = f(1 / 6)
+
+/**
+ * cv2.COLOR_HSV2RGB of one pixel (hue range 180), as OpenCV 4.6's vector path computes it on
+ * x86-64 (float32, the sector by truncation, 1 - s*h fused into one rounding, each channel
+ * truncated after * 255): the path every pixel of an image row takes except a row's last few
+ * (fewer than one vector block). Checked against cv2 on all 180 x 256 x 256 inputs.
+ */
+export function hsvToRgb8(h: number, s: number, v: number, out: Uint8Array, o: number): void {
+  const fs = f(s * INV255), fv = f(v * INV255)
+  let fh = f(h * HSCALE)
+  const pre = Math.trunc(fh)
+  fh = f(fh - pre)
+  const t0 = fv
+  const t1 = f(fv * f(1 - fs))
+  const t2 = f(fv * f(1 - fs * fh))
+  const t3 = f(fv * f(1 - fs * f(1 - fh)))
+  const sector = pre - 6 * Math.trunc(f(pre * SIXTH))
+  let b: number, g: number, r: number
+  if (sector < 2) b = t1
+  else if (sector === 2) b = t3
+  else if (sector === 3 || sector === 4) b = t0
+  else b = t2
+  if (sector < 1) g = t3
+  else if (sector === 1 || sector === 2) g = t0
+  else if (sector === 3) g = t2
+  else g = t1
+  if (sector < 1) r = t0
+  else if (sector === 1) r = t2
+  else if (sector === 2 || sector === 3) r = t1
+  else if (sector === 4) r = t3
+  else r = t0
+  out[o] = sat8(Math.trunc(f(r * 255)))
+  out[o + 1] = sat8(Math.trunc(f(g * 255)))
+  out[o + 2] = sat8(Math.trunc(f(b * 255)))
+}
+
+// RGB2GRAY / YCrCb: 14-bit fixed point.
+const YUV_SHIFT = 14
+const R2Y = 4899, G2Y = 9617, B2Y = 1868
+const GRAY_SHIFT = 15, RY15 = 9798, GY15 = 19235, BY15 = 3735
+const descale = (x: number) => (x + (1 << (YUV_SHIFT - 1))) >> YUV_SHIFT
+
+/** cv2.COLOR_RGB2GRAY of one pixel. */
+export const grey8 = (r: number, g: number, b: number): number => (r * RY15 + g * GY15 + b * BY15 + (1 << (GRAY_SHIFT - 1))) >> GRAY_SHIFT
+
+const CR = 11682, CB = 9241, DELTA = 128 << YUV_SHIFT
+/** cv2.COLOR_RGB2YCrCb of one pixel into out at o. */
+export function rgbToYcrcb8(r: number, g: number, b: number, out: Uint8Array, o: number): void {
+  const y = descale(r * R2Y + g * G2Y + b * B2Y)
+  out[o] = y
+  out[o + 1] = sat8(descale((r - y) * CR + DELTA))
+  out[o + 2] = sat8(descale((b - y) * CB + DELTA))
+}
+
+const CR2R = 22987, CR2G = -11698, CB2G = -5636, CB2B = 29049
+/** cv2.COLOR_YCrCb2RGB of one pixel into out at o. */
+export function ycrcbToRgb8(y: number, cr: number, cb: number, out: Uint8Array, o: number): void {
+  const dcr = cr - 128, dcb = cb - 128
+  out[o] = sat8(y + descale(dcr * CR2R))
+  out[o + 1] = sat8(y + descale(dcb * CB2G + dcr * CR2G))
+  out[o + 2] = sat8(y + descale(dcb * CB2B))
+}

@@ -1,0 +1,245 @@
+// Distortion family (displacement fields): each op computes, for every pixel centre of its output
+// canvas, the input point it shows; the renderer resamples image (bilinear) and mask (nearest) from
+// those points with the op's fill mode, fused with the affine steps around it. Parameters follow
+// Albumentations 1.3.1 (ElasticTransform approximate, GridDistortion, OpticalDistortion,
+// Perspective); maps are in continuous coordinates (OpenCV's index coordinates + 0.5).
+import { Rng } from '../rng'
+import { fillParam, type Field, type FieldOp, type Geometric, type Size } from './types'
+
+/** Solves a small dense system A x = b (Gaussian elimination with partial pivoting). */
+export function solve(A: number[][], b: number[]): number[] {
+  const n = b.length
+  const M = A.map((row, i) => [...row, b[i]!])
+  for (let c = 0; c < n; c++) {
+    let p = c
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[p]![c]!)) p = r
+    ;[M[c], M[p]] = [M[p]!, M[c]!]
+    const pivot = M[c]![c]!
+    if (pivot === 0) throw new Error('singular system')
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue
+      const k = M[r]![c]! / pivot
+      for (let j = c; j <= n; j++) M[r]![j]! -= k * M[c]![j]!
+    }
+  }
+  return M.map((row, i) => row[n]! / row[i]!)
+}
+
+/** The affine [a, b, c, d, e, f] taking three points onto three others (cv2.getAffineTransform). */
+export function affineFrom3(src: number[], dst: number[]): [number, number, number, number, number, number] {
+  const A = [0, 1, 2].map((i) => [src[i * 2]!, src[i * 2 + 1]!, 1])
+  const [a, b, c] = solve(A, [dst[0]!, dst[2]!, dst[4]!]) as [number, number, number]
+  const [d, e, f] = solve(A, [dst[1]!, dst[3]!, dst[5]!]) as [number, number, number]
+  return [a, b, c, d, e, f]
+}
+
+/** cv2.getGaussianKernel(n, sigma) for n odd. */
+function gaussian(n: number, sigma: number): Float64Array {
+  const k = new Float64Array(n)
+  const r = (n - 1) / 2
+  let sum = 0
+  for (let i = 0; i < n; i++) sum += k[i] = Math.exp(-((i - r) ** 2) / (2 * sigma * sigma))
+  for (let i = 0; i < n; i++) k[i]! /= sum
+  return k
+}
+
+/** Separable blur of a w x h float plane with `k` (BORDER_REFLECT_101), in place. */
+function blurPlane(p: Float64Array, w: number, h: number, k: Float64Array): void {
+  const r = (k.length - 1) / 2
+  const tmp = new Float64Array(p.length)
+  const refl = (i: number, n: number) => (n === 1 ? 0 : i < 0 ? Math.min(-i, n - 1) : i >= n ? Math.max(2 * (n - 1) - i, 0) : i)
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0
+      for (let t = -r; t <= r; t++) s += k[t + r]! * p[y * w + refl(x + t, w)]!
+      tmp[y * w + x] = s
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0
+      for (let t = -r; t <= r; t++) s += k[t + r]! * tmp[refl(y + t, h) * w + x]!
+      p[y * w + x] = s
+    }
+  }
+}
+
+type Elastic = { alpha: number; sigma: number; seed: number; jitter: number[] } & Geometric
+
+/**
+ * Albumentations ElasticTransform (approximate): uniform noise in [-1, 1) per pixel for x and y,
+ * blurred by a 17-tap Gaussian of sigma, times alpha; after a random affine that moves three
+ * reference points by up to `affine` pixels.
+ */
+export const elastic: FieldOp<'elastic', Elastic> = {
+  type: 'elastic',
+  kind: 'field',
+  sample: (rng, spec) => ({
+    alpha: spec.alpha,
+    sigma: spec.sigma,
+    seed: rng.seed32(),
+    jitter: spec.affine > 0 ? Array.from({ length: 6 }, () => rng.uniform(-spec.affine, spec.affine)) : [],
+    ...fillParam(spec.fill),
+  }),
+  field(p, { width: w, height: h }: Size): Field {
+    const n = w * h
+    const rng = Rng.fromParts('elastic', p.seed)
+    const dx = new Float64Array(n), dy = new Float64Array(n)
+    for (let i = 0; i < n; i++) dx[i] = rng.next() * 2 - 1
+    for (let i = 0; i < n; i++) dy[i] = rng.next() * 2 - 1
+    const k = gaussian(17, p.sigma)
+    blurPlane(dx, w, h, k)
+    blurPlane(dy, w, h, k)
+    // the affine part, in index coordinates: output q -> input Minv(q + d(q))
+    let inv: number[] = [1, 0, 0, 0, 1, 0]
+    if (p.jitter.length === 6) {
+      const cx = Math.floor(w / 2), cy = Math.floor(h / 2), s = Math.floor(Math.min(w, h) / 3)
+      const pts = [cx + s, cy + s, cx + s, cy - s, cx - s, cy - s]
+      inv = affineFrom3(pts.map((v, i) => v + p.jitter[i]!), pts)
+    }
+    const map = new Float64Array(n * 2)
+    for (let y = 0, i = 0; y < h; y++) {
+      for (let x = 0; x < w; x++, i++) {
+        const qx = x + p.alpha * dx[i]!, qy = y + p.alpha * dy[i]!
+        map[i * 2] = inv[0]! * qx + inv[1]! * qy + inv[2]! + 0.5
+        map[i * 2 + 1] = inv[3]! * qx + inv[4]! * qy + inv[5]! + 0.5
+      }
+    }
+    return { width: w, height: h, map }
+  },
+}
+
+/** numpy.linspace(a, b, n) as float32 (the last value exactly b). */
+function linspace32(a: number, b: number, n: number): number[] {
+  if (n <= 0) return []
+  if (n === 1) return [Math.fround(a)]
+  const step = (b - a) / (n - 1)
+  return Array.from({ length: n }, (_, i) => Math.fround(i === n - 1 ? b : i * step + a))
+}
+
+/** Albumentations grid_distortion's coordinate table along one axis (index coordinates). */
+export function gridAxis(size: number, steps: number[], cells: number): number[] {
+  const step = Math.floor(size / cells)
+  const out = new Array<number>(size).fill(0)
+  let prev = 0
+  for (let idx = 0; idx <= cells; idx++) {
+    const start = idx * step
+    let end = start + step, cur: number
+    if (end > size) {
+      end = size
+      cur = size
+    } else cur = prev + step * steps[idx]!
+    linspace32(prev, cur, end - start).forEach((v, j) => (out[start + j] = v))
+    prev = cur
+  }
+  return out
+}
+
+type Grid = { cells: number; xsteps: number[]; ysteps: number[] } & Geometric
+
+/** Albumentations GridDistortion: the cells of an n x n grid stretched by 1 + distort along each axis. */
+export const gridDistortion: FieldOp<'grid_distortion', Grid> = {
+  type: 'grid_distortion',
+  kind: 'field',
+  sample: (rng, spec) => ({
+    cells: spec.steps,
+    xsteps: Array.from({ length: spec.steps + 1 }, () => 1 + rng.uniform(spec.distort[0], spec.distort[1])),
+    ysteps: Array.from({ length: spec.steps + 1 }, () => 1 + rng.uniform(spec.distort[0], spec.distort[1])),
+    ...fillParam(spec.fill),
+  }),
+  field(p, { width: w, height: h }: Size): Field {
+    const cells = Math.max(1, Math.min(p.cells, w, h))
+    const xx = gridAxis(w, p.xsteps, cells), yy = gridAxis(h, p.ysteps, cells)
+    const map = new Float64Array(w * h * 2)
+    for (let y = 0, i = 0; y < h; y++) {
+      for (let x = 0; x < w; x++, i += 2) {
+        map[i] = xx[x]! + 0.5
+        map[i + 1] = yy[y]! + 0.5
+      }
+    }
+    return { width: w, height: h, map }
+  },
+}
+
+type Optical = { k: number; dx: number; dy: number } & Geometric
+
+/**
+ * Albumentations OpticalDistortion: cv2.initUndistortRectifyMap with focal lengths (width,
+ * height), distortion (k, k, 0, 0, 0), the principal point at the centre shifted by (dx, dy), and
+ * the undistorted image's principal point at the centre ((size - 1) / 2).
+ */
+export const opticalDistortion: FieldOp<'optical_distortion', Optical> = {
+  type: 'optical_distortion',
+  kind: 'field',
+  sample: (rng, spec, meta) => ({
+    k: rng.uniform(spec.distort[0], spec.distort[1]),
+    dx: rng.uniform(spec.shift[0], spec.shift[1]) * meta.canvas.width,
+    dy: rng.uniform(spec.shift[0], spec.shift[1]) * meta.canvas.height,
+    ...fillParam(spec.fill),
+  }),
+  field(p, { width: w, height: h }: Size): Field {
+    const cx = w * 0.5 + p.dx, cy = h * 0.5 + p.dy
+    const ncx = (w - 1) * 0.5, ncy = (h - 1) * 0.5
+    const map = new Float64Array(w * h * 2)
+    for (let v = 0, i = 0; v < h; v++) {
+      const y = (v - ncy) / h
+      for (let u = 0; u < w; u++, i += 2) {
+        const x = (u - ncx) / w
+        const r2 = x * x + y * y
+        const kr = 1 + p.k * r2 + p.k * r2 * r2
+        map[i] = w * x * kr + cx + 0.5
+        map[i + 1] = h * y * kr + cy + 0.5
+      }
+    }
+    return { width: w, height: h, map }
+  },
+}
+
+/** The 3x3 homography (row-major, h33 = 1) taking four points onto four others (cv2.getPerspectiveTransform). */
+export function homography(src: number[], dst: number[]): number[] {
+  const A: number[][] = []
+  const b: number[] = []
+  for (let i = 0; i < 4; i++) {
+    const x = src[i * 2]!, y = src[i * 2 + 1]!, u = dst[i * 2]!, v = dst[i * 2 + 1]!
+    A.push([x, y, 1, 0, 0, 0, -x * u, -y * u])
+    b.push(u)
+    A.push([0, 0, 0, x, y, 1, -x * v, -y * v])
+    b.push(v)
+  }
+  return [...solve(A, b), 1]
+}
+
+type Perspective = { corners: number[] } & Geometric
+
+/**
+ * Albumentations Perspective (keep_size): each corner moves inwards by |N(0, scale)| (mod 0.32)
+ * of the size; the quadrilateral they make is mapped onto the whole canvas.
+ */
+export const perspective: FieldOp<'perspective', Perspective> = {
+  type: 'perspective',
+  kind: 'field',
+  sample(rng, spec) {
+    const scale = rng.uniform(spec.scale[0], spec.scale[1])
+    const j = () => Math.abs(rng.normal() * scale) % 0.32
+    // top-left, top-right, bottom-right, bottom-left, as fractions of the size
+    const corners = [j(), j(), 1 - j(), j(), 1 - j(), 1 - j(), j(), 1 - j()]
+    return { corners, ...fillParam(spec.fill) }
+  },
+  field(p, { width: w, height: h }: Size): Field {
+    const quad = p.corners.map((v, i) => v * (i % 2 === 0 ? w : h))
+    const H = homography([0, 0, w, 0, w, h, 0, h], quad)
+    const map = new Float64Array(w * h * 2)
+    for (let y = 0, i = 0; y < h; y++) {
+      const yc = y + 0.5
+      for (let x = 0; x < w; x++, i += 2) {
+        const xc = x + 0.5
+        const z = H[6]! * xc + H[7]! * yc + H[8]!
+        map[i] = (H[0]! * xc + H[1]! * yc + H[2]!) / z
+        map[i + 1] = (H[3]! * xc + H[4]! * yc + H[5]!) / z
+      }
+    }
+    return { width: w, height: h, map }
+  },
+}
+
+export const DISTORTION_OPS = [elastic, gridDistortion, opticalDistortion, perspective] as const

@@ -1,0 +1,178 @@
+// Filter family (image only, neighbourhood ops): sharpen and motion blur as 2-D convolutions
+// (OpenCV filter2D's default border, BORDER_REFLECT_101, float32 kernel weights, rounded to
+// nearest even), median blur (cv2.medianBlur: exact, BORDER_REPLICATE), and downscale (nearest
+// neighbour down and back up, as cv2.resize INTER_NEAREST).
+import type { Rng } from '../rng'
+import { roundEven } from './cv8'
+import type { PixelOp, Pixels } from './types'
+
+const f = Math.fround
+const reflect101 = (i: number, n: number) => (n === 1 ? 0 : i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i)
+const clampI = (i: number, n: number) => (i < 0 ? 0 : i >= n ? n - 1 : i)
+const sat = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v)
+
+/**
+ * A sparse kernel: taps (dx, dy, weight) around each pixel, BORDER_REFLECT_101, sum in float64
+ * in tap order, rounded to nearest even. `taps`: flat [dx, dy, w, ...].
+ */
+export function convolve(px: Pixels, taps: number[]): void {
+  const { width: w, height: h, data } = px
+  const src = data.slice()
+  const n = taps.length / 3
+  const cols = new Int32Array(n * w), rows = new Int32Array(n)
+  for (let t = 0; t < n; t++) for (let x = 0; x < w; x++) cols[t * w + x] = reflect101(x + taps[t * 3]!, w) * 3
+  for (let y = 0; y < h; y++) {
+    for (let t = 0; t < n; t++) rows[t] = reflect101(y + taps[t * 3 + 1]!, h) * w * 3
+    for (let x = 0; x < w; x++) {
+      let s0 = 0, s1 = 0, s2 = 0
+      for (let t = 0; t < n; t++) {
+        const k = taps[t * 3 + 2]!
+        const i = rows[t]! + cols[t * w + x]!
+        s0 += k * src[i]!
+        s1 += k * src[i + 1]!
+        s2 += k * src[i + 2]!
+      }
+      const o = (y * w + x) * 3
+      data[o] = sat(roundEven(s0))
+      data[o + 1] = sat(roundEven(s1))
+      data[o + 2] = sat(roundEven(s2))
+    }
+  }
+}
+
+/** Albumentations Sharpen's 3x3 kernel (float32, as it builds it): (1 - alpha) identity + alpha [-1..., 8 + lightness, ...]. */
+export function sharpenTaps(alpha: number, lightness: number): number[] {
+  const centre = f(f(1 - alpha) + f(alpha * f(8 + lightness)))
+  const edge = f(alpha * -1)
+  const taps: number[] = []
+  for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) taps.push(dx, dy, dx === 0 && dy === 0 ? centre : edge)
+  return taps
+}
+
+export const sharpen: PixelOp<'sharpen', { alpha: number; lightness: number }> = {
+  type: 'sharpen',
+  kind: 'pixel',
+  sample: (rng, spec) => ({ alpha: rng.uniform(spec.alpha[0], spec.alpha[1]), lightness: rng.uniform(spec.lightness[0], spec.lightness[1]) }),
+  image: (p, px) => convolve(px, sharpenTaps(p.alpha, p.lightness)),
+}
+
+/** An odd size from an odd-stepped range (Albumentations: random.choice(range(lo, hi + 1, 2))). */
+function oddSize(rng: Rng, lo: number, hi: number): number {
+  const first = lo % 2 === 1 ? lo : lo + 1
+  const count = Math.max(1, Math.floor((hi - first) / 2) + 1)
+  return first + 2 * rng.int(0, count - 1)
+}
+
+/** The pixels of a line from (x1, y1) to (x2, y2) (8-connected Bresenham), as [x, y, ...]. */
+export function linePixels(x1: number, y1: number, x2: number, y2: number): number[] {
+  const out: number[] = []
+  const dx = Math.abs(x2 - x1), dy = -Math.abs(y2 - y1)
+  const sx = x1 < x2 ? 1 : -1, sy = y1 < y2 ? 1 : -1
+  let err = dx + dy, x = x1, y = y1
+  for (;;) {
+    out.push(x, y)
+    if (x === x2 && y === y2) return out
+    const e2 = 2 * err
+    if (e2 >= dy) {
+      err += dy
+      x += sx
+    }
+    if (e2 <= dx) {
+      err += dx
+      y += sy
+    }
+  }
+}
+
+/** A random line in a k x k kernel (Albumentations MotionBlur, allow_shifted): its pixels, each weighted 1/n (float32). */
+export const motionBlur: PixelOp<'motion_blur', { size: number; line: number[] }> = {
+  type: 'motion_blur',
+  kind: 'pixel',
+  sample(rng, spec) {
+    const k = oddSize(rng, spec.size[0], spec.size[1])
+    const x1 = rng.int(0, k - 1), x2 = rng.int(0, k - 1)
+    let y1 = rng.int(0, k - 1), y2 = rng.int(0, k - 1)
+    if (x1 === x2 && y1 === y2) y2 = (y1 + 1 + rng.int(0, k - 2)) % k // two distinct points
+    return { size: k, line: [x1, y1, x2, y2] }
+  },
+  image(p, px) {
+    const [x1, y1, x2, y2] = p.line as [number, number, number, number]
+    const pts = linePixels(x1, y1, x2, y2)
+    const n = pts.length / 2, r = (p.size - 1) / 2
+    const w = f(1 / n)
+    const taps: number[] = []
+    for (let i = 0; i < n; i++) taps.push(pts[i * 2]! - r, pts[i * 2 + 1]! - r, w)
+    convolve(px, taps)
+  },
+}
+
+/** cv2.medianBlur: the median of each k x k window per channel, edges replicated. */
+export function medianRgb(px: Pixels, k: number): void {
+  const { width: w, height: h, data } = px
+  const src = data.slice()
+  const r = (k - 1) >> 1, half = (k * k) >> 1
+  const hist = new Int32Array(256)
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < h; y++) {
+      hist.fill(0)
+      // the window at x = 0
+      for (let dy = -r; dy <= r; dy++) {
+        const row = clampI(y + dy, h) * w
+        for (let dx = -r; dx <= r; dx++) hist[src[(row + clampI(dx, w)) * 3 + c]!]!++
+      }
+      for (let x = 0; x < w; x++) {
+        if (x > 0) {
+          const out = clampI(x - r - 1, w), inn = clampI(x + r, w)
+          for (let dy = -r; dy <= r; dy++) {
+            const row = clampI(y + dy, h) * w
+            hist[src[(row + out) * 3 + c]!]!--
+            hist[src[(row + inn) * 3 + c]!]!++
+          }
+        }
+        let v = 0
+        for (let acc = hist[0]!; acc <= half; acc += hist[++v]!);
+        data[(y * w + x) * 3 + c] = v
+      }
+    }
+  }
+}
+
+export const medianBlur: PixelOp<'median_blur', { size: number }> = {
+  type: 'median_blur',
+  kind: 'pixel',
+  sample: (rng, spec) => ({ size: oddSize(rng, spec.size[0], spec.size[1]) }),
+  image: (p, px) => medianRgb(px, p.size),
+}
+
+/** cv2.resize(..., INTER_NEAREST) source indices for n outputs: floor(i * (1 / (out / in))), clamped. */
+function nearestIndices(out: number, inn: number, scale: number): Int32Array {
+  const ifx = 1 / scale
+  return Int32Array.from({ length: out }, (_, i) => Math.min(Math.floor(i * ifx), inn - 1))
+}
+
+/** Albumentations Downscale (nearest both ways): cv2.resize by scale (size rounded), then back to the size. */
+export function downscaleRgb(px: Pixels, scale: number): void {
+  const { width: w, height: h, data } = px
+  const dw = Math.max(1, roundEven(w * scale)), dh = Math.max(1, roundEven(h * scale))
+  const downX = nearestIndices(dw, w, scale), downY = nearestIndices(dh, h, scale)
+  const upX = nearestIndices(w, dw, w / dw), upY = nearestIndices(h, dh, h / dh)
+  const src = data.slice()
+  for (let y = 0; y < h; y++) {
+    const sy = downY[upY[y]!]!
+    for (let x = 0; x < w; x++) {
+      const s = (sy * w + downX[upX[x]!]!) * 3, o = (y * w + x) * 3
+      data[o] = src[s]!
+      data[o + 1] = src[s + 1]!
+      data[o + 2] = src[s + 2]!
+    }
+  }
+}
+
+export const downscale: PixelOp<'downscale', { scale: number }> = {
+  type: 'downscale',
+  kind: 'pixel',
+  sample: (rng, spec) => ({ scale: rng.uniform(spec.scale[0], spec.scale[1]) }),
+  image: (p, px) => downscaleRgb(px, p.scale),
+}
+
+export const FILTER_OPS = [sharpen, motionBlur, medianBlur, downscale] as const
