@@ -251,15 +251,40 @@ export interface Recipe {
 // ---------------------------------------------------------------------------------------------
 // Schemas derived from the catalogue. Messages say what was expected and what was received.
 
-const show = (v: unknown): string => {
+/** A received value for a message: JSON (shortened), non-finite numbers said as such, never a throw. */
+export const show = (v: unknown): string => {
   if (v === undefined) return 'nothing'
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (not a finite number)`
+  if (tooDeep(v, 8)) return 'a deeply nested value'
   try {
-    const s = JSON.stringify(v)
-    return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 57) + '...' : s.replace(/,/g, ', ')
+    let nonFinite = false
+    const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? ((nonFinite = true), `${x}`) : x))
+    if (s === undefined) return typeof v
+    const out = s.length > 60 ? s.slice(0, 57) + '...' : s.replace(/,/g, ', ')
+    return nonFinite ? `${out} (not finite numbers)` : out
   } catch {
-    return String(v)
+    return typeof v
   }
 }
+
+/** Deepest nesting a recipe (Lockstep or Albumentations JSON) may have; real ones have a handful of levels. */
+export const MAX_RECIPE_DEPTH = 64
+
+/** Whether a JSON value nests deeper than `limit` (an iterative walk: never a stack overflow, stops at the first). */
+export function tooDeep(value: unknown, limit = MAX_RECIPE_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]]
+  while (stack.length) {
+    const [v, d] = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    if (d >= limit) return true
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, d + 1])
+  }
+  return false
+}
+
+/** The problem a too-deep recipe gets (checked before anything else walks it). */
+export const depthProblem = (): string => `(recipe): nested more than ${MAX_RECIPE_DEPTH} levels deep; a recipe is a list of ops a few levels deep`
+
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
 function checkParam(spec: ParamSpec, v: unknown): string | null {
@@ -381,6 +406,7 @@ export type RecipeValidation = { ok: true; recipe: Recipe } | { ok: false; probl
 /** Validates a Lockstep recipe (already JSON-parsed), listing every problem by path. */
 export function validateRecipe(json: unknown): RecipeValidation {
   const problems: string[] = []
+  if (tooDeep(json)) return { ok: false, problems: [depthProblem()] }
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
     return { ok: false, problems: [`(recipe): expected a JSON object with "schema": "${RECIPE_SCHEMA}", received ${show(json)}`] }
   }

@@ -35,17 +35,19 @@ const savedOld = JSON.parse(`{"__version__": "0.5.2", "transform": {"__class_ful
 describe('Albumentations import', () => {
   it('reads an A.save 1.3.1 file, names what has no counterpart and explains approximations', () => {
     const c = fromAlbumentations(saved131)
-    expect(c.unsupported).toEqual(['CLAHE', 'OneOf'])
+    expect(c.unsupported).toEqual(['OneOf'])
     expect(c.recipe.ops.map((o) => o.type)).toEqual([
-      'random_crop', 'hflip', 'vflip', 'rot90', 'affine', 'rotate', 'brightness', 'contrast', 'gamma', 'hue', 'gaussian_noise', 'gaussian_blur',
+      'random_crop', 'hflip', 'vflip', 'rot90', 'affine', 'rotate', 'brightness', 'contrast', 'gamma', 'hsv_shift', 'gaussian_noise', 'gaussian_blur', 'clahe',
     ])
-    expect(c.recipe.ops[0]).toMatchObject({ type: 'random_crop', width: 512, height: 512, padIfNeeded: true, p: 1 })
-    expect(c.recipe.ops[4]).toMatchObject({ type: 'affine', degrees: [-45, 45], scale: [0.9, 1.1], shiftX: [-0.0625, 0.0625], p: 0.5 })
+    expect(c.recipe.ops[0]).toMatchObject({ type: 'random_crop', width: 512, height: 512, padIfNeeded: true, p: 1, fill: 'constant' })
+    // border_mode 4 (REFLECT_101) is the reflect fill
+    expect(c.recipe.ops[4]).toMatchObject({ type: 'affine', degrees: [-45, 45], scale: [0.9, 1.1], shiftX: [-0.0625, 0.0625], p: 0.5, fill: 'reflect' })
+    expect(c.recipe.ops[5]).toMatchObject({ type: 'rotate', fill: 'constant' })
     expect(c.recipe.ops[8]).toMatchObject({ type: 'gamma', gamma: [0.8, 1.2] })
-    expect(c.recipe.ops[9]).toMatchObject({ type: 'hue', degrees: [-20, 20] })
+    expect(c.recipe.ops[9]).toMatchObject({ type: 'hsv_shift', hue: [-20, 20], saturation: [0, 0], value: [0, 0] })
+    expect(c.recipe.ops[12]).toMatchObject({ type: 'clahe', clipLimit: [1, 4], tiles: 8 })
     expect(c.recipe.output).toEqual({ width: 512, height: 512 })
     expect(c.recipe.mask.ignoreIndex).toBe(255)
-    expect(c.notes.some((n) => n.startsWith('ShiftScaleRotate: border_mode 4'))).toBe(true)
     // parseRecipe refuses a file with unsupported transforms, naming each
     try {
       parseRecipe(saved131, 'r.json')
@@ -53,7 +55,6 @@ describe('Albumentations import', () => {
     } catch (err) {
       const e = err as LockstepError
       expect(e.code).toBe('INVALID_RECIPE')
-      expect(e.message).toContain('CLAHE has no Lockstep counterpart')
       expect(e.message).toContain('OneOf has no Lockstep counterpart')
     }
   })
@@ -63,9 +64,9 @@ describe('Albumentations import', () => {
     expect(r.mask.ignoreIndex).toBe(0)
     expect(r.output).toEqual({ width: 224, height: 224 })
     expect(r.ops).toEqual([
-      { type: 'crop_non_empty_mask', p: 1, width: 256, height: 256, classes: [], ignoreValues: [0], padIfNeeded: false },
-      { type: 'scale', p: 0.5, factor: [0.9, 1.1], keepSize: false },
-      { type: 'rotate', p: 0.5, degrees: [-15, 15] },
+      { type: 'crop_non_empty_mask', p: 1, width: 256, height: 256, classes: [], ignoreValues: [0], padIfNeeded: false, fill: 'constant' },
+      { type: 'scale', p: 0.5, factor: [0.9, 1.1], keepSize: false, fill: 'constant' },
+      { type: 'rotate', p: 0.5, degrees: [-15, 15], fill: 'constant' },
       { type: 'resize', p: 1, width: 224, height: 224 },
     ])
   })
@@ -95,7 +96,7 @@ describe('Albumentations export and round trips', () => {
       { type: 'scale', factor: [0.75, 1.5], keepSize: false, p: 0.3 },
       { type: 'affine', degrees: [-10, 10], scale: [0.9, 1.1], shiftX: [-0.05, 0.05], shiftY: [-0.1, 0.1], p: 0.5 },
       { type: 'brightness', limit: [-0.3, 0.3], p: 0.5 }, { type: 'contrast', limit: [-0.25, 0.2], p: 0.5 },
-      { type: 'hue', degrees: [-16, 16], p: 0.2 }, { type: 'gamma', gamma: [0.7, 1.4], p: 0.3 },
+      { type: 'hsv_shift', hue: [-16, 16], saturation: [-30, 20], value: [-10, 10], p: 0.2 }, { type: 'gamma', gamma: [0.7, 1.4], p: 0.3 },
       { type: 'gaussian_noise', std: [3, 15], p: 0.2 }, { type: 'gaussian_blur', sigma: [0.5, 2], p: 0.1 },
       { type: 'salt_pepper', amount: [0.01, 0.03], saltRatio: 0.4, p: 0.1 },
       { type: 'center_crop', width: 384, height: 384, padIfNeeded: false },
@@ -114,12 +115,12 @@ describe('Albumentations export and round trips', () => {
   })
 
   it('Albumentations -> ours -> Albumentations keeps the transforms and their parameters', () => {
-    const supported = { ...saved131, transform: { ...saved131.transform, transforms: saved131.transform.transforms.filter((t: { __class_fullname__: string }) => !['CLAHE', 'OneOf', 'GaussNoise', 'GaussianBlur', 'ShiftScaleRotate'].includes(t.__class_fullname__)) } }
+    const supported = { ...saved131, transform: { ...saved131.transform, transforms: saved131.transform.transforms.filter((t: { __class_fullname__: string }) => !['OneOf', 'GaussNoise', 'GaussianBlur', 'ShiftScaleRotate'].includes(t.__class_fullname__)) } }
     const again = toAlbumentations(parseRecipe(supported)).recipe as { transform: { transforms: Record<string, unknown>[] } }
     const names = (ts: Record<string, unknown>[]) => ts.map((t) => t.__class_fullname__)
     expect(names(again.transform.transforms)).toEqual([
       'PadIfNeeded', 'RandomCrop', 'HorizontalFlip', 'VerticalFlip', 'RandomRotate90', 'Rotate',
-      'RandomBrightnessContrast', 'RandomBrightnessContrast', 'RandomGamma', 'HueSaturationValue',
+      'RandomBrightnessContrast', 'RandomBrightnessContrast', 'RandomGamma', 'HueSaturationValue', 'CLAHE',
     ])
     const byName = (n: string) => again.transform.transforms.find((t) => t.__class_fullname__ === n)!
     expect(byName('Rotate')).toMatchObject({ limit: [-30, 30], p: 0.3, mask_value: 255, border_mode: 0 })
@@ -136,7 +137,108 @@ describe('Albumentations export and round trips', () => {
     const c = convertRecipe(JSON.stringify(r), 'albumentations')
     expect(c.unsupported).toEqual(out.unsupported)
     const l = convertRecipe(saved131, 'lockstep')
-    expect(l.unsupported).toEqual(['CLAHE', 'OneOf'])
+    expect(l.unsupported).toEqual(['OneOf'])
     expect((l.recipe as { schema: string }).schema).toBe('lockstep.recipe/1')
+  })
+})
+
+describe('every op with a counterpart converts both ways', () => {
+  // each op with non-default parameters, so a dropped or swapped parameter shows
+  const all = parseRecipe({
+    schema: 'lockstep.recipe/1', output: { width: 256, height: 256 }, mask: { ignoreIndex: 250 },
+    ops: [
+      { type: 'pad_if_needed', minWidth: 300, minHeight: 280, fill: 'symmetric' },
+      { type: 'random_crop', width: 256, height: 256, padIfNeeded: true, fill: 'edge', p: 1 },
+      { type: 'rotate', degrees: [-20, 25], fill: 'wrap', p: 0.4 },
+      { type: 'affine', degrees: [-10, 10], scale: [0.8, 1.25], shiftX: [-0.1, 0.1], shiftY: [0, 0.2], shearX: [-12, 8], shearY: [-5, 5], keepRatio: false, scaleY: [0.7, 1.1], fill: 'reflect', p: 0.6 },
+      { type: 'elastic', alpha: 120, sigma: 6, affine: 3.6, fill: 'reflect', p: 0.25 },
+      { type: 'grid_distortion', steps: 7, distort: [-0.2, 0.25], fill: 'edge', p: 0.2 },
+      { type: 'optical_distortion', distort: [-0.3, 0.4], shift: [0, 0], fill: 'reflect', p: 0.2 },
+      { type: 'perspective', scale: [0.02, 0.08], fill: 'constant', p: 0.35 },
+      { type: 'hsv_shift', hue: [-30, 24], saturation: [-40, 10], value: [-15, 35], p: 0.45 },
+      { type: 'color_jitter', brightness: [0.7, 1.3], contrast: [0.9, 1.4], saturation: [0.5, 1.5], hue: [-0.1, 0.15], p: 0.55 },
+      { type: 'rgb_shift', r: [-10, 15], g: [-5, 5], b: [0, 30], p: 0.3 },
+      { type: 'to_grey', p: 0.1 }, { type: 'channel_shuffle', p: 0.15 },
+      { type: 'clahe', clipLimit: [2, 6], tiles: 4, p: 0.3 }, { type: 'equalize', p: 0.2 }, { type: 'posterize', bits: [3, 6], p: 0.25 },
+      { type: 'sharpen', alpha: [0.1, 0.3], lightness: [0.6, 0.9], p: 0.3 }, { type: 'motion_blur', size: [3, 9], p: 0.2 },
+      { type: 'median_blur', size: [3, 5], p: 0.2 }, { type: 'downscale', scale: [0.3, 0.6], p: 0.2 },
+      { type: 'multiplicative_noise', multiplier: [0.8, 1.2], perChannel: true, elementwise: true, p: 0.3 },
+      { type: 'jpeg', quality: [40, 80], p: 0.4 },
+      { type: 'coarse_dropout', holes: [2, 6], height: [10, 20], width: [8, 30], units: 'pixels', fillValue: 17, mask: 'ignore', p: 0.5 },
+      { type: 'grid_dropout', ratio: 0.4, unit: [20, 40], randomOffset: true, fillValue: 3, mask: 'keep', p: 0.3 },
+    ],
+  })
+
+  it('ours -> Albumentations 1.3.1 -> ours gives the same recipe (fill modes, shear, anisotropic zoom, mask rules included)', () => {
+    const out = toAlbumentations(all)
+    expect(out.unsupported).toEqual([])
+    const back = parseRecipe(JSON.parse(JSON.stringify(out.recipe)))
+    expect(back).toEqual(all)
+  })
+
+  it('HueSaturationValue and ColorJitter convert exactly (the four parameters recipe convert used to refuse)', () => {
+    const c = convertRecipe({ __version__: '1.3.1', transform: { __class_fullname__: 'Compose', p: 1, transforms: [
+      { __class_fullname__: 'RandomCrop', p: 1, height: 64, width: 64 },
+      { __class_fullname__: 'HueSaturationValue', p: 0.7, hue_shift_limit: [-20, 20], sat_shift_limit: [-30, 30], val_shift_limit: [-20, 20] },
+      { __class_fullname__: 'ColorJitter', p: 0.8, brightness: [0.8, 1.2], contrast: [0.7, 1.3], saturation: [0.6, 1.4], hue: [-0.2, 0.2] },
+      { __class_fullname__: 'ColorJitter', p: 0.5, brightness: 0.2, contrast: 0.3, saturation: 1.5, hue: 0.1 },
+    ] } }, 'lockstep')
+    expect(c.unsupported).toEqual([])
+    const ops = (c.recipe as { ops: unknown[] }).ops
+    expect(ops[1]).toMatchObject({ type: 'hsv_shift', p: 0.7, hue: [-40, 40], saturation: [-30, 30], value: [-20, 20] })
+    expect(ops[2]).toMatchObject({ type: 'color_jitter', p: 0.8, brightness: [0.8, 1.2], contrast: [0.7, 1.3], saturation: [0.6, 1.4], hue: [-0.2, 0.2] })
+    // torchvision's single numbers: [max(0, 1 - v), 1 + v], hue [-v, v]
+    expect(ops[3]).toMatchObject({ type: 'color_jitter', brightness: [0.8, 1.2], contrast: [0.7, 1.3], saturation: [0, 2.5], hue: [-0.1, 0.1] })
+  })
+})
+
+describe('Albumentations files that are not pipelines are named errors (INVALID_RECIPE)', () => {
+  const file = (transform: unknown) => ({ __version__: '1.3.1', transform })
+  const compose = (transforms: unknown) => file({ __class_fullname__: 'Compose', p: 1, transforms })
+  const refused = (json: unknown): LockstepError => {
+    try {
+      parseRecipe(json, 'r.json')
+    } catch (err) {
+      expect(err).toBeInstanceOf(LockstepError)
+      expect((err as LockstepError).code).toBe('INVALID_RECIPE')
+      // convert (CLI and channel) says the same, and never converts to an empty recipe
+      expect(() => convertRecipe(json, 'lockstep')).toThrow(LockstepError)
+      return err as LockstepError
+    }
+    throw new Error('accepted')
+  }
+
+  it('transforms that are a string, an object, or missing', () => {
+    expect(refused(compose('nope')).message).toContain('transform.transforms: expected a list of transforms, received "nope"')
+    expect(refused(compose({ a: 1 })).message).toContain('transform.transforms: expected a list of transforms, received {"a":1}')
+    expect(refused(file({ __class_fullname__: 'Compose', p: 1 })).message).toContain('transform.transforms: expected a list of transforms, received nothing')
+    expect(refused({ __version__: '1.3.1' }).message).toContain('transform: expected {"__class_fullname__": "Compose", "transforms": [...]}, received nothing')
+  })
+
+  it('a transform that is null, a number or has no class name', () => {
+    const e = refused(compose([null, 3, { p: 1 }, { __class_fullname__: 'HorizontalFlip', p: 0.5 }]))
+    expect(e.details).toEqual({ problems: [
+      'transform.transforms[0]: expected a transform object with "__class_fullname__", received null',
+      'transform.transforms[1]: expected a transform object with "__class_fullname__", received 3',
+      'transform.transforms[2]: expected a transform object with "__class_fullname__", received {"p":1}',
+    ] })
+  })
+
+  it('p: 1e999 is not a finite number (not "received null")', () => {
+    const json = JSON.parse('{"__version__": "1.3.1", "transform": {"__class_fullname__": "Compose", "p": 1, "transforms": [{"__class_fullname__": "HorizontalFlip", "p": 1e999}]}}')
+    const e = refused(json)
+    expect(e.message).toContain('transform.transforms[0].p: expected a probability in [0, 1], received Infinity (not a finite number)')
+    expect(e.message).not.toContain('null')
+    // and in a Lockstep recipe
+    expect(() => parseRecipe(JSON.parse('{"schema": "lockstep.recipe/1", "output": {"width": 8, "height": 8}, "ops": [{"type": "hflip", "p": 1e999}]}'))).toThrow('ops[0].p: expected a probability in [0, 1], received Infinity (not a finite number)')
+  })
+
+  it('a 100,000-deep nesting is refused by depth (an iterative walk), not by a stack overflow', () => {
+    const deep = '[{"__class_fullname__": "OneOf", "transforms": '.repeat(100_000) + '[]' + '}]'.repeat(100_000)
+    const json = JSON.parse(`{"__version__": "1.3.1", "transform": {"__class_fullname__": "Compose", "transforms": ${deep}}}`)
+    expect(refused(json).message).toContain('nested more than 64 levels deep')
+    let lockstep: unknown = []
+    for (let i = 0; i < 100_000; i++) lockstep = [lockstep]
+    expect(() => parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 8, height: 8 }, ops: lockstep })).toThrow(/nested more than 64 levels deep/)
   })
 })

@@ -9,7 +9,7 @@ describe('recipe schema lockstep.recipe/1', () => {
     const r = parseLockstepRecipe({ ...base, ops: [{ type: 'random_crop', width: 256 }, { type: 'hflip', p: 0.5 }] })
     expect(r.mask.ignoreIndex).toBe(255)
     expect(r.ops).toEqual([
-      { type: 'random_crop', p: 1, width: 256, height: 512, padIfNeeded: true },
+      { type: 'random_crop', p: 1, width: 256, height: 512, padIfNeeded: true, fill: 'constant' },
       { type: 'hflip', p: 0.5 },
     ])
   })
@@ -50,6 +50,25 @@ describe('recipe schema lockstep.recipe/1', () => {
     expect(() => parseLockstepRecipe({ schema: 'lockstep.recipe/2', output: { width: 1, height: 1 }, ops: [] })).toThrow(/schema: expected "lockstep.recipe\/1", received "lockstep.recipe\/2"/)
   })
 
+  it('a palette op gets the p Albumentations users know (crops and resize 1, the rest 0.5); a recipe leaving p out means 1', () => {
+    expect(defaultOp('random_crop').p).toBe(1)
+    expect(defaultOp('resize').p).toBe(1)
+    expect(defaultOp('hflip').p).toBe(0.5)
+    expect(defaultOp('elastic').p).toBe(0.5)
+    expect(parseLockstepRecipe({ ...base, ops: [{ type: 'elastic' }] }).ops[0]!.p).toBe(1)
+  })
+
+  it('new parameter kinds: a choice lists its options, an integer range wants integers', () => {
+    const v = validateRecipe({ ...base, ops: [{ type: 'rotate', fill: 'mirror' }, { type: 'posterize', bits: [2.5, 4] }, { type: 'coarse_dropout', mask: 'zero' }] })
+    expect(v.ok).toBe(false)
+    if (v.ok) return
+    expect(v.problems).toEqual([
+      'ops[0].fill: expected one of constant, edge, reflect, symmetric, wrap, received "mirror"',
+      'ops[1].bits: expected [min, max] (two integers), received [2.5, 4]',
+      'ops[2].mask: expected one of keep, ignore, received "zero"',
+    ])
+  })
+
   it('the catalogue defaults are valid recipes, and every op has slider metadata', () => {
     const ops = OP_TYPES.map((t) => defaultOp(t))
     const r = parseLockstepRecipe({ ...base, ops })
@@ -57,7 +76,8 @@ describe('recipe schema lockstep.recipe/1', () => {
     for (const entry of opCatalog) {
       expect(['crop', 'geometry', 'colour', 'noise', 'blur']).toContain(entry.group)
       for (const spec of Object.values(entry.params)) {
-        if (spec.kind === 'range' || spec.kind === 'int' || spec.kind === 'number') expect(spec.min).toBeLessThan(spec.max)
+        if (spec.kind === 'range' || spec.kind === 'intRange' || spec.kind === 'int' || spec.kind === 'number') expect(spec.min).toBeLessThan(spec.max)
+        if (spec.kind === 'choice') expect(spec.options).toContain(spec.default)
       }
     }
   })

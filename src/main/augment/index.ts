@@ -1,5 +1,5 @@
 // The engine's public API (used by export, the doors, the catalog and the CLI).
-import { parseJsonText, validateRecipe, invalidRecipe, type Recipe, type RecipeValidation } from '../../shared/recipe'
+import { depthProblem, parseJsonText, tooDeep, validateRecipe, invalidRecipe, type Recipe, type RecipeValidation } from '../../shared/recipe'
 import { fromAlbumentations, isAlbumentations, toAlbumentations } from './albumentations'
 
 export { plan, fuseGeometry, needsLabels, lightRecipe, checkPlan, PLAN_SCHEMA, type Plan, type PlanStep, type PlanContext } from './plan'
@@ -14,8 +14,10 @@ export { OP_CATALOG, OP_TYPES, opCatalog, RECIPE_SCHEMA, validateRecipe, type Re
 /** Validates Lockstep or Albumentations JSON (text or parsed); Albumentations is converted first. */
 export function checkRecipe(json: unknown, source = 'recipe'): RecipeValidation & { unsupported?: string[]; notes?: string[] } {
   const value = typeof json === 'string' ? parseJsonText(json, source) : json
+  if (tooDeep(value)) return { ok: false, problems: [depthProblem()] }
   if (isAlbumentations(value)) {
     const c = fromAlbumentations(value)
+    if (c.problems.length) return { ok: false, problems: c.problems }
     if (c.unsupported.length) {
       return { ok: false, problems: c.unsupported.map((u) => `transform: ${u} has no Lockstep counterpart`), unsupported: c.unsupported, notes: c.notes }
     }
@@ -38,9 +40,11 @@ export function parseRecipe(json: unknown, source = 'recipe'): Recipe {
 /** Converts either format to the other; unsupported transforms are named, never dropped silently. */
 export function convertRecipe(json: unknown, to: 'albumentations' | 'lockstep'): { recipe: unknown; unsupported: string[]; notes: string[] } {
   const value = typeof json === 'string' ? parseJsonText(json) : json
+  if (tooDeep(value)) throw invalidRecipe('recipe', [depthProblem()])
   if (to === 'lockstep') {
     if (isAlbumentations(value)) {
       const c = fromAlbumentations(value)
+      if (c.problems.length) throw invalidRecipe('Albumentations recipe', c.problems)
       const v = validateRecipe(c.recipe)
       if (!v.ok) return { recipe: c.recipe, unsupported: c.unsupported, notes: [...c.notes, ...v.problems] }
       return { recipe: v.recipe, unsupported: c.unsupported, notes: c.notes }
