@@ -54,7 +54,8 @@ describe('recipe editor', () => {
     expect(stepNames()).toEqual(['Random crop', 'Horizontal flip', 'Rotate'])
     const store = useRecipeStore()
     expect(store.selected).toBe(2)
-    expect(store.draft.ops[2]).toEqual({ type: 'rotate', p: 1, degrees: [-30, 30] })
+    // p as Albumentations users know it (0.5 for everything but crops and resizes)
+    expect(store.draft.ops[2]).toEqual({ type: 'rotate', p: 0.5, degrees: [-30, 30], fill: 'constant' })
     // the editor shows the new op's parameters
     expect(wrapper.find('[data-testid="step-editor"] .title').text()).toBe('Rotate')
     expect(wrapper.find('[data-param="degrees"]').exists()).toBe(true)
@@ -77,6 +78,18 @@ describe('recipe editor', () => {
     expect(stepNames()).toEqual(['Random crop', 'Horizontal flip', 'Gamma'])
     await wrapper.find('[data-testid="redo"]').trigger('click')
     expect(stepNames()).toEqual(['Random crop', 'Gamma', 'Horizontal flip'])
+  })
+
+  it('a fill mode is a list of the modes, and choosing one sets it', async () => {
+    await wrapper.find('[data-op="rotate"]').trigger('click')
+    const select = wrapper.find('[data-param="fill"] select')
+    expect(select.findAll('option').map((o) => o.text())).toEqual(['constant', 'edge', 'reflect', 'symmetric', 'wrap'])
+    ;(select.element as HTMLSelectElement).value = 'reflect'
+    await select.trigger('change')
+    expect(useRecipeStore().draft.ops[2]).toMatchObject({ type: 'rotate', fill: 'reflect' })
+    await wrapper.find('[data-op="posterize"]').trigger('click')
+    // an integer range is edited like a range
+    expect(wrapper.find('[data-param="bits"] input[data-end="min"]').exists()).toBe(true)
   })
 
   it('shows a schema problem inline at the field that has it, and undo clears it', async () => {
