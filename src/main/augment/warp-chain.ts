@@ -168,9 +168,15 @@ export function coordsRegion(chain: Chain, coords: Float64Array): Rect | null {
   return { left: x0, top: y0, width: x1 - x0, height: y1 - y0 }
 }
 
+/** sum / n rounded to nearest, ties to even (as OpenCV's INTER_AREA rounds), in integers. */
+function meanEven(sum: number, n: number): number {
+  const q = Math.floor(sum / n), r2 = 2 * (sum - q * n)
+  return r2 > n || (r2 === n && q % 2 === 1) ? q + 1 : q
+}
+
 /**
  * Area average of fx x fy blocks of an RGB view whose region is block-aligned: each value is the
- * rounded mean of the block's pixels that exist (blocks at the source's right and bottom edges
+ * mean (rounded to nearest even) of the block's pixels that exist (blocks at the source's right and bottom edges
  * may be partial). The result is a view of the reduced source.
  */
 export function areaReduce(src: SourceView<Uint8Array>, fx: number, fy: number): SourceView<Uint8Array> {
@@ -189,11 +195,11 @@ export function areaReduce(src: SourceView<Uint8Array>, fx: number, fy: number):
           b += d[i + 2]!
         }
       }
-      const n = (yb - ya) * (xb - xa), half = n >> 1
+      const n = (yb - ya) * (xb - xa)
       const o = (by * rw + bx) * 3
-      out[o] = Math.floor((r + half) / n)
-      out[o + 1] = Math.floor((g + half) / n)
-      out[o + 2] = Math.floor((b + half) / n)
+      out[o] = meanEven(r, n)
+      out[o + 1] = meanEven(g, n)
+      out[o + 2] = meanEven(b, n)
     }
   }
   return {
