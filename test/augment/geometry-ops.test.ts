@@ -67,7 +67,9 @@ describe.skipIf(!hasCv2)('fill modes against cv2.warpAffine', () => {
     it(`${mode}: the image within OpenCV's rounding, the mask follows the same mapping`, async () => {
       const params = { degrees: 27, scale: 0.8, dx: 9, dy: -6, ...(mode === 'constant' ? {} : { fill: mode }) }
       const r = await raw(v2([{ op: 0, type: 'affine', params }]))
-      const f = OPS.affine.transform(params, { width: W, height: H }).forward
+      const def = OPS.affine
+      if (def.kind !== 'affine') throw new Error('not an affine op')
+      const f = def.transform(params, { width: W, height: H }).forward
       // index coordinates: T(-0.5) F T(0.5)
       const M = [f[0], f[1], f[2] + 0.5 * (f[0] + f[1]) - 0.5, f[3], f[4], f[5] + 0.5 * (f[3] + f[4]) - 0.5]
       const cv = cv2Run(`M = np.array(${JSON.stringify(M)}, dtype=np.float64).reshape(2, 3)
