@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "decoders",
-      "sources": ["decoders.c", "jpeg.c", "png_labels.c", "files.c", "check_jpeg.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "sources": ["decoders.c", "jpeg.c", "png_labels.c", "files.c", "check_jpeg.c", "ops.c", "ops_napi.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-ffp-contract=off"],
       "libraries": ["-ljpeg", "-lz"]
     }
   ]

@@ -518,6 +518,9 @@ static const struct {
     {"mapRegion", map_region_js},
 };
 
+// The op kernels' functions (ops_napi.c), added to the exports.
+void register_op_kernels(napi_env env, napi_value exports);
+
 NAPI_MODULE_INIT() {
   napi_value fn, v;
   for (size_t i = 0; i < sizeof FUNCTIONS / sizeof FUNCTIONS[0]; i++) {
@@ -530,5 +533,6 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "maxPixels", v);
   napi_create_double(env, PNG_CHUNK, &v);
   napi_set_named_property(env, exports, "pngChunk", v);
+  register_op_kernels(env, exports);
   return exports;
 }

@@ -71,6 +71,10 @@ export class Rng {
     const v = this.next()
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
   }
+  /** The generator's state (four 32-bit words), for a native kernel that continues this stream. */
+  state(): Uint32Array {
+    return Uint32Array.of(this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0)
+  }
   /** A fresh 32-bit seed for a sub-stream (e.g. per-pixel noise recorded in a plan). */
   seed32(): number {
     return this.u32()

@@ -5,6 +5,7 @@
 // same order, no fused multiply-add), and tests compare them on random inputs.
 import type { Rect } from '../io/image'
 import type { Chain } from './chain'
+import { checkRgb, fast, sameBytes } from './fast'
 import type { Field, FillMode } from './ops/types'
 import type { SourceView } from './warp'
 
@@ -83,8 +84,54 @@ export function fieldAt(f: Field, x: number, y: number, out: Float64Array): void
   out[1] = w00 * m[a + 1]! + w01 * m[b + 1]! + w10 * m[c + 1]! + w11 * m[d + 1]!
 }
 
+/** A chain's links as the native kernel takes them: [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds...] each. */
+function linkRecords(chain: Chain): { links: Float64Array; maps: Float64Array[] } {
+  const out: number[] = []
+  const maps: Float64Array[] = []
+  for (const L of chain.links) {
+    const mi = L.field ? maps.push(L.field.map) - 1 : -1
+    out.push(...L.m, L.w, L.h, MODE_CODE[L.mode], L.bounds.length, mi, L.field?.width ?? 0, L.field?.height ?? 0)
+    for (const b of L.bounds) out.push(...b.m, b.w, b.h)
+  }
+  return { links: Float64Array.from(out), maps }
+}
+
+/** A chain with a field, bounds and folds on small canvases: the kernels' start-up check. */
+function checkChain(): { chain: Chain; src: SourceView<Uint8Array>; lab: SourceView<Uint8Array> } {
+  const map = new Float64Array(9 * 7 * 2)
+  for (let i = 0; i < 63; i++) {
+    map[i * 2] = (i % 9) * 1.37 - 2.2
+    map[i * 2 + 1] = Math.floor(i / 9) * 1.21 + 0.3
+  }
+  const chain: Chain = {
+    width: 8, height: 6, input: { width: 11, height: 7 }, prefilter: null,
+    links: [
+      { field: null, m: [1.1, 0.2, -0.6, -0.15, 0.95, 0.4], bounds: [{ m: [1, 0, 0.5, 0, 1, 0.25], w: 9, h: 6.9 }], w: 9, h: 7, mode: 'wrap' },
+      { field: { width: 9, height: 7, map }, m: [1, 0, 0.3, 0, 1, -0.7], bounds: [], w: 11, h: 7, mode: 'reflect' },
+    ],
+  }
+  const data = checkRgb(11, 7, 3)
+  const v = { left: 0, top: 0, width: 11, height: 7, sourceWidth: 11, sourceHeight: 7 }
+  return { chain, src: { ...v, data }, lab: { ...v, data: data.subarray(0, 77) } }
+}
+
 /** For each output pixel (row-major), the input-canvas point it reads: x, y, or NaN, NaN for the fill. */
 export function chainCoords(chain: Chain): Float64Array {
+  const k = fast('opChainCoords', (k) => {
+    const { chain: c } = checkChain()
+    const out = new Float64Array(c.width * c.height * 2)
+    const { links, maps } = linkRecords(c)
+    k.opChainCoords(links, maps, c.width, c.height, out)
+    return sameBytes(out, chainCoordsJs(c))
+  })
+  if (!k) return chainCoordsJs(chain)
+  const out = new Float64Array(chain.width * chain.height * 2)
+  const { links, maps } = linkRecords(chain)
+  k.opChainCoords(links, maps, chain.width, chain.height, out)
+  return out
+}
+
+export function chainCoordsJs(chain: Chain): Float64Array {
   const { width: W, height: H, links } = chain
   const out = new Float64Array(W * H * 2)
   const f = new Float64Array(2)
@@ -182,6 +229,23 @@ function meanEven(sum: number, n: number): number {
 export function areaReduce(src: SourceView<Uint8Array>, fx: number, fy: number): SourceView<Uint8Array> {
   const rw = Math.ceil(src.width / fx), rh = Math.ceil(src.height / fy)
   const out = new Uint8Array(rw * rh * 3)
+  const reduced = {
+    data: out, left: src.left / fx, top: src.top / fy, width: rw, height: rh,
+    sourceWidth: Math.ceil(src.sourceWidth / fx), sourceHeight: Math.ceil(src.sourceHeight / fy),
+  }
+  const k = fast('opAreaReduce', (k) => {
+    const v = { data: checkRgb(11, 7, 5), left: 0, top: 0, width: 11, height: 7, sourceWidth: 11, sourceHeight: 7 }
+    const b = new Uint8Array(4 * 3 * 3)
+    k.opAreaReduce(v.data, 11, 7, 3, 3, b)
+    return sameBytes(areaReduceJs(v, 3, 3, new Uint8Array(36)), b)
+  })
+  if (k) k.opAreaReduce(src.data.subarray(0, src.width * src.height * 3), src.width, src.height, fx, fy, out)
+  else areaReduceJs(src, fx, fy, out)
+  return reduced
+}
+
+function areaReduceJs(src: SourceView<Uint8Array>, fx: number, fy: number, out: Uint8Array): Uint8Array {
+  const rw = Math.ceil(src.width / fx), rh = Math.ceil(src.height / fy)
   const d = src.data, sw = src.width
   for (let by = 0; by < rh; by++) {
     const ya = by * fy, yb = Math.min(src.height, ya + fy)
@@ -202,18 +266,30 @@ export function areaReduce(src: SourceView<Uint8Array>, fx: number, fy: number):
       out[o + 2] = meanEven(b, n)
     }
   }
-  return {
-    data: out, left: src.left / fx, top: src.top / fy, width: rw, height: rh,
-    sourceWidth: Math.ceil(src.sourceWidth / fx), sourceHeight: Math.ceil(src.sourceHeight / fy),
-  }
+  return out
 }
 
 /** Math.round for non-negative values, as C computes it (floor, then up from exactly .5). */
 const round = Math.round
 
+const viewOf = (v: SourceView<Uint8Array | Uint16Array>) => Int32Array.of(v.left, v.top, v.width, v.height, v.sourceWidth, v.sourceHeight)
+
 /** The image at a chain's points: bilinear, taps folded by the input's fill mode (0 where the point is fill). */
 export function sampleRgb(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array> | null, out: Uint8Array): Uint8Array {
   if (!src) return out.fill(0)
+  const k = fast('opSampleRgb', (k) => {
+    const c = checkChain()
+    const at = chainCoordsJs(c.chain), b = new Uint8Array(at.length * 1.5)
+    k.opSampleRgb(at, c.src.data, viewOf(c.src), MODE_CODE.reflect, 1, 1, b)
+    return sameBytes(sampleRgbJs(c.chain, at, c.src, new Uint8Array(b.length)), b)
+  })
+  if (!k) return sampleRgbJs(chain, coords, src, out)
+  const [pfx, pfy] = chain.prefilter ?? [1, 1]
+  k.opSampleRgb(coords, src.data, viewOf(src), MODE_CODE[inputMode(chain)], pfx, pfy, out)
+  return out
+}
+
+function sampleRgbJs(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
   const mode = inputMode(chain)
   const [pfx, pfy] = chain.prefilter ?? [1, 1]
   const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
@@ -240,6 +316,18 @@ export function sampleRgb(chain: Chain, coords: Float64Array, src: SourceView<Ui
 /** The mask at a chain's points: nearest pixel, folded by the input's fill mode (`fill` where the point is fill). */
 export function sampleLabels<T extends Uint8Array | Uint16Array>(chain: Chain, coords: Float64Array, src: SourceView<T> | null, fill: number, out: T): T {
   if (!src) return out.fill(fill) as T
+  const k = fast('opSampleLabels', (k) => {
+    const c = checkChain()
+    const at = chainCoordsJs(c.chain), b = new Uint8Array(at.length / 2)
+    k.opSampleLabels(at, c.lab.data, viewOf(c.lab), MODE_CODE.reflect, 7, b)
+    return sameBytes(sampleLabelsJs(c.chain, at, c.lab, 7, new Uint8Array(b.length)), b)
+  })
+  if (!k) return sampleLabelsJs(chain, coords, src, fill, out)
+  k.opSampleLabels(coords, src.data, viewOf(src), MODE_CODE[inputMode(chain)], fill, out)
+  return out
+}
+
+function sampleLabelsJs<T extends Uint8Array | Uint16Array>(chain: Chain, coords: Float64Array, src: SourceView<T>, fill: number, out: T): T {
   const mode = inputMode(chain)
   const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
   for (let i = 0, o = 0; i < coords.length; i += 2, o++) {

@@ -3,7 +3,9 @@
 // flips, quarter turns) copy pixels; others sample the image bilinearly (taps clamped to the
 // source's edge) and the mask by nearest neighbour, both from the same transform. Points outside
 // any canvas of the chain get the fill (image 0, mask ignoreIndex).
+import type { OpKernels } from '../io/native'
 import type { Affine } from './affine'
+import { checkRgb, fast, sameBytes } from './fast'
 import { rowSpan } from './region'
 
 /** Source pixels available to a warp: a region (or all) of the source. */
@@ -79,7 +81,41 @@ function column1<T extends Uint8Array | Uint16Array>(src: T, s: number, step: nu
   for (let i = 0; i < n; i++, s += step) out[o + i] = src[s]!
 }
 
+const viewOf = (v: SourceView<Uint8Array | Uint16Array>) => Int32Array.of(v.left, v.top, v.width, v.height, v.sourceWidth, v.sourceHeight)
+
+/** A rotation with a crop window as its bounds, on a 13 x 9 source: the kernels' start-up check. */
+function checkWarp(k: OpKernels, labels: boolean): boolean {
+  const src: SourceView<Uint8Array> = { data: checkRgb(13, 9), left: 0, top: 0, width: 13, height: 9, sourceWidth: 13, sourceHeight: 9 }
+  const A: Affine = [0.9, -0.4, 3.1, 0.35, 0.88, -1.2]
+  const fb = Float64Array.of(...A, 13, 9, 1, 0, -0.5, 0, 1, 0.25, 10, 8)
+  if (labels) {
+    const lab = { ...src, data: src.data.subarray(0, 13 * 9) }
+    const a = warpNearestJs(lab, A, fb, 11, 7, 200, new Uint8Array(77)), b = new Uint8Array(77)
+    k.opWarpNearest(lab.data, viewOf(lab), Float64Array.from(A), fb, 11, 7, 200, b)
+    return sameBytes(a, b)
+  }
+  const a = warpBilinearRgbJs(src, A, fb, 11, 7, new Uint8Array(231)), b = new Uint8Array(231)
+  k.opWarpBilinearRgb(src.data, viewOf(src), Float64Array.from(A), fb, 11, 7, b)
+  return sameBytes(a, b)
+}
+
+/** The mask through one affine: nearest neighbour, `fill` outside (the native kernel when it agrees). */
 export function warpNearest<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
+  const k = src && fast('opWarpNearest', (k) => checkWarp(k, true))
+  if (!k || !src) return warpNearestJs(src, A, fb, W, H, fill, out)
+  k.opWarpNearest(src.data, viewOf(src), Float64Array.from(A), fb, W, H, fill, out)
+  return out
+}
+
+/** The image through one affine: bilinear, taps clamped to the source, 0 outside (the native kernel when it agrees). */
+export function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array {
+  const k = src && fast('opWarpBilinearRgb', (k) => checkWarp(k, false))
+  if (!k || !src) return warpBilinearRgbJs(src, A, fb, W, H, out)
+  k.opWarpBilinearRgb(src.data, viewOf(src), Float64Array.from(A), fb, W, H, out)
+  return out
+}
+
+export function warpNearestJs<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
   const [a, b, c, d, e, f] = A
   out.fill(fill)
   if (!src) return out
@@ -96,7 +132,7 @@ export function warpNearest<T extends Uint8Array | Uint16Array>(src: SourceView<
   return out
 }
 
-export function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array {
+export function warpBilinearRgbJs(src: SourceView<Uint8Array> | null, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array {
   const [a, b, c, d, e, f] = A
   if (!src) return out
   const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src

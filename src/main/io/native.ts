@@ -10,7 +10,8 @@
 //   (1.4 vs 3.5 ms of CPU per 512x512 output, without a libvips pipeline's thread hand-offs);
 // - mapRegion (synchronous): what jpegRegion's loop does, over pixels already decoded (several
 //   outputs of one source);
-// - writeFiles: a group of whole files written, fsync'd and renamed in one job (export/files.ts).
+// - writeFiles: a group of whole files written, fsync'd and renamed in one job (export/files.ts);
+// - op kernels (ops.c, OpKernels below): the augmentation ops' fast twins.
 //
 // They are an optional speed-up, never a second source of truth:
 // - built at install time where a C compiler and libjpeg-turbo's and zlib's headers exist
@@ -59,6 +60,37 @@ export interface NativeDecoders {
   maxPixels: number
   /** check_png_data's output bytes per inflate call (PNG_CHUNK) */
   pngChunk: number
+}
+
+/**
+ * The op kernels (native/decoders/ops.c): the fast twins of the engine's JS references, equal to
+ * them byte for byte (src/main/augment/fast.ts checks each once per process before using it).
+ * Synchronous; every argument is validated by the addon.
+ */
+export interface OpKernels {
+  opWarpBilinearRgb(src: Uint8Array, view: Int32Array, A: Float64Array, bounds: Float64Array, W: number, H: number, out: Uint8Array): void
+  opWarpNearest(src: Uint8Array | Uint16Array, view: Int32Array, A: Float64Array, bounds: Float64Array, W: number, H: number, fill: number, out: Uint8Array | Uint16Array): void
+  opChainCoords(links: Float64Array, maps: Float64Array[], W: number, H: number, out: Float64Array): void
+  opSampleRgb(coords: Float64Array, src: Uint8Array, view: Int32Array, mode: number, pfx: number, pfy: number, out: Uint8Array): void
+  opSampleLabels(coords: Float64Array, src: Uint8Array | Uint16Array, view: Int32Array, mode: number, fill: number, out: Uint8Array | Uint16Array): void
+  opAreaReduce(src: Uint8Array, w: number, h: number, fx: number, fy: number, out: Uint8Array): void
+  opHue(rgb: Uint8Array, shift: number): void
+  opHsvPower(rgb: Uint8Array, vlut: Float64Array, spow: Float64Array): void
+  opHsvMap(rgb: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null): void
+  opGaussianNoise(rgb: Uint8Array, state: Uint32Array, std: number, perChannel: boolean, table: Float64Array): void
+  opSaltPepper(rgb: Uint8Array, state: Uint32Array, amount: number, salt: number): void
+  opMultiplicative(rgb: Uint8Array, state: Uint32Array, lo: number, hi: number, perChannel: boolean): void
+  opBlur(rgb: Uint8Array, w: number, h: number, kernel: Float64Array): void
+  opConvolve(rgb: Uint8Array, w: number, h: number, taps: Float64Array): void
+  opMedian(rgb: Uint8Array, w: number, h: number, k: number): void
+  opUniformPm1(state: Uint32Array, out: Float64Array): void
+  opBlurPlane(plane: Float64Array, w: number, h: number, kernel: Float64Array): void
+}
+
+/** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */
+export function nativeOpKernels(): OpKernels | null {
+  const a = nativeAddon() as (NativeDecoders & Partial<OpKernels>) | null
+  return a && typeof a.opWarpBilinearRgb === 'function' ? (a as unknown as OpKernels) : null
 }
 
 export interface Region {

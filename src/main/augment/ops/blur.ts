@@ -1,5 +1,6 @@
 // Blur family (image only): a separable Gaussian in plain JS (deterministic on every CPU),
 // radius ceil(3 sigma), edges replicated.
+import { checkRgb, fast, sameBytes } from '../fast'
 import type { PixelOp, Pixels } from './types'
 
 export function gaussianKernel(sigma: number): Float64Array {
@@ -12,8 +13,19 @@ export function gaussianKernel(sigma: number): Float64Array {
 }
 
 export function blurRgb(px: Pixels, sigma: number): void {
+  const kernel = gaussianKernel(sigma)
+  const k = fast('opBlur', (k) => {
+    const a = { width: 23, height: 11, data: checkRgb(23, 11) }, b = a.data.slice(), g = gaussianKernel(2.3)
+    blurRgbJs(a, g)
+    k.opBlur(b, 23, 11, g)
+    return sameBytes(a.data, b)
+  })
+  if (k) k.opBlur(px.data, px.width, px.height, kernel)
+  else blurRgbJs(px, kernel)
+}
+
+function blurRgbJs(px: Pixels, k: Float64Array): void {
   const { width: w, height: h, data } = px
-  const k = gaussianKernel(sigma)
   const r = (k.length - 1) / 2
   const tmp = new Float32Array(w * h * 3)
   for (let y = 0; y < h; y++) {

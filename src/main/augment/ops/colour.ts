@@ -1,6 +1,7 @@
 // Colour family (image only). Per-value ops give a 256-entry LUT; neighbouring LUT ops are
 // composed, which is exactly sequential application with rounding to uint8 after each op.
 import type { Rng } from '../rng'
+import { checkRgb, fast, sameBytes } from '../fast'
 import { grey8 } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
@@ -51,26 +52,44 @@ export const hsvPower: PixelOp<'hsv_power', { saturation: number; value: number 
   kind: 'pixel',
   perPixel: true,
   sample: (rng, spec) => ({ saturation: rng.uniform(spec.saturation[0], spec.saturation[1]), value: rng.uniform(spec.value[0], spec.value[1]) }),
-  image(p, px: Pixels) {
-    const ps = p.saturation, pv = p.value
-    const vLut = new Float64Array(256)
-    for (let v = 0; v < 256; v++) vLut[v] = 255 * Math.pow(v / 255, pv)
-    const d = px.data
-    for (let i = 0; i < d.length; i += 3) {
-      const r = d[i]!, g = d[i + 1]!, b = d[i + 2]!
-      const max = r > g ? (r > b ? r : b) : g > b ? g : b
-      if (max === 0) continue
-      const min = r < g ? (r < b ? r : b) : g < b ? g : b
-      const s = (max - min) / max
-      const nmax = vLut[max]!
-      const nmin = nmax * (1 - Math.pow(s, ps))
-      const span = max - min
-      const k = span === 0 ? 0 : (nmax - nmin) / span
-      d[i] = clamp8(nmin + (r - min) * k)
-      d[i + 1] = clamp8(nmin + (g - min) * k)
-      d[i + 2] = clamp8(nmin + (b - min) * k)
-    }
-  },
+  image: (p, px) => hsvPowerImage(px.data, p.saturation, p.value),
+}
+
+/** pow((max - min) / max, ps) for every max and min (index max * 256 + min): the same doubles the per-pixel pow gave. */
+function powTable(ps: number): Float64Array {
+  const t = new Float64Array(65536)
+  for (let max = 1; max < 256; max++) for (let min = 0; min <= max; min++) t[max * 256 + min] = Math.pow((max - min) / max, ps)
+  return t
+}
+
+function hsvPowerImage(d: Uint8Array, ps: number, pv: number): void {
+  const vLut = new Float64Array(256)
+  for (let v = 0; v < 256; v++) vLut[v] = 255 * Math.pow(v / 255, pv)
+  const spow = powTable(ps)
+  const k = fast('opHsvPower', (k) => {
+    const a = checkRgb(40, 13), b = a.slice(), v = new Float64Array(256).map((_, i) => 255 * Math.pow(i / 255, 1.7)), t = powTable(0.6)
+    hsvPowerJs(a, v, t)
+    k.opHsvPower(b, v, t)
+    return sameBytes(a, b)
+  })
+  if (k) k.opHsvPower(d, vLut, spow)
+  else hsvPowerJs(d, vLut, spow)
+}
+
+function hsvPowerJs(d: Uint8Array, vLut: Float64Array, spow: Float64Array): void {
+  for (let i = 0; i < d.length; i += 3) {
+    const r = d[i]!, g = d[i + 1]!, b = d[i + 2]!
+    const max = r > g ? (r > b ? r : b) : g > b ? g : b
+    if (max === 0) continue
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b
+    const nmax = vLut[max]!
+    const nmin = nmax * (1 - spow[max * 256 + min]!)
+    const span = max - min
+    const k = span === 0 ? 0 : (nmax - nmin) / span
+    d[i] = clamp8(nmin + (r - min) * k)
+    d[i + 1] = clamp8(nmin + (g - min) * k)
+    d[i + 2] = clamp8(nmin + (b - min) * k)
+  }
 }
 
 /** Rotates the hue by `degrees` (HSV), keeping S and V. */
@@ -81,24 +100,34 @@ export const hue: PixelOp<'hue', { degrees: number }> = {
   sample: (rng, spec) => ({ degrees: rng.uniform(spec.degrees[0], spec.degrees[1]) }),
   image(p, px: Pixels) {
     const shift = ((p.degrees % 360) + 360) % 360 / 60
-    const d = px.data
-    for (let i = 0; i < d.length; i += 3) {
-      const r = d[i]!, g = d[i + 1]!, b = d[i + 2]!
-      const max = r > g ? (r > b ? r : b) : g > b ? g : b
-      const min = r < g ? (r < b ? r : b) : g < b ? g : b
-      const c = max - min
-      if (c === 0) continue
-      let h = max === r ? (g - b) / c : max === g ? (b - r) / c + 2 : (r - g) / c + 4
-      h = (h + shift + 6) % 6
-      const x = c * (1 - Math.abs((h % 2) - 1))
-      let r1 = 0, g1 = 0, b1 = 0
-      if (h < 1) { r1 = c; g1 = x } else if (h < 2) { r1 = x; g1 = c } else if (h < 3) { g1 = c; b1 = x }
-      else if (h < 4) { g1 = x; b1 = c } else if (h < 5) { r1 = x; b1 = c } else { r1 = c; b1 = x }
-      d[i] = clamp8(r1 + min)
-      d[i + 1] = clamp8(g1 + min)
-      d[i + 2] = clamp8(b1 + min)
-    }
+    const k = fast('opHue', (k) => {
+      const a = checkRgb(40, 13), b = a.slice()
+      hueJs(a, 2.37)
+      k.opHue(b, 2.37)
+      return sameBytes(a, b)
+    })
+    if (k) k.opHue(px.data, shift)
+    else hueJs(px.data, shift)
   },
+}
+
+function hueJs(d: Uint8Array, shift: number): void {
+  for (let i = 0; i < d.length; i += 3) {
+    const r = d[i]!, g = d[i + 1]!, b = d[i + 2]!
+    const max = r > g ? (r > b ? r : b) : g > b ? g : b
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b
+    const c = max - min
+    if (c === 0) continue
+    let h = max === r ? (g - b) / c : max === g ? (b - r) / c + 2 : (r - g) / c + 4
+    h = (h + shift + 6) % 6
+    const x = c * (1 - Math.abs((h % 2) - 1))
+    let r1 = 0, g1 = 0, b1 = 0
+    if (h < 1) { r1 = c; g1 = x } else if (h < 2) { r1 = x; g1 = c } else if (h < 3) { g1 = c; b1 = x }
+    else if (h < 4) { g1 = x; b1 = c } else if (h < 5) { r1 = x; b1 = c } else { r1 = c; b1 = x }
+    d[i] = clamp8(r1 + min)
+    d[i + 1] = clamp8(g1 + min)
+    d[i + 2] = clamp8(b1 + min)
+  }
 }
 
 /** Per-channel tables (R, G, B) on interleaved pixels. */

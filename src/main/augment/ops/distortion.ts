@@ -3,6 +3,7 @@
 // those points with the op's fill mode, fused with the affine steps around it. Parameters follow
 // Albumentations 1.3.1 (ElasticTransform approximate, GridDistortion, OpticalDistortion,
 // Perspective); maps are in continuous coordinates (OpenCV's index coordinates + 0.5).
+import { checkRgb, fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import { fillParam, type Field, type FieldOp, type Geometric, type Size } from './types'
 
@@ -43,8 +44,34 @@ function gaussian(n: number, sigma: number): Float64Array {
   return k
 }
 
-/** Separable blur of a w x h float plane with `k` (BORDER_REFLECT_101), in place. */
+/** Separable blur of a w x h float plane with `k` (BORDER_REFLECT_101), in place (the native kernel when it agrees). */
 function blurPlane(p: Float64Array, w: number, h: number, k: Float64Array): void {
+  const n = fast('opBlurPlane', (n) => {
+    const a = Float64Array.from(checkRgb(13, 6).subarray(0, 78), (v) => v / 7 - 11), b = a.slice(), g = gaussian(17, 3.3)
+    blurPlaneJs(a, 13, 6, g)
+    n.opBlurPlane(b, 13, 6, g)
+    return sameBytes(a, b)
+  })
+  if (n) n.opBlurPlane(p, w, h, k)
+  else blurPlaneJs(p, w, h, k)
+}
+
+/** out.length uniform values in [-1, 1) from the stream (the stream is not used after this). */
+function uniformPm1(rng: Rng, out: Float64Array): void {
+  const k = fast('opUniformPm1', (k) => {
+    const r = Rng.fromParts('check', 5), a = new Float64Array(37), b = new Float64Array(37)
+    k.opUniformPm1(r.state(), b)
+    for (let i = 0; i < a.length; i++) a[i] = r.next() * 2 - 1
+    return sameBytes(a, b)
+  })
+  if (!k) {
+    for (let i = 0; i < out.length; i++) out[i] = rng.next() * 2 - 1
+    return
+  }
+  k.opUniformPm1(rng.state(), out)
+}
+
+function blurPlaneJs(p: Float64Array, w: number, h: number, k: Float64Array): void {
   const r = (k.length - 1) / 2
   const tmp = new Float64Array(p.length)
   const refl = (i: number, n: number) => (n === 1 ? 0 : i < 0 ? Math.min(-i, n - 1) : i >= n ? Math.max(2 * (n - 1) - i, 0) : i)
@@ -84,9 +111,9 @@ export const elastic: FieldOp<'elastic', Elastic> = {
   field(p, { width: w, height: h }: Size): Field {
     const n = w * h
     const rng = Rng.fromParts('elastic', p.seed)
-    const dx = new Float64Array(n), dy = new Float64Array(n)
-    for (let i = 0; i < n; i++) dx[i] = rng.next() * 2 - 1
-    for (let i = 0; i < n; i++) dy[i] = rng.next() * 2 - 1
+    const both = new Float64Array(n * 2)
+    uniformPm1(rng, both)
+    const dx = both.subarray(0, n), dy = both.subarray(n)
     const k = gaussian(17, p.sigma)
     blurPlane(dx, w, h, k)
     blurPlane(dy, w, h, k)

@@ -2,12 +2,17 @@
 // (OpenCV filter2D's default border, BORDER_REFLECT_101, float32 kernel weights, rounded to
 // nearest even), median blur (cv2.medianBlur: exact, BORDER_REPLICATE), and downscale (nearest
 // neighbour down and back up, as cv2.resize INTER_NEAREST).
+import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
 import { roundEven } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 const f = Math.fround
-const reflect101 = (i: number, n: number) => (n === 1 ? 0 : i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i)
+/** BORDER_REFLECT_101, then clamped (a kernel wider than the image reads its edge, never outside it). */
+const reflect101 = (i: number, n: number) => {
+  const r = n === 1 ? 0 : i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i
+  return r < 0 ? 0 : r >= n ? n - 1 : r
+}
 const clampI = (i: number, n: number) => (i < 0 ? 0 : i >= n ? n - 1 : i)
 const sat = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v)
 
@@ -16,6 +21,18 @@ const sat = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v)
  * in tap order, rounded to nearest even. `taps`: flat [dx, dy, w, ...].
  */
 export function convolve(px: Pixels, taps: number[]): void {
+  const k = fast('opConvolve', (k) => {
+    const t = [...sharpenTaps(0.4, 0.7), 4, -2, 0.125, -9, 1, 0.3]
+    const a = { width: 19, height: 8, data: checkRgb(19, 8) }, b = a.data.slice()
+    convolveJs(a, t)
+    k.opConvolve(b, 19, 8, Float64Array.from(t))
+    return sameBytes(a.data, b)
+  })
+  if (k) k.opConvolve(px.data, px.width, px.height, Float64Array.from(taps))
+  else convolveJs(px, taps)
+}
+
+function convolveJs(px: Pixels, taps: number[]): void {
   const { width: w, height: h, data } = px
   const src = data.slice()
   const n = taps.length / 3
@@ -108,6 +125,17 @@ export const motionBlur: PixelOp<'motion_blur', { size: number; line: number[] }
 
 /** cv2.medianBlur: the median of each k x k window per channel, edges replicated. */
 export function medianRgb(px: Pixels, k: number): void {
+  const native = fast('opMedian', (n) => {
+    const a = { width: 21, height: 9, data: checkRgb(21, 9) }, b = a.data.slice()
+    medianRgbJs(a, 5)
+    n.opMedian(b, 21, 9, 5)
+    return sameBytes(a.data, b)
+  })
+  if (native) native.opMedian(px.data, px.width, px.height, k)
+  else medianRgbJs(px, k)
+}
+
+function medianRgbJs(px: Pixels, k: number): void {
   const { width: w, height: h, data } = px
   const src = data.slice()
   const r = (k - 1) >> 1, half = (k * k) >> 1

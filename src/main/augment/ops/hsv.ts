@@ -1,6 +1,7 @@
 // HSV and colour-jitter family (image only), in OpenCV's 8-bit HSV (cv8.ts), as Albumentations
 // applies HueSaturationValue and ColorJitter to 8-bit images, so recipes imported from it render
 // what it renders.
+import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
 import { grey8, hsvToRgb8, rgbToHsv8 } from './cv8'
 import type { PixelOp, Pixels } from './types'
@@ -27,7 +28,21 @@ function hsvLuts(hue: number, sat: number, val: number): [Uint8Array | null, Uin
 export function mapHsv(px: Pixels, luts: [Uint8Array | null, Uint8Array | null, Uint8Array | null]): void {
   const [lh, ls, lv] = luts
   if (!lh && !ls && !lv) return
-  const d = px.data
+  const k = fast('opHsvMap', (k) => {
+    const a = checkRgb(64, 9), b = a.slice()
+    const t = [hsvLuts(17.3, -40.2, 25.9), hsvLuts(-3, 0, 0)]
+    for (const l of t) {
+      mapHsvJs(a, l)
+      k.opHsvMap(b, ...l)
+    }
+    return sameBytes(a, b)
+  })
+  if (k) k.opHsvMap(px.data, lh, ls, lv)
+  else mapHsvJs(px.data, luts)
+}
+
+function mapHsvJs(d: Uint8Array, luts: [Uint8Array | null, Uint8Array | null, Uint8Array | null]): void {
+  const [lh, ls, lv] = luts
   const hsv = new Int32Array(3)
   for (let i = 0; i < d.length; i += 3) {
     rgbToHsv8(d[i]!, d[i + 1]!, d[i + 2]!, hsv, 0)

@@ -1,44 +1,107 @@
 // Noise family (image only). The plan records a 32-bit seed, not pixels; the noise is a pure
 // function of (seed, pixel index), so a replay is byte-identical.
 import { decodeImage, encodeRgb } from '../../io/image'
+import { checkRgb, fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import type { PixelOp, Pixels } from './types'
 
-export const gaussianNoise: PixelOp<'gaussian_noise', { std: number; perChannel: boolean; seed: number }> = {
+type Gaussian = { std: number; perChannel: boolean; seed: number; normal?: 'table' }
+
+/**
+ * Zero-mean Gaussian noise. Plans record how normal values are drawn: `normal: 'table'` (every
+ * plan since the native kernels) takes one 32-bit draw per value and interpolates a table of the
+ * inverse normal CDF, which JS and C compute to the same bits; plans without it (recorded before)
+ * replay with Box–Muller (log, sin and cos, which only JS reproduces bit for bit).
+ */
+export const gaussianNoise: PixelOp<'gaussian_noise', Gaussian> = {
   type: 'gaussian_noise',
   kind: 'pixel',
-  sample: (rng, spec) => ({ std: rng.uniform(spec.std[0], spec.std[1]), perChannel: spec.perChannel, seed: rng.seed32() }),
+  sample: (rng, spec) => ({ std: rng.uniform(spec.std[0], spec.std[1]), perChannel: spec.perChannel, seed: rng.seed32(), normal: 'table' }),
   image(p, px: Pixels) {
     const rng = Rng.fromParts('gaussian_noise', p.seed)
-    const std = p.std
-    const d = px.data
-    const per = p.perChannel
-    let spare = NaN
-    const normal = () => {
-      if (!Number.isNaN(spare)) {
-        const s = spare
-        spare = NaN
-        return s
-      }
-      const u = 1 - rng.next()
-      const v = rng.next()
-      const r = Math.sqrt(-2 * Math.log(u))
-      spare = r * Math.sin(2 * Math.PI * v)
-      return r * Math.cos(2 * Math.PI * v)
-    }
-    for (let i = 0; i < d.length; i += 3) {
-      if (per) {
-        d[i] = clip(d[i]! + std * normal())
-        d[i + 1] = clip(d[i + 1]! + std * normal())
-        d[i + 2] = clip(d[i + 2]! + std * normal())
-      } else {
-        const n = std * normal()
-        d[i] = clip(d[i]! + n)
-        d[i + 1] = clip(d[i + 1]! + n)
-        d[i + 2] = clip(d[i + 2]! + n)
-      }
-    }
+    if (p.normal !== 'table') return boxMuller(px.data, rng, p.std, p.perChannel)
+    const k = fast('opGaussianNoise', (k) => {
+      const a = checkRgb(31, 7), b = a.slice(), r = Rng.fromParts('check', 1)
+      k.opGaussianNoise(b, r.state(), 13.7, true, normalTable())
+      tableNoise(a, r, 13.7, true)
+      const c = checkRgb(31, 7, 2), e = c.slice()
+      k.opGaussianNoise(e, r.state(), 40, false, normalTable())
+      tableNoise(c, r, 40, false)
+      return sameBytes(a, b) && sameBytes(c, e)
+    })
+    if (k) k.opGaussianNoise(px.data, rng.state(), p.std, p.perChannel, normalTable())
+    else tableNoise(px.data, rng, p.std, p.perChannel)
   },
+}
+
+let table: Float64Array | null = null
+/**
+ * The inverse normal CDF at (i + 0.5) / 65536 for i = 0..65535, and the last value again (so
+ * interpolation at the top stays in the table): Acklam's rational approximation (relative error
+ * below 1.2e-9), computed once per process in JS and handed to the native kernel as is.
+ */
+export function normalTable(): Float64Array {
+  if (table) return table
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239]
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1]
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416]
+  const inv = (p: number): number => {
+    if (p < 0.02425) {
+      const q = Math.sqrt(-2 * Math.log(p))
+      return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
+    }
+    if (p > 1 - 0.02425) return -inv(1 - p)
+    const q = p - 0.5, r = q * q
+    return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  }
+  table = new Float64Array(65537)
+  for (let i = 0; i < 65536; i++) table[i] = inv((i + 0.5) / 65536)
+  table[65536] = table[65535]!
+  return table
+}
+
+/** One normal value from one 32-bit draw: the table, interpolated by the draw's low 16 bits. */
+function tableNoise(d: Uint8Array, rng: Rng, std: number, per: boolean): void {
+  const t = normalTable()
+  const normal = () => {
+    const u = rng.u32()
+    const i = u >>> 16
+    return t[i]! + (t[i + 1]! - t[i]!) * ((u & 0xffff) / 65536)
+  }
+  addNoise(d, std, per, normal)
+}
+
+function boxMuller(d: Uint8Array, rng: Rng, std: number, per: boolean): void {
+  let spare = NaN
+  const normal = () => {
+    if (!Number.isNaN(spare)) {
+      const s = spare
+      spare = NaN
+      return s
+    }
+    const u = 1 - rng.next()
+    const v = rng.next()
+    const r = Math.sqrt(-2 * Math.log(u))
+    spare = r * Math.sin(2 * Math.PI * v)
+    return r * Math.cos(2 * Math.PI * v)
+  }
+  addNoise(d, std, per, normal)
+}
+
+function addNoise(d: Uint8Array, std: number, per: boolean, normal: () => number): void {
+  for (let i = 0; i < d.length; i += 3) {
+    if (per) {
+      d[i] = clip(d[i]! + std * normal())
+      d[i + 1] = clip(d[i + 1]! + std * normal())
+      d[i + 2] = clip(d[i + 2]! + std * normal())
+    } else {
+      const n = std * normal()
+      d[i] = clip(d[i]! + n)
+      d[i + 1] = clip(d[i + 1]! + n)
+      d[i + 2] = clip(d[i + 2]! + n)
+    }
+  }
 }
 
 const clip = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
@@ -49,17 +112,26 @@ export const saltPepper: PixelOp<'salt_pepper', { amount: number; saltRatio: num
   sample: (rng, spec) => ({ amount: rng.uniform(spec.amount[0], spec.amount[1]), saltRatio: spec.saltRatio, seed: rng.seed32() }),
   image(p, px: Pixels) {
     const rng = Rng.fromParts('salt_pepper', p.seed)
-    const amount = p.amount, salt = p.saltRatio
-    const d = px.data
-    for (let i = 0; i < d.length; i += 3) {
-      if (rng.next() < amount) {
-        const v = rng.next() < salt ? 255 : 0
-        d[i] = v
-        d[i + 1] = v
-        d[i + 2] = v
-      }
-    }
+    const k = fast('opSaltPepper', (k) => {
+      const a = checkRgb(31, 7), b = a.slice(), r = Rng.fromParts('check', 2)
+      k.opSaltPepper(b, r.state(), 0.3, 0.4)
+      saltPepperJs(a, r, 0.3, 0.4)
+      return sameBytes(a, b)
+    })
+    if (k) k.opSaltPepper(px.data, rng.state(), p.amount, p.saltRatio)
+    else saltPepperJs(px.data, rng, p.amount, p.saltRatio)
   },
+}
+
+function saltPepperJs(d: Uint8Array, rng: Rng, amount: number, salt: number): void {
+  for (let i = 0; i < d.length; i += 3) {
+    if (rng.next() < amount) {
+      const v = rng.next() < salt ? 255 : 0
+      d[i] = v
+      d[i + 1] = v
+      d[i + 2] = v
+    }
+  }
 }
 
 type Multiplicative = { multiplier: [number, number]; perChannel: boolean; elementwise: boolean; values: number[]; seed: number }
@@ -79,7 +151,6 @@ export const multiplicativeNoise: PixelOp<'multiplicative_noise', Multiplicative
   },
   image(p, px) {
     const d = px.data
-    const cut = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v))
     if (!p.elementwise) {
       const luts = p.values.map((m) => Uint8Array.from({ length: 256 }, (_, v) => cut(p.values.length === 1 ? Math.fround(v * Math.fround(m)) : Math.fround(v * m))))
       for (let i = 0; i < d.length; i++) d[i] = luts[p.values.length === 1 ? 0 : i % 3]![d[i]!]!
@@ -87,17 +158,33 @@ export const multiplicativeNoise: PixelOp<'multiplicative_noise', Multiplicative
     }
     const rng = Rng.fromParts('multiplicative_noise', p.seed)
     const [lo, hi] = p.multiplier
-    for (let i = 0; i < d.length; i += 3) {
-      if (p.perChannel) {
-        for (let c = 0; c < 3; c++) d[i + c] = cut(d[i + c]! * (lo + (hi - lo) * rng.next()))
-      } else {
-        const m = lo + (hi - lo) * rng.next()
-        d[i] = cut(d[i]! * m)
-        d[i + 1] = cut(d[i + 1]! * m)
-        d[i + 2] = cut(d[i + 2]! * m)
-      }
-    }
+    const k = fast('opMultiplicative', (k) => {
+      const a = checkRgb(31, 7), b = a.slice(), r = Rng.fromParts('check', 3)
+      k.opMultiplicative(b, r.state(), 0.7, 1.4, true)
+      multiplyJs(a, r, 0.7, 1.4, true)
+      const c = checkRgb(31, 7, 4), e = c.slice()
+      k.opMultiplicative(e, r.state(), 0.5, 2, false)
+      multiplyJs(c, r, 0.5, 2, false)
+      return sameBytes(a, b) && sameBytes(c, e)
+    })
+    if (k) k.opMultiplicative(d, rng.state(), lo, hi, p.perChannel)
+    else multiplyJs(d, rng, lo, hi, p.perChannel)
   },
+}
+
+const cut = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v))
+
+function multiplyJs(d: Uint8Array, rng: Rng, lo: number, hi: number, perChannel: boolean): void {
+  for (let i = 0; i < d.length; i += 3) {
+    if (perChannel) {
+      for (let c = 0; c < 3; c++) d[i + c] = cut(d[i + c]! * (lo + (hi - lo) * rng.next()))
+    } else {
+      const m = lo + (hi - lo) * rng.next()
+      d[i] = cut(d[i]! * m)
+      d[i + 1] = cut(d[i + 1]! * m)
+      d[i + 2] = cut(d[i + 2]! * m)
+    }
+  }
 }
 
 /** A JPEG round trip at a random quality (the export's encoder and decoder: the same bytes with or without the native addon). */

@@ -1,0 +1,589 @@
+// Lockstep's op kernels (ops.h): line by line the JS references in src/main/augment, in C.
+// Comments name the JS function each one mirrors; the arithmetic is written in the same order.
+#include "ops.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t sfc32_u32(sfc32 *r) {
+  uint32_t t = r->a + r->b;
+  r->a = r->b ^ (r->b >> 9);
+  r->b = r->c + (r->c << 3);
+  r->c = (r->c << 21) | (r->c >> 11);
+  r->d = r->d + 1;
+  t = t + r->d;
+  r->c = r->c + t;
+  return t;
+}
+
+double sfc32_next(sfc32 *r) {
+  uint32_t hi = sfc32_u32(r) >> 5;
+  uint32_t lo = sfc32_u32(r) >> 6;
+  return ((double)hi * 67108864.0 + (double)lo) / 9007199254740992.0;
+}
+
+// Math.round: to nearest, halves up (towards +infinity), exact for every double.
+static inline double round_half_up(double x) {
+  double f = floor(x);
+  return x - f >= 0.5 ? f + 1 : f;
+}
+// cv8.ts roundEven: to nearest, halves to even.
+static inline double round_even(double x) {
+  double r = round_half_up(x);
+  return r - x == 0.5 && fmod(r, 2.0) != 0 ? r - 1 : r;
+}
+static inline uint8_t clamp8(double v) { return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)round_half_up(v); }
+static inline uint8_t sat8(double v) { return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v; }
+static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
+
+// ---- region.ts inside / rowSpan ----------------------------------------------------------------
+static int inside(const double *fb, int nb, double xc, double yc) {
+  for (int i = 0; i < nb * 8; i += 8) {
+    double u = fb[i] * xc + fb[i + 1] * yc + fb[i + 2];
+    double v = fb[i + 3] * xc + fb[i + 4] * yc + fb[i + 5];
+    if (u < 0 || v < 0 || u >= fb[i + 6] || v >= fb[i + 7]) return 0;
+  }
+  return 1;
+}
+
+static void row_span(const double *fb, int nb, int y, int W, int *x0out, int *x1out) {
+  double yc = y + 0.5, lo = -INFINITY, hi = INFINITY;
+  *x0out = *x1out = 0;
+  for (int i = 0; i < nb * 8 && lo <= hi; i += 8) {
+    for (int q = 0; q < 2; q++) {
+      int k = q ? 3 : 0;
+      double lim = fb[i + 6 + q];
+      double a = fb[i + k], rest = fb[i + k + 1] * yc + fb[i + k + 2];
+      if (a == 0) {
+        if (rest < 0 || rest >= lim) return;
+        continue;
+      }
+      double t0 = (0 - rest) / a, t1 = (lim - rest) / a;
+      double mn = t0 < t1 ? t0 : t1, mx = t0 < t1 ? t1 : t0;
+      if (mn > lo) lo = mn;
+      if (mx < hi) hi = mx;
+    }
+  }
+  if (!(lo <= hi)) return;
+  double a0 = floor(lo - 0.5) - 1, a1 = ceil(hi - 0.5) + 2;
+  int x0 = a0 < 0 ? 0 : a0 > W ? W : (int)a0;
+  int x1 = a1 > W ? W : a1 < 0 ? 0 : (int)a1;
+  while (x0 < x1 && !inside(fb, nb, x0 + 0.5, yc)) x0++;
+  while (x1 > x0 && !inside(fb, nb, x1 - 0.5, yc)) x1--;
+  *x0out = x0;
+  *x1out = x1;
+}
+
+// ---- warp.ts warpBilinearRgb / warpNearest -------------------------------------------------------
+void op_warp_bilinear_rgb(const view *src, const double *A, const double *fb, int nb, int W, int H, uint8_t *out) {
+  const uint8_t *data = src->data;
+  const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height, sw = src->source_width, sh = src->source_height;
+  for (int y = 0; y < H; y++) {
+    double yc = y + 0.5;
+    int xa, xb;
+    row_span(fb, nb, y, W, &xa, &xb);
+    double ru = b * yc + c - 0.5, rv = e * yc + f - 0.5;
+    for (int x = xa; x < xb; x++) {
+      double xc = x + 0.5;
+      double fx = a * xc + ru, fy = d * xc + rv;
+      double fx0 = floor(fx), fy0 = floor(fy);
+      double wx = fx - fx0, wy = fy - fy0;
+      int x0 = (int)fx0, y0 = (int)fy0, x1 = x0 + 1, y1 = y0 + 1;
+      if (x0 < 0) x0 = 0;
+      if (y0 < 0) y0 = 0;
+      if (x1 >= sw) x1 = sw - 1;
+      if (y1 >= sh) y1 = sh - 1;
+      // taps outside the region: a caller's error; read the region's nearest pixel instead
+      x0 = imin(imax(x0 - left, 0), rw - 1);
+      x1 = imin(imax(x1 - left, 0), rw - 1);
+      y0 = imin(imax(y0 - top, 0), rh - 1);
+      y1 = imin(imax(y1 - top, 0), rh - 1);
+      size_t p00 = ((size_t)y0 * rw + x0) * 3, p01 = ((size_t)y0 * rw + x1) * 3, p10 = ((size_t)y1 * rw + x0) * 3, p11 = ((size_t)y1 * rw + x1) * 3;
+      double w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+      uint8_t *o = out + ((size_t)y * W + x) * 3;
+      for (int ch = 0; ch < 3; ch++) o[ch] = (uint8_t)round_half_up(w00 * data[p00 + ch] + w01 * data[p01 + ch] + w10 * data[p10 + ch] + w11 * data[p11 + ch]);
+    }
+  }
+}
+
+void op_warp_nearest(const view *src, int depth, const double *A, const double *fb, int nb, int W, int H, int fill, void *out) {
+  const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height;
+  for (int y = 0; y < H; y++) {
+    double yc = y + 0.5;
+    int x0, x1;
+    row_span(fb, nb, y, W, &x0, &x1);
+    double ru = b * yc + c, rv = e * yc + f;
+    for (int x = 0; x < W; x++) {
+      size_t i = (size_t)y * W + x;
+      int v = fill;
+      if (x >= x0 && x < x1) {
+        double xc = x + 0.5;
+        int sy = (int)floor(d * xc + rv) - top, sx = (int)floor(a * xc + ru) - left;
+        if (sx >= 0 && sy >= 0 && sx < rw && sy < rh) {
+          size_t s = (size_t)sy * rw + sx;
+          v = depth == 16 ? ((const uint16_t *)src->data)[s] : ((const uint8_t *)src->data)[s];
+        }
+      }
+      if (depth == 16) ((uint16_t *)out)[i] = (uint16_t)v;
+      else ((uint8_t *)out)[i] = (uint8_t)v;
+    }
+  }
+}
+
+// ---- warp-chain.ts ----------------------------------------------------------------------------------
+enum { M_CONSTANT = 0, M_EDGE = 1, M_REFLECT = 2, M_SYMMETRIC = 3, M_WRAP = 4 };
+
+static double fold_coord(double u, double n, int mode) {
+  switch (mode) {
+    case M_EDGE: {
+      double c = u - 0.5;
+      return (c < 0 ? 0 : c > n - 1 ? n - 1 : c) + 0.5;
+    }
+    case M_REFLECT: {
+      if (n == 1) return 0.5;
+      double P = 2 * (n - 1), c = u - 0.5;
+      double t = c - P * floor(c / P);
+      if (t >= P || t < 0) t = 0;
+      return (t <= n - 1 ? t : P - t) + 0.5;
+    }
+    case M_SYMMETRIC: {
+      double P = 2 * n;
+      double t = u - P * floor(u / P);
+      if (t >= P || t < 0) t = 0;
+      double r = t < n ? t : P - t;
+      return r >= n ? n - 0.5 : r;
+    }
+    case M_WRAP: {
+      double t = u - n * floor(u / n);
+      return t >= n || t < 0 ? 0 : t;
+    }
+    default:
+      return u;
+  }
+}
+
+static int fold_index(int i, int n, int mode) {
+  if (i >= 0 && i < n) return i;
+  switch (mode) {
+    case M_REFLECT: {
+      if (n == 1) return 0;
+      int P = 2 * (n - 1);
+      int t = i % P;
+      if (t < 0) t += P;
+      return t < n ? t : P - t;
+    }
+    case M_SYMMETRIC: {
+      int P = 2 * n;
+      int t = i % P;
+      if (t < 0) t += P;
+      return t < n ? t : P - 1 - t;
+    }
+    case M_WRAP: {
+      int t = i % n;
+      return t < 0 ? t + n : t;
+    }
+    default:
+      return i < 0 ? 0 : n - 1;
+  }
+}
+
+// warp-chain.ts fieldAt
+static void field_at(const chain_link *L, double x, double y, double *ox, double *oy) {
+  double fx = x - 0.5, fy = y - 0.5;
+  double fx0 = floor(fx), fy0 = floor(fy);
+  double wx = fx - fx0, wy = fy - fy0;
+  int w = L->map_w, h = L->map_h;
+  double x0d = fx0, y0d = fy0;
+  // clamp in doubles first: a far point must not overflow an int
+  if (x0d < 0) x0d = 0;
+  if (y0d < 0) y0d = 0;
+  if (x0d > w - 1) x0d = w - 1;
+  if (y0d > h - 1) y0d = h - 1;
+  int x0 = (int)x0d, y0 = (int)y0d;
+  double x1d = fx0 + 1, y1d = fy0 + 1;
+  if (x1d > w - 1) x1d = w - 1;
+  if (y1d > h - 1) y1d = h - 1;
+  if (x1d < 0) x1d = 0;
+  if (y1d < 0) y1d = 0;
+  int x1 = (int)x1d, y1 = (int)y1d;
+  const double *m = L->map;
+  size_t a = ((size_t)y0 * w + x0) * 2, b = ((size_t)y0 * w + x1) * 2, c = ((size_t)y1 * w + x0) * 2, d = ((size_t)y1 * w + x1) * 2;
+  double w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+  *ox = w00 * m[a] + w01 * m[b] + w10 * m[c] + w11 * m[d];
+  *oy = w00 * m[a + 1] + w01 * m[b + 1] + w10 * m[c + 1] + w11 * m[d + 1];
+}
+
+void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *out) {
+  for (int y = 0; y < H; y++) {
+    for (int x = 0; x < W; x++) {
+      double px = x + 0.5, py = y + 0.5;
+      int ok = 1;
+      for (int k = 0; k < nlinks && ok; k++) {
+        const chain_link *L = &links[k];
+        if (L->map) field_at(L, px, py, &px, &py);
+        for (int i = 0; i < L->nbounds * 8; i += 8) {
+          const double *bm = L->bounds + i;
+          double bu = bm[0] * px + bm[1] * py + bm[2], bv = bm[3] * px + bm[4] * py + bm[5];
+          if (bu < 0 || bv < 0 || bu >= bm[6] || bv >= bm[7]) {
+            ok = 0;
+            break;
+          }
+        }
+        if (!ok) break;
+        const double *m = L->m;
+        double u = m[0] * px + m[1] * py + m[2], v = m[3] * px + m[4] * py + m[5];
+        if (u < 0 || u >= L->w || v < 0 || v >= L->h) {
+          if (L->mode == M_CONSTANT) {
+            ok = 0;
+            break;
+          }
+          if (u < 0 || u >= L->w) u = fold_coord(u, L->w, L->mode);
+          if (v < 0 || v >= L->h) v = fold_coord(v, L->h, L->mode);
+        }
+        px = u;
+        py = v;
+      }
+      size_t i = ((size_t)y * W + x) * 2;
+      out[i] = ok ? px : NAN;
+      out[i + 1] = ok ? py : NAN;
+    }
+  }
+}
+
+// an index from a double, safe for any value (NaN and far points clamp before the int conversion)
+static inline int idx_of(double v) { return v != v ? 0 : v < -1e9 ? -1000000000 : v > 1e9 ? 1000000000 : (int)v; }
+
+void op_sample_rgb(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
+  const uint8_t *data = src->data;
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height, sw = src->source_width, sh = src->source_height;
+  for (size_t i = 0, o = 0; i < n * 2; i += 2, o += 3) {
+    double u = coords[i], v = coords[i + 1];
+    if (u != u) {
+      out[o] = out[o + 1] = out[o + 2] = 0;
+      continue;
+    }
+    double fx = u / pfx - 0.5, fy = v / pfy - 0.5;
+    double tx = floor(fx), ty = floor(fy);
+    double wx = fx - tx, wy = fy - ty;
+    int ix = idx_of(tx), iy = idx_of(ty);
+    int x0 = fold_index(ix, sw, mode) - left, x1 = fold_index(ix + 1, sw, mode) - left;
+    int y0 = fold_index(iy, sh, mode) - top, y1 = fold_index(iy + 1, sh, mode) - top;
+    x0 = imin(imax(x0, 0), rw - 1);
+    x1 = imin(imax(x1, 0), rw - 1);
+    y0 = imin(imax(y0, 0), rh - 1);
+    y1 = imin(imax(y1, 0), rh - 1);
+    size_t p00 = ((size_t)y0 * rw + x0) * 3, p01 = ((size_t)y0 * rw + x1) * 3, p10 = ((size_t)y1 * rw + x0) * 3, p11 = ((size_t)y1 * rw + x1) * 3;
+    double w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+    for (int ch = 0; ch < 3; ch++) out[o + ch] = (uint8_t)round_half_up(w00 * data[p00 + ch] + w01 * data[p01 + ch] + w10 * data[p10 + ch] + w11 * data[p11 + ch]);
+  }
+}
+
+void op_sample_labels(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out) {
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height, sw = src->source_width, sh = src->source_height;
+  for (size_t i = 0, o = 0; i < n * 2; i += 2, o++) {
+    double u = coords[i], v = coords[i + 1];
+    int val = fill;
+    if (u == u) {
+      int x = fold_index(idx_of(floor(u)), sw, mode) - left, y = fold_index(idx_of(floor(v)), sh, mode) - top;
+      x = imin(imax(x, 0), rw - 1);
+      y = imin(imax(y, 0), rh - 1);
+      size_t s = (size_t)y * rw + x;
+      val = depth == 16 ? ((const uint16_t *)src->data)[s] : ((const uint8_t *)src->data)[s];
+    }
+    if (depth == 16) ((uint16_t *)out)[o] = (uint16_t)val;
+    else ((uint8_t *)out)[o] = (uint8_t)val;
+  }
+}
+
+static inline uint8_t mean_even(uint64_t sum, uint64_t n) {
+  uint64_t q = sum / n, r2 = 2 * (sum - q * n);
+  return (uint8_t)(r2 > n || (r2 == n && (q & 1)) ? q + 1 : q);
+}
+
+void op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out) {
+  int rw = (w + fx - 1) / fx, rh = (h + fy - 1) / fy;
+  for (int by = 0; by < rh; by++) {
+    int ya = by * fy, yb = imin(h, ya + fy);
+    for (int bx = 0; bx < rw; bx++) {
+      int xa = bx * fx, xb = imin(w, xa + fx);
+      uint64_t r = 0, g = 0, b = 0;
+      for (int y = ya; y < yb; y++) {
+        const uint8_t *p = src + ((size_t)y * w + xa) * 3;
+        for (int x = xa; x < xb; x++, p += 3) {
+          r += p[0];
+          g += p[1];
+          b += p[2];
+        }
+      }
+      uint64_t cnt = (uint64_t)(yb - ya) * (xb - xa);
+      uint8_t *o = out + ((size_t)by * rw + bx) * 3;
+      o[0] = mean_even(r, cnt);
+      o[1] = mean_even(g, cnt);
+      o[2] = mean_even(b, cnt);
+    }
+  }
+}
+
+// ---- ops/colour.ts hue -------------------------------------------------------------------------------
+void op_hue(uint8_t *d, size_t n, double shift) {
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    int r = d[i], g = d[i + 1], b = d[i + 2];
+    int max = r > g ? (r > b ? r : b) : g > b ? g : b;
+    int min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    double c = max - min;
+    if (c == 0) continue;
+    double h = max == r ? (g - b) / c : max == g ? (b - r) / c + 2 : (r - g) / c + 4;
+    h = fmod(h + shift + 6, 6);
+    double x = c * (1 - fabs(fmod(h, 2) - 1));
+    double r1 = 0, g1 = 0, b1 = 0;
+    if (h < 1) { r1 = c; g1 = x; }
+    else if (h < 2) { r1 = x; g1 = c; }
+    else if (h < 3) { g1 = c; b1 = x; }
+    else if (h < 4) { g1 = x; b1 = c; }
+    else if (h < 5) { r1 = x; b1 = c; }
+    else { r1 = c; b1 = x; }
+    d[i] = clamp8(r1 + min);
+    d[i + 1] = clamp8(g1 + min);
+    d[i + 2] = clamp8(b1 + min);
+  }
+}
+
+// ops/colour.ts hsvPower, with pow(s, ps) from a table spow[max * 256 + min]
+void op_hsv_power(uint8_t *d, size_t n, const double *vlut, const double *spow) {
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    int r = d[i], g = d[i + 1], b = d[i + 2];
+    int max = r > g ? (r > b ? r : b) : g > b ? g : b;
+    if (max == 0) continue;
+    int min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    double nmax = vlut[max];
+    double nmin = nmax * (1 - spow[max * 256 + min]);
+    double span = max - min;
+    double k = span == 0 ? 0 : (nmax - nmin) / span;
+    d[i] = clamp8(nmin + (r - min) * k);
+    d[i + 1] = clamp8(nmin + (g - min) * k);
+    d[i + 2] = clamp8(nmin + (b - min) * k);
+  }
+}
+
+// ---- ops/cv8.ts rgbToHsv8 / hsvToRgb8, ops/hsv.ts mapHsv -----------------------------------------------
+static int SDIV[256], HDIV[256], tables_ready = 0;
+static void hsv_tables(void) {
+  if (tables_ready) return;
+  for (int i = 1; i < 256; i++) {
+    SDIV[i] = (int)round_even((double)(255 << 12) / i);
+    HDIV[i] = (int)round_even((double)(180 << 12) / (6.0 * i));
+  }
+  tables_ready = 1;
+}
+
+static inline float f32(double v) { return (float)v; }
+
+void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv) {
+  hsv_tables();
+  const float inv255 = f32(1.0 / 255), hscale = f32(6.0 / 180), sixth = f32(1.0 / 6);
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    int r = d[i], g = d[i + 1], b = d[i + 2];
+    int v = imax(r, imax(g, b)), vmin = imin(r, imin(g, b)), diff = v - vmin;
+    int vr = v == r ? -1 : 0, vg = v == g ? -1 : 0;
+    int s = (diff * SDIV[v] + (1 << 11)) >> 12;
+    int h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
+    h = (h * HDIV[diff] + (1 << 11)) >> 12;
+    if (h < 0) h += 180;
+    h = lh ? lh[h & 255] : h;
+    s = ls ? ls[s] : s;
+    v = lv ? lv[v] : v;
+    float fs = f32((double)s * inv255), fv = f32((double)v * inv255);
+    float fh = f32((double)h * hscale);
+    double pre = trunc(fh);
+    fh = f32(fh - pre);
+    float t0 = fv;
+    float t1 = f32((double)fv * f32(1.0 - fs));
+    float t2 = f32((double)fv * f32(1.0 - (double)fs * fh));
+    float t3 = f32((double)fv * f32(1.0 - (double)fs * f32(1.0 - fh)));
+    double sector = pre - 6 * trunc(f32(pre * sixth));
+    float bb, gg, rr;
+    if (sector < 2) bb = t1; else if (sector == 2) bb = t3; else if (sector == 3 || sector == 4) bb = t0; else bb = t2;
+    if (sector < 1) gg = t3; else if (sector == 1 || sector == 2) gg = t0; else if (sector == 3) gg = t2; else gg = t1;
+    if (sector < 1) rr = t0; else if (sector == 1) rr = t2; else if (sector == 2 || sector == 3) rr = t1; else if (sector == 4) rr = t3; else rr = t0;
+    d[i] = sat8(trunc(f32((double)rr * 255)));
+    d[i + 1] = sat8(trunc(f32((double)gg * 255)));
+    d[i + 2] = sat8(trunc(f32((double)bb * 255)));
+  }
+}
+
+// ---- ops/noise.ts ------------------------------------------------------------------------------------
+// gaussianNoise (table algorithm): a normal value by linear interpolation in a 65537-entry table
+// of the inverse normal CDF, from one 32-bit draw.
+static inline double table_normal(sfc32 *r, const double *table) {
+  uint32_t u = sfc32_u32(r);
+  uint32_t i = u >> 16;
+  double f = (double)(u & 0xffff) / 65536;
+  return table[i] + (table[i + 1] - table[i]) * f;
+}
+
+void op_gaussian_noise(uint8_t *d, size_t n, sfc32 *r, double std, int per_channel, const double *table) {
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    if (per_channel) {
+      d[i] = clamp8(d[i] + std * table_normal(r, table));
+      d[i + 1] = clamp8(d[i + 1] + std * table_normal(r, table));
+      d[i + 2] = clamp8(d[i + 2] + std * table_normal(r, table));
+    } else {
+      double v = std * table_normal(r, table);
+      d[i] = clamp8(d[i] + v);
+      d[i + 1] = clamp8(d[i + 1] + v);
+      d[i + 2] = clamp8(d[i + 2] + v);
+    }
+  }
+}
+
+void op_salt_pepper(uint8_t *d, size_t n, sfc32 *r, double amount, double salt) {
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    if (sfc32_next(r) < amount) {
+      uint8_t v = sfc32_next(r) < salt ? 255 : 0;
+      d[i] = d[i + 1] = d[i + 2] = v;
+    }
+  }
+}
+
+static inline uint8_t cut8(double v) { return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)trunc(v); }
+
+void op_multiplicative(uint8_t *d, size_t n, sfc32 *r, double lo, double hi, int per_channel) {
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    if (per_channel) {
+      for (int c = 0; c < 3; c++) d[i + c] = cut8(d[i + c] * (lo + (hi - lo) * sfc32_next(r)));
+    } else {
+      double m = lo + (hi - lo) * sfc32_next(r);
+      d[i] = cut8(d[i] * m);
+      d[i + 1] = cut8(d[i + 1] * m);
+      d[i + 2] = cut8(d[i + 2] * m);
+    }
+  }
+}
+
+// ---- ops/blur.ts blurRgb ---------------------------------------------------------------------------------
+void op_blur(uint8_t *d, int w, int h, const double *k, int r, float *tmp) {
+  for (int y = 0; y < h; y++) {
+    size_t row = (size_t)y * w;
+    for (int x = 0; x < w; x++) {
+      double s0 = 0, s1 = 0, s2 = 0;
+      for (int t = -r; t <= r; t++) {
+        int xx = x + t < 0 ? 0 : x + t >= w ? w - 1 : x + t;
+        double kv = k[t + r];
+        size_t j = (row + xx) * 3;
+        s0 += kv * d[j];
+        s1 += kv * d[j + 1];
+        s2 += kv * d[j + 2];
+      }
+      size_t o = (row + x) * 3;
+      tmp[o] = (float)s0;
+      tmp[o + 1] = (float)s1;
+      tmp[o + 2] = (float)s2;
+    }
+  }
+  for (int y = 0; y < h; y++) {
+    for (int x = 0; x < w; x++) {
+      double s0 = 0, s1 = 0, s2 = 0;
+      for (int t = -r; t <= r; t++) {
+        int yy = y + t < 0 ? 0 : y + t >= h ? h - 1 : y + t;
+        double kv = k[t + r];
+        size_t j = ((size_t)yy * w + x) * 3;
+        s0 += kv * tmp[j];
+        s1 += kv * tmp[j + 1];
+        s2 += kv * tmp[j + 2];
+      }
+      size_t o = ((size_t)y * w + x) * 3;
+      d[o] = (uint8_t)round_half_up(s0 > 255 ? 255 : s0);
+      d[o + 1] = (uint8_t)round_half_up(s1 > 255 ? 255 : s1);
+      d[o + 2] = (uint8_t)round_half_up(s2 > 255 ? 255 : s2);
+    }
+  }
+}
+
+// ---- ops/filter.ts ---------------------------------------------------------------------------------------
+static inline int reflect101(int i, int n) { return n == 1 ? 0 : i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i; }
+static inline int refl_safe(int i, int n) {
+  int v = reflect101(i, n);
+  return v < 0 ? 0 : v >= n ? n - 1 : v;
+}
+
+void op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_t *src) {
+  memcpy(src, d, (size_t)w * h * 3);
+  for (int y = 0; y < h; y++) {
+    for (int x = 0; x < w; x++) {
+      double s0 = 0, s1 = 0, s2 = 0;
+      for (int t = 0; t < ntaps; t++) {
+        double k = taps[t * 3 + 2];
+        size_t i = ((size_t)refl_safe(y + (int)taps[t * 3 + 1], h) * w + refl_safe(x + (int)taps[t * 3], w)) * 3;
+        s0 += k * src[i];
+        s1 += k * src[i + 1];
+        s2 += k * src[i + 2];
+      }
+      size_t o = ((size_t)y * w + x) * 3;
+      d[o] = sat8(round_even(s0));
+      d[o + 1] = sat8(round_even(s1));
+      d[o + 2] = sat8(round_even(s2));
+    }
+  }
+}
+
+static inline int clampi(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
+
+void op_median(uint8_t *d, int w, int h, int k, uint8_t *src) {
+  memcpy(src, d, (size_t)w * h * 3);
+  int r = (k - 1) >> 1, half = (k * k) >> 1;
+  int hist[256];
+  for (int c = 0; c < 3; c++) {
+    for (int y = 0; y < h; y++) {
+      memset(hist, 0, sizeof hist);
+      for (int dy = -r; dy <= r; dy++) {
+        size_t row = (size_t)clampi(y + dy, h) * w;
+        for (int dx = -r; dx <= r; dx++) hist[src[(row + clampi(dx, w)) * 3 + c]]++;
+      }
+      for (int x = 0; x < w; x++) {
+        if (x > 0) {
+          int out = clampi(x - r - 1, w), in = clampi(x + r, w);
+          for (int dy = -r; dy <= r; dy++) {
+            size_t row = (size_t)clampi(y + dy, h) * w;
+            hist[src[(row + out) * 3 + c]]--;
+            hist[src[(row + in) * 3 + c]]++;
+          }
+        }
+        int v = 0, acc = hist[0];
+        while (acc <= half && v < 255) acc += hist[++v];
+        d[((size_t)y * w + x) * 3 + c] = (uint8_t)v;
+      }
+    }
+  }
+}
+
+// ---- ops/distortion.ts ------------------------------------------------------------------------------------
+void op_uniform_pm1(sfc32 *r, double *out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = sfc32_next(r) * 2 - 1;
+}
+
+static inline int refl_plane(int i, int n) {
+  if (n == 1) return 0;
+  if (i < 0) return imin(-i, n - 1);
+  if (i >= n) return imax(2 * (n - 1) - i, 0);
+  return i;
+}
+
+void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp) {
+  for (int y = 0; y < h; y++) {
+    for (int x = 0; x < w; x++) {
+      double s = 0;
+      for (int t = -r; t <= r; t++) s += k[t + r] * p[(size_t)y * w + refl_plane(x + t, w)];
+      tmp[(size_t)y * w + x] = s;
+    }
+  }
+  for (int y = 0; y < h; y++) {
+    for (int x = 0; x < w; x++) {
+      double s = 0;
+      for (int t = -r; t <= r; t++) s += k[t + r] * tmp[(size_t)refl_plane(y + t, h) * w + x];
+      p[(size_t)y * w + x] = s;
+    }
+  }
+}

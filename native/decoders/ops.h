@@ -1,0 +1,65 @@
+// Lockstep's op kernels: the fast twins of the engine's JS references (src/main/augment), equal to
+// them byte for byte. They compute with the same float64 (or float32) operations in the same
+// order; the build turns off fused multiply-adds (-ffp-contract=off) so the compiler cannot merge
+// a*b + c into one rounding where JS rounds twice, and JS's Math.round (half up) is round_half_up.
+// Anything that needs exp/log/pow/sin/cos comes in as a table computed in JS (libm may differ from
+// V8 in the last bit). Every kernel bounds-checks its reads: a wrong argument gives wrong pixels,
+// never a read outside a buffer (ops_napi.c also checks every size against its buffer).
+#ifndef LOCKSTEP_OPS_H
+#define LOCKSTEP_OPS_H
+#include <stddef.h>
+#include <stdint.h>
+
+// sfc32, seeded by the JS side (Rng.state()): the same stream as src/main/augment/rng.ts.
+typedef struct {
+  uint32_t a, b, c, d;
+} sfc32;
+uint32_t sfc32_u32(sfc32 *r);
+double sfc32_next(sfc32 *r);
+
+// A view of source pixels (a region of a whole source), as warp.ts's SourceView.
+typedef struct {
+  const void *data;
+  size_t len;  // elements
+  int left, top, width, height, source_width, source_height;
+} view;
+
+// warp.ts warpBilinearRgb: one affine (output -> source) with constant-fill bounds (8 doubles per
+// canvas: a b c d e f w h), out W x H x 3 (pixels outside every span keep what out holds).
+void op_warp_bilinear_rgb(const view *src, const double *A, const double *bounds, int nbounds, int W, int H, uint8_t *out);
+// warp.ts warpNearest: labels (8- or 16-bit), filled with `fill` outside.
+void op_warp_nearest(const view *src, int depth, const double *A, const double *bounds, int nbounds, int W, int H, int fill, void *out);
+
+// warp-chain.ts: a chain's points (links flattened as chain_link records, fields as maps).
+typedef struct {
+  const double *map;  // NULL: no field
+  int map_w, map_h;
+  double m[6];
+  const double *bounds;  // 8 doubles each
+  int nbounds;
+  int w, h, mode;
+} chain_link;
+void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *out);
+void op_sample_rgb(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
+void op_sample_labels(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out);
+void op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out);
+
+// Pixel ops on h x w x 3 RGB (n = bytes), in place.
+void op_hue(uint8_t *d, size_t n, double shift);
+void op_hsv_power(uint8_t *d, size_t n, const double *vlut, const double *spow);
+void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv);
+void op_gaussian_noise(uint8_t *d, size_t n, sfc32 *r, double std, int per_channel, const double *table);
+void op_salt_pepper(uint8_t *d, size_t n, sfc32 *r, double amount, double salt);
+void op_multiplicative(uint8_t *d, size_t n, sfc32 *r, double lo, double hi, int per_channel);
+// blur.ts blurRgb: separable kernel k (2r + 1 taps), float32 intermediate, edges replicated.
+void op_blur(uint8_t *d, int w, int h, const double *k, int r, float *tmp);
+// filter.ts convolve: taps (dx, dy, weight) with BORDER_REFLECT_101, rounded to nearest even.
+void op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_t *src_copy);
+// filter.ts medianRgb: k x k median per channel, edges replicated.
+void op_median(uint8_t *d, int w, int h, int k, uint8_t *src_copy);
+// distortion.ts elastic: uniform noise in [-1, 1) for n values.
+void op_uniform_pm1(sfc32 *r, double *out, size_t n);
+// distortion.ts blurPlane: separable kernel over a float64 plane, BORDER_REFLECT_101.
+void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp);
+
+#endif

@@ -1,0 +1,390 @@
+// Node-API glue for the op kernels (ops.h): synchronous calls (each is a few milliseconds on a
+// 512x512 output; the engine already runs on worker threads in exports). Every argument is checked
+// before a kernel runs: types, sizes against buffer lengths (in 64-bit arithmetic), small
+// enumerations; a bad call throws a TypeError naming the function and the argument.
+//
+//   opWarpBilinearRgb(src, view, A, bounds, W, H, out)       view: Int32Array [left, top, width, height, sourceWidth, sourceHeight]
+//   opWarpNearest(src, view, A, bounds, W, H, fill, out)     src/out: Uint8Array or Uint16Array alike
+//   opChainCoords(links, maps, W, H, out)                    links: Float64Array records (see chain_of), maps: Array of Float64Array
+//   opSampleRgb(coords, src, view, mode, pfx, pfy, out)      opSampleLabels(coords, src, view, mode, fill, out)
+//   opAreaReduce(src, w, h, fx, fy, out)
+//   opHue(rgb, shift)   opHsvPower(rgb, vlut, spow)   opHsvMap(rgb, lh, ls, lv)
+//   opGaussianNoise(rgb, state, std, perChannel, table)   opSaltPepper(rgb, state, amount, salt)
+//   opMultiplicative(rgb, state, lo, hi, perChannel)
+//   opBlur(rgb, w, h, kernel)   opConvolve(rgb, w, h, taps)   opMedian(rgb, w, h, k)
+//   opUniformPm1(state, out)   opBlurPlane(plane, w, h, kernel)
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "ops.h"
+
+#define ARGS 8
+
+typedef struct {
+  void *data;
+  size_t len;  // elements
+  napi_typedarray_type type;
+} arr;
+
+static napi_value fail(napi_env env, const char *fn, const char *what) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "%s: %s", fn, what);
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+static bool typed(napi_env env, napi_value v, napi_typedarray_type want, arr *a) {
+  bool is;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  if (napi_get_typedarray_info(env, v, &a->type, &a->len, &a->data, NULL, NULL) != napi_ok) return false;
+  return want == (napi_typedarray_type)-1 || a->type == want;
+}
+static bool is_null(napi_env env, napi_value v) {
+  napi_valuetype t;
+  return napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined);
+}
+static bool int_of(napi_env env, napi_value v, int lo, int hi, int *out) {
+  int32_t x;
+  if (napi_get_value_int32(env, v, &x) != napi_ok || x < lo || x > hi) return false;
+  *out = x;
+  return true;
+}
+static bool num_of(napi_env env, napi_value v, double *out) {
+  return napi_get_value_double(env, v, out) == napi_ok && *out == *out && *out > -1e300 && *out < 1e300;
+}
+static bool bool_of(napi_env env, napi_value v, int *out) {
+  bool b;
+  if (napi_get_value_bool(env, v, &b) != napi_ok) return false;
+  *out = b;
+  return true;
+}
+static size_t args(napi_env env, napi_callback_info info, napi_value *argv) {
+  size_t argc = ARGS;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  return argc;
+}
+#define MAX_SIDE 65535
+
+// view Int32Array -> view over src (elements), checked against src's length
+static bool view_of(napi_env env, napi_value v, const arr *src, int channels, view *out) {
+  arr a;
+  if (!typed(env, v, napi_int32_array, &a) || a.len != 6) return false;
+  const int32_t *q = a.data;
+  for (int i = 0; i < 6; i++)
+    if (q[i] < 0 || q[i] > MAX_SIDE) return false;
+  if (q[2] < 1 || q[3] < 1 || q[4] < 1 || q[5] < 1) return false;
+  if ((uint64_t)q[2] * q[3] * channels > src->len) return false;
+  *out = (view){.data = src->data, .len = src->len, .left = q[0], .top = q[1], .width = q[2], .height = q[3], .source_width = q[4], .source_height = q[5]};
+  return true;
+}
+static bool affine_of(napi_env env, napi_value v, const double **A) {
+  arr a;
+  if (!typed(env, v, napi_float64_array, &a) || a.len != 6) return false;
+  *A = a.data;
+  return true;
+}
+static bool bounds_of(napi_env env, napi_value v, const double **b, int *n) {
+  arr a;
+  if (!typed(env, v, napi_float64_array, &a) || a.len % 8 != 0 || a.len > 8 * 4096) return false;
+  *b = a.data;
+  *n = (int)(a.len / 8);
+  return true;
+}
+static bool state_of(napi_env env, napi_value v, sfc32 *r) {
+  arr a;
+  if (!typed(env, v, napi_uint32_array, &a) || a.len != 4) return false;
+  const uint32_t *s = a.data;
+  *r = (sfc32){s[0], s[1], s[2], s[3]};
+  return true;
+}
+static bool rgb_of(napi_env env, napi_value v, arr *a) { return typed(env, v, napi_uint8_array, a) && a->len % 3 == 0; }
+static bool labels_of(napi_env env, napi_value v, arr *a) { return typed(env, v, (napi_typedarray_type)-1, a) && (a->type == napi_uint8_array || a->type == napi_uint16_array); }
+static bool image_of(napi_env env, napi_value *argv, arr *a, int *w, int *h) {
+  return rgb_of(env, argv[0], a) && int_of(env, argv[1], 1, MAX_SIDE, w) && int_of(env, argv[2], 1, MAX_SIDE, h) && (uint64_t)*w * *h * 3 == a->len;
+}
+
+static napi_value warp_bilinear_rgb_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opWarpBilinearRgb(src, view, A, bounds, W, H, out)";
+  napi_value argv[ARGS];
+  arr src, out;
+  view vw;
+  const double *A, *b;
+  int nb, W, H;
+  if (args(env, info, argv) != 7) return fail(env, fn, "7 arguments");
+  if (!rgb_of(env, argv[0], &src) || !view_of(env, argv[1], &src, 3, &vw)) return fail(env, fn, "src and view do not match");
+  if (!affine_of(env, argv[2], &A) || !bounds_of(env, argv[3], &b, &nb)) return fail(env, fn, "A (6) and bounds (8 per canvas) must be Float64Arrays");
+  if (!int_of(env, argv[4], 1, MAX_SIDE, &W) || !int_of(env, argv[5], 1, MAX_SIDE, &H)) return fail(env, fn, "bad W or H");
+  if (!rgb_of(env, argv[6], &out) || out.len != (uint64_t)W * H * 3) return fail(env, fn, "out must be W x H x 3 bytes");
+  op_warp_bilinear_rgb(&vw, A, b, nb, W, H, out.data);
+  return NULL;
+}
+
+static napi_value warp_nearest_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opWarpNearest(src, view, A, bounds, W, H, fill, out)";
+  napi_value argv[ARGS];
+  arr src, out;
+  view vw;
+  const double *A, *b;
+  int nb, W, H, fill;
+  if (args(env, info, argv) != 8) return fail(env, fn, "8 arguments");
+  if (!labels_of(env, argv[0], &src) || !view_of(env, argv[1], &src, 1, &vw)) return fail(env, fn, "src and view do not match");
+  if (!affine_of(env, argv[2], &A) || !bounds_of(env, argv[3], &b, &nb)) return fail(env, fn, "A (6) and bounds (8 per canvas) must be Float64Arrays");
+  if (!int_of(env, argv[4], 1, MAX_SIDE, &W) || !int_of(env, argv[5], 1, MAX_SIDE, &H) || !int_of(env, argv[6], 0, 65535, &fill)) return fail(env, fn, "bad W, H or fill");
+  if (!labels_of(env, argv[7], &out) || out.type != src.type || out.len != (uint64_t)W * H) return fail(env, fn, "out must be W x H of src's type");
+  op_warp_nearest(&vw, src.type == napi_uint16_array ? 16 : 8, A, b, nb, W, H, fill, out.data);
+  return NULL;
+}
+
+// links: per link [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds (8 x nbounds)]
+#define LINK_HEAD 13
+static napi_value chain_coords_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opChainCoords(links, maps, W, H, out)";
+  napi_value argv[ARGS];
+  arr L, out;
+  int W, H;
+  bool is_array;
+  uint32_t nmaps;
+  if (args(env, info, argv) != 5) return fail(env, fn, "5 arguments");
+  if (!typed(env, argv[0], napi_float64_array, &L)) return fail(env, fn, "links must be a Float64Array");
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &nmaps) != napi_ok || nmaps > 64) return fail(env, fn, "maps must be an array");
+  if (!int_of(env, argv[2], 1, MAX_SIDE, &W) || !int_of(env, argv[3], 1, MAX_SIDE, &H)) return fail(env, fn, "bad W or H");
+  if (!typed(env, argv[4], napi_float64_array, &out) || out.len != (uint64_t)W * H * 2) return fail(env, fn, "out must be W x H x 2 doubles");
+  chain_link links[64];
+  int n = 0;
+  const double *q = L.data;
+  for (size_t pos = 0; pos < L.len;) {
+    if (n == 64 || pos + LINK_HEAD > L.len) return fail(env, fn, "bad links");
+    const double *h = q + pos;
+    if (!(h[9] >= 0 && h[9] <= 4096 && h[10] >= -1 && h[10] < 64 && h[11] >= 0 && h[11] <= MAX_SIDE && h[12] >= 0 && h[12] <= MAX_SIDE)) return fail(env, fn, "bad link header");
+    int nb = (int)h[9], mi = (int)h[10];
+    if (h[9] != nb || pos + LINK_HEAD + (size_t)nb * 8 > L.len) return fail(env, fn, "bad bounds count");
+    if (!(h[6] >= 1 && h[6] <= MAX_SIDE && h[7] >= 1 && h[7] <= MAX_SIDE) || !(h[8] >= 0 && h[8] <= 4)) return fail(env, fn, "bad canvas or mode");
+    chain_link *k = &links[n++];
+    for (int i = 0; i < 6; i++) k->m[i] = h[i];
+    k->w = (int)h[6];
+    k->h = (int)h[7];
+    k->mode = (int)h[8];
+    k->nbounds = nb;
+    k->bounds = h + LINK_HEAD;
+    k->map = NULL;
+    if (mi >= 0) {
+      napi_value mv;
+      arr m;
+      int mw = (int)h[11], mh = (int)h[12];
+      if ((uint32_t)mi >= nmaps || napi_get_element(env, argv[1], (uint32_t)mi, &mv) != napi_ok || !typed(env, mv, napi_float64_array, &m)) return fail(env, fn, "a link names a missing map");
+      if (mw < 1 || mh < 1 || mw > MAX_SIDE || mh > MAX_SIDE || m.len != (uint64_t)mw * mh * 2) return fail(env, fn, "a map does not match its size");
+      k->map = m.data;
+      k->map_w = mw;
+      k->map_h = mh;
+    }
+    pos += LINK_HEAD + (size_t)nb * 8;
+  }
+  op_chain_coords(links, n, W, H, out.data);
+  return NULL;
+}
+
+static napi_value sample_rgb_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opSampleRgb(coords, src, view, mode, pfx, pfy, out)";
+  napi_value argv[ARGS];
+  arr c, src, out;
+  view vw;
+  int mode, pfx, pfy;
+  if (args(env, info, argv) != 7) return fail(env, fn, "7 arguments");
+  if (!typed(env, argv[0], napi_float64_array, &c) || c.len % 2) return fail(env, fn, "coords must be a Float64Array of pairs");
+  if (!rgb_of(env, argv[1], &src) || !view_of(env, argv[2], &src, 3, &vw)) return fail(env, fn, "src and view do not match");
+  if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 1, MAX_SIDE, &pfx) || !int_of(env, argv[5], 1, MAX_SIDE, &pfy)) return fail(env, fn, "bad mode or prefilter");
+  if (!rgb_of(env, argv[6], &out) || out.len != c.len / 2 * 3) return fail(env, fn, "out must hold one pixel per point");
+  op_sample_rgb(c.data, c.len / 2, &vw, mode, pfx, pfy, out.data);
+  return NULL;
+}
+
+static napi_value sample_labels_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opSampleLabels(coords, src, view, mode, fill, out)";
+  napi_value argv[ARGS];
+  arr c, src, out;
+  view vw;
+  int mode, fill;
+  if (args(env, info, argv) != 6) return fail(env, fn, "6 arguments");
+  if (!typed(env, argv[0], napi_float64_array, &c) || c.len % 2) return fail(env, fn, "coords must be a Float64Array of pairs");
+  if (!labels_of(env, argv[1], &src) || !view_of(env, argv[2], &src, 1, &vw)) return fail(env, fn, "src and view do not match");
+  if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 0, 65535, &fill)) return fail(env, fn, "bad mode or fill");
+  if (!labels_of(env, argv[5], &out) || out.type != src.type || out.len != c.len / 2) return fail(env, fn, "out must hold one label per point, of src's type");
+  op_sample_labels(c.data, c.len / 2, &vw, src.type == napi_uint16_array ? 16 : 8, mode, fill, out.data);
+  return NULL;
+}
+
+static napi_value area_reduce_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opAreaReduce(src, w, h, fx, fy, out)";
+  napi_value argv[ARGS];
+  arr src, out;
+  int w, h, fx, fy;
+  if (args(env, info, argv) != 6) return fail(env, fn, "6 arguments");
+  if (!image_of(env, argv, &src, &w, &h)) return fail(env, fn, "src must be w x h x 3 bytes");
+  if (!int_of(env, argv[3], 1, MAX_SIDE, &fx) || !int_of(env, argv[4], 1, MAX_SIDE, &fy)) return fail(env, fn, "bad factors");
+  if (!rgb_of(env, argv[5], &out) || out.len != (uint64_t)((w + fx - 1) / fx) * ((h + fy - 1) / fy) * 3) return fail(env, fn, "out must be the reduced size");
+  op_area_reduce(src.data, w, h, fx, fy, out.data);
+  return NULL;
+}
+
+static napi_value hue_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d;
+  double shift;
+  if (args(env, info, argv) != 2 || !rgb_of(env, argv[0], &d) || !num_of(env, argv[1], &shift)) return fail(env, "opHue(rgb, shift)", "bad arguments");
+  op_hue(d.data, d.len, shift);
+  return NULL;
+}
+
+static napi_value hsv_power_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d, v, s;
+  if (args(env, info, argv) != 3 || !rgb_of(env, argv[0], &d) || !typed(env, argv[1], napi_float64_array, &v) || v.len != 256 || !typed(env, argv[2], napi_float64_array, &s) || s.len != 65536)
+    return fail(env, "opHsvPower(rgb, vlut, spow)", "rgb, 256 and 65536 Float64 tables");
+  op_hsv_power(d.data, d.len, v.data, s.data);
+  return NULL;
+}
+
+static bool lut_or_null(napi_env env, napi_value v, const uint8_t **l) {
+  arr a;
+  if (is_null(env, v)) {
+    *l = NULL;
+    return true;
+  }
+  if (!typed(env, v, napi_uint8_array, &a) || a.len != 256) return false;
+  *l = a.data;
+  return true;
+}
+
+static napi_value hsv_map_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d;
+  const uint8_t *lh, *ls, *lv;
+  if (args(env, info, argv) != 4 || !rgb_of(env, argv[0], &d) || !lut_or_null(env, argv[1], &lh) || !lut_or_null(env, argv[2], &ls) || !lut_or_null(env, argv[3], &lv))
+    return fail(env, "opHsvMap(rgb, lh, ls, lv)", "rgb and three 256-entry tables (or null)");
+  op_hsv_map(d.data, d.len, lh, ls, lv);
+  return NULL;
+}
+
+static napi_value gaussian_noise_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d, t;
+  sfc32 r;
+  double std;
+  int per;
+  if (args(env, info, argv) != 5 || !rgb_of(env, argv[0], &d) || !state_of(env, argv[1], &r) || !num_of(env, argv[2], &std) || !bool_of(env, argv[3], &per) || !typed(env, argv[4], napi_float64_array, &t) || t.len != 65537)
+    return fail(env, "opGaussianNoise(rgb, state, std, perChannel, table)", "bad arguments (table: 65537 doubles)");
+  op_gaussian_noise(d.data, d.len, &r, std, per, t.data);
+  return NULL;
+}
+
+static napi_value salt_pepper_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d;
+  sfc32 r;
+  double amount, salt;
+  if (args(env, info, argv) != 4 || !rgb_of(env, argv[0], &d) || !state_of(env, argv[1], &r) || !num_of(env, argv[2], &amount) || !num_of(env, argv[3], &salt))
+    return fail(env, "opSaltPepper(rgb, state, amount, salt)", "bad arguments");
+  op_salt_pepper(d.data, d.len, &r, amount, salt);
+  return NULL;
+}
+
+static napi_value multiplicative_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d;
+  sfc32 r;
+  double lo, hi;
+  int per;
+  if (args(env, info, argv) != 5 || !rgb_of(env, argv[0], &d) || !state_of(env, argv[1], &r) || !num_of(env, argv[2], &lo) || !num_of(env, argv[3], &hi) || !bool_of(env, argv[4], &per))
+    return fail(env, "opMultiplicative(rgb, state, lo, hi, perChannel)", "bad arguments");
+  op_multiplicative(d.data, d.len, &r, lo, hi, per);
+  return NULL;
+}
+
+static napi_value blur_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opBlur(rgb, w, h, kernel)";
+  napi_value argv[ARGS];
+  arr d, k;
+  int w, h;
+  if (args(env, info, argv) != 4 || !image_of(env, argv, &d, &w, &h)) return fail(env, fn, "rgb must be w x h x 3 bytes");
+  if (!typed(env, argv[3], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
+  float *tmp = malloc(d.len * sizeof(float));
+  if (!tmp) return fail(env, fn, "out of memory");
+  op_blur(d.data, w, h, k.data, (int)(k.len / 2), tmp);
+  free(tmp);
+  return NULL;
+}
+
+static napi_value convolve_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opConvolve(rgb, w, h, taps)";
+  napi_value argv[ARGS];
+  arr d, t;
+  int w, h;
+  if (args(env, info, argv) != 4 || !image_of(env, argv, &d, &w, &h)) return fail(env, fn, "rgb must be w x h x 3 bytes");
+  if (!typed(env, argv[3], napi_float64_array, &t) || t.len % 3 != 0 || t.len > 3 * 10201) return fail(env, fn, "taps: (dx, dy, weight) triples");
+  const double *q = t.data;
+  for (size_t i = 0; i < t.len; i += 3)
+    if (q[i] != (int)q[i] || q[i + 1] != (int)q[i + 1] || q[i] < -MAX_SIDE || q[i] > MAX_SIDE || q[i + 1] < -MAX_SIDE || q[i + 1] > MAX_SIDE) return fail(env, fn, "tap offsets must be integers");
+  uint8_t *copy = malloc(d.len);
+  if (!copy) return fail(env, fn, "out of memory");
+  op_convolve(d.data, w, h, q, (int)(t.len / 3), copy);
+  free(copy);
+  return NULL;
+}
+
+static napi_value median_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opMedian(rgb, w, h, k)";
+  napi_value argv[ARGS];
+  arr d;
+  int w, h, k;
+  if (args(env, info, argv) != 4 || !image_of(env, argv, &d, &w, &h) || !int_of(env, argv[3], 1, 255, &k) || k % 2 == 0) return fail(env, fn, "rgb w x h x 3, k odd");
+  uint8_t *copy = malloc(d.len);
+  if (!copy) return fail(env, fn, "out of memory");
+  op_median(d.data, w, h, k, copy);
+  free(copy);
+  return NULL;
+}
+
+static napi_value uniform_pm1_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr o;
+  sfc32 r;
+  if (args(env, info, argv) != 2 || !state_of(env, argv[0], &r) || !typed(env, argv[1], napi_float64_array, &o)) return fail(env, "opUniformPm1(state, out)", "bad arguments");
+  op_uniform_pm1(&r, o.data, o.len);
+  return NULL;
+}
+
+static napi_value blur_plane_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opBlurPlane(plane, w, h, kernel)";
+  napi_value argv[ARGS];
+  arr p, k;
+  int w, h;
+  if (args(env, info, argv) != 4 || !typed(env, argv[0], napi_float64_array, &p) || !int_of(env, argv[1], 1, MAX_SIDE, &w) || !int_of(env, argv[2], 1, MAX_SIDE, &h) || p.len != (uint64_t)w * h)
+    return fail(env, fn, "plane must be w x h doubles");
+  if (!typed(env, argv[3], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
+  double *tmp = malloc(p.len * sizeof(double));
+  if (!tmp) return fail(env, fn, "out of memory");
+  op_blur_plane(p.data, w, h, k.data, (int)(k.len / 2), tmp);
+  free(tmp);
+  return NULL;
+}
+
+static const struct {
+  const char *name;
+  napi_callback fn;
+} OPS[] = {
+    {"opWarpBilinearRgb", warp_bilinear_rgb_js}, {"opWarpNearest", warp_nearest_js}, {"opChainCoords", chain_coords_js},
+    {"opSampleRgb", sample_rgb_js}, {"opSampleLabels", sample_labels_js}, {"opAreaReduce", area_reduce_js},
+    {"opHue", hue_js}, {"opHsvPower", hsv_power_js}, {"opHsvMap", hsv_map_js},
+    {"opGaussianNoise", gaussian_noise_js}, {"opSaltPepper", salt_pepper_js}, {"opMultiplicative", multiplicative_js},
+    {"opBlur", blur_js}, {"opConvolve", convolve_js}, {"opMedian", median_js},
+    {"opUniformPm1", uniform_pm1_js}, {"opBlurPlane", blur_plane_js},
+};
+
+void register_op_kernels(napi_env env, napi_value exports) {
+  napi_value fn;
+  for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
+    napi_create_function(env, OPS[i].name, NAPI_AUTO_LENGTH, OPS[i].fn, NULL, &fn);
+    napi_set_named_property(env, exports, OPS[i].name, fn);
+  }
+}
