@@ -22,6 +22,15 @@ double sfc32_next(sfc32 *r) {
   return ((double)hi * 67108864.0 + (double)lo) / 9007199254740992.0;
 }
 
+// floor without a libm call (baseline x86-64 has no rounding instruction): exact for every double.
+static inline double ffloor(double x) {
+  if (!(x > -4503599627370496.0 && x < 4503599627370496.0)) return floor(x);  // NaN, huge: already integral or NaN
+  double t = (double)(int64_t)x;
+  return t > x ? t - 1 : t;
+}
+static inline double ftrunc(double x) { return x > -4503599627370496.0 && x < 4503599627370496.0 ? (double)(int64_t)x : trunc(x); }
+#define floor ffloor
+#define trunc ftrunc
 // Math.round: to nearest, halves up (towards +infinity), exact for every double.
 static inline double round_half_up(double x) {
   double f = floor(x);
@@ -32,7 +41,18 @@ static inline double round_even(double x) {
   double r = round_half_up(x);
   return r - x == 0.5 && fmod(r, 2.0) != 0 ? r - 1 : r;
 }
-static inline uint8_t clamp8(double v) { return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)round_half_up(v); }
+// Math.round of a bilinear mix (0 <= x < 2^31): truncation is floor there, and x - t is exact.
+static inline uint8_t round_u8(double x) {
+  int t = (int)x;
+  return (uint8_t)(t + (x - t >= 0.5));
+}
+static inline uint8_t clamp8(double v) { return v <= 0 ? 0 : v >= 255 ? 255 : round_u8(v); }
+// floor of a value known to be within int range (a tap position on the source)
+static inline int ifloor(double x) {
+  int t = (int)x;
+  return t > x ? t - 1 : t;
+}
+
 static inline uint8_t sat8(double v) { return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }
@@ -88,9 +108,9 @@ void op_warp_bilinear_rgb(const view *src, const double *A, const double *fb, in
     for (int x = xa; x < xb; x++) {
       double xc = x + 0.5;
       double fx = a * xc + ru, fy = d * xc + rv;
-      double fx0 = floor(fx), fy0 = floor(fy);
-      double wx = fx - fx0, wy = fy - fy0;
-      int x0 = (int)fx0, y0 = (int)fy0, x1 = x0 + 1, y1 = y0 + 1;
+      // inside every canvas, so fx and fy are within the source (+-1): int range
+      int x0 = ifloor(fx), y0 = ifloor(fy), x1 = x0 + 1, y1 = y0 + 1;
+      double wx = fx - x0, wy = fy - y0;
       if (x0 < 0) x0 = 0;
       if (y0 < 0) y0 = 0;
       if (x1 >= sw) x1 = sw - 1;
@@ -103,7 +123,7 @@ void op_warp_bilinear_rgb(const view *src, const double *A, const double *fb, in
       size_t p00 = ((size_t)y0 * rw + x0) * 3, p01 = ((size_t)y0 * rw + x1) * 3, p10 = ((size_t)y1 * rw + x0) * 3, p11 = ((size_t)y1 * rw + x1) * 3;
       double w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
       uint8_t *o = out + ((size_t)y * W + x) * 3;
-      for (int ch = 0; ch < 3; ch++) o[ch] = (uint8_t)round_half_up(w00 * data[p00 + ch] + w01 * data[p01 + ch] + w10 * data[p10 + ch] + w11 * data[p11 + ch]);
+      for (int ch = 0; ch < 3; ch++) o[ch] = round_u8(w00 * data[p00 + ch] + w01 * data[p01 + ch] + w10 * data[p10 + ch] + w11 * data[p11 + ch]);
     }
   }
 }
@@ -277,7 +297,7 @@ void op_sample_rgb(const double *coords, size_t n, const view *src, int mode, in
     y1 = imin(imax(y1, 0), rh - 1);
     size_t p00 = ((size_t)y0 * rw + x0) * 3, p01 = ((size_t)y0 * rw + x1) * 3, p10 = ((size_t)y1 * rw + x0) * 3, p11 = ((size_t)y1 * rw + x1) * 3;
     double w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
-    for (int ch = 0; ch < 3; ch++) out[o + ch] = (uint8_t)round_half_up(w00 * data[p00 + ch] + w01 * data[p01 + ch] + w10 * data[p10 + ch] + w11 * data[p11 + ch]);
+    for (int ch = 0; ch < 3; ch++) out[o + ch] = round_u8(w00 * data[p00 + ch] + w01 * data[p01 + ch] + w10 * data[p10 + ch] + w11 * data[p11 + ch]);
   }
 }
 
@@ -336,8 +356,11 @@ void op_hue(uint8_t *d, size_t n, double shift) {
     double c = max - min;
     if (c == 0) continue;
     double h = max == r ? (g - b) / c : max == g ? (b - r) / c + 2 : (r - g) / c + 4;
-    h = fmod(h + shift + 6, 6);
-    double x = c * (1 - fabs(fmod(h, 2) - 1));
+    h = h + shift + 6;
+    // fmod(h, 6) and fmod(h, 2) for h in [0, 18) and [0, 6): subtracting whole multiples is exact there
+    h = h >= 0 && h < 18 ? (h < 6 ? h : h < 12 ? h - 6 : h - 12) : fmod(h, 6);
+    double h2 = h < 2 ? h : h < 4 ? h - 2 : h - 4;
+    double x = c * (1 - fabs(h2 - 1));
     double r1 = 0, g1 = 0, b1 = 0;
     if (h < 1) { r1 = c; g1 = x; }
     else if (h < 2) { r1 = x; g1 = c; }
@@ -397,20 +420,21 @@ void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, cons
     v = lv ? lv[v] : v;
     float fs = f32((double)s * inv255), fv = f32((double)v * inv255);
     float fh = f32((double)h * hscale);
-    double pre = trunc(fh);
+    int pre = (int)fh;  // fh in [0, 256 * 6 / 180): truncation
     fh = f32(fh - pre);
     float t0 = fv;
     float t1 = f32((double)fv * f32(1.0 - fs));
     float t2 = f32((double)fv * f32(1.0 - (double)fs * fh));
     float t3 = f32((double)fv * f32(1.0 - (double)fs * f32(1.0 - fh)));
-    double sector = pre - 6 * trunc(f32(pre * sixth));
+    int sector = pre - 6 * (int)f32((double)pre * sixth);
     float bb, gg, rr;
     if (sector < 2) bb = t1; else if (sector == 2) bb = t3; else if (sector == 3 || sector == 4) bb = t0; else bb = t2;
     if (sector < 1) gg = t3; else if (sector == 1 || sector == 2) gg = t0; else if (sector == 3) gg = t2; else gg = t1;
     if (sector < 1) rr = t0; else if (sector == 1) rr = t2; else if (sector == 2 || sector == 3) rr = t1; else if (sector == 4) rr = t3; else rr = t0;
-    d[i] = sat8(trunc(f32((double)rr * 255)));
-    d[i + 1] = sat8(trunc(f32((double)gg * 255)));
-    d[i + 2] = sat8(trunc(f32((double)bb * 255)));
+    // rr, gg, bb in [0, 1] (v <= 1, s in [0, 1]): truncation by the int conversion
+    d[i] = sat8((int)f32((double)rr * 255));
+    d[i + 1] = sat8((int)f32((double)gg * 255));
+    d[i + 2] = sat8((int)f32((double)bb * 255));
   }
 }
 
@@ -531,6 +555,8 @@ void op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_
 
 static inline int clampi(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
 
+// The median of each window, tracked: `v` and the count of window values below it move with each
+// column added and removed, so a pixel costs O(k) plus the median's few steps.
 void op_median(uint8_t *d, int w, int h, int k, uint8_t *src) {
   memcpy(src, d, (size_t)w * h * 3);
   int r = (k - 1) >> 1, half = (k * k) >> 1;
@@ -542,17 +568,21 @@ void op_median(uint8_t *d, int w, int h, int k, uint8_t *src) {
         size_t row = (size_t)clampi(y + dy, h) * w;
         for (int dx = -r; dx <= r; dx++) hist[src[(row + clampi(dx, w)) * 3 + c]]++;
       }
+      int v = 0, below = 0;
       for (int x = 0; x < w; x++) {
         if (x > 0) {
           int out = clampi(x - r - 1, w), in = clampi(x + r, w);
           for (int dy = -r; dy <= r; dy++) {
             size_t row = (size_t)clampi(y + dy, h) * w;
-            hist[src[(row + out) * 3 + c]]--;
-            hist[src[(row + in) * 3 + c]]++;
+            int a = src[(row + out) * 3 + c], b = src[(row + in) * 3 + c];
+            hist[a]--;
+            if (a < v) below--;
+            hist[b]++;
+            if (b < v) below++;
           }
         }
-        int v = 0, acc = hist[0];
-        while (acc <= half && v < 255) acc += hist[++v];
+        while (below > half) below -= hist[--v];
+        while (below + hist[v] <= half) below += hist[v++];
         d[((size_t)y * w + x) * 3 + c] = (uint8_t)v;
       }
     }

@@ -3,8 +3,15 @@
 // then extra rows in one round-robin of their own: the raw-sharp peer, one epoch to folders, five
 // epochs from the same sources (decode reuse), the npy and webdataset writers, with peak RSS.
 //
+// Part 3: the general recipe (scripts/bench/general-recipe.json: one affine, random crop, flips,
+// brightness/contrast, hue, Gaussian noise p 0.5, salt and pepper p 0.3) against a hand-written
+// OpenCV Pool(2) peer (scripts/bench/peer_opencv_general.py) and Albumentations 1.3.1 loading the
+// same pipeline with A.load (a row only where it is importable from ALBU_PYTHONPATH), with and
+// without the native kernels.
+//
 // env: RUNS=3  SIZES="1024x768:200 4000x3000:30"  ENVS=default,tuned  EXPORT_WORKERS=2
 //      BENCH_DIR=<repo>/../shared/bench (or /work/shared/bench)  SKIP_PEERS=1 (only the second part)
+//      GENERAL_ONLY=1 (only part 3)  SKIP_GENERAL=1 (parts 1 and 2 only)
 // Needs `npm run build` first (it runs the built CLI, as a user would).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -34,7 +41,7 @@ mkdirSync(results, { recursive: true })
 const exportCmd = (extra) => `node ${cli} export --images {data}/images --masks {data}/masks --recipe ${recipe} --seed 1 --workers ${WORKERS} ${extra} --out {out}`
 
 // ---- part 1: run_all.sh with our one-epoch folders export as the reference row -------------------
-if (!process.env.SKIP_PEERS) {
+if (!process.env.SKIP_PEERS && !process.env.GENERAL_ONLY) {
   const r = spawnSync('bash', [join(benchDir, 'run_all.sh')], {
     stdio: 'inherit',
     // A private OUT_ROOT: other benches on this machine use /tmp/bench-out with the same row labels.
@@ -75,14 +82,14 @@ const rows = [
   { label: 'lockstep webdataset 1 epoch', cmd: exportCmd('--format webdataset'), epochs: 1 },
   { label: 'lockstep folders 5 epochs, 2 workers', cmd: exportCmd('--format folders --epochs 5').replace(`--workers ${WORKERS}`, '--workers 2'), epochs: 5 },
 ]
-if (!existsSync(join(work, 'peer_sharp.mjs'))) {
+if (!process.env.GENERAL_ONLY && !existsSync(join(work, 'peer_sharp.mjs'))) {
   console.error(`bench:export: ${work}/peer_sharp.mjs is missing (run without SKIP_PEERS once: run_all.sh copies it and installs sharp there)`)
   process.exit(1)
 }
 
 const report = []
 const checks = []
-for (const spec of SIZES.trim().split(/\s+/)) {
+for (const spec of process.env.GENERAL_ONLY ? [] : SIZES.trim().split(/\s+/)) {
   const [wh, n] = spec.split(':')
   const data = join(dataRoot, `${wh}-n${n}`)
   const pairs = Number(n)
@@ -134,6 +141,64 @@ for (const spec of SIZES.trim().split(/\s+/)) {
     checks.push(`${wh}: one epoch to folders ${mine?.toFixed(1)} (default env) vs best peer ${best.v.toFixed(1)} [${best.label}] -> ${mine > best.v ? 'PASS' : 'FAIL'}`)
   }
 }
+// ---- part 3: the general recipe -----------------------------------------------------------------------
+if (!process.env.SKIP_GENERAL) await generalRecipe()
+
+async function generalRecipe() {
+  const py = '/usr/bin/python3'
+  const general = join(repo, 'scripts', 'bench', 'general-recipe.json')
+  const albuPath = process.env.ALBU_PYTHONPATH ?? '/tmp/peers/albumentations-1.3.1:/tmp/peers/qudida-0.0.4'
+  const albu = spawnSync(py, ['-c', 'import albumentations as A; print(A.__version__)'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: albuPath } })
+  const albuWhy = albu.status === 0 ? null : `Albumentations is not importable from ALBU_PYTHONPATH=${albuPath} (${(albu.stderr.trim().split('\n').pop() ?? '').slice(0, 80)}); its row is skipped`
+  // the same pipeline as Albumentations 1.3.1 JSON, for A.load (SaltAndPepper exists from 1.4.21: that row drops it, said below)
+  const albuJson = join(work, 'general-albumentations.json')
+  const conv = spawnSync('node', [cli, 'recipe', 'convert', general, '--to', 'albumentations'], { encoding: 'utf8' })
+  if (conv.status === 0 || conv.stdout) writeFileSync(albuJson, conv.stdout)
+  const genCmd = `node ${cli} export --images {data}/images --masks {data}/masks --recipe ${general} --seed 1 --workers ${WORKERS} --format folders --image-format jpeg --quality 90 --out {out}`
+  const peerScript = join(repo, 'scripts', 'bench', 'peer_opencv_general.py')
+  const rows = [
+    { label: 'lockstep general', cmd: genCmd },
+    { label: 'lockstep general, LOCKSTEP_NATIVE=0', cmd: `LOCKSTEP_NATIVE=0 ${genCmd}` },
+    { label: 'OpenCV general, Pool(2)', cmd: `${py} ${peerScript} --data {data} --out {out} --procs 2` },
+    { label: 'OpenCV general, 1 process', cmd: `${py} ${peerScript} --data {data} --out {out} --procs 1` },
+  ]
+  if (!albuWhy) {
+    const load = `import albumentations as A, cv2, os, sys, multiprocessing as mp\nT = A.load("${albuJson}")\nd, o = sys.argv[1], sys.argv[2]\nnames = sorted(f[:-4] for f in os.listdir(d + "/images"))\ndef one(n):\n    cv2.setNumThreads(1)\n    r = T(image=cv2.imread(d + "/images/" + n + ".jpg"), mask=cv2.imread(d + "/masks/" + n + ".png", cv2.IMREAD_UNCHANGED))\n    cv2.imwrite(o + "/images/" + n + ".jpg", r["image"], [cv2.IMWRITE_JPEG_QUALITY, 90]); cv2.imwrite(o + "/masks/" + n + ".png", r["mask"])\nos.makedirs(o + "/images", exist_ok=True); os.makedirs(o + "/masks", exist_ok=True)\nwith mp.get_context("fork").Pool(2) as p: list(p.imap_unordered(one, names, chunksize=2))`
+    writeFileSync(join(work, 'albu_general.py'), load)
+    rows.push({ label: 'Albumentations 1.3.1 general, Pool(2)', cmd: `PYTHONPATH=${albuPath} ${py} ${join(work, 'albu_general.py')} {data} {out}` })
+  }
+  const lines = ['', 'general recipe (scripts/bench/general-recipe.json), whole process, output pairs/s, median of ' + RUNS]
+  if (albuWhy) lines.push(`note: ${albuWhy}`)
+  for (const spec of SIZES.trim().split(/\s+/)) {
+    const [wh, n] = spec.split(':')
+    const data = join(dataRoot, `${wh}-n${n}`)
+    if (!existsSync(join(data, 'images'))) {
+      const [w, h] = wh.split('x')
+      const make = [join(work, 'make_data.py'), join(benchDir ?? '', 'make_data.py')].find((f) => existsSync(f))
+      spawnSync(py, [make, '--out', data, '-n', n, '--width', w, '--height', h, '--if-missing'], { stdio: 'inherit' })
+    }
+    const stats = new Map(rows.map((r) => [r.label, []]))
+    const load0 = (await import('node:os')).loadavg()[0]
+    for (let i = 0; i < RUNS; i++) {
+      for (const row of rows) {
+        const r = runRow(row.cmd, data, join(work, 'out-general', row.label.replace(/[^A-Za-z0-9]+/g, '_')))
+        if (r.ok) stats.get(row.label).push(Number(n) / r.seconds)
+        console.error(`  general ${wh} run ${i + 1} ${row.label.padEnd(40)} ${r.seconds.toFixed(2)}s  rss ${r.rssMb?.toFixed(0) ?? '?'} MB`)
+      }
+    }
+    const load1 = (await import('node:os')).loadavg()[0]
+    const med = (label) => median(stats.get(label) ?? [])
+    lines.push(`${n} pairs ${wh} -> 512x512 (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)})`)
+    for (const row of rows) lines.push(`  ${row.label.padEnd(42)} ${(med(row.label)?.toFixed(1) ?? '-').padStart(7)}`)
+    const ours = med('lockstep general'), plain = med('lockstep general, LOCKSTEP_NATIVE=0'), cvp = med('OpenCV general, Pool(2)')
+    checks.push(`${wh} general: lockstep ${ours?.toFixed(1)} vs 1.2 x OpenCV Pool(2) ${(1.2 * cvp).toFixed(1)} -> ${ours >= 1.2 * cvp ? 'PASS' : 'FAIL'}`)
+    const al = med('Albumentations 1.3.1 general, Pool(2)')
+    checks.push(al ? `${wh} general: lockstep ${ours?.toFixed(1)} vs 1.5 x Albumentations Pool(2) ${(1.5 * al).toFixed(1)} -> ${ours >= 1.5 * al ? 'PASS' : 'FAIL'}` : `${wh} general: Albumentations row skipped (${albuWhy ? 'not importable here' : 'failed'})`)
+    checks.push(`${wh} general: without the native kernels ${plain?.toFixed(1)} vs half of with ${(ours / 2).toFixed(1)} (at most 2x slower) -> ${plain >= ours / 2 ? 'PASS' : 'FAIL'}`)
+  }
+  report.push(...lines)
+}
+
 const text = [...report, '', 'targets:', ...checks.map((c) => '  ' + c)].join('\n')
 console.log(text)
 writeFileSync(join(results, 'export-extra.txt'), text + '\n')

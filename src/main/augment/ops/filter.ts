@@ -135,6 +135,7 @@ export function medianRgb(px: Pixels, k: number): void {
   else medianRgbJs(px, k)
 }
 
+/** The median of each window, tracked (v and the count below it follow each column added and removed). */
 function medianRgbJs(px: Pixels, k: number): void {
   const { width: w, height: h, data } = px
   const src = data.slice()
@@ -143,22 +144,25 @@ function medianRgbJs(px: Pixels, k: number): void {
   for (let c = 0; c < 3; c++) {
     for (let y = 0; y < h; y++) {
       hist.fill(0)
-      // the window at x = 0
       for (let dy = -r; dy <= r; dy++) {
         const row = clampI(y + dy, h) * w
         for (let dx = -r; dx <= r; dx++) hist[src[(row + clampI(dx, w)) * 3 + c]!]!++
       }
+      let v = 0, below = 0
       for (let x = 0; x < w; x++) {
         if (x > 0) {
           const out = clampI(x - r - 1, w), inn = clampI(x + r, w)
           for (let dy = -r; dy <= r; dy++) {
             const row = clampI(y + dy, h) * w
-            hist[src[(row + out) * 3 + c]!]!--
-            hist[src[(row + inn) * 3 + c]!]!++
+            const a = src[(row + out) * 3 + c]!, b = src[(row + inn) * 3 + c]!
+            hist[a]!--
+            if (a < v) below--
+            hist[b]!++
+            if (b < v) below++
           }
         }
-        let v = 0
-        for (let acc = hist[0]!; acc <= half; acc += hist[++v]!);
+        while (below > half) below -= hist[--v]!
+        while (below + hist[v]! <= half) below += hist[v++]!
         data[(y * w + x) * 3 + c] = v
       }
     }
