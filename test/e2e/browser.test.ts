@@ -172,6 +172,10 @@ describe('the studio in Chromium against lockstep serve', () => {
       await input.press('Tab')
     }
     await page.click('[data-op="rotate"]')
+    // the palette adds it with Albumentations' p 0.5; every tile should show a rotation
+    const p = page.locator('[data-param="p"] input[type="number"]')
+    await p.fill('1')
+    await p.press('Tab')
     await page.fill('[data-testid="recipe-name"]', 'streets-aug')
     await shot('recipes')
     await page.click('[data-testid="recipe-save"]')
