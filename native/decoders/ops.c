@@ -488,35 +488,47 @@ void op_multiplicative(uint8_t *d, size_t n, sfc32 *r, double lo, double hi, int
 }
 
 // ---- ops/blur.ts blurRgb ---------------------------------------------------------------------------------
-void op_blur(uint8_t *d, int w, int h, const double *k, int r, float *tmp) {
+// (the clamped neighbour indices are tabled once per row/column: the same reads, no branches)
+int op_blur(uint8_t *d, int w, int h, const double *k, int r, float *tmp) {
+  int n = 2 * r + 1;
+  int *cols = malloc(sizeof(int) * (size_t)w * n), *rows = malloc(sizeof(int) * (size_t)h * n);
+  if (!cols || !rows) {
+    free(cols);
+    free(rows);
+    return -1;
+  }
+  for (int x = 0; x < w; x++)
+    for (int t = -r; t <= r; t++) cols[(size_t)x * n + t + r] = (x + t < 0 ? 0 : x + t >= w ? w - 1 : x + t) * 3;
+  for (int y = 0; y < h; y++)
+    for (int t = -r; t <= r; t++) rows[(size_t)y * n + t + r] = y + t < 0 ? 0 : y + t >= h ? h - 1 : y + t;
   for (int y = 0; y < h; y++) {
-    size_t row = (size_t)y * w;
+    const uint8_t *row = d + (size_t)y * w * 3;
     for (int x = 0; x < w; x++) {
       double s0 = 0, s1 = 0, s2 = 0;
-      for (int t = -r; t <= r; t++) {
-        int xx = x + t < 0 ? 0 : x + t >= w ? w - 1 : x + t;
-        double kv = k[t + r];
-        size_t j = (row + xx) * 3;
-        s0 += kv * d[j];
-        s1 += kv * d[j + 1];
-        s2 += kv * d[j + 2];
+      const int *c = cols + (size_t)x * n;
+      for (int t = 0; t < n; t++) {
+        double kv = k[t];
+        const uint8_t *p = row + c[t];
+        s0 += kv * p[0];
+        s1 += kv * p[1];
+        s2 += kv * p[2];
       }
-      size_t o = (row + x) * 3;
+      size_t o = ((size_t)y * w + x) * 3;
       tmp[o] = (float)s0;
       tmp[o + 1] = (float)s1;
       tmp[o + 2] = (float)s2;
     }
   }
   for (int y = 0; y < h; y++) {
+    const int *rr = rows + (size_t)y * n;
     for (int x = 0; x < w; x++) {
       double s0 = 0, s1 = 0, s2 = 0;
-      for (int t = -r; t <= r; t++) {
-        int yy = y + t < 0 ? 0 : y + t >= h ? h - 1 : y + t;
-        double kv = k[t + r];
-        size_t j = ((size_t)yy * w + x) * 3;
-        s0 += kv * tmp[j];
-        s1 += kv * tmp[j + 1];
-        s2 += kv * tmp[j + 2];
+      for (int t = 0; t < n; t++) {
+        double kv = k[t];
+        const float *p = tmp + ((size_t)rr[t] * w + x) * 3;
+        s0 += kv * p[0];
+        s1 += kv * p[1];
+        s2 += kv * p[2];
       }
       size_t o = ((size_t)y * w + x) * 3;
       d[o] = (uint8_t)round_half_up(s0 > 255 ? 255 : s0);
@@ -524,6 +536,9 @@ void op_blur(uint8_t *d, int w, int h, const double *k, int r, float *tmp) {
       d[o + 2] = (uint8_t)round_half_up(s2 > 255 ? 255 : s2);
     }
   }
+  free(cols);
+  free(rows);
+  return 0;
 }
 
 // ---- ops/filter.ts ---------------------------------------------------------------------------------------
@@ -533,17 +548,27 @@ static inline int refl_safe(int i, int n) {
   return v < 0 ? 0 : v >= n ? n - 1 : v;
 }
 
-void op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_t *src) {
+int op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_t *src) {
   memcpy(src, d, (size_t)w * h * 3);
+  // each tap's reflected column for every x, and row for the current y
+  int *cols = malloc(sizeof(int) * (size_t)w * ntaps), *rows = malloc(sizeof(int) * (size_t)ntaps);
+  if (!cols || !rows) {
+    free(cols);
+    free(rows);
+    return -1;
+  }
+  for (int t = 0; t < ntaps; t++)
+    for (int x = 0; x < w; x++) cols[(size_t)t * w + x] = refl_safe(x + (int)taps[t * 3], w) * 3;
   for (int y = 0; y < h; y++) {
+    for (int t = 0; t < ntaps; t++) rows[t] = refl_safe(y + (int)taps[t * 3 + 1], h) * w * 3;
     for (int x = 0; x < w; x++) {
       double s0 = 0, s1 = 0, s2 = 0;
       for (int t = 0; t < ntaps; t++) {
         double k = taps[t * 3 + 2];
-        size_t i = ((size_t)refl_safe(y + (int)taps[t * 3 + 1], h) * w + refl_safe(x + (int)taps[t * 3], w)) * 3;
-        s0 += k * src[i];
-        s1 += k * src[i + 1];
-        s2 += k * src[i + 2];
+        const uint8_t *p = src + rows[t] + cols[(size_t)t * w + x];
+        s0 += k * p[0];
+        s1 += k * p[1];
+        s2 += k * p[2];
       }
       size_t o = ((size_t)y * w + x) * 3;
       d[o] = sat8(round_even(s0));
@@ -551,6 +576,9 @@ void op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_
       d[o + 2] = sat8(round_even(s2));
     }
   }
+  free(cols);
+  free(rows);
+  return 0;
 }
 
 static inline int clampi(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }

@@ -52,9 +52,9 @@ void op_gaussian_noise(uint8_t *d, size_t n, sfc32 *r, double std, int per_chann
 void op_salt_pepper(uint8_t *d, size_t n, sfc32 *r, double amount, double salt);
 void op_multiplicative(uint8_t *d, size_t n, sfc32 *r, double lo, double hi, int per_channel);
 // blur.ts blurRgb: separable kernel k (2r + 1 taps), float32 intermediate, edges replicated.
-void op_blur(uint8_t *d, int w, int h, const double *k, int r, float *tmp);
+int op_blur(uint8_t *d, int w, int h, const double *k, int r, float *tmp);  // -1: out of memory (d untouched)
 // filter.ts convolve: taps (dx, dy, weight) with BORDER_REFLECT_101, rounded to nearest even.
-void op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_t *src_copy);
+int op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_t *src_copy);  // -1: out of memory
 // filter.ts medianRgb: k x k median per channel, edges replicated.
 void op_median(uint8_t *d, int w, int h, int k, uint8_t *src_copy);
 // distortion.ts elastic: uniform noise in [-1, 1) for n values.

@@ -310,9 +310,9 @@ static napi_value blur_js(napi_env env, napi_callback_info info) {
   if (!typed(env, argv[3], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
   float *tmp = malloc(d.len * sizeof(float));
   if (!tmp) return fail(env, fn, "out of memory");
-  op_blur(d.data, w, h, k.data, (int)(k.len / 2), tmp);
+  int r = op_blur(d.data, w, h, k.data, (int)(k.len / 2), tmp);
   free(tmp);
-  return NULL;
+  return r ? fail(env, fn, "out of memory") : NULL;
 }
 
 static napi_value convolve_js(napi_env env, napi_callback_info info) {
@@ -327,9 +327,9 @@ static napi_value convolve_js(napi_env env, napi_callback_info info) {
     if (q[i] != (int)q[i] || q[i + 1] != (int)q[i + 1] || q[i] < -MAX_SIDE || q[i] > MAX_SIDE || q[i + 1] < -MAX_SIDE || q[i + 1] > MAX_SIDE) return fail(env, fn, "tap offsets must be integers");
   uint8_t *copy = malloc(d.len);
   if (!copy) return fail(env, fn, "out of memory");
-  op_convolve(d.data, w, h, q, (int)(t.len / 3), copy);
+  int r = op_convolve(d.data, w, h, q, (int)(t.len / 3), copy);
   free(copy);
-  return NULL;
+  return r ? fail(env, fn, "out of memory") : NULL;
 }
 
 static napi_value median_js(napi_env env, napi_callback_info info) {

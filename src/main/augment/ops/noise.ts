@@ -61,11 +61,24 @@ export function normalTable(): Float64Array {
   return table
 }
 
-/** One normal value from one 32-bit draw: the table, interpolated by the draw's low 16 bits. */
+/**
+ * One normal value from one 32-bit draw: the table, interpolated by the draw's low 16 bits. The
+ * stream's sfc32 steps are written out in the loop (the same numbers as rng.u32(), without a call
+ * per value).
+ */
 function tableNoise(d: Uint8Array, rng: Rng, std: number, per: boolean): void {
   const t = normalTable()
+  const s = rng.state()
+  let a = s[0]!, b = s[1]!, c = s[2]!, e = s[3]!
   const normal = () => {
-    const u = rng.u32()
+    let u = (a + b) | 0
+    a = b ^ (b >>> 9)
+    b = (c + (c << 3)) | 0
+    c = (c << 21) | (c >>> 11)
+    e = (e + 1) | 0
+    u = (u + e) | 0
+    c = (c + u) | 0
+    u >>>= 0
     const i = u >>> 16
     return t[i]! + (t[i + 1]! - t[i]!) * ((u & 0xffff) / 65536)
   }
