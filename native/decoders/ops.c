@@ -41,14 +41,17 @@ static inline double round_even(double x) {
   double r = round_half_up(x);
   return r - x == 0.5 && fmod(r, 2.0) != 0 ? r - 1 : r;
 }
-// Math.round of a bilinear mix (0 <= x < 2^31): truncation is floor there, and x - t is exact.
+// Math.round of a bilinear mix (0 <= x < 256 for every valid call: truncation is floor there, and
+// x - t is exact); anything else (a caller's error) saturates instead of overflowing the conversion.
 static inline uint8_t round_u8(double x) {
+  if (!(x >= 0 && x < 256)) return x > 0 ? 255 : 0;
   int t = (int)x;
   return (uint8_t)(t + (x - t >= 0.5));
 }
 static inline uint8_t clamp8(double v) { return v <= 0 ? 0 : v >= 255 ? 255 : round_u8(v); }
-// floor of a value known to be within int range (a tap position on the source)
+// floor as an int of a tap position (within the source for every valid call; others clamp first)
 static inline int ifloor(double x) {
+  if (!(x > -1e9 && x < 1e9)) x = x != x ? 0 : x < 0 ? -1e9 : 1e9;
   int t = (int)x;
   return t > x ? t - 1 : t;
 }
@@ -141,7 +144,7 @@ void op_warp_nearest(const view *src, int depth, const double *A, const double *
       int v = fill;
       if (x >= x0 && x < x1) {
         double xc = x + 0.5;
-        int sy = (int)floor(d * xc + rv) - top, sx = (int)floor(a * xc + ru) - left;
+        int sy = ifloor(d * xc + rv) - top, sx = ifloor(a * xc + ru) - left;
         if (sx >= 0 && sy >= 0 && sx < rw && sy < rh) {
           size_t s = (size_t)sy * rw + sx;
           v = depth == 16 ? ((const uint16_t *)src->data)[s] : ((const uint8_t *)src->data)[s];
@@ -213,6 +216,8 @@ static int fold_index(int i, int n, int mode) {
 // warp-chain.ts fieldAt
 static void field_at(const chain_link *L, double x, double y, double *ox, double *oy) {
   double fx = x - 0.5, fy = y - 0.5;
+  if (fx != fx) fx = 0;  // NaN only from a caller's bad map: read the corner
+  if (fy != fy) fy = 0;
   double fx0 = floor(fx), fy0 = floor(fy);
   double wx = fx - fx0, wy = fy - fy0;
   int w = L->map_w, h = L->map_h;

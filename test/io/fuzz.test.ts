@@ -128,8 +128,8 @@ function mutate(rng: Rng, kind: 'jpeg' | 'png', input: Buffer): Buffer {
 describe('mutation fuzzer (time-bounded)', () => {
   it.skipIf(!canBuild && process.env.LOCKSTEP_REQUIRE_NATIVE !== '1')('every native kernel under ASan + UBSan: no memory error, leak, undefined behaviour or broken invariant', () => {
     const exe = join(dir, 'fuzz')
-    const sources = ['test/fuzz.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c'].map((f) => join(src, f))
-    const cc = spawnSync('gcc', ['-std=c11', '-D_DEFAULT_SOURCE', '-g', '-O1', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Wextra', '-Werror', '-o', exe, ...sources, '-ljpeg', '-lz'], { encoding: 'utf8' })
+    const sources = ['test/fuzz.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c', 'ops.c'].map((f) => join(src, f))
+    const cc = spawnSync('gcc', ['-std=c11', '-D_DEFAULT_SOURCE', '-g', '-O1', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off', '-o', exe, ...sources, '-ljpeg', '-lz', '-lm'], { encoding: 'utf8' })
     expect(cc.status, cc.stderr).toBe(0)
     const t0 = Date.now()
     const run = spawnSync(exe, [join(dir, 'corpus'), String(SECONDS), '13'], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' }, timeout: (SECONDS + 120) * 1000 })

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <zlib.h>
 #include "../decoders.h"
+#include "../ops.h"
 
 typedef struct { uint64_t s; } rng;
 static uint32_t next(rng *r) {
@@ -128,12 +129,117 @@ static void t_jpeg_encode(const input *in, rng *r) {
   free(out);
 }
 
+// The op kernels (ops.c): the input's bytes as pixels and parameters (doubles from raw bytes:
+// NaN, infinities and huge values included), sizes drawn, views built as ops_napi.c validates them.
+static double any_double(const input *in, rng *r) {
+  double v = 0;
+  if (in->n >= 8 && (next(r) & 3) == 0) {
+    size_t o = next(r) % (in->n - 7);
+    memcpy(&v, in->data + o, 8);
+    return v;
+  }
+  return ((double)(int32_t)next(r)) / (1 << between(r, 0, 20));
+}
+static uint8_t *pixels_of(const input *in, size_t n) {
+  uint8_t *p = malloc(n ? n : 1);
+  for (size_t i = 0; i < n; i++) p[i] = in->n ? in->data[(i * 7) % in->n] : (uint8_t)i;
+  return p;
+}
+
+static void t_op_geometry(const input *in, rng *r) {
+  int sw = between(r, 1, 40), sh = between(r, 1, 40), W = between(r, 1, 32), H = between(r, 1, 32);
+  int rw = between(r, 1, sw), rh = between(r, 1, sh);
+  uint8_t *src = pixels_of(in, (size_t)rw * rh * 3);
+  uint16_t *lab16 = malloc((size_t)rw * rh * 2);
+  for (int i = 0; i < rw * rh; i++) lab16[i] = src[i];
+  view v = {src, (size_t)rw * rh * 3, between(r, 0, sw - rw), between(r, 0, sh - rh), rw, rh, sw, sh};
+  double A[6], fb[16];
+  for (int i = 0; i < 6; i++) A[i] = any_double(in, r);
+  for (int i = 0; i < 16; i++) fb[i] = i % 8 < 6 ? any_double(in, r) : between(r, 1, 50);
+  uint8_t *out = calloc((size_t)W * H * 3, 1);
+  uint16_t *out16 = malloc((size_t)W * H * 2);
+  op_warp_bilinear_rgb(&v, A, fb, between(r, 0, 2), W, H, out);
+  view vl = v;
+  vl.data = lab16;
+  vl.len = (size_t)rw * rh;
+  op_warp_nearest(&vl, 16, A, fb, between(r, 0, 2), W, H, 255, out16);
+  // a chain with a field
+  int mw = between(r, 1, 8), mh = between(r, 1, 8);
+  double *map = malloc(sizeof(double) * mw * mh * 2);
+  for (int i = 0; i < mw * mh * 2; i++) map[i] = any_double(in, r);
+  chain_link links[2];
+  for (int k = 0; k < 2; k++) {
+    links[k] = (chain_link){.map = k ? map : NULL, .map_w = mw, .map_h = mh, .bounds = fb, .nbounds = between(r, 0, 2), .w = between(r, 1, 50), .h = between(r, 1, 50), .mode = between(r, 0, 4)};
+    for (int i = 0; i < 6; i++) links[k].m[i] = any_double(in, r);
+  }
+  double *coords = malloc(sizeof(double) * W * H * 2);
+  op_chain_coords(links, 2, W, H, coords);
+  for (int i = 0; i < W * H * 2; i += 7) coords[i] = any_double(in, r);
+  op_sample_rgb(coords, (size_t)W * H, &v, between(r, 0, 4), between(r, 1, 4), between(r, 1, 4), out);
+  op_sample_labels(coords, (size_t)W * H, &vl, 16, between(r, 0, 4), 7, out16);
+  int fx = between(r, 1, 5), fy = between(r, 1, 5);
+  uint8_t *red = malloc((size_t)((rw + fx - 1) / fx) * ((rh + fy - 1) / fy) * 3);
+  op_area_reduce(src, rw, rh, fx, fy, red);
+  free(red);
+  free(coords);
+  free(map);
+  free(out16);
+  free(out);
+  free(lab16);
+  free(src);
+}
+
+static void t_op_pixels(const input *in, rng *r) {
+  int w = between(r, 1, 40), h = between(r, 1, 40);
+  size_t n = (size_t)w * h * 3;
+  uint8_t *d = pixels_of(in, n), *copy = malloc(n);
+  float *tmp = malloc(sizeof(float) * n);
+  sfc32 s = {next(r), next(r), next(r), next(r)};
+  double *table = malloc(sizeof(double) * 65537), *vlut = malloc(sizeof(double) * 256), *spow = malloc(sizeof(double) * 65536);
+  for (int i = 0; i < 65537; i++) table[i] = (i - 32768) / 8192.0;
+  for (int i = 0; i < 256; i++) vlut[i] = any_double(in, r);
+  for (int i = 0; i < 65536; i++) spow[i] = (i & 255) / 255.0;
+  uint8_t lut[256];
+  for (int i = 0; i < 256; i++) lut[i] = (uint8_t)next(r);
+  op_hue(d, n, any_double(in, r));
+  op_hsv_power(d, n, vlut, spow);
+  op_hsv_map(d, n, lut, next(r) & 1 ? lut : NULL, NULL);
+  op_gaussian_noise(d, n, &s, any_double(in, r), next(r) & 1, table);
+  op_salt_pepper(d, n, &s, any_double(in, r), any_double(in, r));
+  op_multiplicative(d, n, &s, any_double(in, r), any_double(in, r), next(r) & 1);
+  int kr = between(r, 0, 12);
+  double k[25], taps[27];
+  for (int i = 0; i < 2 * kr + 1; i++) k[i] = any_double(in, r);
+  CHECK(op_blur(d, w, h, k, kr, tmp) == 0);
+  int nt = between(r, 1, 9);
+  for (int i = 0; i < nt; i++) {
+    taps[i * 3] = between(r, -60, 60);
+    taps[i * 3 + 1] = between(r, -60, 60);
+    taps[i * 3 + 2] = any_double(in, r);
+  }
+  CHECK(op_convolve(d, w, h, taps, nt, copy) == 0);
+  op_median(d, w, h, 2 * between(r, 0, 7) + 1, copy);
+  double *plane = malloc(sizeof(double) * w * h), *ptmp = malloc(sizeof(double) * w * h);
+  op_uniform_pm1(&s, plane, (size_t)w * h);
+  op_blur_plane(plane, w, h, k, kr, ptmp);
+  free(plane);
+  free(ptmp);
+  free(table);
+  free(vlut);
+  free(spow);
+  free(tmp);
+  free(copy);
+  free(d);
+}
+
 static target TARGETS[] = {
     {"jpeg_region", KIND_JPEG, t_jpeg_region, 0},
     {"check_jpeg", KIND_JPEG, t_check_jpeg, 0},
     {"jpeg_encode", KIND_JPEG, t_jpeg_encode, 0},
     {"check_png_data", KIND_PNG, t_check_png, 0},
     {"png_labels", KIND_PNG, t_png_labels, 0},
+    {"op_geometry", KIND_JPEG, t_op_geometry, 0},
+    {"op_pixels", KIND_PNG, t_op_pixels, 0},
 };
 
 // ---- corpus and mutations ---------------------------------------------------------------------
