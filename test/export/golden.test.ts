@@ -63,11 +63,11 @@ interface Case {
 
 /** Every case runs on the calling thread (the worker count never shows in the bytes; cli tests check that). */
 export const CASES: Case[] = [
-  { name: 'fast-png-all-formats', data: 'png', options: { recipe: parseRecipe(RECIPE), imageFormat: 'png', epochs: 2, batchSize: 4, formats: ['folders', 'npy', 'webdataset'], wdsSamples: 8 } },
-  { name: 'fast-jpeg-shard-1-of-3', data: 'png', options: { recipe: parseRecipe(RECIPE), imageFormat: 'jpeg', quality: 85, epochs: 2, batchSize: 3, formats: ['webdataset', 'npy'], wdsSamples: 3, shard: { index: 1, count: 3 } } },
-  { name: 'general-jpeg-sources', data: 'jpg', options: { recipe: parseRecipe(GENERAL), imageFormat: 'jpeg', quality: 90, epochs: 2, batchSize: 4, formats: ['folders', 'npy', 'webdataset'], wdsSamples: 8 } },
-  { name: 'general-steps-per-epoch', data: 'png', options: { recipe: parseRecipe(GENERAL), imageFormat: 'png', epochs: 2, batchSize: 4, stepsPerEpoch: 4, formats: ['folders', 'npy', 'webdataset'], wdsSamples: 8 } },
-  { name: 'classes-16bit-palette-masks', data: 'masks', options: { recipe: parseRecipe(CLASSES), imageFormat: 'png', epochs: 2, batchSize: 2, dropLast: true, formats: ['folders', 'npy', 'webdataset'], wdsSamples: 4 } },
+  { name: 'fast-png-all-formats', data: 'png', options: { recipe: parseRecipe(RECIPE), imageFormat: 'png', epochs: 2, batchSize: 4, formats: ['folders', 'npy', 'webdataset'], formatOptions: { webdataset: { samples: 8 } } } },
+  { name: 'fast-jpeg-shard-1-of-3', data: 'png', options: { recipe: parseRecipe(RECIPE), imageFormat: 'jpeg', quality: 85, epochs: 2, batchSize: 3, formats: ['webdataset', 'npy'], formatOptions: { webdataset: { samples: 3 } }, shard: { index: 1, count: 3 } } },
+  { name: 'general-jpeg-sources', data: 'jpg', options: { recipe: parseRecipe(GENERAL), imageFormat: 'jpeg', quality: 90, epochs: 2, batchSize: 4, formats: ['folders', 'npy', 'webdataset'], formatOptions: { webdataset: { samples: 8 } } } },
+  { name: 'general-steps-per-epoch', data: 'png', options: { recipe: parseRecipe(GENERAL), imageFormat: 'png', epochs: 2, batchSize: 4, stepsPerEpoch: 4, formats: ['folders', 'npy', 'webdataset'], formatOptions: { webdataset: { samples: 8 } } } },
+  { name: 'classes-16bit-palette-masks', data: 'masks', options: { recipe: parseRecipe(CLASSES), imageFormat: 'png', epochs: 2, batchSize: 2, dropLast: true, formats: ['folders', 'npy', 'webdataset'], formatOptions: { webdataset: { samples: 4 } } } },
 ]
 
 const dirs: Record<Case['data'], { images: string; masks: string; root: string }> = {} as never

@@ -28,7 +28,7 @@ function opts(out: string, extra: Partial<ExportRunOptions> = {}): ExportRunOpti
     formats: ['folders', 'npy', 'webdataset'],
     out,
     workers: 0,
-    wdsSamples: 8,
+    formatOptions: { webdataset: { samples: 8 } },
     ...extra,
   }
 }

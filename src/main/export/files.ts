@@ -7,12 +7,30 @@
 import { promises as fsp } from 'node:fs'
 import { constants as osConstants } from 'node:os'
 import { dirname } from 'node:path'
+import { LockstepError } from '../../shared/errors'
 import { ioError } from '../io/durable'
 import { nativeAddon } from '../io/native'
 
 export const PARTIAL_SUFFIX = '.partial'
 
 export { ioError }
+
+/** Turns a Node error reading `path` into a LockstepError naming it. */
+export function readError(err: unknown, path: string): Error {
+  if (err instanceof LockstepError) return err
+  const code = (err as NodeJS.ErrnoException)?.code
+  if (code === 'ENOENT') return new LockstepError('NOT_FOUND', `Cannot read ${path}: no such file`, { path })
+  return new LockstepError('UNREADABLE', `Cannot read ${path}: ${(err as Error)?.message ?? String(err)}`, { path })
+}
+
+/** A whole file, or an error naming it. */
+export async function readWhole(path: string): Promise<Buffer> {
+  try {
+    return await fsp.readFile(path)
+  } catch (err) {
+    throw readError(err, path)
+  }
+}
 
 const made = new Set<string>()
 export async function ensureDir(dir: string): Promise<void> {

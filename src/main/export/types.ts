@@ -1,5 +1,5 @@
 // Shapes shared by the export runner, its writers and its worker.
-import type { ExportFormat, ImageFormat } from '../../shared/contract/export'
+import type { ImageFormat } from '../../shared/contract/vocabulary'
 import type { ExportOrder, Slot } from './order'
 
 /** One source pair of an export, from the catalog or from `--images/--masks` folders. */
@@ -46,6 +46,8 @@ export interface WriterContext {
   imageFormat: ImageFormat
   /** File extension of encoded images: jpg | png | webp. */
   imageExt: string
+  /** This format's own options (its registry entry's `options`, defaults filled in). */
+  options: Record<string, number>
 }
 
 /**
@@ -55,7 +57,7 @@ export interface WriterContext {
  * and the runner journals manifest lines only up to the smallest `committed` of all writers.
  */
 export interface Writer {
-  readonly format: ExportFormat
+  readonly format: string
   /** Needs the encoded image + mask (folders, webdataset) and/or raw pixels (npy). */
   readonly needs: { encoded: boolean; raw: boolean }
   begin(startOrdinal: number): Promise<void>
@@ -72,6 +74,64 @@ export interface Writer {
   end(): Promise<void>
   /** Deletes partial files; leaves only complete ones. */
   abort(): Promise<void>
+}
+
+/** A numeric option of one format (CLI flag, contract key under formatOptions[format]). */
+export interface FormatOption {
+  key: string
+  flag: string
+  help: string
+  min: number
+  max: number
+  default: number
+}
+
+/** What a format holds for one output, read back from its files (replay, merge). */
+export interface ReadBack {
+  /** Encoded image and mask bytes (folders files, webdataset members). */
+  image?: Uint8Array
+  mask?: Uint8Array
+  /** The output's rows of an npy batch: RGB bytes, and class indices as stored (uint8, or uint16 LE). */
+  x?: Uint8Array
+  y?: Uint8Array
+  /** The per-sample JSON a format stores beside the pixels (webdataset). */
+  json?: Uint8Array
+}
+
+/** The part of a manifest line a format's reader needs. */
+export interface OutputRecord {
+  epoch: number
+  batch: number
+  index: number
+  sampleId: string
+  files?: Record<string, unknown>
+}
+
+/**
+ * One export format, registered in ./formats.ts: everything about it lives in its writer module.
+ * Adding a format is that module, its test and one registry line.
+ */
+export interface ExportFormatPlugin {
+  name: string
+  /** One line: what the format is (CLI help, the Export view). */
+  help: string
+  /** Where its files go and what they hold (CLI help). */
+  layout: string
+  /** Encoded image + mask (folders, webdataset) and/or raw pixels (npy). */
+  needs: { encoded: boolean; raw: boolean }
+  options: FormatOption[]
+  /** A guess of the bytes one output takes on disk (estimates, memory budgets). */
+  bytesPerOutput(size: { width: number; height: number }, imageFormat: ImageFormat): number
+  /** Batches its files hold whole (webdataset: a tar); shards are cut on these boundaries. */
+  chunkBatches?(o: { batchSize: number; imageFormat: ImageFormat; size: { width: number; height: number }; options: Record<string, number> }): number
+  create(ctx: WriterContext): Writer
+  /** Reads one output back from this format's files (its manifest line says where). */
+  read(outDir: string, record: OutputRecord): Promise<ReadBack>
+}
+
+/** Bytes of an encoded image of px pixels, roughly (estimates only). */
+export function encodedBytes(px: number, imageFormat: ImageFormat): number {
+  return imageFormat === 'png' ? px * 2.2 : px * 0.5
 }
 
 export const IMAGE_EXT: Record<ImageFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' }

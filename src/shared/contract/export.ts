@@ -4,10 +4,23 @@
 import { z } from 'zod'
 import { channel } from './define'
 
-import { EXPORT_FORMATS, IMAGE_FORMATS } from './vocabulary'
-export { EXPORT_FORMATS, IMAGE_FORMATS, type ExportFormat, type ImageFormat } from './vocabulary'
+import { IMAGE_FORMATS } from './vocabulary'
+export { IMAGE_FORMATS, type ImageFormat } from './vocabulary'
+
+/** A registered export format's name (the registry is src/main/export/formats.ts; `export.formats` lists it). */
+export type ExportFormat = string
 
 const positiveInt = z.number().int().min(1)
+
+/** Limits shared by the CLI and the contract (one schema): past them an export only thrashes. */
+export const EXPORT_LIMITS = {
+  /** Render threads: each holds decoded pairs; more threads than this only add memory. */
+  workers: 32,
+  /** --memory / memoryMb bounds, in MiB. */
+  memoryMb: { min: 16, max: 65536, default: 256 },
+  /** Pixels of one output (8192 x 8192): a larger output needs gigabytes per sample in flight. */
+  outputPixels: 8192 * 8192,
+} as const
 
 /** What an export needs besides the project: the same options as `lockstep export`. */
 export const exportOptionsSchema = z
@@ -29,7 +42,10 @@ export const exportOptionsSchema = z
     imageFormat: z.enum(IMAGE_FORMATS).default('jpeg'),
     /** 1..100 for jpeg/webp; ignored for png. */
     quality: z.number().int().min(1).max(100).default(90),
-    formats: z.array(z.enum(EXPORT_FORMATS)).min(1).default(['folders']),
+    /** Registered format names (see `export.formats`); unknown names are refused naming the known ones. */
+    formats: z.array(z.string().min(1)).min(1).default(['folders']),
+    /** Options of each format, by its name, e.g. { webdataset: { samples: 1000 } } (see `export.formats`). */
+    formatOptions: z.record(z.string(), z.record(z.string(), z.number())).default({}),
     /** Absolute output folder. */
     out: z.string().min(1),
     /** Run only slice `index` of `count` (0-based); the slices' union is the whole export. */
@@ -39,7 +55,19 @@ export const exportOptionsSchema = z
       .refine((s) => s.index < s.count, { message: 'shard index must be < count' })
       .optional(),
     /** Render threads; 0 = on the main thread; absent = automatic (see autoWorkers in src/main/export/job.ts). */
-    workers: z.number().int().min(0).max(64).optional(),
+    workers: z
+      .number()
+      .int()
+      .min(0)
+      .max(EXPORT_LIMITS.workers, `at most ${EXPORT_LIMITS.workers} render threads (each holds decoded images; more only add memory)`)
+      .optional(),
+    /** MiB for reordering and decode reuse. */
+    memoryMb: z
+      .number()
+      .int()
+      .min(EXPORT_LIMITS.memoryMb.min, `at least ${EXPORT_LIMITS.memoryMb.min} MiB`)
+      .max(EXPORT_LIMITS.memoryMb.max, `at most ${EXPORT_LIMITS.memoryMb.max} MiB`)
+      .default(EXPORT_LIMITS.memoryMb.default),
   })
   .strict()
 export type ExportOptionsInput = z.input<typeof exportOptionsSchema>
@@ -75,7 +103,17 @@ export interface ExportRecord {
   endedAt: number | null
 }
 
+/** One registered export format, as `export.formats` lists it (the Export view's checkboxes and help). */
+export interface ExportFormatInfo {
+  name: string
+  help: string
+  layout: string
+  options: { key: string; flag: string; help: string; min: number; max: number; default: number }[]
+}
+
 export const exportChannels = {
+  /** The registered export formats: names, help and options. */
+  'export.formats': channel<ExportFormatInfo[]>()(z.object({}).strict()),
   /** Starts the export as a job ('export' kind) and returns at once. */
   'export.start': channel<{ jobId: string; exportId: number | null }>()(exportOptionsSchema),
   /** Counts outputs and batches and guesses the disk size, without rendering anything. */

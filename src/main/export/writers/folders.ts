@@ -4,9 +4,9 @@
 // key, so a sample drawn twice in an epoch (steps-per-epoch) is the same file.
 import { dirname, join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
-import { ensureDir, FileBatch } from '../files'
+import { ensureDir, FileBatch, readWhole } from '../files'
 import type { Slot } from '../order'
-import { pad, type RenderedOutput, type Writer, type WriterContext } from '../types'
+import { encodedBytes, pad, type ExportFormatPlugin, type OutputRecord, type RenderedOutput, type Writer, type WriterContext } from '../types'
 
 const MAX_PENDING = 8
 /** Files committed together (see FileBatch), the bytes they may hold, and the longest an output waits. */
@@ -135,4 +135,31 @@ export class FoldersWriter implements Writer {
     // and a resume does not redo them; if even that fails (a full disk), none of them is left.
     await this.commitGroup().catch(() => this.group.discard())
   }
+}
+
+/** Where an output's files are (relative to the export folder), from its manifest record or, for old records without one, its name. */
+export function foldersFiles(record: OutputRecord, epochs: number, imageExt: string): { image: string; mask: string } {
+  const f = record.files?.folders as { image?: string; mask?: string } | undefined
+  if (f?.image && f.mask) return { image: f.image, mask: f.mask }
+  const rel = foldersRelPath({ epochs }, record.epoch, record.sampleId)
+  return { image: `images/${rel}.${imageExt}`, mask: `masks/${rel}.png` }
+}
+
+export const foldersFormat: ExportFormatPlugin = {
+  name: 'folders',
+  help: 'images/ + masks/ folders, one file per output (PyTorch and Keras folder datasets)',
+  layout: 'images/<key>.<ext> + masks/<key>.png (one epoch) or images/eEEEE/<key>.<ext> (several)',
+  needs: { encoded: true, raw: false },
+  options: [],
+  bytesPerOutput: (size, imageFormat) => {
+    const px = size.width * size.height
+    return encodedBytes(px, imageFormat) + px * 0.1
+  },
+  create: (ctx) => new FoldersWriter(ctx),
+  read: async (outDir, record) => {
+    const f = record.files?.folders as { image?: string; mask?: string } | undefined
+    if (!f?.image || !f.mask) throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no folders files`)
+    const [image, mask] = await Promise.all([readWhole(join(outDir, f.image)), readWhole(join(outDir, f.mask))])
+    return { image, mask }
+  },
 }

@@ -7,9 +7,9 @@
 // source failed is left out (the batch is shorter).
 import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
-import { writeAtomic } from '../files'
+import { readWhole, writeAtomic } from '../files'
 import type { Slot } from '../order'
-import { pad, type RenderedOutput, type Writer, type WriterContext } from '../types'
+import { pad, type ExportFormatPlugin, type RenderedOutput, type Writer, type WriterContext } from '../types'
 
 /** The NumPy format 1.0 header for a C-ordered array. */
 export function npyHeader(descr: '|u1' | '<u2', shape: number[]): Buffer {
@@ -26,6 +26,34 @@ export function npyHeader(descr: '|u1' | '<u2', shape: number[]): Buffer {
   buf.write(dict, 10, 'latin1')
   buf[total - 1] = 0x0a
   return buf
+}
+
+/** The header of a NumPy 1.0/2.0 file: dtype, shape and where the data starts. */
+export function parseNpy(buf: Uint8Array, path: string): { descr: string; shape: number[]; offset: number } {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+  const bad = (why: string) => new LockstepError('CORRUPT', `${path} is not a NumPy file this export wrote: ${why}`, { path })
+  if (b.byteLength < 10 || b.toString('latin1', 0, 6) !== '\x93NUMPY') throw bad('no NumPy magic')
+  const major = b[6]!
+  const len = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8)
+  const start = major === 1 ? 10 : 12
+  const dict = b.toString('latin1', start, start + len)
+  const descr = /'descr':\s*'([^']+)'/.exec(dict)?.[1]
+  const shape = /'shape':\s*\(([^)]*)\)/.exec(dict)?.[1]
+  if (!descr || shape === undefined || /'fortran_order':\s*True/.test(dict)) throw bad(`unexpected header ${JSON.stringify(dict.trim())}`)
+  const dims = shape.split(',').map((x) => x.trim()).filter(Boolean).map(Number)
+  const offset = start + len
+  const item = descr === '<u2' ? 2 : descr === '|u1' ? 1 : 0
+  if (!item) throw bad(`unexpected dtype ${descr}`)
+  if (b.byteLength !== offset + dims.reduce((a, d) => a * d, 1) * item) throw bad(`${b.byteLength - offset} data bytes for shape (${dims.join(', ')})`)
+  return { descr, shape: dims, offset }
+}
+
+/** Row `row` of a batch file: its bytes as stored (x: HxWx3 uint8; y: HxW uint8 or uint16 LE). */
+export function npyRow(buf: Uint8Array, path: string, row: number): Uint8Array {
+  const { descr, shape, offset } = parseNpy(buf, path)
+  if (row < 0 || row >= shape[0]!) throw new LockstepError('CORRUPT', `${path} has ${shape[0]} rows; row ${row} is missing`, { path })
+  const size = shape.slice(1).reduce((a, d) => a * d, 1) * (descr === '<u2' ? 2 : 1)
+  return buf.subarray(offset + row * size, offset + (row + 1) * size)
 }
 
 export function npyNames(epoch: number, batch: number): { x: string; y: string } {
@@ -159,4 +187,20 @@ export class NpyWriter implements Writer {
   async abort(): Promise<void> {
     await this.settle()
   }
+}
+
+export const npyFormat: ExportFormatPlugin = {
+  name: 'npy',
+  help: 'NumPy batches: x (uint8 BxHxWx3) and y (uint8/uint16 BxHxW) .npy files, memory-mappable',
+  layout: 'npy/x_eEEEE_bBBBBB.npy (uint8 BxHxWx3) + npy/y_...npy (uint8/uint16 BxHxW)',
+  needs: { encoded: false, raw: true },
+  options: [],
+  bytesPerOutput: (size) => size.width * size.height * 4,
+  create: (ctx) => new NpyWriter(ctx),
+  read: async (outDir, record) => {
+    const f = record.files?.npy as { x?: string; y?: string; row?: number } | undefined
+    if (!f?.x || !f.y || typeof f.row !== 'number') throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no npy batch`)
+    const [x, y] = await Promise.all([readWhole(join(outDir, f.x)), readWhole(join(outDir, f.y))])
+    return { x: npyRow(x, f.x, f.row), y: npyRow(y, f.y, f.row) }
+  },
 }

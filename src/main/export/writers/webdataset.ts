@@ -5,10 +5,10 @@
 // its name and bytes are the same in a sharded and an unsharded export.
 import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
-import { AtomicFile } from '../files'
+import { AtomicFile, readWhole } from '../files'
 import type { Slot } from '../order'
-import { pad, type RenderedOutput, type Writer, type WriterContext } from '../types'
-import { TAR_END, tarMember } from './tar'
+import { encodedBytes, pad, type ExportFormatPlugin, type RenderedOutput, type Writer, type WriterContext } from '../types'
+import { TAR_END, tarMember, tarMembers } from './tar'
 
 export function wdsKey(epoch: number, batch: number, index: number): string {
   return `e${pad(epoch, 4)}_b${pad(batch, 6)}_i${pad(index, 4)}`
@@ -106,4 +106,39 @@ export class WebDatasetWriter implements Writer {
     this.file = null
     if (f) await f.discard()
   }
+}
+
+/** Batches per webdataset tar: about `samples` samples, at most about `bytes` bytes. */
+export function tarChunkBatches(batchSize: number, samples: number, bytes: number, bytesPerSample: number): number {
+  const bySamples = Math.max(1, Math.round(samples / batchSize))
+  const byBytes = Math.max(1, Math.floor(bytes / Math.max(1, bytesPerSample * batchSize)))
+  return Math.min(bySamples, byBytes)
+}
+
+export const webdatasetFormat: ExportFormatPlugin = {
+  name: 'webdataset',
+  help: 'WebDataset .tar shards of whole batches (KEY.<ext>, KEY.mask.png, KEY.json per sample)',
+  layout: 'webdataset/NNNNNN.tar with KEY.<ext>, KEY.mask.png, KEY.json (KEY = eEEEE_bBBBBBB_iIIII)',
+  needs: { encoded: true, raw: false },
+  options: [
+    { key: 'samples', flag: '--wds-samples', help: 'about N samples per tar (whole batches)', min: 1, max: 10_000_000, default: 1000 },
+    { key: 'megabytes', flag: '--wds-mb', help: 'at most about N MiB per tar', min: 1, max: 1_048_576, default: 1024 },
+  ],
+  bytesPerOutput: (size, imageFormat) => {
+    const px = size.width * size.height
+    return encodedBytes(px, imageFormat) + px * 0.1 + 1536 + 1024
+  },
+  chunkBatches: (o) =>
+    tarChunkBatches(o.batchSize, o.options.samples!, o.options.megabytes! * 2 ** 20, Math.ceil(webdatasetFormat.bytesPerOutput(o.size, o.imageFormat))),
+  create: (ctx) => new WebDatasetWriter(ctx),
+  read: async (outDir, record) => {
+    const f = record.files?.webdataset as { tar?: string; key?: string } | undefined
+    if (!f?.tar || !f.key) throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no webdataset member`)
+    const tar = await readWhole(join(outDir, f.tar))
+    const got: Record<string, Uint8Array> = {}
+    for (const m of tarMembers(tar, f.tar)) if (m.name.startsWith(`${f.key}.`)) got[m.name.slice(f.key.length + 1)] = m.data
+    const image = Object.entries(got).find(([ext]) => ext !== 'mask.png' && ext !== 'json')?.[1]
+    if (!image || !got['mask.png'] || !got.json) throw new LockstepError('CORRUPT', `${f.tar} lacks the members of ${f.key} (found ${Object.keys(got).join(', ') || 'none'})`)
+    return { image, mask: got['mask.png'], json: got.json }
+  },
 }
