@@ -32,7 +32,12 @@ export async function readWhole(path: string): Promise<Buffer> {
   }
 }
 
+/** Folders known to exist (one mkdir per folder, not per file). */
 const made = new Set<string>()
+/** Forgets the folders known to exist: an export starting may find its folder deleted since the last one. */
+export function forgetMadeDirs(): void {
+  made.clear()
+}
 export async function ensureDir(dir: string): Promise<void> {
   if (made.has(dir)) return
   try {
@@ -46,6 +51,22 @@ export async function ensureDir(dir: string): Promise<void> {
 /** Removes a file if it exists (no error if it does not). */
 export async function removeQuietly(path: string): Promise<void> {
   await fsp.rm(path, { force: true }).catch(() => {})
+}
+
+/**
+ * Writes every byte of `chunks` at the file's position. A write may be short (a disk filling up
+ * takes what fits and says so only on the next call): the rest is written again until done or an
+ * error, so a short write is never mistaken for a complete one.
+ */
+async function writeAll(h: fsp.FileHandle, chunks: Uint8Array[]): Promise<void> {
+  let rest = chunks.filter((c) => c.byteLength > 0)
+  while (rest.length) {
+    const { bytesWritten } = rest.length === 1 ? await h.write(rest[0]!, 0, rest[0]!.byteLength) : await h.writev(rest)
+    if (bytesWritten <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO' })
+    let n = bytesWritten
+    while (rest.length && n >= rest[0]!.byteLength) n -= rest.shift()!.byteLength
+    if (n > 0) rest[0] = rest[0]!.subarray(n)
+  }
 }
 
 /**
@@ -75,13 +96,7 @@ export class AtomicFile {
     const h = this.handle
     if (!h) throw new Error(`${this.finalPath} is closed`)
     try {
-      if (chunks.length === 1) {
-        const c = chunks[0]!
-        let off = 0
-        while (off < c.byteLength) off += (await h.write(c, off, c.byteLength - off)).bytesWritten
-      } else if (chunks.length > 1) {
-        await h.writev(chunks)
-      }
+      await writeAll(h, chunks)
     } catch (err) {
       await this.discard()
       throw ioError(err, this.finalPath)

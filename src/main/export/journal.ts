@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { LockstepError } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import { ENCODERS_VERSION } from '../io/image'
-import { ensureDir, ioError, readError, removePartials, writeAtomic } from './files'
+import { ensureDir, forgetMadeDirs, ioError, readError, removePartials, writeAtomic } from './files'
 import type { ExportOrder } from './order'
 import type { SourcePair } from './types'
 
@@ -152,6 +152,7 @@ export class Journal {
    * temporary files are deleted); any other export's folder is refused.
    */
   static async open(out: string, descriptor: Record<string, unknown>, order: ExportOrder): Promise<Journal> {
+    forgetMadeDirs()
     await ensureDir(out)
     const descriptorText = JSON.stringify(descriptor, null, 2) + '\n'
     const descPath = join(out, 'export.json')
@@ -204,8 +205,14 @@ export class Journal {
         .join(''),
     )
     try {
-      await this.handle.write(text, 0, text.byteLength, this.pos)
+      for (let off = 0; off < text.byteLength; ) {
+        const { bytesWritten } = await this.handle.write(text, off, text.byteLength - off, this.pos + off)
+        if (bytesWritten <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO' })
+        off += bytesWritten
+      }
     } catch (err) {
+      // a line cut short by a full disk is taken back: the journal holds whole lines only
+      await this.handle.truncate(this.pos).catch(() => {})
       throw ioError(err, this.path)
     }
     this.pos += text.byteLength
