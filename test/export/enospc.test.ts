@@ -12,9 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseRecipe } from '../../src/shared/recipe'
 import { runExport, type ExportRunOptions } from '../../src/main/export/job'
 import { folderInputs } from '../../src/main/export/sources'
-import { parseNpy } from '../../src/main/export/writers/npy'
-import { tarMembers } from '../../src/main/export/writers/tar'
-import { expectSameFiles, makePairs, RECIPE, snapshot, tmp } from './helpers'
+import { checkWholeFiles, expectSameFiles, makePairs, RECIPE, snapshot, tmp } from './helpers'
 
 const mountPoint = tmp('lockstep-enospc-')
 let mounted = false
@@ -51,43 +49,6 @@ function options(out: string, formats: string[]): ExportRunOptions {
 function free(): number {
   const s = statfsSync(mountPoint)
   return s.bavail * s.bsize
-}
-
-/** Every file under a final name is whole, or a valid early-closed batch or shard whose content is the whole one's start. */
-function checkNoPartial(out: string, whole: Map<string, Buffer>): string[] {
-  const problems: string[] = []
-  for (const [rel, bytes] of snapshot(out)) {
-    if (rel.endsWith('.partial')) {
-      problems.push(`temporary file left: ${rel}`)
-      continue
-    }
-    const full = whole.get(rel)
-    if (!full) problems.push(`not in the uninterrupted export: ${rel}`)
-    else if (rel === 'manifest.jsonl') {
-      if (!full.subarray(0, bytes.byteLength).equals(bytes) || (bytes.byteLength && bytes[bytes.byteLength - 1] !== 0x0a)) problems.push('manifest.jsonl is not a prefix of whole lines')
-    } else if (bytes.equals(full)) continue
-    else if (rel.endsWith('.npy')) {
-      // a batch closed early: a valid npy file holding the first rows
-      try {
-        const a = parseNpy(bytes, rel)
-        const b = parseNpy(full, rel)
-        const rowBytes = (bytes.byteLength - a.offset) / a.shape[0]!
-        if (a.descr !== b.descr || !(a.shape[0]! < b.shape[0]!) || !bytes.subarray(a.offset).equals(full.subarray(b.offset, b.offset + a.shape[0]! * rowBytes))) problems.push(`npy differs: ${rel}`)
-      } catch (err) {
-        problems.push(`broken npy under its final name: ${rel} (${(err as Error).message})`)
-      }
-    } else if (rel.endsWith('.tar')) {
-      try {
-        const a = [...tarMembers(bytes, rel)]
-        const b = [...tarMembers(full, rel)]
-        const end = a.length ? a[a.length - 1]!.end : 0
-        if (!(a.length < b.length) || !bytes.subarray(0, end).equals(full.subarray(0, end)) || bytes.byteLength !== end + 1024 || bytes.subarray(end).some((x) => x !== 0)) problems.push(`tar differs: ${rel}`)
-      } catch (err) {
-        problems.push(`broken tar under its final name: ${rel} (${(err as Error).message})`)
-      }
-    } else problems.push(`differs from the uninterrupted export: ${rel} (${bytes.byteLength} of ${full.byteLength} bytes)`)
-  }
-  return problems
 }
 
 beforeAll(async () => {
@@ -131,7 +92,7 @@ describe.skipIf(!mounted)('a full disk (tmpfs)', () => {
           )
           expect(err, `${name} at ${level}: the export must stop on the full disk`).not.toBeNull()
           expect(err).toMatchObject({ code: 'DISK_FULL', message: expect.stringMatching(new RegExp(`^No space left on device writing ${out}/`)) })
-          expect(checkNoPartial(out, whole), `${name} at ${level}`).toEqual([])
+          expect(checkWholeFiles(out, whole), `${name} at ${level}`).toEqual([])
           rmSync(ballast)
           const done = await runExport(options(out, formats))
           expect(done.failedOutputs).toBe(0)

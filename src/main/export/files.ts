@@ -92,6 +92,25 @@ export class AtomicFile {
     return f
   }
 
+  /**
+   * A file whose first `bytes` bytes are copied from `source` (the file under the final name, say
+   * a tar closed early), to be written on and committed over it: until then `source` is untouched.
+   */
+  static async continuing(finalPath: string, source: string, bytes: number): Promise<AtomicFile> {
+    const f = new AtomicFile(finalPath)
+    await ensureDir(dirname(finalPath))
+    try {
+      await fsp.copyFile(source, f.tmp)
+      await fsp.truncate(f.tmp, bytes)
+      f.handle = await fsp.open(f.tmp, 'a')
+    } catch (err) {
+      await f.discard()
+      throw ioError(err, f.tmp)
+    }
+    f.bytes = bytes
+    return f
+  }
+
   async write(...chunks: Uint8Array[]): Promise<void> {
     const h = this.handle
     if (!h) throw new Error(`${this.finalPath} is closed`)

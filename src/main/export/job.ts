@@ -152,7 +152,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   let failedOutputs = 0
   const progress = progressReporter(o, order.length, journal.resumed, t0)
   try {
-    await writers.begin(start)
+    await writers.begin({ start, written: (from) => journal.writtenSince(from) })
     const needs = writers.needs
     const setup: RenderSetup = { recipe: o.recipe, seed: o.seed, encoded: needs.encoded ? { format: o.imageFormat, quality: o.quality } : null, raw: needs.raw }
     const workers = o.workers ?? autoWorkers(o.recipe, o.epochs > 1 || order.shape.length > sources.length)
@@ -182,10 +182,12 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   } finally {
     await feed?.close()
     if (!ok) {
+      // Keep every output handed to the writers (batches and tars closed short) and journal it,
+      // so a re-run resumes right after it.
       await writers.abort()
-      // Journal what is complete, so a re-run resumes from there.
       await journal.flush(writers.durableUpTo(), true).catch(() => {})
       await journal.sync().catch(() => {})
+      progress(journal.count, failedOutputs, true)
     }
     await journal.close()
   }

@@ -185,6 +185,20 @@ export class Journal {
     return new Journal(path, handle, journal?.validBytes ?? 0, lines, order.first + lines.length, order.end)
   }
 
+  /** Outputs written (lines without an error) among the earlier run's lines of ordinals [from, start). */
+  writtenSince(from: number): number {
+    let n = 0
+    for (let i = Math.max(0, from - (this.first - this.previous.length)); i < this.previous.length; i++) {
+      if (!(JSON.parse(this.previous[i]!) as { error?: unknown }).error) n++
+    }
+    return n
+  }
+
+  /** Lines in the manifest: the earlier run's and this run's. */
+  get count(): number {
+    return this.journaled - (this.first - this.previous.length)
+  }
+
   /** Queues the line of the next output (in output order). */
   add(line: Pending): void {
     this.pending.push(line)

@@ -105,6 +105,7 @@ export function prepareExport(options: ExportOptions, source: ExportSource): Pre
       return exportId
     },
     async run(control) {
+      let journaled: number | undefined
       try {
         const stats = catalog ? await projectStats(catalog, control) : inputs.stats
         const summary = await runExport({
@@ -117,7 +118,10 @@ export function prepareExport(options: ExportOptions, source: ExportSource): Pre
           sourceInfo: inputs.sourceInfo,
           memoryBudget: options.memoryMb * 2 ** 20,
           signal: control.signal,
-          onProgress: control.onProgress,
+          onProgress: (p) => {
+            journaled = p.done
+            control.onProgress?.(p)
+          },
         })
         const problems = [
           ...inputs.problems.map((p) => `${p.file}: ${p.message}`),
@@ -132,7 +136,7 @@ export function prepareExport(options: ExportOptions, source: ExportSource): Pre
         return { summary, problems, failedPairs: inputs.problems.length + summary.failed.length }
       } catch (err) {
         const e = toErrorPayload(err)
-        const journaled = (e.details as { written?: number } | undefined)?.written
+        // a stopped export reports last how many outputs it journaled (a re-run resumes after them)
         finish({ status: e.code === 'CANCELLED' ? 'cancelled' : 'failed', error: e.message, ...(journaled !== undefined ? { outputs: journaled } : {}) })
         throw err
       }

@@ -50,29 +50,38 @@ export interface WriterContext {
   options: Record<string, number>
 }
 
+/** Where a run starts, and what the journal says about the outputs before it. */
+export interface ResumeFrom {
+  /** The first ordinal this run writes. */
+  start: number
+  /** Outputs written (not failed) in [from, start), by the journal: how many rows or members a reopened file keeps. */
+  written(from: number): number
+}
+
 /**
  * One output format (Beekeeper-style: begin, write, end, abort). `write` is called in output
  * order and returns what the manifest line records about where that output went. Files are
  * committed atomically; `committed` is the ordinal before which every output is durably on disk,
  * and the runner journals manifest lines only up to the smallest `committed` of all writers.
+ *
+ * Every ordinal up to `committed` is a point a re-run can start from: a writer whose files hold
+ * several outputs (an npy batch, a tar) reopens the file that point falls in, keeps the outputs
+ * before it (the journal says how many) and goes on, so the re-run's bytes are an uninterrupted
+ * run's. That is what lets `abort` close a batch or tar early (a valid, shorter file) and count
+ * every output handed to it as committed: a cancel loses nothing.
  */
 export interface Writer {
   readonly format: string
   /** Needs the encoded image + mask (folders, webdataset) and/or raw pixels (npy). */
   readonly needs: { encoded: boolean; raw: boolean }
-  begin(startOrdinal: number): Promise<void>
+  begin(from: ResumeFrom): Promise<void>
   write(output: RenderedOutput): Promise<Record<string, unknown>>
   /** An output whose source failed: nothing to write, but batch/tar boundaries still close. */
   skip(slot: Slot): Promise<void>
   readonly committed: number
-  /**
-   * The latest ordinal <= upTo from which this writer can start again on a resume (npy: a batch
-   * start, webdataset: a shard start, folders: any). The journal never ends between two.
-   */
-  resumePoint(upTo: number): number
   /** Commits whatever is complete and waits for pending writes. */
   end(): Promise<void>
-  /** Deletes partial files; leaves only complete ones. */
+  /** Stops early: commits every output handed over so far (closing a batch or tar short), or, if that fails, deletes the partial files. */
   abort(): Promise<void>
 }
 

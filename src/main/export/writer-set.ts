@@ -2,7 +2,7 @@
 // how far every writer has its outputs durably on disk, which is how far the journal may go.
 import { checkFormats } from './formats'
 import type { Slot } from './order'
-import type { RenderedOutput, Writer, WriterContext } from './types'
+import type { RenderedOutput, ResumeFrom, Writer, WriterContext } from './types'
 
 export class WriterSet {
   readonly writers: Writer[]
@@ -17,8 +17,8 @@ export class WriterSet {
     return { encoded: this.writers.some((w) => w.needs.encoded), raw: this.writers.some((w) => w.needs.raw) }
   }
 
-  async begin(start: number): Promise<void> {
-    for (const w of this.writers) await w.begin(start)
+  async begin(from: ResumeFrom): Promise<void> {
+    for (const w of this.writers) await w.begin(from)
   }
 
   /** Hands one output to every writer; returns each format's record of where it went. */
@@ -33,18 +33,16 @@ export class WriterSet {
     for (const w of this.writers) await w.skip(slot)
   }
 
-  /** The ordinal before which every writer has every output on disk, at a point each can resume from. */
+  /** The ordinal before which every writer has every output on disk (any such point is one a re-run can start from). */
   durableUpTo(): number {
-    let upTo = Math.min(...this.writers.map((w) => w.committed))
-    for (const w of this.writers) upTo = w.resumePoint(upTo)
-    return upTo
+    return Math.min(...this.writers.map((w) => w.committed))
   }
 
   async end(): Promise<void> {
     for (const w of this.writers) await w.end()
   }
 
-  /** Keeps what is complete (as each writer can), deletes partial files. */
+  /** Keeps every output handed over (batches and tars closed short), or deletes partial files where that fails. */
   async abort(): Promise<void> {
     for (const w of this.writers) await w.abort().catch(() => {})
   }

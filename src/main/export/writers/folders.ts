@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { ensureDir, FileBatch, readWhole } from '../files'
 import type { Slot } from '../order'
-import { encodedBytes, pad, type ExportFormatPlugin, type OutputRecord, type RenderedOutput, type Writer, type WriterContext } from '../types'
+import { encodedBytes, pad, type ExportFormatPlugin, type OutputRecord, type RenderedOutput, type ResumeFrom, type Writer, type WriterContext } from '../types'
 
 const MAX_PENDING = 8
 /** Files committed together (see FileBatch), the bytes they may hold, and the longest an output waits. */
@@ -44,12 +44,8 @@ export class FoldersWriter implements Writer {
     return min
   }
 
-  resumePoint(upTo: number): number {
-    return upTo
-  }
-
-  async begin(startOrdinal: number): Promise<void> {
-    this.next = startOrdinal
+  async begin(from: ResumeFrom): Promise<void> {
+    this.next = from.start
   }
 
   async write(o: RenderedOutput): Promise<Record<string, unknown>> {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { readWhole, writeAtomic } from '../files'
 import type { Slot } from '../order'
-import { pad, type ExportFormatPlugin, type RenderedOutput, type Writer, type WriterContext } from '../types'
+import { pad, type ExportFormatPlugin, type RenderedOutput, type ResumeFrom, type Writer, type WriterContext } from '../types'
 
 /** The NumPy format 1.0 header for a C-ordered array. */
 export function npyHeader(descr: '|u1' | '<u2', shape: number[]): Buffer {
@@ -79,19 +79,46 @@ export class NpyWriter implements Writer {
   private wide = false
   private rows = 0
   private shape: { width: number; height: number } | null = null
+  /** The last output handed over (written or skipped). */
+  private last: Slot | null = null
   constructor(private readonly ctx: WriterContext) {}
 
   get committed(): number {
     return this.done
   }
 
-  resumePoint(upTo: number): number {
+  /** A start inside a batch reopens that batch's files and keeps their first rows (the journal says how many). */
+  async begin(from: ResumeFrom): Promise<void> {
+    this.done = from.start
     const { order } = this.ctx
-    return upTo >= order.end ? upTo : upTo - order.slot(upTo).index
+    if (from.start >= order.end) return
+    const slot = order.slot(from.start)
+    if (slot.index === 0) return
+    const rows = from.written(from.start - slot.index)
+    if (rows > 0) await this.reopen(slot, rows)
   }
 
-  async begin(startOrdinal: number): Promise<void> {
-    this.done = startOrdinal
+  private async reopen(slot: Slot, rows: number): Promise<void> {
+    const names = npyNames(slot.epoch, slot.batch)
+    const [xb, yb] = await Promise.all([readWhole(join(this.ctx.outDir, names.x)), readWhole(join(this.ctx.outDir, names.y))])
+    const x = parseNpy(xb, names.x)
+    const y = parseNpy(yb, names.y)
+    const [n, height, width] = x.shape as [number, number, number]
+    if (n < rows || y.shape[0]! < rows || y.shape[1] !== height || y.shape[2] !== width) {
+      throw new LockstepError('CORRUPT', `${names.x} holds ${Math.min(n, y.shape[0]!)} rows but the manifest journals ${rows} outputs of that batch: the folder changed since; export into an empty folder`)
+    }
+    const px = width * height
+    const bsize = this.ctx.order.batchSize(slot.batch)
+    const set = this.sets[this.current]
+    set.x = Buffer.allocUnsafe(bsize * px * 3)
+    set.y8 = Buffer.allocUnsafe(bsize * px)
+    set.y16 = new Uint16Array(bsize * px)
+    xb.copy(set.x, 0, x.offset, x.offset + rows * px * 3)
+    this.wide = y.descr === '<u2'
+    if (this.wide) for (let i = 0; i < rows * px; i++) set.y16[i] = yb.readUInt16LE(y.offset + i * 2)
+    else yb.copy(set.y8, 0, y.offset, y.offset + rows * px)
+    this.shape = { width, height }
+    this.rows = rows
   }
 
   private startBatch(slot: Slot): void {
@@ -115,6 +142,7 @@ export class NpyWriter implements Writer {
     }
     const { slot } = o
     this.startBatch(slot)
+    this.last = slot
     const bsize = this.ctx.order.batchSize(slot.batch)
     const px = width * height
     const set = this.sets[this.current]
@@ -137,6 +165,7 @@ export class NpyWriter implements Writer {
 
   async skip(slot: Slot): Promise<void> {
     this.startBatch(slot)
+    this.last = slot
     if (slot.index === this.ctx.order.batchSize(slot.batch) - 1) await this.flush(slot)
   }
 
@@ -184,8 +213,16 @@ export class NpyWriter implements Writer {
     if (this.failure) throw this.failure
   }
 
+  /** Writes the batch in progress short (its rows so far), so every output handed over is on disk. */
   async abort(): Promise<void> {
     await this.settle()
+    if (this.failure || !this.last || this.last.ordinal + 1 <= this.done) return
+    try {
+      await this.flush(this.last)
+      await this.settle()
+    } catch {
+      // nothing more can be kept: the outputs of the batch in progress are not journaled
+    }
   }
 }
 

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { AtomicFile, readWhole } from '../files'
 import type { Slot } from '../order'
-import { encodedBytes, pad, type ExportFormatPlugin, type RenderedOutput, type Writer, type WriterContext } from '../types'
-import { TAR_END, tarMember, tarMembers } from './tar'
+import { encodedBytes, pad, type ExportFormatPlugin, type RenderedOutput, type ResumeFrom, type Writer, type WriterContext } from '../types'
+import { TAR_END, tarMember, tarMembers, tarPrefixLength } from './tar'
 
 export function wdsKey(epoch: number, batch: number, index: number): string {
   return `e${pad(epoch, 4)}_b${pad(batch, 6)}_i${pad(index, 4)}`
@@ -31,16 +31,19 @@ export class WebDatasetWriter implements Writer {
     return this.done
   }
 
-  resumePoint(upTo: number): number {
+  /** A start inside a tar's batches reopens that tar and keeps its first samples (the journal says how many). */
+  async begin(from: ResumeFrom): Promise<void> {
+    this.done = this.pendingEnd = from.start
     const { order } = this.ctx
-    if (upTo >= order.end) return upTo
-    const s = order.slot(upTo)
-    const g = s.epoch * order.shape.batches + s.batch
-    return Math.max(order.first, order.batchStart(Math.floor(g / order.chunkBatches) * order.chunkBatches))
-  }
-
-  async begin(startOrdinal: number): Promise<void> {
-    this.done = startOrdinal
+    if (from.start >= order.end) return
+    const s = order.slot(from.start)
+    const chunk = Math.floor((s.epoch * order.shape.batches + s.batch) / order.chunkBatches)
+    const chunkStart = Math.max(order.first, order.batchStart(chunk * order.chunkBatches))
+    const samples = from.written(chunkStart)
+    if (samples === 0) return
+    const path = join(this.ctx.outDir, tarName(chunk))
+    this.file = await AtomicFile.continuing(path, path, await tarPrefixLength(path, samples * 3, tarName(chunk)))
+    this.chunk = chunk
   }
 
   async write(o: RenderedOutput): Promise<Record<string, unknown>> {
@@ -101,10 +104,20 @@ export class WebDatasetWriter implements Writer {
     if (this.file) await this.close()
   }
 
+  /** Closes the tar in progress early (a valid, shorter shard), so every sample handed over is on disk; discards it if even that fails. */
   async abort(): Promise<void> {
-    const f = this.file
-    this.file = null
-    if (f) await f.discard()
+    if (!this.file) {
+      // everything handed over since the last tar closed failed: nothing to write, nothing lost
+      this.done = this.pendingEnd
+      return
+    }
+    try {
+      await this.close()
+    } catch {
+      const f = this.file
+      this.file = null
+      await f?.discard()
+    }
   }
 }
 

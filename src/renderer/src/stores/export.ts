@@ -47,9 +47,13 @@ export const useExportStore = defineStore('export', () => {
     const f = form.value
     let recipe: ExportOptionsInput['recipe']
     if (f.recipeSource === 'editor') {
-      const r = useRecipeStore().effective
+      const recipes = useRecipeStore()
+      const r = recipes.effective
       if (!r) throw new Error('The recipe in the editor has problems; fix them in Recipes first')
-      recipe = { json: r }
+      // an unchanged saved version (every op enabled: the effective recipe is the version itself)
+      // goes by its id, so the export and its history record the version, not an inline copy
+      const asSaved = recipes.versionId !== null && !recipes.dirty && recipes.draft.ops.every((o) => o.enabled !== false)
+      recipe = asSaved ? { versionId: recipes.versionId! } : { json: r }
     } else {
       const v = await api.call('recipe.get', { id: f.recipeSource })
       recipe = { versionId: v.versionId }
