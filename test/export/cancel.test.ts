@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { parseRecipe } from '../../src/shared/recipe'
 import { runExport, type ExportRunOptions } from '../../src/main/export/job'
 import { folderInputs } from '../../src/main/export/sources'
+import { resolveNormalization } from '../../src/main/export/normalize'
 import { writePair } from '../fixtures/pairs'
 import { checkWholeFiles, expectSameFiles, snapshot, tmp } from './helpers'
 
@@ -55,9 +56,9 @@ function options(out: string, formats: string[], extra: Partial<ExportRunOptions
 }
 
 /** Runs the export and cancels it once `at` outputs are done; returns the lines journaled. */
-async function cancelAt(out: string, formats: string[], at: number): Promise<number> {
+async function cancelAt(out: string, formats: string[], at: number, extra: Partial<ExportRunOptions>): Promise<number> {
   const controller = new AbortController()
-  const err = await runExport(options(out, formats, { signal: controller.signal, progressIntervalMs: 0, onProgress: (p) => p.done >= at && controller.abort() })).then(
+  const err = await runExport(options(out, formats, { ...extra, signal: controller.signal, progressIntervalMs: 0, onProgress: (p) => p.done >= at && controller.abort() })).then(
     () => null,
     (e: { code?: string }) => e,
   )
@@ -66,19 +67,20 @@ async function cancelAt(out: string, formats: string[], at: number): Promise<num
 }
 
 describe('cancel and resume', () => {
-  for (const formats of [['npy'], ['webdataset'], ['folders'], ['folders', 'npy', 'webdataset']]) {
-    it(`${formats.join('+')}: cancelled twice at many points, journals all it was given and resumes to the uninterrupted bytes`, async () => {
+  const cases: [string[], Partial<ExportRunOptions>][] = [[['npy'], {}], [['webdataset'], {}], [['folders'], {}], [['folders', 'npy', 'webdataset'], {}], [['npy'], { normalize: resolveNormalization('samplewise', null), stepsPerEpoch: 5 }]]
+  for (const [formats, extra] of cases) {
+    it(`${formats.join('+')}${extra.normalize ? ' (float32, repeated draws)' : ''}: cancelled twice at many points, journals all it was given and resumes to the uninterrupted bytes`, async () => {
       const wholeDir = tmp()
-      const w = await runExport(options(wholeDir, formats))
-      expect(w.failedOutputs).toBe(3) // the broken pair, once per epoch
+      const w = await runExport(options(wholeDir, formats, extra))
+      expect(w.failedOutputs).toBeGreaterThanOrEqual(3) // the broken pair, at least once per epoch
       const whole = snapshot(wholeDir)
       for (const [a, b] of [[1, 2], [2, 7], [4, 5], [6, 13], [8, 16], [11, 19]] as const) {
         const out = tmp()
-        expect(await cancelAt(out, formats, a), `lines after the first cancel at ${a}`).toBe(a)
+        expect(await cancelAt(out, formats, a, extra), `lines after the first cancel at ${a}`).toBe(a)
         expect(checkWholeFiles(out, whole), `after a cancel at ${a}`).toEqual([])
-        expect(await cancelAt(out, formats, b), `lines after the second cancel at ${b}`).toBe(b)
+        expect(await cancelAt(out, formats, b, extra), `lines after the second cancel at ${b}`).toBe(b)
         expect(checkWholeFiles(out, whole), `after a cancel at ${b}`).toEqual([])
-        const s = await runExport(options(out, formats))
+        const s = await runExport(options(out, formats, extra))
         expect(s.resumed).toBe(b)
         expect(expectSameFiles(whole, snapshot(out)), `cancelled at ${a} and ${b}, then resumed`).toEqual([])
       }

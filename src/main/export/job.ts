@@ -5,10 +5,11 @@
 // and the options, never on the worker count, timing or a resume.
 import { resolve } from 'node:path'
 import type { ImageFormat } from '../../shared/contract/vocabulary'
-import { toErrorPayload, type ErrorPayload } from '../../shared/errors'
+import { LockstepError, toErrorPayload, type ErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
-import { checkFormatOptions } from './formats'
+import { checkFormatOptions, needsOf } from './formats'
 import { exportDescriptor, Journal } from './journal'
+import type { Normalization } from './normalize'
 import type { Slot } from './order'
 import { InlineRenderer, WorkerPool, type Renderer } from './pool'
 import { cancelledError, RenderFeed, type Ready } from './render-pool'
@@ -47,6 +48,8 @@ export interface ExportRunOptions {
   stats?: { mean: number[]; std: number[] } | null
   /** Extra facts about the sources for export.json (e.g. dataset content hashes from a catalog). */
   sourceInfo?: Record<string, unknown>
+  /** npy's x as float32, normalised so (see ./normalize.ts); recorded in export.json. */
+  normalize?: Normalization | null
   /** Bytes of rendered outputs held for reordering and decode reuse. Default 256 MiB. */
   memoryBudget?: number
   signal?: AbortSignal
@@ -128,6 +131,7 @@ function manifestLine(slot: Slot, o: ExportRunOptions, source: SourcePair, hashe
     epoch: slot.epoch,
     batch: slot.batch,
     index: slot.index,
+    draw: slot.draw,
     sampleId: source.key,
     source: { id: source.id ?? null, image: source.imagePath, mask: source.maskPath, imageSha256: hashes?.image ?? null, maskSha256: hashes?.mask ?? null },
     seed: o.seed,
@@ -140,6 +144,9 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   const out = resolve(o.out)
   const sources = sortSources(o.sources)
   const formatOptions = checkFormatOptions(o.formats, o.formatOptions)
+  if (o.normalize && !needsOf(o.formats).raw) {
+    throw new LockstepError('INVALID_INPUT', `Normalisation makes float32 batches: it needs a format of raw pixels (npy), and the formats are ${o.formats.join(', ')}`)
+  }
   const order = makeOrder({ ...o, formatOptions }, sources.length)
   if (o.signal?.aborted) throw cancelledError(out)
 
@@ -154,7 +161,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   try {
     await writers.begin({ start, written: (from) => journal.writtenSince(from) })
     const needs = writers.needs
-    const setup: RenderSetup = { recipe: o.recipe, seed: o.seed, encoded: needs.encoded ? { format: o.imageFormat, quality: o.quality } : null, raw: needs.raw }
+    const setup: RenderSetup = { recipe: o.recipe, seed: o.seed, encoded: needs.encoded ? { format: o.imageFormat, quality: o.quality } : null, raw: needs.raw, normalize: o.normalize ?? null }
     const workers = o.workers ?? autoWorkers(o.recipe, o.epochs > 1 || order.shape.length > sources.length)
     const budget = o.memoryBudget ?? 256 * 2 ** 20
     feed = new RenderFeed({ sources, order, renderer: makeRenderer(setup, workers, o.inflightPerWorker), window: outputWindow(o, budget), budget, workers, signal: o.signal }, [[start, order.end]])

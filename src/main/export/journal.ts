@@ -9,6 +9,7 @@ import { LockstepError } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import { ENCODERS_VERSION } from '../io/image'
 import { ensureDir, forgetMadeDirs, ioError, readError, removePartials, writeAtomic } from './files'
+import type { Normalization } from './normalize'
 import type { ExportOrder } from './order'
 import type { SourcePair } from './types'
 
@@ -31,6 +32,7 @@ export interface DescriptorInputs {
   classes?: unknown
   stats?: { mean: number[]; std: number[] } | null
   sourceInfo?: Record<string, unknown>
+  normalize?: Normalization | null
 }
 
 export function stableJson(x: unknown): string {
@@ -70,6 +72,8 @@ export function exportDescriptor(o: DescriptorInputs, sources: SourcePair[], ord
     },
     classes: o.classes ?? null,
     featurewise: o.stats ?? null,
+    // only when set: export.json of exports without it stays as it was (a resume compares it)
+    ...(o.normalize ? { normalize: o.normalize } : {}),
     sources: { count: sources.length, listSha256: list.digest('hex'), ...(o.sourceInfo ?? {}) },
   }
 }

@@ -141,8 +141,8 @@ export class RenderFeed {
             this.maxWhole = Math.max(1, Math.min(this.o.renderer.capacity, Math.floor(this.o.budget / 2 / this.largestPair)))
           }
           if (r.hashes) this.hashes.set(sample, r.hashes)
-          const byEpoch = new Map(r.items.map((it, k) => [outputs[k]!.epoch, it]))
-          for (const s of slots) this.ready.set(seqOf(s), { slot: s, item: byEpoch.get(s.epoch)! })
+          const byOrdinal = new Map(r.items.map((it, k) => [outputs[k]!.ordinal, it]))
+          for (const s of slots) this.ready.set(seqOf(s), { slot: s, item: byOrdinal.get(s.ordinal)! })
         } else {
           this.failed.set(sample, r.error)
           for (const s of slots) this.ready.set(seqOf(s), { slot: s, item: null })

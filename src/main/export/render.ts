@@ -19,6 +19,7 @@ import { verdictError, verifyBytes, type Verdict } from '../io/verify'
 import { mapLimit } from '../map-limit'
 import { needsLabels, plan } from '../augment/plan'
 import { loadPair, readPairHeaders, renderFromFiles, renderLoaded, type RenderedPair } from '../augment/render'
+import { normalizeRgb, type Normalization } from './normalize'
 import type { RawPixels, SourcePair } from './types'
 
 export interface RenderSetup {
@@ -28,13 +29,15 @@ export interface RenderSetup {
   encoded: { format: ImageFormat; quality: number } | null
   /** Raw pixels wanted (npy). */
   raw: boolean
+  /** Raw pixels as float32, normalised so (npy x, stream batches). */
+  normalize?: Normalization | null
 }
 
 export interface RenderTask {
   id: number
   source: SourcePair
-  /** The outputs to render: their ordinals and epochs (the plan key is (seed, epoch, source.key)). */
-  outputs: { ordinal: number; epoch: number }[]
+  /** The outputs to render: their ordinals, epochs and draws (the plan key is (seed, epoch, source.key, draw)). */
+  outputs: { ordinal: number; epoch: number; draw?: number }[]
   /** Hash the source files (sha256) for the manifest. */
   hash: boolean
 }
@@ -112,8 +115,8 @@ async function renderPair(setup: RenderSetup, task: RenderTask, paths: { image: 
     // the outputs of one decoded source render side by side (each is its own libvips pipeline)
     items.push(
       ...(await mapLimit(task.outputs, OUTPUTS_IN_FLIGHT, async (o) => {
-        const p = plan(setup.recipe, size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key }, ctx)
-        return toItem(o.ordinal, await renderLoaded(p, loaded, out))
+        const p = plan(setup.recipe, size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key, draw: o.draw }, ctx)
+        return toItem(o.ordinal, await renderLoaded(p, loaded, out), setup.normalize)
       })),
     )
     return { items, decodedBytes }
@@ -121,19 +124,20 @@ async function renderPair(setup: RenderSetup, task: RenderTask, paths: { image: 
   // One output: the crop-first fast path (libvips decodes only up to the window's last row).
   const headers = await readPairHeaders(paths, bytes)
   for (const o of task.outputs) {
-    const p = plan(setup.recipe, headers.size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key })
-    items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes })))
+    const p = plan(setup.recipe, headers.size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key, draw: o.draw })
+    items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes }), setup.normalize))
   }
   return { items }
 }
 
-function toItem(ordinal: number, r: RenderedPair): RenderedItem {
+function toItem(ordinal: number, r: RenderedPair, normalize?: Normalization | null): RenderedItem {
   const raw = r.raw
+  const rgb = raw && normalize ? new Uint8Array(normalizeRgb(raw.image, normalize).buffer) : raw?.image
   return {
     ordinal,
     plan: r.plan,
     image: r.image,
     mask: r.mask,
-    raw: raw && raw.labels ? { width: raw.width, height: raw.height, rgb: raw.image, labels: raw.labels, depth: raw.depth } : undefined,
+    raw: raw && raw.labels ? { width: raw.width, height: raw.height, rgb: rgb!, rgbType: normalize ? 'float32' : 'uint8', labels: raw.labels, depth: raw.depth } : undefined,
   }
 }

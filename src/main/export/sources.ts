@@ -9,7 +9,9 @@ import type { Catalog } from '../catalog/catalog'
 import { soundLookup } from '../catalog/file-checks'
 import { requireSound } from '../io/verify'
 import { scanPairs } from '../catalog/pairing'
-import { computeStats } from '../catalog/stats'
+import { computeStats, Moments } from '../catalog/stats'
+import { decodeImage } from '../io'
+import { mapLimit } from '../map-limit'
 import type { SourcePair } from './types'
 
 export interface SourceProblem {
@@ -116,4 +118,21 @@ export async function projectStats(catalog: Catalog, control: { signal?: AbortSi
   control.onNote?.(`computing the featurewise statistics of ${split === 'all' ? 'every sample' : 'the train split'} (stored in the project; once)`)
   await computeStats(catalog, split, { signal: control.signal })
   return storedStats(catalog)!
+}
+
+/**
+ * Featurewise statistics of folder sources (no project to store them in), computed over every
+ * source as the stats job does for a project: per-image moments merged in key order.
+ */
+export async function folderStats(sources: SourcePair[], control: { signal?: AbortSignal; onNote?: (text: string) => void } = {}): Promise<FeaturewiseStats> {
+  control.onNote?.(`computing the featurewise statistics of the ${sources.length} source images`)
+  const sorted = [...sources].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  const per = await mapLimit(sorted, 2, async (s) => {
+    if (control.signal?.aborted) throw new LockstepError('CANCELLED', 'The export was cancelled')
+    const m = new Moments()
+    m.addImage((await decodeImage(s.imagePath)).data)
+    return m
+  })
+  const total = Moments.merge(per)
+  return { mean: [...total.mean], std: total.std(), sampleCount: sorted.length }
 }

@@ -8,10 +8,11 @@ import { EXPORT_LIMITS, exportOptionsSchema, type ExportEstimate, type ExportOpt
 import { LockstepError, toErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import type { Catalog } from '../catalog/catalog'
-import { bytesPerOutput, checkFormatOptions, checkFormats } from './formats'
+import { bytesPerOutput, checkFormatOptions, checkFormats, needsOf } from './formats'
 import { runExport, type ExportProgress, type ExportSummary } from './job'
 import type { ExportOrder } from './order'
-import { catalogInputs, folderInputs, projectStats, resolveRecipe, type ExportInputs } from './sources'
+import { resolveNormalization } from './normalize'
+import { catalogInputs, folderInputs, folderStats, projectStats, resolveRecipe, type ExportInputs } from './sources'
 import { makeOrder, recipeOutputSize } from './work'
 
 /** Where the pairs come from: the open project (its splits), or two folders paired by stem. */
@@ -70,6 +71,9 @@ function checkLimits(o: ExportOptions, recipe: Recipe): void {
   }
   checkFormats(o.formats)
   checkFormatOptions(o.formats, o.formatOptions)
+  if (o.normalize && !needsOf(o.formats).raw) {
+    throw new LockstepError('INVALID_INPUT', `Normalisation makes float32 batches: it needs a format of raw pixels (npy), and the formats are ${o.formats.join(', ')}`)
+  }
 }
 
 export function prepareExport(options: ExportOptions, source: ExportSource): PreparedExport {
@@ -107,7 +111,8 @@ export function prepareExport(options: ExportOptions, source: ExportSource): Pre
     async run(control) {
       let journaled: number | undefined
       try {
-        const stats = catalog ? await projectStats(catalog, control) : inputs.stats
+        const stats = catalog ? await projectStats(catalog, control) : options.normalize === 'featurewise' ? await folderStats(inputs.sources, control) : inputs.stats
+        const normalize = resolveNormalization(options.normalize, stats)
         const summary = await runExport({
           ...options,
           recipe,
@@ -116,6 +121,7 @@ export function prepareExport(options: ExportOptions, source: ExportSource): Pre
           classes: inputs.classes,
           stats,
           sourceInfo: inputs.sourceInfo,
+          normalize,
           memoryBudget: options.memoryMb * 2 ** 20,
           signal: control.signal,
           onProgress: (p) => {

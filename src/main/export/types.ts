@@ -21,7 +21,9 @@ export interface SourcePair {
 export interface RawPixels {
   width: number
   height: number
+  /** HxWx3 values: uint8 pixels, or the bytes of float32 values when the export normalises. */
   rgb: Uint8Array
+  rgbType: 'uint8' | 'float32'
   labels: Uint8Array | Uint16Array
   depth: 8 | 16
 }
@@ -113,6 +115,8 @@ export interface OutputRecord {
   batch: number
   index: number
   sampleId: string
+  /** Absent in manifests written before draws existed: draw 0. */
+  draw?: number
   files?: Record<string, unknown>
 }
 

@@ -69,8 +69,8 @@ export function outputWindow(o: Pick<OrderInputs, 'recipe' | 'formats' | 'imageF
 export interface WorkItem {
   sample: number
   slots: Slot[]
-  /** The distinct plan keys among the slots (a sample drawn twice under one key renders once). */
-  outputs: { ordinal: number; epoch: number }[]
+  /** The outputs to render, one per slot: each has its own plan key (epoch, draw). */
+  outputs: { ordinal: number; epoch: number; draw: number }[]
 }
 
 /**
@@ -88,8 +88,7 @@ export function* workItems(order: ExportOrder, from: number, to: number, window:
       g.push(s)
     }
     for (const [sample, slots] of groups) {
-      const outputs = [...new Map(slots.map((s) => [s.epoch, { ordinal: s.ordinal, epoch: s.epoch }])).values()]
-      yield { sample, slots, outputs }
+      yield { sample, slots, outputs: slots.map((s) => ({ ordinal: s.ordinal, epoch: s.epoch, draw: s.draw })) }
     }
   }
 }

@@ -61,6 +61,13 @@ export const exportOptionsSchema = z
       .min(0)
       .max(EXPORT_LIMITS.workers, `at most ${EXPORT_LIMITS.workers} render threads (each holds decoded images; more only add memory)`)
       .optional(),
+    /**
+     * npy's x as float32, normalised: 'featurewise' ((x - mean) / std per channel, the project's
+     * statistics), 'samplewise' (each output's own mean and std) or { rescale: factor }. Needs npy.
+     */
+    normalize: z
+      .union([z.enum(['featurewise', 'samplewise']), z.object({ rescale: z.number().finite().refine((v) => v !== 0, 'a non-zero factor') }).strict()])
+      .optional(),
     /** MiB for reordering and decode reuse. */
     memoryMb: z
       .number()

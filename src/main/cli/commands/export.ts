@@ -42,6 +42,9 @@ output
   --format LIST            ${FORMATS.map((f) => f.name).join(',')} (any of them, comma-separated; default folders)
   --image-format F         ${IMAGE_FORMATS.join(' | ')} (default jpeg); masks are always single-channel PNG
   --quality Q              1..100 for jpeg/webp (default 90)
+  --normalize N            npy's x as float32: featurewise ((x - mean) / std per channel, the project's
+                           featurewise statistics; over the --images folder without a project),
+                           samplewise (each output's own mean and std) or rescale=F (e.g. rescale=1/255)
 ${formatOptionLines.join('\n')}
 running
   --workers N|auto         render threads, 0..${EXPORT_LIMITS.workers} (0 = on the main thread). auto (default): ${AUTO_WORKERS_RULE}
@@ -60,7 +63,7 @@ Exit status: 0 all written, 1 some pairs failed (each named on stderr) or an err
 const FLAGS: Record<string, string> = {
   recipe: '--recipe', seed: '--seed', splits: '--split', epochs: '--epochs', batchSize: '--batch-size', stepsPerEpoch: '--steps-per-epoch',
   dropLast: '--drop-last', imageFormat: '--image-format', quality: '--quality', formats: '--format', out: '--out', shard: '--shard',
-  workers: '--workers', memoryMb: '--memory',
+  workers: '--workers', memoryMb: '--memory', normalize: '--normalize',
 }
 
 function flagOf(path: string[]): string {
@@ -91,6 +94,16 @@ export function parseShard(value: string | undefined): { index: number; count: n
     throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --shard i/n with 0 <= i < n (e.g. 0/4) but received ${JSON.stringify(value)}`)
   }
   return { index, count }
+}
+
+/** --normalize featurewise | samplewise | rescale=F (F a number or a fraction like 1/255); anything else goes to the schema as typed. */
+function normalizeArg(value: string | undefined): unknown {
+  if (value === undefined) return undefined
+  const m = /^rescale=([+-]?[\d.eE+-]+)(?:\/([\d.eE+-]+))?$/.exec(value.trim())
+  if (!m) return value.trim()
+  const factor = Number(m[1]) / (m[2] === undefined ? 1 : Number(m[2]))
+  if (!Number.isFinite(factor)) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --normalize rescale=F with a finite number F (e.g. rescale=1/255) but received ${JSON.stringify(value)}`)
+  return { rescale: factor }
 }
 
 function readRecipe(path: string): { json: unknown } {
@@ -159,6 +172,7 @@ const ARGS: Options = {
   shard: { type: 'string' },
   workers: { type: 'string' },
   memory: { type: 'string' },
+  normalize: { type: 'string' },
   ...Object.fromEntries(FORMATS.flatMap((f) => f.options.map((o) => [o.flag.slice(2), { type: 'string' as const }]))),
 }
 
@@ -189,6 +203,7 @@ export function exportOptionsFromArgs(v: Record<string, unknown>): ReturnType<ty
     shard: parseShard(s('shard')),
     workers: s('workers') === 'auto' ? undefined : int(s('workers'), '--workers'),
     memoryMb: int(s('memory'), '--memory'),
+    normalize: normalizeArg(s('normalize')),
   }
   try {
     return parseExportOptions(Object.fromEntries(Object.entries(raw).filter(([, x]) => x !== undefined)))

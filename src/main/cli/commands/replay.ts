@@ -12,6 +12,7 @@ import { requireSoundSource } from '../../export/sources'
 import { formatPlugin, needsOf } from '../../export/formats'
 import { IMAGE_EXT, type ReadBack } from '../../export/types'
 import { foldersFiles } from '../../export/writers/folders'
+import { normalizeRgb, type Normalization } from '../../export/normalize'
 import type { RenderedPair } from '../../augment/render'
 import type { ImageFormat } from '../../../shared/contract/export'
 import { intOption, parse, requireOption, type Command } from '../command'
@@ -33,6 +34,8 @@ interface ManifestLine {
   epoch: number
   batch: number
   index: number
+  /** absent in manifests written before draws existed: draw 0 */
+  draw?: number
   sampleId: string
   source: { image: string; mask: string; imageSha256: string | null; maskSha256: string | null }
   plan?: unknown
@@ -105,7 +108,7 @@ export const replayCommand: Command = {
     const formats = (desc as { options?: { formats?: string[] } }).options?.formats ?? ['folders']
     const r = await replay(line.plan, { image: line.source.image, mask: line.source.mask }, { image: { format, quality }, ...(needsOf(formats).raw ? { raw: true } : {}) })
     const epochs = (desc as { options?: { epochs?: number } }).options?.epochs ?? 1
-    if (!out) return check(dirname(manifest), line, formats, r, k)
+    if (!out) return check(dirname(manifest), line, formats, r, k, (desc as { normalize?: Normalization }).normalize ?? null)
     const rel = foldersFiles(line, epochs, IMAGE_EXT[format])
     await writeAtomic(join(out, rel.image), r.image!)
     if (r.mask) await writeAtomic(join(out, rel.mask), r.mask)
@@ -114,8 +117,8 @@ export const replayCommand: Command = {
   },
 }
 
-/** The replayed output's bytes as `format` stores them (npy: rows of the batch's dtype). */
-function expected(r: RenderedPair, got: ReadBack): ReadBack {
+/** The replayed output's bytes as `format` stores them (npy: rows of the batch's dtype, x normalised as the export did). */
+function expected(r: RenderedPair, got: ReadBack, normalize: Normalization | null): ReadBack {
   const raw = r.raw
   let y: Uint8Array | undefined
   if (raw?.labels) {
@@ -123,14 +126,15 @@ function expected(r: RenderedPair, got: ReadBack): ReadBack {
     const wide = got.y && got.y.byteLength === raw.labels.length * 2
     y = wide ? new Uint8Array(Uint16Array.from(raw.labels).buffer) : new Uint8Array(raw.labels.buffer, raw.labels.byteOffset, raw.labels.byteLength)
   }
-  return { image: r.image, mask: r.mask, x: raw?.image, y }
+  const x = raw && normalize ? new Uint8Array(normalizeRgb(raw.image, normalize).buffer) : raw?.image
+  return { image: r.image, mask: r.mask, x, y }
 }
 
-async function check(dir: string, line: ManifestLine, formats: string[], r: RenderedPair, k: number): Promise<number> {
+async function check(dir: string, line: ManifestLine, formats: string[], r: RenderedPair, k: number, normalize: Normalization | null): Promise<number> {
   const problems: string[] = []
   for (const name of formats) {
     const got = await formatPlugin(name).read(dir, line)
-    const want = expected(r, got)
+    const want = expected(r, got, normalize)
     for (const part of ['image', 'mask', 'x', 'y'] as const) {
       const a = got[part]
       const b = want[part]

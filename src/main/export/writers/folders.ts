@@ -1,7 +1,8 @@
 // `folders`: images/<key>.<ext> and masks/<key>.png, the layout PyTorch datasets and Keras
 // generators read. One epoch keeps the source names (images/x.jpg); several epochs go to one
-// sub-folder each (images/e0001/x.jpg). The name follows from (epoch, key), which is also the plan
-// key, so a sample drawn twice in an epoch (steps-per-epoch) is the same file.
+// sub-folder each (images/e0001/x.jpg). The name follows from the plan key (epoch, key, draw): a
+// sample drawn again in the same epoch (steps per epoch past one pass) is a fresh augmentation,
+// named x.d1.jpg, x.d2.jpg, ... beside x.jpg (masks alike, so image and mask still pair by stem).
 import { dirname, join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { ensureDir, FileBatch, readWhole } from '../files'
@@ -14,8 +15,9 @@ const GROUP_FILES = 128
 const GROUP_BYTES = 64 * 2 ** 20
 const GROUP_MS = 2000
 
-export function foldersRelPath(ctx: Pick<WriterContext, 'epochs'>, epoch: number, key: string): string {
-  return ctx.epochs === 1 ? key : `e${pad(epoch, 4)}/${key}`
+export function foldersRelPath(ctx: Pick<WriterContext, 'epochs'>, epoch: number, key: string, draw = 0): string {
+  const name = draw ? `${key}.d${draw}` : key
+  return ctx.epochs === 1 ? name : `e${pad(epoch, 4)}/${name}`
 }
 
 export class FoldersWriter implements Writer {
@@ -30,9 +32,6 @@ export class FoldersWriter implements Writer {
   private readonly lost = new Set<number>()
   private readonly group = new FileBatch()
   private groupStarted = 0
-  private readonly inFlightPaths = new Map<string, Promise<void>>()
-  /** Image paths whose files wait in the group (mask paths follow from them). */
-  private readonly groupedPaths = new Set<string>()
   private failure: unknown = null
   constructor(private readonly ctx: WriterContext) {}
 
@@ -51,26 +50,12 @@ export class FoldersWriter implements Writer {
   async write(o: RenderedOutput): Promise<Record<string, unknown>> {
     if (this.failure) throw this.failure
     if (!o.image || !o.mask) throw new LockstepError('INTERNAL', `folders writer: output ${o.slot.ordinal} has no encoded image/mask`)
-    const rel = foldersRelPath(this.ctx, o.slot.epoch, o.source.key)
+    const rel = foldersRelPath(this.ctx, o.slot.epoch, o.source.key, o.slot.draw)
     const image = `images/${rel}.${this.ctx.imageExt}`
     const mask = `masks/${rel}.png`
     const ordinal = o.slot.ordinal
     this.next = ordinal + 1
-    // The same (epoch, key) twice: identical bytes, write once.
-    const same = this.inFlightPaths.get(image) ?? (this.groupedPaths.has(image) ? Promise.resolve() : undefined)
-    const job = same
-      ? same
-      : Promise.all([this.put(join(this.ctx.outDir, image), o.image), this.put(join(this.ctx.outDir, mask), o.mask)]).then(() => {})
-    if (!same) {
-      this.inFlightPaths.set(image, job)
-      job.then(
-        () => {
-          this.inFlightPaths.delete(image)
-          this.groupedPaths.add(image)
-        },
-        () => this.inFlightPaths.delete(image),
-      )
-    }
+    const job = Promise.all([this.put(join(this.ctx.outDir, image), o.image), this.put(join(this.ctx.outDir, mask), o.mask)]).then(() => {})
     const tracked = job.then(
       () => {
         this.pending.delete(ordinal)
@@ -90,7 +75,6 @@ export class FoldersWriter implements Writer {
   /** Writes, fsyncs and renames every file held so far; their outputs become committed. */
   private async commitGroup(): Promise<void> {
     const done = [...this.grouped]
-    const paths = [...this.groupedPaths]
     try {
       await this.group.commit()
     } catch (err) {
@@ -100,12 +84,10 @@ export class FoldersWriter implements Writer {
         this.grouped.delete(k)
         this.lost.add(k)
       }
-      for (const p of paths) this.groupedPaths.delete(p)
       this.failure ??= err
       throw err
     }
     for (const k of done) this.grouped.delete(k)
-    for (const p of paths) this.groupedPaths.delete(p)
     this.groupStarted = Date.now()
   }
 
@@ -137,7 +119,7 @@ export class FoldersWriter implements Writer {
 export function foldersFiles(record: OutputRecord, epochs: number, imageExt: string): { image: string; mask: string } {
   const f = record.files?.folders as { image?: string; mask?: string } | undefined
   if (f?.image && f.mask) return { image: f.image, mask: f.mask }
-  const rel = foldersRelPath({ epochs }, record.epoch, record.sampleId)
+  const rel = foldersRelPath({ epochs }, record.epoch, record.sampleId, record.draw ?? 0)
   return { image: `images/${rel}.${imageExt}`, mask: `masks/${rel}.png` }
 }
 
