@@ -13,7 +13,7 @@ import type { Normalization } from './normalize'
 import type { Slot } from './order'
 import { InlineRenderer, WorkerPool, type Renderer } from './pool'
 import { cancelledError, RenderFeed, type Ready } from './render-pool'
-import type { RenderSetup } from './render'
+import type { OutputHashes, RenderSetup } from './render'
 import { IMAGE_EXT, type RenderedOutput, type SourcePair } from './types'
 import { compareKeys, makeOrder, outputWindow, sortSources } from './work'
 import { WriterSet } from './writer-set'
@@ -124,8 +124,14 @@ function progressReporter(o: ExportRunOptions, total: number, resumed: number, t
   }
 }
 
-/** A manifest line: where the output came from, and its plan and files (or why it failed). */
-function manifestLine(slot: Slot, o: ExportRunOptions, source: SourcePair, hashes: { image: string; mask: string } | undefined, body: { plan: unknown; files: Record<string, unknown> } | { error: ErrorPayload }): Record<string, unknown> {
+/** A manifest line: where the output came from, and its plan and files (or why it failed). The stream's records are these lines without files. */
+export function manifestLine(
+  slot: Slot,
+  o: { seed: number },
+  source: SourcePair,
+  hashes: { image: string; mask: string } | undefined,
+  body: { plan: unknown; files?: Record<string, unknown>; sha256?: OutputHashes } | { error: ErrorPayload },
+): Record<string, unknown> {
   return {
     ordinal: slot.ordinal,
     epoch: slot.epoch,
@@ -135,7 +141,9 @@ function manifestLine(slot: Slot, o: ExportRunOptions, source: SourcePair, hashe
     sampleId: source.key,
     source: { id: source.id ?? null, image: source.imagePath, mask: source.maskPath, imageSha256: hashes?.image ?? null, maskSha256: hashes?.mask ?? null },
     seed: o.seed,
-    ...('error' in body ? { error: { code: body.error.code, message: body.error.message } } : { plan: body.plan, files: body.files }),
+    ...('error' in body
+      ? { error: { code: body.error.code, message: body.error.message } }
+      : { plan: body.plan, ...(body.files ? { files: body.files } : {}), ...(body.sha256 ? { sha256: body.sha256 } : {}) }),
   }
 }
 
@@ -171,7 +179,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
       const hashes = feed.hashes.get(r.slot.sample)
       if (r.item) {
         const output: RenderedOutput = { slot: r.slot, source, hashes: hashes!, plan: r.item.plan, image: r.item.image, mask: r.item.mask, raw: r.item.raw }
-        journal.add(manifestLine(r.slot, o, source, hashes, { plan: r.item.plan, files: await writers.write(output) }))
+        journal.add(manifestLine(r.slot, o, source, hashes, { plan: r.item.plan, files: await writers.write(output), sha256: r.item.sha256 }))
         written++
       } else {
         await writers.skip(r.slot)

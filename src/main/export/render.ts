@@ -31,6 +31,8 @@ export interface RenderSetup {
   raw: boolean
   /** Raw pixels as float32, normalised so (npy x, stream batches). */
   normalize?: Normalization | null
+  /** sha256 of every output's bytes, for the manifest (merge checks the files against them). */
+  hashOutputs?: boolean
 }
 
 export interface RenderTask {
@@ -48,6 +50,15 @@ export interface RenderedItem {
   image?: Uint8Array
   mask?: Uint8Array
   raw?: RawPixels
+  /** sha256 (hex) of the encoded image and mask and of the raw rows (x as stored; y in the mask's own depth, uint16 little-endian for 16 bits). */
+  sha256?: OutputHashes
+}
+
+export interface OutputHashes {
+  image?: string
+  mask?: string
+  x?: string
+  y?: string
 }
 
 export type RenderResult =
@@ -88,6 +99,7 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
     unsound(imageVerdict, paths.image, 'image')
     unsound(maskVerdict, paths.mask, 'mask')
     if ('err' in rendered) throw rendered.err
+    if (setup.hashOutputs) await Promise.all(rendered.r.items.map(async (it) => (it.sha256 = await outputHashes(it))))
     const hashes = task.hash ? await hashing.then(([i, m]) => ({ image: i, mask: m })) : undefined
     return { id: task.id, ok: true, hashes, ...rendered.r }
   } catch (err) {
@@ -128,6 +140,28 @@ async function renderPair(setup: RenderSetup, task: RenderTask, paths: { image: 
     items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes }), setup.normalize))
   }
   return { items }
+}
+
+/** The bytes of a label row as the manifest hashes them: 8-bit values as bytes, 16-bit as little-endian pairs. */
+export function labelBytes(labels: Uint8Array | Uint16Array, px: number): Uint8Array {
+  const v = labels.subarray(0, px)
+  return v instanceof Uint16Array ? new Uint8Array(Uint16Array.from(v).buffer) : v
+}
+
+async function outputHashes(it: RenderedItem): Promise<OutputHashes> {
+  const h: OutputHashes = {}
+  const raw = it.raw
+  const [image, mask, x, y] = await Promise.all([
+    it.image && sha256Of(it.image),
+    it.mask && sha256Of(it.mask),
+    raw && sha256Of(raw.rgb.subarray(0, raw.width * raw.height * 3 * (raw.rgbType === 'float32' ? 4 : 1))),
+    raw && sha256Of(labelBytes(raw.labels, raw.width * raw.height)),
+  ])
+  if (image) h.image = image
+  if (mask) h.mask = mask
+  if (x) h.x = x
+  if (y) h.y = y
+  return h
 }
 
 function toItem(ordinal: number, r: RenderedPair, normalize?: Normalization | null): RenderedItem {

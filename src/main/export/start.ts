@@ -4,7 +4,8 @@
 // end. The CLI runs it in the foreground; the contract handler runs it as a job.
 import { isAbsolute } from 'node:path'
 import { totalmem } from 'node:os'
-import { EXPORT_LIMITS, exportOptionsSchema, type ExportEstimate, type ExportOptions } from '../../shared/contract/export'
+import type { z } from 'zod'
+import { EXPORT_LIMITS, exportOptionsSchema, streamOptionsSchema, type ExportEstimate, type ExportOptions, type StreamOptions } from '../../shared/contract/export'
 import { LockstepError, toErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import type { Catalog } from '../catalog/catalog'
@@ -18,13 +19,23 @@ import { makeOrder, recipeOutputSize } from './work'
 /** Where the pairs come from: the open project (its splits), or two folders paired by stem. */
 export type ExportSource = { catalog: Catalog } | { images: string; masks: string; maskPatterns?: string[] }
 
-/** The contract's options, parsed; a bad field is an INVALID_INPUT naming it (details.issues: path + message). */
-export function parseExportOptions(raw: unknown): ExportOptions {
-  const parsed = exportOptionsSchema.safeParse(raw)
+/** Options parsed with a contract schema; a bad field is an INVALID_INPUT naming it (details.issues: path + message). */
+export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(raw)
   if (parsed.success) return parsed.data
   const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message }))
   const text = issues.map((i) => `${i.path.length ? i.path.join('.') : '(options)'}: ${i.message}`).join('; ')
-  throw new LockstepError('INVALID_INPUT', `Invalid export options: ${text}`, { issues })
+  throw new LockstepError('INVALID_INPUT', `Invalid ${what} options: ${text}`, { issues })
+}
+
+/** The contract's export options, parsed (the one schema of `lockstep export` and `export.start`). */
+export function parseExportOptions(raw: unknown): ExportOptions {
+  return parseOptions(exportOptionsSchema, raw, 'export')
+}
+
+/** `lockstep stream`'s options, parsed with the contract's stream schema (the export's, less files). */
+export function parseStreamOptions(raw: unknown): StreamOptions {
+  return parseOptions(streamOptionsSchema, raw, 'stream')
 }
 
 export interface ExportOutcome {
@@ -55,12 +66,11 @@ export interface PreparedExport {
   run(control: ExportControl): Promise<ExportOutcome>
 }
 
-/** Checks what a schema cannot know: the output folder, the machine's memory, the recipe's output size, the formats. */
-function checkLimits(o: ExportOptions, recipe: Recipe): void {
-  if (!isAbsolute(o.out)) throw new LockstepError('INVALID_INPUT', `The output folder must be an absolute path, received ${JSON.stringify(o.out)}`)
+/** The machine's memory and the recipe's output size, which a schema cannot know (the export and the stream). */
+export function checkMachineLimits(memoryMb: number, recipe: Recipe): void {
   const ram = totalmem()
-  if (o.memoryMb * 2 ** 20 > ram * 0.75) {
-    throw new LockstepError('INVALID_INPUT', `memory ${o.memoryMb} MiB is more than this machine can give an export (${Math.floor((ram * 0.75) / 2 ** 20)} MiB, three quarters of ${Math.round(ram / 2 ** 30)} GiB)`)
+  if (memoryMb * 2 ** 20 > ram * 0.75) {
+    throw new LockstepError('INVALID_INPUT', `memory ${memoryMb} MiB is more than this machine can give an export (${Math.floor((ram * 0.75) / 2 ** 20)} MiB, three quarters of ${Math.round(ram / 2 ** 30)} GiB)`)
   }
   const size = recipeOutputSize(recipe)
   if (size.width * size.height > EXPORT_LIMITS.outputPixels) {
@@ -69,6 +79,12 @@ function checkLimits(o: ExportOptions, recipe: Recipe): void {
       `The recipe's output is ${size.width}x${size.height} (${Math.round((size.width * size.height) / 1e6)} Mpx); an export output may have at most ${Math.round(EXPORT_LIMITS.outputPixels / 1e6)} Mpx (e.g. 8192x8192): end the recipe with a smaller crop or resize`,
     )
   }
+}
+
+/** Checks what a schema cannot know: the output folder, the machine, the formats. */
+function checkLimits(o: ExportOptions, recipe: Recipe): void {
+  if (!isAbsolute(o.out)) throw new LockstepError('INVALID_INPUT', `The output folder must be an absolute path, received ${JSON.stringify(o.out)}`)
+  checkMachineLimits(o.memoryMb, recipe)
   checkFormats(o.formats)
   checkFormatOptions(o.formats, o.formatOptions)
   if (o.normalize && !needsOf(o.formats).raw) {
@@ -76,12 +92,24 @@ function checkLimits(o: ExportOptions, recipe: Recipe): void {
   }
 }
 
-export function prepareExport(options: ExportOptions, source: ExportSource): PreparedExport {
+/** The recipe and the pairs of a project (its splits) or of two folders. */
+export function resolveInputs(o: { recipe: ExportOptions['recipe']; splits: string[] }, source: ExportSource): { recipe: Recipe; versionId: number | null; inputs: ExportInputs; catalog: Catalog | null } {
   const catalog = 'catalog' in source ? source.catalog : null
-  if (!catalog && options.splits.length) throw new LockstepError('INVALID_INPUT', 'Splits select samples of a project; folders have none (give a project, or no splits)')
-  const { recipe, versionId } = resolveRecipe(catalog, options.recipe)
+  if (!catalog && o.splits.length) throw new LockstepError('INVALID_INPUT', 'Splits select samples of a project; folders have none (give a project, or no splits)')
+  const { recipe, versionId } = resolveRecipe(catalog, o.recipe)
+  const inputs = 'catalog' in source ? catalogInputs(source.catalog, o.splits) : folderInputs(source.images, source.masks, source.maskPatterns)
+  return { recipe, versionId, inputs, catalog }
+}
+
+/** The statistics an export records and normalises with: the project's (computed once if missing), or the folder's when featurewise needs them. */
+export async function statsFor(catalog: Catalog | null, inputs: ExportInputs, normalize: ExportOptions['normalize'], control: Pick<ExportControl, 'signal' | 'onNote'>) {
+  if (catalog) return projectStats(catalog, control)
+  return normalize === 'featurewise' ? folderStats(inputs.sources, control) : (inputs.stats ?? null)
+}
+
+export function prepareExport(options: ExportOptions, source: ExportSource): PreparedExport {
+  const { recipe, versionId, inputs, catalog } = resolveInputs(options, source)
   checkLimits(options, recipe)
-  const inputs = catalog ? catalogInputs(catalog, options.splits) : folderInputs((source as { images: string }).images, (source as { masks: string }).masks, (source as { maskPatterns?: string[] }).maskPatterns)
   const order = makeOrder({ ...options, recipe }, inputs.sources.length)
   let exportId: number | null = null
 
@@ -111,7 +139,7 @@ export function prepareExport(options: ExportOptions, source: ExportSource): Pre
     async run(control) {
       let journaled: number | undefined
       try {
-        const stats = catalog ? await projectStats(catalog, control) : options.normalize === 'featurewise' ? await folderStats(inputs.sources, control) : inputs.stats
+        const stats = await statsFor(catalog, inputs, options.normalize, control)
         const normalize = resolveNormalization(options.normalize, stats)
         const summary = await runExport({
           ...options,

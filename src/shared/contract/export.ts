@@ -78,6 +78,22 @@ export const exportOptionsSchema = z
   })
   .strict()
 export type ExportOptionsInput = z.input<typeof exportOptionsSchema>
+
+/**
+ * `lockstep stream`'s options: the export's, less what only files need (formats, output folder,
+ * encoding, shard), with epochs optional (endless) and the prefetch per connection. The batches
+ * are the npy export's for the same options (docs/stream-protocol.md).
+ */
+export const streamOptionsSchema = exportOptionsSchema
+  .pick({ recipe: true, seed: true, splits: true, batchSize: true, stepsPerEpoch: true, dropLast: true, workers: true, memoryMb: true, normalize: true })
+  .extend({
+    /** Epochs to serve; null = endless (epochs roll over). */
+    epochs: positiveInt.max(100_000).nullable().default(null),
+    /** Batches rendered ahead of what a connection has read. */
+    prefetch: z.number().int().min(1, 'at least 1 batch').max(64, 'at most 64 batches').default(4),
+  })
+  .strict()
+export type StreamOptions = z.output<typeof streamOptionsSchema>
 export type ExportOptions = z.output<typeof exportOptionsSchema>
 
 export interface ExportEstimate {

@@ -1,16 +1,15 @@
 // `lockstep export`: epochs of augmented image/mask pairs in the registered formats, from a project
 // or from two folders. The options become the contract's export options (one schema with the
 // studio's `export.start`), and the export starts through the export area's one start function.
-import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { EXPORT_LIMITS, IMAGE_FORMATS } from '../../../shared/contract/export'
 import { LockstepError, toErrorPayload } from '../../../shared/errors'
-import { parseJsonText } from '../../../shared/recipe'
 import type { Catalog } from '../../catalog/catalog'
 import { FORMATS } from '../../export/formats'
 import { AUTO_WORKERS_RULE, type ExportProgress } from '../../export/job'
-import { parseExportOptions, prepareExport, type ExportSource } from '../../export/start'
+import { parseExportOptions, prepareExport } from '../../export/start'
 import { parse, requireOption, type Command, type Options } from '../command'
+import { COMMON_ARGS, commonOptions, int, list, openSource, parseWithFlags } from './export-args'
 
 const NAME = 'export'
 
@@ -59,32 +58,6 @@ Lockstep version); a project's first export computes its featurewise statistics 
 Ctrl-C stops cleanly (every complete output kept and journaled; run the same command again to resume).
 Exit status: 0 all written, 1 some pairs failed (each named on stderr) or an error, 2 bad usage.`
 
-/** Contract option path -> the flag a person typed. */
-const FLAGS: Record<string, string> = {
-  recipe: '--recipe', seed: '--seed', splits: '--split', epochs: '--epochs', batchSize: '--batch-size', stepsPerEpoch: '--steps-per-epoch',
-  dropLast: '--drop-last', imageFormat: '--image-format', quality: '--quality', formats: '--format', out: '--out', shard: '--shard',
-  workers: '--workers', memoryMb: '--memory', normalize: '--normalize',
-}
-
-function flagOf(path: string[]): string {
-  if (path[0] === 'formatOptions' && path[1]) {
-    return FORMATS.find((f) => f.name === path[1])?.options.find((o) => o.key === path[2])?.flag ?? `--format (${path[1]})`
-  }
-  return FLAGS[path[0] ?? ''] ?? path.join('.')
-}
-
-/** A number flag as typed: an integer, or the text itself (the schema then says what it expected). */
-function int(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  if (!/^[+-]?\d+$/.test(value.trim())) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected an integer for ${flag} but received ${JSON.stringify(value)}`)
-  return Number(value)
-}
-
-function list(value: string[] | string | undefined): string[] | undefined {
-  if (value === undefined) return undefined
-  return (Array.isArray(value) ? value : [value]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
-}
-
 export function parseShard(value: string | undefined): { index: number; count: number } | undefined {
   if (value === undefined) return undefined
   const m = /^(\d+)\/(\d+)$/.exec(value)
@@ -94,28 +67,6 @@ export function parseShard(value: string | undefined): { index: number; count: n
     throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --shard i/n with 0 <= i < n (e.g. 0/4) but received ${JSON.stringify(value)}`)
   }
   return { index, count }
-}
-
-/** --normalize featurewise | samplewise | rescale=F (F a number or a fraction like 1/255); anything else goes to the schema as typed. */
-function normalizeArg(value: string | undefined): unknown {
-  if (value === undefined) return undefined
-  const m = /^rescale=([+-]?[\d.eE+-]+)(?:\/([\d.eE+-]+))?$/.exec(value.trim())
-  if (!m) return value.trim()
-  const factor = Number(m[1]) / (m[2] === undefined ? 1 : Number(m[2]))
-  if (!Number.isFinite(factor)) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --normalize rescale=F with a finite number F (e.g. rescale=1/255) but received ${JSON.stringify(value)}`)
-  return { rescale: factor }
-}
-
-function readRecipe(path: string): { json: unknown } {
-  const file = resolve(path)
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new LockstepError(code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE', `Cannot read recipe ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
-  }
-  return { json: parseJsonText(text, file) }
 }
 
 function fmtSeconds(s: number | null): string {
@@ -153,65 +104,35 @@ function progressPrinter(): { update(p: ExportProgress): void; done(): void } {
 }
 
 const ARGS: Options = {
-  project: { type: 'string' },
-  split: { type: 'string', multiple: true },
-  images: { type: 'string' },
-  masks: { type: 'string' },
-  'mask-pattern': { type: 'string', multiple: true },
-  recipe: { type: 'string' },
-  'recipe-version': { type: 'string' },
-  seed: { type: 'string' },
-  epochs: { type: 'string' },
-  'batch-size': { type: 'string' },
-  'steps-per-epoch': { type: 'string' },
-  'drop-last': { type: 'boolean' },
+  ...COMMON_ARGS,
   'image-format': { type: 'string' },
   quality: { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
   shard: { type: 'string' },
-  workers: { type: 'string' },
-  memory: { type: 'string' },
-  normalize: { type: 'string' },
   ...Object.fromEntries(FORMATS.flatMap((f) => f.options.map((o) => [o.flag.slice(2), { type: 'string' as const }]))),
 }
 
 /** The command line as the contract's export options (parsed by its schema; a bad value names its flag). */
 export function exportOptionsFromArgs(v: Record<string, unknown>): ReturnType<typeof parseExportOptions> {
   const s = (k: string) => v[k] as string | undefined
-  if (!!v.recipe === !!v['recipe-version']) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: give exactly one of --recipe FILE and --recipe-version ID`)
   const formatOptions: Record<string, Record<string, number>> = {}
   for (const f of FORMATS) {
     for (const o of f.options) {
-      const n = int(s(o.flag.slice(2)), o.flag)
+      const n = int(NAME, s(o.flag.slice(2)), o.flag)
       if (n !== undefined) (formatOptions[f.name] ??= {})[o.key] = n
     }
   }
   const raw = {
-    recipe: v.recipe ? readRecipe(s('recipe')!) : { versionId: int(s('recipe-version'), '--recipe-version') },
-    seed: int(s('seed'), '--seed'),
-    splits: list(v.split as string[] | undefined),
-    epochs: int(s('epochs'), '--epochs'),
-    batchSize: int(s('batch-size'), '--batch-size'),
-    stepsPerEpoch: int(s('steps-per-epoch'), '--steps-per-epoch'),
-    dropLast: v['drop-last'] === true,
+    ...commonOptions(NAME, v),
     imageFormat: s('image-format'),
-    quality: int(s('quality'), '--quality'),
+    quality: int(NAME, s('quality'), '--quality'),
     formats: list(s('format')),
     formatOptions,
     out: resolve(requireOption(NAME, s('out'), '--out')),
     shard: parseShard(s('shard')),
-    workers: s('workers') === 'auto' ? undefined : int(s('workers'), '--workers'),
-    memoryMb: int(s('memory'), '--memory'),
-    normalize: normalizeArg(s('normalize')),
   }
-  try {
-    return parseExportOptions(Object.fromEntries(Object.entries(raw).filter(([, x]) => x !== undefined)))
-  } catch (err) {
-    const issues = (err as LockstepError).details as { issues?: { path: string[]; message: string }[] } | undefined
-    if (!issues?.issues) throw err
-    throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: ${issues.issues.map((i) => `${flagOf(i.path)}: ${i.message}`).join('; ')} (see lockstep ${NAME} --help)`)
-  }
+  return parseWithFlags(NAME, raw, parseExportOptions)
 }
 
 export const exportCommand: Command = {
@@ -219,9 +140,6 @@ export const exportCommand: Command = {
   help: HELP,
   async run(argv) {
     const { values: v } = parse(NAME, argv, ARGS)
-    if (v.project && (v.images || v.masks)) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: give either --project or --images/--masks, not both`)
-    if (!v.project && !(v.images && v.masks)) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: give --project DIR, or --images DIR and --masks DIR (see lockstep ${NAME} --help)`)
-    if (v.split && !v.project) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: --split needs --project`)
     const options = exportOptionsFromArgs(v)
 
     let catalog: Catalog | null = null
@@ -236,16 +154,9 @@ export const exportCommand: Command = {
     process.on('SIGINT', onSigint)
     const bar = progressPrinter()
     try {
-      let source: ExportSource
-      if (v.project) {
-        // loaded only for projects: a folder export never pays for SQLite
-        const { Catalog } = await import('../../catalog/catalog')
-        catalog = Catalog.open(v.project as string)
-        source = { catalog }
-      } else {
-        source = { images: v.images as string, masks: v.masks as string, maskPatterns: v['mask-pattern'] as string[] | undefined }
-      }
-      const prepared = prepareExport(options, source)
+      const opened = await openSource(NAME, v)
+      catalog = opened.catalog
+      const prepared = prepareExport(options, opened.source)
       prepared.record()
       const { summary, problems, failedPairs } = await prepared.run({
         signal: controller.signal,
