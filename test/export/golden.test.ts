@@ -116,6 +116,20 @@ function normaliseDescriptor(b: Buffer, root: string, sources: SourcePair[]): Bu
   return replaceAll(Buffer.from(JSON.stringify(desc, null, 2) + '\n'), root, '<src>')
 }
 
+/**
+ * The manifest with each line's hash of its webdataset JSON member set to "<json>": that member
+ * names the sources by absolute path (its bytes are in the tar's digest, normalised; merge.test
+ * checks the hash against the member).
+ */
+function normaliseManifest(b: Buffer): Buffer {
+  const lines = b.toString('utf8').split('\n').filter(Boolean).map((l) => {
+    const line = JSON.parse(l)
+    if (line.files?.webdataset?.jsonSha256) line.files.webdataset.jsonSha256 = '<json>'
+    return JSON.stringify(line)
+  })
+  return Buffer.from(lines.map((l) => l + '\n').join(''))
+}
+
 export function digestsOf(out: string, root: string, sources: SourcePair[]): Record<string, string> {
   const files = snapshot(out)
   const digests: Record<string, string> = {}
@@ -123,6 +137,7 @@ export function digestsOf(out: string, root: string, sources: SourcePair[]): Rec
     let bytes = files.get(rel)!
     if (rel.endsWith('.tar')) bytes = normaliseTar(bytes, root)
     else if (rel === 'export.json') bytes = normaliseDescriptor(bytes, root, sources)
+    else if (rel === 'manifest.jsonl') bytes = replaceAll(normaliseManifest(bytes), root, '<src>')
     else if (rel.endsWith('.json') || rel.endsWith('.jsonl')) bytes = replaceAll(bytes, root, '<src>')
     digests[rel] = createHash('sha256').update(bytes).digest('hex')
   }

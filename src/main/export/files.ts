@@ -32,6 +32,28 @@ export async function readWhole(path: string): Promise<Buffer> {
   }
 }
 
+/** Where a format's reader gets whole files. */
+export interface FileSource {
+  get(path: string): Promise<Buffer>
+}
+
+/** Whole files read for consecutive manifest lines (an npy batch or a tar serves many): the last few kept. */
+export class FileCache implements FileSource {
+  private readonly files = new Map<string, Promise<Buffer>>()
+  constructor(private readonly keep = 4) {}
+  get(path: string): Promise<Buffer> {
+    let f = this.files.get(path)
+    if (f) this.files.delete(path)
+    else f = readWhole(path)
+    this.files.set(path, f)
+    while (this.files.size > this.keep) this.files.delete(this.files.keys().next().value as string)
+    return f
+  }
+}
+
+/** Reads every time (one-off reads: replay). */
+export const NO_CACHE: FileSource = { get: (path) => readWhole(path) }
+
 /** Folders known to exist (one mkdir per folder, not per file). */
 const made = new Set<string>()
 /** Forgets the folders known to exist: an export starting may find its folder deleted since the last one. */

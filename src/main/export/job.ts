@@ -169,7 +169,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   try {
     await writers.begin({ start, written: (from) => journal.writtenSince(from) })
     const needs = writers.needs
-    const setup: RenderSetup = { recipe: o.recipe, seed: o.seed, encoded: needs.encoded ? { format: o.imageFormat, quality: o.quality } : null, raw: needs.raw, normalize: o.normalize ?? null }
+    const setup: RenderSetup = { recipe: o.recipe, seed: o.seed, encoded: needs.encoded ? { format: o.imageFormat, quality: o.quality } : null, raw: needs.raw, normalize: o.normalize ?? null, hashOutputs: true }
     const workers = o.workers ?? autoWorkers(o.recipe, o.epochs > 1 || order.shape.length > sources.length)
     const budget = o.memoryBudget ?? 256 * 2 ** 20
     feed = new RenderFeed({ sources, order, renderer: makeRenderer(setup, workers, o.inflightPerWorker), window: outputWindow(o, budget), budget, workers, signal: o.signal }, [[start, order.end]])

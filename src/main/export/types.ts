@@ -1,5 +1,6 @@
 // Shapes shared by the export runner, its writers and its worker.
 import type { ImageFormat } from '../../shared/contract/vocabulary'
+import type { FileSource } from './files'
 import type { ExportOrder, Slot } from './order'
 
 /** One source pair of an export, from the catalog or from `--images/--masks` folders. */
@@ -138,8 +139,8 @@ export interface ExportFormatPlugin {
   /** Batches its files hold whole (webdataset: a tar); shards are cut on these boundaries. */
   chunkBatches?(o: { batchSize: number; imageFormat: ImageFormat; size: { width: number; height: number }; options: Record<string, number> }): number
   create(ctx: WriterContext): Writer
-  /** Reads one output back from this format's files (its manifest line says where). */
-  read(outDir: string, record: OutputRecord): Promise<ReadBack>
+  /** Reads one output back from this format's files (its manifest line says where); `cache` keeps files read for the next lines. */
+  read(outDir: string, record: OutputRecord, cache?: FileSource): Promise<ReadBack>
 }
 
 /** Bytes of an encoded image of px pixels, roughly (estimates only). */

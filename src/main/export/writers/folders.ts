@@ -5,7 +5,7 @@
 // named x.d1.jpg, x.d2.jpg, ... beside x.jpg (masks alike, so image and mask still pair by stem).
 import { dirname, join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
-import { ensureDir, FileBatch, readWhole } from '../files'
+import { ensureDir, FileBatch, NO_CACHE } from '../files'
 import type { Slot } from '../order'
 import { encodedBytes, pad, type ExportFormatPlugin, type OutputRecord, type RenderedOutput, type ResumeFrom, type Writer, type WriterContext } from '../types'
 
@@ -134,10 +134,10 @@ export const foldersFormat: ExportFormatPlugin = {
     return encodedBytes(px, imageFormat) + px * 0.1
   },
   create: (ctx) => new FoldersWriter(ctx),
-  read: async (outDir, record) => {
+  read: async (outDir, record, cache = NO_CACHE) => {
     const f = record.files?.folders as { image?: string; mask?: string } | undefined
     if (!f?.image || !f.mask) throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no folders files`)
-    const [image, mask] = await Promise.all([readWhole(join(outDir, f.image)), readWhole(join(outDir, f.mask))])
+    const [image, mask] = await Promise.all([cache.get(join(outDir, f.image)), cache.get(join(outDir, f.mask))])
     return { image, mask }
   },
 }

@@ -7,7 +7,7 @@
 // source failed is left out (the batch is shorter).
 import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
-import { readWhole, writeAtomic } from '../files'
+import { NO_CACHE, readWhole, writeAtomic } from '../files'
 import type { Slot } from '../order'
 import { pad, type ExportFormatPlugin, type RenderedOutput, type ResumeFrom, type Writer, type WriterContext } from '../types'
 
@@ -243,10 +243,10 @@ export const npyFormat: ExportFormatPlugin = {
   options: [],
   bytesPerOutput: (size) => size.width * size.height * 4, // uint8 x + y (float32 x: 13 bytes a pixel)
   create: (ctx) => new NpyWriter(ctx),
-  read: async (outDir, record) => {
+  read: async (outDir, record, cache = NO_CACHE) => {
     const f = record.files?.npy as { x?: string; y?: string; row?: number } | undefined
     if (!f?.x || !f.y || typeof f.row !== 'number') throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no npy batch`)
-    const [x, y] = await Promise.all([readWhole(join(outDir, f.x)), readWhole(join(outDir, f.y))])
+    const [x, y] = await Promise.all([cache.get(join(outDir, f.x)), cache.get(join(outDir, f.y))])
     return { x: npyRow(x, f.x, f.row), y: npyRow(y, f.y, f.row) }
   },
 }

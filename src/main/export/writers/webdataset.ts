@@ -3,9 +3,10 @@
 // (no dots: WebDataset splits a member name at its first dot). A shard holds `chunkBatches`
 // consecutive batches of the whole export (about --wds-samples samples or --wds-bytes bytes), so
 // its name and bytes are the same in a sharded and an unsharded export.
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
-import { AtomicFile, readWhole } from '../files'
+import { AtomicFile, NO_CACHE } from '../files'
 import type { Slot } from '../order'
 import { encodedBytes, pad, type ExportFormatPlugin, type RenderedOutput, type ResumeFrom, type Writer, type WriterContext } from '../types'
 import { TAR_END, tarMember, tarMembers, tarPrefixLength } from './tar'
@@ -77,7 +78,8 @@ export class WebDatasetWriter implements Writer {
     const lastOfBatch = slot.index === order.batchSize(slot.batch) - 1
     const lastOfChunk = lastOfBatch && ((g + 1) % order.chunkBatches === 0 || g + 1 === order.totalBatches)
     if (lastOfChunk) await this.close()
-    return { tar: tarName(chunk), key }
+    // the member only this format holds: its hash in the files record (merge checks it)
+    return { tar: tarName(chunk), key, jsonSha256: createHash('sha256').update(json).digest('hex') }
   }
 
   async skip(slot: Slot): Promise<void> {
@@ -144,10 +146,10 @@ export const webdatasetFormat: ExportFormatPlugin = {
   chunkBatches: (o) =>
     tarChunkBatches(o.batchSize, o.options.samples!, o.options.megabytes! * 2 ** 20, Math.ceil(webdatasetFormat.bytesPerOutput(o.size, o.imageFormat))),
   create: (ctx) => new WebDatasetWriter(ctx),
-  read: async (outDir, record) => {
+  read: async (outDir, record, cache) => {
     const f = record.files?.webdataset as { tar?: string; key?: string } | undefined
     if (!f?.tar || !f.key) throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no webdataset member`)
-    const tar = await readWhole(join(outDir, f.tar))
+    const tar = await (cache ?? NO_CACHE).get(join(outDir, f.tar))
     const got: Record<string, Uint8Array> = {}
     for (const m of tarMembers(tar, f.tar)) if (m.name.startsWith(`${f.key}.`)) got[m.name.slice(f.key.length + 1)] = m.data
     const image = Object.entries(got).find(([ext]) => ext !== 'mask.png' && ext !== 'json')?.[1]
