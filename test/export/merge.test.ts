@@ -63,9 +63,15 @@ describe('lockstep merge', () => {
     const a = snapshot(whole)
     expect(a.size).toBeGreaterThan(78 * 2)
     expect(expectSameFiles(a, snapshot(out))).toEqual([])
-    // checking alone (no --out) passes too, and a non-empty --out is refused
+    // checking alone (no --out) passes too; an --out that holds an export is refused, untouched
     expect((await merge(...shards)).code).toBe(0)
-    expect((await merge(...shards, '--out', out)).stderr).toMatch(/is not empty/)
+    expect((await merge(...shards, '--out', out)).stderr).toMatch(/export.json exists: merge into a folder that holds no export \(nothing was placed\)/)
+    // the layout of deploy/merge.sh: the shard folders under DIR/shards, the export assembled in DIR
+    const shared = tmp()
+    for (const [i, s] of shards.entries()) cpSync(s, join(shared, 'shards', String(i)), { recursive: true })
+    const d = await merge('--out', shared, ...[0, 1, 2].map((i) => join(shared, 'shards', String(i))))
+    expect(d.code, d.stderr).toBe(0)
+    expect(expectSameFiles(a, snapshot(shared, (rel) => rel.startsWith('shards/')))).toEqual([])
   })
 
   it('names a missing shard, a doubled one, an unfinished one and one of another export', async () => {

@@ -207,20 +207,26 @@ export async function mergeShards(dirs: string[], out: string | null, o: { copy?
   return report
 }
 
+const exists = (p: string) =>
+  fsp.stat(p).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return false
+      throw readError(err, p)
+    },
+  )
+
 async function assemble(shards: Shard[], out: string, desc: Descriptor, total: number, copy: boolean, report: MergeReport): Promise<string> {
   await ensureDir(out)
-  let existing: string[]
-  try {
-    existing = await fsp.readdir(out)
-  } catch (err) {
-    throw readError(err, out)
+  // `out` may hold other things (the shard folders themselves, as deploy/merge.sh lays them out),
+  // but nothing the export writes: every name is checked before a file is placed
+  const files = (await Promise.all(shards.map(async (s) => (await dataFiles(s.dir)).map((rel) => ({ from: join(s.dir, rel), rel }))))).flat()
+  for (const rel of ['export.json', 'manifest.jsonl', ...files.map((f) => f.rel)]) {
+    if (await exists(join(out, rel))) throw new LockstepError('INVALID_INPUT', `${join(out, rel)} exists: merge into a folder that holds no export (nothing was placed)`)
   }
-  if (existing.length) throw new LockstepError('INVALID_INPUT', `${out} is not empty: merge into a new or empty folder`)
-  for (const s of shards) {
-    for (const rel of await dataFiles(s.dir)) {
-      await place(join(s.dir, rel), join(out, rel), copy)
-      report.files++
-    }
+  for (const f of files) {
+    await place(f.from, join(out, f.rel), copy)
+    report.files++
   }
   // the single-machine export's record: no shard, every ordinal
   const whole = { ...desc, options: { ...desc.options, shard: null }, order: { ...desc.order, shardOrdinals: [0, total] } }

@@ -275,7 +275,8 @@ async function serveConnection(socket: Socket, plan: StreamPlan, token: Buffer):
   socket.on('error', () => {}) // a client that vanishes mid-write is not the server's failure
   try {
     const raw = await readHello(socket)
-    if (!sameToken((raw as { token?: unknown } | null)?.token, token)) throw new LockstepError('FORBIDDEN', 'Wrong or missing token: this stream serves only the process that was given its token')
+    // the protocol: a connection that does not present the token is closed, unanswered
+    if (!sameToken((raw as { token?: unknown } | null)?.token, token)) return void socket.destroy()
     const hello = checkHello(raw, plan)
     await send(socket, Buffer.from(JSON.stringify(streamHeader(plan)) + '\n'))
     socket.resume()

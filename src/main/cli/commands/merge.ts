@@ -17,7 +17,8 @@ Kubernetes Indexed Job or a Slurm array writing to shared storage):
   - every output's bytes, in every format (folders files, npy rows, webdataset members), against the
     sha256 its manifest line records (manifests written before hashes existed: files are read and
     checked for structure only)
-With --out DIR (new or empty), assembles the export: every file hard-linked into DIR (copied across
+With --out DIR (a folder that holds no export: new, empty, or the one holding the shard folders),
+assembles the export: every file hard-linked into DIR (copied across
 devices, or with --copy), one manifest.jsonl and one export.json: byte for byte the export a single
 process writes with the same options.
 Exit status: 0 all good, 1 something missing or wrong (each problem on stderr), 2 bad usage.`
