@@ -88,18 +88,20 @@ describe('one options schema for the CLI and the contract', () => {
 
   it('refuses the same values with the same limits, naming the flag or the field', () => {
     const cases: [string[], Record<string, unknown>, RegExp][] = [
-      [['--workers', '1000'], { workers: 1000 }, new RegExp(`at most ${EXPORT_LIMITS.workers} render threads`)],
-      [['--memory', '100000'], { memoryMb: 100000 }, /at most 65536 MiB/],
-      [['--memory', '8'], { memoryMb: 8 }, /at least 16 MiB/],
-      [['--quality', '101'], { quality: 101 }, /quality|100/],
+      [['--workers', '1000'], { workers: 1000 }, new RegExp(`must be ≤ ${EXPORT_LIMITS.workers} but received 1000 \\(render threads`)],
+      [['--memory', '100000'], { memoryMb: 100000 }, /must be ≤ 65536 but received 100000 \(MiB\)/],
+      [['--memory', '8'], { memoryMb: 8 }, /must be ≥ 16 but received 8/],
+      [['--quality', '101'], { quality: 101 }, /must be ≤ 100 but received 101/],
+      [['--epochs', '0'], { epochs: 0 }, /must be ≥ 1 but received 0/],
     ]
     for (const [flags, field, message] of cases) {
       expect(() => cli(...flags)).toThrow(message)
-      expect(() => cli(...flags)).toThrow(new RegExp(`lockstep export: ${flags[0]}:`))
+      expect(() => cli(...flags)).toThrow(new RegExp(`lockstep export: ${flags[0]} must`))
       expect(() => parseExportOptions({ ...base, ...field })).toThrow(message)
-      expect(() => parseExportOptions({ ...base, ...field })).toThrow(new RegExp(`${Object.keys(field)[0]}:`))
+      expect(() => parseExportOptions({ ...base, ...field })).toThrow(new RegExp(`${Object.keys(field)[0]}: must`))
     }
-    expect(() => cli('--workers', 'many')).toThrow('expected an integer for --workers but received "many"')
+    expect(() => cli('--workers', 'many')).toThrow('--workers must be an integer ≥ 0 but received "many"')
+    expect(() => cli('--seed', '')).toThrow('--seed must be an integer ≥ 0 but received ""')
   })
 
   it('checks what a schema cannot: the formats, their options, the output size, the memory of this machine', () => {

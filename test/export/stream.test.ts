@@ -217,6 +217,6 @@ describe('lockstep stream', () => {
       let err = ''
       c.stderr.on('data', (d) => (err += d))
       c.on('exit', (code) => (code === 2 ? reject(new Error(err)) : resolve(code)))
-    })).rejects.toThrow(/--prefetch: at least 1 batch/)
+    })).rejects.toThrow(/--prefetch must be ≥ 1 but received 0/)
   })
 })

@@ -12,6 +12,17 @@ export type ExportFormat = string
 
 const positiveInt = z.number().int().min(1)
 
+const shown = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v))
+/**
+ * An integer option in [min, max], its problems in the words the CLI uses for every number
+ * ("--seed must be ≥ 0 but received -1"); `why` says what the upper bound protects.
+ */
+function intIn(min: number, max?: number, why = '') {
+  const notInt = (i: { input: unknown }) => `must be an integer ≥ ${min} but received ${shown(i.input)}`
+  const n = z.number({ error: notInt }).int({ error: notInt }).min(min, { error: (i) => `must be ≥ ${min} but received ${shown(i.input)}` })
+  return max === undefined ? n : n.max(max, { error: (i) => `must be ≤ ${max} but received ${shown(i.input)}${why}` })
+}
+
 /** Limits shared by the CLI and the contract (one schema): past them an export only thrashes. */
 export const EXPORT_LIMITS = {
   /** Render threads: each holds decoded pairs; more threads than this only add memory. */
@@ -30,18 +41,18 @@ export const exportOptionsSchema = z
       z.object({ versionId: positiveInt }).strict(),
       z.object({ json: z.unknown() }).strict(),
     ]),
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    seed: intIn(0, 0xffffffff).default(0),
     /** Splits to export (e.g. ['train']); empty or absent = every sample. */
     splits: z.array(z.string().min(1)).default([]),
-    epochs: positiveInt.max(100_000).default(1),
-    batchSize: positiveInt.max(65_536).default(32),
+    epochs: intIn(1, 100_000).default(1),
+    batchSize: intIn(1, 65_536).default(32),
     /** Batches per epoch; past one pass over the samples, samples are drawn with replacement. */
-    stepsPerEpoch: positiveInt.optional(),
+    stepsPerEpoch: intIn(1, 10_000_000).optional(),
     /** Drop the last short batch of each epoch instead of writing it short (never padded). */
     dropLast: z.boolean().default(false),
     imageFormat: z.enum(IMAGE_FORMATS).default('jpeg'),
     /** 1..100 for jpeg/webp; ignored for png. */
-    quality: z.number().int().min(1).max(100).default(90),
+    quality: intIn(1, 100).default(90),
     /** Registered format names (see `export.formats`); unknown names are refused naming the known ones. */
     formats: z.array(z.string().min(1)).min(1).default(['folders']),
     /** Options of each format, by its name, e.g. { webdataset: { samples: 1000 } } (see `export.formats`). */
@@ -55,12 +66,7 @@ export const exportOptionsSchema = z
       .refine((s) => s.index < s.count, { message: 'shard index must be < count' })
       .optional(),
     /** Render threads; 0 = on the main thread; absent = automatic (see autoWorkers in src/main/export/job.ts). */
-    workers: z
-      .number()
-      .int()
-      .min(0)
-      .max(EXPORT_LIMITS.workers, `at most ${EXPORT_LIMITS.workers} render threads (each holds decoded images; more only add memory)`)
-      .optional(),
+    workers: intIn(0, EXPORT_LIMITS.workers, ' (render threads: each holds decoded images, more only add memory)').optional(),
     /**
      * npy's x as float32, normalised: 'featurewise' ((x - mean) / std per channel, the project's
      * statistics), 'samplewise' (each output's own mean and std) or { rescale: factor }. Needs npy.
@@ -69,12 +75,7 @@ export const exportOptionsSchema = z
       .union([z.enum(['featurewise', 'samplewise']), z.object({ rescale: z.number().finite().refine((v) => v !== 0, 'a non-zero factor') }).strict()])
       .optional(),
     /** MiB for reordering and decode reuse. */
-    memoryMb: z
-      .number()
-      .int()
-      .min(EXPORT_LIMITS.memoryMb.min, `at least ${EXPORT_LIMITS.memoryMb.min} MiB`)
-      .max(EXPORT_LIMITS.memoryMb.max, `at most ${EXPORT_LIMITS.memoryMb.max} MiB`)
-      .default(EXPORT_LIMITS.memoryMb.default),
+    memoryMb: intIn(EXPORT_LIMITS.memoryMb.min, EXPORT_LIMITS.memoryMb.max, ' (MiB)').default(EXPORT_LIMITS.memoryMb.default),
   })
   .strict()
 export type ExportOptionsInput = z.input<typeof exportOptionsSchema>
@@ -88,9 +89,9 @@ export const streamOptionsSchema = exportOptionsSchema
   .pick({ recipe: true, seed: true, splits: true, batchSize: true, stepsPerEpoch: true, dropLast: true, workers: true, memoryMb: true, normalize: true })
   .extend({
     /** Epochs to serve; null = endless (epochs roll over). */
-    epochs: positiveInt.max(100_000).nullable().default(null),
+    epochs: intIn(1, 100_000).nullable().default(null),
     /** Batches rendered ahead of what a connection has read. */
-    prefetch: z.number().int().min(1, 'at least 1 batch').max(64, 'at most 64 batches').default(4),
+    prefetch: intIn(1, 64, ' (batches per connection)').default(4),
   })
   .strict()
 export type StreamOptions = z.output<typeof streamOptionsSchema>

@@ -2,6 +2,7 @@
 // or two folders), the recipe, the order and running options, turned into the contract's option
 // objects (parsed by its schemas, which set every limit) with each problem named by its flag.
 import { readFileSync } from 'node:fs'
+import type { z } from 'zod'
 import { resolve } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
 import { parseJsonText } from '../../../shared/recipe'
@@ -36,6 +37,11 @@ const FLAGS: Record<string, string> = {
   workers: '--workers', memoryMb: '--memory', normalize: '--normalize', prefetch: '--prefetch',
 }
 
+/** "--seed must be ≥ 0 ..." for the schema's own words, "--format: ..." for anything else. */
+export function flagProblem(path: string[], message: string): string {
+  return `${flagOf(path)}${message.startsWith('must ') ? ' ' : ': '}${message}`
+}
+
 export function flagOf(path: string[]): string {
   if (path[0] === 'formatOptions' && path[1]) {
     return FORMATS.find((f) => f.name === path[1])?.options.find((o) => o.key === path[2])?.flag ?? `--format (${path[1]})`
@@ -43,11 +49,21 @@ export function flagOf(path: string[]): string {
   return FLAGS[path[0] ?? ''] ?? path.join('.')
 }
 
-/** A number flag as typed: an integer, else an error naming the flag. */
-export function int(command: string, value: string | undefined, flag: string): number | undefined {
+/** The smallest value a contract schema's number field takes (its one bound; the CLI's messages name it). */
+export function minOf(schema: z.ZodObject, key: string): number {
+  let t = (schema.shape as Record<string, unknown>)[key] as { def?: { innerType?: unknown }; minValue?: number | null } | undefined
+  while (t?.def?.innerType) t = t.def.innerType as typeof t
+  return t?.minValue ?? 0
+}
+
+/** A number flag as typed: an integer (bounds are the schema's), else an error naming the flag and the schema's lower bound. */
+export function int(command: string, value: string | undefined, flag: string, min = 0): number | undefined {
   if (value === undefined) return undefined
-  if (!/^[+-]?\d+$/.test(value.trim())) throw new LockstepError('INVALID_INPUT', `lockstep ${command}: expected an integer for ${flag} but received ${JSON.stringify(value)}`)
-  return Number(value)
+  const text = value.trim()
+  if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new LockstepError('INVALID_INPUT', `lockstep ${command}: ${flag} must be an integer ≥ ${min} but received ${JSON.stringify(value)}`)
+  }
+  return Number(text)
 }
 
 export function list(value: string[] | string | undefined): string[] | undefined {
@@ -77,20 +93,21 @@ export function readRecipe(path: string): { json: unknown } {
   return { json: parseJsonText(text, file) }
 }
 
-/** The options both commands share, as the contract names them (undefined = the schema's default). */
-export function commonOptions(command: string, v: Record<string, unknown>): Record<string, unknown> {
+/** The options both commands share, as the contract names them (undefined = the schema's default); `schema` gives the bounds. */
+export function commonOptions(command: string, v: Record<string, unknown>, schema: z.ZodObject): Record<string, unknown> {
   const s = (k: string) => v[k] as string | undefined
+  const num = (key: string, flag: string) => int(command, s(flag.slice(2)), flag, minOf(schema, key))
   if (!!v.recipe === !!v['recipe-version']) throw new LockstepError('INVALID_INPUT', `lockstep ${command}: give exactly one of --recipe FILE and --recipe-version ID`)
   return {
-    recipe: v.recipe ? readRecipe(s('recipe')!) : { versionId: int(command, s('recipe-version'), '--recipe-version') },
-    seed: int(command, s('seed'), '--seed'),
+    recipe: v.recipe ? readRecipe(s('recipe')!) : { versionId: int(command, s('recipe-version'), '--recipe-version', 1) },
+    seed: num('seed', '--seed'),
     splits: list(v.split as string[] | undefined),
-    epochs: int(command, s('epochs'), '--epochs'),
-    batchSize: int(command, s('batch-size'), '--batch-size'),
-    stepsPerEpoch: int(command, s('steps-per-epoch'), '--steps-per-epoch'),
+    epochs: num('epochs', '--epochs'),
+    batchSize: num('batchSize', '--batch-size'),
+    stepsPerEpoch: num('stepsPerEpoch', '--steps-per-epoch'),
     dropLast: v['drop-last'] === true,
-    workers: s('workers') === 'auto' ? undefined : int(command, s('workers'), '--workers'),
-    memoryMb: int(command, s('memory'), '--memory'),
+    workers: s('workers') === 'auto' ? undefined : num('workers', '--workers'),
+    memoryMb: num('memoryMb', '--memory'),
     normalize: normalizeArg(command, s('normalize')),
   }
 }
@@ -102,7 +119,7 @@ export function parseWithFlags<T>(command: string, raw: Record<string, unknown>,
   } catch (err) {
     const issues = (err as LockstepError).details as { issues?: { path: string[]; message: string }[] } | undefined
     if (!issues?.issues) throw err
-    throw new LockstepError('INVALID_INPUT', `lockstep ${command}: ${issues.issues.map((i) => `${flagOf(i.path)}: ${i.message}`).join('; ')} (see lockstep ${command} --help)`)
+    throw new LockstepError('INVALID_INPUT', `lockstep ${command}: ${issues.issues.map((i) => flagProblem(i.path, i.message)).join('; ')} (see lockstep ${command} --help)`)
   }
 }
 

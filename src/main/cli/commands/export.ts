@@ -2,14 +2,14 @@
 // or from two folders. The options become the contract's export options (one schema with the
 // studio's `export.start`), and the export starts through the export area's one start function.
 import { resolve } from 'node:path'
-import { EXPORT_LIMITS, IMAGE_FORMATS } from '../../../shared/contract/export'
+import { EXPORT_LIMITS, exportOptionsSchema, IMAGE_FORMATS } from '../../../shared/contract/export'
 import { LockstepError, toErrorPayload } from '../../../shared/errors'
 import type { Catalog } from '../../catalog/catalog'
 import { FORMATS } from '../../export/formats'
 import { AUTO_WORKERS_RULE, type ExportProgress } from '../../export/job'
 import { parseExportOptions, prepareExport } from '../../export/start'
 import { parse, requireOption, type Command, type Options } from '../command'
-import { COMMON_ARGS, commonOptions, int, list, openSource, parseWithFlags } from './export-args'
+import { COMMON_ARGS, commonOptions, int, list, minOf, openSource, parseWithFlags } from './export-args'
 
 const NAME = 'export'
 
@@ -124,9 +124,9 @@ export function exportOptionsFromArgs(v: Record<string, unknown>): ReturnType<ty
     }
   }
   const raw = {
-    ...commonOptions(NAME, v),
+    ...commonOptions(NAME, v, exportOptionsSchema),
     imageFormat: s('image-format'),
-    quality: int(NAME, s('quality'), '--quality'),
+    quality: int(NAME, s('quality'), '--quality', minOf(exportOptionsSchema, 'quality')),
     formats: list(s('format')),
     formatOptions,
     out: resolve(requireOption(NAME, s('out'), '--out')),

@@ -2,14 +2,14 @@
 // machine (docs/stream-protocol.md). The options are the export's (one schema family); the server
 // lives in the export area and reuses the export's plan of work and render pool.
 import { resolve } from 'node:path'
-import { EXPORT_LIMITS } from '../../../shared/contract/export'
+import { EXPORT_LIMITS, streamOptionsSchema } from '../../../shared/contract/export'
 import { LockstepError } from '../../../shared/errors'
 import type { Catalog } from '../../catalog/catalog'
 import { AUTO_WORKERS_RULE } from '../../export/job'
 import { parseStreamOptions } from '../../export/start'
 import { prepareStream, startStreamServer } from '../../export/stream'
 import { parse, type Command, type Options } from '../command'
-import { COMMON_ARGS, commonOptions, int, openSource, parseWithFlags } from './export-args'
+import { COMMON_ARGS, commonOptions, int, minOf, openSource, parseWithFlags } from './export-args'
 
 const NAME = 'stream'
 
@@ -61,7 +61,8 @@ export const streamCommand: Command = {
     if (!!v.socket === (v.port !== undefined)) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: give exactly one of --socket PATH and --port N`)
     const port = int(NAME, v.port as string | undefined, '--port')
     if (port !== undefined && (port < 0 || port > 65535)) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --port in 0..65535 but received ${port}`)
-    const options = parseWithFlags(NAME, { ...commonOptions(NAME, v), epochs: int(NAME, v.epochs as string | undefined, '--epochs') ?? null, prefetch: int(NAME, v.prefetch as string | undefined, '--prefetch') }, parseStreamOptions)
+    const raw: Record<string, unknown> = { ...commonOptions(NAME, v, streamOptionsSchema), prefetch: int(NAME, v.prefetch as string | undefined, '--prefetch', minOf(streamOptionsSchema, 'prefetch')) }
+    const options = parseWithFlags(NAME, { ...raw, epochs: raw.epochs ?? null }, parseStreamOptions)
     let catalog: Catalog | null = null
     try {
       const opened = await openSource(NAME, v)
