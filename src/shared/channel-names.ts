@@ -32,6 +32,7 @@ export const channelNameList = [
   'recipe.validate',
   'recipe.convert',
   'preview.render',
+  'export.formats',
   'export.start',
   'export.estimate',
   'export.history',

@@ -8,23 +8,9 @@ import { channel, event } from './define'
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
 
-import { SPLITS, type Split } from './vocabulary'
-export { SPLITS, type Split } from './vocabulary'
+import { REVIEW_STATUSES, SAMPLE_ERROR_KINDS, SPLITS, type ReviewStatus, type SampleErrorKind, type Split } from './vocabulary'
+export { REVIEW_STATUSES, SAMPLE_ERROR_KINDS, SPLITS, type ReviewStatus, type SampleErrorKind, type Split } from './vocabulary'
 
-export const REVIEW_STATUSES = ['unreviewed', 'accepted', 'rejected', 'needs-fix'] as const
-export type ReviewStatus = (typeof REVIEW_STATUSES)[number]
-
-/** Every problem a pair can have; the same words as the matching ErrorCode in shared/errors.ts. */
-export const SAMPLE_ERROR_KINDS = [
-  'MISSING_MASK', // image without mask
-  'MISSING_IMAGE', // mask without image
-  'SIZE_MISMATCH', // image and mask sizes differ (after EXIF orientation)
-  'CORRUPT', // truncated or undecodable bytes
-  'UNSUPPORTED_FORMAT', // not JPEG/PNG/WebP/TIFF (image) or PNG/TIFF (mask)
-  'TOO_LARGE', // decompression bomb guard: more pixels than the limit
-  'UNREADABLE', // exists but cannot be read (permissions, dangling link, I/O)
-] as const
-export type SampleErrorKind = (typeof SAMPLE_ERROR_KINDS)[number]
 
 export const SORT_FIELDS = ['key', 'id', 'width', 'height', 'updatedAt'] as const
 export type SortField = (typeof SORT_FIELDS)[number]

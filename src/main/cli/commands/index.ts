@@ -5,6 +5,8 @@ import type { CommandEntry } from '../command'
 export const commands: CommandEntry[] = [
   { name: 'serve', summary: 'serve the studio to a browser on 127.0.0.1 (browser mode)', load: async () => (await import('./serve')).serveCommand },
   { name: 'export', summary: 'write augmented epochs as folders, NumPy batches or WebDataset shards', load: async () => (await import('./export')).exportCommand },
+  { name: 'stream', summary: 'serve augmented batches to training processes on this machine (socket or 127.0.0.1)', load: async () => (await import('./stream')).streamCommand },
+  { name: 'merge', summary: 'check the shard folders of an export (--shard i/n) and assemble the whole export', load: async () => (await import('./merge')).mergeCommand },
   { name: 'replay', summary: 'reproduce one exported output byte-for-byte from its manifest line', load: async () => (await import('./replay')).replayCommand },
   { name: 'import', summary: 'catalog image/mask folders into a project (re-run to re-scan or resume)', load: async () => (await import('./import')).importCommand },
   { name: 'ls', summary: 'list samples of a project with filters (split, tag, status, class, error, path)', load: async () => (await import('./ls')).lsCommand },

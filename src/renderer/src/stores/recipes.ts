@@ -22,6 +22,8 @@ export const useRecipeStore = defineStore('recipes', () => {
   const list = ref<RecipeSummary[]>([])
   const recipeId = ref<number | null>(null)
   const version = ref<number | null>(null)
+  /** The saved version the draft was opened from or saved as (its id, what an export records). */
+  const versionId = ref<number | null>(null)
   const name = ref('Untitled recipe')
   const draft = ref<Draft>(defaultRecipe())
   const saved = ref<string>(JSON.stringify(draft.value))
@@ -157,6 +159,7 @@ export const useRecipeStore = defineStore('recipes', () => {
   function adopt(v: RecipeVersionInfo): void {
     recipeId.value = v.recipeId
     version.value = v.version
+    versionId.value = v.versionId
     name.value = v.name
     draft.value = clone(v.recipe as Draft)
     saved.value = JSON.stringify(draft.value)
@@ -174,6 +177,7 @@ export const useRecipeStore = defineStore('recipes', () => {
   function newRecipe(): void {
     recipeId.value = null
     version.value = null
+    versionId.value = null
     name.value = 'Untitled recipe'
     edit((d) => Object.assign(d, defaultRecipe()))
     saved.value = ''
@@ -189,6 +193,7 @@ export const useRecipeStore = defineStore('recipes', () => {
       const v = await api.call('recipe.save', { ...(recipeId.value ? { id: recipeId.value } : {}), name: name.value.trim() || 'Untitled recipe', recipe: draft.value, note })
       recipeId.value = v.recipeId
       version.value = v.version
+      versionId.value = v.versionId
       saved.value = JSON.stringify(draft.value)
       await loadList()
       useToastStore().ok(`Saved ${v.name} v${v.version}`)
@@ -257,7 +262,7 @@ export const useRecipeStore = defineStore('recipes', () => {
 
   return {
     toAlbumentations,
-    list, recipeId, version, name, draft, selected, past, future, saving,
+    list, recipeId, version, versionId, name, draft, selected, past, future, saving,
     validation, problems, problemMap, effective, dirty, canUndo, canRedo,
     fieldError, opHasError, edit, undo, redo, addOp, removeOp, moveOp, toggleOp, setParam, setOutput, setIgnoreIndex,
     loadList, openRecipe, newRecipe, save, importJson, adopt,
