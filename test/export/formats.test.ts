@@ -119,8 +119,8 @@ describe('one options schema for the CLI and the contract', () => {
 })
 
 describe('--workers auto', () => {
-  it('is the rule its help states: inline for libvips-only recipes with one output per source, whatever the formats (npy included)', () => {
-    expect(exportCommand.help).toMatch(/auto \(default\): 0 when every op runs inside libvips .* each source yields one output .* whatever the formats; else 2/s)
+  it('is the rule its help states: inline when every op declares its render light and each source yields one output, whatever the formats (npy included)', () => {
+    expect(exportCommand.help).toMatch(/auto \(default\): 0 when every op declares its render light .* each source yields one output .* whatever the formats; else 2/s)
     const light = parseRecipe(RECIPE)
     expect(autoWorkers(light, false)).toBe(0)
     expect(autoWorkers(light, true)).toBe(2)
