@@ -150,26 +150,24 @@ export const usePreviewStore = defineStore('preview', () => {
     seed.value = Math.floor(Math.random() * 0xffffffff)
   }
 
-  let watching = false
   let active = false
   let stale = true
+  // Created with the store (its scope lives as long as the app), not on the view's first showing:
+  // a watcher made inside a view's hook belongs to that view and dies when the view cache drops it.
+  watch(() => JSON.stringify(inputs.value), () => {
+    stale = true
+    if (active) invalidate()
+    else {
+      // hidden: take the tiles down now, render when shown again (no work for an unseen view)
+      generation.value++
+      clearTimeout(timer)
+      tiles.value = []
+      pending.value = false
+    }
+  })
   /** Starts following the recipe, selection, seed and K (the view calls it when shown). */
   function follow(): void {
     active = true
-    if (!watching) {
-      watching = true
-      watch(() => JSON.stringify(inputs.value), () => {
-        stale = true
-        if (active) invalidate()
-        else {
-          // hidden: take the tiles down now, render when shown again (no work for an unseen view)
-          generation.value++
-          clearTimeout(timer)
-          tiles.value = []
-          pending.value = false
-        }
-      })
-    }
     if (stale) {
       stale = false
       invalidate()
