@@ -54,6 +54,13 @@ export interface ProjectInfo {
   errorCount: number
 }
 
+/** What a folder is before a project is opened or created there (`project.probe`). */
+export type ProjectProbe =
+  | { dir: string; state: 'project'; name: string }
+  | { dir: string; state: 'missing' | 'empty' }
+  | { dir: string; state: 'not-empty'; entries: number }
+  | { dir: string; state: 'unusable'; reason: string }
+
 export interface SampleError {
   kind: SampleErrorKind
   message: string
