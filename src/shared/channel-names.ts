@@ -6,6 +6,9 @@ import type { ChannelName, EventName } from './contract'
 export const channelNameList = [
   'job.list',
   'job.cancel',
+  'project.probe',
+  'project.recent',
+  'project.forget',
   'dialog.openFolder',
   'dialog.openFile',
   'project.open',

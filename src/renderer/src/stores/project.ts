@@ -1,7 +1,8 @@
 // The open project: name, datasets, classes (with colours), tags, counts; imports.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ClassInfo, Counts, ImportInput, ImportSummary, ProjectInfo, TagCount } from '@shared/contract/catalog'
+import type { RecentProject } from '@shared/contract/app'
+import type { ClassInfo, Counts, ImportInput, ImportSummary, ProjectInfo, ProjectProbe, TagCount } from '@shared/contract/catalog'
 import { api } from '../api'
 import { defaultClassColor } from '../lib/colors'
 import { useJobsStore } from './jobs'
@@ -16,6 +17,9 @@ export const useProjectStore = defineStore('project', () => {
   const loaded = ref(false)
   const importing = ref<string | null>(null)
   let subscribed = false
+  /** Recent projects (kept by the door in the user data folder) and the folder it offers to create. */
+  const recent = ref<RecentProject[]>([])
+  const suggested = ref<ProjectProbe | null>(null)
 
   const name = computed(() => info.value?.name ?? 'No project')
   const classByIndex = computed(() => new Map(classes.value.map((c) => [c.index, c])))
@@ -32,6 +36,7 @@ export const useProjectStore = defineStore('project', () => {
       subscribed = true
       api.on('catalog.changed', ({ what }) => {
         if (what === 'classes') void loadClasses()
+        else if (what === 'project') void followProject()
         else void refresh()
       })
     }
@@ -44,6 +49,7 @@ export const useProjectStore = defineStore('project', () => {
     ])
     if (infoR.status === 'rejected') toasts.error('Opening the project', infoR.reason)
     else info.value = infoR.value
+    if (!info.value) void loadRecent()
     if (info.value) {
       if (classesR.status === 'fulfilled') classes.value = classesR.value
       else toasts.error('Loading the classes', classesR.reason)
@@ -54,6 +60,46 @@ export const useProjectStore = defineStore('project', () => {
     }
     loaded.value = true
   }
+  /**
+   * Another project was opened or created (here, from the desktop menu or in another tab): every
+   * view's state belongs to the old one, so the studio starts afresh on the new one's catalog.
+   */
+  async function followProject(): Promise<void> {
+    try {
+      const next = await api.call('project.info', {})
+      if ((next?.dir ?? null) === (info.value?.dir ?? null)) return void refresh()
+    } catch {
+      /* reload anyway: the studio asks again on start */
+    }
+    window.location.hash = '#/catalog'
+    window.location.reload()
+  }
+  async function loadRecent(): Promise<void> {
+    try {
+      const r = await api.call('project.recent', {})
+      recent.value = r.recent
+      suggested.value = r.suggested
+    } catch (err) {
+      useToastStore().error('Listing recent projects', err)
+    }
+  }
+  function probe(dir: string): Promise<ProjectProbe> {
+    return api.call('project.probe', { dir })
+  }
+  /** Opens or creates a project; the studio reloads on it (see followProject). Throws the service's error. */
+  async function openProject(dir: string, create?: { name?: string }): Promise<void> {
+    if (create) await api.call('project.create', { dir, ...(create.name ? { name: create.name } : {}) })
+    else await api.call('project.open', { dir })
+    await followProject()
+  }
+  async function forget(dir: string): Promise<void> {
+    try {
+      recent.value = await api.call('project.forget', { dir })
+    } catch (err) {
+      useToastStore().error('Removing the recent project', err)
+    }
+  }
+
   async function refresh(): Promise<void> {
     try {
       info.value = await api.call('project.info', {})
@@ -128,5 +174,5 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  return { pickerAvailable, pickFolder, info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, runImport, updateClass }
+  return { recent, suggested, loadRecent, probe, openProject, forget, followProject, pickerAvailable, pickFolder, info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, runImport, updateClass }
 })
