@@ -4,7 +4,7 @@ import type { AreaHandlers, ServiceContext } from './context'
 import type { catalogChannels } from '../../shared/contract/catalog'
 import type { JobKind } from '../../shared/contract/app'
 import { Catalog } from '../catalog/catalog'
-import { runImport, runRescan } from '../catalog/importer'
+import { checkImportOptions, runImport, runRescan } from '../catalog/importer'
 import { computeStats } from '../catalog/stats'
 import { settleJournal } from '../catalog/mask-store'
 import { parseRecipe } from '../augment'
@@ -40,6 +40,7 @@ export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
 
   'import.start': async (input, ctx) => {
     const catalog = ctx.session.requireCatalog()
+    checkImportOptions(input) // a bad folder or pattern is this call's error, named by field
     const { id } = startJob(ctx, 'import', `Import ${input.images}`, async (jobId, job) => {
       try {
         return await runImport(

@@ -268,6 +268,11 @@ export const randomSplitSchema = z
   .strict()
 export type RandomSplitInput = z.input<typeof randomSplitSchema>
 
+/** Mask file name patterns tried in order in the two-folder layout (images/ and masks/). */
+export const DEFAULT_MASK_PATTERNS = ['{stem}.png', '{stem}_mask.png', '{stem}_label.png']
+/** The one-folder layout cannot use '{stem}.png' (it would be the image itself). */
+export const DEFAULT_SINGLE_FOLDER_PATTERNS = ['{stem}_mask.png', '{stem}_label.png']
+
 export const importSchema = z
   .object({
     /** absolute folder of images (searched recursively) */

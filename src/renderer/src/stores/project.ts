@@ -5,6 +5,7 @@ import type { RecentProject } from '@shared/contract/app'
 import type { ClassInfo, Counts, ImportInput, ImportSummary, ProjectInfo, ProjectProbe, TagCount } from '@shared/contract/catalog'
 import { api } from '../api'
 import { defaultClassColor } from '../lib/colors'
+import { useCatalogStore } from './catalog'
 import { useJobsStore } from './jobs'
 import { useToastStore } from './toasts'
 
@@ -130,17 +131,27 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  /** Starts an import job and resolves with its summary when it ends. */
-  async function runImport(input: ImportInput): Promise<ImportSummary | null> {
+  /**
+   * Starts an import job: a bad folder or pattern rejects here, with `details.field` naming the
+   * form field (images, masks, maskPatterns), before any job exists.
+   */
+  async function startImport(input: ImportInput): Promise<string> {
+    const { jobId } = await api.call('import.start', input)
+    importing.value = jobId
+    return jobId
+  }
+  /** Follows a started import to its end; resolves with its summary (null if it failed or was cancelled). */
+  async function followImport(jobId: string): Promise<ImportSummary | null> {
     const toasts = useToastStore()
     try {
-      const { jobId } = await api.call('import.start', input)
-      importing.value = jobId
       const job = await useJobsStore().settle(jobId)
-      importing.value = null
-      if (job.status !== 'done') return null
+      if (job.status !== 'done') {
+        if (job.status === 'failed') toasts.push('error', 'Import failed', job.error?.message ?? 'The import stopped')
+        return null
+      }
       lastImport.value = await api.call('import.summary', { jobId })
-      await refresh()
+      // the grid's rows with the counts, before `importing` goes: no moment of "nothing matches"
+      await Promise.all([refresh(), useCatalogStore().reload()])
       const s = lastImport.value
       if (s) {
         const broken = Object.values(s.errors).reduce((a, b) => a + b, 0)
@@ -148,9 +159,10 @@ export const useProjectStore = defineStore('project', () => {
       }
       return lastImport.value
     } catch (err) {
-      importing.value = null
       toasts.error('Importing', err)
       return null
+    } finally {
+      if (importing.value === jobId) importing.value = null
     }
   }
 
@@ -174,5 +186,5 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  return { recent, suggested, loadRecent, probe, openProject, forget, followProject, pickerAvailable, pickFolder, info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, runImport, updateClass }
+  return { recent, suggested, loadRecent, probe, openProject, forget, followProject, pickerAvailable, pickFolder, info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, startImport, followImport, updateClass }
 })
