@@ -124,3 +124,36 @@ describe('Preview opened first on an empty project', () => {
     expect(await page.locator('[data-testid="preview-tile"] figcaption').first().innerText()).toContain('street_003')
   })
 })
+
+describe('Preview of broken pairs, and no console noise for them', () => {
+  let s: Studio
+  afterAll(async () => s?.close())
+
+  it('explains a pair without an image, warns for one without a mask, and requests nothing that can only fail', async () => {
+    s = await openStudio({ pairs: 3, broken: true })
+    const { page } = s
+    // the grid: placeholders for pairs whose image cannot be shown, masks on and off
+    await page.waitForSelector('[data-testid="tile"]')
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="tile"] img')].filter((i: any) => i.complete && i.naturalWidth > 0).length >= 4)
+    expect(await page.locator('[data-testid="tile-placeholder"]').count()).toBe(2) // maskonly, corrupt
+    await page.click('[data-testid="overlay-toggle"]')
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="tile"] img')].every((i: any) => i.src.includes('thumb-overlay') ? i.complete && i.naturalWidth > 0 : true))
+    await s.shot('catalog-broken-pairs')
+
+    const tile = (key: string) => page.locator('[data-testid="tile"]', { hasText: key })
+    await tile('street_maskonly').click()
+    await s.go('preview')
+    await page.waitForSelector('text=No preview')
+    const hint = await page.locator('.base-empty .hint').innerText()
+    expect(hint).toMatch(/^street_maskonly has no image to preview/)
+    expect(hint).not.toMatch(/Unsupported input|of type string/)
+
+    await s.go('catalog')
+    await tile('street_nomask').click()
+    await s.go('preview')
+    await settled(page)
+    expect(await page.locator('[data-testid="preview-maskless"]').innerText()).toMatch(/^street_nomask has no usable mask: the tiles show the image alone/)
+    await s.shot('preview-maskless')
+    expect(s.consoleErrors).toEqual([])
+  })
+})

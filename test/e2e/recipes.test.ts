@@ -8,6 +8,7 @@ import { defaultOp } from '../../src/shared/recipe'
 import { openStudio, type Studio } from './studio'
 
 declare const document: any
+declare const getComputedStyle: any
 
 let s: Studio
 beforeAll(async () => {

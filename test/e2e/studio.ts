@@ -1,6 +1,6 @@
 // A studio under test: a generated dataset, a project (empty or imported), `lockstep serve` on it,
 // and a Chromium page on the served URL. Views are switched through the nav, as a person would.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -27,7 +27,7 @@ export interface StudioOptions {
   serveArgs?: string[]
   /** extra environment for `lockstep serve` */
   env?: NodeJS.ProcessEnv
-  /** a pair without a mask and one whose image is gone after the import */
+  /** an image without a mask (street_nomask), a mask without an image (street_maskonly) and a corrupt image (street_corrupt) */
   broken?: boolean
 }
 
@@ -61,7 +61,11 @@ export async function openStudio(o: StudioOptions = {}): Promise<Studio> {
   if (o.broken) {
     const lone = await writePair(join(root, 'tmp'), 'street_nomask', { width: 320, height: 240, seed: 77 })
     copyFileSync(lone.image, join(data, 'images', 'street_nomask.png'))
-    await writePair(data, 'street_gone', { width: 320, height: 240, seed: 78 })
+    const orphan = await writePair(join(root, 'tmp'), 'street_maskonly', { width: 320, height: 240, seed: 78 })
+    copyFileSync(orphan.mask, join(data, 'masks', 'street_maskonly.png'))
+    await writePair(data, 'street_corrupt', { width: 320, height: 240, seed: 79 })
+    const bytes = readFileSync(join(data, 'images', 'street_corrupt.png'))
+    writeFileSync(join(data, 'images', 'street_corrupt.png'), bytes.subarray(0, Math.floor(bytes.length / 2)))
   }
   if (o.project !== 'none') {
     const catalog = Catalog.open(projectDir, { create: true, name: 'Streets (e2e)' })
@@ -73,7 +77,6 @@ export async function openStudio(o: StudioOptions = {}): Promise<Studio> {
     } finally {
       catalog.close()
     }
-    if (o.broken) rmSync(join(data, 'images', 'street_gone.png'))
   }
   const env = { LOCKSTEP_USER_DATA: join(root, 'userdata'), LOCKSTEP_NO_BROWSER: '1', ...o.env }
   const server = await serve([...(o.project === 'none' ? [] : ['--project', projectDir]), '--port', '0', ...(o.serveArgs ?? [])], env)
