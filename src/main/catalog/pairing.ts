@@ -9,7 +9,7 @@
 // The stem keeps the sub-folder: images/a/x.jpg has stem 'a/x', which is also the sample key.
 import { readdirSync, type Dirent } from 'node:fs'
 import { join, posix, relative, resolve, sep } from 'node:path'
-import { DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS } from '../../shared/contract/catalog'
+import { DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS } from '../../shared/contract/vocabulary'
 import { LockstepError } from '../../shared/errors'
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff'] as const

@@ -9,7 +9,7 @@ import { channel, event } from './define'
 // Vocabulary
 
 import { SPLITS, type Split } from './vocabulary'
-export { SPLITS, type Split } from './vocabulary'
+export { SPLITS, type Split, DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS } from './vocabulary'
 
 export const REVIEW_STATUSES = ['unreviewed', 'accepted', 'rejected', 'needs-fix'] as const
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number]
@@ -267,11 +267,6 @@ export const randomSplitSchema = z
   })
   .strict()
 export type RandomSplitInput = z.input<typeof randomSplitSchema>
-
-/** Mask file name patterns tried in order in the two-folder layout (images/ and masks/). */
-export const DEFAULT_MASK_PATTERNS = ['{stem}.png', '{stem}_mask.png', '{stem}_label.png']
-/** The one-folder layout cannot use '{stem}.png' (it would be the image itself). */
-export const DEFAULT_SINGLE_FOLDER_PATTERNS = ['{stem}_mask.png', '{stem}_label.png']
 
 export const importSchema = z
   .object({

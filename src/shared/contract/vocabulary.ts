@@ -8,3 +8,8 @@ export const EXPORT_FORMATS = ['folders', 'npy', 'webdataset'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 export const IMAGE_FORMATS = ['png', 'jpeg', 'webp'] as const
 export type ImageFormat = (typeof IMAGE_FORMATS)[number]
+
+/** Mask file name patterns tried in order in the two-folder layout (images/ and masks/). */
+export const DEFAULT_MASK_PATTERNS = ['{stem}.png', '{stem}_mask.png', '{stem}_label.png']
+/** The one-folder layout cannot use '{stem}.png' (it would be the image itself). */
+export const DEFAULT_SINGLE_FOLDER_PATTERNS = ['{stem}_mask.png', '{stem}_label.png']

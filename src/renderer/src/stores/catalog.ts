@@ -222,6 +222,32 @@ export const useCatalogStore = defineStore('catalog', () => {
     }
   }
 
+  /**
+   * A seeded random train/val/test split (optionally stratified by the classes in each mask) of
+   * `target`: the selection, or every healthy sample matching the filter. Resolves with the counts.
+   */
+  async function randomSplit(input: { seed: number; ratios: { train: number; val: number; test: number }; stratify: boolean; target: SampleTarget }): Promise<Record<'train' | 'val' | 'test', number> | null> {
+    try {
+      const { counts } = await api.call('samples.randomSplit', input)
+      await Promise.all([reload(), useProjectStore().refresh()])
+      useToastStore().ok('Split done', `train ${counts.train.toLocaleString('en-US')}, val ${counts.val.toLocaleString('en-US')}, test ${counts.test.toLocaleString('en-US')}`)
+      return counts
+    } catch (err) {
+      useToastStore().error('Splitting', err)
+      return null
+    }
+  }
+
+  /** Healthy samples (no problem) matching the filter: what a split of "everything" takes. */
+  async function healthyCount(): Promise<number | null> {
+    try {
+      return (await api.call('samples.counts', { filter: query.value })).byError.none
+    } catch (err) {
+      useToastStore().error('Counting samples', err)
+      return null
+    }
+  }
+
   /** Patches loaded rows in place (inspector edits) without reloading the grid. */
   function patchRow(id: number, patch: Partial<SampleRow>): void {
     const h = rows.value.findIndex((r) => r.id === id)
@@ -244,6 +270,6 @@ export const useCatalogStore = defineStore('catalog', () => {
   return {
     filter, query, overlay, tileSize, rows, tail, total, loading, version, ensureRange, findRow,
     selected, allMatching, anchor, selectedCount, target,
-    reload, ensure, rowAt, indexOf, clearSelection, clickTile, selectAllMatching, isSelected, bulkUpdate, patchRow, resetFilter,
+    reload, ensure, rowAt, indexOf, clearSelection, clickTile, selectAllMatching, isSelected, bulkUpdate, randomSplit, healthyCount, patchRow, resetFilter,
   }
 })
