@@ -166,6 +166,17 @@ export interface Counts {
   byError: Record<SampleErrorKind | 'none', number>
 }
 
+/** The edits an undo and a redo would act on (null: nothing to undo / redo). */
+export interface EditState {
+  undo: string | null
+  redo: string | null
+}
+export interface EditResult extends EditState {
+  /** what was undone or redone ("Set split to val on 4 samples"); null when there was nothing */
+  label: string | null
+  updated: number
+}
+
 export interface TagCount {
   name: string
   count: number
@@ -326,6 +337,12 @@ export const catalogChannels = {
   'samples.update': channel<{ updated: number }>()(sampleUpdateSchema),
   /** Seeded, reproducible random split; optionally stratified by the set of classes in each mask. */
   'samples.randomSplit': channel<{ counts: Record<'train' | 'val' | 'test', number> }>()(randomSplitSchema),
+  /** Undoes the session's last edit of split, status, notes or tags (bulk or one review); `label` null when there was none. */
+  'samples.undo': channel<EditResult>()(z.object({}).strict()),
+  /** Does the last undone edit again. */
+  'samples.redo': channel<EditResult>()(z.object({}).strict()),
+  /** What an undo and a redo would act on now (labels), for buttons and menus. */
+  'samples.edits': channel<EditState>()(z.object({}).strict()),
   'samples.counts': channel<Counts>()(z.object({ filter: sampleFilterSchema.optional() }).strict()),
 
   'tags.list': channel<TagCount[]>()(z.object({}).strict()),

@@ -2,7 +2,7 @@
 // bulk edits on the selection or on everything the filter matches.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef, watch } from 'vue'
-import type { ReviewStatus, SampleRow, SampleTarget, Split } from '@shared/contract/catalog'
+import type { EditState, ReviewStatus, SampleRow, SampleTarget, Split } from '@shared/contract/catalog'
 import { api } from '../api'
 import { emptyFilter, filterToQuery, type FilterState } from '../lib/filters'
 import { useProjectStore } from './project'
@@ -38,6 +38,8 @@ export const useCatalogStore = defineStore('catalog', () => {
   const selected = ref<Set<number>>(new Set())
   const allMatching = ref(false)
   const anchor = ref<number | null>(null)
+  /** The tile the keyboard is on (arrow keys move it; Shift+arrows extend the selection from the anchor). */
+  const focused = ref<number | null>(null)
   const selectedCount = computed(() => (allMatching.value ? (total.value ?? 0) : selected.value.size))
   const target = computed<SampleTarget | null>(() => {
     if (allMatching.value) return { filter: query.value }
@@ -168,6 +170,19 @@ export const useCatalogStore = defineStore('catalog', () => {
     selected.value = new Set()
     allMatching.value = false
     anchor.value = null
+    focused.value = null
+  }
+  /** Arrow keys: moves the cursor by `delta` tiles (±1, ± a row), selecting it (Shift: the range from the anchor). */
+  async function moveCursor(delta: number, extend = false): Promise<number | null> {
+    const n = total.value ?? rows.value.length
+    if (!n) return null
+    const from = focused.value ?? anchor.value
+    const to = from === null ? 0 : Math.max(0, Math.min(n - 1, from + delta))
+    if (!rowAt(to)) await ensureRange(to, to + 1)
+    if (!rowAt(to)) return null
+    clickTile(to, { shift: extend && anchor.value !== null })
+    focused.value = to
+    return to
   }
   /** Click: select one; ctrl/cmd: toggle; shift: range from the anchor. */
   function clickTile(index: number, mods: { shift?: boolean; toggle?: boolean } = {}): void {
@@ -196,6 +211,7 @@ export const useCatalogStore = defineStore('catalog', () => {
       selected.value = new Set([row.id])
     }
     anchor.value = index
+    focused.value = index
   }
   function selectAllMatching(): void {
     allMatching.value = true
@@ -238,6 +254,33 @@ export const useCatalogStore = defineStore('catalog', () => {
     }
   }
 
+  // ------------------------------------------------------------- undo / redo of curation edits
+  /** What Ctrl+Z / Ctrl+Shift+Z would undo / redo: the session's edits of split, status, notes, tags (the service keeps them). */
+  const edits = ref<EditState>({ undo: null, redo: null })
+  async function loadEdits(): Promise<void> {
+    try {
+      edits.value = await api.call('samples.edits', {})
+    } catch {
+      /* no project: nothing to undo */
+    }
+  }
+  api.on('catalog.changed', ({ what }) => {
+    if (what === 'samples' || what === 'project') void loadEdits()
+  })
+  async function undoOrRedo(which: 'undo' | 'redo'): Promise<void> {
+    try {
+      const r = await api.call(which === 'undo' ? 'samples.undo' : 'samples.redo', {})
+      edits.value = { undo: r.undo, redo: r.redo }
+      if (!r.label) return void useToastStore().info(which === 'undo' ? 'Nothing to undo' : 'Nothing to redo')
+      await Promise.all([reload(), useProjectStore().refresh()])
+      useToastStore().ok(which === 'undo' ? 'Undone' : 'Redone', r.label)
+    } catch (err) {
+      useToastStore().error(which === 'undo' ? 'Undoing' : 'Redoing', err)
+    }
+  }
+  const undoEdit = () => undoOrRedo('undo')
+  const redoEdit = () => undoOrRedo('redo')
+
   /** Healthy samples (no problem) matching the filter: what a split of "everything" takes. */
   async function healthyCount(): Promise<number | null> {
     try {
@@ -269,7 +312,7 @@ export const useCatalogStore = defineStore('catalog', () => {
 
   return {
     filter, query, overlay, tileSize, rows, tail, total, loading, version, ensureRange, findRow,
-    selected, allMatching, anchor, selectedCount, target,
-    reload, ensure, rowAt, indexOf, clearSelection, clickTile, selectAllMatching, isSelected, bulkUpdate, randomSplit, healthyCount, patchRow, resetFilter,
+    selected, allMatching, anchor, focused, selectedCount, target, moveCursor,
+    reload, ensure, rowAt, indexOf, clearSelection, clickTile, selectAllMatching, isSelected, bulkUpdate, randomSplit, healthyCount, edits, loadEdits, undoEdit, redoEdit, patchRow, resetFilter,
   }
 })
