@@ -245,6 +245,8 @@ export const sampleQuerySchema = z
     filter: sampleFilterSchema.default({}),
     sort: z.object({ field: z.enum(SORT_FIELDS), dir: z.enum(['asc', 'desc']).default('asc') }).strict().default({ field: 'key', dir: 'asc' }),
     cursor: z.string().max(2000).nullable().optional(),
+    /** random access: start at the offset-th match (0-based) in the sort order, in one call however deep (not with a cursor) */
+    offset: z.number().int().min(0).max(1_000_000_000).optional(),
     limit: z.number().int().min(1).max(1000).default(200),
     /** count all matches (costs a scan on very large filters; ask on the first page only) */
     withTotal: z.boolean().default(true),
