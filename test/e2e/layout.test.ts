@@ -109,3 +109,29 @@ describe('the light theme', () => {
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
   })
 })
+
+describe('the README screenshot', () => {
+  // docs/screenshots/studio.png is a copy of test-output/screenshots/readme-studio.png
+  it('shows the catalog with splits, a tag, a selection and the masks overlaid', async () => {
+    const { page } = s
+    await page.setViewportSize(SIZES.large)
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'))
+    await page.selectOption('[data-testid="theme-select"]', 'dark')
+    await s.go('catalog')
+    await page.click('[data-testid="filter-reset"]').catch(() => {})
+    const tiles = page.locator('[data-testid="tile"]')
+    await tiles.nth(1).click()
+    await tiles.nth(3).click({ modifiers: ['Shift'] })
+    await page.fill('[data-testid="bulk-tag-input"]', 'dusk')
+    await page.click('[data-testid="bulk-tag-add"]')
+    await page.waitForSelector('[data-testid="filter-tag-dusk"]')
+    if (!(await page.locator('[data-testid="overlay-toggle"]').getAttribute('class'))?.includes('active')) await page.click('[data-testid="overlay-toggle"]')
+    await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll('[data-testid="tile"] img')] as any[]
+      return imgs.every((i) => i.complete && i.naturalWidth > 0) && imgs.filter((i) => i.src.includes('thumb-overlay')).length >= 10
+    })
+    await page.waitForTimeout(300)
+    await s.shot('readme-studio')
+    await page.selectOption('[data-testid="theme-select"]', 'system')
+  })
+})
