@@ -27,6 +27,8 @@ export interface StudioOptions {
   serveArgs?: string[]
   /** extra environment for `lockstep serve` */
   env?: NodeJS.ProcessEnv
+  /** the pairs go in this sub-folder of images/ and masks/ (keys like shapes/street_000) */
+  subfolder?: string
   /** an image without a mask (street_nomask), a mask without an image (street_maskonly) and a corrupt image (street_corrupt) */
   broken?: boolean
 }
@@ -46,9 +48,11 @@ export interface Studio {
   close(): Promise<void>
 }
 
-export async function writeDataset(data: string, pairs: number, size = { width: 320, height: 240 }): Promise<void> {
+export async function writeDataset(data: string, pairs: number, size = { width: 320, height: 240 }, subfolder = ''): Promise<void> {
+  if (subfolder) for (const d of ['images', 'masks']) mkdirSync(join(data, d, subfolder), { recursive: true })
   for (let i = 0; i < pairs; i++) {
-    await writePair(data, `street_${String(i).padStart(3, '0')}`, { ...size, seed: i + 1, mask: i % 5 === 4 ? 'palette' : 'grey8', image: i % 2 ? 'jpeg' : 'png' })
+    const name = `${subfolder ? `${subfolder}/` : ''}street_${String(i).padStart(3, '0')}`
+    await writePair(data, name, { ...size, seed: i + 1, mask: i % 5 === 4 ? 'palette' : 'grey8', image: i % 2 ? 'jpeg' : 'png' })
   }
 }
 
@@ -57,7 +61,7 @@ export async function openStudio(o: StudioOptions = {}): Promise<Studio> {
   const root = mkdtempSync(join(tmpdir(), 'lockstep-studio-'))
   const data = join(root, 'data')
   const projectDir = join(root, 'project')
-  await writeDataset(data, o.pairs ?? 6)
+  await writeDataset(data, o.pairs ?? 6, undefined, o.subfolder)
   if (o.broken) {
     const lone = await writePair(join(root, 'tmp'), 'street_nomask', { width: 320, height: 240, seed: 77 })
     copyFileSync(lone.image, join(data, 'images', 'street_nomask.png'))
