@@ -106,3 +106,40 @@ describe('the keyboard', () => {
     expect(s.consoleErrors).toEqual([])
   })
 })
+
+describe('the random split dialog', () => {
+  it('splits every healthy sample by seed and ratios, the same seed gives the same split, and Ctrl+Z undoes it', async () => {
+    const { page } = s
+    const splits = () => page.locator('[data-testid="tile"] .split').evaluateAll((els: any[]) => els.map((e) => e.textContent as string))
+    const before = await splits()
+    async function split(seed: string): Promise<void> {
+      await page.click('[data-testid="split-open"]')
+      await page.waitForSelector('[data-testid="split-dialog"]')
+      await page.fill('[data-testid="split-train"]', '50')
+      await page.fill('[data-testid="split-val"]', '25')
+      await page.fill('[data-testid="split-test"]', '25')
+      await page.fill('[data-testid="split-seed"]', seed)
+      await page.check('[data-testid="split-stratify"]')
+      expect(await page.locator('[data-testid="split-submit"]').innerText()).toBe('Split 12 samples')
+      await page.click('[data-testid="split-submit"]')
+      await page.waitForSelector('[data-testid="split-dialog"]', { state: 'detached' })
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="toast"]')].some((t: any) => /Split done/.test(t.textContent)))
+    }
+    await split('7')
+    await s.shot('catalog-after-split')
+    const first = await splits()
+    expect(first.filter((x) => x === 'train')).toHaveLength(6)
+    expect(first.filter((x) => x === 'val')).toHaveLength(3)
+    expect(first.filter((x) => x === 'test')).toHaveLength(3)
+    await focusGrid()
+    await page.keyboard.press('Control+z')
+    await expect.poll(splits).toEqual(before)
+    await split('7')
+    expect(await splits()).toEqual(first)
+    // a share left empty is caught in the dialog, before anything is sent
+    await page.click('[data-testid="split-open"]')
+    await page.fill('[data-testid="split-train"]', '')
+    expect(await page.locator('[data-testid="split-submit"]').isDisabled()).toBe(true)
+    await page.keyboard.press('Escape')
+  })
+})
