@@ -10,7 +10,6 @@ import { useRecipeStore } from '../../src/renderer/src/stores/recipes'
 import { useToastStore } from '../../src/renderer/src/stores/toasts'
 import { fakeTransport, flush, type FakeTransport } from './fake-transport'
 import { fromAlbumentations, isAlbumentations } from '../../src/main/augment/albumentations'
-import { defaultOp } from '../../src/shared/recipe'
 
 /** The engine's conversion, as recipe.convert to: 'lockstep' answers it. */
 function toLockstep(json: unknown) {
