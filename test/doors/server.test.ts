@@ -324,13 +324,15 @@ describe('lockstep serve (the built CLI)', () => {
 
   it('prints exactly one machine-readable line and serves the built renderer behind the token', async () => {
     expect(existsSync(join(root, 'out/main/cli.js')), 'run `npm run build` first').toBe(true)
-    const child = spawn(process.execPath, [join(root, 'bin/lockstep.js'), 'serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    // never a real browser from a test (serve opens one where a display exists); the lines after
+    // the first are prose for a person (open the address...), the first is the machine-readable one
+    const child = spawn(process.execPath, [join(root, 'bin/lockstep.js'), 'serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_NO_BROWSER: '1' } })
     try {
       let out = ''
       const line = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString()
-          if (out.includes('\n')) resolve(out)
+          if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n') + 1))
         })
         child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)))
       })

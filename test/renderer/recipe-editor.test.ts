@@ -9,13 +9,11 @@ import RecipesView from '../../src/renderer/src/views/RecipesView.vue'
 import { useRecipeStore } from '../../src/renderer/src/stores/recipes'
 import { useToastStore } from '../../src/renderer/src/stores/toasts'
 import { fakeTransport, flush, type FakeTransport } from './fake-transport'
-import { fromAlbumentations, isAlbumentations } from '../../src/main/augment/albumentations'
+import { convertRecipe } from '../../src/main/augment'
 
-/** The engine's conversion, as recipe.convert to: 'lockstep' answers it. */
+/** The engine's conversion, as recipe.convert to: 'lockstep' answers it (errors carry their code). */
 function toLockstep(json: unknown) {
-  if (!isAlbumentations(json)) throw Object.assign(new Error('Invalid recipe: neither a Lockstep recipe nor an Albumentations pipeline'), { code: 'INVALID_RECIPE' })
-  const c = fromAlbumentations(json)
-  return { recipe: c.recipe, unsupported: c.unsupported, notes: c.notes }
+  return convertRecipe(json, 'lockstep')
 }
 const T = (name: string, args: object = {}) => ({ __class_fullname__: name, always_apply: false, p: 0.5, ...args })
 const pipeline = (...transforms: object[]) => ({ __version__: '1.3.1', transform: { __class_fullname__: 'Compose', p: 1, transforms } })
