@@ -23,3 +23,7 @@ export const SAMPLE_ERROR_KINDS = [
   'UNREADABLE', // exists but cannot be read (permissions, dangling link, I/O)
 ] as const
 export type SampleErrorKind = (typeof SAMPLE_ERROR_KINDS)[number]
+/** Mask file name patterns tried in order in the two-folder layout (images/ and masks/). */
+export const DEFAULT_MASK_PATTERNS = ['{stem}.png', '{stem}_mask.png', '{stem}_label.png']
+/** The one-folder layout cannot use '{stem}.png' (it would be the image itself). */
+export const DEFAULT_SINGLE_FOLDER_PATTERNS = ['{stem}_mask.png', '{stem}_label.png']
