@@ -120,7 +120,7 @@ describe('the built CLI on one project from several processes', () => {
     expect(existsSync(join(project, 'job.lock'))).toBe(false) // released
   })
 
-  it('ls and stats through the CLI, with --json and clear usage errors', () => {
+  it('ls and stats through the CLI, with --json and clear usage errors', { timeout: 180_000 }, () => {
     const project = join(t.dir, 'killed')
     const ls = cli(['ls', '--project', project, '--path', 'p000001', '--json'])
     const page = JSON.parse(ls.stdout)
