@@ -10,3 +10,20 @@ export function rng(seed: number): () => number {
   }
 }
 export const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1))
+
+/** Byte-for-byte equality of two typed arrays (of any element type). */
+export function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false
+  return true
+}
+
+/** A short fingerprint of a typed array's bytes (FNV-1a), for comparing states in tests. */
+export function digest(a: ArrayBufferView): string {
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+  let h = 0x811c9dc5
+  for (let i = 0; i < x.length; i++) h = Math.imul(h ^ x[i]!, 0x01000193)
+  return `${x.length}:${(h >>> 0).toString(16)}`
+}

@@ -160,12 +160,17 @@ export class History {
   get nextUndo(): string | null {
     return this.undoStack.at(-1)?.label ?? null
   }
+  /** The id of the step the content is at (0: the start). */
+  get topId(): number {
+    return this.undoStack.at(-1)?.id ?? 0
+  }
   /** Content differs from the last markSaved() (or from the start). */
   get dirty(): boolean {
-    return (this.undoStack.at(-1)?.id ?? 0) !== this.savedId
+    return this.topId !== this.savedId
   }
-  markSaved(): void {
-    this.savedId = this.undoStack.at(-1)?.id ?? 0
+  /** The content at step `id` (default: now) is what the file holds. */
+  markSaved(id = this.topId): void {
+    this.savedId = id
   }
   /** Forgets the saved state: the content on screen is not what the file holds. */
   markUnsaved(): void {
