@@ -72,6 +72,8 @@ export const useLabelingStore = defineStore('labeling', () => {
   const tolerance = ref(24)
   const currentClass = ref(1)
   const locked = ref<Set<number>>(new Set())
+  /** "paint only over background": every class but 0 is locked, present or future */
+  const onlyBackground = ref(false)
   const leavePolicy = ref<LeavePolicy>(readPolicy())
 
   const map = shallowRef<TileMap | null>(null)
@@ -87,6 +89,8 @@ export const useLabelingStore = defineStore('labeling', () => {
   const paintTick = ref(0)
   /** when the input being drawn arrived (event timeStamp), for the paint latency measure */
   let inputAt = 0
+  /** measures that end when the overlay has drawn the change (what the user waits for) */
+  let untilPainted: { name: string; start: number }[] = []
   const counts = shallowRef<Uint32Array | null>(null)
   const cursor = ref<Pt | null>(null)
 
@@ -154,7 +158,7 @@ export const useLabelingStore = defineStore('labeling', () => {
     for (let t = 0; t < m.tiles.length; t++) m.dirty.add(t)
     rev.value++
     paintTick.value++
-    refreshCounts()
+    scheduleCounts()
   }
 
   function newDepth(): Depth {
@@ -182,7 +186,10 @@ export const useLabelingStore = defineStore('labeling', () => {
       blocked.value = `The mask is ${l.width}×${l.height} but the image is ${d.width}×${d.height}: fix the pair before labeling.`
       return
     }
+    if (l && inspector.openedAt) measure('label:open:labels', inspector.openedAt)
+    const t0 = performance.now()
     const m = l ? TileMap.fromFlat(l.width, l.height, l.depth, l.data) : new TileMap(d.width, d.height, newDepth())
+    measure('label:open:tiles', t0)
     install(d, m, l ? d.maskHash : null)
     if (l) inspector.labels = null // the tiles hold the labels now
     void loadVersions()
@@ -209,6 +216,8 @@ export const useLabelingStore = defineStore('labeling', () => {
       measure('label:paint', inputAt)
       inputAt = 0
     }
+    for (const m of untilPainted) measure(m.name, m.start)
+    untilPainted = []
   }
 
   // ------------------------------------------------------------------ changes
@@ -221,9 +230,12 @@ export const useLabelingStore = defineStore('labeling', () => {
     paintTick.value++
     draftNotice.value = null
     if (!compactTimer) compactTimer = setTimeout(compactSome, 40)
+    scheduleCounts()
+    scheduleDraft()
+  }
+  function scheduleCounts(): void {
     if (countsTimer) clearTimeout(countsTimer)
     countsTimer = setTimeout(refreshCounts, 300)
-    scheduleDraft()
   }
   function compactSome(): void {
     compactTimer = null
@@ -236,11 +248,13 @@ export const useLabelingStore = defineStore('labeling', () => {
   }
 
   function lockLut(m: TileMap): Uint8Array | null {
-    if (!locked.value.size) return null
+    if (!locked.value.size && !onlyBackground.value) return null
     const lut = new Uint8Array(m.maxValue + 1)
+    if (onlyBackground.value) lut.fill(1, 1)
     for (const c of locked.value) if (c <= m.maxValue) lut[c] = 1
     return lut
   }
+  const isLocked = (index: number) => (onlyBackground.value && index !== 0) || locked.value.has(index)
 
   /** Starts an edit writing `value`, or says why it cannot. */
   function begin(value: number, label: string): Edit | null {
@@ -298,15 +312,13 @@ export const useLabelingStore = defineStore('labeling', () => {
     else next.add(index)
     locked.value = next
   }
-  /** "Paint only over background": every class but 0 locked. */
-  function lockAllButBackground(): void {
-    const all = new Set<number>(project.classes.map((c) => c.index))
-    if (counts.value) counts.value.forEach((n, i) => n && all.add(i))
-    all.delete(0)
-    locked.value = all
+  /** "Paint only over background": every class but 0 locked (also those painted later). */
+  function setOnlyBackground(on: boolean): void {
+    onlyBackground.value = on
   }
   function unlockAll(): void {
     locked.value = new Set()
+    onlyBackground.value = false
   }
 
   function pointerDown(p: ToolPointer): void {
@@ -376,7 +388,7 @@ export const useLabelingStore = defineStore('labeling', () => {
     const edit = begin(currentClass.value, 'fill')
     if (!edit) return
     floodFill(map.value!, at.x, at.y, edit)
-    if (commit(edit)) measure('label:fill', t0)
+    if (commit(edit)) untilPainted.push({ name: 'label:fill', start: t0 })
   }
 
   // polygon: click vertices; close on the first vertex or Enter; Backspace removes; Escape cancels
@@ -552,7 +564,7 @@ export const useLabelingStore = defineStore('labeling', () => {
     const t0 = performance.now()
     if (history.undo()) {
       changed()
-      measure('label:undo', t0)
+      untilPainted.push({ name: 'label:undo', start: t0 })
     }
   }
   function redo(): void {
@@ -778,10 +790,10 @@ export const useLabelingStore = defineStore('labeling', () => {
   }
 
   return {
-    tool, brushSize, tolerance, currentClass, locked, leavePolicy, map, blocked, rev, paintTick, counts, cursor,
+    tool, brushSize, tolerance, currentClass, locked, onlyBackground, isLocked, leavePolicy, map, blocked, rev, paintTick, counts, cursor,
     polygon, box, proposal, assistBusy, assistInfo, saving, conflict, versions, versionsError, restoring,
     draftNotice, staleDraft, leavePrompt, undoCount, redoCount, dirty, editable, ignoreIndex, pickable,
-    setTool, setBrushSize, stepBrush, pickClass, pickByKey, toggleLock, lockAllButBackground, unlockAll,
+    setTool, setBrushSize, stepBrush, pickClass, pickByKey, toggleLock, setOnlyBackground, unlockAll,
     pointerDown, pointerMove, pointerUp, pointerLeave, closePolygon, removeVertex, setTolerance, finishWand,
     acceptProposal, rejectProposal, cancel, confirm, undo, redo, save, setLeavePolicy, beforeLeave, answerLeave,
     discard, resolveStaleDraft, loadVersions, restore, reloadAfterRemap, startFresh, painted, useDrafts, writeDraft,

@@ -21,8 +21,8 @@ export interface Proposal {
   loadMs: number
 }
 
-export const ASSIST_MAX_SIDE = 360
-export const ASSIST_ITERATIONS = 4
+export const ASSIST_MAX_SIDE = 256
+export const ASSIST_ITERATIONS = 3
 
 export class BoxAssist {
   private worker: Worker | null = null
