@@ -163,6 +163,20 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
     await page.waitForFunction(() => !document.querySelector('[data-testid="shortcuts-overlay"]'))
   })
 
+  it('fits its toolbars at 1024x640 (rows wrap, nothing out of reach)', async () => {
+    await page.setViewportSize({ width: 1024, height: 640 })
+    await page.keyboard.press('b')
+    await page.waitForTimeout(300)
+    await shot('inspector-1024x640')
+    for (const id of ['tool-view', 'tool-box', 'brush-size', 'only-background', 'undo', 'redo', 'label-save', 'shortcuts-open', 'review-accept']) {
+      const box = (await page.locator(`[data-testid="${id}"]`).boundingBox())!
+      expect(box.x + box.width, id).toBeLessThanOrEqual(1024)
+      expect(box.y + box.height, id).toBeLessThanOrEqual(640)
+    }
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await page.keyboard.press('v')
+  })
+
   it('keeps unsaved edits across a page reload (IndexedDB draft), until discarded', { timeout: 60_000 }, async () => {
     await page.keyboard.press('b')
     await setBrush(7)
