@@ -114,6 +114,15 @@ beforeAll(async () => {
   await writeScenePair(data, 'b_grey16', 'grey16')
   await writeScenePair(data, 'c_palette', 'palette')
   await writeScenePair(data, 'd_nomask', null)
+  await writeScenePair(data, 'e_labelme', null)
+  // labelme's JSON (in its own folder: JSON files among the images would be imported as samples),
+  // a rectangle of a class the project does not know yet, and a broken file
+  mkdirSync(join(data, 'labelme'))
+  writeFileSync(
+    join(data, 'labelme', 'e_labelme.json'),
+    JSON.stringify({ version: '5.4.1', flags: {}, imagePath: '../images/e_labelme.png', imageWidth: W, imageHeight: H, imageData: null, shapes: [{ label: 'car', points: [[200, 20], [260, 80]], shape_type: 'rectangle', group_id: null, flags: {} }] }),
+  )
+  writeFileSync(join(data, 'labelme', 'broken.json'), '{"shapes": [')
   project = join(root, 'project')
   const cat = Catalog.open(project, { create: true, name: 'Labeling (e2e)' })
   await runImport(cat, { images: join(data, 'images'), masks: join(data, 'masks') })
@@ -378,6 +387,26 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     expect(diff(m.data, expected)).toEqual([])
   })
 
+  it('imports labelme annotations from the Catalog, naming the new class and the broken file', { timeout: 90_000 }, async () => {
+    await page.click('nav [data-view="catalog"]')
+    await page.click('[data-testid="annotations-open"]')
+    await page.check('[data-testid="annotations-format-labelme"]')
+    await page.fill('[data-testid="annotations-path"]', join(data, 'labelme'))
+    await page.click('[data-testid="annotations-submit"]')
+    await page.waitForSelector('[data-testid="annotations-summary"]', { timeout: 60_000 })
+    await shot('annotations')
+    const summary = await text('[data-testid="annotations-summary"]')
+    expect(summary).toMatch(/2 files read, 1 masks written/)
+    expect(summary).toMatch(/New classes: car \(\d+\)/)
+    expect(summary).toMatch(/broken\.json/)
+    expect(existsSync(maskFile('e_labelme'))).toBe(true)
+    const car = Number(/car \((\d+)\)/.exec(summary)![1])
+    const m = readMask('e_labelme')
+    expect(m.data[50 * W + 230]).toBe(car)
+    expect(m.data[150 * W + 100]).toBe(0)
+    await page.click('[data-testid="annotations-dialog"] button:has-text("Close")')
+  })
+
   it('labels an image that had no mask, and it stops being a problem', { timeout: 60_000 }, async () => {
     await openSample('d_nomask')
     expect(await text('[data-testid="inspector-error"]')).toMatch(/No mask/i)
@@ -391,8 +420,9 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     await save()
     await page.waitForFunction(() => !document.querySelector('[data-testid="inspector-error"]'))
     const m = readMask('d_nomask')
-    expect({ depth: m.depth, channels: m.channels }).toEqual({ depth: 8, channels: 1 })
-    const expected = new Uint8Array(W * H)
+    // the class table holds 301, 1000 and 65000 (from b_grey16): a new mask is made deep enough for them
+    expect({ depth: m.depth, channels: m.channels }).toEqual({ depth: 16, channels: 1 })
+    const expected = new Uint16Array(W * H)
     for (let i = 0; i < expected.length; i++) if (inPolygon(i % W, Math.floor(i / W), poly)) expected[i] = 2
     expect(diff(m.data, expected)).toEqual([])
     // the catalog has no problem left

@@ -149,11 +149,11 @@ describe('saving', () => {
     const labeling = await openStore(1)
     brush(labeling, 9, [3, 4], [3, 4], 1)
     saveImpl = (input) => {
-      if (!input.force) throw Object.assign(new Error('Mask s1.png changed on disk since the edit began (hash differs)'), { code: 'INVALID_INPUT' })
+      if (!input.force) throw Object.assign(new Error('Conflict: mask /d/masks/s1.png changed since the editor opened it'), { code: 'INVALID_INPUT', details: { conflict: true } })
       return { sample: { ...details.get(1)!, maskHash: 'forced' }, replaced: null }
     }
     expect(await labeling.save()).toBe(false)
-    expect(labeling.conflict).toMatch(/changed on disk/)
+    expect(labeling.conflict).toMatch(/changed since the editor opened it/)
     expect(labeling.dirty).toBe(true)
     expect(await labeling.save({ force: true })).toBe(true)
     expect(fake.callsTo('mask.save').map((i) => i.force)).toEqual([false, true])

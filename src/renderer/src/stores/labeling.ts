@@ -573,8 +573,9 @@ export const useLabelingStore = defineStore('labeling', () => {
   }
 
   // ------------------------------------------------------------------ saving
+  /** mask.save's answer when the file changed since the edits began (src/main/catalog/masks.ts). */
   function isConflict(err: unknown): boolean {
-    return isApiError(err) && err.code === 'INVALID_INPUT' && /changed|conflict|hash/i.test(err.message)
+    return isApiError(err) && err.code === 'INVALID_INPUT' && (err.details as { conflict?: boolean } | undefined)?.conflict === true
   }
 
   async function encode(m: TileMap): Promise<string> {
