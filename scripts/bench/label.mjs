@@ -125,6 +125,10 @@ async function main() {
       await page.waitForTimeout(100)
     }
     const open = await measures('label:open')
+    // the labels request itself (Resource Timing): waiting for the server, then the 12 MB body
+    const fetches = await page.evaluate(() =>
+      performance.getEntriesByType('resource').filter((e) => /\/labels/.test(e.name)).map((e) => ({ server: e.responseStart - e.requestStart, body: e.responseEnd - e.responseStart })),
+    )
     const openLabels = await measures('label:open:labels')
     const openTiles = await measures('label:open:tiles')
     if (REPEAT % 2) {
@@ -160,7 +164,6 @@ async function main() {
       await page.waitForTimeout(150)
     }
     const fill = await measures('label:fill')
-    const filledPx = await page.evaluate(() => document.querySelector('[data-class="2"] .px')?.textContent)
     await clear()
     for (let i = 0; i < REPEAT; i++) {
       await page.keyboard.press('Control+z')
@@ -195,6 +198,7 @@ async function main() {
       if (r !== 'ok') saveProblem = String(r).replace(/\s+/g, ' ').trim()
     }
     saves.push(...(await measures('label:save')))
+    const encodes = await measures('label:save:encode')
 
     // ---------------------------------------------------------------- box assist
     await clear()
@@ -218,6 +222,8 @@ async function main() {
     console.log(`\nChromium ${context.browser()?.version() ?? ''} through lockstep serve; ${REPEAT} repetitions each (busy machines: see the max)`)
     line('open a 4000x3000 sample for editing', open, 400)
     line('  of which labels fetched (server decode)', openLabels, 400)
+    line('  labels request: server (decode)', fetches.map((f) => f.server), 400)
+    line('  labels request: body (12 MB)', fetches.map((f) => f.body), 400)
     line('  of which tiles built', openTiles, 400)
     line('brush segment, input -> painted', paint, 16)
     line(`fill of a 1 MP region`, fill, 100)
@@ -225,9 +231,9 @@ async function main() {
     line('fill of the 9 MP background', bigFill, 100)
     line('undo of the 9 MP fill', bigUndo, 50)
     if (saves.length) line('save (encode + mask.save + catalog)', saves, 500)
+    if (encodes.length) line('  of which encode (deflate + base64)', encodes, 500)
     if (saveProblem) console.log(`save: not measured: ${saveProblem}`)
     console.log(`box assist 640x640, first (with OpenCV.js load) ${fmt(assist[0])} ms, then ${fmt(assist[1])} ms  (${assistInfo})`)
-    console.log(`class 2 pixels after the fills: ${filledPx}`)
   } finally {
     await context?.close().catch(() => {})
     server?.child.kill('SIGTERM')

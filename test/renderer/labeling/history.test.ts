@@ -77,6 +77,23 @@ describe('History', () => {
     expect(h.undoCount).toBe(2)
   })
 
+  it('an edit reverted before its commit (the wand re-growing) records only what it finally changed', () => {
+    const map = new TileMap(600, 300, 8)
+    const h = new History(map)
+    const e = h.begin(4, null, 'wand')
+    for (let y = 0; y < 300; y++) e.span(y, 0, 599)
+    e.revert()
+    for (let y = 0; y < 10; y++) e.span(y, 0, 9)
+    const step = h.commit(e)!
+    expect(step.snaps.map((s) => s.tile)).toEqual([0])
+    h.undo()
+    expect(map.toFlat().every((v) => v === 0)).toBe(true)
+    const e2 = h.begin(4, null, 'wand')
+    e2.span(5, 5, 5)
+    e2.revert()
+    expect(h.commit(e2)).toBeNull()
+  })
+
   it('keeps 250 brush strokes on a 4000x3000 map within the default budget', () => {
     const map = new TileMap(4000, 3000, 8)
     const h = new History(map)

@@ -287,3 +287,17 @@ describe('tools through the store', () => {
     expect(useToastStore().toasts.at(-1)?.title).toMatch(/Class 300 does not fit this mask/)
   })
 })
+
+describe('following the inspector', () => {
+  it('takes a sample that opened before the labeling store was first used', async () => {
+    const project = useProjectStore()
+    project.info = { dir: '/p', name: 'p', schemaVersion: 1, datasets: [], sampleCount: 4, errorCount: 1 }
+    await useInspectorStore().open(2)
+    await settle()
+    expect(useInspectorStore().labels).not.toBeNull()
+    const labeling = useLabelingStore()
+    await settle()
+    expect(labeling.editable).toBe(true)
+    expect([...labeling.map!.toFlat()]).toEqual([...files.get(2)!.data])
+  })
+})

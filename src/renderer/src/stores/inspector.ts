@@ -48,11 +48,14 @@ export const useInspectorStore = defineStore('inspector', () => {
     labels.value = null
     labelsError.value = null
     rememberInUrl(sampleId)
+    // the labels (megabytes) start loading with the detail when the grid row says there is a mask
+    const early = useCatalogStore().findRow(sampleId)?.maskPath ? fetchLabels(sampleId, null) : null
     try {
       const d = await api.call('samples.get', { id: sampleId })
       if (mine !== seq) return true
       detail.value = d
-      if (d.maskPath) loadLabels(mine, d)
+      if (d.maskPath) takeLabels(mine, early ?? fetchLabels(sampleId, d.maskHash ?? String(d.updatedAt)))
+      else labelsAbort?.abort()
     } catch (err) {
       if (mine === seq) useToastStore().error(`Opening sample ${sampleId}`, err)
     } finally {
@@ -61,17 +64,29 @@ export const useInspectorStore = defineStore('inspector', () => {
     return true
   }
 
-  function loadLabels(mine: number, d: SampleDetail): void {
+  /** Starts fetching a sample's labels (aborting the previous fetch); `bust` keys the URL to the content. */
+  function fetchLabels(sampleId: number, bust: string | null): Promise<Labels> {
     labelsAbort?.abort()
     const abort = (labelsAbort = new AbortController())
-    api
-      .fetchLabels(`${mediaPath.sampleLabels(d.id)}?v=${encodeURIComponent(d.maskHash ?? d.updatedAt)}`, abort.signal)
+    const path = mediaPath.sampleLabels(sampleId) + (bust ? `?v=${encodeURIComponent(bust)}` : '')
+    const p = api.fetchLabels(path, abort.signal).catch((err: unknown) => {
+      throw abort.signal.aborted ? null : err
+    })
+    p.catch(() => {}) // handled by takeLabels; an early fetch may be dropped unread
+    return p
+  }
+  /** Shows the labels once they arrive, if the sample is still the open one. */
+  function takeLabels(mine: number, pending: Promise<Labels>): void {
+    pending
       .then((l) => {
         if (mine === seq) labels.value = l
       })
       .catch((err: unknown) => {
-        if (mine === seq && !abort.signal.aborted) labelsError.value = err instanceof Error ? err.message : String(err)
+        if (mine === seq && err !== null) labelsError.value = err instanceof Error ? err.message : String(err)
       })
+  }
+  function loadLabels(mine: number, d: SampleDetail): void {
+    takeLabels(mine, fetchLabels(d.id, d.maskHash ?? String(d.updatedAt)))
   }
 
   /** Takes a sample the service returned after changing it (a mask saved or restored). */

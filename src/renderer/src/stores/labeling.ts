@@ -195,7 +195,6 @@ export const useLabelingStore = defineStore('labeling', () => {
     void loadVersions()
     void checkDraft(d)
   }
-  watch(() => [inspector.detail, inspector.labels, inspector.labelsError] as const, ([d, l, err]) => follow(d, l, err))
 
   /** Starts a new, empty mask over a sample whose mask file cannot be read (the old file is kept as a version by the save). */
   function startFresh(): void {
@@ -592,10 +591,14 @@ export const useLabelingStore = defineStore('labeling', () => {
     if (!h.dirty && !opts.force) return true
     saving.value = true
     conflict.value = null
+    // the save makes the draft moot; a draft deflating the same map now would only slow it down
+    if (draftTimer) clearTimeout(draftTimer)
+    draftTimer = null
     const t0 = performance.now()
     const savedStep = h.topId
     try {
       const data = await encode(m)
+      measure('label:save:encode', t0)
       const res = await api.call('mask.save', { sampleId: id, width: m.width, height: m.height, depth: m.depth, data, baseHash, force: opts.force ?? false })
       const ms = measure('label:save', t0)
       if (id !== sampleId) return true
@@ -611,6 +614,7 @@ export const useLabelingStore = defineStore('labeling', () => {
     } catch (err) {
       if (isConflict(err)) conflict.value = (err as Error).message
       else toasts.error(`Saving the mask of ${sampleKey}`, err)
+      scheduleDraft()
       return false
     } finally {
       saving.value = false
@@ -789,6 +793,10 @@ export const useLabelingStore = defineStore('labeling', () => {
   function useDrafts(store: DraftStore): void {
     drafts = store
   }
+
+  // last, once everything above exists; immediate: the sample may have opened (and its labels
+  // arrived) before this store was first used
+  watch(() => [inspector.detail, inspector.labels, inspector.labelsError] as const, ([d, l, err]) => follow(d, l, err), { immediate: true })
 
   return {
     tool, brushSize, tolerance, currentClass, locked, onlyBackground, isLocked, leavePolicy, map, blocked, rev, paintTick, counts, cursor,

@@ -27,8 +27,11 @@ export function fromLittleEndian(bytes: Uint8Array, depth: Depth): LabelArray {
 }
 
 async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  const out = new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream))
-  return new Uint8Array(await out.arrayBuffer())
+  // one write of the whole buffer: about twice as fast as a Blob's 64 KB stream chunks
+  const writer = stream.writable.getWriter()
+  void writer.write(bytes as Uint8Array<ArrayBuffer>).catch(() => {})
+  void writer.close().catch(() => {})
+  return new Uint8Array(await new Response(stream.readable).arrayBuffer())
 }
 
 export function deflate(bytes: Uint8Array): Promise<Uint8Array> {

@@ -79,6 +79,8 @@ export class Edit {
   readonly before = new Map<number, LabelArray>()
   /** pixels whose value this edit changed (counting a pixel again if written twice) */
   changed = 0
+  /** revert() ran: a snapshotted tile may be back to its old content */
+  reverted = false
 
   constructor(
     readonly map: TileMap,
@@ -129,6 +131,7 @@ export class Edit {
 
   /** Puts back every tile this edit changed; the edit stays open (the wand re-grows with it). */
   revert(): void {
+    this.reverted = true
     for (const [t, data] of this.before) {
       this.map.tiles[t]!.set(data)
       this.map.dirty.add(t)
@@ -185,7 +188,8 @@ export class History {
   commit(edit: Edit): Step | null {
     const snaps: TileSnap[] = []
     for (const [t, before] of edit.before) {
-      if (sameContent(before, this.map.tiles[t]!)) continue
+      // a tile is snapshotted on its first real change: only a revert can have undone that
+      if (edit.reverted && sameContent(before, this.map.tiles[t]!)) continue
       const s: TileSnap = { tile: t, raw: before, runs: null }
       this.raw.add(s)
       snaps.push(s)
