@@ -34,10 +34,8 @@ function readMask(stem: string) {
   return { depth: png.depth, channels: png.channels, palette: png.palette ?? null, data: png.data as Uint8Array | Uint16Array }
 }
 
-async function openSample(stem: string): Promise<void> {
-  await page.click('nav [data-view="catalog"]')
-  await page.locator('[data-testid="tile"]', { hasText: stem }).dblclick()
-  await page.waitForSelector('main[data-view="inspector"]')
+/** Waits until the Inspector shows `stem` with its label map ready to edit. */
+async function editing(stem: string): Promise<void> {
   await page.waitForFunction((s) => document.querySelector('[data-testid="inspector-key"]')?.textContent === s, stem)
   await page.waitForFunction(
     ([w, h]) => {
@@ -46,6 +44,13 @@ async function openSample(stem: string): Promise<void> {
     },
     [W, H],
   )
+}
+
+async function openSample(stem: string): Promise<void> {
+  await page.click('nav [data-view="catalog"]')
+  await page.locator('[data-testid="tile"]', { hasText: stem }).dblclick()
+  await page.waitForSelector('main[data-view="inspector"]')
+  await editing(stem)
 }
 
 async function viewport() {
@@ -155,7 +160,7 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
     await page.keyboard.press('a')
     await page.waitForFunction(() => document.querySelector('[data-testid="inspector-key"]')?.textContent === 'c_palette')
     await page.keyboard.press('ArrowLeft')
-    await page.waitForFunction(() => document.querySelector('[data-testid="inspector-key"]')?.textContent === 'b_grey16')
+    await editing('b_grey16')
     expect(await text('[data-testid="inspector-status"]')).toBe('accepted')
   })
 
@@ -195,7 +200,7 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
     await page.waitForTimeout(1200) // the draft is written half a second after the last edit
     await page.reload()
     await page.waitForSelector('html[data-ready="true"]')
-    await page.waitForFunction(() => document.querySelector('[data-testid="inspector-key"]')?.textContent === 'b_grey16')
+    await editing('b_grey16')
     await page.waitForSelector('[data-testid="draft-restored"]')
     expect(await classAt({ x: 175, y: 205 })).toBe(GREY16[2])
     expect(await text('[data-testid="unsaved"]')).toMatch(/unsaved/)
@@ -219,7 +224,7 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
     await page.click('[data-testid="leave-discard"]')
     await page.waitForFunction(() => document.querySelector('[data-testid="inspector-key"]')?.textContent === 'c_palette')
     await page.keyboard.press('ArrowLeft')
-    await page.waitForFunction(() => document.querySelector('[data-testid="inspector-key"]')?.textContent === 'b_grey16')
+    await editing('b_grey16')
     expect(await classAt({ x: 155, y: 200 })).toBe(0)
     await page.selectOption('[data-testid="leave-policy"]', 'save')
   })
