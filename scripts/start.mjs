@@ -1,6 +1,7 @@
 // `npm start`: builds, then opens the desktop app on the last (or the sample) project where the
 // Electron binary exists; where it does not, says so in one line and starts browser mode
-// (`lockstep serve`), which prints the URL to open.
+// (`lockstep serve`), which opens the default browser where a display exists and otherwise says
+// to open the printed URL. A --project folder that is not a project yet is offered for creation.
 //   npm start -- [--project DIR] [--no-build]
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -36,6 +37,6 @@ if (electron.path) {
   run(electron.path, [root, ...pass])
 } else {
   console.log(`lockstep: no desktop app here (${electron.reason}); starting browser mode instead.`)
-  const display = process.platform !== 'linux' || !!(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
-  run(process.execPath, [join(root, 'bin/lockstep.js'), 'serve', ...(display ? ['--open'] : []), ...pass])
+  // serve opens the default browser where a display exists, or says to open the printed address
+  run(process.execPath, [join(root, 'bin/lockstep.js'), 'serve', ...pass])
 }

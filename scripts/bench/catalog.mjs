@@ -3,7 +3,9 @@
 //   1. import of N generated small pairs (16x16 PNG image + mask; headers, hashes and the
 //      inline class histograms) in pairs/s;
 //   2. a filtered, sorted 200-row page from a 1,000,000-sample catalog (rows inserted directly),
-//      median and p95 ms over several filter/sort shapes at random depths;
+//      median and p95 ms over several filter/sort shapes at random depths (class present and
+//      absent filters among them: a common class absent matches nothing);
+//   2b. random access: a 200-row page at a random offset (a jump into the grid), median and p95;
 //   3. a bulk tag of 100,000 samples (one transaction), in seconds.
 // Options: --pairs N (default 100000), --rows N (default 1000000), --keep (keep /tmp data).
 // Targets on 2 cores: import >= 2,000 pairs/s; page p95 <= 15 ms at 1M rows; bulk tag <= 2 s.
@@ -112,6 +114,10 @@ if (!values['skip-import']) {
     { name: 'tag night & healthy, sort key asc', filter: { tags: ['night'], error: ['none'] }, sort: { field: 'key', dir: 'asc' } },
     { name: 'class 7 present, split=val, sort updatedAt desc', filter: { classPresent: [7], split: ['val'] }, sort: { field: 'updatedAt', dir: 'desc' } },
     { name: 'path contains "frame_00", sort key asc', filter: { pathContains: 'frame_00' }, sort: { field: 'key', dir: 'asc' } },
+    { name: 'class 7 present, sort key asc', filter: { classPresent: [7] }, sort: { field: 'key', dir: 'asc' } },
+    { name: 'class 7 absent, sort key asc', filter: { classAbsent: [7] }, sort: { field: 'key', dir: 'asc' } },
+    { name: 'class 1 absent (no mask lacks it), sort key asc', filter: { classAbsent: [1] }, sort: { field: 'key', dir: 'asc' } },
+    { name: 'class 7 absent & split=test, sort width desc', filter: { classAbsent: [7], split: ['test'] }, sort: { field: 'width', dir: 'desc' } },
   ]
   const ITER = 40
   const all = []
@@ -143,6 +149,27 @@ if (!values['skip-import']) {
   }
   results.pageAll = { medianMs: pct(all, 50), p95Ms: pct(all, 95) }
   console.log(`2. all page shapes at ${ROWS} rows: median ${results.pageAll.medianMs.toFixed(2)} ms, p95 ${results.pageAll.p95Ms.toFixed(2)} ms (target p95 <= 15)`)
+
+  // 2b. Random access: a page at a random offset (the grid jumping to a position), one call each
+  results.jumps = []
+  for (const shape of [
+    { name: 'no filter, sort key asc', filter: {}, sort: { field: 'key', dir: 'asc' } },
+    { name: 'split=train, sort key asc', filter: { split: ['train'] }, sort: { field: 'key', dir: 'asc' } },
+    { name: 'class 7 absent, sort key asc', filter: { classAbsent: [7] }, sort: { field: 'key', dir: 'asc' } },
+  ]) {
+    const total = c.query({ filter: shape.filter, sort: shape.sort, limit: 1, withTotal: true }).total
+    const times = []
+    for (let i = 0; i < 20; i++) {
+      const offset = Math.floor(Math.random() * total)
+      const t = now()
+      const page = c.query({ filter: shape.filter, sort: shape.sort, offset, limit: 200, withTotal: false })
+      times.push(ms(t))
+      if (!page.rows.length) throw new Error(`no rows at offset ${offset} of ${total}`)
+    }
+    const r = { shape: shape.name, total, medianMs: pct(times, 50), p95Ms: pct(times, 95), maxMs: Math.max(...times) }
+    results.jumps.push(r)
+    console.log(`2b. page of 200 at a random offset, ${shape.name}: median ${r.medianMs.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms (of ${total} matches; one call, no page before it)`)
+  }
 
   // -------------------------------------------------------------------------------------------
   // 3. Bulk tag of 100,000 samples (explicit ids), then removal

@@ -178,7 +178,7 @@ async function main() {
           check()
         }),
     )
-    console.log(`jump to the end of the grid: last rows on screen after ${fmt(jump)} ms (the tail pages backwards from the end)`)
+    console.log(`jump to the end of the grid: last rows on screen after ${fmt(jump)} ms (one page, asked for at its offset)`)
 
     // let the thumbnails the scroll asked for drain before timing the preview
     await page.waitForLoadState('networkidle').catch(() => {})

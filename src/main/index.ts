@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { configureSqlite } from './catalog/db'
-import { createContext, dispatch, openDefaultProject, type EventSink, type ServiceContext } from './services'
+import { createContext, dispatch, openDefaultProject, projectOrSuggestion, type EventSink, type ServiceContext } from './services'
 import { bindIpc, windowEventSink } from './ipc/bind'
 import { nativeDialogHandlers } from './ipc/dialogs'
 import { appProtocolHandler, mediaProtocolHandler, APP_SCHEME, MEDIA_SCHEME } from './ipc/protocols'
@@ -64,6 +64,15 @@ async function call<C extends ChannelName>(name: C, input: InputOf<C>): Promise<
   const reply = await dispatch(name, input, ctx)
   if (!reply.ok) dialog.showErrorBox('Lockstep', reply.error.message)
   return reply.ok
+}
+
+/** A launch's --project: opened if it is a project; otherwise the studio offers to create it there. */
+async function openOrOffer(dir: string): Promise<void> {
+  try {
+    if (projectOrSuggestion(ctx, dir).state === 'project') await openProject(dir)
+  } catch (err) {
+    dialog.showErrorBox('Lockstep', (err as Error).message)
+  }
 }
 
 /** A project opened from the menu or a second launch: the renderer shows its catalog. */
@@ -193,7 +202,7 @@ async function start(): Promise<void> {
   // Only our two protocols: nothing remote is ever loaded (devtools excepted).
   ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'ftp://*/*'] }, (_details, callback) => callback({ cancel: true }))
 
-  ctx = createContext(windowEventSink(() => win, recorder))
+  ctx = createContext(windowEventSink(() => win, recorder), { userDataDir: app.getPath('userData') })
   protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir))
   protocol.handle(MEDIA_SCHEME, mediaProtocolHandler(ctx))
   bindIpc(ipcMain, ctx, () => win, nativeDialogHandlers(dialog, () => win))
@@ -202,7 +211,7 @@ async function start(): Promise<void> {
   win = createWindow()
 
   const last = state.recent.find((d) => existsSync(d))
-  if (launch.project) await openProject(launch.project)
+  if (launch.project) await openOrOffer(launch.project)
   else if (last) await openProject(last)
   else await openDefaultProject(ctx, app.getPath('userData'))
   refreshMenu()

@@ -234,3 +234,140 @@ describe('bulk edits and seeded splits', () => {
     expect(() => c.randomSplit({ seed: 1, ratios: { train: 1, val: 0, test: 0 }, stratify: true })).toThrow(/1 sample\(s\) have not been scanned/)
   })
 })
+
+describe('class filters by class set (migration 7)', () => {
+  const t = tempDir('classsets')
+  let c: Catalog
+  const CLASSES = [0, 1, 2, 3, 4, 5]
+  /** rows with random class sets (some masks not scanned: class_set NULL), sample_classes to match */
+  function seedClasses(n: number): void {
+    const rng = Rng.fromParts('class-sets')
+    c.tx(() => {
+      c.db.prepare("INSERT INTO datasets(id, name, images_dir, masks_dir, mask_patterns, created_at) VALUES (1, 'd', '/i', '/m', '[]', 0)").run()
+      const ins = c.db.prepare(`INSERT INTO samples(dataset_id, key, image_path, mask_path, width, height, split, status, class_set, scan_id, created_at, updated_at)
+        VALUES (1, ?, ?, ?, 10, 10, ?, 'unreviewed', ?, 1, 0, ?)`)
+      const cls = c.db.prepare('INSERT INTO sample_classes(class_idx, sample_id, pixels) VALUES (?, ?, 1)')
+      for (let i = 0; i < n; i++) {
+        const key = `c${String(rng.int(0, 9999)).padStart(4, '0')}-${i}`
+        const scanned = !rng.chance(0.1)
+        const set = scanned ? CLASSES.filter((k) => k === 0 || rng.chance(k === 5 ? 0.03 : 0.4)) : null
+        const id = Number(ins.run(key, `${key}.png`, `${key}.png`, SPLITS[rng.int(0, 3)], set ? set.join(',') : null, rng.int(0, 9)).lastInsertRowid)
+        for (const k of set ?? []) cls.run(k, id)
+      }
+    })
+  }
+  /** a mask saved again: new classes in sample_classes and class_set, as mask-store does */
+  function resave(id: number, set: number[]): void {
+    c.tx(() => {
+      c.db.prepare('DELETE FROM sample_classes WHERE sample_id = ?').run(id)
+      for (const k of set) c.db.prepare('INSERT INTO sample_classes(class_idx, sample_id, pixels) VALUES (?, ?, 1)').run(k, id)
+      c.db.prepare('UPDATE samples SET class_set = ? WHERE id = ?').run(set.join(','), id)
+    })
+  }
+  beforeAll(() => {
+    c = Catalog.open(join(t.dir, 'p'), { create: true })
+    seedClasses(1200)
+  })
+  afterAll(() => {
+    c.close()
+    t.cleanup()
+  })
+
+  /** the meaning of a class filter, from sample_classes (not from class_set) */
+  function expected(present: number[], absent: number[], order: string): number[] {
+    const where = [
+      ...present.map((k) => `EXISTS (SELECT 1 FROM sample_classes WHERE class_idx = ${k} AND sample_id = s.id)`),
+      ...(absent.length ? ['s.class_set IS NOT NULL'] : []),
+      ...absent.map((k) => `NOT EXISTS (SELECT 1 FROM sample_classes WHERE class_idx = ${k} AND sample_id = s.id)`),
+    ]
+    return c.db.prepare(`SELECT s.id FROM samples s WHERE ${where.join(' AND ') || '1'} ORDER BY ${order}`).pluck().all() as number[]
+  }
+  function pages(filter: SampleFilter, sort: { field: SortField; dir: 'asc' | 'desc' }, plan?: 'scan' | 'set'): number[] {
+    const ids: number[] = []
+    let cursor: string | null = null
+    do {
+      const p = c.query({ filter, sort, cursor, limit: 53, withTotal: false, plan, scanWindow: plan === 'scan' ? 7 : undefined })
+      ids.push(...p.rows.map((r) => r.id))
+      cursor = p.nextCursor
+    } while (cursor)
+    return ids
+  }
+  const combos: [number[], number[]][] = [
+    [[1], []],
+    [[], [1]],
+    [[1, 3], []],
+    [[], [2, 4]],
+    [[1], [3]],
+    [[5], [0]], // nothing: every mask has 0
+    [[], [5]], // the rare class absent: most scanned samples
+    [[7], []], // a class no mask has
+    [[], [7]], // absent everywhere: every scanned sample
+  ]
+
+  it('matches exactly what sample_classes says, for every plan and sort, with the right total', () => {
+    for (const [present, absent] of combos) {
+      const filter: SampleFilter = { ...(present.length ? { classPresent: present } : {}), ...(absent.length ? { classAbsent: absent } : {}) }
+      for (const [field, order] of [['key', 's.key asc, s.id asc'], ['updatedAt', 's.updated_at desc, s.id desc']] as const) {
+        const want = expected(present, absent, order)
+        const sort = { field, dir: field === 'key' ? ('asc' as const) : ('desc' as const) }
+        for (const plan of [undefined, 'scan', 'set'] as const) expect(pages(filter, sort, plan), `${JSON.stringify(filter)} ${field} ${plan}`).toEqual(want)
+        expect(c.query({ filter, sort, limit: 1 }).total).toBe(want.length)
+      }
+    }
+  })
+
+  it('stays exact as masks are saved again and samples go (the triggers keep class_sets)', () => {
+    const ids = c.db.prepare('SELECT id FROM samples ORDER BY id').pluck().all() as number[]
+    resave(ids[3]!, [0, 5])
+    resave(ids[10]!, [0, 1, 2, 3, 4, 5])
+    resave(ids[11]!, [0])
+    c.tx(() => c.db.prepare('DELETE FROM samples WHERE id IN (?, ?, ?)').run(ids[20], ids[21], ids[22]))
+    const sets = c.db.prepare('SELECT class_set, samples FROM class_sets WHERE samples > 0 ORDER BY class_set').raw().all()
+    const truth = c.db.prepare('SELECT class_set, COUNT(*) FROM samples WHERE class_set IS NOT NULL GROUP BY class_set ORDER BY class_set').raw().all()
+    expect(sets).toEqual(truth)
+    for (const [present, absent] of combos) {
+      const filter: SampleFilter = { ...(present.length ? { classPresent: present } : {}), ...(absent.length ? { classAbsent: absent } : {}) }
+      expect(pages(filter, { field: 'key', dir: 'asc' })).toEqual(expected(present, absent, 's.key asc, s.id asc'))
+    }
+  })
+})
+
+describe('random access by offset', () => {
+  const t = tempDir('offset')
+  let c: Catalog
+  beforeAll(() => {
+    c = Catalog.open(join(t.dir, 'p'), { create: true })
+    seed(c, 900)
+  })
+  afterAll(() => {
+    c.close()
+    t.cleanup()
+  })
+
+  const cases: [string, SampleFilter, string, SortField, 'asc' | 'desc', string][] = [
+    ['everything by key', {}, '1', 'key', 'asc', 'key asc, id asc'],
+    ['everything by width desc', {}, '1', 'width', 'desc', 'width desc, id desc'],
+    ['one split by id', { split: ['val'] }, "split = 'val'", 'id', 'asc', 'id asc'],
+    ['split and status by updatedAt', { split: ['train'], status: ['accepted'] }, "split = 'train' AND status = 'accepted'", 'updatedAt', 'asc', 'updated_at asc, id asc'],
+    ['tag and healthy by key', { tags: ['seven'], error: ['none'] }, 'id % 7 = 0 AND error_kind IS NULL', 'key', 'desc', 'key desc, id desc'],
+    ['class absent by height', { classAbsent: [2] }, "class_set = '0'", 'height', 'asc', 'height asc, id asc'],
+  ]
+  for (const [name, filter, where, field, dir, order] of cases) {
+    it(`starts a page at any match and continues by cursor: ${name}`, () => {
+      const all = c.db.prepare(`SELECT id FROM samples WHERE ${where} ORDER BY ${order}`).pluck().all() as number[]
+      for (const offset of [0, 1, 36, 37, Math.floor(all.length / 2), all.length - 1, all.length, all.length + 5]) {
+        const page = c.query({ filter, sort: { field, dir }, offset, limit: 37, withTotal: true })
+        expect(page.rows.map((r) => r.id), `offset ${offset}`).toEqual(all.slice(offset, offset + 37))
+        expect(page.total).toBe(all.length)
+        if (page.nextCursor) {
+          const next = c.query({ filter, sort: { field, dir }, cursor: page.nextCursor, limit: 37, withTotal: false })
+          expect(next.rows.map((r) => r.id)).toEqual(all.slice(offset + 37, offset + 74))
+        } else expect(offset + 37).toBeGreaterThanOrEqual(all.length)
+      }
+    })
+  }
+  it('refuses an offset together with a cursor', () => {
+    const page = c.query({ limit: 5 })
+    expect(() => c.query({ cursor: page.nextCursor, offset: 10 })).toThrow(/by cursor or by offset, not both/)
+  })
+})

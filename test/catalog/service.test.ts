@@ -76,13 +76,14 @@ describe('catalog channels through dispatch', () => {
     ctx.session.close()
   })
 
-  it('an import of a missing folder fails the job with a message naming it', async () => {
-    const { ctx, jobDone } = context()
+  it('an import of a missing folder or a bad pattern fails the call, naming the folder and the field, and starts no job', async () => {
+    const { ctx } = context()
     await call(ctx, 'project.create', { dir: join(t.dir, 'proj2') })
-    const { jobId } = await call<{ jobId: string }>(ctx, 'import.start', { images: join(t.dir, 'no-such-folder') })
-    const job = await jobDone(jobId)
-    expect(job.status).toBe('failed')
-    expect(job.error?.message).toMatch(/images folder .*no-such-folder does not exist/)
+    const missing = await dispatch('import.start', { images: join(t.dir, 'no-such-folder') }, ctx)
+    expect(missing).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: `The images folder ${join(t.dir, 'no-such-folder')} does not exist`, details: { field: 'images' } } })
+    const identity = await dispatch('import.start', { images: t.dir, maskPatterns: ['{stem}.png'] }, ctx)
+    expect(identity).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/cannot tell masks from images in one folder/), details: { field: 'maskPatterns' } } })
+    expect(ctx.jobs.list()).toEqual([])
     ctx.session.close()
   })
 })

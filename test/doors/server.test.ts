@@ -324,13 +324,15 @@ describe('lockstep serve (the built CLI)', () => {
 
   it('prints exactly one machine-readable line and serves the built renderer behind the token', async () => {
     expect(existsSync(join(root, 'out/main/cli.js')), 'run `npm run build` first').toBe(true)
-    const child = spawn(process.execPath, [join(root, 'bin/lockstep.js'), 'serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    // never a real browser from a test (serve opens one where a display exists); the lines after
+    // the first are prose for a person (open the address...), the first is the machine-readable one
+    const child = spawn(process.execPath, [join(root, 'bin/lockstep.js'), 'serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_NO_BROWSER: '1' } })
     try {
       let out = ''
       const line = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString()
-          if (out.includes('\n')) resolve(out)
+          if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n') + 1))
         })
         child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)))
       })
@@ -362,7 +364,7 @@ describe('lockstep serve (the built CLI)', () => {
       await new Promise<void>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString()
-          if (/serving at .*\n/.test(out)) resolve()
+          if (/serving at .*\n.*browser.*\n/.test(out)) resolve()
         })
         child.once('exit', (code) => reject(new Error(`start exited ${code}: ${out}`)))
       })
@@ -370,9 +372,11 @@ describe('lockstep serve (the built CLI)', () => {
       child.kill('SIGTERM')
     }
     const lines = out.trim().split('\n')
-    expect(lines).toHaveLength(2)
+    expect(lines).toHaveLength(3)
     expect(lines[0]).toMatch(/^lockstep: no desktop app here \(.+\); starting browser mode instead\.$/)
     expect(lines[1]).toMatch(/^Lockstep is serving at http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/)
+    // no display here: it says plainly to open the address (serve never opens a browser without one)
+    expect(lines[2]).toMatch(/^Not opening a browser \((no display here|CI is set|LOCKSTEP_NO_BROWSER is set)\): open the address above in a browser on this machine/)
     expect(await new Promise((r) => child.once('exit', r))).toBe(0)
   })
 

@@ -242,6 +242,49 @@ describe('the studio in Chromium against lockstep serve', () => {
     expect(manifest).toHaveLength(PAIRS * 2)
   })
 
+  it('cancelling a WebDataset export keeps its progress, the history names the recipe version, starting it again resumes', { timeout: 180_000 }, async () => {
+    const out = join(root, 'export-wds')
+    // the preview's edits saved as version 2: the editor holds that version, unchanged
+    await go('recipes')
+    await page.click('[data-testid="recipe-save"]')
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="toast"]')].some((t) => /Saved streets-aug v2/.test(t.textContent ?? '')))
+    await go('export')
+    await page.selectOption('[data-testid="export-recipe"]', 'editor')
+    await page.uncheck('[data-testid="export-format-folders"]')
+    await page.check('[data-testid="export-format-webdataset"]')
+    await page.fill('[data-testid="export-epochs"]', '40')
+    await page.fill('[data-testid="export-out"]', out)
+    await page.waitForFunction(() => /720/.test(document.querySelector('[data-testid="export-estimate"]')?.textContent ?? ''))
+    await page.click('[data-testid="export-start"]')
+    await page.waitForFunction(() => {
+      const p = document.querySelector('[data-testid="export-progress"]')
+      return p?.getAttribute('data-status') === 'running' && Number((p.querySelector('.mono')?.textContent ?? '0').split('/')[0].replace(/\D/g, '')) > 0
+    }, undefined, { timeout: 90_000 })
+    await page.click('[data-testid="export-cancel"]')
+    await page.waitForSelector('[data-testid="export-progress"][data-status="cancelled"]', { timeout: 60_000 })
+    await shot('export-cancelled')
+    // every output rendered before the cancel is journaled, in a valid tar closed short
+    const lines = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n')
+    expect(lines.length).toBeGreaterThan(0)
+    expect(lines.length).toBeLessThan(720)
+    expect(readdirSync(join(out, 'webdataset')).filter((f) => f.endsWith('.tar')).length).toBeGreaterThan(0)
+    const desc = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8'))
+    expect(desc.recipeVersionId).toEqual(expect.any(Number))
+    expect(desc.featurewise.mean).toHaveLength(3)
+    await page.waitForFunction(() => /cancelled/.test(document.querySelector('[data-testid="export-history"] tbody tr')?.textContent ?? ''))
+    const row = await text('[data-testid="export-history"] tbody tr')
+    expect(row).toContain(`version #${desc.recipeVersionId}`)
+    expect(row).toContain(String(lines.length))
+    // the same folder again: the export resumes after the journaled outputs and finishes
+    await page.fill('[data-testid="export-out"]', out)
+    await page.click('[data-testid="export-start"]')
+    await page.waitForSelector('[data-testid="export-progress"][data-status="done"]', { timeout: 120_000 })
+    const all = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n')
+    expect(all).toHaveLength(720)
+    expect(all.slice(0, lines.length)).toEqual(lines)
+    await shot('export')
+  })
+
   it('computes statistics and draws them', async () => {
     await go('stats')
     await page.click('[data-testid="stats-run"]')

@@ -12,6 +12,8 @@ export async function launch(viewport = { width: 1440, height: 900 }): Promise<{
     executablePath: CHROMIUM,
     headless: true,
     viewport,
+    // the studio follows the system's colour scheme; tests see the dark theme unless they ask
+    colorScheme: 'dark',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   })
   return {

@@ -13,7 +13,8 @@ export interface Served {
 const BIN = resolve(import.meta.dirname, '../../bin/lockstep.js')
 
 export function serve(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  // never a real browser from a test (serve opens one where a display exists)
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...process.env, LOCKSTEP_NO_BROWSER: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))

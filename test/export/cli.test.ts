@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadAddon } from '../../src/main/io/native'
+import { parseNpy } from '../../src/main/export/writers/npy'
 import { CLI, expectSameFiles, makePairs, RECIPE, ROOT, run, snapshot, tmp } from './helpers'
 
 // without the addon both runs would take the same (JS/sharp) path: that comparison proves nothing
@@ -101,7 +102,20 @@ describe('lockstep export (built CLI, worker threads)', () => {
       for (const rel of [line.files.folders.image, line.files.folders.mask]) {
         expect(readFileSync(join(dest, rel)).equals(readFileSync(join(out, rel))), `${rel} of line ${k}`).toBe(true)
       }
+      // --check compares with what every format holds (each format's reader in the registry)
+      const c = await run('node', [CLI, 'replay', '--manifest', join(out, 'manifest.jsonl'), '--line', String(k), '--check'])
+      expect(c.stdout).toContain(`line ${k} (${line.sampleId}, epoch ${line.epoch}) replays byte for byte in folders, npy, webdataset`)
     }
+    // a changed npy row is found and named
+    const first = JSON.parse(lines[0]!)
+    const xPath = join(out, first.files.npy.x)
+    const x = readFileSync(xPath)
+    x[parseNpy(x, xPath).offset + first.files.npy.row * 32 * 24 * 3 + 5]! ^= 0xff
+    writeFileSync(xPath, x)
+    await expect(run('node', [CLI, 'replay', '--manifest', join(out, 'manifest.jsonl'), '--line', '1', '--check'])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('differs from the export in: npy x'),
+    })
     // an export written by other encoders: replay says so (its bytes may differ), and a resume refuses the folder
     const descPath = join(out, 'export.json')
     const desc = JSON.parse(readFileSync(descPath, 'utf8'))

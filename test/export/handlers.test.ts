@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createContext, dispatch } from '../../src/main/services'
 import type { JobInfo } from '../../src/shared/contract/app'
-import { makePairs, RECIPE, tmp } from './helpers'
+import { checkWholeFiles, expectSameFiles, makePairs, RECIPE, snapshot, tmp } from './helpers'
 
 async function call<T>(ctx: ReturnType<typeof createContext>, name: string, input: unknown): Promise<T> {
   const reply = await dispatch(name, input, ctx)
@@ -65,5 +65,58 @@ describe('export channels', () => {
     // a bad split and a relative output folder are refused with a message that says why
     await expect(call(ctx, 'export.estimate', { ...input, splits: ['training'] })).rejects.toThrow(/Unknown split "training"/)
     await expect(call(ctx, 'export.start', { ...input, out: 'relative/dir' })).rejects.toThrow(/absolute path/)
+  })
+
+  it('a cancelled WebDataset export keeps its progress: history and export.json name the recipe version and the statistics, and a re-start resumes to the uninterrupted bytes', async () => {
+    const dir = tmp()
+    const data = await makePairs(dir, 12)
+    let cancelAt: ((done: number) => void) | null = null
+    const ctx = createContext({
+      emit: (name, payload) => {
+        const j = payload as JobInfo
+        if (name === 'job.progress' && j.kind === 'export' && j.status === 'running' && cancelAt) cancelAt(j.done)
+      },
+    })
+    await call(ctx, 'project.create', { dir: join(dir, 'proj') })
+    const imp = await call<{ jobId: string }>(ctx, 'import.start', { images: data.images, masks: data.masks })
+    expect((await jobDone(ctx, imp.jobId)).status).toBe('done')
+    // no statistics computed yet: the export computes and records them (every sample: nothing is in train)
+    expect(await call(ctx, 'stats.get', { split: 'all' })).toBeNull()
+    const saved = await call<{ versionId: number }>(ctx, 'recipe.save', { name: 'crop', recipe: RECIPE })
+    const input = (out: string) => ({ recipe: { versionId: saved.versionId }, seed: 4, epochs: 150, batchSize: 4, formats: ['webdataset'], formatOptions: { webdataset: { samples: 1000 } }, imageFormat: 'png', out, workers: 0 })
+
+    const wholeDir = join(dir, 'whole')
+    const w = await call<{ jobId: string }>(ctx, 'export.start', input(wholeDir))
+    expect((await jobDone(ctx, w.jobId)).status).toBe('done')
+    const whole = snapshot(wholeDir)
+
+    const out = join(dir, 'cancelled')
+    let jobId = ''
+    cancelAt = (done) => {
+      if (done > 0 && jobId) {
+        cancelAt = null
+        void call(ctx, 'job.cancel', { id: jobId })
+      }
+    }
+    const started = await call<{ jobId: string; exportId: number }>(ctx, 'export.start', input(out))
+    jobId = started.jobId
+    const job = await jobDone(ctx, jobId)
+    expect(job.status).toBe('cancelled')
+    const lines = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n')
+    // one tar of 1000 samples was in progress: it was closed short and every sample journaled
+    expect(lines.length).toBeGreaterThan(0)
+    expect(lines.length).toBeLessThan(1800)
+    expect(checkWholeFiles(out, whole)).toEqual([])
+    const history = await call<Array<Record<string, unknown>>>(ctx, 'export.history', {})
+    expect(history.find((h) => h.id === started.exportId)).toMatchObject({ status: 'cancelled', outputs: lines.length, recipeVersionId: saved.versionId })
+    const desc = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8'))
+    expect(desc.recipeVersionId).toBe(saved.versionId)
+    expect(desc.featurewise).toMatchObject({ split: 'all', sampleCount: 12 })
+    expect(desc.featurewise.mean).toHaveLength(3)
+    expect(await call(ctx, 'stats.get', { split: 'all' })).toMatchObject({ mean: desc.featurewise.mean })
+
+    const again = await call<{ jobId: string }>(ctx, 'export.start', input(out))
+    expect((await jobDone(ctx, again.jobId)).status).toBe('done')
+    expect(expectSameFiles(whole, snapshot(out))).toEqual([])
   })
 })

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import sharp from 'sharp'
+import { parseNpy } from '../../src/main/export/writers/npy'
+import { tarMembers } from '../../src/main/export/writers/tar'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 export const CLI = join(ROOT, 'bin', 'lockstep.js')
@@ -93,3 +95,45 @@ export function expectSameFiles(a: Map<string, Buffer>, b: Map<string, Buffer>):
   }
   return problems
 }
+
+/** Every file under a final name is whole, or a valid early-closed batch or shard whose content is the whole one's start. */
+export function checkWholeFiles(out: string, whole: Map<string, Buffer>): string[] {
+  const problems: string[] = []
+  for (const [rel, bytes] of snapshot(out)) {
+    if (rel.endsWith('.partial')) {
+      problems.push(`temporary file left: ${rel}`)
+      continue
+    }
+    const full = whole.get(rel)
+    if (!full) problems.push(`not in the uninterrupted export: ${rel}`)
+    else if (rel === 'manifest.jsonl') {
+      if (!full.subarray(0, bytes.byteLength).equals(bytes) || (bytes.byteLength && bytes[bytes.byteLength - 1] !== 0x0a)) problems.push('manifest.jsonl is not a prefix of whole lines')
+    } else if (bytes.equals(full)) continue
+    else if (rel.endsWith('.npy')) {
+      // a batch closed early: a valid npy file holding the first rows (its labels may be 8-bit
+      // where the whole batch, with a 16-bit mask further on, is 16-bit: compare the values)
+      try {
+        const a = parseNpy(bytes, rel)
+        const b = parseNpy(full, rel)
+        const values = (buf: Buffer, h: { descr: string; offset: number }, n: number) =>
+          h.descr === '<u2' ? Array.from({ length: n }, (_, i) => buf.readUInt16LE(h.offset + 2 * i)) : [...buf.subarray(h.offset, h.offset + n)]
+        const n = (bytes.byteLength - a.offset) / (a.descr === '<u2' ? 2 : 1)
+        const same = a.shape[0]! < b.shape[0]! && a.shape.slice(1).join() === b.shape.slice(1).join() && values(bytes, a, n).join() === values(full, b, n).join()
+        if (!same) problems.push(`npy differs: ${rel}`)
+      } catch (err) {
+        problems.push(`broken npy under its final name: ${rel} (${(err as Error).message})`)
+      }
+    } else if (rel.endsWith('.tar')) {
+      try {
+        const a = [...tarMembers(bytes, rel)]
+        const b = [...tarMembers(full, rel)]
+        const end = a.length ? a[a.length - 1]!.end : 0
+        if (!(a.length < b.length) || !bytes.subarray(0, end).equals(full.subarray(0, end)) || bytes.byteLength !== end + 1024 || bytes.subarray(end).some((x) => x !== 0)) problems.push(`tar differs: ${rel}`)
+      } catch (err) {
+        problems.push(`broken tar under its final name: ${rel} (${(err as Error).message})`)
+      }
+    } else problems.push(`differs from the uninterrupted export: ${rel} (${bytes.byteLength} of ${full.byteLength} bytes)`)
+  }
+  return problems
+}
+

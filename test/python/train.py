@@ -60,7 +60,8 @@ def batches(kind, path):
     if kind == "stream":
         sock = os.path.join(tempfile.mkdtemp(prefix="lockstep-train-"), "s.sock")
         server = launch(json.loads(path) + ["--socket", sock])
-        return itertools.chain.from_iterable(itertools.repeat(server.client(records=False))), server
+        passes = itertools.chain.from_iterable(itertools.repeat(server.client(records=False)))
+        return ((b.x, b.y) for b in passes), server
     fmt = kind.replace("misaligned-", "")
     rng = np.random.default_rng(7)
     passes = itertools.chain.from_iterable(lockstep.read_export(path, fmt) for _ in itertools.count())

@@ -9,6 +9,14 @@ import RecipesView from '../../src/renderer/src/views/RecipesView.vue'
 import { useRecipeStore } from '../../src/renderer/src/stores/recipes'
 import { useToastStore } from '../../src/renderer/src/stores/toasts'
 import { fakeTransport, flush, type FakeTransport } from './fake-transport'
+import { convertRecipe } from '../../src/main/augment'
+
+/** The engine's conversion, as recipe.convert to: 'lockstep' answers it (errors carry their code). */
+function toLockstep(json: unknown) {
+  return convertRecipe(json, 'lockstep')
+}
+const T = (name: string, args: object = {}) => ({ __class_fullname__: name, always_apply: false, p: 0.5, ...args })
+const pipeline = (...transforms: object[]) => ({ __version__: '1.3.1', transform: { __class_fullname__: 'Compose', p: 1, transforms } })
 
 let fake: FakeTransport
 let wrapper: VueWrapper
@@ -19,7 +27,7 @@ beforeEach(async () => {
   fake = fakeTransport({
     'recipe.list': () => (versions ? [{ id: 7, name: 'roads', latestVersion: versions, versionCount: versions, updatedAt: 1 }] : []),
     'recipe.save': (input) => ({ recipeId: 7, name: input.name, version: ++versions, recipe: input.recipe, note: input.note ?? '', createdAt: 1 }),
-    'recipe.convert': (input) => ({
+    'recipe.convert': (input) => input.to === 'lockstep' ? toLockstep(input.recipe) : ({
       recipe: { __version__: '1.4.24', transform: { __class_fullname__: 'Compose', transforms: input.recipe.ops.filter((o: { type: string }) => o.type !== 'hsv_power').map((o: { type: string }) => ({ __class_fullname__: o.type })) } },
       unsupported: input.recipe.ops.some((o: { type: string }) => o.type === 'hsv_power') ? ['hsv_power'] : [],
       notes: [],
@@ -169,15 +177,49 @@ describe('recipe editor', () => {
     expect(useRecipeStore().dirty).toBe(false)
   })
 
-  it('imports Albumentations JSON through the engine and reports what it cannot convert', async () => {
+  it('imports an Albumentations pipeline that maps one to one at once, as one undo step', async () => {
     const store = useRecipeStore()
-    expect(await store.importJson(JSON.stringify({ __version__: '1.4', transform: { __class_fullname__: 'Compose', transforms: [] } }))).toBe(true)
-    expect(store.draft.ops).toEqual([{ type: 'hflip', p: 0.5 }])
-    expect(store.draft.output).toEqual({ width: 256, height: 256 })
+    expect(await store.importJson(JSON.stringify(pipeline(T('PadIfNeeded', { p: 1, min_height: 64, min_width: 64 }), T('RandomCrop', { p: 1, height: 64, width: 64 }), T('HorizontalFlip'))), 'aug.json')).toBe(true)
+    expect(store.pendingImport).toBe(null)
+    expect(store.draft.ops.map((o) => [o.type, o.p])).toEqual([['random_crop', 1], ['hflip', 0.5]])
+    expect(store.draft.output).toEqual({ width: 64, height: 64 })
     store.undo()
     expect(store.draft.ops.map((o) => o.type)).toEqual(['random_crop', 'hflip'])
-    expect(await store.importJson('{"transform": {"__class_fullname__": "Foo"}}')).toBe(false)
-    expect(await store.importJson('not json')).toBe(false)
+    expect(store.draft.output).toEqual({ width: 512, height: 512 })
+  })
+
+  it('a pipeline with a transform that has no counterpart waits for the user: one list of what was left out or changed, accept or cancel', async () => {
+    const store = useRecipeStore()
+    const json = JSON.stringify(pipeline(T('HorizontalFlip'), T('GaussNoise', { var_limit: [10, 50] }), T('Normalize', { p: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] })))
+    const before = JSON.stringify(store.draft)
+    expect(await store.importJson(json, 'albu.json')).toBe(true)
+    expect(JSON.stringify(store.draft)).toBe(before) // nothing applied yet
+    await flush()
+    const dialog = wrapper.find('[data-testid="import-review"]')
+    expect(dialog.exists()).toBe(true)
+    const items = dialog.findAll('[data-testid="import-review-items"] li').map((li) => li.text())
+    expect(items.filter((t) => t.includes('Normalize'))).toHaveLength(1) // named once
+    expect(items[0]).toMatch(/^left out\s*Normalize/)
+    expect(items.some((t) => /^changed\s*GaussNoise/.test(t))).toBe(true)
+    await wrapper.find('[data-testid="import-review-cancel"]').trigger('click')
+    expect(store.pendingImport).toBe(null)
+    expect(JSON.stringify(store.draft)).toBe(before)
+    // again, and accept: the ops that map are imported
+    await store.importJson(json, 'albu.json')
+    await flush()
+    await wrapper.find('[data-testid="import-review-accept"]').trigger('click')
+    expect(store.draft.ops.map((o) => o.type)).toEqual(['hflip', 'gaussian_noise'])
+    expect(useToastStore().toasts.filter((t) => t.tone === 'error')).toEqual([])
+  })
+
+  it('refuses what is not a recipe, with one message', async () => {
+    const store = useRecipeStore()
+    expect(await store.importJson('{"transform": {"__class_fullname__": "Foo"}}', 'foo.json')).toBe(false)
+    expect(await store.importJson('{"foo": 1}', 'foo.json')).toBe(false)
+    expect(await store.importJson('not json', 'bad.json')).toBe(false)
+    const errors = useToastStore().toasts.filter((t) => t.tone === 'error')
+    expect(errors.at(-1)).toMatchObject({ title: 'Import failed', message: expect.stringMatching(/^bad\.json is not JSON/) })
+    expect(store.draft.ops.map((o) => o.type)).toEqual(['random_crop', 'hflip'])
   })
 
   it('exports the enabled ops to Albumentations through the engine and names what has no counterpart', async () => {

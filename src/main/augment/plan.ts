@@ -100,7 +100,7 @@ export function plan(recipe: Recipe, source: Size, key: SampleKey, ctx: PlanCont
     steps.splice(at, 0, { op: -1, type: 'resize', params: { width: recipe.output.width, height: recipe.output.height } })
   }
   // Only the size: callers may pass a whole LoadedPair as the source, and a plan must stay small JSON.
-  return { schema: PLAN_SCHEMA, key: { seed: key.seed, epoch: key.epoch, sampleId: key.sampleId }, source: { width: source.width, height: source.height }, output: { width: recipe.output.width, height: recipe.output.height }, ignoreIndex: recipe.mask.ignoreIndex, steps }
+  return { schema: PLAN_SCHEMA, key: { seed: key.seed, epoch: key.epoch, sampleId: key.sampleId, ...(key.draw ? { draw: key.draw } : {}) }, source: { width: source.width, height: source.height }, output: { width: recipe.output.width, height: recipe.output.height }, ignoreIndex: recipe.mask.ignoreIndex, steps }
 }
 
 export interface CanvasBound {

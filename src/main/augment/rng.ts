@@ -9,13 +9,19 @@ export interface SampleKey {
   epoch: number
   /** A stable identity for the source pair: its path relative to the dataset root, without extension. */
   sampleId: string
+  /**
+   * The times this sample was drawn before in this epoch (0 unless steps per epoch draw with
+   * replacement): a repeated draw is a fresh augmentation. Absent means 0, and draw 0 hashes
+   * exactly as keys did before draws existed, so old manifests replay byte for byte.
+   */
+  draw?: number
 }
 
 export { Rng }
 
 /** The stream for one op of one sample. */
 export function rngFor(key: SampleKey, opIndex: number): Rng {
-  return Rng.fromParts('op', key.seed, key.epoch, key.sampleId, opIndex)
+  return key.draw ? Rng.fromParts('op', key.seed, key.epoch, key.sampleId, opIndex, 'draw', key.draw) : Rng.fromParts('op', key.seed, key.epoch, key.sampleId, opIndex)
 }
 
 /** Fisher–Yates permutation of 0..n-1 derived from (seed, epoch) only. */

@@ -167,6 +167,7 @@ export class Catalog implements CatalogHandle, Store {
       filter: q.filter ?? {},
       sort: q.sort ?? { field: 'key', dir: 'asc' },
       cursor: q.cursor ?? null,
+      offset: q.offset,
       limit: q.limit ?? 200,
       withTotal: q.withTotal ?? true,
       plan: q.plan,

@@ -192,7 +192,13 @@ function combine(a: Analyzed): {
   return { error, img, msk }
 }
 
-export async function runImport(catalog: Catalog, options: ImportOptions, control: ImportControl = {}): Promise<ImportSummary> {
+/**
+ * The checks an import makes before it writes anything: both folders exist and are folders, the
+ * mask patterns are valid for the layout. Errors name the field (`details.field`: images, masks,
+ * maskPatterns), so a form can show each at its input. The import.start channel runs it before
+ * starting the job, so a bad form fails at once instead of as a failed job.
+ */
+export function checkImportOptions(options: Pick<ImportOptions, 'images' | 'masks' | 'maskPatterns'>): { imagesDir: string; masksDir: string | null; patterns: string[] } {
   const imagesDir = resolve(options.images)
   const masksDirRaw = options.masks ? resolve(options.masks) : null
   const masksDir = masksDirRaw === imagesDir ? null : masksDirRaw
@@ -202,12 +208,22 @@ export async function runImport(catalog: Catalog, options: ImportOptions, contro
     try {
       isDir = statSync(dir).isDirectory()
     } catch {
-      throw new LockstepError('NOT_FOUND', `The ${flag} folder ${dir} does not exist`)
+      throw new LockstepError('NOT_FOUND', `The ${flag} folder ${dir} does not exist`, { field: flag })
     }
-    if (!isDir) throw new LockstepError('INVALID_INPUT', `The ${flag} path ${dir} is not a folder`)
+    if (!isDir) throw new LockstepError('INVALID_INPUT', `The ${flag} path ${dir} is not a folder`, { field: flag })
   }
   const patterns = options.maskPatterns ?? (masksDir ? DEFAULT_MASK_PATTERNS : DEFAULT_SINGLE_FOLDER_PATTERNS)
-  pairFiles([], masksDir ? [] : null, { patterns }) // validates the patterns before anything is written
+  try {
+    pairFiles([], masksDir ? [] : null, { patterns })
+  } catch (err) {
+    if (err instanceof LockstepError) throw new LockstepError(err.code, err.message, { field: 'maskPatterns' })
+    throw err
+  }
+  return { imagesDir, masksDir, patterns }
+}
+
+export async function runImport(catalog: Catalog, options: ImportOptions, control: ImportControl = {}): Promise<ImportSummary> {
+  const { imagesDir, masksDir, patterns } = checkImportOptions(options) // before anything is written
 
   const lock = acquireJobLock(catalog.projectDir, `import of ${imagesDir}`)
   try {

@@ -7,7 +7,7 @@ export { pairFiles, scanPairs, listFiles, DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_
 export { runImport, runRescan, classPass, type ImportOptions } from './importer'
 export { computeStats } from './stats'
 export { thumbnail } from './thumbnails'
-export { openOrCreateSampleProject, findSampleDir } from './project'
+export { openOrCreateSampleProject, findSampleDir, probeProjectDir } from './project'
 export { parsePalette } from './classes'
 export { saveLabels, saveMask, restoreMask, decodeLabelPayload } from './masks'
 export { maskVersions, settleJournal, replaceMask, labelCounts, HISTORY_DIR } from './mask-store'

@@ -262,6 +262,35 @@ CREATE TABLE file_checks (
 CREATE INDEX file_checks_sha1 ON file_checks(sha1);
 `,
   },
+  {
+    version: 7,
+    name: 'class filters by class set: the distinct sets, kept by triggers, and an index over them',
+    // "Class 7 present" / "class 1 absent" become "class_set IN (the sets that qualify)": the
+    // qualifying sets come from this small table (exact: kept by triggers as samples change), a
+    // page walks its sort index testing a column instead of probing sample_classes per row, and a
+    // small match (a common class absent) is fetched through samples_class_set_key, never by
+    // scanning every sample. A set whose last sample went keeps a 0 count (ignored).
+    sql: `
+CREATE TABLE class_sets (
+  class_set TEXT PRIMARY KEY,             -- as samples.class_set: sorted class indices, '0,1,4'
+  samples   INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO class_sets(class_set, samples) SELECT class_set, COUNT(*) FROM samples WHERE class_set IS NOT NULL GROUP BY class_set;
+CREATE INDEX samples_class_set_key ON samples(class_set, key, id);
+
+CREATE TRIGGER class_sets_insert AFTER INSERT ON samples WHEN NEW.class_set IS NOT NULL BEGIN
+  INSERT INTO class_sets(class_set, samples) VALUES (NEW.class_set, 1) ON CONFLICT(class_set) DO UPDATE SET samples = samples + 1;
+END;
+CREATE TRIGGER class_sets_delete AFTER DELETE ON samples WHEN OLD.class_set IS NOT NULL BEGIN
+  UPDATE class_sets SET samples = samples - 1 WHERE class_set = OLD.class_set;
+END;
+CREATE TRIGGER class_sets_update AFTER UPDATE OF class_set ON samples WHEN OLD.class_set IS NOT NEW.class_set BEGIN
+  UPDATE class_sets SET samples = samples - 1 WHERE class_set = OLD.class_set;
+  INSERT INTO class_sets(class_set, samples) SELECT NEW.class_set, 1 WHERE NEW.class_set IS NOT NULL
+    ON CONFLICT(class_set) DO UPDATE SET samples = samples + 1;
+END;
+`,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version

@@ -9,14 +9,13 @@
 // The stem keeps the sub-folder: images/a/x.jpg has stem 'a/x', which is also the sample key.
 import { readdirSync, type Dirent } from 'node:fs'
 import { join, posix, relative, resolve, sep } from 'node:path'
+import { DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS } from '../../shared/contract/vocabulary'
 import { LockstepError } from '../../shared/errors'
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff'] as const
 export const MASK_EXTENSIONS = ['.png', '.tif', '.tiff'] as const
-/** Tried in order in the two-folder layout. */
-export const DEFAULT_MASK_PATTERNS = ['{stem}.png', '{stem}_mask.png', '{stem}_label.png']
-/** The one-folder layout cannot use '{stem}.png' (it would be the image itself). */
-export const DEFAULT_SINGLE_FOLDER_PATTERNS = ['{stem}_mask.png', '{stem}_label.png']
+// the defaults are in the contract, so the studio's import form shows the ones the import uses
+export { DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS }
 
 export interface PairOptions {
   /** Mask file name patterns, each with exactly one '{stem}', tried in order. */

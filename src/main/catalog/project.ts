@@ -1,10 +1,50 @@
 // Opening projects for a session, and the sample project the app opens on first run.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { ProjectProbe } from '../../shared/contract/catalog'
 import { LockstepError } from '../../shared/errors'
 import { Catalog, DB_FILE } from './catalog'
+import { openDatabase } from './db'
 import { runImport } from './importer'
+
+/**
+ * What a folder is, before opening or creating a project in it: already a project (its name), a
+ * folder that does not exist yet, an empty folder, a folder with other files (a project may still
+ * be created there: lockstep.db goes beside them), or something that cannot hold one.
+ */
+export function probeProjectDir(dir: string): ProjectProbe {
+  const abs = resolve(dir)
+  let isDir: boolean
+  try {
+    isDir = statSync(abs).isDirectory()
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return { dir: abs, state: 'missing' }
+    return { dir: abs, state: 'unusable', reason: `${abs} cannot be read (${code ?? (err as Error).message})` }
+  }
+  if (!isDir) return { dir: abs, state: 'unusable', reason: `${abs} is a file, not a folder` }
+  if (existsSync(join(abs, DB_FILE))) {
+    try {
+      const db = openDatabase(join(abs, DB_FILE), { readonly: true })
+      try {
+        const name = db.prepare("SELECT value FROM meta WHERE key = 'name'").pluck().get() as string | undefined
+        return { dir: abs, state: 'project', name: name ?? basename(abs) }
+      } finally {
+        db.close()
+      }
+    } catch (err) {
+      return { dir: abs, state: 'unusable', reason: (err as Error).message }
+    }
+  }
+  let entries: string[]
+  try {
+    entries = readdirSync(abs).filter((f) => !f.startsWith('.'))
+  } catch (err) {
+    return { dir: abs, state: 'unusable', reason: `${abs} cannot be listed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }
+  }
+  return entries.length ? { dir: abs, state: 'not-empty', entries: entries.length } : { dir: abs, state: 'empty' }
+}
 
 /** Where resources/sample is: next to the checkout (dev, CLI) or under Electron's resourcesPath. */
 export function findSampleDir(): string | undefined {

@@ -53,17 +53,11 @@ export function filterWhere(db: Db, filter: SampleFilter = {}): Where {
       params.push(id)
     }
   }
-  for (const c of filter.classPresent ?? []) {
-    parts.push('EXISTS (SELECT 1 FROM sample_classes WHERE class_idx = ? AND sample_id = s.id)')
-    params.push(c)
-  }
-  if (filter.classAbsent?.length) {
-    // Absence is only known for masks the class pass has read.
-    parts.push('s.class_set IS NOT NULL')
-    for (const c of filter.classAbsent) {
-      parts.push('NOT EXISTS (SELECT 1 FROM sample_classes WHERE class_idx = ? AND sample_id = s.id)')
-      params.push(c)
-    }
+  if (filter.classPresent?.length || filter.classAbsent?.length) {
+    // absence is only known for masks the class pass has read: class_set NULL matches neither
+    const sets = classSetsMatching(db, filter.classPresent ?? [], filter.classAbsent ?? [])
+    parts.push('s.class_set IN (SELECT value FROM json_each(?))')
+    params.push(JSON.stringify(sets.list))
   }
   if (filter.error) {
     const ors: string[] = []
@@ -81,6 +75,25 @@ export function filterWhere(db: Db, filter: SampleFilter = {}): Where {
     params.push(`%${escapeLike(filter.pathContains)}%`)
   }
   return { sql: parts.length ? parts.join(' AND ') : '1', params }
+}
+
+/**
+ * The class sets (samples.class_set values, e.g. '0,1,4') whose masks contain every class of
+ * `present` and none of `absent`, with how many samples have them. Exact: class_sets is kept by
+ * triggers (migration 7). A few hundred distinct sets is typical; this reads that small table.
+ */
+export function classSetsMatching(db: Db, present: readonly number[], absent: readonly number[]): { list: string[]; samples: number } {
+  const rows = db.prepare('SELECT class_set, samples FROM class_sets WHERE samples > 0').raw().all() as [string, number][]
+  const list: string[] = []
+  let samples = 0
+  for (const [set, n] of rows) {
+    const has = new Set(set === '' ? [] : set.split(',').map(Number))
+    if (present.every((c) => has.has(c)) && !absent.some((c) => has.has(c))) {
+      list.push(set)
+      samples += n
+    }
+  }
+  return { list, samples }
 }
 
 interface CursorState {
@@ -153,6 +166,8 @@ export interface PageQuery {
   filter: SampleFilter
   sort: { field: SortField; dir: 'asc' | 'desc' }
   cursor?: string | null
+  /** random access: the page starts at the offset-th match (0-based) in the sort order; no cursor with it */
+  offset?: number
   limit: number
   withTotal: boolean
   /** tests: force walking the sort index ('scan'), fetching the smallest set ('set'), or walking
@@ -178,8 +193,6 @@ interface Estimates {
   status: Map<string, number>
   error: Map<string | null, number>
   tags: Map<number, number>
-  /** samples per class; null = not counted yet */
-  classes: Map<number, number | null>
   datasets: Map<number, number>
 }
 
@@ -203,7 +216,6 @@ export function estimates(db: Db, fresh = false): Estimates {
     status: groupCounts<string>(db, 'SELECT status, COUNT(*) FROM samples GROUP BY status'),
     error: groupCounts<string | null>(db, 'SELECT error_kind, COUNT(*) FROM samples GROUP BY error_kind'),
     tags: groupCounts<number>(db, 'SELECT tag_id, COUNT(*) FROM sample_tags GROUP BY tag_id'),
-    classes: groupCounts<number>(db, 'SELECT idx, sample_count FROM classes') as Map<number, number | null>,
     datasets: groupCounts<number>(db, 'SELECT dataset_id, COUNT(*) FROM samples GROUP BY dataset_id'),
   }
   estimateCache.set(db, e)
@@ -279,21 +291,18 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
     if (id === undefined) continue
     list.push({ residual: 'NOT EXISTS (SELECT 1 FROM sample_tags WHERE tag_id = ? AND sample_id = s.id)', params: [id], fraction: 1 - frac(est.tags.get(id) ?? 0) })
   }
-  for (const c of filter.classPresent ?? []) {
-    // not in the class table: no mask has it (the set is empty); not counted yet: assume many
-    const known = est.classes.get(c)
-    const size = known === undefined ? 0 : known === null ? N : known
-    list.push({
-      residual: 'EXISTS (SELECT 1 FROM sample_classes WHERE class_idx = ? AND sample_id = s.id)',
-      params: [c],
-      fraction: frac(size),
-      driver: { size, from: 'samples s NOT INDEXED', where: 's.id IN (SELECT sample_id FROM sample_classes WHERE class_idx = ?)', params: [c] },
-    })
-  }
-  if (filter.classAbsent?.length) {
-    list.push({ residual: 's.class_set IS NOT NULL', params: [], fraction: 1 })
-    for (const c of filter.classAbsent) {
-      list.push({ residual: 'NOT EXISTS (SELECT 1 FROM sample_classes WHERE class_idx = ? AND sample_id = s.id)', params: [c], fraction: 1 - frac(est.classes.get(c) ?? 0) }) // null (uncounted) counts as rare: absent from most
+  if (filter.classPresent?.length || filter.classAbsent?.length) {
+    // one term for every class condition: the class sets that qualify (exact, from class_sets)
+    const sets = classSetsMatching(db, filter.classPresent ?? [], filter.classAbsent ?? [])
+    if (!sets.list.length) never = true
+    else {
+      const json = JSON.stringify(sets.list)
+      list.push({
+        residual: '+s.class_set IN (SELECT value FROM json_each(?))',
+        params: [json],
+        fraction: frac(sets.samples),
+        driver: { size: sets.samples, from: 'samples s INDEXED BY samples_class_set_key', where: 's.class_set IN (SELECT value FROM json_each(?))', params: [json] },
+      })
     }
   }
   if (filter.error) {
@@ -344,11 +353,37 @@ export function queryPage(db: Db, q: PageQuery): SamplePage {
   const found = terms(db, q.filter, est)
   let start: Pos | null = null
   if (q.cursor) {
+    if (q.offset) throw new LockstepError('INVALID_INPUT', 'A page is asked for by cursor or by offset, not both')
     const c = decodeCursor(q.cursor, q.sort.field, q.sort.dir)
     start = { v: c.v, id: c.id }
   }
+  if (q.offset && !found.never) {
+    const at = seekStart(db, q, sql, found, q.offset)
+    if (at === undefined) return toPage(db, q, []) // past the last match
+    start = at
+  }
   const rows = found.never ? [] : fetchRows(db, q, sql, found, est, start)
   return toPage(db, q, rows)
+}
+
+/**
+ * Random access: the keyset position of the match just before the offset-th (so the page starts
+ * at it), found by stepping `offset` rows along the sort index (the split or split+status prefixed
+ * one when the filter names one of each: a covering index step per row, no table read) and testing
+ * the other terms on the way. One query however deep the jump; undefined past the last match.
+ */
+function seekStart(db: Db, q: PageQuery, sql: SortSql, { list, singleSplit, singleStatus }: Terms, offset: number): Pos | undefined {
+  const ix = SORT_INDEX[q.sort.field]
+  const splitTerm = singleSplit !== null ? list.find((t) => t.residual.startsWith('+s.split IN')) : undefined
+  const statusTerm = splitTerm && singleStatus !== null ? list.find((t) => t.residual.startsWith('+s.status IN')) : undefined
+  const from = statusTerm ? `samples s INDEXED BY ${ix.splitStatus}` : splitTerm ? `samples s INDEXED BY ${ix.split}` : `samples s${ix.all ? ` INDEXED BY ${ix.all}` : ''}`
+  const base = statusTerm ? ['s.split = ?', 's.status = ?'] : splitTerm ? ['s.split = ?'] : []
+  const baseParams: unknown[] = statusTerm ? [singleSplit, singleStatus] : splitTerm ? [singleSplit] : []
+  const rest = list.filter((t) => t !== splitTerm && t !== statusTerm)
+  const where = [...base, ...rest.map((t) => t.residual)]
+  return db
+    .prepare(`SELECT ${sql.col} AS v, s.id AS id FROM ${from} WHERE ${where.length ? where.join(' AND ') : '1'} ORDER BY ${sql.order} LIMIT 1 OFFSET ?`)
+    .get(...baseParams, ...rest.flatMap((t) => t.params), offset - 1) as Pos | undefined
 }
 
 /** The page's plan, from cheap estimates (see "Page planning" above), and the terms each plan needs. */

@@ -37,6 +37,21 @@ export class Moments {
   std(): number[] {
     return this.m2.map((m) => (this.n ? Math.sqrt(m / this.n) : 0))
   }
+  /** Moments of several images merged in the order given (the same order gives the same numbers, bit for bit). */
+  static merge(parts: ReadonlyArray<Moments | null>): Moments {
+    const total = new Moments()
+    for (const m of parts) {
+      if (!m) continue
+      for (let c = 0; c < 3; c++) {
+        const n = total.n + m.n
+        const delta = m.mean[c]! - total.mean[c]!
+        total.mean[c] = total.mean[c]! + (delta * m.n) / n
+        total.m2[c] = total.m2[c]! + m.m2[c]! + (delta * delta * total.n * m.n) / n
+      }
+      total.n += m.n
+    }
+    return total
+  }
 }
 
 export async function computeStats(catalog: Catalog, split: Split | 'all', control: ImportControl & { concurrency?: number } = {}): Promise<StatsResult> {
@@ -67,17 +82,7 @@ export async function computeStats(catalog: Catalog, split: Split | 'all', contr
     control.progress?.(done, live.length, 'reading images')
   })
   if (control.signal?.aborted) throw new LockstepError('CANCELLED', 'The stats job was cancelled')
-  const total = new Moments()
-  for (const m of perImage) {
-    if (!m) continue
-    for (let c = 0; c < 3; c++) {
-      const n = total.n + m.n
-      const delta = m.mean[c]! - total.mean[c]!
-      total.mean[c] = total.mean[c]! + (delta * m.n) / n
-      total.m2[c] = total.m2[c]! + m.m2[c]! + (delta * delta * total.n * m.n) / n
-    }
-    total.n += m.n
-  }
+  const total = Moments.merge(perImage)
   const used = perImage.map((m, i) => (m ? ids[i]! : -1)).filter((x) => x >= 0)
   const names = new Map(catalog.classes().map((c) => [c.index, c.name]))
   const classes = (

@@ -7,6 +7,7 @@
 import { promises as fsp } from 'node:fs'
 import { constants as osConstants } from 'node:os'
 import { dirname } from 'node:path'
+import { LockstepError } from '../../shared/errors'
 import { ioError } from '../io/durable'
 import { nativeAddon } from '../io/native'
 
@@ -14,7 +15,51 @@ export const PARTIAL_SUFFIX = '.partial'
 
 export { ioError }
 
+/** Turns a Node error reading `path` into a LockstepError naming it. */
+export function readError(err: unknown, path: string): Error {
+  if (err instanceof LockstepError) return err
+  const code = (err as NodeJS.ErrnoException)?.code
+  if (code === 'ENOENT') return new LockstepError('NOT_FOUND', `Cannot read ${path}: no such file`, { path })
+  return new LockstepError('UNREADABLE', `Cannot read ${path}: ${(err as Error)?.message ?? String(err)}`, { path })
+}
+
+/** A whole file, or an error naming it. */
+export async function readWhole(path: string): Promise<Buffer> {
+  try {
+    return await fsp.readFile(path)
+  } catch (err) {
+    throw readError(err, path)
+  }
+}
+
+/** Where a format's reader gets whole files. */
+export interface FileSource {
+  get(path: string): Promise<Buffer>
+}
+
+/** Whole files read for consecutive manifest lines (an npy batch or a tar serves many): the last few kept. */
+export class FileCache implements FileSource {
+  private readonly files = new Map<string, Promise<Buffer>>()
+  constructor(private readonly keep = 4) {}
+  get(path: string): Promise<Buffer> {
+    let f = this.files.get(path)
+    if (f) this.files.delete(path)
+    else f = readWhole(path)
+    this.files.set(path, f)
+    while (this.files.size > this.keep) this.files.delete(this.files.keys().next().value as string)
+    return f
+  }
+}
+
+/** Reads every time (one-off reads: replay). */
+export const NO_CACHE: FileSource = { get: (path) => readWhole(path) }
+
+/** Folders known to exist (one mkdir per folder, not per file). */
 const made = new Set<string>()
+/** Forgets the folders known to exist: an export starting may find its folder deleted since the last one. */
+export function forgetMadeDirs(): void {
+  made.clear()
+}
 export async function ensureDir(dir: string): Promise<void> {
   if (made.has(dir)) return
   try {
@@ -28,6 +73,22 @@ export async function ensureDir(dir: string): Promise<void> {
 /** Removes a file if it exists (no error if it does not). */
 export async function removeQuietly(path: string): Promise<void> {
   await fsp.rm(path, { force: true }).catch(() => {})
+}
+
+/**
+ * Writes every byte of `chunks` at the file's position. A write may be short (a disk filling up
+ * takes what fits and says so only on the next call): the rest is written again until done or an
+ * error, so a short write is never mistaken for a complete one.
+ */
+async function writeAll(h: fsp.FileHandle, chunks: Uint8Array[]): Promise<void> {
+  let rest = chunks.filter((c) => c.byteLength > 0)
+  while (rest.length) {
+    const { bytesWritten } = rest.length === 1 ? await h.write(rest[0]!, 0, rest[0]!.byteLength) : await h.writev(rest)
+    if (bytesWritten <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO' })
+    let n = bytesWritten
+    while (rest.length && n >= rest[0]!.byteLength) n -= rest.shift()!.byteLength
+    if (n > 0) rest[0] = rest[0]!.subarray(n)
+  }
 }
 
 /**
@@ -53,17 +114,30 @@ export class AtomicFile {
     return f
   }
 
+  /**
+   * A file whose first `bytes` bytes are copied from `source` (the file under the final name, say
+   * a tar closed early), to be written on and committed over it: until then `source` is untouched.
+   */
+  static async continuing(finalPath: string, source: string, bytes: number): Promise<AtomicFile> {
+    const f = new AtomicFile(finalPath)
+    await ensureDir(dirname(finalPath))
+    try {
+      await fsp.copyFile(source, f.tmp)
+      await fsp.truncate(f.tmp, bytes)
+      f.handle = await fsp.open(f.tmp, 'a')
+    } catch (err) {
+      await f.discard()
+      throw ioError(err, f.tmp)
+    }
+    f.bytes = bytes
+    return f
+  }
+
   async write(...chunks: Uint8Array[]): Promise<void> {
     const h = this.handle
     if (!h) throw new Error(`${this.finalPath} is closed`)
     try {
-      if (chunks.length === 1) {
-        const c = chunks[0]!
-        let off = 0
-        while (off < c.byteLength) off += (await h.write(c, off, c.byteLength - off)).bytesWritten
-      } else if (chunks.length > 1) {
-        await h.writev(chunks)
-      }
+      await writeAll(h, chunks)
     } catch (err) {
       await this.discard()
       throw ioError(err, this.finalPath)

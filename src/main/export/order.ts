@@ -9,8 +9,9 @@
 //   keyed by (seed, e, k); positions before it are the permutation, so S*B <= N is a prefix of it.
 // - Without S, an epoch has ceil(N/B) batches, the last one short (never padded); --drop-last
 //   keeps floor(N/B) full batches and drops the rest of the permutation.
-// - The plan key of every output is (seed, epoch, sampleId): a sample drawn twice in one epoch
-//   renders the same bytes twice (it is the same augmented sample).
+// - The plan key of every output is (seed, epoch, sampleId, draw), draw counting the times the
+//   sample was drawn before in this epoch: a sample drawn twice in one epoch (with replacement)
+//   gets two different augmentations, as a hand-written fit_generator loop gives.
 // - A shard i/n is a contiguous run of "chunks" (groups of `chunkBatches` whole batches, so the
 //   files that hold whole batches never straddle two shards); the shards' union is the whole.
 import { LockstepError } from '../../shared/errors'
@@ -70,6 +71,15 @@ export function epochOrder(seed: number, epoch: number, samples: number, length:
   return out
 }
 
+/** For each position of an epoch, the times its sample was drawn before in that epoch. */
+export function epochDraws(order: Uint32Array, samples: number): Uint32Array {
+  const draws = new Uint32Array(order.length)
+  if (order.length <= samples) return draws // one pass: every sample at most once
+  const seen = new Uint32Array(samples)
+  for (let k = 0; k < order.length; k++) draws[k] = seen[order[k]!]!++
+  return draws
+}
+
 /** One output of the export. `ordinal` counts outputs over the whole (unsharded) export. */
 export interface Slot {
   ordinal: number
@@ -79,6 +89,8 @@ export interface Slot {
   index: number
   /** Index into the key-sorted samples. */
   sample: number
+  /** Times the sample was drawn before in this epoch (0 but with steps per epoch past one pass). */
+  draw: number
 }
 
 /** The outputs of one export (or of one shard of it), in output order, with random access. */
@@ -93,7 +105,7 @@ export class ExportOrder {
   /** Ordinal range [first, end) of this shard. */
   readonly first: number
   readonly end: number
-  private readonly cache = new Map<number, Uint32Array>()
+  private readonly cache = new Map<number, { order: Uint32Array; draws: Uint32Array }>()
 
   constructor(readonly o: OrderOptions) {
     if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new LockstepError('INVALID_INPUT', `Expected epochs >= 1 but received ${o.epochs}`)
@@ -129,14 +141,15 @@ export class ExportOrder {
     return b === this.shape.batches - 1 ? this.shape.lastBatchSize : this.o.batchSize
   }
 
-  private epoch(e: number): Uint32Array {
-    let order = this.cache.get(e)
-    if (!order) {
+  private epoch(e: number): { order: Uint32Array; draws: Uint32Array } {
+    let cached = this.cache.get(e)
+    if (!cached) {
       if (this.cache.size > 4) this.cache.delete(this.cache.keys().next().value as number)
-      order = epochOrder(this.o.seed, e, this.o.samples, this.shape.length)
-      this.cache.set(e, order)
+      const order = epochOrder(this.o.seed, e, this.o.samples, this.shape.length)
+      cached = { order, draws: epochDraws(order, this.o.samples) }
+      this.cache.set(e, cached)
     }
-    return order
+    return cached
   }
 
   slot(ordinal: number): Slot {
@@ -146,7 +159,8 @@ export class ExportOrder {
     const epoch = Math.floor(ordinal / this.shape.length)
     const pos = ordinal - epoch * this.shape.length
     const batch = Math.floor(pos / this.o.batchSize)
-    return { ordinal, epoch, batch, index: pos - batch * this.o.batchSize, sample: this.epoch(epoch)[pos]! }
+    const { order, draws } = this.epoch(epoch)
+    return { ordinal, epoch, batch, index: pos - batch * this.o.batchSize, sample: order[pos]!, draw: draws[pos]! }
   }
 
   /** This shard's slots from ordinal `from` (default: its first) to its end. */

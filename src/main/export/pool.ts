@@ -40,7 +40,9 @@ interface Slot {
 export class WorkerPool implements Renderer {
   readonly capacity: number
   private readonly slots: Slot[] = []
-  private readonly waiting = new Map<number, { slot: Slot; resolve: (r: RenderResult) => void; reject: (e: Error) => void }>()
+  private readonly waiting = new Map<number, { slot: Slot; id: number; resolve: (r: RenderResult) => void; reject: (e: Error) => void }>()
+  /** The pool's own task ids: several feeds (stream connections) may share one pool. */
+  private nextId = 0
 
   constructor(setup: RenderSetup, workers: number, perWorker = 2) {
     const entry = workerEntry()
@@ -56,7 +58,7 @@ export class WorkerPool implements Renderer {
         if (!w) return
         this.waiting.delete(r.id)
         slot.busy--
-        w.resolve(r)
+        w.resolve({ ...r, id: w.id })
       })
       const fail = (err: Error) => {
         slot.dead = err
@@ -80,9 +82,10 @@ export class WorkerPool implements Renderer {
     if (live.length === 0) return Promise.reject(new LockstepError('INTERNAL', 'Every export worker has stopped'))
     const slot = live.reduce((a, b) => (b.busy < a.busy ? b : a))
     slot.busy++
+    const id = ++this.nextId
     return new Promise((resolve, reject) => {
-      this.waiting.set(task.id, { slot, resolve, reject })
-      slot.worker.postMessage(task)
+      this.waiting.set(id, { slot, id: task.id, resolve, reject })
+      slot.worker.postMessage({ ...task, id })
     })
   }
 

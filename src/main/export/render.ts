@@ -19,6 +19,7 @@ import { verdictError, verifyBytes, type Verdict } from '../io/verify'
 import { mapLimit } from '../map-limit'
 import { needsLabels, plan } from '../augment/plan'
 import { loadPair, readPairHeaders, renderFromFiles, renderLoaded, type RenderedPair } from '../augment/render'
+import { normalizeRgb, type Normalization } from './normalize'
 import type { RawPixels, SourcePair } from './types'
 
 export interface RenderSetup {
@@ -28,13 +29,17 @@ export interface RenderSetup {
   encoded: { format: ImageFormat; quality: number } | null
   /** Raw pixels wanted (npy). */
   raw: boolean
+  /** Raw pixels as float32, normalised so (npy x, stream batches). */
+  normalize?: Normalization | null
+  /** sha256 of every output's bytes, for the manifest (merge checks the files against them). */
+  hashOutputs?: boolean
 }
 
 export interface RenderTask {
   id: number
   source: SourcePair
-  /** The outputs to render: their ordinals and epochs (the plan key is (seed, epoch, source.key)). */
-  outputs: { ordinal: number; epoch: number }[]
+  /** The outputs to render: their ordinals, epochs and draws (the plan key is (seed, epoch, source.key, draw)). */
+  outputs: { ordinal: number; epoch: number; draw?: number }[]
   /** Hash the source files (sha256) for the manifest. */
   hash: boolean
 }
@@ -45,6 +50,15 @@ export interface RenderedItem {
   image?: Uint8Array
   mask?: Uint8Array
   raw?: RawPixels
+  /** sha256 (hex) of the encoded image and mask and of the raw rows (x as stored; y in the mask's own depth, uint16 little-endian for 16 bits). */
+  sha256?: OutputHashes
+}
+
+export interface OutputHashes {
+  image?: string
+  mask?: string
+  x?: string
+  y?: string
 }
 
 export type RenderResult =
@@ -85,6 +99,7 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
     unsound(imageVerdict, paths.image, 'image')
     unsound(maskVerdict, paths.mask, 'mask')
     if ('err' in rendered) throw rendered.err
+    if (setup.hashOutputs) await Promise.all(rendered.r.items.map(async (it) => (it.sha256 = await outputHashes(it))))
     const hashes = task.hash ? await hashing.then(([i, m]) => ({ image: i, mask: m })) : undefined
     return { id: task.id, ok: true, hashes, ...rendered.r }
   } catch (err) {
@@ -112,8 +127,8 @@ async function renderPair(setup: RenderSetup, task: RenderTask, paths: { image: 
     // the outputs of one decoded source render side by side (each is its own libvips pipeline)
     items.push(
       ...(await mapLimit(task.outputs, OUTPUTS_IN_FLIGHT, async (o) => {
-        const p = plan(setup.recipe, size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key }, ctx)
-        return toItem(o.ordinal, await renderLoaded(p, loaded, out))
+        const p = plan(setup.recipe, size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key, draw: o.draw }, ctx)
+        return toItem(o.ordinal, await renderLoaded(p, loaded, out), setup.normalize)
       })),
     )
     return { items, decodedBytes }
@@ -121,19 +136,42 @@ async function renderPair(setup: RenderSetup, task: RenderTask, paths: { image: 
   // One output: the crop-first fast path (libvips decodes only up to the window's last row).
   const headers = await readPairHeaders(paths, bytes)
   for (const o of task.outputs) {
-    const p = plan(setup.recipe, headers.size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key })
-    items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes })))
+    const p = plan(setup.recipe, headers.size, { seed: setup.seed, epoch: o.epoch, sampleId: source.key, draw: o.draw })
+    items.push(toItem(o.ordinal, await renderFromFiles(p, paths, out, { headers, bytes }), setup.normalize))
   }
   return { items }
 }
 
-function toItem(ordinal: number, r: RenderedPair): RenderedItem {
+/** The bytes of a label row as the manifest hashes them: 8-bit values as bytes, 16-bit as little-endian pairs. */
+export function labelBytes(labels: Uint8Array | Uint16Array, px: number): Uint8Array {
+  const v = labels.subarray(0, px)
+  return v instanceof Uint16Array ? new Uint8Array(Uint16Array.from(v).buffer) : v
+}
+
+async function outputHashes(it: RenderedItem): Promise<OutputHashes> {
+  const h: OutputHashes = {}
+  const raw = it.raw
+  const [image, mask, x, y] = await Promise.all([
+    it.image && sha256Of(it.image),
+    it.mask && sha256Of(it.mask),
+    raw && sha256Of(raw.rgb.subarray(0, raw.width * raw.height * 3 * (raw.rgbType === 'float32' ? 4 : 1))),
+    raw && sha256Of(labelBytes(raw.labels, raw.width * raw.height)),
+  ])
+  if (image) h.image = image
+  if (mask) h.mask = mask
+  if (x) h.x = x
+  if (y) h.y = y
+  return h
+}
+
+function toItem(ordinal: number, r: RenderedPair, normalize?: Normalization | null): RenderedItem {
   const raw = r.raw
+  const rgb = raw && normalize ? new Uint8Array(normalizeRgb(raw.image, normalize).buffer) : raw?.image
   return {
     ordinal,
     plan: r.plan,
     image: r.image,
     mask: r.mask,
-    raw: raw && raw.labels ? { width: raw.width, height: raw.height, rgb: raw.image, labels: raw.labels, depth: raw.depth } : undefined,
+    raw: raw && raw.labels ? { width: raw.width, height: raw.height, rgb: rgb!, rgbType: normalize ? 'float32' : 'uint8', labels: raw.labels, depth: raw.depth } : undefined,
   }
 }

@@ -9,6 +9,9 @@ import type { Catalog } from '../catalog/catalog'
 import { soundLookup } from '../catalog/file-checks'
 import { requireSound } from '../io/verify'
 import { scanPairs } from '../catalog/pairing'
+import { computeStats, Moments } from '../catalog/stats'
+import { decodeImage } from '../io'
+import { mapLimit } from '../map-limit'
 import type { SourcePair } from './types'
 
 export interface SourceProblem {
@@ -54,13 +57,13 @@ export function catalogInputs(catalog: Catalog, splits: string[]): ExportInputs 
     const checked = { imageSound: sound(r.imageHash), maskSound: sound(r.maskHash) }
     sources.push({ key: r.key, imagePath: r.imagePath, maskPath: r.maskPath, id: r.id, imageHash: r.imageHash, maskHash: r.maskHash, ...checked })
   }
-  const stats = catalog.getStats('train') ?? catalog.getStats('all')
+  const stats = storedStats(catalog)
   const classes = catalog.classes().map((c) => ({ index: c.index, name: c.name, color: c.color, ignore: c.ignore }))
   return {
     sources,
     problems,
     classes,
-    stats: stats ? { mean: [...stats.mean], std: [...stats.std], split: stats.split, sampleCount: stats.sampleCount } as { mean: number[]; std: number[] } : null,
+    stats,
     sourceInfo: { project: catalog.projectDir, splits: split },
   }
 }
@@ -93,4 +96,43 @@ export function resolveRecipe(catalog: Catalog | null, recipe: { versionId: numb
  */
 export async function requireSoundSource(bytes: Buffer, path: string, role: 'image' | 'mask', sha256?: string): Promise<void> {
   await requireSound(bytes, path, role, sha256)
+}
+
+/** The featurewise statistics an export of the project records (and normalises with): the train split's, else the whole project's. */
+export type FeaturewiseStats = { mean: number[]; std: number[]; split?: string; sampleCount?: number }
+
+function storedStats(catalog: Catalog): FeaturewiseStats | null {
+  const s = catalog.getStats('train') ?? catalog.getStats('all')
+  return s ? { mean: [...s.mean], std: [...s.std], split: s.split, sampleCount: s.sampleCount } : null
+}
+
+/**
+ * The project's featurewise statistics, computed and stored first when the project has none yet
+ * (over the train split if it has healthy samples, else over every sample), so that every export
+ * records the statistics a training script normalises with.
+ */
+export async function projectStats(catalog: Catalog, control: { signal?: AbortSignal; onNote?: (text: string) => void } = {}): Promise<FeaturewiseStats> {
+  const stored = storedStats(catalog)
+  if (stored) return stored
+  const split = catalog.selectSamples({ split: ['train'] }).some((r) => !r.error && r.maskPath) ? 'train' : 'all'
+  control.onNote?.(`computing the featurewise statistics of ${split === 'all' ? 'every sample' : 'the train split'} (stored in the project; once)`)
+  await computeStats(catalog, split, { signal: control.signal })
+  return storedStats(catalog)!
+}
+
+/**
+ * Featurewise statistics of folder sources (no project to store them in), computed over every
+ * source as the stats job does for a project: per-image moments merged in key order.
+ */
+export async function folderStats(sources: SourcePair[], control: { signal?: AbortSignal; onNote?: (text: string) => void } = {}): Promise<FeaturewiseStats> {
+  control.onNote?.(`computing the featurewise statistics of the ${sources.length} source images`)
+  const sorted = [...sources].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  const per = await mapLimit(sorted, 2, async (s) => {
+    if (control.signal?.aborted) throw new LockstepError('CANCELLED', 'The export was cancelled')
+    const m = new Moments()
+    m.addImage((await decodeImage(s.imagePath)).data)
+    return m
+  })
+  const total = Moments.merge(per)
+  return { mean: [...total.mean], std: total.std(), sampleCount: sorted.length }
 }

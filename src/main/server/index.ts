@@ -21,6 +21,8 @@ export interface ServeOptions {
   /** Called with the context before the server listens (open a project here). */
   setup?: (ctx: ServiceContext) => Promise<void> | void
   mediaDeps?: MediaDeps
+  /** Where the recent projects list is kept (none: in memory). */
+  userDataDir?: string
   /** Largest WebSocket message accepted, bytes. */
   maxPayload?: number
 }
@@ -48,7 +50,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       for (const ws of sockets) if (ws.readyState === WebSocket.OPEN) ws.send(text)
     },
   }
-  const ctx = createContext(events)
+  const ctx = createContext(events, options.userDataDir ? { userDataDir: options.userDataDir } : {})
   await options.setup?.(ctx)
   let port = 0
 

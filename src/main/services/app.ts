@@ -1,6 +1,7 @@
 import type { AreaHandlers } from './context'
 import type { appChannels } from '../../shared/contract/app'
 import { LockstepError } from '../../shared/errors'
+import { recentHandlers } from './recent'
 
 const unavailable = (what: string) =>
   new LockstepError('FORBIDDEN', `A native ${what} picker exists only in the desktop app; in browser mode type the absolute path instead`)
@@ -16,4 +17,5 @@ export const appHandlers: AreaHandlers<keyof typeof appChannels> = {
   'dialog.openFile': async () => {
     throw unavailable('file')
   },
+  ...recentHandlers,
 }

@@ -4,10 +4,11 @@ import type { AreaHandlers, ServiceContext } from './context'
 import type { catalogChannels } from '../../shared/contract/catalog'
 import type { JobKind } from '../../shared/contract/app'
 import { Catalog } from '../catalog/catalog'
-import { runImport, runRescan } from '../catalog/importer'
+import { checkImportOptions, runImport, runRescan } from '../catalog/importer'
 import { computeStats } from '../catalog/stats'
 import { settleJournal } from '../catalog/mask-store'
 import { parseRecipe } from '../augment'
+import { describeUpdate, editState, recordEdit, redoEdit, undoEdit } from '../catalog/edits'
 
 async function attach(ctx: ServiceContext, catalog: Catalog) {
   await settleJournal(catalog) // mask saves a killed process left half-recorded (catalog/mask-store.ts)
@@ -40,6 +41,7 @@ export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
 
   'import.start': async (input, ctx) => {
     const catalog = ctx.session.requireCatalog()
+    checkImportOptions(input) // a bad folder or pattern is this call's error, named by field
     const { id } = startJob(ctx, 'import', `Import ${input.images}`, async (jobId, job) => {
       try {
         return await runImport(
@@ -69,15 +71,32 @@ export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
   'samples.query': async (input, ctx) => ctx.session.requireCatalog().query(input),
   'samples.get': async (input, ctx) => ctx.session.requireCatalog().sampleDetail(input.id),
   'samples.update': async (input, ctx) => {
-    const r = ctx.session.requireCatalog().update(input)
+    const catalog = ctx.session.requireCatalog()
+    const fields = { split: input.split !== undefined, status: input.status !== undefined, notes: input.notes !== undefined, tags: [...(input.addTags ?? []), ...(input.removeTags ?? [])] }
+    const r = recordEdit(catalog, input.target, fields, (n) => describeUpdate(input, n), () => catalog.update(input))
     ctx.events.emit('catalog.changed', { what: 'samples' })
     return r
   },
   'samples.randomSplit': async (input, ctx) => {
-    const r = ctx.session.requireCatalog().randomSplit(input)
+    const catalog = ctx.session.requireCatalog()
+    const target = input.target ?? { filter: { error: ['none' as const] } }
+    const r = recordEdit(catalog, target, { split: true }, (n) => `Random split of ${n.toLocaleString('en-US')} sample${n === 1 ? '' : 's'}`, () => catalog.randomSplit(input))
     ctx.events.emit('catalog.changed', { what: 'samples' })
     return r
   },
+  'samples.undo': async (_input, ctx) => {
+    const catalog = ctx.session.requireCatalog()
+    const done = undoEdit(catalog)
+    if (done) ctx.events.emit('catalog.changed', { what: 'samples' })
+    return { label: done?.label ?? null, updated: done?.updated ?? 0, ...editState(catalog) }
+  },
+  'samples.redo': async (_input, ctx) => {
+    const catalog = ctx.session.requireCatalog()
+    const done = redoEdit(catalog)
+    if (done) ctx.events.emit('catalog.changed', { what: 'samples' })
+    return { label: done?.label ?? null, updated: done?.updated ?? 0, ...editState(catalog) }
+  },
+  'samples.edits': async (_input, ctx) => editState(ctx.session.requireCatalog()),
   'samples.counts': async (input, ctx) => ctx.session.requireCatalog().counts(input.filter),
   'tags.list': async (_input, ctx) => ctx.session.requireCatalog().tags(),
 

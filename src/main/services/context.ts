@@ -1,6 +1,7 @@
 import type { ChannelName, ParsedInputOf, ResultOf } from '../../shared/contract'
 import type { EventSink } from './events'
 import type { Jobs } from './jobs'
+import type { RecentProjects } from './recent'
 import type { Session } from './session'
 
 export type { EventSink } from './events'
@@ -10,6 +11,8 @@ export interface ServiceContext {
   events: EventSink
   session: Session
   jobs: Jobs
+  /** recent projects and the folder the door was asked to open that is not a project yet */
+  recent: RecentProjects
 }
 
 export type Handler<C extends ChannelName> = (input: ParsedInputOf<C>, ctx: ServiceContext) => Promise<ResultOf<C>>

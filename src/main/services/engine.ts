@@ -31,6 +31,11 @@ export const engineHandlers: AreaHandlers<keyof typeof engineChannels> = {
         errors.push({ sampleId, message: `Sample ${sampleId} is not in the catalog` })
         continue
       }
+      if (!ref.imagePath) {
+        // a mask without its image: say so in the catalog's words, not the decoder's
+        errors.push({ sampleId, message: `${ref.key} has no image to preview${ref.error ? ` (${ref.error.message})` : ''}` })
+        continue
+      }
       try {
         // decoded once for all K versions, and kept for the next edit of the recipe
         const loaded = await previewPairs.load({ image: ref.imagePath, mask: ref.maskPath }, `${ref.imageHash}:${ref.maskHash}`)

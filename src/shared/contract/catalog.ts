@@ -8,23 +8,9 @@ import { channel, event } from './define'
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
 
-import { SPLITS, type Split } from './vocabulary'
-export { SPLITS, type Split } from './vocabulary'
+import { REVIEW_STATUSES, SAMPLE_ERROR_KINDS, SPLITS, type ReviewStatus, type SampleErrorKind, type Split } from './vocabulary'
+export { REVIEW_STATUSES, SAMPLE_ERROR_KINDS, SPLITS, type ReviewStatus, type SampleErrorKind, type Split, DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS } from './vocabulary'
 
-export const REVIEW_STATUSES = ['unreviewed', 'accepted', 'rejected', 'needs-fix'] as const
-export type ReviewStatus = (typeof REVIEW_STATUSES)[number]
-
-/** Every problem a pair can have; the same words as the matching ErrorCode in shared/errors.ts. */
-export const SAMPLE_ERROR_KINDS = [
-  'MISSING_MASK', // image without mask
-  'MISSING_IMAGE', // mask without image
-  'SIZE_MISMATCH', // image and mask sizes differ (after EXIF orientation)
-  'CORRUPT', // truncated or undecodable bytes
-  'UNSUPPORTED_FORMAT', // not JPEG/PNG/WebP/TIFF (image) or PNG/TIFF (mask)
-  'TOO_LARGE', // decompression bomb guard: more pixels than the limit
-  'UNREADABLE', // exists but cannot be read (permissions, dangling link, I/O)
-] as const
-export type SampleErrorKind = (typeof SAMPLE_ERROR_KINDS)[number]
 
 export const SORT_FIELDS = ['key', 'id', 'width', 'height', 'updatedAt'] as const
 export type SortField = (typeof SORT_FIELDS)[number]
@@ -53,6 +39,13 @@ export interface ProjectInfo {
   /** samples with an error */
   errorCount: number
 }
+
+/** What a folder is before a project is opened or created there (`project.probe`). */
+export type ProjectProbe =
+  | { dir: string; state: 'project'; name: string }
+  | { dir: string; state: 'missing' | 'empty' }
+  | { dir: string; state: 'not-empty'; entries: number }
+  | { dir: string; state: 'unusable'; reason: string }
 
 export interface SampleError {
   kind: SampleErrorKind
@@ -159,6 +152,17 @@ export interface Counts {
   byError: Record<SampleErrorKind | 'none', number>
 }
 
+/** The edits an undo and a redo would act on (null: nothing to undo / redo). */
+export interface EditState {
+  undo: string | null
+  redo: string | null
+}
+export interface EditResult extends EditState {
+  /** what was undone or redone ("Set split to val on 4 samples"); null when there was nothing */
+  label: string | null
+  updated: number
+}
+
 export interface TagCount {
   name: string
   count: number
@@ -227,6 +231,8 @@ export const sampleQuerySchema = z
     filter: sampleFilterSchema.default({}),
     sort: z.object({ field: z.enum(SORT_FIELDS), dir: z.enum(['asc', 'desc']).default('asc') }).strict().default({ field: 'key', dir: 'asc' }),
     cursor: z.string().max(2000).nullable().optional(),
+    /** random access: start at the offset-th match (0-based) in the sort order, in one call however deep (not with a cursor) */
+    offset: z.number().int().min(0).max(1_000_000_000).optional(),
     limit: z.number().int().min(1).max(1000).default(200),
     /** count all matches (costs a scan on very large filters; ask on the first page only) */
     withTotal: z.boolean().default(true),
@@ -319,6 +325,12 @@ export const catalogChannels = {
   'samples.update': channel<{ updated: number }>()(sampleUpdateSchema),
   /** Seeded, reproducible random split; optionally stratified by the set of classes in each mask. */
   'samples.randomSplit': channel<{ counts: Record<'train' | 'val' | 'test', number> }>()(randomSplitSchema),
+  /** Undoes the session's last edit of split, status, notes or tags (bulk or one review); `label` null when there was none. */
+  'samples.undo': channel<EditResult>()(z.object({}).strict()),
+  /** Does the last undone edit again. */
+  'samples.redo': channel<EditResult>()(z.object({}).strict()),
+  /** What an undo and a redo would act on now (labels), for buttons and menus. */
+  'samples.edits': channel<EditState>()(z.object({}).strict()),
   'samples.counts': channel<Counts>()(z.object({ filter: sampleFilterSchema.optional() }).strict()),
 
   'tags.list': channel<TagCount[]>()(z.object({}).strict()),

@@ -4,10 +4,34 @@
 import { z } from 'zod'
 import { channel } from './define'
 
-import { EXPORT_FORMATS, IMAGE_FORMATS } from './vocabulary'
-export { EXPORT_FORMATS, IMAGE_FORMATS, type ExportFormat, type ImageFormat } from './vocabulary'
+import { IMAGE_FORMATS } from './vocabulary'
+export { IMAGE_FORMATS, type ImageFormat } from './vocabulary'
+
+/** A registered export format's name (the registry is src/main/export/formats.ts; `export.formats` lists it). */
+export type ExportFormat = string
 
 const positiveInt = z.number().int().min(1)
+
+const shown = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v))
+/**
+ * An integer option in [min, max], its problems in the words the CLI uses for every number
+ * ("--seed must be ≥ 0 but received -1"); `why` says what the upper bound protects.
+ */
+function intIn(min: number, max?: number, why = '') {
+  const notInt = (i: { input: unknown }) => `must be an integer ≥ ${min} but received ${shown(i.input)}`
+  const n = z.number({ error: notInt }).int({ error: notInt }).min(min, { error: (i) => `must be ≥ ${min} but received ${shown(i.input)}` })
+  return max === undefined ? n : n.max(max, { error: (i) => `must be ≤ ${max} but received ${shown(i.input)}${why}` })
+}
+
+/** Limits shared by the CLI and the contract (one schema): past them an export only thrashes. */
+export const EXPORT_LIMITS = {
+  /** Render threads: each holds decoded pairs; more threads than this only add memory. */
+  workers: 32,
+  /** --memory / memoryMb bounds, in MiB. */
+  memoryMb: { min: 16, max: 65536, default: 256 },
+  /** Pixels of one output (8192 x 8192): a larger output needs gigabytes per sample in flight. */
+  outputPixels: 8192 * 8192,
+} as const
 
 /** What an export needs besides the project: the same options as `lockstep export`. */
 export const exportOptionsSchema = z
@@ -17,19 +41,22 @@ export const exportOptionsSchema = z
       z.object({ versionId: positiveInt }).strict(),
       z.object({ json: z.unknown() }).strict(),
     ]),
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    seed: intIn(0, 0xffffffff).default(0),
     /** Splits to export (e.g. ['train']); empty or absent = every sample. */
     splits: z.array(z.string().min(1)).default([]),
-    epochs: positiveInt.max(100_000).default(1),
-    batchSize: positiveInt.max(65_536).default(32),
+    epochs: intIn(1, 100_000).default(1),
+    batchSize: intIn(1, 65_536).default(32),
     /** Batches per epoch; past one pass over the samples, samples are drawn with replacement. */
-    stepsPerEpoch: positiveInt.optional(),
+    stepsPerEpoch: intIn(1, 10_000_000).optional(),
     /** Drop the last short batch of each epoch instead of writing it short (never padded). */
     dropLast: z.boolean().default(false),
     imageFormat: z.enum(IMAGE_FORMATS).default('jpeg'),
     /** 1..100 for jpeg/webp; ignored for png. */
-    quality: z.number().int().min(1).max(100).default(90),
-    formats: z.array(z.enum(EXPORT_FORMATS)).min(1).default(['folders']),
+    quality: intIn(1, 100).default(90),
+    /** Registered format names (see `export.formats`); unknown names are refused naming the known ones. */
+    formats: z.array(z.string().min(1)).min(1).default(['folders']),
+    /** Options of each format, by its name, e.g. { webdataset: { samples: 1000 } } (see `export.formats`). */
+    formatOptions: z.record(z.string(), z.record(z.string(), z.number())).default({}),
     /** Absolute output folder. */
     out: z.string().min(1),
     /** Run only slice `index` of `count` (0-based); the slices' union is the whole export. */
@@ -39,10 +66,35 @@ export const exportOptionsSchema = z
       .refine((s) => s.index < s.count, { message: 'shard index must be < count' })
       .optional(),
     /** Render threads; 0 = on the main thread; absent = automatic (see autoWorkers in src/main/export/job.ts). */
-    workers: z.number().int().min(0).max(64).optional(),
+    workers: intIn(0, EXPORT_LIMITS.workers, ' (render threads: each holds decoded images, more only add memory)').optional(),
+    /**
+     * npy's x as float32, normalised: 'featurewise' ((x - mean) / std per channel, the project's
+     * statistics), 'samplewise' (each output's own mean and std) or { rescale: factor }. Needs npy.
+     */
+    normalize: z
+      .union([z.enum(['featurewise', 'samplewise']), z.object({ rescale: z.number().finite().refine((v) => v !== 0, 'a non-zero factor') }).strict()])
+      .optional(),
+    /** MiB for reordering and decode reuse. */
+    memoryMb: intIn(EXPORT_LIMITS.memoryMb.min, EXPORT_LIMITS.memoryMb.max, ' (MiB)').default(EXPORT_LIMITS.memoryMb.default),
   })
   .strict()
 export type ExportOptionsInput = z.input<typeof exportOptionsSchema>
+
+/**
+ * `lockstep stream`'s options: the export's, less what only files need (formats, output folder,
+ * encoding, shard), with epochs optional (endless) and the prefetch per connection. The batches
+ * are the npy export's for the same options (docs/stream-protocol.md).
+ */
+export const streamOptionsSchema = exportOptionsSchema
+  .pick({ recipe: true, seed: true, splits: true, batchSize: true, stepsPerEpoch: true, dropLast: true, workers: true, memoryMb: true, normalize: true })
+  .extend({
+    /** Epochs to serve; null = endless (epochs roll over). */
+    epochs: intIn(1, 100_000).nullable().default(null),
+    /** Batches rendered ahead of what a connection has read. */
+    prefetch: intIn(1, 64, ' (batches per connection)').default(4),
+  })
+  .strict()
+export type StreamOptions = z.output<typeof streamOptionsSchema>
 export type ExportOptions = z.output<typeof exportOptionsSchema>
 
 export interface ExportEstimate {
@@ -75,7 +127,17 @@ export interface ExportRecord {
   endedAt: number | null
 }
 
+/** One registered export format, as `export.formats` lists it (the Export view's checkboxes and help). */
+export interface ExportFormatInfo {
+  name: string
+  help: string
+  layout: string
+  options: { key: string; flag: string; help: string; min: number; max: number; default: number }[]
+}
+
 export const exportChannels = {
+  /** The registered export formats: names, help and options. */
+  'export.formats': channel<ExportFormatInfo[]>()(z.object({}).strict()),
   /** Starts the export as a job ('export' kind) and returns at once. */
   'export.start': channel<{ jobId: string; exportId: number | null }>()(exportOptionsSchema),
   /** Counts outputs and batches and guesses the disk size, without rendering anything. */

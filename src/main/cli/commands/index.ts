@@ -3,10 +3,14 @@
 import type { CommandEntry } from '../command'
 
 export const commands: CommandEntry[] = [
+  { name: 'init', summary: 'create a project folder to import datasets into', load: async () => (await import('./init')).initCommand },
   { name: 'serve', summary: 'serve the studio to a browser on 127.0.0.1 (browser mode)', load: async () => (await import('./serve')).serveCommand },
   { name: 'export', summary: 'write augmented epochs as folders, NumPy batches or WebDataset shards', load: async () => (await import('./export')).exportCommand },
+  { name: 'stream', summary: 'serve augmented batches to training processes on this machine (socket or 127.0.0.1)', load: async () => (await import('./stream')).streamCommand },
+  { name: 'merge', summary: 'check the shard folders of an export (--shard i/n) and assemble the whole export', load: async () => (await import('./merge')).mergeCommand },
   { name: 'replay', summary: 'reproduce one exported output byte-for-byte from its manifest line', load: async () => (await import('./replay')).replayCommand },
   { name: 'import', summary: 'catalog image/mask folders into a project (re-run to re-scan or resume)', load: async () => (await import('./import')).importCommand },
+  { name: 'split', summary: 'seeded random train/val/test split, optionally stratified by class', load: async () => (await import('./split')).splitCommand },
   { name: 'ls', summary: 'list samples of a project with filters (split, tag, status, class, error, path)', load: async () => (await import('./ls')).lsCommand },
   { name: 'stats', summary: 'featurewise mean/std and per-class pixel/sample counts of a split', load: async () => (await import('./stats')).statsCommand },
   { name: 'preview', summary: 'render K augmented versions of a pair, with mask overlays and plans', load: async () => (await import('./preview')).previewCommand },

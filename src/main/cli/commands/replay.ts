@@ -8,27 +8,38 @@ import { LockstepError } from '../../../shared/errors'
 import { replay } from '../../augment/render'
 import { ENCODERS_VERSION } from '../../io/image'
 import { writeAtomic } from '../../export/files'
-import { IMAGE_EXT } from '../../export/types'
 import { requireSoundSource } from '../../export/sources'
+import { formatPlugin, needsOf } from '../../export/formats'
+import { IMAGE_EXT, type ReadBack } from '../../export/types'
+import { foldersFiles } from '../../export/writers/folders'
+import { normalizeRgb, type Normalization } from '../../export/normalize'
+import type { RenderedPair } from '../../augment/render'
 import type { ImageFormat } from '../../../shared/contract/export'
 import { intOption, parse, requireOption, type Command } from '../command'
 
 const NAME = 'replay'
 
-const HELP = `usage: lockstep replay --manifest FILE --line K --out DIR
+const HELP = `usage: lockstep replay --manifest FILE --line K (--out DIR | --check)
 
 Renders output K (1-based line number of the manifest.jsonl an export wrote) again from its recorded
 plan and its source files, with the image format and quality of that export (read from the
 export.json beside the manifest), and writes it to DIR under the same relative names the folders
 format uses (images/<key>.<ext>, masks/<key>.png). The bytes equal the original output's. Fails if
-a source file changed since the export (its sha256 no longer matches the manifest).`
+a source file changed since the export (its sha256 no longer matches the manifest).
+
+  --check    compare the replayed output with what every format of the export holds for that line
+             (the folders files, the npy rows, the webdataset members); exit 1 naming any difference`
 
 interface ManifestLine {
   epoch: number
+  batch: number
+  index: number
+  /** absent in manifests written before draws existed: draw 0 */
+  draw?: number
   sampleId: string
   source: { image: string; mask: string; imageSha256: string | null; maskSha256: string | null }
   plan?: unknown
-  files?: { folders?: { image: string; mask: string } }
+  files?: Record<string, unknown>
   error?: { message: string }
 }
 
@@ -49,10 +60,10 @@ export const replayCommand: Command = {
   name: NAME,
   help: HELP,
   async run(argv) {
-    const { values: v } = parse(NAME, argv, { manifest: { type: 'string' }, line: { type: 'string' }, out: { type: 'string' } })
+    const { values: v } = parse(NAME, argv, { manifest: { type: 'string' }, line: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' } })
     const manifest = resolve(requireOption(NAME, v.manifest, '--manifest'))
     const k = intOption(NAME, requireOption(NAME, v.line, '--line'), '--line', 1, 1)
-    const out = resolve(requireOption(NAME, v.out, '--out'))
+    const out = v.check ? null : resolve(requireOption(NAME, v.out, '--out'))
     let text: string
     try {
       text = readFileSync(manifest, 'utf8')
@@ -93,17 +104,47 @@ export const replayCommand: Command = {
       }
     }
     // Render with the same outputs the export asked for (the engine may take another path when
-    // raw pixels are also wanted, e.g. for npy), so the encoded bytes are the export's.
+    // raw pixels are also wanted), so the encoded bytes are the export's.
     const formats = (desc as { options?: { formats?: string[] } }).options?.formats ?? ['folders']
-    const r = await replay(line.plan, { image: line.source.image, mask: line.source.mask }, { image: { format, quality }, ...(formats.includes('npy') ? { raw: true } : {}) })
+    const r = await replay(line.plan, { image: line.source.image, mask: line.source.mask }, { image: { format, quality }, ...(needsOf(formats).raw ? { raw: true } : {}) })
     const epochs = (desc as { options?: { epochs?: number } }).options?.epochs ?? 1
-    const rel = line.files?.folders ?? {
-      image: `images/${epochs === 1 ? line.sampleId : `e${String(line.epoch).padStart(4, '0')}/${line.sampleId}`}.${IMAGE_EXT[format]}`,
-      mask: `masks/${epochs === 1 ? line.sampleId : `e${String(line.epoch).padStart(4, '0')}/${line.sampleId}`}.png`,
-    }
+    if (!out) return check(dirname(manifest), line, formats, r, k, (desc as { normalize?: Normalization }).normalize ?? null)
+    const rel = foldersFiles(line, epochs, IMAGE_EXT[format])
     await writeAtomic(join(out, rel.image), r.image!)
     if (r.mask) await writeAtomic(join(out, rel.mask), r.mask)
     console.log(`replayed ${manifest} line ${k} (${line.sampleId}, epoch ${line.epoch}) to ${join(out, rel.image)}${r.mask ? ` and ${join(out, rel.mask)}` : ''}`)
     return 0
   },
+}
+
+/** The replayed output's bytes as `format` stores them (npy: rows of the batch's dtype, x normalised as the export did). */
+function expected(r: RenderedPair, got: ReadBack, normalize: Normalization | null): ReadBack {
+  const raw = r.raw
+  let y: Uint8Array | undefined
+  if (raw?.labels) {
+    // a batch holding any 16-bit mask stores every row as little-endian uint16
+    const wide = got.y && got.y.byteLength === raw.labels.length * 2
+    y = wide ? new Uint8Array(Uint16Array.from(raw.labels).buffer) : new Uint8Array(raw.labels.buffer, raw.labels.byteOffset, raw.labels.byteLength)
+  }
+  const x = raw && normalize ? new Uint8Array(normalizeRgb(raw.image, normalize).buffer) : raw?.image
+  return { image: r.image, mask: r.mask, x, y }
+}
+
+async function check(dir: string, line: ManifestLine, formats: string[], r: RenderedPair, k: number, normalize: Normalization | null): Promise<number> {
+  const problems: string[] = []
+  for (const name of formats) {
+    const got = await formatPlugin(name).read(dir, line)
+    const want = expected(r, got, normalize)
+    for (const part of ['image', 'mask', 'x', 'y'] as const) {
+      const a = got[part]
+      const b = want[part]
+      if (a && (!b || Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) !== 0)) problems.push(`${name} ${part}`)
+    }
+  }
+  if (problems.length) {
+    process.stderr.write(`lockstep replay: line ${k} (${line.sampleId}, epoch ${line.epoch}) differs from the export in: ${problems.join(', ')}\n`)
+    return 1
+  }
+  console.log(`line ${k} (${line.sampleId}, epoch ${line.epoch}) replays byte for byte in ${formats.join(', ')}`)
+  return 0
 }

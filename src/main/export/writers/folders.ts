@@ -1,12 +1,13 @@
 // `folders`: images/<key>.<ext> and masks/<key>.png, the layout PyTorch datasets and Keras
 // generators read. One epoch keeps the source names (images/x.jpg); several epochs go to one
-// sub-folder each (images/e0001/x.jpg). The name follows from (epoch, key), which is also the plan
-// key, so a sample drawn twice in an epoch (steps-per-epoch) is the same file.
+// sub-folder each (images/e0001/x.jpg). The name follows from the plan key (epoch, key, draw): a
+// sample drawn again in the same epoch (steps per epoch past one pass) is a fresh augmentation,
+// named x.d1.jpg, x.d2.jpg, ... beside x.jpg (masks alike, so image and mask still pair by stem).
 import { dirname, join } from 'node:path'
 import { LockstepError } from '../../../shared/errors'
-import { ensureDir, FileBatch } from '../files'
+import { ensureDir, FileBatch, NO_CACHE } from '../files'
 import type { Slot } from '../order'
-import { pad, type RenderedOutput, type Writer, type WriterContext } from '../types'
+import { encodedBytes, pad, type ExportFormatPlugin, type OutputRecord, type RenderedOutput, type ResumeFrom, type Writer, type WriterContext } from '../types'
 
 const MAX_PENDING = 8
 /** Files committed together (see FileBatch), the bytes they may hold, and the longest an output waits. */
@@ -14,8 +15,9 @@ const GROUP_FILES = 128
 const GROUP_BYTES = 64 * 2 ** 20
 const GROUP_MS = 2000
 
-export function foldersRelPath(ctx: Pick<WriterContext, 'epochs'>, epoch: number, key: string): string {
-  return ctx.epochs === 1 ? key : `e${pad(epoch, 4)}/${key}`
+export function foldersRelPath(ctx: Pick<WriterContext, 'epochs'>, epoch: number, key: string, draw = 0): string {
+  const name = draw ? `${key}.d${draw}` : key
+  return ctx.epochs === 1 ? name : `e${pad(epoch, 4)}/${name}`
 }
 
 export class FoldersWriter implements Writer {
@@ -30,9 +32,6 @@ export class FoldersWriter implements Writer {
   private readonly lost = new Set<number>()
   private readonly group = new FileBatch()
   private groupStarted = 0
-  private readonly inFlightPaths = new Map<string, Promise<void>>()
-  /** Image paths whose files wait in the group (mask paths follow from them). */
-  private readonly groupedPaths = new Set<string>()
   private failure: unknown = null
   constructor(private readonly ctx: WriterContext) {}
 
@@ -44,37 +43,19 @@ export class FoldersWriter implements Writer {
     return min
   }
 
-  resumePoint(upTo: number): number {
-    return upTo
-  }
-
-  async begin(startOrdinal: number): Promise<void> {
-    this.next = startOrdinal
+  async begin(from: ResumeFrom): Promise<void> {
+    this.next = from.start
   }
 
   async write(o: RenderedOutput): Promise<Record<string, unknown>> {
     if (this.failure) throw this.failure
     if (!o.image || !o.mask) throw new LockstepError('INTERNAL', `folders writer: output ${o.slot.ordinal} has no encoded image/mask`)
-    const rel = foldersRelPath(this.ctx, o.slot.epoch, o.source.key)
+    const rel = foldersRelPath(this.ctx, o.slot.epoch, o.source.key, o.slot.draw)
     const image = `images/${rel}.${this.ctx.imageExt}`
     const mask = `masks/${rel}.png`
     const ordinal = o.slot.ordinal
     this.next = ordinal + 1
-    // The same (epoch, key) twice: identical bytes, write once.
-    const same = this.inFlightPaths.get(image) ?? (this.groupedPaths.has(image) ? Promise.resolve() : undefined)
-    const job = same
-      ? same
-      : Promise.all([this.put(join(this.ctx.outDir, image), o.image), this.put(join(this.ctx.outDir, mask), o.mask)]).then(() => {})
-    if (!same) {
-      this.inFlightPaths.set(image, job)
-      job.then(
-        () => {
-          this.inFlightPaths.delete(image)
-          this.groupedPaths.add(image)
-        },
-        () => this.inFlightPaths.delete(image),
-      )
-    }
+    const job = Promise.all([this.put(join(this.ctx.outDir, image), o.image), this.put(join(this.ctx.outDir, mask), o.mask)]).then(() => {})
     const tracked = job.then(
       () => {
         this.pending.delete(ordinal)
@@ -94,7 +75,6 @@ export class FoldersWriter implements Writer {
   /** Writes, fsyncs and renames every file held so far; their outputs become committed. */
   private async commitGroup(): Promise<void> {
     const done = [...this.grouped]
-    const paths = [...this.groupedPaths]
     try {
       await this.group.commit()
     } catch (err) {
@@ -104,12 +84,10 @@ export class FoldersWriter implements Writer {
         this.grouped.delete(k)
         this.lost.add(k)
       }
-      for (const p of paths) this.groupedPaths.delete(p)
       this.failure ??= err
       throw err
     }
     for (const k of done) this.grouped.delete(k)
-    for (const p of paths) this.groupedPaths.delete(p)
     this.groupStarted = Date.now()
   }
 
@@ -135,4 +113,31 @@ export class FoldersWriter implements Writer {
     // and a resume does not redo them; if even that fails (a full disk), none of them is left.
     await this.commitGroup().catch(() => this.group.discard())
   }
+}
+
+/** Where an output's files are (relative to the export folder), from its manifest record or, for old records without one, its name. */
+export function foldersFiles(record: OutputRecord, epochs: number, imageExt: string): { image: string; mask: string } {
+  const f = record.files?.folders as { image?: string; mask?: string } | undefined
+  if (f?.image && f.mask) return { image: f.image, mask: f.mask }
+  const rel = foldersRelPath({ epochs }, record.epoch, record.sampleId, record.draw ?? 0)
+  return { image: `images/${rel}.${imageExt}`, mask: `masks/${rel}.png` }
+}
+
+export const foldersFormat: ExportFormatPlugin = {
+  name: 'folders',
+  help: 'images/ + masks/ folders, one file per output (PyTorch and Keras folder datasets)',
+  layout: 'images/<key>.<ext> + masks/<key>.png (one epoch) or images/eEEEE/<key>.<ext> (several)',
+  needs: { encoded: true, raw: false },
+  options: [],
+  bytesPerOutput: (size, imageFormat) => {
+    const px = size.width * size.height
+    return encodedBytes(px, imageFormat) + px * 0.1
+  },
+  create: (ctx) => new FoldersWriter(ctx),
+  read: async (outDir, record, cache = NO_CACHE) => {
+    const f = record.files?.folders as { image?: string; mask?: string } | undefined
+    if (!f?.image || !f.mask) throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no folders files`)
+    const [image, mask] = await Promise.all([cache.get(join(outDir, f.image)), cache.get(join(outDir, f.mask))])
+    return { image, mask }
+  },
 }

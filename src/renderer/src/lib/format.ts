@@ -40,3 +40,18 @@ export const ERROR_LABELS: Record<string, string> = {
   TOO_LARGE: 'Too large',
   UNREADABLE: 'Unreadable',
 }
+
+/** "1 output", "2 outputs": a count with its noun in the right number. */
+export function plural(n: number | null | undefined, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`
+}
+
+/**
+ * A parameter value as the editor shows it: to the decimals of its step (at least two), so an
+ * imported 3.16227766017 shows as 3.16. The stored value is not changed.
+ */
+export function formatParam(v: number, step: number): string {
+  if (!Number.isFinite(v)) return String(v)
+  const stepDecimals = (String(step).split('.')[1] ?? '').length
+  return String(Number(v.toFixed(Math.max(2, stepDecimals))))
+}

@@ -1,8 +1,9 @@
-// The catalog grid: filter -> keyset-paged rows (sparse, loaded as the grid scrolls), selection,
-// bulk edits on the selection or on everything the filter matches.
+// The catalog grid: filter -> pages of rows loaded where the grid looks (random access: a page at
+// any position is one call, by offset, or by the previous page's cursor when that one is loaded),
+// selection, bulk edits on the selection or on everything the filter matches.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef, watch } from 'vue'
-import type { ReviewStatus, SampleRow, SampleTarget, Split } from '@shared/contract/catalog'
+import type { EditState, ReviewStatus, SampleRow, SampleTarget, Split } from '@shared/contract/catalog'
 import { api } from '../api'
 import { emptyFilter, filterToQuery, type FilterState } from '../lib/filters'
 import { useProjectStore } from './project'
@@ -16,28 +17,24 @@ export const useCatalogStore = defineStore('catalog', () => {
   const overlay = ref(false)
   const tileSize = ref(150)
 
-  /** Rows by grid index; holes not loaded yet. Not deeply reactive (100k+ rows): `version` ticks. */
+  /** Rows by grid index, sparse (holes: not loaded yet). Not deeply reactive (100k+ rows): `version` ticks. */
   const rows = shallowRef<SampleRow[]>([])
-  /** Rows from the end backwards (tail[0] is the last sample), paged with the reversed sort, so a
-   *  jump to the end of a huge grid does not walk every page before it. */
-  const tail = shallowRef<SampleRow[]>([])
   const total = ref<number | null>(null)
   const loading = ref(false)
   const version = ref(0)
-  let cursor: string | null = null
-  let exhausted = false
   let generation = 0
-  let wanted = 0
-  let pump: Promise<void> | null = null
-  let tailCursor: string | null = null
-  let tailDone = false
-  let tailWanted = 0
-  let tailPump: Promise<void> | null = null
+  /** pages loaded or on their way, by page number */
+  const pages = new Map<number, Promise<void>>()
+  /** the cursor after each loaded page: the next page continues from it instead of seeking */
+  const after = new Map<number, string | null>()
+  let inFlight = 0
 
   // Selection: explicit ids, or "every sample matching the filter".
   const selected = ref<Set<number>>(new Set())
   const allMatching = ref(false)
   const anchor = ref<number | null>(null)
+  /** The tile the keyboard is on (arrow keys move it; Shift+arrows extend the selection from the anchor). */
+  const focused = ref<number | null>(null)
   const selectedCount = computed(() => (allMatching.value ? (total.value ?? 0) : selected.value.size))
   const target = computed<SampleTarget | null>(() => {
     if (allMatching.value) return { filter: query.value }
@@ -45,122 +42,84 @@ export const useCatalogStore = defineStore('catalog', () => {
     return null
   })
 
-  /** Drops the rows and starts paging the current filter from the top. */
+  /** Drops the rows and loads the current filter's first page (with its total). */
   async function reload(): Promise<void> {
     generation++
     rows.value = []
-    tail.value = []
-    cursor = null
-    exhausted = false
-    tailCursor = null
-    tailDone = false
-    tailWanted = 0
-    tailPump = null
     total.value = null
-    wanted = Math.max(wanted, PAGE)
+    pages.clear()
+    after.clear()
     version.value++
-    pump = null
-    await ensure(Math.max(wanted, 1))
+    await loadPage(0)
   }
 
-  /** Makes sure rows [0, upTo) are loaded (keyset pages are sequential). */
+  /** Makes sure row `upTo - 1` is loaded (the page that holds it; nothing before it). */
   function ensure(upTo: number): Promise<void> {
-    wanted = Math.max(wanted, upTo)
-    if (!pump) pump = run(generation).finally(() => (pump = null))
-    return pump
+    return ensureRange(Math.max(0, upTo - 1), Math.max(1, upTo))
   }
 
-  async function run(gen: number): Promise<void> {
-    loading.value = true
-    try {
-      while (gen === generation && !exhausted && rows.value.length < wanted && (total.value === null || rows.value.length + tail.value.length < total.value)) {
-        const first = rows.value.length === 0
-        const page = await api.call('samples.query', {
-          filter: query.value,
-          cursor,
-          limit: first ? PAGE : Math.min(1000, Math.max(PAGE, wanted - rows.value.length)),
-          withTotal: first,
-        })
-        if (gen !== generation) return // the filter changed while this page was in flight
-        if (first) total.value = page.total
-        rows.value.push(...page.rows)
-        triggerRef(rows)
-        version.value++
-        cursor = page.nextCursor
-        if (!cursor) {
-          exhausted = true
-          total.value = rows.value.length
-        }
-      }
-    } catch (err) {
-      if (gen === generation) useToastStore().error('Loading samples', err)
-    } finally {
-      if (gen === generation) loading.value = false
-    }
-  }
-
-  /** Loads the rows the grid shows in [from, to): from the top, or from the end when that is nearer. */
+  /** Loads the pages that hold rows [from, to), however far from the top (one call per page). */
   function ensureRange(from: number, to: number): Promise<void> {
     const n = total.value
-    const head = rows.value.length
-    if (n === null || exhausted || from <= head + 2000 || from < n / 2) return ensure(to)
-    // nearer the end than the loaded head: page backwards from the end
-    tailWanted = Math.max(tailWanted, n - from)
-    if (!tailPump) tailPump = runTail(generation).finally(() => (tailPump = null))
-    return tailPump
+    const end = n === null ? to : Math.min(to, n)
+    const waits: Promise<void>[] = []
+    for (let p = Math.floor(Math.max(0, from) / PAGE); p * PAGE < end || (p === 0 && n === null); p++) waits.push(loadPage(p))
+    return Promise.all(waits).then(() => undefined)
   }
 
-  async function runTail(gen: number): Promise<void> {
-    loading.value = true
-    try {
-      while (gen === generation && !tailDone && tail.value.length < tailWanted && rows.value.length + tail.value.length < (total.value ?? 0)) {
+  function loadPage(p: number): Promise<void> {
+    const known = pages.get(p)
+    if (known) return known
+    const gen = generation
+    const run = (async () => {
+      inFlight++
+      loading.value = true
+      try {
+        const cursor = after.get(p - 1)
         const page = await api.call('samples.query', {
           filter: query.value,
-          sort: { field: 'key', dir: 'desc' },
-          cursor: tailCursor,
-          limit: Math.min(1000, Math.max(PAGE, tailWanted - tail.value.length)),
-          withTotal: false,
+          ...(p > 0 && cursor ? { cursor } : p > 0 ? { offset: p * PAGE } : {}),
+          limit: PAGE,
+          withTotal: total.value === null,
         })
-        if (gen !== generation) return
-        tail.value.push(...page.rows)
-        triggerRef(tail)
+        if (gen !== generation) return // the filter changed while this page was in flight
+        if (page.total !== null) total.value = page.total
+        const next = rows.value
+        page.rows.forEach((r, i) => (next[p * PAGE + i] = r))
+        after.set(p, page.nextCursor)
+        triggerRef(rows)
         version.value++
-        tailCursor = page.nextCursor
-        if (!tailCursor) tailDone = true
+      } catch (err) {
+        if (gen === generation) {
+          pages.delete(p) // asked again when the grid comes back to it
+          useToastStore().error('Loading samples', err)
+        }
+      } finally {
+        if (--inFlight === 0) loading.value = false
       }
-    } catch (err) {
-      if (gen === generation) useToastStore().error('Loading samples', err)
-    } finally {
-      if (gen === generation) loading.value = false
-    }
+    })()
+    pages.set(p, run)
+    return run
   }
 
   watch(
     query,
     () => {
       clearSelection()
-      wanted = PAGE
       void reload()
     },
     { deep: true },
   )
 
   function rowAt(index: number): SampleRow | undefined {
-    const head = rows.value
-    if (index < head.length) return head[index]
-    const n = total.value
-    if (n === null) return undefined
-    return tail.value[n - 1 - index]
+    return rows.value[index]
   }
   function indexOf(id: number): number {
-    const i = rows.value.findIndex((r) => r.id === id)
-    if (i >= 0 || total.value === null) return i
-    const j = tail.value.findIndex((r) => r.id === id)
-    return j < 0 ? -1 : total.value - 1 - j
+    return rows.value.findIndex((r) => r?.id === id)
   }
   function findRow(id: number): SampleRow | undefined {
     const i = indexOf(id)
-    return i < 0 ? undefined : rowAt(i)
+    return i < 0 ? undefined : rows.value[i]
   }
 
   // ------------------------------------------------------------- selection
@@ -168,6 +127,19 @@ export const useCatalogStore = defineStore('catalog', () => {
     selected.value = new Set()
     allMatching.value = false
     anchor.value = null
+    focused.value = null
+  }
+  /** Arrow keys: moves the cursor by `delta` tiles (±1, ± a row), selecting it (Shift: the range from the anchor). */
+  async function moveCursor(delta: number, extend = false): Promise<number | null> {
+    const n = total.value ?? rows.value.length
+    if (!n) return null
+    const from = focused.value ?? anchor.value
+    const to = from === null ? 0 : Math.max(0, Math.min(n - 1, from + delta))
+    if (!rowAt(to)) await ensureRange(to, to + 1)
+    if (!rowAt(to)) return null
+    clickTile(to, { shift: extend && anchor.value !== null })
+    focused.value = to
+    return to
   }
   /** Click: select one; ctrl/cmd: toggle; shift: range from the anchor. */
   function clickTile(index: number, mods: { shift?: boolean; toggle?: boolean } = {}): void {
@@ -175,7 +147,7 @@ export const useCatalogStore = defineStore('catalog', () => {
     if (!row) return
     if (allMatching.value) {
       allMatching.value = false
-      selected.value = new Set([...rows.value, ...tail.value].map((r) => r.id))
+      selected.value = new Set(rows.value.filter(Boolean).map((r) => r.id))
     }
     if (mods.shift && anchor.value !== null) {
       const [a, b] = anchor.value < index ? [anchor.value, index] : [index, anchor.value]
@@ -196,6 +168,7 @@ export const useCatalogStore = defineStore('catalog', () => {
       selected.value = new Set([row.id])
     }
     anchor.value = index
+    focused.value = index
   }
   function selectAllMatching(): void {
     allMatching.value = true
@@ -222,17 +195,65 @@ export const useCatalogStore = defineStore('catalog', () => {
     }
   }
 
+  /**
+   * A seeded random train/val/test split (optionally stratified by the classes in each mask) of
+   * `target`: the selection, or every healthy sample matching the filter. Resolves with the counts.
+   */
+  async function randomSplit(input: { seed: number; ratios: { train: number; val: number; test: number }; stratify: boolean; target: SampleTarget }): Promise<Record<'train' | 'val' | 'test', number> | null> {
+    try {
+      const { counts } = await api.call('samples.randomSplit', input)
+      await Promise.all([reload(), useProjectStore().refresh()])
+      useToastStore().ok('Split done', `train ${counts.train.toLocaleString('en-US')}, val ${counts.val.toLocaleString('en-US')}, test ${counts.test.toLocaleString('en-US')}`)
+      return counts
+    } catch (err) {
+      useToastStore().error('Splitting', err)
+      return null
+    }
+  }
+
+  // ------------------------------------------------------------- undo / redo of curation edits
+  /** What Ctrl+Z / Ctrl+Shift+Z would undo / redo: the session's edits of split, status, notes, tags (the service keeps them). */
+  const edits = ref<EditState>({ undo: null, redo: null })
+  async function loadEdits(): Promise<void> {
+    try {
+      edits.value = await api.call('samples.edits', {})
+    } catch {
+      /* no project: nothing to undo */
+    }
+  }
+  api.on('catalog.changed', ({ what }) => {
+    if (what === 'samples' || what === 'project') void loadEdits()
+  })
+  async function undoOrRedo(which: 'undo' | 'redo'): Promise<void> {
+    try {
+      const r = await api.call(which === 'undo' ? 'samples.undo' : 'samples.redo', {})
+      edits.value = { undo: r.undo, redo: r.redo }
+      if (!r.label) return void useToastStore().info(which === 'undo' ? 'Nothing to undo' : 'Nothing to redo')
+      await Promise.all([reload(), useProjectStore().refresh()])
+      useToastStore().ok(which === 'undo' ? 'Undone' : 'Redone', r.label)
+    } catch (err) {
+      useToastStore().error(which === 'undo' ? 'Undoing' : 'Redoing', err)
+    }
+  }
+  const undoEdit = () => undoOrRedo('undo')
+  const redoEdit = () => undoOrRedo('redo')
+
+  /** Healthy samples (no problem) matching the filter: what a split of "everything" takes. */
+  async function healthyCount(): Promise<number | null> {
+    try {
+      return (await api.call('samples.counts', { filter: query.value })).byError.none
+    } catch (err) {
+      useToastStore().error('Counting samples', err)
+      return null
+    }
+  }
+
   /** Patches loaded rows in place (inspector edits) without reloading the grid. */
   function patchRow(id: number, patch: Partial<SampleRow>): void {
-    const h = rows.value.findIndex((r) => r.id === id)
+    const h = indexOf(id)
     if (h >= 0) {
       rows.value[h] = { ...rows.value[h]!, ...patch }
       triggerRef(rows)
-    }
-    const t = tail.value.findIndex((r) => r.id === id)
-    if (t >= 0) {
-      tail.value[t] = { ...tail.value[t]!, ...patch }
-      triggerRef(tail)
     }
     version.value++
   }
@@ -242,8 +263,8 @@ export const useCatalogStore = defineStore('catalog', () => {
   }
 
   return {
-    filter, query, overlay, tileSize, rows, tail, total, loading, version, ensureRange, findRow,
-    selected, allMatching, anchor, selectedCount, target,
-    reload, ensure, rowAt, indexOf, clearSelection, clickTile, selectAllMatching, isSelected, bulkUpdate, patchRow, resetFilter,
+    filter, query, overlay, tileSize, rows, total, loading, version, ensureRange, findRow,
+    selected, allMatching, anchor, focused, selectedCount, target, moveCursor,
+    reload, ensure, rowAt, indexOf, clearSelection, clickTile, selectAllMatching, isSelected, bulkUpdate, randomSplit, healthyCount, edits, loadEdits, undoEdit, redoEdit, patchRow, resetFilter,
   }
 })

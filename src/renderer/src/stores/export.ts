@@ -1,7 +1,7 @@
 // Export: options, a debounced estimate, the running job (progress from job.progress), history.
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import type { ExportEstimate, ExportFormat, ExportOptionsInput, ExportRecord, ImageFormat } from '@shared/contract/export'
+import type { ExportEstimate, ExportFormat, ExportFormatInfo, ExportOptionsInput, ExportRecord, ImageFormat } from '@shared/contract/export'
 import type { JobInfo } from '@shared/contract/app'
 import { api } from '../api'
 import { useJobsStore } from './jobs'
@@ -32,6 +32,8 @@ export const useExportStore = defineStore('export', () => {
   const estimate = ref<ExportEstimate | null>(null)
   const estimateError = ref<string | null>(null)
   const history = ref<ExportRecord[]>([])
+  /** The registered formats (names, help, options), from the export area's registry. */
+  const formats = ref<ExportFormatInfo[]>([])
   const jobId = ref<string | null>(null)
   const starting = ref(false)
   let estSeq = 0
@@ -45,9 +47,13 @@ export const useExportStore = defineStore('export', () => {
     const f = form.value
     let recipe: ExportOptionsInput['recipe']
     if (f.recipeSource === 'editor') {
-      const r = useRecipeStore().effective
+      const recipes = useRecipeStore()
+      const r = recipes.effective
       if (!r) throw new Error('The recipe in the editor has problems; fix them in Recipes first')
-      recipe = { json: r }
+      // an unchanged saved version (every op enabled: the effective recipe is the version itself)
+      // goes by its id, so the export and its history record the version, not an inline copy
+      const asSaved = recipes.versionId !== null && !recipes.dirty && recipes.draft.ops.every((o) => o.enabled !== false)
+      recipe = asSaved ? { versionId: recipes.versionId! } : { json: r }
     } else {
       const v = await api.call('recipe.get', { id: f.recipeSource })
       recipe = { versionId: v.versionId }
@@ -128,6 +134,14 @@ export const useExportStore = defineStore('export', () => {
   async function cancel(): Promise<void> {
     if (jobId.value) await useJobsStore().cancel(jobId.value)
   }
+  async function loadFormats(): Promise<void> {
+    if (formats.value.length) return
+    try {
+      formats.value = await api.call('export.formats', {})
+    } catch (err) {
+      useToastStore().error('Loading the export formats', err)
+    }
+  }
   async function loadHistory(): Promise<void> {
     try {
       history.value = await api.call('export.history', { limit: 50 })
@@ -136,5 +150,5 @@ export const useExportStore = defineStore('export', () => {
     }
   }
 
-  return { suggestOut, form, estimate, estimateError, history, jobId, job, running, starting, options, refreshEstimate, start, cancel, loadHistory }
+  return { suggestOut, form, formats, loadFormats, estimate, estimateError, history, jobId, job, running, starting, options, refreshEstimate, start, cancel, loadHistory }
 })

@@ -10,6 +10,7 @@ import { useCatalogStore } from './catalog'
 import { useInspectorStore } from './inspector'
 import { useRecipeStore } from './recipes'
 import { useToastStore } from './toasts'
+import { imageViewable, maskViewable } from '../lib/samples'
 
 export interface PreviewTileView {
   index: number
@@ -58,12 +59,19 @@ export const usePreviewStore = defineStore('preview', () => {
     return first ? [first.id] : []
   })
   const original = computed(() => (sampleIds.value[0] !== undefined ? sampleIds.value[0] : null))
-  const originalUrl = computed(() => (original.value === null ? null : api.mediaUrl(mediaPath.sampleImage(original.value))))
+  const originalRow = computed(() => (original.value === null ? undefined : useCatalogStore().findRow(original.value)))
+  const originalUrl = computed(() => (original.value === null || (originalRow.value && !imageViewable(originalRow.value)) ? null : api.mediaUrl(mediaPath.sampleImage(original.value))))
+  /** Selected pairs with no mask (or an unreadable one): their tiles show the image only. */
+  const maskless = computed(() =>
+    sampleIds.value.map((id) => useCatalogStore().findRow(id)).filter((r): r is NonNullable<typeof r> => !!r && imageViewable(r) && !maskViewable(r)),
+  )
 
   const originalLabels = shallowRef<Labels | null>(null)
   watch(original, async (id) => {
     originalLabels.value = null
     if (id === null) return
+    const row = useCatalogStore().findRow(id)
+    if (row && !maskViewable(row)) return // nothing to fetch: no 404 in the console
     try {
       const l = await api.fetchLabels(mediaPath.sampleLabels(id))
       if (original.value === id) originalLabels.value = l
@@ -107,7 +115,8 @@ export const usePreviewStore = defineStore('preview', () => {
       const answer = await api.call('preview.render', { recipe, sampleIds: use, seed: s, count: perSample })
       if (gen !== generation.value) return // superseded: never show tiles of an older recipe
       if (answer.errors.length) {
-        error.value = answer.errors.map((e) => `#${e.sampleId}: ${e.message}`).join('\n')
+        // the service's message names the pair (its key) and the problem
+        error.value = answer.errors.map((e) => e.message).join('\n')
       }
       const views: PreviewTileView[] = answer.tiles.slice(0, k).map((t) => ({
         index: t.index,
@@ -128,8 +137,10 @@ export const usePreviewStore = defineStore('preview', () => {
       engineMs.value = answer.ms
       lastRenderMs.value = performance.now() - changedAt
       pending.value = false
+      const noMask = new Set(maskless.value.map((r) => r.id))
       await Promise.all(
         views.map(async (v, i) => {
+          if (noMask.has(v.sampleId)) return // rendered without a mask: no labels to fetch
           const labels = await api.fetchLabels(v.labelsPath).catch(() => null)
           if (gen !== generation.value || !labels) return
           const next = tiles.value.slice()
@@ -150,26 +161,24 @@ export const usePreviewStore = defineStore('preview', () => {
     seed.value = Math.floor(Math.random() * 0xffffffff)
   }
 
-  let watching = false
   let active = false
   let stale = true
+  // Created with the store (its scope lives as long as the app), not on the view's first showing:
+  // a watcher made inside a view's hook belongs to that view and dies when the view cache drops it.
+  watch(() => JSON.stringify(inputs.value), () => {
+    stale = true
+    if (active) invalidate()
+    else {
+      // hidden: take the tiles down now, render when shown again (no work for an unseen view)
+      generation.value++
+      clearTimeout(timer)
+      tiles.value = []
+      pending.value = false
+    }
+  })
   /** Starts following the recipe, selection, seed and K (the view calls it when shown). */
   function follow(): void {
     active = true
-    if (!watching) {
-      watching = true
-      watch(() => JSON.stringify(inputs.value), () => {
-        stale = true
-        if (active) invalidate()
-        else {
-          // hidden: take the tiles down now, render when shown again (no work for an unseen view)
-          generation.value++
-          clearTimeout(timer)
-          tiles.value = []
-          pending.value = false
-        }
-      })
-    }
     if (stale) {
       stale = false
       invalidate()
@@ -180,5 +189,5 @@ export const usePreviewStore = defineStore('preview', () => {
     active = false
   }
 
-  return { originalLabels, seed, count, overlay, opacity, tiles, pending, error, generation, shownFor, lastRenderMs, engineMs, sampleIds, original, originalUrl, invalidate, reseed, follow, pause, render }
+  return { maskless, originalLabels, seed, count, overlay, opacity, tiles, pending, error, generation, shownFor, lastRenderMs, engineMs, sampleIds, original, originalUrl, invalidate, reseed, follow, pause, render }
 })

@@ -1,9 +1,11 @@
 // The open project: name, datasets, classes (with colours), tags, counts; imports.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ClassInfo, Counts, ImportInput, ImportSummary, ProjectInfo, TagCount } from '@shared/contract/catalog'
+import type { RecentProject } from '@shared/contract/app'
+import type { ClassInfo, Counts, ImportInput, ImportSummary, ProjectInfo, ProjectProbe, TagCount } from '@shared/contract/catalog'
 import { api } from '../api'
 import { defaultClassColor } from '../lib/colors'
+import { useCatalogStore } from './catalog'
 import { useJobsStore } from './jobs'
 import { useToastStore } from './toasts'
 
@@ -16,6 +18,9 @@ export const useProjectStore = defineStore('project', () => {
   const loaded = ref(false)
   const importing = ref<string | null>(null)
   let subscribed = false
+  /** Recent projects (kept by the door in the user data folder) and the folder it offers to create. */
+  const recent = ref<RecentProject[]>([])
+  const suggested = ref<ProjectProbe | null>(null)
 
   const name = computed(() => info.value?.name ?? 'No project')
   const classByIndex = computed(() => new Map(classes.value.map((c) => [c.index, c])))
@@ -32,6 +37,7 @@ export const useProjectStore = defineStore('project', () => {
       subscribed = true
       api.on('catalog.changed', ({ what }) => {
         if (what === 'classes') void loadClasses()
+        else if (what === 'project') void followProject()
         else void refresh()
       })
     }
@@ -44,6 +50,7 @@ export const useProjectStore = defineStore('project', () => {
     ])
     if (infoR.status === 'rejected') toasts.error('Opening the project', infoR.reason)
     else info.value = infoR.value
+    if (!info.value) void loadRecent()
     if (info.value) {
       if (classesR.status === 'fulfilled') classes.value = classesR.value
       else toasts.error('Loading the classes', classesR.reason)
@@ -54,6 +61,46 @@ export const useProjectStore = defineStore('project', () => {
     }
     loaded.value = true
   }
+  /**
+   * Another project was opened or created (here, from the desktop menu or in another tab): every
+   * view's state belongs to the old one, so the studio starts afresh on the new one's catalog.
+   */
+  async function followProject(): Promise<void> {
+    try {
+      const next = await api.call('project.info', {})
+      if ((next?.dir ?? null) === (info.value?.dir ?? null)) return void refresh()
+    } catch {
+      /* reload anyway: the studio asks again on start */
+    }
+    window.location.hash = '#/catalog'
+    window.location.reload()
+  }
+  async function loadRecent(): Promise<void> {
+    try {
+      const r = await api.call('project.recent', {})
+      recent.value = r.recent
+      suggested.value = r.suggested
+    } catch (err) {
+      useToastStore().error('Listing recent projects', err)
+    }
+  }
+  function probe(dir: string): Promise<ProjectProbe> {
+    return api.call('project.probe', { dir })
+  }
+  /** Opens or creates a project; the studio reloads on it (see followProject). Throws the service's error. */
+  async function openProject(dir: string, create?: { name?: string }): Promise<void> {
+    if (create) await api.call('project.create', { dir, ...(create.name ? { name: create.name } : {}) })
+    else await api.call('project.open', { dir })
+    await followProject()
+  }
+  async function forget(dir: string): Promise<void> {
+    try {
+      recent.value = await api.call('project.forget', { dir })
+    } catch (err) {
+      useToastStore().error('Removing the recent project', err)
+    }
+  }
+
   async function refresh(): Promise<void> {
     try {
       info.value = await api.call('project.info', {})
@@ -84,17 +131,27 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  /** Starts an import job and resolves with its summary when it ends. */
-  async function runImport(input: ImportInput): Promise<ImportSummary | null> {
+  /**
+   * Starts an import job: a bad folder or pattern rejects here, with `details.field` naming the
+   * form field (images, masks, maskPatterns), before any job exists.
+   */
+  async function startImport(input: ImportInput): Promise<string> {
+    const { jobId } = await api.call('import.start', input)
+    importing.value = jobId
+    return jobId
+  }
+  /** Follows a started import to its end; resolves with its summary (null if it failed or was cancelled). */
+  async function followImport(jobId: string): Promise<ImportSummary | null> {
     const toasts = useToastStore()
     try {
-      const { jobId } = await api.call('import.start', input)
-      importing.value = jobId
       const job = await useJobsStore().settle(jobId)
-      importing.value = null
-      if (job.status !== 'done') return null
+      if (job.status !== 'done') {
+        if (job.status === 'failed') toasts.push('error', 'Import failed', job.error?.message ?? 'The import stopped')
+        return null
+      }
       lastImport.value = await api.call('import.summary', { jobId })
-      await refresh()
+      // the grid's rows with the counts, before `importing` goes: no moment of "nothing matches"
+      await Promise.all([refresh(), useCatalogStore().reload()])
       const s = lastImport.value
       if (s) {
         const broken = Object.values(s.errors).reduce((a, b) => a + b, 0)
@@ -102,9 +159,10 @@ export const useProjectStore = defineStore('project', () => {
       }
       return lastImport.value
     } catch (err) {
-      importing.value = null
       toasts.error('Importing', err)
       return null
+    } finally {
+      if (importing.value === jobId) importing.value = null
     }
   }
 
@@ -128,5 +186,5 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  return { pickerAvailable, pickFolder, info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, runImport, updateClass }
+  return { recent, suggested, loadRecent, probe, openProject, forget, followProject, pickerAvailable, pickFolder, info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, startImport, followImport, updateClass }
 })

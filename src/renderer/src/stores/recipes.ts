@@ -1,11 +1,39 @@
 // The recipe editor: a draft with undo/redo, live validation with problems by path (shown at the
-// field), saving as immutable versions, Albumentations import.
+// field), saving as immutable versions (or as a new recipe), Albumentations import with a review
+// of what was left out or changed, and the draft kept across reloads (per project).
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { RecipeSummary, RecipeVersionInfo } from '@shared/contract/catalog'
 import { OP_CATALOG, RECIPE_SCHEMA, defaultOp, defaultRecipe, validateRecipe, type OpSpec, type OpType, type Recipe } from '@shared/recipe'
 import { api } from '../api'
+import { describeProblem } from '../lib/problems'
+import { useProjectStore } from './project'
 import { useToastStore } from './toasts'
+
+/** One line of an import's review: a transform left out, or something converted approximately. */
+export interface ImportItem {
+  kind: 'left out' | 'changed'
+  text: string
+}
+
+/** What is kept per project so unsaved edits survive a reload. */
+interface StoredDraft {
+  draft: Draft
+  name: string
+  recipeId: number | null
+  version: number | null
+  saved: string
+  savedName: string | null
+  at: number
+}
+const DRAFT_KEY = 'lockstep.recipe-draft:'
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage
+  } catch {
+    return null
+  }
+}
 
 /** The draft as edited: shaped like a Recipe but possibly invalid (that is what problems are for). */
 export type Draft = Recipe
@@ -22,6 +50,8 @@ export const useRecipeStore = defineStore('recipes', () => {
   const list = ref<RecipeSummary[]>([])
   const recipeId = ref<number | null>(null)
   const version = ref<number | null>(null)
+  /** The saved version the draft was opened from or saved as (its id, what an export records). */
+  const versionId = ref<number | null>(null)
   const name = ref('Untitled recipe')
   const draft = ref<Draft>(defaultRecipe())
   const saved = ref<string>(JSON.stringify(draft.value))
@@ -29,11 +59,19 @@ export const useRecipeStore = defineStore('recipes', () => {
   const past = ref<string[]>([])
   const future = ref<string[]>([])
   const saving = ref(false)
+  /** The opened recipe's name as saved: a different `name` renames it on the next save. */
+  const savedName = ref<string | null>(null)
+  /** An Albumentations import waiting for the user to accept what was left out or changed. */
+  const pendingImport = ref<{ recipe: Draft; items: ImportItem[]; source: string } | null>(null)
+  /** When unsaved edits were restored from an earlier session (null: none restored). */
+  const restoredAt = ref<number | null>(null)
   let lastKey: string | null = null
   let lastAt = 0
 
   const validation = computed(() => validateRecipe(draft.value))
   const problems = computed(() => (validation.value.ok ? [] : validation.value.problems))
+  /** The problems as the editor numbers steps: "Step 5 · Rotate · Degrees: ..." */
+  const problemTexts = computed(() => problems.value.map((p) => describeProblem(p, draft.value.ops)))
   const problemMap = computed(() => {
     const m = new Map<string, string>()
     for (const p of problems.value) {
@@ -50,6 +88,7 @@ export const useRecipeStore = defineStore('recipes', () => {
     return { ...v.recipe, ops: v.recipe.ops.filter((_, i) => enabled[i]).map((o) => { const { enabled: _e, ...rest } = o; void _e; return rest as OpSpec }) }
   })
   const dirty = computed(() => JSON.stringify(draft.value) !== saved.value)
+  const renaming = computed(() => recipeId.value !== null && savedName.value !== null && name.value.trim() !== '' && name.value.trim() !== savedName.value)
   const canUndo = computed(() => past.value.length > 0)
   const canRedo = computed(() => future.value.length > 0)
 
@@ -150,6 +189,12 @@ export const useRecipeStore = defineStore('recipes', () => {
   async function loadList(): Promise<void> {
     try {
       list.value = await api.call('recipe.list', {})
+      // a restored draft of a recipe this project no longer has is a new recipe now
+      if (recipeId.value !== null && !list.value.some((r) => r.id === recipeId.value)) {
+        recipeId.value = null
+        version.value = null
+        savedName.value = null
+      }
     } catch (err) {
       useToastStore().error('Loading recipes', err)
     }
@@ -157,9 +202,12 @@ export const useRecipeStore = defineStore('recipes', () => {
   function adopt(v: RecipeVersionInfo): void {
     recipeId.value = v.recipeId
     version.value = v.version
+    versionId.value = v.versionId
     name.value = v.name
+    savedName.value = v.name
     draft.value = clone(v.recipe as Draft)
     saved.value = JSON.stringify(draft.value)
+    restoredAt.value = null
     past.value = []
     future.value = []
     selected.value = draft.value.ops.length ? 0 : null
@@ -174,22 +222,37 @@ export const useRecipeStore = defineStore('recipes', () => {
   function newRecipe(): void {
     recipeId.value = null
     version.value = null
+    versionId.value = null
+    savedName.value = null
+    restoredAt.value = null
     name.value = 'Untitled recipe'
     edit((d) => Object.assign(d, defaultRecipe()))
     saved.value = ''
   }
-  /** Saves the draft as a new immutable version. */
-  async function save(note = ''): Promise<RecipeVersionInfo | null> {
+  /** Saves the draft as a new immutable version of the open recipe (renaming it if the name changed). */
+  function save(note = ''): Promise<RecipeVersionInfo | null> {
+    return persist(recipeId.value ?? undefined, name.value.trim() || 'Untitled recipe', note)
+  }
+  /** Saves the draft as version 1 of a new recipe; the open one is left as it was. */
+  function saveAsNew(note = ''): Promise<RecipeVersionInfo | null> {
+    const base = name.value.trim() || 'Untitled recipe'
+    return persist(undefined, savedName.value !== null && base === savedName.value ? `${base} (copy)` : base, note)
+  }
+  async function persist(id: number | undefined, recipeName: string, note: string): Promise<RecipeVersionInfo | null> {
     if (!validation.value.ok) {
-      useToastStore().push('error', 'The recipe has problems', problems.value.slice(0, 3).join('\n'))
+      useToastStore().push('error', 'The recipe has problems', problemTexts.value.slice(0, 3).join('\n'))
       return null
     }
     saving.value = true
     try {
-      const v = await api.call('recipe.save', { ...(recipeId.value ? { id: recipeId.value } : {}), name: name.value.trim() || 'Untitled recipe', recipe: draft.value, note })
+      const v = await api.call('recipe.save', { ...(id ? { id } : {}), name: recipeName, recipe: draft.value, note })
       recipeId.value = v.recipeId
       version.value = v.version
+      versionId.value = v.versionId
+      name.value = v.name
+      savedName.value = v.name
       saved.value = JSON.stringify(draft.value)
+      restoredAt.value = null
       await loadList()
       useToastStore().ok(`Saved ${v.name} v${v.version}`)
       return v
@@ -201,32 +264,52 @@ export const useRecipeStore = defineStore('recipes', () => {
     }
   }
 
-  /** Imports Lockstep or Albumentations JSON text into the draft (one undo step). */
-  async function importJson(text: string): Promise<boolean> {
+  /**
+   * Imports Lockstep or Albumentations JSON text. Albumentations goes through the engine's
+   * conversion (the one `lockstep recipe convert` uses); when it left something out or changed
+   * something, the result waits in `pendingImport` for the user to accept or cancel. Returns false
+   * when nothing can be imported (the reason is a toast).
+   */
+  async function importJson(text: string, source = 'the file'): Promise<boolean> {
     let json: unknown
     try {
       json = JSON.parse(text)
     } catch (err) {
-      useToastStore().push('error', 'Import failed', `The file is not JSON: ${(err as Error).message}`)
+      useToastStore().push('error', 'Import failed', `${source} is not JSON: ${(err as Error).message}`)
       return false
     }
-    let recipe: unknown = json
-    if (!(json && typeof json === 'object' && (json as { schema?: unknown }).schema === RECIPE_SCHEMA)) {
-      try {
-        const r = await api.call('recipe.validate', { recipe: json })
-        if (!r.ok) {
-          const extra = r.unsupported?.length ? `\nNo Lockstep counterpart: ${r.unsupported.join(', ')}` : ''
-          useToastStore().push('error', 'Import failed', r.problems.join('\n') + extra)
-          return false
-        }
-        recipe = r.recipe
-        if (r.notes?.length) useToastStore().info('Imported with notes', r.notes.join('\n'))
-      } catch (err) {
-        useToastStore().error('Importing the recipe', err)
+    if (json && typeof json === 'object' && (json as { schema?: unknown }).schema === RECIPE_SCHEMA) {
+      applyImport(json as Draft)
+      return true
+    }
+    try {
+      const out = await api.call('recipe.convert', { recipe: json, to: 'lockstep' })
+      const items: ImportItem[] = [...out.unsupported.map((t) => ({ kind: 'left out' as const, text: t })), ...out.notes.map((t) => ({ kind: 'changed' as const, text: t }))]
+      if (!(out.recipe as Draft).ops?.length && out.unsupported.length) {
+        useToastStore().push('error', 'Import failed', `Nothing in ${source} has a Lockstep counterpart (left out: ${out.unsupported.join(', ')})`)
         return false
       }
+      if (items.length) pendingImport.value = { recipe: out.recipe as Draft, items, source }
+      else applyImport(out.recipe as Draft)
+      return true
+    } catch (err) {
+      useToastStore().error(`Importing ${source}`, err)
+      return false
     }
-    const r = recipe as Draft
+  }
+  function acceptImport(): void {
+    const p = pendingImport.value
+    if (!p) return
+    pendingImport.value = null
+    applyImport(p.recipe)
+    const left = p.items.filter((i) => i.kind === 'left out').length
+    useToastStore().ok(`Imported ${p.recipe.ops?.length ?? 0} step${p.recipe.ops?.length === 1 ? '' : 's'}`, left ? `${left} transform${left === 1 ? '' : 's'} left out` : '')
+  }
+  function cancelImport(): void {
+    pendingImport.value = null
+  }
+  /** The imported recipe replaces the draft's output, mask and steps (one undo step). */
+  function applyImport(r: Draft): void {
     edit((d) => {
       d.schema = RECIPE_SCHEMA
       d.output = r.output ?? d.output
@@ -235,14 +318,59 @@ export const useRecipeStore = defineStore('recipes', () => {
     })
     if (r.name) name.value = r.name
     selected.value = draft.value.ops.length ? 0 : null
-    return true
   }
+
+  // ----------------------------------------------------------- the draft across reloads
+  let draftKey: string | null = null
+  let persistTimer: ReturnType<typeof setTimeout> | undefined
+  function restore(dir: string | null): void {
+    draftKey = dir ? DRAFT_KEY + dir : null
+    const raw = draftKey ? storage()?.getItem(draftKey) : null
+    if (!raw) return
+    try {
+      const d = JSON.parse(raw) as StoredDraft
+      if (!d || typeof d !== 'object' || !d.draft || !Array.isArray(d.draft.ops)) return
+      draft.value = d.draft
+      name.value = d.name
+      recipeId.value = d.recipeId
+      version.value = d.version
+      saved.value = d.saved
+      savedName.value = d.savedName
+      selected.value = d.draft.ops.length ? 0 : null
+      restoredAt.value = dirty.value ? d.at : null
+    } catch {
+      /* a damaged entry is ignored: the editor starts fresh */
+    }
+  }
+  function remember(): void {
+    clearTimeout(persistTimer)
+    persistTimer = setTimeout(() => {
+      if (!draftKey) return
+      const d: StoredDraft = { draft: draft.value, name: name.value, recipeId: recipeId.value, version: version.value, saved: saved.value, savedName: savedName.value, at: Date.now() }
+      try {
+        storage()?.setItem(draftKey, JSON.stringify(d))
+      } catch {
+        /* storage full or disabled: the draft lives until the page goes */
+      }
+    }, 200)
+  }
+  /** Throws away restored unsaved edits: back to the saved version (or a new recipe). */
+  async function discardDraft(): Promise<void> {
+    if (recipeId.value !== null) await openRecipe(recipeId.value, version.value ?? undefined)
+    else {
+      newRecipe()
+      saved.value = JSON.stringify(draft.value)
+    }
+    restoredAt.value = null
+  }
+  watch(() => useProjectStore().info?.dir ?? null, restore, { immediate: true })
+  watch([draft, name, recipeId, version, saved], remember)
 
   /** The draft (enabled ops) as Albumentations JSON, with the ops that have no counterpart named. */
   async function toAlbumentations(): Promise<{ json: unknown; unsupported: string[] } | null> {
     const r = effective.value
     if (!r) {
-      useToastStore().push('error', 'The recipe has problems', problems.value.slice(0, 3).join('\n'))
+      useToastStore().push('error', 'The recipe has problems', problemTexts.value.slice(0, 3).join('\n'))
       return null
     }
     try {
@@ -257,9 +385,9 @@ export const useRecipeStore = defineStore('recipes', () => {
 
   return {
     toAlbumentations,
-    list, recipeId, version, name, draft, selected, past, future, saving,
-    validation, problems, problemMap, effective, dirty, canUndo, canRedo,
+    list, recipeId, version, versionId, name, savedName, draft, selected, past, future, saving, pendingImport, restoredAt,
+    validation, problems, problemTexts, problemMap, effective, dirty, renaming, canUndo, canRedo,
     fieldError, opHasError, edit, undo, redo, addOp, removeOp, moveOp, toggleOp, setParam, setOutput, setIgnoreIndex,
-    loadList, openRecipe, newRecipe, save, importJson, adopt,
+    loadList, openRecipe, newRecipe, save, saveAsNew, importJson, acceptImport, cancelImport, discardDraft, adopt,
   }
 })

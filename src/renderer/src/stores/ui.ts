@@ -1,9 +1,20 @@
 // Which view is showing, kept in the URL hash so reloads and tests land on the same view.
 import { defineStore } from 'pinia'
-import { ref, watch } from 'vue'
+import { computed, ref, watch, watchEffect } from 'vue'
 import { api } from '../api'
 import { useProjectStore } from './project'
 import { useCatalogStore } from './catalog'
+
+export type ThemeChoice = 'system' | 'dark' | 'light'
+const THEME_KEY = 'lockstep.theme'
+function readChoice(): ThemeChoice {
+  try {
+    const v = localStorage.getItem(THEME_KEY)
+    return v === 'dark' || v === 'light' ? v : 'system'
+  } catch {
+    return 'system'
+  }
+}
 
 export const VIEWS = ['catalog', 'inspector', 'recipes', 'preview', 'export', 'stats'] as const
 export type ViewName = (typeof VIEWS)[number]
@@ -47,5 +58,23 @@ export const useUiStore = defineStore('ui', () => {
       }
     })
   }
-  return { view, go, importRequested, followCommands }
+
+  // ------------------------------------------------------------- theme
+  /** The user's choice; 'system' follows the system setting (and its changes) live. */
+  const themeChoice = ref<ThemeChoice>(typeof window === 'undefined' ? 'system' : readChoice())
+  const media = typeof window !== 'undefined' && window.matchMedia ? window.matchMedia('(prefers-color-scheme: light)') : null
+  const systemLight = ref(!!media?.matches)
+  media?.addEventListener('change', (e) => (systemLight.value = e.matches))
+  const theme = computed<'dark' | 'light'>(() => (themeChoice.value === 'system' ? (systemLight.value ? 'light' : 'dark') : themeChoice.value))
+  if (typeof document !== 'undefined') watchEffect(() => (document.documentElement.dataset.theme = theme.value))
+  function setTheme(choice: ThemeChoice): void {
+    themeChoice.value = choice
+    try {
+      localStorage.setItem(THEME_KEY, choice)
+    } catch {
+      /* not remembered: the choice lasts until the page goes */
+    }
+  }
+
+  return { view, go, importRequested, followCommands, themeChoice, theme, setTheme }
 })
