@@ -182,7 +182,7 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
     await page.keyboard.press('b')
     await page.waitForTimeout(300)
     await shot('inspector-1024x640')
-    for (const id of ['tool-view', 'tool-box', 'brush-size', 'only-background', 'undo', 'redo', 'label-save', 'shortcuts-open', 'review-accept']) {
+    for (const id of ['tool-view', 'tool-box', 'brush-size', 'only-background', 'undo', 'redo', 'label-save', 'label-shortcuts-open', 'review-accept']) {
       const box = (await page.locator(`[data-testid="${id}"]`).boundingBox())!
       expect(box.x + box.width, id).toBeLessThanOrEqual(1024)
       expect(box.y + box.height, id).toBeLessThanOrEqual(640)
