@@ -16,7 +16,7 @@
 // A shortcut never fires while the user types (text inputs, text areas, selects, editable
 // content); on sliders, checkboxes and buttons it does, and the control's own use of the key
 // (a slider moved by an arrow) is prevented: the view's keys work whenever the view has focus.
-import { reactive } from 'vue'
+import { reactive, ref } from 'vue'
 import { useViewKeys } from './useViewKeys'
 
 export interface Shortcut {
@@ -36,6 +36,12 @@ interface Combo {
 
 const registry = reactive(new Map<string, Shortcut[]>())
 let suspended = 0
+
+/** The `?` sheet is open (App.vue shows it; any view may open it). */
+export const shortcutSheetOpen = ref(false)
+export function showShortcutSheet(open = true): void {
+  shortcutSheetOpen.value = open
+}
 
 /** Every registered scope with its shortcuts, in registration order. */
 export function registeredShortcuts(): { scope: string; list: Shortcut[] }[] {

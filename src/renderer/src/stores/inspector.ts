@@ -26,37 +26,86 @@ export const useInspectorStore = defineStore('inspector', () => {
   const opacity = ref(0.55)
   let seq = 0
   let labelsAbort: AbortController | null = null
+  /** Asked before another sample opens (unsaved label edits); false keeps the current one. */
+  let leaveGuard: (() => Promise<boolean>) | null = null
+  /** performance.now() when the open sample was asked for (the labeling store measures from it) */
+  const openedAt = ref(0)
 
   const index = computed(() => (id.value === null ? -1 : useCatalogStore().indexOf(id.value)))
   const imageUrl = computed(() => (id.value === null || !detail.value?.imagePath ? null : api.mediaUrl(mediaPath.sampleImage(id.value), detail.value.updatedAt)))
 
-  async function open(sampleId: number): Promise<void> {
+  function setLeaveGuard(guard: (() => Promise<boolean>) | null): void {
+    leaveGuard = guard
+  }
+
+  /** Opens a sample; false when the leave guard kept the current one (e.g. the user chose to stay). */
+  async function open(sampleId: number): Promise<boolean> {
+    if (leaveGuard && id.value !== null && id.value !== sampleId && !(await leaveGuard())) return false
     const mine = ++seq
+    openedAt.value = performance.now()
     id.value = sampleId
     loading.value = true
     labels.value = null
     labelsError.value = null
-    labelsAbort?.abort()
-    const abort = (labelsAbort = new AbortController())
+    rememberInUrl(sampleId)
+    // the labels (megabytes) start loading with the detail when the grid row says there is a mask
+    const early = useCatalogStore().findRow(sampleId)?.maskPath ? fetchLabels(sampleId, null) : null
     try {
       const d = await api.call('samples.get', { id: sampleId })
-      if (mine !== seq) return
+      if (mine !== seq) return true
       detail.value = d
-      if (d.maskPath) {
-        api
-          .fetchLabels(mediaPath.sampleLabels(sampleId), abort.signal)
-          .then((l) => {
-            if (mine === seq) labels.value = l
-          })
-          .catch((err: unknown) => {
-            if (mine === seq && !abort.signal.aborted) labelsError.value = err instanceof Error ? err.message : String(err)
-          })
-      }
+      if (d.maskPath) takeLabels(mine, early ?? fetchLabels(sampleId, d.maskHash ?? String(d.updatedAt)))
+      else labelsAbort?.abort()
     } catch (err) {
       if (mine === seq) useToastStore().error(`Opening sample ${sampleId}`, err)
     } finally {
       if (mine === seq) loading.value = false
     }
+    return true
+  }
+
+  /** Starts fetching a sample's labels (aborting the previous fetch); `bust` keys the URL to the content. */
+  function fetchLabels(sampleId: number, bust: string | null): Promise<Labels> {
+    labelsAbort?.abort()
+    const abort = (labelsAbort = new AbortController())
+    const path = mediaPath.sampleLabels(sampleId) + (bust ? `?v=${encodeURIComponent(bust)}` : '')
+    const p = api.fetchLabels(path, abort.signal).catch((err: unknown) => {
+      throw abort.signal.aborted ? null : err
+    })
+    p.catch(() => {}) // handled by takeLabels; an early fetch may be dropped unread
+    return p
+  }
+  /** Shows the labels once they arrive, if the sample is still the open one. */
+  function takeLabels(mine: number, pending: Promise<Labels>): void {
+    pending
+      .then((l) => {
+        if (mine === seq) labels.value = l
+      })
+      .catch((err: unknown) => {
+        if (mine === seq && err !== null) labelsError.value = err instanceof Error ? err.message : String(err)
+      })
+  }
+  function loadLabels(mine: number, d: SampleDetail): void {
+    takeLabels(mine, fetchLabels(d.id, d.maskHash ?? String(d.updatedAt)))
+  }
+
+  /** Takes a sample the service returned after changing it (a mask saved or restored). */
+  function applySample(d: SampleDetail, opts: { reloadLabels?: boolean } = {}): void {
+    if (d.id !== id.value) return
+    detail.value = d
+    useCatalogStore().patchRow(d.id, { maskPath: d.maskPath, error: d.error, width: d.width, height: d.height, status: d.status })
+    void useProjectStore().refresh()
+    if (opts.reloadLabels && d.maskPath) {
+      labels.value = null
+      labelsError.value = null
+      loadLabels(seq, d)
+    }
+  }
+
+  /** The open sample's id in the address (#/inspector/ID), so a reload comes back to it. */
+  function rememberInUrl(sampleId: number): void {
+    if (typeof window === 'undefined' || !/^#\/inspector(\/|$)/.test(window.location.hash)) return
+    history.replaceState(history.state, '', `${window.location.pathname}${window.location.search}#/inspector/${sampleId}`)
   }
 
   /** Moves by `delta` in the catalog's order (loading more grid pages if needed). */
@@ -106,5 +155,5 @@ export const useInspectorStore = defineStore('inspector', () => {
     hidden.value = next
   }
 
-  return { id, detail, labels, labelsError, loading, hidden, opacity, index, imageUrl, open, step, update, review, toggleClass }
+  return { id, detail, labels, labelsError, loading, hidden, opacity, index, imageUrl, openedAt, open, setLeaveGuard, applySample, step, update, review, toggleClass }
 })
