@@ -154,6 +154,13 @@ describe('Preview of broken pairs, and no console noise for them', () => {
     await settled(page)
     expect(await page.locator('[data-testid="preview-maskless"]').innerText()).toMatch(/^street_nomask has no usable mask: the tiles show the image alone/)
     await s.shot('preview-maskless')
+
+    // the Inspector's details of a file that never decoded say so, not "Size ×" and "—-bit"
+    await s.go('catalog')
+    await tile('street_corrupt').dblclick()
+    await page.waitForFunction(() => document.querySelector('[data-testid="inspector-key"]')?.textContent === 'street_corrupt')
+    expect(await page.locator('[data-testid="inspector-size"]').innerText()).toBe('unknown (not decoded)')
+    expect(await page.locator('[data-testid="inspector-channels"]').innerText()).toBe('unknown (not decoded)')
     expect(s.consoleErrors).toEqual([])
   })
 })

@@ -8,6 +8,7 @@ import { api } from '../api'
 import { useCatalogStore } from './catalog'
 import { useProjectStore } from './project'
 import { useToastStore } from './toasts'
+import { imageViewable } from '../lib/samples'
 
 export interface Labels {
   width: number
@@ -32,7 +33,8 @@ export const useInspectorStore = defineStore('inspector', () => {
   const openedAt = ref(0)
 
   const index = computed(() => (id.value === null ? -1 : useCatalogStore().indexOf(id.value)))
-  const imageUrl = computed(() => (id.value === null || !detail.value?.imagePath ? null : api.mediaUrl(mediaPath.sampleImage(id.value), detail.value.updatedAt)))
+  // an image that cannot decode is not asked for (a 422 in the console); the error banner names it
+  const imageUrl = computed(() => (id.value === null || !detail.value || !imageViewable(detail.value) ? null : api.mediaUrl(mediaPath.sampleImage(id.value), detail.value.updatedAt)))
 
   function setLeaveGuard(guard: (() => Promise<boolean>) | null): void {
     leaveGuard = guard
