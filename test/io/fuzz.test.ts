@@ -70,6 +70,9 @@ beforeAll(async () => {
   add('noise.jpg', await sharp(noise(40, 32, 1), raw(40, 32)).jpeg({ quality: 100 }).toBuffer())
   add('noise-progressive.jpg', await sharp(noise(32, 24, 2), raw(32, 24)).jpeg({ quality: 97, progressive: true, optimiseCoding: true }).toBuffer())
   add('medium.jpg', await sharp(rgb(200, 150, 20), raw(200, 150)).jpeg({ quality: 90 }).toBuffer())
+  // over 16 KiB of scan data: the check's batched steps run in the addon's own build too
+  add('large.jpg', await sharp(noise(160, 120, 5), raw(160, 120)).jpeg({ quality: 95 }).toBuffer())
+  add('large-progressive.jpg', await sharp(noise(160, 120, 6), raw(160, 120)).jpeg({ quality: 95, progressive: true }).toBuffer())
   if (addon) {
     const encoded = [
       ['restarts.jpg', rgb(50, 37, 10), 85, JPEG_RESTARTS],
