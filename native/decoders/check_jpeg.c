@@ -1,7 +1,11 @@
-// Lockstep's whole-file JPEG check: src/main/io/check-jpeg.ts (the reference) step for step, with
-// the same verdict in the same words for every input (test/io/check.test.ts and the fuzzer
-// compare them). Every marker segment is read and every scan's entropy-coded data is decoded to
-// its end, Huffman code by Huffman code, without IDCT. See check-jpeg.ts for what is checked.
+// Lockstep's whole-file JPEG check: src/main/io/check-jpeg.ts (the reference), with the same
+// verdict in the same words for every input (test/io/check.test.ts and the fuzzer compare them,
+// and the fuzzer compares it with this file before its hot loops were rewritten too:
+// test/check_jpeg_old.c). Every marker segment is read and every scan's entropy-coded data is
+// decoded to its end, without IDCT. The hot loops take several Huffman symbols per table lookup
+// where that cannot change a verdict (build_steps), and fall back to code-by-code decoding, with
+// the reference's checks in the reference's order, for anything else. See check-jpeg.ts for what
+// is checked.
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

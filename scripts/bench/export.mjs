@@ -120,7 +120,7 @@ for (const spec of process.env.GENERAL_ONLY ? [] : SIZES.trim().split(/\s+/)) {
     }
   }
   const load1 = (await import('node:os')).loadavg()[0]
-  const med = (label) => median(stats.get(label).runs)
+  const med = (label) => (stats.has(label) ? median(stats.get(label).runs) : null)
   const sharp = med('C sharp conc-default 4-inflight')
   const folders = med('lockstep folders 1 epoch')
   const lines = [`\n${pairs} pairs ${wh} -> 512x512, whole-process output pairs/s, median of ${RUNS} (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)}), ${WORKERS} workers`]
@@ -146,7 +146,7 @@ for (const spec of process.env.GENERAL_ONLY ? [] : SIZES.trim().split(/\s+/)) {
   }
   // part 1: the project row against every peer row (both envs) of run_all's own table
   const f1 = join(results, `${wh}-n${n}.json`)
-  if (existsSync(f1)) {
+  if (!process.env.SKIP_PEERS && existsSync(f1)) {
     const t = JSON.parse(readFileSync(f1, 'utf8'))
     const ours = t.table.find((r) => r.row === 'project exporter')
     const peers = t.table.filter((r) => /^[ABC] /.test(r.row))

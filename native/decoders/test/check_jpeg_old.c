@@ -1,7 +1,7 @@
 // The whole-file JPEG check as it was before its hot loops were rewritten (check_jpeg.c at commit
 // 5bfb79f, entry point renamed): the fuzzer (fuzz.c) asks both for a verdict on every mutant and
-// fails on the first difference in verdict or words. Test code only; removed once the rewrite has
-// been compared on enough mutants.
+// fails on the first difference in verdict or words; bench:checks times it as the "before".
+// Test code only: built by test/io/fuzz.test.ts and scripts/bench/checks.mjs, never into the addon.
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
