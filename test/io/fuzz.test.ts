@@ -153,7 +153,7 @@ describe('mutation fuzzer (time-bounded)', () => {
     const cc = spawnSync('gcc', ['-std=c11', '-D_DEFAULT_SOURCE', '-DCHECK_JPEG_TEST', '-g', '-O1', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off', '-o', exe, ...sources, '-ljpeg', '-lz', '-lm'], { encoding: 'utf8' })
     expect(cc.status, cc.stderr).toBe(0)
     const t0 = Date.now()
-    const run = spawnSync(exe, [join(dir, 'corpus'), String(SECONDS), '13'], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' }, timeout: (SECONDS + 120) * 1000 })
+    const run = spawnSync(exe, [join(dir, 'corpus'), String(SECONDS), '13'], { encoding: 'utf8', cwd: dir, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' }, timeout: (SECONDS + 120) * 1000 })
     expect(run.stderr, 'sanitizer report').toBe('')
     expect(run.status).toBe(0)
     const [head, ...perTarget] = run.stdout.trim().split('\n')
