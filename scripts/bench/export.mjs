@@ -12,6 +12,9 @@
 // env: RUNS=3  SIZES="1024x768:200 4000x3000:30"  ENVS=default,tuned  EXPORT_WORKERS=2
 //      BENCH_DIR=<repo>/../shared/bench (or /work/shared/bench)  SKIP_PEERS=1 (only the second part)
 //      GENERAL_ONLY=1 (only part 3)  SKIP_GENERAL=1 (parts 1 and 2 only)
+//      ROWS="folders 1 epoch,npy 1 epoch" (part 2: only the lockstep rows whose label holds one of these)
+//      BEFORE=<another checkout, built> (part 2: each lockstep row runs that checkout's CLI too, as
+//      "<row> [before]", in the same round-robin: a change's before and after on the same machine load)
 // Needs `npm run build` first (it runs the built CLI, as a user would).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -38,7 +41,7 @@ const dataRoot = process.env.DATA_ROOT ?? '/tmp/bench-data'
 const results = join(work, 'results-export')
 mkdirSync(results, { recursive: true })
 
-const exportCmd = (extra) => `node ${cli} export --images {data}/images --masks {data}/masks --recipe ${recipe} --seed 1 --workers ${WORKERS} ${extra} --out {out}`
+const exportCmd = (extra, cliPath = cli) => `node ${cliPath} export --images {data}/images --masks {data}/masks --recipe ${recipe} --seed 1 --workers ${WORKERS} ${extra} --out {out}`
 
 // ---- part 1: run_all.sh with our one-epoch folders export as the reference row -------------------
 if (!process.env.SKIP_PEERS && !process.env.GENERAL_ONLY) {
@@ -74,13 +77,24 @@ const median = (xs) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null
 }
 const peer = `node ${join(work, 'peer_sharp.mjs')} --data {data} --out {out} --inflight 4`
+const lockstepRows = (cliPath, suffix) =>
+  [
+    { label: 'lockstep folders 1 epoch', cmd: exportCmd('--format folders', cliPath), epochs: 1 },
+    { label: 'lockstep folders 5 epochs', cmd: exportCmd('--format folders --epochs 5', cliPath), epochs: 5 },
+    { label: 'lockstep npy 1 epoch', cmd: exportCmd('--format npy', cliPath), epochs: 1 },
+    { label: 'lockstep webdataset 1 epoch', cmd: exportCmd('--format webdataset', cliPath), epochs: 1 },
+    { label: 'lockstep folders 5 epochs, 2 workers', cmd: exportCmd('--format folders --epochs 5', cliPath).replace(`--workers ${WORKERS}`, '--workers 2'), epochs: 5 },
+  ]
+    .filter((r) => !process.env.ROWS || process.env.ROWS.split(',').some((w) => r.label.includes(w.trim())))
+    .map((r) => ({ ...r, label: r.label + suffix }))
+const before = process.env.BEFORE ? join(resolve(process.env.BEFORE), 'bin', 'lockstep.js') : null
+if (before && !existsSync(join(resolve(process.env.BEFORE), 'out', 'main', 'cli.js'))) {
+  console.error(`bench:export: BEFORE=${process.env.BEFORE} is not a built checkout (npm run build there first)`)
+  process.exit(1)
+}
 const rows = [
   { label: 'C sharp conc-default 4-inflight', cmd: peer, epochs: 1 },
-  { label: 'lockstep folders 1 epoch', cmd: exportCmd('--format folders'), epochs: 1 },
-  { label: 'lockstep folders 5 epochs', cmd: exportCmd('--format folders --epochs 5'), epochs: 5 },
-  { label: 'lockstep npy 1 epoch', cmd: exportCmd('--format npy'), epochs: 1 },
-  { label: 'lockstep webdataset 1 epoch', cmd: exportCmd('--format webdataset'), epochs: 1 },
-  { label: 'lockstep folders 5 epochs, 2 workers', cmd: exportCmd('--format folders --epochs 5').replace(`--workers ${WORKERS}`, '--workers 2'), epochs: 5 },
+  ...lockstepRows(cli, '').flatMap((r, i) => (before ? [r, lockstepRows(before, ' [before]')[i]] : [r])),
 ]
 if (!process.env.GENERAL_ONLY && !existsSync(join(work, 'peer_sharp.mjs'))) {
   console.error(`bench:export: ${work}/peer_sharp.mjs is missing (run without SKIP_PEERS once: run_all.sh copies it and installs sharp there)`)
@@ -106,7 +120,7 @@ for (const spec of process.env.GENERAL_ONLY ? [] : SIZES.trim().split(/\s+/)) {
     }
   }
   const load1 = (await import('node:os')).loadavg()[0]
-  const med = (label) => median(stats.get(label).runs)
+  const med = (label) => (stats.has(label) ? median(stats.get(label).runs) : null)
   const sharp = med('C sharp conc-default 4-inflight')
   const folders = med('lockstep folders 1 epoch')
   const lines = [`\n${pairs} pairs ${wh} -> 512x512, whole-process output pairs/s, median of ${RUNS} (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)}), ${WORKERS} workers`]
@@ -118,20 +132,21 @@ for (const spec of process.env.GENERAL_ONLY ? [] : SIZES.trim().split(/\s+/)) {
     lines.push(`${row.label.padEnd(36)} ${(v?.toFixed(1) ?? '-').padStart(9)} ${(v && sharp ? (v / sharp).toFixed(2) + 'x' : '-').padStart(9)} ${(Number.isFinite(rss) ? rss.toFixed(0) : '-').padStart(12)} ${(cpu?.toFixed(1) ?? '-').padStart(14)}`)
   }
   report.push(...lines)
+  const has = (label) => stats.has(label)
   const five = med('lockstep folders 5 epochs')
-  checks.push(`${wh}: five epochs ${five?.toFixed(1)} vs 1.5 x sharp ${(1.5 * sharp).toFixed(1)} -> ${five >= 1.5 * sharp ? 'PASS' : 'FAIL'}`)
-  for (const f of ['lockstep npy 1 epoch', 'lockstep webdataset 1 epoch']) {
+  if (has('lockstep folders 5 epochs')) checks.push(`${wh}: five epochs ${five?.toFixed(1)} vs 1.5 x sharp ${(1.5 * sharp).toFixed(1)} -> ${five >= 1.5 * sharp ? 'PASS' : 'FAIL'}`)
+  for (const f of ['lockstep npy 1 epoch', 'lockstep webdataset 1 epoch'].filter((f) => has(f) && has('lockstep folders 1 epoch'))) {
     const v = med(f)
     checks.push(`${wh}: ${f} ${v?.toFixed(1)} vs folders ${folders?.toFixed(1)} (${((v / folders - 1) * 100).toFixed(0)}%) -> ${v >= 0.9 * folders ? 'PASS' : 'FAIL'}`)
   }
-  if (wh === '4000x3000') {
+  if (wh === '4000x3000' && has('lockstep folders 5 epochs, 2 workers')) {
     const rss = Math.max(...rows.filter((r) => r.label.startsWith('lockstep')).flatMap((r) => stats.get(r.label).rss))
     const rss2 = Math.max(...stats.get('lockstep folders 5 epochs, 2 workers').rss)
     checks.push(`${wh}: peak RSS with 2 workers (5 epochs, decode reuse) ${rss2.toFixed(0)} MB, of any lockstep row ${rss.toFixed(0)} MB, <= 600 MB -> ${Math.max(rss, rss2) <= 600 ? 'PASS' : 'FAIL'}`)
   }
   // part 1: the project row against every peer row (both envs) of run_all's own table
   const f1 = join(results, `${wh}-n${n}.json`)
-  if (existsSync(f1)) {
+  if (!process.env.SKIP_PEERS && existsSync(f1)) {
     const t = JSON.parse(readFileSync(f1, 'utf8'))
     const ours = t.table.find((r) => r.row === 'project exporter')
     const peers = t.table.filter((r) => /^[ABC] /.test(r.row))

@@ -8,6 +8,8 @@
 //
 // 1. native/decoders/test/fuzz.c, every kernel under ASan + UBSan, for FUZZ_SECONDS (default 20):
 //    any memory error, leak, undefined behaviour or broken invariant fails the test with the report.
+//    check_jpeg's verdict and words on every mutant must equal those of the check before its hot
+//    loops were rewritten (test/check_jpeg_old.c, built only here), with and without batched steps.
 // 2. In Node, for FUZZ_SECONDS (default 20), on every mutant: the native checks give exactly the JS
 //    references' verdicts and words; a file the checks pass decodes without complaint (sharp, the
 //    JS label reader, the native region decoder); a file libjpeg-turbo refuses (errors, and
@@ -22,7 +24,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { Rng } from '../../src/main/augment/rng'
 import { checkJpeg } from '../../src/main/io/check-jpeg'
 import { checkPngData, pngRows } from '../../src/main/io/check-png'
-import { JPEG_PROGRESSIVE, JPEG_RESTARTS, loadAddon } from '../../src/main/io/native'
+import { JPEG_444, JPEG_PROGRESSIVE, JPEG_RESTARTS, loadAddon } from '../../src/main/io/native'
 import { decodeLabelRegion, canDecodeLabels, idatOf, walkPng } from '../../src/main/io/png'
 import { crc32 } from 'node:zlib'
 import { checkBytes } from '../../src/main/io/verify'
@@ -59,11 +61,30 @@ beforeAll(async () => {
   add('exif.jpg', await sharp(rgb(24, 16, 7), raw(24, 16)).jpeg().withMetadata({ orientation: 6 }).toBuffer())
   add('tiny.jpg', await sharp(rgb(1, 1, 8), raw(1, 1)).jpeg().toBuffer())
   add('odd.jpg', await sharp(rgb(17, 13, 9), raw(17, 13)).jpeg({ quality: 50 }).toBuffer())
+  // noise at high quality: long codes, large coefficients and many stuffed 0xFF bytes (the check's
+  // code-by-code paths and its byte-by-byte reads); a larger file: long runs of the fast paths
+  const noise = (w: number, h: number, seed: number) => {
+    const r = Rng.fromParts('fuzz-noise', seed)
+    return Buffer.from(Array.from({ length: w * h * 3 }, () => r.int(0, 255)))
+  }
+  add('noise.jpg', await sharp(noise(40, 32, 1), raw(40, 32)).jpeg({ quality: 100 }).toBuffer())
+  add('noise-progressive.jpg', await sharp(noise(32, 24, 2), raw(32, 24)).jpeg({ quality: 97, progressive: true, optimiseCoding: true }).toBuffer())
+  add('medium.jpg', await sharp(rgb(200, 150, 20), raw(200, 150)).jpeg({ quality: 90 }).toBuffer())
+  // over 16 KiB of scan data: the check's batched steps run in the addon's own build too
+  add('large.jpg', await sharp(noise(160, 120, 5), raw(160, 120)).jpeg({ quality: 95 }).toBuffer())
+  add('large-progressive.jpg', await sharp(noise(160, 120, 6), raw(160, 120)).jpeg({ quality: 95, progressive: true }).toBuffer())
   if (addon) {
-    for (const [name, flags] of [['restarts.jpg', JPEG_RESTARTS], ['restarts-progressive.jpg', JPEG_RESTARTS | JPEG_PROGRESSIVE]] as const) {
-      const px = rgb(50, 37, 10)
-      const out = Buffer.alloc(px.length + 4096)
-      add(name, Buffer.from(out.subarray(0, await addon.jpegEncode(px, 50, 37, 85, out, flags))))
+    const encoded = [
+      ['restarts.jpg', rgb(50, 37, 10), 85, JPEG_RESTARTS],
+      ['restarts-progressive.jpg', rgb(50, 37, 10), 85, JPEG_RESTARTS | JPEG_PROGRESSIVE],
+      ['noise-restarts.jpg', noise(48, 40, 3), 100, JPEG_RESTARTS],
+      ['noise-restarts-444-progressive.jpg', noise(40, 24, 4), 98, JPEG_RESTARTS | JPEG_PROGRESSIVE | JPEG_444],
+    ] as const
+    for (const [name, px, quality, flags] of encoded) {
+      const w = name.startsWith('noise') ? (name.includes('444') ? 40 : 48) : 50
+      const h = px.length / 3 / w
+      const out = Buffer.alloc(px.length * 2 + 4096)
+      add(name, Buffer.from(out.subarray(0, await addon.jpegEncode(px, w, h, quality, out, flags))))
     }
   }
   const labels = (w: number, h: number, seed: number) => drawScene(w, h, seed).labels
@@ -128,11 +149,11 @@ function mutate(rng: Rng, kind: 'jpeg' | 'png', input: Buffer): Buffer {
 describe('mutation fuzzer (time-bounded)', () => {
   it.skipIf(!canBuild && process.env.LOCKSTEP_REQUIRE_NATIVE !== '1')('every native kernel under ASan + UBSan: no memory error, leak, undefined behaviour or broken invariant', () => {
     const exe = join(dir, 'fuzz')
-    const sources = ['test/fuzz.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c', 'ops.c'].map((f) => join(src, f))
-    const cc = spawnSync('gcc', ['-std=c11', '-D_DEFAULT_SOURCE', '-g', '-O1', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off', '-o', exe, ...sources, '-ljpeg', '-lz', '-lm'], { encoding: 'utf8' })
+    const sources = ['test/fuzz.c', 'test/check_jpeg_old.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c', 'ops.c'].map((f) => join(src, f))
+    const cc = spawnSync('gcc', ['-std=c11', '-D_DEFAULT_SOURCE', '-DCHECK_JPEG_TEST', '-g', '-O1', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off', '-o', exe, ...sources, '-ljpeg', '-lz', '-lm'], { encoding: 'utf8' })
     expect(cc.status, cc.stderr).toBe(0)
     const t0 = Date.now()
-    const run = spawnSync(exe, [join(dir, 'corpus'), String(SECONDS), '13'], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' }, timeout: (SECONDS + 120) * 1000 })
+    const run = spawnSync(exe, [join(dir, 'corpus'), String(SECONDS), '13'], { encoding: 'utf8', cwd: dir, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' }, timeout: (SECONDS + 120) * 1000 })
     expect(run.stderr, 'sanitizer report').toBe('')
     expect(run.status).toBe(0)
     const [head, ...perTarget] = run.stdout.trim().split('\n')
@@ -140,6 +161,10 @@ describe('mutation fuzzer (time-bounded)', () => {
     expect(m, run.stdout).not.toBeNull()
     console.log(`fuzz.c under ASan+UBSan: corpus ${corpus.length} files, ${m![1]} mutants, ${m![2]} kernel calls in ${((Date.now() - t0) / 1000).toFixed(1)} s (${perTarget.join(', ')}), no finding`)
     expect(Number(m![1])).toBeGreaterThan(100)
+    // every check_jpeg verdict was compared with the check before its rewrite (test/check_jpeg_old.c)
+    const compared = /^check_jpeg_old_compared (\d+)$/m.exec(run.stdout)
+    expect(Number(compared?.[1])).toBeGreaterThan(0)
+    expect(compared?.[1]).toBe(/^check_jpeg (\d+)$/m.exec(run.stdout)?.[1])
   }, (SECONDS + 180) * 1000)
 
   it.skipIf(!addon)('in Node: native checks equal the JS references; a file the checks pass decodes; a file libjpeg refuses, the checks refuse', async () => {

@@ -8,6 +8,7 @@
 // own invariant (CHECK) aborts too.
 //
 //   fuzz CORPUS_DIR SECONDS SEED  -> prints "ok <rounds> <calls>" and the calls per target
+//   (FUZZ_ONLY=name[,name]: only those targets, e.g. a long run of check_jpeg alone)
 //
 // Pointing it at a new kernel: write `static void t_name(const input *in, rng *r)` that calls the
 // kernel on in->data / in->n (with sizes or regions drawn from r), add one line to TARGETS.
@@ -61,11 +62,27 @@ static void t_jpeg_region(const input *in, rng *r) {
   free(out);
 }
 
+// The check before its hot loops were rewritten (test/check_jpeg_old.c): the same verdict, in the same words.
+int check_jpeg_old(const uint8_t *src, size_t n, uint64_t max_pixels, char *message);
+extern size_t check_jpeg_batches_from; // (check_jpeg.c built with CHECK_JPEG_TEST)
+static long old_new_compared;
+
 static void t_check_jpeg(const input *in, rng *r) {
-  int v = check_jpeg(in->data, in->n, (next(r) & 3) ? 200000000ull : (uint64_t)between(r, 1, 5000), msg);
+  const uint64_t max = (next(r) & 3) ? 200000000ull : (uint64_t)between(r, 1, 5000);
+  check_jpeg_batches_from = (next(r) & 1) ? 0 : 16384; // batched steps or one symbol a step, on the same small files
+  int v = check_jpeg(in->data, in->n, max, msg);
   CHECK(v >= CHECK_OK && v <= CHECK_UNSUPPORTED);
   CHECK(v == CHECK_OK ? msg[0] == 0 : msg[0] != 0);
   CHECK(strlen(msg) < MESSAGE_MAX);
+  char old[MESSAGE_MAX];
+  int o = check_jpeg_old(in->data, in->n, max, old);
+  if (o != v || strcmp(old, msg) != 0) {
+    fprintf(stderr, "check_jpeg differs from the old check: %d \"%s\" vs %d \"%s\" (the input: check_jpeg_differs.jpg)\n", v, msg, o, old);
+    FILE *f = fopen("check_jpeg_differs.jpg", "wb");
+    if (f) fwrite(in->data, 1, in->n, f), fclose(f);
+    abort();
+  }
+  old_new_compared++;
 }
 
 /** The rows of a PNG's passes, from its header (as check-png.ts pngRows); 0 passes when the header is unusable. */
@@ -337,6 +354,15 @@ static void mutate(rng *r, int kind, uint8_t *b, size_t *n, size_t cap) {
   }
 }
 
+static int wanted(const char *name) {
+  const char *only = getenv("FUZZ_ONLY");
+  if (!only || !*only) return 1;
+  size_t n = strlen(name);
+  for (const char *p = strstr(only, name); p; p = strstr(p + 1, name))
+    if ((p == only || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: fuzz CORPUS_DIR SECONDS SEED\n");
@@ -379,7 +405,7 @@ int main(int argc, char **argv) {
     input in = {.kind = s->kind, .data = exact, .n = n};
     if (in.kind == KIND_PNG) parse_png(&in);
     for (size_t t = 0; t < sizeof TARGETS / sizeof TARGETS[0]; t++) {
-      if (TARGETS[t].kind != in.kind) continue;
+      if (TARGETS[t].kind != in.kind || !wanted(TARGETS[t].name)) continue;
       TARGETS[t].run(&in, &r);
       TARGETS[t].calls++;
     }
@@ -390,6 +416,7 @@ int main(int argc, char **argv) {
   long calls = 0;
   for (size_t t = 0; t < sizeof TARGETS / sizeof TARGETS[0]; t++) calls += TARGETS[t].calls;
   printf("ok %ld %ld\n", rounds, calls);
+  printf("check_jpeg_old_compared %ld\n", old_new_compared);
   for (size_t t = 0; t < sizeof TARGETS / sizeof TARGETS[0]; t++) printf("%s %ld\n", TARGETS[t].name, TARGETS[t].calls);
   for (int i = 0; i < count; i++) free(corpus[i].data);
   return 0;

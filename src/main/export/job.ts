@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import type { ImageFormat } from '../../shared/contract/vocabulary'
 import { LockstepError, toErrorPayload, type ErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
+import type { FileCheck } from '../catalog/file-checks'
 import { lightRecipe } from '../augment/plan'
 import { checkFormatOptions, needsOf } from './formats'
 import { exportDescriptor, Journal } from './journal'
@@ -54,6 +55,8 @@ export interface ExportRunOptions {
   /** Bytes of rendered outputs held for reordering and decode reuse. Default 256 MiB. */
   memoryBudget?: number
   signal?: AbortSignal
+  /** The whole-file verdicts the renders computed for a project's files (a project export records them: file_checks). Must not throw. */
+  onChecks?: (checks: FileCheck[]) => void
   onProgress?: (p: ExportProgress) => void
   /** Least time between two progress calls (default 100 ms). */
   progressIntervalMs?: number
@@ -171,7 +174,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
     const setup: RenderSetup = { recipe: o.recipe, seed: o.seed, encoded: needs.encoded ? { format: o.imageFormat, quality: o.quality } : null, raw: needs.raw, normalize: o.normalize ?? null, hashOutputs: true }
     const workers = o.workers ?? autoWorkers(o.recipe, o.epochs > 1 || order.shape.length > sources.length)
     const budget = o.memoryBudget ?? 256 * 2 ** 20
-    feed = new RenderFeed({ sources, order, renderer: makeRenderer(setup, workers, o.inflightPerWorker), window: outputWindow(o, budget), budget, workers, signal: o.signal }, [[start, order.end]])
+    feed = new RenderFeed({ sources, order, renderer: makeRenderer(setup, workers, o.inflightPerWorker), window: outputWindow(o, budget), budget, workers, signal: o.signal, onChecks: o.onChecks }, [[start, order.end]])
     progress(start - order.first, 0, true)
     for (let r: Ready | null; (r = await feed.take()); ) {
       const source = sources[r.slot.sample]!

@@ -4,6 +4,7 @@
 // by multi-output tasks within half the budget, and never more than `ahead` outputs beyond the
 // consumer (a slow writer or a slow trainer holds the producer back).
 import { LockstepError, type ErrorPayload } from '../../shared/errors'
+import type { FileCheck } from '../catalog/file-checks'
 import type { ExportOrder, Slot } from './order'
 import type { Renderer } from './pool'
 import type { RenderedItem, RenderResult, RenderTask } from './render'
@@ -29,6 +30,8 @@ export interface FeedOptions {
   /** Outputs the producer may run ahead of `take()` (default two windows). */
   ahead?: number
   signal?: AbortSignal
+  /** The whole-file verdicts the renders computed for a project's files (RenderResult.checks), as they come. */
+  onChecks?: (checks: FileCheck[]) => void
 }
 
 export class RenderFeed {
@@ -135,6 +138,7 @@ export class RenderFeed {
     }
     this.o.renderer.run(task).then(
       (r: RenderResult) => {
+        if (r.checks) this.o.onChecks?.(r.checks)
         if (r.ok) {
           if (r.decodedBytes && r.decodedBytes > this.largestPair) {
             this.largestPair = r.decodedBytes

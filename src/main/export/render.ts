@@ -9,11 +9,14 @@
 // stream), unless the project's checks already found bytes with the same sha256 sound. A pair whose
 // check fails fails with the check's words, whatever the render did, before any of its outputs is
 // handed to a writer: which pairs fail, and why, depends neither on the addon nor on where a crop fell.
+// The verdicts a render computes for a project's files come back with its result (`checks`, with
+// the sha1 the catalog keys files by), so the export records them and the next one skips them.
 import { webcrypto } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { ImageFormat } from '../../shared/contract/export'
 import { toErrorPayload, type ErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
+import type { FileCheck } from '../catalog/file-checks'
 import { decodeError } from '../io/decode-errors'
 import { verdictError, verifyBytes, type Verdict } from '../io/verify'
 import { mapLimit } from '../map-limit'
@@ -61,16 +64,31 @@ export interface OutputHashes {
   y?: string
 }
 
-export type RenderResult =
+export type RenderResult = (
   | { id: number; ok: true; hashes?: { image: string; mask: string }; items: RenderedItem[]; /** bytes of the decoded pair a multi-output task held */ decodedBytes?: number }
   | { id: number; ok: false; error: ErrorPayload }
+) & {
+  /** The whole-file verdicts this task computed for files of a project (sources with a catalog hash), sound or not: for file_checks. */
+  checks?: FileCheck[]
+}
 
 /** Outputs of one decoded source rendered at once. */
 const OUTPUTS_IN_FLIGHT = 3
 
-/** sha256, hex, computed on the thread pool (WebCrypto) while the pair renders. */
-async function sha256Of(bytes: Uint8Array): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex')
+/** A digest, hex, computed on the thread pool (WebCrypto) while the pair renders. */
+async function digestOf(bytes: Uint8Array, algorithm: 'SHA-256' | 'SHA-1' = 'SHA-256'): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest(algorithm, bytes)).toString('hex')
+}
+
+/**
+ * The whole-file verdict on a source file's bytes, or null when the project's checks already
+ * found bytes with this sha256 sound. `catalogHash`: the file's hash in the catalog (a project's
+ * source): the verdict then comes back with the sha1 of these bytes, to be recorded.
+ */
+async function checkSource(bytes: Buffer, sha256: string, sound: string | undefined, catalogHash: string | null | undefined): Promise<{ verdict: Verdict; check?: FileCheck } | null> {
+  if (sha256 === sound) return null
+  const [verdict, sha1] = await Promise.all([verifyBytes(bytes, sha256), catalogHash ? digestOf(bytes, 'SHA-1') : null])
+  return { verdict, ...(sha1 ? { check: { sha256, sha1, verdict } } : {}) }
 }
 
 async function readSource(path: string, role: 'image' | 'mask'): Promise<Buffer> {
@@ -82,6 +100,7 @@ async function readSource(path: string, role: 'image' | 'mask'): Promise<Buffer>
 }
 
 export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<RenderResult> {
+  let checks: FileCheck[] = []
   try {
     const { source } = task
     const paths = { image: source.imagePath, mask: source.maskPath }
@@ -89,25 +108,28 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
     // parsed for the headers the plan needs, and decoded, with no second open of the file.
     const [image, mask] = await Promise.all([readSource(paths.image, 'image'), readSource(paths.mask, 'mask')])
     const bytes = { image, mask }
-    const hashing = Promise.all([sha256Of(image), sha256Of(mask)])
-    const checking = hashing.then(([i, m]) => Promise.all([i === source.imageSound ? null : verifyBytes(image, i), m === source.maskSound ? null : verifyBytes(mask, m)]))
+    const hashing = Promise.all([digestOf(image), digestOf(mask)])
+    const checking = hashing.then(([i, m]) => Promise.all([checkSource(image, i, source.imageSound, source.imageHash), checkSource(mask, m, source.maskSound, source.maskHash)]))
     const rendering = renderPair(setup, task, paths, bytes).then(
       (r) => ({ r }),
       (err: unknown) => ({ err }),
     )
-    const [[imageVerdict, maskVerdict], rendered] = await Promise.all([checking, rendering])
-    unsound(imageVerdict, paths.image, 'image')
-    unsound(maskVerdict, paths.mask, 'mask')
+    const [[imageCheck, maskCheck], rendered] = await Promise.all([checking, rendering])
+    checks = [imageCheck?.check, maskCheck?.check].filter((c) => c !== undefined)
+    unsound(imageCheck?.verdict, paths.image, 'image')
+    unsound(maskCheck?.verdict, paths.mask, 'mask')
     if ('err' in rendered) throw rendered.err
     if (setup.hashOutputs) await Promise.all(rendered.r.items.map(async (it) => (it.sha256 = await outputHashes(it))))
     const hashes = task.hash ? await hashing.then(([i, m]) => ({ image: i, mask: m })) : undefined
-    return { id: task.id, ok: true, hashes, ...rendered.r }
+    return { id: task.id, ok: true, hashes, ...rendered.r, ...withChecks(checks) }
   } catch (err) {
-    return { id: task.id, ok: false, error: toErrorPayload(err) }
+    return { id: task.id, ok: false, error: toErrorPayload(err), ...withChecks(checks) }
   }
 }
 
-function unsound(v: Verdict | null, file: string, role: 'image' | 'mask'): void {
+const withChecks = (checks: FileCheck[]) => (checks.length ? { checks } : {})
+
+function unsound(v: Verdict | undefined, file: string, role: 'image' | 'mask'): void {
   if (v && !v.ok) throw verdictError(v, file, role)
 }
 
@@ -152,10 +174,10 @@ async function outputHashes(it: RenderedItem): Promise<OutputHashes> {
   const h: OutputHashes = {}
   const raw = it.raw
   const [image, mask, x, y] = await Promise.all([
-    it.image && sha256Of(it.image),
-    it.mask && sha256Of(it.mask),
-    raw && sha256Of(raw.rgb.subarray(0, raw.width * raw.height * 3 * (raw.rgbType === 'float32' ? 4 : 1))),
-    raw && sha256Of(labelBytes(raw.labels, raw.width * raw.height)),
+    it.image && digestOf(it.image),
+    it.mask && digestOf(it.mask),
+    raw && digestOf(raw.rgb.subarray(0, raw.width * raw.height * 3 * (raw.rgbType === 'float32' ? 4 : 1))),
+    raw && digestOf(labelBytes(raw.labels, raw.width * raw.height)),
   ])
   if (image) h.image = image
   if (mask) h.mask = mask

@@ -9,6 +9,7 @@ import { EXPORT_LIMITS, exportOptionsSchema, streamOptionsSchema, type ExportEst
 import { LockstepError, toErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import type { Catalog } from '../catalog/catalog'
+import { recordChecks, type FileCheck } from '../catalog/file-checks'
 import { bytesPerOutput, checkFormatOptions, checkFormats, needsOf } from './formats'
 import { runExport, type ExportProgress, type ExportSummary } from './job'
 import type { ExportOrder } from './order'
@@ -107,6 +108,25 @@ export async function statsFor(catalog: Catalog | null, inputs: ExportInputs, no
   return normalize === 'featurewise' ? folderStats(inputs.sources, control) : (inputs.stats ?? null)
 }
 
+/**
+ * What an export of a project does with the whole-file verdicts its renders computed (files with
+ * no sound verdict recorded for their bytes, e.g. a project imported before the checks existed):
+ * records them in file_checks, so the next export skips those files while their bytes hash the
+ * same. Only a record of work done: a failed write is one note, never a failed export.
+ */
+export function verdictRecorder(catalog: Catalog | null, onNote?: (text: string) => void): ((checks: FileCheck[]) => void) | undefined {
+  if (!catalog) return undefined
+  let noted = false
+  return (checks) => {
+    try {
+      recordChecks(catalog.db, checks)
+    } catch (err) {
+      if (!noted) onNote?.(`the files' whole-file verdicts could not be recorded in the project (${err instanceof Error ? err.message : String(err)}): the next export checks them again`)
+      noted = true
+    }
+  }
+}
+
 export function prepareExport(options: ExportOptions, source: ExportSource): PreparedExport {
   const { recipe, versionId, inputs, catalog } = resolveInputs(options, source)
   checkLimits(options, recipe)
@@ -152,6 +172,7 @@ export function prepareExport(options: ExportOptions, source: ExportSource): Pre
           normalize,
           memoryBudget: options.memoryMb * 2 ** 20,
           signal: control.signal,
+          onChecks: verdictRecorder(catalog, control.onNote),
           onProgress: (p) => {
             journaled = p.done
             control.onProgress?.(p)

@@ -18,7 +18,7 @@ import { ExportOrder } from './order'
 import type { Renderer } from './pool'
 import type { RenderSetup } from './render'
 import { RenderFeed } from './render-pool'
-import { checkMachineLimits, resolveInputs, statsFor, type ExportSource } from './start'
+import { checkMachineLimits, resolveInputs, statsFor, verdictRecorder, type ExportSource } from './start'
 import type { SourcePair } from './types'
 import { recipeOutputSize, sortSources } from './work'
 
@@ -60,6 +60,7 @@ export async function prepareStream(o: StreamOptions, source: ExportSource, cont
   const setup: RenderSetup = { recipe, seed: o.seed, encoded: null, raw: true, normalize }
   const workers = o.workers ?? autoWorkers(recipe, (o.epochs ?? 2) > 1 || order.shape.length > sources.length)
   const inner = makeRenderer(setup, workers)
+  const recordVerdicts = verdictRecorder(catalog, control.onNote)
   const descriptor = exportDescriptor(
     { recipe, recipeVersionId: versionId, seed: o.seed, epochs: o.epochs ?? 1, batchSize: o.batchSize, stepsPerEpoch: o.stepsPerEpoch, dropLast: o.dropLast, imageFormat: 'jpeg', quality: 90, formats: ['npy'], classes: inputs.classes, stats, sourceInfo: inputs.sourceInfo, normalize },
     sources,
@@ -89,6 +90,7 @@ export async function prepareStream(o: StreamOptions, source: ExportSource, cont
       run: async (task) => {
         const r = await inner.run(task)
         if (r.ok) plan.rendered += r.items.length
+        if (r.checks) recordVerdicts?.(r.checks)
         return r
       },
       close: async () => {},
