@@ -98,6 +98,8 @@ static void row_span(const double *fb, int nb, int y, int W, int *x0out, int *x1
   *x1out = x1;
 }
 
+void op_row_span(const double *fb, int nb, int y, int W, int *x0, int *x1) { row_span(fb, nb, y, W, x0, x1); }
+
 // ---- warp.ts warpBilinearRgb / warpNearest -------------------------------------------------------
 void op_warp_bilinear_rgb(const view *src, const double *A, const double *fb, int nb, int W, int H, uint8_t *out) {
   const uint8_t *data = src->data;

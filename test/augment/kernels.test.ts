@@ -66,6 +66,14 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     const p: Plan = { schema: 'lockstep.plan/1', key: { seed: 0, epoch: 0, sampleId: 'x' }, source: { width: 90, height: 70 }, output: { width: 90, height: 70 }, ignoreIndex: 255, steps }
     const { a, b } = await both(p, l)
     expect(same(a, b)).toBe(true)
+    // lockstep.plan/2 plans recorded before kernels 2: float64 bilinear, table noise
+    const v2: Plan = { ...p, schema: 'lockstep.plan/2', steps: [steps[0]!, { op: 5, type: 'gaussian_noise', params: { std: 9, perChannel: false, seed: 5, normal: 'table' } }, steps[4]!] }
+    const r = await both(v2, l)
+    expect(same(r.a, r.b)).toBe(true)
+    // the same steps under kernels 2 render differently (their own algorithms), the same with and without the kernels
+    const q = await both({ ...v2, kernels: 2 }, l)
+    expect(same(q.a, q.b)).toBe(true)
+    expect(same(q.a, r.a)).toBe(false)
   })
 
   it('every kernel used above passed its start-up check on this machine', () => {
@@ -88,6 +96,11 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     expect(() => k.opConvolve(rgb, 5, 2, Float64Array.of(0.5, 0, 1))).toThrow(/opConvolve.*integers/)
     expect(() => k.opBlur(rgb, 4, 2, Float64Array.of(1))).toThrow(/opBlur.*w x h/)
     expect(() => k.opHsvMap(rgb, new Uint8Array(10), null, null)).toThrow(/opHsvMap/)
+    expect(() => k.opWarpBilinearQ(rgb, Int32Array.of(0, 0, 4, 4, 4, 4), new Float64Array(6), new Float64Array(8), 2, 2, new Uint8Array(12))).toThrow(/opWarpBilinearQ.*src and view/)
+    expect(() => k.opLut(rgb, new Uint8Array(255))).toThrow(/opLut/)
+    expect(() => k.opGaussianNoiseQ(rgb, 1, true, new Int32Array(4096))).toThrow(/opGaussianNoiseQ.*table/)
+    expect(() => k.opGaussianNoiseQ(rgb, -1, true, new Int32Array(4097))).toThrow(/opGaussianNoiseQ.*key/)
+    expect(() => k.opSaltPepperQ(rgb, 1, 2 ** 32, 0.1, 0.5)).toThrow(/opSaltPepperQ/)
     // far and non-finite points are clamped, never followed
     const coords = Float64Array.of(NaN, 1, 1e300, -1e300, -5e9, 3, 2.5, 1.5)
     const out = new Uint8Array(12)
