@@ -411,6 +411,10 @@ static void hsv_tables(void) {
 
 static inline float f32(double v) { return (float)v; }
 
+// The channel each sector takes from t0..t3 (cv8.ts hsvToRgb8's if-chains as tables: the same
+// choice without a branch per pixel; sectors 6 and 7 cannot occur, they repeat the chains' last case)
+static const uint8_t R_OF[8] = {0, 2, 1, 1, 3, 0, 0, 0}, G_OF[8] = {3, 0, 0, 2, 1, 1, 1, 1}, B_OF[8] = {1, 1, 3, 0, 0, 2, 2, 2};
+
 void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv) {
   hsv_tables();
   const float inv255 = f32(1.0 / 255), hscale = f32(6.0 / 180), sixth = f32(1.0 / 6);
@@ -421,27 +425,25 @@ void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, cons
     int s = (diff * SDIV[v] + (1 << 11)) >> 12;
     int h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
     h = (h * HDIV[diff] + (1 << 11)) >> 12;
-    if (h < 0) h += 180;
+    h += (h >> 31) & 180;  // h < 0: + 180
     h = lh ? lh[h & 255] : h;
     s = ls ? ls[s] : s;
     v = lv ? lv[v] : v;
-    float fs = f32((double)s * inv255), fv = f32((double)v * inv255);
-    float fh = f32((double)h * hscale);
+    // float products of floats are exact in double: f32 of them is the float product
+    float fs = (float)s * inv255, fv = (float)v * inv255;
+    float fh = (float)h * hscale;
     int pre = (int)fh;  // fh in [0, 256 * 6 / 180): truncation
-    fh = f32(fh - pre);
-    float t0 = fv;
-    float t1 = f32((double)fv * f32(1.0 - fs));
-    float t2 = f32((double)fv * f32(1.0 - (double)fs * fh));
-    float t3 = f32((double)fv * f32(1.0 - (double)fs * f32(1.0 - fh)));
-    int sector = pre - 6 * (int)f32((double)pre * sixth);
-    float bb, gg, rr;
-    if (sector < 2) bb = t1; else if (sector == 2) bb = t3; else if (sector == 3 || sector == 4) bb = t0; else bb = t2;
-    if (sector < 1) gg = t3; else if (sector == 1 || sector == 2) gg = t0; else if (sector == 3) gg = t2; else gg = t1;
-    if (sector < 1) rr = t0; else if (sector == 1) rr = t2; else if (sector == 2 || sector == 3) rr = t1; else if (sector == 4) rr = t3; else rr = t0;
-    // rr, gg, bb in [0, 1] (v <= 1, s in [0, 1]): truncation by the int conversion
-    d[i] = sat8((int)f32((double)rr * 255));
-    d[i + 1] = sat8((int)f32((double)gg * 255));
-    d[i + 2] = sat8((int)f32((double)bb * 255));
+    fh = fh - (float)pre;
+    float t[4];
+    t[0] = fv;
+    t[1] = fv * (1.0f - fs);
+    t[2] = fv * f32(1.0 - (double)fs * fh);  // 1 - s*h rounded once in double, then to float (as JS)
+    t[3] = fv * f32(1.0 - (double)fs * (1.0f - fh));
+    int sector = (pre - 6 * (int)((float)pre * sixth)) & 7;
+    // t in [0, 1] (v <= 1, s in [0, 1]): truncation by the int conversion
+    d[i] = sat8((int)(t[R_OF[sector]] * 255.0f));
+    d[i + 1] = sat8((int)(t[G_OF[sector]] * 255.0f));
+    d[i + 2] = sat8((int)(t[B_OF[sector]] * 255.0f));
   }
 }
 
