@@ -1,7 +1,8 @@
 // Preview tiles render on worker threads (the BUILT out/main/preview-worker.js, through
 // out/main/lib.js) to the same bytes as the engine renders them inline, read the decoded pair in
 // place (SharedArrayBuffers), and a request superseded before its tiles start skips them.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -73,5 +74,23 @@ describe('preview tiles on worker threads', () => {
     expect(mixed[0]!.status).toBe('rejected')
     expect((mixed[0] as PromiseRejectedResult).reason.message).toMatch(/151x110/)
     expect(mixed[1]!.status).toBe('fulfilled')
+  })
+  it('a process that rendered tiles exits on its own once they are done (an idle pool holds nothing)', () => {
+    // the pool keeps the process alive while tiles are in flight (the tile arrives), not after
+    const script = `
+      const lib = await import(${JSON.stringify(LIB)})
+      const W = 96, H = 64
+      const pair = lib.engine.sharedPair({ paths: { image: 'a.png', mask: 'a-m.png' }, width: W, height: H, image: { width: W, height: H, data: Buffer.alloc(W * H * 3, 90) }, labels: { width: W, height: H, depth: 8, data: new Uint8Array(W * H) } })
+      const recipe = lib.engine.parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 32, height: 32 }, ops: [{ type: 'affine', p: 1 }, { type: 'random_crop', p: 1, width: 32, height: 32 }] })
+      const plans = [0, 1, 2].map((k) => lib.engine.plan(recipe, pair, { seed: 1, epoch: k, sampleId: 's' }))
+      const tiles = await lib.engine.renderTiles(pair, plans)
+      console.log(tiles.map((t) => t.status + ':' + (t.value?.image.subarray(0, 2).toString('hex') ?? t.reason)).join(' '))
+    `
+    const file = join(dir, 'tiles-then-exit.mjs')
+    writeFileSync(file, script)
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 })
+    expect(r.error, 'the process did not exit by itself within 60 s').toBeUndefined()
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout.trim()).toBe('fulfilled:ffd8 fulfilled:ffd8 fulfilled:ffd8')
   })
 })

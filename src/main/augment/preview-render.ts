@@ -88,12 +88,12 @@ class TilePool {
 
   private spawn(entry: string): void {
     const worker = new Worker(entry)
-    worker.unref() // an idle pool never keeps a process (the CLI, a test) alive
     const slot: Slot = { worker, jobs: new Map() }
     worker.on('message', (a: TileAnswer) => {
       const job = slot.jobs.get(a.id)
       if (!job) return
       slot.jobs.delete(a.id)
+      if (slot.jobs.size === 0) worker.unref()
       if (a.ok) job.resolve({ plan: job.task.plan, image: Buffer.from(a.image.buffer, a.image.byteOffset, a.image.byteLength), labels: a.labels })
       else job.reject(new LockstepError(a.error.code as never, a.error.message))
       this.pump()
@@ -108,6 +108,9 @@ class TilePool {
     worker.on('exit', (code) => {
       if (this.slots.includes(slot)) dead(new Error(`exit code ${code}`))
     })
+    // after the listeners (a 'message' listener refs the worker again): an idle pool never keeps a
+    // process (the CLI, a test) alive; a worker with tiles in flight does (see pump)
+    worker.unref()
     this.slots.push(slot)
   }
 
@@ -133,6 +136,7 @@ class TilePool {
         job.reject(aborted())
         continue
       }
+      if (slot.jobs.size === 0) slot.worker.ref()
       slot.jobs.set(job.task.id, job)
       slot.worker.postMessage(job.task)
     }
