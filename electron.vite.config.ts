@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
 
-// main: the Electron entry, the headless CLI and the export worker share one bundle graph.
+// main: the Electron entry, the headless CLI and the export and preview workers share one bundle graph.
 export default defineConfig({
   main: {
     build: {
@@ -14,6 +14,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
           'export-worker': resolve(__dirname, 'src/main/export/worker.ts'),
+          'preview-worker': resolve(__dirname, 'src/main/augment/preview-worker.ts'),
           lib: resolve(__dirname, 'src/main/lib.ts'),
         },
       },

@@ -98,6 +98,8 @@ static void row_span(const double *fb, int nb, int y, int W, int *x0out, int *x1
   *x1out = x1;
 }
 
+void op_row_span(const double *fb, int nb, int y, int W, int *x0, int *x1) { row_span(fb, nb, y, W, x0, x1); }
+
 // ---- warp.ts warpBilinearRgb / warpNearest -------------------------------------------------------
 void op_warp_bilinear_rgb(const view *src, const double *A, const double *fb, int nb, int W, int H, uint8_t *out) {
   const uint8_t *data = src->data;
@@ -409,37 +411,76 @@ static void hsv_tables(void) {
 
 static inline float f32(double v) { return (float)v; }
 
+// HSV -> RGB of a block, four pixels at a time in GCC/Clang vector types (SSE2 on x86-64, NEON
+// on arm64, plain code elsewhere). Every operation is the scalar one lane by lane (IEEE float and
+// double, round to nearest, truncating int conversions, no contraction: -ffp-contract=off), so the
+// bytes are cv8.ts hsvToRgb8's; the kernel's start-up check and the tests compare them.
+enum { HSV_BLOCK = 256 };
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+
+static inline v4f vsel(v4i m, v4f a, v4f b) { return (v4f)((m & (v4i)a) | (~m & (v4i)b)); }
+
+/** H, S, V (n a multiple of 4) -> R, G, B in 0..255. */
+static void hsv_to_rgb_block(const int32_t *H, const int32_t *S, const int32_t *V, int32_t *R, int32_t *G, int32_t *B, int n) {
+  const float inv255 = f32(1.0 / 255), hscale = f32(6.0 / 180), sixth = f32(1.0 / 6);
+  const v4f one = {1, 1, 1, 1};
+  const v4d oned = {1, 1, 1, 1};
+  const v4i zero = {0, 0, 0, 0}, top = {255, 255, 255, 255};
+  for (int j = 0; j < n; j += 4) {
+    v4i h, s, v;
+    memcpy(&h, H + j, 16), memcpy(&s, S + j, 16), memcpy(&v, V + j, 16);
+    // products of an 8-bit integer and a float are exact in double: rounding once is the float product
+    v4f fs = __builtin_convertvector(s, v4f) * inv255, fv = __builtin_convertvector(v, v4f) * inv255;
+    v4f fh = __builtin_convertvector(h, v4f) * hscale;
+    v4i pre = __builtin_convertvector(fh, v4i);  // fh in [0, 256 * 6 / 180): truncation
+    fh = fh - __builtin_convertvector(pre, v4f);
+    v4d ds = __builtin_convertvector(fs, v4d);
+    v4f t0 = fv;
+    v4f t1 = fv * (one - fs);
+    // 1 - s*h rounded once in double, then to float (as JS)
+    v4f t2 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(fh, v4d), v4f);
+    v4f t3 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(one - fh, v4d), v4f);
+    v4i sector = pre - 6 * __builtin_convertvector(__builtin_convertvector(pre, v4f) * sixth, v4i);
+    // cv8.ts hsvToRgb8's if-chains (sector is 0..5)
+    v4i e0 = sector == 0, e1 = sector == 1, e2 = sector == 2, e3 = sector == 3, e4 = sector == 4;
+    v4f rr = vsel(e1, t2, vsel(e2 | e3, t1, vsel(e4, t3, t0)));
+    v4f gg = vsel(e0, t3, vsel(e1 | e2, t0, vsel(e3, t2, t1)));
+    v4f bb = vsel(e0 | e1, t1, vsel(e2, t3, vsel(e3 | e4, t0, t2)));
+    // t in [0, 1]: truncation by the int conversion, then 0..255 as the scalar sat8
+    v4i ri = __builtin_convertvector(rr * 255.0f, v4i), gi = __builtin_convertvector(gg * 255.0f, v4i), bi = __builtin_convertvector(bb * 255.0f, v4i);
+    ri = (v4i)vsel(ri < zero, (v4f)zero, vsel(ri > top, (v4f)top, (v4f)ri)), memcpy(R + j, &ri, 16);
+    gi = (v4i)vsel(gi < zero, (v4f)zero, vsel(gi > top, (v4f)top, (v4f)gi)), memcpy(G + j, &gi, 16);
+    bi = (v4i)vsel(bi < zero, (v4f)zero, vsel(bi > top, (v4f)top, (v4f)bi)), memcpy(B + j, &bi, 16);
+  }
+}
+
 void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv) {
   hsv_tables();
-  const float inv255 = f32(1.0 / 255), hscale = f32(6.0 / 180), sixth = f32(1.0 / 6);
-  for (size_t i = 0; i + 2 < n; i += 3) {
-    int r = d[i], g = d[i + 1], b = d[i + 2];
-    int v = imax(r, imax(g, b)), vmin = imin(r, imin(g, b)), diff = v - vmin;
-    int vr = v == r ? -1 : 0, vg = v == g ? -1 : 0;
-    int s = (diff * SDIV[v] + (1 << 11)) >> 12;
-    int h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
-    h = (h * HDIV[diff] + (1 << 11)) >> 12;
-    if (h < 0) h += 180;
-    h = lh ? lh[h & 255] : h;
-    s = ls ? ls[s] : s;
-    v = lv ? lv[v] : v;
-    float fs = f32((double)s * inv255), fv = f32((double)v * inv255);
-    float fh = f32((double)h * hscale);
-    int pre = (int)fh;  // fh in [0, 256 * 6 / 180): truncation
-    fh = f32(fh - pre);
-    float t0 = fv;
-    float t1 = f32((double)fv * f32(1.0 - fs));
-    float t2 = f32((double)fv * f32(1.0 - (double)fs * fh));
-    float t3 = f32((double)fv * f32(1.0 - (double)fs * f32(1.0 - fh)));
-    int sector = pre - 6 * (int)f32((double)pre * sixth);
-    float bb, gg, rr;
-    if (sector < 2) bb = t1; else if (sector == 2) bb = t3; else if (sector == 3 || sector == 4) bb = t0; else bb = t2;
-    if (sector < 1) gg = t3; else if (sector == 1 || sector == 2) gg = t0; else if (sector == 3) gg = t2; else gg = t1;
-    if (sector < 1) rr = t0; else if (sector == 1) rr = t2; else if (sector == 2 || sector == 3) rr = t1; else if (sector == 4) rr = t3; else rr = t0;
-    // rr, gg, bb in [0, 1] (v <= 1, s in [0, 1]): truncation by the int conversion
-    d[i] = sat8((int)f32((double)rr * 255));
-    d[i + 1] = sat8((int)f32((double)gg * 255));
-    d[i + 2] = sat8((int)f32((double)bb * 255));
+  int32_t H[HSV_BLOCK] = {0}, S[HSV_BLOCK] = {0}, V[HSV_BLOCK] = {0}, R[HSV_BLOCK], G[HSV_BLOCK], B[HSV_BLOCK];
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += HSV_BLOCK) {
+    int m = px - p0 < HSV_BLOCK ? (int)(px - p0) : HSV_BLOCK;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) {
+      int r = q[3 * j], g = q[3 * j + 1], b = q[3 * j + 2];
+      int v = imax(r, imax(g, b)), vmin = imin(r, imin(g, b)), diff = v - vmin;
+      int vr = v == r ? -1 : 0, vg = v == g ? -1 : 0;
+      int s = (diff * SDIV[v] + (1 << 11)) >> 12;
+      int h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
+      h = (h * HDIV[diff] + (1 << 11)) >> 12;
+      h += (h >> 31) & 180;  // h < 0: + 180
+      H[j] = lh ? lh[h & 255] : h;
+      S[j] = ls ? ls[s] : s;
+      V[j] = lv ? lv[v] : v;
+    }
+    hsv_to_rgb_block(H, S, V, R, G, B, (m + 3) & ~3);  // lanes past m hold earlier values; not written
+    for (int j = 0; j < m; j++) {
+      q[3 * j] = (uint8_t)R[j];
+      q[3 * j + 1] = (uint8_t)G[j];
+      q[3 * j + 2] = (uint8_t)B[j];
+    }
   }
 }
 

@@ -62,4 +62,15 @@ void op_uniform_pm1(sfc32 *r, double *out, size_t n);
 // distortion.ts blurPlane: separable kernel over a float64 plane, BORDER_REFLECT_101.
 void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp);
 
+// ---- kernels 2 (ops_q.c): integer algorithms, exact in JS and C by construction -------------------
+// region.ts rowSpan: the output pixels of row y inside every bound
+void op_row_span(const double *fb, int nb, int y, int W, int *x0, int *x1);
+// warp.ts warpBilinearQ: one affine, OpenCV's fixed point (1/32 pixel taps, weights summing to 1024)
+int op_warp_bilinear_q(const view *src, const double *A, const double *bounds, int nbounds, int W, int H, uint8_t *out);  // -1: out of memory
+// photometric.ts applyLut
+void op_lut(uint8_t *d, size_t n, const uint8_t *lut);
+// noise.ts: counter-based noise (hash of key and value index)
+void op_gaussian_noise_q(uint8_t *d, size_t n, uint32_t key, int per_channel, const int32_t *table);  // table: 4097 ints
+void op_salt_pepper_q(uint8_t *d, size_t n, uint32_t key, uint32_t key2, double amount, double salt);
+
 #endif

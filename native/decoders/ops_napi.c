@@ -13,6 +13,8 @@
 //   opMultiplicative(rgb, state, lo, hi, perChannel)
 //   opBlur(rgb, w, h, kernel)   opConvolve(rgb, w, h, taps)   opMedian(rgb, w, h, k)
 //   opUniformPm1(state, out)   opBlurPlane(plane, w, h, kernel)
+//   kernels 2 (ops_q.c): opWarpBilinearQ(src, view, A, bounds, W, H, out)   opLut(bytes, lut)
+//   opGaussianNoiseQ(rgb, key, perChannel, table)   opSaltPepperQ(rgb, key, key2, amount, salt)
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -369,6 +371,62 @@ static napi_value blur_plane_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- kernels 2 (ops_q.c) ----------------------------------------------------------------------------
+static bool u32_of(napi_env env, napi_value v, uint32_t *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d) return false;
+  *out = (uint32_t)d;
+  return true;
+}
+
+static napi_value warp_bilinear_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opWarpBilinearQ(src, view, A, bounds, W, H, out)";
+  napi_value argv[ARGS];
+  arr src, out;
+  view vw;
+  const double *A, *b;
+  int nb, W, H;
+  if (args(env, info, argv) != 7) return fail(env, fn, "7 arguments");
+  if (!rgb_of(env, argv[0], &src) || !view_of(env, argv[1], &src, 3, &vw)) return fail(env, fn, "src and view do not match");
+  if (!affine_of(env, argv[2], &A) || !bounds_of(env, argv[3], &b, &nb)) return fail(env, fn, "A (6) and bounds (8 per canvas) must be Float64Arrays");
+  if (!int_of(env, argv[4], 1, MAX_SIDE, &W) || !int_of(env, argv[5], 1, MAX_SIDE, &H)) return fail(env, fn, "bad W or H");
+  if (!rgb_of(env, argv[6], &out) || out.len != (uint64_t)W * H * 3) return fail(env, fn, "out must be W x H x 3 bytes");
+  return op_warp_bilinear_q(&vw, A, b, nb, W, H, out.data) ? fail(env, fn, "out of memory") : NULL;
+}
+
+static napi_value lut_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d, l;
+  if (args(env, info, argv) != 2 || !typed(env, argv[0], napi_uint8_array, &d) || !typed(env, argv[1], napi_uint8_array, &l) || l.len != 256) return fail(env, "opLut(bytes, lut)", "a Uint8Array and a 256-entry table");
+  op_lut(d.data, d.len, l.data);
+  return NULL;
+}
+
+static napi_value gaussian_noise_q_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d, t;
+  uint32_t key;
+  int per;
+  if (args(env, info, argv) != 4 || !rgb_of(env, argv[0], &d) || !u32_of(env, argv[1], &key) || !bool_of(env, argv[2], &per) || !typed(env, argv[3], napi_int32_array, &t) || t.len != 4097)
+    return fail(env, "opGaussianNoiseQ(rgb, key, perChannel, table)", "bad arguments (key: uint32, table: 4097 Int32)");
+  const int32_t *q = t.data;
+  for (int i = 0; i < 4097; i++)
+    if (q[i] < -(1 << 24) || q[i] > (1 << 24)) return fail(env, "opGaussianNoiseQ(rgb, key, perChannel, table)", "table values beyond +-2^24");
+  op_gaussian_noise_q(d.data, d.len, key, per, q);
+  return NULL;
+}
+
+static napi_value salt_pepper_q_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d;
+  uint32_t key, key2;
+  double amount, salt;
+  if (args(env, info, argv) != 5 || !rgb_of(env, argv[0], &d) || !u32_of(env, argv[1], &key) || !u32_of(env, argv[2], &key2) || !num_of(env, argv[3], &amount) || !num_of(env, argv[4], &salt))
+    return fail(env, "opSaltPepperQ(rgb, key, key2, amount, salt)", "bad arguments");
+  op_salt_pepper_q(d.data, d.len, key, key2, amount, salt);
+  return NULL;
+}
+
 static const struct {
   const char *name;
   napi_callback fn;
@@ -379,6 +437,7 @@ static const struct {
     {"opGaussianNoise", gaussian_noise_js}, {"opSaltPepper", salt_pepper_js}, {"opMultiplicative", multiplicative_js},
     {"opBlur", blur_js}, {"opConvolve", convolve_js}, {"opMedian", median_js},
     {"opUniformPm1", uniform_pm1_js}, {"opBlurPlane", blur_plane_js},
+    {"opWarpBilinearQ", warp_bilinear_q_js}, {"opLut", lut_js}, {"opGaussianNoiseQ", gaussian_noise_q_js}, {"opSaltPepperQ", salt_pepper_q_js},
 };
 
 void register_op_kernels(napi_env env, napi_value exports) {

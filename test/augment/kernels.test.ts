@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { plan, renderLoaded, type LoadedPair, type Plan } from '../../src/main/augment'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import { OPS } from '../../src/main/augment/ops'
+import { mapHsv } from '../../src/main/augment/ops/hsv'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { defaultOp, FILL_MODES, OP_TYPES, parseLockstepRecipe, type OpType } from '../../src/shared/recipe'
 import { randomRgb } from '../support/cv2'
@@ -66,7 +67,36 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     const p: Plan = { schema: 'lockstep.plan/1', key: { seed: 0, epoch: 0, sampleId: 'x' }, source: { width: 90, height: 70 }, output: { width: 90, height: 70 }, ignoreIndex: 255, steps }
     const { a, b } = await both(p, l)
     expect(same(a, b)).toBe(true)
+    // lockstep.plan/2 plans recorded before kernels 2: float64 bilinear, table noise
+    const v2: Plan = { ...p, schema: 'lockstep.plan/2', steps: [steps[0]!, { op: 5, type: 'gaussian_noise', params: { std: 9, perChannel: false, seed: 5, normal: 'table' } }, steps[4]!] }
+    const r = await both(v2, l)
+    expect(same(r.a, r.b)).toBe(true)
+    // the same steps under kernels 2 render differently (their own algorithms), the same with and without the kernels
+    const q = await both({ ...v2, kernels: 2 }, l)
+    expect(same(q.a, q.b)).toBe(true)
+    expect(same(q.a, r.a)).toBe(false)
   })
+
+  it('the HSV map (vector kernel: four pixels a lane, blocks of 256 with a tail) = the JS reference on all 2^24 colours', () => {
+    const all = new Uint8Array(3 << 24)
+    for (let i = 0; i < 1 << 24; i++) all.set([i >> 16, (i >> 8) & 255, i & 255], 3 * i)
+    const lut = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => f(v))
+    const sets: Array<[Uint8Array | null, Uint8Array | null, Uint8Array | null]> = [
+      [null, null, lut((v) => v)],
+      [lut((v) => (v + 173) % 180), lut((v) => Math.min(255, v + 30)), lut((v) => Math.max(0, v - 20))],
+    ]
+    for (const luts of sets) {
+      // one pixel short of a whole block: the last block's tail lanes are computed but not written
+      const a = all.subarray(0, all.length - 3).slice(), b = a.slice()
+      useNativeOps(true)
+      mapHsv({ data: a, width: a.length / 3, height: 1 }, luts)
+      useNativeOps(false)
+      mapHsv({ data: b, width: b.length / 3, height: 1 }, luts)
+      useNativeOps(true)
+      expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true)
+    }
+    expect(nativeOpVerdicts().opHsvMap, 'the native kernel was the one used').toBe(true)
+  }, 120_000)
 
   it('every kernel used above passed its start-up check on this machine', () => {
     const v = nativeOpVerdicts()
@@ -88,6 +118,11 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     expect(() => k.opConvolve(rgb, 5, 2, Float64Array.of(0.5, 0, 1))).toThrow(/opConvolve.*integers/)
     expect(() => k.opBlur(rgb, 4, 2, Float64Array.of(1))).toThrow(/opBlur.*w x h/)
     expect(() => k.opHsvMap(rgb, new Uint8Array(10), null, null)).toThrow(/opHsvMap/)
+    expect(() => k.opWarpBilinearQ(rgb, Int32Array.of(0, 0, 4, 4, 4, 4), new Float64Array(6), new Float64Array(8), 2, 2, new Uint8Array(12))).toThrow(/opWarpBilinearQ.*src and view/)
+    expect(() => k.opLut(rgb, new Uint8Array(255))).toThrow(/opLut/)
+    expect(() => k.opGaussianNoiseQ(rgb, 1, true, new Int32Array(4096))).toThrow(/opGaussianNoiseQ.*table/)
+    expect(() => k.opGaussianNoiseQ(rgb, -1, true, new Int32Array(4097))).toThrow(/opGaussianNoiseQ.*key/)
+    expect(() => k.opSaltPepperQ(rgb, 1, 2 ** 32, 0.1, 0.5)).toThrow(/opSaltPepperQ/)
     // far and non-finite points are clamped, never followed
     const coords = Float64Array.of(NaN, 1, 1e300, -1e300, -5e9, 3, 2.5, 1.5)
     const out = new Uint8Array(12)

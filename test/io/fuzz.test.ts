@@ -149,7 +149,7 @@ function mutate(rng: Rng, kind: 'jpeg' | 'png', input: Buffer): Buffer {
 describe('mutation fuzzer (time-bounded)', () => {
   it.skipIf(!canBuild && process.env.LOCKSTEP_REQUIRE_NATIVE !== '1')('every native kernel under ASan + UBSan: no memory error, leak, undefined behaviour or broken invariant', () => {
     const exe = join(dir, 'fuzz')
-    const sources = ['test/fuzz.c', 'test/check_jpeg_old.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c', 'ops.c'].map((f) => join(src, f))
+    const sources = ['test/fuzz.c', 'test/check_jpeg_old.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c', 'ops.c', 'ops_q.c'].map((f) => join(src, f))
     const cc = spawnSync('gcc', ['-std=c11', '-D_DEFAULT_SOURCE', '-DCHECK_JPEG_TEST', '-g', '-O1', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off', '-o', exe, ...sources, '-ljpeg', '-lz', '-lm'], { encoding: 'utf8' })
     expect(cc.status, cc.stderr).toBe(0)
     const t0 = Date.now()

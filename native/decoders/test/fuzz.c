@@ -176,6 +176,7 @@ static void t_op_geometry(const input *in, rng *r) {
   uint8_t *out = calloc((size_t)W * H * 3, 1);
   uint16_t *out16 = malloc((size_t)W * H * 2);
   op_warp_bilinear_rgb(&v, A, fb, between(r, 0, 2), W, H, out);
+  CHECK(op_warp_bilinear_q(&v, A, fb, between(r, 0, 2), W, H, out) == 0);  // kernels 2
   view vl = v;
   vl.data = lab16;
   vl.len = (size_t)rw * rh;
@@ -224,6 +225,12 @@ static void t_op_pixels(const input *in, rng *r) {
   op_gaussian_noise(d, n, &s, any_double(in, r), next(r) & 1, table);
   op_salt_pepper(d, n, &s, any_double(in, r), any_double(in, r));
   op_multiplicative(d, n, &s, any_double(in, r), any_double(in, r), next(r) & 1);
+  // kernels 2: tables, counter-based noise (a normal table of the JS side's range: |std z 256| < 2^20)
+  op_lut(d, n, lut);
+  int32_t qt[4097];
+  for (int i = 0; i < 4097; i++) qt[i] = (int32_t)(next(r) % (1u << 21)) - (1 << 20);
+  op_gaussian_noise_q(d, n, next(r), next(r) & 1, qt);
+  op_salt_pepper_q(d, n, next(r), next(r), any_double(in, r), any_double(in, r));
   int kr = between(r, 0, 12);
   double k[25], taps[27];
   for (int i = 0; i < 2 * kr + 1; i++) k[i] = any_double(in, r);

@@ -7,6 +7,7 @@ export { loadPair, renderLoaded, renderFromFiles, renderSample, readPairHeaders,
 export { readLabels, encodeLabelsPng, maskInfo, type Labels } from '../io/labels'
 export { imageSize, decodeImage } from '../io/image'
 export { previewTile, previewStore, type PreviewTile } from './preview-store'
+export { renderTiles, sharedPair, renderTile, type RenderedTile } from './preview-render'
 export { toAlbumentations, fromAlbumentations, isAlbumentations, type Conversion } from './albumentations'
 export { rngFor, permutation, Rng, type SampleKey } from './rng'
 export { OP_CATALOG, OP_TYPES, opCatalog, RECIPE_SCHEMA, validateRecipe, type Recipe, type OpSpec, type OpType } from '../../shared/recipe'

@@ -3,13 +3,26 @@
 // uint8 after each), the others in place, in order. And the one linear: a plan whose pixel ops
 // are all linear may apply them as one a*v + b in the decode loop.
 import { isExact } from './affine'
+import { checkRgb, fast, sameBytes } from './fast'
 import { OPS } from './ops'
-import { isGeometricKind, type LabelPixels, type MaskContext, type Pixels, type Size } from './ops/types'
-import type { FusedGeometry, Plan, PlanStep } from './plan'
+import { isGeometricKind, type LabelPixels, type MaskContext, type Pixels, type StepContext, type Size } from './ops/types'
+import { KERNELS, type FusedGeometry, type Plan, type PlanStep } from './plan'
 import { sourceRegion, validRect } from './region'
 
-/** d[i] = l[d[i]], four bytes per step where the buffer allows (about twice the byte loop here). */
+/** d[i] = l[d[i]] (the native loop when it agrees: a table has one result). */
 export function applyLut(d: Uint8Array, l: Uint8Array): void {
+  const k = fast('opLut', (k) => {
+    const a = checkRgb(7, 5), b = a.slice(), t = checkRgb(16, 16).subarray(0, 256).reverse()
+    applyLutJs(a, t)
+    k.opLut(b, t)
+    return sameBytes(a, b)
+  })
+  if (k) k.opLut(d, l)
+  else applyLutJs(d, l)
+}
+
+/** d[i] = l[d[i]], four bytes per step where the buffer allows (about twice the byte loop here). */
+function applyLutJs(d: Uint8Array, l: Uint8Array): void {
   let i = 0
   if (d.byteOffset % 4 === 0) {
     const w = new Uint32Array(d.buffer, d.byteOffset, d.length >>> 2)
@@ -50,7 +63,7 @@ export async function applyPixels(steps: PlanStep[], px: Pixels, labels: LabelPi
       } else lut = next
     } else if (op.kind === 'pixel') {
       flush()
-      await op.image?.(step.params, px)
+      await op.image?.(step.params, px, ctx)
     } else if (op.kind === 'mask-pixel') {
       flush()
       op.image(step.params, px)
@@ -60,9 +73,12 @@ export async function applyPixels(steps: PlanStep[], px: Pixels, labels: LabelPi
   flush()
 }
 
+/** A plan's context for its pixel steps. */
+export const stepContext = (plan: Plan): StepContext => ({ ignoreIndex: plan.ignoreIndex, kernels: plan.kernels === KERNELS ? 2 : 1 })
+
 /** Every pixel step of a plan, in order, on its output image (lockstep.plan/1's photometric pass; tests use it). */
 export function applyPixelSteps(plan: Plan, px: Pixels): Promise<void> {
-  return applyPixels(plan.steps, px, null, { ignoreIndex: plan.ignoreIndex })
+  return applyPixels(plan.steps, px, null, stepContext(plan))
 }
 
 // ---- the one linear ------------------------------------------------------------------------------

@@ -19,6 +19,13 @@ import { rngFor, type SampleKey } from './rng'
 export const PLAN_SCHEMA = 'lockstep.plan/2'
 export const PLAN_SCHEMA_V1 = 'lockstep.plan/1'
 export type PlanSchema = typeof PLAN_SCHEMA | typeof PLAN_SCHEMA_V1
+/**
+ * The kernel generation new plans record: 2 = the integer algorithms (fixed-point bilinear
+ * resampling, counter-based noise, integer tables: see native/decoders/ops_q.c), exact in JS and C
+ * by construction. Plans without it (recorded before) render with the float64 kernels they were
+ * made with, byte for byte.
+ */
+export const KERNELS = 2
 
 export interface PlanStep {
   /** index of the op in the recipe; -1 for the implicit final resize to the output size */
@@ -34,6 +41,8 @@ export interface Plan {
   source: Size
   output: Size
   ignoreIndex: number
+  /** the kernel generation (KERNELS); absent: the float64 kernels of earlier plans */
+  kernels?: typeof KERNELS
   /** the ops that fired (p), in recipe order, with their sampled parameters */
   steps: PlanStep[]
 }
@@ -100,7 +109,7 @@ export function plan(recipe: Recipe, source: Size, key: SampleKey, ctx: PlanCont
     steps.splice(at, 0, { op: -1, type: 'resize', params: { width: recipe.output.width, height: recipe.output.height } })
   }
   // Only the size: callers may pass a whole LoadedPair as the source, and a plan must stay small JSON.
-  return { schema: PLAN_SCHEMA, key: { seed: key.seed, epoch: key.epoch, sampleId: key.sampleId, ...(key.draw ? { draw: key.draw } : {}) }, source: { width: source.width, height: source.height }, output: { width: recipe.output.width, height: recipe.output.height }, ignoreIndex: recipe.mask.ignoreIndex, steps }
+  return { schema: PLAN_SCHEMA, key: { seed: key.seed, epoch: key.epoch, sampleId: key.sampleId, ...(key.draw ? { draw: key.draw } : {}) }, source: { width: source.width, height: source.height }, output: { width: recipe.output.width, height: recipe.output.height }, ignoreIndex: recipe.mask.ignoreIndex, kernels: KERNELS, steps }
 }
 
 export interface CanvasBound {
@@ -161,6 +170,7 @@ export function checkPlan(p: unknown): Plan {
   for (const s of [plan.source, plan.output]) {
     if (!s || !Number.isInteger(s.width) || !Number.isInteger(s.height) || s.width < 1 || s.height < 1) throw bad('source/output sizes must be positive integers')
   }
+  if (plan.kernels !== undefined && plan.kernels !== KERNELS) throw bad(`kernels must be ${KERNELS} (or absent), received ${JSON.stringify(plan.kernels)}`)
   if (!Array.isArray(plan.steps)) throw bad('steps must be a list')
   plan.steps.forEach((s, i) => {
     if (!s || typeof s.type !== 'string' || !(s.type in OPS) || !s.params || typeof s.params !== 'object') throw bad(`steps[${i}] has an unknown type ${JSON.stringify(s?.type)}`)

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import type { Labels } from '../io/labels'
+import { sharedPair } from './preview-render'
 import { loadPair, type LoadedPair, type PairPaths } from './render'
 
 /** A map bounded by the bytes of its values: the least recently used go first (never the newest). */
@@ -103,7 +104,8 @@ class PairCache {
     const hit = this.pairs.get(key)
     if (hit && hit.stamp === stamp) return hit.pair
     this.pairs.delete(key)
-    const pair = await loadPair(paths) // names the file when it is missing or broken
+    // kept in SharedArrayBuffers: the preview workers read it in place
+    const pair = sharedPair(await loadPair(paths)) // names the file when it is missing or broken
     const bytes = pair.image.data.byteLength + (pair.labels?.data.byteLength ?? 0)
     if (bytes <= PAIR_CACHE_LIMIT) this.pairs.set(key, { stamp, pair }, bytes)
     return pair

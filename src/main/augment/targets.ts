@@ -5,11 +5,11 @@
 import { isExact } from './affine'
 import type { StageGeometry } from './chain'
 import type { LabelPixels } from './ops/types'
-import { applyLut, applyPixels, linearLut } from './photometric'
-import type { FusedGeometry, Plan } from './plan'
+import { applyLut, applyPixels, linearLut, stepContext } from './photometric'
+import { KERNELS, type FusedGeometry, type Plan } from './plan'
 import { flatBounds, validRect } from './region'
 import type { Stage } from './stages'
-import { warpBilinearRgb, warpExact, warpNearest, type SourceView } from './warp'
+import { warpBilinearQ, warpBilinearRgb, warpExact, warpNearest, type SourceView } from './warp'
 import { areaReduce, chainCoords, sampleLabels, sampleRgb } from './warp-chain'
 
 export type LabelData = Uint8Array | Uint16Array
@@ -31,11 +31,12 @@ export function warpLabels(plan: Plan, g: FusedGeometry, lab: SourceView<LabelDa
   return isExact(toSource) ? warpExact(lab, 1, toSource, W, validRect(g), plan.ignoreIndex, buf) : warpNearest(lab, toSource, flatBounds(g), W, H, plan.ignoreIndex, buf)
 }
 
-/** The image through one affine: an exact copy or bilinear, 0 outside. */
-export function warpRgb(g: FusedGeometry, img: SourceView<Uint8Array> | null): Uint8Array {
+/** The image through one affine: an exact copy or bilinear (fixed point under kernels 2), 0 outside. */
+export function warpRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null): Uint8Array {
   const { width: W, height: H, toSource } = g
   const rgb = new Uint8Array(W * H * 3)
-  return isExact(toSource) ? warpExact(img, 3, toSource, W, validRect(g), 0, rgb) : warpBilinearRgb(img, toSource, flatBounds(g), W, H, rgb)
+  if (isExact(toSource)) return warpExact(img, 3, toSource, W, validRect(g), 0, rgb)
+  return (plan.kernels === KERNELS ? warpBilinearQ : warpBilinearRgb)(img, toSource, flatBounds(g), W, H, rgb)
 }
 
 /**
@@ -43,8 +44,8 @@ export function warpRgb(g: FusedGeometry, img: SourceView<Uint8Array> | null): U
  * undefined, its pixel steps (mask-aware ones also write `labels`).
  */
 export async function renderRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null, linear: [number, number] | null | undefined, pixels: Stage['pixels'], labels: LabelPixels | null): Promise<Uint8Array> {
-  const rgb = warpRgb(g, img)
-  if (linear === undefined) await applyPixels(pixels, { width: g.width, height: g.height, data: rgb }, labels, { ignoreIndex: plan.ignoreIndex })
+  const rgb = warpRgb(plan, g, img)
+  if (linear === undefined) await applyPixels(pixels, { width: g.width, height: g.height, data: rgb }, labels, stepContext(plan))
   else if (linear) applyLut(rgb, linearLut(linear))
   return rgb
 }
@@ -53,7 +54,7 @@ export async function renderRgb(plan: Plan, g: FusedGeometry, img: SourceView<Ui
 export function resample(plan: Plan, sg: StageGeometry, img: SourceView<Uint8Array> | null, lab: SourceView<LabelData> | null, depth: 8 | 16 | null, coords?: Float64Array): Canvas {
   if (sg.kind === 'affine') {
     const g = sg.fused
-    return { width: g.width, height: g.height, rgb: warpRgb(g, img), labels: depth ? warpLabels(plan, g, lab, depth) : null }
+    return { width: g.width, height: g.height, rgb: warpRgb(plan, g, img), labels: depth ? warpLabels(plan, g, lab, depth) : null }
   }
   const c = sg.chain
   const at = coords ?? chainCoords(c)
@@ -66,7 +67,7 @@ export function resample(plan: Plan, sg: StageGeometry, img: SourceView<Uint8Arr
 /** A stage's pixel steps on its canvas. */
 export async function runPixels(plan: Plan, stage: Stage, canvas: Canvas): Promise<void> {
   const labels = canvas.labels ? { width: canvas.width, height: canvas.height, data: canvas.labels } : null
-  await applyPixels(stage.pixels, { width: canvas.width, height: canvas.height, data: canvas.rgb }, labels, { ignoreIndex: plan.ignoreIndex })
+  await applyPixels(stage.pixels, { width: canvas.width, height: canvas.height, data: canvas.rgb }, labels, stepContext(plan))
 }
 
 /** A whole canvas as the next stage's input view. */

@@ -115,6 +115,67 @@ export function warpBilinearRgb(src: SourceView<Uint8Array> | null, A: Affine, f
   return out
 }
 
+// ---- kernels 2: OpenCV's fixed-point bilinear ----------------------------------------------------
+// Coordinates in 1/1024 pixel (cvRound of a double computed once per column and once per row), taps
+// at 1/32 pixel, integer weights (32 - fx)(32 - fy), fx(32 - fy), ... summing to 1024, the sum
+// rounded by a shift: what cv2.warpAffine(INTER_LINEAR) computes, so inside the source the bytes
+// are OpenCV's. Integers throughout: ops_q.c computes the same bytes in any order.
+
+const LIM = 2 ** 29
+/** cvRound (to nearest, ties to even) of a double, saturated to +-2^29 (ops_q.c rne_sat). */
+export function rneSat(v: number): number {
+  if (!(v > -LIM)) return -LIM
+  if (v >= LIM) return LIM
+  const f = Math.floor(v), d = v - f
+  return d > 0.5 || (d === 0.5 && (f & 1) !== 0) ? f + 1 : f
+}
+
+/** The image through one affine, kernels 2 (the native kernel when it agrees). */
+export function warpBilinearQ(src: SourceView<Uint8Array> | null, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array {
+  const k = src && fast('opWarpBilinearQ', (k) => {
+    const v: SourceView<Uint8Array> = { data: checkRgb(13, 9), left: 0, top: 0, width: 13, height: 9, sourceWidth: 13, sourceHeight: 9 }
+    const B: Affine = [0.9, -0.4, 3.1, 0.35, 0.88, -1.2]
+    const fb2 = Float64Array.of(...B, 13, 9, 1, 0, -0.5, 0, 1, 0.25, 10, 8)
+    const a = warpBilinearQJs(v, B, fb2, 11, 7, new Uint8Array(231)), b = new Uint8Array(231)
+    k.opWarpBilinearQ(v.data, viewOf(v), Float64Array.from(B), fb2, 11, 7, b)
+    return sameBytes(a, b)
+  })
+  if (!k || !src) return warpBilinearQJs(src, A, fb, W, H, out)
+  k.opWarpBilinearQ(src.data, viewOf(src), Float64Array.from(A), fb, W, H, out)
+  return out
+}
+
+export function warpBilinearQJs(src: SourceView<Uint8Array> | null, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array {
+  if (!src) return out
+  const [a, b, c, d, e, f] = A
+  // index coordinates: s = A(x + 0.5, y + 0.5) - 0.5
+  const m2 = a * 0.5 + b * 0.5 + c - 0.5, m5 = d * 0.5 + e * 0.5 + f - 0.5
+  const ad = new Int32Array(W), bd = new Int32Array(W)
+  for (let x = 0; x < W; x++) {
+    ad[x] = rneSat(a * x * 1024)
+    bd[x] = rneSat(d * x * 1024)
+  }
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let y = 0; y < H; y++) {
+    const [xa, xb] = rowSpan(fb, y, W) // outside: fill 0
+    if (xa >= xb) continue
+    const X0 = rneSat((b * y + m2) * 1024) + 16, Y0 = rneSat((e * y + m5) * 1024) + 16
+    for (let x = xa, o = (y * W + xa) * 3; x < xb; x++, o += 3) {
+      const X = (X0 + ad[x]!) >> 5, Y = (Y0 + bd[x]!) >> 5
+      const fx = X & 31, fy = Y & 31
+      const ix = X >> 5, iy = Y >> 5
+      const x0 = (ix < 0 ? 0 : ix >= sw ? sw - 1 : ix) - left, x1 = (ix + 1 < 0 ? 0 : ix + 1 >= sw ? sw - 1 : ix + 1) - left
+      const y0 = (iy < 0 ? 0 : iy >= sh ? sh - 1 : iy) - top, y1 = (iy + 1 < 0 ? 0 : iy + 1 >= sh ? sh - 1 : iy + 1) - top
+      const p00 = (y0 * rw + x0) * 3, p01 = (y0 * rw + x1) * 3, p10 = (y1 * rw + x0) * 3, p11 = (y1 * rw + x1) * 3
+      const w00 = (32 - fx) * (32 - fy), w01 = fx * (32 - fy), w10 = (32 - fx) * fy, w11 = fx * fy
+      out[o] = (w00 * data[p00]! + w01 * data[p01]! + w10 * data[p10]! + w11 * data[p11]! + 512) >> 10
+      out[o + 1] = (w00 * data[p00 + 1]! + w01 * data[p01 + 1]! + w10 * data[p10 + 1]! + w11 * data[p11 + 1]! + 512) >> 10
+      out[o + 2] = (w00 * data[p00 + 2]! + w01 * data[p01 + 2]! + w10 * data[p10 + 2]! + w11 * data[p11 + 2]! + 512) >> 10
+    }
+  }
+  return out
+}
+
 export function warpNearestJs<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
   const [a, b, c, d, e, f] = A
   out.fill(fill)

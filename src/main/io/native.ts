@@ -85,6 +85,11 @@ export interface OpKernels {
   opMedian(rgb: Uint8Array, w: number, h: number, k: number): void
   opUniformPm1(state: Uint32Array, out: Float64Array): void
   opBlurPlane(plane: Float64Array, w: number, h: number, kernel: Float64Array): void
+  // kernels 2 (ops_q.c): integer algorithms of plans recorded with `kernels: 2`
+  opWarpBilinearQ(src: Uint8Array, view: Int32Array, A: Float64Array, bounds: Float64Array, W: number, H: number, out: Uint8Array): void
+  opLut(bytes: Uint8Array, lut: Uint8Array): void
+  opGaussianNoiseQ(rgb: Uint8Array, key: number, perChannel: boolean, table: Int32Array): void
+  opSaltPepperQ(rgb: Uint8Array, key: number, key2: number, amount: number, salt: number): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */

@@ -6,8 +6,20 @@ import { toErrorPayload } from '../../shared/errors'
 import { mediaPath } from '../../shared/media'
 import { checkRecipe, convertRecipe, parseRecipe } from '../augment'
 import { needsLabels, plan } from '../augment/plan'
+import { renderTiles, type RenderedTile } from '../augment/preview-render'
 import { previewPairs, previewStore, type PreviewTile } from '../augment/preview-store'
-import { renderLoaded } from '../augment/render'
+
+/** The request in flight per lane: a newer preview on the same lane aborts it (its unstarted tiles are dropped). */
+const lanes = new Map<string, AbortController>()
+function supersede(lane: string): AbortSignal {
+  lanes.get(lane)?.abort()
+  const c = new AbortController()
+  lanes.set(lane, c)
+  c.signal.addEventListener('abort', () => {
+    if (lanes.get(lane) === c) lanes.delete(lane)
+  })
+  return c.signal
+}
 
 export const engineHandlers: AreaHandlers<keyof typeof engineChannels> = {
   'recipe.validate': async ({ recipe }) => {
@@ -18,8 +30,9 @@ export const engineHandlers: AreaHandlers<keyof typeof engineChannels> = {
 
   'recipe.convert': async ({ recipe, to }) => convertRecipe(recipe, to),
 
-  'preview.render': async ({ sampleIds, recipe, seed, count, epoch }, ctx) => {
+  'preview.render': async ({ sampleIds, recipe, seed, count, epoch, lane }, ctx) => {
     const t0 = performance.now()
+    const signal = lane === undefined ? undefined : supersede(lane)
     const r = parseRecipe(recipe)
     const catalog = ctx.session.requireCatalog()
     const stored: PreviewTile[] = []
@@ -41,13 +54,15 @@ export const engineHandlers: AreaHandlers<keyof typeof engineChannels> = {
         const loaded = await previewPairs.load({ image: ref.imagePath, mask: ref.maskPath }, `${ref.imageHash}:${ref.maskHash}`)
         const ctxLabels = needsLabels(r) && loaded.labels ? { labels: loaded.labels } : {}
         const plans = Array.from({ length: count }, (_, k) => plan(r, loaded, { seed, epoch: (epoch ?? 0) + k, sampleId: ref.key }, ctxLabels))
-        // JPEG tiles (q92): a third of a PNG's encode time here and faster to decode in the page;
-        // the overlay's class indices travel separately, exact
-        const rendered = await Promise.all(plans.map((p) => renderLoaded(p, loaded, { image: { format: 'jpeg', quality: 92 }, mask: false, labels: true })))
-        rendered.forEach((out, k) => {
+        // JPEG tiles on the preview workers; the overlay's class indices travel separately, exact
+        const rendered = await renderTiles(loaded, plans, signal)
+        const failed = rendered.find((r) => r.status === 'rejected')
+        if (failed) throw failed.reason
+        rendered.forEach((r, k) => {
+          const out = (r as PromiseFulfilledResult<RenderedTile>).value
           const { width, height } = out.plan.output
           tiles.push({ sampleId, index: stored.length, k, plan: out.plan, width, height })
-          stored.push({ image: out.image!, labels: out.labels ?? null })
+          stored.push({ image: out.image, labels: out.labels })
         })
       } catch (err) {
         errors.push({ sampleId, message: toErrorPayload(err).message })

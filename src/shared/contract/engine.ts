@@ -56,6 +56,11 @@ export const engineChannels = {
         seed: z.number().int().min(0).max(4294967295),
         count: z.number().int().min(1).max(32),
         epoch: z.number().int().min(0).optional(),
+        /**
+         * A client's name for a stream of previews (e.g. one per window): a request supersedes the
+         * one in flight on its lane, whose tiles not yet started are skipped (it answers CANCELLED)
+         */
+        lane: z.string().min(1).max(64).optional(),
       })
       .strict(),
   ),

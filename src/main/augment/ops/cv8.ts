@@ -39,6 +39,17 @@ export function rgbToHsv8(r: number, g: number, b: number, out: Uint8Array | Int
 const INV255 = f(1 / 255)
 const HSCALE = f(6 / 180)
 const SIXTH = f(1 / 6)
+// Per 8-bit value, computed once with the same float32 steps: s or v as a fraction (f(x / 255)), and
+// per hue its fractional part in the sector (fh), 1 - fh, and its sector (0..5)
+const FRAC = Float32Array.from({ length: 256 }, (_, x) => f(x * INV255))
+const HUE_FH = new Float32Array(256), HUE_FH1 = new Float32Array(256), HUE_SECTOR = new Uint8Array(256)
+for (let h = 0; h < 256; h++) {
+  const fh = f(h * HSCALE)
+  const pre = Math.trunc(fh)
+  HUE_FH[h] = f(fh - pre)
+  HUE_FH1[h] = f(1 - HUE_FH[h]!)
+  HUE_SECTOR[h] = pre - 6 * Math.trunc(f(pre * SIXTH))
+}
 
 /**
  * cv2.COLOR_HSV2RGB of one pixel (hue range 180), as OpenCV 4.6's vector path computes it on
@@ -47,29 +58,20 @@ const SIXTH = f(1 / 6)
  * (fewer than one vector block). Checked against cv2 on all 180 x 256 x 256 inputs.
  */
 export function hsvToRgb8(h: number, s: number, v: number, out: Uint8Array, o: number): void {
-  const fs = f(s * INV255), fv = f(v * INV255)
-  let fh = f(h * HSCALE)
-  const pre = Math.trunc(fh)
-  fh = f(fh - pre)
+  const fs = FRAC[s]!, fv = FRAC[v]!, fh = HUE_FH[h]!
   const t0 = fv
   const t1 = f(fv * f(1 - fs))
   const t2 = f(fv * f(1 - fs * fh))
-  const t3 = f(fv * f(1 - fs * f(1 - fh)))
-  const sector = pre - 6 * Math.trunc(f(pre * SIXTH))
-  let b: number, g: number, r: number
-  if (sector < 2) b = t1
-  else if (sector === 2) b = t3
-  else if (sector === 3 || sector === 4) b = t0
-  else b = t2
-  if (sector < 1) g = t3
-  else if (sector === 1 || sector === 2) g = t0
-  else if (sector === 3) g = t2
-  else g = t1
-  if (sector < 1) r = t0
-  else if (sector === 1) r = t2
-  else if (sector === 2 || sector === 3) r = t1
-  else if (sector === 4) r = t3
-  else r = t0
+  const t3 = f(fv * f(1 - fs * HUE_FH1[h]!))
+  let r: number, g: number, b: number
+  switch (HUE_SECTOR[h]) {
+    case 0: r = t0; g = t3; b = t1; break
+    case 1: r = t2; g = t0; b = t1; break
+    case 2: r = t1; g = t0; b = t3; break
+    case 3: r = t1; g = t2; b = t0; break
+    case 4: r = t3; g = t1; b = t0; break
+    default: r = t0; g = t1; b = t2
+  }
   out[o] = sat8(Math.trunc(f(r * 255)))
   out[o + 1] = sat8(Math.trunc(f(g * 255)))
   out[o + 2] = sat8(Math.trunc(f(b * 255)))

@@ -17,7 +17,8 @@ export const gaussianNoise: PixelOp<'gaussian_noise', Gaussian> = {
   type: 'gaussian_noise',
   kind: 'pixel',
   sample: (rng, spec) => ({ std: rng.uniform(spec.std[0], spec.std[1]), perChannel: spec.perChannel, seed: rng.seed32(), normal: 'table' }),
-  image(p, px: Pixels) {
+  image(p, px: Pixels, ctx) {
+    if (ctx?.kernels === 2) return hashedNormalNoise(px.data, p.seed, p.std, p.perChannel)
     const rng = Rng.fromParts('gaussian_noise', p.seed)
     if (p.normal !== 'table') return boxMuller(px.data, rng, p.std, p.perChannel)
     const k = fast('opGaussianNoise', (k) => {
@@ -34,14 +35,8 @@ export const gaussianNoise: PixelOp<'gaussian_noise', Gaussian> = {
   },
 }
 
-let table: Float64Array | null = null
-/**
- * The inverse normal CDF at (i + 0.5) / 65536 for i = 0..65535, and the last value again (so
- * interpolation at the top stays in the table): Acklam's rational approximation (relative error
- * below 1.2e-9), computed once per process in JS and handed to the native kernel as is.
- */
-export function normalTable(): Float64Array {
-  if (table) return table
+/** The inverse normal CDF: Acklam's rational approximation (relative error below 1.2e-9). */
+function inverseNormal(p: number): number {
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239]
   const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1]
   const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
@@ -55,8 +50,19 @@ export function normalTable(): Float64Array {
     const q = p - 0.5, r = q * q
     return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
   }
+  return inv(p)
+}
+
+let table: Float64Array | null = null
+/**
+ * The inverse normal CDF at (i + 0.5) / 65536 for i = 0..65535, and the last value again (so
+ * interpolation at the top stays in the table), computed once per process in JS and handed to the
+ * native kernel as is.
+ */
+export function normalTable(): Float64Array {
+  if (table) return table
   table = new Float64Array(65537)
-  for (let i = 0; i < 65536; i++) table[i] = inv((i + 0.5) / 65536)
+  for (let i = 0; i < 65536; i++) table[i] = inverseNormal((i + 0.5) / 65536)
   table[65536] = table[65535]!
   return table
 }
@@ -119,11 +125,107 @@ function addNoise(d: Uint8Array, std: number, per: boolean, normal: () => number
 
 const clip = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
 
+// ---- kernels 2: counter-based noise --------------------------------------------------------------
+// Each value's 32 random bits are a hash of (key, its index), so values are independent of each
+// other and of the order they are computed in (ops_q.c computes them in any order, in integers).
+
+/** lowbias32 of key + i (ops_q.c hash32). */
+export function hash32(key: number, i: number): number {
+  let x = (key + i) | 0
+  x ^= x >>> 16
+  x = Math.imul(x, 0x7feb352d)
+  x ^= x >>> 15
+  x = Math.imul(x, 0x846ca68b | 0)
+  x ^= x >>> 16
+  return x >>> 0
+}
+
+/** A noise stream's key from a plan's recorded seed (`salt` tells an op's streams apart). */
+export const noiseKey = (seed: number, salt: number): number => hash32(seed >>> 0, salt)
+
+let zTable: Float64Array | null = null
+/**
+ * std * z * 256 as integers at z = the inverse normal CDF at (j + 0.5) / 4096 (j < 4096), and the
+ * last again: a normal value is this table interpolated by a hash's bits (normalQ).
+ */
+export function normalQTable(std: number): Int32Array {
+  if (!zTable) {
+    zTable = new Float64Array(4096)
+    for (let j = 0; j < 4096; j++) zTable[j] = inverseNormal((j + 0.5) / 4096)
+  }
+  const t = new Int32Array(4097)
+  for (let j = 0; j < 4096; j++) t[j] = Math.round(std * zTable[j]! * 256)
+  t[4096] = t[4095]!
+  return t
+}
+
+/** std * z * 256 for one hash (ops_q.c normal_q): the table at the top 12 bits, interpolated by the next 12. */
+function normalQ(u: number, t: Int32Array): number {
+  const j = u >>> 20, fr = (u >>> 8) & 4095
+  const a = t[j]!
+  return a + Math.floor((t[j + 1]! - a) * fr / 4096)
+}
+const addClamp = (v: number, n: number) => {
+  const s = v + ((n + 128) >> 8)
+  return s < 0 ? 0 : s > 255 ? 255 : s
+}
+
+const GAUSS_SALT = 0x67617573 // 'gaus'
+function hashedNormalNoise(d: Uint8Array, seed: number, std: number, per: boolean): void {
+  const key = noiseKey(seed, GAUSS_SALT), t = normalQTable(std)
+  const k = fast('opGaussianNoiseQ', (k) => {
+    const t2 = normalQTable(21.3)
+    const a = checkRgb(31, 7), b = a.slice(), c = checkRgb(31, 7, 2), e = c.slice()
+    hashedNormalJs(a, 12345, true, t2)
+    k.opGaussianNoiseQ(b, 12345, true, t2)
+    hashedNormalJs(c, 0xfffffff0, false, t2)
+    k.opGaussianNoiseQ(e, 0xfffffff0, false, t2)
+    return sameBytes(a, b) && sameBytes(c, e)
+  })
+  if (k) k.opGaussianNoiseQ(d, key, per, t)
+  else hashedNormalJs(d, key, per, t)
+}
+
+function hashedNormalJs(d: Uint8Array, key: number, per: boolean, t: Int32Array): void {
+  if (per) {
+    for (let i = 0; i < d.length; i++) d[i] = addClamp(d[i]!, normalQ(hash32(key, i), t))
+    return
+  }
+  for (let i = 0, p = 0; i + 2 < d.length; i += 3, p++) {
+    const v = normalQ(hash32(key, p), t)
+    d[i] = addClamp(d[i]!, v)
+    d[i + 1] = addClamp(d[i + 1]!, v)
+    d[i + 2] = addClamp(d[i + 2]!, v)
+  }
+}
+
+const SALT_SALT = 0x73616c74 // 'salt'
+/** A pixel is hit when its hash is below amount * 2^32, and salt when a second stream's hash is below saltRatio * 2^32. */
+function hashedSaltPepper(d: Uint8Array, seed: number, amount: number, salt: number): void {
+  const key = noiseKey(seed, SALT_SALT), key2 = noiseKey(seed, SALT_SALT + 1)
+  const k = fast('opSaltPepperQ', (k) => {
+    const a = checkRgb(31, 7), b = a.slice()
+    saltPepperQJs(a, 99, 0xffffff00, 0.3, 0.4)
+    k.opSaltPepperQ(b, 99, 0xffffff00, 0.3, 0.4)
+    return sameBytes(a, b)
+  })
+  if (k) k.opSaltPepperQ(d, key, key2, amount, salt)
+  else saltPepperQJs(d, key, key2, amount, salt)
+}
+
+function saltPepperQJs(d: Uint8Array, key: number, key2: number, amount: number, salt: number): void {
+  const hit = amount * 4294967296, s = salt * 4294967296
+  for (let i = 0, p = 0; i + 2 < d.length; i += 3, p++) {
+    if (hash32(key, p) < hit) d[i] = d[i + 1] = d[i + 2] = hash32(key2, p) < s ? 255 : 0
+  }
+}
+
 export const saltPepper: PixelOp<'salt_pepper', { amount: number; saltRatio: number; seed: number }> = {
   type: 'salt_pepper',
   kind: 'pixel',
   sample: (rng, spec) => ({ amount: rng.uniform(spec.amount[0], spec.amount[1]), saltRatio: spec.saltRatio, seed: rng.seed32() }),
-  image(p, px: Pixels) {
+  image(p, px: Pixels, ctx) {
+    if (ctx?.kernels === 2) return hashedSaltPepper(px.data, p.seed, p.amount, p.saltRatio)
     const rng = Rng.fromParts('salt_pepper', p.seed)
     const k = fast('opSaltPepper', (k) => {
       const a = checkRgb(31, 7), b = a.slice(), r = Rng.fromParts('check', 2)

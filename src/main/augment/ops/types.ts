@@ -118,7 +118,7 @@ export interface PixelOp<T extends OpType, P extends Params = Params> extends Op
    */
   linear?(params: P): [number, number]
   /** in place on the image (may be asynchronous, e.g. a JPEG round trip) */
-  image?(params: P, px: Pixels): void | Promise<void>
+  image?(params: P, px: Pixels, ctx?: StepContext): void | Promise<void>
   /**
    * each output pixel depends only on the same input pixel's value, not on its position or on
    * other pixels (tables, colour conversions): such an op commutes exactly with geometry that only
@@ -127,10 +127,14 @@ export interface PixelOp<T extends OpType, P extends Params = Params> extends Op
   perPixel?: true
 }
 
-/** Context of a mask-aware pixel op. */
-export interface MaskContext {
+/** What a pixel step knows of its plan besides its params. */
+export interface StepContext {
   ignoreIndex: number
+  /** the plan's kernel generation (plan.ts KERNELS): 2 = the integer algorithms, 1 = the float64 ones of earlier plans */
+  kernels: 1 | 2
 }
+/** Context of a mask-aware pixel op. */
+export type MaskContext = StepContext
 
 export interface MaskPixelOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {
   kind: 'mask-pixel'

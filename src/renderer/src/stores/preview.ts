@@ -32,6 +32,9 @@ async function loadImage(url: string): Promise<void> {
 /** Long enough to coalesce a slider drag (an input event every frame), short enough not to be felt. */
 export const DEBOUNCE_MS = 60
 
+/** This window's preview lane: each request supersedes the one in flight, whose unstarted tiles the main process skips. */
+const LANE = `preview-${Math.random().toString(36).slice(2, 10)}`
+
 export const usePreviewStore = defineStore('preview', () => {
   const seed = ref(0)
   const count = ref(8)
@@ -112,7 +115,7 @@ export const usePreviewStore = defineStore('preview', () => {
       // K tiles in all: K versions of one pair, or a few versions of each selected pair.
       const use = ids.slice(0, k)
       const perSample = Math.max(1, Math.floor(k / use.length))
-      const answer = await api.call('preview.render', { recipe, sampleIds: use, seed: s, count: perSample })
+      const answer = await api.call('preview.render', { recipe, sampleIds: use, seed: s, count: perSample, lane: LANE })
       if (gen !== generation.value) return // superseded: never show tiles of an older recipe
       if (answer.errors.length) {
         // the service's message names the pair (its key) and the problem
