@@ -1,6 +1,6 @@
 // The engine's channels through the real dispatcher: validation, conversion, and preview
-// rendering into the preview store (fast enough for an editor: 8 tiles of 512x512 from a
-// 1024x768 source well under 400 ms).
+// rendering into the preview store. How fast the preview renders is measured by
+// `npm run bench:ui` (its preview stage), not asserted here.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,20 +51,7 @@ describe('engine channels', () => {
     expect(res.unsupported).toEqual(['ops[4] hsv_power'])
   })
 
-  it('preview.render: 8 tiles of 512x512 from 1024x768, decoded once, served from the store', async () => {
-    await dispatch('preview.render', { sampleIds: [1], recipe, seed: 1, count: 8 }, ctx) // warm up (JIT)
-    // Best of three, on CPU time (all threads of this process) as well as wall time: the machine is
-    // shared, and CPU time is the work the render costs whoever else is running; wall time equals it
-    // on an idle machine (2 cores, libvips encodes in parallel).
-    let ms = Infinity, cpuMs = Infinity
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now()
-      const c0 = process.cpuUsage()
-      await dispatch('preview.render', { sampleIds: [1], recipe, seed: 7 + i, count: 8 }, ctx)
-      const c = process.cpuUsage(c0)
-      ms = Math.min(ms, performance.now() - t0)
-      cpuMs = Math.min(cpuMs, (c.user + c.system) / 1000)
-    }
+  it('preview.render: 8 tiles of 512x512 from 1024x768, served from the store', async () => {
     const reply = await dispatch('preview.render', { sampleIds: [1, 2, 99], recipe, seed: 7, count: 8 }, ctx)
     expect(reply.ok).toBe(true)
     const res = (reply as { result: { token: string; tiles: { index: number; k: number; sampleId: number; imagePath: string; labelsPath: string; width: number; height: number; plan: { key: { epoch: number } } }[]; errors: { sampleId: number; message: string }[] } }).result
@@ -83,8 +70,6 @@ describe('engine channels', () => {
     expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 512, 512])
     expect(previewTile(res.token, 8)).toBeUndefined()
     expect(previewTile('nope', 0)).toBeUndefined()
-    console.log(`preview.render 8 tiles 512x512 from 1024x768: ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU`)
-    expect(cpuMs).toBeLessThan(400)
   })
 
   it('preview.render keeps decoded pairs between edits, but decodes a file again once it changes on disk', async () => {
