@@ -13,11 +13,11 @@ import type { BrowserContext } from 'playwright-core'
 import { startServer, type RunningServer } from '../../src/main/server'
 import { launch } from '../e2e/browser'
 import { fakeCatalog, sampleRef } from './helpers'
+import type { PageDocument, PageImage } from '../support/page'
 
-declare const window: any
-declare const document: any
-declare const location: any
-declare const Image: any
+declare const document: PageDocument
+declare const location: { host: string }
+declare const Image: new () => PageImage
 
 const root = join(import.meta.dirname, '../..')
 let dir: string

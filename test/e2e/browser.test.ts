@@ -11,10 +11,10 @@ import { writePair } from '../fixtures/pairs'
 import { Catalog } from '../../src/main/catalog'
 import { serve, type Served } from './serve'
 import { launch } from './browser'
+import type { PageDocument, PageElement } from '../support/page'
 
 // The callbacks passed to page.waitForFunction/evaluate run in the page; the node program has no DOM types.
-declare const document: any
-type HTMLImageElement = any
+declare const document: PageDocument
 
 const SHOTS = resolve(import.meta.dirname, '../../test-output/screenshots')
 const PAIRS = 18
@@ -188,7 +188,7 @@ describe('the studio in Chromium against lockstep serve', () => {
         const tiles = document.querySelectorAll('[data-testid="preview-tile"] img')
         return s?.getAttribute('data-pending') === 'false' && tiles.length === 8 && [...tiles].every((i) => i.complete && i.naturalWidth === 160)
       }, undefined, { timeout: 30_000 })
-      return page.locator('[data-testid="preview-tile"] img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src))
+      return page.locator('[data-testid="preview-tile"] img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as PageElement).src))
     }
     const first = await settled()
     await page.locator('[data-testid="preview-tile"]').first().hover()

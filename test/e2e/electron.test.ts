@@ -12,12 +12,13 @@ import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ElectronApplication, Page } from 'playwright-core'
 import { writePair } from '../fixtures/pairs'
-import { channelNames, eventNames } from '../../src/shared/contract'
+import { channelNames, eventNames, type ResultOf } from '../../src/shared/contract'
 import { electronBinary } from '../../scripts/electron-binary.mjs'
 import { defaultOp, RECIPE_SCHEMA } from '../../src/shared/recipe'
+import type { PageDocument, PageWindow } from '../support/page'
 
-declare const window: any
-declare const document: any
+declare const window: PageWindow
+declare const document: PageDocument
 
 const root = resolve(import.meta.dirname, '../..')
 const SHOTS = join(root, 'test-output/screenshots')
@@ -105,11 +106,12 @@ describe('the desktop app (Playwright _electron)', () => {
     const preview = await page.evaluate(async ({ ids, recipe }) => {
       const r = await window.lockstep.api['preview.render']({ sampleIds: ids.slice(0, 2), recipe, seed: 7, count: 2 })
       if (!r.ok) return { r }
-      const tile = r.result.tiles[0]
-      const img = await fetch(`${window.lockstep.mediaBase}/media/preview/${r.result.token}/${tile.index}/image`)
-      const labels = await fetch(`${window.lockstep.mediaBase}/media/preview/${r.result.token}/${tile.index}/labels`)
+      const result = r.result as ResultOf<'preview.render'>
+      const tile = result.tiles[0]
+      const img = await fetch(`${window.lockstep.mediaBase}/media/preview/${result.token}/${tile.index}/image`)
+      const labels = await fetch(`${window.lockstep.mediaBase}/media/preview/${result.token}/${tile.index}/labels`)
       const outside = await fetch(`${window.lockstep.mediaBase}/media/sample/1/..%2f..%2f..%2fetc%2fpasswd`)
-      return { r: { ok: true, tiles: r.result.tiles.length }, img: img.status, type: img.headers.get('content-type'), labelsWidth: labels.headers.get('x-lockstep-width'), outside: outside.status }
+      return { r: { ok: true, tiles: result.tiles.length }, img: img.status, type: img.headers.get('content-type'), labelsWidth: labels.headers.get('x-lockstep-width'), outside: outside.status }
     }, { ids: samples, recipe })
     expect(preview).toEqual({ r: { ok: true, tiles: 4 }, img: 200, type: 'image/png', labelsWidth: '48', outside: 404 })
 
