@@ -119,14 +119,22 @@ export function labelCounts(labels: Pick<Labels, 'depth' | 'data'>): Map<number,
       const w = words[i]!
       const lo = w & 0xffff
       if (lo === w >>> 16) counts[lo] += 2
-      else (counts[lo]++, counts[w >>> 16]++)
+      else {
+        counts[lo]++
+        counts[w >>> 16]++
+      }
     }
   } else {
     for (let i = 0; i < m; i++) {
       const w = words[i]!
       const b = w & 255
       if (w === Math.imul(b, 0x01010101) >>> 0) counts[b] += 4
-      else (counts[b]++, counts[(w >>> 8) & 255]++, counts[(w >>> 16) & 255]++, counts[w >>> 24]++)
+      else {
+        counts[b]++
+        counts[(w >>> 8) & 255]++
+        counts[(w >>> 16) & 255]++
+        counts[w >>> 24]++
+      }
     }
   }
   // the words' byte order does not matter: every byte (or 16-bit value) is counted once

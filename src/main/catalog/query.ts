@@ -311,8 +311,14 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
     const kinds = filter.error.filter((k): k is SampleErrorKind => k !== 'none' && k !== 'any')
     let size = 0
     const broken = [...est.error.entries()].filter(([k]) => k !== null).reduce((a, [, n]) => a + n, 0)
-    if (filter.error.includes('none')) (ors.push('+s.error_kind IS NULL'), (size += est.error.get(null) ?? 0))
-    if (filter.error.includes('any')) (ors.push('+s.error_kind IS NOT NULL'), (size += broken))
+    if (filter.error.includes('none')) {
+      ors.push('+s.error_kind IS NULL')
+      size += est.error.get(null) ?? 0
+    }
+    if (filter.error.includes('any')) {
+      ors.push('+s.error_kind IS NOT NULL')
+      size += broken
+    }
     if (kinds.length) {
       ors.push(`+s.error_kind IN (${marks(kinds)})`)
       params.push(...kinds)
@@ -424,7 +430,11 @@ function fetchRows(db: Db, q: PageQuery, sql: SortSql, found: Terms, est: Estima
 function fetchSet(db: Db, sql: SortSql, list: Term[], best: Term, pos: Pos | null, limit: number): RawRow[] {
   const where = [best.driver!.where]
   const params: unknown[] = [...best.driver!.params]
-  for (const t of list) if (t !== best) (where.push(t.residual), params.push(...t.params))
+  for (const t of list) {
+    if (t === best) continue
+    where.push(t.residual)
+    params.push(...t.params)
+  }
   const [k, kp] = sql.after(pos)
   return db.prepare(`${sql.select} FROM ${best.driver!.from} WHERE ${where.join(' AND ')}${k} ORDER BY ${sql.order} LIMIT ?`).all(...params, ...kp, limit) as RawRow[]
 }

@@ -84,9 +84,15 @@ function allocate(n: number, weights: number[], sum: number, carry: number[]): n
   const alloc = exact.map((e, i) => (weights[i]! > 0 ? Math.max(0, Math.floor(e)) : 0))
   let left = n - alloc.reduce((a, b) => a + b, 0)
   const byFrac = [0, 1, 2].filter((i) => weights[i]! > 0).sort((a, b) => exact[b]! - alloc[b]! - (exact[a]! - alloc[a]!) || a - b)
-  for (let k = 0; left > 0; k = (k + 1) % byFrac.length) (alloc[byFrac[k]!]!++, left--)
+  for (let k = 0; left > 0; k = (k + 1) % byFrac.length) {
+    alloc[byFrac[k]!]!++
+    left--
+  }
   for (let k = byFrac.length - 1; left < 0; k = (k + byFrac.length - 1) % byFrac.length) {
-    if (alloc[byFrac[k]!]! > 0) (alloc[byFrac[k]!]!--, left++)
+    if (alloc[byFrac[k]!]! > 0) {
+      alloc[byFrac[k]!]!--
+      left++
+    }
   }
   for (let i = 0; i < 3; i++) carry[i] = exact[i]! - alloc[i]!
   return alloc

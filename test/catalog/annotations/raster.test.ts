@@ -75,7 +75,13 @@ describe('annotation rasteriser', () => {
     const c = canvas()
     fillRectangle(c, [20, 20], [10, 10], 7)
     let n = 0
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (c.data[y * W + x] === 7) (n++, expect(x >= 10 && x < 20 && y >= 10 && y < 20).toBe(true))
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        if (c.data[y * W + x] !== 7) continue
+        n++
+        expect(x >= 10 && x < 20 && y >= 10 && y < 20).toBe(true)
+      }
+    }
     expect(n).toBe(100)
   })
 
