@@ -28,7 +28,7 @@ export async function py(script: string, args: string[], env: Record<string, str
   try {
     out = await exec(PY, [join(HERE, script), ...args], { env: pyEnv(env), timeout, maxBuffer: 64 * 2 ** 20 })
   } catch (err: any) {
-    throw new Error(`${script} ${args.join(' ')} failed (${err.code ?? err.signal}):\n${err.stdout ?? ''}\n${err.stderr ?? ''}`)
+    throw new Error(`${script} ${args.join(' ')} failed (${err.code ?? err.signal}):\n${err.stdout ?? ''}\n${err.stderr ?? ''}`, { cause: err })
   }
   const last = out.stdout.trim().split('\n').pop() ?? ''
   try {

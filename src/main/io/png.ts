@@ -129,7 +129,7 @@ function inflateRows(z: Buffer, need: number, total: number): Buffer {
     }
     return inflateSync(z, { chunkSize: Math.max(1024, total + 1), maxOutputLength: total })
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`the image data inflates past the ${total} bytes its header allows`)
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`the image data inflates past the ${total} bytes its header allows`, { cause: err })
     throw err
   }
 }

@@ -167,7 +167,7 @@ function readInstances(file: string, anns: Record<string, unknown>[], images: Ma
           try {
             paintInstance(canvas, inst.seg, indexOf(inst.category))
           } catch (err) {
-            throw new Error(`annotation ${JSON.stringify(inst.id)}: ${(err as Error).message}`)
+            throw new Error(`annotation ${JSON.stringify(inst.id)}: ${(err as Error).message}`, { cause: err })
           }
         }
       },

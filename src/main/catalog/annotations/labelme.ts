@@ -27,7 +27,7 @@ export function parseLabelme(text: string, file: string, skipped: Counter): Anno
   try {
     doc = JSON.parse(text)
   } catch (err) {
-    throw new Error(`not valid JSON (${(err as Error).message})`)
+    throw new Error(`not valid JSON (${(err as Error).message})`, { cause: err })
   }
   const o = doc as Record<string, unknown>
   if (!o || typeof o !== 'object' || !Array.isArray(o.shapes)) throw new Error('not a labelme file (no "shapes" list)')

@@ -95,7 +95,7 @@ export function readVoc(folder: string, labelmapPath?: string): ReadResult {
         try {
           d = await decodeRgb(file)
         } catch (err) {
-          throw new Error(`cannot read the PNG: ${(err as Error).message.trim()}`)
+          throw new Error(`cannot read the PNG: ${(err as Error).message.trim()}`, { cause: err })
         }
         if (d.width !== canvas.width || d.height !== canvas.height) throw new Error(`the PNG is ${d.width}x${d.height} but the image is ${canvas.width}x${canvas.height}`)
         const value = new Map([...byColour].map(([k, c]) => [k, indexOf(c.name)]))
