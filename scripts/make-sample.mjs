@@ -47,7 +47,7 @@ function scene(i) {
   for (const sh of shapes) {
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
-        let inside = false
+        let inside
         if (sh.kind === 'band') inside = y >= sh.y + sh.amp * Math.sin(x * sh.freq)
         else if (sh.kind === 'ellipse') {
           const dx = x - sh.x, dy = y - sh.y

@@ -12,7 +12,7 @@
 // The 100k catalog is made quickly: 1,000 real small pairs imported with the catalog library
 // (out/main/lib.js), then their rows cloned under new keys in one SQL statement (all clones point
 // at the same files, so thumbnails are real). Nothing here is a result: every figure is measured.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { spawn } from 'node:child_process'

@@ -204,7 +204,7 @@ export function checkImportOptions(options: Pick<ImportOptions, 'images' | 'mask
   const masksDir = masksDirRaw === imagesDir ? null : masksDirRaw
   for (const [flag, dir] of [['images', imagesDir], ['masks', masksDir]] as const) {
     if (!dir) continue
-    let isDir = false
+    let isDir: boolean
     try {
       isDir = statSync(dir).isDirectory()
     } catch {

@@ -98,8 +98,8 @@ async function checkPngBytes(b: Buffer, maxPixels: number): Promise<Verdict> {
 async function decodeCheck(b: Buffer, format: string, maxPixels: number): Promise<Verdict> {
   const name = FORMAT_NAMES[format] ?? format.toUpperCase()
   const sharp = await loadSharp()
-  let width = 0
-  let height = 0
+  let width: number
+  let height: number
   try {
     const m = await sharp(b, { limitInputPixels: false }).metadata()
     width = m.width ?? 0
