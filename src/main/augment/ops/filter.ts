@@ -108,7 +108,8 @@ export const motionBlur: PixelOp<'motion_blur', { size: number; line: number[] }
   sample(rng, spec) {
     const k = oddSize(rng, spec.size[0], spec.size[1])
     const x1 = rng.int(0, k - 1), x2 = rng.int(0, k - 1)
-    let y1 = rng.int(0, k - 1), y2 = rng.int(0, k - 1)
+    const y1 = rng.int(0, k - 1)
+    let y2 = rng.int(0, k - 1) // draw order x1, x2, y1, y2: plans depend on it
     if (x1 === x2 && y1 === y2) y2 = (y1 + 1 + rng.int(0, k - 2)) % k // two distinct points
     return { size: k, line: [x1, y1, x2, y2] }
   },
