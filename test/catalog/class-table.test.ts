@@ -3,7 +3,6 @@
 // class colours at import.
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { Catalog } from '../../src/main/catalog/catalog'
 import { runImport } from '../../src/main/catalog/importer'
 import { defaultColor } from '../../src/main/catalog/classes'
 import type { ClassInfo } from '../../src/shared/contract/catalog'
@@ -28,7 +27,7 @@ describe('the class table', () => {
     put(join(t.dir, 'masks', 'g.png'), fixturePng(6, 4, (x) => (x < 3 ? 0 : 7)))
     const { ctx } = context()
     await call(ctx, 'project.create', { dir: join(t.dir, 'proj') })
-    await runImport(ctx.session.requireCatalog() as Catalog, { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
+    await runImport(ctx.session.requireCatalog(), { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
     const classes = await call<ClassInfo[]>(ctx, 'classes.list', {})
     expect(classes.map((c) => [c.index, c.color])).toEqual([
       [0, '#000000'],
