@@ -45,7 +45,7 @@ export async function makePairs(dir: string, n: number, width = 80, height = 60,
         const col = COLOURS[c]!
         rgb[(y * width + x) * 3] = Math.min(255, col[0]! + (x % 7))
         rgb[(y * width + x) * 3 + 1] = Math.min(255, col[1]! + (y % 5))
-        rgb[(y * width + x) * 3 + 2] = col[2]!
+        rgb[(y * width + x) * 3 + 2] = col[2]
       }
     }
     const name = `p${String(i).padStart(3, '0')}`

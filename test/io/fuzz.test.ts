@@ -114,7 +114,7 @@ function mutate(rng: Rng, kind: 'jpeg' | 'png', input: Buffer): Buffer {
         b[at]! ^= 1 << rng.int(0, 7)
         break
       case 1:
-        b[at] = [0x00, 0xff, 0x7f, 0x80, 0x01, 0xfe, 0xd9, 0xda, 0xc4, 0x10][rng.int(0, 9)]!
+        b[at] = [0x00, 0xff, 0x7f, 0x80, 0x01, 0xfe, 0xd9, 0xda, 0xc4, 0x10][rng.int(0, 9)]
         break
       case 2:
         b = b.subarray(0, rng.int(0, b.length))

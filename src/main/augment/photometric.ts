@@ -38,7 +38,7 @@ function applyLutJs(d: Uint8Array, l: Uint8Array): void {
     }
     i = w.length * 4
   }
-  for (; i < d.length; i++) d[i] = l[d[i]!]!
+  for (; i < d.length; i++) d[i] = l[d[i]!]
 }
 
 /**
@@ -58,7 +58,7 @@ export async function applyPixels(steps: PlanStep[], px: Pixels, labels: LabelPi
       const next = op.lut(step.params)
       if (lut) {
         const composed = new Uint8Array(256)
-        for (let v = 0; v < 256; v++) composed[v] = next[lut[v]!]!
+        for (let v = 0; v < 256; v++) composed[v] = next[lut[v]!]
         lut = composed
       } else lut = next
     } else if (op.kind === 'pixel') {

@@ -32,7 +32,7 @@ export function permutation(seed: number, epoch: number, n: number): Uint32Array
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1))
     const t = out[i]!
-    out[i] = out[j]!
+    out[i] = out[j]
     out[j] = t
   }
   return out

@@ -143,8 +143,8 @@ export function chainCoordsJs(chain: Chain): Float64Array {
         const L = links[k]!
         if (L.field) {
           fieldAt(L.field, px, py, f)
-          px = f[0]!
-          py = f[1]!
+          px = f[0]
+          py = f[1]
         }
         for (const b of L.bounds) {
           const bu = b.m[0] * px + b.m[1] * py + b.m[2], bv = b.m[3] * px + b.m[4] * py + b.m[5]
@@ -337,7 +337,7 @@ function sampleLabelsJs<T extends Uint8Array | Uint16Array>(chain: Chain, coords
       continue
     }
     const x = foldIndex(Math.floor(u), sw, mode) - left, y = foldIndex(Math.floor(v), sh, mode) - top
-    out[o] = data[y * rw + x]!
+    out[o] = data[y * rw + x]
   }
   return out
 }

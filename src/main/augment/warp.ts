@@ -56,9 +56,9 @@ export function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T>
 
 function mirrorRgb(src: Uint8Array, s: number, out: Uint8Array, o: number, n: number): void {
   for (let i = 0; i < n; i++, s -= 3, o += 3) {
-    out[o] = src[s]!
-    out[o + 1] = src[s + 1]!
-    out[o + 2] = src[s + 2]!
+    out[o] = src[s]
+    out[o + 1] = src[s + 1]
+    out[o + 2] = src[s + 2]
   }
 }
 /** A single-channel row backwards: a copy, then the engine's own reverse (2x a JS loop here). */
@@ -72,13 +72,13 @@ function mirror16(src: Uint16Array, s: number, out: Uint16Array, o: number, n: n
 }
 function column3(src: Uint8Array, s: number, step: number, out: Uint8Array, o: number, n: number): void {
   for (let i = 0; i < n; i++, s += step, o += 3) {
-    out[o] = src[s]!
-    out[o + 1] = src[s + 1]!
-    out[o + 2] = src[s + 2]!
+    out[o] = src[s]
+    out[o + 1] = src[s + 1]
+    out[o + 2] = src[s + 2]
   }
 }
 function column1<T extends Uint8Array | Uint16Array>(src: T, s: number, step: number, out: T, o: number, n: number): void {
-  for (let i = 0; i < n; i++, s += step) out[o + i] = src[s]!
+  for (let i = 0; i < n; i++, s += step) out[o + i] = src[s]
 }
 
 const viewOf = (v: SourceView<Uint8Array | Uint16Array>) => Int32Array.of(v.left, v.top, v.width, v.height, v.sourceWidth, v.sourceHeight)
@@ -187,7 +187,7 @@ export function warpNearestJs<T extends Uint8Array | Uint16Array>(src: SourceVie
     const ru = b * yc + c, rv = e * yc + f
     for (let x = x0, i = y * W + x0; x < x1; x++, i++) {
       const xc = x + 0.5
-      out[i] = data[(Math.floor(d * xc + rv) - top) * rw + (Math.floor(a * xc + ru) - left)]!
+      out[i] = data[(Math.floor(d * xc + rv) - top) * rw + (Math.floor(a * xc + ru) - left)]
     }
   }
   return out

@@ -53,7 +53,7 @@ export function applyRemap(labels: Labels, lut: Uint16Array): Labels | null {
   }
   if (!changed) return null
   const out = wide ? new Uint16Array(src.length) : new Uint8Array(src.length)
-  for (let i = 0; i < src.length; i++) out[i] = lut[src[i]!]!
+  for (let i = 0; i < src.length; i++) out[i] = lut[src[i]!]
   return { width: labels.width, height: labels.height, depth: wide ? 16 : 8, data: out }
 }
 

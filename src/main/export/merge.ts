@@ -116,7 +116,7 @@ function narrow(le16: Uint8Array): Uint8Array {
   const out = new Uint8Array(le16.byteLength / 2)
   for (let i = 0; i < out.length; i++) {
     if (le16[2 * i + 1] !== 0) return new Uint8Array(0)
-    out[i] = le16[2 * i]!
+    out[i] = le16[2 * i]
   }
   return out
 }

@@ -69,9 +69,9 @@ export function normalizeRgb(rgb: Uint8Array, n: Normalization): Float32Array {
   const t = table(n, rgb)
   const out = new Float32Array(rgb.length)
   for (let i = 0; i < rgb.length; i += 3) {
-    out[i] = t[rgb[i]!]!
-    out[i + 1] = t[256 + rgb[i + 1]!]!
-    out[i + 2] = t[512 + rgb[i + 2]!]!
+    out[i] = t[rgb[i]!]
+    out[i + 1] = t[256 + rgb[i + 1]!]
+    out[i + 2] = t[512 + rgb[i + 2]!]
   }
   return out
 }

@@ -111,7 +111,7 @@ function buildTable(bits: ArrayLike<number>, vals: ArrayLike<number>, dc: boolea
     if (c) {
       valoff[l] = q - codes[q]!
       q += c
-      maxcode[l] = codes[q - 1]!
+      maxcode[l] = codes[q - 1]
     }
   }
   const fast = new Uint16Array(512)

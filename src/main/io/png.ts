@@ -497,7 +497,7 @@ export async function encodeMaskPngAsync(
 ): Promise<Buffer> {
   if (data.length !== width * height) throw new Error(`expected ${width * height} values for ${width}x${height}, got ${data.length}`)
   let max = knownMax ?? 0
-  if (knownMax === undefined) for (let i = 0; i < data.length; i++) if (data[i]! > max) max = data[i]!
+  if (knownMax === undefined) for (let i = 0; i < data.length; i++) if (data[i]! > max) max = data[i]
   if (max > maxIndexOf(enc)) throw new Error(`class index ${max} does not fit a ${describeEncoding(enc)} PNG`)
   // 1 MB output chunks (the default 16 KB costs a thread-pool round trip each): the same bytes
   const idat = await deflateAsync(maskScanlines(width, height, enc, data), { ...LABEL_DEFLATE, chunkSize: 1 << 20 })

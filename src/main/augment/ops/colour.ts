@@ -133,9 +133,9 @@ function hueJs(d: Uint8Array, shift: number): void {
 /** Per-channel tables (R, G, B) on interleaved pixels. */
 function channelLuts(d: Uint8Array, r: Uint8Array, g: Uint8Array, b: Uint8Array): void {
   for (let i = 0; i < d.length; i += 3) {
-    d[i] = r[d[i]!]!
-    d[i + 1] = g[d[i + 1]!]!
-    d[i + 2] = b[d[i + 2]!]!
+    d[i] = r[d[i]!]
+    d[i + 1] = g[d[i + 1]!]
+    d[i + 2] = b[d[i + 2]!]
   }
 }
 
@@ -170,7 +170,7 @@ export const channelShift: PixelOp<'channel_shift', { intensity: number }> = {
       if (v > hi) hi = v
     }
     const lut = Uint8Array.from({ length: 256 }, (_, v) => Math.round(Math.min(hi, Math.max(lo, v + p.intensity))))
-    for (let i = 0; i < d.length; i++) d[i] = lut[d[i]!]!
+    for (let i = 0; i < d.length; i++) d[i] = lut[d[i]!]
   },
 }
 

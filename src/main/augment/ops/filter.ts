@@ -194,9 +194,9 @@ export function downscaleRgb(px: Pixels, scale: number): void {
     const sy = downY[upY[y]!]!
     for (let x = 0; x < w; x++) {
       const s = (sy * w + downX[upX[x]!]!) * 3, o = (y * w + x) * 3
-      data[o] = src[s]!
-      data[o + 1] = src[s + 1]!
-      data[o + 2] = src[s + 2]!
+      data[o] = src[s]
+      data[o + 1] = src[s + 1]
+      data[o + 2] = src[s + 2]
     }
   }
 }

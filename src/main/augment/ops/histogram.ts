@@ -33,7 +33,7 @@ export const equalize: PixelOp<'equalize', Record<string, never>> = {
   image(_p, px) {
     const d = px.data
     const luts = [0, 1, 2].map((c) => equalizeLut(d, c))
-    for (let i = 0; i < d.length; i++) d[i] = luts[i % 3]![d[i]!]!
+    for (let i = 0; i < d.length; i++) d[i] = luts[i % 3]![d[i]!]
   },
 }
 
@@ -112,7 +112,7 @@ export function claheRgb(px: Pixels, clipLimit: number, tiles: number): void {
   const y = new Uint8Array(w * h)
   for (let i = 0, k = 0; i < d.length; i += 3, k++) {
     rgbToYcrcb8(d[i]!, d[i + 1]!, d[i + 2]!, ycc, i)
-    y[k] = ycc[i]!
+    y[k] = ycc[i]
   }
   claheGrey(y, w, h, clipLimit, tiles)
   for (let i = 0, k = 0; i < d.length; i += 3, k++) ycrcbToRgb8(y[k]!, ycc[i + 1]!, ycc[i + 2]!, d, i)

@@ -67,7 +67,7 @@ export const hsvShift: PixelOp<'hsv_shift', { hue: number; saturation: number; v
 
 const lutOf = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => clipTrunc(f(v)))
 function lutRgb(d: Uint8Array, lut: Uint8Array): void {
-  for (let i = 0; i < d.length; i++) d[i] = lut[d[i]!]!
+  for (let i = 0; i < d.length; i++) d[i] = lut[d[i]!]
 }
 /** The mean of cv2.COLOR_RGB2GRAY over the image (a float64 sum of integers: exact). */
 function greyMean(d: Uint8Array): number {

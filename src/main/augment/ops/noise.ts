@@ -63,7 +63,7 @@ export function normalTable(): Float64Array {
   if (table) return table
   table = new Float64Array(65537)
   for (let i = 0; i < 65536; i++) table[i] = inverseNormal((i + 0.5) / 65536)
-  table[65536] = table[65535]!
+  table[65536] = table[65535]
   return table
 }
 
@@ -268,7 +268,7 @@ export const multiplicativeNoise: PixelOp<'multiplicative_noise', Multiplicative
     const d = px.data
     if (!p.elementwise) {
       const luts = p.values.map((m) => Uint8Array.from({ length: 256 }, (_, v) => cut(p.values.length === 1 ? Math.fround(v * Math.fround(m)) : Math.fround(v * m))))
-      for (let i = 0; i < d.length; i++) d[i] = luts[p.values.length === 1 ? 0 : i % 3]![d[i]!]!
+      for (let i = 0; i < d.length; i++) d[i] = luts[p.values.length === 1 ? 0 : i % 3]![d[i]!]
       return
     }
     const rng = Rng.fromParts('multiplicative_noise', p.seed)

@@ -111,7 +111,7 @@ export function readVoc(folder: string, labelmapPath?: string): ReadResult {
         }
         if (!unknown.size) return
         if (allGrey) {
-          for (let i = 0, j = 0; i < n; i++, j += d.channels) canvas.data[i] = d.rgb[j]!
+          for (let i = 0, j = 0; i < n; i++, j += d.channels) canvas.data[i] = d.rgb[j]
           if (d.colorType === 2 || d.colorType === 6) grey.rgb++
           else grey.png++
           return

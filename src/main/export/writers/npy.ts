@@ -114,7 +114,7 @@ export class NpyWriter implements Writer {
     const px = width * height
     const bsize = this.ctx.order.batchSize(slot.batch)
     const set = this.sets[this.current]
-    this.xItem = ITEM_BYTES[x.descr]!
+    this.xItem = ITEM_BYTES[x.descr]
     set.x = Buffer.allocUnsafe(bsize * px * 3 * this.xItem)
     set.y8 = Buffer.allocUnsafe(bsize * px)
     set.y16 = new Uint16Array(bsize * px)
@@ -162,7 +162,7 @@ export class NpyWriter implements Writer {
     set.x.set(raw.rgb.subarray(0, xRow), row * xRow)
     if (raw.depth === 16 && !this.wide) {
       // widen the rows gathered so far
-      for (let i = 0; i < row * px; i++) set.y16[i] = set.y8[i]!
+      for (let i = 0; i < row * px; i++) set.y16[i] = set.y8[i]
       this.wide = true
     }
     if (this.wide) set.y16.set(raw.labels.subarray(0, px), row * px)
