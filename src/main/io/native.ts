@@ -94,8 +94,8 @@ export interface OpKernels {
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */
 export function nativeOpKernels(): OpKernels | null {
-  const a = nativeAddon() as (NativeDecoders & Partial<OpKernels>) | null
-  return a && typeof a.opWarpBilinearRgb === 'function' ? (a as unknown as OpKernels) : null
+  const a = nativeAddon()
+  return a && typeof (a as Partial<OpKernels>).opWarpBilinearRgb === 'function' ? (a as unknown as OpKernels) : null
 }
 
 export interface Region {
