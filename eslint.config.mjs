@@ -59,7 +59,7 @@ export default defineConfig(
   },
   {
     // functions handed to Playwright's page.evaluate run in the page
-    files: ['scripts/bench/ui.mjs'],
+    files: ['scripts/bench/ui.mjs', 'scripts/bench/label.mjs'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

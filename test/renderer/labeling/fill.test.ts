@@ -59,7 +59,11 @@ describe('floodFill', () => {
       const region = bfs(w, h, x, y, (j) => flat[j] === target)
       const expected = flat.slice()
       let count = 0
-      for (let i = 0; i < region.length; i++) if (region[i]) (expected[i] = value), count++
+      for (let i = 0; i < region.length; i++) {
+        if (!region[i]) continue
+        expected[i] = value
+        count++
+      }
       expect(n).toBe(count)
       expect(sameBytes(map.toFlat(), expected)).toBe(true)
       hist.undo()

@@ -21,7 +21,7 @@ const rows = (g: Uint8Array, w: number) => Array.from({ length: g.length / w }, 
 /** 4 * d^2 <= size^2, with d the distance from P to segment AB, using exact rationals (BigInt). */
 function brushRef(x: number, y: number, a: Pt, b: Pt, size: number): boolean {
   const B = BigInt
-  const [px, py, ax, ay, bx, by] = [x, y, a.x, a.y, b.x, b.y].map(B) as bigint[]
+  const [px, py, ax, ay, bx, by] = [x, y, a.x, a.y, b.x, b.y].map((v) => B(v))
   const dx = bx! - ax!
   const dy = by! - ay!
   const l2 = dx * dx + dy * dy

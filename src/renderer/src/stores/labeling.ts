@@ -694,7 +694,7 @@ export const useLabelingStore = defineStore('labeling', () => {
   const draftPending = () => draftTimer !== null
 
   async function checkDraft(d: SampleDetail): Promise<void> {
-    let draft: Draft | null = null
+    let draft: Draft | null
     try {
       draft = await drafts.get(currentDraftKey())
     } catch {
