@@ -337,7 +337,7 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
       if (!got) expect(m.data[i]).toBe(want[i])
     }
     expect(inter / union).toBeGreaterThan(0.9)
-    for (let i = 0; i < want.length; i++) if (inBox(i)) want[i] = m.data[i]!
+    for (let i = 0; i < want.length; i++) if (inBox(i)) want[i] = m.data[i]
     await shot('saved')
   })
 
@@ -368,7 +368,7 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     const poly = [{ x: 250, y: 140 }, { x: 310, y: 140 }, { x: 280, y: 230 }]
     for (const p of poly) await click(p)
     await page.keyboard.press('Enter')
-    for (let i = 0; i < expected.length; i++) if (inPolygon(i % W, Math.floor(i / W), poly)) expected[i] = GREY16[2]!
+    for (let i = 0; i < expected.length; i++) if (inPolygon(i % W, Math.floor(i / W), poly)) expected[i] = GREY16[2]
     await save()
     const m = readMask('b_grey16')
     expect({ depth: m.depth, channels: m.channels, palette: m.palette }).toEqual({ depth: 16, channels: 1, palette: null })

@@ -12,8 +12,8 @@ export function littleEndianBytes(data: LabelArray): Uint8Array {
   if (LITTLE_ENDIAN) return bytes
   const out = new Uint8Array(bytes.length)
   for (let i = 0; i < bytes.length; i += 2) {
-    out[i] = bytes[i + 1]!
-    out[i + 1] = bytes[i]!
+    out[i] = bytes[i + 1]
+    out[i + 1] = bytes[i]
   }
   return out
 }
