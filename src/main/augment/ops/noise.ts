@@ -155,7 +155,7 @@ export function normalQTable(std: number): Int32Array {
   }
   const t = new Int32Array(4097)
   for (let j = 0; j < 4096; j++) t[j] = Math.round(std * zTable[j]! * 256)
-  t[4096] = t[4095]!
+  t[4096] = t[4095]
   return t
 }
 
