@@ -64,7 +64,16 @@ describe('the Electron main process (built, with a fake electron)', () => {
   it('opens one sandboxed, context-isolated window on lockstep://app with our preload', () => {
     expect(report.windows).toBe(1)
     expect(report.loadURL).toBe('lockstep://app/index.html')
-    expect(report.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false })
+    expect(report.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    })
     expect(report.webPreferences.preload).toBe(join(root, 'out/preload/index.cjs'))
     expect(report.singleInstance).toEqual({ argv: [], cwd: root })
   })

@@ -27,9 +27,9 @@ export type Options = NonNullable<ParseArgsConfig['options']>
 function negativeValues(argv: string[], options: Options): string[] {
   const out: string[] = []
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
+    const a = argv[i]
     const long = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null
-    const short = !long && /^-[A-Za-z]$/.test(a) ? Object.keys(options).find((k) => options[k]!.short === a[1]) : null
+    const short = !long && /^-[A-Za-z]$/.test(a) ? Object.keys(options).find((k) => options[k].short === a[1]) : null
     const name = long ?? short
     if (name && options[name]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) out.push(`--${name}=${argv[++i]}`)
     else out.push(a)

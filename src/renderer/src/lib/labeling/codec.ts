@@ -22,7 +22,7 @@ export function littleEndianBytes(data: LabelArray): Uint8Array {
 export function fromLittleEndian(bytes: Uint8Array, depth: Depth): LabelArray {
   if (depth === 8) return bytes
   const out = new Uint16Array(bytes.length >> 1)
-  for (let i = 0; i < out.length; i++) out[i] = bytes[2 * i]! | (bytes[2 * i + 1]! << 8)
+  for (let i = 0; i < out.length; i++) out[i] = bytes[2 * i] | (bytes[2 * i + 1] << 8)
   return out
 }
 
