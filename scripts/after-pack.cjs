@@ -44,7 +44,9 @@ function resourcesDir(context) {
 async function afterPack(context) {
   const binding = join(resourcesDir(context), 'electron-sqlite', 'better_sqlite3.node')
   if (!existsSync(binding)) {
-    throw new Error(`${binding} is missing: run \`node scripts/build-electron-sqlite.mjs --strict\` before \`npm run dist\` (the app cannot open projects without it)`)
+    throw new Error(
+      `${binding} is missing: run \`node scripts/build-electron-sqlite.mjs --strict\` before \`npm run dist\` (the app cannot open projects without it)`,
+    )
   }
   const exe = executablePath(context)
   await flipFuses(exe, fuseConfig(context.electronPlatformName))

@@ -17,8 +17,15 @@ import { fileURLToPath } from 'node:url'
 const root = join(import.meta.dirname, '..')
 if (!process.argv.includes('--child')) {
   // node-gyp and prebuild-install talk a lot on failure: run the build in a child and say one line.
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...process.argv.slice(2)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-  const said = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('lockstep:'))
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...process.argv.slice(2)], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const said = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('lockstep:'))
   if (said.length) console.log(said.at(-1))
   else console.log(`lockstep: Electron build of better-sqlite3 not made (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`})`)
   if ((r.stderr ?? '').length && process.env.LOCKSTEP_DEBUG) process.stderr.write(r.stderr)
@@ -32,7 +39,9 @@ const require = createRequire(import.meta.url)
 
 function fail(why) {
   rmSync(join(outDir, 'work'), { recursive: true, force: true })
-  console.log(`lockstep: Electron build of better-sqlite3 not made (${why}); the desktop app cannot open projects until \`node scripts/build-electron-sqlite.mjs\` succeeds (tests, CLI and browser mode are unaffected).`)
+  console.log(
+    `lockstep: Electron build of better-sqlite3 not made (${why}); the desktop app cannot open projects until \`node scripts/build-electron-sqlite.mjs\` succeeds (tests, CLI and browser mode are unaffected).`,
+  )
   process.exit(strict ? 1 : 0)
 }
 
@@ -67,7 +76,11 @@ try {
   await rebuild({ buildPath: work, electronVersion, onlyModules: ['better-sqlite3'], force: true, mode: 'sequential' })
 } catch (err) {
   clearTimeout(timer)
-  const line = (String(err?.message ?? err).split('\n').find((l) => l.trim()) ?? 'unknown error').trim()
+  const line = (
+    String(err?.message ?? err)
+      .split('\n')
+      .find((l) => l.trim()) ?? 'unknown error'
+  ).trim()
   // node-gyp's own reason went to stderr; the usual one here is the headers download
   fail(/node-gyp failed/.test(line) ? `${line.slice(0, 160)}: no prebuilt binary and Electron's headers could not be downloaded` : line.slice(0, 200))
 }

@@ -13,7 +13,10 @@ const dir = join(root, 'native', 'decoders')
 const strict = process.argv.includes('--strict') || process.env.LOCKSTEP_REQUIRE_NATIVE === '1'
 
 // npm hands its own node-gyp to lifecycle scripts; run by hand, find the one npm ships with.
-const candidates = [process.env.npm_config_node_gyp, join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')]
+const candidates = [
+  process.env.npm_config_node_gyp,
+  join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+]
 const gyp = candidates.find((p) => p && existsSync(p))
 const nodedir = process.env.npm_config_nodedir ?? spawnSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).stdout?.trim()
 const args = ['rebuild', '--directory', dir, ...(nodedir && nodedir !== 'undefined' ? [`--nodedir=${nodedir}`] : [])]
@@ -23,7 +26,9 @@ if (r?.status === 0 && built) {
   console.log('lockstep: native decoders built (libjpeg-turbo region decode, PNG label regions)')
 } else {
   const lines = `${r?.stdout ?? ''}\n${r?.stderr ?? ''}`.split('\n')
-  const why = !gyp ? 'node-gyp not found' : (lines.find((l) => /fatal error|error:|not found|No such file/i.test(l)) ?? `exit ${r?.status ?? r?.signal}`).trim().slice(0, 160)
+  const why = !gyp
+    ? 'node-gyp not found'
+    : (lines.find((l) => /fatal error|error:|not found|No such file/i.test(l)) ?? `exit ${r?.status ?? r?.signal}`).trim().slice(0, 160)
   console.log(`lockstep: native decoders not built (${why}); sharp and the JS decoders do their work, more slowly.`)
   if (process.env.LOCKSTEP_DEBUG) process.stderr.write(`${r?.stdout ?? ''}${r?.stderr ?? ''}`)
   if (strict) process.exit(1)

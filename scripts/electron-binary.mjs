@@ -12,7 +12,10 @@ export function electronBinary() {
     path = require('electron') // node_modules/electron/index.js: the binary path, or throws when not downloaded
   } catch (err) {
     const first = String(err?.message ?? err).split('\n')[0]
-    return { path: null, reason: /failed to install correctly/.test(first) ? 'the Electron binary was not downloaded (npm install could not reach its host)' : first }
+    return {
+      path: null,
+      reason: /failed to install correctly/.test(first) ? 'the Electron binary was not downloaded (npm install could not reach its host)' : first,
+    }
   }
   if (typeof path !== 'string' || !existsSync(path)) return { path: null, reason: `the Electron binary ${path} does not exist` }
   return { path }

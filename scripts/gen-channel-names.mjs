@@ -8,7 +8,9 @@ const root = join(import.meta.dirname, '..')
 const dir = join(root, 'src/shared/contract')
 const channels = []
 const events = []
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort()) {
   const text = readFileSync(join(dir, file), 'utf8')
   for (const m of text.matchAll(/^\s*'([A-Za-z][\w.-]*)':\s*(channel|event)\s*</gm)) (m[2] === 'channel' ? channels : events).push(m[1])
 }

@@ -21,5 +21,7 @@ if (r.status === 0) {
   spawnSync(process.execPath, [join(import.meta.dirname, 'build-electron-sqlite.mjs')], { stdio: 'inherit', timeout: 900_000 })
 } else {
   const why = (r.stderr?.toString() ?? '').split('\n').find((l) => /error|fail|ENOTFOUND|ECONN/i.test(l)) ?? `exit ${r.status ?? r.signal}`
-  console.log(`lockstep: Electron binary not downloaded (${why.trim().slice(0, 160)}); the desktop app is unavailable here, browser mode and the CLI work (npm start falls back).`)
+  console.log(
+    `lockstep: Electron binary not downloaded (${why.trim().slice(0, 160)}); the desktop app is unavailable here, browser mode and the CLI work (npm start falls back).`,
+  )
 }

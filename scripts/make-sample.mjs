@@ -11,7 +11,9 @@ import sharp from 'sharp'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const outArg = process.argv.indexOf('--out')
 const OUT = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'resources', 'sample')
-const W = 480, H = 360, N = 12
+const W = 480,
+  H = 360,
+  N = 12
 
 const CLASSES = [
   { index: 0, name: 'background', colour: '#000000' },
@@ -21,7 +23,13 @@ const CLASSES = [
   { index: 4, name: 'flower', colour: '#d62728' },
 ]
 // drawing colours (what the image shows), distinct from the class table's display colours
-const PAINT = [[196, 176, 128], [70, 140, 50], [120, 116, 110], [60, 110, 190], [225, 70, 110]]
+const PAINT = [
+  [196, 176, 128],
+  [70, 140, 50],
+  [120, 116, 110],
+  [60, 110, 190],
+  [225, 70, 110],
+]
 
 function mulberry32(seed) {
   let a = seed >>> 0
@@ -47,15 +55,19 @@ function scene(i) {
   for (const sh of shapes) {
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
-        let inside = false
+        let inside
         if (sh.kind === 'band') inside = y >= sh.y + sh.amp * Math.sin(x * sh.freq)
         else if (sh.kind === 'ellipse') {
-          const dx = x - sh.x, dy = y - sh.y
-          const u = dx * Math.cos(sh.t) + dy * Math.sin(sh.t), v = -dx * Math.sin(sh.t) + dy * Math.cos(sh.t)
+          const dx = x - sh.x,
+            dy = y - sh.y
+          const u = dx * Math.cos(sh.t) + dy * Math.sin(sh.t),
+            v = -dx * Math.sin(sh.t) + dy * Math.cos(sh.t)
           inside = (u * u) / (sh.rx * sh.rx) + (v * v) / (sh.ry * sh.ry) <= 1
         } else {
-          const dx = x - sh.x, dy = y - sh.y
-          const r = Math.hypot(dx, dy), a = Math.atan2(dy, dx)
+          const dx = x - sh.x,
+            dy = y - sh.y
+          const r = Math.hypot(dx, dy),
+            a = Math.atan2(dy, dx)
           inside = r <= sh.r * (0.6 + 0.4 * Math.abs(Math.cos(2.5 * a)))
         }
         if (inside) labels[y * W + x] = sh.k
@@ -80,8 +92,14 @@ mkdirSync(join(OUT, 'masks'), { recursive: true })
 for (let i = 0; i < N; i++) {
   const name = `scene_${String(i + 1).padStart(2, '0')}`
   const { rgb, labels } = scene(i)
-  await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 82, mozjpeg: false }).withMetadata({}).toFile(join(OUT, 'images', `${name}.jpg`))
-  await sharp(labels, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9 }).toFile(join(OUT, 'masks', `${name}.png`))
+  await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+    .jpeg({ quality: 82, mozjpeg: false })
+    .withMetadata({})
+    .toFile(join(OUT, 'images', `${name}.jpg`))
+  await sharp(labels, { raw: { width: W, height: H, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 9 })
+    .toFile(join(OUT, 'masks', `${name}.png`))
 }
 writeFileSync(join(OUT, 'classes.json'), JSON.stringify({ classes: CLASSES, ignoreIndex: 255 }, null, 2) + '\n')
 const recipe = {

@@ -22,7 +22,10 @@ function run(cmd, argv) {
 }
 
 if (!noBuild) {
-  const b = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+  const b = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   if (b.status !== 0) {
     console.error('lockstep: the build failed (see above); fix it or run with --no-build to use the last build')
     process.exit(1)

@@ -25,8 +25,13 @@ export async function basePair(width = 16, height = 16) {
   for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 37) & 255
   const labels = Buffer.alloc(width * height)
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) labels[y * width + x] = x < width / 2 ? 0 : 1 + (y % 3)
-  const image = await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer()
-  const mask = await sharp(labels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer()
+  const image = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer()
+  const mask = await sharp(labels, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer()
   return { image, mask }
 }
 

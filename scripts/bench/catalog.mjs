@@ -37,7 +37,11 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
 }
 const results = {}
-console.log(`bench:catalog on ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (shared machine: expect noise)`)
+console.log(
+  `bench:catalog on ${cpus().length} cores, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (shared machine: expect noise)`,
+)
 
 // ---------------------------------------------------------------------------------------------
 // 1. Import
@@ -77,8 +81,14 @@ if (!values['skip-import']) {
     const SPLITS = ['train', 'train', 'train', 'val', 'test', 'unassigned']
     const STATUSES = ['unreviewed', 'accepted', 'rejected', 'needs-fix']
     let x = 123456789
-    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 4294967296)
-    c.tx(() => db.prepare("INSERT INTO datasets(id, name, images_dir, masks_dir, mask_patterns, created_at) VALUES (1, 'bench', '/data/images', '/data/masks', '[\"{stem}.png\"]', 0)").run())
+    const rnd = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 4294967296
+    c.tx(() =>
+      db
+        .prepare(
+          "INSERT INTO datasets(id, name, images_dir, masks_dir, mask_patterns, created_at) VALUES (1, 'bench', '/data/images', '/data/masks', '[\"{stem}.png\"]', 0)",
+        )
+        .run(),
+    )
     const ins = db.prepare(`INSERT INTO samples(id, dataset_id, key, image_path, mask_path, width, height, channels, bit_depth, image_hash, mask_hash,
         split, status, error_kind, error_message, class_hash, class_set, scan_id, created_at, updated_at)
         VALUES (?, 1, ?, ?, ?, ?, ?, 3, 8, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?)`)
@@ -89,10 +99,25 @@ if (!values['skip-import']) {
         for (let id = start; id < Math.min(ROWS + 1, start + CHUNK); id++) {
           const key = `city${String(id % 50).padStart(2, '0')}/frame_${String((id * 7919) % 1_000_003).padStart(7, '0')}_${id}`
           const err = rnd() < 0.02 ? 'SIZE_MISMATCH' : null
-          const hash = (id * 2654435761 >>> 0).toString(16).padStart(8, '0').repeat(5)
+          const hash = ((id * 2654435761) >>> 0).toString(16).padStart(8, '0').repeat(5)
           const hasRare = rnd() < 0.05
-          ins.run(id, key, `${key}.jpg`, `${key}.png`, 256 + Math.floor(rnd() * 8) * 128, 256 + Math.floor(rnd() * 6) * 128, hash, hash,
-            SPLITS[Math.floor(rnd() * SPLITS.length)], STATUSES[Math.floor(rnd() * 4)], err, err ? 'mismatch' : null, hash, hasRare ? '0,1,7' : '0,1', Math.floor(rnd() * 1e9))
+          ins.run(
+            id,
+            key,
+            `${key}.jpg`,
+            `${key}.png`,
+            256 + Math.floor(rnd() * 8) * 128,
+            256 + Math.floor(rnd() * 6) * 128,
+            hash,
+            hash,
+            SPLITS[Math.floor(rnd() * SPLITS.length)],
+            STATUSES[Math.floor(rnd() * 4)],
+            err,
+            err ? 'mismatch' : null,
+            hash,
+            hasRare ? '0,1,7' : '0,1',
+            Math.floor(rnd() * 1e9),
+          )
           cls.run(0, id, 1000)
           cls.run(1, id, 500)
           if (hasRare) cls.run(7, id, 20)
@@ -101,7 +126,9 @@ if (!values['skip-import']) {
     }
     c.tx(() => {
       db.exec("INSERT INTO classes(idx, name, color) VALUES (0, 'background', '#000000'), (1, 'road', '#800000'), (7, 'rare', '#808000')")
-      db.exec('UPDATE classes SET pixel_count = (SELECT SUM(pixels) FROM sample_classes WHERE class_idx = idx), sample_count = (SELECT COUNT(*) FROM sample_classes WHERE class_idx = idx)')
+      db.exec(
+        'UPDATE classes SET pixel_count = (SELECT SUM(pixels) FROM sample_classes WHERE class_idx = idx), sample_count = (SELECT COUNT(*) FROM sample_classes WHERE class_idx = idx)',
+      )
     })
     c.update({ target: { filter: { pathContains: 'city0' } }, addTags: ['night'] }) // ~20%
     c.db.exec('ANALYZE')
@@ -145,10 +172,14 @@ if (!values['skip-import']) {
     all.push(...times)
     const r = { shape: shape.name, medianMs: pct(times, 50), p95Ms: pct(times, 95), firstPageWithTotalMs: countMs, total: counted.total }
     results.pages.push(r)
-    console.log(`2. page of 200, ${shape.name}: median ${r.medianMs.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms (matches ${counted.total}; first page with total count ${countMs.toFixed(1)} ms)`)
+    console.log(
+      `2. page of 200, ${shape.name}: median ${r.medianMs.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms (matches ${counted.total}; first page with total count ${countMs.toFixed(1)} ms)`,
+    )
   }
   results.pageAll = { medianMs: pct(all, 50), p95Ms: pct(all, 95) }
-  console.log(`2. all page shapes at ${ROWS} rows: median ${results.pageAll.medianMs.toFixed(2)} ms, p95 ${results.pageAll.p95Ms.toFixed(2)} ms (target p95 <= 15)`)
+  console.log(
+    `2. all page shapes at ${ROWS} rows: median ${results.pageAll.medianMs.toFixed(2)} ms, p95 ${results.pageAll.p95Ms.toFixed(2)} ms (target p95 <= 15)`,
+  )
 
   // 2b. Random access: a page at a random offset (the grid jumping to a position), one call each
   results.jumps = []
@@ -168,7 +199,9 @@ if (!values['skip-import']) {
     }
     const r = { shape: shape.name, total, medianMs: pct(times, 50), p95Ms: pct(times, 95), maxMs: Math.max(...times) }
     results.jumps.push(r)
-    console.log(`2b. page of 200 at a random offset, ${shape.name}: median ${r.medianMs.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms (of ${total} matches; one call, no page before it)`)
+    console.log(
+      `2b. page of 200 at a random offset, ${shape.name}: median ${r.medianMs.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms (of ${total} matches; one call, no page before it)`,
+    )
   }
 
   // -------------------------------------------------------------------------------------------

@@ -31,12 +31,29 @@ function sh(cmd, args) {
 
 // the same bench program twice: the check as it is, and as it was (its entry point renamed back)
 const cc = (out, check, defs = []) =>
-  sh('gcc', ['-std=c11', '-D_DEFAULT_SOURCE', '-O2', '-ffp-contract=off', ...defs, '-o', join(work, out), join(src, 'test', 'bench_check.c'), join(src, check), join(src, 'files.c'), '-ljpeg', '-lz', '-lm'])
+  sh('gcc', [
+    '-std=c11',
+    '-D_DEFAULT_SOURCE',
+    '-O2',
+    '-ffp-contract=off',
+    ...defs,
+    '-o',
+    join(work, out),
+    join(src, 'test', 'bench_check.c'),
+    join(src, check),
+    join(src, 'files.c'),
+    '-ljpeg',
+    '-lz',
+    '-lm',
+  ])
 cc('bench_now', 'check_jpeg.c')
 cc('bench_old', join('test', 'check_jpeg_old.c'), ['-Dcheck_jpeg_old=check_jpeg'])
 
 const files = []
-for (const [w, h, n] of [[1024, 768, 200], [4000, 3000, 30]]) {
+for (const [w, h, n] of [
+  [1024, 768, 200],
+  [4000, 3000, 30],
+]) {
   const dir = join(dataRoot, `${w}x${h}-n${n}`)
   if (!existsSync(join(dir, 'images', '00000.jpg'))) {
     if (!benchDir) {
@@ -58,7 +75,9 @@ for (const [w, h, n] of [[1024, 768, 200], [4000, 3000, 30]]) {
 
 const measure = (exe, kinds) => {
   const out = new Map()
-  for (const line of sh(join(work, exe), [String(REPS), kinds, ...files.map((f) => f.path)]).trim().split('\n')) {
+  for (const line of sh(join(work, exe), [String(REPS), kinds, ...files.map((f) => f.path)])
+    .trim()
+    .split('\n')) {
     const [path, kind, bytes, ms] = line.split(' ')
     out.set(`${path} ${kind}`, { bytes: Number(bytes), ms: Number(ms) })
   }
@@ -71,13 +90,23 @@ const load1 = (await import('node:os')).loadavg()[0]
 
 const rows = files.map((f) => {
   const get = (m, k) => m.get(`${f.path} ${k}`)?.ms
-  return { file: f.label, bytes: now.get(`${f.path} check`).bytes, before: get(old, 'check'), after: get(now, 'check'), coefficients: get(now, 'coefficients'), decode: get(now, 'decode') }
+  return {
+    file: f.label,
+    bytes: now.get(`${f.path} check`).bytes,
+    before: get(old, 'check'),
+    after: get(now, 'check'),
+    coefficients: get(now, 'coefficients'),
+    decode: get(now, 'decode'),
+  }
 })
 const pad = (s, n) => String(s).padStart(n)
 const lines = [
   `whole-file JPEG check, CPU ms per file (best of ${REPS}; loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)})`,
   `${'file'.padEnd(26)} ${pad('bytes', 9)} ${pad('before', 8)} ${pad('after', 8)} ${pad('speed-up', 9)} ${pad('libjpeg coef', 13)} ${pad('libjpeg decode', 15)}`,
-  ...rows.map((r) => `${r.file.padEnd(26)} ${pad(r.bytes, 9)} ${pad(r.before.toFixed(2), 8)} ${pad(r.after.toFixed(2), 8)} ${pad((r.before / r.after).toFixed(2) + 'x', 9)} ${pad(r.coefficients.toFixed(2), 13)} ${pad(r.decode.toFixed(2), 15)}`),
+  ...rows.map(
+    (r) =>
+      `${r.file.padEnd(26)} ${pad(r.bytes, 9)} ${pad(r.before.toFixed(2), 8)} ${pad(r.after.toFixed(2), 8)} ${pad((r.before / r.after).toFixed(2) + 'x', 9)} ${pad(r.coefficients.toFixed(2), 13)} ${pad(r.decode.toFixed(2), 15)}`,
+  ),
 ]
 console.log(lines.join('\n'))
 writeFileSync(join(work, 'results.json'), JSON.stringify({ reps: REPS, loadavg: [load0, load1], rows }, null, 2))

@@ -47,7 +47,10 @@ async function exportMode(data, out) {
   const inflight = Number(arg('inflight', '4'))
   const seed = Number(arg('seed', '0'))
   const recipe = engine.parseRecipe(BENCH_RECIPE)
-  const names = readdirSync(join(data, 'images')).filter((f) => f.endsWith('.jpg')).map((f) => f.slice(0, -4)).sort()
+  const names = readdirSync(join(data, 'images'))
+    .filter((f) => f.endsWith('.jpg'))
+    .map((f) => f.slice(0, -4))
+    .sort()
   mkdirSync(join(out, 'images'), { recursive: true })
   mkdirSync(join(out, 'masks'), { recursive: true })
   const tLoop = performance.now()
@@ -69,11 +72,19 @@ async function exportMode(data, out) {
   const seconds = (performance.now() - tLoop) / 1000
   for (const f of failed) console.error(`failed ${f}`)
   const rss = process.resourceUsage().maxRSS / 1024
-  console.log('RESULT ' + JSON.stringify({
-    peer: 'lockstep-engine', pairs: names.length - failed.length, failed: failed.length, seconds: Number(seconds.toFixed(6)),
-    pairs_per_sec: Number(((names.length - failed.length) / seconds).toFixed(3)), inflight,
-    peak_rss_mb: Number(rss.toFixed(1)), startup_ms: Math.round(tLoop - t0),
-  }))
+  console.log(
+    'RESULT ' +
+      JSON.stringify({
+        peer: 'lockstep-engine',
+        pairs: names.length - failed.length,
+        failed: failed.length,
+        seconds: Number(seconds.toFixed(6)),
+        pairs_per_sec: Number(((names.length - failed.length) / seconds).toFixed(3)),
+        inflight,
+        peak_rss_mb: Number(rss.toFixed(1)),
+        startup_ms: Math.round(tLoop - t0),
+      }),
+  )
   return failed.length ? 1 : 0
 }
 
@@ -81,7 +92,11 @@ function ensureData(w, h, n) {
   const dir = join(DATA_ROOT, `${w}x${h}-n${n}`)
   if (existsSync(join(dir, 'params.json'))) return dir
   console.error(`making ${dir} with ${SHARED}/make_data.py ...`)
-  const r = spawnSync('/usr/bin/python3', [join(SHARED, 'make_data.py'), '--out', dir, '-n', String(n), '--width', String(w), '--height', String(h), '--if-missing'], { stdio: 'inherit' })
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [join(SHARED, 'make_data.py'), '--out', dir, '-n', String(n), '--width', String(w), '--height', String(h), '--if-missing'],
+    { stdio: 'inherit' },
+  )
   if (r.status !== 0) throw new Error(`make_data.py failed (needs Debian python3-numpy python3-opencv; run_all.sh installs them)`)
   return dir
 }
@@ -104,7 +119,10 @@ async function compareMode() {
   const peerDir = join(root, 'test-output', 'bench-peer')
   mkdirSync(peerDir, { recursive: true })
   copyFileSync(join(SHARED, 'peer_sharp.mjs'), join(peerDir, 'peer_sharp.mjs'))
-  const sizes = [[1024, 768, 200], [4000, 3000, 30]]
+  const sizes = [
+    [1024, 768, 200],
+    [4000, 3000, 30],
+  ]
   const rows = []
   for (const [w, h, n] of sizes) {
     const data = ensureData(w, h, n)
@@ -120,13 +138,16 @@ async function compareMode() {
       res.ours.push(n / a.wall)
       res.sharp.push(n / b.wall)
       res.rss.push(a.result.peak_rss_mb)
-      console.error(`  ${w}x${h} run ${i + 1}: lockstep ${(n / a.wall).toFixed(1)} pairs/s (loop ${a.result.pairs_per_sec}), sharp ${(n / b.wall).toFixed(1)} pairs/s (loop ${b.result.pairs_per_sec})`)
+      console.error(
+        `  ${w}x${h} run ${i + 1}: lockstep ${(n / a.wall).toFixed(1)} pairs/s (loop ${a.result.pairs_per_sec}), sharp ${(n / b.wall).toFixed(1)} pairs/s (loop ${b.result.pairs_per_sec})`,
+      )
     }
     rows.push({ size: `${w}x${h}`, n, ours: median(res.ours), sharp: median(res.sharp), rss: Math.max(...res.rss) })
   }
   console.log(`\n| size | pairs | Lockstep engine (whole, pairs/s) | raw sharp 4 in flight (whole) | engine / sharp | peak RSS (MB) |`)
   console.log(`|---|---|---|---|---|---|`)
-  for (const r of rows) console.log(`| ${r.size} | ${r.n} | ${r.ours.toFixed(1)} | ${r.sharp.toFixed(1)} | ${(r.ours / r.sharp).toFixed(2)} | ${r.rss.toFixed(0)} |`)
+  for (const r of rows)
+    console.log(`| ${r.size} | ${r.n} | ${r.ours.toFixed(1)} | ${r.sharp.toFixed(1)} | ${(r.ours / r.sharp).toFixed(2)} | ${r.rss.toFixed(0)} |`)
   console.log(`\nmedian of ${runs} fresh-process runs each, round-robin; 2 shared cores, so expect 10-30% noise.`)
   console.log(`OpenCV/Albumentations rows: EXPORTER_CMD='node ${fileURLToPath(import.meta.url)} --data {data} --out {out}' bash ${SHARED}/run_all.sh`)
 }

@@ -41,14 +41,21 @@ const dataRoot = process.env.DATA_ROOT ?? '/tmp/bench-data'
 const results = join(work, 'results-export')
 mkdirSync(results, { recursive: true })
 
-const exportCmd = (extra, cliPath = cli) => `node ${cliPath} export --images {data}/images --masks {data}/masks --recipe ${recipe} --seed 1 --workers ${WORKERS} ${extra} --out {out}`
+const exportCmd = (extra, cliPath = cli) =>
+  `node ${cliPath} export --images {data}/images --masks {data}/masks --recipe ${recipe} --seed 1 --workers ${WORKERS} ${extra} --out {out}`
 
 // ---- part 1: run_all.sh with our one-epoch folders export as the reference row -------------------
 if (!process.env.SKIP_PEERS && !process.env.GENERAL_ONLY) {
   const r = spawnSync('bash', [join(benchDir, 'run_all.sh')], {
     stdio: 'inherit',
     // A private OUT_ROOT: other benches on this machine use /tmp/bench-out with the same row labels.
-    env: { ...process.env, EXPORTER_CMD: exportCmd('--format folders --image-format jpeg --quality 90'), RESULTS: results, RUNS: String(RUNS), OUT_ROOT: process.env.OUT_ROOT ?? join(work, 'out-run-all') },
+    env: {
+      ...process.env,
+      EXPORTER_CMD: exportCmd('--format folders --image-format jpeg --quality 90'),
+      RESULTS: results,
+      RUNS: String(RUNS),
+      OUT_ROOT: process.env.OUT_ROOT ?? join(work, 'out-run-all'),
+    },
   })
   if (r.status !== 0) {
     console.error(`bench:export: run_all.sh failed (exit ${r.status})`)
@@ -83,7 +90,11 @@ const lockstepRows = (cliPath, suffix) =>
     { label: 'lockstep folders 5 epochs', cmd: exportCmd('--format folders --epochs 5', cliPath), epochs: 5 },
     { label: 'lockstep npy 1 epoch', cmd: exportCmd('--format npy', cliPath), epochs: 1 },
     { label: 'lockstep webdataset 1 epoch', cmd: exportCmd('--format webdataset', cliPath), epochs: 1 },
-    { label: 'lockstep folders 5 epochs, 2 workers', cmd: exportCmd('--format folders --epochs 5', cliPath).replace(`--workers ${WORKERS}`, '--workers 2'), epochs: 5 },
+    {
+      label: 'lockstep folders 5 epochs, 2 workers',
+      cmd: exportCmd('--format folders --epochs 5', cliPath).replace(`--workers ${WORKERS}`, '--workers 2'),
+      epochs: 5,
+    },
   ]
     .filter((r) => !process.env.ROWS || process.env.ROWS.split(',').some((w) => r.label.includes(w.trim())))
     .map((r) => ({ ...r, label: r.label + suffix }))
@@ -116,33 +127,44 @@ for (const spec of process.env.GENERAL_ONLY ? [] : SIZES.trim().split(/\s+/)) {
       if (r.ok) s.runs.push((pairs * row.epochs) / r.seconds)
       if (r.rssMb !== null) s.rss.push(r.rssMb)
       if (r.ok && r.cpu !== null) s.cpu.push((r.cpu * 1000) / (pairs * row.epochs))
-      console.error(`  ${wh} run ${i + 1} ${row.label.padEnd(34)} ${r.seconds.toFixed(2)}s  cpu ${r.cpu?.toFixed(2) ?? '?'}s  rss ${r.rssMb?.toFixed(0) ?? '?'} MB`)
+      console.error(
+        `  ${wh} run ${i + 1} ${row.label.padEnd(34)} ${r.seconds.toFixed(2)}s  cpu ${r.cpu?.toFixed(2) ?? '?'}s  rss ${r.rssMb?.toFixed(0) ?? '?'} MB`,
+      )
     }
   }
   const load1 = (await import('node:os')).loadavg()[0]
   const med = (label) => (stats.has(label) ? median(stats.get(label).runs) : null)
   const sharp = med('C sharp conc-default 4-inflight')
   const folders = med('lockstep folders 1 epoch')
-  const lines = [`\n${pairs} pairs ${wh} -> 512x512, whole-process output pairs/s, median of ${RUNS} (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)}), ${WORKERS} workers`]
+  const lines = [
+    `\n${pairs} pairs ${wh} -> 512x512, whole-process output pairs/s, median of ${RUNS} (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)}), ${WORKERS} workers`,
+  ]
   lines.push(`${'row'.padEnd(36)} ${'pairs/s'.padStart(9)} ${'vs sharp'.padStart(9)} ${'peak RSS MB'.padStart(12)} ${'CPU ms/output'.padStart(14)}`)
   for (const row of rows) {
     const v = med(row.label)
     const rss = Math.max(...stats.get(row.label).rss)
     const cpu = median(stats.get(row.label).cpu)
-    lines.push(`${row.label.padEnd(36)} ${(v?.toFixed(1) ?? '-').padStart(9)} ${(v && sharp ? (v / sharp).toFixed(2) + 'x' : '-').padStart(9)} ${(Number.isFinite(rss) ? rss.toFixed(0) : '-').padStart(12)} ${(cpu?.toFixed(1) ?? '-').padStart(14)}`)
+    lines.push(
+      `${row.label.padEnd(36)} ${(v?.toFixed(1) ?? '-').padStart(9)} ${(v && sharp ? (v / sharp).toFixed(2) + 'x' : '-').padStart(9)} ${(Number.isFinite(rss) ? rss.toFixed(0) : '-').padStart(12)} ${(cpu?.toFixed(1) ?? '-').padStart(14)}`,
+    )
   }
   report.push(...lines)
   const has = (label) => stats.has(label)
   const five = med('lockstep folders 5 epochs')
-  if (has('lockstep folders 5 epochs')) checks.push(`${wh}: five epochs ${five?.toFixed(1)} vs 1.5 x sharp ${(1.5 * sharp).toFixed(1)} -> ${five >= 1.5 * sharp ? 'PASS' : 'FAIL'}`)
+  if (has('lockstep folders 5 epochs'))
+    checks.push(`${wh}: five epochs ${five?.toFixed(1)} vs 1.5 x sharp ${(1.5 * sharp).toFixed(1)} -> ${five >= 1.5 * sharp ? 'PASS' : 'FAIL'}`)
   for (const f of ['lockstep npy 1 epoch', 'lockstep webdataset 1 epoch'].filter((f) => has(f) && has('lockstep folders 1 epoch'))) {
     const v = med(f)
-    checks.push(`${wh}: ${f} ${v?.toFixed(1)} vs folders ${folders?.toFixed(1)} (${((v / folders - 1) * 100).toFixed(0)}%) -> ${v >= 0.9 * folders ? 'PASS' : 'FAIL'}`)
+    checks.push(
+      `${wh}: ${f} ${v?.toFixed(1)} vs folders ${folders?.toFixed(1)} (${((v / folders - 1) * 100).toFixed(0)}%) -> ${v >= 0.9 * folders ? 'PASS' : 'FAIL'}`,
+    )
   }
   if (wh === '4000x3000' && has('lockstep folders 5 epochs, 2 workers')) {
     const rss = Math.max(...rows.filter((r) => r.label.startsWith('lockstep')).flatMap((r) => stats.get(r.label).rss))
     const rss2 = Math.max(...stats.get('lockstep folders 5 epochs, 2 workers').rss)
-    checks.push(`${wh}: peak RSS with 2 workers (5 epochs, decode reuse) ${rss2.toFixed(0)} MB, of any lockstep row ${rss.toFixed(0)} MB, <= 600 MB -> ${Math.max(rss, rss2) <= 600 ? 'PASS' : 'FAIL'}`)
+    checks.push(
+      `${wh}: peak RSS with 2 workers (5 epochs, decode reuse) ${rss2.toFixed(0)} MB, of any lockstep row ${rss.toFixed(0)} MB, <= 600 MB -> ${Math.max(rss, rss2) <= 600 ? 'PASS' : 'FAIL'}`,
+    )
   }
   // part 1: the project row against every peer row (both envs) of run_all's own table
   const f1 = join(results, `${wh}-n${n}.json`)
@@ -153,7 +175,9 @@ for (const spec of process.env.GENERAL_ONLY ? [] : SIZES.trim().split(/\s+/)) {
     let best = { v: 0, label: '' }
     for (const p of peers) for (const e of t.envs) if ((p[e]?.whole ?? 0) > best.v) best = { v: p[e].whole, label: `${p.row} (${e})` }
     const mine = ours?.[t.envs[0]]?.whole
-    checks.push(`${wh}: one epoch to folders ${mine?.toFixed(1)} (default env) vs best peer ${best.v.toFixed(1)} [${best.label}] -> ${mine > best.v ? 'PASS' : 'FAIL'}`)
+    checks.push(
+      `${wh}: one epoch to folders ${mine?.toFixed(1)} (default env) vs best peer ${best.v.toFixed(1)} [${best.label}] -> ${mine > best.v ? 'PASS' : 'FAIL'}`,
+    )
   }
 }
 // ---- part 3: the general recipe -----------------------------------------------------------------------
@@ -164,7 +188,10 @@ async function generalRecipe() {
   const general = join(repo, 'scripts', 'bench', 'general-recipe.json')
   const albuPath = process.env.ALBU_PYTHONPATH ?? '/tmp/peers/albumentations-1.3.1:/tmp/peers/qudida-0.0.4'
   const albu = spawnSync(py, ['-c', 'import albumentations as A; print(A.__version__)'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: albuPath } })
-  const albuWhy = albu.status === 0 ? null : `Albumentations is not importable from ALBU_PYTHONPATH=${albuPath} (${(albu.stderr.trim().split('\n').pop() ?? '').slice(0, 80)}); its row is skipped`
+  const albuWhy =
+    albu.status === 0
+      ? null
+      : `Albumentations is not importable from ALBU_PYTHONPATH=${albuPath} (${(albu.stderr.trim().split('\n').pop() ?? '').slice(0, 80)}); its row is skipped`
   // the same pipeline as Albumentations 1.3.1 JSON, for A.load (SaltAndPepper exists from 1.4.21: that row drops it, said below)
   const albuJson = join(work, 'general-albumentations.json')
   const conv = spawnSync('node', [cli, 'recipe', 'convert', general, '--to', 'albumentations'], { encoding: 'utf8' })
@@ -205,11 +232,19 @@ async function generalRecipe() {
     const med = (label) => median(stats.get(label) ?? [])
     lines.push(`${n} pairs ${wh} -> 512x512 (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)})`)
     for (const row of rows) lines.push(`  ${row.label.padEnd(42)} ${(med(row.label)?.toFixed(1) ?? '-').padStart(7)}`)
-    const ours = med('lockstep general'), plain = med('lockstep general, LOCKSTEP_NATIVE=0'), cvp = med('OpenCV general, Pool(2)')
+    const ours = med('lockstep general'),
+      plain = med('lockstep general, LOCKSTEP_NATIVE=0'),
+      cvp = med('OpenCV general, Pool(2)')
     checks.push(`${wh} general: lockstep ${ours?.toFixed(1)} vs 1.2 x OpenCV Pool(2) ${(1.2 * cvp).toFixed(1)} -> ${ours >= 1.2 * cvp ? 'PASS' : 'FAIL'}`)
     const al = med('Albumentations 1.3.1 general, Pool(2)')
-    checks.push(al ? `${wh} general: lockstep ${ours?.toFixed(1)} vs 1.5 x Albumentations Pool(2) ${(1.5 * al).toFixed(1)} -> ${ours >= 1.5 * al ? 'PASS' : 'FAIL'}` : `${wh} general: Albumentations row skipped (${albuWhy ? 'not importable here' : 'failed'})`)
-    checks.push(`${wh} general: without the native kernels ${plain?.toFixed(1)} vs half of with ${(ours / 2).toFixed(1)} (at most 2x slower) -> ${plain >= ours / 2 ? 'PASS' : 'FAIL'}`)
+    checks.push(
+      al
+        ? `${wh} general: lockstep ${ours?.toFixed(1)} vs 1.5 x Albumentations Pool(2) ${(1.5 * al).toFixed(1)} -> ${ours >= 1.5 * al ? 'PASS' : 'FAIL'}`
+        : `${wh} general: Albumentations row skipped (${albuWhy ? 'not importable here' : 'failed'})`,
+    )
+    checks.push(
+      `${wh} general: without the native kernels ${plain?.toFixed(1)} vs half of with ${(ours / 2).toFixed(1)} (at most 2x slower) -> ${plain >= ours / 2 ? 'PASS' : 'FAIL'}`,
+    )
   }
   report.push(...lines)
 }

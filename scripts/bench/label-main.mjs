@@ -27,12 +27,31 @@ export async function benchLabelMain({ runs = 7, width = 4000, height = 3000, qu
     mkdirSync(join(root, 'masks'))
     const base = new Uint8Array(width * height)
     for (let y = 0; y < height; y++) base.fill(y < height / 2 ? 0 : 1, y * width, (y + 1) * width)
-    const image = await sharp({ create: { width, height, channels: 3, background: { r: 90, g: 120, b: 150 } } }).jpeg({ quality: 85 }).toBuffer()
+    const image = await sharp({ create: { width, height, channels: 3, background: { r: 90, g: 120, b: 150 } } })
+      .jpeg({ quality: 85 })
+      .toBuffer()
     const { encode } = await import('fast-png')
     const grey = Buffer.from(encode({ width, height, data: base, depth: 8, channels: 1 }))
     const g16 = Buffer.from(encode({ width, height, data: Uint16Array.from(base), depth: 16, channels: 1 }))
-    const pal = Buffer.from(encode({ width, height, data: base, depth: 8, channels: 1, palette: [[0, 0, 0], [200, 30, 30], [30, 200, 30]] }))
-    for (const [name, mask] of [['grey8', grey], ['grey16', g16], ['palette', pal]]) {
+    const pal = Buffer.from(
+      encode({
+        width,
+        height,
+        data: base,
+        depth: 8,
+        channels: 1,
+        palette: [
+          [0, 0, 0],
+          [200, 30, 30],
+          [30, 200, 30],
+        ],
+      }),
+    )
+    for (const [name, mask] of [
+      ['grey8', grey],
+      ['grey16', g16],
+      ['palette', pal],
+    ]) {
       writeFileSync(join(root, 'images', `${name}.jpg`), image)
       writeFileSync(join(root, 'masks', `${name}.png`), mask)
     }
@@ -46,7 +65,9 @@ export async function benchLabelMain({ runs = 7, width = 4000, height = 3000, qu
       for (let r = 0; r < runs; r++) {
         // a disc of class 2 at a different place each run (about 4% of the image)
         const labels = base.slice()
-        const cx = Math.round(width * (0.2 + 0.6 * (r / Math.max(1, runs - 1)))), cy = Math.round(height / 2), rad = Math.round(height / 9)
+        const cx = Math.round(width * (0.2 + 0.6 * (r / Math.max(1, runs - 1)))),
+          cy = Math.round(height / 2),
+          rad = Math.round(height / 9)
         for (let y = cy - rad; y <= cy + rad; y++) {
           const half = Math.floor(Math.sqrt(rad * rad - (y - cy) ** 2))
           labels.fill(2, y * width + cx - half, y * width + cx + half + 1)
@@ -64,7 +85,13 @@ export async function benchLabelMain({ runs = 7, width = 4000, height = 3000, qu
       const t1 = performance.now()
       await lib.restoreMask(catalog, id, versions[versions.length - 1].id)
       const restore = performance.now() - t1
-      figures[name] = { medianMs: median(times), maxMs: Math.max(...times), cpuMedianMs: median(cpu), restoreMs: restore, runs: times.map((t) => Math.round(t)) }
+      figures[name] = {
+        medianMs: median(times),
+        maxMs: Math.max(...times),
+        cpuMedianMs: median(cpu),
+        restoreMs: restore,
+        runs: times.map((t) => Math.round(t)),
+      }
       say(
         `mask.save ${width}x${height} ${name.padEnd(7)}: median ${median(times).toFixed(0)} ms wall (${median(cpu).toFixed(0)} ms CPU), max ${Math.max(...times).toFixed(0)} ms (runs ${figures[name].runs.join(', ')}); restore ${restore.toFixed(0)} ms`,
       )

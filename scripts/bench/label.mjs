@@ -30,13 +30,22 @@ const median = (xs) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN
 }
 const fmt = (x) => (Number.isFinite(x) ? x.toFixed(1) : String(x))
-const line = (name, xs, target) => console.log(`${name.padEnd(34)} median ${fmt(median(xs)).padStart(7)} ms   max ${fmt(Math.max(...xs)).padStart(7)} ms   n=${xs.length}   (target <= ${target} ms)`)
+const line = (name, xs, target) =>
+  console.log(
+    `${name.padEnd(34)} median ${fmt(median(xs)).padStart(7)} ms   max ${fmt(Math.max(...xs)).padStart(7)} ms   n=${xs.length}   (target <= ${target} ms)`,
+  )
 
 /** A street-like 4000x3000 scene: a 1000x1000 block of class 2 (the fill target), discs, bands. */
 async function writePair(dir, stem, seed) {
   const labels = Buffer.alloc(W * H)
   const rgb = Buffer.alloc(W * H * 3)
-  const colours = [[90, 92, 98], [200, 60, 50], [60, 170, 80], [60, 90, 210], [220, 200, 60]]
+  const colours = [
+    [90, 92, 98],
+    [200, 60, 50],
+    [60, 170, 80],
+    [60, 90, 210],
+    [220, 200, 60],
+  ]
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       let k = 0
@@ -53,8 +62,13 @@ async function writePair(dir, stem, seed) {
       rgb[o + 2] = Math.max(0, Math.min(255, c[2] + n))
     }
   }
-  await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toFile(join(dir, 'images', `${stem}.jpg`))
-  await sharp(labels, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, 'masks', `${stem}.png`))
+  await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toFile(join(dir, 'images', `${stem}.jpg`))
+  await sharp(labels, { raw: { width: W, height: H, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toFile(join(dir, 'masks', `${stem}.png`))
 }
 
 function serve(project, userData) {
@@ -109,7 +123,10 @@ async function main() {
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true')
     const ready = (key) =>
       page.waitForFunction(
-        ([k, w]) => document.querySelector('[data-testid="inspector-key"]')?.textContent === k && document.querySelector('[data-testid="inspector-overlay"]')?.width === w && !document.querySelector('[data-testid="tool-brush"]')?.disabled,
+        ([k, w]) =>
+          document.querySelector('[data-testid="inspector-key"]')?.textContent === k &&
+          document.querySelector('[data-testid="inspector-overlay"]')?.width === w &&
+          !document.querySelector('[data-testid="tool-brush"]')?.disabled,
         [key, W],
         { timeout: 60_000 },
       )
@@ -127,7 +144,10 @@ async function main() {
     const open = await measures('label:open')
     // the labels request itself (Resource Timing): waiting for the server, then the 12 MB body
     const fetches = await page.evaluate(() =>
-      performance.getEntriesByType('resource').filter((e) => /\/labels/.test(e.name)).map((e) => ({ server: e.responseStart - e.requestStart, body: e.responseEnd - e.responseStart })),
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => /\/labels/.test(e.name))
+        .map((e) => ({ server: e.responseStart - e.requestStart, body: e.responseEnd - e.responseStart })),
     )
     const openLabels = await measures('label:open:labels')
     const openTiles = await measures('label:open:tiles')
@@ -137,7 +157,13 @@ async function main() {
     }
 
     // ---------------------------------------------------------------- brush stroke
-    const v = await page.locator('[data-testid="inspector-viewer"]').evaluate((el) => ({ scale: Number(el.dataset.scale), tx: Number(el.dataset.tx), ty: Number(el.dataset.ty), left: el.getBoundingClientRect().left, top: el.getBoundingClientRect().top }))
+    const v = await page.locator('[data-testid="inspector-viewer"]').evaluate((el) => ({
+      scale: Number(el.dataset.scale),
+      tx: Number(el.dataset.tx),
+      ty: Number(el.dataset.ty),
+      left: el.getBoundingClientRect().left,
+      top: el.getBoundingClientRect().top,
+    }))
     const at = (x, y) => ({ x: v.left + v.tx + (x + 0.5) * v.scale, y: v.top + v.ty + (y + 0.5) * v.scale })
     await page.keyboard.press('b')
     await page.keyboard.press('1')
@@ -190,7 +216,10 @@ async function main() {
       await page.mouse.click(block.x, block.y)
       await page.keyboard.press('Control+s')
       const outcome = await page.waitForFunction(
-        () => (document.querySelector('[data-testid="label-save"]')?.textContent?.includes('Saved') ? 'ok' : [...document.querySelectorAll('[data-testid="toast"]')].map((t) => t.textContent).find((t) => /failed/i.test(t ?? '')) ?? null),
+        () =>
+          document.querySelector('[data-testid="label-save"]')?.textContent?.includes('Saved')
+            ? 'ok'
+            : ([...document.querySelectorAll('[data-testid="toast"]')].map((t) => t.textContent).find((t) => /failed/i.test(t ?? '')) ?? null),
         undefined,
         { timeout: 60_000 },
       )
@@ -222,8 +251,16 @@ async function main() {
     console.log(`\nChromium ${context.browser()?.version() ?? ''} through lockstep serve; ${REPEAT} repetitions each (busy machines: see the max)`)
     line('open a 4000x3000 sample for editing', open, 400)
     line('  of which labels fetched (server decode)', openLabels, 400)
-    line('  labels request: server (decode)', fetches.map((f) => f.server), 400)
-    line('  labels request: body (12 MB)', fetches.map((f) => f.body), 400)
+    line(
+      '  labels request: server (decode)',
+      fetches.map((f) => f.server),
+      400,
+    )
+    line(
+      '  labels request: body (12 MB)',
+      fetches.map((f) => f.body),
+      400,
+    )
     line('  of which tiles built', openTiles, 400)
     line('brush segment, input -> painted', paint, 16)
     line(`fill of a 1 MP region`, fill, 100)

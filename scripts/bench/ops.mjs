@@ -17,11 +17,14 @@ if (!existsSync(join(repo, 'out', 'main', 'lib.js'))) {
 }
 const { engine } = await import(join(repo, 'out', 'main', 'lib.js'))
 const REPS = Number(process.argv[2] ?? 20)
-const SW = 1024, SH = 768, OUT = 512
+const SW = 1024,
+  SH = 768,
+  OUT = 512
 
 // a smooth scene with edges and texture, and its class map
 function source() {
-  const rgb = Buffer.alloc(SW * SH * 3), labels = new Uint8Array(SW * SH)
+  const rgb = Buffer.alloc(SW * SH * 3),
+    labels = new Uint8Array(SW * SH)
   let s = 12345
   for (let y = 0; y < SH; y++) {
     for (let x = 0; x < SW; x++) {
@@ -33,7 +36,13 @@ function source() {
       }
     }
   }
-  return { paths: { image: 'bench.png', mask: 'bench-mask.png' }, width: SW, height: SH, image: { width: SW, height: SH, data: rgb }, labels: { width: SW, height: SH, depth: 8, data: labels } }
+  return {
+    paths: { image: 'bench.png', mask: 'bench-mask.png' },
+    width: SW,
+    height: SH,
+    image: { width: SW, height: SH, data: rgb },
+    labels: { width: SW, height: SH, depth: 8, data: labels },
+  }
 }
 const loaded = source()
 
@@ -68,51 +77,115 @@ async function cpuPerRender(recipe) {
 const CV = {
   random_crop: ['numpy slice + copy', 'out = img[100:612, 200:712].copy(); m = lab[100:612, 200:712].copy()'],
   center_crop: ['numpy slice + copy', 'out = img[128:640, 256:768].copy(); m = lab[128:640, 256:768].copy()'],
-  crop_non_empty_mask: ['np.argwhere + slice', 'ys, xs = np.nonzero(lab == 2); i = len(ys) // 2; y0 = max(0, min(ys[i] - 256, 768 - 512)); x0 = max(0, min(xs[i] - 256, 1024 - 512)); out = img[y0:y0+512, x0:x0+512].copy(); m = lab[y0:y0+512, x0:x0+512].copy()'],
-  random_resized_crop: ['cv2.resize (crop -> 512)', 'out = cv2.resize(img[50:650, 100:900], (512, 512), interpolation=cv2.INTER_LINEAR); m = cv2.resize(lab[50:650, 100:900], (512, 512), interpolation=cv2.INTER_NEAREST)'],
-  pad_if_needed: ['cv2.copyMakeBorder + slice', 'p = cv2.copyMakeBorder(img, 32, 32, 32, 32, cv2.BORDER_CONSTANT, value=0); out = p[288:800, 288:800].copy(); q = cv2.copyMakeBorder(lab, 32, 32, 32, 32, cv2.BORDER_CONSTANT, value=255); m = q[288:800, 288:800].copy()'],
+  crop_non_empty_mask: [
+    'np.argwhere + slice',
+    'ys, xs = np.nonzero(lab == 2); i = len(ys) // 2; y0 = max(0, min(ys[i] - 256, 768 - 512)); x0 = max(0, min(xs[i] - 256, 1024 - 512)); out = img[y0:y0+512, x0:x0+512].copy(); m = lab[y0:y0+512, x0:x0+512].copy()',
+  ],
+  random_resized_crop: [
+    'cv2.resize (crop -> 512)',
+    'out = cv2.resize(img[50:650, 100:900], (512, 512), interpolation=cv2.INTER_LINEAR); m = cv2.resize(lab[50:650, 100:900], (512, 512), interpolation=cv2.INTER_NEAREST)',
+  ],
+  pad_if_needed: [
+    'cv2.copyMakeBorder + slice',
+    'p = cv2.copyMakeBorder(img, 32, 32, 32, 32, cv2.BORDER_CONSTANT, value=0); out = p[288:800, 288:800].copy(); q = cv2.copyMakeBorder(lab, 32, 32, 32, 32, cv2.BORDER_CONSTANT, value=255); m = q[288:800, 288:800].copy()',
+  ],
   hflip: ['cv2.flip', 'out = cv2.flip(img[128:640, 256:768], 1); m = cv2.flip(lab[128:640, 256:768], 1)'],
   vflip: ['cv2.flip', 'out = cv2.flip(img[128:640, 256:768], 0); m = cv2.flip(lab[128:640, 256:768], 0)'],
   rot90: ['cv2.rotate', 'out = cv2.rotate(img[128:640, 256:768], cv2.ROTATE_90_CLOCKWISE); m = cv2.rotate(lab[128:640, 256:768], cv2.ROTATE_90_CLOCKWISE)'],
-  rotate: ['cv2.warpAffine', 'M = cv2.getRotationMatrix2D((512, 384), 20, 1.0); M[:, 2] -= (256, 128); out = cv2.warpAffine(img, M, (512, 512)); m = cv2.warpAffine(lab, M, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)'],
-  scale: ['cv2.warpAffine', 'M = cv2.getRotationMatrix2D((512, 384), 0, 1.1); M[:, 2] -= (256, 128); out = cv2.warpAffine(img, M, (512, 512)); m = cv2.warpAffine(lab, M, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)'],
-  shift: ['cv2.warpAffine', 'M = np.float64([[1, 0, -250], [0, 1, -120]]); out = cv2.warpAffine(img, M, (512, 512)); m = cv2.warpAffine(lab, M, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)'],
-  affine: ['cv2.warpAffine', 'M = cv2.getRotationMatrix2D((512, 384), 25, 0.9); M[:, 2] -= (240, 130); out = cv2.warpAffine(img, M, (512, 512)); m = cv2.warpAffine(lab, M, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)'],
+  rotate: [
+    'cv2.warpAffine',
+    'M = cv2.getRotationMatrix2D((512, 384), 20, 1.0); M[:, 2] -= (256, 128); out = cv2.warpAffine(img, M, (512, 512)); m = cv2.warpAffine(lab, M, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)',
+  ],
+  scale: [
+    'cv2.warpAffine',
+    'M = cv2.getRotationMatrix2D((512, 384), 0, 1.1); M[:, 2] -= (256, 128); out = cv2.warpAffine(img, M, (512, 512)); m = cv2.warpAffine(lab, M, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)',
+  ],
+  shift: [
+    'cv2.warpAffine',
+    'M = np.float64([[1, 0, -250], [0, 1, -120]]); out = cv2.warpAffine(img, M, (512, 512)); m = cv2.warpAffine(lab, M, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)',
+  ],
+  affine: [
+    'cv2.warpAffine',
+    'M = cv2.getRotationMatrix2D((512, 384), 25, 0.9); M[:, 2] -= (240, 130); out = cv2.warpAffine(img, M, (512, 512)); m = cv2.warpAffine(lab, M, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)',
+  ],
   resize: ['cv2.resize', 'out = cv2.resize(img, (512, 512), interpolation=cv2.INTER_LINEAR); m = cv2.resize(lab, (512, 512), interpolation=cv2.INTER_NEAREST)'],
-  elastic: ['cv2.GaussianBlur x2 + cv2.remap', 'dx = cv2.GaussianBlur(rs.rand(768, 1024).astype(np.float32) * 2 - 1, (17, 17), 6) * 50; dy = cv2.GaussianBlur(rs.rand(768, 1024).astype(np.float32) * 2 - 1, (17, 17), 6) * 50; mx = (gx + dx)[128:640, 256:768]; my = (gy + dy)[128:640, 256:768]; out = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101); m = cv2.remap(lab, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101)'],
-  grid_distortion: ['cv2.remap', 'out = cv2.remap(img, gmx, gmy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101); m = cv2.remap(lab, gmx, gmy, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101)'],
-  optical_distortion: ['cv2.initUndistortRectifyMap + cv2.remap', 'K = np.float32([[1024, 0, 512], [0, 768, 384], [0, 0, 1]]); a, b = cv2.initUndistortRectifyMap(K, np.float32([0.05, 0.05, 0, 0, 0]), None, None, (1024, 768), cv2.CV_32FC1); a = a[128:640, 256:768]; b = b[128:640, 256:768]; out = cv2.remap(img, a, b, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101); m = cv2.remap(lab, a, b, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101)'],
-  perspective: ['cv2.warpPerspective', 'P = cv2.getPerspectiveTransform(np.float32([[30, 20], [1000, 40], [990, 750], [20, 740]]), np.float32([[-256, -128], [768, -128], [768, 640], [-256, 640]])); out = cv2.warpPerspective(img, P, (512, 512)); m = cv2.warpPerspective(lab, P, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)'],
+  elastic: [
+    'cv2.GaussianBlur x2 + cv2.remap',
+    'dx = cv2.GaussianBlur(rs.rand(768, 1024).astype(np.float32) * 2 - 1, (17, 17), 6) * 50; dy = cv2.GaussianBlur(rs.rand(768, 1024).astype(np.float32) * 2 - 1, (17, 17), 6) * 50; mx = (gx + dx)[128:640, 256:768]; my = (gy + dy)[128:640, 256:768]; out = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101); m = cv2.remap(lab, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101)',
+  ],
+  grid_distortion: [
+    'cv2.remap',
+    'out = cv2.remap(img, gmx, gmy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101); m = cv2.remap(lab, gmx, gmy, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101)',
+  ],
+  optical_distortion: [
+    'cv2.initUndistortRectifyMap + cv2.remap',
+    'K = np.float32([[1024, 0, 512], [0, 768, 384], [0, 0, 1]]); a, b = cv2.initUndistortRectifyMap(K, np.float32([0.05, 0.05, 0, 0, 0]), None, None, (1024, 768), cv2.CV_32FC1); a = a[128:640, 256:768]; b = b[128:640, 256:768]; out = cv2.remap(img, a, b, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101); m = cv2.remap(lab, a, b, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101)',
+  ],
+  perspective: [
+    'cv2.warpPerspective',
+    'P = cv2.getPerspectiveTransform(np.float32([[30, 20], [1000, 40], [990, 750], [20, 740]]), np.float32([[-256, -128], [768, -128], [768, 640], [-256, 640]])); out = cv2.warpPerspective(img, P, (512, 512)); m = cv2.warpPerspective(lab, P, (512, 512), flags=cv2.INTER_NEAREST, borderValue=255)',
+  ],
   brightness: ['cv2.LUT', 'out = cv2.LUT(im5, lut)'],
   contrast: ['cv2.LUT', 'out = cv2.LUT(im5, lut)'],
   gamma: ['cv2.LUT', 'out = cv2.LUT(im5, lut)'],
   posterize: ['cv2.LUT', 'out = cv2.LUT(im5, lut)'],
-  hsv_power: ['cv2.cvtColor + cv2.LUT x2 + cv2.cvtColor', 'h = cv2.cvtColor(im5, cv2.COLOR_RGB2HSV); h[..., 1] = cv2.LUT(h[..., 1], lut); h[..., 2] = cv2.LUT(h[..., 2], lut); out = cv2.cvtColor(h, cv2.COLOR_HSV2RGB)'],
-  hue: ['cv2.cvtColor + cv2.LUT + cv2.cvtColor', 'h = cv2.cvtColor(im5, cv2.COLOR_RGB2HSV); h[..., 0] = cv2.LUT(h[..., 0], lut); out = cv2.cvtColor(h, cv2.COLOR_HSV2RGB)'],
-  hsv_shift: ['cv2.cvtColor + cv2.LUT x3 + cv2.cvtColor', 'h = cv2.cvtColor(im5, cv2.COLOR_RGB2HSV); a, b, c = cv2.split(h); out = cv2.cvtColor(cv2.merge((cv2.LUT(a, lut), cv2.LUT(b, lut), cv2.LUT(c, lut))), cv2.COLOR_HSV2RGB)'],
-  color_jitter: ['cv2.LUT x2 + cv2.addWeighted + HSV hue', 'x = cv2.LUT(im5, lut); g = cv2.cvtColor(x, cv2.COLOR_RGB2GRAY); x = cv2.LUT(x, lut); x = cv2.addWeighted(x, 1.2, cv2.cvtColor(g, cv2.COLOR_GRAY2RGB), -0.2, 0); h = cv2.cvtColor(x, cv2.COLOR_RGB2HSV); h[..., 0] = cv2.LUT(h[..., 0], lut); out = cv2.cvtColor(h, cv2.COLOR_HSV2RGB)'],
+  hsv_power: [
+    'cv2.cvtColor + cv2.LUT x2 + cv2.cvtColor',
+    'h = cv2.cvtColor(im5, cv2.COLOR_RGB2HSV); h[..., 1] = cv2.LUT(h[..., 1], lut); h[..., 2] = cv2.LUT(h[..., 2], lut); out = cv2.cvtColor(h, cv2.COLOR_HSV2RGB)',
+  ],
+  hue: [
+    'cv2.cvtColor + cv2.LUT + cv2.cvtColor',
+    'h = cv2.cvtColor(im5, cv2.COLOR_RGB2HSV); h[..., 0] = cv2.LUT(h[..., 0], lut); out = cv2.cvtColor(h, cv2.COLOR_HSV2RGB)',
+  ],
+  hsv_shift: [
+    'cv2.cvtColor + cv2.LUT x3 + cv2.cvtColor',
+    'h = cv2.cvtColor(im5, cv2.COLOR_RGB2HSV); a, b, c = cv2.split(h); out = cv2.cvtColor(cv2.merge((cv2.LUT(a, lut), cv2.LUT(b, lut), cv2.LUT(c, lut))), cv2.COLOR_HSV2RGB)',
+  ],
+  color_jitter: [
+    'cv2.LUT x2 + cv2.addWeighted + HSV hue',
+    'x = cv2.LUT(im5, lut); g = cv2.cvtColor(x, cv2.COLOR_RGB2GRAY); x = cv2.LUT(x, lut); x = cv2.addWeighted(x, 1.2, cv2.cvtColor(g, cv2.COLOR_GRAY2RGB), -0.2, 0); h = cv2.cvtColor(x, cv2.COLOR_RGB2HSV); h[..., 0] = cv2.LUT(h[..., 0], lut); out = cv2.cvtColor(h, cv2.COLOR_HSV2RGB)',
+  ],
   channel_shift: ['min/max + cv2.LUT', 'lo, hi = im5.min(), im5.max(); out = cv2.LUT(im5, lut)'],
   rgb_shift: ['cv2.LUT per channel', 'out = cv2.merge([cv2.LUT(c, lut) for c in cv2.split(im5)])'],
   to_grey: ['cv2.cvtColor x2', 'out = cv2.cvtColor(cv2.cvtColor(im5, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)'],
   channel_shuffle: ['numpy channel index', 'out = np.ascontiguousarray(im5[..., [2, 0, 1]])'],
-  clahe: ['cv2.cvtColor + CLAHE.apply + cv2.cvtColor', 'y = cv2.cvtColor(im5, cv2.COLOR_RGB2YCrCb); y[..., 0] = clahe.apply(np.ascontiguousarray(y[..., 0])); out = cv2.cvtColor(y, cv2.COLOR_YCrCb2RGB)'],
+  clahe: [
+    'cv2.cvtColor + CLAHE.apply + cv2.cvtColor',
+    'y = cv2.cvtColor(im5, cv2.COLOR_RGB2YCrCb); y[..., 0] = clahe.apply(np.ascontiguousarray(y[..., 0])); out = cv2.cvtColor(y, cv2.COLOR_YCrCb2RGB)',
+  ],
   equalize: ['cv2.equalizeHist x3', 'out = cv2.merge([cv2.equalizeHist(c) for c in cv2.split(im5)])'],
   gaussian_noise: ['cv2.randn + cv2.add', 'n = np.empty((512, 512, 3), np.int16); cv2.randn(n, 0, 10); out = cv2.add(im5, n, dtype=cv2.CV_8U)'],
   salt_pepper: ['numpy random mask', 'r = rs.rand(512, 512); out = im5.copy(); out[r < 0.015] = 255; out[(r >= 0.015) & (r < 0.03)] = 0'],
   multiplicative_noise: ['cv2.LUT (one factor)', 'out = cv2.LUT(im5, lut)'],
   jpeg: ['cv2.imencode + cv2.imdecode', 'ok, b = cv2.imencode(".jpg", im5, [cv2.IMWRITE_JPEG_QUALITY, 80]); out = cv2.imdecode(b, cv2.IMREAD_COLOR)'],
-  coarse_dropout: ['numpy fill x8', 'out = im5.copy(); m = l5.copy()\nfor k in range(8): out[k*40:k*40+20, k*50:k*50+20] = 0; m[k*40:k*40+20, k*50:k*50+20] = 255'],
-  grid_dropout: ['numpy fill per cell', 'out = im5.copy(); m = l5.copy()\nfor y in range(0, 512, 48):\n    for x in range(0, 512, 48): out[y:y+24, x:x+24] = 0; m[y:y+24, x:x+24] = 255'],
+  coarse_dropout: [
+    'numpy fill x8',
+    'out = im5.copy(); m = l5.copy()\nfor k in range(8): out[k*40:k*40+20, k*50:k*50+20] = 0; m[k*40:k*40+20, k*50:k*50+20] = 255',
+  ],
+  grid_dropout: [
+    'numpy fill per cell',
+    'out = im5.copy(); m = l5.copy()\nfor y in range(0, 512, 48):\n    for x in range(0, 512, 48): out[y:y+24, x:x+24] = 0; m[y:y+24, x:x+24] = 255',
+  ],
   gaussian_blur: ['cv2.GaussianBlur', 'out = cv2.GaussianBlur(im5, (0, 0), 1.0)'],
   sharpen: ['cv2.filter2D 3x3', 'out = cv2.filter2D(im5, -1, sk)'],
   motion_blur: ['cv2.filter2D 5x5', 'out = cv2.filter2D(im5, -1, mk)'],
   median_blur: ['cv2.medianBlur 5', 'out = cv2.medianBlur(im5, 5)'],
-  downscale: ['cv2.resize x2 (nearest)', 'd = cv2.resize(im5, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_NEAREST); out = cv2.resize(d, (512, 512), interpolation=cv2.INTER_NEAREST)'],
+  downscale: [
+    'cv2.resize x2 (nearest)',
+    'd = cv2.resize(im5, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_NEAREST); out = cv2.resize(d, (512, 512), interpolation=cv2.INTER_NEAREST)',
+  ],
 }
 
 function opencvTimes() {
-  const indent = (code) => code.split('\n').filter((l) => l.trim()).map((l) => '        ' + l).join('\n')
-  const body = Object.entries(CV).map(([k, [, code]]) => `    if op == ${JSON.stringify(k)}:\n${indent(code)}`).join('\n')
+  const indent = (code) =>
+    code
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => '        ' + l)
+      .join('\n')
+  const body = Object.entries(CV)
+    .map(([k, [, code]]) => `    if op == ${JSON.stringify(k)}:\n${indent(code)}`)
+    .join('\n')
   const py = `
 import cv2, numpy as np, time, json
 cv2.setNumThreads(1)
@@ -157,6 +230,10 @@ let slower = 0
 for (const r of rows) {
   const ok = r.cv === null ? null : r.ms <= r.cv
   if (ok === false) slower++
-  console.log(`${r.type.padEnd(22)} ${r.ms.toFixed(2).padStart(9)} ${(r.cv?.toFixed(2) ?? '-').padStart(8)}  ${(r.cv ? (r.ms / r.cv).toFixed(2) : '-').padStart(6)}  ${r.call.padEnd(w)}  ${ok === null ? '-' : ok ? 'met' : 'NOT met'}`)
+  console.log(
+    `${r.type.padEnd(22)} ${r.ms.toFixed(2).padStart(9)} ${(r.cv?.toFixed(2) ?? '-').padStart(8)}  ${(r.cv ? (r.ms / r.cv).toFixed(2) : '-').padStart(6)}  ${r.call.padEnd(w)}  ${ok === null ? '-' : ok ? 'met' : 'NOT met'}`,
+  )
 }
-console.log(`(base: an exact ${OUT}x${OUT} window, ${baseMs.toFixed(2)} ms, subtracted from every row; target: no op slower than its OpenCV row — ${slower} slower)`)
+console.log(
+  `(base: an exact ${OUT}x${OUT} window, ${baseMs.toFixed(2)} ms, subtracted from every row; target: no op slower than its OpenCV row — ${slower} slower)`,
+)

@@ -12,7 +12,11 @@ const set = process.argv[2] ?? '1024x768-n200'
 const rounds = Number(process.argv[3] ?? 3)
 const dir = join(process.env.DATA_ROOT ?? '/tmp/bench-data', set)
 const recipe = engine.parseRecipe(JSON.parse(readFileSync(join(import.meta.dirname, 'export-recipe.json'), 'utf8')))
-const pairs = JSON.parse(readFileSync(join(dir, 'params.json'), 'utf8')).pairs.map((q) => ({ image: join(dir, 'images', `${q.name}.jpg`), mask: join(dir, 'masks', `${q.name}.png`), name: q.name }))
+const pairs = JSON.parse(readFileSync(join(dir, 'params.json'), 'utf8')).pairs.map((q) => ({
+  image: join(dir, 'images', `${q.name}.jpg`),
+  mask: join(dir, 'masks', `${q.name}.png`),
+  name: q.name,
+}))
 const bytes = pairs.map((p) => ({ image: readFileSync(p.image), mask: readFileSync(p.mask) }))
 console.log(`${pairs.length} pairs from ${dir}, bench recipe, JPEG q90 + PNG mask, native ${process.env.LOCKSTEP_NATIVE === '0' ? 'off' : 'on if built'}`)
 for (let round = 0; round < rounds; round++) {
@@ -22,5 +26,7 @@ for (let round = 0; round < rounds; round++) {
     await engine.renderSample(recipe, { seed: 1, epoch: 0, sampleId: pairs[i].name }, pairs[i], { image: { format: 'jpeg', quality: 90 } }, bytes[i])
   }
   const c = process.cpuUsage(c0)
-  console.log(`round ${round + 1}: ${((performance.now() - t0) / pairs.length).toFixed(2)} ms wall, ${((c.user + c.system) / 1000 / pairs.length).toFixed(2)} ms CPU per pair`)
+  console.log(
+    `round ${round + 1}: ${((performance.now() - t0) / pairs.length).toFixed(2)} ms wall, ${((c.user + c.system) / 1000 / pairs.length).toFixed(2)} ms CPU per pair`,
+  )
 }

@@ -36,11 +36,28 @@ if (!existsSync(join(data, 'images'))) {
     console.error('bench:stream: no data and no make_data.py (set BENCH_DIR, or DATA_ROOT to a folder holding ${SIZE}/images and masks)')
     process.exit(1)
   }
-  const r = spawnSync('/usr/bin/python3', [join(benchDir, 'make_data.py'), '--out', data, '-n', n, '--width', w, '--height', h, '--if-missing'], { stdio: 'inherit' })
+  const r = spawnSync('/usr/bin/python3', [join(benchDir, 'make_data.py'), '--out', data, '-n', n, '--width', w, '--height', h, '--if-missing'], {
+    stdio: 'inherit',
+  })
   if (r.status !== 0) process.exit(1)
 }
 
-const common = ['--images', join(data, 'images'), '--masks', join(data, 'masks'), '--recipe', recipe, '--seed', '1', '--epochs', String(EPOCHS), '--batch-size', String(BATCH), '--workers', WORKERS]
+const common = [
+  '--images',
+  join(data, 'images'),
+  '--masks',
+  join(data, 'masks'),
+  '--recipe',
+  recipe,
+  '--seed',
+  '1',
+  '--epochs',
+  String(EPOCHS),
+  '--batch-size',
+  String(BATCH),
+  '--workers',
+  WORKERS,
+]
 const outputs = Number(n) * EPOCHS
 
 function exportRow() {
@@ -148,7 +165,9 @@ const load1 = loadavg()[0]
 const e = median(ex)
 const s = median(st.map((x) => x.whole))
 const served = median(st.map((x) => x.served))
-console.log(`\n${n} pairs ${wh}, ${EPOCHS} epochs, batch ${BATCH}, recipe ${recipe.split('/').pop()}, workers ${WORKERS}; outputs/s, whole process, median of ${RUNS} (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)})`)
+console.log(
+  `\n${n} pairs ${wh}, ${EPOCHS} epochs, batch ${BATCH}, recipe ${recipe.split('/').pop()}, workers ${WORKERS}; outputs/s, whole process, median of ${RUNS} (loadavg ${load0.toFixed(1)} -> ${load1.toFixed(1)})`,
+)
 console.log(`${'export --format npy'.padEnd(34)} ${e.toFixed(1).padStart(8)}`)
 console.log(`${'stream, a consumer that only reads'.padEnd(34)} ${s.toFixed(1).padStart(8)}   (${served.toFixed(1)}/s from connect to the end frame)`)
 console.log(`target: stream >= 90% of the export: ${((s / e) * 100).toFixed(0)}% -> ${s >= 0.9 * e ? 'PASS' : 'FAIL'}`)

@@ -12,7 +12,7 @@
 // The 100k catalog is made quickly: 1,000 real small pairs imported with the catalog library
 // (out/main/lib.js), then their rows cloned under new keys in one SQL statement (all clones point
 // at the same files, so thumbnails are real). Nothing here is a result: every figure is measured.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { spawn } from 'node:child_process'
@@ -46,22 +46,33 @@ async function makeProject(root) {
   const big = join(root, 'big')
   mkdirSync(join(big, 'images'), { recursive: true })
   mkdirSync(join(big, 'masks'), { recursive: true })
-  const W = 1200, H = 900
+  const W = 1200,
+    H = 900
   const rgb = Buffer.alloc(W * H * 3)
   const labels = Buffer.alloc(W * H)
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const k = (x - 300) ** 2 + (y - 300) ** 2 < 150 ** 2 ? 1 : x > 600 && x < 900 && y > 200 && y < 600 ? 2 : y > 650 ? 3 : 0
       labels[y * W + x] = k
-      const c = [[70, 70, 70], [220, 40, 40], [40, 200, 60], [50, 80, 230]][k]
+      const c = [
+        [70, 70, 70],
+        [220, 40, 40],
+        [40, 200, 60],
+        [50, 80, 230],
+      ][k]
       const n = ((x * 7 + y * 13) % 23) - 11
       rgb[(y * W + x) * 3] = Math.max(0, Math.min(255, c[0] + n))
       rgb[(y * W + x) * 3 + 1] = Math.max(0, Math.min(255, c[1] + n))
       rgb[(y * W + x) * 3 + 2] = Math.max(0, Math.min(255, c[2] + n))
     }
   }
-  await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(big, 'images', 'big_preview_source.png'))
-  await sharp(labels, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toFile(join(big, 'masks', 'big_preview_source.png'))
+  await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toFile(join(big, 'images', 'big_preview_source.png'))
+  await sharp(labels, { raw: { width: W, height: H, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toFile(join(big, 'masks', 'big_preview_source.png'))
 
   const project = join(root, 'project')
   const cat = Catalog.open(project, { create: true, name: `bench ${TOTAL.toLocaleString('en-US')} samples` })
@@ -69,7 +80,11 @@ async function makeProject(root) {
   await runImport(cat, { images: join(big, 'images'), masks: join(big, 'masks') })
   const copies = Math.ceil((TOTAL - BASE - 1) / BASE)
   if (copies > 0) {
-    const cols = cat.db.prepare('PRAGMA table_info(samples)').all().map((c) => c.name).filter((c) => c !== 'id')
+    const cols = cat.db
+      .prepare('PRAGMA table_info(samples)')
+      .all()
+      .map((c) => c.name)
+      .filter((c) => c !== 'id')
     const sel = cols.map((c) => (c === 'key' ? `s.key || '~' || printf('%03d', n.i)` : `s.${c}`)).join(', ')
     cat.db.exec(`
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${copies})
@@ -112,13 +127,23 @@ async function main() {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1440, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-frame-rate-limit', '--disable-gpu-vsync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-frame-rate-limit',
+        '--disable-gpu-vsync',
+      ],
     })
     const page = await context.newPage()
 
     // ---------------------------------------------------------------- 1. time to interactive
     const interactive = () =>
-      page.waitForFunction(() => document.documentElement.dataset.ready === 'true' && document.querySelectorAll('[data-testid="tile"]').length > 0, undefined, { timeout: 30_000 })
+      page.waitForFunction(() => document.documentElement.dataset.ready === 'true' && document.querySelectorAll('[data-testid="tile"]').length > 0, undefined, {
+        timeout: 30_000,
+      })
     await page.goto(server.url) // trades the token for the cookie, redirects to /
     await interactive()
     const cold = await page.evaluate(() => performance.now())
@@ -130,7 +155,9 @@ async function main() {
       warm.push(await page.evaluate(() => performance.now()))
       dcl.push(await page.evaluate(() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd))
     }
-    console.log(`time to interactive: first load ${fmt(cold)} ms (incl. the token redirect); reloads median ${fmt(median(warm))} ms, max ${fmt(Math.max(...warm))} ms; of which scripts loaded (DOMContentLoaded) median ${fmt(median(dcl))} ms  (target < 1500)`)
+    console.log(
+      `time to interactive: first load ${fmt(cold)} ms (incl. the token redirect); reloads median ${fmt(median(warm))} ms, max ${fmt(Math.max(...warm))} ms; of which scripts loaded (DOMContentLoaded) median ${fmt(median(dcl))} ms  (target < 1500)`,
+    )
 
     // ---------------------------------------------------------------- 2. grid scroll
     const total = await page.evaluate(() => document.querySelector('[data-testid="match-count"]')?.textContent?.trim())
@@ -204,7 +231,8 @@ async function main() {
     }) // first render (default recipe: 512x512 crop + flip)
     // the general recipe: the palette's ops (default parameters and p) after the crop and flip
     await page.click('nav [data-view="recipes"]')
-    for (const op of ['vflip', 'affine', 'brightness', 'contrast', 'hsv_shift', 'gaussian_noise', 'salt_pepper']) await page.click(`[data-testid="op-palette"] [data-op="${op}"]`)
+    for (const op of ['vflip', 'affine', 'brightness', 'contrast', 'hsv_shift', 'gaussian_noise', 'salt_pepper'])
+      await page.click(`[data-testid="op-palette"] [data-op="${op}"]`)
     await page.click('nav [data-view="preview"]')
     await settled(512)
     // select the flip op and edit its probability: each edit is "the last edit"
@@ -224,7 +252,11 @@ async function main() {
             input.dispatchEvent(new Event('change', { bubbles: true }))
             const check = () => {
               const imgs = [...document.querySelectorAll('[data-testid="preview-tile"] img')]
-              const ok = stage.getAttribute('data-generation') !== before && stage.getAttribute('data-pending') === 'false' && imgs.length === 8 && imgs.every((im) => im.complete && im.naturalWidth === 512)
+              const ok =
+                stage.getAttribute('data-generation') !== before &&
+                stage.getAttribute('data-pending') === 'false' &&
+                imgs.length === 8 &&
+                imgs.every((im) => im.complete && im.naturalWidth === 512)
               if (ok) done(performance.now() - t0)
               else if (performance.now() - t0 > 120_000) done(NaN)
               else requestAnimationFrame(check)
@@ -234,9 +266,17 @@ async function main() {
         p,
       )
       times.push(ms)
-      engine.push(Number(await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(document.querySelector('[data-testid="preview-timing"]')?.getAttribute('data-engine-ms')))))))
+      engine.push(
+        Number(
+          await page.evaluate(
+            () => new Promise((r) => requestAnimationFrame(() => r(document.querySelector('[data-testid="preview-timing"]')?.getAttribute('data-engine-ms')))),
+          ),
+        ),
+      )
     }
-    console.log(`preview 8 tiles 512x512 from 1200x900 PNG, general recipe: edit -> all tiles decoded median ${fmt(median(times))} ms, min ${fmt(Math.min(...times))}, max ${fmt(Math.max(...times))} (incl. the ${DEBOUNCE} ms debounce; target < 400) [${times.map((t) => Math.round(t)).join(', ')}]; engine's own time median ${fmt(median(engine))} ms`)
+    console.log(
+      `preview 8 tiles 512x512 from 1200x900 PNG, general recipe: edit -> all tiles decoded median ${fmt(median(times))} ms, min ${fmt(Math.min(...times))}, max ${fmt(Math.max(...times))} (incl. the ${DEBOUNCE} ms debounce; target < 400) [${times.map((t) => Math.round(t)).join(', ')}]; engine's own time median ${fmt(median(engine))} ms`,
+    )
   } finally {
     await context?.close().catch(() => {})
     server?.child.kill('SIGTERM')

@@ -51,7 +51,9 @@ for (let round = 1; round <= ROUNDS; round++) {
     const first = cpu(cli, exportArgs(`${who}-${round}-1`))
     const recorded = sql('SELECT COUNT(*) FROM file_checks')
     const second = cpu(cli, exportArgs(`${who}-${round}-2`))
-    lines.push(`round ${round} ${who.padEnd(6)}: first export ${((first * 1000) / pairs).toFixed(1)}, second ${((second * 1000) / pairs).toFixed(1)} (verdicts recorded by the first: ${recorded})`)
+    lines.push(
+      `round ${round} ${who.padEnd(6)}: first export ${((first * 1000) / pairs).toFixed(1)}, second ${((second * 1000) / pairs).toFixed(1)} (verdicts recorded by the first: ${recorded})`,
+    )
   }
 }
 console.log(lines.join('\n'))

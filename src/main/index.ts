@@ -81,7 +81,9 @@ async function openProject(dir: string): Promise<void> {
 }
 
 async function pickFolder(title: string): Promise<string | null> {
-  const r = win ? await dialog.showOpenDialog(win, { title, properties: ['openDirectory', 'createDirectory'] }) : await dialog.showOpenDialog({ title, properties: ['openDirectory', 'createDirectory'] })
+  const r = win
+    ? await dialog.showOpenDialog(win, { title, properties: ['openDirectory', 'createDirectory'] })
+    : await dialog.showOpenDialog({ title, properties: ['openDirectory', 'createDirectory'] })
   return r.canceled ? null : (r.filePaths[0] ?? null)
 }
 
@@ -191,7 +193,10 @@ async function start(): Promise<void> {
     // better-sqlite3 is a V8 addon: the Electron main process needs its Electron-ABI build.
     const binding = electronSqliteBinding({ packaged: app.isPackaged, resourcesPath: process.resourcesPath, appRoot: join(here, '../..') })
     if (binding) configureSqlite({ nativeBinding: binding })
-    else console.error('lockstep: the Electron build of better-sqlite3 is missing; run `node scripts/build-electron-sqlite.mjs` (projects will not open until then)')
+    else
+      console.error(
+        'lockstep: the Electron build of better-sqlite3 is missing; run `node scripts/build-electron-sqlite.mjs` (projects will not open until then)',
+      )
   }
   stateFile = join(app.getPath('userData'), 'window-state.json')
   state = loadState(stateFile)
@@ -200,12 +205,22 @@ async function start(): Promise<void> {
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
   ses.setPermissionCheckHandler(() => false)
   // Only our two protocols: nothing remote is ever loaded (devtools excepted).
-  ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'ftp://*/*'] }, (_details, callback) => callback({ cancel: true }))
+  ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'ftp://*/*'] }, (_details, callback) =>
+    callback({ cancel: true }),
+  )
 
-  ctx = createContext(windowEventSink(() => win, recorder), { userDataDir: app.getPath('userData') })
+  ctx = createContext(
+    windowEventSink(() => win, recorder),
+    { userDataDir: app.getPath('userData') },
+  )
   protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir))
   protocol.handle(MEDIA_SCHEME, mediaProtocolHandler(ctx))
-  bindIpc(ipcMain, ctx, () => win, nativeDialogHandlers(dialog, () => win))
+  bindIpc(
+    ipcMain,
+    ctx,
+    () => win,
+    nativeDialogHandlers(dialog, () => win),
+  )
 
   refreshMenu()
   win = createWindow()

@@ -7,7 +7,7 @@ export async function mapLimit<T, R>(items: readonly T[], n: number, fn: (t: T, 
   const worker = async () => {
     while (next < items.length) {
       const i = next++
-      out[i] = await fn(items[i]!, i)
+      out[i] = await fn(items[i], i)
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker))

@@ -54,11 +54,7 @@ export const channelNameList = [
   'annotations.summary',
 ] as const
 
-export const eventNameList = [
-  'job.progress',
-  'app.command',
-  'catalog.changed',
-] as const
+export const eventNameList = ['job.progress', 'app.command', 'catalog.changed'] as const
 
 type Listed<T extends readonly string[]> = T[number]
 type Same<Name extends string, L extends string> = [Exclude<Name, L>] extends [never]

@@ -35,9 +35,7 @@ export class LockstepError extends Error implements ErrorPayload {
     this.details = details
   }
   toJSON(): ErrorPayload {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details }
+    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details }
   }
 }
 

@@ -30,10 +30,10 @@ export type MediaRoute =
 
 /** Parses a media path; anything else (traversal, unknown shape) is undefined and must get a 404. */
 export function parseMediaPath(path: string): MediaRoute | undefined {
-  const clean = path.split('?')[0]!
+  const clean = path.split('?')[0]
   let m = /^\/media\/sample\/(\d{1,15})\/(image|labels|thumb|thumb-overlay)$/.exec(clean)
   if (m) return { kind: 'sample', id: Number(m[1]), what: m[2] as 'image' }
   m = /^\/media\/preview\/([A-Za-z0-9_-]{1,64})\/(\d{1,6})\/(image|labels)$/.exec(clean)
-  if (m) return { kind: 'preview', token: m[1]!, index: Number(m[2]), what: m[3] as 'image' }
+  if (m) return { kind: 'preview', token: m[1], index: Number(m[2]), what: m[3] as 'image' }
   return undefined
 }

@@ -6,7 +6,10 @@
 
 /** cyrb128 over the UTF-16 code units of `s`: four 32-bit words. */
 function cyrb128(s: string): [number, number, number, number] {
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762
+  let h1 = 1779033703,
+    h2 = 3144134277,
+    h3 = 1013904242,
+    h4 = 2773480762
   for (let i = 0; i < s.length; i++) {
     const k = s.charCodeAt(i)
     h1 = h2 ^ Math.imul(h1 ^ k, 597399067)
@@ -39,7 +42,10 @@ export class Rng {
     return new Rng(cyrb128(parts.map((p) => (typeof p === 'number' ? `n${p}` : `s${p}`)).join('\u0000')))
   }
   u32(): number {
-    this.a >>>= 0; this.b >>>= 0; this.c >>>= 0; this.d >>>= 0
+    this.a >>>= 0
+    this.b >>>= 0
+    this.c >>>= 0
+    this.d >>>= 0
     let t = (this.a + this.b) | 0
     this.a = this.b ^ (this.b >>> 9)
     this.b = (this.c + (this.c << 3)) | 0

@@ -5,6 +5,4 @@ import type { ErrorPayload } from './errors'
 export type Reply<R = unknown> = { ok: true; result: R } | { ok: false; error: ErrorPayload }
 
 export type ClientMessage = { type: 'call'; id: number; channel: string; input: unknown }
-export type ServerMessage =
-  | ({ type: 'reply'; id: number } & Reply)
-  | { type: 'event'; name: string; payload: unknown }
+export type ServerMessage = ({ type: 'reply'; id: number } & Reply) | { type: 'event'; name: string; payload: unknown }

@@ -37,7 +37,19 @@ describe('Albumentations import', () => {
     const c = fromAlbumentations(saved131)
     expect(c.unsupported).toEqual(['OneOf'])
     expect(c.recipe.ops.map((o) => o.type)).toEqual([
-      'random_crop', 'hflip', 'vflip', 'rot90', 'affine', 'rotate', 'brightness', 'contrast', 'gamma', 'hsv_shift', 'gaussian_noise', 'gaussian_blur', 'clahe',
+      'random_crop',
+      'hflip',
+      'vflip',
+      'rot90',
+      'affine',
+      'rotate',
+      'brightness',
+      'contrast',
+      'gamma',
+      'hsv_shift',
+      'gaussian_noise',
+      'gaussian_blur',
+      'clahe',
     ])
     expect(c.recipe.ops[0]).toMatchObject({ type: 'random_crop', width: 512, height: 512, padIfNeeded: true, p: 1, fill: 'constant' })
     // border_mode 4 (REFLECT_101) is the reflect fill
@@ -72,11 +84,18 @@ describe('Albumentations import', () => {
   })
 
   it('reads 2.x spellings (size, fill_mask, std_range, pad_if_needed)', () => {
-    const r = parseRecipe({ __version__: '2.0.5', transform: { __class_fullname__: 'Compose', p: 1, transforms: [
-      { __class_fullname__: 'RandomResizedCrop', p: 1, size: [320, 480], scale: [0.3, 1], ratio: [0.75, 1.3333333333333333] },
-      { __class_fullname__: 'RandomCrop', p: 1, height: 300, width: 300, pad_if_needed: true, fill: 0, fill_mask: 250 },
-      { __class_fullname__: 'GaussNoise', p: 0.5, std_range: [0.02, 0.1], mean_range: [0, 0], per_channel: false },
-    ] } })
+    const r = parseRecipe({
+      __version__: '2.0.5',
+      transform: {
+        __class_fullname__: 'Compose',
+        p: 1,
+        transforms: [
+          { __class_fullname__: 'RandomResizedCrop', p: 1, size: [320, 480], scale: [0.3, 1], ratio: [0.75, 1.3333333333333333] },
+          { __class_fullname__: 'RandomCrop', p: 1, height: 300, width: 300, pad_if_needed: true, fill: 0, fill_mask: 250 },
+          { __class_fullname__: 'GaussNoise', p: 0.5, std_range: [0.02, 0.1], mean_range: [0, 0], per_channel: false },
+        ],
+      },
+    })
     expect(r.ops[0]).toMatchObject({ type: 'random_resized_crop', width: 480, height: 320, scale: [0.3, 1] })
     expect(r.ops[1]).toMatchObject({ type: 'random_crop', padIfNeeded: true })
     expect(r.ops[2]).toMatchObject({ type: 'gaussian_noise', std: [5.1, 25.5], perChannel: false })
@@ -87,17 +106,24 @@ describe('Albumentations import', () => {
 
 describe('Albumentations export and round trips', () => {
   const ours = parseRecipe({
-    schema: 'lockstep.recipe/1', output: { width: 384, height: 384 }, mask: { ignoreIndex: 255 },
+    schema: 'lockstep.recipe/1',
+    output: { width: 384, height: 384 },
+    mask: { ignoreIndex: 255 },
     ops: [
       { type: 'pad_if_needed', minWidth: 400, minHeight: 400 },
       { type: 'random_crop', width: 384, height: 384, padIfNeeded: true },
-      { type: 'hflip', p: 0.5 }, { type: 'vflip', p: 0.5 }, { type: 'rot90', p: 0.5 },
+      { type: 'hflip', p: 0.5 },
+      { type: 'vflip', p: 0.5 },
+      { type: 'rot90', p: 0.5 },
       { type: 'rotate', degrees: [-30, 30], p: 0.4 },
       { type: 'scale', factor: [0.75, 1.5], keepSize: false, p: 0.3 },
       { type: 'affine', degrees: [-10, 10], scale: [0.9, 1.1], shiftX: [-0.05, 0.05], shiftY: [-0.1, 0.1], p: 0.5 },
-      { type: 'brightness', limit: [-0.3, 0.3], p: 0.5 }, { type: 'contrast', limit: [-0.25, 0.2], p: 0.5 },
-      { type: 'hsv_shift', hue: [-16, 16], saturation: [-30, 20], value: [-10, 10], p: 0.2 }, { type: 'gamma', gamma: [0.7, 1.4], p: 0.3 },
-      { type: 'gaussian_noise', std: [3, 15], p: 0.2 }, { type: 'gaussian_blur', sigma: [0.5, 2], p: 0.1 },
+      { type: 'brightness', limit: [-0.3, 0.3], p: 0.5 },
+      { type: 'contrast', limit: [-0.25, 0.2], p: 0.5 },
+      { type: 'hsv_shift', hue: [-16, 16], saturation: [-30, 20], value: [-10, 10], p: 0.2 },
+      { type: 'gamma', gamma: [0.7, 1.4], p: 0.3 },
+      { type: 'gaussian_noise', std: [3, 15], p: 0.2 },
+      { type: 'gaussian_blur', sigma: [0.5, 2], p: 0.1 },
       { type: 'salt_pepper', amount: [0.01, 0.03], saltRatio: 0.4, p: 0.1 },
       { type: 'center_crop', width: 384, height: 384, padIfNeeded: false },
       { type: 'resize', width: 384, height: 384 },
@@ -115,12 +141,29 @@ describe('Albumentations export and round trips', () => {
   })
 
   it('Albumentations -> ours -> Albumentations keeps the transforms and their parameters', () => {
-    const supported = { ...saved131, transform: { ...saved131.transform, transforms: saved131.transform.transforms.filter((t: { __class_fullname__: string }) => !['OneOf', 'GaussNoise', 'GaussianBlur', 'ShiftScaleRotate'].includes(t.__class_fullname__)) } }
+    const supported = {
+      ...saved131,
+      transform: {
+        ...saved131.transform,
+        transforms: saved131.transform.transforms.filter(
+          (t: { __class_fullname__: string }) => !['OneOf', 'GaussNoise', 'GaussianBlur', 'ShiftScaleRotate'].includes(t.__class_fullname__),
+        ),
+      },
+    }
     const again = toAlbumentations(parseRecipe(supported)).recipe as { transform: { transforms: Record<string, unknown>[] } }
     const names = (ts: Record<string, unknown>[]) => ts.map((t) => t.__class_fullname__)
     expect(names(again.transform.transforms)).toEqual([
-      'PadIfNeeded', 'RandomCrop', 'HorizontalFlip', 'VerticalFlip', 'RandomRotate90', 'Rotate',
-      'RandomBrightnessContrast', 'RandomBrightnessContrast', 'RandomGamma', 'HueSaturationValue', 'CLAHE',
+      'PadIfNeeded',
+      'RandomCrop',
+      'HorizontalFlip',
+      'VerticalFlip',
+      'RandomRotate90',
+      'Rotate',
+      'RandomBrightnessContrast',
+      'RandomBrightnessContrast',
+      'RandomGamma',
+      'HueSaturationValue',
+      'CLAHE',
     ])
     const byName = (n: string) => again.transform.transforms.find((t) => t.__class_fullname__ === n)!
     expect(byName('Rotate')).toMatchObject({ limit: [-30, 30], p: 0.3, mask_value: 255, border_mode: 0 })
@@ -129,9 +172,16 @@ describe('Albumentations export and round trips', () => {
   })
 
   it('ops with no Albumentations counterpart are named, not dropped', () => {
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 64, height: 64 }, ops: [
-      { type: 'random_crop', width: 64, height: 64 }, { type: 'hsv_power' }, { type: 'rot90', turns: [1] }, { type: 'crop_non_empty_mask', width: 64, height: 64, classes: [2] },
-    ] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 64, height: 64 },
+      ops: [
+        { type: 'random_crop', width: 64, height: 64 },
+        { type: 'hsv_power' },
+        { type: 'rot90', turns: [1] },
+        { type: 'crop_non_empty_mask', width: 64, height: 64, classes: [2] },
+      ],
+    })
     const out = toAlbumentations(r)
     expect(out.unsupported).toEqual(['ops[1] hsv_power', 'ops[2] rot90.turns [1] (RandomRotate90 draws from all four)', 'ops[3] crop_non_empty_mask.classes'])
     const c = convertRecipe(JSON.stringify(r), 'albumentations')
@@ -145,12 +195,26 @@ describe('Albumentations export and round trips', () => {
 describe('every op with a counterpart converts both ways', () => {
   // each op with non-default parameters, so a dropped or swapped parameter shows
   const all = parseRecipe({
-    schema: 'lockstep.recipe/1', output: { width: 256, height: 256 }, mask: { ignoreIndex: 250 },
+    schema: 'lockstep.recipe/1',
+    output: { width: 256, height: 256 },
+    mask: { ignoreIndex: 250 },
     ops: [
       { type: 'pad_if_needed', minWidth: 300, minHeight: 280, fill: 'symmetric' },
       { type: 'random_crop', width: 256, height: 256, padIfNeeded: true, fill: 'edge', p: 1 },
       { type: 'rotate', degrees: [-20, 25], fill: 'wrap', p: 0.4 },
-      { type: 'affine', degrees: [-10, 10], scale: [0.8, 1.25], shiftX: [-0.1, 0.1], shiftY: [0, 0.2], shearX: [-12, 8], shearY: [-5, 5], keepRatio: false, scaleY: [0.7, 1.1], fill: 'reflect', p: 0.6 },
+      {
+        type: 'affine',
+        degrees: [-10, 10],
+        scale: [0.8, 1.25],
+        shiftX: [-0.1, 0.1],
+        shiftY: [0, 0.2],
+        shearX: [-12, 8],
+        shearY: [-5, 5],
+        keepRatio: false,
+        scaleY: [0.7, 1.1],
+        fill: 'reflect',
+        p: 0.6,
+      },
       { type: 'elastic', alpha: 120, sigma: 6, affine: 3.6, fill: 'reflect', p: 0.25 },
       { type: 'grid_distortion', steps: 7, distort: [-0.2, 0.25], fill: 'edge', p: 0.2 },
       { type: 'optical_distortion', distort: [-0.3, 0.4], shift: [0, 0], fill: 'reflect', p: 0.2 },
@@ -158,10 +222,15 @@ describe('every op with a counterpart converts both ways', () => {
       { type: 'hsv_shift', hue: [-30, 24], saturation: [-40, 10], value: [-15, 35], p: 0.45 },
       { type: 'color_jitter', brightness: [0.7, 1.3], contrast: [0.9, 1.4], saturation: [0.5, 1.5], hue: [-0.1, 0.15], p: 0.55 },
       { type: 'rgb_shift', r: [-10, 15], g: [-5, 5], b: [0, 30], p: 0.3 },
-      { type: 'to_grey', p: 0.1 }, { type: 'channel_shuffle', p: 0.15 },
-      { type: 'clahe', clipLimit: [2, 6], tiles: 4, p: 0.3 }, { type: 'equalize', p: 0.2 }, { type: 'posterize', bits: [3, 6], p: 0.25 },
-      { type: 'sharpen', alpha: [0.1, 0.3], lightness: [0.6, 0.9], p: 0.3 }, { type: 'motion_blur', size: [3, 9], p: 0.2 },
-      { type: 'median_blur', size: [3, 5], p: 0.2 }, { type: 'downscale', scale: [0.3, 0.6], p: 0.2 },
+      { type: 'to_grey', p: 0.1 },
+      { type: 'channel_shuffle', p: 0.15 },
+      { type: 'clahe', clipLimit: [2, 6], tiles: 4, p: 0.3 },
+      { type: 'equalize', p: 0.2 },
+      { type: 'posterize', bits: [3, 6], p: 0.25 },
+      { type: 'sharpen', alpha: [0.1, 0.3], lightness: [0.6, 0.9], p: 0.3 },
+      { type: 'motion_blur', size: [3, 9], p: 0.2 },
+      { type: 'median_blur', size: [3, 5], p: 0.2 },
+      { type: 'downscale', scale: [0.3, 0.6], p: 0.2 },
       { type: 'multiplicative_noise', multiplier: [0.8, 1.2], perChannel: true, elementwise: true, p: 0.3 },
       { type: 'jpeg', quality: [40, 80], p: 0.4 },
       { type: 'coarse_dropout', holes: [2, 6], height: [10, 20], width: [8, 30], units: 'pixels', fillValue: 17, mask: 'ignore', p: 0.5 },
@@ -177,12 +246,22 @@ describe('every op with a counterpart converts both ways', () => {
   })
 
   it('HueSaturationValue and ColorJitter convert exactly (the four parameters recipe convert used to refuse)', () => {
-    const c = convertRecipe({ __version__: '1.3.1', transform: { __class_fullname__: 'Compose', p: 1, transforms: [
-      { __class_fullname__: 'RandomCrop', p: 1, height: 64, width: 64 },
-      { __class_fullname__: 'HueSaturationValue', p: 0.7, hue_shift_limit: [-20, 20], sat_shift_limit: [-30, 30], val_shift_limit: [-20, 20] },
-      { __class_fullname__: 'ColorJitter', p: 0.8, brightness: [0.8, 1.2], contrast: [0.7, 1.3], saturation: [0.6, 1.4], hue: [-0.2, 0.2] },
-      { __class_fullname__: 'ColorJitter', p: 0.5, brightness: 0.2, contrast: 0.3, saturation: 1.5, hue: 0.1 },
-    ] } }, 'lockstep')
+    const c = convertRecipe(
+      {
+        __version__: '1.3.1',
+        transform: {
+          __class_fullname__: 'Compose',
+          p: 1,
+          transforms: [
+            { __class_fullname__: 'RandomCrop', p: 1, height: 64, width: 64 },
+            { __class_fullname__: 'HueSaturationValue', p: 0.7, hue_shift_limit: [-20, 20], sat_shift_limit: [-30, 30], val_shift_limit: [-20, 20] },
+            { __class_fullname__: 'ColorJitter', p: 0.8, brightness: [0.8, 1.2], contrast: [0.7, 1.3], saturation: [0.6, 1.4], hue: [-0.2, 0.2] },
+            { __class_fullname__: 'ColorJitter', p: 0.5, brightness: 0.2, contrast: 0.3, saturation: 1.5, hue: 0.1 },
+          ],
+        },
+      },
+      'lockstep',
+    )
     expect(c.unsupported).toEqual([])
     const ops = (c.recipe as { ops: unknown[] }).ops
     expect(ops[1]).toMatchObject({ type: 'hsv_shift', p: 0.7, hue: [-40, 40], saturation: [-30, 30], value: [-20, 20] })
@@ -217,20 +296,26 @@ describe('Albumentations files that are not pipelines are named errors (INVALID_
 
   it('a transform that is null, a number or has no class name', () => {
     const e = refused(compose([null, 3, { p: 1 }, { __class_fullname__: 'HorizontalFlip', p: 0.5 }]))
-    expect(e.details).toEqual({ problems: [
-      'transform.transforms[0]: expected a transform object with "__class_fullname__", received null',
-      'transform.transforms[1]: expected a transform object with "__class_fullname__", received 3',
-      'transform.transforms[2]: expected a transform object with "__class_fullname__", received {"p":1}',
-    ] })
+    expect(e.details).toEqual({
+      problems: [
+        'transform.transforms[0]: expected a transform object with "__class_fullname__", received null',
+        'transform.transforms[1]: expected a transform object with "__class_fullname__", received 3',
+        'transform.transforms[2]: expected a transform object with "__class_fullname__", received {"p":1}',
+      ],
+    })
   })
 
   it('p: 1e999 is not a finite number (not "received null")', () => {
-    const json = JSON.parse('{"__version__": "1.3.1", "transform": {"__class_fullname__": "Compose", "p": 1, "transforms": [{"__class_fullname__": "HorizontalFlip", "p": 1e999}]}}')
+    const json = JSON.parse(
+      '{"__version__": "1.3.1", "transform": {"__class_fullname__": "Compose", "p": 1, "transforms": [{"__class_fullname__": "HorizontalFlip", "p": 1e999}]}}',
+    )
     const e = refused(json)
     expect(e.message).toContain('transform.transforms[0].p: expected a probability in [0, 1], received Infinity (not a finite number)')
     expect(e.message).not.toContain('null')
     // and in a Lockstep recipe
-    expect(() => parseRecipe(JSON.parse('{"schema": "lockstep.recipe/1", "output": {"width": 8, "height": 8}, "ops": [{"type": "hflip", "p": 1e999}]}'))).toThrow('ops[0].p: expected a probability in [0, 1], received Infinity (not a finite number)')
+    expect(() =>
+      parseRecipe(JSON.parse('{"schema": "lockstep.recipe/1", "output": {"width": 8, "height": 8}, "ops": [{"type": "hflip", "p": 1e999}]}')),
+    ).toThrow('ops[0].p: expected a probability in [0, 1], received Infinity (not a finite number)')
   })
 
   it('a 100,000-deep nesting is refused by depth (an iterative walk), not by a stack overflow', () => {

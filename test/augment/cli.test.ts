@@ -17,7 +17,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 function capture() {
-  const out: string[] = [], err: string[] = []
+  const out: string[] = [],
+    err: string[] = []
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true))
   const e = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')))
   const l = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')))
@@ -28,7 +29,22 @@ describe('lockstep preview', () => {
   it('writes K images, masks, overlays and replayable plans for the chosen pair', async () => {
     const out = join(dir, 'pv')
     const c = capture()
-    const code = await previewCommand.run(['--images', join(sample, 'images'), '--masks', join(sample, 'masks'), '--recipe', join(sample, 'recipe.json'), '--seed', '4', '--count', '3', '--pair', 'scene_02', '--out', out])
+    const code = await previewCommand.run([
+      '--images',
+      join(sample, 'images'),
+      '--masks',
+      join(sample, 'masks'),
+      '--recipe',
+      join(sample, 'recipe.json'),
+      '--seed',
+      '4',
+      '--count',
+      '3',
+      '--pair',
+      'scene_02',
+      '--out',
+      out,
+    ])
     c.restore()
     expect(code).toBe(0)
     const plans = JSON.parse(readFileSync(join(out, 'plans.json'), 'utf8'))
@@ -49,7 +65,10 @@ describe('lockstep preview', () => {
     const w = await writePair(join(dir, 'bad'), 'a', { width: 40, height: 30 })
     writeFileSync(w.mask, 'not a png')
     const recipe = join(dir, 'r.json')
-    writeFileSync(recipe, JSON.stringify({ schema: 'lockstep.recipe/1', output: { width: 16, height: 16 }, ops: [{ type: 'random_crop', width: 16, height: 16 }] }))
+    writeFileSync(
+      recipe,
+      JSON.stringify({ schema: 'lockstep.recipe/1', output: { width: 16, height: 16 }, ops: [{ type: 'random_crop', width: 16, height: 16 }] }),
+    )
     const args = ['--images', join(dir, 'bad', 'images'), '--masks', join(dir, 'bad', 'masks'), '--recipe', recipe, '--out', join(dir, 'o')]
     await expect(previewCommand.run(args)).rejects.toThrow(/Mask .*a\.png/)
     await expect(previewCommand.run([...args, '--pair', 'zzz'])).rejects.toThrow(/No pair with stem "zzz"/)
@@ -71,7 +90,15 @@ describe('lockstep recipe convert', () => {
 
   it('writes --out and converts back to Lockstep (exit 0 when nothing is left out)', async () => {
     const alb = join(dir, 'alb.json')
-    const r = { schema: 'lockstep.recipe/1', output: { width: 64, height: 64 }, mask: { ignoreIndex: 255 }, ops: [{ type: 'random_crop', p: 1, width: 64, height: 64, padIfNeeded: false }, { type: 'hflip', p: 0.5 }] }
+    const r = {
+      schema: 'lockstep.recipe/1',
+      output: { width: 64, height: 64 },
+      mask: { ignoreIndex: 255 },
+      ops: [
+        { type: 'random_crop', p: 1, width: 64, height: 64, padIfNeeded: false },
+        { type: 'hflip', p: 0.5 },
+      ],
+    }
     writeFileSync(join(dir, 'l.json'), JSON.stringify(r))
     const c = capture()
     expect(await recipeConvertCommand.run([join(dir, 'l.json'), '--to', 'albumentations', '--out', alb])).toBe(0)

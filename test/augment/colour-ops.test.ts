@@ -8,7 +8,8 @@ import { claheRgb, equalizeLut } from '../../src/main/augment/ops/histogram'
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from '../../src/main/augment/ops/hsv'
 import { cv2Run, hasCv2, randomRgb } from '../support/cv2'
 
-const W = 256, H = 96 // rows a multiple of OpenCV's vector block (32 pixels), as the HSV2RGB emulation says
+const W = 256,
+  H = 96 // rows a multiple of OpenCV's vector block (32 pixels), as the HSV2RGB emulation says
 const img = randomRgb(W, H, 3)
 const rgbIn = { data: img, shape: [H, W, 3] }
 const px = () => ({ width: W, height: H, data: img.slice() })
@@ -21,7 +22,7 @@ async function run(type: keyof typeof OPS, params: Record<string, unknown>) {
   const op = OPS[type]
   if (op.kind === 'pixel' && op.lut) {
     const lut = op.lut(params as never)
-    p.data.forEach((v, i) => (p.data[i] = lut[v]!))
+    p.data.forEach((v, i) => (p.data[i] = lut[v]))
   } else if (op.kind === 'pixel') await op.image!(params as never, p)
   return p.data
 }
@@ -29,23 +30,33 @@ async function run(type: keyof typeof OPS, params: Record<string, unknown>) {
 describe.skipIf(!hasCv2)('OpenCV 8-bit conversions, value for value', () => {
   it('RGB->HSV, HSV->RGB (every H, a grid of S and V), RGB->grey, RGB<->YCrCb on random pixels', () => {
     const hsv = new Uint8Array(180 * 64 * 64 * 3)
-    for (let h = 0, i = 0; h < 180; h++) for (let s = 0; s < 256; s += 4) for (let v = 0; v < 256; v += 4, i += 3) hsv.set([h, s + (h & 3), v + ((h >> 2) & 3)], i)
-    const r = cv2Run(`out['hsv'] = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    for (let h = 0, i = 0; h < 180; h++)
+      for (let s = 0; s < 256; s += 4) for (let v = 0; v < 256; v += 4, i += 3) hsv.set([h, s + (h & 3), v + ((h >> 2) & 3)], i)
+    const r = cv2Run(
+      `out['hsv'] = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
 out['back'] = cv2.cvtColor(hsv.reshape(180 * 64, 64, 3), cv2.COLOR_HSV2RGB)
 out['grey'] = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 out['ycc'] = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-out['yback'] = cv2.cvtColor(rgb, cv2.COLOR_YCrCb2RGB)`, { rgb: rgbIn, hsv: { data: hsv, shape: [hsv.length] } })
+out['yback'] = cv2.cvtColor(rgb, cv2.COLOR_YCrCb2RGB)`,
+      { rgb: rgbIn, hsv: { data: hsv, shape: [hsv.length] } },
+    )
     const n = W * H
-    const got = { hsv: new Uint8Array(n * 3), back: new Uint8Array(hsv.length), grey: new Uint8Array(n), ycc: new Uint8Array(n * 3), yback: new Uint8Array(n * 3) }
+    const got = {
+      hsv: new Uint8Array(n * 3),
+      back: new Uint8Array(hsv.length),
+      grey: new Uint8Array(n),
+      ycc: new Uint8Array(n * 3),
+      yback: new Uint8Array(n * 3),
+    }
     for (let i = 0; i < n; i++) {
-      const [a, b, c] = [img[i * 3]!, img[i * 3 + 1]!, img[i * 3 + 2]!]
+      const [a, b, c] = [img[i * 3], img[i * 3 + 1], img[i * 3 + 2]]
       rgbToHsv8(a, b, c, got.hsv, i * 3)
       got.grey[i] = grey8(a, b, c)
       rgbToYcrcb8(a, b, c, got.ycc, i * 3)
       ycrcbToRgb8(a, b, c, got.yback, i * 3)
     }
-    for (let i = 0; i < hsv.length; i += 3) hsvToRgb8(hsv[i]!, hsv[i + 1]!, hsv[i + 2]!, got.back, i)
-    for (const k of Object.keys(got) as Array<keyof typeof got>) expect(firstDiff(got[k], bytes(r[k]!.bytes)), k).toBe(-1)
+    for (let i = 0; i < hsv.length; i += 3) hsvToRgb8(hsv[i], hsv[i + 1], hsv[i + 2], got.back, i)
+    for (const k of Object.keys(got) as Array<keyof typeof got>) expect(firstDiff(got[k], bytes(r[k].bytes)), k).toBe(-1)
   })
 })
 
@@ -89,9 +100,21 @@ def shift_image(img, v):
 
 describe.skipIf(!hasCv2)('ops as Albumentations applies them to 8-bit images', () => {
   it('hsv_shift = HueSaturationValue (hue in OpenCV units, saturation and value added)', async () => {
-    const cases = [[7.3, 0, 0], [-13.9, 25.5, -17.2], [0, -60.7, 40.1], [179.5, 255, -255]] as const
-    const r = cv2Run(cases.map(([h, s, v], i) => `out['c${i}'] = shift_hsv(rgb, ${h}, ${s}, ${v})`).join('\n').replace(/^/, ALBU + '\n'), { rgb: rgbIn })
-    for (const [i, [h, s, v]] of cases.entries()) expect(firstDiff(await run('hsv_shift', { hue: h, saturation: s, value: v }), bytes(r[`c${i}`]!.bytes)), `case ${i}`).toBe(-1)
+    const cases = [
+      [7.3, 0, 0],
+      [-13.9, 25.5, -17.2],
+      [0, -60.7, 40.1],
+      [179.5, 255, -255],
+    ] as const
+    const r = cv2Run(
+      cases
+        .map(([h, s, v], i) => `out['c${i}'] = shift_hsv(rgb, ${h}, ${s}, ${v})`)
+        .join('\n')
+        .replace(/^/, ALBU + '\n'),
+      { rgb: rgbIn },
+    )
+    for (const [i, [h, s, v]] of cases.entries())
+      expect(firstDiff(await run('hsv_shift', { hue: h, saturation: s, value: v }), bytes(r[`c${i}`].bytes)), `case ${i}`).toBe(-1)
   })
 
   it('color_jitter = ColorJitter: brightness, contrast, saturation and hue factors, in the drawn order', async () => {
@@ -101,12 +124,14 @@ describe.skipIf(!hasCv2)('ops as Albumentations applies them to 8-bit images', (
       { brightness: 1, contrast: 0, saturation: 0, hue: 0, order: [2, 0, 3, 1] },
     ]
     const fns = ['brightness', 'contrast', 'saturation', 'hue']
-    const code = cases.map((c, i) => {
-      const args = [c.brightness, c.contrast, c.saturation, c.hue]
-      return `x = rgb.copy()\n${c.order.map((k) => `x = ${fns[k]}(x, ${args[k]})`).join('\n')}\nout['c${i}'] = x`
-    }).join('\n')
+    const code = cases
+      .map((c, i) => {
+        const args = [c.brightness, c.contrast, c.saturation, c.hue]
+        return `x = rgb.copy()\n${c.order.map((k) => `x = ${fns[k]}(x, ${args[k]})`).join('\n')}\nout['c${i}'] = x`
+      })
+      .join('\n')
     const r = cv2Run(ALBU + '\n' + code, { rgb: rgbIn })
-    for (const [i, c] of cases.entries()) expect(firstDiff(await run('color_jitter', c), bytes(r[`c${i}`]!.bytes)), `case ${i}`).toBe(-1)
+    for (const [i, c] of cases.entries()) expect(firstDiff(await run('color_jitter', c), bytes(r[`c${i}`].bytes)), `case ${i}`).toBe(-1)
     // and each factor alone, through the exported functions
     const one = px()
     adjustBrightness(one.data, 1.1)
@@ -114,52 +139,62 @@ describe.skipIf(!hasCv2)('ops as Albumentations applies them to 8-bit images', (
     adjustSaturation(one.data, 1.2)
     adjustHue(one, 0.05)
     const r2 = cv2Run(ALBU + `\nout['x'] = hue(saturation(contrast(brightness(rgb, 1.1), 0.9), 1.2), 0.05)`, { rgb: rgbIn })
-    expect(firstDiff(one.data, bytes(r2.x!.bytes))).toBe(-1)
+    expect(firstDiff(one.data, bytes(r2.x.bytes))).toBe(-1)
   })
 
   it('rgb_shift = RGBShift (a float32 table per channel, truncated)', async () => {
-    const r = cv2Run(ALBU + `\nout['x'] = np.dstack([shift_image(rgb[..., 0].copy(), 12.7), shift_image(rgb[..., 1].copy(), -33.2), shift_image(rgb[..., 2].copy(), 0.49)])`, { rgb: rgbIn })
-    expect(firstDiff(await run('rgb_shift', { r: 12.7, g: -33.2, b: 0.49 }), bytes(r.x!.bytes))).toBe(-1)
+    const r = cv2Run(
+      ALBU + `\nout['x'] = np.dstack([shift_image(rgb[..., 0].copy(), 12.7), shift_image(rgb[..., 1].copy(), -33.2), shift_image(rgb[..., 2].copy(), 0.49)])`,
+      { rgb: rgbIn },
+    )
+    expect(firstDiff(await run('rgb_shift', { r: 12.7, g: -33.2, b: 0.49 }), bytes(r.x.bytes))).toBe(-1)
   })
 
   it('to_grey = cv2 RGB2GRAY in three channels; channel_shuffle = numpy indexing; posterize = a bit mask', async () => {
-    const r = cv2Run(`g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    const r = cv2Run(
+      `g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 out['grey'] = cv2.cvtColor(g, cv2.COLOR_GRAY2RGB)
 out['shuffle'] = np.ascontiguousarray(rgb[..., [2, 0, 1]])
-out['post'] = rgb & np.uint8(~np.uint8(2 ** (8 - 3) - 1))`, { rgb: rgbIn })
-    expect(firstDiff(await run('to_grey', {}), bytes(r.grey!.bytes))).toBe(-1)
-    expect(firstDiff(await run('channel_shuffle', { order: [2, 0, 1] }), bytes(r.shuffle!.bytes))).toBe(-1)
-    expect(firstDiff(await run('posterize', { bits: 3 }), bytes(r.post!.bytes))).toBe(-1)
+out['post'] = rgb & np.uint8(~np.uint8(2 ** (8 - 3) - 1))`,
+      { rgb: rgbIn },
+    )
+    expect(firstDiff(await run('to_grey', {}), bytes(r.grey.bytes))).toBe(-1)
+    expect(firstDiff(await run('channel_shuffle', { order: [2, 0, 1] }), bytes(r.shuffle.bytes))).toBe(-1)
+    expect(firstDiff(await run('posterize', { bits: 3 }), bytes(r.post.bytes))).toBe(-1)
   })
 
   it('equalize = cv2.equalizeHist per channel; clahe = cv2 CLAHE on Y of YCrCb', async () => {
     // a low-contrast image, so equalisation and CLAHE do something
     const dull = Uint8Array.from(img, (v) => 60 + (v >> 2))
-    const r = cv2Run(`out['eq'] = np.dstack([cv2.equalizeHist(np.ascontiguousarray(rgb[..., c])) for c in range(3)])
+    const r = cv2Run(
+      `out['eq'] = np.dstack([cv2.equalizeHist(np.ascontiguousarray(rgb[..., c])) for c in range(3)])
 ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
 out['clahe'] = cv2.cvtColor(cv2.merge([cv2.createCLAHE(clipLimit=2.5, tileGridSize=(8, 8)).apply(ycc[..., 0].copy()), ycc[..., 1], ycc[..., 2]]), cv2.COLOR_YCrCb2RGB)
 odd = rgb[:90, :250].copy()
 ycc = cv2.cvtColor(odd, cv2.COLOR_RGB2YCrCb)
-out['clahe_odd'] = cv2.cvtColor(cv2.merge([cv2.createCLAHE(clipLimit=3.0, tileGridSize=(7, 7)).apply(ycc[..., 0].copy()), ycc[..., 1], ycc[..., 2]]), cv2.COLOR_YCrCb2RGB)`, { rgb: { data: dull, shape: [H, W, 3] } })
+out['clahe_odd'] = cv2.cvtColor(cv2.merge([cv2.createCLAHE(clipLimit=3.0, tileGridSize=(7, 7)).apply(ycc[..., 0].copy()), ycc[..., 1], ycc[..., 2]]), cv2.COLOR_YCrCb2RGB)`,
+      { rgb: { data: dull, shape: [H, W, 3] } },
+    )
     const eq = dull.slice()
     const luts = [0, 1, 2].map((c) => equalizeLut(eq, c))
-    eq.forEach((v, i) => (eq[i] = luts[i % 3]![v]!))
-    expect(firstDiff(eq, bytes(r.eq!.bytes))).toBe(-1)
+    eq.forEach((v, i) => (eq[i] = luts[i % 3][v]))
+    expect(firstDiff(eq, bytes(r.eq.bytes))).toBe(-1)
     const c = { width: W, height: H, data: dull.slice() }
     claheRgb(c, 2.5, 8)
-    expect(firstDiff(c.data, bytes(r.clahe!.bytes))).toBe(-1)
+    expect(firstDiff(c.data, bytes(r.clahe.bytes))).toBe(-1)
     // a size that is not a multiple of the grid (OpenCV extends it for the tables)
     const odd = new Uint8Array(250 * 90 * 3)
     for (let y = 0; y < 90; y++) odd.set(dull.subarray(y * W * 3, (y * W + 250) * 3), y * 250 * 3)
     const o = { width: 250, height: 90, data: odd }
     claheRgb(o, 3.0, 7)
-    expect(firstDiff(o.data, bytes(r.clahe_odd!.bytes))).toBe(-1)
+    expect(firstDiff(o.data, bytes(r.clahe_odd.bytes))).toBe(-1)
   })
 })
 
 describe('step-by-step references', () => {
-  it('channel_shift (Keras): every value + intensity, clipped to the image\'s own range, rounded', async () => {
-    const lo = Math.min(...img), hi = Math.max(...img)
+  it("channel_shift (Keras): every value + intensity, clipped to the image's own range, rounded", async () => {
+    const lo = Math.min(...img),
+      hi = Math.max(...img)
     const want = Uint8Array.from(img, (v) => Math.round(Math.min(hi, Math.max(lo, v + 17.4))))
     expect(firstDiff(await run('channel_shift', { intensity: 17.4 }), want)).toBe(-1)
     const narrow = { width: 4, height: 1, data: Uint8Array.from([50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160]) }
@@ -170,15 +205,25 @@ describe('step-by-step references', () => {
 
   it('multiplicative_noise: one factor is a float32 table, per channel one table each, per pixel from the seed', async () => {
     const one = await run('multiplicative_noise', { multiplier: [0.5, 1.5], perChannel: false, elementwise: false, values: [1.23], seed: 1 })
-    expect(firstDiff(one, Uint8Array.from(img, (v) => Math.min(255, Math.trunc(Math.fround(v * Math.fround(1.23))))))).toBe(-1)
+    expect(
+      firstDiff(
+        one,
+        Uint8Array.from(img, (v) => Math.min(255, Math.trunc(Math.fround(v * Math.fround(1.23))))),
+      ),
+    ).toBe(-1)
     const per = await run('multiplicative_noise', { multiplier: [0.5, 1.5], perChannel: true, elementwise: false, values: [0.7, 1, 1.4], seed: 1 })
-    expect(firstDiff(per, Uint8Array.from(img, (v, i) => Math.min(255, Math.trunc(Math.fround(v * [0.7, 1, 1.4][i % 3]!)))))).toBe(-1)
+    expect(
+      firstDiff(
+        per,
+        Uint8Array.from(img, (v, i) => Math.min(255, Math.trunc(Math.fround(v * [0.7, 1, 1.4][i % 3])))),
+      ),
+    ).toBe(-1)
     const a = await run('multiplicative_noise', { multiplier: [0.9, 1.1], perChannel: true, elementwise: true, values: [], seed: 5 })
     const b = await run('multiplicative_noise', { multiplier: [0.9, 1.1], perChannel: true, elementwise: true, values: [], seed: 5 })
     const c = await run('multiplicative_noise', { multiplier: [0.9, 1.1], perChannel: true, elementwise: true, values: [], seed: 6 })
     expect(firstDiff(a, b)).toBe(-1)
     expect(firstDiff(a, c)).not.toBe(-1)
     // every value within the multiplier's range of its source
-    expect(a.every((v, i) => v >= Math.trunc(img[i]! * 0.9) && v <= Math.min(255, Math.trunc(img[i]! * 1.1) + 1))).toBe(true)
+    expect(a.every((v, i) => v >= Math.trunc(img[i] * 0.9) && v <= Math.min(255, Math.trunc(img[i] * 1.1) + 1))).toBe(true)
   })
 })

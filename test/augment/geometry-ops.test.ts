@@ -17,7 +17,8 @@ import { cv2Run, hasCv2 } from '../support/cv2'
 let dir: string
 let pair: WrittenPair
 let loaded: LoadedPair
-const W = 120, H = 90
+const W = 120,
+  H = 90
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lockstep-geomops-'))
   pair = await writePair(dir, 'p', { width: W, height: H, seed: 9, image: 'png' })
@@ -27,18 +28,30 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const IGNORE = 255
 const v2 = (steps: Plan['steps'], output = { width: W, height: H }): Plan => ({
-  schema: 'lockstep.plan/2', key: { seed: 0, epoch: 0, sampleId: 'p' }, source: { width: W, height: H }, output, ignoreIndex: IGNORE, steps,
+  schema: 'lockstep.plan/2',
+  key: { seed: 0, epoch: 0, sampleId: 'p' },
+  source: { width: W, height: H },
+  output,
+  ignoreIndex: IGNORE,
+  steps,
 })
 const raw = async (p: Plan) => (await renderLoaded(p, loaded, { raw: true })).raw!
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length)
 const srcIn = () => ({ rgb: { data: new Uint8Array(loaded.image.data), shape: [H, W, 3] }, lab: { data: loaded.labels!.data as Uint8Array, shape: [H, W] } })
-const BORDER: Record<FillMode, string> = { constant: 'cv2.BORDER_CONSTANT', edge: 'cv2.BORDER_REPLICATE', reflect: 'cv2.BORDER_REFLECT_101', symmetric: 'cv2.BORDER_REFLECT', wrap: 'cv2.BORDER_WRAP' }
+const BORDER: Record<FillMode, string> = {
+  constant: 'cv2.BORDER_CONSTANT',
+  edge: 'cv2.BORDER_REPLICATE',
+  reflect: 'cv2.BORDER_REFLECT_101',
+  symmetric: 'cv2.BORDER_REFLECT',
+  wrap: 'cv2.BORDER_WRAP',
+}
 
 /** Mean absolute difference, and the fraction of values that differ by more than `tol`. */
 function compare(a: Uint8Array, b: Uint8Array, tol = 2) {
-  let sum = 0, far = 0
+  let sum = 0,
+    far = 0
   a.forEach((v, i) => {
-    const d = Math.abs(v - b[i]!)
+    const d = Math.abs(v - b[i])
     sum += d
     if (d > tol) far++
   })
@@ -51,9 +64,10 @@ const fractionDiffering = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 }
 /** Output pixels whose image colour says another class than the label (fill and ignore excluded). */
 function misaligned(r: { image: Uint8Array; labels: Uint8Array | Uint16Array | null }) {
-  let bad = 0, n = 0
+  let bad = 0,
+    n = 0
   for (let i = 0; i < r.labels!.length; i++) {
-    const k = classOfColour(r.image[i * 3]!, r.image[i * 3 + 1]!, r.image[i * 3 + 2]!)
+    const k = classOfColour(r.image[i * 3], r.image[i * 3 + 1], r.image[i * 3 + 2])
     if (k < 0 || r.labels![i] === IGNORE) continue
     n++
     if (k !== r.labels![i]) bad++
@@ -72,15 +86,18 @@ describe.skipIf(!hasCv2)('fill modes against cv2.warpAffine', () => {
       const f = def.transform(params, { width: W, height: H }).forward
       // index coordinates: T(-0.5) F T(0.5)
       const M = [f[0], f[1], f[2] + 0.5 * (f[0] + f[1]) - 0.5, f[3], f[4], f[5] + 0.5 * (f[3] + f[4]) - 0.5]
-      const cv = cv2Run(`M = np.array(${JSON.stringify(M)}, dtype=np.float64).reshape(2, 3)
+      const cv = cv2Run(
+        `M = np.array(${JSON.stringify(M)}, dtype=np.float64).reshape(2, 3)
 out['img'] = cv2.warpAffine(rgb, M, (${W}, ${H}), flags=cv2.INTER_LINEAR, borderMode=${BORDER[mode]}, borderValue=0)
-out['lab'] = cv2.warpAffine(lab, M, (${W}, ${H}), flags=cv2.INTER_NEAREST, borderMode=${BORDER[mode]}, borderValue=${IGNORE})`, srcIn())
-      const c = compare(r.image, bytes(cv.img!.bytes))
+out['lab'] = cv2.warpAffine(lab, M, (${W}, ${H}), flags=cv2.INTER_NEAREST, borderMode=${BORDER[mode]}, borderValue=${IGNORE})`,
+        srcIn(),
+      )
+      const c = compare(r.image, bytes(cv.img.bytes))
       expect(c.mean).toBeLessThan(1.5)
       expect(c.far).toBeLessThan(0.02)
-      expect(fractionDiffering(r.labels!, bytes(cv.lab!.bytes))).toBeLessThan(0.01)
+      expect(fractionDiffering(r.labels!, bytes(cv.lab.bytes))).toBeLessThan(0.01)
       expect(misaligned(r)).toBeLessThan(0.04)
-      const labels = new Set(r.labels!)
+      const labels = new Set(r.labels)
       for (const v of labels) expect(sourceLabels().has(v) || v === IGNORE).toBe(true)
       if (mode !== 'constant') expect(labels.has(IGNORE)).toBe(false)
     })
@@ -100,21 +117,25 @@ describe.skipIf(!hasCv2)('displacement fields against cv2.remap with the same ma
       const def = OPS[type]
       if (def.kind !== 'field') throw new Error('not a field op')
       const f = def.field(params as never, { width: W, height: H })
-      const mx = new Float32Array(W * H), my = new Float32Array(W * H)
+      const mx = new Float32Array(W * H),
+        my = new Float32Array(W * H)
       for (let i = 0; i < W * H; i++) {
-        mx[i] = f.map[i * 2]! - 0.5
-        my[i] = f.map[i * 2 + 1]! - 0.5
+        mx[i] = f.map[i * 2] - 0.5
+        my[i] = f.map[i * 2 + 1] - 0.5
       }
       const mode = (params.fill as FillMode | undefined) ?? 'constant'
-      const cv = cv2Run(`mx = mx.reshape(${H}, ${W}); my = my.reshape(${H}, ${W})
+      const cv = cv2Run(
+        `mx = mx.reshape(${H}, ${W}); my = my.reshape(${H}, ${W})
 out['img'] = cv2.remap(rgb, mx, my, cv2.INTER_LINEAR, borderMode=${BORDER[mode]}, borderValue=0)
-out['lab'] = cv2.remap(lab, mx, my, cv2.INTER_NEAREST, borderMode=${BORDER[mode]}, borderValue=${IGNORE})`, { ...srcIn(), mx: { data: mx, shape: [W * H] }, my: { data: my, shape: [W * H] } })
-      const c = compare(r.image, bytes(cv.img!.bytes))
+out['lab'] = cv2.remap(lab, mx, my, cv2.INTER_NEAREST, borderMode=${BORDER[mode]}, borderValue=${IGNORE})`,
+        { ...srcIn(), mx: { data: mx, shape: [W * H] }, my: { data: my, shape: [W * H] } },
+      )
+      const c = compare(r.image, bytes(cv.img.bytes))
       expect(c.mean).toBeLessThan(1.5)
       expect(c.far).toBeLessThan(0.03)
-      expect(fractionDiffering(r.labels!, bytes(cv.lab!.bytes))).toBeLessThan(0.01)
+      expect(fractionDiffering(r.labels!, bytes(cv.lab.bytes))).toBeLessThan(0.01)
       expect(misaligned(r)).toBeLessThan(0.05)
-      for (const v of new Set(r.labels!)) expect(sourceLabels().has(v) || v === IGNORE).toBe(true)
+      for (const v of new Set(r.labels)) expect(sourceLabels().has(v) || v === IGNORE).toBe(true)
     })
   }
 })
@@ -126,7 +147,7 @@ describe('dropout: the image gets the fill value, the mask keeps its labels or g
       const r = await raw(v2([{ op: 0, type: 'coarse_dropout', params: { holes, fillValue: 9, mask: rule } }]))
       const base = await raw(v2([]))
       const inHole = (x: number, y: number) => {
-        for (let k = 0; k < holes.length; k += 4) if (x >= holes[k]! && y >= holes[k + 1]! && x < holes[k + 2]! && y < holes[k + 3]!) return true
+        for (let k = 0; k < holes.length; k += 4) if (x >= holes[k] && y >= holes[k + 1] && x < holes[k + 2] && y < holes[k + 3]) return true
         return false
       }
       for (let y = 0; y < H; y++) {
@@ -147,7 +168,8 @@ describe('dropout: the image gets the fill value, the mask keeps its labels or g
   it('grid dropout drops a square of every cell, the same squares in image and mask', async () => {
     const r = await raw(v2([{ op: 0, type: 'grid_dropout', params: { unit: 20, hole: 8, shiftX: 3, shiftY: 5, fillValue: 0, mask: 'ignore' } }]))
     for (let i = 0; i < W * H; i++) {
-      const x = i % W, y = Math.floor(i / W)
+      const x = i % W,
+        y = Math.floor(i / W)
       const dropped = (x - 3) % 20 >= 0 && (x - 3) % 20 < 8 && x >= 3 && (y - 5) % 20 >= 0 && (y - 5) % 20 < 8 && y >= 5
       expect(r.labels![i] === IGNORE, `pixel ${x},${y}`).toBe(dropped)
       if (dropped) expect(r.image[i * 3]).toBe(0)
@@ -179,7 +201,10 @@ describe('authored order (lockstep.plan/2 stages)', () => {
     const one = stagesOf(v2([bright, crop, flip], { width: 60, height: 40 }))
     expect(one.map((s) => [s.geometry.map((g) => g.type), s.pixels.map((p) => p.type)])).toEqual([[['random_crop', 'hflip'], ['brightness']]])
     const two = stagesOf(v2([bright, rot, crop]))
-    expect(two.map((s) => [s.geometry.map((g) => g.type), s.pixels.map((p) => p.type)])).toEqual([[[], ['brightness']], [['rotate', 'random_crop'], []]])
+    expect(two.map((s) => [s.geometry.map((g) => g.type), s.pixels.map((p) => p.type)])).toEqual([
+      [[], ['brightness']],
+      [['rotate', 'random_crop'], []],
+    ])
     // a crop that pads with the constant fill is not a pure copy: brightness of the fill would differ
     const pad = { op: 1, type: 'pad_if_needed' as const, params: { x: -5, y: -5, width: 130, height: 100 } }
     expect(stagesOf(v2([bright, pad], { width: 130, height: 100 })).length).toBe(2)
@@ -195,20 +220,27 @@ describe('authored order (lockstep.plan/2 stages)', () => {
 
 describe('zoom and resize below half size read an area-averaged image; masks stay nearest', () => {
   it.skipIf(!hasCv2)('a 4x reduction = cv2.resize INTER_AREA for the image (byte for byte), nearest for the mask', async () => {
-    const steps: Plan['steps'] = [{ op: 0, type: 'random_crop', params: { x: 0, y: 0, width: 120, height: 88 } }, { op: 1, type: 'resize', params: { width: 30, height: 22 } }]
+    const steps: Plan['steps'] = [
+      { op: 0, type: 'random_crop', params: { x: 0, y: 0, width: 120, height: 88 } },
+      { op: 1, type: 'resize', params: { width: 30, height: 22 } },
+    ]
     const r = await raw(v2(steps, { width: 30, height: 22 }))
     const cv = cv2Run(`out['img'] = cv2.resize(rgb[:88], (30, 22), interpolation=cv2.INTER_AREA)`, srcIn())
-    const c = compare(r.image, bytes(cv.img!.bytes), 0)
+    const c = compare(r.image, bytes(cv.img.bytes), 0)
     expect(c.far).toBe(0)
     const plainBilinear = await renderLoaded({ ...v2(steps, { width: 30, height: 22 }), schema: 'lockstep.plan/1' }, loaded, { raw: true })
     // the old plan keeps its aliasing bilinear read (replays byte for byte); the new one is closer to the area average
-    expect(compare(plainBilinear.raw!.image, bytes(cv.img!.bytes), 1).mean).toBeGreaterThan(c.mean)
-    for (const v of new Set(r.labels!)) expect(sourceLabels().has(v)).toBe(true)
+    expect(compare(plainBilinear.raw!.image, bytes(cv.img.bytes), 1).mean).toBeGreaterThan(c.mean)
+    for (const v of new Set(r.labels)) expect(sourceLabels().has(v)).toBe(true)
   })
 })
 
 describe('every op: both render paths, JSON replay, determinism, labels within the source ∪ ignore', () => {
-  const spec = (t: OpType) => ({ ...defaultOp(t), p: 1, ...(/crop|resize/.test(t) ? { width: 64, height: 48 } : t === 'pad_if_needed' ? { minWidth: 130, minHeight: 100 } : {}) })
+  const spec = (t: OpType) => ({
+    ...defaultOp(t),
+    p: 1,
+    ...(/crop|resize/.test(t) ? { width: 64, height: 48 } : t === 'pad_if_needed' ? { minWidth: 130, minHeight: 100 } : {}),
+  })
   for (const t of OP_TYPES) {
     it(t, async () => {
       const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 64, height: 48 }, ops: [spec(t)] })
@@ -219,9 +251,10 @@ describe('every op: both render paths, JSON replay, determinism, labels within t
       const b = (await renderFromFiles(JSON.parse(JSON.stringify(p)) as Plan, { image: pair.image, mask: pair.mask }, { raw: true })).raw!
       expect(Buffer.from(a.image).equals(Buffer.from(b.image))).toBe(true)
       expect(Buffer.from(a.labels!).equals(Buffer.from(b.labels!))).toBe(true)
-      for (const v of new Set(a.labels!)) expect(sourceLabels().has(v) || v === IGNORE).toBe(true)
+      for (const v of new Set(a.labels)) expect(sourceLabels().has(v) || v === IGNORE).toBe(true)
       if (OPS[t].kind === 'affine' || OPS[t].kind === 'field') expect(misaligned(a)).toBeLessThan(0.06)
-      if (OPS[t].kind === 'pixel') expect(Buffer.from(a.labels!).equals(Buffer.from((await raw({ ...p, steps: p.steps.filter((s) => s.type !== t) })).labels!))).toBe(true)
+      if (OPS[t].kind === 'pixel')
+        expect(Buffer.from(a.labels!).equals(Buffer.from((await raw({ ...p, steps: p.steps.filter((s) => s.type !== t) })).labels!))).toBe(true)
     })
   }
 })

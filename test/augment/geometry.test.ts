@@ -23,19 +23,29 @@ const recipe = (ops: Array<Partial<OpSpec> & { type: OpSpec['type'] }>, output =
   parseLockstepRecipe({ schema: 'lockstep.recipe/1', output, mask: { ignoreIndex: 255 }, ops })
 
 // ---- an independent reference for exact steps: one array operation per step --------------------
-interface Arr { w: number; h: number; ch: number; d: number[] }
+interface Arr {
+  w: number
+  h: number
+  ch: number
+  d: number[]
+}
 function refStep(a: Arr, type: string, p: Record<string, unknown>, fill: number): Arr {
-  const at = (x: number, y: number, k: number) => (x < 0 || y < 0 || x >= a.w || y >= a.h ? fill : a.d[(y * a.w + x) * a.ch + k]!)
+  const at = (x: number, y: number, k: number) => (x < 0 || y < 0 || x >= a.w || y >= a.h ? fill : a.d[(y * a.w + x) * a.ch + k])
   const make = (w: number, h: number, f: (x: number, y: number, k: number) => number): Arr => {
     const d: number[] = []
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < a.ch; k++) d.push(f(x, y, k))
     return { w, h, ch: a.ch, d }
   }
   switch (type) {
-    case 'random_crop': case 'center_crop': case 'pad_if_needed': case 'crop_non_empty_mask':
+    case 'random_crop':
+    case 'center_crop':
+    case 'pad_if_needed':
+    case 'crop_non_empty_mask':
       return make(p.width as number, p.height as number, (x, y, k) => at(x + (p.x as number), y + (p.y as number), k))
-    case 'hflip': return make(a.w, a.h, (x, y, k) => at(a.w - 1 - x, y, k))
-    case 'vflip': return make(a.w, a.h, (x, y, k) => at(x, a.h - 1 - y, k))
+    case 'hflip':
+      return make(a.w, a.h, (x, y, k) => at(a.w - 1 - x, y, k))
+    case 'vflip':
+      return make(a.w, a.h, (x, y, k) => at(x, a.h - 1 - y, k))
     case 'rot90': {
       const t = p.turns as number
       if (t === 0) return a
@@ -66,10 +76,19 @@ const exactRecipes: Array<[string, ReturnType<typeof recipe>]> = [
   ['vflip', recipe([{ type: 'vflip' }], { width: 97, height: 61 })],
   ['rot90 (any turn)', recipe([{ type: 'rot90', turns: [1, 3] }], { width: 61, height: 97 })],
   ['rot90 half turn', recipe([{ type: 'rot90', turns: [2] }], { width: 97, height: 61 })],
-  ['fused: crop, hflip, rot90, vflip, pad', recipe([
-    { type: 'random_crop', width: 50, height: 36 }, { type: 'hflip', p: 0.5 }, { type: 'rot90', turns: [0, 1, 2, 3] },
-    { type: 'vflip', p: 0.5 }, { type: 'pad_if_needed', minWidth: 52, minHeight: 52 },
-  ], { width: 52, height: 52 })],
+  [
+    'fused: crop, hflip, rot90, vflip, pad',
+    recipe(
+      [
+        { type: 'random_crop', width: 50, height: 36 },
+        { type: 'hflip', p: 0.5 },
+        { type: 'rot90', turns: [0, 1, 2, 3] },
+        { type: 'vflip', p: 0.5 },
+        { type: 'pad_if_needed', minWidth: 52, minHeight: 52 },
+      ],
+      { width: 52, height: 52 },
+    ),
+  ],
 ]
 
 describe('exact geometry (crops, pads, flips, quarter turns)', () => {
@@ -89,7 +108,7 @@ describe('exact geometry (crops, pads, flips, quarter turns)', () => {
         expect(firstDifference(raw.labels!, refMask.d)).toBe(-1)
         // and the mask labels the image's shapes
         for (let i = 0; i < raw.width * raw.height; i++) {
-          const c = classOfColour(raw.image[i * 3]!, raw.image[i * 3 + 1]!, raw.image[i * 3 + 2]!)
+          const c = classOfColour(raw.image[i * 3], raw.image[i * 3 + 1], raw.image[i * 3 + 2])
           expect(c === -1 ? 255 : c).toBe(raw.labels![i])
         }
       }
@@ -101,23 +120,28 @@ describe('exact geometry (crops, pads, flips, quarter turns)', () => {
 /** Pixels where the image's colour class and the label disagree, and how many of those are not on a shape edge. */
 function agreement(raw: NonNullable<Awaited<ReturnType<typeof renderLoaded>>['raw']>) {
   const { width: W, height: H, image, labels } = raw
-  let disagree = 0, offEdge = 0, fillMismatch = 0, labelled = 0
+  let disagree = 0,
+    offEdge = 0,
+    fillMismatch = 0,
+    labelled = 0
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const i = y * W + x
-      const l = labels![i]!
+      const l = labels![i]
       const black = image[i * 3] === 0 && image[i * 3 + 1] === 0 && image[i * 3 + 2] === 0
       if ((l === 255) !== black) fillMismatch++
       if (l === 255) continue
       labelled++
-      const c = classOfColour(image[i * 3]!, image[i * 3 + 1]!, image[i * 3 + 2]!)
+      const c = classOfColour(image[i * 3], image[i * 3 + 1], image[i * 3 + 2])
       if (c === l) continue
       disagree++
       let edge = false
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-        const xx = x + dx, yy = y + dy
-        if (xx >= 0 && yy >= 0 && xx < W && yy < H && labels![yy * W + xx] !== l) edge = true
-      }
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx,
+            yy = y + dy
+          if (xx >= 0 && yy >= 0 && xx < W && yy < H && labels![yy * W + xx] !== l) edge = true
+        }
       if (!edge) offEdge++
     }
   }
@@ -127,15 +151,34 @@ function agreement(raw: NonNullable<Awaited<ReturnType<typeof renderLoaded>>['ra
 const resampled: Array<[string, ReturnType<typeof recipe>]> = [
   ['rotate', recipe([{ type: 'rotate', degrees: [-40, 40] }], { width: 97, height: 61 })],
   ['scale (zoom)', recipe([{ type: 'scale', factor: [0.6, 1.7] }], { width: 97, height: 61 })],
-  ['scale (resize canvas)', recipe([{ type: 'scale', factor: [0.5, 2], keepSize: false }, { type: 'center_crop', width: 48, height: 48 }], { width: 48, height: 48 })],
+  [
+    'scale (resize canvas)',
+    recipe(
+      [
+        { type: 'scale', factor: [0.5, 2], keepSize: false },
+        { type: 'center_crop', width: 48, height: 48 },
+      ],
+      { width: 48, height: 48 },
+    ),
+  ],
   ['shift', recipe([{ type: 'shift', x: [-0.3, 0.3], y: [-0.3, 0.3] }], { width: 97, height: 61 })],
   ['affine', recipe([{ type: 'affine' }], { width: 97, height: 61 })],
   ['resize', recipe([{ type: 'resize', width: 150, height: 40 }], { width: 150, height: 40 })],
   ['random_resized_crop', recipe([{ type: 'random_resized_crop', width: 64, height: 64, scale: [0.2, 1] }], { width: 64, height: 64 })],
-  ['fused: crop, rotate, flip, zoom, shift, rot90', recipe([
-    { type: 'random_crop', width: 80, height: 56 }, { type: 'rotate', degrees: [-25, 25] }, { type: 'hflip', p: 0.5 },
-    { type: 'scale', factor: [0.8, 1.3] }, { type: 'shift', x: [-0.1, 0.1], y: [-0.1, 0.1] }, { type: 'rot90' },
-  ], { width: 56, height: 56 })],
+  [
+    'fused: crop, rotate, flip, zoom, shift, rot90',
+    recipe(
+      [
+        { type: 'random_crop', width: 80, height: 56 },
+        { type: 'rotate', degrees: [-25, 25] },
+        { type: 'hflip', p: 0.5 },
+        { type: 'scale', factor: [0.8, 1.3] },
+        { type: 'shift', x: [-0.1, 0.1], y: [-0.1, 0.1] },
+        { type: 'rot90' },
+      ],
+      { width: 56, height: 56 },
+    ),
+  ],
 ]
 
 describe('resampled geometry (rotation, zoom, shift, resize)', () => {
@@ -161,13 +204,16 @@ describe('resampled geometry (rotation, zoom, shift, resize)', () => {
     const a = (await renderLoaded(plan(r1, pair, { seed: 1, epoch: 0, sampleId: 'p' }), pair, { raw: true })).raw!
     const b = (await renderLoaded(plan(r2, pair, { seed: 1, epoch: 0, sampleId: 'p' }), pair, { raw: true })).raw!
     // rotate -90 (clockwise) about the centre: output (x, y) shows source (cx + (y - cy), cy - (x - cx))
-    let same = 0, total = 0
-    for (let y = 0; y < 61; y++) for (let x = 0; x < 97; x++) {
-      const sx = Math.floor(48.5 + (y + 0.5 - 30.5)), sy = Math.floor(30.5 - (x + 0.5 - 48.5))
-      if (sx < 0 || sy < 0 || sx >= 97 || sy >= 61) continue
-      total++
-      if (a.labels![y * 97 + x] === b.labels![sy * 97 + sx]) same++
-    }
+    let same = 0,
+      total = 0
+    for (let y = 0; y < 61; y++)
+      for (let x = 0; x < 97; x++) {
+        const sx = Math.floor(48.5 + (y + 0.5 - 30.5)),
+          sy = Math.floor(30.5 - (x + 0.5 - 48.5))
+        if (sx < 0 || sy < 0 || sx >= 97 || sy >= 61) continue
+        total++
+        if (a.labels![y * 97 + x] === b.labels![sy * 97 + sx]) same++
+      }
     expect(total).toBeGreaterThan(2000)
     expect(same / total).toBeGreaterThan(0.97)
   })

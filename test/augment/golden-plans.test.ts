@@ -23,28 +23,61 @@ const PAIRS: Record<string, WritePairOptions> = {
   pal: { width: 77, height: 101, seed: 23, image: 'png', mask: 'palette' },
 }
 
-const R = (output: { width: number; height: number }, ops: unknown[], ignoreIndex = 255) => ({ schema: 'lockstep.recipe/1', output, mask: { ignoreIndex }, ops })
+const R = (output: { width: number; height: number }, ops: unknown[], ignoreIndex = 255) => ({
+  schema: 'lockstep.recipe/1',
+  output,
+  mask: { ignoreIndex },
+  ops,
+})
 
 /** Recipes for plan1: every op of lockstep.plan/1, on the fast paths and the general path. */
 const PLAN1_RECIPES = {
-  exact: R({ width: 64, height: 48 }, [{ type: 'random_crop', width: 64, height: 48 }, { type: 'hflip', p: 0.5 }, { type: 'vflip', p: 0.5 }, { type: 'rot90', turns: [0, 2] }, { type: 'brightness' }, { type: 'contrast' }]),
+  exact: R({ width: 64, height: 48 }, [
+    { type: 'random_crop', width: 64, height: 48 },
+    { type: 'hflip', p: 0.5 },
+    { type: 'vflip', p: 0.5 },
+    { type: 'rot90', turns: [0, 2] },
+    { type: 'brightness' },
+    { type: 'contrast' },
+  ]),
   turns: R({ width: 60, height: 50 }, [{ type: 'rot90' }, { type: 'center_crop', width: 60, height: 50 }, { type: 'brightness', limit: [-0.3, 0.3] }]),
-  padded: R({ width: 140, height: 120 }, [{ type: 'pad_if_needed', minWidth: 140, minHeight: 120 }, { type: 'center_crop', width: 140, height: 120 }, { type: 'contrast' }, { type: 'gamma' }], 200),
+  padded: R(
+    { width: 140, height: 120 },
+    [{ type: 'pad_if_needed', minWidth: 140, minHeight: 120 }, { type: 'center_crop', width: 140, height: 120 }, { type: 'contrast' }, { type: 'gamma' }],
+    200,
+  ),
   warp: R({ width: 56, height: 56 }, [
-    { type: 'random_crop', width: 70, height: 60 }, { type: 'rotate', degrees: [-25, 25] }, { type: 'scale', factor: [0.8, 1.3] }, { type: 'shift' },
-    { type: 'hsv_power' }, { type: 'hue', degrees: [-40, 40] }, { type: 'gamma' },
+    { type: 'random_crop', width: 70, height: 60 },
+    { type: 'rotate', degrees: [-25, 25] },
+    { type: 'scale', factor: [0.8, 1.3] },
+    { type: 'shift' },
+    { type: 'hsv_power' },
+    { type: 'hue', degrees: [-40, 40] },
+    { type: 'gamma' },
   ]),
   noise: R({ width: 50, height: 40 }, [
-    { type: 'crop_non_empty_mask', width: 60, height: 50 }, { type: 'affine' }, { type: 'resize', width: 50, height: 40 },
-    { type: 'gaussian_noise' }, { type: 'salt_pepper', amount: [0.02, 0.08] }, { type: 'gaussian_blur', sigma: [0.6, 1.4] },
+    { type: 'crop_non_empty_mask', width: 60, height: 50 },
+    { type: 'affine' },
+    { type: 'resize', width: 50, height: 40 },
+    { type: 'gaussian_noise' },
+    { type: 'salt_pepper', amount: [0.02, 0.08] },
+    { type: 'gaussian_blur', sigma: [0.6, 1.4] },
   ]),
   resized: R({ width: 48, height: 64 }, [
-    { type: 'random_resized_crop', width: 40, height: 40 }, { type: 'scale', factor: [0.9, 1.1], keepSize: false },
-    { type: 'gaussian_noise', perChannel: false }, { type: 'brightness' }, { type: 'hflip' },
+    { type: 'random_resized_crop', width: 40, height: 40 },
+    { type: 'scale', factor: [0.9, 1.1], keepSize: false },
+    { type: 'gaussian_noise', perChannel: false },
+    { type: 'brightness' },
+    { type: 'hflip' },
   ]),
   ordered: R({ width: 64, height: 64 }, [
-    { type: 'brightness' }, { type: 'gaussian_noise' }, { type: 'random_crop', width: 80, height: 80 }, { type: 'hue' },
-    { type: 'rotate', degrees: [-15, 15] }, { type: 'salt_pepper' }, { type: 'resize', width: 64, height: 64 },
+    { type: 'brightness' },
+    { type: 'gaussian_noise' },
+    { type: 'random_crop', width: 80, height: 80 },
+    { type: 'hue' },
+    { type: 'rotate', degrees: [-15, 15] },
+    { type: 'salt_pepper' },
+    { type: 'resize', width: 64, height: 64 },
   ]),
 }
 const SEEDS = [3, 11]
@@ -79,13 +112,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lockstep-golden-'))
   for (const [name, o] of Object.entries(PAIRS)) {
     written[name] = await writePair(dir, name, o)
-    loaded[name] = await loadPair({ image: written[name]!.image, mask: written[name]!.mask })
+    loaded[name] = await loadPair({ image: written[name].image, mask: written[name].mask })
   }
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const sourceDigests = () => Object.fromEntries(Object.entries(written).map(([n, w]) => [n, { image: sha(readFileSync(w.image)), mask: sha(readFileSync(w.mask)) }]))
-const pathsOf = (name: string) => ({ image: written[name]!.image, mask: written[name]!.mask })
+const sourceDigests = () =>
+  Object.fromEntries(Object.entries(written).map(([n, w]) => [n, { image: sha(readFileSync(w.image)), mask: sha(readFileSync(w.mask)) }]))
+const pathsOf = (name: string) => ({ image: written[name].image, mask: written[name].mask })
 
 const recording = process.env.LOCKSTEP_RECORD_GOLDEN
 
@@ -98,14 +132,18 @@ describe.runIf(recording)('recording a golden file', () => {
       const recipe = parseRecipe(json)
       for (const pairName of Object.keys(PAIRS)) {
         for (const seed of SEEDS) {
-          const l = loaded[pairName]!
+          const l = loaded[pairName]
           const p = plan(recipe, l, { seed, epoch: 0, sampleId: pairName }, l.labels ? { labels: l.labels } : {})
           const plain = JSON.parse(JSON.stringify(p)) as Plan
           entries.push({ pair: pairName, recipe: recipeName, plan: plain, digests: await digestsOf((out) => renderFromFiles(plain, pathsOf(pairName), out)) })
         }
       }
     }
-    const golden: Golden = { note: 'plans and output digests recorded by the engine before op kinds (commit 6e3f2a2); see golden-plans.test.ts', sources: sourceDigests(), entries }
+    const golden: Golden = {
+      note: 'plans and output digests recorded by the engine before op kinds (commit 6e3f2a2); see golden-plans.test.ts',
+      sources: sourceDigests(),
+      entries,
+    }
     writeFileSync(file, JSON.stringify(golden) + '\n')
   })
 })
@@ -122,8 +160,11 @@ describe.skipIf(recording)('recorded plans replay byte for byte', () => {
       const failures: string[] = []
       for (const e of entries) {
         const fromFiles = await digestsOf((out) => renderFromFiles(structuredClone(e.plan), pathsOf(e.pair), out))
-        const fromLoaded = await digestsOf((out) => renderLoaded(structuredClone(e.plan), loaded[e.pair]!, out))
-        for (const [how, d] of [['files', fromFiles], ['loaded', fromLoaded]] as const) {
+        const fromLoaded = await digestsOf((out) => renderLoaded(structuredClone(e.plan), loaded[e.pair], out))
+        for (const [how, d] of [
+          ['files', fromFiles],
+          ['loaded', fromLoaded],
+        ] as const) {
           for (const k of Object.keys(e.digests) as Array<keyof GoldenEntry['digests']>) {
             if (d[k] !== e.digests[k]) failures.push(`${e.recipe}/${e.pair}/seed ${e.plan.key.seed} (${how}): ${k} differs`)
           }

@@ -16,8 +16,14 @@ afterAll(() => useNativeOps(true))
 
 function pair(w: number, h: number, seed: number, depth: 8 | 16): LoadedPair {
   const labels = depth === 16 ? new Uint16Array(w * h) : new Uint8Array(w * h)
-  for (let i = 0; i < labels.length; i++) labels[i] = ((i % w >> 4) + (Math.floor(i / w) >> 3) + seed) % 5 * (depth === 16 ? 1000 : 1)
-  return { paths: { image: 'mem.png', mask: 'mem-mask.png' }, width: w, height: h, image: { width: w, height: h, data: Buffer.from(randomRgb(w, h, seed)) }, labels: { width: w, height: h, depth, data: labels } }
+  for (let i = 0; i < labels.length; i++) labels[i] = ((((i % w) >> 4) + (Math.floor(i / w) >> 3) + seed) % 5) * (depth === 16 ? 1000 : 1)
+  return {
+    paths: { image: 'mem.png', mask: 'mem-mask.png' },
+    width: w,
+    height: h,
+    image: { width: w, height: h, data: Buffer.from(randomRgb(w, h, seed)) },
+    labels: { width: w, height: h, depth, data: labels },
+  }
 }
 
 async function both(p: Plan, l: LoadedPair) {
@@ -29,10 +35,15 @@ async function both(p: Plan, l: LoadedPair) {
   return { a, b }
 }
 const same = (x: { image: Uint8Array; labels: Uint8Array | Uint16Array | null }, y: typeof x) =>
-  Buffer.from(x.image).equals(Buffer.from(y.image)) && Buffer.from(x.labels!.buffer, x.labels!.byteOffset, x.labels!.byteLength).equals(Buffer.from(y.labels!.buffer, y.labels!.byteOffset, y.labels!.byteLength))
+  Buffer.from(x.image).equals(Buffer.from(y.image)) &&
+  Buffer.from(x.labels!.buffer, x.labels!.byteOffset, x.labels!.byteLength).equals(Buffer.from(y.labels!.buffer, y.labels!.byteOffset, y.labels!.byteLength))
 
 describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', () => {
-  const sizes: Array<[number, number, 8 | 16]> = [[97, 61, 8], [130, 75, 16], [33, 120, 8]]
+  const sizes: Array<[number, number, 8 | 16]> = [
+    [97, 61, 8],
+    [130, 75, 16],
+    [33, 120, 8],
+  ]
   for (const type of OP_TYPES) {
     it(type, async () => {
       const geometric = OPS[type].kind === 'affine' || OPS[type].kind === 'field'
@@ -45,7 +56,12 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
           if (type === 'multiplicative_noise') Object.assign(op, { elementwise: w % 2 === 1, perChannel: h % 2 === 1 })
           // a zoom below half size, so the prefilter runs too
           const ops = type === 'resize' ? [op] : [{ type: 'rotate', p: 1, degrees: [-20, 20], fill: fill ?? 'constant' }, op]
-          const recipe = parseLockstepRecipe({ schema: 'lockstep.recipe/1', output: { width: 48, height: 40 }, mask: { ignoreIndex: depth === 16 ? 60000 : 200 }, ops })
+          const recipe = parseLockstepRecipe({
+            schema: 'lockstep.recipe/1',
+            output: { width: 48, height: 40 },
+            mask: { ignoreIndex: depth === 16 ? 60000 : 200 },
+            ops,
+          })
           for (let seed = 0; seed < 3; seed++) {
             const p = plan(recipe, l, { seed, epoch: 0, sampleId: `k${seed}` }, { labels: l.labels! })
             const { a, b } = await both(p, l)
@@ -60,15 +76,28 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     const l = pair(90, 70, 3, 8)
     const steps: Plan['steps'] = [
       { op: 0, type: 'rotate', params: { degrees: 13.1 } },
-      { op: 1, type: 'hue', params: { degrees: 77.3 } }, { op: 2, type: 'hsv_power', params: { saturation: 0.61, value: 1.9 } },
-      { op: 3, type: 'gaussian_blur', params: { sigma: 1.3 } }, { op: 4, type: 'salt_pepper', params: { amount: 0.05, saltRatio: 0.5, seed: 77 } },
+      { op: 1, type: 'hue', params: { degrees: 77.3 } },
+      { op: 2, type: 'hsv_power', params: { saturation: 0.61, value: 1.9 } },
+      { op: 3, type: 'gaussian_blur', params: { sigma: 1.3 } },
+      { op: 4, type: 'salt_pepper', params: { amount: 0.05, saltRatio: 0.5, seed: 77 } },
       { op: 5, type: 'gaussian_noise', params: { std: 9, perChannel: true, seed: 5 } },
     ]
-    const p: Plan = { schema: 'lockstep.plan/1', key: { seed: 0, epoch: 0, sampleId: 'x' }, source: { width: 90, height: 70 }, output: { width: 90, height: 70 }, ignoreIndex: 255, steps }
+    const p: Plan = {
+      schema: 'lockstep.plan/1',
+      key: { seed: 0, epoch: 0, sampleId: 'x' },
+      source: { width: 90, height: 70 },
+      output: { width: 90, height: 70 },
+      ignoreIndex: 255,
+      steps,
+    }
     const { a, b } = await both(p, l)
     expect(same(a, b)).toBe(true)
     // lockstep.plan/2 plans recorded before kernels 2: float64 bilinear, table noise
-    const v2: Plan = { ...p, schema: 'lockstep.plan/2', steps: [steps[0]!, { op: 5, type: 'gaussian_noise', params: { std: 9, perChannel: false, seed: 5, normal: 'table' } }, steps[4]!] }
+    const v2: Plan = {
+      ...p,
+      schema: 'lockstep.plan/2',
+      steps: [steps[0], { op: 5, type: 'gaussian_noise', params: { std: 9, perChannel: false, seed: 5, normal: 'table' } }, steps[4]],
+    }
     const r = await both(v2, l)
     expect(same(r.a, r.b)).toBe(true)
     // the same steps under kernels 2 render differently (their own algorithms), the same with and without the kernels
@@ -87,7 +116,8 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     ]
     for (const luts of sets) {
       // one pixel short of a whole block: the last block's tail lanes are computed but not written
-      const a = all.subarray(0, all.length - 3).slice(), b = a.slice()
+      const a = all.subarray(0, all.length - 3).slice(),
+        b = a.slice()
       useNativeOps(true)
       mapHsv({ data: a, width: a.length / 3, height: 1 }, luts)
       useNativeOps(false)
@@ -100,25 +130,39 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
 
   it('every kernel used above passed its start-up check on this machine', () => {
     const v = nativeOpVerdicts()
-    expect(Object.keys(v).sort()).toEqual(Object.keys(kernels!).filter((k) => k.startsWith('op')).sort())
+    expect(Object.keys(v).sort()).toEqual(
+      Object.keys(kernels!)
+        .filter((k) => k.startsWith('op'))
+        .sort(),
+    )
     expect(Object.entries(v).filter(([, ok]) => !ok)).toEqual([])
   })
 
   it('refuses bad arguments by name (never reads outside a buffer)', () => {
     const k = kernels!
     const rgb = new Uint8Array(30)
-    expect(() => k.opWarpBilinearRgb(rgb, Int32Array.of(0, 0, 4, 4, 4, 4), new Float64Array(6), new Float64Array(8), 2, 2, new Uint8Array(12))).toThrow(/opWarpBilinearRgb.*src and view/)
-    expect(() => k.opWarpNearest(new Uint16Array(4), Int32Array.of(0, 0, 2, 2, 2, 2), new Float64Array(6), new Float64Array(8), 2, 2, 0, new Uint8Array(4))).toThrow(/opWarpNearest.*type/)
-    expect(() => k.opChainCoords(Float64Array.of(1, 0, 0, 0, 1, 0, 4, 4, 0, 0, 0, 2, 2), [new Float64Array(3)], 2, 2, new Float64Array(8))).toThrow(/opChainCoords.*map/)
+    expect(() => k.opWarpBilinearRgb(rgb, Int32Array.of(0, 0, 4, 4, 4, 4), new Float64Array(6), new Float64Array(8), 2, 2, new Uint8Array(12))).toThrow(
+      /opWarpBilinearRgb.*src and view/,
+    )
+    expect(() =>
+      k.opWarpNearest(new Uint16Array(4), Int32Array.of(0, 0, 2, 2, 2, 2), new Float64Array(6), new Float64Array(8), 2, 2, 0, new Uint8Array(4)),
+    ).toThrow(/opWarpNearest.*type/)
+    expect(() => k.opChainCoords(Float64Array.of(1, 0, 0, 0, 1, 0, 4, 4, 0, 0, 0, 2, 2), [new Float64Array(3)], 2, 2, new Float64Array(8))).toThrow(
+      /opChainCoords.*map/,
+    )
     expect(() => k.opChainCoords(Float64Array.of(1, 0, 0, 0, 1, 0, 4, 4, 9, 0, -1, 0, 0), [], 2, 2, new Float64Array(8))).toThrow(/opChainCoords.*mode/)
-    expect(() => k.opChainCoords(Float64Array.of(1, 0, 0, 0, 1, 0, 4, 4, 0, 1e12, -1, 0, 0), [], 2, 2, new Float64Array(8))).toThrow(/opChainCoords.*link header/)
+    expect(() => k.opChainCoords(Float64Array.of(1, 0, 0, 0, 1, 0, 4, 4, 0, 1e12, -1, 0, 0), [], 2, 2, new Float64Array(8))).toThrow(
+      /opChainCoords.*link header/,
+    )
     expect(() => k.opSampleRgb(new Float64Array(4), rgb, Int32Array.of(0, 0, 5, 2, 5, 2), 7, 1, 1, new Uint8Array(6))).toThrow(/opSampleRgb.*mode/)
     expect(() => k.opGaussianNoise(rgb, new Uint32Array(4), 3, true, new Float64Array(10))).toThrow(/opGaussianNoise.*table/)
     expect(() => k.opMedian(rgb, 5, 2, 4)).toThrow(/opMedian/)
     expect(() => k.opConvolve(rgb, 5, 2, Float64Array.of(0.5, 0, 1))).toThrow(/opConvolve.*integers/)
     expect(() => k.opBlur(rgb, 4, 2, Float64Array.of(1))).toThrow(/opBlur.*w x h/)
     expect(() => k.opHsvMap(rgb, new Uint8Array(10), null, null)).toThrow(/opHsvMap/)
-    expect(() => k.opWarpBilinearQ(rgb, Int32Array.of(0, 0, 4, 4, 4, 4), new Float64Array(6), new Float64Array(8), 2, 2, new Uint8Array(12))).toThrow(/opWarpBilinearQ.*src and view/)
+    expect(() => k.opWarpBilinearQ(rgb, Int32Array.of(0, 0, 4, 4, 4, 4), new Float64Array(6), new Float64Array(8), 2, 2, new Uint8Array(12))).toThrow(
+      /opWarpBilinearQ.*src and view/,
+    )
     expect(() => k.opLut(rgb, new Uint8Array(255))).toThrow(/opLut/)
     expect(() => k.opGaussianNoiseQ(rgb, 1, true, new Int32Array(4096))).toThrow(/opGaussianNoiseQ.*table/)
     expect(() => k.opGaussianNoiseQ(rgb, -1, true, new Int32Array(4097))).toThrow(/opGaussianNoiseQ.*key/)
@@ -134,7 +178,11 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
 describe.runIf(!kernels)('without the native op kernels', () => {
   it('the JS references render (the addon is not built here, or LOCKSTEP_NATIVE=0)', async () => {
     const l = pair(40, 30, 1, 8)
-    const recipe = parseLockstepRecipe({ schema: 'lockstep.recipe/1', output: { width: 20, height: 20 }, ops: [{ type: 'rotate', degrees: [10, 10] }, { type: 'gaussian_noise' }] })
+    const recipe = parseLockstepRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 20, height: 20 },
+      ops: [{ type: 'rotate', degrees: [10, 10] }, { type: 'gaussian_noise' }],
+    })
     const r = await renderLoaded(plan(recipe, l, { seed: 1, epoch: 0, sampleId: 'x' }), l, { raw: true })
     expect(r.raw!.image.length).toBe(20 * 20 * 3)
     expect(nativeOpVerdicts()).toEqual({})

@@ -13,7 +13,15 @@ import { nativeOpKernels } from '../../src/main/io/native'
 import { cv2Run, hasCv2, randomRgb } from '../support/cv2'
 
 const kernels = nativeOpKernels()
-const view = (data: Uint8Array, w: number, h: number): SourceView<Uint8Array> => ({ data, left: 0, top: 0, width: w, height: h, sourceWidth: w, sourceHeight: h })
+const view = (data: Uint8Array, w: number, h: number): SourceView<Uint8Array> => ({
+  data,
+  left: 0,
+  top: 0,
+  width: w,
+  height: h,
+  sourceWidth: w,
+  sourceHeight: h,
+})
 /** A bound of the whole output canvas (every pixel inside). */
 const whole = (W: number, H: number) => Float64Array.of(1, 0, 0, 0, 1, 0, W, H)
 
@@ -27,7 +35,10 @@ describe('rneSat: cvRound of a double, saturated', () => {
 })
 
 describe.skipIf(!hasCv2)('fixed-point bilinear = cv2.warpAffine(INTER_LINEAR) inside the source', () => {
-  const SW = 61, SH = 47, W = 40, H = 36
+  const SW = 61,
+    SH = 47,
+    W = 40,
+    H = 36
   const src = randomRgb(SW, SH, 5)
   const affines: Affine[] = [
     [0.9, -0.4, 14.1, 0.35, 0.88, 2.2],
@@ -39,11 +50,15 @@ describe.skipIf(!hasCv2)('fixed-point bilinear = cv2.warpAffine(INTER_LINEAR) in
       const ours = warpBilinearQJs(view(src, SW, SH), A, whole(W, H), W, H, new Uint8Array(W * H * 3))
       // OpenCV's matrix is in index coordinates: s = A(x + 0.5, y + 0.5) - 0.5
       const M = Float64Array.of(A[0], A[1], A[0] * 0.5 + A[1] * 0.5 + A[2] - 0.5, A[3], A[4], A[3] * 0.5 + A[4] * 0.5 + A[5] - 0.5)
-      const cv = cv2Run(`out['img'] = cv2.warpAffine(rgb, M.reshape(2, 3), (${W}, ${H}), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=0)`, { rgb: { data: src, shape: [SH, SW, 3] }, M: { data: M, shape: [6] } }).img!.bytes
+      const cv = cv2Run(
+        `out['img'] = cv2.warpAffine(rgb, M.reshape(2, 3), (${W}, ${H}), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=0)`,
+        { rgb: { data: src, shape: [SH, SW, 3] }, M: { data: M, shape: [6] } },
+      ).img.bytes
       let compared = 0
       for (let y = 0; y < H; y++) {
         for (let x = 0; x < W; x++) {
-          const sx = M[0]! * x + M[1]! * y + M[2]!, sy = M[3]! * x + M[4]! * y + M[5]!
+          const sx = M[0] * x + M[1] * y + M[2],
+            sy = M[3] * x + M[4] * y + M[5]
           if (!(sx >= 0.05 && sy >= 0.05 && sx <= SW - 1.05 && sy <= SH - 1.05)) continue // both taps inside (OpenCV fills outside taps)
           const i = (y * W + x) * 3
           expect([ours[i], ours[i + 1], ours[i + 2]], `(${x}, ${y})`).toEqual([cv[i], cv[i + 1], cv[i + 2]])
@@ -60,19 +75,37 @@ describe.skipIf(!kernels)('kernels 2: native = JS reference on random inputs', (
     useNativeOps(true)
     expect(fast('opWarpBilinearQ', () => true)).not.toBeNull()
     let s = 7
-    const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+    const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
     for (let t = 0; t < 200; t++) {
-      const sw = 1 + Math.floor(rnd() * 50), sh = 1 + Math.floor(rnd() * 50)
-      const W = 1 + Math.floor(rnd() * 40), H = 1 + Math.floor(rnd() * 40)
-      const rl = Math.floor(rnd() * sw), rt = Math.floor(rnd() * sh)
-      const rw = sw - rl, rh = sh - rt
+      const sw = 1 + Math.floor(rnd() * 50),
+        sh = 1 + Math.floor(rnd() * 50)
+      const W = 1 + Math.floor(rnd() * 40),
+        H = 1 + Math.floor(rnd() * 40)
+      const rl = Math.floor(rnd() * sw),
+        rt = Math.floor(rnd() * sh)
+      const rw = sw - rl,
+        rh = sh - rt
       const v: SourceView<Uint8Array> = { data: randomRgb(rw, rh, t), left: rl, top: rt, width: rw, height: rh, sourceWidth: sw, sourceHeight: sh }
-      const ang = rnd() * 7, sc = 0.3 + rnd() * 3
+      const ang = rnd() * 7,
+        sc = 0.3 + rnd() * 3
       const A: Affine = [sc * Math.cos(ang), -sc * Math.sin(ang), rnd() * sw, sc * Math.sin(ang), sc * Math.cos(ang), rnd() * sh]
       // bounds: the region less a pixel on sides inside the source (so every tap is in the region,
       // as sourceRegion's margin makes it) and a random window
-      const il = rl > 0 ? 1 : 0, it = rt > 0 ? 1 : 0
-      const fb = Float64Array.of(...A.map((m, i) => m - (i === 2 ? rl + il : i === 5 ? rt + it : 0)), rw - il - (rl + rw < sw ? 1 : 0), rh - it - (rt + rh < sh ? 1 : 0), 1, 0, rnd() * 5, 0, 1, rnd() * 5, W + 3, H)
+      const il = rl > 0 ? 1 : 0,
+        it = rt > 0 ? 1 : 0
+      const fb = Float64Array.of(
+        ...A.map((m, i) => m - (i === 2 ? rl + il : i === 5 ? rt + it : 0)),
+        rw - il - (rl + rw < sw ? 1 : 0),
+        rh - it - (rt + rh < sh ? 1 : 0),
+        1,
+        0,
+        rnd() * 5,
+        0,
+        1,
+        rnd() * 5,
+        W + 3,
+        H,
+      )
       const a = warpBilinearQJs(v, A, fb, W, H, new Uint8Array(W * H * 3).fill(9))
       const b = warpBilinearQ(v, A, fb, W, H, new Uint8Array(W * H * 3).fill(9))
       expect(Buffer.from(b).equals(Buffer.from(a)), `case ${t}`).toBe(true)
@@ -88,13 +121,15 @@ describe.skipIf(!kernels)('kernels 2: native = JS reference on random inputs', (
     const ctx = { ignoreIndex: 255, kernels: 2 } as const
     const run = (type: string, k: number, px: { width: number; height: number; data: Uint8Array }) =>
       type === 'gaussian_noise'
-        ? gaussianNoise.image!({ std: [0, 0.5, 3, 37.5, 255][k % 5]!, perChannel: k % 2 === 0, seed: [0, 1, 0xffffffff, 123456789][k % 4]! }, px, ctx)
-        : saltPepper.image!({ amount: [0, 0.01, 0.5, 1][k % 4]!, saltRatio: [0, 0.3, 1][k % 3]!, seed: [0, 0xfffffffe, 77][k % 3]! }, px, ctx)
+        ? gaussianNoise.image!({ std: [0, 0.5, 3, 37.5, 255][k % 5], perChannel: k % 2 === 0, seed: [0, 1, 0xffffffff, 123456789][k % 4] }, px, ctx)
+        : saltPepper.image!({ amount: [0, 0.01, 0.5, 1][k % 4], saltRatio: [0, 0.3, 1][k % 3], seed: [0, 0xfffffffe, 77][k % 3] }, px, ctx)
     for (const type of ['gaussian_noise', 'salt_pepper']) {
       for (let k = 0; k < 24; k++) {
-        const w = 1 + ((k * 37) % 53), h = 1 + ((k * 11) % 29)
+        const w = 1 + ((k * 37) % 53),
+          h = 1 + ((k * 11) % 29)
         const px = () => ({ width: w, height: h, data: randomRgb(w, h, k) })
-        const a = px(), b = px()
+        const a = px(),
+          b = px()
         useNativeOps(false)
         await run(type, k, a)
         useNativeOps(true)
@@ -123,10 +158,11 @@ describe('kernels 2: the noise has the distribution it says', () => {
     expect(tail).toBeGreaterThan(0.0018)
     expect(tail).toBeLessThan(0.0036)
     // correlation of R with G, and of a value with its right neighbour, about 0
-    let rg = 0, lr = 0
+    let rg = 0,
+      lr = 0
     for (let i = 0; i + 5 < d.length; i += 3) {
-      rg += d[i]! * d[i + 1]!
-      lr += d[i]! * d[i + 3]!
+      rg += d[i] * d[i + 1]
+      lr += d[i] * d[i + 3]
     }
     expect(Math.abs(rg / (n * 144))).toBeLessThan(0.02)
     expect(Math.abs(lr / (n * 144))).toBeLessThan(0.02)
@@ -142,7 +178,8 @@ describe('kernels 2: the noise has the distribution it says', () => {
   it('salt and pepper: the asked share of pixels, salt at the asked ratio', async () => {
     const px = grey()
     await saltPepper.image!({ amount: 0.05, saltRatio: 0.3, seed: 9 }, px, { ignoreIndex: 255, kernels: 2 })
-    let salt = 0, pepper = 0
+    let salt = 0,
+      pepper = 0
     for (let i = 0; i < px.data.length; i += 3) {
       if (px.data[i] === 255) salt++
       else if (px.data[i] === 0) pepper++
@@ -160,6 +197,6 @@ describe('kernels 2: the noise has the distribution it says', () => {
     const t = normalQTable(10)
     expect(Array.from(t.subarray(0, 3))).toEqual([-9391, -8645, -8279])
     expect(t[4096]).toBe(t[4095])
-    expect(t[2048]! + t[2047]!).toBe(0)
+    expect(t[2048] + t[2047]).toBe(0)
   })
 })

@@ -11,17 +11,19 @@ let dir: string
 let pair: WrittenPair
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lockstep-outdep-'))
-  pair = await writePair(dir, "p", { width: 200, height: 150, seed: 11, image: "jpeg" })
+  pair = await writePair(dir, 'p', { width: 200, height: 150, seed: 11, image: 'jpeg' })
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const recipes = {
   native: parseRecipe({
-    schema: 'lockstep.recipe/1', output: { width: 96, height: 80 },
+    schema: 'lockstep.recipe/1',
+    output: { width: 96, height: 80 },
     ops: [{ type: 'random_crop', width: 96, height: 80 }, { type: 'hflip', p: 0.5 }, { type: 'brightness' }, { type: 'contrast' }],
   }),
   general: parseRecipe({
-    schema: 'lockstep.recipe/1', output: { width: 96, height: 80 },
+    schema: 'lockstep.recipe/1',
+    output: { width: 96, height: 80 },
     ops: [{ type: 'random_crop', width: 120, height: 100 }, { type: 'rotate', degrees: [-20, 20] }, { type: 'gamma' }],
   }),
 }
@@ -42,8 +44,8 @@ describe('encoded bytes do not depend on the other outputs requested', () => {
             await renderFromFiles(p, paths, { image, raw: true }),
           ]
           for (const o of outs.slice(1)) {
-            expect(o.image!.equals(outs[0]!.image!), `seed ${seed}`).toBe(true)
-            expect(o.mask!.equals(outs[0]!.mask!), `seed ${seed}`).toBe(true)
+            expect(o.image!.equals(outs[0].image!), `seed ${seed}`).toBe(true)
+            expect(o.mask!.equals(outs[0].mask!), `seed ${seed}`).toBe(true)
           }
         }
       })

@@ -25,14 +25,23 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lockstep-preview-workers-'))
   const w = await writePair(dir, 'p', { width: 150, height: 110, seed: 4, image: 'png', mask: 'grey8' })
   pair = await loadPair({ image: w.image, mask: w.mask })
-  const recipe = parseRecipe(JSON.parse(JSON.stringify({
-    schema: 'lockstep.recipe/1', output: { width: 64, height: 64 },
-    ops: [
-      { type: 'affine', p: 1, degrees: [-30, 30], scale: [0.8, 1.2] }, { type: 'random_crop', p: 1, width: 64, height: 64 }, { type: 'hflip', p: 0.5 },
-      { type: 'brightness', p: 1 }, { type: 'hsv_shift', p: 1, hue: [-10, 10], saturation: [0, 0], value: [0, 0] },
-      { type: 'gaussian_noise', p: 0.5 }, { type: 'salt_pepper', p: 0.3 },
-    ],
-  })))
+  const recipe = parseRecipe(
+    JSON.parse(
+      JSON.stringify({
+        schema: 'lockstep.recipe/1',
+        output: { width: 64, height: 64 },
+        ops: [
+          { type: 'affine', p: 1, degrees: [-30, 30], scale: [0.8, 1.2] },
+          { type: 'random_crop', p: 1, width: 64, height: 64 },
+          { type: 'hflip', p: 0.5 },
+          { type: 'brightness', p: 1 },
+          { type: 'hsv_shift', p: 1, hue: [-10, 10], saturation: [0, 0], value: [0, 0] },
+          { type: 'gaussian_noise', p: 0.5 },
+          { type: 'salt_pepper', p: 0.3 },
+        ],
+      }),
+    ),
+  )
   plans = Array.from({ length: 8 }, (_, k) => plan(recipe, pair, { seed: 3, epoch: k, sampleId: 'p' }))
 })
 afterAll(() => {
@@ -48,7 +57,7 @@ describe('preview tiles on worker threads', () => {
     expect(tiles.map((t) => t.status)).toEqual(plans.map(() => 'fulfilled'))
     for (let k = 0; k < plans.length; k++) {
       const t = (tiles[k] as PromiseFulfilledResult<{ image: Buffer; labels: { data: Uint8Array } | null }>).value
-      const inline = await renderLoaded(plans[k]!, pair, { image: { format: 'jpeg', quality: 92 }, mask: false, labels: true })
+      const inline = await renderLoaded(plans[k], pair, { image: { format: 'jpeg', quality: 92 }, mask: false, labels: true })
       expect(Buffer.compare(t.image, inline.image!), `tile ${k} image`).toBe(0)
       expect(Buffer.from(t.labels!.data).equals(Buffer.from(inline.labels!.data as Uint8Array)), `tile ${k} labels`).toBe(true)
     }
@@ -62,18 +71,18 @@ describe('preview tiles on worker threads', () => {
     expect(none.map((t) => t.status === 'rejected' && (t.reason as { code: string }).code)).toEqual(plans.map(() => 'CANCELLED'))
     // superseded while running: the tiles already started finish, the rest are skipped
     const d = new AbortController()
-    const many = Array.from({ length: 24 }, (_, i) => plans[i % 8]!)
+    const many = Array.from({ length: 24 }, (_, i) => plans[i % 8])
     const running = lib.engine.renderTiles(shared, many, d.signal)
     d.abort()
     const r = await running
     const cancelled = r.filter((t) => t.status === 'rejected').length
     expect(cancelled).toBeGreaterThan(12)
     expect(r.every((t) => t.status === 'fulfilled' || (t.reason as { code: string }).code === 'CANCELLED')).toBe(true)
-    const bad = { ...plans[0]!, source: { width: 151, height: 110 } }
-    const mixed = await lib.engine.renderTiles(shared, [bad, plans[1]!])
-    expect(mixed[0]!.status).toBe('rejected')
+    const bad = { ...plans[0], source: { width: 151, height: 110 } }
+    const mixed = await lib.engine.renderTiles(shared, [bad, plans[1]])
+    expect(mixed[0].status).toBe('rejected')
     expect((mixed[0] as PromiseRejectedResult).reason.message).toMatch(/151x110/)
-    expect(mixed[1]!.status).toBe('fulfilled')
+    expect(mixed[1].status).toBe('fulfilled')
   })
   it('a process that rendered tiles exits on its own once they are done (an idle pool holds nothing)', () => {
     // the pool keeps the process alive while tiles are in flight (the tile arrives), not after

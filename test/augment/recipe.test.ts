@@ -6,7 +6,13 @@ const base = { schema: 'lockstep.recipe/1', output: { width: 512, height: 512 } 
 
 describe('recipe schema lockstep.recipe/1', () => {
   it('fills defaults and keeps the op order', () => {
-    const r = parseLockstepRecipe({ ...base, ops: [{ type: 'random_crop', width: 256 }, { type: 'hflip', p: 0.5 }] })
+    const r = parseLockstepRecipe({
+      ...base,
+      ops: [
+        { type: 'random_crop', width: 256 },
+        { type: 'hflip', p: 0.5 },
+      ],
+    })
     expect(r.mask.ignoreIndex).toBe(255)
     expect(r.ops).toEqual([
       { type: 'random_crop', p: 1, width: 256, height: 512, padIfNeeded: true, fill: 'constant' },
@@ -19,7 +25,14 @@ describe('recipe schema lockstep.recipe/1', () => {
       ...base,
       output: { width: 512, height: 0 },
       extra: 1,
-      ops: [{ type: 'random_crop', width: 512 }, { type: 'hflip', p: 2 }, { type: 'rotate', degrees: [30, -30] }, { type: 'nope' }, { type: 'hsv_power', saturation: [0.1, 2], foo: 1 }, 7],
+      ops: [
+        { type: 'random_crop', width: 512 },
+        { type: 'hflip', p: 2 },
+        { type: 'rotate', degrees: [30, -30] },
+        { type: 'nope' },
+        { type: 'hsv_power', saturation: [0.1, 2], foo: 1 },
+        7,
+      ],
     })
     expect(v.ok).toBe(false)
     if (v.ok) return
@@ -47,7 +60,9 @@ describe('recipe schema lockstep.recipe/1', () => {
       expect(e.details).toEqual({ problems: ['ops[0].degrees: expected [min, max] with min <= max, received [30, -30]'] })
     }
     expect(() => parseLockstepRecipe('{not json')).toThrow(/not JSON/)
-    expect(() => parseLockstepRecipe({ schema: 'lockstep.recipe/2', output: { width: 1, height: 1 }, ops: [] })).toThrow(/schema: expected "lockstep.recipe\/1", received "lockstep.recipe\/2"/)
+    expect(() => parseLockstepRecipe({ schema: 'lockstep.recipe/2', output: { width: 1, height: 1 }, ops: [] })).toThrow(
+      /schema: expected "lockstep.recipe\/1", received "lockstep.recipe\/2"/,
+    )
   })
 
   it('a palette op gets the p Albumentations users know (crops and resize 1, the rest 0.5); a recipe leaving p out means 1', () => {
@@ -55,11 +70,18 @@ describe('recipe schema lockstep.recipe/1', () => {
     expect(defaultOp('resize').p).toBe(1)
     expect(defaultOp('hflip').p).toBe(0.5)
     expect(defaultOp('elastic').p).toBe(0.5)
-    expect(parseLockstepRecipe({ ...base, ops: [{ type: 'elastic' }] }).ops[0]!.p).toBe(1)
+    expect(parseLockstepRecipe({ ...base, ops: [{ type: 'elastic' }] }).ops[0].p).toBe(1)
   })
 
   it('new parameter kinds: a choice lists its options, an integer range wants integers', () => {
-    const v = validateRecipe({ ...base, ops: [{ type: 'rotate', fill: 'mirror' }, { type: 'posterize', bits: [2.5, 4] }, { type: 'coarse_dropout', mask: 'zero' }] })
+    const v = validateRecipe({
+      ...base,
+      ops: [
+        { type: 'rotate', fill: 'mirror' },
+        { type: 'posterize', bits: [2.5, 4] },
+        { type: 'coarse_dropout', mask: 'zero' },
+      ],
+    })
     expect(v.ok).toBe(false)
     if (v.ok) return
     expect(v.problems).toEqual([

@@ -33,14 +33,20 @@ const everything = parseRecipe({
     { type: 'hflip', p: 0.5 },
     { type: 'rotate', degrees: [-20, 20], p: 0.8 },
     { type: 'scale', factor: [0.9, 1.2] },
-    { type: 'brightness' }, { type: 'contrast' }, { type: 'gamma' },
-    { type: 'hsv_power' }, { type: 'hue' },
-    { type: 'gaussian_noise' }, { type: 'salt_pepper' }, { type: 'gaussian_blur' },
+    { type: 'brightness' },
+    { type: 'contrast' },
+    { type: 'gamma' },
+    { type: 'hsv_power' },
+    { type: 'hue' },
+    { type: 'gaussian_noise' },
+    { type: 'salt_pepper' },
+    { type: 'gaussian_blur' },
     { type: 'resize', width: 64, height: 64 },
   ],
 })
 const exactOnly = parseRecipe({
-  schema: 'lockstep.recipe/1', output: { width: 64, height: 48 },
+  schema: 'lockstep.recipe/1',
+  output: { width: 64, height: 48 },
   ops: [{ type: 'random_crop', width: 64, height: 48 }, { type: 'hflip', p: 0.5 }, { type: 'brightness' }, { type: 'contrast' }],
 })
 const key = (seed: number, epoch = 0) => ({ seed, epoch, sampleId: 'j' })
@@ -65,7 +71,11 @@ describe('determinism', () => {
     for (const r of [everything, exactOnly]) {
       for (let seed = 0; seed < 4; seed++) {
         const p = plan(r, loaded, key(seed))
-        for (const out of [{ image: { format: 'jpeg' as const, quality: 90 } }, { image: { format: 'png' as const } }, { image: { format: 'webp' as const } }]) {
+        for (const out of [
+          { image: { format: 'jpeg' as const, quality: 90 } },
+          { image: { format: 'png' as const } },
+          { image: { format: 'webp' as const } },
+        ]) {
           const a = await renderLoaded(p, loaded, out)
           const b = await renderFromFiles(p, { image: jpegPair.image, mask: jpegPair.mask }, out)
           expect(a.image!.equals(b.image!)).toBe(true)
@@ -102,7 +112,12 @@ describe('determinism', () => {
 describe('masks', () => {
   it('photometric ops leave the mask untouched', async () => {
     const loaded = await loadPair({ image: jpegPair.image, mask: jpegPair.mask })
-    const geomOnly = parseRecipe({ ...everything, ops: everything.ops.filter((o) => !['brightness', 'contrast', 'gamma', 'hsv_power', 'hue', 'gaussian_noise', 'salt_pepper', 'gaussian_blur'].includes(o.type)) })
+    const geomOnly = parseRecipe({
+      ...everything,
+      ops: everything.ops.filter(
+        (o) => !['brightness', 'contrast', 'gamma', 'hsv_power', 'hue', 'gaussian_noise', 'salt_pepper', 'gaussian_blur'].includes(o.type),
+      ),
+    })
     for (let seed = 0; seed < 4; seed++) {
       const withColour = await renderLoaded(plan(everything, loaded, key(seed)), loaded, { raw: true })
       const withoutColour = await renderLoaded(plan(geomOnly, loaded, key(seed)), loaded, { raw: true })
@@ -111,7 +126,10 @@ describe('masks', () => {
       // same stages (the authored order keeps noise before the final resize)
       const p = plan(everything, loaded, key(seed))
       const noop = { type: 'gaussian_noise' as const, params: { std: 0, perChannel: true, seed: 1 } }
-      const geomPlan: Plan = { ...p, steps: p.steps.map((s) => (['random_crop', 'hflip', 'rotate', 'scale', 'resize'].includes(s.type) ? s : { ...noop, op: s.op })) }
+      const geomPlan: Plan = {
+        ...p,
+        steps: p.steps.map((s) => (['random_crop', 'hflip', 'rotate', 'scale', 'resize'].includes(s.type) ? s : { ...noop, op: s.op })),
+      }
       const g = await renderLoaded(geomPlan, loaded, { raw: true })
       expect(Buffer.from(withColour.raw!.labels!).equals(Buffer.from(g.raw!.labels!))).toBe(true)
       expect(Buffer.from(withColour.raw!.image).equals(Buffer.from(g.raw!.image))).toBe(false)
@@ -122,9 +140,17 @@ describe('masks', () => {
   it('16-bit masks keep their exact values (> 255) and are written back as 16-bit PNG', async () => {
     const loaded = await loadPair({ image: grey16.image, mask: grey16.mask })
     expect(loaded.labels!.depth).toBe(16)
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 80, height: 80 }, mask: { ignoreIndex: 65535 }, ops: [{ type: 'rotate', degrees: [10, 40] }, { type: 'random_crop', width: 80, height: 80 }] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 80, height: 80 },
+      mask: { ignoreIndex: 65535 },
+      ops: [
+        { type: 'rotate', degrees: [10, 40] },
+        { type: 'random_crop', width: 80, height: 80 },
+      ],
+    })
     const out = await renderLoaded(plan(r, loaded, { seed: 1, epoch: 0, sampleId: 'g16' }), loaded, { image: { format: 'png' }, raw: true })
-    const values = new Set(out.raw!.labels!)
+    const values = new Set(out.raw!.labels)
     for (const v of values) expect([...GREY16_VALUES, 65535]).toContain(v)
     expect([...values].some((v) => v > 255 && v !== 65535)).toBe(true)
     const png = decodePng(out.mask!)
@@ -136,13 +162,18 @@ describe('masks', () => {
     const loaded = await loadPair({ image: palette.image, mask: palette.mask })
     expect(loaded.labels!.depth).toBe(8)
     expect(Buffer.from(loaded.labels!.data).equals(Buffer.from(palette.scene.labels))).toBe(true)
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 60, height: 50 }, ops: [{ type: 'random_crop', width: 60, height: 50 }, { type: 'vflip' }] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 60, height: 50 },
+      ops: [{ type: 'random_crop', width: 60, height: 50 }, { type: 'vflip' }],
+    })
     const p = plan(r, loaded, { seed: 2, epoch: 0, sampleId: 'pal' })
     const out = await renderLoaded(p, loaded, { image: { format: 'png' }, raw: true })
-    const crop = p.steps[0]!.params as { x: number; y: number }
-    for (let y = 0; y < 50; y++) for (let x = 0; x < 60; x++) {
-      expect(out.raw!.labels![y * 60 + x]).toBe(palette.scene.labels[(crop.y + 49 - y) * 90 + crop.x + x])
-    }
+    const crop = p.steps[0].params as { x: number; y: number }
+    for (let y = 0; y < 50; y++)
+      for (let x = 0; x < 60; x++) {
+        expect(out.raw!.labels![y * 60 + x]).toBe(palette.scene.labels[(crop.y + 49 - y) * 90 + crop.x + x])
+      }
     const png = decodePng(out.mask!)
     expect([png.depth, png.channels, png.palette]).toEqual([8, 1, undefined])
     expect(Buffer.from(png.data as Uint8Array).equals(Buffer.from(out.raw!.labels!))).toBe(true)
@@ -153,16 +184,25 @@ describe('masks', () => {
 
   it('an 8-bit mask cannot take an ignoreIndex above 255', async () => {
     const loaded = await loadPair({ image: palette.image, mask: palette.mask })
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 60, height: 50 }, mask: { ignoreIndex: 300 }, ops: [{ type: 'random_crop', width: 60, height: 50 }] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 60, height: 50 },
+      mask: { ignoreIndex: 300 },
+      ops: [{ type: 'random_crop', width: 60, height: 50 }],
+    })
     await expect(renderLoaded(plan(r, loaded, key(1)), loaded)).rejects.toThrow(/ignoreIndex 300 does not fit the 8-bit mask .*pal\.png/)
   })
 
   it('crop_non_empty_mask picks windows that contain the wanted class', async () => {
     const loaded = await loadPair({ image: jpegPair.image, mask: jpegPair.mask })
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 24, height: 24 }, ops: [{ type: 'crop_non_empty_mask', width: 24, height: 24, classes: [3] }] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 24, height: 24 },
+      ops: [{ type: 'crop_non_empty_mask', width: 24, height: 24, classes: [3] }],
+    })
     for (let seed = 0; seed < 12; seed++) {
       const p = plan(r, loaded, key(seed), { labels: loaded.labels! })
-      expect(p.steps[0]!.params.foreground).toBe(true)
+      expect(p.steps[0].params.foreground).toBe(true)
       const out = await renderLoaded(p, loaded, { raw: true })
       expect(out.raw!.labels!.includes(3)).toBe(true)
     }
@@ -171,11 +211,18 @@ describe('masks', () => {
 
   it('noise is a function of the recorded seed', async () => {
     const loaded = await loadPair({ image: jpegPair.image, mask: jpegPair.mask })
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 64, height: 48 }, ops: [{ type: 'center_crop', width: 64, height: 48 }, { type: 'gaussian_noise', std: [10, 10] }] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 64, height: 48 },
+      ops: [
+        { type: 'center_crop', width: 64, height: 48 },
+        { type: 'gaussian_noise', std: [10, 10] },
+      ],
+    })
     const p = plan(r, loaded, key(1))
     const a = await renderLoaded(p, loaded, { raw: true })
     const q = structuredClone(p)
-    q.steps[1]!.params.seed = (p.steps[1]!.params.seed as number) + 1
+    q.steps[1].params.seed = (p.steps[1].params.seed as number) + 1
     const b = await renderLoaded(q, loaded, { raw: true })
     const c = await renderLoaded(structuredClone(p), loaded, { raw: true })
     expect(Buffer.from(a.raw!.image).equals(Buffer.from(c.raw!.image))).toBe(true)
@@ -185,16 +232,25 @@ describe('masks', () => {
 
 describe('photometric table steps', () => {
   it('map every byte through the composed tables, for aligned and unaligned buffers of any length', () => {
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 7, height: 5 }, ops: [{ type: 'brightness' }, { type: 'gamma' }, { type: 'contrast' }] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 7, height: 5 },
+      ops: [{ type: 'brightness' }, { type: 'gamma' }, { type: 'contrast' }],
+    })
     const p = plan(r, { width: 7, height: 5 }, key(4))
     expect(p.steps.map((st) => st.type)).toEqual(['brightness', 'gamma', 'contrast'])
-    const tables = p.steps.map((st) => (OPS[st.type as keyof typeof OPS] as unknown as { lut: (q: unknown) => Uint8Array }).lut(st.params))
+    const tables = p.steps.map((st) => (OPS[st.type] as unknown as { lut: (q: unknown) => Uint8Array }).lut(st.params))
     const rng = Rng.fromParts('lut-steps')
-    for (const [offset, length] of [[0, 105], [1, 105], [3, 4001], [0, 3]] as const) {
+    for (const [offset, length] of [
+      [0, 105],
+      [1, 105],
+      [3, 4001],
+      [0, 3],
+    ] as const) {
       const backing = new Uint8Array(offset + length)
       for (let i = 0; i < backing.length; i++) backing[i] = rng.int(0, 255)
       const data = backing.subarray(offset)
-      const expected = Array.from(data, (v) => tables.reduce((x, t) => t[x]!, v))
+      const expected = Array.from(data, (v) => tables.reduce((x, t) => t[x], v))
       applyPixelSteps(p, { width: length, height: 1, data })
       expect(Array.from(data), `offset ${offset} length ${length}`).toEqual(expected)
     }
@@ -210,7 +266,10 @@ describe('the one-linear path (exact window, brightness/contrast only)', () => {
     for (let k = 0; k < 400; k++) {
       const a = 0.3 + rng.next() * 2.2
       const b = k % 4 === 0 ? rng.int(-80, 80) : (rng.next() - 0.5) * 160
-      const theirs = await sharp(ramp, { raw: { width: 256, height: 1, channels: 3 } }).linear(a, b).raw().toBuffer()
+      const theirs = await sharp(ramp, { raw: { width: 256, height: 1, channels: 3 } })
+        .linear(a, b)
+        .raw()
+        .toBuffer()
       const lut = linearLut([a, b])
       for (let v = 0; v < 256; v++) if (lut[v] !== theirs[v * 3]) wrong.push(`a=${a} b=${b} v=${v}: ${lut[v]} vs ${theirs[v * 3]}`)
     }
@@ -219,16 +278,28 @@ describe('the one-linear path (exact window, brightness/contrast only)', () => {
 
   it('renders what the libvips pipeline these plans were first rendered by does (extract, flop, linear), so older manifests replay', async () => {
     const sharp = (await import('sharp')).default
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 48, height: 40 }, ops: [{ type: 'random_crop', width: 48, height: 40 }, { type: 'hflip', p: 0.5 }, { type: 'brightness' }, { type: 'contrast' }] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 48, height: 40 },
+      ops: [{ type: 'random_crop', width: 48, height: 40 }, { type: 'hflip', p: 0.5 }, { type: 'brightness' }, { type: 'contrast' }],
+    })
     const loaded = await loadPair({ image: jpegPair.image, mask: jpegPair.mask })
     for (let seed = 0; seed < 12; seed++) {
       const p = plan(r, loaded, key(seed))
-      const crop = p.steps[0]!.params as { x: number; y: number; width: number; height: number }
+      const crop = p.steps[0].params as { x: number; y: number; width: number; height: number }
       const flop = p.steps.some((s) => s.type === 'hflip')
       const beta = p.steps.find((s) => s.type === 'brightness')!.params.beta as number
       const alpha = p.steps.find((s) => s.type === 'contrast')!.params.alpha as number
-      const theirs = await sharp(jpegPair.image).extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height }).flop(flop).linear(alpha, beta * 255 * alpha).raw().toBuffer()
-      for (const ours of [(await renderFromFiles(p, { image: jpegPair.image, mask: jpegPair.mask }, { raw: true })).raw!, (await renderLoaded(p, loaded, { raw: true })).raw!]) {
+      const theirs = await sharp(jpegPair.image)
+        .extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height })
+        .flop(flop)
+        .linear(alpha, beta * 255 * alpha)
+        .raw()
+        .toBuffer()
+      for (const ours of [
+        (await renderFromFiles(p, { image: jpegPair.image, mask: jpegPair.mask }, { raw: true })).raw!,
+        (await renderLoaded(p, loaded, { raw: true })).raw!,
+      ]) {
         expect(Buffer.from(ours.image).equals(theirs), `seed ${seed}`).toBe(true)
       }
     }
@@ -237,9 +308,17 @@ describe('the one-linear path (exact window, brightness/contrast only)', () => {
   it('gives the same pixels as the general path for every flip/quarter-turn/crop combination', async () => {
     const w = await writePair(dir, 'nat', { width: 90, height: 70, seed: 11 })
     const loaded = await loadPair({ image: w.image, mask: w.mask })
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 40, height: 40 }, ops: [
-      { type: 'random_crop', width: 60, height: 40 }, { type: 'hflip', p: 0.5 }, { type: 'rot90' }, { type: 'vflip', p: 0.5 }, { type: 'center_crop', width: 40, height: 40 },
-    ] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 40, height: 40 },
+      ops: [
+        { type: 'random_crop', width: 60, height: 40 },
+        { type: 'hflip', p: 0.5 },
+        { type: 'rot90' },
+        { type: 'vflip', p: 0.5 },
+        { type: 'center_crop', width: 40, height: 40 },
+      ],
+    })
     // the same recipe plus an identity gamma at the end: the same draws, but the general (JS) path
     const viaJs = parseRecipe({ ...r, ops: [...r.ops, { type: 'gamma', gamma: [1, 1] }] })
     const seen = new Set<string>()
@@ -249,7 +328,10 @@ describe('the one-linear path (exact window, brightness/contrast only)', () => {
       const pj = plan(viaJs, loaded, { seed, epoch: 0, sampleId: 'nat' })
       expect(pj.steps.slice(0, -1)).toEqual(p.steps)
       const general = (await renderLoaded(pj, loaded, { raw: true })).raw!
-      for (const enc of [await renderLoaded(p, loaded, { image: { format: 'png' } }), await renderFromFiles(p, { image: w.image, mask: w.mask }, { image: { format: 'png' } })]) {
+      for (const enc of [
+        await renderLoaded(p, loaded, { image: { format: 'png' } }),
+        await renderFromFiles(p, { image: w.image, mask: w.mask }, { image: { format: 'png' } }),
+      ]) {
         const img = decodePng(enc.image!)
         const mask = decodePng(enc.mask!)
         expect([img.channels, mask.channels]).toEqual([3, 1])
@@ -264,7 +346,11 @@ describe('the one-linear path (exact window, brightness/contrast only)', () => {
     const { writeBadInputs } = await import('../fixtures/pairs')
     const bad = await writeBadInputs(join(dir, 'exif'))
     const loaded = await loadPair(bad.exif)
-    const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 64, height: 48 }, ops: [{ type: 'random_crop', width: 48, height: 64 }, { type: 'rot90', turns: [1] }, { type: 'brightness' }] })
+    const r = parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width: 64, height: 48 },
+      ops: [{ type: 'random_crop', width: 48, height: 64 }, { type: 'rot90', turns: [1] }, { type: 'brightness' }],
+    })
     const p = plan(r, loaded, { seed: 3, epoch: 0, sampleId: 'exif' })
     const a = await renderLoaded(p, loaded, { image: { format: 'jpeg' } })
     const b = await renderFromFiles(p, bad.exif, { image: { format: 'jpeg' } })
@@ -277,7 +363,11 @@ describe('the one-linear path (exact window, brightness/contrast only)', () => {
     const w = await writePair(dir, 'dpi', { width: 80, height: 60, seed: 12 })
     const raw = () => sharp(w.scene.rgb, { raw: { width: 80, height: 60, channels: 3 } })
     const dpi = join(dir, 'images', 'dpi300.jpg')
-    await raw().jpeg({ quality: 92 }).withDensity(300).withExif({ IFD0: { Copyright: 'someone' } }).toFile(dpi)
+    await raw()
+      .jpeg({ quality: 92 })
+      .withDensity(300)
+      .withExif({ IFD0: { Copyright: 'someone' } })
+      .toFile(dpi)
     const icc = join(dir, 'images', 'p3.jpg')
     await raw().jpeg({ quality: 92 }).withIccProfile('p3').toFile(icc)
     for (const jpg of [dpi, icc]) {

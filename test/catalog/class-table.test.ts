@@ -3,7 +3,6 @@
 // class colours at import.
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { Catalog } from '../../src/main/catalog/catalog'
 import { runImport } from '../../src/main/catalog/importer'
 import { defaultColor } from '../../src/main/catalog/classes'
 import type { ClassInfo } from '../../src/shared/contract/catalog'
@@ -24,11 +23,17 @@ describe('the class table', () => {
       [250, 128, 114],
       [46, 139, 87],
     ]
-    put(join(t.dir, 'masks', 'p.png'), fixturePng(6, 4, (x) => x % 3, { palette }))
-    put(join(t.dir, 'masks', 'g.png'), fixturePng(6, 4, (x) => (x < 3 ? 0 : 7)))
+    put(
+      join(t.dir, 'masks', 'p.png'),
+      fixturePng(6, 4, (x) => x % 3, { palette }),
+    )
+    put(
+      join(t.dir, 'masks', 'g.png'),
+      fixturePng(6, 4, (x) => (x < 3 ? 0 : 7)),
+    )
     const { ctx } = context()
     await call(ctx, 'project.create', { dir: join(t.dir, 'proj') })
-    await runImport(ctx.session.requireCatalog() as Catalog, { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
+    await runImport(ctx.session.requireCatalog(), { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
     const classes = await call<ClassInfo[]>(ctx, 'classes.list', {})
     expect(classes.map((c) => [c.index, c.color])).toEqual([
       [0, '#000000'],
@@ -44,8 +49,8 @@ describe('the class table', () => {
     await call(ctx, 'project.create', { dir: join(t.dir, 'edit') })
     let cs = await call<ClassInfo[]>(ctx, 'classes.add', { name: 'background' })
     expect(strip(cs)).toEqual([{ index: 0, name: 'background', color: defaultColor(0), ignore: false }])
-    cs = await call<ClassInfo[]>(ctx, 'classes.add', { name: 'road, paved', color: '#FF8800' })
-    cs = await call<ClassInfo[]>(ctx, 'classes.add', { name: 'the "void"', index: 255, ignore: true })
+    await call(ctx, 'classes.add', { name: 'road, paved', color: '#FF8800' })
+    await call(ctx, 'classes.add', { name: 'the "void"', index: 255, ignore: true })
     cs = await call<ClassInfo[]>(ctx, 'classes.add', { name: 'café' })
     expect(strip(cs)).toEqual([
       { index: 0, name: 'background', color: defaultColor(0), ignore: false },
@@ -54,8 +59,14 @@ describe('the class table', () => {
       { index: 255, name: 'the "void"', color: defaultColor(255), ignore: true },
     ])
     expect(events).toContainEqual({ name: 'catalog.changed', payload: { what: 'classes' } })
-    expect(await failure(ctx, 'classes.add', { name: 'Background' })).toMatchObject({ code: 'INVALID_INPUT', message: 'A class named "Background" already exists (index 0)' })
-    expect(await failure(ctx, 'classes.add', { name: 'x', index: 255 })).toMatchObject({ code: 'INVALID_INPUT', message: 'Class index 255 is already "the \\"void\\""' })
+    expect(await failure(ctx, 'classes.add', { name: 'Background' })).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'A class named "Background" already exists (index 0)',
+    })
+    expect(await failure(ctx, 'classes.add', { name: 'x', index: 255 })).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'Class index 255 is already "the \\"void\\""',
+    })
 
     cs = await call<ClassInfo[]>(ctx, 'classes.reorder', { order: [255, 2, 0, 1] })
     expect(cs.map((c) => c.index)).toEqual([255, 2, 0, 1])
@@ -78,7 +89,11 @@ describe('the class table', () => {
       other.session.close()
     }
     const csv = (await call<{ text: string }>(ctx, 'classes.export', { format: 'csv' })).text
-    expect(csv.split('\n').slice(0, 3)).toEqual(['index,name,color,ignore', '255,"the ""void""",' + defaultColor(255) + ',true', '2,café,' + defaultColor(2) + ',false'])
+    expect(csv.split('\n').slice(0, 3)).toEqual([
+      'index,name,color,ignore',
+      '255,"the ""void""",' + defaultColor(255) + ',true',
+      '2,café,' + defaultColor(2) + ',false',
+    ])
     ctx.session.close()
   })
 })

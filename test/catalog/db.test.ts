@@ -86,7 +86,9 @@ describe('catalog database', () => {
     }
     expect(err).toMatchObject({ code: 'SCHEMA_TOO_NEW' })
     expect((err as Error).message).toContain(file)
-    expect((err as Error).message).toMatch(new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 5}.*knows versions up to ${LATEST_SCHEMA_VERSION}.*update Lockstep`))
+    expect((err as Error).message).toMatch(
+      new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 5}.*knows versions up to ${LATEST_SCHEMA_VERSION}.*update Lockstep`),
+    )
     expect(readFileSync(file).equals(before)).toBe(true)
   })
 

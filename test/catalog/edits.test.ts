@@ -28,7 +28,7 @@ function state(): Map<string, string> {
     .all() as { key: string; split: string; status: string; tags: string }[]
   return new Map(rows.map((r) => [r.key, `${r.split} ${r.status} ${r.tags}`]))
 }
-const idsOf = (keys: string[]) => keys.map((k) => ((ctx.session.catalog as Catalog).db.prepare('SELECT id FROM samples WHERE key = ?').pluck().get(k) as number))
+const idsOf = (keys: string[]) => keys.map((k) => (ctx.session.catalog as Catalog).db.prepare('SELECT id FROM samples WHERE key = ?').pluck().get(k) as number)
 
 beforeAll(async () => {
   await writePairs(join(t.dir, 'data'), simplePairs(20))

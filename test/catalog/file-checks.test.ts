@@ -49,13 +49,25 @@ describe('whole-file checks at import, reused by project exports', () => {
 
   it('names the short-scan JPEG and the bad-Adler mask as CORRUPT rows', () => {
     const rows = Object.fromEntries(catalog.query({ limit: 10 }).rows.map((r) => [r.key, r]))
-    expect(rows.good!.error).toBeNull()
-    expect(rows.short!.error).toEqual({ kind: 'CORRUPT', message: expect.stringMatching(/^Image short\.jpg is corrupt: scan 1 ends early: its data stops at byte \d+ \(EOI\) after \d+ of 30 MCUs the 96x80 frame needs$/) })
-    expect(rows.adler!.error).toEqual({ kind: 'CORRUPT', message: 'Mask adler.png is corrupt: the image data is corrupt (zlib: incorrect data check)' })
+    expect(rows.good.error).toBeNull()
+    expect(rows.short.error).toEqual({
+      kind: 'CORRUPT',
+      message: expect.stringMatching(
+        /^Image short\.jpg is corrupt: scan 1 ends early: its data stops at byte \d+ \(EOI\) after \d+ of 30 MCUs the 96x80 frame needs$/,
+      ),
+    })
+    expect(rows.adler.error).toEqual({ kind: 'CORRUPT', message: 'Mask adler.png is corrupt: the image data is corrupt (zlib: incorrect data check)' })
   })
 
   it('records one verdict per file against its sha256, with the sha1 samples keep', () => {
-    const checks = catalog.db.prepare('SELECT sha256, sha1, ok, code, problem, format FROM file_checks').all() as { sha256: string; sha1: string; ok: number; code: string | null; problem: string | null; format: string }[]
+    const checks = catalog.db.prepare('SELECT sha256, sha1, ok, code, problem, format FROM file_checks').all() as {
+      sha256: string
+      sha1: string
+      ok: number
+      code: string | null
+      problem: string | null
+      format: string
+    }[]
     expect(checks).toHaveLength(6)
     for (const dirName of ['images', 'masks']) {
       for (const key of ['good', 'short', 'adler']) {
@@ -71,7 +83,7 @@ describe('whole-file checks at import, reused by project exports', () => {
   it('a project export learns which files are sound; only those skip the check, only while their bytes hash the same', async () => {
     const inputs = catalogInputs(catalog, [])
     expect(inputs.sources.map((s) => s.key)).toEqual(['good'])
-    const good = inputs.sources[0]!
+    const good = inputs.sources[0]
     expect(good.imageSound).toBe(sha256(readFileSync(good.imagePath)))
     expect(good.maskSound).toBe(sha256(readFileSync(good.maskPath)))
 
@@ -87,7 +99,12 @@ describe('whole-file checks at import, reused by project exports', () => {
     expect(!unchecked.ok && unchecked.error.message).toMatch(/short\.jpg: corrupt JPEG \(scan 1 ends early/)
     recordChecks(catalog.db, [{ sha256: sha256(shortBytes), sha1: sha1(shortBytes), verdict: { ok: true, format: 'JPEG' } }])
     forgetVerdicts()
-    const trusted = await renderTask(setup, { id: 2, source: { ...source, imageSound: sha256(shortBytes), maskSound: sha256(readFileSync(source.maskPath)) }, outputs: [{ ordinal: 0, epoch: 0 }], hash: true })
+    const trusted = await renderTask(setup, {
+      id: 2,
+      source: { ...source, imageSound: sha256(shortBytes), maskSound: sha256(readFileSync(source.maskPath)) },
+      outputs: [{ ordinal: 0, epoch: 0 }],
+      hash: true,
+    })
     expect(trusted.ok).toBe(true)
     // the bytes changed since: the recorded verdict is not theirs, so they are checked again
     const changed = { ...source, imageSound: 'f'.repeat(64), maskSound: sha256(readFileSync(source.maskPath)) }
@@ -102,7 +119,10 @@ describe('whole-file checks at import, reused by project exports', () => {
     await runRescan(catalog, undefined)
     const row = catalog.query({ limit: 10 }).rows.find((r) => r.key === 'good')!
     expect(row.error).toEqual({ kind: 'CORRUPT', message: 'Mask good.png is corrupt: the image data is corrupt (zlib: incorrect data check)' })
-    const ok = catalog.db.prepare('SELECT ok FROM file_checks WHERE sha256 = ?').pluck().get(sha256(readFileSync(goodMask)))
+    const ok = catalog.db
+      .prepare('SELECT ok FROM file_checks WHERE sha256 = ?')
+      .pluck()
+      .get(sha256(readFileSync(goodMask)))
     expect(ok).toBe(0)
     expect(catalogInputs(catalog, []).sources).toEqual([])
   })

@@ -30,7 +30,9 @@ export function rgbPixels(width: number, height: number, seed: number): Buffer {
 }
 
 export async function imagePng(width: number, height: number, seed = 0): Promise<Buffer> {
-  return sharp(rgbPixels(width, height, seed), { raw: { width, height, channels: 3 } }).png().toBuffer()
+  return sharp(rgbPixels(width, height, seed), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer()
 }
 
 export async function imageJpeg(width: number, height: number, seed = 0, orientation?: number): Promise<Buffer> {
@@ -43,7 +45,10 @@ export async function imageJpeg(width: number, height: number, seed = 0, orienta
 export async function maskPng(width: number, height: number, labelAt: (x: number, y: number) => number): Promise<Buffer> {
   const data = Buffer.alloc(width * height)
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = labelAt(x, y)
-  return sharp(data, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer()
+  return sharp(data, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer()
 }
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -127,7 +132,9 @@ export async function writeProblemDataset(root: string): Promise<void> {
   const full = await imageJpeg(8, 6, 5)
   img('cut.jpg', full.subarray(0, Math.floor(full.length / 2)))
   msk('cut.png', m86)
-  const gif = await sharp(rgbPixels(8, 6, 6), { raw: { width: 8, height: 6, channels: 3 } }).gif().toBuffer()
+  const gif = await sharp(rgbPixels(8, 6, 6), { raw: { width: 8, height: 6, channels: 3 } })
+    .gif()
+    .toBuffer()
   img('anim.gif', gif)
   msk('anim.png', m86)
   img('fakepng.png', gif)

@@ -23,12 +23,12 @@ describe('import: every problem is a recorded, queryable error', () => {
     const byKey = Object.fromEntries(rows.map((r) => [r.key, r]))
     expect(Object.keys(byKey).sort()).toEqual(Object.keys(PROBLEM_EXPECTATIONS).sort())
     for (const [key, want] of Object.entries(PROBLEM_EXPECTATIONS)) {
-      const row = byKey[key]!
+      const row = byKey[key]
       expect(row.error?.kind ?? null, key).toBe(want.kind)
       if (want.message) expect(row.error!.message, key).toMatch(want.message)
     }
     // the EXIF-rotated JPEG is catalogued with its displayed size
-    expect([byKey.rot!.width, byKey.rot!.height]).toEqual([6, 8])
+    expect([byKey.rot.width, byKey.rot.height]).toEqual([6, 8])
     expect(summary.errors).toEqual({
       MISSING_MASK: 1,
       MISSING_IMAGE: 1,
@@ -55,7 +55,7 @@ describe('import: every problem is a recorded, queryable error', () => {
       [1, 24, 1],
       [2, 24, 1],
     ])
-    const rot = catalog.query({ filter: { pathContains: 'rot', error: ['none'] } }).rows[0]!
+    const rot = catalog.query({ filter: { pathContains: 'rot', error: ['none'] } }).rows[0]
     expect(catalog.sampleDetail(rot.id).classes).toEqual([
       { index: 0, pixels: 24 },
       { index: 2, pixels: 24 },
@@ -77,7 +77,7 @@ describe('re-scan', () => {
       const masks = join(t.dir, 'masks')
       const first = await runImport(catalog, { images, masks })
       expect([first.added, first.changed, first.removed, first.unchanged]).toEqual([6, 0, 0, 0])
-      const id = (key: string) => catalog.query({ filter: { pathContains: key } }).rows[0]!.id
+      const id = (key: string) => catalog.query({ filter: { pathContains: key } }).rows[0].id
       catalog.update({ target: { ids: [id('s0000'), id('s0001')] }, split: 'val', status: 'accepted', addTags: ['sharp'], notes: 'checked' })
       catalog.update({ target: { ids: [id('s0002')] }, split: 'test', status: 'rejected', addTags: ['blurry'] })
 
@@ -89,7 +89,7 @@ describe('re-scan', () => {
       writeFileSync(join(masks, 's0006.png'), await maskPng(8, 6, () => 1))
 
       const [second] = await runRescan(catalog, undefined)
-      expect([second!.added, second!.changed, second!.removed, second!.unchanged]).toEqual([1, 1, 1, 4])
+      expect([second.added, second.changed, second.removed, second.unchanged]).toEqual([1, 1, 1, 4])
       const s0 = catalog.sampleDetail(id('s0000'))
       expect([s0.split, s0.status, s0.tags, s0.notes]).toEqual(['val', 'accepted', ['sharp'], 'checked'])
       // changed content: split, tags and notes kept; the review is reset
@@ -101,7 +101,7 @@ describe('re-scan', () => {
       expect(catalog.info().sampleCount).toBe(6)
       // a re-scan with nothing changed touches nothing
       const [third] = await runRescan(catalog, undefined)
-      expect([third!.added, third!.changed, third!.removed, third!.unchanged]).toEqual([0, 0, 0, 6])
+      expect([third.added, third.changed, third.removed, third.unchanged]).toEqual([0, 0, 0, 6])
     } finally {
       catalog.close()
     }
@@ -110,7 +110,7 @@ describe('re-scan', () => {
   it('a pair that becomes truncated turns into a CORRUPT row, with labels kept', async () => {
     const catalog = Catalog.open(join(t.dir, 'project'))
     try {
-      const before = catalog.query({ filter: { pathContains: 's0003' } }).rows[0]!
+      const before = catalog.query({ filter: { pathContains: 's0003' } }).rows[0]
       catalog.update({ target: { ids: [before.id] }, addTags: ['keep'] })
       const file = join(t.dir, 'images', 's0003.png')
       const bytes = (await import('node:fs')).readFileSync(file)
@@ -141,27 +141,41 @@ describe('formats and layouts', () => {
     const { mkdirSync } = await import('node:fs')
     mkdirSync(join(dir, 'images'), { recursive: true })
     mkdirSync(join(dir, 'masks'), { recursive: true })
-    await raw(8, 6).webp({ lossless: true }).toFile(join(dir, 'images', 'w.webp'))
+    await raw(8, 6)
+      .webp({ lossless: true })
+      .toFile(join(dir, 'images', 'w.webp'))
     writeFileSync(join(dir, 'masks', 'w.png'), await maskPng(8, 6, () => 2))
-    await raw(5, 4).tiff().toFile(join(dir, 'images', 't.tif'))
+    await raw(5, 4)
+      .tiff()
+      .toFile(join(dir, 'images', 't.tif'))
     const grey = Buffer.alloc(20, 3)
-    await sharp(grey, { raw: { width: 5, height: 4, channels: 1 } }).tiff().toFile(join(dir, 'masks', 't.tif'))
+    await sharp(grey, { raw: { width: 5, height: 4, channels: 1 } })
+      .tiff()
+      .toFile(join(dir, 'masks', 't.tif'))
     // a colour mask whose pixels are grey (R=G=B) is a label map; a truly coloured one is not
-    await raw(4, 4).png().toFile(join(dir, 'images', 'rgbok.png'))
-    await sharp(Buffer.alloc(48, 4), { raw: { width: 4, height: 4, channels: 3 } }).png().toFile(join(dir, 'masks', 'rgbok.png'))
-    await raw(4, 4).png().toFile(join(dir, 'images', 'rgbbad.png'))
-    await raw(4, 4).png().toFile(join(dir, 'masks', 'rgbbad.png'))
+    await raw(4, 4)
+      .png()
+      .toFile(join(dir, 'images', 'rgbok.png'))
+    await sharp(Buffer.alloc(48, 4), { raw: { width: 4, height: 4, channels: 3 } })
+      .png()
+      .toFile(join(dir, 'masks', 'rgbok.png'))
+    await raw(4, 4)
+      .png()
+      .toFile(join(dir, 'images', 'rgbbad.png'))
+    await raw(4, 4)
+      .png()
+      .toFile(join(dir, 'masks', 'rgbbad.png'))
     const c = Catalog.open(join(t.dir, 'p-fmt'), { create: true })
     try {
       await runImport(c, { images: join(dir, 'images'), masks: join(dir, 'masks'), maskPatterns: ['{stem}.png', '{stem}.tif'] })
       const rows = Object.fromEntries(c.query({}).rows.map((r) => [r.key, r]))
-      expect([rows.w!.width, rows.w!.height, rows.w!.error]).toEqual([8, 6, null])
-      expect([rows.t!.width, rows.t!.height, rows.t!.error]).toEqual([5, 4, null])
-      expect(c.sampleDetail(rows.w!.id).imageFormat).toBe('webp')
-      expect(c.sampleDetail(rows.t!.id).classes).toEqual([{ index: 3, pixels: 20 }])
-      expect(c.sampleDetail(rows.rgbok!.id).classes).toEqual([{ index: 4, pixels: 16 }])
-      expect(rows.rgbbad!.error?.kind).toBe('UNSUPPORTED_FORMAT')
-      expect(rows.rgbbad!.error?.message).toMatch(/rgbbad\.png.*not a class index \(R=G=B\)/)
+      expect([rows.w.width, rows.w.height, rows.w.error]).toEqual([8, 6, null])
+      expect([rows.t.width, rows.t.height, rows.t.error]).toEqual([5, 4, null])
+      expect(c.sampleDetail(rows.w.id).imageFormat).toBe('webp')
+      expect(c.sampleDetail(rows.t.id).classes).toEqual([{ index: 3, pixels: 20 }])
+      expect(c.sampleDetail(rows.rgbok.id).classes).toEqual([{ index: 4, pixels: 16 }])
+      expect(rows.rgbbad.error?.kind).toBe('UNSUPPORTED_FORMAT')
+      expect(rows.rgbbad.error?.message).toMatch(/rgbbad\.png.*not a class index \(R=G=B\)/)
     } finally {
       c.close()
     }
@@ -183,7 +197,7 @@ describe('formats and layouts', () => {
         ['a', 'a.png', 'a_label.png', null],
         ['b', 'b.png', null, 'MISSING_MASK'],
       ])
-      expect(c.getSample(rows[0]!.id)!.maskPath).toBe(join(dir, 'a_label.png'))
+      expect(c.getSample(rows[0].id)!.maskPath).toBe(join(dir, 'a_label.png'))
     } finally {
       c.close()
     }
@@ -196,7 +210,11 @@ describe('formats and layouts', () => {
     try {
       const controller = new AbortController()
       await expect(
-        runImport(c, { images: join(dir, 'images'), masks: join(dir, 'masks'), batchSize: 10, afterBatch: (n) => n >= 10 && controller.abort() }, { signal: controller.signal }),
+        runImport(
+          c,
+          { images: join(dir, 'images'), masks: join(dir, 'masks'), batchSize: 10, afterBatch: (n) => n >= 10 && controller.abort() },
+          { signal: controller.signal },
+        ),
       ).rejects.toMatchObject({ code: 'CANCELLED' })
       expect(c.info().sampleCount).toBe(10)
       const s = await runImport(c, { images: join(dir, 'images'), masks: join(dir, 'masks'), batchSize: 10 })

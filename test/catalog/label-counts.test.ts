@@ -6,7 +6,7 @@ import { Rng } from '../../src/main/augment/rng'
 
 function naive(d: ArrayLike<number>): Map<number, number> {
   const m = new Map<number, number>()
-  for (let i = 0; i < d.length; i++) m.set(d[i]!, (m.get(d[i]!) ?? 0) + 1)
+  for (let i = 0; i < d.length; i++) m.set(d[i], (m.get(d[i]) ?? 0) + 1)
   return new Map([...m].sort((a, b) => a[0] - b[0]))
 }
 

@@ -23,7 +23,10 @@ describe('labeling from the command line', () => {
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'out/main/cli.js'))) throw new Error('out/main/cli.js is missing: run `npm run build` before these tests')
     for (const k of ['a', 'b']) put(join(t.dir, 'images', `${k}.png`), await imagePng(W, H, k.length))
-    put(join(t.dir, 'masks', 'a.png'), fixturePng(W, H, (x) => (x < 4 ? 0 : 3)))
+    put(
+      join(t.dir, 'masks', 'a.png'),
+      fixturePng(W, H, (x) => (x < 4 ? 0 : 3)),
+    )
     expect(cli(['import', join(t.dir, 'images'), '--masks', join(t.dir, 'masks'), '--project', project]).status).toBe(0)
   })
   afterAll(() => t.cleanup())
@@ -31,7 +34,21 @@ describe('labeling from the command line', () => {
   it('annotations import, classes remap and --undo, mask versions and restore, classes export', () => {
     writeFileSync(
       join(t.dir, 'images', 'b.json'),
-      JSON.stringify({ imagePath: 'b.png', imageWidth: W, imageHeight: H, shapes: [{ label: 'cat', points: [[0, 0], [4, 6]], shape_type: 'rectangle' }] }),
+      JSON.stringify({
+        imagePath: 'b.png',
+        imageWidth: W,
+        imageHeight: H,
+        shapes: [
+          {
+            label: 'cat',
+            points: [
+              [0, 0],
+              [4, 6],
+            ],
+            shape_type: 'rectangle',
+          },
+        ],
+      }),
     )
     const imp = cli(['annotations', 'import', 'labelme', join(t.dir, 'images'), '--project', project, '--json'])
     expect(imp.status, imp.stderr).toBe(0)

@@ -60,7 +60,12 @@ export function put(file: string, data: Uint8Array): void {
 }
 
 /** A PNG by fast-png: grey (channels 1) or RGB (3), 8 or 16 bits, or a palette (with alpha entries: tRNS). */
-export function fixturePng(width: number, height: number, at: (x: number, y: number) => number, o: { depth?: 8 | 16; channels?: 1 | 3; palette?: number[][] } = {}): Buffer {
+export function fixturePng(
+  width: number,
+  height: number,
+  at: (x: number, y: number) => number,
+  o: { depth?: 8 | 16; channels?: 1 | 3; palette?: number[][] } = {},
+): Buffer {
   const depth = o.depth ?? 8
   const channels = o.palette ? 1 : (o.channels ?? 1)
   const data = depth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels)
@@ -71,7 +76,7 @@ export function fixturePng(width: number, height: number, at: (x: number, y: num
 /** The chunks of a PNG: type -> data (the first of each type). */
 export function pngChunks(b: Buffer): Map<string, Buffer> {
   const out = new Map<string, Buffer>()
-  for (let at = 8; at + 12 <= b.length; ) {
+  for (let at = 8; at + 12 <= b.length;) {
     const len = b.readUInt32BE(at)
     const type = b.toString('latin1', at + 4, at + 8)
     if (!out.has(type)) out.set(type, b.subarray(at + 8, at + 8 + len))

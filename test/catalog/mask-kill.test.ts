@@ -35,7 +35,7 @@ function iterationOf(file: string, original: Uint8Array | undefined): number {
   const png = decodePng(readFileSync(file)) // throws on a partial file
   const data = Array.from(png.data as Uint8Array)
   if (original && data.every((v, i) => v === original[i])) return -1
-  const k = data[0]! - 10 + 200 * (data[1]! - 10)
+  const k = data[0] - 10 + 200 * (data[1] - 10)
   expect(data, `${file} holds neither the fixture nor a saved label map`).toEqual(Array.from(contentFor(k) as Uint8Array))
   return k
 }
@@ -101,14 +101,27 @@ describe('SIGKILL while saving masks', () => {
     for (const k of keys) put(join(t.dir, 'images', `${k}.png`), await imagePng(KW, KH, k.length))
     const orig = (x: number, y: number) => (x < KW / 2 ? 0 : 1 + (y % 2))
     put(join(t.dir, 'masks', 'g8.png'), fixturePng(KW, KH, orig))
-    put(join(t.dir, 'masks', 'pal.png'), fixturePng(KW, KH, orig, { palette: [[0, 0, 0], [255, 0, 0], [0, 255, 0]] }))
+    put(
+      join(t.dir, 'masks', 'pal.png'),
+      fixturePng(KW, KH, orig, {
+        palette: [
+          [0, 0, 0],
+          [255, 0, 0],
+          [0, 255, 0],
+        ],
+      }),
+    )
     const c = Catalog.open(project, { create: true })
     await runImport(c, { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
     for (const k of keys) {
       const id = c.db.prepare('SELECT id FROM samples WHERE key = ?').pluck().get(k) as number
       ids.push(id)
       files.set(id, join(t.dir, 'masks', `${k}.png`))
-      if (k !== 'bare') originals.set(id, Uint8Array.from({ length: KW * KH }, (_, i) => orig(i % KW, Math.floor(i / KW))))
+      if (k !== 'bare')
+        originals.set(
+          id,
+          Uint8Array.from({ length: KW * KH }, (_, i) => orig(i % KW, Math.floor(i / KW))),
+        )
     }
     c.close()
   })
@@ -161,7 +174,7 @@ describe('SIGKILL while saving masks', () => {
     // a last process saves each sample once more (settling what the killed ones left) and exits
     const final = await runChild(project, next, ids, null, ids.length * 2)
     observe(final)
-    expect(landed.get(ids[0]!)!.length).toBeGreaterThan(5) // the loop really saved
+    expect(landed.get(ids[0])!.length).toBeGreaterThan(5) // the loop really saved
 
     const c = Catalog.open(project)
     try {

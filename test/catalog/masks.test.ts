@@ -31,7 +31,7 @@ function indicesOf(file: string): { values: number[]; depth: number; channels: n
   const png = decodePng(readFileSync(file))
   const values: number[] = []
   for (let i = 0; i < png.width * png.height; i++) {
-    const v = png.data[i * png.channels]!
+    const v = png.data[i * png.channels]
     for (let c = 1; c < Math.min(3, png.channels); c++) expect(png.data[i * png.channels + c]).toBe(v)
     values.push(v)
   }
@@ -45,7 +45,11 @@ describe('mask.save, mask.versions, mask.restore', () => {
   let catalog: Catalog
   const ids = new Map<string, number>()
   const detail = (key: string) => call<SampleDetail>(ctx, 'samples.get', { id: ids.get(key)! })
-  const save = async (key: string, data: Uint8Array | Uint16Array, o: { depth?: 8 | 16; base?: string | null; force?: boolean; width?: number; height?: number } = {}) => {
+  const save = async (
+    key: string,
+    data: Uint8Array | Uint16Array,
+    o: { depth?: 8 | 16; base?: string | null; force?: boolean; width?: number; height?: number } = {},
+  ) => {
     const d = await detail(key)
     return call<MaskSaveResult>(ctx, 'mask.save', {
       sampleId: d.id,
@@ -60,14 +64,29 @@ describe('mask.save, mask.versions, mask.restore', () => {
 
   beforeAll(async () => {
     for (const k of ['g8', 'g16', 'pal', 'rgb', 'bare', 'sizes', 'sub/deep']) put(join(t.dir, 'images', `${k}.png`), await imagePng(W, H, k.length))
-    put(join(t.dir, 'masks', 'g8.png'), fixturePng(W, H, (x) => (x < 6 ? 0 : 1)))
-    put(join(t.dir, 'masks', 'g16.png'), fixturePng(W, H, (x) => (x < 6 ? 0 : 1000), { depth: 16 }))
-    put(join(t.dir, 'masks', 'pal.png'), fixturePng(W, H, (x, y) => (x + y) % 4, { palette: PALETTE }))
-    put(join(t.dir, 'masks', 'rgb.png'), fixturePng(W, H, (x) => (x < 6 ? 0 : 2), { channels: 3 }))
-    put(join(t.dir, 'masks', 'sizes.png'), fixturePng(W - 2, H, () => 1))
+    put(
+      join(t.dir, 'masks', 'g8.png'),
+      fixturePng(W, H, (x) => (x < 6 ? 0 : 1)),
+    )
+    put(
+      join(t.dir, 'masks', 'g16.png'),
+      fixturePng(W, H, (x) => (x < 6 ? 0 : 1000), { depth: 16 }),
+    )
+    put(
+      join(t.dir, 'masks', 'pal.png'),
+      fixturePng(W, H, (x, y) => (x + y) % 4, { palette: PALETTE }),
+    )
+    put(
+      join(t.dir, 'masks', 'rgb.png'),
+      fixturePng(W, H, (x) => (x < 6 ? 0 : 2), { channels: 3 }),
+    )
+    put(
+      join(t.dir, 'masks', 'sizes.png'),
+      fixturePng(W - 2, H, () => 1),
+    )
     ;({ ctx, events } = context())
     await call(ctx, 'project.create', { dir: join(t.dir, 'proj') })
-    catalog = ctx.session.requireCatalog() as Catalog
+    catalog = ctx.session.requireCatalog()
     await runImport(catalog, { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
     for (const r of catalog.db.prepare('SELECT id, key FROM samples').all() as { id: number; key: string }[]) ids.set(r.key, r.id)
   })
@@ -115,7 +134,7 @@ describe('mask.save, mask.versions, mask.restore', () => {
     const file = join(t.dir, 'masks', 'pal.png')
     const before = pngChunks(readFileSync(file))
     await call(ctx, 'classes.update', { classes: [{ index: 5, name: 'five', color: '#123456' }] })
-    const labels = labelMap(W, H, (x) => [0, 1, 2, 3, 5][x % 5]!)
+    const labels = labelMap(W, H, (x) => [0, 1, 2, 3, 5][x % 5])
     await save('pal', labels)
     const got = indicesOf(file)
     expect(got.values).toEqual(Array.from(labels))
@@ -188,7 +207,10 @@ describe('mask.save, mask.versions, mask.restore', () => {
     })
     expect(wrong).toMatchObject({ code: 'SIZE_MISMATCH' })
     expect(wrong.message).toContain(`The label map is ${W - 2}x${H} but the image of sample ${ids.get('sizes')} (sizes) is ${W}x${H}`)
-    const r = await save('sizes', labelMap(W, H, () => 1))
+    const r = await save(
+      'sizes',
+      labelMap(W, H, () => 1),
+    )
     expect(r.sample.error).toBeNull()
     expect(r.sample.classes).toEqual([{ index: 1, pixels: W * H }])
   })
@@ -202,7 +224,11 @@ describe('mask.save, mask.versions, mask.restore', () => {
     expect(e.details).toMatchObject({ conflict: true, currentHash: d.maskHash })
     const n = (await call<MaskVersionInfo[]>(ctx, 'mask.versions', { sampleId: d.id })).length
     const current = readFileSync(join(t.dir, 'masks', 'g8.png'))
-    const r = await save('g8', labelMap(W, H, () => 0), { base: stale, force: true })
+    const r = await save(
+      'g8',
+      labelMap(W, H, () => 0),
+      { base: stale, force: true },
+    )
     expect(r.replaced?.hash).toBe(sha256(current))
     expect((await call<MaskVersionInfo[]>(ctx, 'mask.versions', { sampleId: d.id })).length).toBe(n + 1)
   })
@@ -210,7 +236,7 @@ describe('mask.save, mask.versions, mask.restore', () => {
   it('restore brings a version back byte for byte, and keeps what it replaced (reason restore)', async () => {
     const id = ids.get('g8')!
     const versions = await call<MaskVersionInfo[]>(ctx, 'mask.versions', { sampleId: id })
-    const oldest = versions[versions.length - 1]!
+    const oldest = versions[versions.length - 1]
     const kept = readFileSync(join(t.dir, 'proj', 'history', oldest.hash.slice(0, 2), `${oldest.hash}.png`))
     const current = readFileSync(join(t.dir, 'masks', 'g8.png'))
     const r = await call<MaskSaveResult>(ctx, 'mask.restore', { sampleId: id, versionId: oldest.id })
@@ -229,7 +255,7 @@ describe('mask.save, mask.versions, mask.restore', () => {
 
   it('a damaged history file is refused, naming it', async () => {
     const id = ids.get('g8')!
-    const v = (await call<MaskVersionInfo[]>(ctx, 'mask.versions', { sampleId: id }))[0]!
+    const v = (await call<MaskVersionInfo[]>(ctx, 'mask.versions', { sampleId: id }))[0]
     const file = join(t.dir, 'proj', 'history', v.hash.slice(0, 2), `${v.hash}.png`)
     const good = readFileSync(file)
     writeFileSync(file, Buffer.concat([good.subarray(0, 20), Buffer.alloc(good.length - 20)]))
@@ -266,7 +292,10 @@ describe('mask.save, mask.versions, mask.restore', () => {
     const first = await catalog.thumbnail(id, true)
     const ref = catalog.getSample(id)!
     const before = await previewPairs.load({ image: ref.imagePath, mask: ref.maskPath }, `${ref.imageHash}:${ref.maskHash}`)
-    const r = await save('rgb', labelMap(W, H, () => 2))
+    const r = await save(
+      'rgb',
+      labelMap(W, H, () => 2),
+    )
     const second = await catalog.thumbnail(id, true)
     expect(thumbs().filter((f) => f.includes(r.sample.maskHash!)).length).toBe(1)
     expect(second.equals(first)).toBe(false)
@@ -283,11 +312,14 @@ describe('a one-folder dataset', () => {
 
   it('a new mask is named by the dataset pattern in the images folder, and a re-scan pairs it', async () => {
     put(join(t.dir, 'data', 'a.png'), await imagePng(W, H, 1))
-    put(join(t.dir, 'data', 'a_mask.png'), fixturePng(W, H, () => 1))
+    put(
+      join(t.dir, 'data', 'a_mask.png'),
+      fixturePng(W, H, () => 1),
+    )
     put(join(t.dir, 'data', 'b.png'), await imagePng(W, H, 2))
     const { ctx } = context()
     await call(ctx, 'project.create', { dir: join(t.dir, 'proj') })
-    const catalog = ctx.session.requireCatalog() as Catalog
+    const catalog = ctx.session.requireCatalog()
     await runImport(catalog, { images: join(t.dir, 'data') })
     const b = catalog.db.prepare("SELECT id FROM samples WHERE key = 'b'").pluck().get() as number
     const labels = labelMap(W, H, (x) => x % 2)
@@ -307,7 +339,10 @@ describe('a save a killed process left half-done is settled when the project ope
   it('landed (file renamed, catalog not yet updated): the catalog follows the file; not landed: the version is dropped', async () => {
     for (const k of ['landed', 'lost']) {
       put(join(t.dir, 'images', `${k}.png`), await imagePng(W, H, k.length))
-      put(join(t.dir, 'masks', `${k}.png`), fixturePng(W, H, () => 1))
+      put(
+        join(t.dir, 'masks', `${k}.png`),
+        fixturePng(W, H, () => 1),
+      )
     }
     const proj = join(t.dir, 'proj')
     const c = Catalog.open(proj, { create: true })
@@ -322,17 +357,21 @@ describe('a save a killed process left half-done is settled when the project ope
     for (const k of ['landed', 'lost']) {
       const old = readFileSync(join(t.dir, 'masks', `${k}.png`))
       const v = c.db
-        .prepare("INSERT INTO mask_versions(sample_id, sample_key, reason, hash, bytes, file, mask_path, replaced_by, author, created_at) VALUES (?, ?, 'save', ?, ?, ?, ?, ?, 'x', 1)")
+        .prepare(
+          "INSERT INTO mask_versions(sample_id, sample_key, reason, hash, bytes, file, mask_path, replaced_by, author, created_at) VALUES (?, ?, 'save', ?, ?, ?, ?, ?, 'x', 1)",
+        )
         .run(id(k), k, sha256(old), old.length, `history/${sha256(old).slice(0, 2)}/${sha256(old)}.png`, `${k}.png`, sha1(newBytes)).lastInsertRowid
       put(join(proj, 'history', sha256(old).slice(0, 2), `${sha256(old)}.png`), old)
-      c.db.prepare('INSERT INTO mask_journal(sample_id, version_id, mask_path, new_hash, pid, host, started_at) VALUES (?, ?, ?, ?, ?, ?, 1)').run(id(k), v, `${k}.png`, sha1(newBytes), Number(dead), hostname())
+      c.db
+        .prepare('INSERT INTO mask_journal(sample_id, version_id, mask_path, new_hash, pid, host, started_at) VALUES (?, ?, ?, ?, ?, ?, 1)')
+        .run(id(k), v, `${k}.png`, sha1(newBytes), Number(dead), hostname())
     }
     writeFileSync(join(t.dir, 'masks', 'landed.png'), newBytes) // the rename happened for this one
     c.close()
 
     const { ctx } = context()
     await call(ctx, 'project.open', { dir: proj })
-    const catalog = ctx.session.requireCatalog() as Catalog
+    const catalog = ctx.session.requireCatalog()
     expect(catalog.db.prepare('SELECT COUNT(*) FROM mask_journal').pluck().get()).toBe(0)
     const landed = catalog.sampleDetail(id('landed'))
     expect(landed.maskHash).toBe(sha1(newBytes))

@@ -26,7 +26,7 @@ describe('pairFiles (two folders)', () => {
 
   it('an earlier pattern wins when two masks match one stem; the other is reported', () => {
     const r = pairFiles(['x.jpg'], ['x_mask.png', 'x.png'])
-    expect(r.pairs[0]!.mask).toBe('x.png')
+    expect(r.pairs[0].mask).toBe('x.png')
     expect(r.duplicates).toEqual([{ stem: 'x', file: 'x_mask.png', kept: 'x.png' }])
   })
 

@@ -21,7 +21,9 @@ function rowsIn(dbFile: string): number {
   try {
     const db = new Database(dbFile, { readonly: true, timeout: 1000 })
     try {
-      return db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'samples'").pluck().get() ? (db.prepare('SELECT COUNT(*) FROM samples').pluck().get() as number) : 0
+      return db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'samples'").pluck().get()
+        ? (db.prepare('SELECT COUNT(*) FROM samples').pluck().get() as number)
+        : 0
     } finally {
       db.close()
     }
@@ -101,7 +103,9 @@ describe('the built CLI on one project from several processes', () => {
 
     const second = cli(['import', images, '--masks', masks, '--project', project])
     expect(second.status).toBe(1)
-    expect(second.stderr).toMatch(new RegExp(`lockstep import: error: Project ${project.replace(/[/\\]/g, '.')} is busy: import of .* is running in process ${first.pid}`))
+    expect(second.stderr).toMatch(
+      new RegExp(`lockstep import: error: Project ${project.replace(/[/\\]/g, '.')} is busy: import of .* is running in process ${first.pid}`),
+    )
 
     // a reader (another process) sees a consistent snapshot while the import writes
     const ls = cli(['ls', '--project', project, '--json', '--limit', '5'])

@@ -13,7 +13,8 @@ function seed(c: Catalog, n: number): void {
   const rng = Rng.fromParts('query-test')
   c.tx(() => {
     c.db.prepare("INSERT INTO datasets(id, name, images_dir, masks_dir, mask_patterns, created_at) VALUES (1, 'd', '/i', '/m', '[]', 0)").run()
-    const ins = c.db.prepare(`INSERT INTO samples(dataset_id, key, image_path, mask_path, width, height, split, status, error_kind, error_message, class_set, scan_id, created_at, updated_at)
+    const ins = c.db
+      .prepare(`INSERT INTO samples(dataset_id, key, image_path, mask_path, width, height, split, status, error_kind, error_message, class_set, scan_id, created_at, updated_at)
       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?)`)
     const cls = c.db.prepare('INSERT INTO sample_classes(class_idx, sample_id, pixels) VALUES (?, ?, 1)')
     for (let i = 0; i < n; i++) {
@@ -21,8 +22,19 @@ function seed(c: Catalog, n: number): void {
       const err = rng.chance(0.1) ? 'CORRUPT' : null
       const has2 = rng.chance(0.3)
       const id = Number(
-        ins.run(key, `${key}.png`, `${key}.png`, rng.int(1, 5) * 10, rng.int(1, 3) * 10, SPLITS[rng.int(0, 3)], STATUSES[rng.int(0, 3)], err, err ? 'bad' : null, has2 ? '0,2' : '0', rng.int(0, 20))
-          .lastInsertRowid,
+        ins.run(
+          key,
+          `${key}.png`,
+          `${key}.png`,
+          rng.int(1, 5) * 10,
+          rng.int(1, 3) * 10,
+          SPLITS[rng.int(0, 3)],
+          STATUSES[rng.int(0, 3)],
+          err,
+          err ? 'bad' : null,
+          has2 ? '0,2' : '0',
+          rng.int(0, 20),
+        ).lastInsertRowid,
       )
       cls.run(0, id)
       if (has2) cls.run(2, id)
@@ -49,7 +61,14 @@ describe('keyset paging', () => {
 
   const COLUMN: Record<SortField, string> = { key: 'key', id: 'id', width: 'width', height: 'height', updatedAt: 'updated_at' }
 
-  function allPages(filter: SampleFilter, field: SortField, dir: 'asc' | 'desc', limit: number, plan?: 'scan' | 'set' | 'walk' | 'tag', scanWindow?: number): { ids: number[]; totals: (number | null)[] } {
+  function allPages(
+    filter: SampleFilter,
+    field: SortField,
+    dir: 'asc' | 'desc',
+    limit: number,
+    plan?: 'scan' | 'set' | 'walk' | 'tag',
+    scanWindow?: number,
+  ): { ids: number[]; totals: (number | null)[] } {
     const ids: number[] = []
     const totals: (number | null)[] = []
     let cursor: string | null = null
@@ -88,7 +107,15 @@ describe('keyset paging', () => {
           const expected = c.db.prepare(`SELECT id FROM samples WHERE ${where} ORDER BY ${order}`).pluck().all() as number[]
           // whichever way the page is fetched (walking the sort index, or sorting the smallest set)
           // (small scan windows: many windows per page, and the switch to the set plan mid-page)
-          for (const [plan, window] of [[undefined, undefined], ['scan', undefined], ['set', undefined], ['tag', undefined], ['scan', 5], [undefined, 3], ['walk', 2]] as const) {
+          for (const [plan, window] of [
+            [undefined, undefined],
+            ['scan', undefined],
+            ['set', undefined],
+            ['tag', undefined],
+            ['scan', 5],
+            [undefined, 3],
+            ['walk', 2],
+          ] as const) {
             const { ids, totals } = allPages(filter, field, dir, 37, plan, window)
             expect(ids, `${field} ${dir} ${plan ?? 'auto'} ${window ?? ''}`).toEqual(expected)
             expect(new Set(totals)).toEqual(new Set([expected.length]))
@@ -121,7 +148,7 @@ describe('keyset paging', () => {
   })
 
   it('rows carry what the grid shows', () => {
-    const row = c.query({ filter: { tags: ['seven'], notTags: ['low'] }, limit: 1 }).rows[0]!
+    const row = c.query({ filter: { tags: ['seven'], notTags: ['low'] }, limit: 1 }).rows[0]
     expect(row.tags).toEqual(['seven'])
     expect(row.imagePath).toBe(`${row.key}.png`)
     expect(row.width).toBeGreaterThan(0)
@@ -170,7 +197,9 @@ describe('bulk edits and seeded splits', () => {
   })
 
   function assignment(): Map<string, string> {
-    return new Map((c.db.prepare('SELECT key, split FROM samples WHERE error_kind IS NULL').all() as { key: string; split: string }[]).map((r) => [r.key, r.split]))
+    return new Map(
+      (c.db.prepare('SELECT key, split FROM samples WHERE error_kind IS NULL').all() as { key: string; split: string }[]).map((r) => [r.key, r.split]),
+    )
   }
 
   it('a seeded split is reproducible, follows the ratios exactly and leaves broken samples alone', () => {
@@ -203,7 +232,9 @@ describe('bulk edits and seeded splits', () => {
       const rows = c.db.prepare('SELECT key, class_set FROM samples WHERE error_kind IS NULL ORDER BY id DESC').all() as { key: string; class_set: string }[]
       other.tx(() => {
         other.db.prepare("INSERT INTO datasets(id, name, images_dir, masks_dir, mask_patterns, created_at) VALUES (1, 'd', '/i', '/m', '[]', 0)").run()
-        const ins = other.db.prepare("INSERT INTO samples(dataset_id, key, image_path, class_set, scan_id, created_at, updated_at) VALUES (1, ?, 'x', ?, 1, 0, 0)")
+        const ins = other.db.prepare(
+          "INSERT INTO samples(dataset_id, key, image_path, class_set, scan_id, created_at, updated_at) VALUES (1, ?, 'x', ?, 1, 0, 0)",
+        )
         for (const r of rows) ins.run(r.key, r.class_set)
       })
       other.randomSplit({ seed: 7, ratios: { train: 0.6, val: 0.2, test: 0.2 } })
@@ -216,9 +247,11 @@ describe('bulk edits and seeded splits', () => {
 
   it('a stratified split keeps each class combination in proportion', () => {
     const r = c.randomSplit({ seed: 5, ratios: { train: 0.5, val: 0.25, test: 0.25 }, stratify: true })
-    const groups = c.db
-      .prepare("SELECT class_set AS g, split, COUNT(*) AS n FROM samples WHERE error_kind IS NULL GROUP BY class_set, split")
-      .all() as { g: string; split: string; n: number }[]
+    const groups = c.db.prepare('SELECT class_set AS g, split, COUNT(*) AS n FROM samples WHERE error_kind IS NULL GROUP BY class_set, split').all() as {
+      g: string
+      split: string
+      n: number
+    }[]
     for (const g of ['0', '0,2']) {
       const by = Object.fromEntries(groups.filter((x) => x.g === g).map((x) => [x.split, x.n]))
       const total = (by.train ?? 0) + (by.val ?? 0) + (by.test ?? 0)
@@ -244,7 +277,8 @@ describe('class filters by class set (migration 7)', () => {
     const rng = Rng.fromParts('class-sets')
     c.tx(() => {
       c.db.prepare("INSERT INTO datasets(id, name, images_dir, masks_dir, mask_patterns, created_at) VALUES (1, 'd', '/i', '/m', '[]', 0)").run()
-      const ins = c.db.prepare(`INSERT INTO samples(dataset_id, key, image_path, mask_path, width, height, split, status, class_set, scan_id, created_at, updated_at)
+      const ins = c.db
+        .prepare(`INSERT INTO samples(dataset_id, key, image_path, mask_path, width, height, split, status, class_set, scan_id, created_at, updated_at)
         VALUES (1, ?, ?, ?, 10, 10, ?, 'unreviewed', ?, 1, 0, ?)`)
       const cls = c.db.prepare('INSERT INTO sample_classes(class_idx, sample_id, pixels) VALUES (?, ?, 1)')
       for (let i = 0; i < n; i++) {
@@ -280,7 +314,10 @@ describe('class filters by class set (migration 7)', () => {
       ...(absent.length ? ['s.class_set IS NOT NULL'] : []),
       ...absent.map((k) => `NOT EXISTS (SELECT 1 FROM sample_classes WHERE class_idx = ${k} AND sample_id = s.id)`),
     ]
-    return c.db.prepare(`SELECT s.id FROM samples s WHERE ${where.join(' AND ') || '1'} ORDER BY ${order}`).pluck().all() as number[]
+    return c.db
+      .prepare(`SELECT s.id FROM samples s WHERE ${where.join(' AND ') || '1'} ORDER BY ${order}`)
+      .pluck()
+      .all() as number[]
   }
   function pages(filter: SampleFilter, sort: { field: SortField; dir: 'asc' | 'desc' }, plan?: 'scan' | 'set'): number[] {
     const ids: number[] = []
@@ -307,7 +344,10 @@ describe('class filters by class set (migration 7)', () => {
   it('matches exactly what sample_classes says, for every plan and sort, with the right total', () => {
     for (const [present, absent] of combos) {
       const filter: SampleFilter = { ...(present.length ? { classPresent: present } : {}), ...(absent.length ? { classAbsent: absent } : {}) }
-      for (const [field, order] of [['key', 's.key asc, s.id asc'], ['updatedAt', 's.updated_at desc, s.id desc']] as const) {
+      for (const [field, order] of [
+        ['key', 's.key asc, s.id asc'],
+        ['updatedAt', 's.updated_at desc, s.id desc'],
+      ] as const) {
         const want = expected(present, absent, order)
         const sort = { field, dir: field === 'key' ? ('asc' as const) : ('desc' as const) }
         for (const plan of [undefined, 'scan', 'set'] as const) expect(pages(filter, sort, plan), `${JSON.stringify(filter)} ${field} ${plan}`).toEqual(want)
@@ -318,9 +358,9 @@ describe('class filters by class set (migration 7)', () => {
 
   it('stays exact as masks are saved again and samples go (the triggers keep class_sets)', () => {
     const ids = c.db.prepare('SELECT id FROM samples ORDER BY id').pluck().all() as number[]
-    resave(ids[3]!, [0, 5])
-    resave(ids[10]!, [0, 1, 2, 3, 4, 5])
-    resave(ids[11]!, [0])
+    resave(ids[3], [0, 5])
+    resave(ids[10], [0, 1, 2, 3, 4, 5])
+    resave(ids[11], [0])
     c.tx(() => c.db.prepare('DELETE FROM samples WHERE id IN (?, ?, ?)').run(ids[20], ids[21], ids[22]))
     const sets = c.db.prepare('SELECT class_set, samples FROM class_sets WHERE samples > 0 ORDER BY class_set').raw().all()
     const truth = c.db.prepare('SELECT class_set, COUNT(*) FROM samples WHERE class_set IS NOT NULL GROUP BY class_set ORDER BY class_set').raw().all()
@@ -348,7 +388,14 @@ describe('random access by offset', () => {
     ['everything by key', {}, '1', 'key', 'asc', 'key asc, id asc'],
     ['everything by width desc', {}, '1', 'width', 'desc', 'width desc, id desc'],
     ['one split by id', { split: ['val'] }, "split = 'val'", 'id', 'asc', 'id asc'],
-    ['split and status by updatedAt', { split: ['train'], status: ['accepted'] }, "split = 'train' AND status = 'accepted'", 'updatedAt', 'asc', 'updated_at asc, id asc'],
+    [
+      'split and status by updatedAt',
+      { split: ['train'], status: ['accepted'] },
+      "split = 'train' AND status = 'accepted'",
+      'updatedAt',
+      'asc',
+      'updated_at asc, id asc',
+    ],
     ['tag and healthy by key', { tags: ['seven'], error: ['none'] }, 'id % 7 = 0 AND error_kind IS NULL', 'key', 'desc', 'key desc, id desc'],
     ['class absent by height', { classAbsent: [2] }, "class_set = '0'", 'height', 'asc', 'height asc, id asc'],
   ]
@@ -357,7 +404,10 @@ describe('random access by offset', () => {
       const all = c.db.prepare(`SELECT id FROM samples WHERE ${where} ORDER BY ${order}`).pluck().all() as number[]
       for (const offset of [0, 1, 36, 37, Math.floor(all.length / 2), all.length - 1, all.length, all.length + 5]) {
         const page = c.query({ filter, sort: { field, dir }, offset, limit: 37, withTotal: true })
-        expect(page.rows.map((r) => r.id), `offset ${offset}`).toEqual(all.slice(offset, offset + 37))
+        expect(
+          page.rows.map((r) => r.id),
+          `offset ${offset}`,
+        ).toEqual(all.slice(offset, offset + 37))
         expect(page.total).toBe(all.length)
         if (page.nextCursor) {
           const next = c.query({ filter, sort: { field, dir }, cursor: page.nextCursor, limit: 37, withTotal: false })

@@ -16,7 +16,7 @@ import { call, context, failure, fixturePng, put, type Ctx } from './labels-help
 
 const W = 10
 const H = 6
-const value = (key: string) => (x: number, y: number) => (key === 'none' ? (x < 5 ? 0 : 2) : [0, 1, 3, 7][(x + y) % 4]!)
+const value = (key: string) => (x: number, y: number) => (key === 'none' ? (x < 5 ? 0 : 2) : [0, 1, 3, 7][(x + y) % 4])
 
 describe('classes.remap', () => {
   const t = tempDir('remap')
@@ -35,7 +35,7 @@ describe('classes.remap', () => {
     for (const k of ['g8', 'g16', 'pal', 'none']) originals.set(k, readFileSync(join(t.dir, 'masks', `${k}.png`)))
     ;({ ctx, jobDone } = context())
     await call(ctx, 'project.create', { dir: join(t.dir, 'proj') })
-    catalog = ctx.session.requireCatalog() as Catalog
+    catalog = ctx.session.requireCatalog()
     await runImport(catalog, { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
   })
   afterAll(() => {
@@ -45,7 +45,12 @@ describe('classes.remap', () => {
 
   it('merges 3 into 1 and moves 7 to 255 in every mask that has them, versioning each', async () => {
     const mtime = statSync(join(t.dir, 'masks', 'none.png')).mtimeMs
-    const { jobId } = await call<{ jobId: string }>(ctx, 'classes.remap', { mapping: [{ from: 3, to: 1 }, { from: 7, to: 255 }] })
+    const { jobId } = await call<{ jobId: string }>(ctx, 'classes.remap', {
+      mapping: [
+        { from: 3, to: 1 },
+        { from: 7, to: 255 },
+      ],
+    })
     expect((await jobDone(jobId)).status).toBe('done')
     const s = await call<RemapSummary>(ctx, 'classes.remapSummary', { jobId })
     expect(s).toMatchObject({ jobId, scanned: 4, changed: 3, failed: [] })
@@ -69,7 +74,13 @@ describe('classes.remap', () => {
     expect(classes.find((c) => c.index === 3)).toMatchObject({ sampleCount: 0 })
     let sevens = 0
     let onesAndThrees = 0
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) (value('g8')(x, y) === 7 ? sevens++ : [1, 3].includes(value('g8')(x, y)) ? onesAndThrees++ : 0)
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const v = value('g8')(x, y)
+        if (v === 7) sevens++
+        else if (v === 1 || v === 3) onesAndThrees++
+      }
+    }
     expect(classes.find((c) => c.index === 255)).toMatchObject({ sampleCount: 3, pixelCount: 3 * sevens })
     expect(classes.find((c) => c.index === 1)).toMatchObject({ sampleCount: 3, pixelCount: 3 * onesAndThrees })
 
@@ -90,8 +101,16 @@ describe('classes.remap', () => {
     ])
     expect(readFileSync(join(t.dir, 'masks', 'g8.png')).equals(originals.get('g8')!)).toBe(true)
     expect(Array.from(decodePng(readFileSync(join(t.dir, 'masks', 'g16.png'))).data)).toContain(300)
-    const dup = await call<{ jobId: string }>(ctx, 'classes.remap', { mapping: [{ from: 1, to: 2 }, { from: 1, to: 3 }] })
-    expect(await jobDone(dup.jobId)).toMatchObject({ status: 'failed', error: { code: 'INVALID_INPUT', message: 'Class 1 is mapped twice; give each source index one target' } })
+    const dup = await call<{ jobId: string }>(ctx, 'classes.remap', {
+      mapping: [
+        { from: 1, to: 2 },
+        { from: 1, to: 3 },
+      ],
+    })
+    expect(await jobDone(dup.jobId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'INVALID_INPUT', message: 'Class 1 is mapped twice; give each source index one target' },
+    })
     expect(await failure(ctx, 'classes.remap', { mapping: [] })).toMatchObject({ code: 'INVALID_INPUT' })
   })
 })

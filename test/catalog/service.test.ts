@@ -59,11 +59,14 @@ describe('catalog channels through dispatch', () => {
     const stats = await call<{ jobId: string }>(ctx, 'stats.run', { split: 'train' })
     expect((await jobDone(stats.jobId)).status).toBe('done')
     expect(await call<{ sampleCount: number }>(ctx, 'stats.get', { split: 'train' })).toMatchObject({ sampleCount: 6 })
-    const detail = await call<{ key: string; notes: string; imageAbsPath: string }>(ctx, 'samples.get', { id: page.rows[0]!.id })
+    const detail = await call<{ key: string; notes: string; imageAbsPath: string }>(ctx, 'samples.get', { id: page.rows[0].id })
     expect(detail.imageAbsPath).toBe(join(t.dir, 'images', `${detail.key}.png`))
     // bad input is refused by the schema, with the path of the problem
     expect(await dispatch('samples.update', { target: { ids: [] } }, ctx)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
-    expect(await dispatch('samples.get', { id: 99999 }, ctx)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'Sample 99999 is not in the catalog' } })
+    expect(await dispatch('samples.get', { id: 99999 }, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'Sample 99999 is not in the catalog' },
+    })
     const classes = await call<{ index: number; name: string }[]>(ctx, 'classes.update', { classes: [{ index: 1, name: 'road', color: '#FF0000' }] })
     expect(classes.find((c) => c.index === 1)).toMatchObject({ name: 'road', color: '#ff0000' })
     const recipe = { schema: 'lockstep.recipe/1', output: { width: 8, height: 8 }, mask: { ignoreIndex: 255 }, ops: [] }
@@ -80,9 +83,15 @@ describe('catalog channels through dispatch', () => {
     const { ctx } = context()
     await call(ctx, 'project.create', { dir: join(t.dir, 'proj2') })
     const missing = await dispatch('import.start', { images: join(t.dir, 'no-such-folder') }, ctx)
-    expect(missing).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: `The images folder ${join(t.dir, 'no-such-folder')} does not exist`, details: { field: 'images' } } })
+    expect(missing).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: `The images folder ${join(t.dir, 'no-such-folder')} does not exist`, details: { field: 'images' } },
+    })
     const identity = await dispatch('import.start', { images: t.dir, maskPatterns: ['{stem}.png'] }, ctx)
-    expect(identity).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/cannot tell masks from images in one folder/), details: { field: 'maskPatterns' } } })
+    expect(identity).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: expect.stringMatching(/cannot tell masks from images in one folder/), details: { field: 'maskPatterns' } },
+    })
     expect(ctx.jobs.list()).toEqual([])
     ctx.session.close()
   })
@@ -139,7 +148,7 @@ describe('thumbnails', () => {
     const c = Catalog.open(join(t.dir, 'p'), { create: true })
     try {
       await runImport(c, { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
-      const id = c.query({}).rows[0]!.id
+      const id = c.query({}).rows[0].id
       const plain = await c.thumbnail(id, false)
       const meta = await sharp(plain).metadata()
       expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 256, 128])
@@ -148,13 +157,13 @@ describe('thumbnails', () => {
       const px = async (buf: Buffer, x: number) => {
         const { data, info } = await sharp(buf).raw().toBuffer({ resolveWithObject: true })
         const i = (64 * info.width + x) * info.channels
-        return [data[i]!, data[i + 1]!, data[i + 2]!]
+        return [data[i], data[i + 1], data[i + 2]]
       }
       // left half (class 0) is untouched; right half (class 1) is pushed towards red
       const [pl, ol] = [await px(plain, 20), await px(over, 20)]
-      for (let k = 0; k < 3; k++) expect(Math.abs(pl[k]! - ol[k]!)).toBeLessThanOrEqual(3)
+      for (let k = 0; k < 3; k++) expect(Math.abs(pl[k] - ol[k])).toBeLessThanOrEqual(3)
       const [pr, or] = [await px(plain, 230), await px(over, 230)]
-      expect(or[0]! - pr[0]!).toBeGreaterThan(30)
+      expect(or[0] - pr[0]).toBeGreaterThan(30)
       expect(files()).toHaveLength(2)
       expect((await c.thumbnail(id, true)).equals(over)).toBe(true) // from the cache
       expect(files()).toHaveLength(2)

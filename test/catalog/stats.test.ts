@@ -11,7 +11,9 @@ import { writePair } from '../fixtures/pairs'
 import { maskPng, tempDir } from './fixtures'
 
 async function rgb(file: string, width: number, height: number, pixels: number[][]) {
-  await sharp(Buffer.from(pixels.flat()), { raw: { width, height, channels: 3 } }).png().toFile(file)
+  await sharp(Buffer.from(pixels.flat()), { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(file)
 }
 
 describe('stats job', () => {
@@ -22,17 +24,28 @@ describe('stats job', () => {
     mkdirSync(join(t.dir, 'masks'), { recursive: true })
     const img = (n: string) => join(t.dir, 'images', n)
     const msk = (n: string) => join(t.dir, 'masks', n)
-    await rgb(img('a.png'), 2, 1, [[10, 20, 30], [30, 40, 50]])
+    await rgb(img('a.png'), 2, 1, [
+      [10, 20, 30],
+      [30, 40, 50],
+    ])
     writeFileSync(msk('a.png'), await maskPng(2, 1, (x) => x)) // [0, 1]
-    await rgb(img('b.png'), 1, 2, [[50, 60, 70], [70, 80, 90]])
+    await rgb(img('b.png'), 1, 2, [
+      [50, 60, 70],
+      [70, 80, 90],
+    ])
     writeFileSync(msk('b.png'), await maskPng(1, 2, () => 1)) // [1, 1]
     await rgb(img('c.png'), 1, 1, [[255, 255, 255]]) // val: must not count
     writeFileSync(msk('c.png'), await maskPng(1, 1, () => 5))
-    await rgb(img('d.png'), 2, 2, [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]) // broken: skipped
+    await rgb(img('d.png'), 2, 2, [
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]) // broken: skipped
     writeFileSync(msk('d.png'), await maskPng(3, 3, () => 0))
     c = Catalog.open(join(t.dir, 'p'), { create: true })
     await runImport(c, { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
-    const id = (k: string) => c.query({ filter: { pathContains: k } }).rows[0]!.id
+    const id = (k: string) => c.query({ filter: { pathContains: k } }).rows[0].id
     c.update({ target: { ids: [id('a'), id('b'), id('d')] }, split: 'train' })
     c.update({ target: { ids: [id('c')] }, split: 'val' })
   })
@@ -101,7 +114,8 @@ describe('label histograms on the import fast path agree with the engine decoder
   }
 
   it('every PNG row filter (none, sub, up, average, paeth) unfilters exactly, as the engine decodes it', async () => {
-    const width = 19, height = 15
+    const width = 19,
+      height = 15
     const data = new Uint8Array(width * height)
     for (let i = 0; i < data.length; i++) data[i] = (i * 37 + (i >> 3)) % 7
     // Filter row y with type y % 5 (PNG spec 9.2, bpp = 1), deflate, wrap in chunks.
@@ -110,12 +124,18 @@ describe('label histograms on the import fast path agree with the engine decoder
       const type = y % 5
       raw[y * (width + 1)] = type
       for (let x = 0; x < width; x++) {
-        const cur = data[y * width + x]!
-        const a = x > 0 ? data[y * width + x - 1]! : 0
-        const b = y > 0 ? data[(y - 1) * width + x]! : 0
-        const c = x > 0 && y > 0 ? data[(y - 1) * width + x - 1]! : 0
+        const cur = data[y * width + x]
+        const a = x > 0 ? data[y * width + x - 1] : 0
+        const b = y > 0 ? data[(y - 1) * width + x] : 0
+        const c = x > 0 && y > 0 ? data[(y - 1) * width + x - 1] : 0
         const p = a + b - c
-        const pred = [0, a, b, (a + b) >> 1, Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c][type]!
+        const pred = [
+          0,
+          a,
+          b,
+          (a + b) >> 1,
+          Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c,
+        ][type]
         raw[y * (width + 1) + 1 + x] = (cur - pred) & 255
       }
     }
@@ -131,7 +151,12 @@ describe('label histograms on the import fast path agree with the engine decoder
     ihdr.writeUInt32BE(width, 0)
     ihdr.writeUInt32BE(height, 4)
     ihdr[8] = 8
-    const png = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+    const png = Buffer.concat([
+      Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', deflateSync(raw)),
+      chunk('IEND', Buffer.alloc(0)),
+    ])
     const walk = walkPng(png)
     if (!walk.ok) throw new Error(walk.problem)
     const hist = await labelHistogram(png, walk.info)

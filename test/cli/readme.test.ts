@@ -15,7 +15,7 @@ export function readmeCommands(markdown: string): string[] {
   if (!section) throw new Error('README.md has no "## The command line" section')
   const block = /^```[^\n]*\n([\s\S]*?)^```/m.exec(section)
   if (!block) throw new Error('README.md\'s "The command line" section has no code block')
-  return block[1]!
+  return block[1]
     .replace(/\\\n\s*/g, '')
     .split('\n')
     .map((l) => l.trim())
@@ -43,7 +43,7 @@ function sh(command: string, env: NodeJS.ProcessEnv, untilLine?: RegExp): Promis
       if (m) {
         // a long-running command (serve): it answered; check it, then stop it (the whole group: npx, node)
         untilLine = undefined
-        const url = m[1]!
+        const url = m[1]
         try {
           const res = await fetch(url, { redirect: 'manual' })
           stdout += `\n[test] GET ${url} -> ${res.status}\n`
@@ -69,7 +69,14 @@ describe("README's command-line walk-through", () => {
   const results: { command: string; ran: Ran }[] = []
 
   it('has the steps a user needs, the split before the statistics of a split', () => {
-    const verbs = commands.map((c) => c.split(/\s+/).slice(2, 4).filter((w) => !w.startsWith('-')).join(' ').replace(/ \S*\/\S*$/, ''))
+    const verbs = commands.map((c) =>
+      c
+        .split(/\s+/)
+        .slice(2, 4)
+        .filter((w) => !w.startsWith('-'))
+        .join(' ')
+        .replace(/ \S*\/\S*$/, ''),
+    )
     const at = (v: string) => verbs.findIndex((x) => x.startsWith(v))
     for (const v of ['init', 'import', 'split', 'stats', 'export', 'replay', 'recipe convert', 'serve']) expect(at(v), v).toBeGreaterThanOrEqual(0)
     expect(at('split')).toBeGreaterThan(at('import'))
@@ -96,7 +103,9 @@ describe("README's command-line walk-through", () => {
     expect(ls.rows.length).toBeGreaterThan(0)
     const stats = /split train: (\d+) samples/.exec(out('stats'))
     expect(Number(stats?.[1])).toBeGreaterThan(0)
-    const manifest = readFileSync(join(dir, 'export', 'manifest.jsonl'), 'utf8').trim().split('\n')
+    const manifest = readFileSync(join(dir, 'export', 'manifest.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
     // every sample of the sample set is healthy and unreviewed: 5 epochs of all of them
     expect(manifest.length).toBe(5 * ls.total)
     expect(existsSync(join(dir, 'one'))).toBe(true)

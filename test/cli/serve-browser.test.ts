@@ -17,7 +17,12 @@ writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" >> "${opened}"\n`)
 chmodSync(join(bin, 'xdg-open'), 0o755)
 
 async function run(env: NodeJS.ProcessEnv): Promise<string> {
-  const s = await serve(['--project', join(tmp.dir, 'p'), '--port', '0'], { PATH: `${bin}:${process.env.PATH}`, LOCKSTEP_USER_DATA: join(tmp.dir, 'ud'), CI: '', ...env })
+  const s = await serve(['--project', join(tmp.dir, 'p'), '--port', '0'], {
+    PATH: `${bin}:${process.env.PATH}`,
+    LOCKSTEP_USER_DATA: join(tmp.dir, 'ud'),
+    CI: '',
+    ...env,
+  })
   await new Promise((r) => setTimeout(r, 1500)) // the opener runs detached
   await s.stop()
   return s.output()
@@ -34,7 +39,9 @@ describe.skipIf(process.platform !== 'linux')('lockstep serve and the browser', 
   it('says to open the address itself where there is no display, or when told not to', async () => {
     writeFileSync(opened, '')
     const noDisplay = await run({ DISPLAY: '', WAYLAND_DISPLAY: '', LOCKSTEP_NO_BROWSER: '' })
-    expect(noDisplay).toMatch(/Not opening a browser \(no display here\): open the address above in a browser on this machine \(from another one: ssh -L (\d+):127\.0\.0\.1:\1 THIS_HOST/)
+    expect(noDisplay).toMatch(
+      /Not opening a browser \(no display here\): open the address above in a browser on this machine \(from another one: ssh -L (\d+):127\.0\.0\.1:\1 THIS_HOST/,
+    )
     const told = await run({ DISPLAY: ':99', LOCKSTEP_NO_BROWSER: '1' })
     expect(told).toContain('Not opening a browser (LOCKSTEP_NO_BROWSER is set)')
     expect(readFileSync(opened, 'utf8')).toBe('')

@@ -102,8 +102,11 @@ describe('deploy/ manifests', () => {
   it('passes lockstep only flags its --help lists', async () => {
     const exportFlags = await helpFlags('export')
     expect(exportFlags).not.toBeNull()
-    const script = readFileSync(join(DEPLOY, 'export-shard.sh'), 'utf8').split('\n').filter((l) => /(^|\s)(set --|exec) /.test(l)).join('\n')
-    const used = [...flagsOf(script), ...flagsOf(config.LOCKSTEP_EXPORT_ARGS!)]
+    const script = readFileSync(join(DEPLOY, 'export-shard.sh'), 'utf8')
+      .split('\n')
+      .filter((l) => /(^|\s)(set --|exec) /.test(l))
+      .join('\n')
+    const used = [...flagsOf(script), ...flagsOf(config.LOCKSTEP_EXPORT_ARGS)]
     expect(used).toEqual(expect.arrayContaining(['--shard', '--out', '--recipe', '--images', '--masks', '--project', '--workers', '--seed', '--format']))
     for (const f of used) expect(exportFlags!.has(f), `lockstep export ${f}`).toBe(true)
     const mergeFlags = await helpFlags('merge')
@@ -111,18 +114,31 @@ describe('deploy/ manifests', () => {
       console.log('deploy/merge.sh flags: not checked, this build has no `lockstep merge` command yet')
       return
     }
-    const mergeLine = readFileSync(join(DEPLOY, 'merge.sh'), 'utf8').split('\n').filter((l) => l.startsWith('exec')).join('\n')
+    const mergeLine = readFileSync(join(DEPLOY, 'merge.sh'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('exec'))
+      .join('\n')
     for (const f of flagsOf(mergeLine)) expect(mergeFlags.has(f), `lockstep merge ${f}`).toBe(true)
   })
 
   it('refuses a bad shard index or a missing setting, naming it', async () => {
     const env = { ...process.env, LOCKSTEP_OUT: tmp('lockstep-deploy-'), LOCKSTEP_RECIPE: 'r.json', LOCKSTEP_IMAGES: 'i', LOCKSTEP_MASKS: 'm', LOCKSTEP }
     const shard = (args: string[], e: NodeJS.ProcessEnv = env) => exec(join(DEPLOY, 'export-shard.sh'), args, { env: e })
-    await expect(shard(['3', '3'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('shard index 3 is not below the shard count 3 (indices are 0-based)') })
-    await expect(shard(['x', '3'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("INDEX and COUNT must be whole numbers, got 'x' and '3'") })
+    await expect(shard(['3', '3'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('shard index 3 is not below the shard count 3 (indices are 0-based)'),
+    })
+    await expect(shard(['x', '3'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("INDEX and COUNT must be whole numbers, got 'x' and '3'"),
+    })
     const { LOCKSTEP_OUT: _, ...noOut } = env
     await expect(shard(['0', '3'], noOut)).rejects.toMatchObject({ stderr: expect.stringContaining('set LOCKSTEP_OUT to the shared output folder') })
-    await expect(exec('bash', [join(DEPLOY, 'slurm', 'export.sbatch')], { env: { ...env, SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '2' } })).rejects.toMatchObject({
+    await expect(
+      exec('bash', [join(DEPLOY, 'slurm', 'export.sbatch')], {
+        env: { ...env, SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '2' },
+      }),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('the array must start at 0 (shard indices are 0-based), not 1'),
     })
@@ -134,7 +150,14 @@ describe('deploy/ run as the schedulers run it (3 shards in parallel, on this ma
     const dir = tmp('lockstep-deploy-data-')
     const data = await makePairs(dir, 14, 72, 56)
     const recipe = writeJson(join(dir, 'recipe.json'), RECIPE)
-    const shared = { LOCKSTEP_IMAGES: data.images, LOCKSTEP_MASKS: data.masks, LOCKSTEP_RECIPE: recipe, LOCKSTEP_EXPORT_ARGS: '--seed 4 --epochs 2 --batch-size 4 --format folders,npy,webdataset --wds-samples 8', LOCKSTEP, LOCKSTEP_HOME: ROOT }
+    const shared = {
+      LOCKSTEP_IMAGES: data.images,
+      LOCKSTEP_MASKS: data.masks,
+      LOCKSTEP_RECIPE: recipe,
+      LOCKSTEP_EXPORT_ARGS: '--seed 4 --epochs 2 --batch-size 4 --format folders,npy,webdataset --wds-samples 8',
+      LOCKSTEP,
+      LOCKSTEP_HOME: ROOT,
+    }
     const n = 3
     const k8sOut = tmp('lockstep-deploy-k8s-')
     const slurmOut = tmp('lockstep-deploy-slurm-')
@@ -143,12 +166,44 @@ describe('deploy/ run as the schedulers run it (3 shards in parallel, on this ma
     await Promise.all([
       // the pod's own command line, with the ConfigMap's variables (paths moved here) and the index Kubernetes sets
       ...Array.from({ length: n }, (_, i) =>
-        exec(c.command[0], [...c.command.slice(1), ...c.args], { env: { ...process.env, ...config, ...shared, LOCKSTEP_OUT: k8sOut, LOCKSTEP_SHARDS: String(n), JOB_COMPLETION_INDEX: String(i), LOCKSTEP_WORKERS: '0' } }),
+        exec(c.command[0], [...c.command.slice(1), ...c.args], {
+          env: {
+            ...process.env,
+            ...config,
+            ...shared,
+            LOCKSTEP_OUT: k8sOut,
+            LOCKSTEP_SHARDS: String(n),
+            JOB_COMPLETION_INDEX: String(i),
+            LOCKSTEP_WORKERS: '0',
+          },
+        }),
       ),
       ...Array.from({ length: n }, (_, i) =>
-        exec('bash', [join(DEPLOY, 'slurm', 'export.sbatch')], { env: { ...process.env, ...shared, LOCKSTEP_OUT: slurmOut, SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: String(n), SLURM_CPUS_PER_TASK: '1' } }),
+        exec('bash', [join(DEPLOY, 'slurm', 'export.sbatch')], {
+          env: {
+            ...process.env,
+            ...shared,
+            LOCKSTEP_OUT: slurmOut,
+            SLURM_ARRAY_TASK_ID: String(i),
+            SLURM_ARRAY_TASK_MIN: '0',
+            SLURM_ARRAY_TASK_COUNT: String(n),
+            SLURM_CPUS_PER_TASK: '1',
+          },
+        }),
       ),
-      exec('node', [CLI, 'export', '--images', data.images, '--masks', data.masks, '--recipe', recipe, '--out', single, ...shared.LOCKSTEP_EXPORT_ARGS.split(' ')]),
+      exec('node', [
+        CLI,
+        'export',
+        '--images',
+        data.images,
+        '--masks',
+        data.masks,
+        '--recipe',
+        recipe,
+        '--out',
+        single,
+        ...shared.LOCKSTEP_EXPORT_ARGS.split(' '),
+      ]),
     ])
     const whole = files(single)
     const lines = readFileSync(join(single, 'manifest.jsonl'), 'utf8').trim().split('\n')
@@ -161,7 +216,9 @@ describe('deploy/ run as the schedulers run it (3 shards in parallel, on this ma
       for (const s of shards) {
         const desc = JSON.parse(readFileSync(join(out, 'shards', s, 'export.json'), 'utf8'))
         expect(desc.options.shard).toEqual({ index: Number(s), count: n })
-        const own = readFileSync(join(out, 'shards', s, 'manifest.jsonl'), 'utf8').trim().split('\n')
+        const own = readFileSync(join(out, 'shards', s, 'manifest.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
         expect(own.length, `shard ${s} is a real part, not empty or whole`).toBeGreaterThan(0)
         expect(own.length).toBeLessThan(28)
         shardLines.push(...own)

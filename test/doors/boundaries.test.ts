@@ -100,7 +100,15 @@ describe('the house as drawn in architecture.json', () => {
 
   it('reads the imports between parts (the check below sees the code)', () => {
     const pairs = new Set(found.map((e) => `${e.fromPart} -> ${e.toPart}`))
-    for (const known of ['Ipc -> Services', 'Server -> Services', 'Server -> Media', 'Services -> Catalog', 'Export -> Augment', 'Catalog -> Io', 'Cli -> Server']) {
+    for (const known of [
+      'Ipc -> Services',
+      'Server -> Services',
+      'Server -> Media',
+      'Services -> Catalog',
+      'Export -> Augment',
+      'Catalog -> Io',
+      'Cli -> Server',
+    ]) {
       expect(pairs, known).toContain(known)
     }
   })

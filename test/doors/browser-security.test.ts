@@ -13,11 +13,11 @@ import type { BrowserContext } from 'playwright-core'
 import { startServer, type RunningServer } from '../../src/main/server'
 import { launch } from '../e2e/browser'
 import { fakeCatalog, sampleRef } from './helpers'
+import type { PageDocument, PageImage } from '../support/page'
 
-declare const window: any
-declare const document: any
-declare const location: any
-declare const Image: any
+declare const document: PageDocument
+declare const location: { host: string }
+declare const Image: new () => PageImage
 
 const root = join(import.meta.dirname, '../..')
 let dir: string
@@ -31,7 +31,12 @@ beforeAll(async () => {
   expect(existsSync(join(root, 'out/renderer/index.html')), 'run `npm run build` first').toBe(true)
   dir = mkdtempSync(join(tmpdir(), 'lockstep-chromium-sec-'))
   mkdirSync(join(dir, 'ds', 'images'), { recursive: true })
-  writeFileSync(join(dir, 'ds', 'images', 'a.png'), await sharp({ create: { width: 8, height: 8, channels: 3, background: '#c00' } }).png().toBuffer())
+  writeFileSync(
+    join(dir, 'ds', 'images', 'a.png'),
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#c00' } })
+      .png()
+      .toBuffer(),
+  )
   server = await startServer({
     rendererDir: join(root, 'out/renderer'),
     setup: (ctx) => ctx.session.attach(fakeCatalog(dir, [sampleRef(1, 'a', join(dir, 'ds', 'images', 'a.png'), null)], [join(dir, 'ds')])),

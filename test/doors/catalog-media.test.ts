@@ -80,11 +80,14 @@ describe('lockstep serve on the sample project', () => {
   it('starts with no project and one line on stderr when the sample is missing', async () => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
-      const s = await startServer({ rendererDir: join(dir, 'renderer'), setup: async (ctx) => void (await openDefaultProject(ctx, join(dir, 'userdata2'), join(dir, 'no-sample'))) })
+      const s = await startServer({
+        rendererDir: join(dir, 'renderer'),
+        setup: async (ctx) => void (await openDefaultProject(ctx, join(dir, 'userdata2'), join(dir, 'no-sample'))),
+      })
       expect(s.ctx.session.projectDir).toBeNull()
       await s.close()
       expect(err).toHaveBeenCalledTimes(1)
-      expect(String(err.mock.calls[0]![0])).toMatch(/^lockstep: the sample project could not be opened \(.*no-sample.*\); starting with no project open$/)
+      expect(String(err.mock.calls[0][0])).toMatch(/^lockstep: the sample project could not be opened \(.*no-sample.*\); starting with no project open$/)
     } finally {
       err.mockRestore()
     }

@@ -85,7 +85,7 @@ describe('bindIpc', () => {
     const sub = await ipc.invoke(callChannel('job.cancel'), { sender: w.webContents, senderFrame: { url: 'lockstep://app/' } }, { id: job.id })
     expect(!sub.ok && sub.error.code).toBe('FORBIDDEN')
     expect(ran).toBe(false)
-    expect(ctx.jobs.list()[0]!.status).toBe('running')
+    expect(ctx.jobs.list()[0].status).toBe('running')
     ctx.jobs.cancel(job.id)
     await job.result.catch(() => {})
   })
@@ -119,10 +119,18 @@ describe('bindIpc', () => {
         return o.properties.includes('openDirectory') ? { canceled: false, filePaths: ['/data/set'] } : { canceled: true, filePaths: [] }
       },
     }
-    bindIpc(ipc2, createContext(windowEventSink(() => w.win)), () => w.win, nativeDialogHandlers(dialog, () => w.win))
+    bindIpc(
+      ipc2,
+      createContext(windowEventSink(() => w.win)),
+      () => w.win,
+      nativeDialogHandlers(dialog, () => w.win),
+    )
     const okEvent = { sender: w.webContents, senderFrame: w.mainFrame }
     expect(await ipc2.invoke(callChannel('dialog.openFolder'), okEvent, { title: 'Pick' })).toEqual({ ok: true, result: { path: '/data/set' } })
-    expect(await ipc2.invoke(callChannel('dialog.openFile'), okEvent, { filters: [{ name: 'Recipes', extensions: ['json'] }] })).toEqual({ ok: true, result: { path: null } })
+    expect(await ipc2.invoke(callChannel('dialog.openFile'), okEvent, { filters: [{ name: 'Recipes', extensions: ['json'] }] })).toEqual({
+      ok: true,
+      result: { path: null },
+    })
     const bad = await ipc2.invoke(callChannel('dialog.openFile'), okEvent, { filters: [{ name: 'x', extensions: ['../..'] }] })
     expect(!bad.ok && bad.error.code).toBe('INVALID_INPUT')
     expect(asked).toHaveLength(2)

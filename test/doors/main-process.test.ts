@@ -11,8 +11,36 @@ import { electronCsp } from '../../src/main/ipc/protocols'
 
 const root = join(import.meta.dirname, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-main-'))
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-let report: any
+/** The REPORT line test/doors/fake-electron/electron.mjs prints after driving the built main process. */
+interface MainReport {
+  error?: string
+  windows: number
+  loadURL: string
+  webPreferences: { preload: string } & Record<string, unknown>
+  singleInstance: unknown
+  schemes: { scheme: string }[]
+  protocols: string[]
+  html: unknown
+  traversal: number
+  media: number
+  ipcChannels: string[]
+  trusted: unknown
+  foreign: { error: { code: string } }
+  malformed: { error: { code: string } }
+  pickFolder: unknown
+  prevented: number
+  popup: unknown
+  permission: boolean
+  permissionCheck: boolean
+  remote: unknown
+  remoteFilter: { urls: string[] }
+  menu: { label: string; items: string[] }[]
+  project: unknown
+  events: string[]
+  userData: string
+}
+
+let report: MainReport
 let stderr = ''
 
 beforeAll(() => {
@@ -36,13 +64,22 @@ describe('the Electron main process (built, with a fake electron)', () => {
   it('opens one sandboxed, context-isolated window on lockstep://app with our preload', () => {
     expect(report.windows).toBe(1)
     expect(report.loadURL).toBe('lockstep://app/index.html')
-    expect(report.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false })
+    expect(report.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    })
     expect(report.webPreferences.preload).toBe(join(root, 'out/preload/index.cjs'))
     expect(report.singleInstance).toEqual({ argv: [], cwd: root })
   })
 
   it('serves the renderer and media only through its two privileged protocols', () => {
-    expect(report.schemes.map((s: { scheme: string }) => s.scheme)).toEqual(['lockstep', 'lockstep-media'])
+    expect(report.schemes.map((s) => s.scheme)).toEqual(['lockstep', 'lockstep-media'])
     expect(report.protocols).toEqual(['lockstep', 'lockstep-media'])
     expect(report.html).toEqual({ status: 200, csp: electronCsp, body: '<!doctype html>' })
     expect(report.traversal).toBe(404)

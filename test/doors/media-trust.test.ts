@@ -60,7 +60,8 @@ async function idOf(key: string): Promise<number> {
 describe('browser mode media routes on corrupt files', () => {
   it('serves the sound pair', async () => {
     const id = await idOf('good')
-    for (const what of ['image', 'labels', 'thumb', 'thumb-overlay']) expect((await http(server.port, `/media/sample/${id}/${what}`, { cookie })).status, what).toBe(200)
+    for (const what of ['image', 'labels', 'thumb', 'thumb-overlay'])
+      expect((await http(server.port, `/media/sample/${id}/${what}`, { cookie })).status, what).toBe(200)
   })
 
   it('a short-scan JPEG: 422 naming the sample and the file, on /image, /thumb and /thumb-overlay alike', async () => {
@@ -82,7 +83,9 @@ describe('browser mode media routes on corrupt files', () => {
     const bomb = await idOf('bomb')
     const r = await http(server.port, `/media/sample/${bomb}/labels`, { cookie })
     expect(r.status).toBe(422)
-    expect(r.body.toString()).toMatch(new RegExp(`bomb\\.png: corrupt PNG \\(the image data inflates past the ${(W + 1) * H} bytes its ${W}x${H} header allows\\)`))
+    expect(r.body.toString()).toMatch(
+      new RegExp(`bomb\\.png: corrupt PNG \\(the image data inflates past the ${(W + 1) * H} bytes its ${W}x${H} header allows\\)`),
+    )
   })
 
   it('previews: corrupt pairs come back as errors naming the file, never as tiles', async () => {

@@ -20,17 +20,37 @@ beforeAll(async () => {
   // 4x3 16-bit grey mask, 4x3 8-bit grey mask
   writeFileSync(join(dir, 'masks', 'deep.png'), encode({ width: 4, height: 3, data: mask16, depth: 16, channels: 1 }))
   const m8 = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255])
-  writeFileSync(join(dir, 'masks', 'flat.png'), await sharp(m8, { raw: { width: 4, height: 3, channels: 1 } }).png().toBuffer())
+  writeFileSync(
+    join(dir, 'masks', 'flat.png'),
+    await sharp(m8, { raw: { width: 4, height: 3, channels: 1 } })
+      .png()
+      .toBuffer(),
+  )
   // 6 wide x 2 high JPEG, EXIF orientation 6 (rotate 90° clockwise to display): shows as 2 wide x 6 high
   const rgb = Buffer.alloc(6 * 2 * 3, 128)
-  writeFileSync(join(dir, 'images', 'rot.jpg'), await sharp(rgb, { raw: { width: 6, height: 2, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer())
-  writeFileSync(join(dir, 'images', 'plain.tif'), await sharp(rgb, { raw: { width: 6, height: 2, channels: 3 } }).tiff().toBuffer())
+  writeFileSync(
+    join(dir, 'images', 'rot.jpg'),
+    await sharp(rgb, { raw: { width: 6, height: 2, channels: 3 } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer(),
+  )
+  writeFileSync(
+    join(dir, 'images', 'plain.tif'),
+    await sharp(rgb, { raw: { width: 6, height: 2, channels: 3 } })
+      .tiff()
+      .toBuffer(),
+  )
   ctx.session.attach(
-    fakeCatalog(dir, [
-      sampleRef(1, 'images/rot', join(dir, 'images', 'rot.jpg'), join(dir, 'masks', 'deep.png')),
-      sampleRef(2, 'images/plain', join(dir, 'images', 'plain.tif'), join(dir, 'masks', 'flat.png')),
-      sampleRef(3, 'images/plain', join(dir, 'images', 'plain.tif'), join(dir, 'masks', 'not-a-png.png')),
-    ], [join(dir, 'images'), join(dir, 'masks')]),
+    fakeCatalog(
+      dir,
+      [
+        sampleRef(1, 'images/rot', join(dir, 'images', 'rot.jpg'), join(dir, 'masks', 'deep.png')),
+        sampleRef(2, 'images/plain', join(dir, 'images', 'plain.tif'), join(dir, 'masks', 'flat.png')),
+        sampleRef(3, 'images/plain', join(dir, 'images', 'plain.tif'), join(dir, 'masks', 'not-a-png.png')),
+      ],
+      [join(dir, 'images'), join(dir, 'masks')],
+    ),
   )
   writeFileSync(join(dir, 'masks', 'not-a-png.png'), 'garbage')
 })

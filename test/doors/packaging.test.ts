@@ -11,7 +11,16 @@ const root = join(import.meta.dirname, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-pack-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-type Config = { asarUnpack: string[]; linux: { target: string[] }; mac: { target: string }; win: { target: string }; afterPack: string; asar: boolean; files: unknown[]; extraResources: { from: string; to: string }[] }
+type Config = {
+  asarUnpack: string[]
+  linux: { target: string[] }
+  mac: { target: string }
+  win: { target: string }
+  afterPack: string
+  asar: boolean
+  files: unknown[]
+  extraResources: { from: string; to: string }[]
+}
 
 describe('electron-builder.yml', () => {
   it('passes electron-builder validation and unpacks sharp, @img and better-sqlite3', async () => {
@@ -34,7 +43,7 @@ describe('electron-builder.yml', () => {
     // node_modules holds the Node build of better-sqlite3 that tests use: never rebuilt in place
     expect((config as unknown as { npmRebuild: boolean }).npmRebuild).toBe(false)
     // an invalid key is caught by the same validation, so the check above can fail
-    await expect(validateConfiguration({ ...config, notAnOption: 1 } as never, new DebugLogger(false))).rejects.toThrow(/notAnOption/)
+    await expect(validateConfiguration({ ...config, notAnOption: 1 }, new DebugLogger(false))).rejects.toThrow(/notAnOption/)
   })
 })
 
@@ -45,11 +54,16 @@ describe('afterPack fuses', () => {
     const hook = require(join(root, 'scripts/after-pack.cjs'))
     // A stand-in executable carrying Electron's fuse wire (version 1, 8 fuses, all enabled).
     const exe = join(dir, 'lockstep')
-    writeFileSync(exe, Buffer.concat([Buffer.from('\x7fELF...binary...'), Buffer.from(SENTINEL), Buffer.from([1, 8]), Buffer.from('11111111'), Buffer.from('...rest')]))
+    writeFileSync(
+      exe,
+      Buffer.concat([Buffer.from('\x7fELF...binary...'), Buffer.from(SENTINEL), Buffer.from([1, 8]), Buffer.from('11111111'), Buffer.from('...rest')]),
+    )
     const context = { electronPlatformName: 'linux', appOutDir: dir, packager: { executableName: 'lockstep', appInfo: { productFilename: 'Lockstep' } } }
     expect(hook.executablePath(context)).toBe(exe)
     // refuses to produce an app without the Electron build of better-sqlite3
-    await expect(hook.default(context)).rejects.toThrow(/electron-sqlite\/better_sqlite3\.node is missing: run `node scripts\/build-electron-sqlite\.mjs --strict`/)
+    await expect(hook.default(context)).rejects.toThrow(
+      /electron-sqlite\/better_sqlite3\.node is missing: run `node scripts\/build-electron-sqlite\.mjs --strict`/,
+    )
     mkdirSync(join(dir, 'resources', 'electron-sqlite'), { recursive: true })
     writeFileSync(join(dir, 'resources', 'electron-sqlite', 'better_sqlite3.node'), 'addon')
     await hook.default(context)

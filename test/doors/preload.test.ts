@@ -51,10 +51,10 @@ function checkBridge(bridge: Bridge, fake: ReturnType<typeof fakeElectron>) {
   for (const f of [...Object.values(bridge.api), ...Object.values(bridge.events)]) expect(typeof f).toBe('function')
   expect(Object.isFrozen(bridge) && Object.isFrozen(bridge.api) && Object.isFrozen(bridge.events)).toBe(true)
   return (async () => {
-    expect(await bridge.api['job.cancel']!({ id: 'x' })).toEqual({ ok: true, result: 'r' })
+    expect(await bridge.api['job.cancel']({ id: 'x' })).toEqual({ ok: true, result: 'r' })
     expect(fake.invoked).toEqual([['lockstep:call:job.cancel', { id: 'x' }]])
     const got: unknown[][] = []
-    const off = bridge.events['job.progress']!((...args: unknown[]) => got.push(args))
+    const off = bridge.events['job.progress']((...args: unknown[]) => got.push(args))
     fake.emit('lockstep:event:job.progress', { id: 'j', done: 1 })
     off()
     fake.emit('lockstep:event:job.progress', { id: 'j', done: 2 })

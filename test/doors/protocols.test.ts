@@ -34,11 +34,15 @@ beforeAll(() => {
   symlinkSync(join(dir, 'secret.txt'), join(ds, 'images', 'b.gif'))
   symlinkSync(join(dir, 'secret.txt'), join(ds, 'masks', 'c.png'))
   ctx.session.attach(
-    fakeCatalog(join(dir, 'project'), [
-      sampleRef(1, 'a', join(ds, 'images', 'a.png'), join(ds, 'masks', 'a.png')),
-      sampleRef(2, 'b', join(ds, 'images', 'b.gif'), null),
-      sampleRef(3, 'a', join(ds, 'images', 'a.png'), join(ds, 'masks', 'c.png')),
-    ], [ds]),
+    fakeCatalog(
+      join(dir, 'project'),
+      [
+        sampleRef(1, 'a', join(ds, 'images', 'a.png'), join(ds, 'masks', 'a.png')),
+        sampleRef(2, 'b', join(ds, 'images', 'b.gif'), null),
+        sampleRef(3, 'a', join(ds, 'images', 'a.png'), join(ds, 'masks', 'c.png')),
+      ],
+      [ds],
+    ),
   )
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -87,7 +91,7 @@ describe('lockstep://app', () => {
     expect(r.headers.get('content-security-policy')).toBe(electronCsp)
     expect(electronCsp).toContain("script-src 'self'")
     expect(electronCsp).not.toMatch(/script-src[^;]*(unsafe|http)/)
-    expect(electronCsp).toContain('img-src \'self\' data: blob: lockstep-media:')
+    expect(electronCsp).toContain("img-src 'self' data: blob: lockstep-media:")
     for (const url of ['lockstep://app/../secret.txt', 'lockstep://app/%2e%2e/secret.txt', 'lockstep://app/..%2fsecret.txt', 'lockstep://evil/index.html']) {
       const x = await app(new Request(url))
       expect(x.status, url).toBe(404)

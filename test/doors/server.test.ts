@@ -21,7 +21,8 @@ const labels = { width: 3, height: 2, depth: 16 as const, data: new Uint16Array(
 const deps: MediaDeps = {
   readLabels: async () => labels,
   thumbnail: async (_catalog, id, overlay) => Buffer.from(`thumb ${id} ${overlay}`),
-  previewTile: (token, index) => (token === 'tok1' && index === 0 ? { image: Buffer.from('tile-png'), labels: { ...labels, depth: 8, data: new Uint8Array(6).fill(4) } } : undefined),
+  previewTile: (token, index) =>
+    token === 'tok1' && index === 0 ? { image: Buffer.from('tile-png'), labels: { ...labels, depth: 8, data: new Uint8Array(6).fill(4) } } : undefined,
 }
 
 beforeAll(async () => {
@@ -33,7 +34,9 @@ beforeAll(async () => {
   // Secrets outside every served folder.
   writeFileSync(join(dir, 'secret.txt'), 'TOP-SECRET')
   mkdirSync(join(dir, 'outside'))
-  imageBytes = await sharp({ create: { width: 8, height: 6, channels: 3, background: { r: 200, g: 10, b: 10 } } }).png().toBuffer()
+  imageBytes = await sharp({ create: { width: 8, height: 6, channels: 3, background: { r: 200, g: 10, b: 10 } } })
+    .png()
+    .toBuffer()
   writeFileSync(join(dir, 'outside', 'stolen.png'), imageBytes)
   symlinkSync(join(dir, 'secret.txt'), join(renderer, 'assets', 'leak.txt'))
   // A dataset: one good pair, an image symlinked outside, and a folder symlinked outside.
@@ -46,13 +49,17 @@ beforeAll(async () => {
   symlinkSync(join(dir, 'outside'), join(ds, 'images', 'linked'))
   writeFileSync(join(ds, 'images', 'inner.png'), imageBytes)
   symlinkSync(join(ds, 'images', 'inner.png'), join(ds, 'images', 'alias.png')) // a symlink that stays inside is fine
-  const catalog = fakeCatalog(join(dir, 'project'), [
-    sampleRef(1, 'images/a', join(ds, 'images', 'a.png'), join(ds, 'masks', 'a.png')),
-    sampleRef(2, 'images/evil', join(ds, 'images', 'evil.png'), join(ds, 'masks', 'a.png')),
-    sampleRef(3, 'images/linked/stolen', join(ds, 'images', 'linked', 'stolen.png'), null),
-    sampleRef(4, 'images/alias', join(ds, 'images', 'alias.png'), null),
-    sampleRef(5, 'images/missing', join(ds, 'images', 'missing.png'), null),
-  ], [join(ds, 'images'), join(ds, 'masks')])
+  const catalog = fakeCatalog(
+    join(dir, 'project'),
+    [
+      sampleRef(1, 'images/a', join(ds, 'images', 'a.png'), join(ds, 'masks', 'a.png')),
+      sampleRef(2, 'images/evil', join(ds, 'images', 'evil.png'), join(ds, 'masks', 'a.png')),
+      sampleRef(3, 'images/linked/stolen', join(ds, 'images', 'linked', 'stolen.png'), null),
+      sampleRef(4, 'images/alias', join(ds, 'images', 'alias.png'), null),
+      sampleRef(5, 'images/missing', join(ds, 'images', 'missing.png'), null),
+    ],
+    [join(ds, 'images'), join(ds, 'masks')],
+  )
   server = await startServer({ rendererDir: renderer, token: TOKEN, mediaDeps: deps, setup: (ctx) => ctx.session.attach(catalog) })
   cookie = `lockstep-${server.port}=${TOKEN}`
 })
@@ -123,7 +130,13 @@ describe('token', () => {
 
 describe('Host and Origin (DNS rebinding, cross-site)', () => {
   it('refuses a Host that is not 127.0.0.1:PORT or localhost:PORT, even with the token', async () => {
-    for (const host of ['evil.example:' + server.port, `127.0.0.1:${server.port + 1}`, '127.0.0.1', `localhost.evil.example:${server.port}`, `[::1]:${server.port}`]) {
+    for (const host of [
+      'evil.example:' + server.port,
+      `127.0.0.1:${server.port + 1}`,
+      '127.0.0.1',
+      `localhost.evil.example:${server.port}`,
+      `[::1]:${server.port}`,
+    ]) {
       const r = await http(server.port, '/', { cookie, host })
       expect(r.status, host).toBe(403)
       expect(r.body.toString()).not.toContain('Lockstep</title>')
@@ -326,7 +339,11 @@ describe('lockstep serve (the built CLI)', () => {
     expect(existsSync(join(root, 'out/main/cli.js')), 'run `npm run build` first').toBe(true)
     // never a real browser from a test (serve opens one where a display exists); the lines after
     // the first are prose for a person (open the address...), the first is the machine-readable one
-    const child = spawn(process.execPath, [join(root, 'bin/lockstep.js'), 'serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_NO_BROWSER: '1' } })
+    const child = spawn(process.execPath, [join(root, 'bin/lockstep.js'), 'serve', '--port', '0'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOCKSTEP_NO_BROWSER: '1' },
+    })
     try {
       let out = ''
       const line = await new Promise<string>((resolve, reject) => {
@@ -376,7 +393,9 @@ describe('lockstep serve (the built CLI)', () => {
     expect(lines[0]).toMatch(/^lockstep: no desktop app here \(.+\); starting browser mode instead\.$/)
     expect(lines[1]).toMatch(/^Lockstep is serving at http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/)
     // no display here: it says plainly to open the address (serve never opens a browser without one)
-    expect(lines[2]).toMatch(/^Not opening a browser \((no display here|CI is set|LOCKSTEP_NO_BROWSER is set)\): open the address above in a browser on this machine/)
+    expect(lines[2]).toMatch(
+      /^Not opening a browser \((no display here|CI is set|LOCKSTEP_NO_BROWSER is set)\): open the address above in a browser on this machine/,
+    )
     expect(await new Promise((r) => child.once('exit', r))).toBe(0)
   })
 

@@ -104,7 +104,7 @@ describe('native menu', () => {
     expect(find(t, 'Export…')!.enabled).toBe(false)
     expect(find(t, 'No Recent Projects')!.enabled).toBe(false)
     const mac = buildMenuTemplate({ platform: 'darwin', recent: [], projectOpen: true, actions })
-    expect(mac[0]!.label).toBe('Lockstep')
+    expect(mac[0].label).toBe('Lockstep')
     expect(find(mac, 'Quit Lockstep')).toBeDefined()
   })
 })

@@ -11,10 +11,10 @@ import { writePair } from '../fixtures/pairs'
 import { Catalog } from '../../src/main/catalog'
 import { serve, type Served } from './serve'
 import { launch } from './browser'
+import type { PageDocument, PageElement } from '../support/page'
 
 // The callbacks passed to page.waitForFunction/evaluate run in the page; the node program has no DOM types.
-declare const document: any
-type HTMLImageElement = any
+declare const document: PageDocument
 
 const SHOTS = resolve(import.meta.dirname, '../../test-output/screenshots')
 const PAIRS = 18
@@ -37,7 +37,13 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'lockstep-e2e-'))
   const data = join(root, 'data')
   for (let i = 0; i < PAIRS; i++) {
-    await writePair(data, `street_${String(i).padStart(3, '0')}`, { width: 320, height: 240, seed: i + 1, mask: i % 5 === 4 ? 'palette' : 'grey8', image: i % 2 ? 'jpeg' : 'png' })
+    await writePair(data, `street_${String(i).padStart(3, '0')}`, {
+      width: 320,
+      height: 240,
+      seed: i + 1,
+      mask: i % 5 === 4 ? 'palette' : 'grey8',
+      image: i % 2 ? 'jpeg' : 'png',
+    })
   }
   // a broken pair: an image whose mask is missing
   const lone = await writePair(join(root, 'tmp'), 'street_999', { width: 320, height: 240, seed: 99 })
@@ -82,7 +88,9 @@ describe('the studio in Chromium against lockstep serve', () => {
     // thumbnails really loaded (decoded pixels, not broken images)
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="tile"] img')].filter((i) => i.complete && i.naturalWidth > 0).length >= 10)
     await page.click('[data-testid="overlay-toggle"]')
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="tile"] img')].some((i) => i.src.includes('thumb-overlay') && i.complete && i.naturalWidth > 0))
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="tile"] img')].some((i) => i.src.includes('thumb-overlay') && i.complete && i.naturalWidth > 0),
+    )
     await shot('catalog')
   })
 
@@ -166,7 +174,10 @@ describe('the studio in Chromium against lockstep serve', () => {
     await page.press('[data-testid="output-height"]', 'Tab')
     // the default random crop is 512x512 on a 320x240 source (padded); make it 160x120
     await page.locator('[data-testid="step"]').first().click()
-    for (const [k, v] of [['width', '160'], ['height', '120']]) {
+    for (const [k, v] of [
+      ['width', '160'],
+      ['height', '120'],
+    ]) {
       const input = page.locator(`[data-param="${k}"] input[type="number"]`)
       await input.fill(v)
       await input.press('Tab')
@@ -183,12 +194,16 @@ describe('the studio in Chromium against lockstep serve', () => {
 
     await go('preview')
     const settled = async () => {
-      await page.waitForFunction(() => {
-        const s = document.querySelector('[data-testid="preview-stage"]')
-        const tiles = document.querySelectorAll('[data-testid="preview-tile"] img')
-        return s?.getAttribute('data-pending') === 'false' && tiles.length === 8 && [...tiles].every((i) => i.complete && i.naturalWidth === 160)
-      }, undefined, { timeout: 30_000 })
-      return page.locator('[data-testid="preview-tile"] img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src))
+      await page.waitForFunction(
+        () => {
+          const s = document.querySelector('[data-testid="preview-stage"]')
+          const tiles = document.querySelectorAll('[data-testid="preview-tile"] img')
+          return s?.getAttribute('data-pending') === 'false' && tiles.length === 8 && [...tiles].every((i) => i.complete && i.naturalWidth === 160)
+        },
+        undefined,
+        { timeout: 30_000 },
+      )
+      return page.locator('[data-testid="preview-tile"] img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as PageElement).src))
     }
     const first = await settled()
     await page.locator('[data-testid="preview-tile"]').first().hover()
@@ -204,14 +219,16 @@ describe('the studio in Chromium against lockstep serve', () => {
     // the edit reaches the preview once the recipe store has taken it (on a loaded machine that is
     // not within the same tick): from then on the old tiles are down while the new ones render
     await page.waitForFunction(
-      () => document.querySelector('[data-testid="preview-stage"]')?.getAttribute('data-pending') === 'true' && document.querySelectorAll('[data-testid="preview-tile"]').length === 0,
+      () =>
+        document.querySelector('[data-testid="preview-stage"]')?.getAttribute('data-pending') === 'true' &&
+        document.querySelectorAll('[data-testid="preview-tile"]').length === 0,
       undefined,
       { timeout: 5_000 },
     )
     const second = await settled()
     expect(second).not.toEqual(first)
     expect(new Set(second.map((u) => new URL(u).pathname.split('/')[3])).size).toBe(1)
-    expect(second[0]!.split('/')[5]).not.toBe(first[0]!.split('/')[5])
+    expect(second[0].split('/')[5]).not.toBe(first[0].split('/')[5])
 
     // reseeding renders new tiles too
     await page.fill('[data-testid="preview-seed"]', '12345')
@@ -262,10 +279,14 @@ describe('the studio in Chromium against lockstep serve', () => {
     await page.fill('[data-testid="export-out"]', out)
     await page.waitForFunction(() => /720/.test(document.querySelector('[data-testid="export-estimate"]')?.textContent ?? ''))
     await page.click('[data-testid="export-start"]')
-    await page.waitForFunction(() => {
-      const p = document.querySelector('[data-testid="export-progress"]')
-      return p?.getAttribute('data-status') === 'running' && Number((p.querySelector('.mono')?.textContent ?? '0').split('/')[0].replace(/\D/g, '')) > 0
-    }, undefined, { timeout: 90_000 })
+    await page.waitForFunction(
+      () => {
+        const p = document.querySelector('[data-testid="export-progress"]')
+        return p?.getAttribute('data-status') === 'running' && Number((p.querySelector('.mono')?.textContent ?? '0').split('/')[0].replace(/\D/g, '')) > 0
+      },
+      undefined,
+      { timeout: 90_000 },
+    )
     await page.click('[data-testid="export-cancel"]')
     await page.waitForSelector('[data-testid="export-progress"][data-status="cancelled"]', { timeout: 60_000 })
     await shot('export-cancelled')

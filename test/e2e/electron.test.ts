@@ -12,23 +12,30 @@ import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ElectronApplication, Page } from 'playwright-core'
 import { writePair } from '../fixtures/pairs'
-import { channelNames, eventNames } from '../../src/shared/contract'
+import { channelNames, eventNames, type ResultOf } from '../../src/shared/contract'
 import { electronBinary } from '../../scripts/electron-binary.mjs'
 import { defaultOp, RECIPE_SCHEMA } from '../../src/shared/recipe'
+import type { PageDocument, PageWindow } from '../support/page'
 
-declare const window: any
-declare const document: any
+declare const window: PageWindow
+declare const document: PageDocument
 
 const root = resolve(import.meta.dirname, '../..')
 const SHOTS = join(root, 'test-output/screenshots')
 const binary = electronBinary()
-const recipe = { schema: RECIPE_SCHEMA, output: { width: 48, height: 32 }, mask: { ignoreIndex: 255 }, ops: [{ ...defaultOp('random_crop'), width: 48, height: 32 }, defaultOp('hflip', 0.5)] }
+const recipe = {
+  schema: RECIPE_SCHEMA,
+  output: { width: 48, height: 32 },
+  mask: { ignoreIndex: 255 },
+  ops: [{ ...defaultOp('random_crop'), width: 48, height: 32 }, defaultOp('hflip', 0.5)],
+}
 const sqlite = join(root, '.electron-sqlite/better_sqlite3.node')
-const skipReason = binary.path === null
-  ? `Electron e2e SKIPPED: ${binary.reason}`
-  : !existsSync(sqlite)
-    ? `Electron e2e SKIPPED: ${sqlite} is missing (node scripts/build-electron-sqlite.mjs could not build it here)`
-    : null
+const skipReason =
+  binary.path === null
+    ? `Electron e2e SKIPPED: ${binary.reason}`
+    : !existsSync(sqlite)
+      ? `Electron e2e SKIPPED: ${sqlite} is missing (node scripts/build-electron-sqlite.mjs could not build it here)`
+      : null
 if (skipReason) console.log(skipReason)
 
 let app: ElectronApplication | null = null
@@ -74,7 +81,14 @@ describe('the desktop app (Playwright _electron)', () => {
       events: Object.keys(window.lockstep.events),
       popup: window.open('https://example.com/') === null,
     }))
-    expect(inside).toEqual({ require: 'undefined', process: 'undefined', keys: ['api', 'events', 'mediaBase'], api: [...inside.api], events: [...inside.events], popup: true })
+    expect(inside).toEqual({
+      require: 'undefined',
+      process: 'undefined',
+      keys: ['api', 'events', 'mediaBase'],
+      api: [...inside.api],
+      events: [...inside.events],
+      popup: true,
+    })
     expect([...inside.api].sort()).toEqual([...channelNames].sort())
     expect([...inside.events].sort()).toEqual([...eventNames].sort())
     expect(app.windows()).toHaveLength(1)
@@ -102,32 +116,52 @@ describe('the desktop app (Playwright _electron)', () => {
     expect(samples.length).toBe(6)
 
     // Preview a recipe; its tiles come through lockstep-media://.
-    const preview = await page.evaluate(async ({ ids, recipe }) => {
-      const r = await window.lockstep.api['preview.render']({ sampleIds: ids.slice(0, 2), recipe, seed: 7, count: 2 })
-      if (!r.ok) return { r }
-      const tile = r.result.tiles[0]
-      const img = await fetch(`${window.lockstep.mediaBase}/media/preview/${r.result.token}/${tile.index}/image`)
-      const labels = await fetch(`${window.lockstep.mediaBase}/media/preview/${r.result.token}/${tile.index}/labels`)
-      const outside = await fetch(`${window.lockstep.mediaBase}/media/sample/1/..%2f..%2f..%2fetc%2fpasswd`)
-      return { r: { ok: true, tiles: r.result.tiles.length }, img: img.status, type: img.headers.get('content-type'), labelsWidth: labels.headers.get('x-lockstep-width'), outside: outside.status }
-    }, { ids: samples, recipe })
+    const preview = await page.evaluate(
+      async ({ ids, recipe }) => {
+        const r = await window.lockstep.api['preview.render']({ sampleIds: ids.slice(0, 2), recipe, seed: 7, count: 2 })
+        if (!r.ok) return { r }
+        const result = r.result as ResultOf<'preview.render'>
+        const tile = result.tiles[0]
+        const img = await fetch(`${window.lockstep.mediaBase}/media/preview/${result.token}/${tile.index}/image`)
+        const labels = await fetch(`${window.lockstep.mediaBase}/media/preview/${result.token}/${tile.index}/labels`)
+        const outside = await fetch(`${window.lockstep.mediaBase}/media/sample/1/..%2f..%2f..%2fetc%2fpasswd`)
+        return {
+          r: { ok: true, tiles: result.tiles.length },
+          img: img.status,
+          type: img.headers.get('content-type'),
+          labelsWidth: labels.headers.get('x-lockstep-width'),
+          outside: outside.status,
+        }
+      },
+      { ids: samples, recipe },
+    )
     expect(preview).toEqual({ r: { ok: true, tiles: 4 }, img: 200, type: 'image/png', labelsWidth: '48', outside: 404 })
 
     // Export, and find the files on disk.
     const out = join(dir, 'export')
-    const exported = await page.evaluate(async ({ outDir, recipe }) => {
-      const done = new Promise<{ status: string }>((res) => {
-        const off = window.lockstep.events['job.progress']((j: { status: string; kind: string }) => {
-          if (j.kind === 'export' && j.status !== 'running') {
-            off()
-            res(j)
-          }
+    const exported = await page.evaluate(
+      async ({ outDir, recipe }) => {
+        const done = new Promise<{ status: string }>((res) => {
+          const off = window.lockstep.events['job.progress']((j: { status: string; kind: string }) => {
+            if (j.kind === 'export' && j.status !== 'running') {
+              off()
+              res(j)
+            }
+          })
         })
-      })
-      const start = await window.lockstep.api['export.start']({ recipe: { json: recipe }, seed: 3, batchSize: 2, formats: ['folders'], imageFormat: 'png', out: outDir })
-      if (!start.ok) return { start }
-      return { start, job: await done }
-    }, { outDir: out, recipe })
+        const start = await window.lockstep.api['export.start']({
+          recipe: { json: recipe },
+          seed: 3,
+          batchSize: 2,
+          formats: ['folders'],
+          imageFormat: 'png',
+          out: outDir,
+        })
+        if (!start.ok) return { start }
+        return { start, job: await done }
+      },
+      { outDir: out, recipe },
+    )
     expect(exported).toMatchObject({ start: { ok: true }, job: { status: 'done' } })
     expect(existsSync(join(out, 'manifest.jsonl'))).toBe(true)
     expect(readdirSync(join(out, 'images')).length).toBe(6)

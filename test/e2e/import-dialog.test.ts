@@ -55,7 +55,7 @@ describe('the import dialog', () => {
     expect(await s.text('[data-testid="match-count"]')).toBe('0')
   })
 
-  it("refuses {stem}.png for masks beside the images, at the patterns field", async () => {
+  it('refuses {stem}.png for masks beside the images, at the patterns field', async () => {
     await openDialog()
     await field('import-images').fill(join(s.data, 'images'))
     await field('import-patterns').fill('{stem}.png')

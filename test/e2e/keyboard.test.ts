@@ -16,7 +16,12 @@ afterAll(async () => s?.close())
 const selectedKeys = () => s.page.locator('[data-testid="tile"].selected .caption').allInnerTexts()
 const focusedKey = () => s.page.locator('[data-testid="tile"].cursor .caption').innerText()
 const splitOf = (key: string) => s.page.locator('[data-testid="tile"]', { hasText: key }).locator('.split').innerText()
-const statusOf = (key: string) => s.page.locator('[data-testid="tile"]', { hasText: key }).locator('.status').getAttribute('title').catch(() => 'unreviewed')
+const statusOf = (key: string) =>
+  s.page
+    .locator('[data-testid="tile"]', { hasText: key })
+    .locator('.status')
+    .getAttribute('title')
+    .catch(() => 'unreviewed')
 async function focusGrid(): Promise<void> {
   await s.page.locator('[data-testid="match-count"]').click() // the keys go to the view, not a field
 }

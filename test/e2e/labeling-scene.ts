@@ -34,7 +34,7 @@ export function drawScene(): Scene {
       if ((x - 230) ** 2 + (y - 60) ** 2 <= 40 ** 2) k = 2
       if (y >= 120 && y < 135 && x >= 120 && x < 300) k = 4
       labels[y * W + x] = k
-      let c = COLOURS[k]!
+      let c = COLOURS[k]
       const inSquare = x >= SQUARE.x && x < SQUARE.x + SQUARE.size && y >= SQUARE.y && y < SQUARE.y + SQUARE.size
       const inDisc = (x - DISC.cx) ** 2 + (y - DISC.cy) ** 2 <= DISC.r ** 2
       if (inSquare) c = SQUARE.rgb
@@ -42,7 +42,7 @@ export function drawScene(): Scene {
       // deterministic texture: small on shapes, larger on the background (GrabCut's job is not trivial)
       const n = ((x * 7 + y * 13) % 11) - 5
       const amp = k === 0 && !inSquare && !inDisc ? 2 : 1
-      for (let ch = 0; ch < 3; ch++) rgb[(y * W + x) * 3 + ch] = Math.max(0, Math.min(255, c[ch]! + n * amp))
+      for (let ch = 0; ch < 3; ch++) rgb[(y * W + x) * 3 + ch] = Math.max(0, Math.min(255, c[ch] + n * amp))
     }
   }
   return { rgb, labels }
@@ -61,10 +61,12 @@ export async function writeScenePair(dir: string, stem: string, kind: MaskKind |
   const s = drawScene()
   mkdirSync(join(dir, 'images'), { recursive: true })
   mkdirSync(join(dir, 'masks'), { recursive: true })
-  await sharp(s.rgb, { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(dir, 'images', `${stem}.png`))
+  await sharp(s.rgb, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toFile(join(dir, 'images', `${stem}.png`))
   const mask = join(dir, 'masks', `${stem}.png`)
   if (kind === 'grey8') writeFileSync(mask, encodePng({ width: W, height: H, depth: 8, channels: 1, data: s.labels }))
-  if (kind === 'grey16') writeFileSync(mask, encodePng({ width: W, height: H, depth: 16, channels: 1, data: Uint16Array.from(s.labels, (k) => GREY16[k]!) }))
+  if (kind === 'grey16') writeFileSync(mask, encodePng({ width: W, height: H, depth: 16, channels: 1, data: Uint16Array.from(s.labels, (k) => GREY16[k]) }))
   if (kind === 'palette') writeFileSync(mask, encodePng({ width: W, height: H, depth: 8, channels: 1, data: s.labels, palette: PALETTE }))
   return s
 }
@@ -98,8 +100,8 @@ export function nearSegment(x: number, y: number, a: P, b: P, size: number): boo
 export function inPolygon(x: number, y: number, pts: P[]): boolean {
   let inside = false
   for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
-    const p = pts[j]!
-    const q = pts[i]!
+    const p = pts[j]
+    const q = pts[i]
     const cross = (q.x - p.x) * (y - p.y) - (q.y - p.y) * (x - p.x)
     if (cross === 0 && Math.min(p.x, q.x) <= x && x <= Math.max(p.x, q.x) && Math.min(p.y, q.y) <= y && y <= Math.max(p.y, q.y)) return true
     if (p.y > y !== q.y > y) {
@@ -119,9 +121,14 @@ export function region(x: number, y: number, same: (i: number) => boolean): Set<
     const i = queue.shift()!
     const cx = i % W
     const cy = (i - cx) / W
-    for (const [nx, ny] of [[cx + 1, cy], [cx - 1, cy], [cx, cy + 1], [cx, cy - 1]]) {
-      const j = ny! * W + nx!
-      if (nx! >= 0 && ny! >= 0 && nx! < W && ny! < H && !out.has(j) && same(j)) {
+    for (const [nx, ny] of [
+      [cx + 1, cy],
+      [cx - 1, cy],
+      [cx, cy + 1],
+      [cx, cy - 1],
+    ]) {
+      const j = ny * W + nx
+      if (nx >= 0 && ny >= 0 && nx < W && ny < H && !out.has(j) && same(j)) {
         out.add(j)
         queue.push(j)
       }
@@ -135,8 +142,8 @@ export function stroke(map: Uint8Array | Uint16Array, pts: P[], size: number, va
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const i = y * W + x
-      const hit = pts.length === 1 ? nearSegment(x, y, pts[0]!, pts[0]!, size) : pts.slice(1).some((p, k) => nearSegment(x, y, pts[k]!, p, size))
-      if (hit && writable(map[i]!)) map[i] = value
+      const hit = pts.length === 1 ? nearSegment(x, y, pts[0], pts[0], size) : pts.slice(1).some((p, k) => nearSegment(x, y, pts[k], p, size))
+      if (hit && writable(map[i])) map[i] = value
     }
   }
 }

@@ -71,7 +71,7 @@ async function click(p: P, modifiers: ('Shift' | 'Alt')[] = []): Promise<void> {
   for (const m of modifiers) await page.keyboard.up(m)
 }
 async function drag(pts: P[]): Promise<void> {
-  const first = await screen(pts[0]!)
+  const first = await screen(pts[0])
   await page.mouse.move(first.x, first.y)
   await page.mouse.down()
   for (const p of pts.slice(1)) {
@@ -107,7 +107,8 @@ async function save(): Promise<void> {
 }
 function diff(got: ArrayLike<number>, want: ArrayLike<number>, skip?: (i: number) => boolean): string[] {
   const out: string[] = []
-  for (let i = 0; i < want.length && out.length < 10; i++) if (!skip?.(i) && got[i] !== want[i]) out.push(`(${i % W},${Math.floor(i / W)}) ${got[i]} != ${want[i]}`)
+  for (let i = 0; i < want.length && out.length < 10; i++)
+    if (!skip?.(i) && got[i] !== want[i]) out.push(`(${i % W},${Math.floor(i / W)}) ${got[i]} != ${want[i]}`)
   return out
 }
 
@@ -125,7 +126,26 @@ beforeAll(async () => {
   mkdirSync(join(data, 'labelme'))
   writeFileSync(
     join(data, 'labelme', 'e_labelme.json'),
-    JSON.stringify({ version: '5.4.1', flags: {}, imagePath: '../images/e_labelme.png', imageWidth: W, imageHeight: H, imageData: null, shapes: [{ label: 'car', points: [[200, 20], [260, 80]], shape_type: 'rectangle', group_id: null, flags: {} }] }),
+    JSON.stringify({
+      version: '5.4.1',
+      flags: {},
+      imagePath: '../images/e_labelme.png',
+      imageWidth: W,
+      imageHeight: H,
+      imageData: null,
+      shapes: [
+        {
+          label: 'car',
+          points: [
+            [200, 20],
+            [260, 80],
+          ],
+          shape_type: 'rectangle',
+          group_id: null,
+          flags: {},
+        },
+      ],
+    }),
   )
   writeFileSync(join(data, 'labelme', 'broken.json'), '{"shapes": [')
   project = join(root, 'project')
@@ -171,7 +191,21 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
     expect(scopes[0]).toBe('Inspector')
     expect(scopes).toContain('Studio')
     const sheet = await text('[data-testid="shortcuts-overlay"]')
-    for (const label of ['Brush', 'Eraser', 'Polygon', 'Fill region', 'Magic wand', 'Box assist', 'Undo', 'Redo', 'Save the mask', 'Smaller brush', 'Larger brush', 'Accept and next']) expect(sheet).toContain(label)
+    for (const label of [
+      'Brush',
+      'Eraser',
+      'Polygon',
+      'Fill region',
+      'Magic wand',
+      'Box assist',
+      'Undo',
+      'Redo',
+      'Save the mask',
+      'Smaller brush',
+      'Larger brush',
+      'Accept and next',
+    ])
+      expect(sheet).toContain(label)
     await shot('shortcuts')
     await page.keyboard.press('Escape')
     await page.waitForFunction(() => !document.querySelector('[data-testid="shortcuts-overlay"]'))
@@ -194,8 +228,11 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
   it('keeps unsaved edits across a page reload (IndexedDB draft), until discarded', { timeout: 60_000 }, async () => {
     await page.keyboard.press('b')
     await setBrush(7)
-    await pick(GREY16[2]!)
-    await drag([{ x: 150, y: 200 }, { x: 200, y: 210 }])
+    await pick(GREY16[2])
+    await drag([
+      { x: 150, y: 200 },
+      { x: 200, y: 210 },
+    ])
     expect(await classAt({ x: 175, y: 205 })).toBe(GREY16[2])
     await page.waitForTimeout(1200) // the draft is written half a second after the last edit
     await page.reload()
@@ -212,8 +249,11 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
   it('asks before leaving a sample with unsaved edits (setting: ask), and never drops them silently', { timeout: 60_000 }, async () => {
     await page.selectOption('[data-testid="leave-policy"]', 'ask')
     await page.keyboard.press('b')
-    await pick(GREY16[2]!)
-    await drag([{ x: 150, y: 200 }, { x: 160, y: 200 }])
+    await pick(GREY16[2])
+    await drag([
+      { x: 150, y: 200 },
+      { x: 160, y: 200 },
+    ])
     await page.keyboard.press('ArrowRight')
     await page.waitForSelector('[data-testid="leave-dialog"]')
     await shot('leave-dialog')
@@ -241,7 +281,13 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     await page.keyboard.press('b')
     await setBrush(9)
     await pick(1)
-    const strokePts = [{ x: 30, y: 100 }, { x: 70, y: 104 }, { x: 110, y: 140 }, { x: 111, y: 141 }, { x: 150, y: 110 }]
+    const strokePts = [
+      { x: 30, y: 100 },
+      { x: 70, y: 104 },
+      { x: 110, y: 140 },
+      { x: 111, y: 141 },
+      { x: 150, y: 110 },
+    ]
     await drag(strokePts)
     stroke(want, strokePts, 9, 1)
     const cur = await screen({ x: 150, y: 110 })
@@ -253,10 +299,15 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     // polygon: class 2, four clicks, closed on the first vertex
     await page.keyboard.press('p')
     await pick(2)
-    const poly = [{ x: 150, y: 20 }, { x: 190, y: 25 }, { x: 200, y: 100 }, { x: 140, y: 95 }]
+    const poly = [
+      { x: 150, y: 20 },
+      { x: 190, y: 25 },
+      { x: 200, y: 100 },
+      { x: 140, y: 95 },
+    ]
     for (const p of poly) await click(p)
     await shot('polygon')
-    await click(poly[0]!)
+    await click(poly[0])
     for (let i = 0; i < want.length; i++) if (inPolygon(i % W, Math.floor(i / W), poly)) want[i] = 2
     expect(await undoCount()).toBe(2)
 
@@ -303,7 +354,11 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     await page.keyboard.press('x')
     await pick(2)
     boxed = { x0: DISC.cx - DISC.r - 6, y0: DISC.cy - DISC.r - 6, x1: DISC.cx + DISC.r + 6, y1: Math.min(H - 1, DISC.cy + DISC.r + 6) }
-    await drag([{ x: boxed.x0, y: boxed.y0 }, { x: (boxed.x0 + boxed.x1) >> 1, y: (boxed.y0 + boxed.y1) >> 1 }, { x: boxed.x1, y: boxed.y1 }])
+    await drag([
+      { x: boxed.x0, y: boxed.y0 },
+      { x: (boxed.x0 + boxed.x1) >> 1, y: (boxed.y0 + boxed.y1) >> 1 },
+      { x: boxed.x1, y: boxed.y1 },
+    ])
     await page.waitForSelector('[data-testid="assist-bar"]', { timeout: 90_000 })
     await shot('box-assist')
     await page.keyboard.press('Enter')
@@ -337,7 +392,7 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
       if (!got) expect(m.data[i]).toBe(want[i])
     }
     expect(inter / union).toBeGreaterThan(0.9)
-    for (let i = 0; i < want.length; i++) if (inBox(i)) want[i] = m.data[i]!
+    for (let i = 0; i < want.length; i++) if (inBox(i)) want[i] = m.data[i]
     await shot('saved')
   })
 
@@ -359,16 +414,23 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     const expected = Uint16Array.from(before.data as Uint16Array)
     await page.keyboard.press('b')
     await setBrush(5)
-    await pick(GREY16[1]!)
-    const pts = [{ x: 10, y: 200 }, { x: 300, y: 215 }]
+    await pick(GREY16[1])
+    const pts = [
+      { x: 10, y: 200 },
+      { x: 300, y: 215 },
+    ]
     await drag(pts)
-    stroke(expected, pts, 5, GREY16[1]!)
+    stroke(expected, pts, 5, GREY16[1])
     await page.keyboard.press('p')
-    await pick(GREY16[2]!)
-    const poly = [{ x: 250, y: 140 }, { x: 310, y: 140 }, { x: 280, y: 230 }]
+    await pick(GREY16[2])
+    const poly = [
+      { x: 250, y: 140 },
+      { x: 310, y: 140 },
+      { x: 280, y: 230 },
+    ]
     for (const p of poly) await click(p)
     await page.keyboard.press('Enter')
-    for (let i = 0; i < expected.length; i++) if (inPolygon(i % W, Math.floor(i / W), poly)) expected[i] = GREY16[2]!
+    for (let i = 0; i < expected.length; i++) if (inPolygon(i % W, Math.floor(i / W), poly)) expected[i] = GREY16[2]
     await save()
     const m = readMask('b_grey16')
     expect({ depth: m.depth, channels: m.channels, palette: m.palette }).toEqual({ depth: 16, channels: 1, palette: null })
@@ -382,7 +444,10 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     await page.keyboard.press('b')
     await setBrush(15)
     await pick(2)
-    const pts = [{ x: 160, y: 200 }, { x: 200, y: 160 }]
+    const pts = [
+      { x: 160, y: 200 },
+      { x: 200, y: 160 },
+    ]
     await drag(pts)
     stroke(expected, pts, 15, 2)
     await save()
@@ -418,7 +483,12 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     expect(existsSync(maskFile('d_nomask'))).toBe(false)
     await page.keyboard.press('p')
     await pick(2)
-    const poly = [{ x: 10, y: 10 }, { x: 100, y: 10 }, { x: 100, y: 60 }, { x: 10, y: 60 }]
+    const poly = [
+      { x: 10, y: 10 },
+      { x: 100, y: 10 },
+      { x: 100, y: 60 },
+      { x: 10, y: 60 },
+    ]
     for (const p of poly) await click(p)
     await page.keyboard.press('Enter')
     await shot('new-mask')
@@ -464,7 +534,10 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
     await page.click('[data-testid="remap-start"]')
     await page.waitForSelector('[data-testid="remap-summary"]', { timeout: 60_000 })
     await shot('remap')
-    for (const [stem, old] of [['a_grey8', before.a], ['c_palette', before.c]] as const) {
+    for (const [stem, old] of [
+      ['a_grey8', before.a],
+      ['c_palette', before.c],
+    ] as const) {
       const now = readMask(stem).data
       const expected = Uint8Array.from(old, (v) => (v === 1 ? 4 : v))
       expect(diff(now, expected)).toEqual([])

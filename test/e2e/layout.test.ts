@@ -11,10 +11,34 @@ declare const getComputedStyle: any
 
 /** Controls that must be reachable in each view (selectors inside main). */
 const MUST_SEE: Record<View, string[]> = {
-  catalog: ['[data-testid="import-open"]', '[data-testid="overlay-toggle"]', '[data-testid="bulk-tag-input"]', '[data-testid="bulk-tag-add"]', '[data-testid="bulk-split"]', '[data-testid="bulk-status"]', '[data-testid="bulk-random-split"]', '[data-testid="tile"]'],
+  catalog: [
+    '[data-testid="import-open"]',
+    '[data-testid="overlay-toggle"]',
+    '[data-testid="bulk-tag-input"]',
+    '[data-testid="bulk-tag-add"]',
+    '[data-testid="bulk-split"]',
+    '[data-testid="bulk-status"]',
+    '[data-testid="bulk-random-split"]',
+    '[data-testid="tile"]',
+  ],
   inspector: [],
-  recipes: ['[data-testid="recipe-picker"]', '[data-testid="recipe-name"]', '[data-testid="undo"]', '[data-testid="recipe-file-menu"]', '[data-testid="recipe-save-new"]', '[data-testid="recipe-save"]', '[data-testid="output-width"]', '[data-op="hflip"]'],
-  preview: ['[data-testid="preview-seed"]', '[data-testid="preview-reseed"]', '[data-testid="preview-count"]', '[data-testid="preview-masks"]', '[data-testid="preview-tile"]'],
+  recipes: [
+    '[data-testid="recipe-picker"]',
+    '[data-testid="recipe-name"]',
+    '[data-testid="undo"]',
+    '[data-testid="recipe-file-menu"]',
+    '[data-testid="recipe-save-new"]',
+    '[data-testid="recipe-save"]',
+    '[data-testid="output-width"]',
+    '[data-op="hflip"]',
+  ],
+  preview: [
+    '[data-testid="preview-seed"]',
+    '[data-testid="preview-reseed"]',
+    '[data-testid="preview-count"]',
+    '[data-testid="preview-masks"]',
+    '[data-testid="preview-tile"]',
+  ],
   export: ['[data-testid="export-recipe"]', '[data-testid="export-seed"]', '[data-testid="export-out"]', '[data-testid="export-start"]'],
   stats: ['[data-testid="stats-split"]', '[data-testid="stats-run"]'],
 }
@@ -66,7 +90,8 @@ async function show(view: View): Promise<void> {
     if ((await page.locator('[data-testid="bulk-bar"]').count()) === 0) await page.locator('[data-testid="tile"]').first().click()
     await page.waitForSelector('[data-testid="bulk-bar"]')
   }
-  if (view === 'preview') await page.waitForSelector('[data-testid="preview-stage"][data-pending="false"] [data-testid="preview-tile"] img', { timeout: 30_000 })
+  if (view === 'preview')
+    await page.waitForSelector('[data-testid="preview-stage"][data-pending="false"] [data-testid="preview-tile"] img', { timeout: 30_000 })
   if (view === 'stats') {
     if ((await page.locator('[data-testid="class-table"]').count()) === 0) await page.click('[data-testid="stats-run"]')
     await page.waitForSelector('[data-testid="class-table"]', { timeout: 60_000 })
@@ -81,7 +106,12 @@ describe.each(Object.entries(SIZES))('at %s', (size, viewport) => {
     await page.setViewportSize(viewport)
     await show(view)
     await s.shot(`layout-${view}-${viewport.width}x${viewport.height}`)
-    expect({ size, view, overflow: await overflowing(page), unreachable: await unreachable(page, MUST_SEE[view]) }).toEqual({ size, view, overflow: [], unreachable: [] })
+    expect({ size, view, overflow: await overflowing(page), unreachable: await unreachable(page, MUST_SEE[view]) }).toEqual({
+      size,
+      view,
+      overflow: [],
+      unreachable: [],
+    })
   })
 })
 

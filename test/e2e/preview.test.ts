@@ -59,7 +59,10 @@ async function changed(page: Page, before: Tiles, n = 8, size?: [number, number]
 
 async function setOutput(s: Studio, width: number, height: number): Promise<void> {
   await s.go('recipes')
-  for (const [id, v] of [['output-width', width], ['output-height', height]] as const) {
+  for (const [id, v] of [
+    ['output-width', width],
+    ['output-height', height],
+  ] as const) {
     await s.page.fill(`[data-testid="${id}"]`, String(v))
     await s.page.press(`[data-testid="${id}"]`, 'Tab')
   }
@@ -83,12 +86,12 @@ describe('Preview after switching views', () => {
     await page.fill('[data-testid="preview-seed"]', '4242')
     await page.press('[data-testid="preview-seed"]', 'Tab')
     const reseeded = await changed(page, first)
-    expect(token(reseeded.urls[0]!)).not.toBe(token(first.urls[0]!))
+    expect(token(reseeded.urls[0])).not.toBe(token(first.urls[0]))
     expect(reseeded.sizes.every(([w, h]) => w === 256 && h === 128)).toBe(true)
 
     await page.click('[data-testid="preview-reseed"]')
     const rolled = await changed(page, reseeded)
-    expect(token(rolled.urls[0]!)).not.toBe(token(reseeded.urls[0]!))
+    expect(token(rolled.urls[0])).not.toBe(token(reseeded.urls[0]))
 
     // the output size, changed in Recipes after another round of views, is what the tiles have
     for (const v of ['catalog', 'export', 'stats'] as const) await s.go(v)
@@ -142,10 +145,14 @@ describe('Preview of broken pairs, and no console noise for them', () => {
     const { page } = s
     // the grid: placeholders for pairs whose image cannot be shown, masks on and off
     await page.waitForSelector('[data-testid="tile"]')
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="tile"] img')].filter((i: any) => i.complete && i.naturalWidth > 0).length >= 4)
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="tile"] img')].filter((i: any) => i.complete && i.naturalWidth > 0).length >= 4,
+    )
     expect(await page.locator('[data-testid="tile-placeholder"]').count()).toBe(2) // maskonly, corrupt
     await page.click('[data-testid="overlay-toggle"]')
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="tile"] img')].every((i: any) => i.src.includes('thumb-overlay') ? i.complete && i.naturalWidth > 0 : true))
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="tile"] img')].every((i: any) => (i.src.includes('thumb-overlay') ? i.complete && i.naturalWidth > 0 : true)),
+    )
     await s.shot('catalog-broken-pairs')
 
     const tile = (key: string) => page.locator('[data-testid="tile"]', { hasText: key })

@@ -18,7 +18,11 @@ beforeAll(async () => {
 afterAll(async () => s?.close())
 
 const steps = () => s.page.locator('[data-testid="step"] .name').allInnerTexts()
-const toast = (re: RegExp) => s.page.waitForFunction((src) => [...document.querySelectorAll('[data-testid="toast"]')].some((t: any) => new RegExp(src).test(t.textContent ?? '')), re.source)
+const toast = (re: RegExp) =>
+  s.page.waitForFunction(
+    (src) => [...document.querySelectorAll('[data-testid="toast"]')].some((t: any) => new RegExp(src).test(t.textContent ?? '')),
+    re.source,
+  )
 
 describe('recipes', () => {
   it('adds ops from the palette with the catalogue default p (not a forced 1)', async () => {
@@ -66,7 +70,7 @@ describe('recipes', () => {
     expect(options).toEqual(expect.arrayContaining(['roads (v1)', 'roads-night (v1)']))
     // the first is untouched: 4 steps, no brightness
     await page.selectOption('[data-testid="recipe-picker"]', { label: 'roads (v1)' })
-    await page.waitForFunction(() => (document.querySelector('[data-testid="recipe-name"]') as any)?.value === 'roads')
+    await page.waitForFunction(() => document.querySelector('[data-testid="recipe-name"]')?.value === 'roads')
     expect(await steps()).toHaveLength(4)
     // "save as new recipe" on an unrenamed recipe makes a copy, not a second "roads"
     await page.click('[data-testid="recipe-save-new"]')
@@ -96,11 +100,21 @@ describe('recipes', () => {
     const { page } = s
     const file = join(s.root, 'albumentations-with-normalize.json')
     const T = (name: string, args: object = {}) => ({ __class_fullname__: name, always_apply: false, p: 0.5, ...args })
-    writeFileSync(file, JSON.stringify({ __version__: '1.3.1', transform: { __class_fullname__: 'Compose', p: 1, transforms: [
-      T('HorizontalFlip'),
-      T('GaussNoise', { var_limit: [10, 50] }),
-      T('Normalize', { p: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], max_pixel_value: 255 }),
-    ] } }))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        __version__: '1.3.1',
+        transform: {
+          __class_fullname__: 'Compose',
+          p: 1,
+          transforms: [
+            T('HorizontalFlip'),
+            T('GaussNoise', { var_limit: [10, 50] }),
+            T('Normalize', { p: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], max_pixel_value: 255 }),
+          ],
+        },
+      }),
+    )
     const before = await steps()
     await page.setInputFiles('[data-testid="recipe-import"]', file)
     await page.waitForSelector('[data-testid="import-review"]')

@@ -14,10 +14,13 @@ const BIN = resolve(import.meta.dirname, '../../bin/lockstep.js')
 
 export function serve(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Served> {
   // never a real browser from a test (serve opens one where a display exists)
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...process.env, LOCKSTEP_NO_BROWSER: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: { ...process.env, LOCKSTEP_NO_BROWSER: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
-  child.stdout!.on('data', (d) => (out += d))
-  child.stderr!.on('data', (d) => (out += d))
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
   const stop = () =>
     new Promise<void>((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done()
@@ -37,11 +40,11 @@ export function serve(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 3
       const m = /Lockstep is serving at (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(out)
       if (!m) return
       clearTimeout(timer)
-      child.stdout!.off('data', onData)
-      const url = m[1]!
+      child.stdout.off('data', onData)
+      const url = m[1]
       resolveUrl({ url, origin: new URL(url).origin, child, output: () => out, stop })
     }
-    child.stdout!.on('data', onData)
+    child.stdout.on('data', onData)
     child.once('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`lockstep serve exited with ${code} before printing its URL:\n${out}`))

@@ -58,7 +58,9 @@ function options(out: string, formats: string[], extra: Partial<ExportRunOptions
 /** Runs the export and cancels it once `at` outputs are done; returns the lines journaled. */
 async function cancelAt(out: string, formats: string[], at: number, extra: Partial<ExportRunOptions>): Promise<number> {
   const controller = new AbortController()
-  const err = await runExport(options(out, formats, { ...extra, signal: controller.signal, progressIntervalMs: 0, onProgress: (p) => p.done >= at && controller.abort() })).then(
+  const err = await runExport(
+    options(out, formats, { ...extra, signal: controller.signal, progressIntervalMs: 0, onProgress: (p) => p.done >= at && controller.abort() }),
+  ).then(
     () => null,
     (e: { code?: string }) => e,
   )
@@ -67,14 +69,27 @@ async function cancelAt(out: string, formats: string[], at: number, extra: Parti
 }
 
 describe('cancel and resume', () => {
-  const cases: [string[], Partial<ExportRunOptions>][] = [[['npy'], {}], [['webdataset'], {}], [['folders'], {}], [['folders', 'npy', 'webdataset'], {}], [['npy'], { normalize: resolveNormalization('samplewise', null), stepsPerEpoch: 5 }]]
+  const cases: [string[], Partial<ExportRunOptions>][] = [
+    [['npy'], {}],
+    [['webdataset'], {}],
+    [['folders'], {}],
+    [['folders', 'npy', 'webdataset'], {}],
+    [['npy'], { normalize: resolveNormalization('samplewise', null), stepsPerEpoch: 5 }],
+  ]
   for (const [formats, extra] of cases) {
     it(`${formats.join('+')}${extra.normalize ? ' (float32, repeated draws)' : ''}: cancelled twice at many points, journals all it was given and resumes to the uninterrupted bytes`, async () => {
       const wholeDir = tmp()
       const w = await runExport(options(wholeDir, formats, extra))
       expect(w.failedOutputs).toBeGreaterThanOrEqual(3) // the broken pair, at least once per epoch
       const whole = snapshot(wholeDir)
-      for (const [a, b] of [[1, 2], [2, 7], [4, 5], [6, 13], [8, 16], [11, 19]] as const) {
+      for (const [a, b] of [
+        [1, 2],
+        [2, 7],
+        [4, 5],
+        [6, 13],
+        [8, 16],
+        [11, 19],
+      ] as const) {
         const out = tmp()
         expect(await cancelAt(out, formats, a, extra), `lines after the first cancel at ${a}`).toBe(a)
         expect(checkWholeFiles(out, whole), `after a cancel at ${a}`).toEqual([])

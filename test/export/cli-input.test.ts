@@ -46,7 +46,10 @@ beforeAll(async () => {
   symlinkSync('loop.jpg', join(images, 'loop.jpg')) // a link to itself
   writeFileSync(join(masks, 'loop.png'), labelPng(W, H, drawScene(W, H, 9).labels))
   recipe = join(dir, 'recipe.json')
-  writeFileSync(recipe, JSON.stringify({ schema: 'lockstep.recipe/1', output: { width: 16, height: 16 }, ops: [{ type: 'random_crop', width: 16, height: 16 }] }))
+  writeFileSync(
+    recipe,
+    JSON.stringify({ schema: 'lockstep.recipe/1', output: { width: 16, height: 16 }, ops: [{ type: 'random_crop', width: 16, height: 16 }] }),
+  )
 })
 
 const lockstep = (args: string[]) =>

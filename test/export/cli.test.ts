@@ -15,7 +15,33 @@ let data: { images: string; masks: string }
 let recipe: string
 
 function args(out: string, ...extra: string[]): string[] {
-  return [CLI, 'export', '--images', data.images, '--masks', data.masks, '--recipe', recipe, '--out', out, '--seed', '3', '--epochs', '3', '--batch-size', '4', '--format', 'folders,npy,webdataset', '--image-format', 'jpeg', '--quality', '85', '--wds-samples', '8', ...extra]
+  return [
+    CLI,
+    'export',
+    '--images',
+    data.images,
+    '--masks',
+    data.masks,
+    '--recipe',
+    recipe,
+    '--out',
+    out,
+    '--seed',
+    '3',
+    '--epochs',
+    '3',
+    '--batch-size',
+    '4',
+    '--format',
+    'folders,npy,webdataset',
+    '--image-format',
+    'jpeg',
+    '--quality',
+    '85',
+    '--wds-samples',
+    '8',
+    ...extra,
+  ]
 }
 
 beforeAll(async () => {
@@ -44,9 +70,38 @@ describe('lockstep export (built CLI, worker threads)', () => {
     // RECIPE (crop, hflip, brightness) takes the native path end to end; the second adds contrast
     // and a quarter turn (the JS warp, then the one linear) and a general-path gamma in one of two
     const second = join(tmp(), 'recipe2.json')
-    writeFileSync(second, JSON.stringify({ ...RECIPE, output: { width: 24, height: 32 }, ops: [...RECIPE.ops, { type: 'contrast', p: 1, limit: [-0.3, 0.3] }, { type: 'rot90', p: 1, turns: [1] }, { type: 'gamma', p: 0.5 }] }))
-    const common = (out: string) => [CLI, 'export', '--images', data.images, '--masks', data.masks, '--out', out, '--seed', '5', '--epochs', '2', '--batch-size', '4', '--format', 'folders,npy,webdataset', '--wds-samples', '8']
-    for (const [rec, extra] of [[recipe, ['--image-format', 'jpeg']], [second, ['--image-format', 'png']]] as const) {
+    writeFileSync(
+      second,
+      JSON.stringify({
+        ...RECIPE,
+        output: { width: 24, height: 32 },
+        ops: [...RECIPE.ops, { type: 'contrast', p: 1, limit: [-0.3, 0.3] }, { type: 'rot90', p: 1, turns: [1] }, { type: 'gamma', p: 0.5 }],
+      }),
+    )
+    const common = (out: string) => [
+      CLI,
+      'export',
+      '--images',
+      data.images,
+      '--masks',
+      data.masks,
+      '--out',
+      out,
+      '--seed',
+      '5',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '4',
+      '--format',
+      'folders,npy,webdataset',
+      '--wds-samples',
+      '8',
+    ]
+    for (const [rec, extra] of [
+      [recipe, ['--image-format', 'jpeg']],
+      [second, ['--image-format', 'png']],
+    ] as const) {
       const on = tmp()
       const off = tmp()
       await run('node', [...common(on), '--recipe', rec, ...extra], { env: { ...process.env, LOCKSTEP_NATIVE: '1' } })
@@ -95,7 +150,7 @@ describe('lockstep export (built CLI, worker threads)', () => {
     await run('node', args(out))
     const lines = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n')
     for (const k of [1, 30, lines.length]) {
-      const line = JSON.parse(lines[k - 1]!)
+      const line = JSON.parse(lines[k - 1])
       const dest = tmp()
       const r = await run('node', [CLI, 'replay', '--manifest', join(out, 'manifest.jsonl'), '--line', String(k), '--out', dest])
       expect(r.stdout).toContain(`line ${k}`)
@@ -107,10 +162,10 @@ describe('lockstep export (built CLI, worker threads)', () => {
       expect(c.stdout).toContain(`line ${k} (${line.sampleId}, epoch ${line.epoch}) replays byte for byte in folders, npy, webdataset`)
     }
     // a changed npy row is found and named
-    const first = JSON.parse(lines[0]!)
+    const first = JSON.parse(lines[0])
     const xPath = join(out, first.files.npy.x)
     const x = readFileSync(xPath)
-    x[parseNpy(x, xPath).offset + first.files.npy.row * 32 * 24 * 3 + 5]! ^= 0xff
+    x[parseNpy(x, xPath).offset + first.files.npy.row * 32 * 24 * 3 + 5] ^= 0xff
     writeFileSync(xPath, x)
     await expect(run('node', [CLI, 'replay', '--manifest', join(out, 'manifest.jsonl'), '--line', '1', '--check'])).rejects.toMatchObject({
       code: 1,

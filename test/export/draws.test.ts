@@ -43,7 +43,10 @@ function opts(out: string, extra: Partial<ExportRunOptions> = {}): ExportRunOpti
 }
 
 function lines(out: string): Array<Record<string, any>> {
-  return readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  return readFileSync(join(out, 'manifest.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
 }
 
 describe('repeated draws', () => {
@@ -74,12 +77,12 @@ describe('repeated draws', () => {
     }
     const again = ls.filter((l) => l.draw > 0)
     expect(again.length).toBe(11)
-    const first = ls.find((l) => l.sampleId === again[0]!.sampleId && l.draw === 0)!
-    expect(JSON.stringify(again[0]!.plan.steps)).not.toBe(JSON.stringify(first.plan.steps))
-    expect(readFileSync(join(out, again[0]!.files.folders.image)).equals(readFileSync(join(out, first.files.folders.image)))).toBe(false)
+    const first = ls.find((l) => l.sampleId === again[0].sampleId && l.draw === 0)!
+    expect(JSON.stringify(again[0].plan.steps)).not.toBe(JSON.stringify(first.plan.steps))
+    expect(readFileSync(join(out, again[0].files.folders.image)).equals(readFileSync(join(out, first.files.folders.image)))).toBe(false)
 
     // replay of a repeated draw, and of an old line (no draw anywhere) as draw 0
-    const k = ls.indexOf(again[0]!) + 1
+    const k = ls.indexOf(again[0]) + 1
     const c = await run('node', [CLI, 'replay', '--manifest', join(out, 'manifest.jsonl'), '--line', String(k), '--check'])
     expect(c.stdout).toContain('replays byte for byte in folders, npy')
     const old = tmp()
@@ -138,11 +141,19 @@ describe('normalisation at export', () => {
     expect(r).toEqual({ maxAbs: 0, dtype: 'float32', yEqual: true })
     // NumPy's own mean/std over every pixel of the sources are the statistics used
     const np = JSON.parse(
-      execFileSync(PY, ['-c', `import sys, json, glob, numpy as np; from PIL import Image; x = np.concatenate([np.asarray(Image.open(p).convert('RGB')).reshape(-1, 3) for p in sorted(glob.glob(sys.argv[1] + '/*.png'))]).astype(np.float64); print(json.dumps([x.mean(0).tolist(), x.std(0).tolist()]))`, data.images], { encoding: 'utf8' }),
+      execFileSync(
+        PY,
+        [
+          '-c',
+          `import sys, json, glob, numpy as np; from PIL import Image; x = np.concatenate([np.asarray(Image.open(p).convert('RGB')).reshape(-1, 3) for p in sorted(glob.glob(sys.argv[1] + '/*.png'))]).astype(np.float64); print(json.dumps([x.mean(0).tolist(), x.std(0).tolist()]))`,
+          data.images,
+        ],
+        { encoding: 'utf8' },
+      ),
     ) as number[][]
     for (let c = 0; c < 3; c++) {
-      expect(stats.mean[c]).toBeCloseTo(np[0]![c]!, 9)
-      expect(stats.std[c]).toBeCloseTo(np[1]![c]!, 9)
+      expect(stats.mean[c]).toBeCloseTo(np[0][c], 9)
+      expect(stats.std[c]).toBeCloseTo(np[1][c], 9)
     }
   })
 
@@ -159,13 +170,34 @@ describe('normalisation at export', () => {
     await runExport(opts(rs, { formats: ['npy'], normalize: resolveNormalization({ rescale: 1 / 255 }, null) }))
     expect(numpyCheck(base, rs, 'rescale').maxAbs).toBeLessThan(1e-7)
     expect(JSON.parse(readFileSync(join(rs, 'export.json'), 'utf8')).normalize).toEqual({ mode: 'rescale', factor: 1 / 255 })
-    await expect(runExport(opts(tmp(), { formats: ['folders'], normalize: resolveNormalization('samplewise', null) }))).rejects.toThrow(/needs a format of raw pixels \(npy\)/)
+    await expect(runExport(opts(tmp(), { formats: ['folders'], normalize: resolveNormalization('samplewise', null) }))).rejects.toThrow(
+      /needs a format of raw pixels \(npy\)/,
+    )
   })
 
   it('the CLI takes --normalize (a bad value names the flag), and replay --check compares normalised rows', async () => {
     const recipe = join(tmp(), 'r.json')
     writeFileSync(recipe, JSON.stringify(RECIPE))
-    const args = (out: string) => [CLI, 'export', '--images', data.images, '--masks', data.masks, '--recipe', recipe, '--out', out, '--format', 'npy', '--batch-size', '2', '--epochs', '2', '--normalize', 'rescale=1/255']
+    const args = (out: string) => [
+      CLI,
+      'export',
+      '--images',
+      data.images,
+      '--masks',
+      data.masks,
+      '--recipe',
+      recipe,
+      '--out',
+      out,
+      '--format',
+      'npy',
+      '--batch-size',
+      '2',
+      '--epochs',
+      '2',
+      '--normalize',
+      'rescale=1/255',
+    ]
     const out = tmp()
     await run('node', args(out))
     expect(JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')).normalize).toEqual({ mode: 'rescale', factor: 1 / 255 })

@@ -26,7 +26,15 @@ try {
 }
 
 let data: { images: string; masks: string }
-const recipe = parseRecipe({ ...RECIPE, output: { width: 64, height: 48 }, ops: [{ type: 'random_crop', p: 1, width: 64, height: 48 }, { type: 'hflip', p: 0.5 }, { type: 'gamma', p: 1 }] })
+const recipe = parseRecipe({
+  ...RECIPE,
+  output: { width: 64, height: 48 },
+  ops: [
+    { type: 'random_crop', p: 1, width: 64, height: 48 },
+    { type: 'hflip', p: 0.5 },
+    { type: 'gamma', p: 1 },
+  ],
+})
 
 function options(out: string, formats: string[]): ExportRunOptions {
   return {

@@ -31,13 +31,13 @@ beforeAll(async () => {
   const kinds = ['cut', 'short', 'flip', 'marker']
   for (let i = 0; count < 64; i++) {
     const jpeg = await jpegScene(W, H, 100 + i, { progressive: i % 5 === 4 })
-    const kind = kinds[i % kinds.length]!
+    const kind = kinds[i % kinds.length]
     let bad: Buffer
     if (kind === 'cut') bad = cutJpeg(jpeg, rng.uniform(0.3, 0.98))
     else if (kind === 'short') bad = shortScan(jpeg, rng.uniform(0.3, 0.98))
     else if (kind === 'flip') {
       bad = Buffer.from(jpeg)
-      for (let k = 0; k < 3; k++) bad[rng.int(700, bad.length - 3)]! ^= 1 << rng.int(0, 7)
+      for (let k = 0; k < 3; k++) bad[rng.int(700, bad.length - 3)] ^= 1 << rng.int(0, 7)
     } else {
       bad = Buffer.from(jpeg)
       bad[rng.int(700, bad.length - 3)] = 0xff
@@ -55,17 +55,45 @@ beforeAll(async () => {
     const png = labelPng(W, H, drawScene(W, H, 500 + i).labels)
     writeFileSync(join(masks, `${key}.png`), i % 2 ? badAdler(png) : corruptTail(png))
   }
-  writeFileSync(join(dir, 'recipe.json'), JSON.stringify({ schema: 'lockstep.recipe/1', output: { width: 64, height: 48 }, ops: [{ type: 'random_crop', width: 64, height: 48 }, { type: 'hflip', p: 0.5 }] }))
+  writeFileSync(
+    join(dir, 'recipe.json'),
+    JSON.stringify({
+      schema: 'lockstep.recipe/1',
+      output: { width: 64, height: 48 },
+      ops: [
+        { type: 'random_crop', width: 64, height: 48 },
+        { type: 'hflip', p: 0.5 },
+      ],
+    }),
+  )
 }, 120_000)
 
 async function failureLines(workers: number, native: boolean, n: number): Promise<string[]> {
   const out = join(dir, `out-${workers}-${native}-${n}`)
-  const args = [CLI, 'export', '--images', images, '--masks', masks, '--recipe', join(dir, 'recipe.json'), '--seed', '7', '--workers', String(workers), '--out', out]
+  const args = [
+    CLI,
+    'export',
+    '--images',
+    images,
+    '--masks',
+    masks,
+    '--recipe',
+    join(dir, 'recipe.json'),
+    '--seed',
+    '7',
+    '--workers',
+    String(workers),
+    '--out',
+    out,
+  ]
   const r = await run('node', args, { env: { ...process.env, LOCKSTEP_NATIVE: native ? '1' : '0' }, maxBuffer: 16 << 20 }).then(
     () => '',
     (e: { stderr: string }) => e.stderr,
   )
-  return r.split('\n').filter((l) => l.startsWith('lockstep export: failed: ')).sort()
+  return r
+    .split('\n')
+    .filter((l) => l.startsWith('lockstep export: failed: '))
+    .sort()
 }
 
 describe.skipIf(!built)('failure reasons are reproducible (CLI, built out/)', () => {
@@ -76,7 +104,14 @@ describe.skipIf(!built)('failure reasons are reproducible (CLI, built out/)', ()
       expect(line).toMatch(/^lockstep export: failed: (Image .*\/(cut|short|flip|marker)\d\d\.jpg: corrupt JPEG \(|Mask .*\/mask\d\.png: corrupt PNG \()/)
       expect(line).not.toMatch(/Unknown error|VipsJpeg|vips|libjpeg/i)
     }
-    for (const [workers, native, n] of [[1, true, 2], [2, true, 1], [4, true, 1], [4, true, 2], [2, false, 1], [2, false, 2]] as const) {
+    for (const [workers, native, n] of [
+      [1, true, 2],
+      [2, true, 1],
+      [4, true, 1],
+      [4, true, 2],
+      [2, false, 1],
+      [2, false, 2],
+    ] as const) {
       expect(await failureLines(workers, native, n), `workers ${workers}, native ${native}, run ${n}`).toEqual(reference)
     }
   }, 600_000)

@@ -33,7 +33,7 @@ for (const [way, flag] of ways) {
       expect(b.size).toBe(40)
       expect(b.bytes).toBe(files.reduce((s, [, d]) => s + d.length, 0))
       expect(readdirSync(dir)).toEqual([])
-      writeFileSync(files[3]![0], 'an older file under the final name is replaced')
+      writeFileSync(files[3][0], 'an older file under the final name is replaced')
       await b.commit()
       expect(b.size).toBe(0)
       for (const [p, d] of files) expect(readFileSync(p).equals(d), p).toBe(true)

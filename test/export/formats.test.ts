@@ -38,7 +38,10 @@ describe('the format registry', () => {
       out,
       workers: 0,
     })
-    const lines = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const lines = readFileSync(join(out, 'manifest.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines).toHaveLength(14)
     for (const line of lines) {
       const folders = await formatPlugin('folders').read(out, line)
@@ -58,7 +61,9 @@ describe('the format registry', () => {
     // a tar member that is missing is named
     const tar = lines[0].files.webdataset.tar
     expect([...tarMembers(readFileSync(join(out, tar)), tar)].length).toBe(6 * 3)
-    await expect(formatPlugin('webdataset').read(out, { ...lines[0], files: { webdataset: { tar, key: 'e9999_b000000_i0000' } } })).rejects.toThrow(/lacks the members of e9999_b000000_i0000/)
+    await expect(formatPlugin('webdataset').read(out, { ...lines[0], files: { webdataset: { tar, key: 'e9999_b000000_i0000' } } })).rejects.toThrow(
+      /lacks the members of e9999_b000000_i0000/,
+    )
   })
 
   it('gives the CLI its help and flags and the contract its format list, from one place', () => {
@@ -76,13 +81,41 @@ describe('one options schema for the CLI and the contract', () => {
   const base = { recipe: { json: RECIPE }, out: '/tmp/x' }
   const cli = (...extra: string[]) => {
     const v: Record<string, unknown> = { recipe: undefined, 'recipe-version': '1', out: '/tmp/x' }
-    for (let i = 0; i < extra.length; i += 2) v[extra[i]!.slice(2)] = extra[i + 1]
+    for (let i = 0; i < extra.length; i += 2) v[extra[i].slice(2)] = extra[i + 1]
     return exportOptionsFromArgs(v)
   }
 
   it('turns the command line into the contract options the studio sends', () => {
-    const fromCli = cli('--seed', '4', '--epochs', '3', '--batch-size', '8', '--format', 'npy,webdataset', '--wds-samples', '64', '--workers', '2', '--memory', '512', '--image-format', 'png')
-    const fromContract = parseExportOptions({ recipe: { versionId: 1 }, out: '/tmp/x', seed: 4, epochs: 3, batchSize: 8, formats: ['npy', 'webdataset'], formatOptions: { webdataset: { samples: 64 } }, workers: 2, memoryMb: 512, imageFormat: 'png' })
+    const fromCli = cli(
+      '--seed',
+      '4',
+      '--epochs',
+      '3',
+      '--batch-size',
+      '8',
+      '--format',
+      'npy,webdataset',
+      '--wds-samples',
+      '64',
+      '--workers',
+      '2',
+      '--memory',
+      '512',
+      '--image-format',
+      'png',
+    )
+    const fromContract = parseExportOptions({
+      recipe: { versionId: 1 },
+      out: '/tmp/x',
+      seed: 4,
+      epochs: 3,
+      batchSize: 8,
+      formats: ['npy', 'webdataset'],
+      formatOptions: { webdataset: { samples: 64 } },
+      workers: 2,
+      memoryMb: 512,
+      imageFormat: 'png',
+    })
     expect(fromCli).toEqual(fromContract)
   })
 
@@ -106,10 +139,15 @@ describe('one options schema for the CLI and the contract', () => {
 
   it('checks what a schema cannot: the formats, their options, the output size, the memory of this machine', () => {
     const source = { images: data.images, masks: data.masks }
-    const prep = (o: Record<string, unknown>, recipe: unknown = RECIPE) => prepareExport(parseExportOptions({ ...base, recipe: { json: recipe }, ...o }), source)
+    const prep = (o: Record<string, unknown>, recipe: unknown = RECIPE) =>
+      prepareExport(parseExportOptions({ ...base, recipe: { json: recipe }, ...o }), source)
     expect(() => prep({ formats: ['folders', 'csv'] })).toThrow('Unknown export format "csv"')
-    expect(() => prep({ formats: ['webdataset'], formatOptions: { webdataset: { samples: 0 } } })).toThrow('Expected webdataset: samples (--wds-samples) to be an integer in 1..10000000 but received 0')
-    expect(() => prep({ formats: ['webdataset'], formatOptions: { webdataset: { tars: 3 } } })).toThrow('The webdataset format has no option "tars": expected samples, megabytes')
+    expect(() => prep({ formats: ['webdataset'], formatOptions: { webdataset: { samples: 0 } } })).toThrow(
+      'Expected webdataset: samples (--wds-samples) to be an integer in 1..10000000 but received 0',
+    )
+    expect(() => prep({ formats: ['webdataset'], formatOptions: { webdataset: { tars: 3 } } })).toThrow(
+      'The webdataset format has no option "tars": expected samples, megabytes',
+    )
     const huge = { ...RECIPE, output: { width: 16384, height: 16384 }, ops: [] }
     expect(() => prep({}, huge)).toThrow(/output is 16384x16384 \(268 Mpx\); an export output may have at most 67 Mpx/)
     expect(() => prep({ memoryMb: 65536 })).toThrow(/more than this machine can give an export/)
@@ -120,7 +158,9 @@ describe('one options schema for the CLI and the contract', () => {
 
 describe('--workers auto', () => {
   it('is the rule its help states: inline when every op declares its render light and each source yields one output, whatever the formats (npy included)', () => {
-    expect(exportCommand.help).toMatch(/auto \(default\): 0 when every op declares its render light .* each source yields one output .* whatever the formats; else 2/s)
+    expect(exportCommand.help).toMatch(
+      /auto \(default\): 0 when every op declares its render light .* each source yields one output .* whatever the formats; else 2/s,
+    )
     const light = parseRecipe(RECIPE)
     expect(autoWorkers(light, false)).toBe(0)
     expect(autoWorkers(light, true)).toBe(2)

@@ -63,11 +63,71 @@ interface Case {
 
 /** Every case runs on the calling thread (the worker count never shows in the bytes; cli tests check that). */
 export const CASES: Case[] = [
-  { name: 'fast-png-all-formats', data: 'png', options: { recipe: parseRecipe(RECIPE), imageFormat: 'png', epochs: 2, batchSize: 4, formats: ['folders', 'npy', 'webdataset'], formatOptions: { webdataset: { samples: 8 } } } },
-  { name: 'fast-jpeg-shard-1-of-3', data: 'png', options: { recipe: parseRecipe(RECIPE), imageFormat: 'jpeg', quality: 85, epochs: 2, batchSize: 3, formats: ['webdataset', 'npy'], formatOptions: { webdataset: { samples: 3 } }, shard: { index: 1, count: 3 } } },
-  { name: 'general-jpeg-sources', data: 'jpg', options: { recipe: parseRecipe(GENERAL), imageFormat: 'jpeg', quality: 90, epochs: 2, batchSize: 4, formats: ['folders', 'npy', 'webdataset'], formatOptions: { webdataset: { samples: 8 } } } },
-  { name: 'general-steps-per-epoch', data: 'png', options: { recipe: parseRecipe(GENERAL), imageFormat: 'png', epochs: 2, batchSize: 4, stepsPerEpoch: 4, formats: ['folders', 'npy', 'webdataset'], formatOptions: { webdataset: { samples: 8 } } } },
-  { name: 'classes-16bit-palette-masks', data: 'masks', options: { recipe: parseRecipe(CLASSES), imageFormat: 'png', epochs: 2, batchSize: 2, dropLast: true, formats: ['folders', 'npy', 'webdataset'], formatOptions: { webdataset: { samples: 4 } } } },
+  {
+    name: 'fast-png-all-formats',
+    data: 'png',
+    options: {
+      recipe: parseRecipe(RECIPE),
+      imageFormat: 'png',
+      epochs: 2,
+      batchSize: 4,
+      formats: ['folders', 'npy', 'webdataset'],
+      formatOptions: { webdataset: { samples: 8 } },
+    },
+  },
+  {
+    name: 'fast-jpeg-shard-1-of-3',
+    data: 'png',
+    options: {
+      recipe: parseRecipe(RECIPE),
+      imageFormat: 'jpeg',
+      quality: 85,
+      epochs: 2,
+      batchSize: 3,
+      formats: ['webdataset', 'npy'],
+      formatOptions: { webdataset: { samples: 3 } },
+      shard: { index: 1, count: 3 },
+    },
+  },
+  {
+    name: 'general-jpeg-sources',
+    data: 'jpg',
+    options: {
+      recipe: parseRecipe(GENERAL),
+      imageFormat: 'jpeg',
+      quality: 90,
+      epochs: 2,
+      batchSize: 4,
+      formats: ['folders', 'npy', 'webdataset'],
+      formatOptions: { webdataset: { samples: 8 } },
+    },
+  },
+  {
+    name: 'general-steps-per-epoch',
+    data: 'png',
+    options: {
+      recipe: parseRecipe(GENERAL),
+      imageFormat: 'png',
+      epochs: 2,
+      batchSize: 4,
+      stepsPerEpoch: 4,
+      formats: ['folders', 'npy', 'webdataset'],
+      formatOptions: { webdataset: { samples: 8 } },
+    },
+  },
+  {
+    name: 'classes-16bit-palette-masks',
+    data: 'masks',
+    options: {
+      recipe: parseRecipe(CLASSES),
+      imageFormat: 'png',
+      epochs: 2,
+      batchSize: 2,
+      dropLast: true,
+      formats: ['folders', 'npy', 'webdataset'],
+      formatOptions: { webdataset: { samples: 4 } },
+    },
+  },
 ]
 
 const dirs: Record<Case['data'], { images: string; masks: string; root: string }> = {} as never
@@ -79,7 +139,8 @@ beforeAll(async () => {
   dirs.jpg = { ...(await makePairs(jpg, 9, 80, 60, 'jpg')), root: jpg }
   const masks = tmp('lockstep-golden-')
   const variants = ['grey8', 'grey16', 'palette', 'grey8', 'palette'] as const
-  for (let i = 0; i < variants.length; i++) await writePair(masks, `m${i}`, { width: 64, height: 48, seed: i + 1, mask: variants[i], image: i % 2 ? 'jpeg' : 'png' })
+  for (let i = 0; i < variants.length; i++)
+    await writePair(masks, `m${i}`, { width: 64, height: 48, seed: i + 1, mask: variants[i], image: i % 2 ? 'jpeg' : 'png' })
   dirs.masks = { images: join(masks, 'images'), masks: join(masks, 'masks'), root: masks }
 })
 
@@ -94,8 +155,17 @@ function normaliseTar(b: Buffer, root: string): Buffer {
   const parts: Uint8Array[] = []
   let pos = 0
   while (pos + 512 <= b.byteLength && b[pos] !== 0) {
-    const name = b.subarray(pos, pos + 100).toString('utf8').replace(/\0.*$/s, '')
-    const size = parseInt(b.subarray(pos + 124, pos + 136).toString('latin1').replace(/\0.*$/s, ''), 8)
+    const name = b
+      .subarray(pos, pos + 100)
+      .toString('utf8')
+      .replace(/\0.*$/s, '')
+    const size = parseInt(
+      b
+        .subarray(pos + 124, pos + 136)
+        .toString('latin1')
+        .replace(/\0.*$/s, ''),
+      8,
+    )
     const data = b.subarray(pos + 512, pos + 512 + size)
     parts.push(...tarMember(name, replaceAll(Buffer.from(data), root, '<src>')))
     pos += 512 + Math.ceil(size / 512) * 512
@@ -110,7 +180,8 @@ function normaliseTar(b: Buffer, root: string): Buffer {
 function normaliseDescriptor(b: Buffer, root: string, sources: SourcePair[]): Buffer {
   const desc = JSON.parse(b.toString('utf8'))
   const list = createHash('sha256')
-  for (const s of [...sources].sort((x, y) => (x.key < y.key ? -1 : 1))) list.update(`${s.key}\u0000${s.imagePath}\u0000${s.maskPath}\u0000${s.imageHash ?? ''}\u0000${s.maskHash ?? ''}\n`)
+  for (const s of [...sources].sort((x, y) => (x.key < y.key ? -1 : 1)))
+    list.update(`${s.key}\u0000${s.imagePath}\u0000${s.maskPath}\u0000${s.imageHash ?? ''}\u0000${s.maskHash ?? ''}\n`)
   expect(desc.sources.listSha256, 'export.json lists the sources exported').toBe(list.digest('hex'))
   desc.sources.listSha256 = '<list>'
   return replaceAll(Buffer.from(JSON.stringify(desc, null, 2) + '\n'), root, '<src>')
@@ -122,11 +193,15 @@ function normaliseDescriptor(b: Buffer, root: string, sources: SourcePair[]): Bu
  * checks the hash against the member).
  */
 function normaliseManifest(b: Buffer): Buffer {
-  const lines = b.toString('utf8').split('\n').filter(Boolean).map((l) => {
-    const line = JSON.parse(l)
-    if (line.files?.webdataset?.jsonSha256) line.files.webdataset.jsonSha256 = '<json>'
-    return JSON.stringify(line)
-  })
+  const lines = b
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const line = JSON.parse(l)
+      if (line.files?.webdataset?.jsonSha256) line.files.webdataset.jsonSha256 = '<json>'
+      return JSON.stringify(line)
+    })
   return Buffer.from(lines.map((l) => l + '\n').join(''))
 }
 

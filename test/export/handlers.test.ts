@@ -35,13 +35,23 @@ describe('export channels', () => {
     const imp = await call<{ jobId: string }>(ctx, 'import.start', { images: data.images, masks: data.masks })
     expect((await jobDone(ctx, imp.jobId)).status).toBe('done')
     const split = await call<{ counts: Record<string, number> }>(ctx, 'samples.randomSplit', { seed: 1, ratios: { train: 2, val: 1, test: 1 } })
-    const train = split.counts.train!
+    const train = split.counts.train
     const st = await call<{ jobId: string }>(ctx, 'stats.run', { split: 'train' })
     expect((await jobDone(ctx, st.jobId)).status).toBe('done')
     const saved = await call<{ versionId: number }>(ctx, 'recipe.save', { name: 'crop', recipe: RECIPE })
 
     const out = join(dir, 'export')
-    const input = { recipe: { versionId: saved.versionId }, seed: 2, splits: ['train'], epochs: 2, batchSize: 4, formats: ['folders', 'npy'], imageFormat: 'png', out, workers: 0 }
+    const input = {
+      recipe: { versionId: saved.versionId },
+      seed: 2,
+      splits: ['train'],
+      epochs: 2,
+      batchSize: 4,
+      formats: ['folders', 'npy'],
+      imageFormat: 'png',
+      out,
+      workers: 0,
+    }
     const est = await call<Record<string, number>>(ctx, 'export.estimate', input)
     expect(est).toMatchObject({ samples: train, epochs: 2, batchesPerEpoch: Math.ceil(train / 4), outputs: 2 * train, batches: 2 * Math.ceil(train / 4) })
     expect(est.approxBytes).toBeGreaterThan(0)
@@ -50,7 +60,10 @@ describe('export channels', () => {
     const job = await jobDone(ctx, jobId)
     expect(job).toMatchObject({ kind: 'export', status: 'done', done: 2 * train, total: 2 * train })
     expect(events.some((e) => e.name === 'job.progress' && (e.payload as JobInfo).kind === 'export')).toBe(true)
-    const lines = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const lines = readFileSync(join(out, 'manifest.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines).toHaveLength(2 * train)
     expect(lines.every((l) => typeof l.source.id === 'number' && /^[0-9a-f]{64}$/.test(l.source.imageSha256))).toBe(true)
     const desc = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8'))
@@ -83,7 +96,17 @@ describe('export channels', () => {
     // no statistics computed yet: the export computes and records them (every sample: nothing is in train)
     expect(await call(ctx, 'stats.get', { split: 'all' })).toBeNull()
     const saved = await call<{ versionId: number }>(ctx, 'recipe.save', { name: 'crop', recipe: RECIPE })
-    const input = (out: string) => ({ recipe: { versionId: saved.versionId }, seed: 4, epochs: 150, batchSize: 4, formats: ['webdataset'], formatOptions: { webdataset: { samples: 1000 } }, imageFormat: 'png', out, workers: 0 })
+    const input = (out: string) => ({
+      recipe: { versionId: saved.versionId },
+      seed: 4,
+      epochs: 150,
+      batchSize: 4,
+      formats: ['webdataset'],
+      formatOptions: { webdataset: { samples: 1000 } },
+      imageFormat: 'png',
+      out,
+      workers: 0,
+    })
 
     const wholeDir = join(dir, 'whole')
     const w = await call<{ jobId: string }>(ctx, 'export.start', input(wholeDir))

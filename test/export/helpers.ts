@@ -42,16 +42,19 @@ export async function makePairs(dir: string, n: number, width = 80, height = 60,
         let c = ((x >> 4) + (y >> 4) + i) % 2 === 0 ? 0 : 1
         if ((x - cx) ** 2 + (y - cy) ** 2 < r * r) c = 2 + (i % 3)
         labels[y * width + x] = c
-        const col = COLOURS[c]!
-        rgb[(y * width + x) * 3] = Math.min(255, col[0]! + (x % 7))
-        rgb[(y * width + x) * 3 + 1] = Math.min(255, col[1]! + (y % 5))
-        rgb[(y * width + x) * 3 + 2] = col[2]!
+        const col = COLOURS[c]
+        rgb[(y * width + x) * 3] = Math.min(255, col[0] + (x % 7))
+        rgb[(y * width + x) * 3 + 1] = Math.min(255, col[1] + (y % 5))
+        rgb[(y * width + x) * 3 + 2] = col[2]
       }
     }
     const name = `p${String(i).padStart(3, '0')}`
     const img = sharp(rgb, { raw: { width, height, channels: 3 } })
     await (imageExt === 'jpg' ? img.jpeg({ quality: 92 }) : img.png()).toFile(join(images, `${name}.${imageExt}`))
-    await sharp(labels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toFile(join(masks, `${name}.png`))
+    await sharp(labels, { raw: { width, height, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(join(masks, `${name}.png`))
   }
   return { images, masks }
 }
@@ -107,7 +110,8 @@ export function checkWholeFiles(out: string, whole: Map<string, Buffer>): string
     const full = whole.get(rel)
     if (!full) problems.push(`not in the uninterrupted export: ${rel}`)
     else if (rel === 'manifest.jsonl') {
-      if (!full.subarray(0, bytes.byteLength).equals(bytes) || (bytes.byteLength && bytes[bytes.byteLength - 1] !== 0x0a)) problems.push('manifest.jsonl is not a prefix of whole lines')
+      if (!full.subarray(0, bytes.byteLength).equals(bytes) || (bytes.byteLength && bytes[bytes.byteLength - 1] !== 0x0a))
+        problems.push('manifest.jsonl is not a prefix of whole lines')
     } else if (bytes.equals(full)) continue
     else if (rel.endsWith('.npy')) {
       // a batch closed early: a valid npy file holding the first rows (its labels may be 8-bit
@@ -118,7 +122,7 @@ export function checkWholeFiles(out: string, whole: Map<string, Buffer>): string
         const values = (buf: Buffer, h: { descr: string; offset: number }, n: number) =>
           h.descr === '<u2' ? Array.from({ length: n }, (_, i) => buf.readUInt16LE(h.offset + 2 * i)) : [...buf.subarray(h.offset, h.offset + n)]
         const n = (bytes.byteLength - a.offset) / (a.descr === '<u2' ? 2 : 1)
-        const same = a.shape[0]! < b.shape[0]! && a.shape.slice(1).join() === b.shape.slice(1).join() && values(bytes, a, n).join() === values(full, b, n).join()
+        const same = a.shape[0] < b.shape[0] && a.shape.slice(1).join() === b.shape.slice(1).join() && values(bytes, a, n).join() === values(full, b, n).join()
         if (!same) problems.push(`npy differs: ${rel}`)
       } catch (err) {
         problems.push(`broken npy under its final name: ${rel} (${(err as Error).message})`)
@@ -127,8 +131,14 @@ export function checkWholeFiles(out: string, whole: Map<string, Buffer>): string
       try {
         const a = [...tarMembers(bytes, rel)]
         const b = [...tarMembers(full, rel)]
-        const end = a.length ? a[a.length - 1]!.end : 0
-        if (!(a.length < b.length) || !bytes.subarray(0, end).equals(full.subarray(0, end)) || bytes.byteLength !== end + 1024 || bytes.subarray(end).some((x) => x !== 0)) problems.push(`tar differs: ${rel}`)
+        const end = a.length ? a[a.length - 1].end : 0
+        if (
+          !(a.length < b.length) ||
+          !bytes.subarray(0, end).equals(full.subarray(0, end)) ||
+          bytes.byteLength !== end + 1024 ||
+          bytes.subarray(end).some((x) => x !== 0)
+        )
+          problems.push(`tar differs: ${rel}`)
       } catch (err) {
         problems.push(`broken tar under its final name: ${rel} (${(err as Error).message})`)
       }
@@ -136,4 +146,3 @@ export function checkWholeFiles(out: string, whole: Map<string, Buffer>): string
   }
   return problems
 }
-

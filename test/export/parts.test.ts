@@ -21,7 +21,10 @@ class FakeRenderer implements Renderer {
   readonly capacity: number
   readonly pending: { task: RenderTask; resolve: (r: RenderResult) => void }[] = []
   maxInFlight = 0
-  constructor(capacity: number, private readonly failing = new Set<string>()) {
+  constructor(
+    capacity: number,
+    private readonly failing = new Set<string>(),
+  ) {
     this.capacity = capacity
   }
   run(task: RenderTask): Promise<RenderResult> {
@@ -46,7 +49,7 @@ async function drain(feed: RenderFeed, r: FakeRenderer): Promise<Ready[]> {
   const got: Ready[] = []
   let done = false
   const taking = (async () => {
-    for (let x: Ready | null; (x = await feed.take()); ) got.push(x)
+    for (let x: Ready | null; (x = await feed.take());) got.push(x)
     done = true
   })()
   while (!done) {
@@ -63,7 +66,7 @@ describe('plan of work', () => {
     const items = [...workItems(order, 0, 12, 12)]
     expect(items).toHaveLength(6)
     expect(items.every((w) => w.slots.length === 2 && w.outputs.length === 2)).toBe(true)
-    expect(items.map((w) => w.slots[0]!.ordinal)).toEqual([...items.map((w) => w.slots[0]!.ordinal)].sort((a, b) => a - b))
+    expect(items.map((w) => w.slots[0].ordinal)).toEqual([...items.map((w) => w.slots[0].ordinal)].sort((a, b) => a - b))
     const small = [...workItems(order, 0, 12, 4)]
     // windows of 4 outputs: a source twice in one window (across the epoch boundary) is one task
     expect(small.length).toBeLessThan(12)
@@ -80,7 +83,7 @@ describe('render pool feed', () => {
     const got = await drain(feed, r)
     await feed.close()
     expect(got.map((x) => x.slot.ordinal)).toEqual([...Array(18).keys()])
-    expect(got.every((x) => (x.item!.plan as { key: string }).key === sources[x.slot.sample]!.key)).toBe(true)
+    expect(got.every((x) => (x.item!.plan as { key: string }).key === sources[x.slot.sample].key)).toBe(true)
     expect(r.maxInFlight).toBeLessThanOrEqual(3)
   })
 
@@ -88,7 +91,11 @@ describe('render pool feed', () => {
     const order = new ExportOrder({ samples: 6, seed: 1, epochs: 4, batchSize: 3, dropLast: false })
     const r = new FakeRenderer(16)
     // batches 1 and 5 and 6, as a rank of a stream would ask for them
-    const segments: [number, number][] = [[3, 6], [15, 18], [18, 21]]
+    const segments: [number, number][] = [
+      [3, 6],
+      [15, 18],
+      [18, 21],
+    ]
     const feed = new RenderFeed({ sources, order, renderer: r, window: 3, budget: 1 << 20, workers: 1, ahead: 3 }, segments)
     await new Promise((res) => setTimeout(res, 10))
     // nothing taken yet: the producer stopped at `ahead` outputs
@@ -124,7 +131,12 @@ describe('render pool feed', () => {
 
 describe('journal', () => {
   const order = new ExportOrder({ samples: 6, seed: 1, epochs: 1, batchSize: 2, dropLast: false })
-  const desc = (seed: number) => exportDescriptor({ recipe: parseRecipe(RECIPE), seed, epochs: 1, batchSize: 2, dropLast: false, imageFormat: 'png', quality: 90, formats: ['folders'] }, sources, order)
+  const desc = (seed: number) =>
+    exportDescriptor(
+      { recipe: parseRecipe(RECIPE), seed, epochs: 1, batchSize: 2, dropLast: false, imageFormat: 'png', quality: 90, formats: ['folders'] },
+      sources,
+      order,
+    )
 
   it('starts fresh, writes lines only up to what is durable, and resumes after the last complete line', async () => {
     const out = tmp()

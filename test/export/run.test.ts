@@ -37,7 +37,10 @@ function opts(out: string, extra: Partial<ExportRunOptions> = {}): ExportRunOpti
 }
 
 function manifest(out: string): Array<Record<string, any>> {
-  return readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  return readFileSync(join(out, 'manifest.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
 }
 
 beforeAll(async () => {
@@ -56,10 +59,12 @@ describe('export on the calling thread', () => {
     )
     // each epoch visits every sample once
     for (const e of [0, 1]) expect(new Set(lines.filter((l) => l.epoch === e).map((l) => l.sampleId)).size).toBe(10)
-    expect(lines[0]!.source.imageSha256).toMatch(/^[0-9a-f]{64}$/)
-    expect(lines[0]!.plan.key).toEqual({ seed: 5, epoch: 0, sampleId: lines[0]!.sampleId })
+    expect(lines[0].source.imageSha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(lines[0].plan.key).toEqual({ seed: 5, epoch: 0, sampleId: lines[0].sampleId })
     const files = readdirSync(join(out, 'npy')).sort()
-    expect(files).toEqual(['e0000_b00000', 'e0000_b00001', 'e0000_b00002', 'e0001_b00000', 'e0001_b00001', 'e0001_b00002'].flatMap((t) => [`x_${t}.npy`, `y_${t}.npy`]).sort())
+    expect(files).toEqual(
+      ['e0000_b00000', 'e0000_b00001', 'e0000_b00002', 'e0001_b00000', 'e0001_b00001', 'e0001_b00002'].flatMap((t) => [`x_${t}.npy`, `y_${t}.npy`]).sort(),
+    )
     const desc = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8'))
     expect(desc).toMatchObject({ schema: 'lockstep.export/1', seed: 5, options: { epochs: 2, batchSize: 4 }, order: { totalOutputs: 20, batchesPerEpoch: 3 } })
 
@@ -110,7 +115,7 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
     const noDesc = (rel: string) => rel === 'export.json'
     expect(expectSameFiles(snapshot(a), snapshot(b))).toEqual([])
     const parts = [0, 1, 2].map(() => tmp())
-    for (let i = 0; i < 3; i++) await runExport(opts(parts[i]!, { shard: { index: i, count: 3 } }))
+    for (let i = 0; i < 3; i++) await runExport(opts(parts[i], { shard: { index: i, count: 3 } }))
     const union = new Map<string, Buffer>()
     let manifestText = ''
     for (const p of parts) {
@@ -120,7 +125,12 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
       }
       manifestText += readFileSync(join(p, 'manifest.jsonl'), 'utf8')
     }
-    expect(expectSameFiles(snapshot(a, (rel) => noDesc(rel) || rel === 'manifest.jsonl'), union)).toEqual([])
+    expect(
+      expectSameFiles(
+        snapshot(a, (rel) => noDesc(rel) || rel === 'manifest.jsonl'),
+        union,
+      ),
+    ).toEqual([])
     expect(manifestText).toBe(readFileSync(join(a, 'manifest.jsonl'), 'utf8'))
   })
 
@@ -133,7 +143,11 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
     const d = tmp()
     const s2 = await runExport(opts(d, { epochs: 1, batchSize: 4, dropLast: true, formats: ['npy'] }))
     expect(s2.outputs).toBe(8)
-    expect(readdirSync(join(d, 'npy')).filter((f) => f.startsWith('x_')).sort()).toEqual(['x_e0000_b00000.npy', 'x_e0000_b00001.npy'])
+    expect(
+      readdirSync(join(d, 'npy'))
+        .filter((f) => f.startsWith('x_'))
+        .sort(),
+    ).toEqual(['x_e0000_b00000.npy', 'x_e0000_b00001.npy'])
   })
 
   it('cancel keeps every output handed to the writers journaled (the npy batch and the tar in progress closed short); the resumed export equals an uninterrupted one', async () => {
@@ -161,12 +175,15 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
     const ref = snapshot(whole)
     expect(checkWholeFiles(out, ref)).toEqual([])
     const after = snapshot(out)
-    const last = lines[8]!
+    const last = lines[8]
     // the batch and the tar in progress were closed short, valid, holding exactly the journaled outputs
     expect(parseNpy(after.get(last.files.npy.x)!, 'x').shape[0]).toBe(last.files.npy.row + 1)
-    expect([...tarMembers(after.get(last.files.webdataset.tar)!, 'tar')].length).toBe(3 * lines.filter((l) => l.files.webdataset.tar === last.files.webdataset.tar).length)
+    expect([...tarMembers(after.get(last.files.webdataset.tar)!, 'tar')].length).toBe(
+      3 * lines.filter((l) => l.files.webdataset.tar === last.files.webdataset.tar).length,
+    )
     for (const l of lines) {
-      for (const f of ['folders', 'npy', 'webdataset']) expect((await formatPlugin(f).read(out, l as never)).image ?? (await formatPlugin(f).read(out, l as never)).x).toBeDefined()
+      for (const f of ['folders', 'npy', 'webdataset'])
+        expect((await formatPlugin(f).read(out, l as never)).image ?? (await formatPlugin(f).read(out, l as never)).x).toBeDefined()
     }
     const s = await runExport(opts(out))
     expect(s.resumed).toBe(lines.length)
@@ -187,8 +204,8 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
     const out = tmp()
     const s = await runExport({ ...opts(out, { epochs: 1, batchSize: 2 }), sources: inputs.sources })
     expect(s.failed).toHaveLength(1)
-    expect(s.failed[0]!.image).toBe(join(d.images, 'p001.png'))
-    expect(s.failed[0]!.error.message).toContain('p001.png')
+    expect(s.failed[0].image).toBe(join(d.images, 'p001.png'))
+    expect(s.failed[0].error.message).toContain('p001.png')
     expect(s.written).toBe(3)
     expect(s.failedOutputs).toBe(1)
     const lines = manifest(out)
@@ -197,7 +214,9 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
     expect(existsSync(join(out, 'images', 'p000.png'))).toBe(true)
     expect(existsSync(join(out, 'images', 'p001.png'))).toBe(false)
     // the npy batch holding the failed pair has one row less
-    const r = execFileSync(PY, ['-c', 'import numpy as np,sys,glob; print(sorted(np.load(f).shape[0] for f in glob.glob(sys.argv[1]+"/npy/x_*.npy")))', out], { encoding: 'utf8' })
+    const r = execFileSync(PY, ['-c', 'import numpy as np,sys,glob; print(sorted(np.load(f).shape[0] for f in glob.glob(sys.argv[1]+"/npy/x_*.npy")))', out], {
+      encoding: 'utf8',
+    })
     expect(r.trim()).toBe('[1, 2]')
   })
 
@@ -210,8 +229,10 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
       // fs.promises: the native batch writer meets /dev/full in test/export/files.test.ts)
       process.env.LOCKSTEP_NATIVE_FILES = '0'
       const open = fsp.open.bind(fsp)
-      const spy = vi.spyOn(fsp, 'open').mockImplementation(((path: string, ...rest: unknown[]) =>
-        (open as (...a: unknown[]) => unknown)(String(path).endsWith(`${victim}.partial`) ? '/dev/full' : path, ...rest)) as typeof fsp.open)
+      const spy = vi
+        .spyOn(fsp, 'open')
+        .mockImplementation(((path: string, ...rest: unknown[]) =>
+          (open as (...a: unknown[]) => unknown)(String(path).endsWith(`${victim}.partial`) ? '/dev/full' : path, ...rest)) as typeof fsp.open)
       try {
         await expect(runExport(opts(out))).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringContaining(join(out, victim)) })
       } finally {
@@ -230,8 +251,14 @@ print(json.dumps({'rows': rows, 'tars': len(names), 'members': total}))
         const whole = ref.get(rel)!
         if (rel.startsWith('webdataset/') && !bytes.equals(whole)) {
           const body = bytes.subarray(0, bytes.length - 1024)
-          expect(bytes.subarray(body.length).every((b) => b === 0), `${rel} ends with the end-of-archive blocks`).toBe(true)
-          expect(body.length > 0 && body.length < whole.length && whole.subarray(0, body.length).equals(body), `${rel} is the complete tar's first members`).toBe(true)
+          expect(
+            bytes.subarray(body.length).every((b) => b === 0),
+            `${rel} ends with the end-of-archive blocks`,
+          ).toBe(true)
+          expect(
+            body.length > 0 && body.length < whole.length && whole.subarray(0, body.length).equals(body),
+            `${rel} is the complete tar's first members`,
+          ).toBe(true)
           continue
         }
         expect(bytes.equals(whole), rel).toBe(true)

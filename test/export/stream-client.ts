@@ -50,7 +50,7 @@ class Reader {
     return true
   }
   private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks)
     this.chunks = n < all.byteLength ? [all.subarray(n)] : []
     this.have -= n
     return all.subarray(0, n)
@@ -63,7 +63,10 @@ class Reader {
       const all = Buffer.concat(this.chunks)
       this.chunks = [all]
       const nl = all.indexOf(0x0a)
-      if (nl >= 0) return this.take(nl + 1).subarray(0, nl).toString('utf8')
+      if (nl >= 0)
+        return this.take(nl + 1)
+          .subarray(0, nl)
+          .toString('utf8')
       if (this.closed) return null
       await new Promise<void>((r) => (this.wake = r))
       this.wake = null
@@ -92,7 +95,11 @@ export interface Request {
  * One connection: the request (or a raw first line), then up to `maxFrames` frames. `onFrame` may
  * wait (a slow trainer): the client reads nothing meanwhile.
  */
-export async function fetchStream(address: string, request: Request | string, o: { maxFrames?: number; onFrame?: (f: Frame, k: number) => Promise<void> | void } = {}): Promise<StreamReply> {
+export async function fetchStream(
+  address: string,
+  request: Request | string,
+  o: { maxFrames?: number; onFrame?: (f: Frame, k: number) => Promise<void> | void } = {},
+): Promise<StreamReply> {
   const socket = connectTo(address)
   const reader = new Reader(socket)
   await new Promise<void>((resolve, reject) => {

@@ -20,7 +20,15 @@ import { fetchStream, type Frame } from './stream-client'
 
 let dir: string
 const servers: StreamServer[] = []
-const recipeJson = { ...RECIPE, output: { width: 24, height: 20 }, ops: [{ type: 'random_crop', p: 1, width: 24, height: 20 }, { type: 'hflip', p: 0.5 }, { type: 'rotate', p: 0.5, degrees: [-10, 10] }] }
+const recipeJson = {
+  ...RECIPE,
+  output: { width: 24, height: 20 },
+  ops: [
+    { type: 'random_crop', p: 1, width: 24, height: 20 },
+    { type: 'hflip', p: 0.5 },
+    { type: 'rotate', p: 0.5, degrees: [-10, 10] },
+  ],
+}
 
 beforeAll(async () => {
   dir = tmp('lockstep-stream-')
@@ -47,7 +55,20 @@ async function serve(extra: Record<string, unknown> = {}, where: { socket?: stri
 
 async function exportNpy(extra: Partial<ExportRunOptions> = {}): Promise<string> {
   const out = tmp()
-  await runExport({ sources: folderInputs(source().images, source().masks).sources, recipe: parseRecipe(recipeJson), seed: 5, epochs: 3, batchSize: 3, dropLast: false, imageFormat: 'png', quality: 90, formats: ['npy'], out, workers: 0, ...extra })
+  await runExport({
+    sources: folderInputs(source().images, source().masks).sources,
+    recipe: parseRecipe(recipeJson),
+    seed: 5,
+    epochs: 3,
+    batchSize: 3,
+    dropLast: false,
+    imageFormat: 'png',
+    quality: 90,
+    formats: ['npy'],
+    out,
+    workers: 0,
+    ...extra,
+  })
   return out
 }
 
@@ -60,7 +81,7 @@ function npyData(out: string, epoch: number, batch: number): { x: Buffer; y: Buf
   const yb = readFileSync(join(out, 'npy', `y_${tag}.npy`))
   const x = parseNpy(xb, 'x')
   const y = parseNpy(yb, 'y')
-  return { x: xb.subarray(x.offset), y: yb.subarray(y.offset), rows: x.shape[0]!, wide: y.descr === '<u2' }
+  return { x: xb.subarray(x.offset), y: yb.subarray(y.offset), rows: x.shape[0], wide: y.descr === '<u2' }
 }
 
 function expectFrameIsNpy(f: Frame, out: string): void {
@@ -81,19 +102,33 @@ describe('lockstep stream', () => {
     const server = await serve()
     const r = await fetchStream(server.address, { token: server.token, records: true })
     expect(r.error).toBeNull()
-    expect(r.header).toMatchObject({ schema: 'lockstep.stream/1', batchSize: 3, height: 20, width: 24, channels: 3, dtype: 'uint8', batchesPerEpoch: 3, epochs: 3, seed: 5, normalize: null })
+    expect(r.header).toMatchObject({
+      schema: 'lockstep.stream/1',
+      batchSize: 3,
+      height: 20,
+      width: 24,
+      channels: 3,
+      dtype: 'uint8',
+      batchesPerEpoch: 3,
+      epochs: 3,
+      seed: 5,
+      normalize: null,
+    })
     expect(r.header!.export).toMatchObject({ schema: 'lockstep.export/1', seed: 5, options: { epochs: 3, batchSize: 3, formats: ['npy'] } })
     expect(r.ended).toBe(true)
     expect(r.frames.map((f) => [f.epoch, f.batch])).toEqual([0, 1, 2].flatMap((e) => [0, 1, 2].map((b) => [e, b])))
     for (const f of r.frames) expectFrameIsNpy(f, out)
     // the records are the manifest's lines (without files), the failures named
-    const manifest = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const manifest = readFileSync(join(out, 'manifest.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     const records = r.frames.flatMap((f) => f.records!)
     const written = manifest.filter((l) => !l.error).map(({ files: _f, sha256: _s, ...rest }) => rest)
     expect(records).toEqual(written)
     const failed = r.frames.flatMap((f) => f.failed)
     expect(failed.map((x) => x.sampleId)).toEqual(['s4', 's4', 's4'])
-    expect(failed[0]!.error.message).toMatch(/s4\.png/)
+    expect(failed[0].error.message).toMatch(/s4\.png/)
     expect(r.frames.some((f) => f.maskDtype === 'uint16') && r.frames.some((f) => f.maskDtype === 'uint8')).toBe(true)
   })
 
@@ -101,7 +136,11 @@ describe('lockstep stream', () => {
     const out = await exportNpy()
     const server = await serve()
     const r = await fetchStream(server.address, { token: server.token, start: { epoch: 1, batch: 2 }, stop: { epoch: 2, batch: 2 } })
-    expect(r.frames.map((f) => [f.epoch, f.batch])).toEqual([[1, 2], [2, 0], [2, 1]])
+    expect(r.frames.map((f) => [f.epoch, f.batch])).toEqual([
+      [1, 2],
+      [2, 0],
+      [2, 1],
+    ])
     expect(r.ended).toBe(true)
     for (const f of r.frames) expectFrameIsNpy(f, out)
   })
@@ -130,7 +169,12 @@ describe('lockstep stream', () => {
     const server = await serve({ epochs: null })
     const r = await fetchStream(server.address, { token: server.token, start: { epoch: 4, batch: 0 } }, { maxFrames: 4 })
     expect(r.header!.epochs).toBeNull()
-    expect(r.frames.map((f) => [f.epoch, f.batch])).toEqual([[4, 0], [4, 1], [4, 2], [5, 0]])
+    expect(r.frames.map((f) => [f.epoch, f.batch])).toEqual([
+      [4, 0],
+      [4, 1],
+      [4, 2],
+      [5, 0],
+    ])
     for (const f of r.frames.slice(0, 3)) expectFrameIsNpy(f, out)
   })
 
@@ -140,14 +184,18 @@ describe('lockstep stream', () => {
     const server = await serve({ recipe: { json: big }, epochs: null, batchSize: 8, prefetch: 2 })
     const plan = server.plan
     let renderedAtFrame: number[] = []
-    await fetchStream(server.address, { token: server.token }, {
-      maxFrames: 6,
-      onFrame: async () => {
-        // a trainer taking its time over each batch
-        await new Promise((r) => setTimeout(r, 150))
-        renderedAtFrame.push(plan.rendered)
+    await fetchStream(
+      server.address,
+      { token: server.token },
+      {
+        maxFrames: 6,
+        onFrame: async () => {
+          // a trainer taking its time over each batch
+          await new Promise((r) => setTimeout(r, 150))
+          renderedAtFrame.push(plan.rendered)
+        },
       },
-    })
+    )
     // after k frames read: at most k + prefetch batches + the batches in the socket and in flight
     renderedAtFrame = renderedAtFrame.map((n, k) => n - (k + 1) * 8)
     expect(Math.max(...renderedAtFrame)).toBeLessThanOrEqual((2 + 3) * 8)
@@ -175,14 +223,29 @@ describe('lockstep stream', () => {
     const out = await exportNpy()
     const recipe = join(tmp(), 'r.json')
     writeFileSync(recipe, JSON.stringify(recipeJson))
-    const base = [CLI, 'stream', '--images', source().images, '--masks', source().masks, '--recipe', recipe, '--seed', '5', '--batch-size', '3', '--epochs', '3']
+    const base = [
+      CLI,
+      'stream',
+      '--images',
+      source().images,
+      '--masks',
+      source().masks,
+      '--recipe',
+      recipe,
+      '--seed',
+      '5',
+      '--batch-size',
+      '3',
+      '--epochs',
+      '3',
+    ]
     const launch = async (extra: string[]) => {
       const child = spawn('node', [...base, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
       const line = await new Promise<string>((resolve, reject) => {
         let text = ''
         child.stdout.on('data', (c) => {
           text += c
-          if (text.includes('\n')) resolve(text.split('\n')[0]!)
+          if (text.includes('\n')) resolve(text.split('\n')[0])
         })
         child.on('exit', (code) => reject(new Error(`lockstep stream exited ${code}`)))
       })
@@ -194,7 +257,7 @@ describe('lockstep stream', () => {
       const m = /^Lockstep stream at (unix:\S+) token=(\w+)$/.exec(a.line)!
       expect(m[1]).toBe(`unix:${sock}`)
       expect(statSync(sock).mode & 0o777).toBe(0o600)
-      const r = await fetchStream(m[1]!, { token: m[2]! })
+      const r = await fetchStream(m[1], { token: m[2] })
       expect(r.frames).toHaveLength(9)
       for (const f of r.frames) expectFrameIsNpy(f, out)
     } finally {
@@ -206,17 +269,19 @@ describe('lockstep stream', () => {
       const m = /^Lockstep stream at (tcp:\/\/127\.0\.0\.1:\d+) token=@(.+)$/.exec(b.line)!
       expect(m[2]).toBe(tokenFile)
       expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
-      const r = await fetchStream(m[1]!, { token: readFileSync(tokenFile, 'utf8').trim(), start: { epoch: 2, batch: 0 } })
+      const r = await fetchStream(m[1], { token: readFileSync(tokenFile, 'utf8').trim(), start: { epoch: 2, batch: 0 } })
       expect(r.frames).toHaveLength(3)
       for (const f of r.frames) expectFrameIsNpy(f, out)
     } finally {
       b.child.kill('SIGINT')
     }
-    await expect(new Promise((resolve, reject) => {
-      const c = spawn('node', [...base, '--port', '0', '--prefetch', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let err = ''
-      c.stderr.on('data', (d) => (err += d))
-      c.on('exit', (code) => (code === 2 ? reject(new Error(err)) : resolve(code)))
-    })).rejects.toThrow(/--prefetch must be ≥ 1 but received 0/)
+    await expect(
+      new Promise((resolve, reject) => {
+        const c = spawn('node', [...base, '--port', '0', '--prefetch', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+        let err = ''
+        c.stderr.on('data', (d) => (err += d))
+        c.on('exit', (code) => (code === 2 ? reject(new Error(err)) : resolve(code)))
+      }),
+    ).rejects.toThrow(/--prefetch must be ≥ 1 but received 0/)
   })
 })

@@ -56,7 +56,15 @@ beforeAll(async () => {
     let mask = labelPng(W, H, scene.labels)
     if (key === 'adler') mask = badAdler(mask)
     if (key === 'tail') mask = corruptTail(mask)
-    if (key === 'adler16') mask = badAdler(labelPng(W, H, Array.from(scene.labels, (v) => v * 1000), { depth: 16 }))
+    if (key === 'adler16')
+      mask = badAdler(
+        labelPng(
+          W,
+          H,
+          Array.from(scene.labels, (v) => v * 1000),
+          { depth: 16 },
+        ),
+      )
     if (key === 'short') jpeg = shortScan(jpeg, 0.93)
     if (key === 'cut') jpeg = cutJpeg(jpeg, 0.93)
     if (key === 'huffman') jpeg = badHuffmanLate(jpeg)
@@ -75,7 +83,11 @@ async function failures(args: string[], native: boolean, out: string): Promise<s
   )
   expect(r.code, r.stderr).toBe(1)
   const written = new Set(readdirSync(join(out, 'masks')).map((f) => f.replace(/_\d+\.png$|\.png$/, '')))
-  for (const [key, want] of Object.entries(EXPECTED)) expect([...written].some((f) => f.startsWith(key)), key).toBe(!want)
+  for (const [key, want] of Object.entries(EXPECTED))
+    expect(
+      [...written].some((f) => f.startsWith(key)),
+      key,
+    ).toBe(!want)
   return r.stderr
     .split('\n')
     .filter((l) => l.startsWith('lockstep export: failed: '))
@@ -100,24 +112,49 @@ describe.skipIf(!built)('corrupt beyond the crop window (CLI, built out/)', () =
     for (const seed of [1, 2, 3]) {
       for (const native of [true, false]) {
         const out = join(dir, `out-${seed}-${native}`)
-        runs.push(await failures(['export', '--images', images, '--masks', masks, '--recipe', recipe, '--seed', String(seed), '--workers', String(seed % 2 ? 0 : 2), '--format', 'folders'], native, out))
+        runs.push(
+          await failures(
+            [
+              'export',
+              '--images',
+              images,
+              '--masks',
+              masks,
+              '--recipe',
+              recipe,
+              '--seed',
+              String(seed),
+              '--workers',
+              String(seed % 2 ? 0 : 2),
+              '--format',
+              'folders',
+            ],
+            native,
+            out,
+          ),
+        )
       }
     }
     for (const r of runs) expect(r).toEqual(runs[0])
-    const lines = runs[0]!
+    const lines = runs[0]
     const bad = Object.entries(EXPECTED).filter(([, want]) => want)
     expect(lines).toHaveLength(bad.length)
-    for (const [key, want] of bad) expect(lines.some((l) => want!.test(l)), `${key}: ${lines.join('\n')}`).toBe(true)
+    for (const [key, want] of bad)
+      expect(
+        lines.some((l) => want!.test(l)),
+        `${key}: ${lines.join('\n')}`,
+      ).toBe(true)
   }, 240_000)
 
   it('project exports: the import names each corrupt file, the export skips those pairs, in both modes', async () => {
     const project = join(dir, 'project')
     await run('node', [CLI, 'import', images, '--masks', masks, '--project', project]).catch((e: { code: number }) => expect(e.code).toBe(1))
     const runs: string[][] = []
-    for (const native of [true, false]) runs.push(await failures(['export', '--project', project, '--recipe', recipe, '--seed', '4', '--format', 'folders'], native, join(dir, `proj-${native}`)))
+    for (const native of [true, false])
+      runs.push(await failures(['export', '--project', project, '--recipe', recipe, '--seed', '4', '--format', 'folders'], native, join(dir, `proj-${native}`)))
     expect(runs[1]).toEqual(runs[0])
     expect(runs[0]).toHaveLength(Object.values(EXPECTED).filter(Boolean).length)
-    expect(runs[0]!.join('\n')).toMatch(/short\.jpg.*ends early/)
-    expect(runs[0]!.join('\n')).toMatch(/adler\.png.*incorrect data check/)
+    expect(runs[0].join('\n')).toMatch(/short\.jpg.*ends early/)
+    expect(runs[0].join('\n')).toMatch(/adler\.png.*incorrect data check/)
   }, 120_000)
 })

@@ -80,7 +80,10 @@ describe('project exports write back the verdicts they compute', () => {
     for (const f of files()) {
       const bytes = readFileSync(f)
       // keyed as the import keys them: the sha256 of the bytes, and the sha1 the catalog keeps
-      expect(recorded.find((r) => r.sha256 === sha256(bytes)), f).toMatchObject({ sha1: sha1(bytes), ok: 1, code: null, problem: null, checker: verify.CHECKER_VERSION })
+      expect(
+        recorded.find((r) => r.sha256 === sha256(bytes)),
+        f,
+      ).toMatchObject({ sha1: sha1(bytes), ok: 1, code: null, problem: null, checker: verify.CHECKER_VERSION })
     }
 
     const second = await exportOnce('out-2')
@@ -102,7 +105,11 @@ describe('project exports write back the verdicts they compute', () => {
     const third = await exportOnce('out-3')
     expect(third.checked).toEqual(['images/b.jpg'])
     expect(third.outcome.summary.written).toBe(2)
-    expect(third.outcome.problems).toEqual([expect.stringMatching(/^Image .*b\.jpg: corrupt JPEG \(scan 1 ends early: its data stops at byte \d+ \(EOI\) after \d+ of 30 MCUs the 96x80 frame needs\)$/)])
+    expect(third.outcome.problems).toEqual([
+      expect.stringMatching(
+        /^Image .*b\.jpg: corrupt JPEG \(scan 1 ends early: its data stops at byte \d+ \(EOI\) after \d+ of 30 MCUs the 96x80 frame needs\)$/,
+      ),
+    ])
     const row = rows().find((r) => r.sha256 === sha256(changed))
     expect(row).toMatchObject({ sha1: sha1(changed), ok: 0, code: 'CORRUPT', problem: expect.stringMatching(/^scan 1 ends early/) })
 
@@ -112,14 +119,37 @@ describe('project exports write back the verdicts they compute', () => {
     expect(fourth.outcome.summary.written).toBe(2)
   })
 
-  it.skipIf(!existsSync(join(ROOT, 'out', 'main', 'cli.js')))('through worker threads too (the CLI, --workers 2): the verdicts come back from the workers and are recorded', async () => {
-    catalog.db.exec('DELETE FROM file_checks')
-    const project = join(t.dir, 'project')
-    await run('node', [CLI, 'export', '--project', project, '--recipe', join(t.dir, 'recipe.json'), '--seed', '5', '--workers', '2', '--format', 'folders', '--out', join(t.dir, 'out-cli')]).catch(
-      (e: { code: number }) => expect(e.code).toBe(1), // (b.jpg is corrupt since the test above)
-    )
-    const recorded = rows()
-    expect(recorded.map((r) => r.sha256).sort()).toEqual(files().map((f) => sha256(readFileSync(f))).sort())
-    expect(recorded.filter((r) => !r.ok).map((r) => r.code)).toEqual(['CORRUPT'])
-  }, 60_000)
+  it.skipIf(!existsSync(join(ROOT, 'out', 'main', 'cli.js')))(
+    'through worker threads too (the CLI, --workers 2): the verdicts come back from the workers and are recorded',
+    async () => {
+      catalog.db.exec('DELETE FROM file_checks')
+      const project = join(t.dir, 'project')
+      await run('node', [
+        CLI,
+        'export',
+        '--project',
+        project,
+        '--recipe',
+        join(t.dir, 'recipe.json'),
+        '--seed',
+        '5',
+        '--workers',
+        '2',
+        '--format',
+        'folders',
+        '--out',
+        join(t.dir, 'out-cli'),
+      ]).catch(
+        (e: { code: number }) => expect(e.code).toBe(1), // (b.jpg is corrupt since the test above)
+      )
+      const recorded = rows()
+      expect(recorded.map((r) => r.sha256).sort()).toEqual(
+        files()
+          .map((f) => sha256(readFileSync(f)))
+          .sort(),
+      )
+      expect(recorded.filter((r) => !r.ok).map((r) => r.code)).toEqual(['CORRUPT'])
+    },
+    60_000,
+  )
 })

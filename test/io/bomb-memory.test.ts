@@ -37,7 +37,10 @@ beforeAll(async () => {
   expect(readFileSync(join(masks, 'bomb16.png')).length).toBeLessThan(1.2e6)
   // runs the CLI and reports its peak resident memory (the whole process, worker threads included)
   wrapper = join(dir, 'peak.mjs')
-  writeFileSync(wrapper, `process.on('exit', () => process.stderr.write('\\nMAXRSS_KB ' + process.resourceUsage().maxRSS + '\\n'))\nawait import(${JSON.stringify(CLI)})\n`)
+  writeFileSync(
+    wrapper,
+    `process.on('exit', () => process.stderr.write('\\nMAXRSS_KB ' + process.resourceUsage().maxRSS + '\\n'))\nawait import(${JSON.stringify(CLI)})\n`,
+  )
 }, 60_000)
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string; peakMb: number }> {
@@ -72,7 +75,10 @@ describe.skipIf(!built)('a 1 GiB zlib bomb behind a 96x80 header (CLI and browse
   it('export: both pairs fail by name, the sound one is written, under 500 MB, with and without the addon', async () => {
     for (const native of ['1', '0']) {
       const out = join(dir, `out-${native}`)
-      const r = await cli(['export', '--images', images, '--masks', masks, '--recipe', join(ROOT, 'scripts', 'bench', 'export-recipe.json'), '--seed', '1', '--out', out], { LOCKSTEP_NATIVE: native })
+      const r = await cli(
+        ['export', '--images', images, '--masks', masks, '--recipe', join(ROOT, 'scripts', 'bench', 'export-recipe.json'), '--seed', '1', '--out', out],
+        { LOCKSTEP_NATIVE: native },
+      )
       console.log(`bomb export, LOCKSTEP_NATIVE=${native}: peak RSS ${r.peakMb.toFixed(0)} MB`)
       expect(r.code, r.stderr).toBe(1)
       expect(r.stderr).toMatch(/failed: Mask .*bomb8\.png: corrupt PNG \(the image data inflates past the 7760 bytes its 96x80 header allows\)/)

@@ -24,6 +24,6 @@ describe('headerSize (oriented size from the bytes export hashes)', () => {
       expect(headerSize(buf), name).toEqual({ width: want.width, height: want.height })
     }
     expect(headerSize(Buffer.from('not an image'))).toBeNull()
-    expect(headerSize(files[1]![1].subarray(0, 20))).toBeNull()
+    expect(headerSize(files[1][1].subarray(0, 20))).toBeNull()
   })
 })

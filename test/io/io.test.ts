@@ -62,7 +62,7 @@ describe('images', () => {
     expect([img.width, img.height]).toEqual([96, 64])
     const loaded = await loadPair({ image: bad.exif.image, mask: bad.exif.mask })
     let agree = 0
-    for (let i = 0; i < 96 * 64; i++) if (classOfColour(img.data[i * 3]!, img.data[i * 3 + 1]!, img.data[i * 3 + 2]!) === loaded.labels!.data[i]) agree++
+    for (let i = 0; i < 96 * 64; i++) if (classOfColour(img.data[i * 3], img.data[i * 3 + 1], img.data[i * 3 + 2]) === loaded.labels!.data[i]) agree++
     expect(agree / (96 * 64)).toBeGreaterThan(0.97) // JPEG blurs shape edges only
     // the region path orients too
     const r = parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 40, height: 40 }, ops: [{ type: 'random_crop', width: 40, height: 40 }] })
@@ -96,7 +96,11 @@ describe('bad inputs fail the pair with an error naming the file', () => {
     expect(e2.code).toBe('TOO_LARGE')
     expect(e2.message).toContain(bad.bombMask)
     const loaded = await loadPair({ image: bad.good.image, mask: bad.good.mask })
-    const p = plan(parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 8, height: 8 }, ops: [{ type: 'center_crop', width: 8, height: 8 }] }), loaded, { seed: 1, epoch: 0, sampleId: 'x' })
+    const p = plan(parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 8, height: 8 }, ops: [{ type: 'center_crop', width: 8, height: 8 }] }), loaded, {
+      seed: 1,
+      epoch: 0,
+      sampleId: 'x',
+    })
     const e3 = await failure(renderFromFiles(p, { image: bad.bombImage, mask: bad.good.mask }))
     expect(e3.code).toBe('TOO_LARGE')
   })
@@ -107,7 +111,11 @@ describe('bad inputs fail the pair with an error naming the file', () => {
     expect(e.message).toContain(bad.mismatch.mask)
     expect(e.message).toContain('96x64')
     expect(e.message).toContain('64x96')
-    const p = plan(parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 8, height: 8 }, ops: [{ type: 'center_crop', width: 8, height: 8 }] }), { width: 96, height: 64 }, { seed: 1, epoch: 0, sampleId: 'x' })
+    const p = plan(
+      parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 8, height: 8 }, ops: [{ type: 'center_crop', width: 8, height: 8 }] }),
+      { width: 96, height: 64 },
+      { seed: 1, epoch: 0, sampleId: 'x' },
+    )
     expect((await failure(renderFromFiles(p, bad.mismatch))).code).toBe('SIZE_MISMATCH')
   })
   it('missing files -> MISSING_IMAGE / MISSING_MASK', async () => {

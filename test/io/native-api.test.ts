@@ -61,7 +61,9 @@ describe.skipIf(!addon)('the native addon as an API (misuse cases, each in its o
       addon.mapRegion(src, 16, 0, 0, 4, 1, out, true, null)
       console.log('in bounds: done')`),
     )
-    expect(out).toMatch(/^RangeError: mapRegion: region outside the source\nRangeError: mapRegion: region outside the source\nRangeError: mapRegion: out is smaller than width x height x 3\nin bounds: done\n$/)
+    expect(out).toMatch(
+      /^RangeError: mapRegion: region outside the source\nRangeError: mapRegion: region outside the source\nRangeError: mapRegion: out is smaller than width x height x 3\nin bounds: done\n$/,
+    )
   })
 
   it("jpegRegion: `out` detached while the job runs, then garbage collected: the promise rejects, the process lives (the issue's crash)", () => {
@@ -109,14 +111,20 @@ describe.skipIf(!addon)('the native addon as an API (misuse cases, each in its o
       ['addon.jpegRegion(jpg, 0.5, 0, 64, 48, new Uint8Array(9216), false, null)', /RangeError: jpegRegion: left and top must be integers/],
       ['addon.jpegRegion(jpg, NaN, 0, 64, 48, new Uint8Array(9216), false, null)', /RangeError: jpegRegion: left and top/],
       ['addon.jpegRegion(jpg, -1, 0, 64, 48, new Uint8Array(9216), false, null)', /RangeError: jpegRegion: left and top/],
-      ['addon.jpegRegion(jpg, 0, 0, 0, 48, new Uint8Array(9216), false, null)', /RangeError: jpegRegion: left and top must be integers >= 0, width and height integers >= 1/],
+      [
+        'addon.jpegRegion(jpg, 0, 0, 0, 48, new Uint8Array(9216), false, null)',
+        /RangeError: jpegRegion: left and top must be integers >= 0, width and height integers >= 1/,
+      ],
       ['addon.jpegRegion(jpg, 0, 0, "64", 48, new Uint8Array(9216), false, null)', /RangeError: jpegRegion/],
       ['addon.jpegRegion(jpg, 0, 0, 2**31, 48, new Uint8Array(9216), false, null)', /RangeError: jpegRegion/],
       ['addon.jpegRegion(jpg, 0, 0, 64, 48, new Uint8Array(9215), false, null)', /RangeError: jpegRegion: out is smaller/],
       ['addon.jpegRegion(jpg, 0, 0, 64, 48, new Uint16Array(9216), false, null)', /TypeError: jpegRegion: src and out must be Uint8Arrays/],
       ['addon.jpegRegion("jpg", 0, 0, 64, 48, new Uint8Array(9216), false, null)', /TypeError: jpegRegion: src and out/],
       ['addon.jpegRegion(jpg, 0, 0, 64, 48, new Uint8Array(9216), 1, null)', /TypeError: jpegRegion: flop must be a boolean/],
-      ['addon.jpegRegion(jpg, 0, 0, 64, 48, new Uint8Array(9216), false, new Uint8Array(255))', /TypeError: jpegRegion: lut must be null or a Uint8Array of 256 values/],
+      [
+        'addon.jpegRegion(jpg, 0, 0, 64, 48, new Uint8Array(9216), false, new Uint8Array(255))',
+        /TypeError: jpegRegion: lut must be null or a Uint8Array of 256 values/,
+      ],
       ['addon.jpegRegion(jpg, 0, 0, 64, 48, new Uint8Array(9216), false, undefined)', /TypeError: jpegRegion: lut/],
       ['addon.jpegRegion(jpg, 0, 0, 20000, 20000, new Uint8Array(9216), false, null)', /RangeError: jpegRegion: (out is smaller|region larger)/],
       ['addon.pngLabels(zlibStream, 64, 48, 60, 0, 10, 1, new Uint8Array(10))', /RangeError: pngLabels: region outside the image/],

@@ -12,7 +12,20 @@ import sharp, { type Sharp } from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Rng } from '../../src/main/augment/rng'
 import { decodeImage, decodeImageRegion } from '../../src/main/io'
-import { CHECK_H, CHECK_W, checkDigests, decodeJpegRegion, encodeJpegNative, JPEG_444, JPEG_PROGRESSIVE, JPEG_RESTARTS, loadAddon, mapRegionNative, selfCheck, SHARP_DIGESTS } from '../../src/main/io/native'
+import {
+  CHECK_H,
+  CHECK_W,
+  checkDigests,
+  decodeJpegRegion,
+  encodeJpegNative,
+  JPEG_444,
+  JPEG_PROGRESSIVE,
+  JPEG_RESTARTS,
+  loadAddon,
+  mapRegionNative,
+  selfCheck,
+  SHARP_DIGESTS,
+} from '../../src/main/io/native'
 import { jpegOptions } from '../../src/main/io/image'
 import { LockstepError } from '../../src/shared/errors'
 import { drawScene } from '../fixtures/pairs'
@@ -34,7 +47,7 @@ it("pins the start-up check's digests to what sharp writes and decodes (update S
         .toBuffer(),
     async (file, r, flop, lut) => {
       const px = await sharp(file).extract(r).flop(flop).raw().toBuffer()
-      if (lut) for (let i = 0; i < px.length; i++) px[i] = lut[px[i]!]!
+      if (lut) for (let i = 0; i < px.length; i++) px[i] = lut[px[i]]
       return px
     },
   )
@@ -46,7 +59,7 @@ function scene(width: number, height: number, seed: number): Buffer {
   const s = drawScene(width, height, seed)
   const rng = Rng.fromParts('native-noise', seed)
   const px = Buffer.from(s.rgb)
-  for (let i = 0; i < px.length; i++) px[i] = Math.max(0, Math.min(255, px[i]! + rng.int(-12, 12) + ((i / 3) % width) / 8))
+  for (let i = 0; i < px.length; i++) px[i] = Math.max(0, Math.min(255, px[i] + rng.int(-12, 12) + ((i / 3) % width) / 8))
   return px
 }
 
@@ -64,9 +77,23 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
   it('passes its own start-up check against sharp, and the check refuses a decoder or encoder one bit off', async () => {
     expect(await selfCheck(addon!)).toEqual({ decode: null, encode: null })
     const a = addon!
-    const offDecode = { ...a, jpegRegion: async (...args: Parameters<typeof a.jpegRegion>) => { const ok = await a.jpegRegion(...args); args[5][args[5].length - 1]! ^= 1; return ok } }
+    const offDecode = {
+      ...a,
+      jpegRegion: async (...args: Parameters<typeof a.jpegRegion>) => {
+        const ok = await a.jpegRegion(...args)
+        args[5][args[5].length - 1] ^= 1
+        return ok
+      },
+    }
     expect(await selfCheck(offDecode)).toEqual({ encode: null, decode: expect.stringMatching(/decodes/) })
-    const offEncode = { ...a, jpegEncode: async (...args: Parameters<typeof a.jpegEncode>) => { const n = await a.jpegEncode(...args); if (args[5] === 0 && args[3] === 100) args[4][n - 3]! ^= 1; return n } }
+    const offEncode = {
+      ...a,
+      jpegEncode: async (...args: Parameters<typeof a.jpegEncode>) => {
+        const n = await a.jpegEncode(...args)
+        if (args[5] === 0 && args[3] === 100) args[4][n - 3] ^= 1
+        return n
+      },
+    }
     const check = await selfCheck(offEncode)
     expect(check.encode).toMatch(/encodes/)
   })
@@ -82,7 +109,8 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
         { left: 16, top: 16, width: 16, height: 16 },
         { left: W - 300, top: H - 200, width: 300, height: 200 },
         ...Array.from({ length: 30 }, () => {
-          const left = rng.int(0, W - 1), top = rng.int(0, H - 1)
+          const left = rng.int(0, W - 1),
+            top = rng.int(0, H - 1)
           return { left, top, width: rng.int(1, W - left), height: rng.int(1, H - top) }
         }),
       ]
@@ -91,35 +119,42 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
         const mapped = k % 3 === 1
         const ours = await decodeJpegRegion(file, r, { flop, lut: mapped ? lut : null })
         const theirs = await sharp(file).extract(r).flop(flop).raw().toBuffer()
-        if (mapped) for (let i = 0; i < theirs.length; i++) theirs[i] = lut[theirs[i]!]!
+        if (mapped) for (let i = 0; i < theirs.length; i++) theirs[i] = lut[theirs[i]]
         expect(ours, JSON.stringify(r)).not.toBeNull()
         expect(ours!.data.equals(theirs), `${JSON.stringify(r)} flop=${flop} mapped=${mapped}`).toBe(true)
       }
     })
   }
 
-  it('4:2:2 (written by Pillow, as sharp cannot): any region, mirrored and mapped, equals sharp\'s decode', async () => {
+  it("4:2:2 (written by Pillow, as sharp cannot): any region, mirrored and mapped, equals sharp's decode", async () => {
     const png = join(dir, 'scene422.png')
     const jpg = join(dir, 'scene422.jpg')
-    await sharp(scene(W, H, 3), raw).png().toFile(png)
-    const py = spawnSync('/usr/bin/python3', ['-c', 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], quality=90, subsampling=1)', png, jpg], { encoding: 'utf8' })
+    await sharp(scene(W, H, 3), raw)
+      .png()
+      .toFile(png)
+    const py = spawnSync(
+      '/usr/bin/python3',
+      ['-c', 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], quality=90, subsampling=1)', png, jpg],
+      { encoding: 'utf8' },
+    )
     expect(py.status, `Pillow (python3-pil) writes the 4:2:2 file: ${py.stderr}`).toBe(0)
     const file = readFileSync(jpg)
     const rng = Rng.fromParts('native-422')
     const lut = Uint8Array.from({ length: 256 }, (_, v) => 255 - v)
     for (let k = 0; k < 24; k++) {
-      const left = rng.int(0, W - 1), top = rng.int(0, H - 1)
+      const left = rng.int(0, W - 1),
+        top = rng.int(0, H - 1)
       const r = { left, top, width: rng.int(1, W - left), height: rng.int(1, H - top) }
       const flop = k % 2 === 0
       const ours = await decodeJpegRegion(file, r, { flop, lut: k % 3 === 0 ? lut : null })
       const theirs = await sharp(file).extract(r).flop(flop).raw().toBuffer()
-      if (k % 3 === 0) for (let i = 0; i < theirs.length; i++) theirs[i] = lut[theirs[i]!]!
+      if (k % 3 === 0) for (let i = 0; i < theirs.length; i++) theirs[i] = lut[theirs[i]]
       expect(ours, JSON.stringify(r)).not.toBeNull()
       expect(ours!.data.equals(theirs), JSON.stringify(r)).toBe(true)
     }
   })
 
-  it('restart markers (every MCU row, written by the addon as sharp cannot), baseline and progressive: any region equals sharp\'s decode', async () => {
+  it("restart markers (every MCU row, written by the addon as sharp cannot), baseline and progressive: any region equals sharp's decode", async () => {
     const px = scene(W, H, 13)
     for (const flags of [JPEG_RESTARTS, JPEG_RESTARTS | JPEG_PROGRESSIVE, JPEG_RESTARTS | JPEG_444]) {
       const out = Buffer.alloc(px.length + 8192)
@@ -128,17 +163,24 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
       expect(file.includes(Buffer.from([0xff, 0xdd])), 'has a DRI marker').toBe(true)
       const rng = Rng.fromParts('native-restarts', flags)
       for (let k = 0; k < 12; k++) {
-        const left = rng.int(0, W - 1), top = rng.int(0, H - 1)
+        const left = rng.int(0, W - 1),
+          top = rng.int(0, H - 1)
         const r = { left, top, width: rng.int(1, W - left), height: rng.int(1, H - top) }
         const ours = await decodeJpegRegion(file, r, { flop: k % 2 === 1 })
-        const theirs = await sharp(file).extract(r).flop(k % 2 === 1).raw().toBuffer()
+        const theirs = await sharp(file)
+          .extract(r)
+          .flop(k % 2 === 1)
+          .raw()
+          .toBuffer()
         expect(ours?.data.equals(theirs), `flags ${flags} ${JSON.stringify(r)}`).toBe(true)
       }
     }
   })
 
   it('on corrupted files (headers or data) never crashes, and gives either nothing (sharp then decodes) or exactly what sharp decodes', async () => {
-    const file = await sharp(scene(W, H, 17), raw).jpeg({ quality: 85 }).toBuffer()
+    const file = await sharp(scene(W, H, 17), raw)
+      .jpeg({ quality: 85 })
+      .toBuffer()
     const clean = await sharp(file).extract({ left: 100, top: 120, width: 300, height: 200 }).raw().toBuffer()
     const rng = Rng.fromParts('native-corrupt')
     const r = { left: 100, top: 120, width: 300, height: 200 }
@@ -150,7 +192,11 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
       const [lo, hi] = k % 3 === 0 ? [2, 620] : [620, bad.length - 3]
       for (let j = 0; j < 1 + (k % 4); j++) bad[rng.int(lo, hi)] = rng.int(0, 255)
       const ours = await decodeJpegRegion(bad, r)
-      const theirs = await sharp(bad, { failOn: 'error' }).extract(r).raw().toBuffer().catch(() => null)
+      const theirs = await sharp(bad, { failOn: 'error' })
+        .extract(r)
+        .raw()
+        .toBuffer()
+        .catch(() => null)
       if (!ours) {
         refused++
         continue
@@ -162,8 +208,10 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
     expect(changed).toBeGreaterThan(0)
   })
 
-  it('decodeImage and decodeImageRegion from bytes give sharp\'s pixels', async () => {
-    const file = await sharp(scene(W, H, 5), raw).jpeg({ quality: 88 }).toBuffer()
+  it("decodeImage and decodeImageRegion from bytes give sharp's pixels", async () => {
+    const file = await sharp(scene(W, H, 5), raw)
+      .jpeg({ quality: 88 })
+      .toBuffer()
     const path = join(dir, 'plain.jpg')
     writeFileSync(path, file)
     const whole = await decodeImage(path, file)
@@ -189,7 +237,9 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
   })
 
   it('gives up on a cut-short or corrupt JPEG, and the decode reports the file through sharp', async () => {
-    const file = await sharp(scene(W, H, 7), raw).jpeg({ quality: 90 }).toBuffer()
+    const file = await sharp(scene(W, H, 7), raw)
+      .jpeg({ quality: 90 })
+      .toBuffer()
     const cut = file.subarray(0, file.length >> 1)
     const region = { left: 0, top: H - 64, width: 64, height: 64 }
     expect(await decodeJpegRegion(cut, region)).toBeNull()
@@ -208,11 +258,18 @@ describe.skipIf(!addon)('JPEG region decode (libjpeg-turbo)', () => {
 
 describe.skipIf(!addon)('JPEG encode (libjpeg-turbo)', () => {
   it("writes sharp's bytes for jpeg(jpegOptions(q)) at every size and quality tried", async () => {
-    for (const [w, h, seed] of [[1, 1, 1], [17, 9, 2], [W, H, 3], [512, 512, 4]] as const) {
+    for (const [w, h, seed] of [
+      [1, 1, 1],
+      [17, 9, 2],
+      [W, H, 3],
+      [512, 512, 4],
+    ] as const) {
       const px = w * h > 16 ? scene(w, h, seed) : Buffer.from([10, 200, 30].slice(0, w * h * 3))
       for (const quality of [1, 10, 25, 50, 75, 85, 90, 95, 100]) {
         const ours = await encodeJpegNative(px, w, h, quality)
-        const theirs = await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg(jpegOptions(quality)).toBuffer()
+        const theirs = await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+          .jpeg(jpegOptions(quality))
+          .toBuffer()
         expect(ours, `${w}x${h} q${quality}`).not.toBeNull()
         expect(ours!.equals(theirs), `${w}x${h} q${quality}`).toBe(true)
       }
@@ -232,16 +289,18 @@ describe.skipIf(!addon)('region of decoded pixels (mapRegion)', () => {
     const rng = Rng.fromParts('map-region')
     const lut = Uint8Array.from({ length: 256 }, () => rng.int(0, 255))
     for (let k = 0; k < 40; k++) {
-      const left = rng.int(0, W - 1), top = rng.int(0, H - 1)
+      const left = rng.int(0, W - 1),
+        top = rng.int(0, H - 1)
       const r = { left, top, width: rng.int(1, W - left), height: rng.int(1, H - top) }
-      const flop = k % 2 === 0, mapped = k % 3 === 0
+      const flop = k % 2 === 0,
+        mapped = k % 3 === 0
       const ours = mapRegionNative(px, W, r, { flop, lut: mapped ? lut : null })!
       const ref = Buffer.alloc(r.width * r.height * 3)
       for (let y = 0; y < r.height; y++)
         for (let x = 0; x < r.width; x++)
           for (let c = 0; c < 3; c++) {
-            const v = px[((r.top + y) * W + r.left + (flop ? r.width - 1 - x : x)) * 3 + c]!
-            ref[(y * r.width + x) * 3 + c] = mapped ? lut[v]! : v
+            const v = px[((r.top + y) * W + r.left + (flop ? r.width - 1 - x : x)) * 3 + c]
+            ref[(y * r.width + x) * 3 + c] = mapped ? lut[v] : v
           }
       expect(ours.equals(ref), JSON.stringify(r)).toBe(true)
     }

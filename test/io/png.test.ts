@@ -39,7 +39,9 @@ function packRow(values: number[], depth: number): number[] {
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c
-  const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c)
+  const pa = Math.abs(p - a),
+    pb = Math.abs(p - b),
+    pc = Math.abs(p - c)
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c
 }
 
@@ -51,12 +53,12 @@ function writePng(o: { width: number; height: number; depth: number; colorType: 
   const out: number[] = []
   rows.forEach((row, y) => {
     const f = y % 5
-    const up = y > 0 ? rows[y - 1]! : row.map(() => 0)
+    const up = y > 0 ? rows[y - 1] : row.map(() => 0)
     out.push(f)
     row.forEach((v, i) => {
-      const a = i >= bpp ? row[i - bpp]! : 0
-      const b = up[i]!
-      const c = i >= bpp ? up[i - bpp]! : 0
+      const a = i >= bpp ? row[i - bpp] : 0
+      const b = up[i]
+      const c = i >= bpp ? up[i - bpp] : 0
       const pred = f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : paeth(a, b, c)
       out.push((v - pred) & 255)
     })
@@ -80,7 +82,8 @@ function values(width: number, height: number, depth: number, seed: number): num
   const max = 2 ** depth - 1
   // blocks of classes, like a mask, with some noise so every filter sees varied bytes
   return Array.from({ length: width * height }, (_, i) => {
-    const x = i % width, y = Math.floor(i / width)
+    const x = i % width,
+      y = Math.floor(i / width)
     return rng.next() < 0.1 ? rng.int(0, max) : ((Math.floor(x / 7) + Math.floor(y / 5)) * 37) % (max + 1)
   })
 }
@@ -98,13 +101,11 @@ const window = (v: number[], width: number, r: { left: number; top: number; widt
 }
 
 describe('PNG label reader', () => {
-  const cases = [
-    ...[1, 2, 4, 8, 16].map((depth) => ({ colorType: 0 as const, depth })),
-    ...[1, 2, 4, 8].map((depth) => ({ colorType: 3 as const, depth })),
-  ]
+  const cases = [...[1, 2, 4, 8, 16].map((depth) => ({ colorType: 0 as const, depth })), ...[1, 2, 4, 8].map((depth) => ({ colorType: 3 as const, depth }))]
   for (const { colorType, depth } of cases) {
     it(`${colorType === 0 ? 'grey' : 'palette'} ${depth}-bit: every filter, whole and any region, exact values`, () => {
-      const width = 37, height = 29
+      const width = 37,
+        height = 29
       const v = values(width, height, depth, depth + colorType)
       const png = writePng({ width, height, depth, colorType, values: v, parts: 3 })
       const i = info(png)
@@ -114,7 +115,8 @@ describe('PNG label reader', () => {
       expect(Array.from(all.data)).toEqual(v)
       const rng = Rng.fromParts('regions', depth, colorType)
       for (let k = 0; k < 25; k++) {
-        const left = rng.int(0, width - 1), top = rng.int(0, height - 1)
+        const left = rng.int(0, width - 1),
+          top = rng.int(0, height - 1)
         const r = { left, top, width: rng.int(1, width - left), height: rng.int(1, height - top) }
         expect(Array.from(decodeLabelRegion(png, i, r).data), JSON.stringify(r)).toEqual(window(v, width, r))
       }
@@ -122,12 +124,20 @@ describe('PNG label reader', () => {
   }
 
   it('agrees with libvips on 8-bit grey masks written by libvips with adaptive filtering, for regions near the top (prefix inflate)', async () => {
-    const width = 300, height = 400
+    const width = 300,
+      height = 400
     const v = values(width, height, 8, 99).map((x) => x % 6)
-    const png = await sharp(Uint8Array.from(v), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ adaptiveFiltering: true, compressionLevel: 9 }).toBuffer()
+    const png = await sharp(Uint8Array.from(v), { raw: { width, height, channels: 1 } })
+      .toColourspace('b-w')
+      .png({ adaptiveFiltering: true, compressionLevel: 9 })
+      .toBuffer()
     const i = info(png)
     expect([i.colorType, i.bitDepth]).toEqual([0, 8])
-    for (const r of [{ left: 0, top: 0, width: 300, height: 1 }, { left: 13, top: 20, width: 200, height: 40 }, { left: 100, top: 350, width: 200, height: 50 }]) {
+    for (const r of [
+      { left: 0, top: 0, width: 300, height: 1 },
+      { left: 13, top: 20, width: 200, height: 40 },
+      { left: 100, top: 350, width: 200, height: 50 },
+    ]) {
       const ours = decodeLabelRegion(png, i, r)
       const theirs = await sharp(png).extract(r).extractChannel(0).raw().toBuffer()
       expect(Buffer.from(ours.data as Uint8Array).equals(theirs)).toBe(true)
@@ -135,7 +145,8 @@ describe('PNG label reader', () => {
   })
 
   it('reads rows whose compressed bytes are unevenly spread (the prefix guess falls short, then the whole stream)', () => {
-    const width = 64, height = 100
+    const width = 64,
+      height = 100
     const rng = Rng.fromParts('uneven')
     const v = Array.from({ length: width * height }, (_, i) => (i < (width * height) / 2 ? rng.int(0, 255) : 3))
     const png = writePng({ width, height, depth: 8, colorType: 0, values: v })
@@ -196,27 +207,37 @@ describe('PNG label regions in native code (native/decoders pngLabels)', () => {
   if (!addon) console.log(`native PNG label regions: tests skipped: ${why}`)
 
   for (const colorType of [0, 3] as const) {
-    it.skipIf(!addon)(`${colorType === 0 ? 'grey' : 'palette'} 8-bit: every filter, whole and any region, equal to the JS reader and to the values written`, async () => {
-      const width = 203, height = 151
-      const v = values(width, height, 8, 40 + colorType)
-      const png = writePng({ width, height, depth: 8, colorType, values: v, parts: 4 })
-      const i = info(png)
-      const rng = Rng.fromParts('native-png', colorType)
-      const regions = [{ left: 0, top: 0, width, height }, { left: width - 1, top: height - 1, width: 1, height: 1 }, ...Array.from({ length: 40 }, () => {
-        const left = rng.int(0, width - 1), top = rng.int(0, height - 1)
-        return { left, top, width: rng.int(1, width - left), height: rng.int(1, height - top) }
-      })]
-      for (const r of regions) {
-        const ours = await decodePngLabels8(idatOf(png, i), width, height, r)
-        expect(ours, JSON.stringify(r)).not.toBeNull()
-        expect(Buffer.from(ours!).equals(Buffer.from(decodeLabelRegion(png, i, r).data as Uint8Array)), JSON.stringify(r)).toBe(true)
-        expect(Array.from(ours!), JSON.stringify(r)).toEqual(window(v, width, r))
-      }
-    })
+    it.skipIf(!addon)(
+      `${colorType === 0 ? 'grey' : 'palette'} 8-bit: every filter, whole and any region, equal to the JS reader and to the values written`,
+      async () => {
+        const width = 203,
+          height = 151
+        const v = values(width, height, 8, 40 + colorType)
+        const png = writePng({ width, height, depth: 8, colorType, values: v, parts: 4 })
+        const i = info(png)
+        const rng = Rng.fromParts('native-png', colorType)
+        const regions = [
+          { left: 0, top: 0, width, height },
+          { left: width - 1, top: height - 1, width: 1, height: 1 },
+          ...Array.from({ length: 40 }, () => {
+            const left = rng.int(0, width - 1),
+              top = rng.int(0, height - 1)
+            return { left, top, width: rng.int(1, width - left), height: rng.int(1, height - top) }
+          }),
+        ]
+        for (const r of regions) {
+          const ours = await decodePngLabels8(idatOf(png, i), width, height, r)
+          expect(ours, JSON.stringify(r)).not.toBeNull()
+          expect(Buffer.from(ours!).equals(Buffer.from(decodeLabelRegion(png, i, r).data as Uint8Array)), JSON.stringify(r)).toBe(true)
+          expect(Array.from(ours!), JSON.stringify(r)).toEqual(window(v, width, r))
+        }
+      },
+    )
   }
 
   it.skipIf(!addon)('gives up on a cut-short or bad stream and on a bad filter byte, and the JS reader says what is wrong', async () => {
-    const width = 64, height = 40
+    const width = 64,
+      height = 40
     const v = values(width, height, 8, 7)
     const png = writePng({ width, height, depth: 8, colorType: 0, values: v })
     const z = idatOf(png, info(png))

@@ -28,7 +28,7 @@ export async function py(script: string, args: string[], env: Record<string, str
   try {
     out = await exec(PY, [join(HERE, script), ...args], { env: pyEnv(env), timeout, maxBuffer: 64 * 2 ** 20 })
   } catch (err: any) {
-    throw new Error(`${script} ${args.join(' ')} failed (${err.code ?? err.signal}):\n${err.stdout ?? ''}\n${err.stderr ?? ''}`)
+    throw new Error(`${script} ${args.join(' ')} failed (${err.code ?? err.signal}):\n${err.stdout ?? ''}\n${err.stderr ?? ''}`, { cause: err })
   }
   const last = out.stdout.trim().split('\n').pop() ?? ''
   try {
@@ -71,19 +71,35 @@ export async function shapesDataset(dir: string, n: number, size: number, seed: 
     const rgb = new Uint8Array(size * size * 3)
     let noise = (seed + i) * 2654435761
     for (let p = 0; p < size * size; p++) {
-      const k = scene.labels[p]!
+      const k = scene.labels[p]
       const x = p % size
       const y = Math.floor(p / size)
-      const texture = k === 1 ? ((x >> 1) % 2) * 30 : k === 2 ? (((x >> 2) + (y >> 2)) % 2) * 30 : k === 3 ? (x % 3 === 0 && y % 3 === 0 ? 40 : 0) : k === 4 ? ((y >> 1) % 2) * 30 : 0
+      const texture =
+        k === 1
+          ? ((x >> 1) % 2) * 30
+          : k === 2
+            ? (((x >> 2) + (y >> 2)) % 2) * 30
+            : k === 3
+              ? x % 3 === 0 && y % 3 === 0
+                ? 40
+                : 0
+              : k === 4
+                ? ((y >> 1) % 2) * 30
+                : 0
       for (let c = 0; c < 3; c++) {
         noise = (Math.imul(noise, 1103515245) + 12345) >>> 0
-        const v = CLASS_COLOURS[k]![c]! - 15 + ((noise >>> 16) % 31) - texture
+        const v = CLASS_COLOURS[k][c] - 15 + ((noise >>> 16) % 31) - texture
         rgb[p * 3 + c] = Math.max(0, Math.min(255, v))
       }
     }
     const name = `s${String(i).padStart(3, '0')}`
-    await sharp(rgb, { raw: { width: size, height: size, channels: 3 } }).png().toFile(join(images, `${name}.png`))
-    await sharp(scene.labels, { raw: { width: size, height: size, channels: 1 } }).toColourspace('b-w').png().toFile(join(masks, `${name}.png`))
+    await sharp(rgb, { raw: { width: size, height: size, channels: 3 } })
+      .png()
+      .toFile(join(images, `${name}.png`))
+    await sharp(scene.labels, { raw: { width: size, height: size, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(join(masks, `${name}.png`))
   }
   return { images, masks }
 }

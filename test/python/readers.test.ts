@@ -36,7 +36,22 @@ beforeAll(async () => {
   const broken = await writePair(dir, 'broken', { seed: 99 })
   writeFileSync(broken.image, readFileSync(broken.image).subarray(0, 200))
   const recipe = writeJson(join(dir, 'recipe.json'), RECIPE)
-  const common = ['--images', join(dir, 'images'), '--masks', join(dir, 'masks'), '--recipe', recipe, '--seed', '3', '--batch-size', '4', '--format', 'folders,npy,webdataset', '--wds-samples', '8']
+  const common = [
+    '--images',
+    join(dir, 'images'),
+    '--masks',
+    join(dir, 'masks'),
+    '--recipe',
+    recipe,
+    '--seed',
+    '3',
+    '--batch-size',
+    '4',
+    '--format',
+    'folders,npy,webdataset',
+    '--wds-samples',
+    '8',
+  ]
   png = tmp('lockstep-py-png-')
   jpeg = tmp('lockstep-py-jpeg-')
   const [a, b] = await Promise.all([
@@ -60,7 +75,17 @@ describe('python readers on real exports', () => {
       expect(f.replayChecked, fmt).toBe(20)
       expect(f.replayMismatches, fmt).toEqual([])
       expect(f.maskValues16, `${fmt}: 16-bit mask values survive`).toEqual(expect.arrayContaining(GREY16_VALUES.slice(1)))
-      expect(f.batches.map((b: any[]) => b.slice(0, 2)), fmt).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]])
+      expect(
+        f.batches.map((b: any[]) => b.slice(0, 2)),
+        fmt,
+      ).toEqual([
+        [0, 0],
+        [0, 1],
+        [0, 2],
+        [1, 0],
+        [1, 1],
+        [1, 2],
+      ])
       expect(new Set(f.batches.map((b: any[]) => b[3])), fmt).toEqual(new Set(['uint8']))
     }
     expect(r.batchSamples, 'the webdataset-library stage regroups the same batches').toBe(r.npyFiles)
@@ -71,15 +96,26 @@ describe('python readers on real exports', () => {
     for (const b of r.npy.batches) expect(b[2], `rows of batch ${b[0]}/${b[1]}`).toBe((b[1] === 2 ? 3 : 4) - b[5].length)
     for (const fmt of ['npy', 'folders']) {
       const failed = r[fmt].batches.filter((b: any[]) => b[5].length)
-      expect(failed.map((b: any[]) => b[5]), fmt).toEqual([['broken'], ['broken']])
+      expect(
+        failed.map((b: any[]) => b[5]),
+        fmt,
+      ).toEqual([['broken'], ['broken']])
     }
     const rows = r.npy.batches.reduce((n: number, b: any[]) => n + b[2], 0)
     expect(rows).toBe(20)
     // slices: disjoint, and their union is every batch
     const { all, ranks, range, rank1From } = r.slices
     expect(ranks.flat().map(String).sort()).toEqual(all.map(String).sort())
-    expect(ranks.map((s: number[][]) => s.map((p) => p[1] % 3))).toEqual([[0, 0], [1, 1], [2, 2]])
-    expect(range).toEqual([[0, 2], [1, 0], [1, 1]])
+    expect(ranks.map((s: number[][]) => s.map((p) => p[1] % 3))).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ])
+    expect(range).toEqual([
+      [0, 2],
+      [1, 0],
+      [1, 1],
+    ])
     expect(rank1From).toEqual([[1, 1]])
     expect(r.xy).toEqual(['tuple', 2, 'uint8', expect.stringMatching(/^uint(8|16)$/)])
   })
@@ -100,7 +136,11 @@ describe('python readers on real exports', () => {
     for (const d of ['pil', 'cv2']) {
       expect(r[`cutImage_${d}`]).toMatchObject({ ok: false, type: 'DecodeError', message: `${r.cutImagePath}: PNG cut short (no IEND chunk at the end)` })
     }
-    expect(r.badMask).toMatchObject({ ok: false, type: 'DecodeError', message: `${r.badMaskPath}: not a decodable mask: not an image file Pillow knows (JPEG, PNG, WebP, ...)` })
+    expect(r.badMask).toMatchObject({
+      ok: false,
+      type: 'DecodeError',
+      message: `${r.badMaskPath}: not a decodable mask: not an image file Pillow knows (JPEG, PNG, WebP, ...)`,
+    })
     expect(r.cutTar).toMatchObject({ ok: false, type: 'ExportError', message: expect.stringContaining(`${r.cutTarPath}: cut short (`) })
     expect(r.cutTar.message).toMatch(/: cut short \(\d+ bytes, no end-of-archive blocks\): an incomplete shard$/)
     expect(r.noMaskMember).toMatchObject({ ok: false, message: expect.stringContaining(`${r.droppedMember.replace('.mask.png', '')} lacks mask.png`) })
@@ -133,8 +173,27 @@ describe('python readers on real exports', () => {
     cpSync(join(ROOT, 'python'), src, { recursive: true, filter: (p) => !/(__pycache__|\.egg-info|\/build)$/.test(p) })
     const target = tmp('lockstep-py-site-')
     // no PyPI here: setuptools from the system instead of an isolated build environment
-    await exec(PY, ['-m', 'pip', 'install', '--quiet', '--no-build-isolation', '--no-deps', '--no-index', '--no-compile', '--disable-pip-version-check', '--target', target, src], { env: pyEnv({ PYTHONPATH: '' }), timeout: 120_000 })
-    const { stdout } = await exec(PY, ['-c', 'import lockstep, lockstep.pytorch, sys; print(lockstep.__version__, lockstep.__file__)', png], { env: pyEnv({ PYTHONPATH: target }) })
+    await exec(
+      PY,
+      [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--no-build-isolation',
+        '--no-deps',
+        '--no-index',
+        '--no-compile',
+        '--disable-pip-version-check',
+        '--target',
+        target,
+        src,
+      ],
+      { env: pyEnv({ PYTHONPATH: '' }), timeout: 120_000 },
+    )
+    const { stdout } = await exec(PY, ['-c', 'import lockstep, lockstep.pytorch, sys; print(lockstep.__version__, lockstep.__file__)', png], {
+      env: pyEnv({ PYTHONPATH: target }),
+    })
     expect(stdout.trim()).toBe(`0.1.0 ${join(target, 'lockstep', '__init__.py')}`)
   })
 })

@@ -18,7 +18,10 @@ const opt = (name) => {
 }
 const dir = opt('--export')
 const desc = JSON.parse(readFileSync(join(dir, 'export.json'), 'utf8'))
-const lines = readFileSync(join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+const lines = readFileSync(join(dir, 'manifest.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l))
 const perEpoch = desc.order.batchesPerEpoch
 const epochs = desc.options.epochs
 const dieAfter = opt('--die-after') === undefined ? Infinity : Number(opt('--die-after'))
@@ -30,7 +33,11 @@ function readNpy(path) {
   const len = buf.readUInt16LE(8)
   const dict = buf.toString('latin1', 10, 10 + len)
   const descr = /'descr': '([^']+)'/.exec(dict)[1]
-  const shape = /'shape': \(([^)]*)\)/.exec(dict)[1].split(',').filter((s) => s.trim()).map(Number)
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(dict)[1]
+    .split(',')
+    .filter((s) => s.trim())
+    .map(Number)
   return { dtype: DTYPE[descr], shape, data: buf.subarray(10 + len) }
 }
 
@@ -38,8 +45,17 @@ const first = lines.find((l) => l.files?.npy)
 const x0 = readNpy(join(dir, first.files.npy.x))
 const token = randomBytes(16).toString('hex')
 const header = {
-  schema: 'lockstep.stream/1', batchSize: desc.options.batchSize, height: x0.shape[1], width: x0.shape[2], channels: 3,
-  dtype: x0.dtype, batchesPerEpoch: perEpoch, epochs, seed: desc.seed, normalize: null, export: desc,
+  schema: 'lockstep.stream/1',
+  batchSize: desc.options.batchSize,
+  height: x0.shape[1],
+  width: x0.shape[2],
+  channels: 3,
+  dtype: x0.dtype,
+  batchesPerEpoch: perEpoch,
+  epochs,
+  seed: desc.seed,
+  normalize: null,
+  export: desc,
 }
 
 function frame(e, b, records) {

@@ -26,7 +26,11 @@ beforeAll(async () => {
     schema: 'lockstep.recipe/1',
     output: { width: 40, height: 32 },
     mask: { ignoreIndex: 255 },
-    ops: [{ type: 'random_crop', p: 1, width: 40, height: 32 }, { type: 'hflip', p: 0.5 }, { type: 'brightness', p: 1, limit: [-0.2, 0.2] }],
+    ops: [
+      { type: 'random_crop', p: 1, width: 40, height: 32 },
+      { type: 'hflip', p: 0.5 },
+      { type: 'brightness', p: 1, limit: [-0.2, 0.2] },
+    ],
   })
   sources = { images: join(dir, 'images'), masks: join(dir, 'masks'), recipe }
   out = tmp('lockstep-py-stream-npy-')
@@ -35,13 +39,43 @@ beforeAll(async () => {
 })
 
 function checkStream(r: any, real: boolean): void {
-  const all = [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
-  expect(r.header).toMatchObject({ schema: 'lockstep.stream/1', batchSize: 4, height: 32, width: 40, channels: 3, dtype: 'uint8', batchesPerEpoch: 3, epochs: 2, seed: 3 })
+  const all = [
+    [0, 0],
+    [0, 1],
+    [0, 2],
+    [1, 0],
+    [1, 1],
+    [1, 2],
+  ]
+  expect(r.header).toMatchObject({
+    schema: 'lockstep.stream/1',
+    batchSize: 4,
+    height: 32,
+    width: 40,
+    channels: 3,
+    dtype: 'uint8',
+    batchesPerEpoch: 3,
+    epochs: 2,
+    seed: 3,
+  })
   expect(r.all).toEqual(all)
   expect(r.allSame).toEqual(all.map(() => true))
   expect(r.recordsSame).toBe(true)
   expect(Object.values(r.failed)).toEqual([['broken'], ['broken']])
-  expect(r.ranks).toEqual([[[0, 0], [1, 0]], [[0, 1], [1, 1]], [[0, 2], [1, 2]]])
+  expect(r.ranks).toEqual([
+    [
+      [0, 0],
+      [1, 0],
+    ],
+    [
+      [0, 1],
+      [1, 1],
+    ],
+    [
+      [0, 2],
+      [1, 2],
+    ],
+  ])
   expect(r.ranksSame).toBe(true)
   expect(r.noRecords).toEqual([null])
   expect(r.stop).toEqual(all.slice(0, 3))
@@ -51,7 +85,16 @@ function checkStream(r: any, real: boolean): void {
   expect(r.resumedSame).toBe(true)
   expect(r.startMidRank).toEqual([[1, 1]])
   // even: 3 batches per epoch over 2 ranks -> each rank one batch per epoch, the third left out
-  expect(r.even).toEqual([[[0, 0], [1, 0]], [[0, 1], [1, 1]]])
+  expect(r.even).toEqual([
+    [
+      [0, 0],
+      [1, 0],
+    ],
+    [
+      [0, 1],
+      [1, 1],
+    ],
+  ])
   expect(r.xy).toEqual(['tuple', 2, [expect.any(Number), 32, 40, 3], 'uint8', [expect.any(Number), 32, 40]])
   expect(r.wrongToken).toMatch(/closed the connection without answering \(a wrong token is refused this way\)$/)
   expect(r.tcpAddress).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/)
@@ -65,7 +108,10 @@ function checkStream(r: any, real: boolean): void {
   expect(r.tokenFile).toBe(2)
   expect(r.refused).toMatch(/refused: this stand-in was told to refuse \(BUSY\)$/)
   expect(r.crash).toMatch(/closed the connection in the middle of batch \(epoch 0, batch 2\) \(no end-of-stream frame\); resume with start=\(0, 2\)$/)
-  expect(r.crashSeen).toEqual([[0, 0], [0, 1]])
+  expect(r.crashSeen).toEqual([
+    [0, 0],
+    [0, 1],
+  ])
   expect(r.crashPosition).toEqual([0, 2])
 }
 
@@ -79,13 +125,24 @@ describe('python stream client against a stand-in server (docs/stream-protocol.m
   it('gives each DataLoader worker and each rank its own slice of whole batches (PyTorch)', async () => {
     const r = await py('check_torch.py', [out, tmp('lockstep-py-sock-'), standin()])
     // rank 1 of 2, 2 workers: stream slices 2 and 3 of 4 (epochs of 3 batches: only batch 2)
-    expect(r.streamRank1Workers2[0]).toEqual([[0, 2], [1, 2]])
+    expect(r.streamRank1Workers2[0]).toEqual([
+      [0, 2],
+      [1, 2],
+    ])
     expect(r.streamRank1Workers2[1]).toBe(true)
     // items are the batches themselves (N x H x W x 3), not batches of batches
     for (const shape of r.streamRank1Workers2[2]) expect(shape).toMatch(/^\(\([23], 32, 40, 3\), 'torch.uint8', \([23], 32, 40\), 'torch.int64'\)$/)
     expect(r.keptMaskDtypes).toEqual(['torch.int32', 'torch.uint8'])
-    expect(r.streamRank0Workers2).toEqual([[0, 0], [0, 1], [1, 0], [1, 1]])
-    expect(r.streamEnvRank).toEqual([[0, 1], [1, 1]])
+    expect(r.streamRank0Workers2).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ])
+    expect(r.streamEnvRank).toEqual([
+      [0, 1],
+      [1, 1],
+    ])
     expect(r.streamEpoch1).toEqual([[1, 2]])
     for (const fmt of ['npy', 'webdataset', 'folders'].filter((f) => r[f])) {
       expect(r[fmt][1], fmt).toBe(true)

@@ -35,7 +35,21 @@ beforeAll(async () => {
     ],
   })
   out = tmp('lockstep-train-export-')
-  const r = await lockstepExport(['--images', train.images, '--masks', train.masks, '--recipe', recipe, '--out', out, '--format', 'npy,webdataset,folders', '--image-format', 'png', ...OPTIONS])
+  const r = await lockstepExport([
+    '--images',
+    train.images,
+    '--masks',
+    train.masks,
+    '--recipe',
+    recipe,
+    '--out',
+    out,
+    '--format',
+    'npy,webdataset,folders',
+    '--image-format',
+    'png',
+    ...OPTIONS,
+  ])
   expect(r.code, r.stderr).toBe(0)
 })
 
@@ -47,13 +61,14 @@ const realStream = await exec('node', [CLI, 'stream', '--help']).then(
 describe('train and compare (python3-torch)', () => {
   it(`learns from aligned batches through every format, and not from misaligned ones (${STEPS} steps each)`, async () => {
     const runs = ['npy', 'webdataset', 'folders'].map((f) => `${f}=${f}:${out}`)
-    if (realStream) runs.push(`stream=stream:${JSON.stringify(['node', CLI, 'stream', '--images', train.images, '--masks', train.masks, '--recipe', recipe, ...OPTIONS])}`)
+    if (realStream)
+      runs.push(`stream=stream:${JSON.stringify(['node', CLI, 'stream', '--images', train.images, '--masks', train.masks, '--recipe', recipe, ...OPTIONS])}`)
     else console.log('training through the real `lockstep stream`: skipped, this build has no `lockstep stream` command yet')
     runs.push(`misaligned=misaligned-npy:${out}`)
     const started = Date.now()
     const r = await py('train.py', ['--val', val, '--steps', String(STEPS), ...runs], {}, 170_000)
     const wall = (Date.now() - started) / 1000
-    const names = runs.map((s) => s.split('=')[0]!)
+    const names = runs.map((s) => s.split('=')[0])
     console.log(
       `train and compare, ${STEPS} steps of 8 x 64x64 per run, net of ${r.npy.parameters} parameters:\n` +
         names.map((n) => `  ${n.padEnd(10)} mIoU ${r[n].miou.toFixed(3)}  loss ${r[n].loss.toFixed(3)}  ${r[n].seconds}s`).join('\n') +

@@ -42,7 +42,7 @@ describe('api over the WebSocket', () => {
     const a = call('job.list', {})
     const b = call('job.cancel', { id: 'x' })
     await tick()
-    const s1 = FakeSocket.all[0]!
+    const s1 = FakeSocket.all[0]
     expect(s1.url).toBe('ws://127.0.0.1:1/api')
     expect(s1.sent).toEqual([])
     s1.open()
@@ -66,7 +66,7 @@ describe('api over the WebSocket', () => {
     s1.close()
     await expect(c).rejects.toMatchObject({ code: 'DISCONNECTED', message: expect.stringContaining('job.list') })
     await tick(20)
-    const s2 = FakeSocket.all[1]!
+    const s2 = FakeSocket.all[1]
     expect(s2).toBeDefined()
     const d = call('job.list', {})
     s2.open()

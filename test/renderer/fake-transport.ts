@@ -23,7 +23,10 @@ export function fakeTransport(handlers: Record<string, FakeHandler>): FakeTransp
         return { ok: true, result: await h(input) }
       } catch (err) {
         const e = err as { code?: string; message: string; details?: unknown }
-        return { ok: false, error: { code: (e.code ?? 'INTERNAL') as 'INTERNAL', message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } }
+        return {
+          ok: false,
+          error: { code: (e.code ?? 'INTERNAL') as 'INTERNAL', message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) },
+        }
       }
     },
     subscribe(event, listener) {

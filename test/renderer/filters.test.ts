@@ -14,8 +14,17 @@ import { fakeTransport, flush, type FakeTransport } from './fake-transport'
 
 let N = 1234
 const row = (i: number): SampleRow => ({
-  id: i + 1, datasetId: 1, key: `img_${String(i).padStart(5, '0')}`, imagePath: `img_${i}.png`, maskPath: `img_${i}.png`,
-  width: 64, height: 48, split: i % 3 === 0 ? 'train' : 'val', status: 'unreviewed', tags: [], error: null,
+  id: i + 1,
+  datasetId: 1,
+  key: `img_${String(i).padStart(5, '0')}`,
+  imagePath: `img_${i}.png`,
+  maskPath: `img_${i}.png`,
+  width: 64,
+  height: 48,
+  split: i % 3 === 0 ? 'train' : 'val',
+  status: 'unreviewed',
+  tags: [],
+  error: null,
 })
 
 let fake: FakeTransport
@@ -34,10 +43,26 @@ beforeEach(() => {
       return { rows, nextCursor: end < N ? String(end) : null, total: q.withTotal === false ? null : N }
     },
     'samples.update': (u) => ({ updated: 'ids' in u.target ? u.target.ids.length : N }),
-    'samples.counts': () => ({ total: N, bySplit: { train: 412, val: 822, test: 0, unassigned: 0 }, byStatus: { unreviewed: N, accepted: 0, rejected: 0, 'needs-fix': 0 }, byError: { none: N } }),
+    'samples.counts': () => ({
+      total: N,
+      bySplit: { train: 412, val: 822, test: 0, unassigned: 0 },
+      byStatus: { unreviewed: N, accepted: 0, rejected: 0, 'needs-fix': 0 },
+      byError: { none: N },
+    }),
     'project.info': () => ({ dir: '/p', name: 'p', schemaVersion: 1, datasets: [], sampleCount: N, errorCount: 0 }),
-    'tags.list': () => [{ name: 'night', count: 3 }, { name: 'blurry', count: 1 }],
-    'classes.list': () => [0, 1, 2, 3].map((i) => ({ index: i, name: ['background', 'road', 'car', 'person'][i], color: '#112233', ignore: false, pixelCount: 10, sampleCount: 5 })),
+    'tags.list': () => [
+      { name: 'night', count: 3 },
+      { name: 'blurry', count: 1 },
+    ],
+    'classes.list': () =>
+      [0, 1, 2, 3].map((i) => ({
+        index: i,
+        name: ['background', 'road', 'car', 'person'][i],
+        color: '#112233',
+        ignore: false,
+        pixelCount: 10,
+        sampleCount: 5,
+      })),
   })
   installTransport(fake)
   setActivePinia(createPinia())
@@ -54,12 +79,24 @@ describe('filterToQuery', () => {
     expect(filterToQuery({ ...emptyFilter(), path: '   ' })).toEqual({})
     expect(
       filterToQuery({
-        splits: ['train', 'val'], statuses: ['needs-fix'], tags: ['night'], notTags: ['blurry'],
-        classPresent: [3, 1], classAbsent: [2], error: 'SIZE_MISMATCH', path: ' frankfurt/ ',
+        splits: ['train', 'val'],
+        statuses: ['needs-fix'],
+        tags: ['night'],
+        notTags: ['blurry'],
+        classPresent: [3, 1],
+        classAbsent: [2],
+        error: 'SIZE_MISMATCH',
+        path: ' frankfurt/ ',
       }),
     ).toEqual({
-      split: ['train', 'val'], status: ['needs-fix'], tags: ['night'], notTags: ['blurry'],
-      classPresent: [1, 3], classAbsent: [2], error: ['SIZE_MISMATCH'], pathContains: 'frankfurt/',
+      split: ['train', 'val'],
+      status: ['needs-fix'],
+      tags: ['night'],
+      notTags: ['blurry'],
+      classPresent: [1, 3],
+      classAbsent: [2],
+      error: ['SIZE_MISMATCH'],
+      pathContains: 'frankfurt/',
     })
   })
 })
@@ -88,7 +125,16 @@ describe('filter panel', () => {
     await wrapper!.find('[data-testid="filter-path"]').setValue('aachen')
     await new Promise((r) => setTimeout(r, 260)) // the path box is debounced
     await flush()
-    const expected = { split: ['train'], status: ['needs-fix'], classPresent: [1], classAbsent: [2], tags: ['night'], notTags: ['blurry'], error: ['any'], pathContains: 'aachen' }
+    const expected = {
+      split: ['train'],
+      status: ['needs-fix'],
+      classPresent: [1],
+      classAbsent: [2],
+      tags: ['night'],
+      notTags: ['blurry'],
+      error: ['any'],
+      pathContains: 'aachen',
+    }
     expect(catalog.query).toEqual(expected)
     await flush()
     const last = fake.callsTo('samples.query').at(-1)

@@ -22,7 +22,10 @@ let gates: { release: () => void; input: any }[]
 
 beforeEach(() => {
   vi.stubGlobal('Image', FakeImage)
-  vi.stubGlobal('fetch', async () => new Response(new Uint8Array(4), { headers: { 'x-lockstep-width': '2', 'x-lockstep-height': '2', 'x-lockstep-depth': '8' } }))
+  vi.stubGlobal(
+    'fetch',
+    async () => new Response(new Uint8Array(4), { headers: { 'x-lockstep-width': '2', 'x-lockstep-height': '2', 'x-lockstep-depth': '8' } }),
+  )
   gates = []
   fake = fakeTransport({
     'preview.render': (input) =>
@@ -34,8 +37,14 @@ beforeEach(() => {
             resolve({
               token,
               tiles: Array.from({ length: input.count }, (_, k) => ({
-                sampleId: input.sampleIds[0], index: k, k, plan: { p: input.recipe.ops.map((o: { p: number }) => o.p) }, width: 2, height: 2,
-                imagePath: `/media/preview/${token}/${k}/image`, labelsPath: `/media/preview/${token}/${k}/labels`,
+                sampleId: input.sampleIds[0],
+                index: k,
+                k,
+                plan: { p: input.recipe.ops.map((o: { p: number }) => o.p) },
+                width: 2,
+                height: 2,
+                imagePath: `/media/preview/${token}/${k}/image`,
+                labelsPath: `/media/preview/${token}/${k}/labels`,
               })),
               errors: [],
               ms: 1,
@@ -59,7 +68,7 @@ async function firstTiles() {
   const preview = usePreviewStore()
   preview.follow()
   await wait(DEBOUNCE_MS + 30)
-  gates[0]!.release()
+  gates[0].release()
   await wait(20)
   expect(preview.tiles).toHaveLength(8)
   return preview
@@ -73,7 +82,7 @@ describe('preview', () => {
     preview.follow()
     await wait(DEBOUNCE_MS + 30)
     expect(gates).toHaveLength(1)
-    expect(gates[0]!.input).toMatchObject({ sampleIds: [42], seed: 0, count: 8 })
+    expect(gates[0].input).toMatchObject({ sampleIds: [42], seed: 0, count: 8 })
 
     // an edit while the first render is in flight: no tiles, a new request after the debounce
     recipes.setParam(1, 'p', 0.25)
@@ -86,15 +95,15 @@ describe('preview', () => {
     recipes.setParam(1, 'p', 0.35)
     await wait(DEBOUNCE_MS + 30)
     expect(gates).toHaveLength(2)
-    expect(gates[1]!.input.recipe.ops[1].p).toBe(0.35)
+    expect(gates[1].input.recipe.ops[1].p).toBe(0.35)
 
     // the newer answer comes first, then the stale one: the stale one must not replace it
-    gates[1]!.release()
+    gates[1].release()
     await wait(20)
     expect(preview.tiles.map((t) => t.url)).toEqual(Array.from({ length: 8 }, (_, k) => `/media/preview/t1/${k}/image`))
-    expect(preview.tiles[0]!.plan).toEqual({ p: [1, 0.35] })
-    expect(preview.tiles[0]!.labels).toMatchObject({ width: 2, height: 2, depth: 8 })
-    gates[0]!.release()
+    expect(preview.tiles[0].plan).toEqual({ p: [1, 0.35] })
+    expect(preview.tiles[0].labels).toMatchObject({ width: 2, height: 2, depth: 8 })
+    gates[0].release()
     await wait(20)
     expect(preview.tiles.map((t) => t.url)[0]).toBe('/media/preview/t1/0/image')
     expect(preview.pending).toBe(false)
@@ -106,16 +115,16 @@ describe('preview', () => {
     await flush()
     expect(preview.tiles).toHaveLength(0) // taken down at once
     await wait(DEBOUNCE_MS + 30)
-    expect(gates[1]!.input.seed).toBe(99)
+    expect(gates[1].input.seed).toBe(99)
     preview.seed = 100 // superseded before its answer
     await flush()
-    gates[1]!.release()
+    gates[1].release()
     await wait(20)
     expect(preview.tiles).toHaveLength(0)
     await wait(DEBOUNCE_MS + 30)
-    gates[2]!.release()
+    gates[2].release()
     await wait(20)
-    expect(preview.tiles[0]!.url).toBe('/media/preview/t2/0/image')
+    expect(preview.tiles[0].url).toBe('/media/preview/t2/0/image')
   })
 
   it('an invalid recipe shows no tiles and says why, without calling the engine', async () => {
@@ -142,7 +151,7 @@ describe('preview', () => {
     preview.follow()
     await wait(DEBOUNCE_MS + 30)
     expect(gates).toHaveLength(2)
-    expect(gates[1]!.input).toMatchObject({ seed: 5 })
-    expect(gates[1]!.input.recipe.ops[1].p).toBe(0.9)
+    expect(gates[1].input).toMatchObject({ seed: 5 })
+    expect(gates[1].input.recipe.ops[1].p).toBe(0.9)
   })
 })

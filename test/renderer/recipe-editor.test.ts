@@ -27,15 +27,29 @@ beforeEach(async () => {
   fake = fakeTransport({
     'recipe.list': () => (versions ? [{ id: 7, name: 'roads', latestVersion: versions, versionCount: versions, updatedAt: 1 }] : []),
     'recipe.save': (input) => ({ recipeId: 7, name: input.name, version: ++versions, recipe: input.recipe, note: input.note ?? '', createdAt: 1 }),
-    'recipe.convert': (input) => input.to === 'lockstep' ? toLockstep(input.recipe) : ({
-      recipe: { __version__: '1.4.24', transform: { __class_fullname__: 'Compose', transforms: input.recipe.ops.filter((o: { type: string }) => o.type !== 'hsv_power').map((o: { type: string }) => ({ __class_fullname__: o.type })) } },
-      unsupported: input.recipe.ops.some((o: { type: string }) => o.type === 'hsv_power') ? ['hsv_power'] : [],
-      notes: [],
-    }),
+    'recipe.convert': (input) =>
+      input.to === 'lockstep'
+        ? toLockstep(input.recipe)
+        : {
+            recipe: {
+              __version__: '1.4.24',
+              transform: {
+                __class_fullname__: 'Compose',
+                transforms: input.recipe.ops
+                  .filter((o: { type: string }) => o.type !== 'hsv_power')
+                  .map((o: { type: string }) => ({ __class_fullname__: o.type })),
+              },
+            },
+            unsupported: input.recipe.ops.some((o: { type: string }) => o.type === 'hsv_power') ? ['hsv_power'] : [],
+            notes: [],
+          },
     'recipe.validate': (input) => {
       const r = input.recipe
       if (r?.transform?.__class_fullname__ === 'Compose') {
-        return { ok: true, recipe: { schema: 'lockstep.recipe/1', output: { width: 256, height: 256 }, mask: { ignoreIndex: 255 }, ops: [{ type: 'hflip', p: 0.5 }] } }
+        return {
+          ok: true,
+          recipe: { schema: 'lockstep.recipe/1', output: { width: 256, height: 256 }, mask: { ignoreIndex: 255 }, ops: [{ type: 'hflip', p: 0.5 }] },
+        }
       }
       return { ok: false, problems: ['transform: unknown Albumentations class Foo'] }
     },
@@ -51,7 +65,14 @@ afterEach(() => {
   installTransport(null)
 })
 
-const stepNames = () => wrapper.findAll('[data-testid="step"] .name').map((n) => n.text().split('\n')[0]!.trim().replace(/\s*(image \+ mask|image)$/, ''))
+const stepNames = () =>
+  wrapper.findAll('[data-testid="step"] .name').map((n) =>
+    n
+      .text()
+      .split('\n')[0]
+      .trim()
+      .replace(/\s*(image \+ mask|image)$/, ''),
+  )
 
 describe('recipe editor', () => {
   it('adds ops from the grouped palette, selected and with default parameters', async () => {
@@ -72,13 +93,13 @@ describe('recipe editor', () => {
   it('reorders with the move buttons and by drag and drop, and undoes each move', async () => {
     await wrapper.find('[data-op="gamma"]').trigger('click')
     expect(stepNames()).toEqual(['Random crop', 'Horizontal flip', 'Gamma'])
-    await wrapper.findAll('[data-testid="step-up"]')[2]!.trigger('click')
+    await wrapper.findAll('[data-testid="step-up"]')[2].trigger('click')
     expect(stepNames()).toEqual(['Random crop', 'Gamma', 'Horizontal flip'])
     // drag step 0 onto step 2
     const steps = wrapper.findAll('[data-testid="step"]')
-    await steps[0]!.trigger('dragstart', { dataTransfer: { setData() {}, effectAllowed: '' } })
-    await steps[2]!.trigger('dragover')
-    await steps[2]!.trigger('drop')
+    await steps[0].trigger('dragstart', { dataTransfer: { setData() {}, effectAllowed: '' } })
+    await steps[2].trigger('dragover')
+    await steps[2].trigger('drop')
     expect(stepNames()).toEqual(['Gamma', 'Horizontal flip', 'Random crop'])
     await wrapper.find('[data-testid="undo"]').trigger('click')
     expect(stepNames()).toEqual(['Random crop', 'Gamma', 'Horizontal flip'])
@@ -115,7 +136,7 @@ describe('recipe editor', () => {
     expect(err.text()).toBe('expected [min, max] with min <= max, received [50, 30]')
     // only that field, not its neighbours
     expect(wrapper.find('[data-param="p"] [data-testid="field-error"]').exists()).toBe(false)
-    expect(wrapper.findAll('[data-testid="step"]')[2]!.classes()).toContain('error')
+    expect(wrapper.findAll('[data-testid="step"]')[2].classes()).toContain('error')
     expect(wrapper.find('[data-testid="problem-count"]').text()).toBe('1 problem')
     expect(wrapper.find('[data-testid="recipe-save"]').attributes('disabled')).toBeDefined()
     expect(store.effective).toBeNull()
@@ -146,15 +167,15 @@ describe('recipe editor', () => {
     store.undo()
     expect(store.draft.ops[0]).toMatchObject({ width: 512 })
     store.undo()
-    expect(store.draft.ops[1]!.p).toBe(0.5)
+    expect(store.draft.ops[1].p).toBe(0.5)
   })
 
   it('disables an op (kept in the draft, left out of the effective recipe) and deletes one', async () => {
     const store = useRecipeStore()
-    await wrapper.findAll('[data-testid="step-enabled"]')[1]!.trigger('change')
-    expect(store.draft.ops[1]!.enabled).toBe(false)
+    await wrapper.findAll('[data-testid="step-enabled"]')[1].trigger('change')
+    expect(store.draft.ops[1].enabled).toBe(false)
     expect(store.effective!.ops.map((o) => o.type)).toEqual(['random_crop'])
-    await wrapper.findAll('[data-testid="step-delete"]')[0]!.trigger('click')
+    await wrapper.findAll('[data-testid="step-delete"]')[0].trigger('click')
     expect(stepNames()).toEqual(['Horizontal flip'])
     await wrapper.find('[data-testid="undo"]').trigger('click')
     expect(stepNames()).toEqual(['Random crop', 'Horizontal flip'])
@@ -179,9 +200,19 @@ describe('recipe editor', () => {
 
   it('imports an Albumentations pipeline that maps one to one at once, as one undo step', async () => {
     const store = useRecipeStore()
-    expect(await store.importJson(JSON.stringify(pipeline(T('PadIfNeeded', { p: 1, min_height: 64, min_width: 64 }), T('RandomCrop', { p: 1, height: 64, width: 64 }), T('HorizontalFlip'))), 'aug.json')).toBe(true)
+    expect(
+      await store.importJson(
+        JSON.stringify(
+          pipeline(T('PadIfNeeded', { p: 1, min_height: 64, min_width: 64 }), T('RandomCrop', { p: 1, height: 64, width: 64 }), T('HorizontalFlip')),
+        ),
+        'aug.json',
+      ),
+    ).toBe(true)
     expect(store.pendingImport).toBe(null)
-    expect(store.draft.ops.map((o) => [o.type, o.p])).toEqual([['random_crop', 1], ['hflip', 0.5]])
+    expect(store.draft.ops.map((o) => [o.type, o.p])).toEqual([
+      ['random_crop', 1],
+      ['hflip', 0.5],
+    ])
     expect(store.draft.output).toEqual({ width: 64, height: 64 })
     store.undo()
     expect(store.draft.ops.map((o) => o.type)).toEqual(['random_crop', 'hflip'])
@@ -190,7 +221,13 @@ describe('recipe editor', () => {
 
   it('a pipeline with a transform that has no counterpart waits for the user: one list of what was left out or changed, accept or cancel', async () => {
     const store = useRecipeStore()
-    const json = JSON.stringify(pipeline(T('HorizontalFlip'), T('GaussNoise', { var_limit: [10, 50] }), T('Normalize', { p: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] })))
+    const json = JSON.stringify(
+      pipeline(
+        T('HorizontalFlip'),
+        T('GaussNoise', { var_limit: [10, 50] }),
+        T('Normalize', { p: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
+      ),
+    )
     const before = JSON.stringify(store.draft)
     expect(await store.importJson(json, 'albu.json')).toBe(true)
     expect(JSON.stringify(store.draft)).toBe(before) // nothing applied yet

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import { dispatchShortcut, isTyping, matches, parseKeys, suspendShortcuts, type Shortcut } from '../../src/renderer/src/composables/useShortcuts'
 
-const key = (k: string, o: Partial<KeyboardEventInit> & { code?: string } = {}) => new KeyboardEvent('keydown', { key: k, cancelable: true, bubbles: true, ...o })
+const key = (k: string, o: Partial<KeyboardEventInit> & { code?: string } = {}) =>
+  new KeyboardEvent('keydown', { key: k, cancelable: true, bubbles: true, ...o })
 const hit = (spec: string, e: KeyboardEvent) => parseKeys(spec).some((c) => matches(c, e))
 
 describe('key specs', () => {

@@ -14,7 +14,11 @@ export const hasCv2 = spawnSync(PY, ['-c', 'import cv2, numpy'], { encoding: 'ut
 type Arr = { data: Uint8Array | Uint16Array | Float64Array | Int32Array | Float32Array; shape: number[] }
 
 const DTYPES: Array<[new (...a: never[]) => unknown, string]> = [
-  [Uint8Array, '|u1'], [Uint16Array, '<u2'], [Int32Array, '<i4'], [Float32Array, '<f4'], [Float64Array, '<f8'],
+  [Uint8Array, '|u1'],
+  [Uint16Array, '<u2'],
+  [Int32Array, '<i4'],
+  [Float32Array, '<f4'],
+  [Float64Array, '<f8'],
 ]
 
 function npy(a: Arr): Buffer {

@@ -15,7 +15,10 @@ export function invert(m: Affine): Affine {
   const [a, b, c, d, e, f] = m
   const det = a * e - b * d
   if (det === 0 || !Number.isFinite(det)) throw new Error('singular transform')
-  const ia = e / det, ib = -b / det, id = -d / det, ie = a / det
+  const ia = e / det,
+    ib = -b / det,
+    id = -d / det,
+    ie = a / det
   return [ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)]
 }
 

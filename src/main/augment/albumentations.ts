@@ -37,7 +37,10 @@ export function isAlbumentations(json: unknown): json is Json {
   return '__version__' in j || (typeof j.transform === 'object' && j.transform !== null && '__class_fullname__' in (j.transform as Json))
 }
 
-const className = (t: Json) => String(t.__class_fullname__ ?? '').split('.').pop() ?? ''
+const className = (t: Json) =>
+  String(t.__class_fullname__ ?? '')
+    .split('.')
+    .pop() ?? ''
 
 // OpenCV border modes <-> fill modes
 const BORDER: Record<number, FillMode> = { 0: 'constant', 1: 'edge', 2: 'symmetric', 3: 'wrap', 4: 'reflect' }
@@ -90,12 +93,25 @@ const IMPORT: Record<string, (x: Importing) => void> = {
     const s = hw(x.t)
     x.size(s)
     if (Array.isArray(x.t.ignore_channels) && x.t.ignore_channels.length) x.unsupported('CropNonEmptyMaskIfExists.ignore_channels')
-    x.push({ ...defaultOp('crop_non_empty_mask', x.p), width: s.width, height: s.height, classes: [], ignoreValues: Array.isArray(x.t.ignore_values) ? (x.t.ignore_values as number[]) : [], padIfNeeded: false })
+    x.push({
+      ...defaultOp('crop_non_empty_mask', x.p),
+      width: s.width,
+      height: s.height,
+      classes: [],
+      ignoreValues: Array.isArray(x.t.ignore_values) ? (x.t.ignore_values as number[]) : [],
+      padIfNeeded: false,
+    })
   },
   RandomResizedCrop(x) {
     const s = hw(x.t)
     x.size(s)
-    x.push({ ...defaultOp('random_resized_crop', x.p), width: s.width, height: s.height, scale: pair(x.t.scale, [0.08, 1]), ratio: pair(x.t.ratio, [0.75, 1.3333]) })
+    x.push({
+      ...defaultOp('random_resized_crop', x.p),
+      width: s.width,
+      height: s.height,
+      scale: pair(x.t.scale, [0.08, 1]),
+      ratio: pair(x.t.ratio, [0.75, 1.3333]),
+    })
   },
   Resize(x) {
     const s = hw(x.t)
@@ -119,12 +135,20 @@ const IMPORT: Record<string, (x: Importing) => void> = {
     const sx = pair(t.shift_limit_x ?? t.shift_limit, [-0.0625, 0.0625])
     const sy = pair(t.shift_limit_y ?? t.shift_limit, [-0.0625, 0.0625])
     const sc = pair(t.scale_limit, [-0.1, 0.1])
-    x.push({ ...defaultOp('affine', x.p), degrees: pair(t.rotate_limit, [-45, 45]), scale: [tidy(1 + sc[0]), tidy(1 + sc[1])], shiftX: sx, shiftY: sy, fill: x.fill() })
+    x.push({
+      ...defaultOp('affine', x.p),
+      degrees: pair(t.rotate_limit, [-45, 45]),
+      scale: [tidy(1 + sc[0]), tidy(1 + sc[1])],
+      shiftX: sx,
+      shiftY: sy,
+      fill: x.fill(),
+    })
   },
   Affine(x) {
     const { t } = x
-    const scale = t.scale as unknown
-    let sr: [number, number] = [1, 1], sry: [number, number] = [1, 1]
+    const scale = t.scale
+    let sr: [number, number] = [1, 1],
+      sry: [number, number] = [1, 1]
     let keepRatio = true
     if (scale && typeof scale === 'object' && !Array.isArray(scale)) {
       sr = pair((scale as Json).x, [1, 1])
@@ -132,14 +156,25 @@ const IMPORT: Record<string, (x: Importing) => void> = {
       keepRatio = t.keep_ratio === true || (sr[0] === sry[0] && sr[1] === sry[1] && t.keep_ratio !== false)
     } else if (scale !== undefined && scale !== null) sr = sry = typeof scale === 'number' ? [scale, scale] : pair(scale, [1, 1])
     if (t.keep_ratio === false && sr[0] === sry[0] && sr[1] === sry[1]) keepRatio = false
-    const shear = t.shear as unknown
+    const shear = t.shear
     const shx: [number, number] = shear && typeof shear === 'object' && !Array.isArray(shear) ? pair((shear as Json).x, [0, 0]) : pair(shear, [0, 0])
     const shy: [number, number] = shear && typeof shear === 'object' && !Array.isArray(shear) ? pair((shear as Json).y, [0, 0]) : [0, 0]
     if (t.translate_px !== undefined && t.translate_px !== null) x.unsupported('Affine.translate_px')
     const tp = (t.translate_percent ?? null) as Json | [number, number] | null
     const tx = tp && !Array.isArray(tp) ? pair(tp.x, [0, 0]) : tp ? pair(tp, [0, 0]) : ([0, 0] as [number, number])
     const ty = tp && !Array.isArray(tp) ? pair(tp.y, [0, 0]) : tp ? pair(tp, [0, 0]) : ([0, 0] as [number, number])
-    x.push({ ...defaultOp('affine', x.p), degrees: pair(t.rotate, [0, 0]), scale: sr, shiftX: tx, shiftY: ty, shearX: shx, shearY: shy, keepRatio, scaleY: sry, fill: x.fill() })
+    x.push({
+      ...defaultOp('affine', x.p),
+      degrees: pair(t.rotate, [0, 0]),
+      scale: sr,
+      shiftX: tx,
+      shiftY: ty,
+      shearX: shx,
+      shearY: shy,
+      keepRatio,
+      scaleY: sry,
+      fill: x.fill(),
+    })
   },
   ElasticTransform(x) {
     const { t } = x
@@ -147,7 +182,7 @@ const IMPORT: Record<string, (x: Importing) => void> = {
     x.push({ ...defaultOp('elastic', x.p), alpha: num(t.alpha, 1), sigma: num(t.sigma, 50), affine: num(t.alpha_affine, 50), fill: x.fill() })
   },
   GridDistortion(x) {
-    if (x.t.normalized === true) x.note('GridDistortion: normalized=true imported as 1.3.1\'s unnormalised steps')
+    if (x.t.normalized === true) x.note("GridDistortion: normalized=true imported as 1.3.1's unnormalised steps")
     x.push({ ...defaultOp('grid_distortion', x.p), steps: num(x.t.num_steps, 5), distort: pair(x.t.distort_limit, [-0.3, 0.3]), fill: x.fill() })
   },
   OpticalDistortion(x) {
@@ -158,7 +193,13 @@ const IMPORT: Record<string, (x: Importing) => void> = {
   Perspective(x) {
     if (x.t.keep_size === false) return x.unsupported('Perspective.keep_size')
     if (x.t.fit_output === true) return x.unsupported('Perspective.fit_output')
-    x.push({ ...defaultOp('perspective', x.p), scale: pair(x.t.scale, [0.05, 0.1]).map(Math.abs).sort((a, b) => a - b) as [number, number], fill: x.fill() })
+    x.push({
+      ...defaultOp('perspective', x.p),
+      scale: pair(x.t.scale, [0.05, 0.1])
+        .map(Math.abs)
+        .sort((a, b) => a - b) as [number, number],
+      fill: x.fill(),
+    })
   },
   RandomBrightnessContrast(x) {
     const b = pair(x.t.brightness_limit, [-0.2, 0.2])
@@ -177,9 +218,20 @@ const IMPORT: Record<string, (x: Importing) => void> = {
   HueSaturationValue(x) {
     const h = pair(x.t.hue_shift_limit, [-20, 20])
     // uint8 images: OpenCV hue units of 2 degrees (x2 and /2 are exact)
-    x.push({ ...defaultOp('hsv_shift', x.p), hue: [h[0] * 2, h[1] * 2], saturation: pair(x.t.sat_shift_limit, [-30, 30]), value: pair(x.t.val_shift_limit, [-20, 20]) })
+    x.push({
+      ...defaultOp('hsv_shift', x.p),
+      hue: [h[0] * 2, h[1] * 2],
+      saturation: pair(x.t.sat_shift_limit, [-30, 30]),
+      value: pair(x.t.val_shift_limit, [-20, 20]),
+    })
   },
-  RGBShift: (x) => x.push({ ...defaultOp('rgb_shift', x.p), r: pair(x.t.r_shift_limit, [-20, 20]), g: pair(x.t.g_shift_limit, [-20, 20]), b: pair(x.t.b_shift_limit, [-20, 20]) }),
+  RGBShift: (x) =>
+    x.push({
+      ...defaultOp('rgb_shift', x.p),
+      r: pair(x.t.r_shift_limit, [-20, 20]),
+      g: pair(x.t.g_shift_limit, [-20, 20]),
+      b: pair(x.t.b_shift_limit, [-20, 20]),
+    }),
   ToGray: (x) => x.push(defaultOp('to_grey', x.p)),
   ChannelShuffle: (x) => x.push(defaultOp('channel_shuffle', x.p)),
   CLAHE(x) {
@@ -210,16 +262,25 @@ const IMPORT: Record<string, (x: Importing) => void> = {
     if (i !== undefined && i !== null && i !== 0) x.note('Downscale: interpolation imported as nearest neighbour both ways')
     x.push({ ...defaultOp('downscale', x.p), scale: [num(x.t.scale_min, 0.25), num(x.t.scale_max, 0.25)] })
   },
-  MultiplicativeNoise: (x) => x.push({ ...defaultOp('multiplicative_noise', x.p), multiplier: pair(x.t.multiplier, [0.9, 1.1]).map(Math.abs).sort((a, b) => a - b) as [number, number], perChannel: x.t.per_channel === true, elementwise: x.t.elementwise === true }),
+  MultiplicativeNoise: (x) =>
+    x.push({
+      ...defaultOp('multiplicative_noise', x.p),
+      multiplier: pair(x.t.multiplier, [0.9, 1.1])
+        .map(Math.abs)
+        .sort((a, b) => a - b) as [number, number],
+      perChannel: x.t.per_channel === true,
+      elementwise: x.t.elementwise === true,
+    }),
   ImageCompression(x) {
     const type = x.t.compression_type
     if (type === 1 || type === 'webp' || (typeof type === 'string' && /webp/i.test(type))) return x.unsupported('ImageCompression.compression_type (WebP)')
     x.push({ ...defaultOp('jpeg', x.p), quality: [num(x.t.quality_lower, 99), num(x.t.quality_upper, 100)] })
   },
-  JpegCompression: (x) => IMPORT.ImageCompression!(x),
+  JpegCompression: (x) => IMPORT.ImageCompression(x),
   CoarseDropout(x) {
     const { t } = x
-    const maxH = num(t.max_height, 8), maxW = num(t.max_width, 8)
+    const maxH = num(t.max_height, 8),
+      maxW = num(t.max_width, 8)
     const frac = !Number.isInteger(maxH) || !Number.isInteger(maxW) || (maxH < 1 && maxW < 1)
     const mask = typeof t.mask_fill_value === 'number' ? 'ignore' : 'keep'
     if (mask === 'ignore') x.fill() // records mask_fill_value as the ignore index
@@ -227,21 +288,28 @@ const IMPORT: Record<string, (x: Importing) => void> = {
     x.push({
       ...defaultOp('coarse_dropout', x.p),
       holes: [num(t.min_holes, num(t.max_holes, 8)), num(t.max_holes, 8)],
-      height: [num(t.min_height, maxH), maxH], width: [num(t.min_width, maxW), maxW],
-      units: frac ? 'fraction' : 'pixels', fillValue: num(t.fill_value, 0), mask,
+      height: [num(t.min_height, maxH), maxH],
+      width: [num(t.min_width, maxW), maxW],
+      units: frac ? 'fraction' : 'pixels',
+      fillValue: num(t.fill_value, 0),
+      mask,
     })
   },
   GridDropout(x) {
     const { t } = x
-    const u0 = t.unit_size_min, u1 = t.unit_size_max
+    const u0 = t.unit_size_min,
+      u1 = t.unit_size_max
     if (typeof u0 !== 'number' || typeof u1 !== 'number') x.note('GridDropout: a grid set by holes_number is imported as cells of 32-64 pixels')
     if (typeof t.shift_x === 'number' && t.shift_x !== 0 && t.random_offset !== true) x.unsupported('GridDropout.shift_x')
     const mask = typeof t.mask_fill_value === 'number' ? 'ignore' : 'keep'
     if (mask === 'ignore') x.fill()
     x.push({
-      ...defaultOp('grid_dropout', x.p), ratio: num(t.ratio, 0.5),
+      ...defaultOp('grid_dropout', x.p),
+      ratio: num(t.ratio, 0.5),
       unit: typeof u0 === 'number' && typeof u1 === 'number' ? [u0, u1] : [32, 64],
-      randomOffset: t.random_offset === true, fillValue: num(t.fill_value, 0), mask,
+      randomOffset: t.random_offset === true,
+      fillValue: num(t.fill_value, 0),
+      mask,
     })
   },
   RandomGamma: (x) => {
@@ -263,7 +331,8 @@ const IMPORT: Record<string, (x: Importing) => void> = {
     if (typeof mean === 'number' ? mean !== 0 : !isZero(mean)) x.unsupported('GaussNoise.mean')
     x.push({ ...defaultOp('gaussian_noise', x.p), std, perChannel: t.per_channel !== false })
   },
-  SaltAndPepper: (x) => x.push({ ...defaultOp('salt_pepper', x.p), amount: pair(x.t.amount, [0.01, 0.06]), saltRatio: pair(x.t.salt_vs_pepper, [0.5, 0.5])[0] }),
+  SaltAndPepper: (x) =>
+    x.push({ ...defaultOp('salt_pepper', x.p), amount: pair(x.t.amount, [0.01, 0.06]), saltRatio: pair(x.t.salt_vs_pepper, [0.5, 0.5])[0] }),
   GaussianBlur(x) {
     const sl = pair(x.t.sigma_limit, [0, 0])
     let sigma: [number, number]
@@ -294,7 +363,8 @@ function pipelineProblems(json: Json): { list: Json[]; problems: string[] } {
       return
     }
     const p = (t as Json).p
-    if (p !== undefined && !(typeof p === 'number' && Number.isFinite(p) && p >= 0 && p <= 1)) problems.push(`${where}.p: expected a probability in [0, 1], received ${show(p)}`)
+    if (p !== undefined && !(typeof p === 'number' && Number.isFinite(p) && p >= 0 && p <= 1))
+      problems.push(`${where}.p: expected a probability in [0, 1], received ${show(p)}`)
   })
   return { list: transforms as Json[], problems }
 }
@@ -309,7 +379,12 @@ export function fromAlbumentations(json: unknown): Conversion<Recipe> {
   const unsupported: string[] = []
   const notes: string[] = []
   const ops: OpSpec[] = []
-  const empty = (problems: string[]): Conversion<Recipe> => ({ recipe: { schema: RECIPE_SCHEMA, output: { width: 512, height: 512 }, mask: { ignoreIndex: 255 }, ops: [] }, unsupported, notes, problems })
+  const empty = (problems: string[]): Conversion<Recipe> => ({
+    recipe: { schema: RECIPE_SCHEMA, output: { width: 512, height: 512 }, mask: { ignoreIndex: 255 }, ops: [] },
+    unsupported,
+    notes,
+    problems,
+  })
   if (tooDeep(json)) return empty([depthProblem()])
   if (!json || typeof json !== 'object' || Array.isArray(json)) return empty([`(recipe): expected an Albumentations pipeline object, received ${show(json)}`])
   const { list, problems } = pipelineProblems(json as Json)
@@ -321,7 +396,9 @@ export function fromAlbumentations(json: unknown): Conversion<Recipe> {
   list.forEach((t, i) => {
     const name = className(t)
     const x: Importing = {
-      t, name, p: probability(t),
+      t,
+      name,
+      p: probability(t),
       push: (op) => ops.push(op),
       last: () => ops[ops.length - 1],
       pop: () => void ops.pop(),
@@ -370,11 +447,24 @@ interface Exporting {
 const EXPORT: { [T in OpType]: (op: OpOf<T>, x: Exporting) => void } = {
   random_crop: (op, x) => cropOut('RandomCrop', op, x),
   center_crop: (op, x) => cropOut('CenterCrop', op, x),
-  pad_if_needed: (op, x) => x.T('PadIfNeeded', op.p, { min_height: op.minHeight, min_width: op.minWidth, pad_height_divisor: null, pad_width_divisor: null, position: 'center', ...x.fill(op.fill) }),
+  pad_if_needed: (op, x) =>
+    x.T('PadIfNeeded', op.p, {
+      min_height: op.minHeight,
+      min_width: op.minWidth,
+      pad_height_divisor: null,
+      pad_width_divisor: null,
+      position: 'center',
+      ...x.fill(op.fill),
+    }),
   crop_non_empty_mask(op, x) {
     if (op.classes.length) x.unsupported(`ops[${x.i}] crop_non_empty_mask.classes`)
     if (op.padIfNeeded) x.note(`ops[${x.i}] crop_non_empty_mask: padIfNeeded has no counterpart (Albumentations raises on small images)`)
-    x.T('CropNonEmptyMaskIfExists', op.p, { height: op.height, width: op.width, ignore_values: op.ignoreValues.length ? op.ignoreValues : null, ignore_channels: null })
+    x.T('CropNonEmptyMaskIfExists', op.p, {
+      height: op.height,
+      width: op.width,
+      ignore_values: op.ignoreValues.length ? op.ignoreValues : null,
+      ignore_channels: null,
+    })
   },
   random_resized_crop: (op, x) => x.T('RandomResizedCrop', op.p, { height: op.height, width: op.width, scale: op.scale, ratio: op.ratio, interpolation: 1 }),
   resize: (op, x) => x.T('Resize', op.p, { height: op.height, width: op.width, interpolation: 1 }),
@@ -388,30 +478,84 @@ const EXPORT: { [T in OpType]: (op: OpOf<T>, x: Exporting) => void } = {
   rotate: (op, x) => x.T('Rotate', op.p, { limit: op.degrees, interpolation: 1, ...x.fill(op.fill), rotate_method: 'largest_box', crop_border: false }),
   scale(op, x) {
     const scale_limit = [tidy(op.factor[0] - 1), tidy(op.factor[1] - 1)]
-    if (op.keepSize) x.T('ShiftScaleRotate', op.p, { shift_limit_x: [0, 0], shift_limit_y: [0, 0], scale_limit, rotate_limit: [0, 0], interpolation: 1, ...x.fill(op.fill), rotate_method: 'largest_box' })
+    if (op.keepSize)
+      x.T('ShiftScaleRotate', op.p, {
+        shift_limit_x: [0, 0],
+        shift_limit_y: [0, 0],
+        scale_limit,
+        rotate_limit: [0, 0],
+        interpolation: 1,
+        ...x.fill(op.fill),
+        rotate_method: 'largest_box',
+      })
     else x.T('RandomScale', op.p, { scale_limit, interpolation: 1 })
   },
-  shift: (op, x) => x.T('ShiftScaleRotate', op.p, { shift_limit_x: op.x, shift_limit_y: op.y, scale_limit: [0, 0], rotate_limit: [0, 0], interpolation: 1, ...x.fill(op.fill), rotate_method: 'largest_box' }),
+  shift: (op, x) =>
+    x.T('ShiftScaleRotate', op.p, {
+      shift_limit_x: op.x,
+      shift_limit_y: op.y,
+      scale_limit: [0, 0],
+      rotate_limit: [0, 0],
+      interpolation: 1,
+      ...x.fill(op.fill),
+      rotate_method: 'largest_box',
+    }),
   affine(op, x) {
     if (isZero(op.shearX) && isZero(op.shearY) && op.keepRatio) {
-      x.T('ShiftScaleRotate', op.p, { shift_limit_x: op.shiftX, shift_limit_y: op.shiftY, scale_limit: [tidy(op.scale[0] - 1), tidy(op.scale[1] - 1)], rotate_limit: op.degrees, interpolation: 1, ...x.fill(op.fill), rotate_method: 'largest_box' })
+      x.T('ShiftScaleRotate', op.p, {
+        shift_limit_x: op.shiftX,
+        shift_limit_y: op.shiftY,
+        scale_limit: [tidy(op.scale[0] - 1), tidy(op.scale[1] - 1)],
+        rotate_limit: op.degrees,
+        interpolation: 1,
+        ...x.fill(op.fill),
+        rotate_method: 'largest_box',
+      })
       return
     }
     const f = x.fill(op.fill)
     x.T('Affine', op.p, {
-      scale: { x: op.scale, y: op.keepRatio ? op.scale : op.scaleY }, keep_ratio: op.keepRatio, translate_percent: { x: op.shiftX, y: op.shiftY }, translate_px: null,
-      rotate: op.degrees, shear: { x: op.shearX, y: op.shearY }, interpolation: 1, mask_interpolation: 0, cval: f.value, cval_mask: f.mask_value, mode: f.border_mode, fit_output: false,
+      scale: { x: op.scale, y: op.keepRatio ? op.scale : op.scaleY },
+      keep_ratio: op.keepRatio,
+      translate_percent: { x: op.shiftX, y: op.shiftY },
+      translate_px: null,
+      rotate: op.degrees,
+      shear: { x: op.shearX, y: op.shearY },
+      interpolation: 1,
+      mask_interpolation: 0,
+      cval: f.value,
+      cval_mask: f.mask_value,
+      mode: f.border_mode,
+      fit_output: false,
     })
   },
-  elastic: (op, x) => x.T('ElasticTransform', op.p, { alpha: op.alpha, sigma: op.sigma, alpha_affine: op.affine, interpolation: 1, ...x.fill(op.fill), approximate: true, same_dxdy: false }),
-  grid_distortion: (op, x) => x.T('GridDistortion', op.p, { num_steps: op.steps, distort_limit: op.distort, interpolation: 1, ...x.fill(op.fill), normalized: false }),
+  elastic: (op, x) =>
+    x.T('ElasticTransform', op.p, {
+      alpha: op.alpha,
+      sigma: op.sigma,
+      alpha_affine: op.affine,
+      interpolation: 1,
+      ...x.fill(op.fill),
+      approximate: true,
+      same_dxdy: false,
+    }),
+  grid_distortion: (op, x) =>
+    x.T('GridDistortion', op.p, { num_steps: op.steps, distort_limit: op.distort, interpolation: 1, ...x.fill(op.fill), normalized: false }),
   optical_distortion(op, x) {
     if (!isZero(op.shift)) x.note(`ops[${x.i}] optical_distortion: the centre shift has no counterpart (Albumentations shifts by whole pixels)`)
     x.T('OpticalDistortion', op.p, { distort_limit: op.distort, shift_limit: [0, 0], interpolation: 1, ...x.fill(op.fill) })
   },
   perspective(op, x) {
     const f = x.fill(op.fill)
-    x.T('Perspective', op.p, { scale: op.scale, keep_size: true, pad_mode: f.border_mode, pad_val: f.value, mask_pad_val: f.mask_value, fit_output: false, interpolation: 1 })
+    x.T('Perspective', op.p, {
+      scale: op.scale,
+      keep_size: true,
+      pad_mode: f.border_mode,
+      pad_val: f.value,
+      mask_pad_val: f.mask_value,
+      fit_output: false,
+      interpolation: 1,
+    })
   },
   brightness: (op, x) => x.T('RandomBrightnessContrast', op.p, { brightness_limit: op.limit, contrast_limit: [0, 0], brightness_by_max: true }),
   contrast: (op, x) => x.T('RandomBrightnessContrast', op.p, { brightness_limit: [0, 0], contrast_limit: op.limit, brightness_by_max: true }),
@@ -421,7 +565,8 @@ const EXPORT: { [T in OpType]: (op: OpOf<T>, x: Exporting) => void } = {
     x.T('HueSaturationValue', op.p, { hue_shift_limit: [tidy(op.degrees[0] / 2), tidy(op.degrees[1] / 2)], sat_shift_limit: [0, 0], val_shift_limit: [0, 0] })
   },
   gamma: (op, x) => x.T('RandomGamma', op.p, { gamma_limit: [tidy(op.gamma[0] * 100), tidy(op.gamma[1] * 100)], eps: null }),
-  hsv_shift: (op, x) => x.T('HueSaturationValue', op.p, { hue_shift_limit: [op.hue[0] / 2, op.hue[1] / 2], sat_shift_limit: op.saturation, val_shift_limit: op.value }),
+  hsv_shift: (op, x) =>
+    x.T('HueSaturationValue', op.p, { hue_shift_limit: [op.hue[0] / 2, op.hue[1] / 2], sat_shift_limit: op.saturation, val_shift_limit: op.value }),
   color_jitter: (op, x) => x.T('ColorJitter', op.p, { brightness: op.brightness, contrast: op.contrast, saturation: op.saturation, hue: op.hue }),
   channel_shift: (_op, x) => x.unsupported(`ops[${x.i}] channel_shift (Keras channel_shift_range)`),
   rgb_shift: (op, x) => x.T('RGBShift', op.p, { r_shift_limit: op.r, g_shift_limit: op.g, b_shift_limit: op.b }),
@@ -442,17 +587,33 @@ const EXPORT: { [T in OpType]: (op: OpOf<T>, x: Exporting) => void } = {
   jpeg: (op, x) => x.T('ImageCompression', op.p, { quality_lower: op.quality[0], quality_upper: op.quality[1], compression_type: 0 }),
   coarse_dropout(op, x) {
     const px = op.units === 'pixels'
-    if (px && (op.height.some((v) => !Number.isInteger(v)) || op.width.some((v) => !Number.isInteger(v)))) x.note(`ops[${x.i}] coarse_dropout: hole sizes rounded to whole pixels`)
+    if (px && (op.height.some((v) => !Number.isInteger(v)) || op.width.some((v) => !Number.isInteger(v))))
+      x.note(`ops[${x.i}] coarse_dropout: hole sizes rounded to whole pixels`)
     const r = (v: number) => (px ? Math.round(v) : v)
     x.T('CoarseDropout', op.p, {
-      max_holes: op.holes[1], min_holes: op.holes[0], max_height: r(op.height[1]), min_height: r(op.height[0]), max_width: r(op.width[1]), min_width: r(op.width[0]),
-      fill_value: op.fillValue, mask_fill_value: op.mask === 'ignore' ? x.ignoreIndex : null,
+      max_holes: op.holes[1],
+      min_holes: op.holes[0],
+      max_height: r(op.height[1]),
+      min_height: r(op.height[0]),
+      max_width: r(op.width[1]),
+      min_width: r(op.width[0]),
+      fill_value: op.fillValue,
+      mask_fill_value: op.mask === 'ignore' ? x.ignoreIndex : null,
     })
   },
-  grid_dropout: (op, x) => x.T('GridDropout', op.p, {
-    ratio: op.ratio, unit_size_min: op.unit[0], unit_size_max: op.unit[1], holes_number_x: null, holes_number_y: null, shift_x: 0, shift_y: 0,
-    random_offset: op.randomOffset, fill_value: op.fillValue, mask_fill_value: op.mask === 'ignore' ? x.ignoreIndex : null,
-  }),
+  grid_dropout: (op, x) =>
+    x.T('GridDropout', op.p, {
+      ratio: op.ratio,
+      unit_size_min: op.unit[0],
+      unit_size_max: op.unit[1],
+      holes_number_x: null,
+      holes_number_y: null,
+      shift_x: 0,
+      shift_y: 0,
+      random_offset: op.randomOffset,
+      fill_value: op.fillValue,
+      mask_fill_value: op.mask === 'ignore' ? x.ignoreIndex : null,
+    }),
   gaussian_blur: (op, x) => x.T('GaussianBlur', op.p, { blur_limit: [0, 0], sigma_limit: op.sigma }),
   sharpen: (op, x) => x.T('Sharpen', op.p, { alpha: op.alpha, lightness: op.lightness }),
   motion_blur: (op, x) => x.T('MotionBlur', op.p, { blur_limit: op.size, allow_shifted: true }),
@@ -461,7 +622,15 @@ const EXPORT: { [T in OpType]: (op: OpOf<T>, x: Exporting) => void } = {
 }
 
 function cropOut(name: 'RandomCrop' | 'CenterCrop', op: OpOf<'random_crop'> | OpOf<'center_crop'>, x: Exporting): void {
-  if (op.padIfNeeded) x.T('PadIfNeeded', 1, { min_height: op.height, min_width: op.width, pad_height_divisor: null, pad_width_divisor: null, position: 'center', ...x.fill(op.fill) })
+  if (op.padIfNeeded)
+    x.T('PadIfNeeded', 1, {
+      min_height: op.height,
+      min_width: op.width,
+      pad_height_divisor: null,
+      pad_width_divisor: null,
+      position: 'center',
+      ...x.fill(op.fill),
+    })
   x.T(name, op.p, { height: op.height, width: op.width })
 }
 
@@ -477,7 +646,8 @@ export function toAlbumentations(recipe: Recipe): Conversion<Json> {
       return
     }
     const x: Exporting = {
-      i, ignoreIndex: ign,
+      i,
+      ignoreIndex: ign,
       T: (name, p, args = {}) => transforms.push({ __class_fullname__: name, always_apply: false, p, ...args }),
       unsupported: (what) => unsupported.push(what),
       note: (text) => notes.push(text),

@@ -77,7 +77,12 @@ export function canvasAfter(steps: PlanStep[], input: Size): Size {
 
 /** Output pixel centres mapped by m lie strictly inside a w x h canvas (a convex set: its corners suffice). */
 function centresInside(m: Affine, W: number, H: number, w: number, h: number): boolean {
-  for (const [x, y] of [[0.5, 0.5], [W - 0.5, 0.5], [0.5, H - 0.5], [W - 0.5, H - 0.5]] as const) {
+  for (const [x, y] of [
+    [0.5, 0.5],
+    [W - 0.5, 0.5],
+    [0.5, H - 0.5],
+    [W - 0.5, H - 0.5],
+  ] as const) {
     const [u, v] = apply(m, x, y)
     if (!(u >= 0 && v >= 0 && u < w && v < h)) return false
   }
@@ -101,7 +106,8 @@ function buildChain(steps: PlanStep[], input: Size, ordered: boolean): Chain {
       canvas = { width: f.width, height: f.height }
     }
   }
-  const W = canvas.width, H = canvas.height
+  const W = canvas.width,
+    H = canvas.height
   const links: Link[] = []
   for (const r of raw.reverse()) {
     const prev = links[links.length - 1]
@@ -120,6 +126,6 @@ function buildChain(steps: PlanStep[], input: Size, ordered: boolean): Chain {
   // checks the output's pixel centres always pass
   const first = links[0]
   if (first && !first.field) first.bounds = first.bounds.filter((b) => !centresInside(b.m, W, H, b.w, b.h))
-  const prefilter = ordered && links.length === 1 && !links[0]!.field ? prefilterOf(links[0]!.m) : null
+  const prefilter = ordered && links.length === 1 && !links[0].field ? prefilterOf(links[0].m) : null
   return { width: W, height: H, links, input: { width: input.width, height: input.height }, prefilter }
 }

@@ -3,7 +3,21 @@ import { depthProblem, parseJsonText, tooDeep, validateRecipe, invalidRecipe, ty
 import { fromAlbumentations, isAlbumentations, toAlbumentations } from './albumentations'
 
 export { plan, fuseGeometry, needsLabels, lightRecipe, checkPlan, PLAN_SCHEMA, type Plan, type PlanStep, type PlanContext } from './plan'
-export { loadPair, renderLoaded, renderFromFiles, renderSample, readPairHeaders, replay, applyPixelSteps, type PairHeaders, type LoadedPair, type PairPaths, type RenderOptions, type RenderedPair, type RawPair } from './render'
+export {
+  loadPair,
+  renderLoaded,
+  renderFromFiles,
+  renderSample,
+  readPairHeaders,
+  replay,
+  applyPixelSteps,
+  type PairHeaders,
+  type LoadedPair,
+  type PairPaths,
+  type RenderOptions,
+  type RenderedPair,
+  type RawPair,
+} from './render'
 export { readLabels, encodeLabelsPng, maskInfo, type Labels } from '../io/labels'
 export { imageSize, decodeImage } from '../io/image'
 export { previewTile, previewStore, type PreviewTile } from './preview-store'
@@ -64,7 +78,10 @@ export async function loadRecipeFile(path: string): Promise<Recipe> {
     text = await readFile(path, 'utf8')
   } catch (err) {
     const { LockstepError } = await import('../../shared/errors')
-    throw new LockstepError('NOT_FOUND', `Cannot read recipe ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+    throw new LockstepError(
+      'NOT_FOUND',
+      `Cannot read recipe ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    )
   }
   return parseRecipe(parseJsonText(text, `recipe ${path}`), `recipe ${path}`)
 }

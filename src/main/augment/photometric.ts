@@ -12,7 +12,9 @@ import { sourceRegion, validRect } from './region'
 /** d[i] = l[d[i]] (the native loop when it agrees: a table has one result). */
 export function applyLut(d: Uint8Array, l: Uint8Array): void {
   const k = fast('opLut', (k) => {
-    const a = checkRgb(7, 5), b = a.slice(), t = checkRgb(16, 16).subarray(0, 256).reverse()
+    const a = checkRgb(7, 5),
+      b = a.slice(),
+      t = checkRgb(16, 16).subarray(0, 256).reverse()
     applyLutJs(a, t)
     k.opLut(b, t)
     return sameBytes(a, b)
@@ -26,19 +28,21 @@ function applyLutJs(d: Uint8Array, l: Uint8Array): void {
   let i = 0
   if (d.byteOffset % 4 === 0) {
     const w = new Uint32Array(d.buffer, d.byteOffset, d.length >>> 2)
-    const l1 = new Uint32Array(256), l2 = new Uint32Array(256), l3 = new Uint32Array(256)
+    const l1 = new Uint32Array(256),
+      l2 = new Uint32Array(256),
+      l3 = new Uint32Array(256)
     for (let v = 0; v < 256; v++) {
-      l1[v] = l[v]! << 8
-      l2[v] = l[v]! << 16
-      l3[v] = (l[v]! << 24) >>> 0
+      l1[v] = l[v] << 8
+      l2[v] = l[v] << 16
+      l3[v] = (l[v] << 24) >>> 0
     }
     for (let k = 0; k < w.length; k++) {
-      const v = w[k]!
-      w[k] = l[v & 255]! | l1[(v >>> 8) & 255]! | l2[(v >>> 16) & 255]! | l3[v >>> 24]!
+      const v = w[k]
+      w[k] = l[v & 255] | l1[(v >>> 8) & 255] | l2[(v >>> 16) & 255] | l3[v >>> 24]
     }
     i = w.length * 4
   }
-  for (; i < d.length; i++) d[i] = l[d[i]!]!
+  for (; i < d.length; i++) d[i] = l[d[i]]
 }
 
 /**
@@ -58,7 +62,7 @@ export async function applyPixels(steps: PlanStep[], px: Pixels, labels: LabelPi
       const next = op.lut(step.params)
       if (lut) {
         const composed = new Uint8Array(256)
-        for (let v = 0; v < 256; v++) composed[v] = next[lut[v]!]!
+        for (let v = 0; v < 256; v++) composed[v] = next[lut[v]]
         lut = composed
       } else lut = next
     } else if (op.kind === 'pixel') {
@@ -93,7 +97,8 @@ export function applyPixelSteps(plan: Plan, px: Pixels): Promise<void> {
 /** The linear [a, b] for a plan that takes one (null: identity), or undefined: the per-op path. */
 export function singleLinear(plan: Plan, g: FusedGeometry, source: Size): [number, number] | null | undefined {
   if (!isExact(g.toSource)) return undefined
-  let la = 1, lb = 0
+  let la = 1,
+    lb = 0
   for (const s of plan.steps) {
     const op = OPS[s.type]
     if (isGeometricKind(op.kind)) continue
@@ -114,7 +119,8 @@ export function singleLinear(plan: Plan, g: FusedGeometry, source: Size): [numbe
  * float32, clipped to [0, 255] and truncated (test/augment/render.test.ts pins it against sharp).
  */
 export function linearLut([a, b]: [number, number]): Uint8Array {
-  const fa = Math.fround(a), fb = Math.fround(b)
+  const fa = Math.fround(a),
+    fb = Math.fround(b)
   const lut = new Uint8Array(256)
   for (let v = 0; v < 256; v++) {
     const t = Math.fround(Math.fround(fa * v) + fb)

@@ -109,7 +109,15 @@ export function plan(recipe: Recipe, source: Size, key: SampleKey, ctx: PlanCont
     steps.splice(at, 0, { op: -1, type: 'resize', params: { width: recipe.output.width, height: recipe.output.height } })
   }
   // Only the size: callers may pass a whole LoadedPair as the source, and a plan must stay small JSON.
-  return { schema: PLAN_SCHEMA, key: { seed: key.seed, epoch: key.epoch, sampleId: key.sampleId, ...(key.draw ? { draw: key.draw } : {}) }, source: { width: source.width, height: source.height }, output: { width: recipe.output.width, height: recipe.output.height }, ignoreIndex: recipe.mask.ignoreIndex, kernels: KERNELS, steps }
+  return {
+    schema: PLAN_SCHEMA,
+    key: { seed: key.seed, epoch: key.epoch, sampleId: key.sampleId, ...(key.draw ? { draw: key.draw } : {}) },
+    source: { width: source.width, height: source.height },
+    output: { width: recipe.output.width, height: recipe.output.height },
+    ignoreIndex: recipe.mask.ignoreIndex,
+    kernels: KERNELS,
+    steps,
+  }
 }
 
 export interface CanvasBound {
@@ -154,11 +162,11 @@ export function fuseAffine(steps: PlanStep[], input: Size): FusedGeometry {
   let m: Affine = IDENTITY
   const bounds: CanvasBound[] = []
   for (let k = forwards.length - 1; k >= 0; k--) {
-    m = compose(invert(forwards[k]!), m)
-    bounds.unshift({ toCanvas: m, width: canvases[k]!.width, height: canvases[k]!.height })
+    m = compose(invert(forwards[k]), m)
+    bounds.unshift({ toCanvas: m, width: canvases[k].width, height: canvases[k].height })
   }
   if (bounds.length === 0) bounds.push({ toCanvas: IDENTITY, width: canvas.width, height: canvas.height })
-  return { toSource: bounds[0]!.toCanvas, width: canvas.width, height: canvas.height, bounds }
+  return { toSource: bounds[0].toCanvas, width: canvas.width, height: canvas.height, bounds }
 }
 
 /** Checks that a JSON value is a plan this engine can render (plans come back from manifests). */
@@ -166,14 +174,17 @@ export function checkPlan(p: unknown): Plan {
   const bad = (why: string) => new LockstepError('INVALID_INPUT', `Invalid plan: ${why}`)
   if (!p || typeof p !== 'object') throw bad('not an object')
   const plan = p as Plan
-  if (plan.schema !== PLAN_SCHEMA && plan.schema !== PLAN_SCHEMA_V1) throw bad(`expected schema "${PLAN_SCHEMA}" (or "${PLAN_SCHEMA_V1}"), received ${JSON.stringify(plan.schema)}`)
+  if (plan.schema !== PLAN_SCHEMA && plan.schema !== PLAN_SCHEMA_V1)
+    throw bad(`expected schema "${PLAN_SCHEMA}" (or "${PLAN_SCHEMA_V1}"), received ${JSON.stringify(plan.schema)}`)
   for (const s of [plan.source, plan.output]) {
-    if (!s || !Number.isInteger(s.width) || !Number.isInteger(s.height) || s.width < 1 || s.height < 1) throw bad('source/output sizes must be positive integers')
+    if (!s || !Number.isInteger(s.width) || !Number.isInteger(s.height) || s.width < 1 || s.height < 1)
+      throw bad('source/output sizes must be positive integers')
   }
   if (plan.kernels !== undefined && plan.kernels !== KERNELS) throw bad(`kernels must be ${KERNELS} (or absent), received ${JSON.stringify(plan.kernels)}`)
   if (!Array.isArray(plan.steps)) throw bad('steps must be a list')
   plan.steps.forEach((s, i) => {
-    if (!s || typeof s.type !== 'string' || !(s.type in OPS) || !s.params || typeof s.params !== 'object') throw bad(`steps[${i}] has an unknown type ${JSON.stringify(s?.type)}`)
+    if (!s || typeof s.type !== 'string' || !(s.type in OPS) || !s.params || typeof s.params !== 'object')
+      throw bad(`steps[${i}] has an unknown type ${JSON.stringify(s?.type)}`)
   })
   return plan
 }

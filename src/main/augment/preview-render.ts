@@ -28,7 +28,8 @@ export interface TileTask {
   plan: Plan
   pair: LoadedPair
 }
-export type TileAnswer = { id: number; ok: true; image: Uint8Array; labels: Labels | null } | { id: number; ok: false; error: { code: string; message: string } }
+export type TileAnswer =
+  { id: number; ok: true; image: Uint8Array; labels: Labels | null } | { id: number; ok: false; error: { code: string; message: string } }
 
 /** Renders one tile (the worker's and the inline path's one function). */
 export async function renderTile(plan: Plan, pair: LoadedPair): Promise<RenderedTile> {
@@ -41,12 +42,14 @@ export function sharedPair(p: LoadedPair): LoadedPair {
   const share = <T extends Uint8Array | Uint16Array>(a: T): T => {
     const sab = new SharedArrayBuffer(a.byteLength)
     const copy = (a instanceof Uint16Array ? new Uint16Array(sab) : new Uint8Array(sab)) as T
-    copy.set(a as never)
+    copy.set(a)
     return copy
   }
   const img = share(p.image.data as Uint8Array)
   return {
-    paths: p.paths, width: p.width, height: p.height,
+    paths: p.paths,
+    width: p.width,
+    height: p.height,
     image: { width: p.image.width, height: p.image.height, data: Buffer.from(img.buffer, img.byteOffset, img.byteLength) },
     labels: p.labels ? { ...p.labels, data: share(p.labels.data) } : null,
   }
@@ -168,7 +171,13 @@ export async function renderTiles(pair: LoadedPair, plans: Plan[], signal?: Abor
     const out: PromiseSettledResult<RenderedTile>[] = []
     for (const plan of plans) {
       if (signal?.aborted) out.push({ status: 'rejected', reason: aborted() })
-      else out.push(await renderTile(plan, pair).then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason })))
+      else
+        out.push(
+          await renderTile(plan, pair).then(
+            (value) => ({ status: 'fulfilled' as const, value }),
+            (reason: unknown) => ({ status: 'rejected' as const, reason }),
+          ),
+        )
     }
     return out
   }

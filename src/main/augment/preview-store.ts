@@ -61,7 +61,11 @@ class PreviewStore {
 
   put(tiles: PreviewTile[]): string {
     const token = randomBytes(12).toString('base64url')
-    this.tiles.set(token, tiles, tiles.reduce((n, t) => n + t.image.byteLength + (t.labels?.data.byteLength ?? 0), 0))
+    this.tiles.set(
+      token,
+      tiles,
+      tiles.reduce((n, t) => n + t.image.byteLength + (t.labels?.data.byteLength ?? 0), 0),
+    )
     return token
   }
 

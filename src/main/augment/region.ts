@@ -8,7 +8,10 @@ import type { FusedGeometry } from './plan'
 
 /** Output pixels whose centre lies inside every canvas of an exact chain: [x0, x1) x [y0, y1). */
 export function validRect(g: FusedGeometry): { x0: number; y0: number; x1: number; y1: number } {
-  let x0 = 0, y0 = 0, x1 = g.width, y1 = g.height
+  let x0 = 0,
+    y0 = 0,
+    x1 = g.width,
+    y1 = g.height
   for (const b of g.bounds) {
     const back = invert(b.toCanvas)
     const [ax, ay] = apply(back, 0, 0)
@@ -22,7 +25,8 @@ export function validRect(g: FusedGeometry): { x0: number; y0: number; x1: numbe
 }
 
 function bbox(points: Array<[number, number]>) {
-  const us = points.map((c) => c[0]), vs = points.map((c) => c[1])
+  const us = points.map((c) => c[0]),
+    vs = points.map((c) => c[1])
   return { u0: Math.min(...us), v0: Math.min(...vs), u1: Math.max(...us), v1: Math.max(...vs) }
 }
 const corners = (m: Affine, w: number, h: number): Array<[number, number]> => [apply(m, 0, 0), apply(m, w, 0), apply(m, 0, h), apply(m, w, h)]
@@ -39,10 +43,16 @@ export function sourceRegion(g: FusedGeometry, source: Size): Rect | null {
     // each canvas the chain passed through limits what can be read
     for (const b of g.bounds.slice(1)) {
       const c = bbox(corners(compose(g.toSource, invert(b.toCanvas)), b.width, b.height))
-      u0 = Math.max(u0, c.u0); v0 = Math.max(v0, c.v0); u1 = Math.min(u1, c.u1); v1 = Math.min(v1, c.v1)
+      u0 = Math.max(u0, c.u0)
+      v0 = Math.max(v0, c.v0)
+      u1 = Math.min(u1, c.u1)
+      v1 = Math.min(v1, c.v1)
     }
     const m = 2 // bilinear taps reach half a pixel beyond a point, plus rounding slack
-    u0 -= m; v0 -= m; u1 += m; v1 += m
+    u0 -= m
+    v0 -= m
+    u1 += m
+    v1 += m
   }
   const left = Math.max(0, Math.floor(u0))
   const top = Math.max(0, Math.floor(v0))
@@ -65,9 +75,9 @@ export function flatBounds(g: FusedGeometry): Float64Array {
 
 function inside(fb: Float64Array, xc: number, yc: number): boolean {
   for (let i = 0; i < fb.length; i += 8) {
-    const u = fb[i]! * xc + fb[i + 1]! * yc + fb[i + 2]!
-    const v = fb[i + 3]! * xc + fb[i + 4]! * yc + fb[i + 5]!
-    if (u < 0 || v < 0 || u >= fb[i + 6]! || v >= fb[i + 7]!) return false
+    const u = fb[i] * xc + fb[i + 1] * yc + fb[i + 2]
+    const v = fb[i + 3] * xc + fb[i + 4] * yc + fb[i + 5]
+    if (u < 0 || v < 0 || u >= fb[i + 6] || v >= fb[i + 7]) return false
   }
   return true
 }
@@ -79,16 +89,22 @@ function inside(fb: Float64Array, xc: number, yc: number): boolean {
  */
 export function rowSpan(fb: Float64Array, y: number, W: number): [number, number] {
   const yc = y + 0.5
-  let lo = -Infinity, hi = Infinity
+  let lo = -Infinity,
+    hi = Infinity
   for (let i = 0; i < fb.length && lo <= hi; i += 8) {
-    for (const [k, lim] of [[0, fb[i + 6]!], [3, fb[i + 7]!]] as const) {
-      const a = fb[i + k]!, rest = fb[i + k + 1]! * yc + fb[i + k + 2]!
+    for (const [k, lim] of [
+      [0, fb[i + 6]],
+      [3, fb[i + 7]],
+    ] as const) {
+      const a = fb[i + k],
+        rest = fb[i + k + 1] * yc + fb[i + k + 2]
       // 0 <= a * xc + rest < lim
       if (a === 0) {
         if (rest < 0 || rest >= lim) return [0, 0]
         continue
       }
-      const t0 = (0 - rest) / a, t1 = (lim - rest) / a
+      const t0 = (0 - rest) / a,
+        t1 = (lim - rest) / a
       lo = Math.max(lo, Math.min(t0, t1))
       hi = Math.min(hi, Math.max(t0, t1))
     }

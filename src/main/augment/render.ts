@@ -100,20 +100,29 @@ function sizeMismatch(paths: PairPaths, img: Size, mask: Size): LockstepError {
 
 /** Decodes a pair once (oriented RGB image + class indices) and checks that the sizes agree. */
 export async function loadPair(paths: PairPaths, bytes?: PairBytes): Promise<LoadedPair> {
-  const [image, labels] = await Promise.all([decodeImage(paths.image, bytes?.image), paths.mask ? readLabels(paths.mask, undefined, bytes?.mask ?? undefined) : Promise.resolve(null)])
+  const [image, labels] = await Promise.all([
+    decodeImage(paths.image, bytes?.image),
+    paths.mask ? readLabels(paths.mask, undefined, bytes?.mask ?? undefined) : Promise.resolve(null),
+  ])
   if (labels && (labels.width !== image.width || labels.height !== image.height)) throw sizeMismatch(paths, image, labels)
   return { paths, width: image.width, height: image.height, image, labels }
 }
 
 function checkSource(plan: Plan, size: Size, paths: PairPaths): void {
   if (plan.source.width !== size.width || plan.source.height !== size.height) {
-    throw new LockstepError('SIZE_MISMATCH', `Image ${paths.image} is ${size.width}x${size.height} but the plan was made for ${plan.source.width}x${plan.source.height}`, { image: paths.image })
+    throw new LockstepError(
+      'SIZE_MISMATCH',
+      `Image ${paths.image} is ${size.width}x${size.height} but the plan was made for ${plan.source.width}x${plan.source.height}`,
+      { image: paths.image },
+    )
   }
 }
 
 function checkIgnore(plan: Plan, labels: { depth: 8 | 16 } | null, paths: PairPaths): void {
   if (labels && labels.depth === 8 && plan.ignoreIndex > 255) {
-    throw new LockstepError('INVALID_RECIPE', `mask.ignoreIndex ${plan.ignoreIndex} does not fit the 8-bit mask ${paths.mask}; use a value <= 255`, { mask: paths.mask })
+    throw new LockstepError('INVALID_RECIPE', `mask.ignoreIndex ${plan.ignoreIndex} does not fit the 8-bit mask ${paths.mask}; use a value <= 255`, {
+      mask: paths.mask,
+    })
   }
 }
 
@@ -125,14 +134,12 @@ const whole = (size: Size) => ({ left: 0, top: 0, width: size.width, height: siz
  * modes, fields, mask-aware steps, prefilter). `first`: the first stage's geometry from the
  * source, with its points when it is a chain (they give the source region to decode).
  */
-type Route =
-  | { kind: 'one'; g: FusedGeometry; stage: Stage }
-  | { kind: 'stages'; stages: Stage[]; first: StageGeometry; coords?: Float64Array }
+type Route = { kind: 'one'; g: FusedGeometry; stage: Stage } | { kind: 'stages'; stages: Stage[]; first: StageGeometry; coords?: Float64Array }
 
 function routeOf(plan: Plan): Route {
   const stages = stagesOf(plan)
-  const first = stageGeometry(stages[0]!.geometry, plan.source, plan.schema !== PLAN_SCHEMA_V1)
-  if (stages.length === 1 && first.kind === 'affine') return { kind: 'one', g: first.fused, stage: stages[0]! }
+  const first = stageGeometry(stages[0].geometry, plan.source, plan.schema !== PLAN_SCHEMA_V1)
+  if (stages.length === 1 && first.kind === 'affine') return { kind: 'one', g: first.fused, stage: stages[0] }
   return { kind: 'stages', stages, first, coords: first.kind === 'chain' ? chainCoords(first.chain) : undefined }
 }
 
@@ -143,9 +150,15 @@ function firstRegion(route: Route, size: Size): Rect | null {
 }
 
 /** Every stage of a staged plan, from the first stage's input views. */
-async function renderStages(plan: Plan, route: Extract<Route, { kind: 'stages' }>, img: SourceView<Uint8Array> | null, lab: SourceView<LabelData> | null, depth: 8 | 16 | null): Promise<Canvas> {
+async function renderStages(
+  plan: Plan,
+  route: Extract<Route, { kind: 'stages' }>,
+  img: SourceView<Uint8Array> | null,
+  lab: SourceView<LabelData> | null,
+  depth: 8 | 16 | null,
+): Promise<Canvas> {
   let canvas = resample(plan, route.first, img, lab, depth, route.coords)
-  await runPixels(plan, route.stages[0]!, canvas)
+  await runPixels(plan, route.stages[0], canvas)
   for (const stage of route.stages.slice(1)) {
     const sg = stageGeometry(stage.geometry, canvas, true)
     const { width: w, height: h } = canvas
@@ -224,14 +237,16 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   if (region) {
     ;[image, rl] = await Promise.all([
       imageFromFile(paths, bytes, region, work, out),
-      wantMask ? readLabelsRegion(paths.mask!, region, route!, maskBytes) : Promise.resolve(null),
+      wantMask ? readLabelsRegion(paths.mask!, region, route, maskBytes) : Promise.resolve(null),
     ])
   } else if (wantMask && route?.depth === null) {
     rl = await readLabels(paths.mask!, route, maskBytes) // the depth of a non-PNG mask needs a decode
   }
   const depth: 8 | 16 = rl?.depth ?? (route?.depth === 16 ? 16 : 8)
   checkIgnore(plan, route ? { depth } : null, paths)
-  const view = region ? { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height } : null
+  const view = region
+    ? { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height }
+    : null
   const lab = view && rl ? { ...view, data: rl.data } : null
   const ri = image && 'region' in image ? image.region : null
   const img = view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null

@@ -21,7 +21,9 @@ export { Rng }
 
 /** The stream for one op of one sample. */
 export function rngFor(key: SampleKey, opIndex: number): Rng {
-  return key.draw ? Rng.fromParts('op', key.seed, key.epoch, key.sampleId, opIndex, 'draw', key.draw) : Rng.fromParts('op', key.seed, key.epoch, key.sampleId, opIndex)
+  return key.draw
+    ? Rng.fromParts('op', key.seed, key.epoch, key.sampleId, opIndex, 'draw', key.draw)
+    : Rng.fromParts('op', key.seed, key.epoch, key.sampleId, opIndex)
 }
 
 /** Fisher–Yates permutation of 0..n-1 derived from (seed, epoch) only. */
@@ -31,8 +33,8 @@ export function permutation(seed: number, epoch: number, n: number): Uint32Array
   for (let i = 0; i < n; i++) out[i] = i
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1))
-    const t = out[i]!
-    out[i] = out[j]!
+    const t = out[i]
+    out[i] = out[j]
     out[j] = t
   }
   return out

@@ -47,7 +47,7 @@ export function stagesOf(plan: Plan): Stage[] {
   }
   const runs: Array<{ geometry: PlanStep[]; pixels: PlanStep[] }> = [{ geometry: [], pixels: [] }]
   for (const s of plan.steps) {
-    const cur = runs[runs.length - 1]!
+    const cur = runs[runs.length - 1]
     if (!geometric(s)) cur.pixels.push(s)
     else if (cur.pixels.length) runs.push({ geometry: [s], pixels: [] })
     else cur.geometry.push(s)

@@ -28,7 +28,9 @@ const labelBuffer = (n: number, depth: 8 | 16): LabelData => (depth === 16 ? new
 export function warpLabels(plan: Plan, g: FusedGeometry, lab: SourceView<LabelData> | null, depth: 8 | 16): LabelData {
   const { width: W, height: H, toSource } = g
   const buf = labelBuffer(W * H, depth)
-  return isExact(toSource) ? warpExact(lab, 1, toSource, W, validRect(g), plan.ignoreIndex, buf) : warpNearest(lab, toSource, flatBounds(g), W, H, plan.ignoreIndex, buf)
+  return isExact(toSource)
+    ? warpExact(lab, 1, toSource, W, validRect(g), plan.ignoreIndex, buf)
+    : warpNearest(lab, toSource, flatBounds(g), W, H, plan.ignoreIndex, buf)
 }
 
 /** The image through one affine: an exact copy or bilinear (fixed point under kernels 2), 0 outside. */
@@ -43,7 +45,14 @@ export function warpRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array
  * The output image of a one-stage plan: the warp, then the plan's one linear (singleLinear) or,
  * undefined, its pixel steps (mask-aware ones also write `labels`).
  */
-export async function renderRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array> | null, linear: [number, number] | null | undefined, pixels: Stage['pixels'], labels: LabelPixels | null): Promise<Uint8Array> {
+export async function renderRgb(
+  plan: Plan,
+  g: FusedGeometry,
+  img: SourceView<Uint8Array> | null,
+  linear: [number, number] | null | undefined,
+  pixels: Stage['pixels'],
+  labels: LabelPixels | null,
+): Promise<Uint8Array> {
   const rgb = warpRgb(plan, g, img)
   if (linear === undefined) await applyPixels(pixels, { width: g.width, height: g.height, data: rgb }, labels, stepContext(plan))
   else if (linear) applyLut(rgb, linearLut(linear))
@@ -51,7 +60,14 @@ export async function renderRgb(plan: Plan, g: FusedGeometry, img: SourceView<Ui
 }
 
 /** One stage's resampling of image and mask (the chain's points computed once for both, or given). */
-export function resample(plan: Plan, sg: StageGeometry, img: SourceView<Uint8Array> | null, lab: SourceView<LabelData> | null, depth: 8 | 16 | null, coords?: Float64Array): Canvas {
+export function resample(
+  plan: Plan,
+  sg: StageGeometry,
+  img: SourceView<Uint8Array> | null,
+  lab: SourceView<LabelData> | null,
+  depth: 8 | 16 | null,
+  coords?: Float64Array,
+): Canvas {
   if (sg.kind === 'affine') {
     const g = sg.fused
     return { width: g.width, height: g.height, rgb: warpRgb(plan, g, img), labels: depth ? warpLabels(plan, g, lab, depth) : null }

@@ -66,11 +66,16 @@ export function foldIndex(i: number, n: number, mode: FillMode): number {
 
 /** A displacement field's value at a continuous point of its canvas (bilinear between pixel centres, clamped). */
 export function fieldAt(f: Field, x: number, y: number, out: Float64Array): void {
-  const fx = x - 0.5, fy = y - 0.5
-  let x0 = Math.floor(fx), y0 = Math.floor(fy)
-  const wx = fx - x0, wy = fy - y0
-  let x1 = x0 + 1, y1 = y0 + 1
-  const w = f.width, h = f.height
+  const fx = x - 0.5,
+    fy = y - 0.5
+  let x0 = Math.floor(fx),
+    y0 = Math.floor(fy)
+  const wx = fx - x0,
+    wy = fy - y0
+  let x1 = x0 + 1,
+    y1 = y0 + 1
+  const w = f.width,
+    h = f.height
   if (x0 < 0) x0 = 0
   if (y0 < 0) y0 = 0
   if (x1 > w - 1) x1 = w - 1
@@ -78,10 +83,16 @@ export function fieldAt(f: Field, x: number, y: number, out: Float64Array): void
   if (x0 > w - 1) x0 = w - 1
   if (y0 > h - 1) y0 = h - 1
   const m = f.map
-  const a = (y0 * w + x0) * 2, b = (y0 * w + x1) * 2, c = (y1 * w + x0) * 2, d = (y1 * w + x1) * 2
-  const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy
-  out[0] = w00 * m[a]! + w01 * m[b]! + w10 * m[c]! + w11 * m[d]!
-  out[1] = w00 * m[a + 1]! + w01 * m[b + 1]! + w10 * m[c + 1]! + w11 * m[d + 1]!
+  const a = (y0 * w + x0) * 2,
+    b = (y0 * w + x1) * 2,
+    c = (y1 * w + x0) * 2,
+    d = (y1 * w + x1) * 2
+  const w00 = (1 - wx) * (1 - wy),
+    w01 = wx * (1 - wy),
+    w10 = (1 - wx) * wy,
+    w11 = wx * wy
+  out[0] = w00 * m[a] + w01 * m[b] + w10 * m[c] + w11 * m[d]
+  out[1] = w00 * m[a + 1] + w01 * m[b + 1] + w10 * m[c + 1] + w11 * m[d + 1]
 }
 
 /** A chain's links as the native kernel takes them: [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds...] each. */
@@ -104,7 +115,10 @@ function checkChain(): { chain: Chain; src: SourceView<Uint8Array>; lab: SourceV
     map[i * 2 + 1] = Math.floor(i / 9) * 1.21 + 0.3
   }
   const chain: Chain = {
-    width: 8, height: 6, input: { width: 11, height: 7 }, prefilter: null,
+    width: 8,
+    height: 6,
+    input: { width: 11, height: 7 },
+    prefilter: null,
     links: [
       { field: null, m: [1.1, 0.2, -0.6, -0.15, 0.95, 0.4], bounds: [{ m: [1, 0, 0.5, 0, 1, 0.25], w: 9, h: 6.9 }], w: 9, h: 7, mode: 'wrap' },
       { field: { width: 9, height: 7, map }, m: [1, 0, 0.3, 0, 1, -0.7], bounds: [], w: 11, h: 7, mode: 'reflect' },
@@ -137,17 +151,19 @@ export function chainCoordsJs(chain: Chain): Float64Array {
   const f = new Float64Array(2)
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      let px = x + 0.5, py = y + 0.5
+      let px = x + 0.5,
+        py = y + 0.5
       let ok = true
       for (let k = 0; k < links.length && ok; k++) {
-        const L = links[k]!
+        const L = links[k]
         if (L.field) {
           fieldAt(L.field, px, py, f)
-          px = f[0]!
-          py = f[1]!
+          px = f[0]
+          py = f[1]
         }
         for (const b of L.bounds) {
-          const bu = b.m[0] * px + b.m[1] * py + b.m[2], bv = b.m[3] * px + b.m[4] * py + b.m[5]
+          const bu = b.m[0] * px + b.m[1] * py + b.m[2],
+            bv = b.m[3] * px + b.m[4] * py + b.m[5]
           if (bu < 0 || bv < 0 || bu >= b.w || bv >= b.h) {
             ok = false
             break
@@ -155,7 +171,8 @@ export function chainCoordsJs(chain: Chain): Float64Array {
         }
         if (!ok) break
         const m = L.m
-        let u = m[0] * px + m[1] * py + m[2], v = m[3] * px + m[4] * py + m[5]
+        let u = m[0] * px + m[1] * py + m[2],
+          v = m[3] * px + m[4] * py + m[5]
         if (u < 0 || u >= L.w || v < 0 || v >= L.h) {
           if (L.mode === 'constant') {
             ok = false
@@ -187,20 +204,32 @@ export function coordsRegion(chain: Chain, coords: Float64Array): Rect | null {
   const { width: sw, height: sh } = chain.input
   const mode = inputMode(chain)
   const [pfx, pfy] = chain.prefilter ?? [1, 1]
-  const rw = Math.ceil(sw / pfx), rh = Math.ceil(sh / pfy)
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+  const rw = Math.ceil(sw / pfx),
+    rh = Math.ceil(sh / pfy)
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity
   for (let i = 0; i < coords.length; i += 2) {
-    const u = coords[i]!, v = coords[i + 1]!
+    const u = coords[i],
+      v = coords[i + 1]
     if (Number.isNaN(u)) continue
     // the mask's pixel
-    const mx = foldIndex(Math.floor(u), sw, mode), my = foldIndex(Math.floor(v), sh, mode)
+    const mx = foldIndex(Math.floor(u), sw, mode),
+      my = foldIndex(Math.floor(v), sh, mode)
     // the image's taps, in prefiltered pixels, as source pixel spans
-    const fx = u / pfx - 0.5, fy = v / pfy - 0.5
-    const tx = Math.floor(fx), ty = Math.floor(fy)
-    const ax = foldIndex(tx, rw, mode), bx = foldIndex(tx + 1, rw, mode)
-    const ay = foldIndex(ty, rh, mode), by = foldIndex(ty + 1, rh, mode)
-    const lx = Math.min(mx, Math.min(ax, bx) * pfx), hx = Math.max(mx + 1, Math.min(sw, (Math.max(ax, bx) + 1) * pfx))
-    const ly = Math.min(my, Math.min(ay, by) * pfy), hy = Math.max(my + 1, Math.min(sh, (Math.max(ay, by) + 1) * pfy))
+    const fx = u / pfx - 0.5,
+      fy = v / pfy - 0.5
+    const tx = Math.floor(fx),
+      ty = Math.floor(fy)
+    const ax = foldIndex(tx, rw, mode),
+      bx = foldIndex(tx + 1, rw, mode)
+    const ay = foldIndex(ty, rh, mode),
+      by = foldIndex(ty + 1, rh, mode)
+    const lx = Math.min(mx, Math.min(ax, bx) * pfx),
+      hx = Math.max(mx + 1, Math.min(sw, (Math.max(ax, bx) + 1) * pfx))
+    const ly = Math.min(my, Math.min(ay, by) * pfy),
+      hy = Math.max(my + 1, Math.min(sh, (Math.max(ay, by) + 1) * pfy))
     if (lx < x0) x0 = lx
     if (ly < y0) y0 = ly
     if (hx > x1) x1 = hx
@@ -217,7 +246,8 @@ export function coordsRegion(chain: Chain, coords: Float64Array): Rect | null {
 
 /** sum / n rounded to nearest, ties to even (as OpenCV's INTER_AREA rounds), in integers. */
 function meanEven(sum: number, n: number): number {
-  const q = Math.floor(sum / n), r2 = 2 * (sum - q * n)
+  const q = Math.floor(sum / n),
+    r2 = 2 * (sum - q * n)
   return r2 > n || (r2 === n && q % 2 === 1) ? q + 1 : q
 }
 
@@ -227,11 +257,17 @@ function meanEven(sum: number, n: number): number {
  * may be partial). The result is a view of the reduced source.
  */
 export function areaReduce(src: SourceView<Uint8Array>, fx: number, fy: number): SourceView<Uint8Array> {
-  const rw = Math.ceil(src.width / fx), rh = Math.ceil(src.height / fy)
+  const rw = Math.ceil(src.width / fx),
+    rh = Math.ceil(src.height / fy)
   const out = new Uint8Array(rw * rh * 3)
   const reduced = {
-    data: out, left: src.left / fx, top: src.top / fy, width: rw, height: rh,
-    sourceWidth: Math.ceil(src.sourceWidth / fx), sourceHeight: Math.ceil(src.sourceHeight / fy),
+    data: out,
+    left: src.left / fx,
+    top: src.top / fy,
+    width: rw,
+    height: rh,
+    sourceWidth: Math.ceil(src.sourceWidth / fx),
+    sourceHeight: Math.ceil(src.sourceHeight / fy),
   }
   const k = fast('opAreaReduce', (k) => {
     const v = { data: checkRgb(11, 7, 5), left: 0, top: 0, width: 11, height: 7, sourceWidth: 11, sourceHeight: 7 }
@@ -245,18 +281,24 @@ export function areaReduce(src: SourceView<Uint8Array>, fx: number, fy: number):
 }
 
 function areaReduceJs(src: SourceView<Uint8Array>, fx: number, fy: number, out: Uint8Array): Uint8Array {
-  const rw = Math.ceil(src.width / fx), rh = Math.ceil(src.height / fy)
-  const d = src.data, sw = src.width
+  const rw = Math.ceil(src.width / fx),
+    rh = Math.ceil(src.height / fy)
+  const d = src.data,
+    sw = src.width
   for (let by = 0; by < rh; by++) {
-    const ya = by * fy, yb = Math.min(src.height, ya + fy)
+    const ya = by * fy,
+      yb = Math.min(src.height, ya + fy)
     for (let bx = 0; bx < rw; bx++) {
-      const xa = bx * fx, xb = Math.min(sw, xa + fx)
-      let r = 0, g = 0, b = 0
+      const xa = bx * fx,
+        xb = Math.min(sw, xa + fx)
+      let r = 0,
+        g = 0,
+        b = 0
       for (let y = ya; y < yb; y++) {
         for (let x = xa, i = (y * sw + xa) * 3; x < xb; x++, i += 3) {
-          r += d[i]!
-          g += d[i + 1]!
-          b += d[i + 2]!
+          r += d[i]
+          g += d[i + 1]
+          b += d[i + 2]
         }
       }
       const n = (yb - ya) * (xb - xa)
@@ -279,7 +321,8 @@ export function sampleRgb(chain: Chain, coords: Float64Array, src: SourceView<Ui
   if (!src) return out.fill(0)
   const k = fast('opSampleRgb', (k) => {
     const c = checkChain()
-    const at = chainCoordsJs(c.chain), b = new Uint8Array(at.length * 1.5)
+    const at = chainCoordsJs(c.chain),
+      b = new Uint8Array(at.length * 1.5)
     k.opSampleRgb(at, c.src.data, viewOf(c.src), MODE_CODE.reflect, 1, 1, b)
     return sameBytes(sampleRgbJs(c.chain, at, c.src, new Uint8Array(b.length)), b)
   })
@@ -294,21 +337,33 @@ function sampleRgbJs(chain: Chain, coords: Float64Array, src: SourceView<Uint8Ar
   const [pfx, pfy] = chain.prefilter ?? [1, 1]
   const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
   for (let i = 0, o = 0; i < coords.length; i += 2, o += 3) {
-    const u = coords[i]!, v = coords[i + 1]!
+    const u = coords[i],
+      v = coords[i + 1]
     if (Number.isNaN(u)) {
       out[o] = out[o + 1] = out[o + 2] = 0
       continue
     }
-    const fx = u / pfx - 0.5, fy = v / pfy - 0.5
-    const tx = Math.floor(fx), ty = Math.floor(fy)
-    const wx = fx - tx, wy = fy - ty
-    const x0 = foldIndex(tx, sw, mode) - left, x1 = foldIndex(tx + 1, sw, mode) - left
-    const y0 = foldIndex(ty, sh, mode) - top, y1 = foldIndex(ty + 1, sh, mode) - top
-    const p00 = (y0 * rw + x0) * 3, p01 = (y0 * rw + x1) * 3, p10 = (y1 * rw + x0) * 3, p11 = (y1 * rw + x1) * 3
-    const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy
-    out[o] = round(w00 * data[p00]! + w01 * data[p01]! + w10 * data[p10]! + w11 * data[p11]!)
-    out[o + 1] = round(w00 * data[p00 + 1]! + w01 * data[p01 + 1]! + w10 * data[p10 + 1]! + w11 * data[p11 + 1]!)
-    out[o + 2] = round(w00 * data[p00 + 2]! + w01 * data[p01 + 2]! + w10 * data[p10 + 2]! + w11 * data[p11 + 2]!)
+    const fx = u / pfx - 0.5,
+      fy = v / pfy - 0.5
+    const tx = Math.floor(fx),
+      ty = Math.floor(fy)
+    const wx = fx - tx,
+      wy = fy - ty
+    const x0 = foldIndex(tx, sw, mode) - left,
+      x1 = foldIndex(tx + 1, sw, mode) - left
+    const y0 = foldIndex(ty, sh, mode) - top,
+      y1 = foldIndex(ty + 1, sh, mode) - top
+    const p00 = (y0 * rw + x0) * 3,
+      p01 = (y0 * rw + x1) * 3,
+      p10 = (y1 * rw + x0) * 3,
+      p11 = (y1 * rw + x1) * 3
+    const w00 = (1 - wx) * (1 - wy),
+      w01 = wx * (1 - wy),
+      w10 = (1 - wx) * wy,
+      w11 = wx * wy
+    out[o] = round(w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11])
+    out[o + 1] = round(w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1])
+    out[o + 2] = round(w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2])
   }
   return out
 }
@@ -318,7 +373,8 @@ export function sampleLabels<T extends Uint8Array | Uint16Array>(chain: Chain, c
   if (!src) return out.fill(fill) as T
   const k = fast('opSampleLabels', (k) => {
     const c = checkChain()
-    const at = chainCoordsJs(c.chain), b = new Uint8Array(at.length / 2)
+    const at = chainCoordsJs(c.chain),
+      b = new Uint8Array(at.length / 2)
     k.opSampleLabels(at, c.lab.data, viewOf(c.lab), MODE_CODE.reflect, 7, b)
     return sameBytes(sampleLabelsJs(c.chain, at, c.lab, 7, new Uint8Array(b.length)), b)
   })
@@ -331,13 +387,15 @@ function sampleLabelsJs<T extends Uint8Array | Uint16Array>(chain: Chain, coords
   const mode = inputMode(chain)
   const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
   for (let i = 0, o = 0; i < coords.length; i += 2, o++) {
-    const u = coords[i]!, v = coords[i + 1]!
+    const u = coords[i],
+      v = coords[i + 1]
     if (Number.isNaN(u)) {
       out[o] = fill
       continue
     }
-    const x = foldIndex(Math.floor(u), sw, mode) - left, y = foldIndex(Math.floor(v), sh, mode) - top
-    out[o] = data[y * rw + x]!
+    const x = foldIndex(Math.floor(u), sw, mode) - left,
+      y = foldIndex(Math.floor(v), sh, mode) - top
+    out[o] = data[y * rw + x]
   }
   return out
 }

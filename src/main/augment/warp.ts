@@ -23,7 +23,15 @@ export interface SourceView<T extends Uint8Array | Uint16Array> {
 
 export type Valid = { x0: number; y0: number; x1: number; y1: number }
 
-export function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, ch: number, A: Affine, W: number, valid: Valid, fill: number, out: T): T {
+export function warpExact<T extends Uint8Array | Uint16Array>(
+  src: SourceView<T> | null,
+  ch: number,
+  A: Affine,
+  W: number,
+  valid: Valid,
+  fill: number,
+  out: T,
+): T {
   const [a, b, c, d, e, f] = A
   const { x0, x1, y0, y1 } = valid
   const covered = src && x0 === 0 && y0 === 0 && x1 === W && y1 * W * ch === out.length
@@ -38,10 +46,10 @@ export function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T>
     if (d === 0) {
       // one source row, forwards (a = 1: one copy) or backwards (a = -1: mirrored)
       const s = ((sy0 - top) * rw + (sx0 + a * x0 - left)) * ch
-      if (a === 1) out.set(src.data.subarray(s, s + n * ch) as never, o)
+      if (a === 1) out.set(src.data.subarray(s, s + n * ch), o)
       else if (ch === 3) mirrorRgb(src.data as Uint8Array, s, out as Uint8Array, o, n)
       else if (out instanceof Uint8Array) mirror8(src.data as Uint8Array, s, out, o, n)
-      else mirror16(src.data as Uint16Array, s, out as Uint16Array, o, n)
+      else mirror16(src.data as Uint16Array, s, out, o, n)
       continue
     }
     // a source column (quarter turns): stride through the rows
@@ -49,16 +57,16 @@ export function warpExact<T extends Uint8Array | Uint16Array>(src: SourceView<T>
     const step = d * rw * ch
     if (ch === 3) column3(src.data as Uint8Array, s, step, out as Uint8Array, o, n)
     else if (out instanceof Uint8Array) column1(src.data as Uint8Array, s, step, out, o, n)
-    else column1(src.data as Uint16Array, s, step, out as Uint16Array, o, n)
+    else column1(src.data as Uint16Array, s, step, out, o, n)
   }
   return out
 }
 
 function mirrorRgb(src: Uint8Array, s: number, out: Uint8Array, o: number, n: number): void {
   for (let i = 0; i < n; i++, s -= 3, o += 3) {
-    out[o] = src[s]!
-    out[o + 1] = src[s + 1]!
-    out[o + 2] = src[s + 2]!
+    out[o] = src[s]
+    out[o + 1] = src[s + 1]
+    out[o + 2] = src[s + 2]
   }
 }
 /** A single-channel row backwards: a copy, then the engine's own reverse (2x a JS loop here). */
@@ -72,13 +80,13 @@ function mirror16(src: Uint16Array, s: number, out: Uint16Array, o: number, n: n
 }
 function column3(src: Uint8Array, s: number, step: number, out: Uint8Array, o: number, n: number): void {
   for (let i = 0; i < n; i++, s += step, o += 3) {
-    out[o] = src[s]!
-    out[o + 1] = src[s + 1]!
-    out[o + 2] = src[s + 2]!
+    out[o] = src[s]
+    out[o + 1] = src[s + 1]
+    out[o + 2] = src[s + 2]
   }
 }
 function column1<T extends Uint8Array | Uint16Array>(src: T, s: number, step: number, out: T, o: number, n: number): void {
-  for (let i = 0; i < n; i++, s += step) out[o + i] = src[s]!
+  for (let i = 0; i < n; i++, s += step) out[o + i] = src[s]
 }
 
 const viewOf = (v: SourceView<Uint8Array | Uint16Array>) => Int32Array.of(v.left, v.top, v.width, v.height, v.sourceWidth, v.sourceHeight)
@@ -90,17 +98,27 @@ function checkWarp(k: OpKernels, labels: boolean): boolean {
   const fb = Float64Array.of(...A, 13, 9, 1, 0, -0.5, 0, 1, 0.25, 10, 8)
   if (labels) {
     const lab = { ...src, data: src.data.subarray(0, 13 * 9) }
-    const a = warpNearestJs(lab, A, fb, 11, 7, 200, new Uint8Array(77)), b = new Uint8Array(77)
+    const a = warpNearestJs(lab, A, fb, 11, 7, 200, new Uint8Array(77)),
+      b = new Uint8Array(77)
     k.opWarpNearest(lab.data, viewOf(lab), Float64Array.from(A), fb, 11, 7, 200, b)
     return sameBytes(a, b)
   }
-  const a = warpBilinearRgbJs(src, A, fb, 11, 7, new Uint8Array(231)), b = new Uint8Array(231)
+  const a = warpBilinearRgbJs(src, A, fb, 11, 7, new Uint8Array(231)),
+    b = new Uint8Array(231)
   k.opWarpBilinearRgb(src.data, viewOf(src), Float64Array.from(A), fb, 11, 7, b)
   return sameBytes(a, b)
 }
 
 /** The mask through one affine: nearest neighbour, `fill` outside (the native kernel when it agrees). */
-export function warpNearest<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
+export function warpNearest<T extends Uint8Array | Uint16Array>(
+  src: SourceView<T> | null,
+  A: Affine,
+  fb: Float64Array,
+  W: number,
+  H: number,
+  fill: number,
+  out: T,
+): T {
   const k = src && fast('opWarpNearest', (k) => checkWarp(k, true))
   if (!k || !src) return warpNearestJs(src, A, fb, W, H, fill, out)
   k.opWarpNearest(src.data, viewOf(src), Float64Array.from(A), fb, W, H, fill, out)
@@ -126,20 +144,24 @@ const LIM = 2 ** 29
 export function rneSat(v: number): number {
   if (!(v > -LIM)) return -LIM
   if (v >= LIM) return LIM
-  const f = Math.floor(v), d = v - f
+  const f = Math.floor(v),
+    d = v - f
   return d > 0.5 || (d === 0.5 && (f & 1) !== 0) ? f + 1 : f
 }
 
 /** The image through one affine, kernels 2 (the native kernel when it agrees). */
 export function warpBilinearQ(src: SourceView<Uint8Array> | null, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array {
-  const k = src && fast('opWarpBilinearQ', (k) => {
-    const v: SourceView<Uint8Array> = { data: checkRgb(13, 9), left: 0, top: 0, width: 13, height: 9, sourceWidth: 13, sourceHeight: 9 }
-    const B: Affine = [0.9, -0.4, 3.1, 0.35, 0.88, -1.2]
-    const fb2 = Float64Array.of(...B, 13, 9, 1, 0, -0.5, 0, 1, 0.25, 10, 8)
-    const a = warpBilinearQJs(v, B, fb2, 11, 7, new Uint8Array(231)), b = new Uint8Array(231)
-    k.opWarpBilinearQ(v.data, viewOf(v), Float64Array.from(B), fb2, 11, 7, b)
-    return sameBytes(a, b)
-  })
+  const k =
+    src &&
+    fast('opWarpBilinearQ', (k) => {
+      const v: SourceView<Uint8Array> = { data: checkRgb(13, 9), left: 0, top: 0, width: 13, height: 9, sourceWidth: 13, sourceHeight: 9 }
+      const B: Affine = [0.9, -0.4, 3.1, 0.35, 0.88, -1.2]
+      const fb2 = Float64Array.of(...B, 13, 9, 1, 0, -0.5, 0, 1, 0.25, 10, 8)
+      const a = warpBilinearQJs(v, B, fb2, 11, 7, new Uint8Array(231)),
+        b = new Uint8Array(231)
+      k.opWarpBilinearQ(v.data, viewOf(v), Float64Array.from(B), fb2, 11, 7, b)
+      return sameBytes(a, b)
+    })
   if (!k || !src) return warpBilinearQJs(src, A, fb, W, H, out)
   k.opWarpBilinearQ(src.data, viewOf(src), Float64Array.from(A), fb, W, H, out)
   return out
@@ -149,8 +171,10 @@ export function warpBilinearQJs(src: SourceView<Uint8Array> | null, A: Affine, f
   if (!src) return out
   const [a, b, c, d, e, f] = A
   // index coordinates: s = A(x + 0.5, y + 0.5) - 0.5
-  const m2 = a * 0.5 + b * 0.5 + c - 0.5, m5 = d * 0.5 + e * 0.5 + f - 0.5
-  const ad = new Int32Array(W), bd = new Int32Array(W)
+  const m2 = a * 0.5 + b * 0.5 + c - 0.5,
+    m5 = d * 0.5 + e * 0.5 + f - 0.5
+  const ad = new Int32Array(W),
+    bd = new Int32Array(W)
   for (let x = 0; x < W; x++) {
     ad[x] = rneSat(a * x * 1024)
     bd[x] = rneSat(d * x * 1024)
@@ -159,24 +183,44 @@ export function warpBilinearQJs(src: SourceView<Uint8Array> | null, A: Affine, f
   for (let y = 0; y < H; y++) {
     const [xa, xb] = rowSpan(fb, y, W) // outside: fill 0
     if (xa >= xb) continue
-    const X0 = rneSat((b * y + m2) * 1024) + 16, Y0 = rneSat((e * y + m5) * 1024) + 16
+    const X0 = rneSat((b * y + m2) * 1024) + 16,
+      Y0 = rneSat((e * y + m5) * 1024) + 16
     for (let x = xa, o = (y * W + xa) * 3; x < xb; x++, o += 3) {
-      const X = (X0 + ad[x]!) >> 5, Y = (Y0 + bd[x]!) >> 5
-      const fx = X & 31, fy = Y & 31
-      const ix = X >> 5, iy = Y >> 5
-      const x0 = (ix < 0 ? 0 : ix >= sw ? sw - 1 : ix) - left, x1 = (ix + 1 < 0 ? 0 : ix + 1 >= sw ? sw - 1 : ix + 1) - left
-      const y0 = (iy < 0 ? 0 : iy >= sh ? sh - 1 : iy) - top, y1 = (iy + 1 < 0 ? 0 : iy + 1 >= sh ? sh - 1 : iy + 1) - top
-      const p00 = (y0 * rw + x0) * 3, p01 = (y0 * rw + x1) * 3, p10 = (y1 * rw + x0) * 3, p11 = (y1 * rw + x1) * 3
-      const w00 = (32 - fx) * (32 - fy), w01 = fx * (32 - fy), w10 = (32 - fx) * fy, w11 = fx * fy
-      out[o] = (w00 * data[p00]! + w01 * data[p01]! + w10 * data[p10]! + w11 * data[p11]! + 512) >> 10
-      out[o + 1] = (w00 * data[p00 + 1]! + w01 * data[p01 + 1]! + w10 * data[p10 + 1]! + w11 * data[p11 + 1]! + 512) >> 10
-      out[o + 2] = (w00 * data[p00 + 2]! + w01 * data[p01 + 2]! + w10 * data[p10 + 2]! + w11 * data[p11 + 2]! + 512) >> 10
+      const X = (X0 + ad[x]) >> 5,
+        Y = (Y0 + bd[x]) >> 5
+      const fx = X & 31,
+        fy = Y & 31
+      const ix = X >> 5,
+        iy = Y >> 5
+      const x0 = (ix < 0 ? 0 : ix >= sw ? sw - 1 : ix) - left,
+        x1 = (ix + 1 < 0 ? 0 : ix + 1 >= sw ? sw - 1 : ix + 1) - left
+      const y0 = (iy < 0 ? 0 : iy >= sh ? sh - 1 : iy) - top,
+        y1 = (iy + 1 < 0 ? 0 : iy + 1 >= sh ? sh - 1 : iy + 1) - top
+      const p00 = (y0 * rw + x0) * 3,
+        p01 = (y0 * rw + x1) * 3,
+        p10 = (y1 * rw + x0) * 3,
+        p11 = (y1 * rw + x1) * 3
+      const w00 = (32 - fx) * (32 - fy),
+        w01 = fx * (32 - fy),
+        w10 = (32 - fx) * fy,
+        w11 = fx * fy
+      out[o] = (w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11] + 512) >> 10
+      out[o + 1] = (w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1] + 512) >> 10
+      out[o + 2] = (w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2] + 512) >> 10
     }
   }
   return out
 }
 
-export function warpNearestJs<T extends Uint8Array | Uint16Array>(src: SourceView<T> | null, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
+export function warpNearestJs<T extends Uint8Array | Uint16Array>(
+  src: SourceView<T> | null,
+  A: Affine,
+  fb: Float64Array,
+  W: number,
+  H: number,
+  fill: number,
+  out: T,
+): T {
   const [a, b, c, d, e, f] = A
   out.fill(fill)
   if (!src) return out
@@ -184,10 +228,11 @@ export function warpNearestJs<T extends Uint8Array | Uint16Array>(src: SourceVie
   for (let y = 0; y < H; y++) {
     const yc = y + 0.5
     const [x0, x1] = rowSpan(fb, y, W)
-    const ru = b * yc + c, rv = e * yc + f
+    const ru = b * yc + c,
+      rv = e * yc + f
     for (let x = x0, i = y * W + x0; x < x1; x++, i++) {
       const xc = x + 0.5
-      out[i] = data[(Math.floor(d * xc + rv) - top) * rw + (Math.floor(a * xc + ru) - left)]!
+      out[i] = data[(Math.floor(d * xc + rv) - top) * rw + (Math.floor(a * xc + ru) - left)]
     }
   }
   return out
@@ -200,24 +245,36 @@ export function warpBilinearRgbJs(src: SourceView<Uint8Array> | null, A: Affine,
   for (let y = 0; y < H; y++) {
     const yc = y + 0.5
     const [xa, xb] = rowSpan(fb, y, W) // outside: fill 0
-    const ru = b * yc + c - 0.5, rv = e * yc + f - 0.5
+    const ru = b * yc + c - 0.5,
+      rv = e * yc + f - 0.5
     for (let x = xa; x < xb; x++) {
       const xc = x + 0.5
-      const fx = a * xc + ru, fy = d * xc + rv
-      let x0 = Math.floor(fx), y0 = Math.floor(fy)
-      const wx = fx - x0, wy = fy - y0
-      let x1 = x0 + 1, y1 = y0 + 1
+      const fx = a * xc + ru,
+        fy = d * xc + rv
+      let x0 = Math.floor(fx),
+        y0 = Math.floor(fy)
+      const wx = fx - x0,
+        wy = fy - y0
+      let x1 = x0 + 1,
+        y1 = y0 + 1
       if (x0 < 0) x0 = 0
       if (y0 < 0) y0 = 0
       if (x1 >= sw) x1 = sw - 1
       if (y1 >= sh) y1 = sh - 1
-      const r0 = (y0 - top) * rw - left, r1 = (y1 - top) * rw - left
-      const p00 = (r0 + x0) * 3, p01 = (r0 + x1) * 3, p10 = (r1 + x0) * 3, p11 = (r1 + x1) * 3
-      const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy
+      const r0 = (y0 - top) * rw - left,
+        r1 = (y1 - top) * rw - left
+      const p00 = (r0 + x0) * 3,
+        p01 = (r0 + x1) * 3,
+        p10 = (r1 + x0) * 3,
+        p11 = (r1 + x1) * 3
+      const w00 = (1 - wx) * (1 - wy),
+        w01 = wx * (1 - wy),
+        w10 = (1 - wx) * wy,
+        w11 = wx * wy
       const o = (y * W + x) * 3
-      out[o] = Math.round(w00 * data[p00]! + w01 * data[p01]! + w10 * data[p10]! + w11 * data[p11]!)
-      out[o + 1] = Math.round(w00 * data[p00 + 1]! + w01 * data[p01 + 1]! + w10 * data[p10 + 1]! + w11 * data[p11 + 1]!)
-      out[o + 2] = Math.round(w00 * data[p00 + 2]! + w01 * data[p01 + 2]! + w10 * data[p10 + 2]! + w11 * data[p11 + 2]!)
+      out[o] = Math.round(w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11])
+      out[o + 1] = Math.round(w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1])
+      out[o + 2] = Math.round(w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2])
     }
   }
   return out

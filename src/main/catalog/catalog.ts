@@ -71,9 +71,7 @@ export class Catalog implements CatalogHandle, Store {
     }
     const db = openDatabase(file, options)
     const catalog = new Catalog(projectDir, db)
-    withBusy(file, () =>
-      db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('name', options.name ?? (basename(projectDir) || 'project')),
-    )
+    withBusy(file, () => db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('name', options.name ?? (basename(projectDir) || 'project')))
     return catalog
   }
 
@@ -117,9 +115,7 @@ export class Catalog implements CatalogHandle, Store {
   }
 
   info(): ProjectInfo {
-    const counts = this.db
-      .prepare('SELECT dataset_id AS id, COUNT(*) AS n FROM samples GROUP BY dataset_id')
-      .all() as { id: number; n: number }[]
+    const counts = this.db.prepare('SELECT dataset_id AS id, COUNT(*) AS n FROM samples GROUP BY dataset_id').all() as { id: number; n: number }[]
     const byDataset = new Map(counts.map((c) => [c.id, c.n]))
     const datasets: DatasetInfo[] = this.datasets().map((d) => ({ ...d, sampleCount: byDataset.get(d.id) ?? 0 }))
     return {

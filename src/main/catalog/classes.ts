@@ -7,7 +7,9 @@ import type { Db } from './db'
 
 /** The PASCAL VOC colour map: distinct, stable colours for any index (0 is black). */
 export function defaultColor(index: number): string {
-  let r = 0, g = 0, b = 0
+  let r = 0,
+    g = 0,
+    b = 0
   let c = index
   for (let j = 7; j >= 0 && c > 0; j--) {
     r |= (c & 1) << j
@@ -71,9 +73,7 @@ export interface ClassEdit {
 
 export function updateClasses(db: Db, edits: ClassEdit[]): void {
   const ins = db.prepare('INSERT OR IGNORE INTO classes(idx, name, color) VALUES (?, ?, ?)')
-  const upd = db.prepare(
-    'UPDATE classes SET name = coalesce(?, name), color = coalesce(?, color), ignore = coalesce(?, ignore) WHERE idx = ?',
-  )
+  const upd = db.prepare('UPDATE classes SET name = coalesce(?, name), color = coalesce(?, color), ignore = coalesce(?, ignore) WHERE idx = ?')
   db.transaction(() => {
     for (const e of edits) {
       ins.run(e.index, defaultName(e.index), defaultColor(e.index))
@@ -94,7 +94,7 @@ function parseColor(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined
   const s = v.trim()
   const m = /^#?([0-9a-fA-F]{6})$/.exec(s)
-  if (m) return '#' + m[1]!.toLowerCase()
+  if (m) return '#' + m[1].toLowerCase()
   const parts = s.split(/[\s;|]+/).map(Number)
   if (parts.length === 3 && parts.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) return '#' + parts.map(hex).join('')
   return undefined
@@ -109,8 +109,10 @@ function csvCells(line: string): string[] {
     let cell = ''
     if (line[i] === '"') {
       for (i++; i < line.length; i++) {
-        if (line[i] === '"' && line[i + 1] === '"') (cell += '"'), i++
-        else if (line[i] === '"') break
+        if (line[i] === '"' && line[i + 1] === '"') {
+          cell += '"'
+          i++
+        } else if (line[i] === '"') break
         else cell += line[i]
       }
       i++
@@ -138,7 +140,9 @@ export function exportPalette(classes: ClassInfo[], format: 'json' | 'csv'): str
   if (format === 'json') {
     return JSON.stringify({ classes: classes.map((c) => ({ index: c.index, name: c.name, color: c.color, ignore: c.ignore })) }, null, 2) + '\n'
   }
-  return ['index,name,color,ignore', ...classes.map((c) => [String(c.index), csvCell(c.name), c.color, c.ignore ? 'true' : 'false'].join(','))].join('\n') + '\n'
+  return (
+    ['index,name,color,ignore', ...classes.map((c) => [String(c.index), csvCell(c.name), c.color, c.ignore ? 'true' : 'false'].join(','))].join('\n') + '\n'
+  )
 }
 
 /** classes.add: a new class at `index` (default: the lowest free index); names are unique. */
@@ -152,7 +156,12 @@ export function addClass(db: Db, c: { name: string; color?: string; index?: numb
       let index = c.index
       if (index === undefined) {
         // the lowest free index (an ignore class at 255 does not push new classes past 8 bits)
-        index = db.prepare('SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM classes WHERE idx = 0) THEN 0 ELSE (SELECT MIN(idx + 1) FROM classes c WHERE NOT EXISTS (SELECT 1 FROM classes d WHERE d.idx = c.idx + 1)) END').pluck().get() as number
+        index = db
+          .prepare(
+            'SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM classes WHERE idx = 0) THEN 0 ELSE (SELECT MIN(idx + 1) FROM classes c WHERE NOT EXISTS (SELECT 1 FROM classes d WHERE d.idx = c.idx + 1)) END',
+          )
+          .pluck()
+          .get() as number
         if (index > 65535) throw new LockstepError('INVALID_INPUT', 'Every class index up to 65535 is taken')
       } else {
         const taken = db.prepare('SELECT name FROM classes WHERE idx = ?').pluck().get(index) as string | undefined

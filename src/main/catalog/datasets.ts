@@ -33,9 +33,7 @@ export function getDataset(db: Db, id: number): Dataset | undefined {
 }
 
 export function findDataset(db: Db, imagesDir: string, masksDir: string | null): Dataset | undefined {
-  const r = db
-    .prepare("SELECT * FROM datasets WHERE images_dir = ? AND ifnull(masks_dir, '') = ?")
-    .get(imagesDir, masksDir ?? '') as DatasetRow | undefined
+  const r = db.prepare("SELECT * FROM datasets WHERE images_dir = ? AND ifnull(masks_dir, '') = ?").get(imagesDir, masksDir ?? '') as DatasetRow | undefined
   return r && toDataset(r)
 }
 

@@ -48,7 +48,7 @@ export function schemaVersion(db: Db): number {
 
 /** Applies every migration above the file's user_version; refuses a file from a newer Lockstep. */
 export function migrate(db: Db, file: string, list: Migration[] = defaultMigrations): number {
-  const latest = list.length ? list[list.length - 1]!.version : 0
+  const latest = list.length ? list[list.length - 1].version : 0
   list.forEach((m, i) => {
     if (m.version !== i + 1) throw new LockstepError('INTERNAL', `Migration ${m.name} has version ${m.version}, expected ${i + 1}`)
   })

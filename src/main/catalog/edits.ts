@@ -42,10 +42,16 @@ function stacks(catalog: Catalog): { undo: EditRecord[]; redo: EditRecord[] } {
 
 export function targetIds(catalog: Catalog, target: SampleTarget): number[] {
   if ('ids' in target) {
-    return catalog.db.prepare('SELECT id FROM samples WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').pluck().all(JSON.stringify(target.ids)) as number[]
+    return catalog.db
+      .prepare('SELECT id FROM samples WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id')
+      .pluck()
+      .all(JSON.stringify(target.ids)) as number[]
   }
   const where = filterWhere(catalog.db, target.filter)
-  return catalog.db.prepare(`SELECT s.id FROM samples s WHERE ${where.sql} ORDER BY s.id`).pluck().all(...where.params) as number[]
+  return catalog.db
+    .prepare(`SELECT s.id FROM samples s WHERE ${where.sql} ORDER BY s.id`)
+    .pluck()
+    .all(...where.params) as number[]
 }
 
 function readColumns(catalog: Catalog, ids: number[], fields: EditFields): Columns {
@@ -54,7 +60,10 @@ function readColumns(catalog: Catalog, ids: number[], fields: EditFields): Colum
   const out: Columns = {}
   const cols = (['split', 'status', 'notes'] as const).filter((c) => fields[c])
   if (cols.length) {
-    const rows = db.prepare(`SELECT id, ${cols.join(', ')} FROM samples WHERE id IN (SELECT value FROM json_each(?))`).all(json) as Record<string, string | number>[]
+    const rows = db.prepare(`SELECT id, ${cols.join(', ')} FROM samples WHERE id IN (SELECT value FROM json_each(?))`).all(json) as Record<
+      string,
+      string | number
+    >[]
     const byId = new Map(rows.map((r) => [r.id as number, r]))
     for (const c of cols) out[c] = ids.map((id) => String(byId.get(id)?.[c] ?? ''))
   }
@@ -63,7 +72,9 @@ function readColumns(catalog: Catalog, ids: number[], fields: EditFields): Colum
       const name = raw.trim()
       const having = new Set(
         db
-          .prepare('SELECT st.sample_id FROM sample_tags st JOIN tags t ON t.id = st.tag_id WHERE t.name = ? AND st.sample_id IN (SELECT value FROM json_each(?))')
+          .prepare(
+            'SELECT st.sample_id FROM sample_tags st JOIN tags t ON t.id = st.tag_id WHERE t.name = ? AND st.sample_id IN (SELECT value FROM json_each(?))',
+          )
           .pluck()
           .all(name, json) as number[],
       )
@@ -79,15 +90,19 @@ function writeColumns(catalog: Catalog, ids: number[], cols: Columns): number {
     const m = new Map<string, number[]>()
     values.forEach((v, i) => {
       const list = m.get(v)
-      if (list) list.push(ids[i]!)
-      else m.set(v, [ids[i]!])
+      if (list) list.push(ids[i])
+      else m.set(v, [ids[i]])
     })
     return m
   }
   return catalog.tx(() => {
-    for (const [field, values] of [['split', cols.split], ['status', cols.status], ['notes', cols.notes]] as const) {
+    for (const [field, values] of [
+      ['split', cols.split],
+      ['status', cols.status],
+      ['notes', cols.notes],
+    ] as const) {
       if (!values) continue
-      for (const [value, group] of groups(values)) catalog.update({ target: { ids: group }, [field]: value } as Parameters<Catalog['update']>[0])
+      for (const [value, group] of groups(values)) catalog.update({ target: { ids: group }, [field]: value })
     }
     for (const tag of cols.tags ?? []) {
       const on = ids.filter((_, i) => tag.had[i])
@@ -150,5 +165,5 @@ export function describeUpdate(u: { split?: string; status?: string; notes?: str
   if (u.addTags?.length) parts.push(`add tag${u.addTags.length === 1 ? '' : 's'} ${u.addTags.join(', ')}`)
   if (u.removeTags?.length) parts.push(`remove tag${u.removeTags.length === 1 ? '' : 's'} ${u.removeTags.join(', ')}`)
   const what = parts.join(', ') || 'edit'
-  return `${what[0]!.toUpperCase()}${what.slice(1)} on ${n.toLocaleString('en-US')} sample${n === 1 ? '' : 's'}`
+  return `${what[0].toUpperCase()}${what.slice(1)} on ${n.toLocaleString('en-US')} sample${n === 1 ? '' : 's'}`
 }

@@ -131,7 +131,10 @@ export function entriesFor(imagesDir: string, masksDir: string | null, patterns:
         image: null,
         mask: f,
         probeMask: false,
-        pairingError: { kind: 'UNSUPPORTED_FORMAT', message: `Mask folder file ${f} matches no mask pattern (${patterns.join(', ')}) or is not a PNG/TIFF mask` },
+        pairingError: {
+          kind: 'UNSUPPORTED_FORMAT',
+          message: `Mask folder file ${f} matches no mask pattern (${patterns.join(', ')}) or is not a PNG/TIFF mask`,
+        },
       })
       continue
     }
@@ -198,13 +201,20 @@ function combine(a: Analyzed): {
  * maskPatterns), so a form can show each at its input. The import.start channel runs it before
  * starting the job, so a bad form fails at once instead of as a failed job.
  */
-export function checkImportOptions(options: Pick<ImportOptions, 'images' | 'masks' | 'maskPatterns'>): { imagesDir: string; masksDir: string | null; patterns: string[] } {
+export function checkImportOptions(options: Pick<ImportOptions, 'images' | 'masks' | 'maskPatterns'>): {
+  imagesDir: string
+  masksDir: string | null
+  patterns: string[]
+} {
   const imagesDir = resolve(options.images)
   const masksDirRaw = options.masks ? resolve(options.masks) : null
   const masksDir = masksDirRaw === imagesDir ? null : masksDirRaw
-  for (const [flag, dir] of [['images', imagesDir], ['masks', masksDir]] as const) {
+  for (const [flag, dir] of [
+    ['images', imagesDir],
+    ['masks', masksDir],
+  ] as const) {
     if (!dir) continue
-    let isDir = false
+    let isDir: boolean
     try {
       isDir = statSync(dir).isDirectory()
     } catch {
@@ -252,14 +262,25 @@ export async function runImport(catalog: Catalog, options: ImportOptions, contro
 }
 
 /** Re-scans datasets already in the catalog (all when `datasetId` is omitted). */
-export async function runRescan(catalog: Catalog, datasetId: number | undefined, options: Omit<ImportOptions, 'images'> = {}, control: ImportControl = {}): Promise<ImportSummary[]> {
+export async function runRescan(
+  catalog: Catalog,
+  datasetId: number | undefined,
+  options: Omit<ImportOptions, 'images'> = {},
+  control: ImportControl = {},
+): Promise<ImportSummary[]> {
   const list = datasetId === undefined ? catalog.datasets() : [catalog.dataset(datasetId)].filter((d): d is Dataset => !!d)
-  if (!list.length) throw new LockstepError('NOT_FOUND', datasetId === undefined ? 'The project has no dataset to re-scan; import one first' : `Dataset ${datasetId} does not exist`)
+  if (!list.length)
+    throw new LockstepError(
+      'NOT_FOUND',
+      datasetId === undefined ? 'The project has no dataset to re-scan; import one first' : `Dataset ${datasetId} does not exist`,
+    )
   const out: ImportSummary[] = []
   for (const d of list) {
     const lock = acquireJobLock(catalog.projectDir, `re-scan of ${d.imagesDir}`)
     try {
-      out.push(await scanDataset(catalog, d, { ...options, images: d.imagesDir, masks: d.masksDir, jobId: list.length > 1 ? undefined : options.jobId }, control))
+      out.push(
+        await scanDataset(catalog, d, { ...options, images: d.imagesDir, masks: d.masksDir, jobId: list.length > 1 ? undefined : options.jobId }, control),
+      )
     } finally {
       lock.release()
     }
@@ -297,12 +318,18 @@ async function scanDataset(catalog: Catalog, dataset: Dataset, options: ImportOp
   checkAbort(control.signal)
   removeUnseen(catalog, dataset, cp, jobId)
 
-  if (options.classes !== false) await classPass(catalog, dataset.id, { concurrency: Math.min(concurrency, 8), signal: control.signal, progress: control.progress })
+  if (options.classes !== false)
+    await classPass(catalog, dataset.id, { concurrency: Math.min(concurrency, 8), signal: control.signal, progress: control.progress })
   else catalog.tx(() => refreshClassCounts(db))
 
   const summary = summarize(db, dataset, { jobId, seen: all.length, cp, headerSeconds, resumed })
   catalog.tx(() => {
-    db.prepare("UPDATE jobs SET status = 'done', result = ?, checkpoint = ?, ended_at = ? WHERE id = ?").run(JSON.stringify(summary), JSON.stringify(cp), Date.now(), jobId)
+    db.prepare("UPDATE jobs SET status = 'done', result = ?, checkpoint = ?, ended_at = ? WHERE id = ?").run(
+      JSON.stringify(summary),
+      JSON.stringify(cp),
+      Date.now(),
+      jobId,
+    )
     db.prepare('UPDATE datasets SET last_scan_at = ? WHERE id = ?').run(Date.now(), dataset.id)
   })
   invalidateEstimates(db)
@@ -373,11 +400,11 @@ async function readHeaders(
   const batches: Entry[][] = []
   for (let i = 0; i < todo.length; i += batchSize) batches.push(todo.slice(i, i + batchSize))
   let done = total - todo.length
-  let pending = batches.length ? analyze(batches[0]!) : null
+  let pending = batches.length ? analyze(batches[0]) : null
   for (let b = 0; b < batches.length; b++) {
     checkAbort(control.signal)
     const results = await pending!
-    pending = b + 1 < batches.length ? analyze(batches[b + 1]!) : null
+    pending = b + 1 < batches.length ? analyze(batches[b + 1]) : null
     write(results)
     done += results.length
     options.afterBatch?.(cp.written)
@@ -493,7 +520,7 @@ function batchWriter(catalog: Catalog, dataset: Dataset, cp: Checkpoint, jobId: 
       recordChecks(db, checks)
       for (const a of results) upsert(a, now)
       ensureClasses(db, classesSeen, (i) => paletteColours.get(i))
-      cp.lastKey = results[results.length - 1]!.entry.key
+      cp.lastKey = results[results.length - 1].entry.key
       cp.written += results.length
       cp.headerSeconds = headerSeconds()
       saveCheckpoint.run(JSON.stringify(cp), jobId)
@@ -512,18 +539,16 @@ function removeUnseen(catalog: Catalog, dataset: Dataset, cp: Checkpoint, jobId:
   if (cp.removed) db.exec('DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM sample_tags WHERE tag_id = tags.id)')
 }
 
-function summarize(
-  db: Db,
-  dataset: Dataset,
-  scan: { jobId: string; seen: number; cp: Checkpoint; headerSeconds: number; resumed: boolean },
-): ImportSummary {
+function summarize(db: Db, dataset: Dataset, scan: { jobId: string; seen: number; cp: Checkpoint; headerSeconds: number; resumed: boolean }): ImportSummary {
   const { cp, headerSeconds } = scan
   const classesFound = db
     .prepare('SELECT COUNT(DISTINCT class_idx) FROM sample_classes WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?)')
     .pluck()
     .get(dataset.id) as number
   const errors = emptyErrors()
-  for (const r of db.prepare('SELECT error_kind AS k, COUNT(*) AS n FROM samples WHERE dataset_id = ? AND error_kind IS NOT NULL GROUP BY error_kind').all(dataset.id) as {
+  for (const r of db
+    .prepare('SELECT error_kind AS k, COUNT(*) AS n FROM samples WHERE dataset_id = ? AND error_kind IS NOT NULL GROUP BY error_kind')
+    .all(dataset.id) as {
     k: SampleErrorKind
     n: number
   }[])
@@ -552,9 +577,9 @@ export async function maskHistogram(file: string): Promise<Map<number, number>> 
   const labels = await readLabels(file)
   const counts = labels.depth === 16 ? new Float64Array(65536) : new Float64Array(256)
   const d = labels.data
-  for (let i = 0; i < d.length; i++) counts[d[i]!]++
+  for (let i = 0; i < d.length; i++) counts[d[i]]++
   const out = new Map<number, number>()
-  for (let v = 0; v < counts.length; v++) if (counts[v]) out.set(v, counts[v]!)
+  for (let v = 0; v < counts.length; v++) if (counts[v]) out.set(v, counts[v])
   return out
 }
 
@@ -600,7 +625,12 @@ export async function classPass(
         return { r, hist: await maskHistogram(ref.maskPath), error: null }
       } catch (err) {
         const e = toErrorPayload(err)
-        const kind = (SAMPLE_ERROR_KINDS as readonly string[]).includes(e.code) && e.code !== 'MISSING_MASK' ? e.code : e.code === 'MISSING_MASK' ? 'UNREADABLE' : 'CORRUPT'
+        const kind =
+          (SAMPLE_ERROR_KINDS as readonly string[]).includes(e.code) && e.code !== 'MISSING_MASK'
+            ? e.code
+            : e.code === 'MISSING_MASK'
+              ? 'UNREADABLE'
+              : 'CORRUPT'
         return { r, hist: null, error: { kind, message: e.message } }
       }
     })
@@ -626,7 +656,7 @@ export async function classPass(
   }
   catalog.tx(() => {
     // classes present anywhere (also from earlier passes) are in the table
-    ensureClasses(db, (db.prepare('SELECT DISTINCT class_idx FROM sample_classes').pluck().all() as number[]))
+    ensureClasses(db, db.prepare('SELECT DISTINCT class_idx FROM sample_classes').pluck().all() as number[])
     refreshClassCounts(db)
   })
   return found.size

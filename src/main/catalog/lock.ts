@@ -42,7 +42,7 @@ export function acquireJobLock(projectDir: string, what: string): JobLock {
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      let owner = ''
+      let owner: string
       try {
         owner = readFileSync(file, 'utf8')
       } catch {

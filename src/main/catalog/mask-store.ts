@@ -116,23 +116,31 @@ export function labelCounts(labels: Pick<Labels, 'depth' | 'data'>): Map<number,
   const m = words.length
   if (d instanceof Uint16Array) {
     for (let i = 0; i < m; i++) {
-      const w = words[i]!
+      const w = words[i]
       const lo = w & 0xffff
       if (lo === w >>> 16) counts[lo] += 2
-      else (counts[lo]++, counts[w >>> 16]++)
+      else {
+        counts[lo]++
+        counts[w >>> 16]++
+      }
     }
   } else {
     for (let i = 0; i < m; i++) {
-      const w = words[i]!
+      const w = words[i]
       const b = w & 255
       if (w === Math.imul(b, 0x01010101) >>> 0) counts[b] += 4
-      else (counts[b]++, counts[(w >>> 8) & 255]++, counts[(w >>> 16) & 255]++, counts[w >>> 24]++)
+      else {
+        counts[b]++
+        counts[(w >>> 8) & 255]++
+        counts[(w >>> 16) & 255]++
+        counts[w >>> 24]++
+      }
     }
   }
   // the words' byte order does not matter: every byte (or 16-bit value) is counted once
-  for (let i = (m * 4) / d.BYTES_PER_ELEMENT; i < d.length; i++) counts[d[i]!]++
+  for (let i = (m * 4) / d.BYTES_PER_ELEMENT; i < d.length; i++) counts[d[i]]++
   const out = new Map<number, number>()
-  for (let v = 0; v < counts.length; v++) if (counts[v]) out.set(v, counts[v]!)
+  for (let v = 0; v < counts.length; v++) if (counts[v]) out.set(v, counts[v])
   return out
 }
 
@@ -178,14 +186,16 @@ export function newMaskPath(catalog: Catalog, d: Dataset, r: SampleRecord): stri
   if (r.image_path === null) throw new LockstepError('INVALID_INPUT', `Sample ${r.id} (${r.key}) has neither an image nor a mask`)
   const pattern = d.maskPatterns.find((p) => /\.png$/i.test(p))
   if (!pattern) {
-    throw new LockstepError('UNSUPPORTED_FORMAT', `Dataset ${d.name} names its masks ${d.maskPatterns.join(', ')}: Lockstep writes new masks as PNG and no pattern ends in .png`)
+    throw new LockstepError(
+      'UNSUPPORTED_FORMAT',
+      `Dataset ${d.name} names its masks ${d.maskPatterns.join(', ')}: Lockstep writes new masks as PNG and no pattern ends in .png`,
+    )
   }
   const stem = stripExt(r.image_path)
   const slash = stem.lastIndexOf('/')
   const rel = stem.slice(0, slash + 1) + pattern.replace('{stem}', stem.slice(slash + 1))
   const owner = catalog.db.prepare('SELECT id, key FROM samples WHERE dataset_id = ? AND mask_path = ? AND id != ?').get(d.id, rel, r.id) as
-    | { id: number; key: string }
-    | undefined
+    { id: number; key: string } | undefined
   if (owner) {
     throw new LockstepError('INVALID_INPUT', `Cannot create ${rel} for sample ${r.id} (${r.key}): it is already the mask of sample ${owner.id} (${owner.key})`)
   }
@@ -240,7 +250,16 @@ async function readOrNull(abs: string): Promise<Buffer | null> {
  * per-sample class counts (what the class filters read) and the class totals, the sample's error
  * (a mask clears MISSING_MASK and mask errors; a wrong size is SIZE_MISMATCH), and the journal row.
  */
-function recordMask(catalog: Catalog, r: SampleRecord, rel: string, hash: string, bytes: number, labels: Labels, counts: Map<number, number>, journalId: number | null): void {
+function recordMask(
+  catalog: Catalog,
+  r: SampleRecord,
+  rel: string,
+  hash: string,
+  bytes: number,
+  labels: Labels,
+  counts: Map<number, number>,
+  journalId: number | null,
+): void {
   const db = catalog.db
   catalog.tx(() => {
     const error = errorWith(r, rel, labels)
@@ -342,8 +361,20 @@ export async function replaceMask(
                 `INSERT INTO mask_versions(sample_id, sample_key, reason, hash, bytes, file, mask_path, replaced_by, job_id, author, note, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
               )
-              .run(id, cur.record.key, options.reason, kept.hash, cur.bytes!.length, kept.file, cur.rel, hash, options.jobId ?? null, osUser(), options.note ?? '', Date.now())
-              .lastInsertRowid,
+              .run(
+                id,
+                cur.record.key,
+                options.reason,
+                kept.hash,
+                cur.bytes!.length,
+                kept.file,
+                cur.rel,
+                hash,
+                options.jobId ?? null,
+                osUser(),
+                options.note ?? '',
+                Date.now(),
+              ).lastInsertRowid,
           )
         : null
       const journalId = Number(
@@ -359,9 +390,13 @@ export async function replaceMask(
       try {
         const now = await readOrNull(cur.abs)
         if ((now ? sha1(now) : null) !== cur.hash) {
-          throw new LockstepError('INVALID_INPUT', `Mask ${cur.abs} changed on disk while it was being saved (another program or Lockstep wrote it); nothing was written`, {
-            conflict: true,
-          })
+          throw new LockstepError(
+            'INVALID_INPUT',
+            `Mask ${cur.abs} changed on disk while it was being saved (another program or Lockstep wrote it); nothing was written`,
+            {
+              conflict: true,
+            },
+          )
         }
         await mkdirDurable(dirname(cur.abs))
         await writeFileDurable(cur.abs, next.bytes)
@@ -473,7 +508,11 @@ export async function readVersion(catalog: Catalog, versionId: number): Promise<
     throw ioError(err, abs, 'reading')
   }
   if (sha256(bytes) !== row.hash) {
-    throw new LockstepError('CORRUPT', `History file ${abs} (version ${versionId}) does not match its recorded sha256: it was changed or damaged after it was kept`, { file: abs })
+    throw new LockstepError(
+      'CORRUPT',
+      `History file ${abs} (version ${versionId}) does not match its recorded sha256: it was changed or damaged after it was kept`,
+      { file: abs },
+    )
   }
   return { row, bytes, abs }
 }

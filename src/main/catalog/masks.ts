@@ -110,16 +110,20 @@ function checkBase(cur: CurrentMask, p: MaskSaveParams): void {
       : p.baseHash === null
         ? `was created since the editor opened the sample`
         : `changed since the editor opened it (${p.baseHash.slice(0, 12)}… then, ${cur.hash.slice(0, 12)}… now)`
-  throw new LockstepError('INVALID_INPUT', `Conflict: mask ${cur.abs} ${why}; reload it, or save with force to replace it (the current content is kept as a version)`, {
-    conflict: true,
-    currentHash: cur.hash,
-  })
+  throw new LockstepError(
+    'INVALID_INPUT',
+    `Conflict: mask ${cur.abs} ${why}; reload it, or save with force to replace it (the current content is kept as a version)`,
+    {
+      conflict: true,
+      currentHash: cur.hash,
+    },
+  )
 }
 
 /** mask.save: the edited label map becomes the sample's mask, the replaced content a version. */
 export async function saveMask(catalog: Catalog, p: MaskSaveParams): Promise<MaskSaveResult> {
   const labels = await decodeLabelPayload(p)
-  return (await saveLabels(catalog, p.sampleId, labels, { baseHash: p.baseHash, force: p.force, note: p.note }))!
+  return await saveLabels(catalog, p.sampleId, labels, { baseHash: p.baseHash, force: p.force, note: p.note })
 }
 
 /** Writes a label map as a sample's mask (save's core, also used by the CLI and benchmarks). */

@@ -307,4 +307,4 @@ CREATE INDEX samples_split_key ON samples(split, key, id, class_set);
   },
 ]
 
-export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version
+export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version

@@ -186,7 +186,7 @@ export function pairFiles(images: readonly string[], masks: readonly string[] | 
     const stems = patterns.map((p) => maskStem(f, p)).filter((x): x is string => x !== undefined)
     const pairedStem = stems.find((st) => maskFor.has(st))
     if (pairedStem !== undefined) duplicates.push({ stem: pairedStem, file: f, kept: maskFor.get(pairedStem)! })
-    else unpairedMasks.push({ stem: stems[0]!, mask: f })
+    else unpairedMasks.push({ stem: stems[0], mask: f })
   }
 
   pairs.sort(byStem)
@@ -223,8 +223,7 @@ export function listFiles(root: string, exclude: string[] = []): string[] {
       if (e.isDirectory()) {
         const abs = join(dir, e.name)
         if (!skip.has(resolve(abs))) walk(abs, r)
-      }
-      else if (e.isFile() || e.isSymbolicLink()) out.push(r)
+      } else if (e.isFile() || e.isSymbolicLink()) out.push(r)
     }
   }
   walk(root, '')

@@ -19,10 +19,10 @@ export async function labelHistogram(b: Buffer, info: PngInfo): Promise<Map<numb
   const counts = new Float64Array(wide ? 65536 : 256)
   for (let y = 0; y < info.height; y++) {
     const s = y * (rowBytes + 1) + 1
-    if (wide) for (let i = 0; i < rowBytes; i += 2) counts[(raw[s + i]! << 8) | raw[s + i + 1]!]++
-    else for (let i = 0; i < rowBytes; i++) counts[raw[s + i]!]++
+    if (wide) for (let i = 0; i < rowBytes; i += 2) counts[(raw[s + i] << 8) | raw[s + i + 1]]++
+    else for (let i = 0; i < rowBytes; i++) counts[raw[s + i]]++
   }
   const out = new Map<number, number>()
-  for (let v = 0; v < counts.length; v++) if (counts[v]) out.set(v, counts[v]!)
+  for (let v = 0; v < counts.length; v++) if (counts[v]) out.set(v, counts[v])
   return out
 }

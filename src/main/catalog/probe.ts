@@ -34,7 +34,8 @@ export interface FileProbe {
 }
 
 /** `check`: the whole-file verdict, for file_checks (absent when the file was not checked: unreadable, empty, not a readable format). */
-export type ProbeResult = { ok: true; probe: FileProbe; check?: FileCheck } | { ok: false; error: SampleError; hash: string | null; bytes: number | null; check?: FileCheck }
+export type ProbeResult =
+  { ok: true; probe: FileProbe; check?: FileCheck } | { ok: false; error: SampleError; hash: string | null; bytes: number | null; check?: FileCheck }
 
 export type Role = 'image' | 'mask'
 
@@ -45,7 +46,7 @@ const NAMES: Record<string, string> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP', 
 function truncation(format: string, b: Uint8Array): string | undefined {
   if (format !== 'webp') return undefined
   const n = b.length
-  const size = (b[4]! | (b[5]! << 8) | (b[6]! << 16)) + b[7]! * 16777216
+  const size = (b[4] | (b[5] << 8) | (b[6] << 16)) + b[7] * 16777216
   return size + 8 > n ? `the WebP declares ${size + 8} bytes but the file has ${n} (truncated)` : undefined
 }
 
@@ -54,7 +55,7 @@ function paletteColors(buf: Buffer): string[] | undefined {
   const plte = e.ok ? e.encoding.plte : undefined
   if (!plte) return undefined
   const out: string[] = []
-  for (let i = 0; i + 2 < plte.length; i += 3) out.push('#' + [plte[i]!, plte[i + 1]!, plte[i + 2]!].map((v) => v.toString(16).padStart(2, '0')).join(''))
+  for (let i = 0; i + 2 < plte.length; i += 3) out.push('#' + [plte[i], plte[i + 1], plte[i + 2]].map((v) => v.toString(16).padStart(2, '0')).join(''))
   return out
 }
 
@@ -89,7 +90,12 @@ export async function probeFile(abs: string, rel: string, role: Role, options: P
   if (!READABLE[role].includes(claimed)) {
     const want = READABLE[role].map((f) => NAMES[f]).join(', ')
     const extra = role === 'mask' && claimed in NAMES ? ' (masks must be lossless so class indices survive)' : ''
-    return fail('UNSUPPORTED_FORMAT', `${label} ${rel} is ${claimed.toUpperCase()}; Lockstep reads ${want} ${role === 'mask' ? 'masks' : 'images'}${extra}`, hash, bytes)
+    return fail(
+      'UNSUPPORTED_FORMAT',
+      `${label} ${rel} is ${claimed.toUpperCase()}; Lockstep reads ${want} ${role === 'mask' ? 'masks' : 'images'}${extra}`,
+      hash,
+      bytes,
+    )
   }
   const maxPixels = options.maxPixels ?? MAX_INPUT_PIXELS
   // the whole file, checked once: recorded against its sha256 (file_checks) whatever the verdict
@@ -98,7 +104,11 @@ export async function probeFile(abs: string, rel: string, role: Role, options: P
   const check: FileCheck = { sha256, sha1: hash, verdict }
   if (!verdict.ok) {
     const why =
-      verdict.code === 'TOO_LARGE' ? `declares ${verdict.problem} (decompression bomb guard)` : verdict.code === 'CORRUPT' ? `is corrupt: ${verdict.problem}` : `is not a supported image: ${verdict.problem}`
+      verdict.code === 'TOO_LARGE'
+        ? `declares ${verdict.problem} (decompression bomb guard)`
+        : verdict.code === 'CORRUPT'
+          ? `is corrupt: ${verdict.problem}`
+          : `is not a supported image: ${verdict.problem}`
     return { ...(fail(verdict.code, `${label} ${rel} ${why}`, hash, bytes) as Extract<ProbeResult, { ok: false }>), check }
   }
   const done = (r: ProbeResult): ProbeResult => ({ ...r, check })
@@ -153,7 +163,8 @@ export async function probeFile(abs: string, rel: string, role: Role, options: P
   if (m.width * m.height > maxPixels) return tooLarge(m.width, m.height)
   const orientation = m.orientation ?? 1
   const swap = orientation >= 5 && orientation <= 8
-  const depth = m.depth === 'ushort' || m.depth === 'short' ? 16 : m.depth === 'uchar' || m.depth === 'char' ? 8 : m.depth === 'uint' || m.depth === 'float' ? 32 : 8
+  const depth =
+    m.depth === 'ushort' || m.depth === 'short' ? 16 : m.depth === 'uchar' || m.depth === 'char' ? 8 : m.depth === 'uint' || m.depth === 'float' ? 32 : 8
   return done({
     ok: true,
     probe: {

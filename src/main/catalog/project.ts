@@ -66,7 +66,10 @@ export function findSampleDir(): string | undefined {
  */
 export async function openOrCreateSampleProject(userDataDir: string, sampleDir = findSampleDir()): Promise<Catalog> {
   if (!sampleDir || !existsSync(join(sampleDir, 'images'))) {
-    throw new LockstepError('NOT_FOUND', `The sample dataset is missing (looked for resources/sample/images${sampleDir ? ` in ${sampleDir}` : ''}); run scripts/make-sample.mjs`)
+    throw new LockstepError(
+      'NOT_FOUND',
+      `The sample dataset is missing (looked for resources/sample/images${sampleDir ? ` in ${sampleDir}` : ''}); run scripts/make-sample.mjs`,
+    )
   }
   const dir = join(resolve(userDataDir), 'sample-project')
   const fresh = !existsSync(join(dir, DB_FILE))
@@ -95,7 +98,13 @@ export async function openOrCreateSampleProject(userDataDir: string, sampleDir =
         }
         for (const f of files) {
           const json = JSON.parse(readFileSync(f, 'utf8')) as { name?: string }
-          const name = typeof json.name === 'string' ? json.name : f.split(/[\\/]/).pop()!.replace(/\.json$/, '')
+          const name =
+            typeof json.name === 'string'
+              ? json.name
+              : f
+                  .split(/[\\/]/)
+                  .pop()!
+                  .replace(/\.json$/, '')
           catalog.saveRecipe({ name, recipe: json, note: 'sample recipe' })
         }
       }

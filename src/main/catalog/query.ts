@@ -124,7 +124,10 @@ function decodeCursor(s: string, field: SortField, dir: 'asc' | 'desc'): CursorS
 }
 
 /** The columns a page selects: a slice of the samples table's record, plus the sort value. */
-type RawRow = Pick<SampleRecord, 'id' | 'dataset_id' | 'key' | 'image_path' | 'mask_path' | 'width' | 'height' | 'split' | 'status' | 'error_kind' | 'error_message'> & {
+type RawRow = Pick<
+  SampleRecord,
+  'id' | 'dataset_id' | 'key' | 'image_path' | 'mask_path' | 'width' | 'height' | 'split' | 'status' | 'error_kind' | 'error_message'
+> & {
   sortv: string | number
 }
 
@@ -289,7 +292,11 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
   for (const name of filter.notTags ?? []) {
     const id = tagId.get(name.trim()) as number | undefined
     if (id === undefined) continue
-    list.push({ residual: 'NOT EXISTS (SELECT 1 FROM sample_tags WHERE tag_id = ? AND sample_id = s.id)', params: [id], fraction: 1 - frac(est.tags.get(id) ?? 0) })
+    list.push({
+      residual: 'NOT EXISTS (SELECT 1 FROM sample_tags WHERE tag_id = ? AND sample_id = s.id)',
+      params: [id],
+      fraction: 1 - frac(est.tags.get(id) ?? 0),
+    })
   }
   if (filter.classPresent?.length || filter.classAbsent?.length) {
     // one term for every class condition: the class sets that qualify (exact, from class_sets)
@@ -301,7 +308,12 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
         residual: '+s.class_set IN (SELECT value FROM json_each(?))',
         params: [json],
         fraction: frac(sets.samples),
-        driver: { size: sets.samples, from: 'samples s INDEXED BY samples_class_set_key', where: 's.class_set IN (SELECT value FROM json_each(?))', params: [json] },
+        driver: {
+          size: sets.samples,
+          from: 'samples s INDEXED BY samples_class_set_key',
+          where: 's.class_set IN (SELECT value FROM json_each(?))',
+          params: [json],
+        },
       })
     }
   }
@@ -311,8 +323,14 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
     const kinds = filter.error.filter((k): k is SampleErrorKind => k !== 'none' && k !== 'any')
     let size = 0
     const broken = [...est.error.entries()].filter(([k]) => k !== null).reduce((a, [, n]) => a + n, 0)
-    if (filter.error.includes('none')) (ors.push('+s.error_kind IS NULL'), (size += est.error.get(null) ?? 0))
-    if (filter.error.includes('any')) (ors.push('+s.error_kind IS NOT NULL'), (size += broken))
+    if (filter.error.includes('none')) {
+      ors.push('+s.error_kind IS NULL')
+      size += est.error.get(null) ?? 0
+    }
+    if (filter.error.includes('any')) {
+      ors.push('+s.error_kind IS NOT NULL')
+      size += broken
+    }
     if (kinds.length) {
       ors.push(`+s.error_kind IN (${marks(kinds)})`)
       params.push(...kinds)
@@ -324,7 +342,7 @@ function terms(db: Db, filter: SampleFilter, est: Estimates): { list: Term[]; ne
   if (filter.pathContains) {
     list.push({ residual: "s.key LIKE ? ESCAPE '\\'", params: [`%${escapeLike(filter.pathContains)}%`], fraction: 0.2 })
   }
-  return { list, never, singleSplit: splits && splits.length === 1 ? splits[0]! : null, singleStatus: statuses && statuses.length === 1 ? statuses[0]! : null }
+  return { list, never, singleSplit: splits && splits.length === 1 ? splits[0] : null, singleStatus: statuses && statuses.length === 1 ? statuses[0] : null }
 }
 
 type Pos = { v: string | number; id: number }
@@ -376,7 +394,11 @@ function seekStart(db: Db, q: PageQuery, sql: SortSql, { list, singleSplit, sing
   const ix = SORT_INDEX[q.sort.field]
   const splitTerm = singleSplit !== null ? list.find((t) => t.residual.startsWith('+s.split IN')) : undefined
   const statusTerm = splitTerm && singleStatus !== null ? list.find((t) => t.residual.startsWith('+s.status IN')) : undefined
-  const from = statusTerm ? `samples s INDEXED BY ${ix.splitStatus}` : splitTerm ? `samples s INDEXED BY ${ix.split}` : `samples s${ix.all ? ` INDEXED BY ${ix.all}` : ''}`
+  const from = statusTerm
+    ? `samples s INDEXED BY ${ix.splitStatus}`
+    : splitTerm
+      ? `samples s INDEXED BY ${ix.split}`
+      : `samples s${ix.all ? ` INDEXED BY ${ix.all}` : ''}`
   const base = statusTerm ? ['s.split = ?', 's.status = ?'] : splitTerm ? ['s.split = ?'] : []
   const baseParams: unknown[] = statusTerm ? [singleSplit, singleStatus] : splitTerm ? [singleSplit] : []
   const rest = list.filter((t) => t !== splitTerm && t !== statusTerm)
@@ -393,8 +415,7 @@ function choosePlan(q: PageQuery, sql: SortSql, { list, singleSplit, singleStatu
   const splitTerm = singleSplit !== null ? list.find((t) => t.residual.startsWith('+s.split IN')) : undefined
   const statusTerm = splitTerm && singleStatus !== null ? list.find((t) => t.residual.startsWith('+s.status IN')) : undefined
   const rest = list.filter((t) => t !== splitTerm && t !== statusTerm)
-  const scanned =
-    singleSplit !== null ? ((est.split.get(singleSplit) ?? 0) * (statusTerm ? statusTerm.fraction : 1)) : est.total
+  const scanned = singleSplit !== null ? (est.split.get(singleSplit) ?? 0) * (statusTerm ? statusTerm.fraction : 1) : est.total
   const passRate = rest.reduce((a, t) => a * Math.max(t.fraction, 1e-6), 1)
   const costA = Math.min(scanned, need / passRate)
   // (B) fetch the smallest matching set and sort it: cost ~ its size (rows fetched) plus the sort
@@ -416,7 +437,7 @@ function fetchRows(db: Db, q: PageQuery, sql: SortSql, found: Terms, est: Estima
   const need = q.limit + 1
   const plan = choosePlan(q, sql, found, est, need)
   if (plan.use === 'tag') return walkTag(db, sql, plan.tagTerm!, plan.tagRest, start, need)
-  if (plan.use === 'set') return fetchSet(db, sql, found.list, plan.best!, start, need)
+  if (plan.use === 'set') return fetchSet(db, sql, found.list, plan.best, start, need)
   return walkIndex(db, q, sql, found, plan, start, need)
 }
 
@@ -424,9 +445,15 @@ function fetchRows(db: Db, q: PageQuery, sql: SortSql, found: Terms, est: Estima
 function fetchSet(db: Db, sql: SortSql, list: Term[], best: Term, pos: Pos | null, limit: number): RawRow[] {
   const where = [best.driver!.where]
   const params: unknown[] = [...best.driver!.params]
-  for (const t of list) if (t !== best) (where.push(t.residual), params.push(...t.params))
+  for (const t of list) {
+    if (t === best) continue
+    where.push(t.residual)
+    params.push(...t.params)
+  }
   const [k, kp] = sql.after(pos)
-  return db.prepare(`${sql.select} FROM ${best.driver!.from} WHERE ${where.join(' AND ')}${k} ORDER BY ${sql.order} LIMIT ?`).all(...params, ...kp, limit) as RawRow[]
+  return db
+    .prepare(`${sql.select} FROM ${best.driver!.from} WHERE ${where.join(' AND ')}${k} ORDER BY ${sql.order} LIMIT ?`)
+    .all(...params, ...kp, limit) as RawRow[]
 }
 
 /** (C): one tag's rows in sort order, joined to their samples. */
@@ -457,7 +484,11 @@ function walkIndex(db: Db, q: PageQuery, sql: SortSql, { list, singleSplit, sing
   const { splitTerm, statusTerm, best, costB } = plan
   const rows: RawRow[] = []
   const ix = SORT_INDEX[q.sort.field]
-  const from = statusTerm ? `samples s INDEXED BY ${ix.splitStatus}` : splitTerm ? `samples s INDEXED BY ${ix.split}` : `samples s${ix.all ? ` INDEXED BY ${ix.all}` : ''}`
+  const from = statusTerm
+    ? `samples s INDEXED BY ${ix.splitStatus}`
+    : splitTerm
+      ? `samples s INDEXED BY ${ix.split}`
+      : `samples s${ix.all ? ` INDEXED BY ${ix.all}` : ''}`
   const baseWhere = statusTerm ? 's.split = ? AND s.status = ?' : splitTerm ? 's.split = ?' : '1'
   const baseParams: unknown[] = statusTerm ? [singleSplit, singleStatus] : splitTerm ? [singleSplit] : []
   const residual = plan.rest
@@ -502,7 +533,10 @@ function toPage(db: Db, q: PageQuery, rows: RawRow[]): SamplePage {
   let total: number | null = null
   if (q.withTotal) {
     const where = filterWhere(db, q.filter)
-    total = db.prepare(`SELECT COUNT(*) FROM samples s WHERE ${where.sql}`).pluck().get(...where.params) as number
+    total = db
+      .prepare(`SELECT COUNT(*) FROM samples s WHERE ${where.sql}`)
+      .pluck()
+      .get(...where.params) as number
   }
   return { rows: out, nextCursor, total }
 }

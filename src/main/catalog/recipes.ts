@@ -30,9 +30,7 @@ export function getRecipe(db: Db, id: number, version?: number): RecipeVersionIn
 
 /** A recipe version by its row id (what exports record). */
 export function getRecipeVersion(db: Db, versionId: number): RecipeVersionInfo {
-  const row = db.prepare('SELECT recipe_id AS r, version AS v FROM recipe_versions WHERE id = ?').get(versionId) as
-    | { r: number; v: number }
-    | undefined
+  const row = db.prepare('SELECT recipe_id AS r, version AS v FROM recipe_versions WHERE id = ?').get(versionId) as { r: number; v: number } | undefined
   if (!row) throw new LockstepError('NOT_FOUND', `Recipe version ${versionId} does not exist`)
   return getRecipe(db, row.r, row.v)
 }
@@ -54,8 +52,13 @@ export function saveRecipe(store: Store, input: { id?: number; name: string; rec
       if (!ok) throw new LockstepError('NOT_FOUND', `Recipe ${recipeId} does not exist`)
     }
     const version = ((db.prepare('SELECT MAX(version) FROM recipe_versions WHERE recipe_id = ?').pluck().get(recipeId) as number | null) ?? 0) + 1
-    db.prepare('INSERT INTO recipe_versions(recipe_id, version, json, note, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(recipeId, version, JSON.stringify(recipe), input.note ?? '', now)
+    db.prepare('INSERT INTO recipe_versions(recipe_id, version, json, note, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      recipeId,
+      version,
+      JSON.stringify(recipe),
+      input.note ?? '',
+      now,
+    )
     return { recipeId, version }
   })
   return getRecipe(db, recipeId, version)

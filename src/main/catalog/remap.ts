@@ -45,7 +45,7 @@ export function applyRemap(labels: Labels, lut: Uint16Array): Labels | null {
   let changed = false
   let wide = labels.depth === 16
   for (let i = 0; i < src.length; i++) {
-    const v = lut[src[i]!]!
+    const v = lut[src[i]]
     if (v !== src[i]) {
       changed = true
       if (v > 255) wide = true
@@ -53,14 +53,16 @@ export function applyRemap(labels: Labels, lut: Uint16Array): Labels | null {
   }
   if (!changed) return null
   const out = wide ? new Uint16Array(src.length) : new Uint8Array(src.length)
-  for (let i = 0; i < src.length; i++) out[i] = lut[src[i]!]!
+  for (let i = 0; i < src.length; i++) out[i] = lut[src[i]]
   return { width: labels.width, height: labels.height, depth: wide ? 16 : 8, data: out }
 }
 
 function checkAbort(signal?: AbortSignal): void {
   if (signal?.aborted) {
     const reason = signal.reason
-    throw reason instanceof LockstepError ? reason : new LockstepError('CANCELLED', 'The remap was cancelled; the masks changed so far are versioned and stay changed')
+    throw reason instanceof LockstepError
+      ? reason
+      : new LockstepError('CANCELLED', 'The remap was cancelled; the masks changed so far are versioned and stay changed')
   }
 }
 
@@ -93,7 +95,9 @@ export async function runRemap(catalog: Catalog, o: RemapOptions, control: JobCo
     )
     const select = 'SELECT id, key, mask_path, mask_hash, class_hash, class_set FROM samples'
     const targets = (
-      o.sampleIds ? db.prepare(`${select} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`).all(JSON.stringify(o.sampleIds)) : db.prepare(`${select} WHERE mask_path IS NOT NULL ORDER BY id`).all()
+      o.sampleIds
+        ? db.prepare(`${select} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`).all(JSON.stringify(o.sampleIds))
+        : db.prepare(`${select} WHERE mask_path IS NOT NULL ORDER BY id`).all()
     ) as Target[]
     if (o.sampleIds) {
       const found = new Set(targets.map((t) => t.id))
@@ -102,7 +106,7 @@ export async function runRemap(catalog: Catalog, o: RemapOptions, control: JobCo
     const note = `remap ${o.mapping.map((m) => `${m.from}->${m.to}`).join(', ')}`
     for (let k = 0; k < targets.length; k++) {
       checkAbort(control.signal)
-      const t = targets[k]!
+      const t = targets[k]
       control.progress?.(k, targets.length, `remapping ${t.key}`)
       summary.scanned++
       // known not to hold any source index: nothing to read
@@ -147,7 +151,11 @@ export function jobResult<T>(catalog: Catalog, kind: string, jobId?: string): T 
   const row = (
     jobId
       ? catalog.db.prepare('SELECT result FROM jobs WHERE id = ? AND kind = ?').get(jobId, kind)
-      : catalog.db.prepare("SELECT result FROM jobs WHERE kind = ? AND status IN ('done', 'cancelled') AND result IS NOT NULL ORDER BY ended_at DESC, rowid DESC LIMIT 1").get(kind)
+      : catalog.db
+          .prepare(
+            "SELECT result FROM jobs WHERE kind = ? AND status IN ('done', 'cancelled') AND result IS NOT NULL ORDER BY ended_at DESC, rowid DESC LIMIT 1",
+          )
+          .get(kind)
   ) as { result: string | null } | undefined
   return row?.result ? (JSON.parse(row.result) as T) : null
 }
@@ -159,14 +167,19 @@ export function jobResult<T>(catalog: Catalog, kind: string, jobId?: string): T 
  */
 export async function undoJob(catalog: Catalog, jobId: string): Promise<{ restored: number; skipped: { sampleId: number; message: string }[] }> {
   const rows = catalog.db
-    .prepare('SELECT v.id, v.sample_id AS sampleId, v.replaced_by AS by, s.mask_hash AS now, s.key FROM mask_versions v LEFT JOIN samples s ON s.id = v.sample_id WHERE v.job_id = ? ORDER BY v.id DESC')
+    .prepare(
+      'SELECT v.id, v.sample_id AS sampleId, v.replaced_by AS by, s.mask_hash AS now, s.key FROM mask_versions v LEFT JOIN samples s ON s.id = v.sample_id WHERE v.job_id = ? ORDER BY v.id DESC',
+    )
     .all(jobId) as { id: number; sampleId: number | null; by: string | null; now: string | null; key: string | null }[]
   if (!rows.length) throw new LockstepError('NOT_FOUND', `Job ${jobId} changed no mask (or is not a remap or annotation import of this project)`)
   const out = { restored: 0, skipped: [] as { sampleId: number; message: string }[] }
   for (const r of rows) {
     if (r.sampleId === null) continue
     if (r.now !== r.by) {
-      out.skipped.push({ sampleId: r.sampleId, message: `Sample ${r.sampleId} (${r.key}) was changed after the job; restore its version ${r.id} by hand if wanted` })
+      out.skipped.push({
+        sampleId: r.sampleId,
+        message: `Sample ${r.sampleId} (${r.key}) was changed after the job; restore its version ${r.id} by hand if wanted`,
+      })
       continue
     }
     await restoreMask(catalog, r.sampleId, r.id)

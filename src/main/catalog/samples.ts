@@ -148,9 +148,13 @@ function setColumns(db: Db, u: SampleUpdate, now: number): void {
   // indexes) alone, which keeps a 100,000-sample tag edit well under the 2 s budget.
   const sets: string[] = []
   const params: unknown[] = []
-  if (u.split !== undefined) (sets.push('split = ?'), params.push(u.split))
-  if (u.status !== undefined) (sets.push('status = ?'), params.push(u.status))
-  if (u.notes !== undefined) (sets.push('notes = ?'), params.push(u.notes))
+  const set = (column: string, value: unknown) => {
+    sets.push(`${column} = ?`)
+    params.push(value)
+  }
+  if (u.split !== undefined) set('split', u.split)
+  if (u.status !== undefined) set('status', u.status)
+  if (u.notes !== undefined) set('notes', u.notes)
   if (sets.length) {
     sets.push('updated_at = ?')
     params.push(now)

@@ -43,8 +43,8 @@ export function randomSplit(store: Store, input: RandomSplitInput): { counts: Re
       const alloc = allocate(list.length, weights, sum, carry)
       let at = 0
       NAMES.forEach((name, i) => {
-        for (let k = 0; k < alloc[i]!; k++) upd.run(name, now, list[at++]!.id)
-        counts[name] += alloc[i]!
+        for (let k = 0; k < alloc[i]; k++) upd.run(name, now, list[at++].id)
+        counts[name] += alloc[i]
       })
     }
     return { counts }
@@ -54,9 +54,12 @@ export function randomSplit(store: Store, input: RandomSplitInput): { counts: Re
 /** The targeted samples, each with its draw, grouped by class set (one group unless stratified). */
 function drawGroups(db: Db, input: RandomSplitInput): Map<string, Drawn[]> {
   materialize(db, input.target ?? { filter: { error: ['none'] } })
-  const rows = db
-    .prepare('SELECT s.id, s.key, s.dataset_id AS ds, s.class_set AS cs FROM samples s JOIN temp.target t ON t.id = s.id')
-    .all() as { id: number; key: string; ds: number; cs: string | null }[]
+  const rows = db.prepare('SELECT s.id, s.key, s.dataset_id AS ds, s.class_set AS cs FROM samples s JOIN temp.target t ON t.id = s.id').all() as {
+    id: number
+    key: string
+    ds: number
+    cs: string | null
+  }[]
   if (input.stratify) {
     const unscanned = rows.filter((r) => r.cs === null).length
     if (unscanned) {
@@ -80,14 +83,20 @@ function drawGroups(db: Db, input: RandomSplitInput): Map<string, Drawn[]> {
 
 /** How many of `n` samples go to each split: largest remainder, updating `carry` (the rounding owed). */
 function allocate(n: number, weights: number[], sum: number, carry: number[]): number[] {
-  const exact = weights.map((w, i) => (n * w) / sum + carry[i]!)
-  const alloc = exact.map((e, i) => (weights[i]! > 0 ? Math.max(0, Math.floor(e)) : 0))
+  const exact = weights.map((w, i) => (n * w) / sum + carry[i])
+  const alloc = exact.map((e, i) => (weights[i] > 0 ? Math.max(0, Math.floor(e)) : 0))
   let left = n - alloc.reduce((a, b) => a + b, 0)
-  const byFrac = [0, 1, 2].filter((i) => weights[i]! > 0).sort((a, b) => exact[b]! - alloc[b]! - (exact[a]! - alloc[a]!) || a - b)
-  for (let k = 0; left > 0; k = (k + 1) % byFrac.length) (alloc[byFrac[k]!]!++, left--)
-  for (let k = byFrac.length - 1; left < 0; k = (k + byFrac.length - 1) % byFrac.length) {
-    if (alloc[byFrac[k]!]! > 0) (alloc[byFrac[k]!]!--, left++)
+  const byFrac = [0, 1, 2].filter((i) => weights[i] > 0).sort((a, b) => exact[b] - alloc[b] - (exact[a] - alloc[a]) || a - b)
+  for (let k = 0; left > 0; k = (k + 1) % byFrac.length) {
+    alloc[byFrac[k]]++
+    left--
   }
-  for (let i = 0; i < 3; i++) carry[i] = exact[i]! - alloc[i]!
+  for (let k = byFrac.length - 1; left < 0; k = (k + byFrac.length - 1) % byFrac.length) {
+    if (alloc[byFrac[k]] > 0) {
+      alloc[byFrac[k]]--
+      left++
+    }
+  }
+  for (let i = 0; i < 3; i++) carry[i] = exact[i] - alloc[i]
   return alloc
 }

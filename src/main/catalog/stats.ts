@@ -20,17 +20,23 @@ export class Moments {
     const s = [0, 0, 0]
     const q = [0, 0, 0]
     for (let i = 0; i < rgb.length; i += 3) {
-      const r = rgb[i]!, g = rgb[i + 1]!, b = rgb[i + 2]!
-      s[0]! += r; s[1]! += g; s[2]! += b
-      q[0]! += r * r; q[1]! += g * g; q[2]! += b * b
+      const r = rgb[i],
+        g = rgb[i + 1],
+        b = rgb[i + 2]
+      s[0] += r
+      s[1] += g
+      s[2] += b
+      q[0] += r * r
+      q[1] += g * g
+      q[2] += b * b
     }
     for (let c = 0; c < 3; c++) {
-      const mb = s[c]! / px
-      const m2b = q[c]! - s[c]! * mb // exact integer sums up to 2^53
+      const mb = s[c] / px
+      const m2b = q[c] - s[c] * mb // exact integer sums up to 2^53
       const n = this.n + px
-      const delta = mb - this.mean[c]!
-      this.mean[c] = this.mean[c]! + (delta * px) / n
-      this.m2[c] = this.m2[c]! + m2b + (delta * delta * this.n * px) / n
+      const delta = mb - this.mean[c]
+      this.mean[c] = this.mean[c] + (delta * px) / n
+      this.m2[c] = this.m2[c] + m2b + (delta * delta * this.n * px) / n
     }
     this.n += px
   }
@@ -44,9 +50,9 @@ export class Moments {
       if (!m) continue
       for (let c = 0; c < 3; c++) {
         const n = total.n + m.n
-        const delta = m.mean[c]! - total.mean[c]!
-        total.mean[c] = total.mean[c]! + (delta * m.n) / n
-        total.m2[c] = total.m2[c]! + m.m2[c]! + (delta * delta * total.n * m.n) / n
+        const delta = m.mean[c] - total.mean[c]
+        total.mean[c] = total.mean[c] + (delta * m.n) / n
+        total.m2[c] = total.m2[c] + m.m2[c] + (delta * delta * total.n * m.n) / n
       }
       total.n += m.n
     }
@@ -58,8 +64,14 @@ export async function computeStats(catalog: Catalog, split: Split | 'all', contr
   const db = catalog.db
   const filter = split === 'all' ? {} : { split: [split] }
   const where = filterWhere(db, filter)
-  const ids = db.prepare(`SELECT s.id FROM samples s WHERE ${where.sql} AND s.error_kind IS NULL ORDER BY s.key, s.id`).pluck().all(...where.params) as number[]
-  const skipped = db.prepare(`SELECT COUNT(*) FROM samples s WHERE ${where.sql} AND s.error_kind IS NOT NULL`).pluck().get(...where.params) as number
+  const ids = db
+    .prepare(`SELECT s.id FROM samples s WHERE ${where.sql} AND s.error_kind IS NULL ORDER BY s.key, s.id`)
+    .pluck()
+    .all(...where.params) as number[]
+  const skipped = db
+    .prepare(`SELECT COUNT(*) FROM samples s WHERE ${where.sql} AND s.error_kind IS NOT NULL`)
+    .pluck()
+    .get(...where.params) as number
   if (!ids.length) throw new LockstepError('NOT_FOUND', `No healthy samples in split ${split} to compute statistics over`)
 
   // Masks not read yet (or changed since) are read first.
@@ -83,7 +95,7 @@ export async function computeStats(catalog: Catalog, split: Split | 'all', contr
   })
   if (control.signal?.aborted) throw new LockstepError('CANCELLED', 'The stats job was cancelled')
   const total = Moments.merge(perImage)
-  const used = perImage.map((m, i) => (m ? ids[i]! : -1)).filter((x) => x >= 0)
+  const used = perImage.map((m, i) => (m ? ids[i] : -1)).filter((x) => x >= 0)
   const names = new Map(catalog.classes().map((c) => [c.index, c.name]))
   const classes = (
     db

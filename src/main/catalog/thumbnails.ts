@@ -34,7 +34,8 @@ export function thumbCacheDir(catalog: Pick<CatalogHandle, 'projectDir'>): strin
 export async function thumbnail(catalog: ThumbSource, id: number, overlay: boolean): Promise<Buffer> {
   const ref = catalog.getSample(id)
   if (!ref) throw new LockstepError('NOT_FOUND', `Sample ${id} is not in the catalog`)
-  if (!ref.imagePath || !ref.imageHash) throw new LockstepError('NOT_FOUND', `Sample ${id} (${ref.key}) has no readable image${ref.error ? `: ${ref.error.message}` : ''}`)
+  if (!ref.imagePath || !ref.imageHash)
+    throw new LockstepError('NOT_FOUND', `Sample ${id} (${ref.key}) has no readable image${ref.error ? `: ${ref.error.message}` : ''}`)
   const useMask = overlay && !!ref.maskPath && !!ref.maskHash && ref.error?.kind !== 'SIZE_MISMATCH'
   const classes = catalog.classes()
   const palette = createHash('sha1')
@@ -71,13 +72,15 @@ export async function thumbnail(catalog: ThumbSource, id: number, overlay: boole
         const sy = Math.min(labels.height - 1, Math.floor(((y + 0.5) * labels.height) / h))
         for (let x = 0; x < w; x++) {
           const sx = Math.min(labels.width - 1, Math.floor(((x + 0.5) * labels.width) / w))
-          const c = colours.get(labels.data[sy * labels.width + sx]!)
+          const c = colours.get(labels.data[sy * labels.width + sx])
           if (!c) continue
           const i = (y * w + x) * 3
-          for (let k = 0; k < 3; k++) out[i + k] = Math.round(out[i + k]! * (1 - OVERLAY_ALPHA) + c[k]! * OVERLAY_ALPHA)
+          for (let k = 0; k < 3; k++) out[i + k] = Math.round(out[i + k] * (1 - OVERLAY_ALPHA) + c[k] * OVERLAY_ALPHA)
         }
       }
-      jpeg = await sharp(out, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 80 }).toBuffer()
+      jpeg = await sharp(out, { raw: { width: w, height: h, channels: 3 } })
+        .jpeg({ quality: 80 })
+        .toBuffer()
     }
   } catch (err) {
     if (err instanceof LockstepError) throw err

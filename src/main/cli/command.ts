@@ -27,9 +27,9 @@ export type Options = NonNullable<ParseArgsConfig['options']>
 function negativeValues(argv: string[], options: Options): string[] {
   const out: string[] = []
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
+    const a = argv[i]
     const long = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null
-    const short = !long && /^-[A-Za-z]$/.test(a) ? Object.keys(options).find((k) => options[k]!.short === a[1]) : null
+    const short = !long && /^-[A-Za-z]$/.test(a) ? Object.keys(options).find((k) => options[k].short === a[1]) : null
     const name = long ?? short
     if (name && options[name]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) out.push(`--${name}=${argv[++i]}`)
     else out.push(a)
@@ -70,7 +70,8 @@ export function intOption(command: string, value: string | undefined, flag: stri
  * overrides (which reorder what a terminal shows) and the backslash itself written as escapes.
  */
 export function lineSafe(text: string): string {
-  return text.replace(/[\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+  // \p{Cc} is U+0000-U+001F and U+007F-U+009F
+  return text.replace(/[\\\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, (c) => {
     if (c === '\\') return '\\\\'
     const code = c.charCodeAt(0)
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`

@@ -81,13 +81,13 @@ export async function removeQuietly(path: string): Promise<void> {
  * error, so a short write is never mistaken for a complete one.
  */
 async function writeAll(h: fsp.FileHandle, chunks: Uint8Array[]): Promise<void> {
-  let rest = chunks.filter((c) => c.byteLength > 0)
+  const rest = chunks.filter((c) => c.byteLength > 0)
   while (rest.length) {
-    const { bytesWritten } = rest.length === 1 ? await h.write(rest[0]!, 0, rest[0]!.byteLength) : await h.writev(rest)
+    const { bytesWritten } = rest.length === 1 ? await h.write(rest[0], 0, rest[0].byteLength) : await h.writev(rest)
     if (bytesWritten <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO' })
     let n = bytesWritten
-    while (rest.length && n >= rest[0]!.byteLength) n -= rest.shift()!.byteLength
-    if (n > 0) rest[0] = rest[0]!.subarray(n)
+    while (rest.length && n >= rest[0].byteLength) n -= rest.shift()!.byteLength
+    if (n > 0) rest[0] = rest[0].subarray(n)
   }
 }
 
@@ -248,8 +248,12 @@ export class FileBatch {
     if (!files.length) return
     const native = process.env.LOCKSTEP_NATIVE_FILES === '0' ? null : nativeAddon()
     if (native) {
-      const failed = await native.writeFiles(files.map((f) => f.path + PARTIAL_SUFFIX), files.map((f) => f.path), files.map((f) => f.data))
-      if (failed) throw ioError(errnoError(failed.errno, failed.step), files[failed.index]!.path, failed.step)
+      const failed = await native.writeFiles(
+        files.map((f) => f.path + PARTIAL_SUFFIX),
+        files.map((f) => f.path),
+        files.map((f) => f.data),
+      )
+      if (failed) throw ioError(errnoError(failed.errno, failed.step), files[failed.index].path, failed.step)
       return
     }
     const group = new CommitGroup()

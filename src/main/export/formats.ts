@@ -65,7 +65,10 @@ export function optionsOf(f: ExportFormatPlugin, given: Record<string, number> |
   }
   for (const k of Object.keys(given ?? {})) {
     if (!f.options.some((o) => o.key === k)) {
-      throw new LockstepError('INVALID_INPUT', `The ${f.name} format has no option ${JSON.stringify(k)}${f.options.length ? `: expected ${f.options.map((o) => o.key).join(', ')}` : ''}`)
+      throw new LockstepError(
+        'INVALID_INPUT',
+        `The ${f.name} format has no option ${JSON.stringify(k)}${f.options.length ? `: expected ${f.options.map((o) => o.key).join(', ')}` : ''}`,
+      )
     }
   }
   return out

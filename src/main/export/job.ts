@@ -104,7 +104,6 @@ export function autoWorkers(recipe: Recipe, reusesDecodes = false): number {
   return !reusesDecodes && lightRecipe(recipe) ? 0 : 2
 }
 
-
 /** The renderer for an export: worker threads, or the calling thread (workers 0). */
 export function makeRenderer(setup: RenderSetup, workers: number, inflightPerWorker?: number): Renderer {
   return workers === 0
@@ -155,14 +154,21 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   const sources = sortSources(o.sources)
   const formatOptions = checkFormatOptions(o.formats, o.formatOptions)
   if (o.normalize && !needsOf(o.formats).raw) {
-    throw new LockstepError('INVALID_INPUT', `Normalisation makes float32 batches: it needs a format of raw pixels (npy), and the formats are ${o.formats.join(', ')}`)
+    throw new LockstepError(
+      'INVALID_INPUT',
+      `Normalisation makes float32 batches: it needs a format of raw pixels (npy), and the formats are ${o.formats.join(', ')}`,
+    )
   }
   const order = makeOrder({ ...o, formatOptions }, sources.length)
   if (o.signal?.aborted) throw cancelledError(out)
 
   const journal = await Journal.open(out, exportDescriptor(o, sources, order), order)
   const start = journal.start
-  const writers = new WriterSet(o.formats, { outDir: out, order, epochs: o.epochs, imageFormat: o.imageFormat, imageExt: IMAGE_EXT[o.imageFormat] }, formatOptions)
+  const writers = new WriterSet(
+    o.formats,
+    { outDir: out, order, epochs: o.epochs, imageFormat: o.imageFormat, imageExt: IMAGE_EXT[o.imageFormat] },
+    formatOptions,
+  )
   let feed: RenderFeed | null = null
   let ok = false
   let written = 0
@@ -171,13 +177,32 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   try {
     await writers.begin({ start, written: (from) => journal.writtenSince(from) })
     const needs = writers.needs
-    const setup: RenderSetup = { recipe: o.recipe, seed: o.seed, encoded: needs.encoded ? { format: o.imageFormat, quality: o.quality } : null, raw: needs.raw, normalize: o.normalize ?? null, hashOutputs: true }
+    const setup: RenderSetup = {
+      recipe: o.recipe,
+      seed: o.seed,
+      encoded: needs.encoded ? { format: o.imageFormat, quality: o.quality } : null,
+      raw: needs.raw,
+      normalize: o.normalize ?? null,
+      hashOutputs: true,
+    }
     const workers = o.workers ?? autoWorkers(o.recipe, o.epochs > 1 || order.shape.length > sources.length)
     const budget = o.memoryBudget ?? 256 * 2 ** 20
-    feed = new RenderFeed({ sources, order, renderer: makeRenderer(setup, workers, o.inflightPerWorker), window: outputWindow(o, budget), budget, workers, signal: o.signal, onChecks: o.onChecks }, [[start, order.end]])
+    feed = new RenderFeed(
+      {
+        sources,
+        order,
+        renderer: makeRenderer(setup, workers, o.inflightPerWorker),
+        window: outputWindow(o, budget),
+        budget,
+        workers,
+        signal: o.signal,
+        onChecks: o.onChecks,
+      },
+      [[start, order.end]],
+    )
     progress(start - order.first, 0, true)
-    for (let r: Ready | null; (r = await feed.take()); ) {
-      const source = sources[r.slot.sample]!
+    for (let r: Ready | null; (r = await feed.take());) {
+      const source = sources[r.slot.sample]
       const hashes = feed.hashes.get(r.slot.sample)
       if (r.item) {
         const output: RenderedOutput = { slot: r.slot, source, hashes: hashes!, plan: r.item.plan, image: r.item.image, mask: r.item.mask, raw: r.item.raw }
@@ -211,7 +236,7 @@ export async function runExport(o: ExportRunOptions): Promise<ExportSummary> {
   progress(order.length, failedOutputs, true)
 
   const failed: FailedSource[] = [...feed.failed].map(([i, error]) => {
-    const s = sources[i]!
+    const s = sources[i]
     return { key: s.key, image: s.imagePath, mask: s.maskPath, error }
   })
   failed.sort((x, y) => compareKeys(x.key, y.key))

@@ -37,7 +37,13 @@ export interface DescriptorInputs {
 
 export function stableJson(x: unknown): string {
   return JSON.stringify(x, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
+      : v,
   )
 }
 
@@ -178,7 +184,8 @@ export class Journal {
     }
     await removePartials(out)
     const lines = journal?.lines ?? []
-    if (lines.length > order.length) throw new LockstepError('INVALID_INPUT', `${path} has ${lines.length} lines but this export has only ${order.length} outputs`)
+    if (lines.length > order.length)
+      throw new LockstepError('INVALID_INPUT', `${path} has ${lines.length} lines but this export has only ${order.length} outputs`)
     let handle: fsp.FileHandle
     try {
       handle = await fsp.open(path, journal ? 'r+' : 'w')
@@ -193,7 +200,7 @@ export class Journal {
   writtenSince(from: number): number {
     let n = 0
     for (let i = Math.max(0, from - (this.first - this.previous.length)); i < this.previous.length; i++) {
-      if (!(JSON.parse(this.previous[i]!) as { error?: unknown }).error) n++
+      if (!(JSON.parse(this.previous[i]) as { error?: unknown }).error) n++
     }
     return n
   }
@@ -223,7 +230,7 @@ export class Journal {
         .join(''),
     )
     try {
-      for (let off = 0; off < text.byteLength; ) {
+      for (let off = 0; off < text.byteLength;) {
         const { bytesWritten } = await this.handle.write(text, off, text.byteLength - off, this.pos + off)
         if (bytesWritten <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO' })
         off += bytesWritten

@@ -16,7 +16,14 @@ import { ExportOrder } from './order'
 import type { OutputRecord, ReadBack } from './types'
 
 interface Descriptor {
-  options: { epochs: number; batchSize: number; stepsPerEpoch: number | null; dropLast: boolean; formats: string[]; shard: { index: number; count: number } | null }
+  options: {
+    epochs: number
+    batchSize: number
+    stepsPerEpoch: number | null
+    dropLast: boolean
+    formats: string[]
+    shard: { index: number; count: number } | null
+  }
   seed: number
   order: { samples: number; batchesPerTar: number | null; shardOrdinals: [number, number] | null; totalOutputs: number }
   [k: string]: unknown
@@ -55,7 +62,9 @@ async function readShard(dir: string, problems: string[]): Promise<Shard | null>
   try {
     desc = JSON.parse(await fsp.readFile(path, 'utf8')) as Descriptor
   } catch (err) {
-    problems.push(`${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no export.json: not an export folder' : `export.json is unreadable (${(err as Error).message})`}`)
+    problems.push(
+      `${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no export.json: not an export folder' : `export.json is unreadable (${(err as Error).message})`}`,
+    )
     return null
   }
   const journal = await readJournal(join(dir, 'manifest.jsonl'))
@@ -84,7 +93,7 @@ async function checkFiles(s: Shard, problems: string[]): Promise<number> {
   const formats = s.desc.options.formats
   let hashed = 0
   for (let k = 0; k < s.lines.length; k++) {
-    const line = JSON.parse(s.lines[k]!) as OutputRecord & { error?: unknown; sha256?: Record<string, string> }
+    const line = JSON.parse(s.lines[k]) as OutputRecord & { error?: unknown; sha256?: Record<string, string> }
     if (line.error) continue
     const where = `${s.dir}/manifest.jsonl line ${k + 1} (${line.sampleId}, epoch ${line.epoch})`
     if (line.sha256) hashed++
@@ -116,7 +125,7 @@ function narrow(le16: Uint8Array): Uint8Array {
   const out = new Uint8Array(le16.byteLength / 2)
   for (let i = 0; i < out.length; i++) {
     if (le16[2 * i + 1] !== 0) return new Uint8Array(0)
-    out[i] = le16[2 * i]!
+    out[i] = le16[2 * i]
   }
   return out
 }
@@ -171,9 +180,10 @@ export async function mergeShards(dirs: string[], out: string | null, o: { copy?
   const shards = (await Promise.all(dirs.map((d) => readShard(resolve(d), problems)))).filter((s): s is Shard => s !== null)
   const report: MergeReport = { shards: shards.length, outputs: 0, hashed: 0, problems, files: 0, out: null }
   if (!shards.length) return report
-  const first = shards[0]!
+  const first = shards[0]
   for (const s of shards.slice(1)) {
-    if (identity(s.desc) !== identity(first.desc)) problems.push(`${s.dir} holds another export than ${first.dir} (their export.json differ besides the shard: recipe, seed, options or sources)`)
+    if (identity(s.desc) !== identity(first.desc))
+      problems.push(`${s.dir} holds another export than ${first.dir} (their export.json differ besides the shard: recipe, seed, options or sources)`)
     if (s.count !== first.count) problems.push(`${s.dir} is shard ${s.index}/${s.count} but ${first.dir} is shard ${first.index}/${first.count}: not one split`)
   }
   if (problems.length) return report
@@ -193,7 +203,10 @@ export async function mergeShards(dirs: string[], out: string | null, o: { copy?
   const ordered = [...byIndex.values()].sort((a, b) => a.index - b.index)
   for (const s of ordered) {
     const [a, b] = s.range
-    if (s.lines.length !== b - a) problems.push(`${s.dir} (shard ${s.index}/${n}) is incomplete: ${s.lines.length} of its ${b - a} outputs are journaled; run its export again to finish it`)
+    if (s.lines.length !== b - a)
+      problems.push(
+        `${s.dir} (shard ${s.index}/${n}) is incomplete: ${s.lines.length} of its ${b - a} outputs are journaled; run its export again to finish it`,
+      )
     s.lines.forEach((l, k) => {
       const ordinal = (JSON.parse(l) as { ordinal?: number }).ordinal
       if (ordinal !== a + k) problems.push(`${s.dir}/manifest.jsonl line ${k + 1} has ordinal ${ordinal}, expected ${a + k}`)
@@ -222,7 +235,8 @@ async function assemble(shards: Shard[], out: string, desc: Descriptor, total: n
   // but nothing the export writes: every name is checked before a file is placed
   const files = (await Promise.all(shards.map(async (s) => (await dataFiles(s.dir)).map((rel) => ({ from: join(s.dir, rel), rel }))))).flat()
   for (const rel of ['export.json', 'manifest.jsonl', ...files.map((f) => f.rel)]) {
-    if (await exists(join(out, rel))) throw new LockstepError('INVALID_INPUT', `${join(out, rel)} exists: merge into a folder that holds no export (nothing was placed)`)
+    if (await exists(join(out, rel)))
+      throw new LockstepError('INVALID_INPUT', `${join(out, rel)} exists: merge into a folder that holds no export (nothing was placed)`)
   }
   for (const f of files) {
     await place(f.from, join(out, f.rel), copy)

@@ -16,9 +16,7 @@ export type NormalizeOption = 'featurewise' | 'samplewise' | { rescale: number }
 
 /** A normalisation with its numbers, as export.json and the stream header record it. */
 export type Normalization =
-  | { mode: 'featurewise'; mean: number[]; std: number[]; epsilon: number }
-  | { mode: 'samplewise'; epsilon: number }
-  | { mode: 'rescale'; factor: number }
+  { mode: 'featurewise'; mean: number[]; std: number[]; epsilon: number } | { mode: 'samplewise'; epsilon: number } | { mode: 'rescale'; factor: number }
 
 export function resolveNormalization(option: NormalizeOption | undefined, stats: { mean: number[]; std: number[] } | null | undefined): Normalization | null {
   if (option === undefined) return null
@@ -29,7 +27,8 @@ export function resolveNormalization(option: NormalizeOption | undefined, stats:
     }
     return { mode: 'featurewise', mean: [...stats.mean], std: [...stats.std], epsilon: EPSILON }
   }
-  if (!(Number.isFinite(option.rescale) && option.rescale !== 0)) throw new LockstepError('INVALID_INPUT', `Expected a finite, non-zero rescale factor but received ${option.rescale}`)
+  if (!(Number.isFinite(option.rescale) && option.rescale !== 0))
+    throw new LockstepError('INVALID_INPUT', `Expected a finite, non-zero rescale factor but received ${option.rescale}`)
   return { mode: 'rescale', factor: option.rescale }
 }
 
@@ -50,7 +49,7 @@ function table(n: Normalization, rgb: Uint8Array): Float32Array {
     let sum = 0
     let sq = 0
     for (let i = 0; i < rgb.length; i++) {
-      const v = rgb[i]!
+      const v = rgb[i]
       sum += v
       sq += v * v
     }
@@ -60,7 +59,7 @@ function table(n: Normalization, rgb: Uint8Array): Float32Array {
     mean = [m, m, m]
     std = [s, s, s]
   }
-  for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) t[c * 256 + v] = (v - mean[c]!) / (std[c]! + n.epsilon)
+  for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) t[c * 256 + v] = (v - mean[c]) / (std[c] + n.epsilon)
   return t
 }
 
@@ -69,9 +68,9 @@ export function normalizeRgb(rgb: Uint8Array, n: Normalization): Float32Array {
   const t = table(n, rgb)
   const out = new Float32Array(rgb.length)
   for (let i = 0; i < rgb.length; i += 3) {
-    out[i] = t[rgb[i]!]!
-    out[i + 1] = t[256 + rgb[i + 1]!]!
-    out[i + 2] = t[512 + rgb[i + 2]!]!
+    out[i] = t[rgb[i]]
+    out[i + 1] = t[256 + rgb[i + 1]]
+    out[i + 2] = t[512 + rgb[i + 2]]
   }
   return out
 }

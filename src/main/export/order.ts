@@ -76,7 +76,7 @@ export function epochDraws(order: Uint32Array, samples: number): Uint32Array {
   const draws = new Uint32Array(order.length)
   if (order.length <= samples) return draws // one pass: every sample at most once
   const seen = new Uint32Array(samples)
-  for (let k = 0; k < order.length; k++) draws[k] = seen[order[k]!]!++
+  for (let k = 0; k < order.length; k++) draws[k] = seen[order[k]]++
   return draws
 }
 
@@ -160,7 +160,7 @@ export class ExportOrder {
     const pos = ordinal - epoch * this.shape.length
     const batch = Math.floor(pos / this.o.batchSize)
     const { order, draws } = this.epoch(epoch)
-    return { ordinal, epoch, batch, index: pos - batch * this.o.batchSize, sample: order[pos]!, draw: draws[pos]! }
+    return { ordinal, epoch, batch, index: pos - batch * this.o.batchSize, sample: order[pos], draw: draws[pos] }
   }
 
   /** This shard's slots from ordinal `from` (default: its first) to its end. */

@@ -15,7 +15,10 @@ export interface Renderer {
 }
 
 export class InlineRenderer implements Renderer {
-  constructor(private readonly setup: RenderSetup, readonly capacity = 3) {}
+  constructor(
+    private readonly setup: RenderSetup,
+    readonly capacity = 3,
+  ) {}
   run(task: RenderTask): Promise<RenderResult> {
     return renderTask(this.setup, task)
   }

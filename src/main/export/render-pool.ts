@@ -57,7 +57,10 @@ export class RenderFeed {
   private readonly onAbort = () => this.notify()
 
   /** Renders the outputs of `segments` (ordinal ranges [from, to), in that order). */
-  constructor(private readonly o: FeedOptions, segments: Iterable<[number, number]>) {
+  constructor(
+    private readonly o: FeedOptions,
+    segments: Iterable<[number, number]>,
+  ) {
     this.maxWhole = Math.max(1, o.workers)
     this.ahead = o.ahead ?? 2 * o.window
     o.signal?.addEventListener('abort', this.onAbort)
@@ -105,7 +108,7 @@ export class RenderFeed {
       const seqOf = (s: Slot) => first + s.ordinal - from
       for (const w of workItems(this.o.order, from, to, this.o.window)) {
         const decodesWhole = w.slots.length > 1
-        const lastSeq = seqOf(w.slots[w.slots.length - 1]!)
+        const lastSeq = seqOf(w.slots[w.slots.length - 1])
         while (
           !this.stopped &&
           (this.inFlight >= this.o.renderer.capacity || (decodesWhole && this.wholeInFlight >= this.maxWhole) || lastSeq - this.next >= this.ahead)
@@ -128,7 +131,7 @@ export class RenderFeed {
   }
 
   private dispatch(sample: number, slots: Slot[], outputs: RenderTask['outputs'], decodesWhole: boolean, seqOf: (s: Slot) => number): void {
-    const task: RenderTask = { id: ++this.taskId, source: this.o.sources[sample]!, outputs, hash: !this.hashes.has(sample) }
+    const task: RenderTask = { id: ++this.taskId, source: this.o.sources[sample], outputs, hash: !this.hashes.has(sample) }
     this.inFlight++
     if (decodesWhole) this.wholeInFlight++
     const settle = () => {
@@ -145,7 +148,7 @@ export class RenderFeed {
             this.maxWhole = Math.max(1, Math.min(this.o.renderer.capacity, Math.floor(this.o.budget / 2 / this.largestPair)))
           }
           if (r.hashes) this.hashes.set(sample, r.hashes)
-          const byOrdinal = new Map(r.items.map((it, k) => [outputs[k]!.ordinal, it]))
+          const byOrdinal = new Map(r.items.map((it, k) => [outputs[k].ordinal, it]))
           for (const s of slots) this.ready.set(seqOf(s), { slot: s, item: byOrdinal.get(s.ordinal)! })
         } else {
           this.failed.set(sample, r.error)

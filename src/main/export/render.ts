@@ -65,7 +65,13 @@ export interface OutputHashes {
 }
 
 export type RenderResult = (
-  | { id: number; ok: true; hashes?: { image: string; mask: string }; items: RenderedItem[]; /** bytes of the decoded pair a multi-output task held */ decodedBytes?: number }
+  | {
+      id: number
+      ok: true
+      hashes?: { image: string; mask: string }
+      items: RenderedItem[]
+      /** bytes of the decoded pair a multi-output task held */ decodedBytes?: number
+    }
   | { id: number; ok: false; error: ErrorPayload }
 ) & {
   /** The whole-file verdicts this task computed for files of a project (sources with a catalog hash), sound or not: for file_checks. */
@@ -85,7 +91,12 @@ async function digestOf(bytes: Uint8Array, algorithm: 'SHA-256' | 'SHA-1' = 'SHA
  * found bytes with this sha256 sound. `catalogHash`: the file's hash in the catalog (a project's
  * source): the verdict then comes back with the sha1 of these bytes, to be recorded.
  */
-async function checkSource(bytes: Buffer, sha256: string, sound: string | undefined, catalogHash: string | null | undefined): Promise<{ verdict: Verdict; check?: FileCheck } | null> {
+async function checkSource(
+  bytes: Buffer,
+  sha256: string,
+  sound: string | undefined,
+  catalogHash: string | null | undefined,
+): Promise<{ verdict: Verdict; check?: FileCheck } | null> {
   if (sha256 === sound) return null
   const [verdict, sha1] = await Promise.all([verifyBytes(bytes, sha256), catalogHash ? digestOf(bytes, 'SHA-1') : null])
   return { verdict, ...(sha1 ? { check: { sha256, sha1, verdict } } : {}) }
@@ -109,7 +120,9 @@ export async function renderTask(setup: RenderSetup, task: RenderTask): Promise<
     const [image, mask] = await Promise.all([readSource(paths.image, 'image'), readSource(paths.mask, 'mask')])
     const bytes = { image, mask }
     const hashing = Promise.all([digestOf(image), digestOf(mask)])
-    const checking = hashing.then(([i, m]) => Promise.all([checkSource(image, i, source.imageSound, source.imageHash), checkSource(mask, m, source.maskSound, source.maskHash)]))
+    const checking = hashing.then(([i, m]) =>
+      Promise.all([checkSource(image, i, source.imageSound, source.imageHash), checkSource(mask, m, source.maskSound, source.maskHash)]),
+    )
     const rendering = renderPair(setup, task, paths, bytes).then(
       (r) => ({ r }),
       (err: unknown) => ({ err }),
@@ -133,7 +146,12 @@ function unsound(v: Verdict | undefined, file: string, role: 'image' | 'mask'): 
   if (v && !v.ok) throw verdictError(v, file, role)
 }
 
-async function renderPair(setup: RenderSetup, task: RenderTask, paths: { image: string; mask: string }, bytes: { image: Buffer; mask: Buffer }): Promise<{ items: RenderedItem[]; decodedBytes?: number }> {
+async function renderPair(
+  setup: RenderSetup,
+  task: RenderTask,
+  paths: { image: string; mask: string },
+  bytes: { image: Buffer; mask: Buffer },
+): Promise<{ items: RenderedItem[]; decodedBytes?: number }> {
   const { source } = task
   const out = {
     ...(setup.encoded ? { image: { format: setup.encoded.format, quality: setup.encoded.quality } } : {}),
@@ -194,6 +212,9 @@ function toItem(ordinal: number, r: RenderedPair, normalize?: Normalization | nu
     plan: r.plan,
     image: r.image,
     mask: r.mask,
-    raw: raw && raw.labels ? { width: raw.width, height: raw.height, rgb: rgb!, rgbType: normalize ? 'float32' : 'uint8', labels: raw.labels, depth: raw.depth } : undefined,
+    raw:
+      raw && raw.labels
+        ? { width: raw.width, height: raw.height, rgb: rgb!, rgbType: normalize ? 'float32' : 'uint8', labels: raw.labels, depth: raw.depth }
+        : undefined,
   }
 }

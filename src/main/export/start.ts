@@ -5,7 +5,14 @@
 import { isAbsolute } from 'node:path'
 import { totalmem } from 'node:os'
 import type { z } from 'zod'
-import { EXPORT_LIMITS, exportOptionsSchema, streamOptionsSchema, type ExportEstimate, type ExportOptions, type StreamOptions } from '../../shared/contract/export'
+import {
+  EXPORT_LIMITS,
+  exportOptionsSchema,
+  streamOptionsSchema,
+  type ExportEstimate,
+  type ExportOptions,
+  type StreamOptions,
+} from '../../shared/contract/export'
 import { LockstepError, toErrorPayload } from '../../shared/errors'
 import type { Recipe } from '../../shared/recipe'
 import type { Catalog } from '../catalog/catalog'
@@ -71,7 +78,10 @@ export interface PreparedExport {
 export function checkMachineLimits(memoryMb: number, recipe: Recipe): void {
   const ram = totalmem()
   if (memoryMb * 2 ** 20 > ram * 0.75) {
-    throw new LockstepError('INVALID_INPUT', `memory ${memoryMb} MiB is more than this machine can give an export (${Math.floor((ram * 0.75) / 2 ** 20)} MiB, three quarters of ${Math.round(ram / 2 ** 30)} GiB)`)
+    throw new LockstepError(
+      'INVALID_INPUT',
+      `memory ${memoryMb} MiB is more than this machine can give an export (${Math.floor((ram * 0.75) / 2 ** 20)} MiB, three quarters of ${Math.round(ram / 2 ** 30)} GiB)`,
+    )
   }
   const size = recipeOutputSize(recipe)
   if (size.width * size.height > EXPORT_LIMITS.outputPixels) {
@@ -89,21 +99,33 @@ function checkLimits(o: ExportOptions, recipe: Recipe): void {
   checkFormats(o.formats)
   checkFormatOptions(o.formats, o.formatOptions)
   if (o.normalize && !needsOf(o.formats).raw) {
-    throw new LockstepError('INVALID_INPUT', `Normalisation makes float32 batches: it needs a format of raw pixels (npy), and the formats are ${o.formats.join(', ')}`)
+    throw new LockstepError(
+      'INVALID_INPUT',
+      `Normalisation makes float32 batches: it needs a format of raw pixels (npy), and the formats are ${o.formats.join(', ')}`,
+    )
   }
 }
 
 /** The recipe and the pairs of a project (its splits) or of two folders. */
-export function resolveInputs(o: { recipe: ExportOptions['recipe']; splits: string[] }, source: ExportSource): { recipe: Recipe; versionId: number | null; inputs: ExportInputs; catalog: Catalog | null } {
+export function resolveInputs(
+  o: { recipe: ExportOptions['recipe']; splits: string[] },
+  source: ExportSource,
+): { recipe: Recipe; versionId: number | null; inputs: ExportInputs; catalog: Catalog | null } {
   const catalog = 'catalog' in source ? source.catalog : null
-  if (!catalog && o.splits.length) throw new LockstepError('INVALID_INPUT', 'Splits select samples of a project; folders have none (give a project, or no splits)')
+  if (!catalog && o.splits.length)
+    throw new LockstepError('INVALID_INPUT', 'Splits select samples of a project; folders have none (give a project, or no splits)')
   const { recipe, versionId } = resolveRecipe(catalog, o.recipe)
   const inputs = 'catalog' in source ? catalogInputs(source.catalog, o.splits) : folderInputs(source.images, source.masks, source.maskPatterns)
   return { recipe, versionId, inputs, catalog }
 }
 
 /** The statistics an export records and normalises with: the project's (computed once if missing), or the folder's when featurewise needs them. */
-export async function statsFor(catalog: Catalog | null, inputs: ExportInputs, normalize: ExportOptions['normalize'], control: Pick<ExportControl, 'signal' | 'onNote'>) {
+export async function statsFor(
+  catalog: Catalog | null,
+  inputs: ExportInputs,
+  normalize: ExportOptions['normalize'],
+  control: Pick<ExportControl, 'signal' | 'onNote'>,
+) {
   if (catalog) return projectStats(catalog, control)
   return normalize === 'featurewise' ? folderStats(inputs.sources, control) : (inputs.stats ?? null)
 }
@@ -121,7 +143,10 @@ export function verdictRecorder(catalog: Catalog | null, onNote?: (text: string)
     try {
       recordChecks(catalog.db, checks)
     } catch (err) {
-      if (!noted) onNote?.(`the files' whole-file verdicts could not be recorded in the project (${err instanceof Error ? err.message : String(err)}): the next export checks them again`)
+      if (!noted)
+        onNote?.(
+          `the files' whole-file verdicts could not be recorded in the project (${err instanceof Error ? err.message : String(err)}): the next export checks them again`,
+        )
       noted = true
     }
   }
@@ -180,7 +205,9 @@ export function prepareExport(options: ExportOptions, source: ExportSource): Pre
         })
         const problems = [
           ...inputs.problems.map((p) => `${p.file}: ${p.message}`),
-          ...summary.failed.map((f) => (f.error.message.includes(f.image) || f.error.message.includes(f.mask) ? f.error.message : `${f.image}: ${f.error.message}`)),
+          ...summary.failed.map((f) =>
+            f.error.message.includes(f.image) || f.error.message.includes(f.mask) ? f.error.message : `${f.image}: ${f.error.message}`,
+          ),
         ]
         finish({
           status: summary.failed.length ? 'failed' : 'done',

@@ -54,7 +54,14 @@ export async function prepareStream(o: StreamOptions, source: ExportSource, cont
   const { recipe, versionId, inputs, catalog } = resolveInputs(o, source)
   checkMachineLimits(o.memoryMb, recipe)
   const sources = sortSources(inputs.sources)
-  const order = new ExportOrder({ samples: sources.length, seed: o.seed, epochs: o.epochs ?? ENDLESS, batchSize: o.batchSize, stepsPerEpoch: o.stepsPerEpoch, dropLast: o.dropLast })
+  const order = new ExportOrder({
+    samples: sources.length,
+    seed: o.seed,
+    epochs: o.epochs ?? ENDLESS,
+    batchSize: o.batchSize,
+    stepsPerEpoch: o.stepsPerEpoch,
+    dropLast: o.dropLast,
+  })
   const stats = await statsFor(catalog, inputs, o.normalize, control)
   const normalize = resolveNormalization(o.normalize, stats)
   const setup: RenderSetup = { recipe, seed: o.seed, encoded: null, raw: true, normalize }
@@ -62,7 +69,22 @@ export async function prepareStream(o: StreamOptions, source: ExportSource, cont
   const inner = makeRenderer(setup, workers)
   const recordVerdicts = verdictRecorder(catalog, control.onNote)
   const descriptor = exportDescriptor(
-    { recipe, recipeVersionId: versionId, seed: o.seed, epochs: o.epochs ?? 1, batchSize: o.batchSize, stepsPerEpoch: o.stepsPerEpoch, dropLast: o.dropLast, imageFormat: 'jpeg', quality: 90, formats: ['npy'], classes: inputs.classes, stats, sourceInfo: inputs.sourceInfo, normalize },
+    {
+      recipe,
+      recipeVersionId: versionId,
+      seed: o.seed,
+      epochs: o.epochs ?? 1,
+      batchSize: o.batchSize,
+      stepsPerEpoch: o.stepsPerEpoch,
+      dropLast: o.dropLast,
+      imageFormat: 'jpeg',
+      quality: 90,
+      formats: ['npy'],
+      classes: inputs.classes,
+      stats,
+      sourceInfo: inputs.sourceInfo,
+      normalize,
+    },
     sources,
     order,
   )
@@ -117,14 +139,23 @@ const before = (a: { epoch: number; batch: number }, b: { epoch: number; batch: 
 function checkHello(raw: unknown, plan: StreamPlan): Hello {
   const parsed = helloSchema.safeParse(raw)
   if (!parsed.success) {
-    throw new LockstepError('INVALID_INPUT', `Bad stream request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`)
+    throw new LockstepError(
+      'INVALID_INPUT',
+      `Bad stream request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`,
+    )
   }
   const h = parsed.data
   const batches = plan.order.shape.batches
   if (h.rank >= h.worldSize) throw new LockstepError('INVALID_INPUT', `Bad stream request: rank ${h.rank} is not below worldSize ${h.worldSize}`)
-  if (h.start.batch >= batches) throw new LockstepError('INVALID_INPUT', `Bad stream request: start.batch ${h.start.batch} is past the ${batches} batches of an epoch`)
-  if (plan.epochs !== null && h.start.epoch >= plan.epochs) throw new LockstepError('INVALID_INPUT', `Bad stream request: start.epoch ${h.start.epoch} is past the stream's ${plan.epochs} epochs`)
-  if (h.stop && (h.stop.batch > batches || !before(h.start, h.stop))) throw new LockstepError('INVALID_INPUT', `Bad stream request: stop ${JSON.stringify(h.stop)} must come after start ${JSON.stringify(h.start)} within ${batches} batches an epoch`)
+  if (h.start.batch >= batches)
+    throw new LockstepError('INVALID_INPUT', `Bad stream request: start.batch ${h.start.batch} is past the ${batches} batches of an epoch`)
+  if (plan.epochs !== null && h.start.epoch >= plan.epochs)
+    throw new LockstepError('INVALID_INPUT', `Bad stream request: start.epoch ${h.start.epoch} is past the stream's ${plan.epochs} epochs`)
+  if (h.stop && (h.stop.batch > batches || !before(h.start, h.stop)))
+    throw new LockstepError(
+      'INVALID_INPUT',
+      `Bad stream request: stop ${JSON.stringify(h.stop)} must come after start ${JSON.stringify(h.start)} within ${batches} batches an epoch`,
+    )
   return h
 }
 
@@ -206,7 +237,7 @@ async function serveBatches(socket: Socket, plan: StreamPlan, h: Hello): Promise
       for (let i = from; i < to; i++) {
         const r = await feed.take()
         if (!r) return // the client left
-        const source = plan.sources[r.slot.sample]!
+        const source = plan.sources[r.slot.sample]
         const raw = r.item?.raw
         if (raw) {
           // the npy writer's row: the first HxWx3 values and HxW labels (buffers may be larger)
@@ -220,10 +251,14 @@ async function serveBatches(socket: Socket, plan: StreamPlan, h: Hello): Promise
       }
       // the npy writer's rule: a batch holding any 16-bit mask stores every row as uint16
       const wide = rows.some((r) => r.wide)
-      const header = Buffer.from(JSON.stringify({ epoch: p.epoch, batch: p.batch, n: rows.length, maskDtype: wide ? 'uint16' : 'uint8', ...(h.records ? { records } : {}), failed }))
+      const header = Buffer.from(
+        JSON.stringify({ epoch: p.epoch, batch: p.batch, n: rows.length, maskDtype: wide ? 'uint16' : 'uint8', ...(h.records ? { records } : {}), failed }),
+      )
       const len = Buffer.alloc(4)
       len.writeUInt32LE(header.byteLength)
-      const ys = rows.map((r) => (wide ? new Uint8Array(Uint16Array.from(r.labels).buffer) : new Uint8Array(r.labels.buffer, r.labels.byteOffset, r.labels.byteLength)))
+      const ys = rows.map((r) =>
+        wide ? new Uint8Array(Uint16Array.from(r.labels).buffer) : new Uint8Array(r.labels.buffer, r.labels.byteOffset, r.labels.byteLength),
+      )
       await send(socket, len, header, ...rows.map((r) => r.x), ...ys)
       if (socket.destroyed) return
     }

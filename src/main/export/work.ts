@@ -15,8 +15,11 @@ export function compareKeys(a: string, b: string): number {
 export function sortSources(sources: SourcePair[]): SourcePair[] {
   const sorted = [...sources].sort((a, b) => compareKeys(a.key, b.key))
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.key === sorted[i - 1]!.key) {
-      throw new LockstepError('INVALID_INPUT', `Two sources share the key ${JSON.stringify(sorted[i]!.key)}: ${sorted[i - 1]!.imagePath} and ${sorted[i]!.imagePath}`)
+    if (sorted[i].key === sorted[i - 1].key) {
+      throw new LockstepError(
+        'INVALID_INPUT',
+        `Two sources share the key ${JSON.stringify(sorted[i].key)}: ${sorted[i - 1].imagePath} and ${sorted[i].imagePath}`,
+      )
     }
   }
   return sorted
@@ -55,7 +58,12 @@ export function makeOrder(o: OrderInputs, samples: number): ExportOrder {
     stepsPerEpoch: o.stepsPerEpoch,
     dropLast: o.dropLast,
     shard: o.shard,
-    chunkBatches: chunkBatchesFor(o.formats, { batchSize: o.batchSize, imageFormat: o.imageFormat, size: recipeOutputSize(o.recipe), options: o.formatOptions ?? {} }),
+    chunkBatches: chunkBatchesFor(o.formats, {
+      batchSize: o.batchSize,
+      imageFormat: o.imageFormat,
+      size: recipeOutputSize(o.recipe),
+      options: o.formatOptions ?? {},
+    }),
   })
 }
 

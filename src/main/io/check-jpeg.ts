@@ -50,8 +50,20 @@ const STD_AC_VALS = [
 export function markerName(m: number): string {
   if (m >= 0xd0 && m <= 0xd7) return `RST${m - 0xd0}`
   if (m >= 0xe0 && m <= 0xef) return `APP${m - 0xe0}`
-  const named: Record<number, string> = { 0xc4: 'DHT', 0xc8: 'JPG', 0xcc: 'DAC', 0xd8: 'SOI', 0xd9: 'EOI', 0xda: 'SOS', 0xdb: 'DQT', 0xdc: 'DNL', 0xdd: 'DRI', 0xfe: 'COM', 0x01: 'TEM' }
-  if (named[m]) return named[m]!
+  const named: Record<number, string> = {
+    0xc4: 'DHT',
+    0xc8: 'JPG',
+    0xcc: 'DAC',
+    0xd8: 'SOI',
+    0xd9: 'EOI',
+    0xda: 'SOS',
+    0xdb: 'DQT',
+    0xdc: 'DNL',
+    0xdd: 'DRI',
+    0xfe: 'COM',
+    0x01: 'TEM',
+  }
+  if (named[m]) return named[m]
   if (m >= 0xc0 && m <= 0xcf) return `SOF${m - 0xc0}`
   return `0xFF${m.toString(16).toUpperCase().padStart(2, '0')}`
 }
@@ -90,38 +102,38 @@ const fail = (problem: string): never => {
 /** Builds the decoding tables from DHT counts and values (libjpeg's checks: no code all ones, DC symbols <= 15). */
 function buildTable(bits: ArrayLike<number>, vals: ArrayLike<number>, dc: boolean): Table | null {
   const sizes: number[] = []
-  for (let l = 1; l <= 16; l++) for (let i = 0; i < bits[l - 1]!; i++) sizes.push(l)
+  for (let l = 1; l <= 16; l++) for (let i = 0; i < bits[l - 1]; i++) sizes.push(l)
   const n = sizes.length
   if (n > 256) return null
   const codes = new Int32Array(n)
   let code = 0
   let p = 0
-  let si = n ? sizes[0]! : 0
+  let si = n ? sizes[0] : 0
   while (p < n) {
     while (p < n && sizes[p] === si) codes[p++] = code++
     if (code >= 1 << si) return null
     code <<= 1
     si++
   }
-  if (dc) for (let i = 0; i < n; i++) if (vals[i]! > 15) return null
+  if (dc) for (let i = 0; i < n; i++) if (vals[i] > 15) return null
   const maxcode = new Int32Array(18).fill(-1)
   const valoff = new Int32Array(17)
   for (let l = 1, q = 0; l <= 16; l++) {
-    const c = bits[l - 1]!
+    const c = bits[l - 1]
     if (c) {
-      valoff[l] = q - codes[q]!
+      valoff[l] = q - codes[q]
       q += c
-      maxcode[l] = codes[q - 1]!
+      maxcode[l] = codes[q - 1]
     }
   }
   const fast = new Uint16Array(512)
   for (let i = 0; i < n; i++) {
-    const l = sizes[i]!
+    const l = sizes[i]
     if (l > 9) break
-    const lo = codes[i]! << (9 - l)
-    for (let k = 0; k < 1 << (9 - l); k++) fast[lo + k] = (l << 8) | vals[i]!
+    const lo = codes[i] << (9 - l)
+    for (let k = 0; k < 1 << (9 - l); k++) fast[lo + k] = (l << 8) | vals[i]
   }
-  return { fast, maxcode, valoff, vals: Uint8Array.from(vals as ArrayLike<number>) }
+  return { fast, maxcode, valoff, vals: Uint8Array.from(vals) }
 }
 
 const RAN_OUT = -1
@@ -151,7 +163,7 @@ class Bits {
       this.stop = true
       return false
     }
-    const v = b[p]!
+    const v = b[p]
     if (v === 0xff) {
       let q = p + 1
       while (q < b.length && b[q] === 0xff) q++
@@ -179,7 +191,7 @@ class Bits {
   decode(t: Table): number {
     if (this.n < 9) while (this.n <= 24 && this.load());
     if (this.n >= 9) {
-      const e = t.fast[(this.acc >>> (this.n - 9)) & 511]!
+      const e = t.fast[(this.acc >>> (this.n - 9)) & 511]
       if (e) {
         this.n -= e >> 8
         return e & 255
@@ -188,9 +200,9 @@ class Bits {
     for (let l = 1; l <= 16; l++) {
       while (this.n < l) if (!this.load()) return RAN_OUT
       const code = (this.acc >>> (this.n - l)) & ((1 << l) - 1)
-      if (code <= t.maxcode[l]!) {
+      if (code <= t.maxcode[l]) {
         this.n -= l
-        return t.vals[t.valoff[l]! + code]!
+        return t.vals[t.valoff[l] + code]
       }
     }
     return BAD_CODE
@@ -199,7 +211,7 @@ class Bits {
   /** Drops the bits left in the current byte; the file offset of the first byte not consumed. */
   align(): number {
     this.n -= this.n & 7
-    if (this.n > 0) return this.ring[(this.loads - this.n / 8) & 7]!
+    if (this.n > 0) return this.ring[(this.loads - this.n / 8) & 7]
     return this.pos
   }
 }
@@ -260,7 +272,7 @@ class JpegChecker {
       let q = pos + 1
       while (q < b.length && b[q] === 0xff) q++
       if (q >= b.length) fail(`truncated: the file ends at byte ${b.length} before its end-of-image marker`)
-      const m = b[q]!
+      const m = b[q]
       if (m === 0) fail(`stray data at byte ${pos} where a marker should be`)
       const at = pos
       pos = q + 1
@@ -269,7 +281,7 @@ class JpegChecker {
       if ((m >= 0xd0 && m <= 0xd7) || m === 0x01) continue
       if (m === 0xc8 || m === 0xde || m === 0xdf || (m >= 0xf0 && m <= 0xfd) || m < 0xc0) fail(`unknown marker ${markerName(m)} at byte ${at}`)
       if (pos + 2 > b.length) fail(`truncated: the file ends at byte ${b.length} inside the ${markerName(m)} segment at byte ${at}`)
-      const len = (b[pos]! << 8) | b[pos + 1]!
+      const len = (b[pos] << 8) | b[pos + 1]
       if (len < 2) fail(`the ${markerName(m)} segment at byte ${at} has a bad length (${len})`)
       if (pos + len > b.length) fail(`truncated: the file ends at byte ${b.length} inside the ${markerName(m)} segment at byte ${at}`)
       const seg = b.subarray(pos + 2, pos + len)
@@ -278,7 +290,7 @@ class JpegChecker {
       else if (m === 0xc4) this.dht(seg, at)
       else if (m === 0xdd) {
         if (len !== 4) fail(`bad DRI segment at byte ${at} (length ${len})`)
-        this.restart = (seg[0]! << 8) | seg[1]!
+        this.restart = (seg[0] << 8) | seg[1]
       } else if (m >= 0xc0 && m <= 0xcf && m !== 0xcc) this.frame(m, seg, at)
       else if (m === 0xda) pos = this.scan(seg, at, pos)
       // APPn, COM, DNL, DAC: nothing to check
@@ -288,7 +300,8 @@ class JpegChecker {
   private dqt(seg: Uint8Array, at: number): void {
     let p = 0
     while (p < seg.length) {
-      const pq = seg[p]! >> 4, tq = seg[p]! & 15
+      const pq = seg[p] >> 4,
+        tq = seg[p] & 15
       if (pq > 1 || tq > 3) fail(`bad DQT segment at byte ${at} (table ${tq}, precision ${pq})`)
       const n = 1 + 64 * (pq + 1)
       if (p + n > seg.length) fail(`bad DQT segment at byte ${at} (table ${tq} is cut short)`)
@@ -300,12 +313,13 @@ class JpegChecker {
   private dht(seg: Uint8Array, at: number): void {
     let p = 0
     while (seg.length - p > 16) {
-      const index = seg[p]!
-      const cls = index >> 4, id = index & 15
+      const index = seg[p]
+      const cls = index >> 4,
+        id = index & 15
       if (cls > 1 || id > 3) fail(`bad DHT segment at byte ${at} (table class ${cls} id ${id})`)
       const bits = seg.subarray(p + 1, p + 17)
       let count = 0
-      for (let i = 0; i < 16; i++) count += bits[i]!
+      for (let i = 0; i < 16; i++) count += bits[i]
       if (count > 256 || p + 17 + count > seg.length) fail(`bad DHT segment at byte ${at} (${count} codes)`)
       const vals = seg.subarray(p + 17, p + 17 + count)
       ;(cls ? this.acTables : this.dcTables)[id] = [bits, vals]
@@ -319,10 +333,10 @@ class JpegChecker {
     if (this.sof >= 0) fail(`a second frame header (${name}) at byte ${at}`)
     if (m !== 0xc0 && m !== 0xc1 && m !== 0xc2) throw new Unsupported(`${name} (arithmetic-coded, lossless or hierarchical)`)
     if (seg.length < 6) fail(`bad frame header (${name}) at byte ${at} (length ${seg.length + 2})`)
-    const precision = seg[0]!
-    const height = (seg[1]! << 8) | seg[2]!
-    const width = (seg[3]! << 8) | seg[4]!
-    const nf = seg[5]!
+    const precision = seg[0]
+    const height = (seg[1] << 8) | seg[2]
+    const width = (seg[3] << 8) | seg[4]
+    const nf = seg[5]
     if (!height || !width || !nf) fail(`bad frame header (${name}) at byte ${at} (${width}x${height}, ${nf} components)`)
     if (seg.length !== 6 + 3 * nf) fail(`bad frame header (${name}) at byte ${at} (length ${seg.length + 2} for ${nf} components)`)
     if (width > MAX_DIMENSION || height > MAX_DIMENSION) fail(`bad frame header (${name}) at byte ${at} (${width}x${height} exceeds 65500)`)
@@ -331,8 +345,11 @@ class JpegChecker {
     if (width * height > this.maxPixels) throw new TooLarge(`${width}x${height}`)
     const comps: Component[] = []
     for (let i = 0; i < nf; i++) {
-      const id = seg[6 + 3 * i]!, hv = seg[7 + 3 * i]!, tq = seg[8 + 3 * i]!
-      const h = hv >> 4, v = hv & 15
+      const id = seg[6 + 3 * i],
+        hv = seg[7 + 3 * i],
+        tq = seg[8 + 3 * i]
+      const h = hv >> 4,
+        v = hv & 15
       if (h < 1 || h > 4 || v < 1 || v > 4) fail(`bad frame header (${name}) at byte ${at} (sampling factors ${h}x${v} of component ${id})`)
       if (tq > 3) fail(`bad frame header (${name}) at byte ${at} (quantization table ${tq} of component ${id})`)
       if (comps.some((c) => c.id === id)) throw new Unsupported(`two components with id ${id}`)
@@ -355,7 +372,7 @@ class JpegChecker {
 
   private table(cls: 0 | 1, id: number, scan: number, at: number): Table {
     const stored = (cls ? this.acTables : this.dcTables)[id]
-    const [bits, vals] = stored ?? (id < 2 ? [cls ? STD_AC_BITS[id]! : STD_DC_BITS[id]!, cls ? STD_AC_VALS[id]! : STD_DC_VALS] : [null, null])
+    const [bits, vals] = stored ?? (id < 2 ? [cls ? STD_AC_BITS[id] : STD_DC_BITS[id], cls ? STD_AC_VALS[id] : STD_DC_VALS] : [null, null])
     if (!bits) fail(`bad scan header ${scan} at byte ${at} (${cls ? 'AC' : 'DC'} Huffman table ${id} is not defined)`)
     const t = buildTable(bits!, vals!, cls === 0)
     if (!t) fail(`bad scan header ${scan} at byte ${at} (${cls ? 'AC' : 'DC'} Huffman table ${id} is not a valid code)`)
@@ -373,22 +390,25 @@ class JpegChecker {
     const comps: Component[] = []
     const sel: number[] = []
     for (let i = 0; i < ns; i++) {
-      const id = seg[1 + 2 * i]!
+      const id = seg[1 + 2 * i]
       const c = this.comps.find((x) => x.id === id)
       if (!c) fail(`bad scan header ${k} at byte ${at} (component id ${id} is not in the frame)`)
       if (comps.includes(c!)) fail(`bad scan header ${k} at byte ${at} (component id ${id} twice)`)
       comps.push(c!)
-      sel.push(seg[2 + 2 * i]!)
+      sel.push(seg[2 + 2 * i])
     }
-    const ss = seg[1 + 2 * ns]!, se = seg[2 + 2 * ns]!, ah = seg[3 + 2 * ns]! >> 4, al = seg[3 + 2 * ns]! & 15
+    const ss = seg[1 + 2 * ns],
+      se = seg[2 + 2 * ns],
+      ah = seg[3 + 2 * ns] >> 4,
+      al = seg[3 + 2 * ns] & 15
     const dcScan = ss === 0
     if (progressive) {
       const bad = (dcScan ? se !== 0 : ss > se || se > 63 || ns !== 1) || (ah !== 0 && al !== ah - 1) || al > 13
       if (bad) fail(`bad scan header ${k} at byte ${at} (progression Ss=${ss} Se=${se} Ah=${ah} Al=${al})`)
       for (const c of comps) {
-        if (!dcScan && c.coefBits[0]! < 0) fail(`scan ${k} at byte ${at} codes AC coefficients of component ${c.id} before its DC`)
+        if (!dcScan && c.coefBits[0] < 0) fail(`scan ${k} at byte ${at} codes AC coefficients of component ${c.id} before its DC`)
         for (let j = ss; j <= se; j++) {
-          const expected = c.coefBits[j]! < 0 ? 0 : c.coefBits[j]!
+          const expected = c.coefBits[j] < 0 ? 0 : c.coefBits[j]
           if (ah !== expected) fail(`scan ${k} at byte ${at} refines coefficient ${j} of component ${c.id} out of order`)
           c.coefBits[j] = al
         }
@@ -415,8 +435,8 @@ class JpegChecker {
   private entropy(s: Scan, start: number): number {
     const { comps } = s
     const single = comps.length === 1
-    const mcusX = single ? comps[0]!.wBlocks : Math.ceil(this.width / (this.hmax * 8))
-    const total = single ? comps[0]!.wBlocks * comps[0]!.hBlocks : mcusX * Math.ceil(this.height / (this.vmax * 8))
+    const mcusX = single ? comps[0].wBlocks : Math.ceil(this.width / (this.hmax * 8))
+    const total = single ? comps[0].wBlocks * comps[0].hBlocks : mcusX * Math.ceil(this.height / (this.vmax * 8))
     const progressive = this.sof === 0xc2
     let r = new Bits(this.b, start)
     let eobrun = 0
@@ -453,7 +473,7 @@ class JpegChecker {
     let q = p + 1
     while (q < b.length && b[q] === 0xff) q++
     if (q >= b.length) return -1
-    return b[q]!
+    return b[q]
   }
 
   private markerEnd(p: number): number {
@@ -464,15 +484,19 @@ class JpegChecker {
 
   private dataProblem(s: Scan, r: Bits, why: string, m: number, total: number): never {
     if (why !== 'ran out') fail(`${why} in scan ${s.index} (MCU ${m + 1} of ${total})`)
-    if (r.pos >= this.b.length || this.markerAt(r.pos) < 0) fail(`truncated: scan ${s.index}'s data ends at byte ${this.b.length} (the end of the file) after ${m} of ${total} MCUs`)
-    return fail(`scan ${s.index} ends early: its data stops at byte ${r.pos} (${markerName(this.markerAt(r.pos))}) after ${m} of ${total} MCUs the ${this.width}x${this.height} frame needs`)
+    if (r.pos >= this.b.length || this.markerAt(r.pos) < 0)
+      fail(`truncated: scan ${s.index}'s data ends at byte ${this.b.length} (the end of the file) after ${m} of ${total} MCUs`)
+    return fail(
+      `scan ${s.index} ends early: its data stops at byte ${r.pos} (${markerName(this.markerAt(r.pos))}) after ${m} of ${total} MCUs the ${this.width}x${this.height} frame needs`,
+    )
   }
 
   /** One MCU of a sequential scan: null, or what is wrong ('ran out' when the data stopped). */
   private sequentialMcu(s: Scan, r: Bits, single: boolean): string | null {
     for (let ci = 0; ci < s.comps.length; ci++) {
-      const c = s.comps[ci]!
-      const dc = s.dc[ci]!, ac = s.ac[ci]!
+      const c = s.comps[ci]
+      const dc = s.dc[ci]!,
+        ac = s.ac[ci]!
       const n = single ? 1 : c.h * c.v
       for (let blk = 0; blk < n; blk++) {
         let t = r.decode(dc)
@@ -482,7 +506,8 @@ class JpegChecker {
         for (let k = 1; k < 64; k++) {
           t = r.decode(ac)
           if (t < 0) return t === RAN_OUT ? 'ran out' : 'bad Huffman code'
-          const run = t >> 4, size = t & 15
+          const run = t >> 4,
+            size = t & 15
           if (size) {
             k += run
             if (k > 63) return 'coefficient past the end of a block'
@@ -503,7 +528,7 @@ class JpegChecker {
     const { ss, se, ah, al } = s
     if (ss === 0) {
       for (let ci = 0; ci < s.comps.length; ci++) {
-        const c = s.comps[ci]!
+        const c = s.comps[ci]
         const n = single ? 1 : c.h * c.v
         for (let blk = 0; blk < n; blk++) {
           if (ah) {
@@ -519,7 +544,7 @@ class JpegChecker {
       return 0
     }
     // an AC band of one component: MCU m is block m of the component (raster order)
-    const nz = s.comps[0]!.nz!
+    const nz = s.comps[0].nz!
     const block = m * 2
     const ac = s.ac[0]!
     if (ah === 0) {
@@ -528,13 +553,14 @@ class JpegChecker {
       for (let k = ss; k <= se; k++) {
         const t = r.decode(ac)
         if (t < 0) return t === RAN_OUT ? 'ran out' : 'bad Huffman code'
-        const run = t >> 4, size = t & 15
+        const run = t >> 4,
+          size = t & 15
         if (size) {
           k += run
           if (k > se) return 'coefficient past the end of a block'
           if (size + al > 10) return `AC coefficient of size ${size} (point transform ${al})`
           if (r.bits(size) === RAN_OUT) return 'ran out'
-          nz[block + (k >> 5)]! |= 1 << (k & 31)
+          nz[block + (k >> 5)] |= 1 << (k & 31)
         } else if (run === 15) {
           k += 15
         } else {
@@ -570,19 +596,19 @@ class JpegChecker {
           break
         }
         do {
-          if ((nz[block + (k >> 5)]! >>> (k & 31)) & 1) {
+          if ((nz[block + (k >> 5)] >>> (k & 31)) & 1) {
             if (r.bits(1) === RAN_OUT) return 'ran out'
           } else if (--run < 0) break
           k++
         } while (k <= se)
         if (size) {
           if (k > se) return 'coefficient past the end of a block'
-          nz[block + (k >> 5)]! |= 1 << (k & 31)
+          nz[block + (k >> 5)] |= 1 << (k & 31)
         }
       }
     }
     if (eobrun > 0) {
-      for (; k <= se; k++) if ((nz[block + (k >> 5)]! >>> (k & 31)) & 1 && r.bits(1) === RAN_OUT) return 'ran out'
+      for (; k <= se; k++) if ((nz[block + (k >> 5)] >>> (k & 31)) & 1 && r.bits(1) === RAN_OUT) return 'ran out'
       return eobrun - 1
     }
     return 0
@@ -596,7 +622,10 @@ class JpegChecker {
         continue
       }
       for (let j = 0; j < 64; j++) {
-        if (c.coefBits[j] !== 0) fail(`incomplete progressive image: coefficient ${j} of component ${c.id} is ${c.coefBits[j]! < 0 ? 'never coded' : 'not fully refined'} (end-of-image at byte ${at})`)
+        if (c.coefBits[j] !== 0)
+          fail(
+            `incomplete progressive image: coefficient ${j} of component ${c.id} is ${c.coefBits[j] < 0 ? 'never coded' : 'not fully refined'} (end-of-image at byte ${at})`,
+          )
       }
     }
     return { ok: true }

@@ -56,7 +56,7 @@ export function pngRows(info: Pick<PngInfo, 'width' | 'height' | 'bitDepth' | 'c
     rows.push(w && h ? h : 0)
     strides.push(Math.ceil((w * bits) / 8) + 1)
   }
-  return { rows, strides, expected: rows.reduce((n, r, i) => n + r * strides[i]!, 0) }
+  return { rows, strides, expected: rows.reduce((n, r, i) => n + r * strides[i], 0) }
 }
 
 /** The data check through node's zlib (check_png_data's reference). */
@@ -64,7 +64,10 @@ export function checkPngData(z: Buffer, layout: PngRows): PngDataResult {
   const r: PngDataResult = { kind: PngData.OK, total: 0, consumed: 0, pass: 0, row: 0, filter: 0, zmsg: '' }
   let out: Buffer
   try {
-    const res = inflateSync(z, { chunkSize: PNG_CHUNK, maxOutputLength: layout.expected, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } }
+    const res = inflateSync(z, { chunkSize: PNG_CHUNK, maxOutputLength: layout.expected, info: true }) as unknown as {
+      buffer: Buffer
+      engine: { bytesWritten: number }
+    }
     out = res.buffer
     r.consumed = res.engine.bytesWritten
   } catch (err) {
@@ -78,8 +81,8 @@ export function checkPngData(z: Buffer, layout: PngRows): PngDataResult {
   if (r.consumed < z.length) return { ...r, kind: PngData.TRAILING }
   let at = 0
   for (let p = 0; p < layout.rows.length; p++) {
-    for (let y = 0; y < layout.rows[p]!; y++, at += layout.strides[p]!) {
-      if (out[at]! > 4) return { ...r, kind: PngData.FILTER, pass: p, row: y, filter: out[at]! }
+    for (let y = 0; y < layout.rows[p]; y++, at += layout.strides[p]) {
+      if (out[at] > 4) return { ...r, kind: PngData.FILTER, pass: p, row: y, filter: out[at] }
     }
   }
   return r
@@ -99,6 +102,8 @@ export function pngDataProblem(r: PngDataResult, info: Pick<PngInfo, 'width' | '
     case PngData.TRAILING:
       return `${streamBytes - r.consumed} bytes follow the end of the image data's zlib stream`
     default:
-      return info.interlaced ? `row ${r.row} of interlace pass ${r.pass + 1} has an invalid filter type ${r.filter}` : `row ${r.row} has an invalid filter type ${r.filter}`
+      return info.interlaced
+        ? `row ${r.row} of interlace pass ${r.pass + 1} has an invalid filter type ${r.filter}`
+        : `row ${r.row} has an invalid filter type ${r.filter}`
   }
 }

@@ -38,8 +38,8 @@ export function headerSize(b: Uint8Array): { width: number; height: number } | n
       const { width, height } = ihdr
       const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
       // an eXIf chunk may rotate the image: let the decoder say
-      for (let at = 8; at + 8 <= b.length; ) {
-        const type = String.fromCharCode(b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!)
+      for (let at = 8; at + 8 <= b.length;) {
+        const type = String.fromCharCode(b[at + 4], b[at + 5], b[at + 6], b[at + 7])
         if (type === 'eXIf') return null
         if (type === 'IDAT' || type === 'IEND') break
         at += 12 + dv.getUint32(at)
@@ -79,7 +79,7 @@ export function jpegHeader(b: Uint8Array): JpegHeader | null {
   try {
     while (pos + 4 <= b.length) {
       if (b[pos] !== 0xff) return null
-      const marker = b[pos + 1]!
+      const marker = b[pos + 1]
       if (marker === 0xff) {
         pos++
         continue
@@ -88,20 +88,29 @@ export function jpegHeader(b: Uint8Array): JpegHeader | null {
         pos += 2
         continue
       }
-      const len = (b[pos + 2]! << 8) | b[pos + 3]!
+      const len = (b[pos + 2] << 8) | b[pos + 3]
       if (len < 2) return null
       const seg = pos + 4
-      if (marker === 0xe1 && len >= 8 && b[seg] === 0x45 && b[seg + 1] === 0x78 && b[seg + 2] === 0x69 && b[seg + 3] === 0x66 && b[seg + 4] === 0 && b[seg + 5] === 0) {
+      if (
+        marker === 0xe1 &&
+        len >= 8 &&
+        b[seg] === 0x45 &&
+        b[seg + 1] === 0x78 &&
+        b[seg + 2] === 0x69 &&
+        b[seg + 3] === 0x66 &&
+        b[seg + 4] === 0 &&
+        b[seg + 5] === 0
+      ) {
         orientation = exifOrientation(b, seg + 6, Math.min(b.length, pos + 2 + len))
       }
       if (marker === 0xe2 && len >= 2 + ICC_PROFILE.length && ICC_PROFILE.every((v, i) => b[seg + i] === v)) icc = true
       // SOF0..SOF15 except DHT (c4), JPG (c8), DAC (cc)
       if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
         if (seg + 6 > b.length) return null
-        const height = (b[seg + 1]! << 8) | b[seg + 2]!
-        const width = (b[seg + 3]! << 8) | b[seg + 4]!
+        const height = (b[seg + 1] << 8) | b[seg + 2]
+        const width = (b[seg + 3] << 8) | b[seg + 4]
         if (!width || !height) return null
-        return { width, height, orientation, icc, sof: marker, components: b[seg + 5]!, precision: b[seg]! }
+        return { width, height, orientation, icc, sof: marker, components: b[seg + 5], precision: b[seg] }
       }
       if (marker === 0xda) return null // start of scan before any SOF
       pos += 2 + len

@@ -43,7 +43,13 @@ export async function imageSize(file: string, bytes?: Buffer): Promise<ImageHead
     if (!m.width || !m.height) throw new Error('no dimensions in header')
     if (m.width * m.height > MAX_INPUT_PIXELS) throw new Error('Input image exceeds pixel limit')
     const swap = (m.orientation ?? 1) >= 5
-    return { width: swap ? m.height : m.width, height: swap ? m.width : m.height, format: m.format ?? 'unknown', density: m.density ?? null, hasProfile: !!m.hasProfile }
+    return {
+      width: swap ? m.height : m.width,
+      height: swap ? m.width : m.height,
+      format: m.format ?? 'unknown',
+      density: m.density ?? null,
+      hasProfile: !!m.hasProfile,
+    }
   } catch (err) {
     throw decodeError(err, file, 'image')
   }
@@ -95,7 +101,15 @@ export type ImageFormat = 'png' | 'jpeg' | 'webp'
  * encodeRgb of the same pixels: libvips' linear is what the JS table reproduces (linearLut), and
  * these encoders never copy the file's metadata (render tests pin both).
  */
-export async function encodeWindowFromFile(file: string, bytes: Buffer, region: Rect, flop: boolean, linear: [number, number] | null, format: 'jpeg' | 'webp', quality?: number): Promise<Buffer> {
+export async function encodeWindowFromFile(
+  file: string,
+  bytes: Buffer,
+  region: Rect,
+  flop: boolean,
+  linear: [number, number] | null,
+  format: 'jpeg' | 'webp',
+  quality?: number,
+): Promise<Buffer> {
   try {
     let s = (await pipeline(bytes)).extract(region)
     if (flop) s = s.flop()

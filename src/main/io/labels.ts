@@ -32,11 +32,19 @@ async function readHead(file: string): Promise<Uint8Array> {
 }
 
 function tooLarge(file: string, width: number, height: number): LockstepError {
-  return new LockstepError('TOO_LARGE', `Mask ${file}: ${width}x${height} exceeds the ${MAX_INPUT_PIXELS.toLocaleString('en-US')}-pixel limit (decompression bomb guard)`, { file, role: 'mask' })
+  return new LockstepError(
+    'TOO_LARGE',
+    `Mask ${file}: ${width}x${height} exceeds the ${MAX_INPUT_PIXELS.toLocaleString('en-US')}-pixel limit (decompression bomb guard)`,
+    { file, role: 'mask' },
+  )
 }
 
 function notLabels(file: string, what: string): LockstepError {
-  return new LockstepError('UNSUPPORTED_FORMAT', `Mask ${file}: ${what}; a mask must be single-channel class indices (8/16-bit grey or palette PNG, or RGB with R=G=B)`, { file, role: 'mask' })
+  return new LockstepError(
+    'UNSUPPORTED_FORMAT',
+    `Mask ${file}: ${what}; a mask must be single-channel class indices (8/16-bit grey or palette PNG, or RGB with R=G=B)`,
+    { file, role: 'mask' },
+  )
 }
 
 /**
@@ -59,7 +67,9 @@ export async function maskInfo(file: string, bytes?: Uint8Array): Promise<MaskRo
     return { kind: canDecodeLabels(png) ? 'png' : 'full', width: png.width, height: png.height, depth: png.bitDepth === 16 ? 16 : 8 }
   }
   try {
-    const m = await (await loadSharp())(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : file, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
+    const m = await (
+      await loadSharp()
+    )(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : file, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
     if (!m.width || !m.height) throw new Error('no dimensions in header')
     const swap = (m.orientation ?? 1) >= 5
     return { kind: 'full', width: swap ? m.height : m.width, height: swap ? m.width : m.height, depth: null }
@@ -75,20 +85,27 @@ function unpackLowDepth(data: Uint8Array, width: number, height: number, depth: 
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const bit = x * depth
-      const byte = data[y * rowBytes + (bit >> 3)]!
+      const byte = data[y * rowBytes + (bit >> 3)]
       out[y * width + x] = (byte >> (8 - depth - (bit & 7))) & mask
     }
   }
   return out
 }
 
-function fromChannels(file: string, src: Uint8Array | Uint16Array, width: number, height: number, channels: number, hasAlpha: boolean): Uint8Array | Uint16Array {
+function fromChannels(
+  file: string,
+  src: Uint8Array | Uint16Array,
+  width: number,
+  height: number,
+  channels: number,
+  hasAlpha: boolean,
+): Uint8Array | Uint16Array {
   const n = width * height
   const out = src instanceof Uint16Array ? new Uint16Array(n) : new Uint8Array(n)
   const colour = channels - (hasAlpha ? 1 : 0)
   const max = src instanceof Uint16Array ? 65535 : 255
   for (let i = 0, j = 0; i < n; i++, j += channels) {
-    const v = src[j]!
+    const v = src[j]
     if (colour === 3 && (src[j + 1] !== v || src[j + 2] !== v)) {
       throw notLabels(file, `pixel (${i % width}, ${Math.floor(i / width)}) has colour (${src[j]}, ${src[j + 1]}, ${src[j + 2]}), not a class index (R=G=B)`)
     }
@@ -132,12 +149,22 @@ async function decodeWithSharp(file: string, bytes?: Buffer): Promise<Labels> {
     if (sixteen) {
       const { data, info } = await s.toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
       const u16 = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
-      return { width: info.width, height: info.height, depth: 16, data: info.channels === 1 ? u16.slice() : fromChannels(file, u16, info.width, info.height, info.channels, false) }
+      return {
+        width: info.width,
+        height: info.height,
+        depth: 16,
+        data: info.channels === 1 ? u16.slice() : fromChannels(file, u16, info.width, info.height, info.channels, false),
+      }
     }
     const { data, info } = await s.raw().toBuffer({ resolveWithObject: true })
     const u8 = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     const hasAlpha = info.channels === 2 || info.channels === 4
-    return { width: info.width, height: info.height, depth: 8, data: info.channels === 1 ? u8 : fromChannels(file, u8, info.width, info.height, info.channels, hasAlpha) }
+    return {
+      width: info.width,
+      height: info.height,
+      depth: 8,
+      data: info.channels === 1 ? u8 : fromChannels(file, u8, info.width, info.height, info.channels, hasAlpha),
+    }
   } catch (err) {
     throw decodeError(err, file, 'mask')
   }

@@ -41,10 +41,37 @@ import { isPlainJpeg, jpegHeader } from './header'
 import type { PngDataResult } from './check-png'
 
 export interface NativeDecoders {
-  jpegRegion(src: Uint8Array, left: number, top: number, width: number, height: number, out: Uint8Array, flop: boolean, lut: Uint8Array | null): Promise<boolean>
-  pngLabels(zlib: Uint8Array, imageWidth: number, imageHeight: number, left: number, top: number, width: number, height: number, out: Uint8Array): Promise<boolean>
+  jpegRegion(
+    src: Uint8Array,
+    left: number,
+    top: number,
+    width: number,
+    height: number,
+    out: Uint8Array,
+    flop: boolean,
+    lut: Uint8Array | null,
+  ): Promise<boolean>
+  pngLabels(
+    zlib: Uint8Array,
+    imageWidth: number,
+    imageHeight: number,
+    left: number,
+    top: number,
+    width: number,
+    height: number,
+    out: Uint8Array,
+  ): Promise<boolean>
   /** pngLabels after the whole stream passed check_png_data (kind 0: `out` holds the region) */
-  pngLabelsChecked(zlib: Uint8Array, imageWidth: number, imageHeight: number, left: number, top: number, width: number, height: number, out: Uint8Array): Promise<PngDataResult>
+  pngLabelsChecked(
+    zlib: Uint8Array,
+    imageWidth: number,
+    imageHeight: number,
+    left: number,
+    top: number,
+    width: number,
+    height: number,
+    out: Uint8Array,
+  ): Promise<PngDataResult>
   /** check_png_data: io/check-png.ts checkPngData's verdict, natively */
   checkPng(zlib: Uint8Array, rows: number[], strides: number[]): Promise<PngDataResult>
   /** check_jpeg: io/check-jpeg.ts checkJpeg's verdict (decoders.h CHECK_*) and words, natively */
@@ -52,7 +79,17 @@ export interface NativeDecoders {
   /** writes each file durably (files.c): null, or which file, which step and the errno failed */
   writeFiles(tmpPaths: string[], finalPaths: string[], datas: Uint8Array[]): Promise<{ index: number; step: string; errno: number } | null>
   /** a region of decoded RGB pixels copied, mirrored and/or mapped into out (synchronous) */
-  mapRegion(src: Uint8Array, srcWidth: number, left: number, top: number, width: number, height: number, out: Uint8Array, flop: boolean, lut: Uint8Array | null): void
+  mapRegion(
+    src: Uint8Array,
+    srcWidth: number,
+    left: number,
+    top: number,
+    width: number,
+    height: number,
+    out: Uint8Array,
+    flop: boolean,
+    lut: Uint8Array | null,
+  ): void
   /** the file's length in `out`, or -1 when it did not fit */
   jpegEncode(rgb: Uint8Array, width: number, height: number, quality: number, out: Uint8Array, flags?: number): Promise<number>
   libjpegTurbo: string
@@ -69,7 +106,16 @@ export interface NativeDecoders {
  */
 export interface OpKernels {
   opWarpBilinearRgb(src: Uint8Array, view: Int32Array, A: Float64Array, bounds: Float64Array, W: number, H: number, out: Uint8Array): void
-  opWarpNearest(src: Uint8Array | Uint16Array, view: Int32Array, A: Float64Array, bounds: Float64Array, W: number, H: number, fill: number, out: Uint8Array | Uint16Array): void
+  opWarpNearest(
+    src: Uint8Array | Uint16Array,
+    view: Int32Array,
+    A: Float64Array,
+    bounds: Float64Array,
+    W: number,
+    H: number,
+    fill: number,
+    out: Uint8Array | Uint16Array,
+  ): void
   opChainCoords(links: Float64Array, maps: Float64Array[], W: number, H: number, out: Float64Array): void
   opSampleRgb(coords: Float64Array, src: Uint8Array, view: Int32Array, mode: number, pfx: number, pfy: number, out: Uint8Array): void
   opSampleLabels(coords: Float64Array, src: Uint8Array | Uint16Array, view: Int32Array, mode: number, fill: number, out: Uint8Array | Uint16Array): void
@@ -94,8 +140,8 @@ export interface OpKernels {
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */
 export function nativeOpKernels(): OpKernels | null {
-  const a = nativeAddon() as (NativeDecoders & Partial<OpKernels>) | null
-  return a && typeof a.opWarpBilinearRgb === 'function' ? (a as unknown as OpKernels) : null
+  const a = nativeAddon()
+  return a && typeof (a as Partial<OpKernels>).opWarpBilinearRgb === 'function' ? (a as unknown as OpKernels) : null
 }
 
 export interface Region {
@@ -248,8 +294,8 @@ export async function selfCheck(addon: NativeDecoders): Promise<SelfCheck> {
     },
   )
   return {
-    encode: d.encode === SHARP_DIGESTS.encode ? null : 'the start-up check\'s JPEG encodes',
-    decode: d.decode === SHARP_DIGESTS.decode ? null : 'the start-up check\'s JPEG region decodes',
+    encode: d.encode === SHARP_DIGESTS.encode ? null : "the start-up check's JPEG encodes",
+    decode: d.decode === SHARP_DIGESTS.decode ? null : "the start-up check's JPEG region decodes",
   }
 }
 
@@ -265,8 +311,14 @@ function nativeReady(): Promise<Ready> {
   ready ??= (async () => {
     const addon = nativeAddon()
     if (!addon) return { decoders: null, encoder: null }
-    const check = await selfCheck(addon).catch((err: Error): SelfCheck => ({ decode: `self-check failed: ${err.message}`, encode: `self-check failed: ${err.message}` }))
-    for (const [part, differs] of [['region decoder', check.decode], ['JPEG encoder', check.encode]] as const) {
+    const check = await selfCheck(addon).catch((err: Error): SelfCheck => ({
+      decode: `self-check failed: ${err.message}`,
+      encode: `self-check failed: ${err.message}`,
+    }))
+    for (const [part, differs] of [
+      ['region decoder', check.decode],
+      ['JPEG encoder', check.encode],
+    ] as const) {
       if (differs) process.stderr.write(`lockstep: not using the native ${part} (libjpeg-turbo ${addon.libjpegTurbo}): it differs from sharp on ${differs}\n`)
     }
     return { decoders: check.decode ? null : addon, encoder: check.encode ? null : addon }
@@ -289,7 +341,7 @@ const SCRATCH_KEPT = 8
 /** A buffer of at least n bytes (at most 2n, so a small job does not hold a large one). */
 export function takeScratch(n: number): Buffer {
   const i = scratch.findIndex((b) => b.length >= n && b.length <= 2 * n)
-  return i >= 0 ? scratch.splice(i, 1)[0]! : Buffer.allocUnsafe(n)
+  return i >= 0 ? scratch.splice(i, 1)[0] : Buffer.allocUnsafe(n)
 }
 
 /** Returns a buffer from takeScratch once nothing reads it any more. */
@@ -318,7 +370,12 @@ export async function encodeJpegNative(rgb: Uint8Array, width: number, height: n
  * decoder cannot take these bytes (not plain, not built, or libjpeg found a problem: the caller's
  * sharp decode then reports it in its own words). `into`: a buffer to write them to (takeScratch).
  */
-export async function decodeJpegRegion(bytes: Uint8Array | undefined, region?: Region, ops: RowOps = {}, into?: Buffer): Promise<{ width: number; height: number; data: Buffer } | null> {
+export async function decodeJpegRegion(
+  bytes: Uint8Array | undefined,
+  region?: Region,
+  ops: RowOps = {},
+  into?: Buffer,
+): Promise<{ width: number; height: number; data: Buffer } | null> {
   const h = bytes ? jpegHeader(bytes) : null
   if (!isPlainJpeg(h) || h.width * h.height > MAX_INPUT_PIXELS) return null
   const addon = await nativeDecoders()
@@ -361,7 +418,12 @@ export function mapRegionNative(src: Uint8Array, srcWidth: number, region: Regio
  * decodePngLabels8 with the whole stream checked in the same pass (check_png_data): the region,
  * or the check's result when the stream fails it; null when the addon is absent.
  */
-export async function decodePngLabels8Checked(zlib: Uint8Array, imageWidth: number, imageHeight: number, region: Region): Promise<{ data: Uint8Array } | { failed: PngDataResult } | null> {
+export async function decodePngLabels8Checked(
+  zlib: Uint8Array,
+  imageWidth: number,
+  imageHeight: number,
+  region: Region,
+): Promise<{ data: Uint8Array } | { failed: PngDataResult } | null> {
   const addon = nativeAddon()
   if (!addon) return null
   const out = new Uint8Array(region.width * region.height)

@@ -42,9 +42,9 @@ export type PngHeader = Pick<PngInfo, 'width' | 'height' | 'bitDepth' | 'colorTy
 /** The IHDR fields from a file's first 29 bytes; null when they are not a PNG header. */
 export function readIhdr(b: Uint8Array): PngHeader | null {
   if (b.length < 29 || !isPng(b)) return null
-  if (String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!) !== 'IHDR') return null
+  if (String.fromCharCode(b[12], b[13], b[14], b[15]) !== 'IHDR') return null
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
-  return { width: dv.getUint32(16), height: dv.getUint32(20), bitDepth: b[24]!, colorType: b[25]!, interlaced: b[28] === 1 }
+  return { width: dv.getUint32(16), height: dv.getUint32(20), bitDepth: b[24], colorType: b[25], interlaced: b[28] === 1 }
 }
 
 /** A chunk type (or any bytes) as messages show it: printable ASCII as is, anything else as \xNN. */
@@ -68,9 +68,12 @@ export function walkPng(b: Buffer, crc = false): PngWalk {
   if (!header) return { ok: false, problem: 'the PNG does not start with an IHDR chunk' }
   const info: PngInfo = { ...header, exif: false, idat: [] }
   if (!(info.colorType in CHANNELS)) return { ok: false, problem: `the PNG has an invalid colour type ${info.colorType}` }
-  if (!VALID_DEPTHS[info.colorType]!.includes(info.bitDepth)) return { ok: false, problem: `the PNG has an invalid bit depth ${info.bitDepth} for colour type ${info.colorType}` }
-  if (info.width === 0 || info.height === 0 || info.width > 0x7fffffff || info.height > 0x7fffffff) return { ok: false, problem: `the PNG is ${info.width}x${info.height}` }
-  if (b[26] !== 0 || b[27] !== 0 || b[28]! > 1) return { ok: false, problem: `the PNG's IHDR has compression ${b[26]}, filter ${b[27]}, interlace ${b[28]} (expected 0, 0, 0 or 1)` }
+  if (!VALID_DEPTHS[info.colorType].includes(info.bitDepth))
+    return { ok: false, problem: `the PNG has an invalid bit depth ${info.bitDepth} for colour type ${info.colorType}` }
+  if (info.width === 0 || info.height === 0 || info.width > 0x7fffffff || info.height > 0x7fffffff)
+    return { ok: false, problem: `the PNG is ${info.width}x${info.height}` }
+  if (b[26] !== 0 || b[27] !== 0 || b[28] > 1)
+    return { ok: false, problem: `the PNG's IHDR has compression ${b[26]}, filter ${b[27]}, interlace ${b[28]} (expected 0, 0, 0 or 1)` }
   let at = 8
   let palette = false
   let idatEnded = false
@@ -84,7 +87,7 @@ export function walkPng(b: Buffer, crc = false): PngWalk {
       return { ok: false, problem: `the PNG's ${type} chunk at byte ${at} fails its CRC check (corrupt)` }
     }
     if (type === 'IHDR' && n > 0) return { ok: false, problem: `the PNG has a second IHDR chunk at byte ${at}` }
-    if (type[0]! <= 'Z' && !CRITICAL.has(type)) return { ok: false, problem: `the PNG has an unknown critical chunk ${type} at byte ${at}` }
+    if (type[0] <= 'Z' && !CRITICAL.has(type)) return { ok: false, problem: `the PNG has an unknown critical chunk ${type} at byte ${at}` }
     if (type === 'IDAT') {
       if (idatEnded) return { ok: false, problem: `the PNG's IDAT chunks are not consecutive (another IDAT at byte ${at})` }
       if (info.colorType === 3 && !palette) return { ok: false, problem: 'the palette PNG has no PLTE chunk before its image data' }
@@ -108,7 +111,7 @@ export function rowLayout(info: Pick<PngInfo, 'width' | 'bitDepth' | 'colorType'
 /** The zlib stream: the IDAT chunks' data, in order. */
 export function idatOf(b: Buffer, info: PngInfo): Buffer {
   const parts = info.idat.map(([s, e]) => b.subarray(s, e))
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts)
 }
 
 /**
@@ -123,13 +126,18 @@ function inflateRows(z: Buffer, need: number, total: number): Buffer {
     if (need < total * 0.8) {
       const n = Math.ceil(z.length * (need / total) * 1.15) + 1024
       if (n < z.length) {
-        const r = inflateSync(z.subarray(0, n), { finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(1024, Math.min(total, Math.ceil(need * 1.25))), maxOutputLength: total })
+        const r = inflateSync(z.subarray(0, n), {
+          finishFlush: constants.Z_SYNC_FLUSH,
+          chunkSize: Math.max(1024, Math.min(total, Math.ceil(need * 1.25))),
+          maxOutputLength: total,
+        })
         if (r.length >= need) return r
       }
     }
     return inflateSync(z, { chunkSize: Math.max(1024, total + 1), maxOutputLength: total })
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`the image data inflates past the ${total} bytes its header allows`)
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Error(`the image data inflates past the ${total} bytes its header allows`, { cause: err })
     throw err
   }
 }
@@ -144,7 +152,7 @@ export function unfilterInPlace(raw: Uint8Array, rowBytes: number, bpp: number, 
   const stride = rowBytes + 1
   for (let y = from; y < rows; y++) {
     const s = y * stride + 1
-    const f = raw[s - 1]!
+    const f = raw[s - 1]
     if (f === 0) continue
     if (f > 4) throw new Error(`invalid row filter ${f} on row ${y}`)
     // on the first row the row above is all zeros: Up is a copy, Paeth picks the left byte (Sub)
@@ -159,35 +167,35 @@ export function unfilterInPlace(raw: Uint8Array, rowBytes: number, bpp: number, 
 
 function sub(raw: Uint8Array, s: number, bpp: number, limit: number): void {
   if (bpp === 1) {
-    let a = raw[s]!
-    for (let i = 1; i < limit; i++) raw[s + i] = a = (raw[s + i]! + a) & 255
+    let a = raw[s]
+    for (let i = 1; i < limit; i++) raw[s + i] = a = (raw[s + i] + a) & 255
   } else {
-    for (let i = bpp; i < limit; i++) raw[s + i] = raw[s + i]! + raw[s + i - bpp]!
+    for (let i = bpp; i < limit; i++) raw[s + i] = raw[s + i] + raw[s + i - bpp]
   }
 }
 
 function up(raw: Uint8Array, s: number, p: number, limit: number): void {
-  for (let i = 0; i < limit; i++) raw[s + i] = raw[s + i]! + raw[p + i]!
+  for (let i = 0; i < limit; i++) raw[s + i] = raw[s + i] + raw[p + i]
 }
 
 /** p < 0: the first row (the row above is zeros). */
 function average(raw: Uint8Array, s: number, p: number, bpp: number, limit: number): void {
   for (let i = 0; i < limit; i++) {
-    const a = i >= bpp ? raw[s + i - bpp]! : 0
-    const b = p < 0 ? 0 : raw[p + i]!
-    raw[s + i] = raw[s + i]! + ((a + b) >> 1)
+    const a = i >= bpp ? raw[s + i - bpp] : 0
+    const b = p < 0 ? 0 : raw[p + i]
+    raw[s + i] = raw[s + i] + ((a + b) >> 1)
   }
 }
 
 function paeth1(raw: Uint8Array, s: number, p: number, limit: number): void {
-  let c = raw[p]!
-  let a = (raw[s]! + c) & 255
+  let c = raw[p]
+  let a = (raw[s] + c) & 255
   raw[s] = a
   for (let i = 1; i < limit; i++) {
-    const b = raw[p + i]!
+    const b = raw[p + i]
     if (a === b && b === c) {
       // flat (most of a label map): every predictor is a
-      raw[s + i] = a = (raw[s + i]! + a) & 255
+      raw[s + i] = a = (raw[s + i] + a) & 255
       continue
     }
     const pa = b > c ? b - c : c - b
@@ -197,20 +205,22 @@ function paeth1(raw: Uint8Array, s: number, p: number, limit: number): void {
     // branch-free choice (edges are where branches mispredict): a if pa <= pb and pa <= pc, else b if pb <= pc, else c
     const notA = ((pb - pa) | (pc - pa)) >> 31
     const notB = (pc - pb) >> 31
-    raw[s + i] = a = (raw[s + i]! + ((a & ~notA) | (((b & ~notB) | (c & notB)) & notA))) & 255
+    raw[s + i] = a = (raw[s + i] + ((a & ~notA) | (((b & ~notB) | (c & notB)) & notA))) & 255
     c = b
   }
 }
 
 function paeth(raw: Uint8Array, s: number, p: number, bpp: number, limit: number): void {
-  for (let i = 0; i < bpp && i < limit; i++) raw[s + i] = raw[s + i]! + raw[p + i]!
+  for (let i = 0; i < bpp && i < limit; i++) raw[s + i] = raw[s + i] + raw[p + i]
   for (let i = bpp; i < limit; i++) {
-    const a = raw[s + i - bpp]!, b = raw[p + i]!, c = raw[p + i - bpp]!
+    const a = raw[s + i - bpp],
+      b = raw[p + i],
+      c = raw[p + i - bpp]
     const pa = b > c ? b - c : c - b
     const pb = a > c ? a - c : c - a
     const d = a + b - c - c
     const pc = d < 0 ? -d : d
-    raw[s + i] = raw[s + i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)
+    raw[s + i] = raw[s + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)
   }
 }
 
@@ -271,7 +281,7 @@ export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region): Pn
     const out = new Uint16Array(w * h)
     for (let y = 0; y < h; y++) {
       const s = (r.top + y) * stride + 1 + x0 * 2
-      for (let x = 0, o = y * w; x < w; x++, o++) out[o] = (raw[s + 2 * x]! << 8) | raw[s + 2 * x + 1]!
+      for (let x = 0, o = y * w; x < w; x++, o++) out[o] = (raw[s + 2 * x] << 8) | raw[s + 2 * x + 1]
     }
     return { width: w, height: h, depth: 16, data: out }
   }
@@ -287,7 +297,7 @@ export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region): Pn
       const s = (r.top + y) * stride + 1
       for (let x = 0, o = y * w; x < w; x++, o++) {
         const bit = (x0 + x) * depth
-        out[o] = (raw[s + (bit >> 3)]! >> (8 - depth - (bit & 7))) & mask
+        out[o] = (raw[s + (bit >> 3)] >> (8 - depth - (bit & 7))) & mask
       }
     }
   }
@@ -428,7 +438,7 @@ function packedScanlines(width: number, height: number, depth: number, data: Uin
   const perByte = 8 / depth
   for (let y = 0; y < height; y++) {
     const o = y * (rowBytes + 1) + 1
-    for (let x = 0, s = y * width; x < width; x++, s++) raw[o + Math.floor(x / perByte)]! |= data[s]! << (8 - depth * ((x % perByte) + 1))
+    for (let x = 0, s = y * width; x < width; x++, s++) raw[o + Math.floor(x / perByte)] |= data[s] << (8 - depth * ((x % perByte) + 1))
   }
   return raw
 }
@@ -443,7 +453,7 @@ function replicatedScanlines(width: number, height: number, enc: MaskEncoding, d
   for (let y = 0; y < height; y++) {
     let o = y * (rowBytes + 1) + 1
     for (let x = 0, s = y * width; x < width; x++, s++) {
-      const v = data[s]!
+      const v = data[s]
       const hi = bytes === 2 ? v >>> 8 : v
       const lo = v & 255
       for (let c = 0; c < channels; c++) {
@@ -497,7 +507,7 @@ export async function encodeMaskPngAsync(
 ): Promise<Buffer> {
   if (data.length !== width * height) throw new Error(`expected ${width * height} values for ${width}x${height}, got ${data.length}`)
   let max = knownMax ?? 0
-  if (knownMax === undefined) for (let i = 0; i < data.length; i++) if (data[i]! > max) max = data[i]!
+  if (knownMax === undefined) for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i]
   if (max > maxIndexOf(enc)) throw new Error(`class index ${max} does not fit a ${describeEncoding(enc)} PNG`)
   // 1 MB output chunks (the default 16 KB costs a thread-pool round trip each): the same bytes
   const idat = await deflateAsync(maskScanlines(width, height, enc, data), { ...LABEL_DEFLATE, chunkSize: 1 << 20 })

@@ -49,7 +49,8 @@ export function sniff(b: Uint8Array): string | undefined {
 export const FORMAT_NAMES: Record<string, string> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP', tiff: 'TIFF' }
 
 const bad = (format: string, code: BadVerdict['code'], problem: string): BadVerdict => ({ ok: false, format, code, problem })
-const tooLarge = (format: string, w: number, h: number, max: number) => bad(format, 'TOO_LARGE', `${w}x${h} = ${(w * h).toLocaleString('en-US')} pixels, over the ${max.toLocaleString('en-US')}-pixel limit`)
+const tooLarge = (format: string, w: number, h: number, max: number) =>
+  bad(format, 'TOO_LARGE', `${w}x${h} = ${(w * h).toLocaleString('en-US')} pixels, over the ${max.toLocaleString('en-US')}-pixel limit`)
 
 /** The verdict on a file's bytes (no memory of earlier verdicts: see verifyBytes). */
 export async function checkBytes(b: Buffer, maxPixels = MAX_INPUT_PIXELS): Promise<Verdict> {
@@ -57,7 +58,11 @@ export async function checkBytes(b: Buffer, maxPixels = MAX_INPUT_PIXELS): Promi
   if (format === 'jpeg') return checkJpegBytes(b, maxPixels)
   if (format === 'png') return checkPngBytes(b, maxPixels)
   if (format === 'webp' || format === 'tiff') return decodeCheck(b, format, maxPixels)
-  return bad(format ?? 'unknown', 'UNSUPPORTED_FORMAT', format ? `${format.toUpperCase()} is not a format Lockstep reads (JPEG, PNG, WebP, TIFF)` : 'its first bytes match no image format')
+  return bad(
+    format ?? 'unknown',
+    'UNSUPPORTED_FORMAT',
+    format ? `${format.toUpperCase()} is not a format Lockstep reads (JPEG, PNG, WebP, TIFF)` : 'its first bytes match no image format',
+  )
 }
 
 async function checkJpegBytes(b: Buffer, maxPixels: number): Promise<Verdict> {
@@ -66,13 +71,18 @@ async function checkJpegBytes(b: Buffer, maxPixels: number): Promise<Verdict> {
   if (addon && maxPixels <= addon.maxPixels) r = await addon.checkJpeg(b, maxPixels)
   else {
     const js = checkJpeg(b, maxPixels)
-    r = js.ok === true ? { verdict: 0, message: '' } : js.ok === false ? { verdict: js.kind === 'TOO_LARGE' ? 2 : 1, message: js.problem } : { verdict: 3, message: js.unsupported }
+    r =
+      js.ok === true
+        ? { verdict: 0, message: '' }
+        : js.ok === false
+          ? { verdict: js.kind === 'TOO_LARGE' ? 2 : 1, message: js.problem }
+          : { verdict: 3, message: js.unsupported }
   }
   if (r.verdict === 0) return { ok: true, format: 'JPEG' }
   if (r.verdict === 1) return bad('JPEG', 'CORRUPT', r.message)
   if (r.verdict === 2) {
     const [w, h] = r.message.split('x').map(Number)
-    return tooLarge('JPEG', w!, h!, maxPixels)
+    return tooLarge('JPEG', w, h, maxPixels)
   }
   return decodeCheck(b, 'jpeg', maxPixels)
 }
@@ -98,8 +108,8 @@ async function checkPngBytes(b: Buffer, maxPixels: number): Promise<Verdict> {
 async function decodeCheck(b: Buffer, format: string, maxPixels: number): Promise<Verdict> {
   const name = FORMAT_NAMES[format] ?? format.toUpperCase()
   const sharp = await loadSharp()
-  let width = 0
-  let height = 0
+  let width: number
+  let height: number
   try {
     const m = await sharp(b, { limitInputPixels: false }).metadata()
     width = m.width ?? 0
@@ -161,7 +171,11 @@ export function forgetVerdicts(): void {
 export function verdictError(v: BadVerdict, file: string, role: Role): LockstepError {
   const who = role === 'mask' ? 'Mask' : 'Image'
   const what =
-    v.code === 'CORRUPT' ? `corrupt ${v.format} (${v.problem})` : v.code === 'TOO_LARGE' ? `${v.problem} (decompression bomb guard)` : `not a supported image: ${v.problem}`
+    v.code === 'CORRUPT'
+      ? `corrupt ${v.format} (${v.problem})`
+      : v.code === 'TOO_LARGE'
+        ? `${v.problem} (decompression bomb guard)`
+        : `not a supported image: ${v.problem}`
   return new LockstepError(v.code, `${who} ${file}: ${what}`, { file, role })
 }
 

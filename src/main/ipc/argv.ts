@@ -12,8 +12,8 @@ export interface LaunchRequest {
  */
 export function parseLaunchArgs(argv: readonly string[], cwd: string): LaunchRequest {
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (a === '--project' && i + 1 < argv.length) return { project: toAbs(argv[i + 1]!, cwd) }
+    const a = argv[i]
+    if (a === '--project' && i + 1 < argv.length) return { project: toAbs(argv[i + 1], cwd) }
     if (a.startsWith('--project=')) return { project: toAbs(a.slice('--project='.length), cwd) }
     if (a.startsWith('-')) continue
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(a)) continue

@@ -40,12 +40,7 @@ export function isTrustedSender(event: InvokeEventLike, window: TrustedWindowLik
 }
 
 /** Registers every channel; returns the function that removes them again. */
-export function bindIpc(
-  ipcMain: IpcMainLike,
-  ctx: ServiceContext,
-  trustedWindow: () => TrustedWindowLike | null,
-  overrides: Overrides = {},
-): () => void {
+export function bindIpc(ipcMain: IpcMainLike, ctx: ServiceContext, trustedWindow: () => TrustedWindowLike | null, overrides: Overrides = {}): () => void {
   const names = Object.keys(channels)
   for (const name of names) {
     ipcMain.handle(callChannel(name), async (event, ...args) => {

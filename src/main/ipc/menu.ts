@@ -53,7 +53,20 @@ export function buildMenuTemplate(opts: { platform: NodeJS.Platform; recent: rea
     submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
   }
   const appMenu: MenuItem[] = mac
-    ? [{ label: 'Lockstep', submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { label: 'Quit Lockstep', accelerator: 'Cmd+Q', click: () => actions.quit() }] }]
+    ? [
+        {
+          label: 'Lockstep',
+          submenu: [
+            { role: 'about' },
+            { type: 'separator' },
+            { role: 'hide' },
+            { role: 'hideOthers' },
+            { role: 'unhide' },
+            { type: 'separator' },
+            { label: 'Quit Lockstep', accelerator: 'Cmd+Q', click: () => actions.quit() },
+          ],
+        },
+      ]
     : []
   return [...appMenu, file, edit, view, { role: 'windowMenu' }]
 }

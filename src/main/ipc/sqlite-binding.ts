@@ -9,6 +9,7 @@ export const ELECTRON_SQLITE_DIR = '.electron-sqlite'
 export const BINDING_FILE = 'better_sqlite3.node'
 
 export function electronSqliteBinding(where: { packaged: boolean; resourcesPath?: string; appRoot: string }): string | undefined {
-  const file = where.packaged && where.resourcesPath ? join(where.resourcesPath, 'electron-sqlite', BINDING_FILE) : join(where.appRoot, ELECTRON_SQLITE_DIR, BINDING_FILE)
+  const file =
+    where.packaged && where.resourcesPath ? join(where.resourcesPath, 'electron-sqlite', BINDING_FILE) : join(where.appRoot, ELECTRON_SQLITE_DIR, BINDING_FILE)
   return existsSync(file) ? file : undefined
 }

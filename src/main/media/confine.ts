@@ -27,7 +27,7 @@ function commonDir(a: string, b: string): string {
   const pa = a.split(sep)
   const pb = b.split(sep)
   const out: string[] = []
-  for (let i = 0; i < Math.min(pa.length, pb.length) && pa[i] === pb[i]; i++) out.push(pa[i]!)
+  for (let i = 0; i < Math.min(pa.length, pb.length) && pa[i] === pb[i]; i++) out.push(pa[i])
   return out.join(sep) || sep
 }
 

@@ -76,7 +76,13 @@ async function imageBody(file: string): Promise<{ body: Buffer; contentType: str
       const orientation = ext === '.jpg' || ext === '.jpeg' || ext === '.webp' ? (await sharp(bytes).metadata()).orientation : undefined
       if (!orientation || orientation === 1) return { body: bytes, contentType: direct }
     }
-    return { body: await sharp(bytes, { limitInputPixels: 1 << 28 }).rotate().png({ compressionLevel: 1 }).toBuffer(), contentType: 'image/png' }
+    return {
+      body: await sharp(bytes, { limitInputPixels: 1 << 28 })
+        .rotate()
+        .png({ compressionLevel: 1 })
+        .toBuffer(),
+      contentType: 'image/png',
+    }
   } catch (err) {
     throw decodeError(err, file, 'image')
   }

@@ -132,12 +132,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (isBinary) throw new Error('binary message')
         msg = JSON.parse(data.toString())
       } catch {
-        return reply({ type: 'reply', id, ok: false, error: { code: 'INVALID_INPUT', message: 'A message must be JSON text: {"type":"call","id":N,"channel":"...","input":{...}}' } })
+        return reply({
+          type: 'reply',
+          id,
+          ok: false,
+          error: { code: 'INVALID_INPUT', message: 'A message must be JSON text: {"type":"call","id":N,"channel":"...","input":{...}}' },
+        })
       }
       const m = msg as { type?: unknown; id?: unknown; channel?: unknown; input?: unknown }
       if (m && typeof m === 'object' && typeof m.id === 'number' && Number.isSafeInteger(m.id)) id = m.id
       if (!m || typeof m !== 'object' || m.type !== 'call' || id < 0 || typeof m.channel !== 'string') {
-        return reply({ type: 'reply', id, ok: false, error: { code: 'INVALID_INPUT', message: 'A message must be {"type":"call","id":N (integer >= 0),"channel":"...","input":{...}}' } })
+        return reply({
+          type: 'reply',
+          id,
+          ok: false,
+          error: { code: 'INVALID_INPUT', message: 'A message must be {"type":"call","id":N (integer >= 0),"channel":"...","input":{...}}' },
+        })
       }
       if (inFlight >= MAX_CALLS_IN_FLIGHT) {
         return reply({ type: 'reply', id, ok: false, error: { code: 'BUSY', message: `More than ${MAX_CALLS_IN_FLIGHT} calls in flight on one connection` } })

@@ -18,7 +18,12 @@ async function attach(ctx: ServiceContext, catalog: Catalog) {
 }
 
 /** Starts a job whose body needs its own id (recorded in the catalog's jobs table). */
-export function startJob<T>(ctx: ServiceContext, kind: JobKind, label: string, work: (id: string, job: Parameters<Parameters<ServiceContext['jobs']['start']>[2]>[0]) => Promise<T>) {
+export function startJob<T>(
+  ctx: ServiceContext,
+  kind: JobKind,
+  label: string,
+  work: (id: string, job: Parameters<Parameters<ServiceContext['jobs']['start']>[2]>[0]) => Promise<T>,
+) {
   const ref = { id: '' }
   const started = ctx.jobs.start(kind, label, async (job) => {
     await Promise.resolve() // `start` has returned: the id is known
@@ -72,15 +77,32 @@ export const catalogHandlers: AreaHandlers<keyof typeof catalogChannels> = {
   'samples.get': async (input, ctx) => ctx.session.requireCatalog().sampleDetail(input.id),
   'samples.update': async (input, ctx) => {
     const catalog = ctx.session.requireCatalog()
-    const fields = { split: input.split !== undefined, status: input.status !== undefined, notes: input.notes !== undefined, tags: [...(input.addTags ?? []), ...(input.removeTags ?? [])] }
-    const r = recordEdit(catalog, input.target, fields, (n) => describeUpdate(input, n), () => catalog.update(input))
+    const fields = {
+      split: input.split !== undefined,
+      status: input.status !== undefined,
+      notes: input.notes !== undefined,
+      tags: [...(input.addTags ?? []), ...(input.removeTags ?? [])],
+    }
+    const r = recordEdit(
+      catalog,
+      input.target,
+      fields,
+      (n) => describeUpdate(input, n),
+      () => catalog.update(input),
+    )
     ctx.events.emit('catalog.changed', { what: 'samples' })
     return r
   },
   'samples.randomSplit': async (input, ctx) => {
     const catalog = ctx.session.requireCatalog()
     const target = input.target ?? { filter: { error: ['none' as const] } }
-    const r = recordEdit(catalog, target, { split: true }, (n) => `Random split of ${n.toLocaleString('en-US')} sample${n === 1 ? '' : 's'}`, () => catalog.randomSplit(input))
+    const r = recordEdit(
+      catalog,
+      target,
+      { split: true },
+      (n) => `Random split of ${n.toLocaleString('en-US')} sample${n === 1 ? '' : 's'}`,
+      () => catalog.randomSplit(input),
+    )
     ctx.events.emit('catalog.changed', { what: 'samples' })
     return r
   },

@@ -29,10 +29,8 @@ export class RecentProjects {
     if (!this.file) return this.memory
     try {
       const raw = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
-      const list = Array.isArray((raw as { recent?: unknown })?.recent) ? ((raw as { recent: unknown[] }).recent) : []
-      return list
-        .filter((e): e is Entry => !!e && typeof (e as Entry).dir === 'string' && typeof (e as Entry).openedAt === 'number')
-        .slice(0, MAX_RECENT)
+      const list = Array.isArray((raw as { recent?: unknown })?.recent) ? (raw as { recent: unknown[] }).recent : []
+      return list.filter((e): e is Entry => !!e && typeof (e as Entry).dir === 'string' && typeof (e as Entry).openedAt === 'number').slice(0, MAX_RECENT)
     } catch {
       return [] // missing or damaged: an empty list, never an error
     }

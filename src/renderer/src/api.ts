@@ -272,7 +272,10 @@ export function mediaUrl(path: string, bust?: string | number): string {
 }
 
 /** Fetches a `labels` media path: raw class indices with their size (see LabelsHeaders). */
-export async function fetchLabels(path: string, signal?: AbortSignal): Promise<{ width: number; height: number; depth: 8 | 16; data: Uint8Array | Uint16Array }> {
+export async function fetchLabels(
+  path: string,
+  signal?: AbortSignal,
+): Promise<{ width: number; height: number; depth: 8 | 16; data: Uint8Array | Uint16Array }> {
   const res = await fetch(mediaUrl(path), { signal })
   if (!res.ok) {
     const text = await res.text().catch(() => '')

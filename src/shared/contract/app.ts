@@ -48,7 +48,10 @@ export const appChannels = {
   'dialog.openFolder': channel<{ path: string | null }>()(dialogSchema),
   'dialog.openFile': channel<{ path: string | null }>()(
     dialogSchema.extend({
-      filters: z.array(z.object({ name: z.string().min(1).max(100), extensions: z.array(z.string().regex(/^(\*|[A-Za-z0-9]{1,10})$/)).min(1) }).strict()).max(20).optional(),
+      filters: z
+        .array(z.object({ name: z.string().min(1).max(100), extensions: z.array(z.string().regex(/^(\*|[A-Za-z0-9]{1,10})$/)).min(1) }).strict())
+        .max(20)
+        .optional(),
     }),
   ),
 }

@@ -9,8 +9,16 @@ import { channel, event } from './define'
 // Vocabulary
 
 import { REVIEW_STATUSES, SAMPLE_ERROR_KINDS, SPLITS, type ReviewStatus, type SampleErrorKind, type Split } from './vocabulary'
-export { REVIEW_STATUSES, SAMPLE_ERROR_KINDS, SPLITS, type ReviewStatus, type SampleErrorKind, type Split, DEFAULT_MASK_PATTERNS, DEFAULT_SINGLE_FOLDER_PATTERNS } from './vocabulary'
-
+export {
+  REVIEW_STATUSES,
+  SAMPLE_ERROR_KINDS,
+  SPLITS,
+  type ReviewStatus,
+  type SampleErrorKind,
+  type Split,
+  DEFAULT_MASK_PATTERNS,
+  DEFAULT_SINGLE_FOLDER_PATTERNS,
+} from './vocabulary'
 
 export const SORT_FIELDS = ['key', 'id', 'width', 'height', 'updatedAt'] as const
 export type SortField = (typeof SORT_FIELDS)[number]
@@ -220,16 +228,16 @@ export const sampleFilterSchema = z
 export type SampleFilter = z.input<typeof sampleFilterSchema>
 
 /** Which samples a bulk edit applies to: explicit ids, or everything a filter matches. */
-export const sampleTargetSchema = z.union([
-  z.object({ ids: z.array(id).min(1).max(1_000_000) }).strict(),
-  z.object({ filter: sampleFilterSchema }).strict(),
-])
+export const sampleTargetSchema = z.union([z.object({ ids: z.array(id).min(1).max(1_000_000) }).strict(), z.object({ filter: sampleFilterSchema }).strict()])
 export type SampleTarget = z.input<typeof sampleTargetSchema>
 
 export const sampleQuerySchema = z
   .object({
     filter: sampleFilterSchema.default({}),
-    sort: z.object({ field: z.enum(SORT_FIELDS), dir: z.enum(['asc', 'desc']).default('asc') }).strict().default({ field: 'key', dir: 'asc' }),
+    sort: z
+      .object({ field: z.enum(SORT_FIELDS), dir: z.enum(['asc', 'desc']).default('asc') })
+      .strict()
+      .default({ field: 'key', dir: 'asc' }),
     cursor: z.string().max(2000).nullable().optional(),
     /** random access: start at the offset-th match (0-based) in the sort order, in one call however deep (not with a cursor) */
     offset: z.number().int().min(0).max(1_000_000_000).optional(),
@@ -286,9 +294,7 @@ export const classesUpdateSchema = z
   .object({
     classes: z
       .array(
-        z
-          .object({ index: classIndex, name: z.string().min(1).max(200).optional(), color: colorSchema.optional(), ignore: z.boolean().optional() })
-          .strict(),
+        z.object({ index: classIndex, name: z.string().min(1).max(200).optional(), color: colorSchema.optional(), ignore: z.boolean().optional() }).strict(),
       )
       .min(1),
   })

@@ -3,9 +3,7 @@ import { z } from 'zod'
 import type { Recipe } from '../recipe'
 import { channel } from './define'
 
-export type RecipeValidateResult =
-  | { ok: true; recipe: Recipe; notes?: string[] }
-  | { ok: false; problems: string[]; unsupported?: string[] }
+export type RecipeValidateResult = { ok: true; recipe: Recipe; notes?: string[] } | { ok: false; problems: string[]; unsupported?: string[] }
 
 export interface RecipeConvertResult {
   /** Lockstep recipe or Albumentations JSON (`A.load` reads it) */

@@ -12,14 +12,17 @@ export type ExportFormat = string
 
 const positiveInt = z.number().int().min(1)
 
-const shown = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v))
+const shown = (v: unknown) => (typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v)))
 /**
  * An integer option in [min, max], its problems in the words the CLI uses for every number
  * ("--seed must be ≥ 0 but received -1"); `why` says what the upper bound protects.
  */
 function intIn(min: number, max?: number, why = '') {
   const notInt = (i: { input: unknown }) => `must be an integer ≥ ${min} but received ${shown(i.input)}`
-  const n = z.number({ error: notInt }).int({ error: notInt }).min(min, { error: (i) => `must be ≥ ${min} but received ${shown(i.input)}` })
+  const n = z
+    .number({ error: notInt })
+    .int({ error: notInt })
+    .min(min, { error: (i) => `must be ≥ ${min} but received ${shown(i.input)}` })
   return max === undefined ? n : n.max(max, { error: (i) => `must be ≤ ${max} but received ${shown(i.input)}${why}` })
 }
 
@@ -37,10 +40,7 @@ export const EXPORT_LIMITS = {
 export const exportOptionsSchema = z
   .object({
     /** A saved recipe version of the open project, or a recipe given inline (Lockstep or Albumentations JSON). */
-    recipe: z.union([
-      z.object({ versionId: positiveInt }).strict(),
-      z.object({ json: z.unknown() }).strict(),
-    ]),
+    recipe: z.union([z.object({ versionId: positiveInt }).strict(), z.object({ json: z.unknown() }).strict()]),
     seed: intIn(0, 0xffffffff).default(0),
     /** Splits to export (e.g. ['train']); empty or absent = every sample. */
     splits: z.array(z.string().min(1)).default([]),
@@ -72,7 +72,17 @@ export const exportOptionsSchema = z
      * statistics), 'samplewise' (each output's own mean and std) or { rescale: factor }. Needs npy.
      */
     normalize: z
-      .union([z.enum(['featurewise', 'samplewise']), z.object({ rescale: z.number().finite().refine((v) => v !== 0, 'a non-zero factor') }).strict()])
+      .union([
+        z.enum(['featurewise', 'samplewise']),
+        z
+          .object({
+            rescale: z
+              .number()
+              .finite()
+              .refine((v) => v !== 0, 'a non-zero factor'),
+          })
+          .strict(),
+      ])
       .optional(),
     /** MiB for reordering and decode reuse. */
     memoryMb: intIn(EXPORT_LIMITS.memoryMb.min, EXPORT_LIMITS.memoryMb.max, ' (MiB)').default(EXPORT_LIMITS.memoryMb.default),

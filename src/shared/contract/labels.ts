@@ -92,7 +92,10 @@ export type MaskSaveInput = z.input<typeof maskSaveSchema>
 export const remapSchema = z
   .object({
     /** each `from` index becomes `to` (e.g. merge 3 into 1; move 7 to the ignore index) */
-    mapping: z.array(z.object({ from: classIndex, to: classIndex }).strict()).min(1).max(65536),
+    mapping: z
+      .array(z.object({ from: classIndex, to: classIndex }).strict())
+      .min(1)
+      .max(65536),
     /** default: every sample with a mask */
     sampleIds: z.array(id).max(1_000_000).optional(),
   })

@@ -39,7 +39,7 @@ function compose(layers: { mask: Uint8Array; value: number }[]): number[] {
   return out
 }
 
-const union = (a: Uint8Array, b: Uint8Array) => a.map((v, i) => v | b[i]!)
+const union = (a: Uint8Array, b: Uint8Array) => a.map((v, i) => v | b[i])
 
 function blob(cx: number, cy: number, r: number): Uint8Array {
   const m = new Uint8Array(W * H)
@@ -63,10 +63,13 @@ describe('annotations.import', () => {
   beforeAll(async () => {
     for (const k of ['a', 'b', 'c', 'd', 'f', 'g', 'h', 'i', 'j', 'k', 'l']) put(join(t.dir, 'images', `${k}.png`), await imagePng(W, H, k.charCodeAt(0)))
     // a has a mask already (classes 0 and 1: 'class 1' is a placeholder name)
-    put(join(t.dir, 'masks', 'a.png'), fixturePng(W, H, (x) => (x < 20 ? 0 : 1)))
+    put(
+      join(t.dir, 'masks', 'a.png'),
+      fixturePng(W, H, (x) => (x < 20 ? 0 : 1)),
+    )
     ;({ ctx, jobDone } = context())
     await call(ctx, 'project.create', { dir: join(t.dir, 'proj') })
-    catalog = ctx.session.requireCatalog() as Catalog
+    catalog = ctx.session.requireCatalog()
     await runImport(catalog, { images: join(t.dir, 'images'), masks: join(t.dir, 'masks') })
   })
   afterAll(() => {
@@ -77,11 +80,46 @@ describe('annotations.import', () => {
   it('labelme: polygons, rectangles and circles in file order; broken files, unknown images and wrong sizes named', async () => {
     const dir = join(t.dir, 'images') // labelme keeps its JSON next to the images
     const aShapes: (RefShape & { label: string })[] = [
-      { kind: 'polygon', label: 'car', points: [[2.5, 3], [30, 4.25], [25.5, 20], [8, 26.5]] },
-      { kind: 'rectangle', label: 'person', points: [[20, 10], [36, 28]] },
-      { kind: 'circle', label: 'tree', points: [[10.5, 10.5], [15, 13]] },
+      {
+        kind: 'polygon',
+        label: 'car',
+        points: [
+          [2.5, 3],
+          [30, 4.25],
+          [25.5, 20],
+          [8, 26.5],
+        ],
+      },
+      {
+        kind: 'rectangle',
+        label: 'person',
+        points: [
+          [20, 10],
+          [36, 28],
+        ],
+      },
+      {
+        kind: 'circle',
+        label: 'tree',
+        points: [
+          [10.5, 10.5],
+          [15, 13],
+        ],
+      },
     ]
-    const bShapes: (RefShape & { label: string })[] = [{ kind: 'polygon', label: 'Road', points: [[0, 0], [40, 0], [40, 12.5], [20, 18], [0, 12.5]] }]
+    const bShapes: (RefShape & { label: string })[] = [
+      {
+        kind: 'polygon',
+        label: 'Road',
+        points: [
+          [0, 0],
+          [40, 0],
+          [40, 12.5],
+          [20, 18],
+          [0, 12.5],
+        ],
+      },
+    ]
     const doc = (imagePath: string, shapes: (RefShape & { label: string })[], extra: object[] = [], size = [W, H]) =>
       JSON.stringify({
         version: '5.4.1',
@@ -91,7 +129,19 @@ describe('annotations.import', () => {
         imageData: null,
         shapes: [...shapes.map((s) => ({ label: s.label, points: s.points, shape_type: s.kind, group_id: null, flags: {} })), ...extra],
       })
-    writeFileSync(join(dir, 'a.json'), doc('a.png', aShapes, [{ label: 'edge', points: [[0, 0], [5, 5]], shape_type: 'line' }]))
+    writeFileSync(
+      join(dir, 'a.json'),
+      doc('a.png', aShapes, [
+        {
+          label: 'edge',
+          points: [
+            [0, 0],
+            [5, 5],
+          ],
+          shape_type: 'line',
+        },
+      ]),
+    )
     writeFileSync(join(dir, 'b.json'), doc('./b.png', bShapes))
     writeFileSync(join(dir, 'broken.json'), '{"shapes": [')
     writeFileSync(join(dir, 'unknown.json'), doc('zzz.png', bShapes))
@@ -112,7 +162,7 @@ describe('annotations.import', () => {
     expect(readFileSync(join(t.dir, 'masks', 'a.png')).equals(before)).toBe(true)
     const idx = await indexOf()
     const refB = referenceMasks(W, H, bShapes)
-    expect(maskValues(join(t.dir, 'masks', 'b.png'))).toEqual(compose([{ mask: refB[0]!, value: idx.get('Road')! }]))
+    expect(maskValues(join(t.dir, 'masks', 'b.png'))).toEqual(compose([{ mask: refB[0], value: idx.get('Road')! }]))
     expect((await call<SampleDetail>(ctx, 'samples.get', { id: sample('b') })).error).toBeNull()
 
     // replace: a is rewritten, its old mask versioned with reason 'import'
@@ -120,7 +170,7 @@ describe('annotations.import', () => {
     expect(r.written).toBe(2)
     expect(r.addedClasses).toEqual([])
     const refA = referenceMasks(W, H, aShapes)
-    expect(maskValues(join(t.dir, 'masks', 'a.png'))).toEqual(compose(aShapes.map((sh, i) => ({ mask: refA[i]!, value: idx.get(sh.label)! }))))
+    expect(maskValues(join(t.dir, 'masks', 'a.png'))).toEqual(compose(aShapes.map((sh, i) => ({ mask: refA[i], value: idx.get(sh.label)! }))))
     const versions = await call<MaskVersionInfo[]>(ctx, 'mask.versions', { sampleId: sample('a') })
     expect(versions).toHaveLength(1)
     expect(versions[0]).toMatchObject({ reason: 'import', bytes: before.length })
@@ -171,16 +221,39 @@ describe('annotations.import', () => {
       { index: 7, name: 'cat' },
     ])
     const [car, dog1, dog2] = referenceMasks(W, H, [
-      { kind: 'polygon', points: [[1, 1], [38, 1], [38, 28], [1, 28]] },
-      { kind: 'polygon', points: [[5, 5], [15, 5], [15, 15], [5, 15]] },
-      { kind: 'polygon', points: [[20.5, 2], [30, 2], [30, 9.5]] },
+      {
+        kind: 'polygon',
+        points: [
+          [1, 1],
+          [38, 1],
+          [38, 28],
+          [1, 28],
+        ],
+      },
+      {
+        kind: 'polygon',
+        points: [
+          [5, 5],
+          [15, 5],
+          [15, 15],
+          [5, 15],
+        ],
+      },
+      {
+        kind: 'polygon',
+        points: [
+          [20.5, 2],
+          [30, 2],
+          [30, 9.5],
+        ],
+      },
     ])
     // areas: car 999, dog 100 + 45.125, cat 113 px: car, cat, dog from largest to smallest
     expect(maskValues(join(t.dir, 'masks', 'c.png'))).toEqual(
       compose([
-        { mask: car!, value: idx.get('car')! },
+        { mask: car, value: idx.get('car')! },
         { mask: catMask, value: 7 },
-        { mask: union(dog1!, dog2!), value: idx.get('dog')! },
+        { mask: union(dog1, dog2), value: idx.get('dog')! },
       ]),
     )
     expect(maskValues(join(t.dir, 'masks', 'd.png'))).toEqual(compose([{ mask: dogRle, value: idx.get('dog')! }]))
@@ -192,16 +265,28 @@ describe('annotations.import', () => {
     const pngDir = join(t.dir, 'panoptic_val')
     // segment 5 (person) on the left, segment 300 + 2*256 (sky) at the top right, id 0 (VOID) elsewhere
     const segAt = (x: number, y: number) => (x < 15 ? 5 : y < 10 ? 300 + 512 : 0)
-    put(join(pngDir, 'h.png'), rgbPng((x, y) => {
-      const id = segAt(x, y)
-      return [id & 255, (id >> 8) & 255, id >> 16]
-    }))
+    put(
+      join(pngDir, 'h.png'),
+      rgbPng((x, y) => {
+        const id = segAt(x, y)
+        return [id & 255, (id >> 8) & 255, id >> 16]
+      }),
+    )
     const file = join(t.dir, 'panoptic_val.json')
     writeFileSync(
       file,
       JSON.stringify({
         images: [{ id: 8, file_name: 'h.jpg', width: W, height: H }],
-        annotations: [{ image_id: 8, file_name: 'h.png', segments_info: [{ id: 5, category_id: 2 }, { id: 812, category_id: 1 }] }],
+        annotations: [
+          {
+            image_id: 8,
+            file_name: 'h.png',
+            segments_info: [
+              { id: 5, category_id: 2 },
+              { id: 812, category_id: 1 },
+            ],
+          },
+        ],
         categories: [
           { id: 2, name: 'person', isthing: 1 },
           { id: 1, name: 'sky', isthing: 0 },
@@ -221,13 +306,25 @@ describe('annotations.import', () => {
 
   it('VOC/CVAT colour masks with labelmap.txt; grey-valued RGB read as indices and noted; unknown colours and sizes named', async () => {
     const root = join(t.dir, 'voc')
-    put(join(root, 'labelmap.txt'), Buffer.from('# label:color_rgb:parts:actions\nbackground:0,0,0::\naeroplane:128,0,0::\nbicycle:0,128,0::\nbird:128,128,0::\n'))
+    put(
+      join(root, 'labelmap.txt'),
+      Buffer.from('# label:color_rgb:parts:actions\nbackground:0,0,0::\naeroplane:128,0,0::\nbicycle:0,128,0::\nbird:128,128,0::\n'),
+    )
     const seg = join(root, 'SegmentationClass')
     const colourAt = (x: number, y: number): [number, number, number] => (x < 10 ? [0, 0, 0] : x < 20 ? [128, 0, 0] : y < 15 ? [0, 128, 0] : [128, 128, 0])
     put(join(seg, 'i.png'), rgbPng(colourAt))
-    put(join(seg, 'j.png'), rgbPng((x) => (x < 20 ? [0, 0, 0] : [3, 3, 3])))
-    put(join(seg, 'k.png'), rgbPng((x) => (x < 5 ? [5, 6, 7] : [128, 0, 0])))
-    put(join(seg, 'l.png'), rgbPng(() => [0, 0, 0], W, H - 1))
+    put(
+      join(seg, 'j.png'),
+      rgbPng((x) => (x < 20 ? [0, 0, 0] : [3, 3, 3])),
+    )
+    put(
+      join(seg, 'k.png'),
+      rgbPng((x) => (x < 5 ? [5, 6, 7] : [128, 0, 0])),
+    )
+    put(
+      join(seg, 'l.png'),
+      rgbPng(() => [0, 0, 0], W, H - 1),
+    )
     const s = await run({ format: 'voc', path: seg })
     expect(s).toMatchObject({ format: 'voc', files: 4, written: 2 })
     expect(s.problems).toEqual([

@@ -27,17 +27,92 @@ function shapes(seed: number): RefShape[] {
     out.push({ kind: 'polygon', points: Array.from({ length: n }, () => [coord(rng, W), coord(rng, H)] as [number, number]) })
   }
   // axis-aligned edges on pixel centres and on pixel borders, a vertex exactly on a centre
-  out.push({ kind: 'polygon', points: [[2.5, 2.5], [12.5, 2.5], [12.5, 9.5], [2.5, 9.5]] })
-  out.push({ kind: 'polygon', points: [[3, 3], [13, 3], [13, 10], [3, 10]] })
-  out.push({ kind: 'polygon', points: [[5.5, 1.5], [9.5, 6.5], [1.5, 6.5]] })
-  out.push({ kind: 'polygon', points: [[20, 5], [30.5, 5.5], [25.5, 5.5], [22.5, 20.5], [20.5, 10.5]] })
+  out.push({
+    kind: 'polygon',
+    points: [
+      [2.5, 2.5],
+      [12.5, 2.5],
+      [12.5, 9.5],
+      [2.5, 9.5],
+    ],
+  })
+  out.push({
+    kind: 'polygon',
+    points: [
+      [3, 3],
+      [13, 3],
+      [13, 10],
+      [3, 10],
+    ],
+  })
+  out.push({
+    kind: 'polygon',
+    points: [
+      [5.5, 1.5],
+      [9.5, 6.5],
+      [1.5, 6.5],
+    ],
+  })
+  out.push({
+    kind: 'polygon',
+    points: [
+      [20, 5],
+      [30.5, 5.5],
+      [25.5, 5.5],
+      [22.5, 20.5],
+      [20.5, 10.5],
+    ],
+  })
   // a bow tie (self-intersecting: even-odd) and a star with a hole
-  out.push({ kind: 'polygon', points: [[1, 1], [20, 20], [20, 1], [1, 20]] })
-  out.push({ kind: 'polygon', points: [[18, 1], [22.5, 27], [8, 10], [32, 10], [14, 27]] })
-  for (let i = 0; i < 15; i++) out.push({ kind: 'rectangle', points: [[coord(rng, W), coord(rng, H)], [coord(rng, W), coord(rng, H)]] })
-  out.push({ kind: 'rectangle', points: [[10, 10], [20, 20]] })
-  for (let i = 0; i < 15; i++) out.push({ kind: 'circle', points: [[coord(rng, W), coord(rng, H)], [coord(rng, W), coord(rng, H)]] })
-  out.push({ kind: 'circle', points: [[10.5, 10.5], [13.5, 10.5]] })
+  out.push({
+    kind: 'polygon',
+    points: [
+      [1, 1],
+      [20, 20],
+      [20, 1],
+      [1, 20],
+    ],
+  })
+  out.push({
+    kind: 'polygon',
+    points: [
+      [18, 1],
+      [22.5, 27],
+      [8, 10],
+      [32, 10],
+      [14, 27],
+    ],
+  })
+  for (let i = 0; i < 15; i++)
+    out.push({
+      kind: 'rectangle',
+      points: [
+        [coord(rng, W), coord(rng, H)],
+        [coord(rng, W), coord(rng, H)],
+      ],
+    })
+  out.push({
+    kind: 'rectangle',
+    points: [
+      [10, 10],
+      [20, 20],
+    ],
+  })
+  for (let i = 0; i < 15; i++)
+    out.push({
+      kind: 'circle',
+      points: [
+        [coord(rng, W), coord(rng, H)],
+        [coord(rng, W), coord(rng, H)],
+      ],
+    })
+  out.push({
+    kind: 'circle',
+    points: [
+      [10.5, 10.5],
+      [13.5, 10.5],
+    ],
+  })
   return out
 }
 
@@ -62,7 +137,7 @@ describe('annotation rasteriser', () => {
       const ref = referenceMasks(W, H, list)
       list.forEach((s, i) => {
         const ours = draw(s)
-        const d = diff(ours, ref[i]!)
+        const d = diff(ours, ref[i])
         expect(d, `${s.kind} ${JSON.stringify(s.points)}`).toBe('')
       })
       // the fixtures are not trivial: most shapes cover some pixels and leave others
@@ -75,7 +150,13 @@ describe('annotation rasteriser', () => {
     const c = canvas()
     fillRectangle(c, [20, 20], [10, 10], 7)
     let n = 0
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (c.data[y * W + x] === 7) (n++, expect(x >= 10 && x < 20 && y >= 10 && y < 20).toBe(true))
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        if (c.data[y * W + x] !== 7) continue
+        n++
+        expect(x >= 10 && x < 20 && y >= 10 && y < 20).toBe(true)
+      }
+    }
     expect(n).toBe(100)
   })
 
@@ -85,7 +166,9 @@ describe('annotation rasteriser', () => {
       const mask = new Uint8Array(W * H)
       // blobs, so runs are long and short, and the deltas negative and positive
       for (let k = 0; k < 4; k++) {
-        const cx = rng.int(0, W), cy = rng.int(0, H), r = rng.int(1, 9)
+        const cx = rng.int(0, W),
+          cy = rng.int(0, H),
+          r = rng.int(1, 9)
         for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) mask[y * W + x] = 1
       }
       if (t === 0) mask.fill(0)

@@ -50,7 +50,7 @@ export function referenceMasks(width: number, height: number, shapes: RefShape[]
 export function cocoRleString(counts: number[]): string {
   let s = ''
   counts.forEach((c, i) => {
-    let x = i > 2 ? c - counts[i - 2]! : c
+    let x = i > 2 ? c - counts[i - 2] : c
     let more = true
     while (more) {
       let ch = x & 0x1f
@@ -70,7 +70,7 @@ export function cocoRuns(mask: Uint8Array, width: number, height: number): numbe
   let n = 0
   for (let x = 0; x < width; x++) {
     for (let y = 0; y < height; y++) {
-      const v = mask[y * width + x]! ? 1 : 0
+      const v = mask[y * width + x] ? 1 : 0
       if (v !== cur) {
         runs.push(n)
         cur = v

@@ -3,7 +3,20 @@
 // navigation, permissions, menu, second instance) and prints one line: REPORT <json>.
 import { EventEmitter } from 'node:events'
 
-const rec = { schemes: null, singleInstance: null, windows: [], protocols: {}, ipc: new Map(), menu: null, webContentsCreated: null, permissionRequest: null, permissionCheck: null, beforeRequest: null, beforeRequestFilter: null, dialogs: [] }
+const rec = {
+  schemes: null,
+  singleInstance: null,
+  windows: [],
+  protocols: {},
+  ipc: new Map(),
+  menu: null,
+  webContentsCreated: null,
+  permissionRequest: null,
+  permissionCheck: null,
+  beforeRequest: null,
+  beforeRequestFilter: null,
+  dialogs: [],
+}
 const userData = process.env.FAKE_USER_DATA
 
 class WebContents extends EventEmitter {
@@ -179,7 +192,11 @@ async function probe() {
   process.stdout.write(`REPORT ${JSON.stringify(report)}\n`)
   process.exit(0)
 }
-setTimeout(() => probe().catch((e) => {
-  process.stdout.write(`REPORT ${JSON.stringify({ error: String(e?.stack ?? e) })}\n`)
-  process.exit(1)
-}), 800)
+setTimeout(
+  () =>
+    probe().catch((e) => {
+      process.stdout.write(`REPORT ${JSON.stringify({ error: String(e?.stack ?? e) })}\n`)
+      process.exit(1)
+    }),
+  800,
+)

@@ -11,12 +11,17 @@ import { int, rng, sameBytes } from './rng'
 function bfs(w: number, h: number, x: number, y: number, same: (i: number) => boolean): Uint8Array {
   const out = new Uint8Array(w * h)
   const q = [y * w + x]
-  out[q[0]!] = 1
+  out[q[0]] = 1
   while (q.length) {
     const i = q.pop()!
     const cx = i % w
     const cy = (i - cx) / w
-    for (const [nx, ny] of [[cx - 1, cy], [cx + 1, cy], [cx, cy - 1], [cx, cy + 1]] as const) {
+    for (const [nx, ny] of [
+      [cx - 1, cy],
+      [cx + 1, cy],
+      [cx, cy - 1],
+      [cx, cy + 1],
+    ] as const) {
       const j = ny * w + nx
       if (nx >= 0 && ny >= 0 && nx < w && ny < h && !out[j] && same(j)) {
         out[j] = 1
@@ -32,7 +37,7 @@ function blobs(w: number, h: number, seed: number, depth: 8 | 16): Uint8Array | 
   const r = rng(seed)
   const flat = depth === 16 ? new Uint16Array(w * h) : new Uint8Array(w * h)
   for (let k = 0; k < 40; k++) {
-    const v = depth === 16 ? [0, 1, 2, 300, 4000][int(r, 0, 4)]! : int(r, 0, 4)
+    const v = depth === 16 ? [0, 1, 2, 300, 4000][int(r, 0, 4)] : int(r, 0, 4)
     const pts = Array.from({ length: int(r, 3, 6) }, () => ({ x: int(r, -20, w + 20), y: int(r, -20, h + 20) }))
     for (const [y, a, b] of polygonSpans(pts, w, h)) flat.fill(v, y * w + a, y * w + b + 1)
   }
@@ -51,7 +56,7 @@ describe('floodFill', () => {
       const hist = new History(map)
       const x = int(r, 0, w - 1)
       const y = int(r, 0, h - 1)
-      const target = flat[y * w + x]!
+      const target = flat[y * w + x]
       const value = depth === 16 ? 4097 : 9
       const edit = hist.begin(value, null, 'fill')
       const n = floodFill(map, x, y, edit)
@@ -59,7 +64,11 @@ describe('floodFill', () => {
       const region = bfs(w, h, x, y, (j) => flat[j] === target)
       const expected = flat.slice()
       let count = 0
-      for (let i = 0; i < region.length; i++) if (region[i]) (expected[i] = value), count++
+      for (let i = 0; i < region.length; i++) {
+        if (!region[i]) continue
+        expected[i] = value
+        count++
+      }
       expect(n).toBe(count)
       expect(sameBytes(map.toFlat(), expected)).toBe(true)
       hist.undo()
@@ -71,9 +80,9 @@ describe('floodFill', () => {
     const flat = blobs(300, 300, 1, 8)
     const map = TileMap.fromFlat(300, 300, 8, flat)
     const locked = new Uint8Array(256)
-    locked[flat[150 * 300 + 150]!] = 1
+    locked[flat[150 * 300 + 150]] = 1
     expect(floodFill(map, 150, 150, new History(map).begin(7, locked, 'fill'))).toBe(0)
-    expect(floodFill(map, 150, 150, new History(map).begin(flat[150 * 300 + 150]!, null, 'fill'))).toBe(0)
+    expect(floodFill(map, 150, 150, new History(map).begin(flat[150 * 300 + 150], null, 'fill'))).toBe(0)
     expect(sameBytes(map.toFlat(), flat)).toBe(true)
   })
 })
@@ -90,7 +99,16 @@ describe('the lock rule', () => {
     locked[0] = 0
     const e = hist.begin(3, locked, 'brush')
     for (const [y, a, b] of brushSpans({ x: 20, y: 30 }, { x: 380, y: 260 }, 61, w, h)) e.span(y, a, b)
-    for (const [y, a, b] of polygonSpans([{ x: 0, y: 0 }, { x: 399, y: 10 }, { x: 200, y: 299 }], w, h)) e.span(y, a, b)
+    for (const [y, a, b] of polygonSpans(
+      [
+        { x: 0, y: 0 },
+        { x: 399, y: 10 },
+        { x: 200, y: 299 },
+      ],
+      w,
+      h,
+    ))
+      e.span(y, a, b)
     hist.commit(e)
     const after = map.toFlat()
     let painted = 0
@@ -127,7 +145,7 @@ describe('growRegion (magic wand)', () => {
     const data = new Uint8ClampedArray(w * h * 4)
     const base = blobs(w, h, 9, 8)
     for (let i = 0; i < w * h; i++) {
-      const v = base[i]! * 50
+      const v = base[i] * 50
       data[i * 4] = v + int(r, 0, 12)
       data[i * 4 + 1] = 255 - v - int(r, 0, 12)
       data[i * 4 + 2] = int(r, 0, 12)
@@ -140,7 +158,7 @@ describe('growRegion (magic wand)', () => {
       const spans = growRegion({ width: w, height: h, data }, x, y, tol)
       const got = new Uint8Array(w * h)
       for (const [yy, a, b] of spans) got.fill(1, yy * w + a, yy * w + b + 1)
-      const ref = bfs(w, h, x, y, (j) => [0, 1, 2].every((c) => Math.abs(data[j * 4 + c]! - data[o + c]!) <= tol))
+      const ref = bfs(w, h, x, y, (j) => [0, 1, 2].every((c) => Math.abs(data[j * 4 + c] - data[o + c]) <= tol))
       expect(sameBytes(got, ref)).toBe(true)
       if (tol === 255) expect(got.every((v) => v === 1)).toBe(true)
     }
@@ -149,7 +167,7 @@ describe('growRegion (magic wand)', () => {
   it('adds a second seed to the same selection without taking a pixel twice', () => {
     const w = 64
     const data = new Uint8ClampedArray(w * w * 4)
-    for (let i = 0; i < w * w; i++) data[i * 4] = (i % w) < 32 ? 10 : 200
+    for (let i = 0; i < w * w; i++) data[i * 4] = i % w < 32 ? 10 : 200
     const seen = new Uint8Array(w * w)
     const left = growRegion({ width: w, height: w, data }, 3, 3, 5, seen)
     const right = growRegion({ width: w, height: w, data }, 40, 3, 5, seen)

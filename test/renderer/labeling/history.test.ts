@@ -18,7 +18,7 @@ describe('run-length tiles', () => {
   it('decode(encode(tile)) is the tile, for 8 and 16 bits; noise stays raw', () => {
     const r = rng(3)
     const t16 = new Uint16Array(65536)
-    for (let i = 0; i < t16.length; ) {
+    for (let i = 0; i < t16.length;) {
       const len = int(r, 1, 900)
       t16.fill(int(r, 0, 65535), i, i + len)
       i += len
@@ -28,7 +28,7 @@ describe('run-length tiles', () => {
     const back = new Uint16Array(65536)
     decodeRuns(runs, back)
     expect(sameBytes(back, t16)).toBe(true)
-    expect(encodeRuns(new Uint8Array(65536).fill(9))).toEqual(new Uint32Array([(65535 << 16 | 9) >>> 0]))
+    expect(encodeRuns(new Uint8Array(65536).fill(9))).toEqual(new Uint32Array([((65535 << 16) | 9) >>> 0]))
     const noise = Uint8Array.from({ length: 65536 }, () => int(r, 0, 255))
     expect(encodeRuns(noise)).toBeNull()
   })

@@ -21,26 +21,26 @@ const rows = (g: Uint8Array, w: number) => Array.from({ length: g.length / w }, 
 /** 4 * d^2 <= size^2, with d the distance from P to segment AB, using exact rationals (BigInt). */
 function brushRef(x: number, y: number, a: Pt, b: Pt, size: number): boolean {
   const B = BigInt
-  const [px, py, ax, ay, bx, by] = [x, y, a.x, a.y, b.x, b.y].map(B) as bigint[]
-  const dx = bx! - ax!
-  const dy = by! - ay!
+  const [px, py, ax, ay, bx, by] = [x, y, a.x, a.y, b.x, b.y].map((v) => B(v))
+  const dx = bx - ax
+  const dy = by - ay
   const l2 = dx * dx + dy * dy
   const s2 = B(size * size)
-  const dist2 = (qx: bigint, qy: bigint) => (px! - qx) * (px! - qx) + (py! - qy) * (py! - qy)
-  if (l2 === 0n) return 4n * dist2(ax!, ay!) <= s2
-  const t = (px! - ax!) * dx + (py! - ay!) * dy
+  const dist2 = (qx: bigint, qy: bigint) => (px - qx) * (px - qx) + (py - qy) * (py - qy)
+  if (l2 === 0n) return 4n * dist2(ax, ay) <= s2
+  const t = (px - ax) * dx + (py - ay) * dy
   // closest point C = A + (t / l2) (B - A), clamped; |P - C|^2 * l2^2 as an integer
   const tc = t < 0n ? 0n : t > l2 ? l2 : t
-  const cx = px! * l2 - (ax! * l2 + tc * dx)
-  const cy = py! * l2 - (ay! * l2 + tc * dy)
+  const cx = px * l2 - (ax * l2 + tc * dx)
+  const cy = py * l2 - (ay * l2 + tc * dy)
   return 4n * (cx * cx + cy * cy) <= s2 * l2 * l2
 }
 
 function polyRef(x: number, y: number, pts: Pt[]): boolean {
   let inside = false
   for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
-    const p = pts[j]!
-    const q = pts[i]!
+    const p = pts[j]
+    const q = pts[i]
     // on the segment p-q?
     const cross = (q.x - p.x) * (y - p.y) - (q.y - p.y) * (x - p.x)
     if (cross === 0 && Math.min(p.x, q.x) <= x && x <= Math.max(p.x, q.x) && Math.min(p.y, q.y) <= y && y <= Math.max(p.y, q.y)) return true
@@ -85,12 +85,40 @@ describe('brush', () => {
 
 describe('polygon', () => {
   it('fills a right triangle with its edges', () => {
-    const g = toGrid(polygonSpans([{ x: 1, y: 1 }, { x: 5, y: 1 }, { x: 1, y: 5 }], 7, 7), 7, 7)
+    const g = toGrid(
+      polygonSpans(
+        [
+          { x: 1, y: 1 },
+          { x: 5, y: 1 },
+          { x: 1, y: 5 },
+        ],
+        7,
+        7,
+      ),
+      7,
+      7,
+    )
     expect(rows(g, 7)).toEqual(['0000000', '0111110', '0111100', '0111000', '0110000', '0100000', '0000000'])
   })
 
   it('includes thin and degenerate shapes: a line, a point', () => {
-    expect(rows(toGrid(polygonSpans([{ x: 0, y: 0 }, { x: 4, y: 4 }], 5, 5), 5, 5), 5)).toEqual(['10000', '01000', '00100', '00010', '00001'])
+    expect(
+      rows(
+        toGrid(
+          polygonSpans(
+            [
+              { x: 0, y: 0 },
+              { x: 4, y: 4 },
+            ],
+            5,
+            5,
+          ),
+          5,
+          5,
+        ),
+        5,
+      ),
+    ).toEqual(['10000', '01000', '00100', '00010', '00001'])
     expect(rows(toGrid(polygonSpans([{ x: 2, y: 1 }], 5, 3), 5, 3), 5)).toEqual(['00000', '00100', '00000'])
   })
 
@@ -101,7 +129,7 @@ describe('polygon', () => {
     for (let k = 0; k < 400; k++) {
       const n = int(r, 3, 9)
       const pts = Array.from({ length: n }, () => ({ x: int(r, -15, w + 15), y: int(r, -15, h + 15) }))
-      if (k % 5 === 0) pts.splice(1, 0, { x: pts[0]!.x + 7, y: pts[0]!.y }) // horizontal edges
+      if (k % 5 === 0) pts.splice(1, 0, { x: pts[0].x + 7, y: pts[0].y }) // horizontal edges
       const got = toGrid(polygonSpans(pts, w, h), w, h)
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {

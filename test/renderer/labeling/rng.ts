@@ -24,6 +24,6 @@ export function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
 export function digest(a: ArrayBufferView): string {
   const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
   let h = 0x811c9dc5
-  for (let i = 0; i < x.length; i++) h = Math.imul(h ^ x[i]!, 0x01000193)
+  for (let i = 0; i < x.length; i++) h = Math.imul(h ^ x[i], 0x01000193)
   return `${x.length}:${(h >>> 0).toString(16)}`
 }

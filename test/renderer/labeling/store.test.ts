@@ -20,9 +20,33 @@ const H = 30
 
 function detail(id: number, over: Partial<SampleDetail> = {}): SampleDetail {
   return {
-    id, datasetId: 1, key: `s${id}`, imagePath: `s${id}.png`, maskPath: `s${id}.png`, width: W, height: H, split: 'train', status: 'unreviewed', tags: [], error: null,
-    imageAbsPath: `/d/images/s${id}.png`, maskAbsPath: `/d/masks/s${id}.png`, channels: 3, bitDepth: 8, maskDepth: 8, imageFormat: 'png', orientation: 1,
-    imageHash: 'img', maskHash: `hash-${id}`, imageBytes: 1, maskBytes: 1, notes: '', classes: null, createdAt: 0, updatedAt: 0, ...over,
+    id,
+    datasetId: 1,
+    key: `s${id}`,
+    imagePath: `s${id}.png`,
+    maskPath: `s${id}.png`,
+    width: W,
+    height: H,
+    split: 'train',
+    status: 'unreviewed',
+    tags: [],
+    error: null,
+    imageAbsPath: `/d/images/s${id}.png`,
+    maskAbsPath: `/d/masks/s${id}.png`,
+    channels: 3,
+    bitDepth: 8,
+    maskDepth: 8,
+    imageFormat: 'png',
+    orientation: 1,
+    imageHash: 'img',
+    maskHash: `hash-${id}`,
+    imageBytes: 1,
+    maskBytes: 1,
+    notes: '',
+    classes: null,
+    createdAt: 0,
+    updatedAt: 0,
+    ...over,
   }
 }
 
@@ -40,9 +64,21 @@ function labels(fillValue: number, depth: 8 | 16 = 8) {
 }
 
 beforeEach(() => {
-  files = new Map([[1, labels(5)], [2, labels(7)], [3, labels(300, 16)]])
-  details = new Map([[1, detail(1)], [2, detail(2)], [3, detail(3, { maskDepth: 16 })], [4, detail(4, { maskPath: null, maskHash: null, maskAbsPath: null, maskDepth: null, error: { kind: 'MISSING_MASK', message: 'no mask for s4' } })]])
-  saveImpl = (input) => ({ sample: { ...details.get(input.sampleId)!, maskHash: `saved-${input.sampleId}`, maskPath: `s${input.sampleId}.png`, error: null }, replaced: null })
+  files = new Map([
+    [1, labels(5)],
+    [2, labels(7)],
+    [3, labels(300, 16)],
+  ])
+  details = new Map([
+    [1, detail(1)],
+    [2, detail(2)],
+    [3, detail(3, { maskDepth: 16 })],
+    [4, detail(4, { maskPath: null, maskHash: null, maskAbsPath: null, maskDepth: null, error: { kind: 'MISSING_MASK', message: 'no mask for s4' } })],
+  ])
+  saveImpl = (input) => ({
+    sample: { ...details.get(input.sampleId)!, maskHash: `saved-${input.sampleId}`, maskPath: `s${input.sampleId}.png`, error: null },
+    replaced: null,
+  })
   vi.stubGlobal('fetch', async (url: string) => {
     const id = Number(/sample\/(\d+)\/labels/.exec(url)?.[1])
     const f = files.get(id)!
@@ -128,7 +164,7 @@ describe('saving', () => {
     expect(input.depth).toBe(16)
     const bytes = await sentMap(input)
     const want = expectedAfterBrush(files.get(3)!.data, 1000, [10, 10], [10, 10], 3) as Uint16Array
-    const got = Array.from({ length: W * H }, (_, i) => bytes[2 * i]! | (bytes[2 * i + 1]! << 8))
+    const got = Array.from({ length: W * H }, (_, i) => bytes[2 * i] | (bytes[2 * i + 1] << 8))
     expect(got).toEqual([...want])
   })
 
@@ -149,7 +185,11 @@ describe('saving', () => {
     const labeling = await openStore(1)
     brush(labeling, 9, [3, 4], [3, 4], 1)
     saveImpl = (input) => {
-      if (!input.force) throw Object.assign(new Error('Conflict: mask /d/masks/s1.png changed since the editor opened it'), { code: 'INVALID_INPUT', details: { conflict: true } })
+      if (!input.force)
+        throw Object.assign(new Error('Conflict: mask /d/masks/s1.png changed since the editor opened it'), {
+          code: 'INVALID_INPUT',
+          details: { conflict: true },
+        })
       return { sample: { ...details.get(1)!, maskHash: 'forced' }, replaced: null }
     }
     expect(await labeling.save()).toBe(false)
@@ -262,7 +302,13 @@ describe('tools through the store', () => {
     const labeling = await openStore(2)
     labeling.pickClass(3)
     labeling.setTool('polygon')
-    for (const [x, y] of [[25, 2], [35, 2], [39, 29], [30, 20]] as const) labeling.pointerDown(P(x, y))
+    for (const [x, y] of [
+      [25, 2],
+      [35, 2],
+      [39, 29],
+      [30, 20],
+    ] as const)
+      labeling.pointerDown(P(x, y))
     expect(labeling.removeVertex()).toBe(true)
     expect(labeling.polygon).toHaveLength(3)
     labeling.confirm()

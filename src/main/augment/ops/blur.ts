@@ -8,14 +8,16 @@ export function gaussianKernel(sigma: number): Float64Array {
   const k = new Float64Array(2 * r + 1)
   let sum = 0
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma))
-  for (let i = 0; i < k.length; i++) k[i]! /= sum
+  for (let i = 0; i < k.length; i++) k[i] /= sum
   return k
 }
 
 export function blurRgb(px: Pixels, sigma: number): void {
   const kernel = gaussianKernel(sigma)
   const k = fast('opBlur', (k) => {
-    const a = { width: 23, height: 11, data: checkRgb(23, 11) }, b = a.data.slice(), g = gaussianKernel(2.3)
+    const a = { width: 23, height: 11, data: checkRgb(23, 11) },
+      b = a.data.slice(),
+      g = gaussianKernel(2.3)
     blurRgbJs(a, g)
     k.opBlur(b, 23, 11, g)
     return sameBytes(a.data, b)
@@ -31,14 +33,16 @@ function blurRgbJs(px: Pixels, k: Float64Array): void {
   for (let y = 0; y < h; y++) {
     const row = y * w
     for (let x = 0; x < w; x++) {
-      let s0 = 0, s1 = 0, s2 = 0
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0
       for (let t = -r; t <= r; t++) {
         const xx = x + t < 0 ? 0 : x + t >= w ? w - 1 : x + t
-        const kv = k[t + r]!
+        const kv = k[t + r]
         const j = (row + xx) * 3
-        s0 += kv * data[j]!
-        s1 += kv * data[j + 1]!
-        s2 += kv * data[j + 2]!
+        s0 += kv * data[j]
+        s1 += kv * data[j + 1]
+        s2 += kv * data[j + 2]
       }
       const o = (row + x) * 3
       tmp[o] = s0
@@ -48,14 +52,16 @@ function blurRgbJs(px: Pixels, k: Float64Array): void {
   }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let s0 = 0, s1 = 0, s2 = 0
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0
       for (let t = -r; t <= r; t++) {
         const yy = y + t < 0 ? 0 : y + t >= h ? h - 1 : y + t
-        const kv = k[t + r]!
+        const kv = k[t + r]
         const j = (yy * w + x) * 3
-        s0 += kv * tmp[j]!
-        s1 += kv * tmp[j + 1]!
-        s2 += kv * tmp[j + 2]!
+        s0 += kv * tmp[j]
+        s1 += kv * tmp[j + 1]
+        s2 += kv * tmp[j + 2]
       }
       const o = (y * w + x) * 3
       data[o] = Math.round(s0 > 255 ? 255 : s0)

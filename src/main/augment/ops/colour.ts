@@ -67,7 +67,10 @@ function hsvPowerImage(d: Uint8Array, ps: number, pv: number): void {
   for (let v = 0; v < 256; v++) vLut[v] = 255 * Math.pow(v / 255, pv)
   const spow = powTable(ps)
   const k = fast('opHsvPower', (k) => {
-    const a = checkRgb(40, 13), b = a.slice(), v = new Float64Array(256).map((_, i) => 255 * Math.pow(i / 255, 1.7)), t = powTable(0.6)
+    const a = checkRgb(40, 13),
+      b = a.slice(),
+      v = new Float64Array(256).map((_, i) => 255 * Math.pow(i / 255, 1.7)),
+      t = powTable(0.6)
     hsvPowerJs(a, v, t)
     k.opHsvPower(b, v, t)
     return sameBytes(a, b)
@@ -78,12 +81,14 @@ function hsvPowerImage(d: Uint8Array, ps: number, pv: number): void {
 
 function hsvPowerJs(d: Uint8Array, vLut: Float64Array, spow: Float64Array): void {
   for (let i = 0; i < d.length; i += 3) {
-    const r = d[i]!, g = d[i + 1]!, b = d[i + 2]!
+    const r = d[i],
+      g = d[i + 1],
+      b = d[i + 2]
     const max = r > g ? (r > b ? r : b) : g > b ? g : b
     if (max === 0) continue
     const min = r < g ? (r < b ? r : b) : g < b ? g : b
-    const nmax = vLut[max]!
-    const nmin = nmax * (1 - spow[max * 256 + min]!)
+    const nmax = vLut[max]
+    const nmin = nmax * (1 - spow[max * 256 + min])
     const span = max - min
     const k = span === 0 ? 0 : (nmax - nmin) / span
     d[i] = clamp8(nmin + (r - min) * k)
@@ -99,9 +104,10 @@ export const hue: PixelOp<'hue', { degrees: number }> = {
   perPixel: true,
   sample: (rng, spec) => ({ degrees: rng.uniform(spec.degrees[0], spec.degrees[1]) }),
   image(p, px: Pixels) {
-    const shift = ((p.degrees % 360) + 360) % 360 / 60
+    const shift = (((p.degrees % 360) + 360) % 360) / 60
     const k = fast('opHue', (k) => {
-      const a = checkRgb(40, 13), b = a.slice()
+      const a = checkRgb(40, 13),
+        b = a.slice()
       hueJs(a, 2.37)
       k.opHue(b, 2.37)
       return sameBytes(a, b)
@@ -113,7 +119,9 @@ export const hue: PixelOp<'hue', { degrees: number }> = {
 
 function hueJs(d: Uint8Array, shift: number): void {
   for (let i = 0; i < d.length; i += 3) {
-    const r = d[i]!, g = d[i + 1]!, b = d[i + 2]!
+    const r = d[i],
+      g = d[i + 1],
+      b = d[i + 2]
     const max = r > g ? (r > b ? r : b) : g > b ? g : b
     const min = r < g ? (r < b ? r : b) : g < b ? g : b
     const c = max - min
@@ -121,9 +129,28 @@ function hueJs(d: Uint8Array, shift: number): void {
     let h = max === r ? (g - b) / c : max === g ? (b - r) / c + 2 : (r - g) / c + 4
     h = (h + shift + 6) % 6
     const x = c * (1 - Math.abs((h % 2) - 1))
-    let r1 = 0, g1 = 0, b1 = 0
-    if (h < 1) { r1 = c; g1 = x } else if (h < 2) { r1 = x; g1 = c } else if (h < 3) { g1 = c; b1 = x }
-    else if (h < 4) { g1 = x; b1 = c } else if (h < 5) { r1 = x; b1 = c } else { r1 = c; b1 = x }
+    let r1 = 0,
+      g1 = 0,
+      b1 = 0
+    if (h < 1) {
+      r1 = c
+      g1 = x
+    } else if (h < 2) {
+      r1 = x
+      g1 = c
+    } else if (h < 3) {
+      g1 = c
+      b1 = x
+    } else if (h < 4) {
+      g1 = x
+      b1 = c
+    } else if (h < 5) {
+      r1 = x
+      b1 = c
+    } else {
+      r1 = c
+      b1 = x
+    }
     d[i] = clamp8(r1 + min)
     d[i + 1] = clamp8(g1 + min)
     d[i + 2] = clamp8(b1 + min)
@@ -133,9 +160,9 @@ function hueJs(d: Uint8Array, shift: number): void {
 /** Per-channel tables (R, G, B) on interleaved pixels. */
 function channelLuts(d: Uint8Array, r: Uint8Array, g: Uint8Array, b: Uint8Array): void {
   for (let i = 0; i < d.length; i += 3) {
-    d[i] = r[d[i]!]!
-    d[i + 1] = g[d[i + 1]!]!
-    d[i + 2] = b[d[i + 2]!]!
+    d[i] = r[d[i]]
+    d[i + 1] = g[d[i + 1]]
+    d[i + 2] = b[d[i + 2]]
   }
 }
 
@@ -163,14 +190,15 @@ export const channelShift: PixelOp<'channel_shift', { intensity: number }> = {
   sample: (rng, spec) => ({ intensity: rng.uniform(spec.intensity[0], spec.intensity[1]) }),
   image(p, px) {
     const d = px.data
-    let lo = 255, hi = 0
+    let lo = 255,
+      hi = 0
     for (let i = 0; i < d.length; i++) {
-      const v = d[i]!
+      const v = d[i]
       if (v < lo) lo = v
       if (v > hi) hi = v
     }
     const lut = Uint8Array.from({ length: 256 }, (_, v) => Math.round(Math.min(hi, Math.max(lo, v + p.intensity))))
-    for (let i = 0; i < d.length; i++) d[i] = lut[d[i]!]!
+    for (let i = 0; i < d.length; i++) d[i] = lut[d[i]]
   },
 }
 
@@ -182,7 +210,7 @@ export const toGrey: PixelOp<'to_grey', Record<string, never>> = {
   sample: () => ({}),
   image(_p, px) {
     const d = px.data
-    for (let i = 0; i < d.length; i += 3) d[i] = d[i + 1] = d[i + 2] = grey8(d[i]!, d[i + 1]!, d[i + 2]!)
+    for (let i = 0; i < d.length; i += 3) d[i] = d[i + 1] = d[i + 2] = grey8(d[i], d[i + 1], d[i + 2])
   },
 }
 
@@ -190,7 +218,7 @@ function permutation3(rng: Rng): number[] {
   const a = [0, 1, 2]
   for (let i = 2; i > 0; i--) {
     const j = rng.int(0, i)
-    ;[a[i], a[j]] = [a[j]!, a[i]!]
+    ;[a[i], a[j]] = [a[j], a[i]]
   }
   return a
 }
@@ -205,7 +233,9 @@ export const channelShuffle: PixelOp<'channel_shuffle', { order: number[] }> = {
     const d = px.data
     const [a, b, c] = p.order as [number, number, number]
     for (let i = 0; i < d.length; i += 3) {
-      const r = d[i + a]!, g = d[i + b]!, bl = d[i + c]!
+      const r = d[i + a],
+        g = d[i + b],
+        bl = d[i + c]
       d[i] = r
       d[i + 1] = g
       d[i + 2] = bl

@@ -73,7 +73,8 @@ export const cropNonEmptyMask: AffineOp<'crop_non_empty_mask', Window & { foregr
     const labels = meta.labels
     if (!labels) throw new LockstepError('INTERNAL', 'crop_non_empty_mask needs the decoded mask: pass it to plan() as ctx.labels')
     const { width: W, height: H } = meta.canvas
-    const w = spec.width, h = spec.height
+    const w = spec.width,
+      h = spec.height
     if (!spec.padIfNeeded && (W < w || H < h)) throw tooSmall('crop_non_empty_mask', w, h, meta.canvas)
     const wanted = spec.classes.length ? new Set(spec.classes) : null
     const ignored = new Set([...spec.ignoreValues, meta.ignoreIndex])
@@ -85,9 +86,10 @@ export const cropNonEmptyMask: AffineOp<'crop_non_empty_mask', Window & { foregr
     const { data, width: sw, height: sh } = labels
     for (let sy = 0; sy < sh; sy++) {
       for (let sx = 0, i = sy * sw; sx < sw; sx++, i++) {
-        if (!fg(data[i]!)) continue
+        if (!fg(data[i])) continue
         const [cx, cy] = apply(toCanvas, sx + 0.5, sy + 0.5)
-        const px = Math.floor(cx), py = Math.floor(cy)
+        const px = Math.floor(cx),
+          py = Math.floor(cy)
         if (px >= 0 && py >= 0 && px < W && py < H) {
           xs.push(px)
           ys.push(py)
@@ -98,7 +100,8 @@ export const cropNonEmptyMask: AffineOp<'crop_non_empty_mask', Window & { foregr
       return { x: offsetOf(rng, W, w), y: offsetOf(rng, H, h), width: w, height: h, foreground: false, ...fillParam(spec.fill) }
     }
     const k = rng.int(0, xs.length - 1)
-    const px = xs[k]!, py = ys[k]!
+    const px = xs[k],
+      py = ys[k]
     const x = W >= w ? rng.int(Math.max(0, px - w + 1), Math.min(px, W - w)) : -Math.floor((w - W) / 2)
     const y = H >= h ? rng.int(Math.max(0, py - h + 1), Math.min(py, H - h)) : -Math.floor((h - H) / 2)
     return { x, y, width: w, height: h, foreground: true, ...fillParam(spec.fill) }
@@ -125,7 +128,8 @@ export const randomResizedCrop: AffineOp<'random_resized_crop', Window & { cropW
       }
     }
     const inRatio = W / H
-    let w = W, h = H
+    let w = W,
+      h = H
     if (inRatio < spec.ratio[0]) h = Math.round(W / spec.ratio[0])
     else if (inRatio > spec.ratio[1]) w = Math.round(H * spec.ratio[1])
     return { x: Math.floor((W - w) / 2), y: Math.floor((H - h) / 2), cropWidth: w, cropHeight: h, width: spec.width, height: spec.height }

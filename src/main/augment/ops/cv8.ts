@@ -27,9 +27,9 @@ export function rgbToHsv8(r: number, g: number, b: number, out: Uint8Array | Int
   const diff = v - vmin
   const vr = v === r ? -1 : 0
   const vg = v === g ? -1 : 0
-  const s = (diff * SDIV[v]! + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
+  const s = (diff * SDIV[v] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
   let h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))))
-  h = (h * HDIV[diff]! + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
+  h = (h * HDIV[diff] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
   if (h < 0) h += 180
   out[o] = h
   out[o + 1] = s
@@ -42,12 +42,14 @@ const SIXTH = f(1 / 6)
 // Per 8-bit value, computed once with the same float32 steps: s or v as a fraction (f(x / 255)), and
 // per hue its fractional part in the sector (fh), 1 - fh, and its sector (0..5)
 const FRAC = Float32Array.from({ length: 256 }, (_, x) => f(x * INV255))
-const HUE_FH = new Float32Array(256), HUE_FH1 = new Float32Array(256), HUE_SECTOR = new Uint8Array(256)
+const HUE_FH = new Float32Array(256),
+  HUE_FH1 = new Float32Array(256),
+  HUE_SECTOR = new Uint8Array(256)
 for (let h = 0; h < 256; h++) {
   const fh = f(h * HSCALE)
   const pre = Math.trunc(fh)
   HUE_FH[h] = f(fh - pre)
-  HUE_FH1[h] = f(1 - HUE_FH[h]!)
+  HUE_FH1[h] = f(1 - HUE_FH[h])
   HUE_SECTOR[h] = pre - 6 * Math.trunc(f(pre * SIXTH))
 }
 
@@ -58,19 +60,44 @@ for (let h = 0; h < 256; h++) {
  * (fewer than one vector block). Checked against cv2 on all 180 x 256 x 256 inputs.
  */
 export function hsvToRgb8(h: number, s: number, v: number, out: Uint8Array, o: number): void {
-  const fs = FRAC[s]!, fv = FRAC[v]!, fh = HUE_FH[h]!
+  const fs = FRAC[s],
+    fv = FRAC[v],
+    fh = HUE_FH[h]
   const t0 = fv
   const t1 = f(fv * f(1 - fs))
   const t2 = f(fv * f(1 - fs * fh))
-  const t3 = f(fv * f(1 - fs * HUE_FH1[h]!))
+  const t3 = f(fv * f(1 - fs * HUE_FH1[h]))
   let r: number, g: number, b: number
   switch (HUE_SECTOR[h]) {
-    case 0: r = t0; g = t3; b = t1; break
-    case 1: r = t2; g = t0; b = t1; break
-    case 2: r = t1; g = t0; b = t3; break
-    case 3: r = t1; g = t2; b = t0; break
-    case 4: r = t3; g = t1; b = t0; break
-    default: r = t0; g = t1; b = t2
+    case 0:
+      r = t0
+      g = t3
+      b = t1
+      break
+    case 1:
+      r = t2
+      g = t0
+      b = t1
+      break
+    case 2:
+      r = t1
+      g = t0
+      b = t3
+      break
+    case 3:
+      r = t1
+      g = t2
+      b = t0
+      break
+    case 4:
+      r = t3
+      g = t1
+      b = t0
+      break
+    default:
+      r = t0
+      g = t1
+      b = t2
   }
   out[o] = sat8(Math.trunc(f(r * 255)))
   out[o + 1] = sat8(Math.trunc(f(g * 255)))
@@ -79,14 +106,21 @@ export function hsvToRgb8(h: number, s: number, v: number, out: Uint8Array, o: n
 
 // RGB2GRAY / YCrCb: 14-bit fixed point.
 const YUV_SHIFT = 14
-const R2Y = 4899, G2Y = 9617, B2Y = 1868
-const GRAY_SHIFT = 15, RY15 = 9798, GY15 = 19235, BY15 = 3735
+const R2Y = 4899,
+  G2Y = 9617,
+  B2Y = 1868
+const GRAY_SHIFT = 15,
+  RY15 = 9798,
+  GY15 = 19235,
+  BY15 = 3735
 const descale = (x: number) => (x + (1 << (YUV_SHIFT - 1))) >> YUV_SHIFT
 
 /** cv2.COLOR_RGB2GRAY of one pixel. */
 export const grey8 = (r: number, g: number, b: number): number => (r * RY15 + g * GY15 + b * BY15 + (1 << (GRAY_SHIFT - 1))) >> GRAY_SHIFT
 
-const CR = 11682, CB = 9241, DELTA = 128 << YUV_SHIFT
+const CR = 11682,
+  CB = 9241,
+  DELTA = 128 << YUV_SHIFT
 /** cv2.COLOR_RGB2YCrCb of one pixel into out at o. */
 export function rgbToYcrcb8(r: number, g: number, b: number, out: Uint8Array, o: number): void {
   const y = descale(r * R2Y + g * G2Y + b * B2Y)
@@ -95,10 +129,14 @@ export function rgbToYcrcb8(r: number, g: number, b: number, out: Uint8Array, o:
   out[o + 2] = sat8(descale((b - y) * CB + DELTA))
 }
 
-const CR2R = 22987, CR2G = -11698, CB2G = -5636, CB2B = 29049
+const CR2R = 22987,
+  CR2G = -11698,
+  CB2G = -5636,
+  CB2B = 29049
 /** cv2.COLOR_YCrCb2RGB of one pixel into out at o. */
 export function ycrcbToRgb8(y: number, cr: number, cb: number, out: Uint8Array, o: number): void {
-  const dcr = cr - 128, dcb = cb - 128
+  const dcr = cr - 128,
+    dcb = cb - 128
   out[o] = sat8(y + descale(dcr * CR2R))
   out[o + 1] = sat8(y + descale(dcb * CB2G + dcr * CR2G))
   out[o + 2] = sat8(y + descale(dcb * CB2B))

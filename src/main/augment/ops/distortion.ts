@@ -10,27 +10,27 @@ import { fillParam, type Field, type FieldOp, type Geometric, type Size } from '
 /** Solves a small dense system A x = b (Gaussian elimination with partial pivoting). */
 export function solve(A: number[][], b: number[]): number[] {
   const n = b.length
-  const M = A.map((row, i) => [...row, b[i]!])
+  const M = A.map((row, i) => [...row, b[i]])
   for (let c = 0; c < n; c++) {
     let p = c
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[p]![c]!)) p = r
-    ;[M[c], M[p]] = [M[p]!, M[c]!]
-    const pivot = M[c]![c]!
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r
+    ;[M[c], M[p]] = [M[p], M[c]]
+    const pivot = M[c][c]
     if (pivot === 0) throw new Error('singular system')
     for (let r = 0; r < n; r++) {
       if (r === c) continue
-      const k = M[r]![c]! / pivot
-      for (let j = c; j <= n; j++) M[r]![j]! -= k * M[c]![j]!
+      const k = M[r][c] / pivot
+      for (let j = c; j <= n; j++) M[r][j] -= k * M[c][j]
     }
   }
-  return M.map((row, i) => row[n]! / row[i]!)
+  return M.map((row, i) => row[n] / row[i])
 }
 
 /** The affine [a, b, c, d, e, f] taking three points onto three others (cv2.getAffineTransform). */
 export function affineFrom3(src: number[], dst: number[]): [number, number, number, number, number, number] {
-  const A = [0, 1, 2].map((i) => [src[i * 2]!, src[i * 2 + 1]!, 1])
-  const [a, b, c] = solve(A, [dst[0]!, dst[2]!, dst[4]!]) as [number, number, number]
-  const [d, e, f] = solve(A, [dst[1]!, dst[3]!, dst[5]!]) as [number, number, number]
+  const A = [0, 1, 2].map((i) => [src[i * 2], src[i * 2 + 1], 1])
+  const [a, b, c] = solve(A, [dst[0], dst[2], dst[4]]) as [number, number, number]
+  const [d, e, f] = solve(A, [dst[1], dst[3], dst[5]]) as [number, number, number]
   return [a, b, c, d, e, f]
 }
 
@@ -40,14 +40,16 @@ function gaussian(n: number, sigma: number): Float64Array {
   const r = (n - 1) / 2
   let sum = 0
   for (let i = 0; i < n; i++) sum += k[i] = Math.exp(-((i - r) ** 2) / (2 * sigma * sigma))
-  for (let i = 0; i < n; i++) k[i]! /= sum
+  for (let i = 0; i < n; i++) k[i] /= sum
   return k
 }
 
 /** Separable blur of a w x h float plane with `k` (BORDER_REFLECT_101), in place (the native kernel when it agrees). */
 function blurPlane(p: Float64Array, w: number, h: number, k: Float64Array): void {
   const n = fast('opBlurPlane', (n) => {
-    const a = Float64Array.from(checkRgb(13, 6).subarray(0, 78), (v) => v / 7 - 11), b = a.slice(), g = gaussian(17, 3.3)
+    const a = Float64Array.from(checkRgb(13, 6).subarray(0, 78), (v) => v / 7 - 11),
+      b = a.slice(),
+      g = gaussian(17, 3.3)
     blurPlaneJs(a, 13, 6, g)
     n.opBlurPlane(b, 13, 6, g)
     return sameBytes(a, b)
@@ -59,7 +61,9 @@ function blurPlane(p: Float64Array, w: number, h: number, k: Float64Array): void
 /** out.length uniform values in [-1, 1) from the stream (the stream is not used after this). */
 function uniformPm1(rng: Rng, out: Float64Array): void {
   const k = fast('opUniformPm1', (k) => {
-    const r = Rng.fromParts('check', 5), a = new Float64Array(37), b = new Float64Array(37)
+    const r = Rng.fromParts('check', 5),
+      a = new Float64Array(37),
+      b = new Float64Array(37)
     k.opUniformPm1(r.state(), b)
     for (let i = 0; i < a.length; i++) a[i] = r.next() * 2 - 1
     return sameBytes(a, b)
@@ -78,14 +82,14 @@ function blurPlaneJs(p: Float64Array, w: number, h: number, k: Float64Array): vo
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let s = 0
-      for (let t = -r; t <= r; t++) s += k[t + r]! * p[y * w + refl(x + t, w)]!
+      for (let t = -r; t <= r; t++) s += k[t + r] * p[y * w + refl(x + t, w)]
       tmp[y * w + x] = s
     }
   }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let s = 0
-      for (let t = -r; t <= r; t++) s += k[t + r]! * tmp[refl(y + t, h) * w + x]!
+      for (let t = -r; t <= r; t++) s += k[t + r] * tmp[refl(y + t, h) * w + x]
       p[y * w + x] = s
     }
   }
@@ -113,23 +117,30 @@ export const elastic: FieldOp<'elastic', Elastic> = {
     const rng = Rng.fromParts('elastic', p.seed)
     const both = new Float64Array(n * 2)
     uniformPm1(rng, both)
-    const dx = both.subarray(0, n), dy = both.subarray(n)
+    const dx = both.subarray(0, n),
+      dy = both.subarray(n)
     const k = gaussian(17, p.sigma)
     blurPlane(dx, w, h, k)
     blurPlane(dy, w, h, k)
     // the affine part, in index coordinates: output q -> input Minv(q + d(q))
     let inv: number[] = [1, 0, 0, 0, 1, 0]
     if (p.jitter.length === 6) {
-      const cx = Math.floor(w / 2), cy = Math.floor(h / 2), s = Math.floor(Math.min(w, h) / 3)
+      const cx = Math.floor(w / 2),
+        cy = Math.floor(h / 2),
+        s = Math.floor(Math.min(w, h) / 3)
       const pts = [cx + s, cy + s, cx + s, cy - s, cx - s, cy - s]
-      inv = affineFrom3(pts.map((v, i) => v + p.jitter[i]!), pts)
+      inv = affineFrom3(
+        pts.map((v, i) => v + p.jitter[i]),
+        pts,
+      )
     }
     const map = new Float64Array(n * 2)
     for (let y = 0, i = 0; y < h; y++) {
       for (let x = 0; x < w; x++, i++) {
-        const qx = x + p.alpha * dx[i]!, qy = y + p.alpha * dy[i]!
-        map[i * 2] = inv[0]! * qx + inv[1]! * qy + inv[2]! + 0.5
-        map[i * 2 + 1] = inv[3]! * qx + inv[4]! * qy + inv[5]! + 0.5
+        const qx = x + p.alpha * dx[i],
+          qy = y + p.alpha * dy[i]
+        map[i * 2] = inv[0] * qx + inv[1] * qy + inv[2] + 0.5
+        map[i * 2 + 1] = inv[3] * qx + inv[4] * qy + inv[5] + 0.5
       }
     }
     return { width: w, height: h, map }
@@ -151,11 +162,12 @@ export function gridAxis(size: number, steps: number[], cells: number): number[]
   let prev = 0
   for (let idx = 0; idx <= cells; idx++) {
     const start = idx * step
-    let end = start + step, cur: number
+    let end = start + step,
+      cur: number
     if (end > size) {
       end = size
       cur = size
-    } else cur = prev + step * steps[idx]!
+    } else cur = prev + step * steps[idx]
     linspace32(prev, cur, end - start).forEach((v, j) => (out[start + j] = v))
     prev = cur
   }
@@ -176,12 +188,13 @@ export const gridDistortion: FieldOp<'grid_distortion', Grid> = {
   }),
   field(p, { width: w, height: h }: Size): Field {
     const cells = Math.max(1, Math.min(p.cells, w, h))
-    const xx = gridAxis(w, p.xsteps, cells), yy = gridAxis(h, p.ysteps, cells)
+    const xx = gridAxis(w, p.xsteps, cells),
+      yy = gridAxis(h, p.ysteps, cells)
     const map = new Float64Array(w * h * 2)
     for (let y = 0, i = 0; y < h; y++) {
       for (let x = 0; x < w; x++, i += 2) {
-        map[i] = xx[x]! + 0.5
-        map[i + 1] = yy[y]! + 0.5
+        map[i] = xx[x] + 0.5
+        map[i + 1] = yy[y] + 0.5
       }
     }
     return { width: w, height: h, map }
@@ -205,8 +218,10 @@ export const opticalDistortion: FieldOp<'optical_distortion', Optical> = {
     ...fillParam(spec.fill),
   }),
   field(p, { width: w, height: h }: Size): Field {
-    const cx = w * 0.5 + p.dx, cy = h * 0.5 + p.dy
-    const ncx = (w - 1) * 0.5, ncy = (h - 1) * 0.5
+    const cx = w * 0.5 + p.dx,
+      cy = h * 0.5 + p.dy
+    const ncx = (w - 1) * 0.5,
+      ncy = (h - 1) * 0.5
     const map = new Float64Array(w * h * 2)
     for (let v = 0, i = 0; v < h; v++) {
       const y = (v - ncy) / h
@@ -227,7 +242,10 @@ export function homography(src: number[], dst: number[]): number[] {
   const A: number[][] = []
   const b: number[] = []
   for (let i = 0; i < 4; i++) {
-    const x = src[i * 2]!, y = src[i * 2 + 1]!, u = dst[i * 2]!, v = dst[i * 2 + 1]!
+    const x = src[i * 2],
+      y = src[i * 2 + 1],
+      u = dst[i * 2],
+      v = dst[i * 2 + 1]
     A.push([x, y, 1, 0, 0, 0, -x * u, -y * u])
     b.push(u)
     A.push([0, 0, 0, x, y, 1, -x * v, -y * v])
@@ -260,9 +278,9 @@ export const perspective: FieldOp<'perspective', Perspective> = {
       const yc = y + 0.5
       for (let x = 0; x < w; x++, i += 2) {
         const xc = x + 0.5
-        const z = H[6]! * xc + H[7]! * yc + H[8]!
-        map[i] = (H[0]! * xc + H[1]! * yc + H[2]!) / z
-        map[i + 1] = (H[3]! * xc + H[4]! * yc + H[5]!) / z
+        const z = H[6] * xc + H[7] * yc + H[8]
+        map[i] = (H[0] * xc + H[1] * yc + H[2]) / z
+        map[i + 1] = (H[3] * xc + H[4] * yc + H[5]) / z
       }
     }
     return { width: w, height: h, map }

@@ -8,8 +8,10 @@ type Rule = 'keep' | 'ignore'
 /** Fills [x1, y1, x2, y2, ...] rectangles (clipped to the canvas) of an interleaved buffer with `v`. */
 function fillRects(data: Uint8Array | Uint16Array, w: number, h: number, ch: number, rects: number[], v: number): void {
   for (let k = 0; k < rects.length; k += 4) {
-    const x1 = Math.max(0, rects[k]!), y1 = Math.max(0, rects[k + 1]!)
-    const x2 = Math.min(w, rects[k + 2]!), y2 = Math.min(h, rects[k + 3]!)
+    const x1 = Math.max(0, rects[k]),
+      y1 = Math.max(0, rects[k + 1])
+    const x2 = Math.min(w, rects[k + 2]),
+      y2 = Math.min(h, rects[k + 3])
     if (x2 <= x1) continue
     for (let y = y1; y < y2; y++) data.fill(v, (y * w + x1) * ch, (y * w + x2) * ch)
   }
@@ -33,8 +35,10 @@ export const coarseDropout: MaskPixelOp<'coarse_dropout', Coarse> = {
       Math.min(full, spec.units === 'fraction' ? Math.trunc(full * rng.uniform(r[0], r[1])) : rng.int(Math.round(r[0]), Math.round(r[1])))
     const holes: number[] = []
     for (let i = 0; i < n; i++) {
-      const hh = side(spec.height, H), hw = side(spec.width, W)
-      const y1 = rng.int(0, H - hh), x1 = rng.int(0, W - hw)
+      const hh = side(spec.height, H),
+        hw = side(spec.width, W)
+      const y1 = rng.int(0, H - hh),
+        x1 = rng.int(0, W - hw)
       holes.push(x1, y1, x1 + hw, y1 + hh)
     }
     return { holes, fillValue: spec.fillValue, mask: spec.mask }
@@ -50,7 +54,8 @@ export function gridHoles(p: Grid, w: number, h: number): number[] {
   const out: number[] = []
   for (let i = 0; i <= Math.floor(w / p.unit); i++) {
     for (let j = 0; j <= Math.floor(h / p.unit); j++) {
-      const x1 = Math.min(p.shiftX + p.unit * i, w), y1 = Math.min(p.shiftY + p.unit * j, h)
+      const x1 = Math.min(p.shiftX + p.unit * i, w),
+        y1 = Math.min(p.shiftY + p.unit * j, h)
       out.push(x1, y1, Math.min(x1 + p.hole, w), Math.min(y1 + p.hole, h))
     }
   }

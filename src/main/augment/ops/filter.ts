@@ -23,7 +23,8 @@ const sat = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v)
 export function convolve(px: Pixels, taps: number[]): void {
   const k = fast('opConvolve', (k) => {
     const t = [...sharpenTaps(0.4, 0.7), 4, -2, 0.125, -9, 1, 0.3]
-    const a = { width: 19, height: 8, data: checkRgb(19, 8) }, b = a.data.slice()
+    const a = { width: 19, height: 8, data: checkRgb(19, 8) },
+      b = a.data.slice()
     convolveJs(a, t)
     k.opConvolve(b, 19, 8, Float64Array.from(t))
     return sameBytes(a.data, b)
@@ -36,18 +37,21 @@ function convolveJs(px: Pixels, taps: number[]): void {
   const { width: w, height: h, data } = px
   const src = data.slice()
   const n = taps.length / 3
-  const cols = new Int32Array(n * w), rows = new Int32Array(n)
-  for (let t = 0; t < n; t++) for (let x = 0; x < w; x++) cols[t * w + x] = reflect101(x + taps[t * 3]!, w) * 3
+  const cols = new Int32Array(n * w),
+    rows = new Int32Array(n)
+  for (let t = 0; t < n; t++) for (let x = 0; x < w; x++) cols[t * w + x] = reflect101(x + taps[t * 3], w) * 3
   for (let y = 0; y < h; y++) {
-    for (let t = 0; t < n; t++) rows[t] = reflect101(y + taps[t * 3 + 1]!, h) * w * 3
+    for (let t = 0; t < n; t++) rows[t] = reflect101(y + taps[t * 3 + 1], h) * w * 3
     for (let x = 0; x < w; x++) {
-      let s0 = 0, s1 = 0, s2 = 0
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0
       for (let t = 0; t < n; t++) {
-        const k = taps[t * 3 + 2]!
-        const i = rows[t]! + cols[t * w + x]!
-        s0 += k * src[i]!
-        s1 += k * src[i + 1]!
-        s2 += k * src[i + 2]!
+        const k = taps[t * 3 + 2]
+        const i = rows[t] + cols[t * w + x]
+        s0 += k * src[i]
+        s1 += k * src[i + 1]
+        s2 += k * src[i + 2]
       }
       const o = (y * w + x) * 3
       data[o] = sat(roundEven(s0))
@@ -83,9 +87,13 @@ function oddSize(rng: Rng, lo: number, hi: number): number {
 /** The pixels of a line from (x1, y1) to (x2, y2) (8-connected Bresenham), as [x, y, ...]. */
 export function linePixels(x1: number, y1: number, x2: number, y2: number): number[] {
   const out: number[] = []
-  const dx = Math.abs(x2 - x1), dy = -Math.abs(y2 - y1)
-  const sx = x1 < x2 ? 1 : -1, sy = y1 < y2 ? 1 : -1
-  let err = dx + dy, x = x1, y = y1
+  const dx = Math.abs(x2 - x1),
+    dy = -Math.abs(y2 - y1)
+  const sx = x1 < x2 ? 1 : -1,
+    sy = y1 < y2 ? 1 : -1
+  let err = dx + dy,
+    x = x1,
+    y = y1
   for (;;) {
     out.push(x, y)
     if (x === x2 && y === y2) return out
@@ -107,18 +115,21 @@ export const motionBlur: PixelOp<'motion_blur', { size: number; line: number[] }
   kind: 'pixel',
   sample(rng, spec) {
     const k = oddSize(rng, spec.size[0], spec.size[1])
-    const x1 = rng.int(0, k - 1), x2 = rng.int(0, k - 1)
-    let y1 = rng.int(0, k - 1), y2 = rng.int(0, k - 1)
+    const x1 = rng.int(0, k - 1),
+      x2 = rng.int(0, k - 1)
+    const y1 = rng.int(0, k - 1)
+    let y2 = rng.int(0, k - 1) // draw order x1, x2, y1, y2: plans depend on it
     if (x1 === x2 && y1 === y2) y2 = (y1 + 1 + rng.int(0, k - 2)) % k // two distinct points
     return { size: k, line: [x1, y1, x2, y2] }
   },
   image(p, px) {
     const [x1, y1, x2, y2] = p.line as [number, number, number, number]
     const pts = linePixels(x1, y1, x2, y2)
-    const n = pts.length / 2, r = (p.size - 1) / 2
+    const n = pts.length / 2,
+      r = (p.size - 1) / 2
     const w = f(1 / n)
     const taps: number[] = []
-    for (let i = 0; i < n; i++) taps.push(pts[i * 2]! - r, pts[i * 2 + 1]! - r, w)
+    for (let i = 0; i < n; i++) taps.push(pts[i * 2] - r, pts[i * 2 + 1] - r, w)
     convolve(px, taps)
   },
 }
@@ -126,7 +137,8 @@ export const motionBlur: PixelOp<'motion_blur', { size: number; line: number[] }
 /** cv2.medianBlur: the median of each k x k window per channel, edges replicated. */
 export function medianRgb(px: Pixels, k: number): void {
   const native = fast('opMedian', (n) => {
-    const a = { width: 21, height: 9, data: checkRgb(21, 9) }, b = a.data.slice()
+    const a = { width: 21, height: 9, data: checkRgb(21, 9) },
+      b = a.data.slice()
     medianRgbJs(a, 5)
     n.opMedian(b, 21, 9, 5)
     return sameBytes(a.data, b)
@@ -139,30 +151,34 @@ export function medianRgb(px: Pixels, k: number): void {
 function medianRgbJs(px: Pixels, k: number): void {
   const { width: w, height: h, data } = px
   const src = data.slice()
-  const r = (k - 1) >> 1, half = (k * k) >> 1
+  const r = (k - 1) >> 1,
+    half = (k * k) >> 1
   const hist = new Int32Array(256)
   for (let c = 0; c < 3; c++) {
     for (let y = 0; y < h; y++) {
       hist.fill(0)
       for (let dy = -r; dy <= r; dy++) {
         const row = clampI(y + dy, h) * w
-        for (let dx = -r; dx <= r; dx++) hist[src[(row + clampI(dx, w)) * 3 + c]!]!++
+        for (let dx = -r; dx <= r; dx++) hist[src[(row + clampI(dx, w)) * 3 + c]]++
       }
-      let v = 0, below = 0
+      let v = 0,
+        below = 0
       for (let x = 0; x < w; x++) {
         if (x > 0) {
-          const out = clampI(x - r - 1, w), inn = clampI(x + r, w)
+          const out = clampI(x - r - 1, w),
+            inn = clampI(x + r, w)
           for (let dy = -r; dy <= r; dy++) {
             const row = clampI(y + dy, h) * w
-            const a = src[(row + out) * 3 + c]!, b = src[(row + inn) * 3 + c]!
-            hist[a]!--
+            const a = src[(row + out) * 3 + c],
+              b = src[(row + inn) * 3 + c]
+            hist[a]--
             if (a < v) below--
-            hist[b]!++
+            hist[b]++
             if (b < v) below++
           }
         }
-        while (below > half) below -= hist[--v]!
-        while (below + hist[v]! <= half) below += hist[v++]!
+        while (below > half) below -= hist[--v]
+        while (below + hist[v] <= half) below += hist[v++]
         data[(y * w + x) * 3 + c] = v
       }
     }
@@ -185,17 +201,21 @@ function nearestIndices(out: number, inn: number, scale: number): Int32Array {
 /** Albumentations Downscale (nearest both ways): cv2.resize by scale (size rounded), then back to the size. */
 export function downscaleRgb(px: Pixels, scale: number): void {
   const { width: w, height: h, data } = px
-  const dw = Math.max(1, roundEven(w * scale)), dh = Math.max(1, roundEven(h * scale))
-  const downX = nearestIndices(dw, w, scale), downY = nearestIndices(dh, h, scale)
-  const upX = nearestIndices(w, dw, w / dw), upY = nearestIndices(h, dh, h / dh)
+  const dw = Math.max(1, roundEven(w * scale)),
+    dh = Math.max(1, roundEven(h * scale))
+  const downX = nearestIndices(dw, w, scale),
+    downY = nearestIndices(dh, h, scale)
+  const upX = nearestIndices(w, dw, w / dw),
+    upY = nearestIndices(h, dh, h / dh)
   const src = data.slice()
   for (let y = 0; y < h; y++) {
-    const sy = downY[upY[y]!]!
+    const sy = downY[upY[y]]
     for (let x = 0; x < w; x++) {
-      const s = (sy * w + downX[upX[x]!]!) * 3, o = (y * w + x) * 3
-      data[o] = src[s]!
-      data[o + 1] = src[s + 1]!
-      data[o + 2] = src[s + 2]!
+      const s = (sy * w + downX[upX[x]]) * 3,
+        o = (y * w + x) * 3
+      data[o] = src[s]
+      data[o + 1] = src[s + 1]
+      data[o + 2] = src[s + 2]
     }
   }
 }

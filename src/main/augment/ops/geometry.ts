@@ -25,14 +25,18 @@ export const rot90: AffineOp<'rot90', { turns: number }> = {
   type: 'rot90',
   kind: 'affine',
   light: true,
-  sample: (rng, spec) => ({ turns: spec.turns.length ? spec.turns[rng.int(0, spec.turns.length - 1)]! : 0 }),
+  sample: (rng, spec) => ({ turns: spec.turns.length ? spec.turns[rng.int(0, spec.turns.length - 1)] : 0 }),
   transform(p, c) {
     const { width: w, height: h } = c
     switch (((p.turns % 4) + 4) % 4) {
-      case 1: return { forward: [0, -1, h, 1, 0, 0], width: h, height: w } // (x, y) -> (h - y, x)
-      case 2: return { forward: [-1, 0, w, 0, -1, h], width: w, height: h }
-      case 3: return { forward: [0, 1, 0, -1, 0, w], width: h, height: w } // (x, y) -> (y, w - x)
-      default: return { forward: [1, 0, 0, 0, 1, 0], width: w, height: h }
+      case 1:
+        return { forward: [0, -1, h, 1, 0, 0], width: h, height: w } // (x, y) -> (h - y, x)
+      case 2:
+        return { forward: [-1, 0, w, 0, -1, h], width: w, height: h }
+      case 3:
+        return { forward: [0, 1, 0, -1, 0, w], width: h, height: w } // (x, y) -> (y, w - x)
+      default:
+        return { forward: [1, 0, 0, 0, 1, 0], width: w, height: h }
     }
   },
 }
@@ -60,7 +64,11 @@ export const scale: AffineOp<'scale', { factor: number; keepSize: boolean } & Ge
 export const shift: AffineOp<'shift', { dx: number; dy: number } & Geometric> = {
   type: 'shift',
   kind: 'affine',
-  sample: (rng, spec, meta) => ({ dx: rng.uniform(spec.x[0], spec.x[1]) * meta.canvas.width, dy: rng.uniform(spec.y[0], spec.y[1]) * meta.canvas.height, ...fillParam(spec.fill) }),
+  sample: (rng, spec, meta) => ({
+    dx: rng.uniform(spec.x[0], spec.x[1]) * meta.canvas.width,
+    dy: rng.uniform(spec.y[0], spec.y[1]) * meta.canvas.height,
+    ...fillParam(spec.fill),
+  }),
   transform: (p, c) => ({ forward: [1, 0, p.dx, 0, 1, p.dy], width: c.width, height: c.height }),
 }
 
@@ -91,8 +99,10 @@ export const affine: AffineOp<'affine', AffineParams> = {
     return p
   },
   transform(p, c) {
-    const cx = c.width / 2, cy = c.height / 2
-    const shx = p.shearX ?? 0, shy = p.shearY ?? 0
+    const cx = c.width / 2,
+      cy = c.height / 2
+    const shx = p.shearX ?? 0,
+      shy = p.shearY ?? 0
     let m: Affine
     if (shx === 0 && shy === 0 && p.scaleY === undefined) m = rotationAbout(p.degrees, p.scale, cx, cy)
     else {

@@ -9,17 +9,17 @@ const sat = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v)
 /** cv2.equalizeHist's table for one channel (stride 3 from `c`). */
 export function equalizeLut(d: Uint8Array, c: number, stride = 3): Uint8Array {
   const hist = new Int32Array(256)
-  for (let i = c; i < d.length; i += stride) hist[d[i]!]!++
+  for (let i = c; i < d.length; i += stride) hist[d[i]]++
   const total = Math.floor((d.length - c + stride - 1) / stride)
   const lut = new Uint8Array(256)
   let i = 0
   while (i < 256 && hist[i] === 0) i++
   if (i === 256) return lut
   if (hist[i] === total) return lut.fill(i)
-  const scale = f(255 / (total - hist[i]!))
+  const scale = f(255 / (total - hist[i]))
   let sum = 0
   for (lut[i++] = 0; i < 256; i++) {
-    sum += hist[i]!
+    sum += hist[i]
     lut[i] = sat(roundEven(f(f(sum) * scale)))
   }
   return lut
@@ -33,7 +33,7 @@ export const equalize: PixelOp<'equalize', Record<string, never>> = {
   image(_p, px) {
     const d = px.data
     const luts = [0, 1, 2].map((c) => equalizeLut(d, c))
-    for (let i = 0; i < d.length; i++) d[i] = luts[i % 3]![d[i]!]!
+    for (let i = 0; i < d.length; i++) d[i] = luts[i % 3][d[i]]
   },
 }
 
@@ -42,7 +42,8 @@ export function claheGrey(plane: Uint8Array, w: number, h: number, clipLimit: nu
   // a plane whose size is not a multiple of the grid is extended (BORDER_REFLECT_101) for the tables
   const ew = w % tiles === 0 ? w : w + tiles - (w % tiles)
   const eh = h % tiles === 0 ? h : h + tiles - (h % tiles)
-  const tw = ew / tiles, th = eh / tiles
+  const tw = ew / tiles,
+    th = eh / tiles
   const reflect = (i: number, n: number) => (i < n ? i : 2 * (n - 1) - i)
   const area = tw * th
   const limit = clipLimit > 0 ? Math.max(Math.trunc((clipLimit * area) / 256), 1) : 0
@@ -54,35 +55,38 @@ export function claheGrey(plane: Uint8Array, w: number, h: number, clipLimit: nu
       hist.fill(0)
       for (let y = ty * th; y < (ty + 1) * th; y++) {
         const row = reflect(y, h) * w
-        for (let x = tx * tw; x < (tx + 1) * tw; x++) hist[plane[row + reflect(x, w)]!]!++
+        for (let x = tx * tw; x < (tx + 1) * tw; x++) hist[plane[row + reflect(x, w)]]++
       }
       if (limit > 0) {
         let clipped = 0
         for (let i = 0; i < 256; i++) {
-          if (hist[i]! > limit) {
-            clipped += hist[i]! - limit
+          if (hist[i] > limit) {
+            clipped += hist[i] - limit
             hist[i] = limit
           }
         }
         const batch = Math.trunc(clipped / 256)
         let residual = clipped - batch * 256
-        for (let i = 0; i < 256; i++) hist[i]! += batch
+        for (let i = 0; i < 256; i++) hist[i] += batch
         if (residual !== 0) {
           const step = Math.max(Math.trunc(256 / residual), 1)
-          for (let i = 0; i < 256 && residual > 0; i += step, residual--) hist[i]!++
+          for (let i = 0; i < 256 && residual > 0; i += step, residual--) hist[i]++
         }
       }
       const o = (ty * tiles + tx) * 256
       let sum = 0
       for (let i = 0; i < 256; i++) {
-        sum += hist[i]!
+        sum += hist[i]
         luts[o + i] = sat(roundEven(f(f(sum) * lutScale)))
       }
     }
   }
   // bilinear between the four nearest tiles' tables (OpenCV's float32 weights)
-  const invW = f(1 / tw), invH = f(1 / th)
-  const x1s = new Int32Array(w), x2s = new Int32Array(w), xas = new Float64Array(w)
+  const invW = f(1 / tw),
+    invH = f(1 / th)
+  const x1s = new Int32Array(w),
+    x2s = new Int32Array(w),
+    xas = new Float64Array(w)
   for (let x = 0; x < w; x++) {
     const txf = f(f(x * invW) - 0.5)
     const t1 = Math.floor(txf)
@@ -93,13 +97,16 @@ export function claheGrey(plane: Uint8Array, w: number, h: number, clipLimit: nu
   for (let y = 0; y < h; y++) {
     const tyf = f(f(y * invH) - 0.5)
     const t1 = Math.floor(tyf)
-    const ya = f(tyf - t1), ya1 = f(1 - ya)
-    const r1 = Math.max(t1, 0) * tiles * 256, r2 = Math.min(t1 + 1, tiles - 1) * tiles * 256
+    const ya = f(tyf - t1),
+      ya1 = f(1 - ya)
+    const r1 = Math.max(t1, 0) * tiles * 256,
+      r2 = Math.min(t1 + 1, tiles - 1) * tiles * 256
     for (let x = 0, i = y * w; x < w; x++, i++) {
-      const v = plane[i]!
-      const xa = xas[x]!, xa1 = f(1 - xa)
-      const top = f(f(luts[r1 + x1s[x]! + v]! * xa1) + f(luts[r1 + x2s[x]! + v]! * xa))
-      const bottom = f(f(luts[r2 + x1s[x]! + v]! * xa1) + f(luts[r2 + x2s[x]! + v]! * xa))
+      const v = plane[i]
+      const xa = xas[x],
+        xa1 = f(1 - xa)
+      const top = f(f(luts[r1 + x1s[x] + v] * xa1) + f(luts[r1 + x2s[x] + v] * xa))
+      const bottom = f(f(luts[r2 + x1s[x] + v] * xa1) + f(luts[r2 + x2s[x] + v] * xa))
       plane[i] = sat(roundEven(f(f(top * ya1) + f(bottom * ya))))
     }
   }
@@ -111,11 +118,11 @@ export function claheRgb(px: Pixels, clipLimit: number, tiles: number): void {
   const ycc = new Uint8Array(d.length)
   const y = new Uint8Array(w * h)
   for (let i = 0, k = 0; i < d.length; i += 3, k++) {
-    rgbToYcrcb8(d[i]!, d[i + 1]!, d[i + 2]!, ycc, i)
-    y[k] = ycc[i]!
+    rgbToYcrcb8(d[i], d[i + 1], d[i + 2], ycc, i)
+    y[k] = ycc[i]
   }
   claheGrey(y, w, h, clipLimit, tiles)
-  for (let i = 0, k = 0; i < d.length; i += 3, k++) ycrcbToRgb8(y[k]!, ycc[i + 1]!, ycc[i + 2]!, d, i)
+  for (let i = 0, k = 0; i < d.length; i += 3, k++) ycrcbToRgb8(y[k], ycc[i + 1], ycc[i + 2], d, i)
 }
 
 export const clahe: PixelOp<'clahe', { clipLimit: number; tiles: number }> = {

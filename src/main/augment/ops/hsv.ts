@@ -29,7 +29,8 @@ export function mapHsv(px: Pixels, luts: [Uint8Array | null, Uint8Array | null, 
   const [lh, ls, lv] = luts
   if (!lh && !ls && !lv) return
   const k = fast('opHsvMap', (k) => {
-    const a = checkRgb(64, 9), b = a.slice()
+    const a = checkRgb(64, 9),
+      b = a.slice()
     const t = [hsvLuts(17.3, -40.2, 25.9), hsvLuts(-3, 0, 0)]
     for (const l of t) {
       mapHsvJs(a, l)
@@ -45,8 +46,8 @@ function mapHsvJs(d: Uint8Array, luts: [Uint8Array | null, Uint8Array | null, Ui
   const [lh, ls, lv] = luts
   const hsv = new Int32Array(3)
   for (let i = 0; i < d.length; i += 3) {
-    rgbToHsv8(d[i]!, d[i + 1]!, d[i + 2]!, hsv, 0)
-    hsvToRgb8(lh ? lh[hsv[0]!]! : hsv[0]!, ls ? ls[hsv[1]!]! : hsv[1]!, lv ? lv[hsv[2]!]! : hsv[2]!, d, i)
+    rgbToHsv8(d[i], d[i + 1], d[i + 2], hsv, 0)
+    hsvToRgb8(lh ? lh[hsv[0]] : hsv[0], ls ? ls[hsv[1]] : hsv[1], lv ? lv[hsv[2]] : hsv[2], d, i)
   }
 }
 
@@ -67,12 +68,12 @@ export const hsvShift: PixelOp<'hsv_shift', { hue: number; saturation: number; v
 
 const lutOf = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => clipTrunc(f(v)))
 function lutRgb(d: Uint8Array, lut: Uint8Array): void {
-  for (let i = 0; i < d.length; i++) d[i] = lut[d[i]!]!
+  for (let i = 0; i < d.length; i++) d[i] = lut[d[i]]
 }
 /** The mean of cv2.COLOR_RGB2GRAY over the image (a float64 sum of integers: exact). */
 function greyMean(d: Uint8Array): number {
   let sum = 0
-  for (let i = 0; i < d.length; i += 3) sum += grey8(d[i]!, d[i + 1]!, d[i + 2]!)
+  for (let i = 0; i < d.length; i += 3) sum += grey8(d[i], d[i + 1], d[i + 2])
   return sum / (d.length / 3)
 }
 
@@ -80,27 +81,36 @@ const f = Math.fround
 
 export function adjustBrightness(d: Uint8Array, factor: number): void {
   if (factor === 0) d.fill(0)
-  else if (factor !== 1) lutRgb(d, lutOf((v) => v * factor))
+  else if (factor !== 1)
+    lutRgb(
+      d,
+      lutOf((v) => v * factor),
+    )
 }
 export function adjustContrast(d: Uint8Array, factor: number): void {
   if (factor === 1) return
   const mean = greyMean(d)
   if (factor === 0) d.fill(Math.trunc(mean + 0.5))
-  else lutRgb(d, lutOf((v) => v * factor + mean * (1 - factor)))
+  else
+    lutRgb(
+      d,
+      lutOf((v) => v * factor + mean * (1 - factor)),
+    )
 }
 /** cv2.addWeighted(img, factor, grey, 1 - factor, 0) on uint8: float32, rounded to nearest even. */
 export function adjustSaturation(d: Uint8Array, factor: number): void {
   if (factor === 1) return
-  const a = f(factor), b = f(1 - factor)
+  const a = f(factor),
+    b = f(1 - factor)
   for (let i = 0; i < d.length; i += 3) {
-    const g = grey8(d[i]!, d[i + 1]!, d[i + 2]!)
+    const g = grey8(d[i], d[i + 1], d[i + 2])
     if (factor === 0) {
       d[i] = d[i + 1] = d[i + 2] = g
       continue
     }
     const gb = f(g * b)
     // OpenCV fuses a*alpha + (g*beta) into one rounding (FMA): the product is exact in float64
-    for (let c = 0; c < 3; c++) d[i + c] = satRound(f(d[i + c]! * a + gb))
+    for (let c = 0; c < 3; c++) d[i + c] = satRound(f(d[i + c] * a + gb))
   }
 }
 const satRound = (x: number) => {
@@ -120,7 +130,7 @@ function shuffled(rng: Rng, n: number): number[] {
   const a = Array.from({ length: n }, (_, i) => i)
   for (let i = n - 1; i > 0; i--) {
     const j = rng.int(0, i)
-    ;[a[i], a[j]] = [a[j]!, a[i]!]
+    ;[a[i], a[j]] = [a[j], a[i]]
   }
   return a
 }

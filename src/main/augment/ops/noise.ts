@@ -22,10 +22,13 @@ export const gaussianNoise: PixelOp<'gaussian_noise', Gaussian> = {
     const rng = Rng.fromParts('gaussian_noise', p.seed)
     if (p.normal !== 'table') return boxMuller(px.data, rng, p.std, p.perChannel)
     const k = fast('opGaussianNoise', (k) => {
-      const a = checkRgb(31, 7), b = a.slice(), r = Rng.fromParts('check', 1)
+      const a = checkRgb(31, 7),
+        b = a.slice(),
+        r = Rng.fromParts('check', 1)
       k.opGaussianNoise(b, r.state(), 13.7, true, normalTable())
       tableNoise(a, r, 13.7, true)
-      const c = checkRgb(31, 7, 2), e = c.slice()
+      const c = checkRgb(31, 7, 2),
+        e = c.slice()
       k.opGaussianNoise(e, r.state(), 40, false, normalTable())
       tableNoise(c, r, 40, false)
       return sameBytes(a, b) && sameBytes(c, e)
@@ -44,11 +47,12 @@ function inverseNormal(p: number): number {
   const inv = (p: number): number => {
     if (p < 0.02425) {
       const q = Math.sqrt(-2 * Math.log(p))
-      return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
+      return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
     }
     if (p > 1 - 0.02425) return -inv(1 - p)
-    const q = p - 0.5, r = q * q
-    return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+    const q = p - 0.5,
+      r = q * q
+    return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
   }
   return inv(p)
 }
@@ -63,7 +67,7 @@ export function normalTable(): Float64Array {
   if (table) return table
   table = new Float64Array(65537)
   for (let i = 0; i < 65536; i++) table[i] = inverseNormal((i + 0.5) / 65536)
-  table[65536] = table[65535]!
+  table[65536] = table[65535]
   return table
 }
 
@@ -75,7 +79,10 @@ export function normalTable(): Float64Array {
 function tableNoise(d: Uint8Array, rng: Rng, std: number, per: boolean): void {
   const t = normalTable()
   const s = rng.state()
-  let a = s[0]!, b = s[1]!, c = s[2]!, e = s[3]!
+  let a = s[0],
+    b = s[1],
+    c = s[2],
+    e = s[3]
   const normal = () => {
     let u = (a + b) | 0
     a = b ^ (b >>> 9)
@@ -86,7 +93,7 @@ function tableNoise(d: Uint8Array, rng: Rng, std: number, per: boolean): void {
     c = (c + u) | 0
     u >>>= 0
     const i = u >>> 16
-    return t[i]! + (t[i + 1]! - t[i]!) * ((u & 0xffff) / 65536)
+    return t[i] + (t[i + 1] - t[i]) * ((u & 0xffff) / 65536)
   }
   addNoise(d, std, per, normal)
 }
@@ -111,14 +118,14 @@ function boxMuller(d: Uint8Array, rng: Rng, std: number, per: boolean): void {
 function addNoise(d: Uint8Array, std: number, per: boolean, normal: () => number): void {
   for (let i = 0; i < d.length; i += 3) {
     if (per) {
-      d[i] = clip(d[i]! + std * normal())
-      d[i + 1] = clip(d[i + 1]! + std * normal())
-      d[i + 2] = clip(d[i + 2]! + std * normal())
+      d[i] = clip(d[i] + std * normal())
+      d[i + 1] = clip(d[i + 1] + std * normal())
+      d[i + 2] = clip(d[i + 2] + std * normal())
     } else {
       const n = std * normal()
-      d[i] = clip(d[i]! + n)
-      d[i + 1] = clip(d[i + 1]! + n)
-      d[i + 2] = clip(d[i + 2]! + n)
+      d[i] = clip(d[i] + n)
+      d[i + 1] = clip(d[i + 1] + n)
+      d[i + 2] = clip(d[i + 2] + n)
     }
   }
 }
@@ -154,16 +161,17 @@ export function normalQTable(std: number): Int32Array {
     for (let j = 0; j < 4096; j++) zTable[j] = inverseNormal((j + 0.5) / 4096)
   }
   const t = new Int32Array(4097)
-  for (let j = 0; j < 4096; j++) t[j] = Math.round(std * zTable[j]! * 256)
-  t[4096] = t[4095]!
+  for (let j = 0; j < 4096; j++) t[j] = Math.round(std * zTable[j] * 256)
+  t[4096] = t[4095]
   return t
 }
 
 /** std * z * 256 for one hash (ops_q.c normal_q): the table at the top 12 bits, interpolated by the next 12. */
 function normalQ(u: number, t: Int32Array): number {
-  const j = u >>> 20, fr = (u >>> 8) & 4095
-  const a = t[j]!
-  return a + Math.floor((t[j + 1]! - a) * fr / 4096)
+  const j = u >>> 20,
+    fr = (u >>> 8) & 4095
+  const a = t[j]
+  return a + Math.floor(((t[j + 1] - a) * fr) / 4096)
 }
 const addClamp = (v: number, n: number) => {
   const s = v + ((n + 128) >> 8)
@@ -172,10 +180,14 @@ const addClamp = (v: number, n: number) => {
 
 const GAUSS_SALT = 0x67617573 // 'gaus'
 function hashedNormalNoise(d: Uint8Array, seed: number, std: number, per: boolean): void {
-  const key = noiseKey(seed, GAUSS_SALT), t = normalQTable(std)
+  const key = noiseKey(seed, GAUSS_SALT),
+    t = normalQTable(std)
   const k = fast('opGaussianNoiseQ', (k) => {
     const t2 = normalQTable(21.3)
-    const a = checkRgb(31, 7), b = a.slice(), c = checkRgb(31, 7, 2), e = c.slice()
+    const a = checkRgb(31, 7),
+      b = a.slice(),
+      c = checkRgb(31, 7, 2),
+      e = c.slice()
     hashedNormalJs(a, 12345, true, t2)
     k.opGaussianNoiseQ(b, 12345, true, t2)
     hashedNormalJs(c, 0xfffffff0, false, t2)
@@ -188,23 +200,25 @@ function hashedNormalNoise(d: Uint8Array, seed: number, std: number, per: boolea
 
 function hashedNormalJs(d: Uint8Array, key: number, per: boolean, t: Int32Array): void {
   if (per) {
-    for (let i = 0; i < d.length; i++) d[i] = addClamp(d[i]!, normalQ(hash32(key, i), t))
+    for (let i = 0; i < d.length; i++) d[i] = addClamp(d[i], normalQ(hash32(key, i), t))
     return
   }
   for (let i = 0, p = 0; i + 2 < d.length; i += 3, p++) {
     const v = normalQ(hash32(key, p), t)
-    d[i] = addClamp(d[i]!, v)
-    d[i + 1] = addClamp(d[i + 1]!, v)
-    d[i + 2] = addClamp(d[i + 2]!, v)
+    d[i] = addClamp(d[i], v)
+    d[i + 1] = addClamp(d[i + 1], v)
+    d[i + 2] = addClamp(d[i + 2], v)
   }
 }
 
 const SALT_SALT = 0x73616c74 // 'salt'
 /** A pixel is hit when its hash is below amount * 2^32, and salt when a second stream's hash is below saltRatio * 2^32. */
 function hashedSaltPepper(d: Uint8Array, seed: number, amount: number, salt: number): void {
-  const key = noiseKey(seed, SALT_SALT), key2 = noiseKey(seed, SALT_SALT + 1)
+  const key = noiseKey(seed, SALT_SALT),
+    key2 = noiseKey(seed, SALT_SALT + 1)
   const k = fast('opSaltPepperQ', (k) => {
-    const a = checkRgb(31, 7), b = a.slice()
+    const a = checkRgb(31, 7),
+      b = a.slice()
     saltPepperQJs(a, 99, 0xffffff00, 0.3, 0.4)
     k.opSaltPepperQ(b, 99, 0xffffff00, 0.3, 0.4)
     return sameBytes(a, b)
@@ -214,7 +228,8 @@ function hashedSaltPepper(d: Uint8Array, seed: number, amount: number, salt: num
 }
 
 function saltPepperQJs(d: Uint8Array, key: number, key2: number, amount: number, salt: number): void {
-  const hit = amount * 4294967296, s = salt * 4294967296
+  const hit = amount * 4294967296,
+    s = salt * 4294967296
   for (let i = 0, p = 0; i + 2 < d.length; i += 3, p++) {
     if (hash32(key, p) < hit) d[i] = d[i + 1] = d[i + 2] = hash32(key2, p) < s ? 255 : 0
   }
@@ -228,7 +243,9 @@ export const saltPepper: PixelOp<'salt_pepper', { amount: number; saltRatio: num
     if (ctx?.kernels === 2) return hashedSaltPepper(px.data, p.seed, p.amount, p.saltRatio)
     const rng = Rng.fromParts('salt_pepper', p.seed)
     const k = fast('opSaltPepper', (k) => {
-      const a = checkRgb(31, 7), b = a.slice(), r = Rng.fromParts('check', 2)
+      const a = checkRgb(31, 7),
+        b = a.slice(),
+        r = Rng.fromParts('check', 2)
       k.opSaltPepper(b, r.state(), 0.3, 0.4)
       saltPepperJs(a, r, 0.3, 0.4)
       return sameBytes(a, b)
@@ -267,17 +284,22 @@ export const multiplicativeNoise: PixelOp<'multiplicative_noise', Multiplicative
   image(p, px) {
     const d = px.data
     if (!p.elementwise) {
-      const luts = p.values.map((m) => Uint8Array.from({ length: 256 }, (_, v) => cut(p.values.length === 1 ? Math.fround(v * Math.fround(m)) : Math.fround(v * m))))
-      for (let i = 0; i < d.length; i++) d[i] = luts[p.values.length === 1 ? 0 : i % 3]![d[i]!]!
+      const luts = p.values.map((m) =>
+        Uint8Array.from({ length: 256 }, (_, v) => cut(p.values.length === 1 ? Math.fround(v * Math.fround(m)) : Math.fround(v * m))),
+      )
+      for (let i = 0; i < d.length; i++) d[i] = luts[p.values.length === 1 ? 0 : i % 3][d[i]]
       return
     }
     const rng = Rng.fromParts('multiplicative_noise', p.seed)
     const [lo, hi] = p.multiplier
     const k = fast('opMultiplicative', (k) => {
-      const a = checkRgb(31, 7), b = a.slice(), r = Rng.fromParts('check', 3)
+      const a = checkRgb(31, 7),
+        b = a.slice(),
+        r = Rng.fromParts('check', 3)
       k.opMultiplicative(b, r.state(), 0.7, 1.4, true)
       multiplyJs(a, r, 0.7, 1.4, true)
-      const c = checkRgb(31, 7, 4), e = c.slice()
+      const c = checkRgb(31, 7, 4),
+        e = c.slice()
       k.opMultiplicative(e, r.state(), 0.5, 2, false)
       multiplyJs(c, r, 0.5, 2, false)
       return sameBytes(a, b) && sameBytes(c, e)
@@ -292,12 +314,12 @@ const cut = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v))
 function multiplyJs(d: Uint8Array, rng: Rng, lo: number, hi: number, perChannel: boolean): void {
   for (let i = 0; i < d.length; i += 3) {
     if (perChannel) {
-      for (let c = 0; c < 3; c++) d[i + c] = cut(d[i + c]! * (lo + (hi - lo) * rng.next()))
+      for (let c = 0; c < 3; c++) d[i + c] = cut(d[i + c] * (lo + (hi - lo) * rng.next()))
     } else {
       const m = lo + (hi - lo) * rng.next()
-      d[i] = cut(d[i]! * m)
-      d[i + 1] = cut(d[i + 1]! * m)
-      d[i + 2] = cut(d[i + 2]! * m)
+      d[i] = cut(d[i] * m)
+      d[i + 1] = cut(d[i + 1] * m)
+      d[i + 2] = cut(d[i + 2] * m)
     }
   }
 }

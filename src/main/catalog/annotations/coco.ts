@@ -33,7 +33,7 @@ function polygonArea(flat: number[]): number {
   let a = 0
   for (let i = 0; i < n; i++) {
     const j = (i + 1) % n
-    a += flat[2 * i]! * flat[2 * j + 1]! - flat[2 * j]! * flat[2 * i + 1]!
+    a += flat[2 * i] * flat[2 * j + 1] - flat[2 * j] * flat[2 * i + 1]
   }
   return Math.abs(a) / 2
 }
@@ -42,7 +42,7 @@ function segArea(seg: Segmentation): number {
   if (Array.isArray(seg)) return seg.reduce((n, p) => n + polygonArea(p), 0)
   const runs = decodeRleCounts(seg.counts)
   let n = 0
-  for (let i = 1; i < runs.length; i += 2) n += runs[i]!
+  for (let i = 1; i < runs.length; i += 2) n += runs[i]
   return n
 }
 
@@ -64,7 +64,7 @@ function paintInstance(c: Canvas, seg: Segmentation, v: number): void {
   if (Array.isArray(seg)) {
     for (const flat of seg) {
       const pts: [number, number][] = []
-      for (let i = 0; i + 1 < flat.length; i += 2) pts.push([flat[i]!, flat[i + 1]!])
+      for (let i = 0; i + 1 < flat.length; i += 2) pts.push([flat[i], flat[i + 1]])
       fillPolygon(c, pts, v)
     }
   } else fillRle(c, seg.size, seg.counts, v)
@@ -88,7 +88,7 @@ async function segmentIds(png: string): Promise<{ width: number; height: number;
     .raw()
     .toBuffer({ resolveWithObject: true })
   const ids = new Uint32Array(info.width * info.height)
-  for (let i = 0, j = 0; i < ids.length; i++, j += info.channels) ids[i] = data[j]! + 256 * data[j + 1]! + 65536 * data[j + 2]!
+  for (let i = 0, j = 0; i < ids.length; i++, j += info.channels) ids[i] = data[j] + 256 * data[j + 1] + 65536 * data[j + 2]
   return { width: info.width, height: info.height, ids }
 }
 
@@ -112,7 +112,8 @@ export function readCoco(file: string): ReadResult {
   }
   const images = new Map<number, CocoImage>()
   for (const im of doc.images as Partial<CocoImage>[]) {
-    if (Number.isInteger(im?.id) && typeof im.file_name === 'string' && Number.isInteger(im.width) && Number.isInteger(im.height)) images.set(im.id!, im as CocoImage)
+    if (Number.isInteger(im?.id) && typeof im.file_name === 'string' && Number.isInteger(im.width) && Number.isInteger(im.height))
+      images.set(im.id!, im as CocoImage)
     else out.problems.push({ file, message: `image ${JSON.stringify(im).slice(0, 200)} lacks an integer id, file_name, width or height; skipped` })
   }
   const anns = doc.annotations as Record<string, unknown>[]
@@ -122,7 +123,13 @@ export function readCoco(file: string): ReadResult {
   return out
 }
 
-function readInstances(file: string, anns: Record<string, unknown>[], images: Map<number, CocoImage>, categories: Map<number, { name: string; id: number }>, out: ReadResult): void {
+function readInstances(
+  file: string,
+  anns: Record<string, unknown>[],
+  images: Map<number, CocoImage>,
+  categories: Map<number, { name: string; id: number }>,
+  out: ReadResult,
+): void {
   const byImage = new Map<number, Instance[]>()
   const broken = new Map<number, string>()
   anns.forEach((a, order) => {
@@ -167,7 +174,7 @@ function readInstances(file: string, anns: Record<string, unknown>[], images: Ma
           try {
             paintInstance(canvas, inst.seg, indexOf(inst.category))
           } catch (err) {
-            throw new Error(`annotation ${JSON.stringify(inst.id)}: ${(err as Error).message}`)
+            throw new Error(`annotation ${JSON.stringify(inst.id)}: ${(err as Error).message}`, { cause: err })
           }
         }
       },
@@ -175,7 +182,13 @@ function readInstances(file: string, anns: Record<string, unknown>[], images: Ma
   }
 }
 
-function readPanoptic(file: string, anns: Record<string, unknown>[], images: Map<number, CocoImage>, categories: Map<number, { name: string; id: number }>, out: ReadResult): void {
+function readPanoptic(
+  file: string,
+  anns: Record<string, unknown>[],
+  images: Map<number, CocoImage>,
+  categories: Map<number, { name: string; id: number }>,
+  out: ReadResult,
+): void {
   const dir = panopticDir(file)
   let voidImages = 0
   out.lateNotes = () => (voidImages ? [`panoptic: pixels of no segment (id 0, VOID) in ${voidImages} image(s) were written as class 0`] : [])
@@ -190,14 +203,15 @@ function readPanoptic(file: string, anns: Record<string, unknown>[], images: Map
     let bad: string | null = null
     for (const s of a.segments_info as { id?: unknown; category_id?: unknown }[]) {
       const cat = categories.get(s?.category_id as number)
-      if (!Number.isInteger(s?.id) || !cat) bad = `segment ${JSON.stringify(s?.id)} has category_id ${JSON.stringify(s?.category_id)}, which is not in "categories"`
+      if (!Number.isInteger(s?.id) || !cat)
+        bad = `segment ${JSON.stringify(s?.id)} has category_id ${JSON.stringify(s?.category_id)}, which is not in "categories"`
       else segments.set(s.id as number, cat)
     }
     if (bad) {
       out.problems.push({ file, message: `${what}: ${bad}; the image was not written` })
       continue
     }
-    const png = join(dir, ...(a.file_name as string).split('/'))
+    const png = join(dir, ...a.file_name.split('/'))
     if (!existsSync(png)) {
       out.problems.push({ file: png, message: `the panoptic PNG of ${what} is missing (looked in ${dir})` })
       continue
@@ -211,13 +225,15 @@ function readPanoptic(file: string, anns: Record<string, unknown>[], images: Map
       names: [...names].map(([name, preferred]) => ({ name, preferred })),
       async paint(canvas, indexOf) {
         const seg = await segmentIds(png)
-        if (seg.width !== canvas.width || seg.height !== canvas.height) throw new Error(`the PNG is ${seg.width}x${seg.height} but the image is ${canvas.width}x${canvas.height}`)
+        if (seg.width !== canvas.width || seg.height !== canvas.height)
+          throw new Error(`the PNG is ${seg.width}x${seg.height} but the image is ${canvas.width}x${canvas.height}`)
         const value = new Map<number, number>([[0, 0]])
         let sawVoid = false
         for (const [id, c] of segments) value.set(id, indexOf(c.name))
         for (let i = 0; i < seg.ids.length; i++) {
-          const v = value.get(seg.ids[i]!)
-          if (v === undefined) throw new Error(`pixel (${i % seg.width}, ${Math.floor(i / seg.width)}) has segment id ${seg.ids[i]}, which segments_info does not list`)
+          const v = value.get(seg.ids[i])
+          if (v === undefined)
+            throw new Error(`pixel (${i % seg.width}, ${Math.floor(i / seg.width)}) has segment id ${seg.ids[i]}, which segments_info does not list`)
           if (seg.ids[i] === 0) sawVoid = true
           canvas.data[i] = v
         }

@@ -78,8 +78,12 @@ export class SampleMatcher {
     ]
     for (const [map, k] of tries) {
       const list = k ? map.get(k) : undefined
-      if (list?.length === 1) return list[0]!
-      if (list && list.length > 1) return `names image ${k}, which matches ${list.length} samples (${list.slice(0, 3).map((t) => t.image_path).join(', ')}${list.length > 3 ? ', ...' : ''}); pick the dataset`
+      if (list?.length === 1) return list[0]
+      if (list && list.length > 1)
+        return `names image ${k}, which matches ${list.length} samples (${list
+          .slice(0, 3)
+          .map((t) => t.image_path)
+          .join(', ')}${list.length > 3 ? ', ...' : ''}); pick the dataset`
     }
     return `names image ${ref.rel ?? ref.abs ?? ref.stem}, which is not in the project`
   }
@@ -96,7 +100,10 @@ const norm = (name: string) => {
  * name takes the index its format prefers (COCO category id, labelmap line) when that index is
  * free or still a placeholder named by default ("class 7"), else the lowest free index.
  */
-export function resolveClasses(catalog: Catalog, wanted: { name: string; preferred?: number }[]): { indexOf: (name: string) => number; added: { index: number; name: string }[] } {
+export function resolveClasses(
+  catalog: Catalog,
+  wanted: { name: string; preferred?: number }[],
+): { indexOf: (name: string) => number; added: { index: number; name: string }[] } {
   const db = catalog.db
   const table = catalog.classes()
   const byName = new Map(table.map((c) => [norm(c.name), c.index]))
@@ -149,7 +156,9 @@ function readAll(o: AnnotationImportOptions): ReadResult {
 function checkAbort(signal?: AbortSignal): void {
   if (signal?.aborted) {
     const reason = signal.reason
-    throw reason instanceof LockstepError ? reason : new LockstepError('CANCELLED', 'The annotation import was cancelled; the masks written so far are kept (and versioned)')
+    throw reason instanceof LockstepError
+      ? reason
+      : new LockstepError('CANCELLED', 'The annotation import was cancelled; the masks written so far are kept (and versioned)')
   }
 }
 
@@ -191,21 +200,29 @@ export async function runAnnotationImport(catalog: Catalog, o: AnnotationImportO
       const m = matcher.match(item.image)
       const what = item.what ? `${item.what}: ` : ''
       if (typeof m === 'string') summary.problems.push({ file: item.file, message: `${what}${m}` })
-      else if (claimed.has(m.id)) summary.problems.push({ file: item.file, message: `${what}sample ${m.key} is already annotated by ${claimed.get(m.id)}; this one was not used` })
+      else if (claimed.has(m.id))
+        summary.problems.push({ file: item.file, message: `${what}sample ${m.key} is already annotated by ${claimed.get(m.id)}; this one was not used` })
       else if (item.size && (item.size.width !== m.width || item.size.height !== m.height)) {
-        summary.problems.push({ file: item.file, message: `${what}declares ${item.size.width}x${item.size.height}, but image ${m.image_path} is ${m.width}x${m.height}; not written` })
-      } else if (m.width === 0 || m.height === 0) summary.problems.push({ file: item.file, message: `${what}image ${m.image_path} could not be read, so its size is unknown; not written` })
+        summary.problems.push({
+          file: item.file,
+          message: `${what}declares ${item.size.width}x${item.size.height}, but image ${m.image_path} is ${m.width}x${m.height}; not written`,
+        })
+      } else if (m.width === 0 || m.height === 0)
+        summary.problems.push({ file: item.file, message: `${what}image ${m.image_path} could not be read, so its size is unknown; not written` })
       else {
         claimed.set(m.id, item.file)
         todo.push({ item, target: m })
       }
     }
-    const classes = resolveClasses(catalog, todo.flatMap((t) => t.item.names))
+    const classes = resolveClasses(
+      catalog,
+      todo.flatMap((t) => t.item.names),
+    )
     summary.addedClasses = classes.added
     let kept = 0
     for (let k = 0; k < todo.length; k++) {
       checkAbort(control.signal)
-      const { item, target } = todo[k]!
+      const { item, target } = todo[k]
       control.progress?.(k, todo.length, `writing ${target.key}`)
       if (target.mask_path !== null && o.existing !== 'replace') {
         kept++

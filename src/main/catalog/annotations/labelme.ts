@@ -27,7 +27,7 @@ export function parseLabelme(text: string, file: string, skipped: Counter): Anno
   try {
     doc = JSON.parse(text)
   } catch (err) {
-    throw new Error(`not valid JSON (${(err as Error).message})`)
+    throw new Error(`not valid JSON (${(err as Error).message})`, { cause: err })
   }
   const o = doc as Record<string, unknown>
   if (!o || typeof o !== 'object' || !Array.isArray(o.shapes)) throw new Error('not a labelme file (no "shapes" list)')
@@ -40,7 +40,7 @@ export function parseLabelme(text: string, file: string, skipped: Counter): Anno
     if (typeof s.label !== 'string' || !s.label.trim()) throw new Error(`${where} has no label`)
     const type = typeof s.shape_type === 'string' ? s.shape_type : 'polygon'
     if (!Array.isArray(s.points) || !s.points.every(isPoint)) throw new Error(`${where} (${s.label}) has points that are not [x, y] numbers`)
-    const points = (s.points as number[][]).map((p) => [p[0]!, p[1]!] as [number, number])
+    const points = (s.points as number[][]).map((p) => [p[0], p[1]] as [number, number])
     if (type === 'polygon' || type === 'rectangle' || type === 'circle') {
       const need = type === 'polygon' ? 3 : 2
       if (points.length < need) throw new Error(`${where} (${s.label}) is a ${type} with ${points.length} point(s); it needs ${need}`)
@@ -50,7 +50,7 @@ export function parseLabelme(text: string, file: string, skipped: Counter): Anno
   const w = o.imageWidth
   const h = o.imageHeight
   const size = Number.isInteger(w) && Number.isInteger(h) ? { width: w as number, height: h as number } : undefined
-  const imagePath = (o.imagePath as string).replace(/\\/g, '/')
+  const imagePath = o.imagePath.replace(/\\/g, '/')
   return {
     file,
     image: { abs: resolve(dirname(file), ...imagePath.split('/')), stem: basename(imagePath).replace(/\.[^.]+$/, '') },
@@ -60,8 +60,8 @@ export function parseLabelme(text: string, file: string, skipped: Counter): Anno
       for (const s of shapes) {
         const v = indexOf(s.label)
         if (s.type === 'polygon') fillPolygon(canvas, s.points, v)
-        else if (s.type === 'rectangle') fillRectangle(canvas, s.points[0]!, s.points[1]!, v)
-        else fillCircle(canvas, s.points[0]!, s.points[1]!, v)
+        else if (s.type === 'rectangle') fillRectangle(canvas, s.points[0], s.points[1], v)
+        else fillCircle(canvas, s.points[0], s.points[1], v)
       }
     },
   }

@@ -60,8 +60,8 @@ export function fillPolygon(c: Canvas, pts: readonly Pt[], value: number): void 
     const yc = y + 0.5
     crossings.length = 0
     for (let i = 0; i < n; i++) {
-      const a = pts[i]!
-      const b = pts[(i + 1) % n]!
+      const a = pts[i]
+      const b = pts[(i + 1) % n]
       const lo = Math.min(a[1], b[1])
       const hi = Math.max(a[1], b[1])
       if (yc < lo || yc > hi) continue
@@ -79,8 +79,8 @@ export function fillPolygon(c: Canvas, pts: readonly Pt[], value: number): void 
     }
     crossings.sort((p, q) => p.x - q.x)
     for (let k = 0; k + 1 < crossings.length; k += 2) {
-      const l = crossings[k]!
-      const r = crossings[k + 1]!
+      const l = crossings[k]
+      const r = crossings[k + 1]
       span(c, y, firstRightOf(l.a, l.b, yc, false), firstRightOf(r.a, r.b, yc, true) - 1, value)
     }
   }
@@ -141,7 +141,7 @@ export function decodeRleCounts(counts: number[] | string): number[] {
       if (!more && ch & 0x10) x |= -1 << (5 * k)
       if (k >= 6 && more) throw new Error(`the compressed RLE string has a count longer than 6 characters at ${p}`)
     }
-    if (out.length > 2) x += out[out.length - 2]!
+    if (out.length > 2) x += out[out.length - 2]
     out.push(x)
   }
   return out
@@ -155,7 +155,7 @@ export function fillRle(c: Canvas, size: readonly [number, number], counts: numb
   const total = w * h
   let at = 0
   for (let i = 0; i < runs.length; i++) {
-    const n = runs[i]!
+    const n = runs[i]
     if (!Number.isInteger(n) || n < 0) throw new Error(`RLE count ${i} is ${n}, not a non-negative integer`)
     if (at + n > total) throw new Error(`the RLE covers ${at + n} pixels but the image has ${total}`)
     if (i % 2 === 1) {

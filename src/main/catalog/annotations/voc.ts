@@ -28,13 +28,13 @@ export function parseLabelmap(text: string, source: string): LabelmapEntry[] {
     const line = raw.trim()
     if (!line || line.startsWith('#')) return
     const fields = line.split(':')
-    const name = fields[0]!.trim()
+    const name = fields[0].trim()
     const rgb = (fields[1] ?? '').split(',').map((v) => Number(v.trim()))
     if (!name) problems.push(`line ${n + 1}: no class name`)
     else if (rgb.length !== 3 || !rgb.every((v) => Number.isInteger(v) && v >= 0 && v <= 255) || !(fields[1] ?? '').trim()) {
       problems.push(`line ${n + 1}: the colour ${JSON.stringify(fields[1] ?? '')} of ${name} is not r,g,b with 0..255`)
     } else {
-      const key = (rgb[0]! << 16) | (rgb[1]! << 8) | rgb[2]!
+      const key = (rgb[0] << 16) | (rgb[1] << 8) | rgb[2]
       const same = colours.get(key)
       if (same) problems.push(`line ${n + 1}: ${name} has the colour ${rgb.join(',')} of ${same}`)
       colours.set(key, name)
@@ -66,7 +66,11 @@ interface Decoded {
 
 async function decodeRgb(file: string): Promise<Decoded> {
   const head = readFileSync(file).subarray(0, 33)
-  const { data, info } = await sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
+  const { data, info } = await sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true })
   return { width: info.width, height: info.height, rgb: data, channels: info.channels, colorType: readIhdr(head)?.colorType ?? null }
 }
 
@@ -95,15 +99,18 @@ export function readVoc(folder: string, labelmapPath?: string): ReadResult {
         try {
           d = await decodeRgb(file)
         } catch (err) {
-          throw new Error(`cannot read the PNG: ${(err as Error).message.trim()}`)
+          throw new Error(`cannot read the PNG: ${(err as Error).message.trim()}`, { cause: err })
         }
-        if (d.width !== canvas.width || d.height !== canvas.height) throw new Error(`the PNG is ${d.width}x${d.height} but the image is ${canvas.width}x${canvas.height}`)
+        if (d.width !== canvas.width || d.height !== canvas.height)
+          throw new Error(`the PNG is ${d.width}x${d.height} but the image is ${canvas.width}x${canvas.height}`)
         const value = new Map([...byColour].map(([k, c]) => [k, indexOf(c.name)]))
         const unknown = new Map<number, number>()
         let allGrey = true
         const n = d.width * d.height
         for (let i = 0, j = 0; i < n; i++, j += d.channels) {
-          const r = d.rgb[j]!, g = d.rgb[j + 1]!, b = d.rgb[j + 2]!
+          const r = d.rgb[j],
+            g = d.rgb[j + 1],
+            b = d.rgb[j + 2]
           if (r !== g || g !== b) allGrey = false
           const v = value.get((r << 16) | (g << 8) | b)
           if (v === undefined) unknown.set((r << 16) | (g << 8) | b, (unknown.get((r << 16) | (g << 8) | b) ?? 0) + 1)
@@ -111,7 +118,7 @@ export function readVoc(folder: string, labelmapPath?: string): ReadResult {
         }
         if (!unknown.size) return
         if (allGrey) {
-          for (let i = 0, j = 0; i < n; i++, j += d.channels) canvas.data[i] = d.rgb[j]!
+          for (let i = 0, j = 0; i < n; i++, j += d.channels) canvas.data[i] = d.rgb[j]
           if (d.colorType === 2 || d.colorType === 6) grey.rgb++
           else grey.png++
           return

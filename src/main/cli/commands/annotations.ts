@@ -51,8 +51,11 @@ export const annotationsImportCommand: Command = {
       true,
     )
     const [format, path] = positionals
-    if (positionals.length !== 2 || !(ANNOTATION_FORMATS as readonly string[]).includes(format!)) {
-      throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected FORMAT (${ANNOTATION_FORMATS.join(', ')}) and PATH but received ${JSON.stringify(positionals)} (see lockstep ${NAME} --help)`)
+    if (positionals.length !== 2 || !(ANNOTATION_FORMATS as readonly string[]).includes(format)) {
+      throw new LockstepError(
+        'INVALID_INPUT',
+        `lockstep ${NAME}: expected FORMAT (${ANNOTATION_FORMATS.join(', ')}) and PATH but received ${JSON.stringify(positionals)} (see lockstep ${NAME} --help)`,
+      )
     }
     const catalog = openProject(values.project)
     const stop = interruptible('the masks written so far are kept')
@@ -62,7 +65,7 @@ export const annotationsImportCommand: Command = {
         catalog,
         {
           format: format as AnnotationFormat,
-          path: resolve(path!),
+          path: resolve(path),
           labelmap: values.labelmap && resolve(values.labelmap),
           existing: values.replace ? 'replace' : 'skip',
           datasetId: values.dataset === undefined ? undefined : intOption(NAME, values.dataset, '--dataset', 0, 1),

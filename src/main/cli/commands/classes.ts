@@ -33,7 +33,8 @@ function mapping(raw: string[] | undefined): { from: number; to: number }[] {
     const r = /^(\d+):(\d+)$/.exec(m.trim())
     const from = Number(r?.[1])
     const to = Number(r?.[2])
-    if (!r || from > 65535 || to > 65535) throw new LockstepError('INVALID_INPUT', `lockstep ${REMAP}: expected --map FROM:TO with indices 0..65535 but received ${JSON.stringify(m)}`)
+    if (!r || from > 65535 || to > 65535)
+      throw new LockstepError('INVALID_INPUT', `lockstep ${REMAP}: expected --map FROM:TO with indices 0..65535 but received ${JSON.stringify(m)}`)
     return { from, to }
   })
 }
@@ -53,7 +54,11 @@ export const classesRemapCommand: Command = {
     try {
       if (values.undo) {
         const r = await undoJob(catalog, values.undo)
-        console.log(values.json ? JSON.stringify(r, null, 2) : [`Restored ${r.restored} mask(s) changed by job ${values.undo}`, ...r.skipped.map((s) => `  kept: ${s.message}`)].join('\n'))
+        console.log(
+          values.json
+            ? JSON.stringify(r, null, 2)
+            : [`Restored ${r.restored} mask(s) changed by job ${values.undo}`, ...r.skipped.map((s) => `  kept: ${s.message}`)].join('\n'),
+        )
         return 0
       }
       const map = mapping(values.map)
@@ -103,7 +108,8 @@ or CSV: the formats the app's palette import (and classes.importPalette) reads b
   async run(argv) {
     const { values } = parse(EXPORT, argv, { format: { type: 'string' }, out: { type: 'string' }, project: { type: 'string' } })
     const format = values.format ?? (values.out && /\.csv$/i.test(values.out) ? 'csv' : 'json')
-    if (format !== 'json' && format !== 'csv') throw new LockstepError('INVALID_INPUT', `lockstep ${EXPORT}: expected --format json or csv but received ${JSON.stringify(format)}`)
+    if (format !== 'json' && format !== 'csv')
+      throw new LockstepError('INVALID_INPUT', `lockstep ${EXPORT}: expected --format json or csv but received ${JSON.stringify(format)}`)
     const catalog = openProject(values.project)
     try {
       const text = exportPalette(catalog.classes(), format)

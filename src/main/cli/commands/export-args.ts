@@ -32,9 +32,22 @@ export const COMMON_ARGS: Options = {
 
 /** Contract option path -> the flag a person typed. */
 const FLAGS: Record<string, string> = {
-  recipe: '--recipe', seed: '--seed', splits: '--split', epochs: '--epochs', batchSize: '--batch-size', stepsPerEpoch: '--steps-per-epoch',
-  dropLast: '--drop-last', imageFormat: '--image-format', quality: '--quality', formats: '--format', out: '--out', shard: '--shard',
-  workers: '--workers', memoryMb: '--memory', normalize: '--normalize', prefetch: '--prefetch',
+  recipe: '--recipe',
+  seed: '--seed',
+  splits: '--split',
+  epochs: '--epochs',
+  batchSize: '--batch-size',
+  stepsPerEpoch: '--steps-per-epoch',
+  dropLast: '--drop-last',
+  imageFormat: '--image-format',
+  quality: '--quality',
+  formats: '--format',
+  out: '--out',
+  shard: '--shard',
+  workers: '--workers',
+  memoryMb: '--memory',
+  normalize: '--normalize',
+  prefetch: '--prefetch',
 }
 
 /** "--seed must be ≥ 0 ..." for the schema's own words, "--format: ..." for anything else. */
@@ -52,7 +65,7 @@ export function flagOf(path: string[]): string {
 /** The smallest value a contract schema's number field takes (its one bound; the CLI's messages name it). */
 export function minOf(schema: z.ZodObject, key: string): number {
   let t = (schema.shape as Record<string, unknown>)[key] as { def?: { innerType?: unknown }; minValue?: number | null } | undefined
-  while (t?.def?.innerType) t = t.def.innerType as typeof t
+  while (t?.def?.innerType) t = t.def.innerType
   return t?.minValue ?? 0
 }
 
@@ -68,7 +81,10 @@ export function int(command: string, value: string | undefined, flag: string, mi
 
 export function list(value: string[] | string | undefined): string[] | undefined {
   if (value === undefined) return undefined
-  return (Array.isArray(value) ? value : [value]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
+  return (Array.isArray(value) ? value : [value])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 /** --normalize featurewise | samplewise | rescale=F (F a number or a fraction like 1/255); anything else goes to the schema as typed. */
@@ -77,7 +93,11 @@ export function normalizeArg(command: string, value: string | undefined): unknow
   const m = /^rescale=([+-]?[\d.eE+-]+)(?:\/([\d.eE+-]+))?$/.exec(value.trim())
   if (!m) return value.trim()
   const factor = Number(m[1]) / (m[2] === undefined ? 1 : Number(m[2]))
-  if (!Number.isFinite(factor)) throw new LockstepError('INVALID_INPUT', `lockstep ${command}: expected --normalize rescale=F with a finite number F (e.g. rescale=1/255) but received ${JSON.stringify(value)}`)
+  if (!Number.isFinite(factor))
+    throw new LockstepError(
+      'INVALID_INPUT',
+      `lockstep ${command}: expected --normalize rescale=F with a finite number F (e.g. rescale=1/255) but received ${JSON.stringify(value)}`,
+    )
   return { rescale: factor }
 }
 
@@ -88,7 +108,10 @@ export function readRecipe(path: string): { json: unknown } {
     text = readFileSync(file, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new LockstepError(code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE', `Cannot read recipe ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+    throw new LockstepError(
+      code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE',
+      `Cannot read recipe ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    )
   }
   return { json: parseJsonText(text, file) }
 }
@@ -97,7 +120,8 @@ export function readRecipe(path: string): { json: unknown } {
 export function commonOptions(command: string, v: Record<string, unknown>, schema: z.ZodObject): Record<string, unknown> {
   const s = (k: string) => v[k] as string | undefined
   const num = (key: string, flag: string) => int(command, s(flag.slice(2)), flag, minOf(schema, key))
-  if (!!v.recipe === !!v['recipe-version']) throw new LockstepError('INVALID_INPUT', `lockstep ${command}: give exactly one of --recipe FILE and --recipe-version ID`)
+  if (!!v.recipe === !!v['recipe-version'])
+    throw new LockstepError('INVALID_INPUT', `lockstep ${command}: give exactly one of --recipe FILE and --recipe-version ID`)
   return {
     recipe: v.recipe ? readRecipe(s('recipe')!) : { versionId: int(command, s('recipe-version'), '--recipe-version', 1) },
     seed: num('seed', '--seed'),
@@ -119,16 +143,21 @@ export function parseWithFlags<T>(command: string, raw: Record<string, unknown>,
   } catch (err) {
     const issues = (err as LockstepError).details as { issues?: { path: string[]; message: string }[] } | undefined
     if (!issues?.issues) throw err
-    throw new LockstepError('INVALID_INPUT', `lockstep ${command}: ${issues.issues.map((i) => flagProblem(i.path, i.message)).join('; ')} (see lockstep ${command} --help)`)
+    throw new LockstepError(
+      'INVALID_INPUT',
+      `lockstep ${command}: ${issues.issues.map((i) => flagProblem(i.path, i.message)).join('; ')} (see lockstep ${command} --help)`,
+    )
   }
 }
 
 /** --project DIR, or --images DIR --masks DIR (checked); the project's catalog is opened (close it after). */
 export async function openSource(command: string, v: Record<string, unknown>): Promise<{ source: ExportSource; catalog: Catalog | null }> {
   if (v.project && (v.images || v.masks)) throw new LockstepError('INVALID_INPUT', `lockstep ${command}: give either --project or --images/--masks, not both`)
-  if (!v.project && !(v.images && v.masks)) throw new LockstepError('INVALID_INPUT', `lockstep ${command}: give --project DIR, or --images DIR and --masks DIR (see lockstep ${command} --help)`)
+  if (!v.project && !(v.images && v.masks))
+    throw new LockstepError('INVALID_INPUT', `lockstep ${command}: give --project DIR, or --images DIR and --masks DIR (see lockstep ${command} --help)`)
   if (v.split && !v.project) throw new LockstepError('INVALID_INPUT', `lockstep ${command}: --split needs --project`)
-  if (!v.project) return { source: { images: v.images as string, masks: v.masks as string, maskPatterns: v['mask-pattern'] as string[] | undefined }, catalog: null }
+  if (!v.project)
+    return { source: { images: v.images as string, masks: v.masks as string, maskPatterns: v['mask-pattern'] as string[] | undefined }, catalog: null }
   // loaded only for projects: a folder export never pays for SQLite
   const { Catalog } = await import('../../catalog/catalog')
   const catalog = Catalog.open(v.project as string)

@@ -171,7 +171,9 @@ export const exportCommand: Command = {
           (summary.resumed ? `, resuming after ${summary.resumed} already written` : ''),
       )
       if (failedPairs) {
-        process.stderr.write(`lockstep export: ${failedPairs} source pair(s) failed (${summary.failedOutputs} outputs not written); every other output was written\n`)
+        process.stderr.write(
+          `lockstep export: ${failedPairs} source pair(s) failed (${summary.failedOutputs} outputs not written); every other output was written\n`,
+        )
         return 1
       }
       return 0

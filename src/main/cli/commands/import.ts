@@ -73,7 +73,7 @@ export const importCommand: Command = {
       const summary = await runImport(
         catalog,
         {
-          images: resolve(positionals[0]!),
+          images: resolve(positionals[0]),
           masks: values.masks ? resolve(values.masks) : null,
           maskPatterns: values['mask-pattern'],
           name: values.name,

@@ -22,7 +22,8 @@ export const initCommand: Command = {
   help: HELP,
   async run(argv) {
     const { values, positionals } = parse(NAME, argv, { name: { type: 'string' } }, true)
-    if (positionals.length > 1) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected at most one DIR but received ${positionals.length} (see lockstep ${NAME} --help)`)
+    if (positionals.length > 1)
+      throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected at most one DIR but received ${positionals.length} (see lockstep ${NAME} --help)`)
     if (values.name !== undefined && !values.name.trim()) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: --name must not be empty`)
     const dir = resolve(positionals[0] ?? '.')
     const probe = probeProjectDir(dir)

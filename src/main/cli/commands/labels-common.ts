@@ -13,8 +13,9 @@ export function sampleId(catalog: Catalog, command: string, ref: string | undefi
   if (!ref) throw new LockstepError('INVALID_INPUT', `lockstep ${command}: --sample is required (an id or a key; see lockstep ${command} --help)`)
   if (/^\d+$/.test(ref) && catalog.record(Number(ref))) return Number(ref)
   const ids = catalog.db.prepare('SELECT id FROM samples WHERE key = ?').pluck().all(ref) as number[]
-  if (ids.length === 1) return ids[0]!
-  if (ids.length > 1) throw new LockstepError('INVALID_INPUT', `lockstep ${command}: ${ref} is the key of ${ids.length} samples (ids ${ids.join(', ')}); give the id`)
+  if (ids.length === 1) return ids[0]
+  if (ids.length > 1)
+    throw new LockstepError('INVALID_INPUT', `lockstep ${command}: ${ref} is the key of ${ids.length} samples (ids ${ids.join(', ')}); give the id`)
   throw new LockstepError('NOT_FOUND', `lockstep ${command}: no sample with id or key ${JSON.stringify(ref)}`)
 }
 

@@ -8,7 +8,6 @@ import {
   sampleFilterSchema,
   type SampleFilter,
   type SampleRow,
-  type SortField,
 } from '../../../shared/contract/catalog'
 import { LockstepError } from '../../../shared/errors'
 import { Catalog } from '../../catalog/catalog'
@@ -39,7 +38,10 @@ output
 
 function values<T extends string>(raw: string[] | undefined, allowed: readonly T[], flag: string): T[] | undefined {
   if (!raw) return undefined
-  const items = raw.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean)
+  const items = raw
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
   for (const it of items) {
     if (!(allowed as readonly string[]).includes(it)) {
       throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected ${flag} to be one of ${allowed.join(', ')} but received ${JSON.stringify(it)}`)
@@ -99,8 +101,9 @@ export const lsCommand: Command = {
     }
     for (const k of Object.keys(filter) as (keyof SampleFilter)[]) if (filter[k] === undefined) delete filter[k]
     const checked = sampleFilterSchema.safeParse(filter)
-    if (!checked.success) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
-    const field = (values(v.sort ? [v.sort] : undefined, SORT_FIELDS, '--sort')?.[0] ?? 'key') as SortField
+    if (!checked.success)
+      throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    const field = values(v.sort ? [v.sort] : undefined, SORT_FIELDS, '--sort')?.[0] ?? 'key'
     const limit = intOption(NAME, v.limit, '--limit', 100, 1)
     if (limit > 1000) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: --limit is at most 1000 (use --all for everything)`)
     const catalog = Catalog.open(resolve(v.project ?? '.'))

@@ -20,7 +20,11 @@ project's history/ folder. Restore one with lockstep mask restore.`,
       const list = await maskVersions(catalog, sampleId(catalog, VERSIONS, values.sample))
       if (values.json) console.log(JSON.stringify(list, null, 2))
       else if (!list.length) console.log('No kept versions: the mask was never replaced by Lockstep')
-      else for (const v of list) console.log(`${v.id}\t${new Date(v.createdAt).toISOString()}\t${v.author}\t${v.reason}\t${v.bytes} B\t${v.hash.slice(0, 16)}\t${v.maskPath}${v.note ? `\t${v.note}` : ''}`)
+      else
+        for (const v of list)
+          console.log(
+            `${v.id}\t${new Date(v.createdAt).toISOString()}\t${v.author}\t${v.reason}\t${v.bytes} B\t${v.hash.slice(0, 16)}\t${v.maskPath}${v.note ? `\t${v.note}` : ''}`,
+          )
       return 0
     } finally {
       catalog.close()
@@ -42,7 +46,9 @@ content it replaces is kept as a version too (reason 'restore'), so a restore ca
     try {
       const id = sampleId(catalog, RESTORE, values.sample)
       const r = await restoreMask(catalog, id, intOption(RESTORE, values.version, '--version', 0, 1))
-      console.log(`Restored version ${values.version} of ${r.sample.key} to ${r.sample.maskAbsPath}${r.replaced ? ` (the content it replaced is version ${r.replaced.id})` : ''}`)
+      console.log(
+        `Restored version ${values.version} of ${r.sample.key} to ${r.sample.maskAbsPath}${r.replaced ? ` (the content it replaced is version ${r.replaced.id})` : ''}`,
+      )
       return 0
     } finally {
       catalog.close()

@@ -29,14 +29,17 @@ export const mergeCommand: Command = {
   async run(argv) {
     const { values: v, positionals } = parse(NAME, argv, { out: { type: 'string' }, copy: { type: 'boolean' } }, true)
     if (!positionals.length) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: give the shard folders (see lockstep ${NAME} --help)`)
-    const r = await mergeShards(positionals, (v.out as string | undefined) ?? null, { copy: v.copy === true })
+    const r = await mergeShards(positionals, v.out ?? null, { copy: v.copy === true })
     for (const p of r.problems.slice(0, 200)) process.stderr.write(`lockstep ${NAME}: ${p}\n`)
     if (r.problems.length > 200) process.stderr.write(`lockstep ${NAME}: ... and ${r.problems.length - 200} more problems\n`)
     if (r.problems.length) {
       process.stderr.write(`lockstep ${NAME}: ${r.problems.length} problem(s) in ${positionals.length} folder(s); nothing was assembled\n`)
       return 1
     }
-    const hashes = r.hashed === r.outputs ? 'every output checked against its sha256' : `${r.hashed} of ${r.outputs} outputs checked against a sha256 (the others' manifest lines record none)`
+    const hashes =
+      r.hashed === r.outputs
+        ? 'every output checked against its sha256'
+        : `${r.hashed} of ${r.outputs} outputs checked against a sha256 (the others' manifest lines record none)`
     console.log(`${r.shards} shard(s), ${r.outputs} outputs, no overlap, no gap, ${hashes}${r.out ? `; assembled in ${r.out} (${r.files} files)` : ''}`)
     return 0
   },

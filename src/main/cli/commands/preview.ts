@@ -33,7 +33,7 @@ Options:
 /** A distinct colour per class index (0 = background, left unpainted). */
 function colourOf(k: number): [number, number, number] {
   const hues = [0, 120, 220, 50, 290, 170, 25, 90, 200, 320]
-  const h = hues[(k - 1) % hues.length]!
+  const h = hues[(k - 1) % hues.length]
   const l = 0.55 - 0.12 * (Math.floor((k - 1) / hues.length) % 3)
   const a = 0.8 * Math.min(l, 1 - l)
   const f = (n: number) => {
@@ -47,11 +47,11 @@ export function overlay(rgb: Uint8Array, labels: Uint8Array | Uint16Array, ignor
   const out = new Uint8Array(rgb)
   const cache = new Map<number, [number, number, number]>()
   for (let i = 0; i < labels.length; i++) {
-    const k = labels[i]!
+    const k = labels[i]
     if (k === 0) continue
     let c = cache.get(k)
     if (!c) cache.set(k, (c = k === ignoreIndex ? [255, 255, 255] : colourOf(k)))
-    for (let j = 0; j < 3; j++) out[i * 3 + j] = Math.round(out[i * 3 + j]! * (1 - alpha) + c[j]! * alpha)
+    for (let j = 0; j < 3; j++) out[i * 3 + j] = Math.round(out[i * 3 + j] * (1 - alpha) + c[j] * alpha)
   }
   return out
 }
@@ -61,8 +61,14 @@ export const previewCommand: Command = {
   help: HELP,
   async run(argv) {
     const { values: v } = parse(NAME, argv, {
-      images: { type: 'string' }, masks: { type: 'string' }, recipe: { type: 'string' }, seed: { type: 'string' },
-      count: { type: 'string' }, epoch: { type: 'string' }, pair: { type: 'string' }, out: { type: 'string' },
+      images: { type: 'string' },
+      masks: { type: 'string' },
+      recipe: { type: 'string' },
+      seed: { type: 'string' },
+      count: { type: 'string' },
+      epoch: { type: 'string' },
+      pair: { type: 'string' },
+      out: { type: 'string' },
     })
     const images = resolve(requireOption(NAME, v.images, '--images'))
     const masks = resolve(requireOption(NAME, v.masks, '--masks'))
@@ -74,9 +80,17 @@ export const previewCommand: Command = {
     const epoch = intOption(NAME, v.epoch, '--epoch', 0)
     const recipe = await loadRecipeFile(recipePath)
     const pairing = scanPairs(images, masks)
-    if (pairing.pairs.length === 0) throw new LockstepError('NOT_FOUND', `No image/mask pairs in ${images} and ${masks} (masks are matched by stem: a.jpg <-> a.png)`)
-    const pair = v.pair === undefined ? pairing.pairs[0]! : pairing.pairs.find((p) => p.stem === v.pair)
-    if (!pair) throw new LockstepError('NOT_FOUND', `No pair with stem ${JSON.stringify(v.pair)} in ${images} (stems: ${pairing.pairs.slice(0, 5).map((p) => p.stem).join(', ')}${pairing.pairs.length > 5 ? ', ...' : ''})`)
+    if (pairing.pairs.length === 0)
+      throw new LockstepError('NOT_FOUND', `No image/mask pairs in ${images} and ${masks} (masks are matched by stem: a.jpg <-> a.png)`)
+    const pair = v.pair === undefined ? pairing.pairs[0] : pairing.pairs.find((p) => p.stem === v.pair)
+    if (!pair)
+      throw new LockstepError(
+        'NOT_FOUND',
+        `No pair with stem ${JSON.stringify(v.pair)} in ${images} (stems: ${pairing.pairs
+          .slice(0, 5)
+          .map((p) => p.stem)
+          .join(', ')}${pairing.pairs.length > 5 ? ', ...' : ''})`,
+      )
     const paths = { image: join(images, pair.image), mask: join(masks, pair.mask) }
     const loaded = await loadPair(paths)
     const ctx = needsLabels(recipe) && loaded.labels ? { labels: loaded.labels } : {}
@@ -87,7 +101,9 @@ export const previewCommand: Command = {
       const p = plan(recipe, loaded, { seed, epoch: epoch + k, sampleId: pair.stem }, ctx)
       const r = await renderLoaded(p, loaded, { image: { format: 'png' }, raw: true })
       const raw = r.raw!
-      const over = await sharp(overlay(raw.image, raw.labels!, p.ignoreIndex), { raw: { width: raw.width, height: raw.height, channels: 3 } }).png().toBuffer()
+      const over = await sharp(overlay(raw.image, raw.labels!, p.ignoreIndex), { raw: { width: raw.width, height: raw.height, channels: 3 } })
+        .png()
+        .toBuffer()
       await Promise.all([
         writeFile(join(out, `${safe}-${k}.png`), r.image!),
         writeFile(join(out, `${safe}-${k}_mask.png`), r.mask!),

@@ -22,15 +22,20 @@ export const recipeConvertCommand: Command = {
   help: HELP,
   async run(argv) {
     const { values: v, positionals } = parse(NAME, argv, { to: { type: 'string' }, out: { type: 'string' } }, true)
-    if (positionals.length !== 1) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected one recipe FILE, received ${positionals.length} (see lockstep ${NAME} --help)`)
+    if (positionals.length !== 1)
+      throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected one recipe FILE, received ${positionals.length} (see lockstep ${NAME} --help)`)
     const to = requireOption(NAME, v.to, '--to')
-    if (to !== 'albumentations' && to !== 'lockstep') throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: --to must be albumentations or lockstep, received ${JSON.stringify(to)}`)
-    const file = resolve(positionals[0]!)
+    if (to !== 'albumentations' && to !== 'lockstep')
+      throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: --to must be albumentations or lockstep, received ${JSON.stringify(to)}`)
+    const file = resolve(positionals[0])
     let text: string
     try {
       text = readFileSync(file, 'utf8')
     } catch (err) {
-      throw new LockstepError('NOT_FOUND', `Cannot read recipe ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+      throw new LockstepError(
+        'NOT_FOUND',
+        `Cannot read recipe ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      )
     }
     const c = convertRecipe(parseJsonText(text, `recipe ${file}`), to)
     const json = JSON.stringify(c.recipe, null, 2) + '\n'

@@ -68,17 +68,24 @@ export const replayCommand: Command = {
     try {
       text = readFileSync(manifest, 'utf8')
     } catch (err) {
-      throw new LockstepError('NOT_FOUND', `Cannot read manifest ${manifest}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+      throw new LockstepError(
+        'NOT_FOUND',
+        `Cannot read manifest ${manifest}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      )
     }
     const lines = text.split('\n').filter((l) => l.length > 0)
     if (k > lines.length) throw new LockstepError('INVALID_INPUT', `${manifest} has ${lines.length} lines; --line ${k} is past its end`)
     let line: ManifestLine
     try {
-      line = JSON.parse(lines[k - 1]!) as ManifestLine
+      line = JSON.parse(lines[k - 1]) as ManifestLine
     } catch {
       throw new LockstepError('CORRUPT', `${manifest} line ${k} is not JSON`)
     }
-    if (line.error || !line.plan) throw new LockstepError('INVALID_INPUT', `${manifest} line ${k} records a failed output (${line.error?.message ?? 'no plan'}); there is nothing to replay`)
+    if (line.error || !line.plan)
+      throw new LockstepError(
+        'INVALID_INPUT',
+        `${manifest} line ${k} records a failed output (${line.error?.message ?? 'no plan'}); there is nothing to replay`,
+      )
     const descPath = join(dirname(manifest), 'export.json')
     let desc: { options?: { imageFormat?: ImageFormat; quality?: number }; order?: { outputsPerEpoch?: number }; options_?: unknown; [k: string]: unknown }
     try {
@@ -100,19 +107,28 @@ export const replayCommand: Command = {
     ] as const) {
       const hash = await sha256(path, role)
       if (want && hash !== want) {
-        throw new LockstepError('INVALID_INPUT', `Source ${role} ${path} changed since the export (sha256 differs from ${manifest} line ${k}); the output cannot be reproduced`)
+        throw new LockstepError(
+          'INVALID_INPUT',
+          `Source ${role} ${path} changed since the export (sha256 differs from ${manifest} line ${k}); the output cannot be reproduced`,
+        )
       }
     }
     // Render with the same outputs the export asked for (the engine may take another path when
     // raw pixels are also wanted), so the encoded bytes are the export's.
     const formats = (desc as { options?: { formats?: string[] } }).options?.formats ?? ['folders']
-    const r = await replay(line.plan, { image: line.source.image, mask: line.source.mask }, { image: { format, quality }, ...(needsOf(formats).raw ? { raw: true } : {}) })
+    const r = await replay(
+      line.plan,
+      { image: line.source.image, mask: line.source.mask },
+      { image: { format, quality }, ...(needsOf(formats).raw ? { raw: true } : {}) },
+    )
     const epochs = (desc as { options?: { epochs?: number } }).options?.epochs ?? 1
     if (!out) return check(dirname(manifest), line, formats, r, k, (desc as { normalize?: Normalization }).normalize ?? null)
     const rel = foldersFiles(line, epochs, IMAGE_EXT[format])
     await writeAtomic(join(out, rel.image), r.image!)
     if (r.mask) await writeAtomic(join(out, rel.mask), r.mask)
-    console.log(`replayed ${manifest} line ${k} (${line.sampleId}, epoch ${line.epoch}) to ${join(out, rel.image)}${r.mask ? ` and ${join(out, rel.mask)}` : ''}`)
+    console.log(
+      `replayed ${manifest} line ${k} (${line.sampleId}, epoch ${line.epoch}) to ${join(out, rel.image)}${r.mask ? ` and ${join(out, rel.mask)}` : ''}`,
+    )
     return 0
   },
 }
@@ -138,7 +154,8 @@ async function check(dir: string, line: ManifestLine, formats: string[], r: Rend
     for (const part of ['image', 'mask', 'x', 'y'] as const) {
       const a = got[part]
       const b = want[part]
-      if (a && (!b || Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) !== 0)) problems.push(`${name} ${part}`)
+      if (a && (!b || Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) !== 0))
+        problems.push(`${name} ${part}`)
     }
   }
   if (problems.length) {

@@ -45,7 +45,11 @@ async function openProject(ctx: ServiceContext, dir: string | undefined): Promis
 }
 
 /** Whether to open a browser: where a display exists, unless told not to (LOCKSTEP_NO_BROWSER, CI, --no-open). */
-export function browserPolicy(flags: { open?: boolean; noOpen?: boolean }, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): { open: boolean; why: string } {
+export function browserPolicy(
+  flags: { open?: boolean; noOpen?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): { open: boolean; why: string } {
   const set = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false'
   if (flags.noOpen) return { open: false, why: '--no-open' }
   if (set(env.LOCKSTEP_NO_BROWSER)) return { open: false, why: 'LOCKSTEP_NO_BROWSER is set' }
@@ -56,10 +60,9 @@ export function browserPolicy(flags: { open?: boolean; noOpen?: boolean }, env: 
 }
 
 function openBrowser(url: string, port: number): void {
-  const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]]
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]]
   const failed = (why: string) => console.log(`Could not open a browser (${cmd}: ${why}); ${openYourself(port)}`)
-  const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true })
+  const child = spawn(cmd, args, { stdio: 'ignore', detached: true })
   child.on('error', (err) => failed((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed' : err.message))
   child.on('exit', (code) => {
     if (code) failed(`exit status ${code}`)

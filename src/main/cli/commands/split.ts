@@ -27,8 +27,8 @@ export function parseRatios(raw: string | undefined): { train: number; val: numb
   if (parts.length !== 3 || nums.some((n, i) => parts[i] === '' || !Number.isFinite(n) || n < 0)) {
     throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --ratios as three numbers >= 0 (train,val,test) but received ${JSON.stringify(raw)}`)
   }
-  if (nums[0]! + nums[1]! + nums[2]! <= 0) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: --ratios must not all be zero`)
-  return { train: nums[0]!, val: nums[1]!, test: nums[2]! }
+  if (nums[0] + nums[1] + nums[2] <= 0) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: --ratios must not all be zero`)
+  return { train: nums[0], val: nums[1], test: nums[2] }
 }
 
 export const splitCommand: Command = {
@@ -54,7 +54,9 @@ export const splitCommand: Command = {
       if (values.json) console.log(JSON.stringify({ seed, ratios, stratify: !!values.stratify, counts }, null, 2))
       else {
         const pct = (n: number) => (total ? ` (${((100 * n) / total).toFixed(1)}%)` : '')
-        console.log(`Split ${total} sample${total === 1 ? '' : 's'} with seed ${seed}${values.stratify ? ', stratified by class' : ''}: train ${counts.train}${pct(counts.train)}, val ${counts.val}${pct(counts.val)}, test ${counts.test}${pct(counts.test)}`)
+        console.log(
+          `Split ${total} sample${total === 1 ? '' : 's'} with seed ${seed}${values.stratify ? ', stratified by class' : ''}: train ${counts.train}${pct(counts.train)}, val ${counts.val}${pct(counts.val)}, test ${counts.test}${pct(counts.test)}`,
+        )
         if (!total) console.log(values.unassigned ? 'Every healthy sample already has a split.' : 'The project has no healthy sample: import a dataset first.')
       }
       return 0

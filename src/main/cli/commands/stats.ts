@@ -35,7 +35,10 @@ export function formatStats(s: StatsResult): string {
     `mean RGB (0..1)    ${f(s.mean, 255)}`,
     `std  RGB (0..1)    ${f(s.std, 255)}`,
     'classes:',
-    ...s.classes.map((c) => `  ${String(c.index).padStart(5)}  ${c.name.padEnd(20)} ${String(c.pixels).padStart(12)} px ${pct(c.pixels, classPixels).padStart(8)}  in ${c.samples} sample(s)`),
+    ...s.classes.map(
+      (c) =>
+        `  ${String(c.index).padStart(5)}  ${c.name.padEnd(20)} ${String(c.pixels).padStart(12)} px ${pct(c.pixels, classPixels).padStart(8)}  in ${c.samples} sample(s)`,
+    ),
   ].join('\n')
 }
 
@@ -46,7 +49,10 @@ export const statsCommand: Command = {
     const { values } = parse(NAME, argv, { project: { type: 'string' }, split: { type: 'string' }, cached: { type: 'boolean' }, json: { type: 'boolean' } })
     const split = (values.split ?? 'train') as Split | 'all'
     if (split !== 'all' && !(SPLITS as readonly string[]).includes(split)) {
-      throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --split to be one of ${[...SPLITS, 'all'].join(', ')} but received ${JSON.stringify(split)}`)
+      throw new LockstepError(
+        'INVALID_INPUT',
+        `lockstep ${NAME}: expected --split to be one of ${[...SPLITS, 'all'].join(', ')} but received ${JSON.stringify(split)}`,
+      )
     }
     const catalog = Catalog.open(resolve(values.project ?? '.'))
     const progress = progressPrinter(NAME)

@@ -60,8 +60,12 @@ export const streamCommand: Command = {
     const { values: v } = parse(NAME, argv, ARGS)
     if (!!v.socket === (v.port !== undefined)) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: give exactly one of --socket PATH and --port N`)
     const port = int(NAME, v.port as string | undefined, '--port')
-    if (port !== undefined && (port < 0 || port > 65535)) throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --port in 0..65535 but received ${port}`)
-    const raw: Record<string, unknown> = { ...commonOptions(NAME, v, streamOptionsSchema), prefetch: int(NAME, v.prefetch as string | undefined, '--prefetch', minOf(streamOptionsSchema, 'prefetch')) }
+    if (port !== undefined && (port < 0 || port > 65535))
+      throw new LockstepError('INVALID_INPUT', `lockstep ${NAME}: expected --port in 0..65535 but received ${port}`)
+    const raw: Record<string, unknown> = {
+      ...commonOptions(NAME, v, streamOptionsSchema),
+      prefetch: int(NAME, v.prefetch as string | undefined, '--prefetch', minOf(streamOptionsSchema, 'prefetch')),
+    }
     const options = parseWithFlags(NAME, { ...raw, epochs: raw.epochs ?? null }, parseStreamOptions)
     let catalog: Catalog | null = null
     try {

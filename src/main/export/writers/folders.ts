@@ -68,7 +68,8 @@ export class FoldersWriter implements Writer {
     this.pending.set(ordinal, tracked)
     if (this.pending.size >= MAX_PENDING) await Promise.race(this.pending.values())
     if (this.failure) throw this.failure
-    if (this.group.size >= GROUP_FILES || this.group.bytes >= GROUP_BYTES || (this.group.size > 0 && Date.now() - this.groupStarted >= GROUP_MS)) await this.commitGroup()
+    if (this.group.size >= GROUP_FILES || this.group.bytes >= GROUP_BYTES || (this.group.size > 0 && Date.now() - this.groupStarted >= GROUP_MS))
+      await this.commitGroup()
     return { image, mask }
   }
 

@@ -35,14 +35,18 @@ export function parseNpy(buf: Uint8Array, path: string): { descr: string; shape:
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
   const bad = (why: string) => new LockstepError('CORRUPT', `${path} is not a NumPy file this export wrote: ${why}`, { path })
   if (b.byteLength < 10 || b.toString('latin1', 0, 6) !== '\x93NUMPY') throw bad('no NumPy magic')
-  const major = b[6]!
+  const major = b[6]
   const len = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8)
   const start = major === 1 ? 10 : 12
   const dict = b.toString('latin1', start, start + len)
   const descr = /'descr':\s*'([^']+)'/.exec(dict)?.[1]
   const shape = /'shape':\s*\(([^)]*)\)/.exec(dict)?.[1]
   if (!descr || shape === undefined || /'fortran_order':\s*True/.test(dict)) throw bad(`unexpected header ${JSON.stringify(dict.trim())}`)
-  const dims = shape.split(',').map((x) => x.trim()).filter(Boolean).map(Number)
+  const dims = shape
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map(Number)
   const offset = start + len
   const item = ITEM_BYTES[descr] ?? 0
   if (!item) throw bad(`unexpected dtype ${descr}`)
@@ -53,8 +57,8 @@ export function parseNpy(buf: Uint8Array, path: string): { descr: string; shape:
 /** Row `row` of a batch file: its bytes as stored (x: HxWx3 uint8; y: HxW uint8 or uint16 LE). */
 export function npyRow(buf: Uint8Array, path: string, row: number): Uint8Array {
   const { descr, shape, offset } = parseNpy(buf, path)
-  if (row < 0 || row >= shape[0]!) throw new LockstepError('CORRUPT', `${path} has ${shape[0]} rows; row ${row} is missing`, { path })
-  const size = shape.slice(1).reduce((a, d) => a * d, 1) * ITEM_BYTES[descr]!
+  if (row < 0 || row >= shape[0]) throw new LockstepError('CORRUPT', `${path} has ${shape[0]} rows; row ${row} is missing`, { path })
+  const size = shape.slice(1).reduce((a, d) => a * d, 1) * ITEM_BYTES[descr]
   return buf.subarray(offset + row * size, offset + (row + 1) * size)
 }
 
@@ -73,7 +77,10 @@ export class NpyWriter implements Writer {
   readonly format = 'npy' as const
   readonly needs = { encoded: false, raw: true }
   private done = 0
-  private readonly sets: [BatchBuffers, BatchBuffers] = [{ x: null, y8: null, y16: null }, { x: null, y8: null, y16: null }]
+  private readonly sets: [BatchBuffers, BatchBuffers] = [
+    { x: null, y8: null, y16: null },
+    { x: null, y8: null, y16: null },
+  ]
   private current = 0
   /** The batch being written (at most one), and the first write failure. */
   private writing: Promise<void> | null = null
@@ -108,13 +115,16 @@ export class NpyWriter implements Writer {
     const x = parseNpy(xb, names.x)
     const y = parseNpy(yb, names.y)
     const [n, height, width] = x.shape as [number, number, number]
-    if (n < rows || y.shape[0]! < rows || y.shape[1] !== height || y.shape[2] !== width) {
-      throw new LockstepError('CORRUPT', `${names.x} holds ${Math.min(n, y.shape[0]!)} rows but the manifest journals ${rows} outputs of that batch: the folder changed since; export into an empty folder`)
+    if (n < rows || y.shape[0] < rows || y.shape[1] !== height || y.shape[2] !== width) {
+      throw new LockstepError(
+        'CORRUPT',
+        `${names.x} holds ${Math.min(n, y.shape[0])} rows but the manifest journals ${rows} outputs of that batch: the folder changed since; export into an empty folder`,
+      )
     }
     const px = width * height
     const bsize = this.ctx.order.batchSize(slot.batch)
     const set = this.sets[this.current]
-    this.xItem = ITEM_BYTES[x.descr]!
+    this.xItem = ITEM_BYTES[x.descr]
     set.x = Buffer.allocUnsafe(bsize * px * 3 * this.xItem)
     set.y8 = Buffer.allocUnsafe(bsize * px)
     set.y16 = new Uint16Array(bsize * px)
@@ -162,7 +172,7 @@ export class NpyWriter implements Writer {
     set.x.set(raw.rgb.subarray(0, xRow), row * xRow)
     if (raw.depth === 16 && !this.wide) {
       // widen the rows gathered so far
-      for (let i = 0; i < row * px; i++) set.y16[i] = set.y8[i]!
+      for (let i = 0; i < row * px; i++) set.y16[i] = set.y8[i]
       this.wide = true
     }
     if (this.wide) set.y16.set(raw.labels.subarray(0, px), row * px)
@@ -196,7 +206,7 @@ export class NpyWriter implements Writer {
     let y: Uint8Array
     if (this.wide) {
       const le = Buffer.allocUnsafe(rows * px * 2)
-      for (let i = 0; i < rows * px; i++) le.writeUInt16LE(set.y16![i]!, i * 2)
+      for (let i = 0; i < rows * px; i++) le.writeUInt16LE(set.y16![i], i * 2)
       y = le
     } else y = set.y8!.subarray(0, rows * px)
     const wide = this.wide
@@ -245,7 +255,8 @@ export const npyFormat: ExportFormatPlugin = {
   create: (ctx) => new NpyWriter(ctx),
   read: async (outDir, record, cache = NO_CACHE) => {
     const f = record.files?.npy as { x?: string; y?: string; row?: number } | undefined
-    if (!f?.x || !f.y || typeof f.row !== 'number') throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no npy batch`)
+    if (!f?.x || !f.y || typeof f.row !== 'number')
+      throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no npy batch`)
     const [x, y] = await Promise.all([cache.get(join(outDir, f.x)), cache.get(join(outDir, f.y))])
     return { x: npyRow(x, f.x, f.row), y: npyRow(y, f.y, f.row) }
   },

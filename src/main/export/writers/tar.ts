@@ -39,7 +39,7 @@ export function tarHeader(name: string, size: number, mtime = 0): Buffer {
   h.write('root', 297, 'latin1')
   if (prefix) h.write(prefix, 345, 155, 'utf8')
   let sum = 0
-  for (let i = 0; i < BLOCK; i++) sum += h[i]!
+  for (let i = 0; i < BLOCK; i++) sum += h[i]
   h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1')
   return h
 }
@@ -87,7 +87,12 @@ export async function tarPrefixLength(path: string, members: number, name = path
     let pos = 0
     for (let n = 0; n < members; n++) {
       const { bytesRead } = await h.read(header, 0, BLOCK, pos)
-      if (bytesRead < BLOCK || header[0] === 0) throw new LockstepError('CORRUPT', `${name} holds ${n} members where the manifest journals ${members}: the folder changed since; export into an empty folder`, { path })
+      if (bytesRead < BLOCK || header[0] === 0)
+        throw new LockstepError(
+          'CORRUPT',
+          `${name} holds ${n} members where the manifest journals ${members}: the folder changed since; export into an empty folder`,
+          { path },
+        )
       const len = parseInt(header.toString('latin1', 124, 136).replace(/\0.*$/s, ''), 8)
       pos += BLOCK + Math.ceil(len / BLOCK) * BLOCK
       if (!Number.isFinite(len) || pos > size) throw new LockstepError('CORRUPT', `${name} is cut short or damaged`, { path })

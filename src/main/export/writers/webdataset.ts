@@ -69,11 +69,7 @@ export class WebDatasetWriter implements Writer {
         plan: o.plan,
       }),
     )
-    await this.file!.write(
-      ...tarMember(`${key}.${this.ctx.imageExt}`, o.image),
-      ...tarMember(`${key}.mask.png`, o.mask),
-      ...tarMember(`${key}.json`, json),
-    )
+    await this.file!.write(...tarMember(`${key}.${this.ctx.imageExt}`, o.image), ...tarMember(`${key}.mask.png`, o.mask), ...tarMember(`${key}.json`, json))
     this.pendingEnd = slot.ordinal + 1
     const lastOfBatch = slot.index === order.batchSize(slot.batch) - 1
     const lastOfChunk = lastOfBatch && ((g + 1) % order.chunkBatches === 0 || g + 1 === order.totalBatches)
@@ -144,16 +140,18 @@ export const webdatasetFormat: ExportFormatPlugin = {
     return encodedBytes(px, imageFormat) + px * 0.1 + 1536 + 1024
   },
   chunkBatches: (o) =>
-    tarChunkBatches(o.batchSize, o.options.samples!, o.options.megabytes! * 2 ** 20, Math.ceil(webdatasetFormat.bytesPerOutput(o.size, o.imageFormat))),
+    tarChunkBatches(o.batchSize, o.options.samples, o.options.megabytes * 2 ** 20, Math.ceil(webdatasetFormat.bytesPerOutput(o.size, o.imageFormat))),
   create: (ctx) => new WebDatasetWriter(ctx),
   read: async (outDir, record, cache) => {
     const f = record.files?.webdataset as { tar?: string; key?: string } | undefined
-    if (!f?.tar || !f.key) throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no webdataset member`)
+    if (!f?.tar || !f.key)
+      throw new LockstepError('INVALID_INPUT', `The manifest line of ${record.sampleId} (epoch ${record.epoch}) names no webdataset member`)
     const tar = await (cache ?? NO_CACHE).get(join(outDir, f.tar))
     const got: Record<string, Uint8Array> = {}
     for (const m of tarMembers(tar, f.tar)) if (m.name.startsWith(`${f.key}.`)) got[m.name.slice(f.key.length + 1)] = m.data
     const image = Object.entries(got).find(([ext]) => ext !== 'mask.png' && ext !== 'json')?.[1]
-    if (!image || !got['mask.png'] || !got.json) throw new LockstepError('CORRUPT', `${f.tar} lacks the members of ${f.key} (found ${Object.keys(got).join(', ') || 'none'})`)
+    if (!image || !got['mask.png'] || !got.json)
+      throw new LockstepError('CORRUPT', `${f.tar} lacks the members of ${f.key} (found ${Object.keys(got).join(', ') || 'none'})`)
     return { image, mask: got['mask.png'], json: got.json }
   },
 }

@@ -75,7 +75,7 @@ export function parseKeys(keys: string): Combo[] {
       // letters and named keys: Shift must match; symbols: whatever the layout needs
       shift: mods.includes('shift') ? true : letter || key.length > 1 ? false : null,
       key: NAMES[lower] ?? lower,
-      range: range ? [range[1]!.toLowerCase(), range[2]!.toLowerCase()] : undefined,
+      range: range ? [range[1].toLowerCase(), range[2].toLowerCase()] : undefined,
     }
   })
 }

@@ -18,8 +18,8 @@ export function paintLabels(data: Uint8Array | Uint16Array, width: number, heigh
   const n = width * height
   const max = lut.length - 1
   for (let i = 0; i < n; i++) {
-    const v = data[i]!
-    out[i] = v <= max ? lut[v]! : 0xffffffff
+    const v = data[i]
+    out[i] = v <= max ? lut[v] : 0xffffffff
   }
   return img
 }
@@ -27,7 +27,7 @@ export function paintLabels(data: Uint8Array | Uint16Array, width: number, heigh
 /** Distinct values in a label map, ascending. */
 export function distinctValues(data: Uint8Array | Uint16Array): number[] {
   const seen = new Uint8Array(data instanceof Uint16Array ? 65536 : 256)
-  for (let i = 0; i < data.length; i++) seen[data[i]!] = 1
+  for (let i = 0; i < data.length; i++) seen[data[i]] = 1
   const out: number[] = []
   for (let i = 0; i < seen.length; i++) if (seen[i]) out.push(i)
   return out

@@ -21,7 +21,10 @@ export function describePath(path: string, ops: readonly { type?: unknown }[]): 
   const parts = [`Step ${i + 1}`]
   if (spec) parts.push(spec.label)
   const param = m[2]
-  if (param) parts.push(param === 'p' ? 'Probability' : param === 'type' ? 'Type' : ((spec?.params as Record<string, { label: string }> | undefined)?.[param]?.label ?? param))
+  if (param)
+    parts.push(
+      param === 'p' ? 'Probability' : param === 'type' ? 'Type' : ((spec?.params as Record<string, { label: string }> | undefined)?.[param]?.label ?? param),
+    )
   return parts.join(' · ')
 }
 

@@ -199,11 +199,19 @@ export const useCatalogStore = defineStore('catalog', () => {
    * A seeded random train/val/test split (optionally stratified by the classes in each mask) of
    * `target`: the selection, or every healthy sample matching the filter. Resolves with the counts.
    */
-  async function randomSplit(input: { seed: number; ratios: { train: number; val: number; test: number }; stratify: boolean; target: SampleTarget }): Promise<Record<'train' | 'val' | 'test', number> | null> {
+  async function randomSplit(input: {
+    seed: number
+    ratios: { train: number; val: number; test: number }
+    stratify: boolean
+    target: SampleTarget
+  }): Promise<Record<'train' | 'val' | 'test', number> | null> {
     try {
       const { counts } = await api.call('samples.randomSplit', input)
       await Promise.all([reload(), useProjectStore().refresh()])
-      useToastStore().ok('Split done', `train ${counts.train.toLocaleString('en-US')}, val ${counts.val.toLocaleString('en-US')}, test ${counts.test.toLocaleString('en-US')}`)
+      useToastStore().ok(
+        'Split done',
+        `train ${counts.train.toLocaleString('en-US')}, val ${counts.val.toLocaleString('en-US')}, test ${counts.test.toLocaleString('en-US')}`,
+      )
       return counts
     } catch (err) {
       useToastStore().error('Splitting', err)
@@ -252,7 +260,7 @@ export const useCatalogStore = defineStore('catalog', () => {
   function patchRow(id: number, patch: Partial<SampleRow>): void {
     const h = indexOf(id)
     if (h >= 0) {
-      rows.value[h] = { ...rows.value[h]!, ...patch }
+      rows.value[h] = { ...rows.value[h], ...patch }
       triggerRef(rows)
     }
     version.value++
@@ -263,8 +271,39 @@ export const useCatalogStore = defineStore('catalog', () => {
   }
 
   return {
-    filter, query, overlay, tileSize, rows, total, loading, version, ensureRange, findRow,
-    selected, allMatching, anchor, focused, selectedCount, target, moveCursor,
-    reload, ensure, rowAt, indexOf, clearSelection, clickTile, selectAllMatching, isSelected, bulkUpdate, randomSplit, healthyCount, edits, loadEdits, undoEdit, redoEdit, patchRow, resetFilter,
+    filter,
+    query,
+    overlay,
+    tileSize,
+    rows,
+    total,
+    loading,
+    version,
+    ensureRange,
+    findRow,
+    selected,
+    allMatching,
+    anchor,
+    focused,
+    selectedCount,
+    target,
+    moveCursor,
+    reload,
+    ensure,
+    rowAt,
+    indexOf,
+    clearSelection,
+    clickTile,
+    selectAllMatching,
+    isSelected,
+    bulkUpdate,
+    randomSplit,
+    healthyCount,
+    edits,
+    loadEdits,
+    undoEdit,
+    redoEdit,
+    patchRow,
+    resetFilter,
   }
 })

@@ -41,7 +41,7 @@ export const useClassTableStore = defineStore('classTable', () => {
     const order = project.classes.map((c) => c.index)
     if (to < 0 || to >= order.length || from === to) return
     const [it] = order.splice(from, 1)
-    order.splice(to, 0, it!)
+    order.splice(to, 0, it)
     const table = await run('Reordering the classes', () => api.call('classes.reorder', { order }))
     if (table) project.classes = table
   }

@@ -26,8 +26,18 @@ export interface ExportForm {
 
 export const useExportStore = defineStore('export', () => {
   const form = ref<ExportForm>({
-    recipeSource: 'editor', seed: 0, splits: ['train'], epochs: 1, batchSize: 32, stepsPerEpoch: null, dropLast: false,
-    imageFormat: 'png', quality: 90, formats: ['folders'], out: '', workers: null,
+    recipeSource: 'editor',
+    seed: 0,
+    splits: ['train'],
+    epochs: 1,
+    batchSize: 32,
+    stepsPerEpoch: null,
+    dropLast: false,
+    imageFormat: 'png',
+    quality: 90,
+    formats: ['folders'],
+    out: '',
+    workers: null,
   })
   const estimate = ref<ExportEstimate | null>(null)
   const estimateError = ref<string | null>(null)
@@ -93,7 +103,10 @@ export const useExportStore = defineStore('export', () => {
     timer = setTimeout(() => void refreshEstimate(), 250)
   }
   watch(form, scheduleEstimate, { deep: true })
-  watch(() => useRecipeStore().effective, () => form.value.recipeSource === 'editor' && scheduleEstimate())
+  watch(
+    () => useRecipeStore().effective,
+    () => form.value.recipeSource === 'editor' && scheduleEstimate(),
+  )
 
   /** A fresh folder name under the project (re-using a folder would resume that export). */
   function suggestOut(projectDir: string): string {
@@ -150,5 +163,22 @@ export const useExportStore = defineStore('export', () => {
     }
   }
 
-  return { suggestOut, form, formats, loadFormats, estimate, estimateError, history, jobId, job, running, starting, options, refreshEstimate, start, cancel, loadHistory }
+  return {
+    suggestOut,
+    form,
+    formats,
+    loadFormats,
+    estimate,
+    estimateError,
+    history,
+    jobId,
+    job,
+    running,
+    starting,
+    options,
+    refreshEstimate,
+    start,
+    cancel,
+    loadHistory,
+  }
 })

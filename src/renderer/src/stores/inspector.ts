@@ -34,7 +34,9 @@ export const useInspectorStore = defineStore('inspector', () => {
 
   const index = computed(() => (id.value === null ? -1 : useCatalogStore().indexOf(id.value)))
   // an image that cannot decode is not asked for (a 422 in the console); the error banner names it
-  const imageUrl = computed(() => (id.value === null || !detail.value || !imageViewable(detail.value) ? null : api.mediaUrl(mediaPath.sampleImage(id.value), detail.value.updatedAt)))
+  const imageUrl = computed(() =>
+    id.value === null || !detail.value || !imageViewable(detail.value) ? null : api.mediaUrl(mediaPath.sampleImage(id.value), detail.value.updatedAt),
+  )
 
   function setLeaveGuard(guard: (() => Promise<boolean>) | null): void {
     leaveGuard = guard
@@ -157,5 +159,23 @@ export const useInspectorStore = defineStore('inspector', () => {
     hidden.value = next
   }
 
-  return { id, detail, labels, labelsError, loading, hidden, opacity, index, imageUrl, openedAt, open, setLeaveGuard, applySample, step, update, review, toggleClass }
+  return {
+    id,
+    detail,
+    labels,
+    labelsError,
+    loading,
+    hidden,
+    opacity,
+    index,
+    imageUrl,
+    openedAt,
+    open,
+    setLeaveGuard,
+    applySample,
+    step,
+    update,
+    review,
+    toggleClass,
+  }
 })

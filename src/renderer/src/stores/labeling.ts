@@ -260,7 +260,11 @@ export const useLabelingStore = defineStore('labeling', () => {
     const m = map.value
     if (!m || !history || blocked.value) return null
     if (value > m.maxValue) {
-      toasts.push('error', `Class ${value} does not fit this mask`, `The mask is ${m.depth}-bit (classes 0–${m.maxValue}); its encoding is kept, so pick another class.`)
+      toasts.push(
+        'error',
+        `Class ${value} does not fit this mask`,
+        `The mask is ${m.depth}-bit (classes 0–${m.maxValue}); its encoding is kept, so pick another class.`,
+      )
       return null
     }
     return history.begin(value, lockLut(m), label)
@@ -509,7 +513,7 @@ export const useLabelingStore = defineStore('labeling', () => {
     if (!edit) return true
     const { x, y, w, h } = prop.box
     for (let r = 0; r < h; r++) {
-      for (let c = 0; c < w; ) {
+      for (let c = 0; c < w;) {
         if (!prop.mask[r * w + c]) {
           c++
           continue
@@ -530,8 +534,8 @@ export const useLabelingStore = defineStore('labeling', () => {
 
   /** Escape: the innermost thing in progress goes (polygon, box, proposal, wand selection). */
   function cancel(): boolean {
-    if (polygon.value.length) return (polygon.value = []), true
-    if (box.value) return (box.value = null), true
+    if (polygon.value.length) return ((polygon.value = []), true)
+    if (box.value) return ((box.value = null), true)
     if (rejectProposal()) return true
     if (wand) {
       wand.edit.revert()
@@ -606,7 +610,10 @@ export const useLabelingStore = defineStore('labeling', () => {
       h.markSaved(savedStep)
       rev.value++
       inspector.applySample(res.sample)
-      toasts.ok('Mask saved', `${res.sample.maskPath ?? sampleKey} in ${Math.round(ms)} ms${res.replaced ? ' (the previous content is kept as a version)' : ''}`)
+      toasts.ok(
+        'Mask saved',
+        `${res.sample.maskPath ?? sampleKey} in ${Math.round(ms)} ms${res.replaced ? ' (the previous content is kept as a version)' : ''}`,
+      )
       if (h.dirty) void writeDraft()
       else void drafts.delete(currentDraftKey()).catch(() => {})
       void loadVersions()
@@ -685,7 +692,18 @@ export const useLabelingStore = defineStore('labeling', () => {
     try {
       if (!h.dirty) return await drafts.delete(key)
       const data = await deflate(littleEndianBytes(m.toFlat()))
-      await drafts.put({ key, project: project.info?.dir ?? '', sampleId, sampleKey, baseHash, width: m.width, height: m.height, depth: m.depth, data, savedAt: Date.now() })
+      await drafts.put({
+        key,
+        project: project.info?.dir ?? '',
+        sampleId,
+        sampleKey,
+        baseHash,
+        width: m.width,
+        height: m.height,
+        depth: m.depth,
+        data,
+        savedAt: Date.now(),
+      })
     } catch (err) {
       toasts.error('Keeping a draft of the unsaved edits', err)
     }
@@ -694,7 +712,7 @@ export const useLabelingStore = defineStore('labeling', () => {
   const draftPending = () => draftTimer !== null
 
   async function checkDraft(d: SampleDetail): Promise<void> {
-    let draft: Draft | null = null
+    let draft: Draft | null
     try {
       draft = await drafts.get(currentDraftKey())
     } catch {
@@ -796,16 +814,81 @@ export const useLabelingStore = defineStore('labeling', () => {
 
   // last, once everything above exists; immediate: the sample may have opened (and its labels
   // arrived) before this store was first used
-  watch(() => [inspector.detail, inspector.labels, inspector.labelsError] as const, ([d, l, err]) => follow(d, l, err), { immediate: true })
+  watch(
+    () => [inspector.detail, inspector.labels, inspector.labelsError] as const,
+    ([d, l, err]) => follow(d, l, err),
+    { immediate: true },
+  )
 
   return {
-    tool, brushSize, tolerance, currentClass, locked, onlyBackground, isLocked, leavePolicy, map, blocked, rev, paintTick, counts, cursor,
-    polygon, box, proposal, assistBusy, assistInfo, saving, conflict, versions, versionsError, restoring,
-    draftNotice, staleDraft, leavePrompt, undoCount, redoCount, dirty, editable, ignoreIndex, pickable,
-    setTool, setBrushSize, stepBrush, pickClass, pickByKey, toggleLock, setOnlyBackground, unlockAll,
-    pointerDown, pointerMove, pointerUp, pointerLeave, closePolygon, removeVertex, setTolerance, finishWand,
-    acceptProposal, rejectProposal, cancel, confirm, undo, redo, save, setLeavePolicy, beforeLeave, answerLeave,
-    discard, resolveStaleDraft, loadVersions, restore, reloadAfterRemap, startFresh, painted, useDrafts, writeDraft,
+    tool,
+    brushSize,
+    tolerance,
+    currentClass,
+    locked,
+    onlyBackground,
+    isLocked,
+    leavePolicy,
+    map,
+    blocked,
+    rev,
+    paintTick,
+    counts,
+    cursor,
+    polygon,
+    box,
+    proposal,
+    assistBusy,
+    assistInfo,
+    saving,
+    conflict,
+    versions,
+    versionsError,
+    restoring,
+    draftNotice,
+    staleDraft,
+    leavePrompt,
+    undoCount,
+    redoCount,
+    dirty,
+    editable,
+    ignoreIndex,
+    pickable,
+    setTool,
+    setBrushSize,
+    stepBrush,
+    pickClass,
+    pickByKey,
+    toggleLock,
+    setOnlyBackground,
+    unlockAll,
+    pointerDown,
+    pointerMove,
+    pointerUp,
+    pointerLeave,
+    closePolygon,
+    removeVertex,
+    setTolerance,
+    finishWand,
+    acceptProposal,
+    rejectProposal,
+    cancel,
+    confirm,
+    undo,
+    redo,
+    save,
+    setLeavePolicy,
+    beforeLeave,
+    answerLeave,
+    discard,
+    resolveStaleDraft,
+    loadVersions,
+    restore,
+    reloadAfterRemap,
+    startFresh,
+    painted,
+    useDrafts,
+    writeDraft,
   }
 })
 

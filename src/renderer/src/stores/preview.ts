@@ -63,25 +63,31 @@ export const usePreviewStore = defineStore('preview', () => {
   })
   const original = computed(() => (sampleIds.value[0] !== undefined ? sampleIds.value[0] : null))
   const originalRow = computed(() => (original.value === null ? undefined : useCatalogStore().findRow(original.value)))
-  const originalUrl = computed(() => (original.value === null || (originalRow.value && !imageViewable(originalRow.value)) ? null : api.mediaUrl(mediaPath.sampleImage(original.value))))
+  const originalUrl = computed(() =>
+    original.value === null || (originalRow.value && !imageViewable(originalRow.value)) ? null : api.mediaUrl(mediaPath.sampleImage(original.value)),
+  )
   /** Selected pairs with no mask (or an unreadable one): their tiles show the image only. */
   const maskless = computed(() =>
     sampleIds.value.map((id) => useCatalogStore().findRow(id)).filter((r): r is NonNullable<typeof r> => !!r && imageViewable(r) && !maskViewable(r)),
   )
 
   const originalLabels = shallowRef<Labels | null>(null)
-  watch(original, async (id) => {
-    originalLabels.value = null
-    if (id === null) return
-    const row = useCatalogStore().findRow(id)
-    if (row && !maskViewable(row)) return // nothing to fetch: no 404 in the console
-    try {
-      const l = await api.fetchLabels(mediaPath.sampleLabels(id))
-      if (original.value === id) originalLabels.value = l
-    } catch {
-      /* a pair without a mask shows the image alone */
-    }
-  }, { immediate: true })
+  watch(
+    original,
+    async (id) => {
+      originalLabels.value = null
+      if (id === null) return
+      const row = useCatalogStore().findRow(id)
+      if (row && !maskViewable(row)) return // nothing to fetch: no 404 in the console
+      try {
+        const l = await api.fetchLabels(mediaPath.sampleLabels(id))
+        if (original.value === id) originalLabels.value = l
+      } catch {
+        /* a pair without a mask shows the image alone */
+      }
+    },
+    { immediate: true },
+  )
 
   const inputs = computed(() => ({ recipe: useRecipeStore().effective, ids: sampleIds.value, seed: seed.value, count: count.value }))
 
@@ -147,7 +153,7 @@ export const usePreviewStore = defineStore('preview', () => {
           const labels = await api.fetchLabels(v.labelsPath).catch(() => null)
           if (gen !== generation.value || !labels) return
           const next = tiles.value.slice()
-          next[i] = { ...views[i]!, labels }
+          next[i] = { ...views[i], labels }
           tiles.value = next
         }),
       )
@@ -168,17 +174,20 @@ export const usePreviewStore = defineStore('preview', () => {
   let stale = true
   // Created with the store (its scope lives as long as the app), not on the view's first showing:
   // a watcher made inside a view's hook belongs to that view and dies when the view cache drops it.
-  watch(() => JSON.stringify(inputs.value), () => {
-    stale = true
-    if (active) invalidate()
-    else {
-      // hidden: take the tiles down now, render when shown again (no work for an unseen view)
-      generation.value++
-      clearTimeout(timer)
-      tiles.value = []
-      pending.value = false
-    }
-  })
+  watch(
+    () => JSON.stringify(inputs.value),
+    () => {
+      stale = true
+      if (active) invalidate()
+      else {
+        // hidden: take the tiles down now, render when shown again (no work for an unseen view)
+        generation.value++
+        clearTimeout(timer)
+        tiles.value = []
+        pending.value = false
+      }
+    },
+  )
   /** Starts following the recipe, selection, seed and K (the view calls it when shown). */
   function follow(): void {
     active = true
@@ -192,5 +201,27 @@ export const usePreviewStore = defineStore('preview', () => {
     active = false
   }
 
-  return { maskless, originalLabels, seed, count, overlay, opacity, tiles, pending, error, generation, shownFor, lastRenderMs, engineMs, sampleIds, original, originalUrl, invalidate, reseed, follow, pause, render }
+  return {
+    maskless,
+    originalLabels,
+    seed,
+    count,
+    overlay,
+    opacity,
+    tiles,
+    pending,
+    error,
+    generation,
+    shownFor,
+    lastRenderMs,
+    engineMs,
+    sampleIds,
+    original,
+    originalUrl,
+    invalidate,
+    reseed,
+    follow,
+    pause,
+    render,
+  }
 })

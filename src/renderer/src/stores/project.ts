@@ -186,5 +186,34 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  return { recent, suggested, loadRecent, probe, openProject, forget, followProject, pickerAvailable, pickFolder, info, classes, tags, counts, lastImport, loaded, importing, name, classByIndex, classColor, className, load, refresh, loadClasses, loadTags, loadCounts, startImport, followImport, updateClass }
+  return {
+    recent,
+    suggested,
+    loadRecent,
+    probe,
+    openProject,
+    forget,
+    followProject,
+    pickerAvailable,
+    pickFolder,
+    info,
+    classes,
+    tags,
+    counts,
+    lastImport,
+    loaded,
+    importing,
+    name,
+    classByIndex,
+    classColor,
+    className,
+    load,
+    refresh,
+    loadClasses,
+    loadTags,
+    loadCounts,
+    startImport,
+    followImport,
+    updateClass,
+  }
 })

@@ -85,7 +85,16 @@ export const useRecipeStore = defineStore('recipes', () => {
     const v = validation.value
     if (!v.ok) return null
     const enabled = draft.value.ops.map((o) => o.enabled !== false)
-    return { ...v.recipe, ops: v.recipe.ops.filter((_, i) => enabled[i]).map((o) => { const { enabled: _e, ...rest } = o; void _e; return rest as OpSpec }) }
+    return {
+      ...v.recipe,
+      ops: v.recipe.ops
+        .filter((_, i) => enabled[i])
+        .map((o) => {
+          const { enabled: _e, ...rest } = o
+          void _e
+          return rest
+        }),
+    }
   })
   const dirty = computed(() => JSON.stringify(draft.value) !== saved.value)
   const renaming = computed(() => recipeId.value !== null && savedName.value !== null && name.value.trim() !== '' && name.value.trim() !== savedName.value)
@@ -162,13 +171,13 @@ export const useRecipeStore = defineStore('recipes', () => {
     if (from === to || to < 0 || to >= draft.value.ops.length) return
     edit((d) => {
       const [op] = d.ops.splice(from, 1)
-      d.ops.splice(to, 0, op!)
+      d.ops.splice(to, 0, op)
     })
     if (selected.value === from) selected.value = to
   }
   function toggleOp(i: number): void {
     edit((d) => {
-      const op = d.ops[i]!
+      const op = d.ops[i]
       if (op.enabled === false) delete op.enabled
       else op.enabled = false
     })
@@ -284,7 +293,10 @@ export const useRecipeStore = defineStore('recipes', () => {
     }
     try {
       const out = await api.call('recipe.convert', { recipe: json, to: 'lockstep' })
-      const items: ImportItem[] = [...out.unsupported.map((t) => ({ kind: 'left out' as const, text: t })), ...out.notes.map((t) => ({ kind: 'changed' as const, text: t }))]
+      const items: ImportItem[] = [
+        ...out.unsupported.map((t) => ({ kind: 'left out' as const, text: t })),
+        ...out.notes.map((t) => ({ kind: 'changed' as const, text: t })),
+      ]
       if (!(out.recipe as Draft).ops?.length && out.unsupported.length) {
         useToastStore().push('error', 'Import failed', `Nothing in ${source} has a Lockstep counterpart (left out: ${out.unsupported.join(', ')})`)
         return false
@@ -303,7 +315,10 @@ export const useRecipeStore = defineStore('recipes', () => {
     pendingImport.value = null
     applyImport(p.recipe)
     const left = p.items.filter((i) => i.kind === 'left out').length
-    useToastStore().ok(`Imported ${p.recipe.ops?.length ?? 0} step${p.recipe.ops?.length === 1 ? '' : 's'}`, left ? `${left} transform${left === 1 ? '' : 's'} left out` : '')
+    useToastStore().ok(
+      `Imported ${p.recipe.ops?.length ?? 0} step${p.recipe.ops?.length === 1 ? '' : 's'}`,
+      left ? `${left} transform${left === 1 ? '' : 's'} left out` : '',
+    )
   }
   function cancelImport(): void {
     pendingImport.value = null
@@ -346,7 +361,15 @@ export const useRecipeStore = defineStore('recipes', () => {
     clearTimeout(persistTimer)
     persistTimer = setTimeout(() => {
       if (!draftKey) return
-      const d: StoredDraft = { draft: draft.value, name: name.value, recipeId: recipeId.value, version: version.value, saved: saved.value, savedName: savedName.value, at: Date.now() }
+      const d: StoredDraft = {
+        draft: draft.value,
+        name: name.value,
+        recipeId: recipeId.value,
+        version: version.value,
+        saved: saved.value,
+        savedName: savedName.value,
+        at: Date.now(),
+      }
       try {
         storage()?.setItem(draftKey, JSON.stringify(d))
       } catch {
@@ -385,9 +408,49 @@ export const useRecipeStore = defineStore('recipes', () => {
 
   return {
     toAlbumentations,
-    list, recipeId, version, versionId, name, savedName, draft, selected, past, future, saving, pendingImport, restoredAt,
-    validation, problems, problemTexts, problemMap, effective, dirty, renaming, canUndo, canRedo,
-    fieldError, opHasError, edit, undo, redo, addOp, removeOp, moveOp, toggleOp, setParam, setOutput, setIgnoreIndex,
-    loadList, openRecipe, newRecipe, save, saveAsNew, importJson, acceptImport, cancelImport, discardDraft, adopt,
+    list,
+    recipeId,
+    version,
+    versionId,
+    name,
+    savedName,
+    draft,
+    selected,
+    past,
+    future,
+    saving,
+    pendingImport,
+    restoredAt,
+    validation,
+    problems,
+    problemTexts,
+    problemMap,
+    effective,
+    dirty,
+    renaming,
+    canUndo,
+    canRedo,
+    fieldError,
+    opHasError,
+    edit,
+    undo,
+    redo,
+    addOp,
+    removeOp,
+    moveOp,
+    toggleOp,
+    setParam,
+    setOutput,
+    setIgnoreIndex,
+    loadList,
+    openRecipe,
+    newRecipe,
+    save,
+    saveAsNew,
+    importJson,
+    acceptImport,
+    cancelImport,
+    discardDraft,
+    adopt,
   }
 })

@@ -87,7 +87,7 @@ function grabCut(cv: Cv, req: AssistRequest): Uint8Array {
     }
     const out = new Uint8Array(width * height)
     for (let y = rect.y; y < rect.y + rect.h; y++) {
-      for (let x = rect.x; x < rect.x + rect.w; x++) out[y * width + x] = fg.data[y * width + x]! >= 128 ? 1 : 0
+      for (let x = rect.x; x < rect.x + rect.w; x++) out[y * width + x] = fg.data[y * width + x] >= 128 ? 1 : 0
     }
     return out
   } finally {

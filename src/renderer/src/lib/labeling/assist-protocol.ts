@@ -13,6 +13,4 @@ export interface AssistRequest {
   maxSide: number
 }
 
-export type AssistReply =
-  | { id: number; ok: true; mask: ArrayBuffer; ms: number; loadMs: number }
-  | { id: number; ok: false; error: string }
+export type AssistReply = { id: number; ok: true; mask: ArrayBuffer; ms: number; loadMs: number } | { id: number; ok: false; error: string }

@@ -74,7 +74,7 @@ export class BoxAssist {
     let area = 0
     for (let y = 0; y < box.h; y++) {
       for (let x = 0; x < box.w; x++) {
-        const v = crop[(box.y - cy + y) * cw + (box.x - cx + x)]!
+        const v = crop[(box.y - cy + y) * cw + (box.x - cx + x)]
         mask[y * box.w + x] = v
         area += v
       }

@@ -12,8 +12,8 @@ export function littleEndianBytes(data: LabelArray): Uint8Array {
   if (LITTLE_ENDIAN) return bytes
   const out = new Uint8Array(bytes.length)
   for (let i = 0; i < bytes.length; i += 2) {
-    out[i] = bytes[i + 1]!
-    out[i + 1] = bytes[i]!
+    out[i] = bytes[i + 1]
+    out[i + 1] = bytes[i]
   }
   return out
 }
@@ -22,7 +22,7 @@ export function littleEndianBytes(data: LabelArray): Uint8Array {
 export function fromLittleEndian(bytes: Uint8Array, depth: Depth): LabelArray {
   if (depth === 8) return bytes
   const out = new Uint16Array(bytes.length >> 1)
-  for (let i = 0; i < out.length; i++) out[i] = bytes[2 * i]! | (bytes[2 * i + 1]! << 8)
+  for (let i = 0; i < out.length; i++) out[i] = bytes[2 * i] | (bytes[2 * i + 1] << 8)
   return out
 }
 

@@ -17,7 +17,7 @@ class RowReader {
     const base = (y >> TILE_SHIFT) * cols
     const off = (y & TILE_MASK) << TILE_SHIFT
     while (x > 0) {
-      const tile = tiles[base + ((x - 1) >> TILE_SHIFT)]!
+      const tile = tiles[base + ((x - 1) >> TILE_SHIFT)]
       const first = off
       let i = off + ((x - 1) & TILE_MASK)
       const tileX = x - 1 - (i - off)
@@ -34,7 +34,7 @@ class RowReader {
     const base = (y >> TILE_SHIFT) * cols
     const off = (y & TILE_MASK) << TILE_SHIFT
     while (x < width - 1) {
-      const tile = tiles[base + ((x + 1) >> TILE_SHIFT)]!
+      const tile = tiles[base + ((x + 1) >> TILE_SHIFT)]
       const tileX = (x + 1) & ~TILE_MASK
       const last = off + Math.min(width - 1 - tileX, TILE_MASK)
       let i = off + (x + 1 - tileX)
@@ -51,8 +51,8 @@ class RowReader {
     const base = (y >> TILE_SHIFT) * cols
     const off = (y & TILE_MASK) << TILE_SHIFT
     let inRun = false
-    for (let x = x0; x <= x1; ) {
-      const tile = tiles[base + (x >> TILE_SHIFT)]!
+    for (let x = x0; x <= x1;) {
+      const tile = tiles[base + (x >> TILE_SHIFT)]
       const tileX = x & ~TILE_MASK
       const last = off + (Math.min(x1, tileX + TILE_MASK) - tileX)
       for (let i = off + (x - tileX); i <= last; i++) {
@@ -109,13 +109,13 @@ export function growRegion(img: Rgba, x: number, y: number, tolerance: number, s
   const spans: Span[] = []
   if (x < 0 || y < 0 || x >= width || y >= height || seen[y * width + x]) return spans
   const o = (y * width + x) * 4
-  const r0 = data[o]!
-  const g0 = data[o + 1]!
-  const b0 = data[o + 2]!
+  const r0 = data[o]
+  const g0 = data[o + 1]
+  const b0 = data[o + 2]
   const near = (i: number): boolean => {
     if (seen[i]) return false
     const p = i * 4
-    return Math.abs(data[p]! - r0) <= tolerance && Math.abs(data[p + 1]! - g0) <= tolerance && Math.abs(data[p + 2]! - b0) <= tolerance
+    return Math.abs(data[p] - r0) <= tolerance && Math.abs(data[p + 1] - g0) <= tolerance && Math.abs(data[p + 2] - b0) <= tolerance
   }
   const stack: number[] = [x, y]
   while (stack.length) {

@@ -34,10 +34,10 @@ const scratch = new Uint32Array(TILE_AREA)
 export function encodeRuns(src: LabelArray): Uint32Array | null {
   const limit = src.byteLength / 4
   let n = 0
-  let v = src[0]!
+  let v = src[0]
   let start = 0
   for (let i = 1; i < TILE_AREA; i++) {
-    const c = src[i]!
+    const c = src[i]
     if (c !== v) {
       if (n + 1 >= limit) return null
       scratch[n++] = (((i - start - 1) << 16) | v) >>> 0
@@ -52,7 +52,7 @@ export function encodeRuns(src: LabelArray): Uint32Array | null {
 export function decodeRuns(runs: Uint32Array, dst: LabelArray): void {
   let pos = 0
   for (let i = 0; i < runs.length; i++) {
-    const r = runs[i]!
+    const r = runs[i]
     const len = (r >>> 16) + 1
     dst.fill(r & 0xffff, pos, pos + len)
     pos += len
@@ -94,7 +94,7 @@ export class Edit {
   }
 
   private touch(t: number): LabelArray {
-    const tile = this.map.tiles[t]!
+    const tile = this.map.tiles[t]
     if (!this.before.has(t)) this.before.set(t, tile.slice())
     this.map.dirty.add(t)
     return tile
@@ -110,13 +110,13 @@ export class Edit {
     const locked = this.locked
     const rowBase = (y >> TILE_SHIFT) * map.cols
     const off = (y & TILE_MASK) << TILE_SHIFT
-    for (let x = a; x <= b; ) {
+    for (let x = a; x <= b;) {
       const t = rowBase + (x >> TILE_SHIFT)
       const end = Math.min(b, x | TILE_MASK)
-      let tile = map.tiles[t]!
+      let tile = map.tiles[t]
       let touched = false
       for (let i = off + (x & TILE_MASK), e = off + (end & TILE_MASK); i <= e; i++) {
-        const old = tile[i]!
+        const old = tile[i]
         if (old === v || (locked !== null && locked[old] === 1)) continue
         if (!touched) {
           tile = this.touch(t)
@@ -133,7 +133,7 @@ export class Edit {
   revert(): void {
     this.reverted = true
     for (const [t, data] of this.before) {
-      this.map.tiles[t]!.set(data)
+      this.map.tiles[t].set(data)
       this.map.dirty.add(t)
     }
     this.changed = 0
@@ -189,7 +189,7 @@ export class History {
     const snaps: TileSnap[] = []
     for (const [t, before] of edit.before) {
       // a tile is snapshotted on its first real change: only a revert can have undone that
-      if (edit.reverted && sameContent(before, this.map.tiles[t]!)) continue
+      if (edit.reverted && sameContent(before, this.map.tiles[t])) continue
       const s: TileSnap = { tile: t, raw: before, runs: null }
       this.raw.add(s)
       snaps.push(s)
@@ -242,7 +242,7 @@ export class History {
     if (!step) return null
     const tiles: number[] = []
     for (const s of step.snaps) {
-      const tile = this.map.tiles[s.tile]!
+      const tile = this.map.tiles[s.tile]
       const current = tile.slice()
       restore(s, tile)
       this.raw.delete(s)

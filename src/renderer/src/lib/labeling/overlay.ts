@@ -39,18 +39,17 @@ export class OverlayPainter {
 
   private paintTile(t: number): void {
     const [x0, y0, w, h] = this.map.tileRect(t)
-    const tile = this.map.tiles[t]!
+    const tile = this.map.tiles[t]
     const lut = this.lut
     const max = lut.length - 1
     const px = this.px
     for (let y = 0; y < h; y++) {
       const o = y << TILE_SHIFT
       for (let x = 0; x < w; x++) {
-        const v = tile[o + x]!
-        px[o + x] = v <= max ? lut[v]! : 0xffffffff
+        const v = tile[o + x]
+        px[o + x] = v <= max ? lut[v] : 0xffffffff
       }
     }
     this.ctx.putImageData(this.img, x0, y0, 0, 0, w, h)
   }
 }
-

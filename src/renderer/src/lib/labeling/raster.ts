@@ -98,9 +98,9 @@ function mergeRows(rows: Map<number, [number, number][]>): Span[] {
   const out: Span[] = []
   for (const y of [...rows.keys()].sort((p, q) => p - q)) {
     const rs = rows.get(y)!.sort((p, q) => p[0] - q[0])
-    let [lo, hi] = rs[0]!
+    let [lo, hi] = rs[0]
     for (let i = 1; i < rs.length; i++) {
-      const [a, b] = rs[i]!
+      const [a, b] = rs[i]
       if (a <= hi + 1) hi = Math.max(hi, b)
       else {
         out.push([y, lo, hi])
@@ -128,8 +128,8 @@ export function polygonSpans(pts: Pt[], width: number, height: number): Span[] {
   if (!n) return []
   // boundary: every lattice point on every edge
   for (let i = 0; i < n; i++) {
-    const p = pts[i]!
-    const q = pts[(i + 1) % n]!
+    const p = pts[i]
+    const q = pts[(i + 1) % n]
     const g = gcd(Math.abs(q.x - p.x), Math.abs(q.y - p.y))
     if (g === 0) add(p.y, p.x, p.x)
     else {
@@ -149,14 +149,14 @@ export function polygonSpans(pts: Pt[], width: number, height: number): Span[] {
   for (let y = Math.max(0, ymin); y <= Math.min(height - 1, ymax); y++) {
     xs.length = 0
     for (let i = 0; i < n; i++) {
-      const p = pts[i]!
-      const q = pts[(i + 1) % n]!
+      const p = pts[i]
+      const q = pts[(i + 1) % n]
       if ((p.y <= y && y < q.y) || (q.y <= y && y < p.y)) xs.push(p.x + ((y - p.y) * (q.x - p.x)) / (q.y - p.y))
     }
     xs.sort((u, v) => u - v)
     for (let i = 0; i + 1 < xs.length; i += 2) {
-      const lo = Math.floor(xs[i]!) + 1
-      const hi = Math.ceil(xs[i + 1]!) - 1
+      const lo = Math.floor(xs[i]) + 1
+      const hi = Math.ceil(xs[i + 1]) - 1
       if (lo <= hi) add(y, lo, hi)
     }
   }

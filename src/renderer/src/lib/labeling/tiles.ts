@@ -43,7 +43,7 @@ export class TileMap {
     for (let ty = 0; ty < map.rows; ty++) {
       const y1 = Math.min(height, (ty + 1) * TILE)
       for (let tx = 0; tx < map.cols; tx++) {
-        const tile = map.tiles[ty * map.cols + tx]!
+        const tile = map.tiles[ty * map.cols + tx]
         const x0 = tx * TILE
         const w = Math.min(width, x0 + TILE) - x0
         for (let y = ty * TILE; y < y1; y++) tile.set(data.subarray(y * width + x0, y * width + x0 + w), (y & TILE_MASK) * TILE)
@@ -59,7 +59,7 @@ export class TileMap {
     for (let ty = 0; ty < this.rows; ty++) {
       const y1 = Math.min(height, (ty + 1) * TILE)
       for (let tx = 0; tx < this.cols; tx++) {
-        const tile = this.tiles[ty * this.cols + tx]!
+        const tile = this.tiles[ty * this.cols + tx]
         const x0 = tx * TILE
         const w = Math.min(width, x0 + TILE) - x0
         for (let y = ty * TILE; y < y1; y++) {
@@ -76,7 +76,7 @@ export class TileMap {
   }
 
   get(x: number, y: number): number {
-    return this.tiles[(y >> TILE_SHIFT) * this.cols + (x >> TILE_SHIFT)]![((y & TILE_MASK) << TILE_SHIFT) | (x & TILE_MASK)]!
+    return this.tiles[(y >> TILE_SHIFT) * this.cols + (x >> TILE_SHIFT)][((y & TILE_MASK) << TILE_SHIFT) | (x & TILE_MASK)]
   }
 
   /** Pixels of tile `t` that lie inside the image: [x0, y0, w, h]. */
@@ -90,11 +90,11 @@ export class TileMap {
   histogram(): Uint32Array {
     const hist = new Uint32Array(this.maxValue + 1)
     for (let t = 0; t < this.tiles.length; t++) {
-      const tile = this.tiles[t]!
+      const tile = this.tiles[t]
       const [, , w, h] = this.tileRect(t)
       for (let y = 0; y < h; y++) {
         const o = y * TILE
-        for (let x = 0; x < w; x++) hist[tile[o + x]!]++
+        for (let x = 0; x < w; x++) hist[tile[o + x]]++
       }
     }
     return hist
