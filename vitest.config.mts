@@ -11,6 +11,9 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what a user would see (a grid reloaded after an undo, a field's error
+    // after a round trip): 1 s (the default) is a tick on a loaded 2-core machine, not a verdict
+    expect: { poll: { timeout: 15_000 } },
     // 2 cores: sharp and SQLite tests are I/O and CPU heavy; two forks keep them from starving.
     pool: 'forks',
     maxWorkers: 2,
