@@ -3,7 +3,7 @@
 // (same site, so the cookie flows to it) that tries to read media and open the API socket.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -28,7 +28,19 @@ let context: BrowserContext
 let close: () => Promise<void>
 
 beforeAll(async () => {
-  expect(existsSync(join(root, 'out/renderer/index.html')), 'run `npm run build` first').toBe(true)
+  // a missing build says so; any other error reading it (seen once in a CI run: the file existed
+  // before and after) is reported in its own words instead of as "run npm run build first"
+  const index = join(root, 'out/renderer/index.html')
+  try {
+    statSync(index)
+  } catch (err) {
+    throw new Error(
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${index} is missing: run \`npm run build\` first` : `reading ${index}: ${String(err)}`,
+      {
+        cause: err,
+      },
+    )
+  }
   dir = mkdtempSync(join(tmpdir(), 'lockstep-chromium-sec-'))
   mkdirSync(join(dir, 'ds', 'images'), { recursive: true })
   writeFileSync(
@@ -54,7 +66,7 @@ afterAll(async () => {
   await close?.()
   await server?.close()
   evil?.close()
-  rmSync(dir, { recursive: true, force: true })
+  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 describe('browser mode in Chromium', () => {
