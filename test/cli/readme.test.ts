@@ -2,7 +2,7 @@
 // item 10). The commands are read from README.md itself, so an edit that breaks them fails here.
 // The only rewrite: /tmp/... paths point into a fresh temporary folder.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -85,12 +85,16 @@ describe("README's command-line walk-through", () => {
   })
 
   it('runs every command, in order, exit status 0', { timeout: 600_000 }, async () => {
+    // npx installs this checkout into its cache to run it, and npm prepares such an install: a
+    // prepare that rebuilt out/ pulled the renderer from under the tests running beside this one
+    const built = statSync(join(ROOT, 'out', 'renderer', 'index.html')).mtimeMs
     for (const raw of commands) {
       const command = raw.replace(/(^|\s)\/tmp\//g, `$1${dir}/`)
       const ran = await sh(command, env, / serve /.test(command) ? /Lockstep is serving at (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/ : undefined)
       results.push({ command, ran })
       expect({ command: raw, code: ran.code, stderr: ran.code ? ran.stderr : '' }).toEqual({ command: raw, code: 0, stderr: '' })
     }
+    expect(statSync(join(ROOT, 'out', 'renderer', 'index.html')).mtimeMs, 'out/ was rebuilt by running the commands').toBe(built)
   })
 
   it('did what each step says', () => {
