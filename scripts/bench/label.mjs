@@ -147,7 +147,7 @@ async function main() {
       performance
         .getEntriesByType('resource')
         .filter((e) => /\/labels/.test(e.name))
-        .map((e) => ({ server: e.responseStart - e.requestStart, body: e.responseEnd - e.responseStart })),
+        .map((e) => ({ server: e.responseStart - e.requestStart, body: e.responseEnd - e.responseStart, wire: e.encodedBodySize })),
     )
     const openLabels = await measures('label:open:labels')
     const openTiles = await measures('label:open:tiles')
@@ -257,7 +257,7 @@ async function main() {
       400,
     )
     line(
-      '  labels request: body (12 MB)',
+      `  labels request: body (12 MB; ${Math.round(median(fetches.map((f) => f.wire)) / 1024)} KB on the wire)`,
       fetches.map((f) => f.body),
       400,
     )

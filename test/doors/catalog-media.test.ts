@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { writePair } from '../fixtures/pairs'
@@ -62,6 +63,19 @@ describe('lockstep serve on the sample project', () => {
     expect(labels.status).toBe(200)
     expect(labels.headers['x-lockstep-depth']).toBe('16')
     expect(labels.body.length).toBe(64 * 48 * 2)
+    expect(labels.headers['content-encoding']).toBeUndefined()
+    // a browser (accepts gzip) gets the same bytes gzipped
+    const zipped = await http(server.port, `/media/sample/${b}/labels`, { cookie, 'accept-encoding': 'gzip, deflate, br' })
+    expect(zipped.headers['content-encoding']).toBe('gzip')
+    expect(zipped.headers.vary).toBe('accept-encoding')
+    expect(zipped.headers['x-lockstep-depth']).toBe('16')
+    expect(gunzipSync(zipped.body).equals(labels.body)).toBe(true)
+    const refused = await http(server.port, `/media/sample/${b}/labels`, { cookie, 'accept-encoding': 'gzip;q=0, identity' })
+    expect(refused.headers['content-encoding']).toBeUndefined()
+    expect(refused.body.equals(labels.body)).toBe(true)
+    // images are served as they are (already compressed)
+    const imgZip = await http(server.port, `/media/sample/${a}/image`, { cookie, 'accept-encoding': 'gzip' })
+    expect(imgZip.headers['content-encoding']).toBeUndefined()
     const thumb = await http(server.port, `/media/sample/${a}/thumb-overlay`, { cookie })
     expect(thumb.status).toBe(200)
     expect((await sharp(thumb.body).metadata()).format).toBe('jpeg')

@@ -21,6 +21,8 @@ export interface MediaResponse {
   contentType: string
   body: Buffer
   headers: Record<string, string>
+  /** raw data that compresses well (label maps: long runs); the HTTP server gzips it for clients that accept it */
+  compressible?: boolean
 }
 
 const BROWSER_IMAGE: Record<string, string> = {
@@ -62,6 +64,7 @@ export function labelsResponse(labels: Labels, cache: string): MediaResponse {
       [LabelsHeaders.depth]: String(labels.depth),
       'cache-control': cache,
     },
+    compressible: true,
   }
 }
 

@@ -9,6 +9,7 @@ import { createContext, dispatch, type EventSink, type ServiceContext } from '..
 import { resolveMedia, type MediaDeps } from '../media'
 import { baseHeaders, contentSecurityPolicy } from '../media/headers'
 import { readStatic } from '../media/static'
+import { acceptsGzip, gzipRuns } from './compress'
 import { checkHost, checkOrigin, hasToken, newToken, sessionCookie, tokenEquals } from './security'
 
 export interface ServeOptions {
@@ -82,6 +83,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
     if (url.pathname.startsWith('/media/')) {
       const r = await resolveMedia(url.pathname, ctx, options.mediaDeps)
+      if (r.compressible && acceptsGzip(req.headers)) {
+        return send(res, r.status, r.contentType, await gzipRuns(r.body), { ...r.headers, 'content-encoding': 'gzip', vary: 'accept-encoding' })
+      }
       return send(res, r.status, r.contentType, r.body, r.headers)
     }
     const file = await readStatic(options.rendererDir, url.pathname)
