@@ -18,7 +18,7 @@
 // and 3) is harmless: it is a copy of content that is still the mask, and the next save of that
 // content reuses it.
 import { createHash } from 'node:crypto'
-import { promises as fsp } from 'node:fs'
+import { existsSync, promises as fsp } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { dirname, extname, join } from 'node:path'
 import { LockstepError } from '../../shared/errors'
@@ -317,6 +317,26 @@ async function keepInHistory(catalog: Catalog, cur: CurrentMask): Promise<{ file
   return { file, hash }
 }
 
+/**
+ * Steps 2 and 3: keeps the current content in history/, then runs `insert` (the version and
+ * journal rows) in a transaction that first checks the history file is still there. A prune
+ * (mask-history.ts) removes unreferenced history files under the same write lock, so a file this
+ * save found in step 2 (the same content kept earlier) may be gone by step 3: it is written again
+ * and the transaction retried, and a version row never names a missing file.
+ */
+async function recordReplacement<T extends object>(catalog: Catalog, cur: CurrentMask, insert: (kept: { file: string; hash: string } | null) => T): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const kept = cur.bytes ? await keepInHistory(catalog, cur) : null
+    const done = catalog.tx(() => (kept && !existsSync(historyPath(catalog, kept.file)) ? null : insert(kept)))
+    if (done) return done
+    if (attempt === 3)
+      throw new LockstepError(
+        'UNREADABLE',
+        `History file ${historyPath(catalog, kept!.file)} keeps disappearing while the mask of ${cur.record.key} is saved; nothing was written`,
+      )
+  }
+}
+
 function current(catalog: Catalog, id: number, targetRel?: string): Omit<CurrentMask, 'bytes' | 'hash'> {
   const record = catalog.record(id)
   if (!record) throw new LockstepError('NOT_FOUND', `Sample ${id} is not in the catalog`)
@@ -351,9 +371,8 @@ export async function replaceMask(
       recordMask(catalog, cur.record, cur.rel, hash, next.bytes.length, next.labels, counts, null)
       return { sample: catalog.sampleDetail(id), replaced: null }
     }
-    const kept = cur.bytes ? await keepInHistory(catalog, cur) : null
     const db = catalog.db
-    const { versionId, journalId } = catalog.tx(() => {
+    const { versionId, journalId } = await recordReplacement(catalog, cur, (kept) => {
       const versionId = kept
         ? Number(
             db

@@ -55,6 +55,11 @@ export const commands: CommandEntry[] = [
   },
   { name: 'mask versions', summary: "list the kept earlier contents of a sample's mask", load: async () => (await import('./mask')).maskVersionsCommand },
   {
+    name: 'mask prune',
+    summary: 'remove kept mask versions (keep the newest N, or those younger than DAYS)',
+    load: async () => (await import('./mask')).maskPruneCommand,
+  },
+  {
     name: 'mask restore',
     summary: "make a kept version a sample's mask again (itself versioned)",
     load: async () => (await import('./mask')).maskRestoreCommand,

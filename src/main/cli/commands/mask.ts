@@ -1,5 +1,7 @@
 // `lockstep mask versions` and `lockstep mask restore`: a sample's kept mask versions, headless.
 import { intOption, parse, type Command } from '../command'
+import { LockstepError } from '../../../shared/errors'
+import { pruneMaskHistory } from '../../catalog/mask-history'
 import { maskVersions } from '../../catalog/mask-store'
 import { restoreMask } from '../../catalog/masks'
 import { openProject, sampleId } from './labels-common'
@@ -49,6 +51,53 @@ content it replaces is kept as a version too (reason 'restore'), so a restore ca
       console.log(
         `Restored version ${values.version} of ${r.sample.key} to ${r.sample.maskAbsPath}${r.replaced ? ` (the content it replaced is version ${r.replaced.id})` : ''}`,
       )
+      return 0
+    } finally {
+      catalog.close()
+    }
+  },
+}
+
+const PRUNE = 'mask prune'
+const DAY_MS = 24 * 60 * 60 * 1000
+
+export const maskPruneCommand: Command = {
+  name: PRUNE,
+  help: `usage: lockstep mask prune [--keep N] [--older-than DAYS] [--dry-run] [--project DIR]
+
+Removes kept mask versions (lockstep mask versions) and the history/ files no version names any
+more. --keep N keeps the newest N versions of every sample's mask; --older-than DAYS prunes only
+versions kept more than DAYS days ago; given both, a version goes when it is beyond the newest N
+and older than DAYS. --dry-run prints what would go and changes nothing. Versions a remap or an
+annotation import replaced are named by job: after a prune, that job's undo cannot bring those
+samples back. A save in progress (here or in the studio) is never pruned.`,
+  async run(argv) {
+    const { values } = parse(PRUNE, argv, {
+      keep: { type: 'string' },
+      'older-than': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      project: { type: 'string' },
+    })
+    const keep = values.keep === undefined ? undefined : intOption(PRUNE, values.keep, '--keep', 0, 0)
+    const olderThan = values['older-than']?.trim()
+    const days = olderThan === undefined ? undefined : Number(olderThan)
+    if (olderThan !== undefined && !/^\d+(\.\d+)?$/.test(olderThan)) {
+      throw new LockstepError(
+        'INVALID_INPUT',
+        `lockstep ${PRUNE}: --older-than must be a number of days >= 0, received ${JSON.stringify(values['older-than'])}`,
+      )
+    }
+    const catalog = openProject(values.project)
+    try {
+      const dryRun = values['dry-run'] ?? false
+      const r = await pruneMaskHistory(catalog, { keep, before: days === undefined ? undefined : Date.now() - days * DAY_MS, dryRun })
+      const mb = (r.bytes / 1e6).toFixed(1)
+      console.log(
+        dryRun
+          ? `Would prune ${r.versions} versions and remove ${r.files} history files (${mb} MB); nothing was changed`
+          : `Pruned ${r.versions} versions; removed ${r.files} history files (${mb} MB)`,
+      )
+      if (r.jobs.length) console.log(`${dryRun ? 'These jobs would lose' : 'These jobs lost'} versions (their undo cannot restore them): ${r.jobs.join(', ')}`)
       return 0
     } finally {
       catalog.close()
