@@ -49,6 +49,7 @@ export const channelNameList = [
   'classes.reorder',
   'classes.export',
   'classes.remap',
+  'classes.remapUndo',
   'classes.remapSummary',
   'annotations.import',
   'annotations.summary',

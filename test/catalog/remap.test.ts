@@ -113,4 +113,29 @@ describe('classes.remap', () => {
     })
     expect(await failure(ctx, 'classes.remap', { mapping: [] })).toMatchObject({ code: 'INVALID_INPUT' })
   })
+
+  it('classes.remapUndo: a job restoring what the remap changed, a mask changed since left alone and named', async () => {
+    const before = new Map(['g8', 'pal'].map((k) => [k, readFileSync(join(t.dir, 'masks', `${k}.png`))]))
+    const { jobId } = await call<{ jobId: string }>(ctx, 'classes.remap', { mapping: [{ from: 0, to: 2 }], sampleIds: [id('g8'), id('pal')] })
+    expect((await jobDone(jobId)).status).toBe('done')
+    for (const k of ['g8', 'pal']) expect(readFileSync(join(t.dir, 'masks', `${k}.png`)).equals(before.get(k)!)).toBe(false)
+    // pal is edited after the remap (its remap version restored by hand): the undo must not overwrite that
+    const [palVersion] = await call<MaskVersionInfo[]>(ctx, 'mask.versions', { sampleId: id('pal') })
+    await call(ctx, 'mask.restore', { sampleId: id('pal'), versionId: palVersion.id })
+    const palNow = readFileSync(join(t.dir, 'masks', 'pal.png'))
+    const undo = await call<{ jobId: string }>(ctx, 'classes.remapUndo', { jobId })
+    expect(undo.jobId).not.toBe(jobId)
+    expect((await jobDone(undo.jobId)).status).toBe('done')
+    const s = await call<RemapSummary>(ctx, 'classes.remapSummary', { jobId: undo.jobId })
+    expect(s).toMatchObject({ jobId: undo.jobId, scanned: 2, changed: 1 })
+    expect(s.failed).toEqual([{ sampleId: id('pal'), message: expect.stringContaining('was changed after the job') }])
+    expect(readFileSync(join(t.dir, 'masks', 'g8.png')).equals(before.get('g8')!)).toBe(true)
+    expect(readFileSync(join(t.dir, 'masks', 'pal.png')).equals(palNow)).toBe(true)
+    // an unknown job is the undo job's failure, named
+    const none = await call<{ jobId: string }>(ctx, 'classes.remapUndo', { jobId: 'no-such-job' })
+    expect(await jobDone(none.jobId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'NOT_FOUND', message: expect.stringContaining('Job no-such-job changed no mask') },
+    })
+  })
 })

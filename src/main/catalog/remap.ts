@@ -75,11 +75,12 @@ interface Target {
   class_set: string | null
 }
 
-/** Runs a remap (one writer job per project). The summary is stored on the job's row. */
-export async function runRemap(catalog: Catalog, o: RemapOptions, control: JobControl = {}): Promise<RemapSummary> {
-  const { lut, from } = remapTable(o.mapping)
-  const jobId = o.jobId ?? randomUUID()
-  const lock = acquireJobLock(catalog.projectDir, 'class remap')
+/**
+ * A remap-kind job (one writer job per project): its row in `jobs`, the lock, and the summary
+ * stored on the row however it ends. `body` fills the summary.
+ */
+async function remapJob(catalog: Catalog, jobId: string, what: string, params: unknown, body: (summary: RemapSummary) => Promise<void>): Promise<RemapSummary> {
+  const lock = acquireJobLock(catalog.projectDir, what)
   const t0 = Date.now()
   const db = catalog.db
   const summary: RemapSummary = { jobId, scanned: 0, changed: 0, failed: [], seconds: 0 }
@@ -89,10 +90,24 @@ export async function runRemap(catalog: Catalog, o: RemapOptions, control: JobCo
   }
   try {
     catalog.tx(() =>
-      db
-        .prepare("INSERT INTO jobs(id, kind, status, params, started_at) VALUES (?, 'remap', 'running', ?, ?)")
-        .run(jobId, JSON.stringify({ mapping: o.mapping, sampleIds: o.sampleIds?.length ?? null }), t0),
+      db.prepare("INSERT INTO jobs(id, kind, status, params, started_at) VALUES (?, 'remap', 'running', ?, ?)").run(jobId, JSON.stringify(params), t0),
     )
+    await body(summary)
+    finish('done')
+    return summary
+  } catch (err) {
+    finish(toErrorPayload(err).code === 'CANCELLED' ? 'cancelled' : 'failed')
+    throw err
+  } finally {
+    lock.release()
+  }
+}
+
+/** Runs a remap. The summary is stored on the job's row. */
+export async function runRemap(catalog: Catalog, o: RemapOptions, control: JobControl = {}): Promise<RemapSummary> {
+  const { lut, from } = remapTable(o.mapping)
+  const db = catalog.db
+  return remapJob(catalog, o.jobId ?? randomUUID(), 'class remap', { mapping: o.mapping, sampleIds: o.sampleIds?.length ?? null }, async (summary) => {
     const select = 'SELECT id, key, mask_path, mask_hash, class_hash, class_set FROM samples'
     const targets = (
       o.sampleIds
@@ -123,7 +138,7 @@ export async function runRemap(catalog: Catalog, o: RemapOptions, control: JobCo
             const counts = labelCounts(next)
             return { bytes: await encodeMask(catalog, cur, next, counts), labels: next, counts }
           },
-          { reason: 'remap', jobId, note },
+          { reason: 'remap', jobId: summary.jobId, note },
         )
         if (r) summary.changed++
       } catch (err) {
@@ -131,14 +146,21 @@ export async function runRemap(catalog: Catalog, o: RemapOptions, control: JobCo
       }
     }
     control.progress?.(targets.length, targets.length, 'done')
-    finish('done')
-    return summary
-  } catch (err) {
-    finish(toErrorPayload(err).code === 'CANCELLED' ? 'cancelled' : 'failed')
-    throw err
-  } finally {
-    lock.release()
-  }
+  })
+}
+
+/**
+ * Undoes remap (or annotation import) `target` as a remap-kind job of its own (what the studio's
+ * "Undo this remap" runs): scanned = masks the target changed, changed = masks restored, failed =
+ * masks left alone because they changed since (each named). The summary is stored on its row.
+ */
+export async function runRemapUndo(catalog: Catalog, target: string, o: { jobId?: string } = {}, control: JobControl = {}): Promise<RemapSummary> {
+  return remapJob(catalog, o.jobId ?? randomUUID(), 'undo of a class remap', { undo: target }, async (summary) => {
+    const r = await undoJob(catalog, target, control)
+    summary.scanned = r.restored + r.skipped.length
+    summary.changed = r.restored
+    summary.failed = r.skipped
+  })
 }
 
 /** The summary of a remap job (the latest finished one when `jobId` is omitted). */
@@ -165,7 +187,11 @@ export function jobResult<T>(catalog: Catalog, kind: string, jobId?: string): T 
  * restored from the version the job kept (itself versioned, reason 'restore'); the others are
  * listed, untouched.
  */
-export async function undoJob(catalog: Catalog, jobId: string): Promise<{ restored: number; skipped: { sampleId: number; message: string }[] }> {
+export async function undoJob(
+  catalog: Catalog,
+  jobId: string,
+  control: JobControl = {},
+): Promise<{ restored: number; skipped: { sampleId: number; message: string }[] }> {
   const rows = catalog.db
     .prepare(
       'SELECT v.id, v.sample_id AS sampleId, v.replaced_by AS by, s.mask_hash AS now, s.key FROM mask_versions v LEFT JOIN samples s ON s.id = v.sample_id WHERE v.job_id = ? ORDER BY v.id DESC',
@@ -173,7 +199,9 @@ export async function undoJob(catalog: Catalog, jobId: string): Promise<{ restor
     .all(jobId) as { id: number; sampleId: number | null; by: string | null; now: string | null; key: string | null }[]
   if (!rows.length) throw new LockstepError('NOT_FOUND', `Job ${jobId} changed no mask (or is not a remap or annotation import of this project)`)
   const out = { restored: 0, skipped: [] as { sampleId: number; message: string }[] }
-  for (const r of rows) {
+  for (const [k, r] of rows.entries()) {
+    checkAbort(control.signal)
+    control.progress?.(k, rows.length, `restoring ${r.key ?? r.sampleId}`)
     if (r.sampleId === null) continue
     if (r.now !== r.by) {
       out.skipped.push({

@@ -7,7 +7,7 @@ import { addClass, exportPalette, reorderClasses } from '../catalog/classes'
 import { withBusy } from '../catalog/db'
 import { maskVersions } from '../catalog/mask-store'
 import { restoreMask, saveMask } from '../catalog/masks'
-import { remapSummary, runRemap } from '../catalog/remap'
+import { remapSummary, runRemap, runRemapUndo } from '../catalog/remap'
 import { annotationSummary, runAnnotationImport } from '../catalog/annotations'
 
 export const labelHandlers: AreaHandlers<keyof typeof labelChannels> = {
@@ -42,6 +42,20 @@ export const labelHandlers: AreaHandlers<keyof typeof labelChannels> = {
     const { id } = startJob(ctx, 'remap', label, async (jobId, job) => {
       try {
         return await runRemap(catalog, { ...input, jobId }, { signal: job.signal, progress: job.progress })
+      } finally {
+        if (catalog.isOpen) {
+          ctx.events.emit('catalog.changed', { what: 'samples' })
+          ctx.events.emit('catalog.changed', { what: 'classes' })
+        }
+      }
+    })
+    return { jobId: id }
+  },
+  'classes.remapUndo': async (input, ctx) => {
+    const catalog = ctx.session.requireCatalog()
+    const { id } = startJob(ctx, 'remap', `Undo ${input.jobId}`, async (jobId, job) => {
+      try {
+        return await runRemapUndo(catalog, input.jobId, { jobId }, { signal: job.signal, progress: job.progress })
       } finally {
         if (catalog.isOpen) {
           ctx.events.emit('catalog.changed', { what: 'samples' })

@@ -119,6 +119,12 @@ export const labelChannels = {
   'classes.export': channel<{ text: string; format: 'json' | 'csv' }>()(z.object({ format: z.enum(['json', 'csv']) }).strict()),
   /** Starts a job rewriting class indices across the dataset; every changed mask is versioned. */
   'classes.remap': channel<{ jobId: string }>()(remapSchema),
+  /**
+   * Starts a job undoing remap (or annotation import) `jobId`: every mask it changed and nobody
+   * changed since is restored from the version it kept. Returns the undo's own job id; its summary
+   * (changed = restored, failed = left alone, each named) through classes.remapSummary.
+   */
+  'classes.remapUndo': channel<{ jobId: string }>()(z.object({ jobId: z.string().min(1).max(200) }).strict()),
   /** The summary of a remap job (the latest when jobId is omitted). */
   'classes.remapSummary': channel<RemapSummary | null>()(z.object({ jobId: z.string().min(1).optional() }).strict()),
 

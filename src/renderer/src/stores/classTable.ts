@@ -61,9 +61,18 @@ export const useClassTableStore = defineStore('classTable', () => {
   }
 
   /** Runs a remap across the dataset as a job; resolves with its summary (null on failure). */
-  async function remap(mapping: { from: number; to: number }[]): Promise<RemapSummary | null> {
+  function remap(mapping: { from: number; to: number }[]): Promise<RemapSummary | null> {
+    return runRemapJob('the remap', () => api.call('classes.remap', { mapping }))
+  }
+
+  /** Undoes remap `jobId` as a job (masks changed since are left alone, listed in the summary's failed). */
+  function undoRemap(jobId: string): Promise<RemapSummary | null> {
+    return runRemapJob('the undo', () => api.call('classes.remapUndo', { jobId }))
+  }
+
+  async function runRemapJob(what: string, start: () => Promise<{ jobId: string }>): Promise<RemapSummary | null> {
     remapSummary.value = null
-    const started = await run('Starting the remap', () => api.call('classes.remap', { mapping }))
+    const started = await run(`Starting ${what}`, start)
     if (!started) return null
     const jobs = useJobsStore()
     const off = jobs.watchJobs((j) => {
@@ -73,11 +82,11 @@ export const useClassTableStore = defineStore('classTable', () => {
     off()
     remapJob.value = job
     if (job.status !== 'done') return null
-    const summary = await run('Reading the remap summary', () => api.call('classes.remapSummary', { jobId: started.jobId }))
+    const summary = await run(`Reading the summary of ${what}`, () => api.call('classes.remapSummary', { jobId: started.jobId }))
     remapSummary.value = summary
     await project.refresh()
     return summary
   }
 
-  return { remapJob, remapSummary, add, edit, move, importPalette, exportPalette, remap }
+  return { remapJob, remapSummary, add, edit, move, importPalette, exportPalette, remap, undoRemap }
 })
