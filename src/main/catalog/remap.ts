@@ -9,7 +9,7 @@ import type { RemapSummary } from '../../shared/contract/labels'
 import type { Labels } from '../io'
 import { readLabels } from '../io'
 import type { Catalog } from './catalog'
-import { acquireJobLock } from './lock'
+import { runWriterJob } from './writer-job'
 import { labelCounts, replaceMask } from './mask-store'
 import { encodeMask, restoreMask } from './masks'
 
@@ -75,32 +75,10 @@ interface Target {
   class_set: string | null
 }
 
-/**
- * A remap-kind job (one writer job per project): its row in `jobs`, the lock, and the summary
- * stored on the row however it ends. `body` fills the summary.
- */
-async function remapJob(catalog: Catalog, jobId: string, what: string, params: unknown, body: (summary: RemapSummary) => Promise<void>): Promise<RemapSummary> {
-  const lock = acquireJobLock(catalog.projectDir, what)
-  const t0 = Date.now()
-  const db = catalog.db
+/** A remap-kind job: its summary is read back by classes.remapSummary. */
+function remapJob(catalog: Catalog, jobId: string, what: string, params: unknown, body: (summary: RemapSummary) => Promise<void>): Promise<RemapSummary> {
   const summary: RemapSummary = { jobId, scanned: 0, changed: 0, failed: [], seconds: 0 }
-  const finish = (status: string) => {
-    summary.seconds = (Date.now() - t0) / 1000
-    catalog.tx(() => db.prepare('UPDATE jobs SET status = ?, result = ?, ended_at = ? WHERE id = ?').run(status, JSON.stringify(summary), Date.now(), jobId))
-  }
-  try {
-    catalog.tx(() =>
-      db.prepare("INSERT INTO jobs(id, kind, status, params, started_at) VALUES (?, 'remap', 'running', ?, ?)").run(jobId, JSON.stringify(params), t0),
-    )
-    await body(summary)
-    finish('done')
-    return summary
-  } catch (err) {
-    finish(toErrorPayload(err).code === 'CANCELLED' ? 'cancelled' : 'failed')
-    throw err
-  } finally {
-    lock.release()
-  }
+  return runWriterJob(catalog, { id: jobId, kind: 'remap', what, params }, summary, () => body(summary))
 }
 
 /** Runs a remap. The summary is stored on the job's row. */

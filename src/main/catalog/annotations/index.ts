@@ -13,7 +13,7 @@ import type { AnnotationFormat, AnnotationImportSummary } from '../../../shared/
 import type { Labels } from '../../io'
 import type { Catalog } from '../catalog'
 import { defaultColor, defaultName } from '../classes'
-import { acquireJobLock } from '../lock'
+import { runWriterJob } from '../writer-job'
 import { encodeMask } from '../masks'
 import { labelCounts, replaceMask } from '../mask-store'
 import { jobResult, type JobControl } from '../remap'
@@ -173,84 +173,74 @@ async function rasterise(item: AnnotationItem, t: Target, indexOf: (n: string) =
 export async function runAnnotationImport(catalog: Catalog, o: AnnotationImportOptions, control: JobControl = {}): Promise<AnnotationImportSummary> {
   const path = resolve(o.path)
   const jobId = o.jobId ?? randomUUID()
-  const t0 = Date.now()
-  const lock = acquireJobLock(catalog.projectDir, `${o.format} annotation import`)
-  const db = catalog.db
   const summary: AnnotationImportSummary = { jobId, format: o.format, files: 0, written: 0, problems: [], addedClasses: [], notes: [], seconds: 0 }
   let read: ReadResult | null = null
-  const finish = (status: string) => {
-    summary.seconds = (Date.now() - t0) / 1000
+  const job = { id: jobId, kind: 'annotations', what: `${o.format} annotation import`, params: { ...o, path }, datasetId: o.datasetId }
+  const settle = () => {
     if (read) summary.notes = [...read.notes, ...(read.lateNotes?.() ?? []), ...summary.notes]
-    catalog.tx(() => db.prepare('UPDATE jobs SET status = ?, result = ?, ended_at = ? WHERE id = ?').run(status, JSON.stringify(summary), Date.now(), jobId))
   }
-  try {
-    catalog.tx(() =>
-      db
-        .prepare("INSERT INTO jobs(id, kind, dataset_id, status, params, started_at) VALUES (?, 'annotations', ?, 'running', ?, ?)")
-        .run(jobId, o.datasetId ?? null, JSON.stringify({ ...o, path }), t0),
-    )
-    control.progress?.(0, null, `reading ${o.format} annotations`)
-    read = readAll({ ...o, path })
-    summary.files = read.files
-    summary.problems.push(...read.problems)
-    const matcher = new SampleMatcher(catalog, o.datasetId)
-    const todo: { item: AnnotationItem; target: Target }[] = []
-    const claimed = new Map<number, string>()
-    for (const item of read.items) {
-      const m = matcher.match(item.image)
-      const what = item.what ? `${item.what}: ` : ''
-      if (typeof m === 'string') summary.problems.push({ file: item.file, message: `${what}${m}` })
-      else if (claimed.has(m.id))
-        summary.problems.push({ file: item.file, message: `${what}sample ${m.key} is already annotated by ${claimed.get(m.id)}; this one was not used` })
-      else if (item.size && (item.size.width !== m.width || item.size.height !== m.height)) {
-        summary.problems.push({
-          file: item.file,
-          message: `${what}declares ${item.size.width}x${item.size.height}, but image ${m.image_path} is ${m.width}x${m.height}; not written`,
-        })
-      } else if (m.width === 0 || m.height === 0)
-        summary.problems.push({ file: item.file, message: `${what}image ${m.image_path} could not be read, so its size is unknown; not written` })
-      else {
-        claimed.set(m.id, item.file)
-        todo.push({ item, target: m })
+  return runWriterJob(
+    catalog,
+    job,
+    summary,
+    async () => {
+      control.progress?.(0, null, `reading ${o.format} annotations`)
+      read = readAll({ ...o, path })
+      summary.files = read.files
+      summary.problems.push(...read.problems)
+      const matcher = new SampleMatcher(catalog, o.datasetId)
+      const todo: { item: AnnotationItem; target: Target }[] = []
+      const claimed = new Map<number, string>()
+      for (const item of read.items) {
+        const m = matcher.match(item.image)
+        const what = item.what ? `${item.what}: ` : ''
+        if (typeof m === 'string') summary.problems.push({ file: item.file, message: `${what}${m}` })
+        else if (claimed.has(m.id))
+          summary.problems.push({ file: item.file, message: `${what}sample ${m.key} is already annotated by ${claimed.get(m.id)}; this one was not used` })
+        else if (item.size && (item.size.width !== m.width || item.size.height !== m.height)) {
+          summary.problems.push({
+            file: item.file,
+            message: `${what}declares ${item.size.width}x${item.size.height}, but image ${m.image_path} is ${m.width}x${m.height}; not written`,
+          })
+        } else if (m.width === 0 || m.height === 0)
+          summary.problems.push({ file: item.file, message: `${what}image ${m.image_path} could not be read, so its size is unknown; not written` })
+        else {
+          claimed.set(m.id, item.file)
+          todo.push({ item, target: m })
+        }
       }
-    }
-    const classes = resolveClasses(
-      catalog,
-      todo.flatMap((t) => t.item.names),
-    )
-    summary.addedClasses = classes.added
-    let kept = 0
-    for (let k = 0; k < todo.length; k++) {
-      checkAbort(control.signal)
-      const { item, target } = todo[k]
-      control.progress?.(k, todo.length, `writing ${target.key}`)
-      if (target.mask_path !== null && o.existing !== 'replace') {
-        kept++
-        continue
+      const classes = resolveClasses(
+        catalog,
+        todo.flatMap((t) => t.item.names),
+      )
+      summary.addedClasses = classes.added
+      let kept = 0
+      for (let k = 0; k < todo.length; k++) {
+        checkAbort(control.signal)
+        const { item, target } = todo[k]
+        control.progress?.(k, todo.length, `writing ${target.key}`)
+        if (target.mask_path !== null && o.existing !== 'replace') {
+          kept++
+          continue
+        }
+        try {
+          const labels = await rasterise(item, target, classes.indexOf)
+          const counts = labelCounts(labels)
+          await replaceMask(catalog, target.id, async (cur) => ({ bytes: await encodeMask(catalog, cur, labels, counts), labels, counts }), {
+            reason: 'import',
+            jobId,
+            note: `${o.format} import of ${item.file}`,
+          })
+          summary.written++
+        } catch (err) {
+          summary.problems.push({ file: item.file, message: `${item.what ? `${item.what}: ` : ''}${toErrorPayload(err).message}` })
+        }
       }
-      try {
-        const labels = await rasterise(item, target, classes.indexOf)
-        const counts = labelCounts(labels)
-        await replaceMask(catalog, target.id, async (cur) => ({ bytes: await encodeMask(catalog, cur, labels, counts), labels, counts }), {
-          reason: 'import',
-          jobId,
-          note: `${o.format} import of ${item.file}`,
-        })
-        summary.written++
-      } catch (err) {
-        summary.problems.push({ file: item.file, message: `${item.what ? `${item.what}: ` : ''}${toErrorPayload(err).message}` })
-      }
-    }
-    if (kept) summary.notes.push(`${kept} sample(s) already had a mask and were kept (existing: 'skip'; use 'replace' to overwrite them, versioned)`)
-    control.progress?.(todo.length, todo.length, 'done')
-    finish('done')
-    return summary
-  } catch (err) {
-    finish(toErrorPayload(err).code === 'CANCELLED' ? 'cancelled' : 'failed')
-    throw err
-  } finally {
-    lock.release()
-  }
+      if (kept) summary.notes.push(`${kept} sample(s) already had a mask and were kept (existing: 'skip'; use 'replace' to overwrite them, versioned)`)
+      control.progress?.(todo.length, todo.length, 'done')
+    },
+    settle,
+  )
 }
 
 /** The summary of an annotation import (the latest finished one when `jobId` is omitted). */
