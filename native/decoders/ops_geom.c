@@ -1,0 +1,365 @@
+// Lockstep's one-affine geometry kernels (ops.h, warp.ts): the image through warpBilinearQ (kernels 2,
+// OpenCV's fixed point), the mask through warpNearest, and the exact copies of warpExact (crops,
+// flips, quarter turns). Each computes what its JS reference computes, value for value:
+//  - bilinear Q is integers only (coordinates in 1/1024 from doubles rounded once per row and once
+//    per column, as the reference does), so any instruction order or vector width gives its bytes;
+//  - nearest neighbour sums the same two doubles per coordinate as the reference (a * (x + 0.5),
+//    computed once per column, plus b * (y + 0.5) + c, once per row) and floors them exactly;
+//  - exact copies move samples.
+// On x86-64 the inner loops use SSE2 (every x86-64 has it) and, chosen at run time, AVX2; other
+// architectures build the plain C. Every read is checked against the view (a wrong argument gives
+// wrong pixels, never a read outside a buffer).
+#include <stdlib.h>
+#include <string.h>
+#include "ops.h"
+
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <immintrin.h>
+#define GEOM_X86 1
+#endif
+
+#define LIM 536870912.0  // 2^29: coordinates are saturated to +-2^29 before they become ints
+
+// cvRound of a double (to nearest, ties to even), saturated to +-2^29: warp.ts rneSat
+static inline int rne_sat(double v) {
+  if (!(v > -LIM)) return -(int)LIM;
+  if (v >= LIM) return (int)LIM;
+  int t = (int)v;  // truncation
+  double f = (double)t > v ? t - 1 : t;  // floor
+  double d = v - f;  // exact, in [0, 1)
+  int r = (int)f;
+  if (d > 0.5 || (d == 0.5 && (r & 1))) r++;
+  return r;
+}
+
+static inline int iclamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+static inline uint32_t ld32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+// ---- bilinear, one affine (warp.ts warpBilinearQ) -------------------------------------------------
+// The output is walked in blocks of 16 rows x 64 columns (as cv2.warpAffine does), so the source
+// pixels one block reads stay in cache whatever the rotation; each pixel's value depends only on
+// its own coordinates, so the order changes nothing.
+#define BLOCK_H 16
+#define BLOCK_W 64
+
+typedef struct {
+  const uint8_t *data;
+  size_t stride;
+  int left, top, sw1, sh1, xlo, xhi, ylo, yhi;
+} bq_src;
+
+static inline void bilinear_px(const uint8_t *p00, const uint8_t *p01, const uint8_t *p10, const uint8_t *p11, int fx, int fy, uint8_t *o) {
+  const int w00 = (32 - fx) * (32 - fy), w01 = fx * (32 - fy), w10 = (32 - fx) * fy, w11 = fx * fy;
+  o[0] = (uint8_t)((w00 * p00[0] + w01 * p01[0] + w10 * p10[0] + w11 * p11[0] + 512) >> 10);
+  o[1] = (uint8_t)((w00 * p00[1] + w01 * p01[1] + w10 * p10[1] + w11 * p11[1] + 512) >> 10);
+  o[2] = (uint8_t)((w00 * p00[2] + w01 * p01[2] + w10 * p10[2] + w11 * p11[2] + 512) >> 10);
+}
+
+// a pixel with a tap beyond the region's inner part: taps clamped to the source, then to the region
+static void bq_edge(const bq_src *s, int X, int Y, uint8_t *o) {
+  const int ix = X >> 5, iy = Y >> 5;
+  const int x0 = iclamp(iclamp(ix, 0, s->sw1), s->xlo, s->xhi) - s->left, x1 = iclamp(iclamp(ix + 1, 0, s->sw1), s->xlo, s->xhi) - s->left;
+  const int y0 = iclamp(iclamp(iy, 0, s->sh1), s->ylo, s->yhi) - s->top, y1 = iclamp(iclamp(iy + 1, 0, s->sh1), s->ylo, s->yhi) - s->top;
+  const uint8_t *r0 = s->data + (size_t)y0 * s->stride, *r1 = s->data + (size_t)y1 * s->stride;
+  bilinear_px(r0 + x0 * 3, r0 + x1 * 3, r1 + x0 * 3, r1 + x1 * 3, X & 31, Y & 31, o);
+}
+
+static inline int bq_inner(const bq_src *s, int ix, int iy) { return ix >= s->xlo && ix < s->xhi && iy >= s->ylo && iy < s->yhi; }
+
+// one row's pixels [xa, xb): plain C
+static void bq_row_c(const bq_src *s, const int *ad, const int *bd, int X0, int Y0, int xa, int xb, uint8_t *o) {
+  for (int x = xa; x < xb; x++, o += 3) {
+    const int X = (X0 + ad[x]) >> 5, Y = (Y0 + bd[x]) >> 5;
+    const int ix = X >> 5, iy = Y >> 5;
+    if (bq_inner(s, ix, iy)) {
+      // all four taps inside the region: neighbours in memory
+      const uint8_t *p = s->data + (size_t)(iy - s->top) * s->stride + (size_t)(ix - s->left) * 3;
+      bilinear_px(p, p + 3, p + s->stride, p + s->stride + 3, X & 31, Y & 31, o);
+    } else {
+      bq_edge(s, X, Y, o);
+    }
+  }
+}
+
+#ifdef GEOM_X86
+// One pixel in SSE2: each row's two taps interleaved per channel (r0 r1 g0 g1 b0 b1) as 16-bit
+// words, multiplied by their weights and summed in pairs (pmaddwd), the rows added, rounded by the
+// shift. The tap loads stay inside the two pixels (the second tap's 4 bytes are read one byte early
+// and shifted). The low 4 bytes of the result: R G B and a junk byte.
+static inline __m128i bq_sse2(const uint8_t *p, size_t stride, int k0, int k1) {
+  const __m128i z = _mm_setzero_si128();
+  __m128i a = _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)ld32(p)), _mm_cvtsi32_si128((int)(ld32(p + 2) >> 8)));
+  __m128i b = _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)ld32(p + stride)), _mm_cvtsi32_si128((int)(ld32(p + stride + 2) >> 8)));
+  __m128i s = _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(a, z), _mm_set1_epi32(k0)), _mm_madd_epi16(_mm_unpacklo_epi8(b, z), _mm_set1_epi32(k1)));
+  s = _mm_srai_epi32(_mm_add_epi32(s, _mm_set1_epi32(512)), 10);
+  s = _mm_packs_epi32(s, s);
+  return _mm_packus_epi16(s, s);
+}
+
+// The coordinates of a run of pixels (vectorizable), then the taps pixel by pixel.
+#define RUN 64
+static inline void bq_row_simd(const bq_src *s, const int *ad, const int *bd, int X0, int Y0, int xa, int xb, uint8_t *o) {
+  int32_t off[RUN], k0[RUN], k1[RUN], XX[RUN], YY[RUN];
+  uint8_t in[RUN];
+  for (int base = xa; base < xb; base += RUN) {
+    const int n = xb - base < RUN ? xb - base : RUN;
+    const int *adx = ad + base, *bdx = bd + base;
+    for (int i = 0; i < n; i++) {
+      const int X = (X0 + adx[i]) >> 5, Y = (Y0 + bdx[i]) >> 5;
+      const int ix = X >> 5, iy = Y >> 5, fx = X & 31, fy = Y & 31;
+      XX[i] = X;
+      YY[i] = Y;
+      in[i] = (uint8_t)((ix >= s->xlo) & (ix < s->xhi) & (iy >= s->ylo) & (iy < s->yhi));
+      // used only when inside (then < 2^31); unsigned, so other points wrap instead of overflowing
+      off[i] = (int32_t)((uint32_t)(iy - s->top) * (uint32_t)s->stride + (uint32_t)(ix - s->left) * 3u);
+      k0[i] = ((32 - fx) * (32 - fy)) | ((fx * (32 - fy)) << 16);
+      k1[i] = ((32 - fx) * fy) | ((fx * fy) << 16);
+    }
+    uint8_t *q = o + (size_t)(base - xa) * 3;
+    const int last = base + n == xb;  // the run's last pixel ends the row: store exactly 3 bytes there
+    for (int i = 0; i < n; i++, q += 3) {
+      if (!in[i]) {
+        bq_edge(s, XX[i], YY[i], q);
+        continue;
+      }
+      uint32_t v = (uint32_t)_mm_cvtsi128_si32(bq_sse2(s->data + off[i], s->stride, k0[i], k1[i]));
+      if (i + 1 < n || !last) memcpy(q, &v, 4);  // the junk byte is the next pixel's, written next
+      else q[0] = (uint8_t)v, q[1] = (uint8_t)(v >> 8), q[2] = (uint8_t)(v >> 16);
+    }
+  }
+}
+#endif
+
+int op_warp_bilinear_q(const view *src, const double *A, const double *fb, int nb, int W, int H, uint8_t *out) {
+  const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
+  // index coordinates: s = A(x + 0.5, y + 0.5) - 0.5
+  const double m2 = a * 0.5 + b * 0.5 + c - 0.5, m5 = d * 0.5 + e * 0.5 + f - 0.5;
+  int *ad = malloc(sizeof(int) * ((size_t)W * 2 + (size_t)H * 4));
+  if (!ad) return -1;
+  int *bd = ad + W, *span = bd + W, *row0 = span + (size_t)H * 2;
+  for (int x = 0; x < W; x++) {
+    ad[x] = rne_sat(a * x * 1024);
+    bd[x] = rne_sat(d * x * 1024);
+  }
+  for (int y = 0; y < H; y++) {
+    op_row_span(fb, nb, y, W, &span[y * 2], &span[y * 2 + 1]);
+    row0[y * 2] = rne_sat((b * y + m2) * 1024) + 16;
+    row0[y * 2 + 1] = rne_sat((e * y + m5) * 1024) + 16;
+  }
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height;
+  const int sw1 = src->source_width - 1, sh1 = src->source_height - 1;
+  // taps are clamped to the source, then to the region (the second clamp only matters for a caller's error)
+  bq_src s = {src->data, (size_t)rw * 3, left, top, sw1, sh1, iclamp(left, 0, sw1), iclamp(left + rw - 1, 0, sw1), iclamp(top, 0, sh1), iclamp(top + rh - 1, 0, sh1)};
+  // the inner test asks for ix + 1 <= xhi and iy + 1 <= yhi: both rows and both columns inside the region
+#ifdef GEOM_X86
+  const int simd = (uint64_t)rw * rh * 3 < 0x7fffffff;  // offsets in int32
+#endif
+  for (int by = 0; by < H; by += BLOCK_H) {
+    const int ey = by + BLOCK_H < H ? by + BLOCK_H : H;
+    for (int bx = 0; bx < W; bx += BLOCK_W) {
+      const int ex = bx + BLOCK_W < W ? bx + BLOCK_W : W;
+      for (int y = by; y < ey; y++) {
+        const int xa = span[y * 2] > bx ? span[y * 2] : bx, xb = span[y * 2 + 1] < ex ? span[y * 2 + 1] : ex;
+        if (xa >= xb) continue;
+        uint8_t *o = out + ((size_t)y * W + xa) * 3;
+#ifdef GEOM_X86
+        if (simd) {
+          bq_row_simd(&s, ad, bd, row0[y * 2], row0[y * 2 + 1], xa, xb, o);
+          continue;
+        }
+#endif
+        bq_row_c(&s, ad, bd, row0[y * 2], row0[y * 2 + 1], xa, xb, o);
+      }
+    }
+  }
+  free(ad);
+  return 0;
+}
+
+// ---- nearest neighbour, one affine (warp.ts warpNearest) ------------------------------------------
+// floor of a coordinate as an int, clamped to +-1e9 first (NaN: -1e9); in range for every valid
+// call (a span's points are inside the source), and the reads are checked after.
+static inline int floor_i(double u) {
+  u = u > -1e9 ? u : -1e9;
+  u = u < 1e9 ? u : 1e9;
+  const int t = (int)u;
+  return t - ((double)t > u);
+}
+
+// sx[i] = floor(ax[i] + ru), sy[i] = floor(dx[i] + rv) for n points
+static void nn_coords_c(const double *ax, const double *dx, double ru, double rv, int n, int *sx, int *sy) {
+  for (int i = 0; i < n; i++) {
+    sx[i] = floor_i(ax[i] + ru);
+    sy[i] = floor_i(dx[i] + rv);
+  }
+}
+
+#ifdef GEOM_X86
+static inline __m128i floor2_sse2(__m128d u) {
+  u = _mm_min_pd(_mm_max_pd(u, _mm_set1_pd(-1e9)), _mm_set1_pd(1e9));  // max(NaN, lo) = lo, as floor_i
+  __m128i t = _mm_cvttpd_epi32(u);
+  __m128i gt = _mm_castpd_si128(_mm_cmpgt_pd(_mm_cvtepi32_pd(t), u));
+  return _mm_add_epi32(t, _mm_shuffle_epi32(gt, _MM_SHUFFLE(3, 3, 2, 0)));
+}
+static void nn_coords_sse2(const double *ax, const double *dx, double ru, double rv, int n, int *sx, int *sy) {
+  const __m128d vu = _mm_set1_pd(ru), vv = _mm_set1_pd(rv);
+  int i = 0;
+  for (; i + 2 <= n; i += 2) {
+    _mm_storel_epi64((__m128i *)(sx + i), floor2_sse2(_mm_add_pd(_mm_loadu_pd(ax + i), vu)));
+    _mm_storel_epi64((__m128i *)(sy + i), floor2_sse2(_mm_add_pd(_mm_loadu_pd(dx + i), vv)));
+  }
+  nn_coords_c(ax + i, dx + i, ru, rv, n - i, sx + i, sy + i);
+}
+__attribute__((target("avx2"))) static void nn_coords_avx2(const double *ax, const double *dx, double ru, double rv, int n, int *sx, int *sy) {
+  const __m256d vu = _mm256_set1_pd(ru), vv = _mm256_set1_pd(rv), lo = _mm256_set1_pd(-1e9), hi = _mm256_set1_pd(1e9);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    __m256d u = _mm256_min_pd(_mm256_max_pd(_mm256_add_pd(_mm256_loadu_pd(ax + i), vu), lo), hi);
+    __m256d v = _mm256_min_pd(_mm256_max_pd(_mm256_add_pd(_mm256_loadu_pd(dx + i), vv), lo), hi);
+    _mm_storeu_si128((__m128i *)(sx + i), _mm256_cvttpd_epi32(_mm256_floor_pd(u)));
+    _mm_storeu_si128((__m128i *)(sy + i), _mm256_cvttpd_epi32(_mm256_floor_pd(v)));
+  }
+  nn_coords_c(ax + i, dx + i, ru, rv, n - i, sx + i, sy + i);
+}
+#endif
+
+typedef void (*nn_coords_fn)(const double *, const double *, double, double, int, int *, int *);
+static nn_coords_fn nn_coords_pick(void) {
+#ifdef GEOM_X86
+  return __builtin_cpu_supports("avx2") ? nn_coords_avx2 : nn_coords_sse2;
+#else
+  return nn_coords_c;
+#endif
+}
+
+#define NN_RUN 256
+int op_warp_nearest(const view *src, int depth, const double *A, const double *fb, int nb, int W, int H, int fill, void *out) {
+  const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height;
+  double *ax = malloc(sizeof(double) * (size_t)W * 2);
+  if (!ax) return -1;
+  double *dx = ax + W;
+  for (int x = 0; x < W; x++) {
+    const double xc = x + 0.5;
+    ax[x] = a * xc;
+    dx[x] = d * xc;
+  }
+  const nn_coords_fn coords = nn_coords_pick();
+  int sx[NN_RUN], sy[NN_RUN];
+  const uint8_t *s8 = src->data;
+  const uint16_t *s16 = src->data;
+  for (int y = 0; y < H; y++) {
+    const double yc = y + 0.5;
+    int x0, x1;
+    op_row_span(fb, nb, y, W, &x0, &x1);
+    const double ru = b * yc + c, rv = e * yc + f;
+    uint8_t *o8 = (uint8_t *)out + (size_t)y * W;
+    uint16_t *o16 = (uint16_t *)out + (size_t)y * W;
+    if (depth == 16) {
+      for (int x = 0; x < x0; x++) o16[x] = (uint16_t)fill;
+      for (int x = x1; x < W; x++) o16[x] = (uint16_t)fill;
+    } else {
+      memset(o8, fill, (size_t)x0);
+      if (x1 < W) memset(o8 + x1, fill, (size_t)(W - x1));
+    }
+    for (int base = x0; base < x1; base += NN_RUN) {
+      const int n = x1 - base < NN_RUN ? x1 - base : NN_RUN;
+      coords(ax + base, dx + base, ru, rv, n, sx, sy);
+      // points outside the region: a caller's error; they get the fill
+      if (depth == 16) {
+        for (int i = 0; i < n; i++) {
+          const unsigned u = (unsigned)(sx[i] - left), v = (unsigned)(sy[i] - top);
+          o16[base + i] = u < (unsigned)rw && v < (unsigned)rh ? s16[(size_t)v * rw + u] : (uint16_t)fill;
+        }
+      } else {
+        for (int i = 0; i < n; i++) {
+          const unsigned u = (unsigned)(sx[i] - left), v = (unsigned)(sy[i] - top);
+          o8[base + i] = u < (unsigned)rw && v < (unsigned)rh ? s8[(size_t)v * rw + u] : (uint8_t)fill;
+        }
+      }
+    }
+  }
+  free(ax);
+  return 0;
+}
+
+// ---- exact copies (warp.ts warpExact) ---------------------------------------------------------------
+// A signed permutation with integer offsets: each output row is a source row (forwards or
+// mirrored) or a source column (quarter turns). Columns are copied in tiles of 16 output rows x 64
+// columns, so the 16 rows' reads of one column are neighbours in one source row (one cache line)
+// and the tile's source lines stay in cache: a transpose that is not bound by cache misses.
+#define TILE_H 16
+#define TILE_W 64
+
+static inline void copy_px(const void *s, size_t si, void *o, size_t oi, int ch, int depth) {
+  if (depth == 16) ((uint16_t *)o)[oi] = ((const uint16_t *)s)[si];
+  else if (ch == 3) memcpy((uint8_t *)o + oi, (const uint8_t *)s + si, 3);
+  else ((uint8_t *)o)[oi] = ((const uint8_t *)s)[si];
+}
+
+// valid: [x0, y0, x1, y1] (output pixels read from the source; the caller filled the rest)
+void op_warp_exact(const view *src, int ch, int depth, const double *A, int W, const int *valid, void *out) {
+  const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
+  const int x0 = valid[0], y0 = valid[1], x1 = valid[2], y1 = valid[3], n = x1 - x0;
+  const int64_t rw = src->width, len = (int64_t)src->len;
+  const size_t es = depth == 16 ? 2 : 1;
+  if (n <= 0) return;
+  // the rows' source starts (element index of the row's first read) and the step between reads
+  int64_t starts[TILE_H];
+  for (int ty = y0; ty < y1; ty += TILE_H) {
+    const int ny = y1 - ty < TILE_H ? y1 - ty : TILE_H;
+    int64_t step = 0;
+    for (int k = 0; k < ny; k++) {
+      const int y = ty + k;
+      const double sx0 = (double)floor_i(a * 0.5 + b * (y + 0.5) + c), sy0 = (double)floor_i(d * 0.5 + e * (y + 0.5) + f);
+      int64_t s;
+      if (d == 0) {
+        s = ((int64_t)(sy0 - src->top) * rw + ((int64_t)sx0 + (int64_t)a * x0 - src->left)) * ch;
+        step = (int64_t)a * ch;
+      } else {
+        s = (((int64_t)sy0 + (int64_t)d * x0 - src->top) * rw + ((int64_t)sx0 - src->left)) * ch;
+        step = (int64_t)d * rw * ch;
+      }
+      // every read of the row inside the view, or the row is left as it is (a caller's error)
+      const int64_t last = s + step * (n - 1);
+      starts[k] = s >= 0 && last >= 0 && s + ch <= len && last + ch <= len ? s : -1;
+    }
+    if (d == 0) {
+      for (int k = 0; k < ny; k++) {
+        if (starts[k] < 0) continue;
+        const size_t oi = ((size_t)(ty + k) * W + x0) * ch;
+        if (step > 0) {
+          memcpy((uint8_t *)out + oi * es, (const uint8_t *)src->data + (size_t)starts[k] * es, (size_t)n * ch * es);
+          continue;
+        }
+        for (int x = 0; x < n; x++) copy_px(src->data, (size_t)(starts[k] + step * x), out, oi + (size_t)x * ch, ch, depth);
+      }
+      continue;
+    }
+    for (int tx = 0; tx < n; tx += TILE_W) {
+      const int nx = n - tx < TILE_W ? n - tx : TILE_W;
+      for (int k = 0; k < ny; k++) {
+        if (starts[k] < 0) continue;
+        const size_t oi = ((size_t)(ty + k) * W + x0 + tx) * ch;
+        const int64_t si = starts[k] + step * tx;
+        if (depth == 16) {
+          const uint16_t *s16 = src->data;
+          uint16_t *o16 = (uint16_t *)out + oi;
+          for (int x = 0; x < nx; x++) o16[x] = s16[si + step * x];
+        } else if (ch == 3) {
+          const uint8_t *s8 = src->data;
+          uint8_t *o8 = (uint8_t *)out + oi;
+          for (int x = 0; x < nx; x++) memcpy(o8 + x * 3, s8 + si + step * x, 3);
+        } else {
+          const uint8_t *s8 = src->data;
+          uint8_t *o8 = (uint8_t *)out + oi;
+          for (int x = 0; x < nx; x++) o8[x] = s8[si + step * x];
+        }
+      }
+    }
+  }
+}
