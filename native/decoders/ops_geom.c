@@ -13,7 +13,7 @@
 #include <string.h>
 #include "ops.h"
 
-#if defined(__x86_64__) && defined(__SSE2__)
+#if defined(__x86_64__) && defined(__SSE2__) && !defined(LOCKSTEP_PLAIN_C)
 #include <immintrin.h>
 #define GEOM_X86 1
 #endif
@@ -71,6 +71,7 @@ static void bq_edge(const bq_src *s, int X, int Y, uint8_t *o) {
 static inline int bq_inner(const bq_src *s, int ix, int iy) { return ix >= s->xlo && ix < s->xhi && iy >= s->ylo && iy < s->yhi; }
 
 // one row's pixels [xa, xb): plain C
+#ifndef GEOM_X86
 static void bq_row_c(const bq_src *s, const int *ad, const int *bd, int X0, int Y0, int xa, int xb, uint8_t *o) {
   for (int x = xa; x < xb; x++, o += 3) {
     const int X = (X0 + ad[x]) >> 5, Y = (Y0 + bd[x]) >> 5;
@@ -84,6 +85,7 @@ static void bq_row_c(const bq_src *s, const int *ad, const int *bd, int X0, int 
     }
   }
 }
+#endif
 
 #ifdef GEOM_X86
 // One pixel in SSE2: each row's two taps interleaved per channel (r0 r1 g0 g1 b0 b1) as 16-bit
@@ -100,33 +102,55 @@ static inline __m128i bq_sse2(const uint8_t *p, size_t stride, int k0, int k1) {
   return _mm_packus_epi16(s, s);
 }
 
-// The coordinates of a run of pixels (vectorizable), then the taps pixel by pixel.
+// The coordinates and weights of a run of pixels, four at a time (the same integer steps as
+// bq_row_c: X = (X0 + ad) >> 5, taps X >> 5, fractions X & 31, weights (32 - fx)(32 - fy)... packed
+// as the 16-bit pairs pmaddwd takes), then the taps pixel by pixel.
 #define RUN 64
 static inline void bq_row_simd(const bq_src *s, const int *ad, const int *bd, int X0, int Y0, int xa, int xb, uint8_t *o) {
-  int32_t off[RUN], k0[RUN], k1[RUN], XX[RUN], YY[RUN];
+  int32_t k0[RUN], k1[RUN], XX[RUN], YY[RUN];
   uint8_t in[RUN];
+  const __m128i vX0 = _mm_set1_epi32(X0), vY0 = _mm_set1_epi32(Y0), m31 = _mm_set1_epi32(31), c32 = _mm_set1_epi32(32);
+  const __m128i xlo = _mm_set1_epi32(s->xlo - 1), xhi = _mm_set1_epi32(s->xhi), ylo = _mm_set1_epi32(s->ylo - 1), yhi = _mm_set1_epi32(s->yhi);
+  const size_t stride = s->stride;
+  const uint8_t *data = s->data;
+  const int left = s->left, top = s->top;
   for (int base = xa; base < xb; base += RUN) {
     const int n = xb - base < RUN ? xb - base : RUN;
     const int *adx = ad + base, *bdx = bd + base;
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const __m128i X = _mm_srai_epi32(_mm_add_epi32(vX0, _mm_loadu_si128((const __m128i *)(adx + i))), 5);
+      const __m128i Y = _mm_srai_epi32(_mm_add_epi32(vY0, _mm_loadu_si128((const __m128i *)(bdx + i))), 5);
+      _mm_storeu_si128((__m128i *)(XX + i), X);
+      _mm_storeu_si128((__m128i *)(YY + i), Y);
+      const __m128i fx = _mm_and_si128(X, m31), fy = _mm_and_si128(Y, m31), gx = _mm_sub_epi32(c32, fx), gy = _mm_sub_epi32(c32, fy);
+      // products of values <= 32 in the low halves of the lanes: pmullw gives them exactly
+      _mm_storeu_si128((__m128i *)(k0 + i), _mm_or_si128(_mm_mullo_epi16(gx, gy), _mm_slli_epi32(_mm_mullo_epi16(fx, gy), 16)));
+      _mm_storeu_si128((__m128i *)(k1 + i), _mm_or_si128(_mm_mullo_epi16(gx, fy), _mm_slli_epi32(_mm_mullo_epi16(fx, fy), 16)));
+      const __m128i ix = _mm_srai_epi32(X, 5), iy = _mm_srai_epi32(Y, 5);
+      const __m128i inx = _mm_and_si128(_mm_cmpgt_epi32(ix, xlo), _mm_cmplt_epi32(ix, xhi));
+      const __m128i iny = _mm_and_si128(_mm_cmpgt_epi32(iy, ylo), _mm_cmplt_epi32(iy, yhi));
+      const int m = _mm_movemask_ps(_mm_castsi128_ps(_mm_and_si128(inx, iny)));
+      in[i] = m & 1, in[i + 1] = (m >> 1) & 1, in[i + 2] = (m >> 2) & 1, in[i + 3] = (m >> 3) & 1;
+    }
+    for (; i < n; i++) {
       const int X = (X0 + adx[i]) >> 5, Y = (Y0 + bdx[i]) >> 5;
-      const int ix = X >> 5, iy = Y >> 5, fx = X & 31, fy = Y & 31;
+      const int fx = X & 31, fy = Y & 31;
       XX[i] = X;
       YY[i] = Y;
-      in[i] = (uint8_t)((ix >= s->xlo) & (ix < s->xhi) & (iy >= s->ylo) & (iy < s->yhi));
-      // used only when inside (then < 2^31); unsigned, so other points wrap instead of overflowing
-      off[i] = (int32_t)((uint32_t)(iy - s->top) * (uint32_t)s->stride + (uint32_t)(ix - s->left) * 3u);
       k0[i] = ((32 - fx) * (32 - fy)) | ((fx * (32 - fy)) << 16);
       k1[i] = ((32 - fx) * fy) | ((fx * fy) << 16);
+      in[i] = (uint8_t)bq_inner(s, X >> 5, Y >> 5);
     }
     uint8_t *q = o + (size_t)(base - xa) * 3;
     const int last = base + n == xb;  // the run's last pixel ends the row: store exactly 3 bytes there
-    for (int i = 0; i < n; i++, q += 3) {
+    for (i = 0; i < n; i++, q += 3) {
       if (!in[i]) {
         bq_edge(s, XX[i], YY[i], q);
         continue;
       }
-      uint32_t v = (uint32_t)_mm_cvtsi128_si32(bq_sse2(s->data + off[i], s->stride, k0[i], k1[i]));
+      const uint8_t *p = data + (size_t)((YY[i] >> 5) - top) * stride + (size_t)((XX[i] >> 5) - left) * 3;
+      uint32_t v = (uint32_t)_mm_cvtsi128_si32(bq_sse2(p, stride, k0[i], k1[i]));
       if (i + 1 < n || !last) memcpy(q, &v, 4);  // the junk byte is the next pixel's, written next
       else q[0] = (uint8_t)v, q[1] = (uint8_t)(v >> 8), q[2] = (uint8_t)(v >> 16);
     }
@@ -155,9 +179,6 @@ int op_warp_bilinear_q(const view *src, const double *A, const double *fb, int n
   // taps are clamped to the source, then to the region (the second clamp only matters for a caller's error)
   bq_src s = {src->data, (size_t)rw * 3, left, top, sw1, sh1, iclamp(left, 0, sw1), iclamp(left + rw - 1, 0, sw1), iclamp(top, 0, sh1), iclamp(top + rh - 1, 0, sh1)};
   // the inner test asks for ix + 1 <= xhi and iy + 1 <= yhi: both rows and both columns inside the region
-#ifdef GEOM_X86
-  const int simd = (uint64_t)rw * rh * 3 < 0x7fffffff;  // offsets in int32
-#endif
   for (int by = 0; by < H; by += BLOCK_H) {
     const int ey = by + BLOCK_H < H ? by + BLOCK_H : H;
     for (int bx = 0; bx < W; bx += BLOCK_W) {
@@ -167,12 +188,10 @@ int op_warp_bilinear_q(const view *src, const double *A, const double *fb, int n
         if (xa >= xb) continue;
         uint8_t *o = out + ((size_t)y * W + xa) * 3;
 #ifdef GEOM_X86
-        if (simd) {
-          bq_row_simd(&s, ad, bd, row0[y * 2], row0[y * 2 + 1], xa, xb, o);
-          continue;
-        }
-#endif
+        bq_row_simd(&s, ad, bd, row0[y * 2], row0[y * 2 + 1], xa, xb, o);
+#else
         bq_row_c(&s, ad, bd, row0[y * 2], row0[y * 2 + 1], xa, xb, o);
+#endif
       }
     }
   }
@@ -190,12 +209,14 @@ static inline int floor_i(double u) {
   return t - ((double)t > u);
 }
 
-// sx[i] = floor(ax[i] + ru), sy[i] = floor(dx[i] + rv) for n points
-static void nn_coords_c(const double *ax, const double *dx, double ru, double rv, int n, int *sx, int *sy) {
-  for (int i = 0; i < n; i++) {
-    sx[i] = floor_i(ax[i] + ru);
-    sy[i] = floor_i(dx[i] + rv);
-  }
+// The source index of each of n points (floor(ax[i] + ru), floor(dx[i] + rv) in the region
+// g = {left, top, width, height}), -1 outside it. width * height < 2^31 (the caller checks).
+static inline int32_t nn_at(int sx, int sy, const int *g) {
+  const unsigned u = (unsigned)(sx - g[0]), v = (unsigned)(sy - g[1]);
+  return u < (unsigned)g[2] && v < (unsigned)g[3] ? (int32_t)(v * (unsigned)g[2] + u) : -1;
+}
+static void nn_index_c(const double *ax, const double *dx, double ru, double rv, int n, const int *g, int32_t *idx) {
+  for (int i = 0; i < n; i++) idx[i] = nn_at(floor_i(ax[i] + ru), floor_i(dx[i] + rv), g);
 }
 
 #ifdef GEOM_X86
@@ -205,34 +226,41 @@ static inline __m128i floor2_sse2(__m128d u) {
   __m128i gt = _mm_castpd_si128(_mm_cmpgt_pd(_mm_cvtepi32_pd(t), u));
   return _mm_add_epi32(t, _mm_shuffle_epi32(gt, _MM_SHUFFLE(3, 3, 2, 0)));
 }
-static void nn_coords_sse2(const double *ax, const double *dx, double ru, double rv, int n, int *sx, int *sy) {
+static void nn_index_sse2(const double *ax, const double *dx, double ru, double rv, int n, const int *g, int32_t *idx) {
   const __m128d vu = _mm_set1_pd(ru), vv = _mm_set1_pd(rv);
   int i = 0;
   for (; i + 2 <= n; i += 2) {
-    _mm_storel_epi64((__m128i *)(sx + i), floor2_sse2(_mm_add_pd(_mm_loadu_pd(ax + i), vu)));
-    _mm_storel_epi64((__m128i *)(sy + i), floor2_sse2(_mm_add_pd(_mm_loadu_pd(dx + i), vv)));
+    const __m128i sx = floor2_sse2(_mm_add_pd(_mm_loadu_pd(ax + i), vu)), sy = floor2_sse2(_mm_add_pd(_mm_loadu_pd(dx + i), vv));
+    idx[i] = nn_at(_mm_cvtsi128_si32(sx), _mm_cvtsi128_si32(sy), g);
+    idx[i + 1] = nn_at(_mm_cvtsi128_si32(_mm_srli_si128(sx, 4)), _mm_cvtsi128_si32(_mm_srli_si128(sy, 4)), g);
   }
-  nn_coords_c(ax + i, dx + i, ru, rv, n - i, sx + i, sy + i);
+  nn_index_c(ax + i, dx + i, ru, rv, n - i, g, idx + i);
 }
-__attribute__((target("avx2"))) static void nn_coords_avx2(const double *ax, const double *dx, double ru, double rv, int n, int *sx, int *sy) {
+__attribute__((target("avx2"))) static void nn_index_avx2(const double *ax, const double *dx, double ru, double rv, int n, const int *g, int32_t *idx) {
   const __m256d vu = _mm256_set1_pd(ru), vv = _mm256_set1_pd(rv), lo = _mm256_set1_pd(-1e9), hi = _mm256_set1_pd(1e9);
+  const __m128i left = _mm_set1_epi32(g[0]), top = _mm_set1_epi32(g[1]), rw = _mm_set1_epi32(g[2]), rh = _mm_set1_epi32(g[3]), m1 = _mm_set1_epi32(-1);
   int i = 0;
   for (; i + 4 <= n; i += 4) {
-    __m256d u = _mm256_min_pd(_mm256_max_pd(_mm256_add_pd(_mm256_loadu_pd(ax + i), vu), lo), hi);
-    __m256d v = _mm256_min_pd(_mm256_max_pd(_mm256_add_pd(_mm256_loadu_pd(dx + i), vv), lo), hi);
-    _mm_storeu_si128((__m128i *)(sx + i), _mm256_cvttpd_epi32(_mm256_floor_pd(u)));
-    _mm_storeu_si128((__m128i *)(sy + i), _mm256_cvttpd_epi32(_mm256_floor_pd(v)));
+    const __m256d u = _mm256_min_pd(_mm256_max_pd(_mm256_add_pd(_mm256_loadu_pd(ax + i), vu), lo), hi);
+    const __m256d v = _mm256_min_pd(_mm256_max_pd(_mm256_add_pd(_mm256_loadu_pd(dx + i), vv), lo), hi);
+    const __m128i x = _mm_sub_epi32(_mm256_cvttpd_epi32(_mm256_floor_pd(u)), left), y = _mm_sub_epi32(_mm256_cvttpd_epi32(_mm256_floor_pd(v)), top);
+    const __m128i ok = _mm_and_si128(_mm_and_si128(_mm_cmpgt_epi32(x, m1), _mm_cmplt_epi32(x, rw)), _mm_and_si128(_mm_cmpgt_epi32(y, m1), _mm_cmplt_epi32(y, rh)));
+    const __m128i at = _mm_add_epi32(_mm_mullo_epi32(y, rw), x);  // wraps only where ok is false
+    _mm_storeu_si128((__m128i *)(idx + i), _mm_or_si128(_mm_and_si128(ok, at), _mm_andnot_si128(ok, m1)));
   }
-  nn_coords_c(ax + i, dx + i, ru, rv, n - i, sx + i, sy + i);
+  nn_index_c(ax + i, dx + i, ru, rv, n - i, g, idx + i);
 }
 #endif
 
-typedef void (*nn_coords_fn)(const double *, const double *, double, double, int, int *, int *);
-static nn_coords_fn nn_coords_pick(void) {
+typedef void (*nn_index_fn)(const double *, const double *, double, double, int, const int *, int32_t *);
+static nn_index_fn nn_index_pick(void) {
 #ifdef GEOM_X86
-  return __builtin_cpu_supports("avx2") ? nn_coords_avx2 : nn_coords_sse2;
+#ifndef LOCKSTEP_NO_AVX2
+  if (__builtin_cpu_supports("avx2")) return nn_index_avx2;
+#endif
+  return nn_index_sse2;
 #else
-  return nn_coords_c;
+  return nn_index_c;
 #endif
 }
 
@@ -240,6 +268,8 @@ static nn_coords_fn nn_coords_pick(void) {
 int op_warp_nearest(const view *src, int depth, const double *A, const double *fb, int nb, int W, int H, int fill, void *out) {
   const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
   const int left = src->left, top = src->top, rw = src->width, rh = src->height;
+  const int g[4] = {left, top, rw, rh};
+  const int big = (uint64_t)rw * rh >= 0x7fffffff;  // indices beyond int32: one point at a time
   double *ax = malloc(sizeof(double) * (size_t)W * 2);
   if (!ax) return -1;
   double *dx = ax + W;
@@ -248,8 +278,8 @@ int op_warp_nearest(const view *src, int depth, const double *A, const double *f
     ax[x] = a * xc;
     dx[x] = d * xc;
   }
-  const nn_coords_fn coords = nn_coords_pick();
-  int sx[NN_RUN], sy[NN_RUN];
+  const nn_index_fn index = nn_index_pick();
+  int32_t idx[NN_RUN];
   const uint8_t *s8 = src->data;
   const uint16_t *s16 = src->data;
   for (int y = 0; y < H; y++) {
@@ -266,20 +296,24 @@ int op_warp_nearest(const view *src, int depth, const double *A, const double *f
       memset(o8, fill, (size_t)x0);
       if (x1 < W) memset(o8 + x1, fill, (size_t)(W - x1));
     }
+    // points outside the region: a caller's error; they get the fill
+    if (big) {
+      for (int x = x0; x < x1; x++) {
+        const unsigned u = (unsigned)(floor_i(ax[x] + ru) - left), v = (unsigned)(floor_i(dx[x] + rv) - top);
+        const int ok = u < (unsigned)rw && v < (unsigned)rh;
+        const size_t at = ok ? (size_t)v * rw + u : 0;
+        if (depth == 16) o16[x] = ok ? s16[at] : (uint16_t)fill;
+        else o8[x] = ok ? s8[at] : (uint8_t)fill;
+      }
+      continue;
+    }
     for (int base = x0; base < x1; base += NN_RUN) {
       const int n = x1 - base < NN_RUN ? x1 - base : NN_RUN;
-      coords(ax + base, dx + base, ru, rv, n, sx, sy);
-      // points outside the region: a caller's error; they get the fill
+      index(ax + base, dx + base, ru, rv, n, g, idx);
       if (depth == 16) {
-        for (int i = 0; i < n; i++) {
-          const unsigned u = (unsigned)(sx[i] - left), v = (unsigned)(sy[i] - top);
-          o16[base + i] = u < (unsigned)rw && v < (unsigned)rh ? s16[(size_t)v * rw + u] : (uint16_t)fill;
-        }
+        for (int i = 0; i < n; i++) o16[base + i] = idx[i] >= 0 ? s16[idx[i]] : (uint16_t)fill;
       } else {
-        for (int i = 0; i < n; i++) {
-          const unsigned u = (unsigned)(sx[i] - left), v = (unsigned)(sy[i] - top);
-          o8[base + i] = u < (unsigned)rw && v < (unsigned)rh ? s8[(size_t)v * rw + u] : (uint8_t)fill;
-        }
+        for (int i = 0; i < n; i++) o8[base + i] = idx[i] >= 0 ? s8[idx[i]] : (uint8_t)fill;
       }
     }
   }
