@@ -48,7 +48,7 @@ static inline uint32_t ld32(const uint8_t *p) {
 
 typedef struct {
   const uint8_t *data;
-  size_t stride;
+  size_t len, stride;
   int left, top, sw1, sh1, xlo, xhi, ylo, yhi;
 } bq_src;
 
@@ -71,7 +71,6 @@ static void bq_edge(const bq_src *s, int X, int Y, uint8_t *o) {
 static inline int bq_inner(const bq_src *s, int ix, int iy) { return ix >= s->xlo && ix < s->xhi && iy >= s->ylo && iy < s->yhi; }
 
 // one row's pixels [xa, xb): plain C
-#ifndef GEOM_X86
 static void bq_row_c(const bq_src *s, const int *ad, const int *bd, int X0, int Y0, int xa, int xb, uint8_t *o) {
   for (int x = xa; x < xb; x++, o += 3) {
     const int X = (X0 + ad[x]) >> 5, Y = (Y0 + bd[x]) >> 5;
@@ -85,7 +84,6 @@ static void bq_row_c(const bq_src *s, const int *ad, const int *bd, int X0, int 
     }
   }
 }
-#endif
 
 #ifdef GEOM_X86
 // One pixel in SSE2: each row's two taps interleaved per channel (r0 r1 g0 g1 b0 b1) as 16-bit
@@ -102,58 +100,136 @@ static inline __m128i bq_sse2(const uint8_t *p, size_t stride, int k0, int k1) {
   return _mm_packus_epi16(s, s);
 }
 
-// The coordinates and weights of a run of pixels, four at a time (the same integer steps as
-// bq_row_c: X = (X0 + ad) >> 5, taps X >> 5, fractions X & 31, weights (32 - fx)(32 - fy)... packed
-// as the 16-bit pairs pmaddwd takes), then the taps pixel by pixel.
+// A run of pixels: coordinates (1/32 pixel), weights packed as the 16-bit pairs pmaddwd takes
+// ((32 - fx)(32 - fy) | fx(32 - fy) << 16 for the first row, then the second's), inner flags.
 #define RUN 64
-static inline void bq_row_simd(const bq_src *s, const int *ad, const int *bd, int X0, int Y0, int xa, int xb, uint8_t *o) {
-  int32_t k0[RUN], k1[RUN], XX[RUN], YY[RUN];
+typedef struct {
+  int32_t X[RUN], Y[RUN];
+  uint32_t off[RUN];  // the top-left tap's offset in the view (meaningful where `in`)
+  int32_t wy[RUN];  // the separable form's weights: 32 - fy | fy << 16 (rows) ...
+  uint16_t wx[RUN];  // ... and 32 - fx | fx << 8 (columns, bytes)
   uint8_t in[RUN];
+} bq_run;
+
+// n pixels' coordinates and weights, four at a time (the same integer steps as bq_row_c)
+static void bq_prepare(const bq_src *s, const int *adx, const int *bdx, int X0, int Y0, int n, bq_run *r) {
   const __m128i vX0 = _mm_set1_epi32(X0), vY0 = _mm_set1_epi32(Y0), m31 = _mm_set1_epi32(31), c32 = _mm_set1_epi32(32);
   const __m128i xlo = _mm_set1_epi32(s->xlo - 1), xhi = _mm_set1_epi32(s->xhi), ylo = _mm_set1_epi32(s->ylo - 1), yhi = _mm_set1_epi32(s->yhi);
+  const __m128i top = _mm_set1_epi32(s->top), left3 = _mm_set1_epi32(s->left * 3), stride = _mm_set1_epi32((int)s->stride);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m128i X = _mm_srai_epi32(_mm_add_epi32(vX0, _mm_loadu_si128((const __m128i *)(adx + i))), 5);
+    const __m128i Y = _mm_srai_epi32(_mm_add_epi32(vY0, _mm_loadu_si128((const __m128i *)(bdx + i))), 5);
+    _mm_storeu_si128((__m128i *)(r->X + i), X);
+    _mm_storeu_si128((__m128i *)(r->Y + i), Y);
+    const __m128i fx = _mm_and_si128(X, m31), fy = _mm_and_si128(Y, m31), gx = _mm_sub_epi32(c32, fx), gy = _mm_sub_epi32(c32, fy);
+    _mm_storeu_si128((__m128i *)(r->wy + i), _mm_or_si128(gy, _mm_slli_epi32(fy, 16)));
+    const __m128i wx = _mm_or_si128(gx, _mm_slli_epi32(fx, 8));
+    _mm_storel_epi64((__m128i *)(r->wx + i), _mm_packs_epi32(wx, wx));
+    const __m128i ix = _mm_srai_epi32(X, 5), iy = _mm_srai_epi32(Y, 5);
+    // (iy - top) * stride + ix * 3 - left * 3, modulo 2^32 (exact where inside: the view is < 2^31 bytes)
+    const __m128i ry = _mm_sub_epi32(iy, top);
+    const __m128i ev = _mm_mul_epu32(ry, stride), od = _mm_mul_epu32(_mm_srli_epi64(ry, 32), stride);
+    const __m128i rows = _mm_unpacklo_epi32(_mm_shuffle_epi32(ev, _MM_SHUFFLE(0, 0, 2, 0)), _mm_shuffle_epi32(od, _MM_SHUFFLE(0, 0, 2, 0)));
+    _mm_storeu_si128((__m128i *)(r->off + i), _mm_sub_epi32(_mm_add_epi32(rows, _mm_add_epi32(ix, _mm_add_epi32(ix, ix))), left3));
+    const __m128i inx = _mm_and_si128(_mm_cmpgt_epi32(ix, xlo), _mm_cmplt_epi32(ix, xhi));
+    const __m128i iny = _mm_and_si128(_mm_cmpgt_epi32(iy, ylo), _mm_cmplt_epi32(iy, yhi));
+    const int m = _mm_movemask_ps(_mm_castsi128_ps(_mm_and_si128(inx, iny)));
+    r->in[i] = m & 1, r->in[i + 1] = (m >> 1) & 1, r->in[i + 2] = (m >> 2) & 1, r->in[i + 3] = (m >> 3) & 1;
+  }
+  for (; i < n; i++) {
+    const int X = (X0 + adx[i]) >> 5, Y = (Y0 + bdx[i]) >> 5;
+    const int fx = X & 31, fy = Y & 31;
+    r->X[i] = X;
+    r->Y[i] = Y;
+    r->wy[i] = (32 - fy) | (fy << 16);
+    r->wx[i] = (uint16_t)((32 - fx) | (fx << 8));
+    r->off[i] = (uint32_t)((Y >> 5) - s->top) * (uint32_t)s->stride + (uint32_t)(X >> 5) * 3u - (uint32_t)s->left * 3u;
+    r->in[i] = (uint8_t)bq_inner(s, X >> 5, Y >> 5);
+  }
+}
+
+// one inner pixel in SSE2, its weights from its fractions
+static inline uint32_t bq_one(const bq_src *s, const bq_run *r, int i) {
+  const int fx = r->X[i] & 31, fy = r->Y[i] & 31;
+  const int k0 = ((32 - fx) * (32 - fy)) | ((fx * (32 - fy)) << 16), k1 = ((32 - fx) * fy) | ((fx * fy) << 16);
+  return (uint32_t)_mm_cvtsi128_si32(bq_sse2(s->data + r->off[i], s->stride, k0, k1));
+}
+// v's low 3 bytes at q; its 4th too when the next pixel is written after (`more`)
+static inline void bq_store(uint8_t *q, uint32_t v, int more) {
+  if (more) memcpy(q, &v, 4);
+  else q[0] = (uint8_t)v, q[1] = (uint8_t)(v >> 8), q[2] = (uint8_t)(v >> 16);
+}
+
+// The taps of a run, pixel by pixel (`last`: the run ends the row's segment)
+static void bq_taps_sse2(const bq_src *s, const bq_run *r, int n, int last, uint8_t *q) {
+  for (int i = 0; i < n; i++, q += 3) {
+    if (!r->in[i]) bq_edge(s, r->X[i], r->Y[i], q);
+    else bq_store(q, bq_one(s, r, i), i + 1 < n || !last);
+  }
+}
+
+// Four pixels a step in AVX2, in the separable form of the same integers: each row's two taps
+// mixed by column weights (pmaddubsw: (32 - fx) p0 + fx p1 <= 8160, no saturation), then the two
+// rows by row weights (pmaddwd: (32 - fy) h0 + fy h1), which is w00 p00 + w01 p01 + w10 p10 + w11 p11
+// exactly. Each pixel's 8 bytes are loaded at once, so a group is taken only where the last one
+// stays inside the view, and only when a pixel written later follows it (two junk bytes).
+__attribute__((target("avx2"))) static inline __m256i bq_rows4(const uint8_t *d, const size_t *o) {
+  const __m128i lo = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(d + o[0])), _mm_loadl_epi64((const __m128i *)(d + o[1])));
+  const __m128i hi = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(d + o[2])), _mm_loadl_epi64((const __m128i *)(d + o[3])));
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+__attribute__((target("avx2"))) static void bq_taps_avx2(const bq_src *s, const bq_run *r, int n, int last, uint8_t *q) {
   const size_t stride = s->stride;
-  const uint8_t *data = s->data;
-  const int left = s->left, top = s->top;
-  for (int base = xa; base < xb; base += RUN) {
-    const int n = xb - base < RUN ? xb - base : RUN;
-    const int *adx = ad + base, *bdx = bd + base;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const __m128i X = _mm_srai_epi32(_mm_add_epi32(vX0, _mm_loadu_si128((const __m128i *)(adx + i))), 5);
-      const __m128i Y = _mm_srai_epi32(_mm_add_epi32(vY0, _mm_loadu_si128((const __m128i *)(bdx + i))), 5);
-      _mm_storeu_si128((__m128i *)(XX + i), X);
-      _mm_storeu_si128((__m128i *)(YY + i), Y);
-      const __m128i fx = _mm_and_si128(X, m31), fy = _mm_and_si128(Y, m31), gx = _mm_sub_epi32(c32, fx), gy = _mm_sub_epi32(c32, fy);
-      // products of values <= 32 in the low halves of the lanes: pmullw gives them exactly
-      _mm_storeu_si128((__m128i *)(k0 + i), _mm_or_si128(_mm_mullo_epi16(gx, gy), _mm_slli_epi32(_mm_mullo_epi16(fx, gy), 16)));
-      _mm_storeu_si128((__m128i *)(k1 + i), _mm_or_si128(_mm_mullo_epi16(gx, fy), _mm_slli_epi32(_mm_mullo_epi16(fx, fy), 16)));
-      const __m128i ix = _mm_srai_epi32(X, 5), iy = _mm_srai_epi32(Y, 5);
-      const __m128i inx = _mm_and_si128(_mm_cmpgt_epi32(ix, xlo), _mm_cmplt_epi32(ix, xhi));
-      const __m128i iny = _mm_and_si128(_mm_cmpgt_epi32(iy, ylo), _mm_cmplt_epi32(iy, yhi));
-      const int m = _mm_movemask_ps(_mm_castsi128_ps(_mm_and_si128(inx, iny)));
-      in[i] = m & 1, in[i + 1] = (m >> 1) & 1, in[i + 2] = (m >> 2) & 1, in[i + 3] = (m >> 3) & 1;
-    }
-    for (; i < n; i++) {
-      const int X = (X0 + adx[i]) >> 5, Y = (Y0 + bdx[i]) >> 5;
-      const int fx = X & 31, fy = Y & 31;
-      XX[i] = X;
-      YY[i] = Y;
-      k0[i] = ((32 - fx) * (32 - fy)) | ((fx * (32 - fy)) << 16);
-      k1[i] = ((32 - fx) * fy) | ((fx * fy) << 16);
-      in[i] = (uint8_t)bq_inner(s, X >> 5, Y >> 5);
-    }
-    uint8_t *q = o + (size_t)(base - xa) * 3;
-    const int last = base + n == xb;  // the run's last pixel ends the row: store exactly 3 bytes there
-    for (i = 0; i < n; i++, q += 3) {
-      if (!in[i]) {
-        bq_edge(s, XX[i], YY[i], q);
+  const uint8_t *d = s->data;
+  const int64_t lim = (int64_t)s->len - (int64_t)stride - 8;  // the largest offset whose two 8-byte loads stay inside
+  const __m256i inter = _mm256_setr_epi8(0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1, 0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1);
+  const __m256i wxs = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, -1, -1, 2, 3, 2, 3, 2, 3, -1, -1, 4, 5, 4, 5, 4, 5, -1, -1, 6, 7, 6, 7, 6, 7, -1, -1);
+  const __m256i pac = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m256i half = _mm256_set1_epi32(512), ac = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2), bd = _mm256_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3);
+  int i = 0;
+  while (i < n) {
+    uint32_t in4 = 0;
+    if (i + 4 < n || (i + 4 == n && !last)) memcpy(&in4, r->in + i, 4);
+    if (in4 == 0x01010101u) {
+      const size_t o[4] = {r->off[i], r->off[i + 1], r->off[i + 2], r->off[i + 3]};
+      if ((int64_t)o[0] <= lim && (int64_t)o[1] <= lim && (int64_t)o[2] <= lim && (int64_t)o[3] <= lim) {
+        const size_t o1[4] = {o[0] + stride, o[1] + stride, o[2] + stride, o[3] + stride};
+        const __m256i wx = _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)(((uint64_t)r->wx[i + 3] << 48) | ((uint64_t)r->wx[i + 2] << 32) | ((uint64_t)r->wx[i + 1] << 16) | r->wx[i])), wxs);
+        const __m256i h0 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o), inter), wx);
+        const __m256i h1 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o1), inter), wx);
+        const __m256i wy = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(r->wy + i)));
+        __m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, ac));  // pixels 0 and 2
+        __m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, bd));  // pixels 1 and 3
+        lo = _mm256_srai_epi32(_mm256_add_epi32(lo, half), 10);
+        hi = _mm256_srai_epi32(_mm256_add_epi32(hi, half), 10);
+        __m256i v = _mm256_packs_epi32(lo, hi);
+        v = _mm256_shuffle_epi8(_mm256_packus_epi16(v, v), pac);
+        _mm_storel_epi64((__m128i *)q, _mm256_castsi256_si128(v));
+        _mm_storel_epi64((__m128i *)(q + 6), _mm256_extracti128_si256(v, 1));
+        i += 4, q += 12;
         continue;
       }
-      const uint8_t *p = data + (size_t)((YY[i] >> 5) - top) * stride + (size_t)((XX[i] >> 5) - left) * 3;
-      uint32_t v = (uint32_t)_mm_cvtsi128_si32(bq_sse2(p, stride, k0[i], k1[i]));
-      if (i + 1 < n || !last) memcpy(q, &v, 4);  // the junk byte is the next pixel's, written next
-      else q[0] = (uint8_t)v, q[1] = (uint8_t)(v >> 8), q[2] = (uint8_t)(v >> 16);
     }
+    if (!r->in[i]) bq_edge(s, r->X[i], r->Y[i], q);
+    else bq_store(q, bq_one(s, r, i), i + 1 < n || !last);
+    i++, q += 3;
+  }
+}
+
+typedef void (*bq_taps_fn)(const bq_src *, const bq_run *, int, int, uint8_t *);
+static bq_taps_fn bq_taps_pick(void) {
+#ifndef LOCKSTEP_NO_AVX2
+  if (__builtin_cpu_supports("avx2")) return bq_taps_avx2;
+#endif
+  return bq_taps_sse2;
+}
+
+static void bq_row_simd(const bq_src *s, const int *ad, const int *bd, int X0, int Y0, int xa, int xb, uint8_t *o, bq_taps_fn taps, bq_run *r) {
+  for (int base = xa; base < xb; base += RUN) {
+    const int n = xb - base < RUN ? xb - base : RUN;
+    bq_prepare(s, ad + base, bd + base, X0, Y0, n, r);
+    taps(s, r, n, base + n == xb, o + (size_t)(base - xa) * 3);
   }
 }
 #endif
@@ -177,8 +253,13 @@ int op_warp_bilinear_q(const view *src, const double *A, const double *fb, int n
   const int left = src->left, top = src->top, rw = src->width, rh = src->height;
   const int sw1 = src->source_width - 1, sh1 = src->source_height - 1;
   // taps are clamped to the source, then to the region (the second clamp only matters for a caller's error)
-  bq_src s = {src->data, (size_t)rw * 3, left, top, sw1, sh1, iclamp(left, 0, sw1), iclamp(left + rw - 1, 0, sw1), iclamp(top, 0, sh1), iclamp(top + rh - 1, 0, sh1)};
+  bq_src s = {src->data, src->len, (size_t)rw * 3, left, top, sw1, sh1, iclamp(left, 0, sw1), iclamp(left + rw - 1, 0, sw1), iclamp(top, 0, sh1), iclamp(top + rh - 1, 0, sh1)};
   // the inner test asks for ix + 1 <= xhi and iy + 1 <= yhi: both rows and both columns inside the region
+#ifdef GEOM_X86
+  const bq_taps_fn taps = bq_taps_pick();
+  const int simd = (uint64_t)rw * rh * 3 < 0x7fffffff;  // tap offsets in 32 bits
+  bq_run run;
+#endif
   for (int by = 0; by < H; by += BLOCK_H) {
     const int ey = by + BLOCK_H < H ? by + BLOCK_H : H;
     for (int bx = 0; bx < W; bx += BLOCK_W) {
@@ -188,10 +269,12 @@ int op_warp_bilinear_q(const view *src, const double *A, const double *fb, int n
         if (xa >= xb) continue;
         uint8_t *o = out + ((size_t)y * W + xa) * 3;
 #ifdef GEOM_X86
-        bq_row_simd(&s, ad, bd, row0[y * 2], row0[y * 2 + 1], xa, xb, o);
-#else
-        bq_row_c(&s, ad, bd, row0[y * 2], row0[y * 2 + 1], xa, xb, o);
+        if (simd) {
+          bq_row_simd(&s, ad, bd, row0[y * 2], row0[y * 2 + 1], xa, xb, o, taps, &run);
+          continue;
+        }
 #endif
+        bq_row_c(&s, ad, bd, row0[y * 2], row0[y * 2 + 1], xa, xb, o);
       }
     }
   }
