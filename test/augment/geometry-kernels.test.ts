@@ -74,10 +74,28 @@ function randomAffine(rnd: () => number, v: SourceView<Uint8Array | Uint16Array>
   return [sc * Math.cos(ang), -sc * Math.sin(ang), v.left + rnd() * v.width, sc * Math.sin(ang), sc * Math.cos(ang), v.top + rnd() * v.height]
 }
 
-describe.skipIf(!kernels)('geometry kernels (ops_geom.c) = JS references on random inputs', () => {
+/** Runs f with the AVX2 kernels and with the SSE2 baseline (LOCKSTEP_AVX2=0, read by the addon at each call). */
+function bothVectorPaths(f: () => void) {
+  const was = process.env.LOCKSTEP_AVX2
+  try {
+    for (const v of ['1', '0']) {
+      process.env.LOCKSTEP_AVX2 = v
+      f()
+    }
+  } finally {
+    if (was === undefined) delete process.env.LOCKSTEP_AVX2
+    else process.env.LOCKSTEP_AVX2 = was
+  }
+}
+
+describe.skipIf(!kernels)('geometry kernels (ops_geom.c) = JS references on random inputs (AVX2 and SSE2 paths)', () => {
   it('opWarpBilinearQ: rotations, zooms, shifts and mirrors up to 300 wide, taps at every edge of source and region', () => {
     useNativeOps(true)
-    const rnd = lcg(11)
+    bothVectorPaths(() => bilinearCases(lcg(11)))
+    expect(nativeOpVerdicts().opWarpBilinearQ).toBe(true)
+  })
+
+  function bilinearCases(rnd: () => number) {
     for (let t = 0; t < 160; t++) {
       const { img } = region(rnd, t, t < 40 ? 40 : 400)
       const W = 1 + Math.floor(rnd() * (t < 40 ? 70 : 300)),
@@ -95,12 +113,15 @@ describe.skipIf(!kernels)('geometry kernels (ops_geom.c) = JS references on rand
       }
       expect(touched, 'pixels outside the spans keep what they held').toBe(0)
     }
-    expect(nativeOpVerdicts().opWarpBilinearQ).toBe(true)
-  })
+  }
 
   it('opWarpNearest: 8- and 16-bit labels, fills, points on pixel edges, regions at every side', () => {
     useNativeOps(true)
-    const rnd = lcg(5)
+    bothVectorPaths(() => nearestCases(lcg(5)))
+    expect(nativeOpVerdicts().opWarpNearest).toBe(true)
+  })
+
+  function nearestCases(rnd: () => number) {
     for (let t = 0; t < 200; t++) {
       const { lab, depth } = region(rnd, t, t < 50 ? 30 : 300)
       const W = 1 + Math.floor(rnd() * (t < 50 ? 40 : 300)),
@@ -113,8 +134,7 @@ describe.skipIf(!kernels)('geometry kernels (ops_geom.c) = JS references on rand
       const b = warpNearest(lab, A, fb, W, H, fill, out())
       expect(bytes(b).equals(bytes(a)), `case ${t}: ${depth}-bit ${W}x${H} fill ${fill} A ${A.join(' ')}`).toBe(true)
     }
-    expect(nativeOpVerdicts().opWarpNearest).toBe(true)
-  })
+  }
 
   it('opWarpNearest: coordinates one ulp either side of a pixel edge floor as the reference does', () => {
     useNativeOps(true)
