@@ -8,16 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { Affine } from '../../src/main/augment/affine'
 import { fast, nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import { rowSpan } from '../../src/main/augment/region'
-import {
-  warpBilinearQ,
-  warpBilinearQJs,
-  warpExact,
-  warpExactJs,
-  warpNearest,
-  warpNearestJs,
-  type SourceView,
-  type Valid,
-} from '../../src/main/augment/warp'
+import { warpBilinearQ, warpBilinearQJs, warpExact, warpExactJs, warpNearest, warpNearestJs, type SourceView, type Valid } from '../../src/main/augment/warp'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { randomRgb } from '../support/cv2'
 
@@ -140,7 +131,15 @@ describe.skipIf(!kernels)('geometry kernels (ops_geom.c) = JS references on rand
     useNativeOps(true)
     const sw = 64,
       sh = 48
-    const lab: SourceView<Uint8Array> = { data: Uint8Array.from({ length: sw * sh }, (_, i) => i & 255), left: 0, top: 0, width: sw, height: sh, sourceWidth: sw, sourceHeight: sh }
+    const lab: SourceView<Uint8Array> = {
+      data: Uint8Array.from({ length: sw * sh }, (_, i) => i & 255),
+      left: 0,
+      top: 0,
+      width: sw,
+      height: sh,
+      sourceWidth: sw,
+      sourceHeight: sh,
+    }
     for (const a of [1, 1 - 2 ** -52, 1 + 2 ** -52, 0.5, 2, 0.1, 1 / 3]) {
       for (const c of [0, 0.5, -0.5 + 2 ** -50, 3 - 2 ** -49, 1e-17]) {
         const A: Affine = [a, 0, c, 0, a, c]
