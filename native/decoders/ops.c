@@ -100,7 +100,7 @@ static void row_span(const double *fb, int nb, int y, int W, int *x0out, int *x1
 
 void op_row_span(const double *fb, int nb, int y, int W, int *x0, int *x1) { row_span(fb, nb, y, W, x0, x1); }
 
-// ---- warp.ts warpBilinearRgb / warpNearest -------------------------------------------------------
+// ---- warp.ts warpBilinearRgb (warpNearest: ops_geom.c) -------------------------------------------------------
 void op_warp_bilinear_rgb(const view *src, const double *A, const double *fb, int nb, int W, int H, uint8_t *out) {
   const uint8_t *data = src->data;
   const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
@@ -129,31 +129,6 @@ void op_warp_bilinear_rgb(const view *src, const double *A, const double *fb, in
       double w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
       uint8_t *o = out + ((size_t)y * W + x) * 3;
       for (int ch = 0; ch < 3; ch++) o[ch] = round_u8(w00 * data[p00 + ch] + w01 * data[p01 + ch] + w10 * data[p10 + ch] + w11 * data[p11 + ch]);
-    }
-  }
-}
-
-void op_warp_nearest(const view *src, int depth, const double *A, const double *fb, int nb, int W, int H, int fill, void *out) {
-  const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
-  const int left = src->left, top = src->top, rw = src->width, rh = src->height;
-  for (int y = 0; y < H; y++) {
-    double yc = y + 0.5;
-    int x0, x1;
-    row_span(fb, nb, y, W, &x0, &x1);
-    double ru = b * yc + c, rv = e * yc + f;
-    for (int x = 0; x < W; x++) {
-      size_t i = (size_t)y * W + x;
-      int v = fill;
-      if (x >= x0 && x < x1) {
-        double xc = x + 0.5;
-        int sy = ifloor(d * xc + rv) - top, sx = ifloor(a * xc + ru) - left;
-        if (sx >= 0 && sy >= 0 && sx < rw && sy < rh) {
-          size_t s = (size_t)sy * rw + sx;
-          v = depth == 16 ? ((const uint16_t *)src->data)[s] : ((const uint8_t *)src->data)[s];
-        }
-      }
-      if (depth == 16) ((uint16_t *)out)[i] = (uint16_t)v;
-      else ((uint8_t *)out)[i] = (uint8_t)v;
     }
   }
 }

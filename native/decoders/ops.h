@@ -27,8 +27,6 @@ typedef struct {
 // warp.ts warpBilinearRgb: one affine (output -> source) with constant-fill bounds (8 doubles per
 // canvas: a b c d e f w h), out W x H x 3 (pixels outside every span keep what out holds).
 void op_warp_bilinear_rgb(const view *src, const double *A, const double *bounds, int nbounds, int W, int H, uint8_t *out);
-// warp.ts warpNearest: labels (8- or 16-bit), filled with `fill` outside.
-void op_warp_nearest(const view *src, int depth, const double *A, const double *bounds, int nbounds, int W, int H, int fill, void *out);
 
 // warp-chain.ts: a chain's points (links flattened as chain_link records, fields as maps).
 typedef struct {
@@ -65,12 +63,19 @@ void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp)
 // ---- kernels 2 (ops_q.c): integer algorithms, exact in JS and C by construction -------------------
 // region.ts rowSpan: the output pixels of row y inside every bound
 void op_row_span(const double *fb, int nb, int y, int W, int *x0, int *x1);
-// warp.ts warpBilinearQ: one affine, OpenCV's fixed point (1/32 pixel taps, weights summing to 1024)
-int op_warp_bilinear_q(const view *src, const double *A, const double *bounds, int nbounds, int W, int H, uint8_t *out);  // -1: out of memory
 // photometric.ts applyLut
 void op_lut(uint8_t *d, size_t n, const uint8_t *lut);
 // noise.ts: counter-based noise (hash of key and value index)
 void op_gaussian_noise_q(uint8_t *d, size_t n, uint32_t key, int per_channel, const int32_t *table);  // table: 4097 ints
 void op_salt_pepper_q(uint8_t *d, size_t n, uint32_t key, uint32_t key2, double amount, double salt);
+
+// ---- one-affine geometry (ops_geom.c) -------------------------------------------------------------
+// warp.ts warpBilinearQ (kernels 2): one affine, OpenCV's fixed point (1/32 pixel taps, weights summing to 1024)
+int op_warp_bilinear_q(const view *src, const double *A, const double *bounds, int nbounds, int W, int H, uint8_t *out);  // -1: out of memory
+// warp.ts warpNearest: labels (8- or 16-bit), filled with `fill` outside.
+int op_warp_nearest(const view *src, int depth, const double *A, const double *bounds, int nbounds, int W, int H, int fill, void *out);  // -1: out of memory
+// warp.ts warpExact: an exact A (signed permutation, integer offsets); out W x ? x ch (8- or 16-bit),
+// written in valid = [x0, y0, x1, y1] only (the caller fills the rest).
+void op_warp_exact(const view *src, int ch, int depth, const double *A, int W, const int *valid, void *out);
 
 #endif

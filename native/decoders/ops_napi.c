@@ -15,6 +15,7 @@
 //   opUniformPm1(state, out)   opBlurPlane(plane, w, h, kernel)
 //   kernels 2 (ops_q.c): opWarpBilinearQ(src, view, A, bounds, W, H, out)   opLut(bytes, lut)
 //   opGaussianNoiseQ(rgb, key, perChannel, table)   opSaltPepperQ(rgb, key, key2, amount, salt)
+//   geometry (ops_geom.c, with opWarpBilinearQ and opWarpNearest): opWarpExact(src, view, ch, A, W, valid, out)
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -134,8 +135,7 @@ static napi_value warp_nearest_js(napi_env env, napi_callback_info info) {
   if (!affine_of(env, argv[2], &A) || !bounds_of(env, argv[3], &b, &nb)) return fail(env, fn, "A (6) and bounds (8 per canvas) must be Float64Arrays");
   if (!int_of(env, argv[4], 1, MAX_SIDE, &W) || !int_of(env, argv[5], 1, MAX_SIDE, &H) || !int_of(env, argv[6], 0, 65535, &fill)) return fail(env, fn, "bad W, H or fill");
   if (!labels_of(env, argv[7], &out) || out.type != src.type || out.len != (uint64_t)W * H) return fail(env, fn, "out must be W x H of src's type");
-  op_warp_nearest(&vw, src.type == napi_uint16_array ? 16 : 8, A, b, nb, W, H, fill, out.data);
-  return NULL;
+  return op_warp_nearest(&vw, src.type == napi_uint16_array ? 16 : 8, A, b, nb, W, H, fill, out.data) ? fail(env, fn, "out of memory") : NULL;
 }
 
 // links: per link [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds (8 x nbounds)]
@@ -427,6 +427,39 @@ static napi_value salt_pepper_q_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- geometry (ops_geom.c) ----------------------------------------------------------------------
+// opWarpExact(src, view, ch, A, W, valid, out): src/out Uint8Array (ch 1 or 3) or Uint16Array (ch 1)
+// alike; A exact (a, b, d, e in {-1, 0, 1}, one permutation; c, f integers); valid Int32Array
+// [x0, y0, x1, y1] within W x (out / W / ch).
+static bool exact_of(const double *A) {
+  for (int i = 0; i < 6; i++)
+    if (!(A[i] > -1e9 && A[i] < 1e9) || A[i] != (double)(int64_t)A[i]) return false;
+  const double a = A[0], b = A[1], d = A[3], e = A[4];
+  const bool unit = (a == 0 || a == 1 || a == -1) && (b == 0 || b == 1 || b == -1) && (d == 0 || d == 1 || d == -1) && (e == 0 || e == 1 || e == -1);
+  return unit && ((a != 0 && b == 0 && d == 0 && e != 0) || (a == 0 && b != 0 && d != 0 && e == 0));
+}
+static napi_value warp_exact_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opWarpExact(src, view, ch, A, W, valid, out)";
+  napi_value argv[ARGS];
+  arr src, out, va;
+  view vw;
+  const double *A;
+  int ch, W;
+  if (args(env, info, argv) != 7) return fail(env, fn, "7 arguments");
+  if (!labels_of(env, argv[0], &src) || !int_of(env, argv[2], 1, 3, &ch) || ch == 2 || (ch == 3 && src.type != napi_uint8_array)) return fail(env, fn, "src must be a Uint8Array (ch 1 or 3) or a Uint16Array (ch 1)");
+  if (!view_of(env, argv[1], &src, ch, &vw)) return fail(env, fn, "src and view do not match");
+  if (!affine_of(env, argv[3], &A) || !exact_of(A)) return fail(env, fn, "A must be an exact affine (a signed permutation, integer offsets) in a Float64Array");
+  if (!int_of(env, argv[4], 1, MAX_SIDE, &W)) return fail(env, fn, "bad W");
+  if (!labels_of(env, argv[6], &out) || out.type != src.type || out.len % ((uint64_t)W * ch) != 0 || out.len / ((uint64_t)W * ch) > MAX_SIDE) return fail(env, fn, "out must be W x H x ch of src's type");
+  const int H = (int)(out.len / ((uint64_t)W * ch));
+  if (!typed(env, argv[5], napi_int32_array, &va) || va.len != 4) return fail(env, fn, "valid must be an Int32Array [x0, y0, x1, y1]");
+  const int32_t *v = va.data;
+  if (v[0] < 0 || v[1] < 0 || v[2] > W || v[3] > H || v[0] > v[2] || v[1] > v[3]) return fail(env, fn, "valid must lie within W x H");
+  const int valid[4] = {v[0], v[1], v[2], v[3]};
+  op_warp_exact(&vw, ch, src.type == napi_uint16_array ? 16 : 8, A, W, valid, out.data);
+  return NULL;
+}
+
 static const struct {
   const char *name;
   napi_callback fn;
@@ -438,6 +471,8 @@ static const struct {
     {"opBlur", blur_js}, {"opConvolve", convolve_js}, {"opMedian", median_js},
     {"opUniformPm1", uniform_pm1_js}, {"opBlurPlane", blur_plane_js},
     {"opWarpBilinearQ", warp_bilinear_q_js}, {"opLut", lut_js}, {"opGaussianNoiseQ", gaussian_noise_q_js}, {"opSaltPepperQ", salt_pepper_q_js},
+    // geometry (ops_geom.c)
+    {"opWarpExact", warp_exact_js},
 };
 
 void register_op_kernels(napi_env env, napi_value exports) {

@@ -72,6 +72,31 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     })
   }
 
+  it('exact geometry (crops, pads, flips, quarter turns: pixel copies) renders the same with the kernels and without', async () => {
+    for (const [w, h, depth] of sizes) {
+      const l = pair(w, h, w * 3 + h, depth)
+      for (const turns of [1, 2, 3]) {
+        const recipe = parseLockstepRecipe({
+          schema: 'lockstep.recipe/1',
+          output: { width: 48, height: 40 },
+          mask: { ignoreIndex: depth === 16 ? 60000 : 200 },
+          ops: [
+            { type: 'rot90', p: 1, turns: [turns] },
+            { type: 'vflip', p: 0.5 },
+            { type: 'pad_if_needed', p: 1, minWidth: Math.max(w, h) + 7, minHeight: Math.max(w, h) + 3 },
+            { type: 'random_crop', p: 1, width: 48, height: 40 },
+          ],
+        })
+        for (let seed = 0; seed < 3; seed++) {
+          const p = plan(recipe, l, { seed, epoch: 0, sampleId: `x${seed}` }, { labels: l.labels! })
+          const { a, b } = await both(p, l)
+          expect(same(a, b), `${w}x${h}/${depth} turns ${turns} seed ${seed}`).toBe(true)
+        }
+      }
+    }
+    expect(nativeOpVerdicts().opWarpExact, 'the native kernel was the one used').toBe(true)
+  })
+
   it('old plans (Box–Muller noise, hue, HSV power, blur, salt and pepper) take the kernels they can and replay the same', async () => {
     const l = pair(90, 70, 3, 8)
     const steps: Plan['steps'] = [

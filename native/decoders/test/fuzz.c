@@ -180,7 +180,19 @@ static void t_op_geometry(const input *in, rng *r) {
   view vl = v;
   vl.data = lab16;
   vl.len = (size_t)rw * rh;
-  op_warp_nearest(&vl, 16, A, fb, between(r, 0, 2), W, H, 255, out16);
+  CHECK(op_warp_nearest(&vl, 16, A, fb, between(r, 0, 2), W, H, 255, out16) == 0);
+  view v8 = v;  // 8-bit labels: the region's first bytes
+  v8.len = (size_t)rw * rh;
+  CHECK(op_warp_nearest(&v8, 8, A, fb, between(r, 0, 2), W, H, 7, out) == 0);
+  // exact copies: a signed permutation with integer offsets (as ops_napi.c admits them), any window
+  static const double perms[8][4] = {{1, 0, 0, 1}, {-1, 0, 0, 1}, {1, 0, 0, -1}, {-1, 0, 0, -1}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, -1, 0}, {0, -1, -1, 0}};
+  const double *pm = perms[between(r, 0, 7)];
+  const double E[6] = {pm[0], pm[1], between(r, -50, 90), pm[2], pm[3], between(r, -50, 90)};
+  int x0 = between(r, 0, W), y0 = between(r, 0, H);
+  const int valid[4] = {x0, y0, between(r, x0, W), between(r, y0, H)};
+  op_warp_exact(&v, 3, 8, E, W, valid, out);
+  op_warp_exact(&vl, 1, 16, E, W, valid, out16);
+  op_warp_exact(&v8, 1, 8, E, W, valid, out);
   // a chain with a field
   int mw = between(r, 1, 8), mh = between(r, 1, 8);
   double *map = malloc(sizeof(double) * mw * mh * 2);

@@ -23,9 +23,55 @@ export interface SourceView<T extends Uint8Array | Uint16Array> {
 
 export type Valid = { x0: number; y0: number; x1: number; y1: number }
 
+/** An exact transform's copy (crops, pads, flips, quarter turns): `fill` outside `valid` (the native kernel when it agrees). */
 export function warpExact<T extends Uint8Array | Uint16Array>(
   src: SourceView<T> | null,
-  ch: number,
+  ch: 1 | 3,
+  A: Affine,
+  W: number,
+  valid: Valid,
+  fill: number,
+  out: T,
+): T {
+  const k = src && fast('opWarpExact', checkExact)
+  if (!k || !src) return warpExactJs(src, ch, A, W, valid, fill, out)
+  prefill(src, ch, W, valid, fill, out)
+  k.opWarpExact(src.data, viewOf(src), ch, Float64Array.from(A), W, Int32Array.of(valid.x0, valid.y0, valid.x1, valid.y1), out)
+  return out
+}
+
+/** `fill` everywhere unless the copy covers the whole output (a new buffer already holds 0). */
+function prefill(src: SourceView<Uint8Array | Uint16Array> | null, ch: number, W: number, valid: Valid, fill: number, out: Uint8Array | Uint16Array): void {
+  const { x0, x1, y0, y1 } = valid
+  const covered = src && x0 === 0 && y0 === 0 && x1 === W && y1 * W * ch === out.length
+  if (fill !== 0 && !covered) out.fill(fill)
+}
+
+/** The quarter turns and mirrors of a 13 x 9 source's window, RGB and 16-bit: opWarpExact's start-up check. */
+function checkExact(k: OpKernels): boolean {
+  const rgb = checkRgb(13, 9)
+  const lab = Uint16Array.from(rgb.subarray(0, 13 * 9), (v, i) => v * 257 + i)
+  const turns: Affine[] = [
+    [0, 1, 2, -1, 0, 9],
+    [0, -1, 11, 1, 0, 1],
+    [-1, 0, 12, 0, -1, 8],
+    [1, 0, 1, 0, -1, 9],
+  ]
+  return turns.every((A) => {
+    const valid = { x0: 1, y0: 0, x1: 7, y1: 6 }
+    const agree = <T extends Uint8Array | Uint16Array>(data: T, ch: 1 | 3, a: T, b: T) => {
+      const v: SourceView<T> = { data, left: 0, top: 0, width: 13, height: 9, sourceWidth: 13, sourceHeight: 9 }
+      warpExactJs(v, ch, A, 8, valid, 0, a)
+      k.opWarpExact(data, viewOf(v), ch, Float64Array.from(A), 8, Int32Array.of(1, 0, 7, 6), b)
+      return sameBytes(a, b)
+    }
+    return agree(rgb, 3, new Uint8Array(8 * 7 * 3), new Uint8Array(8 * 7 * 3)) && agree(lab, 1, new Uint16Array(56), new Uint16Array(56))
+  })
+}
+
+export function warpExactJs<T extends Uint8Array | Uint16Array>(
+  src: SourceView<T> | null,
+  ch: 1 | 3,
   A: Affine,
   W: number,
   valid: Valid,
@@ -34,8 +80,7 @@ export function warpExact<T extends Uint8Array | Uint16Array>(
 ): T {
   const [a, b, c, d, e, f] = A
   const { x0, x1, y0, y1 } = valid
-  const covered = src && x0 === 0 && y0 === 0 && x1 === W && y1 * W * ch === out.length
-  if (fill !== 0 && !covered) out.fill(fill)
+  prefill(src, ch, W, valid, fill, out)
   if (!src) return out
   const { left, top, width: rw } = src
   for (let y = y0; y < y1; y++) {

@@ -136,6 +136,8 @@ export interface OpKernels {
   opLut(bytes: Uint8Array, lut: Uint8Array): void
   opGaussianNoiseQ(rgb: Uint8Array, key: number, perChannel: boolean, table: Int32Array): void
   opSaltPepperQ(rgb: Uint8Array, key: number, key2: number, amount: number, salt: number): void
+  // geometry (ops_geom.c): warp.ts warpExact's copies, in `valid` ([x0, y0, x1, y1]) only
+  opWarpExact<T extends Uint8Array | Uint16Array>(src: T, view: Int32Array, ch: 1 | 3, A: Float64Array, W: number, valid: Int32Array, out: T): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */
