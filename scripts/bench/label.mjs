@@ -14,22 +14,14 @@
 // undo of a large fill <= 50 ms.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import sharp from 'sharp'
-import { chromium } from 'playwright-core'
+import { ROOT, fmt, launchChromium, median, serve } from './studio.mjs'
 
-const ROOT = resolve(import.meta.dirname, '../..')
-const CHROMIUM = process.env.LOCKSTEP_CHROMIUM ?? '/usr/bin/chromium'
 const W = 4000
 const H = 3000
 const REPEAT = Number(process.env.BENCH_LABEL_REPEAT ?? 5)
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN
-}
-const fmt = (x) => (Number.isFinite(x) ? x.toFixed(1) : String(x))
 const line = (name, xs, target) =>
   console.log(
     `${name.padEnd(34)} median ${fmt(median(xs)).padStart(7)} ms   max ${fmt(Math.max(...xs)).padStart(7)} ms   n=${xs.length}   (target <= ${target} ms)`,
@@ -71,23 +63,6 @@ async function writePair(dir, stem, seed) {
     .toFile(join(dir, 'masks', `${stem}.png`))
 }
 
-function serve(project, userData) {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/lockstep.js'), 'serve', '--project', project, '--port', '0'], {
-    env: { ...process.env, LOCKSTEP_USER_DATA: userData },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stderr.on('data', (d) => (out += d))
-  return new Promise((res, rej) => {
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = /Lockstep is serving at (\S+)/.exec(out)
-      if (m) res({ url: m[1], child })
-    })
-    child.once('exit', (code) => rej(new Error(`lockstep serve exited ${code}: ${out}`)))
-  })
-}
-
 async function main() {
   const root = mkdtempSync(join(tmpdir(), 'lockstep-bench-label-'))
   let server, context
@@ -108,12 +83,7 @@ async function main() {
     console.log(`two ${W}x${H} pairs (JPEG + 8-bit PNG mask) made and imported in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
     server = await serve(project, join(root, 'userdata'))
-    context = await chromium.launchPersistentContext(join(root, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    })
+    context = await launchChromium(join(root, 'chromium'))
     const page = await context.newPage()
     page.on('pageerror', (err) => console.error('page error:', err.message))
     await page.goto(server.url)

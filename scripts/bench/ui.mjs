@@ -14,28 +14,20 @@
 // at the same files, so thumbnails are real). Nothing here is a result: every figure is measured.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import sharp from 'sharp'
-import { chromium } from 'playwright-core'
+import { ROOT, fmt, launchChromium, median, serve } from './studio.mjs'
 import { writeManyPairs } from './catalog-data.mjs'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 // the preview's debounce, as the renderer defines it (part of the measured latency)
 const DEBOUNCE = Number(/DEBOUNCE_MS = (\d+)/.exec(readFileSync(join(ROOT, 'src/renderer/src/stores/preview.ts'), 'utf8'))?.[1])
 const TOTAL = Number(process.env.BENCH_UI_SAMPLES ?? 100_000)
 const BASE = 1000
-const CHROMIUM = process.env.LOCKSTEP_CHROMIUM ?? '/usr/bin/chromium'
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN
-}
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
 }
-const fmt = (x) => (Number.isFinite(x) ? x.toFixed(1) : String(x))
 
 async function makeProject(root) {
   const lib = await import(join(ROOT, 'out/main/lib.js'))
@@ -97,24 +89,6 @@ async function makeProject(root) {
   return { project, count: n, seconds: (performance.now() - t0) / 1000 }
 }
 
-function serve(project, userData) {
-  // LOCKSTEP_BIN: another build of the CLI (e.g. to compare a fix); default the checkout's
-  const child = spawn(process.execPath, [process.env.LOCKSTEP_BIN ?? join(ROOT, 'bin/lockstep.js'), 'serve', '--project', project, '--port', '0'], {
-    env: { ...process.env, LOCKSTEP_USER_DATA: userData },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stderr.on('data', (d) => (out += d))
-  return new Promise((res, rej) => {
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = /Lockstep is serving at (\S+)/.exec(out)
-      if (m) res({ url: m[1], child })
-    })
-    child.once('exit', (code) => rej(new Error(`lockstep serve exited ${code}: ${out}`)))
-  })
-}
-
 async function main() {
   const root = mkdtempSync(join(tmpdir(), 'lockstep-bench-ui-'))
   let server, context
@@ -123,20 +97,8 @@ async function main() {
     console.log(`catalog: ${made.count.toLocaleString('en-US')} samples made in ${made.seconds.toFixed(1)} s (1,000 imported, the rest cloned rows)`)
     server = await serve(made.project, join(root, 'userdata'))
     const profile = join(root, 'chromium')
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-frame-rate-limit',
-        '--disable-gpu-vsync',
-      ],
-    })
+    // frame-rate limit and vsync off: a scroll frame's time is its cost, not the 60 Hz wait
+    context = await launchChromium(profile, ['--disable-frame-rate-limit', '--disable-gpu-vsync'])
     const page = await context.newPage()
 
     // ---------------------------------------------------------------- 1. time to interactive

@@ -257,6 +257,15 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
     await page.keyboard.press('ArrowRight')
     await page.waitForSelector('[data-testid="leave-dialog"]')
     await shot('leave-dialog')
+    // the dialog holds the keyboard: the Inspector's keys do nothing, Tab stays in the dialog,
+    // Escape stays on the sample
+    await page.keyboard.press('ArrowRight')
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid="leave-dialog"]'))).toBe(true)
+    await page.keyboard.press('Escape')
+    await page.waitForSelector('[data-testid="leave-dialog"]', { state: 'detached' })
+    expect(await text('[data-testid="inspector-key"]')).toBe('b_grey16')
+    await page.keyboard.press('ArrowRight')
     await page.click('[data-testid="leave-cancel"]')
     expect(await text('[data-testid="inspector-key"]')).toBe('b_grey16')
     expect(await classAt({ x: 155, y: 200 })).toBe(GREY16[2])
@@ -266,6 +275,16 @@ describe('the Inspector keeps the keyboard and the edits (Chromium, lockstep ser
     await page.keyboard.press('ArrowLeft')
     await editing('b_grey16')
     expect(await classAt({ x: 155, y: 200 })).toBe(0)
+    // Enter saves and goes on
+    await drag([
+      { x: 150, y: 200 },
+      { x: 160, y: 200 },
+    ])
+    await page.keyboard.press('ArrowRight')
+    await page.waitForSelector('[data-testid="leave-dialog"]')
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() => document.querySelector('[data-testid="inspector-key"]')?.textContent === 'c_palette')
+    expect(readMask('b_grey16').data[200 * W + 155]).toBe(GREY16[2])
     await page.selectOption('[data-testid="leave-policy"]', 'save')
   })
 })
@@ -543,5 +562,6 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
       expect(diff(now, expected)).toEqual([])
     }
     await page.keyboard.press('Escape')
+    await page.waitForSelector('[data-testid="remap-dialog"]', { state: 'detached' })
   })
 })

@@ -13,23 +13,15 @@ interface Tiles {
   header: string
 }
 
-/**
- * Waits until the preview has settled on `n` tiles whose pixels loaded (of `size` when given: the
- * recipe's edits reach the preview after the recipe store has taken them, so a render of an
- * earlier edit may settle first on a loaded machine), and reads them.
- */
-async function settled(page: Page, n = 8, size?: [number, number]): Promise<Tiles> {
+/** Waits until the preview has settled on `n` tiles whose pixels loaded, and reads them. */
+async function settled(page: Page, n = 8): Promise<Tiles> {
   await page.waitForFunction(
-    ([count, wh]) => {
+    (count) => {
       const s = document.querySelector('[data-testid="preview-stage"]')
       const imgs = [...document.querySelectorAll('[data-testid="preview-tile"] img')]
-      return (
-        s?.getAttribute('data-pending') === 'false' &&
-        imgs.length === count &&
-        imgs.every((i: any) => i.complete && i.naturalWidth > 0 && (!wh || (i.naturalWidth === wh[0] && i.naturalHeight === wh[1])))
-      )
+      return s?.getAttribute('data-pending') === 'false' && imgs.length === count && imgs.every((i: any) => i.complete && i.naturalWidth > 0)
     },
-    [n, size ?? null] as const,
+    n,
     { timeout: 30_000 },
   )
   return page.evaluate(() => {
@@ -45,7 +37,7 @@ async function settled(page: Page, n = 8, size?: [number, number]): Promise<Tile
 const token = (url: string) => new URL(url).pathname.split('/')[3]
 
 /** Waits until the tiles differ from `before` (a new render), then reads them. */
-async function changed(page: Page, before: Tiles, n = 8, size?: [number, number]): Promise<Tiles> {
+async function changed(page: Page, before: Tiles, n = 8): Promise<Tiles> {
   await page.waitForFunction(
     (old) => {
       const imgs = [...document.querySelectorAll('[data-testid="preview-tile"] img')] as any[]
@@ -54,7 +46,7 @@ async function changed(page: Page, before: Tiles, n = 8, size?: [number, number]
     before.urls[0],
     { timeout: 30_000 },
   )
-  return settled(page, n, size)
+  return settled(page, n)
 }
 
 async function setOutput(s: Studio, width: number, height: number): Promise<void> {
@@ -77,7 +69,7 @@ describe('Preview after switching views', () => {
     const { page } = s
     await setOutput(s, 256, 128)
     await s.go('preview')
-    const first = await settled(page, 8, [256, 128])
+    const first = await settled(page)
     expect(first.sizes.every(([w, h]) => w === 256 && h === 128)).toBe(true)
 
     // away through three other views (more than the view cache keeps), then back
@@ -97,7 +89,7 @@ describe('Preview after switching views', () => {
     for (const v of ['catalog', 'export', 'stats'] as const) await s.go(v)
     await setOutput(s, 200, 160)
     await s.go('preview')
-    const resized = await changed(page, rolled, 8, [200, 160])
+    const resized = await changed(page, rolled)
     expect(resized.sizes.every(([w, h]) => w === 200 && h === 160)).toBe(true)
     expect(resized.header).toContain('200×160')
     await s.shot('preview-after-view-switches')

@@ -15,11 +15,10 @@
 //    JS label reader, the native region decoder); a file libjpeg-turbo refuses (errors, and
 //    warnings about corrupt data) the checks refuse too.
 // Counts and findings are printed (the note of issue 13 quotes them).
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encode as encodePng } from 'fast-png'
-import sharp from 'sharp'
+import sharp, { type JpegOptions, type PngOptions, type Sharp } from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Rng } from '../../src/main/augment/rng'
 import { checkJpeg } from '../../src/main/io/check-jpeg'
@@ -31,11 +30,10 @@ import { checkBytes } from '../../src/main/io/verify'
 import { tmp } from '../export/helpers'
 import { jpegScene, labelPng, pngOf, zlibBomb } from '../fixtures/corrupt'
 import { drawScene } from '../fixtures/pairs'
+import { buildSanitized, canBuildNative as canBuild, runSanitized } from './sanitized-build'
 
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? 20)
 const { addon, why } = loadAddon()
-const src = join(import.meta.dirname, '..', '..', 'native', 'decoders')
-const canBuild = spawnSync('gcc', ['--version']).status === 0 && existsSync('/usr/include/jpeglib.h') && existsSync('/usr/include/zlib.h')
 if (!addon) console.log(`fuzzer (Node part) skipped: ${why}`)
 if (!canBuild) console.log('fuzzer (sanitizer part) skipped: needs gcc and the libjpeg-turbo and zlib headers')
 
@@ -51,96 +49,37 @@ beforeAll(async () => {
     for (let i = 0; i < px.length; i++) px[i] = (px[i] + ((i * 2654435761) >>> 27)) & 255
     return px
   }
-  const raw = (w: number, h: number) => ({ raw: { width: w, height: h, channels: 3 as const } })
-  add(
-    'baseline.jpg',
-    await sharp(rgb(61, 47, 1), raw(61, 47))
-      .jpeg({ quality: 90 })
-      .toBuffer(),
-  )
-  add(
-    'b444.jpg',
-    await sharp(rgb(40, 33, 2), raw(40, 33))
-      .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
-      .toBuffer(),
-  )
+  type Prepare = (s: Sharp) => Sharp
+  const raw = (w: number, h: number, channels: 1 | 3 = 3) => ({ raw: { width: w, height: h, channels } })
+  const jpeg = (px: Buffer | Uint8Array, w: number, h: number, options: JpegOptions = {}, prepare: Prepare = (s) => s) =>
+    prepare(sharp(px, raw(w, h)))
+      .jpeg(options)
+      .toBuffer()
+  const png = (px: Buffer | Uint8Array, w: number, h: number, options: PngOptions = {}, prepare: Prepare = (s) => s, channels: 1 | 3 = 3) =>
+    prepare(sharp(px, raw(w, h, channels)))
+      .png(options)
+      .toBuffer()
+  add('baseline.jpg', await jpeg(rgb(61, 47, 1), 61, 47, { quality: 90 }))
+  add('b444.jpg', await jpeg(rgb(40, 33, 2), 40, 33, { quality: 95, chromaSubsampling: '4:4:4' }))
   add('progressive.jpg', await jpegScene(57, 41, 3, { progressive: true }))
-  add(
-    'progressive-opt.jpg',
-    await sharp(rgb(48, 40, 4), raw(48, 40))
-      .jpeg({ quality: 70, progressive: true, optimiseCoding: true, chromaSubsampling: '4:4:4' })
-      .toBuffer(),
-  )
-  add(
-    'grey.jpg',
-    await sharp(rgb(33, 29, 5), raw(33, 29))
-      .greyscale()
-      .jpeg()
-      .toBuffer(),
-  )
-  add(
-    'grey-progressive.jpg',
-    await sharp(rgb(30, 30, 6), raw(30, 30))
-      .greyscale()
-      .jpeg({ progressive: true })
-      .toBuffer(),
-  )
-  add(
-    'exif.jpg',
-    await sharp(rgb(24, 16, 7), raw(24, 16))
-      .jpeg()
-      .withMetadata({ orientation: 6 })
-      .toBuffer(),
-  )
-  add(
-    'tiny.jpg',
-    await sharp(rgb(1, 1, 8), raw(1, 1))
-      .jpeg()
-      .toBuffer(),
-  )
-  add(
-    'odd.jpg',
-    await sharp(rgb(17, 13, 9), raw(17, 13))
-      .jpeg({ quality: 50 })
-      .toBuffer(),
-  )
+  add('progressive-opt.jpg', await jpeg(rgb(48, 40, 4), 48, 40, { quality: 70, progressive: true, optimiseCoding: true, chromaSubsampling: '4:4:4' }))
+  add('grey.jpg', await jpeg(rgb(33, 29, 5), 33, 29, {}, (s) => s.greyscale()))
+  add('grey-progressive.jpg', await jpeg(rgb(30, 30, 6), 30, 30, { progressive: true }, (s) => s.greyscale()))
+  add('exif.jpg', await jpeg(rgb(24, 16, 7), 24, 16, {}, (s) => s.withMetadata({ orientation: 6 })))
+  add('tiny.jpg', await jpeg(rgb(1, 1, 8), 1, 1))
+  add('odd.jpg', await jpeg(rgb(17, 13, 9), 17, 13, { quality: 50 }))
   // noise at high quality: long codes, large coefficients and many stuffed 0xFF bytes (the check's
   // code-by-code paths and its byte-by-byte reads); a larger file: long runs of the fast paths
   const noise = (w: number, h: number, seed: number) => {
     const r = Rng.fromParts('fuzz-noise', seed)
     return Buffer.from(Array.from({ length: w * h * 3 }, () => r.int(0, 255)))
   }
-  add(
-    'noise.jpg',
-    await sharp(noise(40, 32, 1), raw(40, 32))
-      .jpeg({ quality: 100 })
-      .toBuffer(),
-  )
-  add(
-    'noise-progressive.jpg',
-    await sharp(noise(32, 24, 2), raw(32, 24))
-      .jpeg({ quality: 97, progressive: true, optimiseCoding: true })
-      .toBuffer(),
-  )
-  add(
-    'medium.jpg',
-    await sharp(rgb(200, 150, 20), raw(200, 150))
-      .jpeg({ quality: 90 })
-      .toBuffer(),
-  )
+  add('noise.jpg', await jpeg(noise(40, 32, 1), 40, 32, { quality: 100 }))
+  add('noise-progressive.jpg', await jpeg(noise(32, 24, 2), 32, 24, { quality: 97, progressive: true, optimiseCoding: true }))
+  add('medium.jpg', await jpeg(rgb(200, 150, 20), 200, 150, { quality: 90 }))
   // over 16 KiB of scan data: the check's batched steps run in the addon's own build too
-  add(
-    'large.jpg',
-    await sharp(noise(160, 120, 5), raw(160, 120))
-      .jpeg({ quality: 95 })
-      .toBuffer(),
-  )
-  add(
-    'large-progressive.jpg',
-    await sharp(noise(160, 120, 6), raw(160, 120))
-      .jpeg({ quality: 95, progressive: true })
-      .toBuffer(),
-  )
+  add('large.jpg', await jpeg(noise(160, 120, 5), 160, 120, { quality: 95 }))
+  add('large-progressive.jpg', await jpeg(noise(160, 120, 6), 160, 120, { quality: 95, progressive: true }))
   if (addon) {
     const encoded = [
       ['restarts.jpg', rgb(50, 37, 10), 85, JPEG_RESTARTS],
@@ -207,31 +146,10 @@ beforeAll(async () => {
       labels(21, 9, 15).map((v) => v & 1),
     ),
   )
-  add(
-    'rgb.png',
-    await sharp(rgb(23, 17, 16), raw(23, 17))
-      .png()
-      .toBuffer(),
-  )
-  add(
-    'rgba.png',
-    await sharp(rgb(16, 16, 17), raw(16, 16))
-      .ensureAlpha()
-      .png()
-      .toBuffer(),
-  )
-  add(
-    'interlaced.png',
-    await sharp(labels(37, 27, 18), { raw: { width: 37, height: 27, channels: 1 } })
-      .png({ progressive: true })
-      .toBuffer(),
-  )
-  add(
-    'idats.png',
-    await sharp(rgb(40, 40, 19), raw(40, 40))
-      .png({ compressionLevel: 0 })
-      .toBuffer(),
-  )
+  add('rgb.png', await png(rgb(23, 17, 16), 23, 17))
+  add('rgba.png', await png(rgb(16, 16, 17), 16, 16, {}, (s) => s.ensureAlpha()))
+  add('interlaced.png', await png(labels(37, 27, 18), 37, 27, { progressive: true }, undefined, 1))
+  add('idats.png', await png(rgb(40, 40, 19), 40, 40, { compressionLevel: 0 }))
   add('bomb.png', zlibBomb(40, 30, 8, 8 << 20))
   add('one.png', labelPng(1, 1, [3]))
   mkdirSync(join(dir, 'corpus'))
@@ -285,40 +203,11 @@ describe('mutation fuzzer (time-bounded)', () => {
     'every native kernel under ASan + UBSan: no memory error, leak, undefined behaviour or broken invariant',
     () => {
       const exe = join(dir, 'fuzz')
-      const sources = ['test/fuzz.c', 'test/check_jpeg_old.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c', 'ops.c', 'ops_q.c', 'ops_geom.c'].map((f) =>
-        join(src, f),
-      )
-      const cc = spawnSync(
-        'gcc',
-        [
-          '-std=c11',
-          '-D_DEFAULT_SOURCE',
-          '-DCHECK_JPEG_TEST',
-          '-g',
-          '-O1',
-          '-fsanitize=address,undefined',
-          '-fno-sanitize-recover=all',
-          '-Wall',
-          '-Wextra',
-          '-Werror',
-          '-ffp-contract=off',
-          '-o',
-          exe,
-          ...sources,
-          '-ljpeg',
-          '-lz',
-          '-lm',
-        ],
-        { encoding: 'utf8' },
-      )
+      const sources = ['test/fuzz.c', 'test/check_jpeg_old.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c', 'ops.c', 'ops_q.c', 'ops_geom.c']
+      const cc = buildSanitized(exe, sources, ['-DCHECK_JPEG_TEST', '-ffp-contract=off'])
       expect(cc.status, cc.stderr).toBe(0)
       const t0 = Date.now()
-      const run = spawnSync(exe, [join(dir, 'corpus'), String(SECONDS), '13'], {
-        encoding: 'utf8',
-        cwd: dir,
-        env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
-        timeout: (SECONDS + 120) * 1000,
-      })
+      const run = runSanitized(exe, [join(dir, 'corpus'), String(SECONDS), '13'], { cwd: dir, timeout: (SECONDS + 120) * 1000 })
       expect(run.stderr, 'sanitizer report').toBe('')
       expect(run.status).toBe(0)
       const [head, ...perTarget] = run.stdout.trim().split('\n')
@@ -371,13 +260,7 @@ describe('mutation fuzzer (time-bounded)', () => {
             if (r !== 'ok' && r !== 'not taken' && v.ok) libjpegOnly.set(r, (libjpegOnly.get(r) ?? 0) + 1)
           }
           if (v.ok) {
-            const decoded = await sharp(b, { failOn: 'error' })
-              .raw()
-              .toBuffer()
-              .then(
-                () => 'ok',
-                (e: Error) => e.message,
-              )
+            const decoded = await sharpSays(b)
             if (decoded !== 'ok') findings.push(`${tag}: the checks pass, sharp says ${decoded}`)
           }
         } else {
@@ -397,13 +280,7 @@ describe('mutation fuzzer (time-bounded)', () => {
                   findings.push(`${tag}: the checks pass, the label reader says ${(err as Error).message}`)
                 }
               }
-              const decoded = await sharp(b, { failOn: 'error' })
-                .raw()
-                .toBuffer()
-                .then(
-                  () => 'ok',
-                  (e: Error) => e.message,
-                )
+              const decoded = await sharpSays(b)
               if (decoded !== 'ok') findings.push(`${tag}: the checks pass, sharp says ${decoded}`)
             }
           }
@@ -422,6 +299,17 @@ describe('mutation fuzzer (time-bounded)', () => {
     (SECONDS + 120) * 1000,
   )
 })
+
+/** 'ok' when sharp decodes the whole file strictly (failOn: 'error'), or its message. */
+function sharpSays(b: Buffer): Promise<string> {
+  return sharp(b, { failOn: 'error' })
+    .raw()
+    .toBuffer()
+    .then(
+      () => 'ok',
+      (e: Error) => e.message,
+    )
+}
 
 function headerOf(b: Buffer): { width: number; height: number } | null {
   for (let p = 2; p + 9 < b.length;) {

@@ -17,7 +17,9 @@
 // content); on sliders, checkboxes and buttons it does, and the control's own use of the key
 // (a slider moved by an arrow) is prevented: the view's keys work whenever the view has focus.
 import { reactive, ref } from 'vue'
-import { useViewKeys } from './useViewKeys'
+import { shortcutsSuspended, useViewKeys } from './useViewKeys'
+
+export { shortcutsSuspended, suspendShortcuts } from './useViewKeys'
 
 export interface Shortcut {
   keys: string
@@ -35,7 +37,6 @@ interface Combo {
 }
 
 const registry = reactive(new Map<string, Shortcut[]>())
-let suspended = 0
 
 /** The `?` sheet is open (App.vue shows it; any view may open it). */
 export const shortcutSheetOpen = ref(false)
@@ -46,16 +47,6 @@ export function showShortcutSheet(open = true): void {
 /** Every registered scope with its shortcuts, in registration order. */
 export function registeredShortcuts(): { scope: string; list: Shortcut[] }[] {
   return [...registry.entries()].map(([scope, list]) => ({ scope, list }))
-}
-
-/** Stops every shortcut (a dialog or the overlay has the keyboard); call the result to resume. */
-export function suspendShortcuts(): () => void {
-  suspended++
-  let done = false
-  return () => {
-    if (!done) suspended--
-    done = true
-  }
 }
 
 const NAMES: Record<string, string> = { space: ' ', esc: 'escape', del: 'delete' }
@@ -106,7 +97,7 @@ export function isTyping(target: EventTarget | null): boolean {
 
 /** Runs the first shortcut of `list` that matches; true when one did. */
 export function dispatchShortcut(list: Shortcut[], e: KeyboardEvent): boolean {
-  if (suspended > 0 || e.defaultPrevented || isTyping(e.target)) return false
+  if (shortcutsSuspended() || e.defaultPrevented || isTyping(e.target)) return false
   for (const s of list) {
     if (!s.run) continue
     if (parseKeys(s.keys).some((c) => matches(c, e))) {
