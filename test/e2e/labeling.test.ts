@@ -561,6 +561,15 @@ describe('labeling in the Inspector (Chromium, lockstep serve)', () => {
       const expected = Uint8Array.from(old, (v) => (v === 1 ? 4 : v))
       expect(diff(now, expected)).toEqual([])
     }
+    // undone from the dialog: every mask it changed holds its old classes again
+    await page.click('[data-testid="remap-undo"]')
+    await page.waitForFunction(() => /masks restored in/.test(document.querySelector('[data-testid="remap-summary"]')?.textContent ?? ''), null, {
+      timeout: 60_000,
+    })
+    await shot('remap-undone')
+    expect(diff(readMask('a_grey8').data, before.a)).toEqual([])
+    expect(diff(readMask('c_palette').data, before.c)).toEqual([])
+    expect(await page.locator('[data-testid="remap-undo"]').count()).toBe(0)
     await page.keyboard.press('Escape')
     await page.waitForSelector('[data-testid="remap-dialog"]', { state: 'detached' })
   })
