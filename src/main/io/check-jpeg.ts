@@ -739,7 +739,7 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
   }
   let p = start
   let rst = 0
-  for (let m = 0; m < total; ) {
+  for (let m = 0; m < total;) {
     const count = restart ? Math.min(restart, total - m) : total
     const { len, end } = unstuff(b, p)
     if (!segmentSound(unstuffed, len, count, dcs, acs, dcT, acT, blocks)) return -1
@@ -758,16 +758,7 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
 }
 
 /** `count` MCUs decode from d[0, len) and use up exactly its bytes (the last one maybe in part). */
-function segmentSound(
-  d: Uint8Array,
-  len: number,
-  count: number,
-  dcs: Uint8Array[],
-  acs: Uint16Array[],
-  dcT: Table[],
-  acT: Table[],
-  blocks: number[],
-): boolean {
+function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array[], acs: Uint16Array[], dcT: Table[], acT: Table[], blocks: number[]): boolean {
   // acc holds n unread bits in its low bits; before a code is read, n >= 25 (a code of up to
   // LOOK bits and its up to 11 coefficient bits, or a longer code of up to 16 bits)
   let acc = 0,
