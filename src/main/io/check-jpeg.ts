@@ -244,6 +244,9 @@ export function checkJpeg(b: Uint8Array, maxPixels: number, opts: { fast?: boole
     if (err instanceof TooLarge) return { ok: false, kind: 'TOO_LARGE', problem: err.message }
     if (err instanceof Unsupported) return { ok: null, unsupported: err.message }
     throw err
+  } finally {
+    // (the fast path's buffer is kept for the next file, unless a very large one grew it)
+    if (unstuffed.length > KEEP_UNSTUFFED) unstuffed = new Uint8Array(1 << 16)
   }
 }
 
@@ -690,32 +693,33 @@ function acLook(t: Table): Uint16Array {
 }
 
 let unstuffed = new Uint8Array(1 << 16)
+/** Bytes of unstuffed data kept between checks (a larger file's buffer is dropped after it). */
+const KEEP_UNSTUFFED = 16 << 20
 
 /** The scan data from `p` unstuffed into `unstuffed` (PAD zeros after it): its length, and where its marker (or the file) starts. */
 function unstuff(b: Uint8Array, p: number): { len: number; end: number } {
+  if (b.length + PAD > unstuffed.length) unstuffed = new Uint8Array(Math.max(2 * unstuffed.length, b.length + PAD))
+  const d = unstuffed
+  const size = b.length
   let len = 0
-  let end = b.length
-  for (;;) {
-    const ff = b.indexOf(0xff, p)
-    const stop = ff < 0 ? b.length : ff
-    if (len + (stop - p) + 1 + PAD > unstuffed.length) {
-      const grown = new Uint8Array(Math.max(2 * unstuffed.length, len + (stop - p) + 1 + PAD))
-      grown.set(unstuffed.subarray(0, len))
-      unstuffed = grown
+  let end = size
+  while (p < size) {
+    const v = b[p]
+    if (v !== 0xff) {
+      d[len++] = v
+      p++
+      continue
     }
-    unstuffed.set(b.subarray(p, stop), len)
-    len += stop - p
-    if (ff < 0) break
-    let q = ff + 1
-    while (q < b.length && b[q] === 0xff) q++
-    if (q >= b.length || b[q] !== 0) {
-      end = ff
+    let q = p + 1
+    while (q < size && b[q] === 0xff) q++
+    if (q >= size || b[q] !== 0) {
+      end = p
       break
     }
-    unstuffed[len++] = 0xff
+    d[len++] = 0xff
     p = q + 1
   }
-  unstuffed.fill(0, len, len + PAD)
+  d.fill(0, len, len + PAD)
   return { len, end }
 }
 
