@@ -58,6 +58,7 @@ beforeEach(() => {
 afterEach(() => {
   installTransport(null)
   vi.unstubAllGlobals()
+  vi.restoreAllMocks()
 })
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -75,37 +76,50 @@ async function firstTiles() {
 }
 
 describe('preview', () => {
-  it('debounces edits, drops superseded answers, and shows only tiles of the latest recipe', async () => {
+  it('renders an isolated edit at once, debounces a burst of edits, drops superseded answers, and shows only tiles of the latest recipe', async () => {
+    // the store's clock, set by the test: what counts as a burst does not depend on this machine's timers
+    let clock = 0
+    vi.spyOn(performance, 'now').mockImplementation(() => clock)
     useInspectorStore().id = 42
     const preview = usePreviewStore()
     const recipes = useRecipeStore()
     preview.follow()
-    await wait(DEBOUNCE_MS + 30)
-    expect(gates).toHaveLength(1)
+    await wait(10)
+    expect(gates).toHaveLength(1) // the first render asks at once
     expect(gates[0].input).toMatchObject({ sampleIds: [42], seed: 0, count: 8 })
+    await wait(DEBOUNCE_MS + 30)
 
-    // an edit while the first render is in flight: no tiles, a new request after the debounce
+    // an isolated edit while the first render is in flight: no tiles, a new request at once
+    clock = 1000
     recipes.setParam(1, 'p', 0.25)
     await flush()
     expect(preview.tiles).toHaveLength(0)
     expect(preview.pending).toBe(true)
-    // quick successive edits (a slider drag) collapse into one request
+    await wait(10)
+    expect(gates).toHaveLength(2)
+    expect(gates[1].input.recipe.ops[1].p).toBe(0.25)
+    // quick successive edits (a slider drag) collapse into one request, once the burst pauses
+    clock = 1000 + DEBOUNCE_MS / 4
     recipes.setParam(1, 'p', 0.3)
     await flush()
+    clock = 1000 + DEBOUNCE_MS / 2
     recipes.setParam(1, 'p', 0.35)
-    await wait(DEBOUNCE_MS + 30)
+    await wait(10)
     expect(gates).toHaveLength(2)
-    expect(gates[1].input.recipe.ops[1].p).toBe(0.35)
+    await wait(DEBOUNCE_MS + 30)
+    expect(gates).toHaveLength(3)
+    expect(gates[2].input.recipe.ops[1].p).toBe(0.35)
 
-    // the newer answer comes first, then the stale one: the stale one must not replace it
-    gates[1].release()
+    // the newest answer comes first, then the stale ones: they must not replace it
+    gates[2].release()
     await wait(20)
-    expect(preview.tiles.map((t) => t.url)).toEqual(Array.from({ length: 8 }, (_, k) => `/media/preview/t1/${k}/image`))
+    expect(preview.tiles.map((t) => t.url)).toEqual(Array.from({ length: 8 }, (_, k) => `/media/preview/t2/${k}/image`))
     expect(preview.tiles[0].plan).toEqual({ p: [1, 0.35] })
     expect(preview.tiles[0].labels).toMatchObject({ width: 2, height: 2, depth: 8 })
+    gates[1].release()
     gates[0].release()
     await wait(20)
-    expect(preview.tiles.map((t) => t.url)[0]).toBe('/media/preview/t1/0/image')
+    expect(preview.tiles.map((t) => t.url)[0]).toBe('/media/preview/t2/0/image')
     expect(preview.pending).toBe(false)
   })
 

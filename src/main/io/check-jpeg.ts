@@ -74,6 +74,9 @@ interface Table {
   maxcode: Int32Array
   valoff: Int32Array
   vals: Uint8Array
+  /** each code's length and value, in table order (for the sequential fast path's tables) */
+  sizes: Uint8Array
+  codes: Int32Array
 }
 
 interface Component {
@@ -133,7 +136,7 @@ function buildTable(bits: ArrayLike<number>, vals: ArrayLike<number>, dc: boolea
     const lo = codes[i] << (9 - l)
     for (let k = 0; k < 1 << (9 - l); k++) fast[lo + k] = (l << 8) | vals[i]
   }
-  return { fast, maxcode, valoff, vals: Uint8Array.from(vals) }
+  return { fast, maxcode, valoff, vals: Uint8Array.from(vals), sizes: Uint8Array.from(sizes), codes }
 }
 
 const RAN_OUT = -1
@@ -230,16 +233,20 @@ interface Scan {
 
 /**
  * Checks a whole JPEG. `maxPixels`: larger frames are TOO_LARGE (the decompression-bomb guard,
- * also bounding this check's own memory).
+ * also bounding this check's own memory). `fast: false`: sequential scans without their fast
+ * path (the same verdicts in the same words; tests compare the two).
  */
-export function checkJpeg(b: Uint8Array, maxPixels: number): JpegCheck {
+export function checkJpeg(b: Uint8Array, maxPixels: number, opts: { fast?: boolean } = {}): JpegCheck {
   try {
-    return new JpegChecker(b, maxPixels).run()
+    return new JpegChecker(b, maxPixels, opts.fast ?? true).run()
   } catch (err) {
     if (err instanceof Problem) return { ok: false, kind: 'CORRUPT', problem: err.message }
     if (err instanceof TooLarge) return { ok: false, kind: 'TOO_LARGE', problem: err.message }
     if (err instanceof Unsupported) return { ok: null, unsupported: err.message }
     throw err
+  } finally {
+    // (the fast path's buffer is kept for the next file, unless a very large one grew it)
+    if (unstuffed.length > KEEP_UNSTUFFED) unstuffed = new Uint8Array(1 << 16)
   }
 }
 
@@ -259,6 +266,7 @@ class JpegChecker {
   constructor(
     private readonly b: Uint8Array,
     private readonly maxPixels: number,
+    private readonly fast: boolean,
   ) {}
 
   run(): JpegCheck {
@@ -438,6 +446,11 @@ class JpegChecker {
     const mcusX = single ? comps[0].wBlocks : Math.ceil(this.width / (this.hmax * 8))
     const total = single ? comps[0].wBlocks * comps[0].hBlocks : mcusX * Math.ceil(this.height / (this.vmax * 8))
     const progressive = this.sof === 0xc2
+    if (!progressive && this.fast) {
+      const end = sequentialScanEnd(this.b, s, start, total, this.restart)
+      if (end >= 0) return end
+      // something is wrong (or unusual) in this scan: the loop below finds what, in its words
+    }
     let r = new Bits(this.b, start)
     let eobrun = 0
     let nextRst = 0
@@ -630,4 +643,196 @@ class JpegChecker {
     }
     return { ok: true }
   }
+}
+
+// ---- the sequential fast path ------------------------------------------------------------------
+// The loop above, for a sequential scan, as fast as JS goes: the entropy-coded data unstuffed into
+// one buffer (between restart markers), read through 32-bit words, and tables that take a code
+// and its coefficient bits in one look-up. It only ever answers "this scan is sound, its data ends
+// here" (exactly where the loop above would find it sound and end), or "not sure" (-1): any
+// problem, any code it does not take in one step and cannot finish, any data left over. The loop
+// above then checks the scan from its start, so every verdict and every word of it is the loop's.
+
+/** Bits a look-up reads: codes up to this long are taken in one step, with their coefficient bits. */
+const LOOK = 11
+const LOOK_MASK = (1 << LOOK) - 1
+/** Zero bytes after a segment's data: more than one MCU can read (10 blocks x 64 codes x 26 bits). */
+const PAD = 4096
+
+/** DC: (code + size bits) for a code of up to LOOK bits whose size is <= 11, else 0. */
+function dcLook(t: Table): Uint8Array {
+  const e = new Uint8Array(1 << LOOK)
+  for (let i = 0; i < t.sizes.length; i++) {
+    const l = t.sizes[i],
+      v = t.vals[i]
+    if (v > 11 || l > LOOK) continue
+    const lo = t.codes[i] << (LOOK - l)
+    e.fill(l + v, lo, lo + (1 << (LOOK - l)))
+  }
+  return e
+}
+
+/**
+ * AC: (code + size bits) | advance << 5, where the advance is how far k moves (run + 1 for a
+ * coefficient, 16 for ZRL, 0 for end-of-block); 0 when not taken in one look-up (a code longer
+ * than LOOK, or a size over 10).
+ */
+function acLook(t: Table): Uint16Array {
+  const e = new Uint16Array(1 << LOOK)
+  for (let i = 0; i < t.sizes.length; i++) {
+    const l = t.sizes[i],
+      v = t.vals[i]
+    const run = v >> 4,
+      size = v & 15
+    if (size > 10 || l > LOOK) continue
+    const adv = size ? run + 1 : run === 15 ? 16 : 0
+    const lo = t.codes[i] << (LOOK - l)
+    e.fill(l + size + (adv << 5), lo, lo + (1 << (LOOK - l)))
+  }
+  return e
+}
+
+let unstuffed = new Uint8Array(1 << 16)
+/** Bytes of unstuffed data kept between checks (a larger file's buffer is dropped after it). */
+const KEEP_UNSTUFFED = 16 << 20
+
+/** The scan data from `p` unstuffed into `unstuffed` (PAD zeros after it): its length, and where its marker (or the file) starts. */
+function unstuff(b: Uint8Array, p: number): { len: number; end: number } {
+  if (b.length + PAD > unstuffed.length) unstuffed = new Uint8Array(Math.max(2 * unstuffed.length, b.length + PAD))
+  const d = unstuffed
+  const size = b.length
+  let len = 0
+  let end = size
+  while (p < size) {
+    const v = b[p]
+    if (v !== 0xff) {
+      d[len++] = v
+      p++
+      continue
+    }
+    let q = p + 1
+    while (q < size && b[q] === 0xff) q++
+    if (q >= size || b[q] !== 0) {
+      end = p
+      break
+    }
+    d[len++] = 0xff
+    p = q + 1
+  }
+  d.fill(0, len, len + PAD)
+  return { len, end }
+}
+
+/**
+ * Where a sequential scan's data ends (its next marker) when every MCU of it is sound and nothing
+ * is left over, else -1 (the reference loop decides). `restart`: the restart interval (0: none).
+ */
+function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number, restart: number): number {
+  const n = s.comps.length
+  const dcs: Uint8Array[] = [],
+    acs: Uint16Array[] = [],
+    dcT: Table[] = [],
+    acT: Table[] = [],
+    blocks: number[] = []
+  for (let ci = 0; ci < n; ci++) {
+    dcT.push(s.dc[ci]!)
+    acT.push(s.ac[ci]!)
+    dcs.push(dcLook(s.dc[ci]!))
+    acs.push(acLook(s.ac[ci]!))
+    blocks.push(n === 1 ? 1 : s.comps[ci].h * s.comps[ci].v)
+  }
+  let p = start
+  let rst = 0
+  for (let m = 0; m < total;) {
+    const count = restart ? Math.min(restart, total - m) : total
+    const { len, end } = unstuff(b, p)
+    if (!segmentSound(unstuffed, len, count, dcs, acs, dcT, acT, blocks)) return -1
+    m += count
+    if (m < total) {
+      // a restart marker, the one expected, must follow
+      if (end >= b.length) return -1
+      let q = end + 1
+      while (q < b.length && b[q] === 0xff) q++
+      if (q >= b.length || b[q] !== 0xd0 + rst) return -1
+      rst = (rst + 1) & 7
+      p = q + 1
+    } else p = end
+  }
+  return p
+}
+
+/** `count` MCUs decode from d[0, len) and use up exactly its bytes (the last one maybe in part). */
+function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array[], acs: Uint16Array[], dcT: Table[], acT: Table[], blocks: number[]): boolean {
+  // acc holds n unread bits in its low bits; before a code is read, n >= 25 (a code of up to
+  // LOOK bits and its up to 11 coefficient bits, or a longer code of up to 16 bits)
+  let acc = 0,
+    n = 0,
+    pos = 0
+  const nc = dcs.length
+  for (let m = 0; m < count; m++) {
+    if (pos > len + 4) return false // ran out
+    for (let ci = 0; ci < nc; ci++) {
+      const dl = dcs[ci],
+        al = acs[ci]
+      for (let blk = blocks[ci]; blk > 0; blk--) {
+        while (n <= 24) {
+          acc = (acc << 8) | d[pos++]
+          n += 8
+        }
+        const e = dl[(acc >>> (n - LOOK)) & LOOK_MASK]
+        if (e) n -= e
+        else {
+          const sym = slowSymbol(dcT[ci], acc, n)
+          if (sym < 0 || (sym & 255) > 11) return false
+          n -= sym >> 8
+          while (n <= 24) {
+            acc = (acc << 8) | d[pos++]
+            n += 8
+          }
+          n -= sym & 255
+        }
+        let k = 1
+        while (k < 64) {
+          if (n < 22) {
+            do {
+              acc = (acc << 8) | d[pos++]
+              n += 8
+            } while (n <= 24)
+          }
+          let a = al[(acc >>> (n - LOOK)) & LOOK_MASK]
+          if (a) n -= a & 31
+          else {
+            const sym = slowSymbol(acT[ci], acc, n)
+            if (sym < 0) return false
+            const run = (sym >> 4) & 15,
+              size = sym & 15
+            if (size > 10) return false
+            n -= sym >> 8
+            while (n <= 24) {
+              acc = (acc << 8) | d[pos++]
+              n += 8
+            }
+            n -= size
+            a = (size ? run + 1 : run === 15 ? 16 : 0) << 5
+          }
+          const adv = a >> 5
+          if (adv === 0) break
+          k += adv
+        }
+        if (k > 64) return false // a coefficient past the end of a block (or a ZRL there: the loop above decides)
+      }
+    }
+  }
+  // the data used up: no more, no less
+  const used = pos * 8 - n
+  return used <= len * 8 && (used + 7) >> 3 === len
+}
+
+/** A code longer than a look-up takes: (length << 8) | symbol, or -1 when no code of up to 16 bits matches (n >= 16). */
+function slowSymbol(t: Table, acc: number, n: number): number {
+  for (let l = 1; l <= 16; l++) {
+    const code = (acc >>> (n - l)) & ((1 << l) - 1)
+    if (code <= t.maxcode[l]) return (l << 8) | t.vals[t.valoff[l] + code]
+  }
+  return -1
 }

@@ -29,7 +29,11 @@ async function loadImage(url: string): Promise<void> {
   await img.decode()
 }
 
-/** Long enough to coalesce a slider drag (an input event every frame), short enough not to be felt. */
+/**
+ * Edits closer together than this are a burst (a slider drag: an input event every frame): the
+ * first renders at once, the rest coalesce into one render once the burst pauses this long. An
+ * isolated edit (a typed value, a toggle, a new seed) renders at once: no wait that anyone feels.
+ */
 export const DEBOUNCE_MS = 60
 
 /** This window's preview lane: each request supersedes the one in flight, whose unstarted tiles the main process skips. */
@@ -51,7 +55,9 @@ export const usePreviewStore = defineStore('preview', () => {
   /** The engine's own time for the last shown render (decode + plan + render + encode). */
   const engineMs = ref<number | null>(null)
   let timer: ReturnType<typeof setTimeout> | undefined
-  let changedAt = 0
+  let changedAt = -Infinity
+  /** When the last render was asked for (edits within DEBOUNCE_MS of it are a burst). */
+  let askedAt = -Infinity
 
   const sampleIds = computed<number[]>(() => {
     const catalog = useCatalogStore()
@@ -91,7 +97,7 @@ export const usePreviewStore = defineStore('preview', () => {
 
   const inputs = computed(() => ({ recipe: useRecipeStore().effective, ids: sampleIds.value, seed: seed.value, count: count.value }))
 
-  /** Takes the old tiles down and schedules a render (debounced while the user drags a slider). */
+  /** Takes the old tiles down and schedules a render (at once, or debounced inside a burst of edits). */
   function invalidate(): void {
     generation.value++
     changedAt = performance.now()
@@ -111,7 +117,15 @@ export const usePreviewStore = defineStore('preview', () => {
     }
     pending.value = true
     stale = false
-    timer = setTimeout(() => void render(generation.value), DEBOUNCE_MS)
+    // (a zero timeout still gathers the changes of one task, e.g. a sample and its view shown together)
+    const burst = changedAt - askedAt < DEBOUNCE_MS
+    timer = setTimeout(
+      () => {
+        askedAt = performance.now()
+        void render(generation.value)
+      },
+      burst ? DEBOUNCE_MS : 0,
+    )
   }
 
   async function render(gen: number): Promise<void> {
