@@ -325,34 +325,7 @@ void op_sample_labels(const double *coords, size_t n, const view *src, int depth
   }
 }
 
-static inline uint8_t mean_even(uint64_t sum, uint64_t n) {
-  uint64_t q = sum / n, r2 = 2 * (sum - q * n);
-  return (uint8_t)(r2 > n || (r2 == n && (q & 1)) ? q + 1 : q);
-}
-
-void op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out) {
-  int rw = (w + fx - 1) / fx, rh = (h + fy - 1) / fy;
-  for (int by = 0; by < rh; by++) {
-    int ya = by * fy, yb = imin(h, ya + fy);
-    for (int bx = 0; bx < rw; bx++) {
-      int xa = bx * fx, xb = imin(w, xa + fx);
-      uint64_t r = 0, g = 0, b = 0;
-      for (int y = ya; y < yb; y++) {
-        const uint8_t *p = src + ((size_t)y * w + xa) * 3;
-        for (int x = xa; x < xb; x++, p += 3) {
-          r += p[0];
-          g += p[1];
-          b += p[2];
-        }
-      }
-      uint64_t cnt = (uint64_t)(yb - ya) * (xb - xa);
-      uint8_t *o = out + ((size_t)by * rw + bx) * 3;
-      o[0] = mean_even(r, cnt);
-      o[1] = mean_even(g, cnt);
-      o[2] = mean_even(b, cnt);
-    }
-  }
-}
+// op_area_reduce: ops_field.c
 
 // ---- ops/colour.ts hue -------------------------------------------------------------------------------
 void op_hue(uint8_t *d, size_t n, double shift) {
@@ -668,26 +641,5 @@ void op_uniform_pm1(sfc32 *r, double *out, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] = sfc32_next(r) * 2 - 1;
 }
 
-static inline int refl_plane(int i, int n) {
-  if (n == 1) return 0;
-  if (i < 0) return imin(-i, n - 1);
-  if (i >= n) return imax(2 * (n - 1) - i, 0);
-  return i;
-}
-
-void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp) {
-  for (int y = 0; y < h; y++) {
-    for (int x = 0; x < w; x++) {
-      double s = 0;
-      for (int t = -r; t <= r; t++) s += k[t + r] * p[(size_t)y * w + refl_plane(x + t, w)];
-      tmp[(size_t)y * w + x] = s;
-    }
-  }
-  for (int y = 0; y < h; y++) {
-    for (int x = 0; x < w; x++) {
-      double s = 0;
-      for (int t = -r; t <= r; t++) s += k[t + r] * tmp[(size_t)refl_plane(y + t, h) * w + x];
-      p[(size_t)y * w + x] = s;
-    }
-  }
-}
+// (the window kernel, ops_field.c, over the whole plane)
+void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp) { op_blur_plane_window(p, w, h, k, r, 0, 0, w, h, tmp); }

@@ -42,7 +42,7 @@ typedef struct {
 void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *out);
 void op_sample_rgb(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
 void op_sample_labels(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out);
-void op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out);
+int op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out);  // -1: out of memory (ops_field.c)
 
 // Pixel ops on h x w x 3 RGB (n = bytes), in place.
 void op_hue(uint8_t *d, size_t n, double shift);
@@ -59,7 +59,8 @@ int op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_t
 void op_median(uint8_t *d, int w, int h, int k, uint8_t *src_copy);
 // distortion.ts elastic: uniform noise in [-1, 1) for n values.
 void op_uniform_pm1(sfc32 *r, double *out, size_t n);
-// distortion.ts blurPlane: separable kernel over a float64 plane, BORDER_REFLECT_101.
+// distortion.ts blurPlane: separable kernel over a float64 plane, BORDER_REFLECT_101 (tmp: see
+// op_blur_plane_window_tmp for the whole plane).
 void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp);
 
 // ---- kernels 2 (ops_q.c): integer algorithms, exact in JS and C by construction -------------------
@@ -72,5 +73,18 @@ void op_lut(uint8_t *d, size_t n, const uint8_t *lut);
 // noise.ts: counter-based noise (hash of key and value index)
 void op_gaussian_noise_q(uint8_t *d, size_t n, uint32_t key, int per_channel, const int32_t *table);  // table: 4097 ints
 void op_salt_pepper_q(uint8_t *d, size_t n, uint32_t key, uint32_t key2, double amount, double salt);
+
+// ---- fields (ops_field.c): the displacement/chain path ------------------------------------------------
+// warp-chain.ts coordsRegion: rect = left, top, width, height; 1 found, 0 all fill, -1 a point the
+// JS reference must decide (non-finite or far coordinates)
+int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]);
+// the map pixels field_at reads for these points (rect as above, within fw x fh)
+void op_points_box(const double *pts, size_t n, int fw, int fh, int rect[4]);
+// distortion.ts elastic: uniformPm1 over 2 planes of w x h, rows [y0, y1) of each stored
+void op_uniform_pm1_rows(sfc32 *r, double *out, int w, int h, int y0, int y1);
+// blurPlane's values in the window [x0, x1) x [y0, y1) only, in place; tmp holds
+// op_blur_plane_window_tmp(...) doubles
+void op_blur_plane_window(double *p, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp);
+size_t op_blur_plane_window_tmp(int h, int r, int x0, int y0, int x1, int y1);
 
 #endif

@@ -225,8 +225,7 @@ static napi_value area_reduce_js(napi_env env, napi_callback_info info) {
   if (!image_of(env, argv, &src, &w, &h)) return fail(env, fn, "src must be w x h x 3 bytes");
   if (!int_of(env, argv[3], 1, MAX_SIDE, &fx) || !int_of(env, argv[4], 1, MAX_SIDE, &fy)) return fail(env, fn, "bad factors");
   if (!rgb_of(env, argv[5], &out) || out.len != (uint64_t)((w + fx - 1) / fx) * ((h + fy - 1) / fy) * 3) return fail(env, fn, "out must be the reduced size");
-  op_area_reduce(src.data, w, h, fx, fy, out.data);
-  return NULL;
+  return op_area_reduce(src.data, w, h, fx, fy, out.data) ? fail(env, fn, "out of memory") : NULL;
 }
 
 static napi_value hue_js(napi_env env, napi_callback_info info) {
@@ -364,7 +363,7 @@ static napi_value blur_plane_js(napi_env env, napi_callback_info info) {
   if (args(env, info, argv) != 4 || !typed(env, argv[0], napi_float64_array, &p) || !int_of(env, argv[1], 1, MAX_SIDE, &w) || !int_of(env, argv[2], 1, MAX_SIDE, &h) || p.len != (uint64_t)w * h)
     return fail(env, fn, "plane must be w x h doubles");
   if (!typed(env, argv[3], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
-  double *tmp = malloc(p.len * sizeof(double));
+  double *tmp = malloc(op_blur_plane_window_tmp(h, (int)(k.len / 2), 0, 0, w, h) * sizeof(double));
   if (!tmp) return fail(env, fn, "out of memory");
   op_blur_plane(p.data, w, h, k.data, (int)(k.len / 2), tmp);
   free(tmp);
@@ -427,6 +426,90 @@ static napi_value salt_pepper_q_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- fields (ops_field.c) ----------------------------------------------------------------------------
+//   opCoordsRegion(coords, sw, sh, mode, pfx, pfy, rect) -> 1 | 0 | -1     opPointsBox(points, fw, fh, rect)
+//   opUniformPm1Rows(state, out, w, h, y0, y1)     opBlurPlaneWindow(plane, w, h, kernel, x0, y0, x1, y1)
+static bool rect_out(napi_env env, napi_value v, int32_t **r) {
+  arr a;
+  if (!typed(env, v, napi_int32_array, &a) || a.len != 4) return false;
+  *r = a.data;
+  return true;
+}
+static bool pairs_of(napi_env env, napi_value v, arr *a) { return typed(env, v, napi_float64_array, a) && a->len % 2 == 0; }
+
+static napi_value coords_region_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opCoordsRegion(coords, sw, sh, mode, pfx, pfy, rect)";
+  napi_value argv[ARGS], res;
+  arr c;
+  int sw, sh, mode, pfx, pfy;
+  int32_t *rect;
+  if (args(env, info, argv) != 7) return fail(env, fn, "7 arguments");
+  if (!pairs_of(env, argv[0], &c)) return fail(env, fn, "coords must be a Float64Array of pairs");
+  if (!int_of(env, argv[1], 1, MAX_SIDE, &sw) || !int_of(env, argv[2], 1, MAX_SIDE, &sh)) return fail(env, fn, "bad source size");
+  if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 1, MAX_SIDE, &pfx) || !int_of(env, argv[5], 1, MAX_SIDE, &pfy)) return fail(env, fn, "bad mode or prefilter");
+  if (!rect_out(env, argv[6], &rect)) return fail(env, fn, "rect must be an Int32Array of 4");
+  int r = op_coords_region(c.data, c.len / 2, sw, sh, mode, pfx, pfy, rect);
+  napi_create_int32(env, r, &res);
+  return res;
+}
+
+static napi_value points_box_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opPointsBox(points, fw, fh, rect)";
+  napi_value argv[ARGS];
+  arr c;
+  int fw, fh;
+  int32_t *rect;
+  if (args(env, info, argv) != 4) return fail(env, fn, "4 arguments");
+  if (!pairs_of(env, argv[0], &c) || c.len == 0) return fail(env, fn, "points must be a Float64Array of pairs");
+  if (!int_of(env, argv[1], 1, MAX_SIDE, &fw) || !int_of(env, argv[2], 1, MAX_SIDE, &fh)) return fail(env, fn, "bad map size");
+  if (!rect_out(env, argv[3], &rect)) return fail(env, fn, "rect must be an Int32Array of 4");
+  op_points_box(c.data, c.len / 2, fw, fh, rect);
+  return NULL;
+}
+
+// a window [x0, x1) x [y0, y1) of a w x h plane (arguments a0..a3)
+static bool window_of(napi_env env, napi_value *a, int w, int h, int *x0, int *y0, int *x1, int *y1) {
+  return int_of(env, a[0], 0, w - 1, x0) && int_of(env, a[1], 0, h - 1, y0) && int_of(env, a[2], *x0 + 1, w, x1) && int_of(env, a[3], *y0 + 1, h, y1);
+}
+
+static napi_value uniform_pm1_rows_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opUniformPm1Rows(state, out, w, h, y0, y1)";
+  napi_value argv[ARGS];
+  arr o;
+  sfc32 r;
+  int w, h, y0, y1;
+  if (args(env, info, argv) != 6 || !state_of(env, argv[0], &r)) return fail(env, fn, "6 arguments, state a Uint32Array of 4");
+  if (!int_of(env, argv[2], 1, MAX_SIDE, &w) || !int_of(env, argv[3], 1, MAX_SIDE, &h)) return fail(env, fn, "bad w or h");
+  if (!typed(env, argv[1], napi_float64_array, &o) || o.len != (uint64_t)w * h * 2) return fail(env, fn, "out must be 2 x w x h doubles");
+  if (!int_of(env, argv[4], 0, h - 1, &y0) || !int_of(env, argv[5], y0 + 1, h, &y1)) return fail(env, fn, "rows must be 0 <= y0 < y1 <= h");
+  op_uniform_pm1_rows(&r, o.data, w, h, y0, y1);
+  return NULL;
+}
+
+static napi_value blur_plane_window_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opBlurPlaneWindow(plane, w, h, kernel, x0, y0, x1, y1)";
+  napi_value argv[ARGS];
+  arr p, k;
+  int w, h, x0, y0, x1, y1;
+  if (args(env, info, argv) != 8 || !typed(env, argv[0], napi_float64_array, &p) || !int_of(env, argv[1], 1, MAX_SIDE, &w) || !int_of(env, argv[2], 1, MAX_SIDE, &h) || p.len != (uint64_t)w * h)
+    return fail(env, fn, "plane must be w x h doubles");
+  if (!typed(env, argv[3], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
+  if (!window_of(env, argv + 4, w, h, &x0, &y0, &x1, &y1)) return fail(env, fn, "the window must be inside the plane and not empty");
+  int r = (int)(k.len / 2);
+  double *tmp = malloc(op_blur_plane_window_tmp(h, r, x0, y0, x1, y1) * sizeof(double));
+  if (!tmp) return fail(env, fn, "out of memory");
+  op_blur_plane_window(p.data, w, h, k.data, r, x0, y0, x1, y1, tmp);
+  free(tmp);
+  return NULL;
+}
+
+static const struct {
+  const char *name;
+  napi_callback fn;
+} FIELD_OPS[] = {
+    {"opCoordsRegion", coords_region_js}, {"opPointsBox", points_box_js}, {"opUniformPm1Rows", uniform_pm1_rows_js}, {"opBlurPlaneWindow", blur_plane_window_js},
+};
+
 static const struct {
   const char *name;
   napi_callback fn;
@@ -445,5 +528,9 @@ void register_op_kernels(napi_env env, napi_value exports) {
   for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
     napi_create_function(env, OPS[i].name, NAPI_AUTO_LENGTH, OPS[i].fn, NULL, &fn);
     napi_set_named_property(env, exports, OPS[i].name, fn);
+  }
+  for (size_t i = 0; i < sizeof FIELD_OPS / sizeof FIELD_OPS[0]; i++) {
+    napi_create_function(env, FIELD_OPS[i].name, NAPI_AUTO_LENGTH, FIELD_OPS[i].fn, NULL, &fn);
+    napi_set_named_property(env, exports, FIELD_OPS[i].name, fn);
   }
 }

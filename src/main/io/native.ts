@@ -136,6 +136,15 @@ export interface OpKernels {
   opLut(bytes: Uint8Array, lut: Uint8Array): void
   opGaussianNoiseQ(rgb: Uint8Array, key: number, perChannel: boolean, table: Int32Array): void
   opSaltPepperQ(rgb: Uint8Array, key: number, key2: number, amount: number, salt: number): void
+  // fields (ops_field.c): the displacement/chain path
+  /** coordsRegion's rect (left, top, width, height) into `rect`: 1, or 0 (all fill), or -1 (the JS reference must decide) */
+  opCoordsRegion(coords: Float64Array, sw: number, sh: number, mode: number, pfx: number, pfy: number, rect: Int32Array): number
+  /** the fw x fh map pixels a field link reads for these points (left, top, width, height) */
+  opPointsBox(points: Float64Array, fw: number, fh: number, rect: Int32Array): void
+  /** uniformPm1 over two w x h planes, storing rows [y0, y1) of each */
+  opUniformPm1Rows(state: Uint32Array, out: Float64Array, w: number, h: number, y0: number, y1: number): void
+  /** blurPlane's values in the window [x0, x1) x [y0, y1) only */
+  opBlurPlaneWindow(plane: Float64Array, w: number, h: number, kernel: Float64Array, x0: number, y0: number, x1: number, y1: number): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */

@@ -68,11 +68,12 @@ function uniformPm1(rng: Rng, out: Float64Array): void {
     for (let i = 0; i < a.length; i++) a[i] = r.next() * 2 - 1
     return sameBytes(a, b)
   })
-  if (!k) {
-    for (let i = 0; i < out.length; i++) out[i] = rng.next() * 2 - 1
-    return
-  }
+  if (!k) return uniformPm1Js(rng, out)
   k.opUniformPm1(rng.state(), out)
+}
+
+function uniformPm1Js(rng: Rng, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = rng.next() * 2 - 1
 }
 
 function blurPlaneJs(p: Float64Array, w: number, h: number, k: Float64Array): void {
@@ -113,38 +114,92 @@ export const elastic: FieldOp<'elastic', Elastic> = {
     ...fillParam(spec.fill),
   }),
   field(p, { width: w, height: h }: Size): Field {
-    const n = w * h
-    const rng = Rng.fromParts('elastic', p.seed)
-    const both = new Float64Array(n * 2)
+    const map = new Float64Array(w * h * 2)
+    let whole = false
+    return {
+      width: w,
+      height: h,
+      get map() {
+        if (!whole) elasticMap(p, w, h, [0, 0, w, h], map)
+        whole = true
+        return map
+      },
+      region: (x0, y0, x1, y1) => (whole ? map : elasticMap(p, w, h, [x0, y0, x1, y1], map)),
+    }
+  },
+}
+
+/** The elastic map's values in the window [x0, x1) x [y0, y1) (the whole map without the native kernels). */
+function elasticMap(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[], map: Float64Array): Float64Array {
+  const n = w * h
+  const rng = Rng.fromParts('elastic', p.seed)
+  const both = new Float64Array(n * 2)
+  const dx = both.subarray(0, n),
+    dy = both.subarray(n)
+  const k = gaussian(17, p.sigma)
+  const part = x1 - x0 < w || y1 - y0 < h ? windowKernels() : null
+  if (part) {
+    part.opUniformPm1Rows(rng.state(), both, w, h, Math.max(0, y0 - 8), Math.min(h, y1 + 8))
+    part.opBlurPlaneWindow(dx, w, h, k, x0, y0, x1, y1)
+    part.opBlurPlaneWindow(dy, w, h, k, x0, y0, x1, y1)
+  } else {
+    ;[x0, y0, x1, y1] = [0, 0, w, h]
     uniformPm1(rng, both)
-    const dx = both.subarray(0, n),
-      dy = both.subarray(n)
-    const k = gaussian(17, p.sigma)
     blurPlane(dx, w, h, k)
     blurPlane(dy, w, h, k)
-    // the affine part, in index coordinates: output q -> input Minv(q + d(q))
-    let inv: number[] = [1, 0, 0, 0, 1, 0]
-    if (p.jitter.length === 6) {
-      const cx = Math.floor(w / 2),
-        cy = Math.floor(h / 2),
-        s = Math.floor(Math.min(w, h) / 3)
-      const pts = [cx + s, cy + s, cx + s, cy - s, cx - s, cy - s]
-      inv = affineFrom3(
-        pts.map((v, i) => v + p.jitter[i]),
-        pts,
-      )
+  }
+  // the affine part, in index coordinates: output q -> input Minv(q + d(q))
+  let inv: number[] = [1, 0, 0, 0, 1, 0]
+  if (p.jitter.length === 6) {
+    const cx = Math.floor(w / 2),
+      cy = Math.floor(h / 2),
+      s = Math.floor(Math.min(w, h) / 3)
+    const pts = [cx + s, cy + s, cx + s, cy - s, cx - s, cy - s]
+    inv = affineFrom3(
+      pts.map((v, i) => v + p.jitter[i]),
+      pts,
+    )
+  }
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0, i = y * w + x0; x < x1; x++, i++) {
+      const qx = x + p.alpha * dx[i],
+        qy = y + p.alpha * dy[i]
+      map[i * 2] = inv[0] * qx + inv[1] * qy + inv[2] + 0.5
+      map[i * 2 + 1] = inv[3] * qx + inv[4] * qy + inv[5] + 0.5
     }
-    const map = new Float64Array(n * 2)
-    for (let y = 0, i = 0; y < h; y++) {
-      for (let x = 0; x < w; x++, i++) {
-        const qx = x + p.alpha * dx[i],
-          qy = y + p.alpha * dy[i]
-        map[i * 2] = inv[0] * qx + inv[1] * qy + inv[2] + 0.5
-        map[i * 2 + 1] = inv[3] * qx + inv[4] * qy + inv[5] + 0.5
-      }
-    }
-    return { width: w, height: h, map }
-  },
+  }
+  return map
+}
+
+/** The native kernels computing part of the elastic field (noise rows, a window of the blur), when both agree with their references. */
+function windowKernels() {
+  const a = fast('opUniformPm1Rows', (k) => {
+    const w = 7,
+      h = 5
+    const all = new Float64Array(w * h * 2),
+      part = new Float64Array(w * h * 2)
+    uniformPm1Js(Rng.fromParts('check', 6), all)
+    k.opUniformPm1Rows(Rng.fromParts('check', 6).state(), part, w, h, 1, 3)
+    return [0, 1].every((pl) => sameBytes(all.subarray(pl * 35 + 7, pl * 35 + 21), part.subarray(pl * 35 + 7, pl * 35 + 21)))
+  })
+  const b = fast('opBlurPlaneWindow', (k) => {
+    const a = Float64Array.from(checkRgb(23, 19).subarray(0, 23 * 19), (v) => v / 7 - 11),
+      g = gaussian(17, 3.3)
+    const whole = a.slice()
+    blurPlaneJs(whole, 23, 19, g)
+    return [
+      [0, 0, 23, 19],
+      [3, 2, 20, 17],
+      [9, 8, 14, 10],
+      [0, 11, 5, 19],
+    ].every(([x0, y0, x1, y1]) => {
+      const p = a.slice()
+      k.opBlurPlaneWindow(p, 23, 19, g, x0, y0, x1, y1)
+      for (let y = y0; y < y1; y++) if (!sameBytes(p.subarray(y * 23 + x0, y * 23 + x1), whole.subarray(y * 23 + x0, y * 23 + x1))) return false
+      return true
+    })
+  })
+  return a && b
 }
 
 /** numpy.linspace(a, b, n) as float32 (the last value exactly b). */
