@@ -57,12 +57,6 @@ int op_blur(uint8_t *d, int w, int h, const double *k, int r, float *tmp);  // -
 int op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_t *src_copy);  // -1: out of memory
 // filter.ts medianRgb: k x k median per channel, edges replicated.
 void op_median(uint8_t *d, int w, int h, int k, uint8_t *src_copy);
-// distortion.ts elastic: uniform noise in [-1, 1) for n values.
-void op_uniform_pm1(sfc32 *r, double *out, size_t n);
-// distortion.ts blurPlane: separable kernel over a float64 plane, BORDER_REFLECT_101 (tmp: see
-// op_blur_plane_window_tmp for the whole plane).
-void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp);
-
 // ---- kernels 2 (ops_q.c): integer algorithms, exact in JS and C by construction -------------------
 // region.ts rowSpan: the output pixels of row y inside every bound
 void op_row_span(const double *fb, int nb, int y, int W, int *x0, int *x1);
@@ -80,11 +74,8 @@ void op_salt_pepper_q(uint8_t *d, size_t n, uint32_t key, uint32_t key2, double 
 int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]);
 // the map pixels field_at reads for these points (rect as above, within fw x fh)
 void op_points_box(const double *pts, size_t n, int fw, int fh, int rect[4]);
-// distortion.ts elastic: uniformPm1 over 2 planes of w x h, rows [y0, y1) of each stored
-void op_uniform_pm1_rows(sfc32 *r, double *out, int w, int h, int y0, int y1);
-// blurPlane's values in the window [x0, x1) x [y0, y1) only, in place; tmp holds
-// op_blur_plane_window_tmp(...) doubles
-void op_blur_plane_window(double *p, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp);
-size_t op_blur_plane_window_tmp(int h, int r, int x0, int y0, int x1, int y1);
+// distortion.ts elasticMap's values in the window (noise drawn from `state`, blurred by k (2r + 1
+// taps), times alpha, through the affine inv); -1: out of memory
+int op_elastic_window(sfc32 *state, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map);
 
 #endif

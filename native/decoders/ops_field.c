@@ -52,36 +52,58 @@ static int fold_index_js(long i, long n, int mode) {
   }
 }
 
+// coordsRegion's rectangle for one point (finite, |u|, |v| < 1e9): [lx, hx) x [ly, hy)
+static inline void point_rect(double u, double v, int sw, int sh, int mode, int pfx, int pfy, long rw, long rh, long *r) {
+  long mx = fold_index_js((long)floor(u), sw, mode), my = fold_index_js((long)floor(v), sh, mode);
+  double fx = u / pfx - 0.5, fy = v / pfy - 0.5;
+  long tx = (long)floor(fx), ty = (long)floor(fy);
+  long ax = fold_index_js(tx, rw, mode), bx = fold_index_js(tx + 1, rw, mode);
+  long ay = fold_index_js(ty, rh, mode), by = fold_index_js(ty + 1, rh, mode);
+  long lx = (ax < bx ? ax : bx) * pfx, hx = ((ax > bx ? ax : bx) + 1) * pfx;
+  long ly = (ay < by ? ay : by) * pfy, hy = ((ay > by ? ay : by) + 1) * pfy;
+  if (hx > sw) hx = sw;
+  if (hy > sh) hy = sh;
+  r[0] = mx < lx ? mx : lx, r[1] = my < ly ? my : ly, r[2] = mx + 1 > hx ? mx + 1 : hx, r[3] = my + 1 > hy ? my + 1 : hy;
+}
+
+// Points whose taps need no fold (well inside the source) only move the rectangle through their
+// extremes: each bound of point_rect is non-decreasing in u (v) there, so their min and max
+// coordinates give the same rectangle as every point does. The others go one by one.
 int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) {
   const long rw = (sw + pfx - 1) / pfx, rh = (sh + pfy - 1) / pfy;
-  long x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  const double ulo = pfx, uhi = (double)(rw - 2) * pfx, vlo = pfy, vhi = (double)(rh - 2) * pfy;
+  double umin = INFINITY, umax = -INFINITY, vmin = INFINITY, vmax = -INFINITY;
+  long x0 = 0, y0 = 0, x1 = 0, y1 = 0, r[4];
   int any = 0;
   for (size_t i = 0; i < n * 2; i += 2) {
     double u = coords[i], v = coords[i + 1];
+    if (u >= ulo && u < uhi && v >= vlo && v < vhi) {
+      umin = u < umin ? u : umin, umax = u > umax ? u : umax;
+      vmin = v < vmin ? v : vmin, vmax = v > vmax ? v : vmax;
+      continue;
+    }
     if (u != u) continue;
     // NaN in v alone, infinities, far points: the JS reference decides (Math.min/max's NaN rules)
     if (!(u > -1e9 && u < 1e9 && v > -1e9 && v < 1e9)) return -1;
-    long mx = fold_index_js((long)floor(u), sw, mode), my = fold_index_js((long)floor(v), sh, mode);
-    double fx = u / pfx - 0.5, fy = v / pfy - 0.5;
-    long tx = (long)floor(fx), ty = (long)floor(fy);
-    long ax = fold_index_js(tx, rw, mode), bx = fold_index_js(tx + 1, rw, mode);
-    long ay = fold_index_js(ty, rh, mode), by = fold_index_js(ty + 1, rh, mode);
-    long lx = (ax < bx ? ax : bx) * pfx, hx = ((ax > bx ? ax : bx) + 1) * pfx;
-    long ly = (ay < by ? ay : by) * pfy, hy = ((ay > by ? ay : by) + 1) * pfy;
-    if (hx > sw) hx = sw;
-    if (hy > sh) hy = sh;
-    if (mx < lx) lx = mx;
-    if (my < ly) ly = my;
-    if (mx + 1 > hx) hx = mx + 1;
-    if (my + 1 > hy) hy = my + 1;
+    point_rect(u, v, sw, sh, mode, pfx, pfy, rw, rh, r);
     if (!any) {
-      x0 = lx, y0 = ly, x1 = hx, y1 = hy, any = 1;
+      x0 = r[0], y0 = r[1], x1 = r[2], y1 = r[3], any = 1;
       continue;
     }
-    if (lx < x0) x0 = lx;
-    if (ly < y0) y0 = ly;
-    if (hx > x1) x1 = hx;
-    if (hy > y1) y1 = hy;
+    if (r[0] < x0) x0 = r[0];
+    if (r[1] < y0) y0 = r[1];
+    if (r[2] > x1) x1 = r[2];
+    if (r[3] > y1) y1 = r[3];
+  }
+  if (umin <= umax) {
+    long a[4], b[4];
+    point_rect(umin, vmin, sw, sh, mode, pfx, pfy, rw, rh, a);
+    point_rect(umax, vmax, sw, sh, mode, pfx, pfy, rw, rh, b);
+    if (!any) x0 = a[0], y0 = a[1], x1 = b[2], y1 = b[3], any = 1;
+    if (a[0] < x0) x0 = a[0];
+    if (a[1] < y0) y0 = a[1];
+    if (b[2] > x1) x1 = b[2];
+    if (b[3] > y1) y1 = b[3];
   }
   if (!any || !(x1 > x0 && y1 > y0)) return 0;
   x0 = x0 / pfx * pfx;  // non-negative: floor
@@ -133,24 +155,17 @@ void op_points_box(const double *pts, size_t n, int fw, int fh, int rect[4]) {
 }
 
 // ---- ops/distortion.ts elastic: noise, blurred plane, map; for a window of the canvas -------------
-// uniformPm1 for 2 planes of w x h (dx then dy): every value drawn (the stream is sequential), only
-// rows [y0, y1) of each plane stored.
-void op_uniform_pm1_rows(sfc32 *r, double *out, int w, int h, int y0, int y1) {
-  size_t n = (size_t)w * h, a = (size_t)y0 * w, b = (size_t)y1 * w;
-  for (int plane = 0; plane < 2; plane++) {
-    double *o = out + plane * n;
-    for (size_t i = 0; i < a; i++) {
-      sfc32_u32(r);
-      sfc32_u32(r);
-    }
-    for (size_t i = a; i < b; i++) o[i] = sfc32_next(r) * 2 - 1;
-    for (size_t i = b; i < n; i++) {
-      sfc32_u32(r);
-      sfc32_u32(r);
-    }
-  }
-}
-
+// (sfc32_u32 and sfc32_next of ops.c, inlined: the state in registers; / 2^53 is * 2^-53 exactly)
+#define SFC32_STEP(a, b, c, d, t)  \
+  do {                             \
+    t = a + b;                     \
+    a = b ^ (b >> 9);              \
+    b = c + (c << 3);              \
+    c = (c << 21) | (c >> 11);     \
+    d = d + 1;                     \
+    t = t + d;                     \
+    c = c + t;                     \
+  } while (0)
 static inline int refl_plane(int i, int n) {
   if (n == 1) return 0;
   if (i < 0) return imin(-i, n - 1);
@@ -181,46 +196,88 @@ INLINE void hpass_row(const double *restrict row, double *restrict acc, int w, i
   }
 }
 
-// blurPlaneJs for the window [x0, x1) x [y0, y1) of a w x h plane, in place (values outside it are
-// not written): tmp rows [ta, tb) of the horizontal pass (cols x0..x1), then the vertical pass.
-INLINE void blur_window_body(double *restrict p, int w, int h, const double *restrict k, int r, int x0, int y0, int x1, int y1, double *restrict tmp) {
+// blurPlaneJs's values in the window [x0, x1) x [y0, y1) of a w x h plane whose rows from `row0`
+// on are at p (at least rows [y0 - r, y1 + r) within the plane): the horizontal pass for the rows
+// the vertical one reads (columns x0..x1, into tmp), then the vertical pass into dst (rows of
+// `stride` doubles, the window's first pixel at dst).
+INLINE void blur_window_body(const double *restrict p, int row0, int w, int h, const double *restrict k, int r, int x0, int y0, int x1, int y1, double *restrict tmp,
+                             double *restrict dst, size_t stride) {
   int ta = imax(0, y0 - r), tb = imin(h, y1 + r), ww = x1 - x0;
-  for (int y = ta; y < tb; y++) hpass_row(p + (size_t)y * w, tmp + (size_t)(y - ta) * ww, w, x0, x1, k, r);
-  double *acc = tmp + (size_t)(tb - ta) * ww;
+  for (int y = ta; y < tb; y++) hpass_row(p + (size_t)(y - row0) * w, tmp + (size_t)(y - ta) * ww, w, x0, x1, k, r);
   for (int y = y0; y < y1; y++) {
+    double *restrict acc = dst + (size_t)(y - y0) * stride;
     for (int x = 0; x < ww; x++) acc[x] = 0;
     for (int t = -r; t <= r; t++) {
       const double kv = k[t + r];
       const double *restrict q = tmp + (size_t)(refl_plane(y + t, h) - ta) * ww;
       for (int x = 0; x < ww; x++) acc[x] = acc[x] + kv * q[x];
     }
-    memcpy(p + (size_t)y * w + x0, acc, sizeof(double) * ww);
   }
 }
-static void blur_window_base(double *p, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp) {
-  blur_window_body(p, w, h, k, r, x0, y0, x1, y1, tmp);
+static void blur_window_base(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
+  blur_window_body(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
 }
 #if HAVE_AVX2_VARIANT
-AVX2 static void blur_window_avx2(double *p, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp) {
-  blur_window_body(p, w, h, k, r, x0, y0, x1, y1, tmp);
+AVX2 static void blur_window_avx2(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
+  blur_window_body(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
 }
 #endif
-
-size_t op_blur_plane_window_tmp(int h, int r, int x0, int y0, int x1, int y1) {
-  (void)x0, (void)y0;
-  int ta = imax(0, y0 - r), tb = imin(h, y1 + r);
-  return ((size_t)(tb - ta) + 1) * (size_t)(x1 - x0);
-}
-
-void op_blur_plane_window(double *p, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp) {
-  if (x0 < 0 || y0 < 0 || x1 > w || y1 > h || x0 >= x1 || y0 >= y1) return;
+static void blur_window(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
 #if HAVE_AVX2_VARIANT
   if (use_avx2()) {
-    blur_window_avx2(p, w, h, k, r, x0, y0, x1, y1, tmp);
+    blur_window_avx2(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
     return;
   }
 #endif
-  blur_window_base(p, w, h, k, r, x0, y0, x1, y1, tmp);
+  blur_window_base(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
+}
+
+// distortion.ts elasticMap for a window: the noise of both planes (rows the blur reads), each
+// blurred in the window, then the map's values there (map: w x h x 2, only the window written).
+int op_elastic_window(sfc32 *state, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map) {
+  if (x0 < 0 || y0 < 0 || x1 > w || y1 > h || x0 >= x1 || y0 >= y1) return 0;
+  int ya = imax(0, y0 - r), yb = imin(h, y1 + r), ww = x1 - x0, wh = y1 - y0;
+  size_t rows = (size_t)(yb - ya) * w, win = (size_t)ww * wh;
+  double *noise = malloc(sizeof(double) * rows * 2), *tmp = malloc(sizeof(double) * (size_t)(yb - ya) * ww), *d = malloc(sizeof(double) * win * 2);
+  if (!noise || !tmp || !d) {
+    free(noise), free(tmp), free(d);
+    return -1;
+  }
+  // uniformPm1 over both planes; rows [ya, yb) of each kept
+  size_t n = (size_t)w * h, lo = (size_t)ya * w, hi = (size_t)yb * w;
+  uint32_t a = state->a, b = state->b, c = state->c, dd = state->d, t, u;
+  for (int plane = 0; plane < 2; plane++) {
+    double *o = noise + plane * rows;
+    for (size_t i = 0; i < lo; i++) {
+      SFC32_STEP(a, b, c, dd, t);
+      SFC32_STEP(a, b, c, dd, t);
+    }
+    for (size_t i = lo; i < hi; i++) {
+      SFC32_STEP(a, b, c, dd, t);
+      u = t;
+      SFC32_STEP(a, b, c, dd, t);
+      o[i - lo] = ((double)(u >> 5) * 67108864.0 + (double)(t >> 6)) * (1.0 / 9007199254740992.0) * 2 - 1;
+    }
+    if (plane == 0)
+      for (size_t i = hi; i < n; i++) {
+        SFC32_STEP(a, b, c, dd, t);
+        SFC32_STEP(a, b, c, dd, t);
+      }
+  }
+  blur_window(noise, ya, w, h, k, r, x0, y0, x1, y1, tmp, d, (size_t)ww);
+  blur_window(noise + rows, ya, w, h, k, r, x0, y0, x1, y1, tmp, d + win, (size_t)ww);
+  const double *dx = d, *dy = d + win;
+  for (int y = y0; y < y1; y++) {
+    double *m = map + ((size_t)y * w + x0) * 2;
+    const double *px = dx + (size_t)(y - y0) * ww, *py = dy + (size_t)(y - y0) * ww;
+    for (int x = 0; x < ww; x++) {
+      double qx = (x0 + x) + alpha * px[x], qy = y + alpha * py[x];
+      m[2 * x] = inv[0] * qx + inv[1] * qy + inv[2] + 0.5;
+      m[2 * x + 1] = inv[3] * qx + inv[4] * qy + inv[5] + 0.5;
+    }
+  }
+  free(noise), free(tmp), free(d);
+  return 0;
 }
 
 // ---- warp-chain.ts areaReduce ------------------------------------------------------------------------

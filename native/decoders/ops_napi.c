@@ -12,7 +12,6 @@
 //   opGaussianNoise(rgb, state, std, perChannel, table)   opSaltPepper(rgb, state, amount, salt)
 //   opMultiplicative(rgb, state, lo, hi, perChannel)
 //   opBlur(rgb, w, h, kernel)   opConvolve(rgb, w, h, taps)   opMedian(rgb, w, h, k)
-//   opUniformPm1(state, out)   opBlurPlane(plane, w, h, kernel)
 //   kernels 2 (ops_q.c): opWarpBilinearQ(src, view, A, bounds, W, H, out)   opLut(bytes, lut)
 //   opGaussianNoiseQ(rgb, key, perChannel, table)   opSaltPepperQ(rgb, key, key2, amount, salt)
 #include <node_api.h>
@@ -346,30 +345,6 @@ static napi_value median_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value uniform_pm1_js(napi_env env, napi_callback_info info) {
-  napi_value argv[ARGS];
-  arr o;
-  sfc32 r;
-  if (args(env, info, argv) != 2 || !state_of(env, argv[0], &r) || !typed(env, argv[1], napi_float64_array, &o)) return fail(env, "opUniformPm1(state, out)", "bad arguments");
-  op_uniform_pm1(&r, o.data, o.len);
-  return NULL;
-}
-
-static napi_value blur_plane_js(napi_env env, napi_callback_info info) {
-  const char *fn = "opBlurPlane(plane, w, h, kernel)";
-  napi_value argv[ARGS];
-  arr p, k;
-  int w, h;
-  if (args(env, info, argv) != 4 || !typed(env, argv[0], napi_float64_array, &p) || !int_of(env, argv[1], 1, MAX_SIDE, &w) || !int_of(env, argv[2], 1, MAX_SIDE, &h) || p.len != (uint64_t)w * h)
-    return fail(env, fn, "plane must be w x h doubles");
-  if (!typed(env, argv[3], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
-  double *tmp = malloc(op_blur_plane_window_tmp(h, (int)(k.len / 2), 0, 0, w, h) * sizeof(double));
-  if (!tmp) return fail(env, fn, "out of memory");
-  op_blur_plane(p.data, w, h, k.data, (int)(k.len / 2), tmp);
-  free(tmp);
-  return NULL;
-}
-
 // ---- kernels 2 (ops_q.c) ----------------------------------------------------------------------------
 static bool u32_of(napi_env env, napi_value v, uint32_t *out) {
   double d;
@@ -428,7 +403,7 @@ static napi_value salt_pepper_q_js(napi_env env, napi_callback_info info) {
 
 // ---- fields (ops_field.c) ----------------------------------------------------------------------------
 //   opCoordsRegion(coords, sw, sh, mode, pfx, pfy, rect) -> 1 | 0 | -1     opPointsBox(points, fw, fh, rect)
-//   opUniformPm1Rows(state, out, w, h, y0, y1)     opBlurPlaneWindow(plane, w, h, kernel, x0, y0, x1, y1)
+//   opElasticWindow(state, kernel, [alpha, a..f], w, h, [x0, y0, x1, y1], map)
 static bool rect_out(napi_env env, napi_value v, int32_t **r) {
   arr a;
   if (!typed(env, v, napi_int32_array, &a) || a.len != 4) return false;
@@ -467,47 +442,30 @@ static napi_value points_box_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// a window [x0, x1) x [y0, y1) of a w x h plane (arguments a0..a3)
-static bool window_of(napi_env env, napi_value *a, int w, int h, int *x0, int *y0, int *x1, int *y1) {
-  return int_of(env, a[0], 0, w - 1, x0) && int_of(env, a[1], 0, h - 1, y0) && int_of(env, a[2], *x0 + 1, w, x1) && int_of(env, a[3], *y0 + 1, h, y1);
-}
-
-static napi_value uniform_pm1_rows_js(napi_env env, napi_callback_info info) {
-  const char *fn = "opUniformPm1Rows(state, out, w, h, y0, y1)";
+static napi_value elastic_window_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opElasticWindow(state, kernel, affine, w, h, window, map)";
   napi_value argv[ARGS];
-  arr o;
+  arr k, A, win, m;
   sfc32 r;
-  int w, h, y0, y1;
-  if (args(env, info, argv) != 6 || !state_of(env, argv[0], &r)) return fail(env, fn, "6 arguments, state a Uint32Array of 4");
-  if (!int_of(env, argv[2], 1, MAX_SIDE, &w) || !int_of(env, argv[3], 1, MAX_SIDE, &h)) return fail(env, fn, "bad w or h");
-  if (!typed(env, argv[1], napi_float64_array, &o) || o.len != (uint64_t)w * h * 2) return fail(env, fn, "out must be 2 x w x h doubles");
-  if (!int_of(env, argv[4], 0, h - 1, &y0) || !int_of(env, argv[5], y0 + 1, h, &y1)) return fail(env, fn, "rows must be 0 <= y0 < y1 <= h");
-  op_uniform_pm1_rows(&r, o.data, w, h, y0, y1);
-  return NULL;
-}
-
-static napi_value blur_plane_window_js(napi_env env, napi_callback_info info) {
-  const char *fn = "opBlurPlaneWindow(plane, w, h, kernel, x0, y0, x1, y1)";
-  napi_value argv[ARGS];
-  arr p, k;
-  int w, h, x0, y0, x1, y1;
-  if (args(env, info, argv) != 8 || !typed(env, argv[0], napi_float64_array, &p) || !int_of(env, argv[1], 1, MAX_SIDE, &w) || !int_of(env, argv[2], 1, MAX_SIDE, &h) || p.len != (uint64_t)w * h)
-    return fail(env, fn, "plane must be w x h doubles");
-  if (!typed(env, argv[3], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
-  if (!window_of(env, argv + 4, w, h, &x0, &y0, &x1, &y1)) return fail(env, fn, "the window must be inside the plane and not empty");
-  int r = (int)(k.len / 2);
-  double *tmp = malloc(op_blur_plane_window_tmp(h, r, x0, y0, x1, y1) * sizeof(double));
-  if (!tmp) return fail(env, fn, "out of memory");
-  op_blur_plane_window(p.data, w, h, k.data, r, x0, y0, x1, y1, tmp);
-  free(tmp);
-  return NULL;
+  int w, h;
+  if (args(env, info, argv) != 7 || !state_of(env, argv[0], &r)) return fail(env, fn, "7 arguments, state a Uint32Array of 4");
+  if (!typed(env, argv[1], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
+  if (!typed(env, argv[2], napi_float64_array, &A) || A.len != 7) return fail(env, fn, "affine: alpha and the 6 coefficients, a Float64Array of 7");
+  if (!int_of(env, argv[3], 1, MAX_SIDE, &w) || !int_of(env, argv[4], 1, MAX_SIDE, &h)) return fail(env, fn, "bad w or h");
+  if (!typed(env, argv[5], napi_int32_array, &win) || win.len != 4) return fail(env, fn, "window: an Int32Array [x0, y0, x1, y1]");
+  const int32_t *q = win.data;
+  if (!(q[0] >= 0 && q[1] >= 0 && q[2] <= w && q[3] <= h && q[0] < q[2] && q[1] < q[3])) return fail(env, fn, "the window must be inside the canvas and not empty");
+  if (!typed(env, argv[6], napi_float64_array, &m) || m.len != (uint64_t)w * h * 2) return fail(env, fn, "map must be w x h x 2 doubles");
+  const double *a = A.data;
+  int rc = op_elastic_window(&r, w, h, k.data, (int)(k.len / 2), a[0], a + 1, q[0], q[1], q[2], q[3], m.data);
+  return rc ? fail(env, fn, "out of memory") : NULL;
 }
 
 static const struct {
   const char *name;
   napi_callback fn;
 } FIELD_OPS[] = {
-    {"opCoordsRegion", coords_region_js}, {"opPointsBox", points_box_js}, {"opUniformPm1Rows", uniform_pm1_rows_js}, {"opBlurPlaneWindow", blur_plane_window_js},
+    {"opCoordsRegion", coords_region_js}, {"opPointsBox", points_box_js}, {"opElasticWindow", elastic_window_js},
 };
 
 static const struct {
@@ -519,7 +477,6 @@ static const struct {
     {"opHue", hue_js}, {"opHsvPower", hsv_power_js}, {"opHsvMap", hsv_map_js},
     {"opGaussianNoise", gaussian_noise_js}, {"opSaltPepper", salt_pepper_js}, {"opMultiplicative", multiplicative_js},
     {"opBlur", blur_js}, {"opConvolve", convolve_js}, {"opMedian", median_js},
-    {"opUniformPm1", uniform_pm1_js}, {"opBlurPlane", blur_plane_js},
     {"opWarpBilinearQ", warp_bilinear_q_js}, {"opLut", lut_js}, {"opGaussianNoiseQ", gaussian_noise_q_js}, {"opSaltPepperQ", salt_pepper_q_js},
 };
 

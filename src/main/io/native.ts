@@ -129,8 +129,6 @@ export interface OpKernels {
   opBlur(rgb: Uint8Array, w: number, h: number, kernel: Float64Array): void
   opConvolve(rgb: Uint8Array, w: number, h: number, taps: Float64Array): void
   opMedian(rgb: Uint8Array, w: number, h: number, k: number): void
-  opUniformPm1(state: Uint32Array, out: Float64Array): void
-  opBlurPlane(plane: Float64Array, w: number, h: number, kernel: Float64Array): void
   // kernels 2 (ops_q.c): integer algorithms of plans recorded with `kernels: 2`
   opWarpBilinearQ(src: Uint8Array, view: Int32Array, A: Float64Array, bounds: Float64Array, W: number, H: number, out: Uint8Array): void
   opLut(bytes: Uint8Array, lut: Uint8Array): void
@@ -141,10 +139,8 @@ export interface OpKernels {
   opCoordsRegion(coords: Float64Array, sw: number, sh: number, mode: number, pfx: number, pfy: number, rect: Int32Array): number
   /** the fw x fh map pixels a field link reads for these points (left, top, width, height) */
   opPointsBox(points: Float64Array, fw: number, fh: number, rect: Int32Array): void
-  /** uniformPm1 over two w x h planes, storing rows [y0, y1) of each */
-  opUniformPm1Rows(state: Uint32Array, out: Float64Array, w: number, h: number, y0: number, y1: number): void
-  /** blurPlane's values in the window [x0, x1) x [y0, y1) only */
-  opBlurPlaneWindow(plane: Float64Array, w: number, h: number, kernel: Float64Array, x0: number, y0: number, x1: number, y1: number): void
+  /** elasticMap's values in the window [x0, y0, x1, y1) (noise from state, blurred by kernel, times alpha, through a..f) */
+  opElasticWindow(state: Uint32Array, kernel: Float64Array, affine: Float64Array, w: number, h: number, window: Int32Array, map: Float64Array): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */
