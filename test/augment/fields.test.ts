@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { plan, renderLoaded, type LoadedPair } from '../../src/main/augment'
 import type { Chain } from '../../src/main/augment/chain'
 import { useNativeOps } from '../../src/main/augment/fast'
-import { FILL_MODES, parseLockstepRecipe, type FillMode } from '../../src/shared/recipe'
+import type { FillMode } from '../../src/main/augment/ops/types'
+import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
 import { areaReduce, coordsRegion, pointsBoxJs } from '../../src/main/augment/warp-chain'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { randomRgb } from '../support/cv2'
@@ -18,7 +19,7 @@ afterAll(() => useNativeOps(true))
 /** A tiny deterministic generator for the random inputs. */
 function lcg(seed: number) {
   let s = seed >>> 0 || 1
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
 }
 
 function pair(w: number, h: number, seed: number): LoadedPair {
@@ -62,10 +63,22 @@ describe.skipIf(!kernels)('fields and chains: native = JS references, byte for b
         for (const fill of FILL_MODES as readonly FillMode[]) {
           const f = { ...field, p: 1, fill }
           const recipes: Array<[unknown[], [number, number]]> = [
-            [[f, { type: 'random_crop', p: 1, width: 45, height: 38 }], [45, 38]],
-            [[f, { type: 'rotate', p: 1, degrees: [-25, 25], fill }, { type: 'center_crop', p: 1, width: 50, height: 41 }], [50, 41]],
-            [[f, { type: 'scale', p: 1, factor: [0.3, 0.45], keepSize: true, fill }], [w, h]],
-            [[{ type: 'rotate', p: 1, degrees: [-15, 15], fill }, f, { type: 'random_crop', p: 1, width: 33, height: 60 }], [33, 60]],
+            [
+              [f, { type: 'random_crop', p: 1, width: 45, height: 38 }],
+              [45, 38],
+            ],
+            [
+              [f, { type: 'rotate', p: 1, degrees: [-25, 25], fill }, { type: 'center_crop', p: 1, width: 50, height: 41 }],
+              [50, 41],
+            ],
+            [
+              [f, { type: 'scale', p: 1, factor: [0.3, 0.45], keepSize: true, fill }],
+              [w, h],
+            ],
+            [
+              [{ type: 'rotate', p: 1, degrees: [-15, 15], fill }, f, { type: 'random_crop', p: 1, width: 33, height: 60 }],
+              [33, 60],
+            ],
           ]
           for (const [ops, out] of recipes) {
             for (let seed = 0; seed < 2; seed++) {
@@ -86,7 +99,13 @@ describe.skipIf(!kernels)('fields and chains: native = JS references, byte for b
       for (const [ops, out] of [
         [[{ type: 'resize', p: 1, width: 61, height: 37 }], [61, 37]],
         [[{ type: 'resize', p: 1, width: 40, height: 150 }], [40, 150]],
-        [[{ type: 'rotate', p: 1, degrees: [-30, 30], fill }, { type: 'scale', p: 1, factor: [0.2, 0.4], fill }], [203, 151]],
+        [
+          [
+            { type: 'rotate', p: 1, degrees: [-30, 30], fill },
+            { type: 'scale', p: 1, factor: [0.2, 0.4], fill },
+          ],
+          [203, 151],
+        ],
       ] as Array<[unknown[], [number, number]]>) {
         const { a, b } = await nativeAndJs(ops, l, out, 3)
         expect(Buffer.from(a.image).equals(Buffer.from(b.image)), `${fill} ${JSON.stringify(ops)}`).toBe(true)
@@ -150,7 +169,8 @@ describe.skipIf(!kernels)('fields and chains: native = JS references, byte for b
         fh = 1 + Math.floor(rnd() * 30)
       const n = 1 + Math.floor(rnd() * 20)
       const pts = new Float64Array(n * 2)
-      for (let i = 0; i < pts.length; i++) pts[i] = rnd() < 0.05 ? NaN : rnd() < 0.05 ? (rnd() < 0.5 ? -Infinity : Infinity) : (rnd() * 1.4 - 0.2) * (i % 2 ? fh : fw)
+      for (let i = 0; i < pts.length; i++)
+        pts[i] = rnd() < 0.05 ? NaN : rnd() < 0.05 ? (rnd() < 0.5 ? -Infinity : Infinity) : (rnd() * 1.4 - 0.2) * (i % 2 ? fh : fw)
       const r = new Int32Array(4)
       k.opPointsBox(pts, fw, fh, r)
       expect([...r]).toEqual([...pointsBoxJs(pts, fw, fh)])

@@ -169,9 +169,20 @@ function fieldWindows(chain: Chain, scratch: Float64Array): (f: Field, k: number
       box.opPointsBox(scratch, f.width, f.height, a)
       r = [...a]
     } else if (k > 0) r = [0, 0, f.width, f.height]
-    ready.set(k, f.region(r[0], r[1], r[0] + r[2], r[1] + r[3]))
+    ready.set(k, f.region(r[0], r[1], r[0] + r[2], r[1] + r[3], scratchMap(k, f.width * f.height * 2)))
   })
   return (f, k) => ready.get(k) ?? f.map
+}
+
+/**
+ * A kept buffer for the window of link k's field (up to 32 MB each; larger: none): fresh pages
+ * cost more than computing the window here, and a window is read only within chainCoords.
+ */
+const scratch: Float64Array[] = []
+function scratchMap(k: number, n: number): Float64Array | undefined {
+  if (n > 1 << 22) return undefined
+  if (!(scratch[k]?.length >= n)) scratch[k] = new Float64Array(n)
+  return scratch[k].subarray(0, n)
 }
 
 /** The map pixels fieldAt reads for these points (left, top, width, height; a NaN coordinate may read the corner). */

@@ -75,19 +75,22 @@ function blurPlaneJs(p: Float64Array, w: number, h: number, k: Float64Array): vo
  * whole when `map` is read; each value is the same either way.
  */
 function partField(w: number, h: number, fill: (map: Float64Array, x0: number, y0: number, x1: number, y1: number) => void): Field {
-  const map = new Float64Array(w * h * 2)
+  let own: Float64Array | null = null
+  const mapOf = () => (own ??= new Float64Array(w * h * 2))
   let whole = false
   return {
     width: w,
     height: h,
     get map() {
-      if (!whole) fill(map, 0, 0, w, h)
+      if (!whole) fill(mapOf(), 0, 0, w, h)
       whole = true
-      return map
+      return mapOf()
     },
-    region(x0, y0, x1, y1) {
-      if (!whole) fill(map, x0, y0, x1, y1)
-      return map
+    region(x0, y0, x1, y1, into) {
+      if (whole) return mapOf()
+      const m = into ?? mapOf()
+      fill(m, x0, y0, x1, y1)
+      return m
     },
   }
 }
