@@ -76,6 +76,8 @@ int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, i
 void op_points_box(const double *pts, size_t n, int fw, int fh, int rect[4]);
 // distortion.ts elasticMap's values in the window (noise drawn from `state`, blurred by k (2r + 1
 // taps), times alpha, through the affine inv); -1: out of memory
+// warp-chain.ts sampleRgb as op_sample_rgb, 4 points at a time where they need no fold
+void op_sample_rgb_blocks(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
 int op_elastic_window(sfc32 *state, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map);
 
 #endif

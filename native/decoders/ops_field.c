@@ -331,3 +331,77 @@ int op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *ou
   free(table);
   return 0;
 }
+
+// ---- warp-chain.ts sampleRgb, 4 points at a time --------------------------------------------------------
+// A block whose 4 points all read four taps inside the source and the region (no fold, no clamp)
+// is computed lane-wise: the same operations per value as op_sample_rgb (ops.c), in the same order,
+// Math.round as floor + (x - floor >= 0.5) with op_sample_rgb's saturation outside [0, 256). Any
+// other block, and the tail, goes through op_sample_rgb.
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4l __attribute__((vector_size(32)));
+typedef int v4i __attribute__((vector_size(16)));
+// (a macro: 32-byte vectors passed to a function would change the ABI without AVX)
+#define vseld(m, a, b) ((v4d)(((m) & (v4l)(a)) | (~(m) & (v4l)(b))))
+INLINE void sample_rgb_body(const double *restrict coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *restrict out) {
+  const uint8_t *data = src->data;
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height;
+  const double limx = src->source_width - 1, limy = src->source_height - 1;
+  const size_t row = (size_t)rw * 3;
+  const v4d one = {1, 1, 1, 1}, half = {0.5, 0.5, 0.5, 0.5}, zero = {0, 0, 0, 0}, top8 = {255, 255, 255, 255}, lim = {256, 256, 256, 256};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const double *q = coords + 2 * i;
+    double fx[4], fy[4];
+    int tx[4], ty[4], ok = 1;
+    for (int l = 0; l < 4; l++) {
+      fx[l] = (pfx == 1 ? q[2 * l] : q[2 * l] / pfx) - 0.5;
+      fy[l] = (pfy == 1 ? q[2 * l + 1] : q[2 * l + 1] / pfy) - 0.5;
+      ok &= (fx[l] >= 0) & (fy[l] >= 0) & (fx[l] < limx) & (fy[l] < limy);  // NaN: not ok
+    }
+    if (ok) {
+      for (int l = 0; l < 4; l++) {
+        tx[l] = (int)fx[l];
+        ty[l] = (int)fy[l];
+        ok &= (tx[l] - left >= 0) & (ty[l] - top >= 0) & (tx[l] - left + 1 < rw) & (ty[l] - top + 1 < rh);
+      }
+    }
+    if (!ok) {
+      op_sample_rgb(q, 4, src, mode, pfx, pfy, out + 3 * i);
+      continue;
+    }
+    v4d vfx = {fx[0], fx[1], fx[2], fx[3]}, vfy = {fy[0], fy[1], fy[2], fy[3]};
+    v4d wx = vfx - (v4d){tx[0], tx[1], tx[2], tx[3]}, wy = vfy - (v4d){ty[0], ty[1], ty[2], ty[3]};
+    v4d w00 = (one - wx) * (one - wy), w01 = wx * (one - wy), w10 = (one - wx) * wy, w11 = wx * wy;
+    const uint8_t *p[4];
+    for (int l = 0; l < 4; l++) p[l] = data + (size_t)(ty[l] - top) * row + (size_t)(tx[l] - left) * 3;
+    for (int ch = 0; ch < 3; ch++) {
+      v4d A = {p[0][ch], p[1][ch], p[2][ch], p[3][ch]}, B = {p[0][3 + ch], p[1][3 + ch], p[2][3 + ch], p[3][3 + ch]};
+      v4d C = {p[0][row + ch], p[1][row + ch], p[2][row + ch], p[3][row + ch]}, D = {p[0][row + 3 + ch], p[1][row + 3 + ch], p[2][row + 3 + ch], p[3][row + 3 + ch]};
+      v4d sum = w00 * A + w01 * B + w10 * C + w11 * D;
+      // round_u8: outside [0, 256) saturated, then floor + (x - floor >= 0.5)
+      sum = vseld((sum >= zero) & (sum < lim), sum, vseld(sum > zero, top8, zero));
+      v4i t = __builtin_convertvector(sum, v4i);
+      v4l up = (sum - __builtin_convertvector(t, v4d)) >= half;
+      v4i r = t - __builtin_convertvector(up, v4i);
+      for (int l = 0; l < 4; l++) out[3 * (i + l) + ch] = (uint8_t)r[l];
+    }
+  }
+  if (i < n) op_sample_rgb(coords + 2 * i, n - i, src, mode, pfx, pfy, out + 3 * i);
+}
+static void sample_rgb_base(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
+  sample_rgb_body(coords, n, src, mode, pfx, pfy, out);
+}
+#if HAVE_AVX2_VARIANT
+AVX2 static void sample_rgb_avx2(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
+  sample_rgb_body(coords, n, src, mode, pfx, pfy, out);
+}
+#endif
+void op_sample_rgb_blocks(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
+#if HAVE_AVX2_VARIANT
+  if (use_avx2()) {
+    sample_rgb_avx2(coords, n, src, mode, pfx, pfy, out);
+    return;
+  }
+#endif
+  sample_rgb_base(coords, n, src, mode, pfx, pfy, out);
+}

@@ -196,7 +196,7 @@ static napi_value sample_rgb_js(napi_env env, napi_callback_info info) {
   if (!rgb_of(env, argv[1], &src) || !view_of(env, argv[2], &src, 3, &vw)) return fail(env, fn, "src and view do not match");
   if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 1, MAX_SIDE, &pfx) || !int_of(env, argv[5], 1, MAX_SIDE, &pfy)) return fail(env, fn, "bad mode or prefilter");
   if (!rgb_of(env, argv[6], &out) || out.len != c.len / 2 * 3) return fail(env, fn, "out must hold one pixel per point");
-  op_sample_rgb(c.data, c.len / 2, &vw, mode, pfx, pfy, out.data);
+  op_sample_rgb_blocks(c.data, c.len / 2, &vw, mode, pfx, pfy, out.data);  // ops_field.c
   return NULL;
 }
 

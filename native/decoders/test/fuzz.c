@@ -194,6 +194,7 @@ static void t_op_geometry(const input *in, rng *r) {
   op_chain_coords(links, 2, W, H, coords);
   for (int i = 0; i < W * H * 2; i += 7) coords[i] = any_double(in, r);
   op_sample_rgb(coords, (size_t)W * H, &v, between(r, 0, 4), between(r, 1, 4), between(r, 1, 4), out);
+  op_sample_rgb_blocks(coords, (size_t)W * H, &v, between(r, 0, 4), between(r, 1, 4), between(r, 1, 4), out);  // ops_field.c
   op_sample_labels(coords, (size_t)W * H, &vl, 16, between(r, 0, 4), 7, out16);
   int fx = between(r, 1, 5), fy = between(r, 1, 5);
   uint8_t *red = malloc((size_t)((rw + fx - 1) / fx) * ((rh + fy - 1) / fy) * 3);
