@@ -126,7 +126,7 @@ describe.skipIf(!kernels)('fields and chains: native = JS references, byte for b
         coords[i * 2] = kind < 0.1 ? NaN : kind < 0.2 ? Math.floor(rnd() * sw) : (rnd() * 1.6 - 0.3) * sw
         coords[i * 2 + 1] = kind < 0.1 ? NaN : kind < 0.2 ? Math.floor(rnd() * sh) + 0.5 : (rnd() * 1.6 - 0.3) * sh
       }
-      const mode = FILL_MODES[round % FILL_MODES.length] as FillMode
+      const mode = FILL_MODES[round % FILL_MODES.length]
       const pf: [number, number] | null = round % 3 === 0 ? null : [1 + Math.floor(rnd() * 4), 1 + Math.floor(rnd() * 4)]
       const chain: Chain = {
         width: n,
