@@ -191,8 +191,18 @@ static int fold_index(int i, int n, int mode) {
 }
 
 // warp-chain.ts fieldAt
-static void field_at(const chain_link *L, double x, double y, double *ox, double *oy) {
+static inline void field_at(const chain_link *L, double x, double y, double *ox, double *oy) {
   double fx = x - 0.5, fy = y - 0.5;
+  if (fx >= 0 && fy >= 0 && fx < L->map_w - 1 && fy < L->map_h - 1) {
+    // inside the map: no clamp (the same taps and arithmetic)
+    int x0 = (int)fx, y0 = (int)fy;
+    double wx = fx - x0, wy = fy - y0;
+    const double *p = L->map + ((size_t)y0 * L->map_w + x0) * 2, *q = p + (size_t)L->map_w * 2;
+    double w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+    *ox = w00 * p[0] + w01 * p[2] + w10 * q[0] + w11 * q[2];
+    *oy = w00 * p[1] + w01 * p[3] + w10 * q[1] + w11 * q[3];
+    return;
+  }
   if (fx != fx) fx = 0;  // NaN only from a caller's bad map: read the corner
   if (fy != fy) fy = 0;
   double fx0 = floor(fx), fy0 = floor(fy);
@@ -258,16 +268,30 @@ void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *
 // an index from a double, safe for any value (NaN and far points clamp before the int conversion)
 static inline int idx_of(double v) { return v != v ? 0 : v < -1e9 ? -1000000000 : v > 1e9 ? 1000000000 : (int)v; }
 
+// (a point whose four taps lie inside the source and the region needs no fold and no clamp: the
+// same arithmetic without them; u / 1 is u exactly)
 void op_sample_rgb(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
   const uint8_t *data = src->data;
   const int left = src->left, top = src->top, rw = src->width, rh = src->height, sw = src->source_width, sh = src->source_height;
+  const double limx = sw - 1, limy = sh - 1;
+  const size_t row = (size_t)rw * 3;
   for (size_t i = 0, o = 0; i < n * 2; i += 2, o += 3) {
     double u = coords[i], v = coords[i + 1];
     if (u != u) {
       out[o] = out[o + 1] = out[o + 2] = 0;
       continue;
     }
-    double fx = u / pfx - 0.5, fy = v / pfy - 0.5;
+    double fx = (pfx == 1 ? u : u / pfx) - 0.5, fy = (pfy == 1 ? v : v / pfy) - 0.5;
+    if (fx >= 0 && fy >= 0 && fx < limx && fy < limy) {
+      int tx = (int)fx, ty = (int)fy, x0 = tx - left, y0 = ty - top;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < rw && y0 + 1 < rh) {
+        double wx = fx - tx, wy = fy - ty;
+        const uint8_t *p00 = data + (size_t)y0 * row + (size_t)x0 * 3, *p10 = p00 + row;
+        double w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+        for (int ch = 0; ch < 3; ch++) out[o + ch] = round_u8(w00 * p00[ch] + w01 * p00[3 + ch] + w10 * p10[ch] + w11 * p10[3 + ch]);
+        continue;
+      }
+    }
     double tx = floor(fx), ty = floor(fy);
     double wx = fx - tx, wy = fy - ty;
     int ix = idx_of(tx), iy = idx_of(ty);
@@ -283,51 +307,31 @@ void op_sample_rgb(const double *coords, size_t n, const view *src, int mode, in
   }
 }
 
-void op_sample_labels(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out) {
+static inline int label_at(const view *src, int depth, int mode, double u, double v) {
   const int left = src->left, top = src->top, rw = src->width, rh = src->height, sw = src->source_width, sh = src->source_height;
-  for (size_t i = 0, o = 0; i < n * 2; i += 2, o++) {
-    double u = coords[i], v = coords[i + 1];
-    int val = fill;
-    if (u == u) {
-      int x = fold_index(idx_of(floor(u)), sw, mode) - left, y = fold_index(idx_of(floor(v)), sh, mode) - top;
-      x = imin(imax(x, 0), rw - 1);
-      y = imin(imax(y, 0), rh - 1);
-      size_t s = (size_t)y * rw + x;
-      val = depth == 16 ? ((const uint16_t *)src->data)[s] : ((const uint8_t *)src->data)[s];
-    }
-    if (depth == 16) ((uint16_t *)out)[o] = (uint16_t)val;
-    else ((uint8_t *)out)[o] = (uint8_t)val;
+  int x, y;
+  if (u >= 0 && v >= 0 && u < sw && v < sh) {
+    x = (int)u - left, y = (int)v - top;
+  } else {
+    x = fold_index(idx_of(floor(u)), sw, mode) - left, y = fold_index(idx_of(floor(v)), sh, mode) - top;
+  }
+  x = imin(imax(x, 0), rw - 1);
+  y = imin(imax(y, 0), rh - 1);
+  size_t s = (size_t)y * rw + x;
+  return depth == 16 ? ((const uint16_t *)src->data)[s] : ((const uint8_t *)src->data)[s];
+}
+
+void op_sample_labels(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out) {
+  if (depth == 16) {
+    uint16_t *o = out;
+    for (size_t i = 0; i < n; i++) o[i] = (uint16_t)(coords[2 * i] == coords[2 * i] ? label_at(src, 16, mode, coords[2 * i], coords[2 * i + 1]) : fill);
+  } else {
+    uint8_t *o = out;
+    for (size_t i = 0; i < n; i++) o[i] = (uint8_t)(coords[2 * i] == coords[2 * i] ? label_at(src, 8, mode, coords[2 * i], coords[2 * i + 1]) : fill);
   }
 }
 
-static inline uint8_t mean_even(uint64_t sum, uint64_t n) {
-  uint64_t q = sum / n, r2 = 2 * (sum - q * n);
-  return (uint8_t)(r2 > n || (r2 == n && (q & 1)) ? q + 1 : q);
-}
-
-void op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out) {
-  int rw = (w + fx - 1) / fx, rh = (h + fy - 1) / fy;
-  for (int by = 0; by < rh; by++) {
-    int ya = by * fy, yb = imin(h, ya + fy);
-    for (int bx = 0; bx < rw; bx++) {
-      int xa = bx * fx, xb = imin(w, xa + fx);
-      uint64_t r = 0, g = 0, b = 0;
-      for (int y = ya; y < yb; y++) {
-        const uint8_t *p = src + ((size_t)y * w + xa) * 3;
-        for (int x = xa; x < xb; x++, p += 3) {
-          r += p[0];
-          g += p[1];
-          b += p[2];
-        }
-      }
-      uint64_t cnt = (uint64_t)(yb - ya) * (xb - xa);
-      uint8_t *o = out + ((size_t)by * rw + bx) * 3;
-      o[0] = mean_even(r, cnt);
-      o[1] = mean_even(g, cnt);
-      o[2] = mean_even(b, cnt);
-    }
-  }
-}
+// op_area_reduce: ops_field.c
 
 // ---- ops/colour.ts hue -------------------------------------------------------------------------------
 void op_hue(uint8_t *d, size_t n, double shift) {
@@ -638,31 +642,4 @@ void op_median(uint8_t *d, int w, int h, int k, uint8_t *src) {
   }
 }
 
-// ---- ops/distortion.ts ------------------------------------------------------------------------------------
-void op_uniform_pm1(sfc32 *r, double *out, size_t n) {
-  for (size_t i = 0; i < n; i++) out[i] = sfc32_next(r) * 2 - 1;
-}
-
-static inline int refl_plane(int i, int n) {
-  if (n == 1) return 0;
-  if (i < 0) return imin(-i, n - 1);
-  if (i >= n) return imax(2 * (n - 1) - i, 0);
-  return i;
-}
-
-void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp) {
-  for (int y = 0; y < h; y++) {
-    for (int x = 0; x < w; x++) {
-      double s = 0;
-      for (int t = -r; t <= r; t++) s += k[t + r] * p[(size_t)y * w + refl_plane(x + t, w)];
-      tmp[(size_t)y * w + x] = s;
-    }
-  }
-  for (int y = 0; y < h; y++) {
-    for (int x = 0; x < w; x++) {
-      double s = 0;
-      for (int t = -r; t <= r; t++) s += k[t + r] * tmp[(size_t)refl_plane(y + t, h) * w + x];
-      p[(size_t)y * w + x] = s;
-    }
-  }
-}
+// ---- ops/distortion.ts: ops_field.c ----------------------------------------------------------------------

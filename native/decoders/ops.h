@@ -40,7 +40,7 @@ typedef struct {
 void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *out);
 void op_sample_rgb(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
 void op_sample_labels(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out);
-void op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out);
+int op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out);  // -1: out of memory (ops_field.c)
 
 // Pixel ops on h x w x 3 RGB (n = bytes), in place.
 void op_hue(uint8_t *d, size_t n, double shift);
@@ -55,11 +55,6 @@ int op_blur(uint8_t *d, int w, int h, const double *k, int r, float *tmp);  // -
 int op_convolve(uint8_t *d, int w, int h, const double *taps, int ntaps, uint8_t *src_copy);  // -1: out of memory
 // filter.ts medianRgb: k x k median per channel, edges replicated.
 void op_median(uint8_t *d, int w, int h, int k, uint8_t *src_copy);
-// distortion.ts elastic: uniform noise in [-1, 1) for n values.
-void op_uniform_pm1(sfc32 *r, double *out, size_t n);
-// distortion.ts blurPlane: separable kernel over a float64 plane, BORDER_REFLECT_101.
-void op_blur_plane(double *p, int w, int h, const double *k, int r, double *tmp);
-
 // ---- kernels 2 (ops_q.c): integer algorithms, exact in JS and C by construction -------------------
 // region.ts rowSpan: the output pixels of row y inside every bound
 void op_row_span(const double *fb, int nb, int y, int W, int *x0, int *x1);
@@ -77,5 +72,16 @@ int op_warp_nearest(const view *src, int depth, const double *A, const double *b
 // warp.ts warpExact: an exact A (signed permutation, integer offsets); out W x ? x ch (8- or 16-bit),
 // written in valid = [x0, y0, x1, y1] only (the caller fills the rest).
 void op_warp_exact(const view *src, int ch, int depth, const double *A, int W, const int *valid, void *out);
+// ---- fields (ops_field.c): the displacement/chain path ------------------------------------------------
+// warp-chain.ts coordsRegion: rect = left, top, width, height; 1 found, 0 all fill, -1 a point the
+// JS reference must decide (non-finite or far coordinates)
+int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]);
+// the map pixels field_at reads for these points (rect as above, within fw x fh)
+void op_points_box(const double *pts, size_t n, int fw, int fh, int rect[4]);
+// distortion.ts elasticMap's values in the window (noise drawn from `state`, blurred by k (2r + 1
+// taps), times alpha, through the affine inv); -1: out of memory
+// warp-chain.ts sampleRgb as op_sample_rgb, 4 points at a time where they need no fold
+void op_sample_rgb_blocks(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
+int op_elastic_window(sfc32 *state, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map);
 
 #endif

@@ -12,7 +12,6 @@
 //   opGaussianNoise(rgb, state, std, perChannel, table)   opSaltPepper(rgb, state, amount, salt)
 //   opMultiplicative(rgb, state, lo, hi, perChannel)
 //   opBlur(rgb, w, h, kernel)   opConvolve(rgb, w, h, taps)   opMedian(rgb, w, h, k)
-//   opUniformPm1(state, out)   opBlurPlane(plane, w, h, kernel)
 //   kernels 2 (ops_q.c): opWarpBilinearQ(src, view, A, bounds, W, H, out)   opLut(bytes, lut)
 //   opGaussianNoiseQ(rgb, key, perChannel, table)   opSaltPepperQ(rgb, key, key2, amount, salt)
 //   geometry (ops_geom.c, with opWarpBilinearQ and opWarpNearest): opWarpExact(src, view, ch, A, W, valid, out)
@@ -197,7 +196,7 @@ static napi_value sample_rgb_js(napi_env env, napi_callback_info info) {
   if (!rgb_of(env, argv[1], &src) || !view_of(env, argv[2], &src, 3, &vw)) return fail(env, fn, "src and view do not match");
   if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 1, MAX_SIDE, &pfx) || !int_of(env, argv[5], 1, MAX_SIDE, &pfy)) return fail(env, fn, "bad mode or prefilter");
   if (!rgb_of(env, argv[6], &out) || out.len != c.len / 2 * 3) return fail(env, fn, "out must hold one pixel per point");
-  op_sample_rgb(c.data, c.len / 2, &vw, mode, pfx, pfy, out.data);
+  op_sample_rgb_blocks(c.data, c.len / 2, &vw, mode, pfx, pfy, out.data);  // ops_field.c
   return NULL;
 }
 
@@ -225,8 +224,7 @@ static napi_value area_reduce_js(napi_env env, napi_callback_info info) {
   if (!image_of(env, argv, &src, &w, &h)) return fail(env, fn, "src must be w x h x 3 bytes");
   if (!int_of(env, argv[3], 1, MAX_SIDE, &fx) || !int_of(env, argv[4], 1, MAX_SIDE, &fy)) return fail(env, fn, "bad factors");
   if (!rgb_of(env, argv[5], &out) || out.len != (uint64_t)((w + fx - 1) / fx) * ((h + fy - 1) / fy) * 3) return fail(env, fn, "out must be the reduced size");
-  op_area_reduce(src.data, w, h, fx, fy, out.data);
-  return NULL;
+  return op_area_reduce(src.data, w, h, fx, fy, out.data) ? fail(env, fn, "out of memory") : NULL;
 }
 
 static napi_value hue_js(napi_env env, napi_callback_info info) {
@@ -347,30 +345,6 @@ static napi_value median_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value uniform_pm1_js(napi_env env, napi_callback_info info) {
-  napi_value argv[ARGS];
-  arr o;
-  sfc32 r;
-  if (args(env, info, argv) != 2 || !state_of(env, argv[0], &r) || !typed(env, argv[1], napi_float64_array, &o)) return fail(env, "opUniformPm1(state, out)", "bad arguments");
-  op_uniform_pm1(&r, o.data, o.len);
-  return NULL;
-}
-
-static napi_value blur_plane_js(napi_env env, napi_callback_info info) {
-  const char *fn = "opBlurPlane(plane, w, h, kernel)";
-  napi_value argv[ARGS];
-  arr p, k;
-  int w, h;
-  if (args(env, info, argv) != 4 || !typed(env, argv[0], napi_float64_array, &p) || !int_of(env, argv[1], 1, MAX_SIDE, &w) || !int_of(env, argv[2], 1, MAX_SIDE, &h) || p.len != (uint64_t)w * h)
-    return fail(env, fn, "plane must be w x h doubles");
-  if (!typed(env, argv[3], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
-  double *tmp = malloc(p.len * sizeof(double));
-  if (!tmp) return fail(env, fn, "out of memory");
-  op_blur_plane(p.data, w, h, k.data, (int)(k.len / 2), tmp);
-  free(tmp);
-  return NULL;
-}
-
 // ---- kernels 2 (ops_q.c) ----------------------------------------------------------------------------
 static bool u32_of(napi_env env, napi_value v, uint32_t *out) {
   double d;
@@ -460,6 +434,73 @@ static napi_value warp_exact_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- fields (ops_field.c) ----------------------------------------------------------------------------
+//   opCoordsRegion(coords, sw, sh, mode, pfx, pfy, rect) -> 1 | 0 | -1     opPointsBox(points, fw, fh, rect)
+//   opElasticWindow(state, kernel, [alpha, a..f], w, h, [x0, y0, x1, y1], map)
+static bool rect_out(napi_env env, napi_value v, int32_t **r) {
+  arr a;
+  if (!typed(env, v, napi_int32_array, &a) || a.len != 4) return false;
+  *r = a.data;
+  return true;
+}
+static bool pairs_of(napi_env env, napi_value v, arr *a) { return typed(env, v, napi_float64_array, a) && a->len % 2 == 0; }
+
+static napi_value coords_region_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opCoordsRegion(coords, sw, sh, mode, pfx, pfy, rect)";
+  napi_value argv[ARGS], res;
+  arr c;
+  int sw, sh, mode, pfx, pfy;
+  int32_t *rect;
+  if (args(env, info, argv) != 7) return fail(env, fn, "7 arguments");
+  if (!pairs_of(env, argv[0], &c)) return fail(env, fn, "coords must be a Float64Array of pairs");
+  if (!int_of(env, argv[1], 1, MAX_SIDE, &sw) || !int_of(env, argv[2], 1, MAX_SIDE, &sh)) return fail(env, fn, "bad source size");
+  if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 1, MAX_SIDE, &pfx) || !int_of(env, argv[5], 1, MAX_SIDE, &pfy)) return fail(env, fn, "bad mode or prefilter");
+  if (!rect_out(env, argv[6], &rect)) return fail(env, fn, "rect must be an Int32Array of 4");
+  int r = op_coords_region(c.data, c.len / 2, sw, sh, mode, pfx, pfy, rect);
+  napi_create_int32(env, r, &res);
+  return res;
+}
+
+static napi_value points_box_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opPointsBox(points, fw, fh, rect)";
+  napi_value argv[ARGS];
+  arr c;
+  int fw, fh;
+  int32_t *rect;
+  if (args(env, info, argv) != 4) return fail(env, fn, "4 arguments");
+  if (!pairs_of(env, argv[0], &c) || c.len == 0) return fail(env, fn, "points must be a Float64Array of pairs");
+  if (!int_of(env, argv[1], 1, MAX_SIDE, &fw) || !int_of(env, argv[2], 1, MAX_SIDE, &fh)) return fail(env, fn, "bad map size");
+  if (!rect_out(env, argv[3], &rect)) return fail(env, fn, "rect must be an Int32Array of 4");
+  op_points_box(c.data, c.len / 2, fw, fh, rect);
+  return NULL;
+}
+
+static napi_value elastic_window_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opElasticWindow(state, kernel, affine, w, h, window, map)";
+  napi_value argv[ARGS];
+  arr k, A, win, m;
+  sfc32 r;
+  int w, h;
+  if (args(env, info, argv) != 7 || !state_of(env, argv[0], &r)) return fail(env, fn, "7 arguments, state a Uint32Array of 4");
+  if (!typed(env, argv[1], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
+  if (!typed(env, argv[2], napi_float64_array, &A) || A.len != 7) return fail(env, fn, "affine: alpha and the 6 coefficients, a Float64Array of 7");
+  if (!int_of(env, argv[3], 1, MAX_SIDE, &w) || !int_of(env, argv[4], 1, MAX_SIDE, &h)) return fail(env, fn, "bad w or h");
+  if (!typed(env, argv[5], napi_int32_array, &win) || win.len != 4) return fail(env, fn, "window: an Int32Array [x0, y0, x1, y1]");
+  const int32_t *q = win.data;
+  if (!(q[0] >= 0 && q[1] >= 0 && q[2] <= w && q[3] <= h && q[0] < q[2] && q[1] < q[3])) return fail(env, fn, "the window must be inside the canvas and not empty");
+  if (!typed(env, argv[6], napi_float64_array, &m) || m.len != (uint64_t)w * h * 2) return fail(env, fn, "map must be w x h x 2 doubles");
+  const double *a = A.data;
+  int rc = op_elastic_window(&r, w, h, k.data, (int)(k.len / 2), a[0], a + 1, q[0], q[1], q[2], q[3], m.data);
+  return rc ? fail(env, fn, "out of memory") : NULL;
+}
+
+static const struct {
+  const char *name;
+  napi_callback fn;
+} FIELD_OPS[] = {
+    {"opCoordsRegion", coords_region_js}, {"opPointsBox", points_box_js}, {"opElasticWindow", elastic_window_js},
+};
+
 static const struct {
   const char *name;
   napi_callback fn;
@@ -469,7 +510,6 @@ static const struct {
     {"opHue", hue_js}, {"opHsvPower", hsv_power_js}, {"opHsvMap", hsv_map_js},
     {"opGaussianNoise", gaussian_noise_js}, {"opSaltPepper", salt_pepper_js}, {"opMultiplicative", multiplicative_js},
     {"opBlur", blur_js}, {"opConvolve", convolve_js}, {"opMedian", median_js},
-    {"opUniformPm1", uniform_pm1_js}, {"opBlurPlane", blur_plane_js},
     {"opWarpBilinearQ", warp_bilinear_q_js}, {"opLut", lut_js}, {"opGaussianNoiseQ", gaussian_noise_q_js}, {"opSaltPepperQ", salt_pepper_q_js},
     // geometry (ops_geom.c)
     {"opWarpExact", warp_exact_js},
@@ -480,5 +520,9 @@ void register_op_kernels(napi_env env, napi_value exports) {
   for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
     napi_create_function(env, OPS[i].name, NAPI_AUTO_LENGTH, OPS[i].fn, NULL, &fn);
     napi_set_named_property(env, exports, OPS[i].name, fn);
+  }
+  for (size_t i = 0; i < sizeof FIELD_OPS / sizeof FIELD_OPS[0]; i++) {
+    napi_create_function(env, FIELD_OPS[i].name, NAPI_AUTO_LENGTH, FIELD_OPS[i].fn, NULL, &fn);
+    napi_set_named_property(env, exports, FIELD_OPS[i].name, fn);
   }
 }

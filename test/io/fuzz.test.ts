@@ -203,7 +203,18 @@ describe('mutation fuzzer (time-bounded)', () => {
     'every native kernel under ASan + UBSan: no memory error, leak, undefined behaviour or broken invariant',
     () => {
       const exe = join(dir, 'fuzz')
-      const sources = ['test/fuzz.c', 'test/check_jpeg_old.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c', 'ops.c', 'ops_q.c', 'ops_geom.c']
+      const sources = [
+        'test/fuzz.c',
+        'test/check_jpeg_old.c',
+        'jpeg.c',
+        'png_labels.c',
+        'files.c',
+        'check_jpeg.c',
+        'ops.c',
+        'ops_q.c',
+        'ops_geom.c',
+        'ops_field.c',
+      ]
       const cc = buildSanitized(exe, sources, ['-DCHECK_JPEG_TEST', '-ffp-contract=off'])
       expect(cc.status, cc.stderr).toBe(0)
       const t0 = Date.now()

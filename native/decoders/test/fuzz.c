@@ -206,10 +206,15 @@ static void t_op_geometry(const input *in, rng *r) {
   op_chain_coords(links, 2, W, H, coords);
   for (int i = 0; i < W * H * 2; i += 7) coords[i] = any_double(in, r);
   op_sample_rgb(coords, (size_t)W * H, &v, between(r, 0, 4), between(r, 1, 4), between(r, 1, 4), out);
+  op_sample_rgb_blocks(coords, (size_t)W * H, &v, between(r, 0, 4), between(r, 1, 4), between(r, 1, 4), out);  // ops_field.c
   op_sample_labels(coords, (size_t)W * H, &vl, 16, between(r, 0, 4), 7, out16);
   int fx = between(r, 1, 5), fy = between(r, 1, 5);
   uint8_t *red = malloc((size_t)((rw + fx - 1) / fx) * ((rh + fy - 1) / fy) * 3);
-  op_area_reduce(src, rw, rh, fx, fy, red);
+  CHECK(op_area_reduce(src, rw, rh, fx, fy, red) == 0);
+  int rect[4];
+  if (op_coords_region(coords, (size_t)W * H, sw, sh, between(r, 0, 4), fx, fy, rect) == 1) CHECK(rect[0] >= 0 && rect[1] >= 0 && rect[0] + rect[2] <= sw && rect[1] + rect[3] <= sh);
+  op_points_box(coords, (size_t)W * H, mw, mh, rect);
+  CHECK(rect[0] >= 0 && rect[1] >= 0 && rect[2] >= 1 && rect[3] >= 1 && rect[0] + rect[2] <= mw && rect[1] + rect[3] <= mh);
   free(red);
   free(coords);
   free(map);
@@ -255,11 +260,12 @@ static void t_op_pixels(const input *in, rng *r) {
   }
   CHECK(op_convolve(d, w, h, taps, nt, copy) == 0);
   op_median(d, w, h, 2 * between(r, 0, 7) + 1, copy);
-  double *plane = malloc(sizeof(double) * w * h), *ptmp = malloc(sizeof(double) * w * h);
-  op_uniform_pm1(&s, plane, (size_t)w * h);
-  op_blur_plane(plane, w, h, k, kr, ptmp);
-  free(plane);
-  free(ptmp);
+  // fields (ops_field.c): an elastic window, any affine and kernel
+  double *map = malloc(sizeof(double) * w * h * 2), aff[6];
+  for (int i = 0; i < 6; i++) aff[i] = any_double(in, r);
+  int x0 = between(r, 0, w - 1), y0 = between(r, 0, h - 1);
+  CHECK(op_elastic_window(&s, w, h, k, kr, any_double(in, r), aff, x0, y0, between(r, x0 + 1, w), between(r, y0 + 1, h), map) == 0);
+  free(map);
   free(table);
   free(vlut);
   free(spow);

@@ -4,7 +4,7 @@
 // the reference; io/native's op kernels compute the same bytes (same float64 operations in the
 // same order, no fused multiply-add), and tests compare them on random inputs.
 import type { Rect } from '../io/image'
-import type { Chain } from './chain'
+import type { Chain, Link } from './chain'
 import { checkRgb, fast, sameBytes } from './fast'
 import type { Field, FillMode } from './ops/types'
 import type { SourceView } from './warp'
@@ -95,12 +95,12 @@ export function fieldAt(f: Field, x: number, y: number, out: Float64Array): void
   out[1] = w00 * m[a + 1] + w01 * m[b + 1] + w10 * m[c + 1] + w11 * m[d + 1]
 }
 
-/** A chain's links as the native kernel takes them: [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds...] each. */
-function linkRecords(chain: Chain): { links: Float64Array; maps: Float64Array[] } {
+/** Links as the native kernel takes them: [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds...] each (`mapOf`: each field's map). */
+function linkRecords(links: Link[], mapOf: (f: Field, k: number) => Float64Array = (f) => f.map): { links: Float64Array; maps: Float64Array[] } {
   const out: number[] = []
   const maps: Float64Array[] = []
-  for (const L of chain.links) {
-    const mi = L.field ? maps.push(L.field.map) - 1 : -1
+  for (const [k, L] of links.entries()) {
+    const mi = L.field ? maps.push(mapOf(L.field, k)) - 1 : -1
     out.push(...L.m, L.w, L.h, MODE_CODE[L.mode], L.bounds.length, mi, L.field?.width ?? 0, L.field?.height ?? 0)
     for (const b of L.bounds) out.push(...b.m, b.w, b.h)
   }
@@ -134,15 +134,95 @@ export function chainCoords(chain: Chain): Float64Array {
   const k = fast('opChainCoords', (k) => {
     const { chain: c } = checkChain()
     const out = new Float64Array(c.width * c.height * 2)
-    const { links, maps } = linkRecords(c)
+    const { links, maps } = linkRecords(c.links)
     k.opChainCoords(links, maps, c.width, c.height, out)
     return sameBytes(out, chainCoordsJs(c))
   })
   if (!k) return chainCoordsJs(chain)
   const out = new Float64Array(chain.width * chain.height * 2)
-  const { links, maps } = linkRecords(chain)
+  const { links, maps } = linkRecords(chain.links, fieldWindows(chain, out))
   k.opChainCoords(links, maps, chain.width, chain.height, out)
   return out
+}
+
+/**
+ * Each field's map as the chain reads it: a field that can compute a part (Field.region) computes
+ * the part its link reads, found by running the links before it (their points, into `scratch`).
+ */
+function fieldWindows(chain: Chain, scratch: Float64Array): (f: Field, k: number) => Float64Array {
+  const ready = new Map<number, Float64Array>()
+  const box = fast('opPointsBox', (k) => {
+    const pts = chainCoordsJs(checkChain().chain)
+    pts[7] = NaN
+    const a = new Int32Array(4)
+    k.opPointsBox(pts, 9, 7, a)
+    return sameBytes(a, pointsBoxJs(pts, 9, 7)) && sameBytes(pointsBoxJs(pts.subarray(0, 6), 40, 40), (k.opPointsBox(pts.subarray(0, 6), 40, 40, a), a))
+  })
+  chain.links.forEach((L, k) => {
+    const f = L.field
+    if (!f?.region) return
+    let r = [0, 0, Math.min(f.width, chain.width + 1), Math.min(f.height, chain.height + 1)]
+    if (k > 0 && box) {
+      const { links, maps } = linkRecords(chain.links.slice(0, k), (g, j) => ready.get(j) ?? g.map)
+      box.opChainCoords(links, maps, chain.width, chain.height, scratch)
+      const a = new Int32Array(4)
+      box.opPointsBox(scratch, f.width, f.height, a)
+      r = [...a]
+    } else if (k > 0) r = [0, 0, f.width, f.height]
+    ready.set(k, f.region(r[0], r[1], r[0] + r[2], r[1] + r[3], scratchMap(k, f.width * f.height * 2)))
+  })
+  return (f, k) => ready.get(k) ?? f.map
+}
+
+/**
+ * A kept buffer for the window of link k's field (up to 32 MB each; larger: none): fresh pages
+ * cost more than computing the window here, and a window is read only within chainCoords.
+ */
+const scratch: Float64Array[] = []
+function scratchMap(k: number, n: number): Float64Array | undefined {
+  if (n > 1 << 22) return undefined
+  if (!(scratch[k]?.length >= n)) scratch[k] = new Float64Array(n)
+  return scratch[k].subarray(0, n)
+}
+
+/** The map pixels fieldAt reads for these points (left, top, width, height; a NaN coordinate may read the corner). */
+export function pointsBoxJs(pts: Float64Array, fw: number, fh: number): Int32Array {
+  let lx = Infinity,
+    ly = Infinity,
+    hx = -Infinity,
+    hy = -Infinity,
+    corner = false
+  for (let i = 0; i < pts.length; i += 2) {
+    const u = pts[i] - 0.5,
+      v = pts[i + 1] - 0.5
+    if (Number.isNaN(u) || Number.isNaN(v)) corner = true
+    if (!Number.isNaN(u)) {
+      lx = Math.min(lx, u)
+      hx = Math.max(hx, u)
+    }
+    if (!Number.isNaN(v)) {
+      ly = Math.min(ly, v)
+      hy = Math.max(hy, v)
+    }
+  }
+  let a = Math.floor(lx),
+    b = Math.floor(hx) + 1,
+    c = Math.floor(ly),
+    d = Math.floor(hy) + 1
+  if (corner) {
+    a = Math.min(a, 0)
+    c = Math.min(c, 0)
+    b = Math.max(b, 1)
+    d = Math.max(d, 1)
+  }
+  const clamp = (v: number, n: number) => (v < 0 ? 0 : v > n - 1 ? n - 1 : v)
+  a = clamp(a, fw)
+  b = clamp(b, fw)
+  c = clamp(c, fh)
+  d = clamp(d, fh)
+  if (!(lx <= hx) && !corner) a = b = 0
+  if (!(ly <= hy) && !corner) c = d = 0
+  return Int32Array.of(a, c, b + 1 - a, d + 1 - c)
 }
 
 export function chainCoordsJs(chain: Chain): Float64Array {
@@ -201,6 +281,30 @@ export const inputMode = (chain: Chain): FillMode => chain.links[chain.links.len
  * prefilter the rectangle is aligned to its blocks, so the averaged pixels are the same in any region.
  */
 export function coordsRegion(chain: Chain, coords: Float64Array): Rect | null {
+  const k = fast('opCoordsRegion', (k) => {
+    const c = checkChain().chain
+    const at = chainCoordsJs(c),
+      r = new Int32Array(4)
+    return [null, [2, 3] as [number, number], [5, 1] as [number, number]].every((pf) =>
+      (['reflect', 'wrap', 'edge', 'constant', 'symmetric'] as const).every((mode) => {
+        const ch: Chain = { ...c, prefilter: pf, links: [...c.links.slice(0, -1), { ...c.links[1], mode }] }
+        const js = coordsRegionJs(ch, at)
+        const n = k.opCoordsRegion(at, c.input.width, c.input.height, MODE_CODE[mode], pf?.[0] ?? 1, pf?.[1] ?? 1, r)
+        return n === 1 && js !== null && sameBytes(r, [js.left, js.top, js.width, js.height])
+      }),
+    )
+  })
+  if (k) {
+    const [pfx, pfy] = chain.prefilter ?? [1, 1]
+    const r = new Int32Array(4)
+    const n = k.opCoordsRegion(coords, chain.input.width, chain.input.height, MODE_CODE[inputMode(chain)], pfx, pfy, r)
+    if (n === 0) return null
+    if (n === 1) return { left: r[0], top: r[1], width: r[2], height: r[3] }
+  }
+  return coordsRegionJs(chain, coords)
+}
+
+function coordsRegionJs(chain: Chain, coords: Float64Array): Rect | null {
   const { width: sw, height: sh } = chain.input
   const mode = inputMode(chain)
   const [pfx, pfy] = chain.prefilter ?? [1, 1]

@@ -129,8 +129,6 @@ export interface OpKernels {
   opBlur(rgb: Uint8Array, w: number, h: number, kernel: Float64Array): void
   opConvolve(rgb: Uint8Array, w: number, h: number, taps: Float64Array): void
   opMedian(rgb: Uint8Array, w: number, h: number, k: number): void
-  opUniformPm1(state: Uint32Array, out: Float64Array): void
-  opBlurPlane(plane: Float64Array, w: number, h: number, kernel: Float64Array): void
   // kernels 2 (ops_q.c): integer algorithms of plans recorded with `kernels: 2`
   opWarpBilinearQ(src: Uint8Array, view: Int32Array, A: Float64Array, bounds: Float64Array, W: number, H: number, out: Uint8Array): void
   opLut(bytes: Uint8Array, lut: Uint8Array): void
@@ -138,6 +136,13 @@ export interface OpKernels {
   opSaltPepperQ(rgb: Uint8Array, key: number, key2: number, amount: number, salt: number): void
   // geometry (ops_geom.c): warp.ts warpExact's copies, in `valid` ([x0, y0, x1, y1]) only
   opWarpExact<T extends Uint8Array | Uint16Array>(src: T, view: Int32Array, ch: 1 | 3, A: Float64Array, W: number, valid: Int32Array, out: T): void
+  // fields (ops_field.c): the displacement/chain path
+  /** coordsRegion's rect (left, top, width, height) into `rect`: 1, or 0 (all fill), or -1 (the JS reference must decide) */
+  opCoordsRegion(coords: Float64Array, sw: number, sh: number, mode: number, pfx: number, pfy: number, rect: Int32Array): number
+  /** the fw x fh map pixels a field link reads for these points (left, top, width, height) */
+  opPointsBox(points: Float64Array, fw: number, fh: number, rect: Int32Array): void
+  /** elasticMap's values in the window [x0, y0, x1, y1) (noise from state, blurred by kernel, times alpha, through a..f) */
+  opElasticWindow(state: Uint32Array, kernel: Float64Array, affine: Float64Array, w: number, h: number, window: Int32Array, map: Float64Array): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */

@@ -3,7 +3,7 @@
 // those points with the op's fill mode, fused with the affine steps around it. Parameters follow
 // Albumentations 1.3.1 (ElasticTransform approximate, GridDistortion, OpticalDistortion,
 // Perspective); maps are in continuous coordinates (OpenCV's index coordinates + 0.5).
-import { checkRgb, fast, sameBytes } from '../fast'
+import { fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import { fillParam, type Field, type FieldOp, type Geometric, type Size } from './types'
 
@@ -44,37 +44,12 @@ function gaussian(n: number, sigma: number): Float64Array {
   return k
 }
 
-/** Separable blur of a w x h float plane with `k` (BORDER_REFLECT_101), in place (the native kernel when it agrees). */
-function blurPlane(p: Float64Array, w: number, h: number, k: Float64Array): void {
-  const n = fast('opBlurPlane', (n) => {
-    const a = Float64Array.from(checkRgb(13, 6).subarray(0, 78), (v) => v / 7 - 11),
-      b = a.slice(),
-      g = gaussian(17, 3.3)
-    blurPlaneJs(a, 13, 6, g)
-    n.opBlurPlane(b, 13, 6, g)
-    return sameBytes(a, b)
-  })
-  if (n) n.opBlurPlane(p, w, h, k)
-  else blurPlaneJs(p, w, h, k)
+/** out.length uniform values in [-1, 1) from the stream. */
+function uniformPm1Js(rng: Rng, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = rng.next() * 2 - 1
 }
 
-/** out.length uniform values in [-1, 1) from the stream (the stream is not used after this). */
-function uniformPm1(rng: Rng, out: Float64Array): void {
-  const k = fast('opUniformPm1', (k) => {
-    const r = Rng.fromParts('check', 5),
-      a = new Float64Array(37),
-      b = new Float64Array(37)
-    k.opUniformPm1(r.state(), b)
-    for (let i = 0; i < a.length; i++) a[i] = r.next() * 2 - 1
-    return sameBytes(a, b)
-  })
-  if (!k) {
-    for (let i = 0; i < out.length; i++) out[i] = rng.next() * 2 - 1
-    return
-  }
-  k.opUniformPm1(rng.state(), out)
-}
-
+/** Separable blur of a w x h float plane with `k` (BORDER_REFLECT_101), in place. */
 function blurPlaneJs(p: Float64Array, w: number, h: number, k: Float64Array): void {
   const r = (k.length - 1) / 2
   const tmp = new Float64Array(p.length)
@@ -95,6 +70,31 @@ function blurPlaneJs(p: Float64Array, w: number, h: number, k: Float64Array): vo
   }
 }
 
+/**
+ * A field computed by `fill(map, x0, y0, x1, y1)` for the pixels a chain reads (Field.region), or
+ * whole when `map` is read; each value is the same either way.
+ */
+function partField(w: number, h: number, fill: (map: Float64Array, x0: number, y0: number, x1: number, y1: number) => void): Field {
+  let own: Float64Array | null = null
+  const mapOf = () => (own ??= new Float64Array(w * h * 2))
+  let whole = false
+  return {
+    width: w,
+    height: h,
+    get map() {
+      if (!whole) fill(mapOf(), 0, 0, w, h)
+      whole = true
+      return mapOf()
+    },
+    region(x0, y0, x1, y1, into) {
+      if (whole) return mapOf()
+      const m = into ?? mapOf()
+      fill(m, x0, y0, x1, y1)
+      return m
+    },
+  }
+}
+
 type Elastic = { alpha: number; sigma: number; seed: number; jitter: number[] } & Geometric
 
 /**
@@ -112,39 +112,67 @@ export const elastic: FieldOp<'elastic', Elastic> = {
     jitter: spec.affine > 0 ? Array.from({ length: 6 }, () => rng.uniform(-spec.affine, spec.affine)) : [],
     ...fillParam(spec.fill),
   }),
-  field(p, { width: w, height: h }: Size): Field {
-    const n = w * h
-    const rng = Rng.fromParts('elastic', p.seed)
-    const both = new Float64Array(n * 2)
-    uniformPm1(rng, both)
-    const dx = both.subarray(0, n),
-      dy = both.subarray(n)
-    const k = gaussian(17, p.sigma)
-    blurPlane(dx, w, h, k)
-    blurPlane(dy, w, h, k)
-    // the affine part, in index coordinates: output q -> input Minv(q + d(q))
-    let inv: number[] = [1, 0, 0, 0, 1, 0]
-    if (p.jitter.length === 6) {
-      const cx = Math.floor(w / 2),
-        cy = Math.floor(h / 2),
-        s = Math.floor(Math.min(w, h) / 3)
-      const pts = [cx + s, cy + s, cx + s, cy - s, cx - s, cy - s]
-      inv = affineFrom3(
-        pts.map((v, i) => v + p.jitter[i]),
-        pts,
-      )
+  field: (p, { width: w, height: h }: Size): Field => partField(w, h, (map, x0, y0, x1, y1) => elasticMap(p, w, h, [x0, y0, x1, y1], map)),
+}
+
+/** The elastic map's values in the window [x0, x1) x [y0, y1) (natively), or the whole map. */
+function elasticMap(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[], map: Float64Array): void {
+  const inv = elasticAffine(p, w, h)
+  const k = fast('opElasticWindow', (k) => {
+    const q: Elastic = { alpha: 7.5, sigma: 2.2, seed: 11, jitter: [1.5, -2, 0.25, 1, -1, 0.5] }
+    const whole = new Float64Array(23 * 19 * 2)
+    elasticMapJs(q, 23, 19, whole)
+    return [
+      [0, 0, 23, 19],
+      [3, 2, 20, 17],
+      [9, 8, 14, 10],
+      [0, 11, 5, 19],
+    ].every(([a, b, c, d]) => {
+      const m = new Float64Array(whole.length)
+      const A = Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19))
+      k.opElasticWindow(Rng.fromParts('elastic', q.seed).state(), gaussian(17, q.sigma), A, 23, 19, Int32Array.of(a, b, c, d), m)
+      for (let y = b; y < d; y++)
+        if (!sameBytes(m.subarray((y * 23 + a) * 2, (y * 23 + c) * 2), whole.subarray((y * 23 + a) * 2, (y * 23 + c) * 2))) return false
+      return true
+    })
+  })
+  if (!k) return elasticMapJs(p, w, h, map)
+  const A = Float64Array.of(p.alpha, ...inv)
+  k.opElasticWindow(Rng.fromParts('elastic', p.seed).state(), gaussian(17, p.sigma), A, w, h, Int32Array.of(x0, y0, x1, y1), map)
+}
+
+/** The affine part of an elastic field, in index coordinates: output q -> input Minv(q + d(q)). */
+function elasticAffine(p: Elastic, w: number, h: number): number[] {
+  if (p.jitter.length !== 6) return [1, 0, 0, 0, 1, 0]
+  const cx = Math.floor(w / 2),
+    cy = Math.floor(h / 2),
+    s = Math.floor(Math.min(w, h) / 3)
+  const pts = [cx + s, cy + s, cx + s, cy - s, cx - s, cy - s]
+  return affineFrom3(
+    pts.map((v, i) => v + p.jitter[i]),
+    pts,
+  )
+}
+
+/** The whole elastic map (the reference): noise, blurred, times alpha, through the affine. */
+function elasticMapJs(p: Elastic, w: number, h: number, map: Float64Array): void {
+  const n = w * h
+  const both = new Float64Array(n * 2)
+  uniformPm1Js(Rng.fromParts('elastic', p.seed), both)
+  const dx = both.subarray(0, n),
+    dy = both.subarray(n)
+  const k = gaussian(17, p.sigma)
+  blurPlaneJs(dx, w, h, k)
+  blurPlaneJs(dy, w, h, k)
+  const inv = elasticAffine(p, w, h)
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, i++) {
+      const qx = x + p.alpha * dx[i],
+        qy = y + p.alpha * dy[i]
+      map[i * 2] = inv[0] * qx + inv[1] * qy + inv[2] + 0.5
+      map[i * 2 + 1] = inv[3] * qx + inv[4] * qy + inv[5] + 0.5
     }
-    const map = new Float64Array(n * 2)
-    for (let y = 0, i = 0; y < h; y++) {
-      for (let x = 0; x < w; x++, i++) {
-        const qx = x + p.alpha * dx[i],
-          qy = y + p.alpha * dy[i]
-        map[i * 2] = inv[0] * qx + inv[1] * qy + inv[2] + 0.5
-        map[i * 2 + 1] = inv[3] * qx + inv[4] * qy + inv[5] + 0.5
-      }
-    }
-    return { width: w, height: h, map }
-  },
+  }
 }
 
 /** numpy.linspace(a, b, n) as float32 (the last value exactly b). */
@@ -190,14 +218,14 @@ export const gridDistortion: FieldOp<'grid_distortion', Grid> = {
     const cells = Math.max(1, Math.min(p.cells, w, h))
     const xx = gridAxis(w, p.xsteps, cells),
       yy = gridAxis(h, p.ysteps, cells)
-    const map = new Float64Array(w * h * 2)
-    for (let y = 0, i = 0; y < h; y++) {
-      for (let x = 0; x < w; x++, i += 2) {
-        map[i] = xx[x] + 0.5
-        map[i + 1] = yy[y] + 0.5
+    return partField(w, h, (map, x0, y0, x1, y1) => {
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
+          map[i] = xx[x] + 0.5
+          map[i + 1] = yy[y] + 0.5
+        }
       }
-    }
-    return { width: w, height: h, map }
+    })
   },
 }
 
@@ -222,18 +250,18 @@ export const opticalDistortion: FieldOp<'optical_distortion', Optical> = {
       cy = h * 0.5 + p.dy
     const ncx = (w - 1) * 0.5,
       ncy = (h - 1) * 0.5
-    const map = new Float64Array(w * h * 2)
-    for (let v = 0, i = 0; v < h; v++) {
-      const y = (v - ncy) / h
-      for (let u = 0; u < w; u++, i += 2) {
-        const x = (u - ncx) / w
-        const r2 = x * x + y * y
-        const kr = 1 + p.k * r2 + p.k * r2 * r2
-        map[i] = w * x * kr + cx + 0.5
-        map[i + 1] = h * y * kr + cy + 0.5
+    return partField(w, h, (map, x0, y0, x1, y1) => {
+      for (let v = y0; v < y1; v++) {
+        const y = (v - ncy) / h
+        for (let u = x0, i = (v * w + x0) * 2; u < x1; u++, i += 2) {
+          const x = (u - ncx) / w
+          const r2 = x * x + y * y
+          const kr = 1 + p.k * r2 + p.k * r2 * r2
+          map[i] = w * x * kr + cx + 0.5
+          map[i + 1] = h * y * kr + cy + 0.5
+        }
       }
-    }
-    return { width: w, height: h, map }
+    })
   },
 }
 
@@ -273,17 +301,17 @@ export const perspective: FieldOp<'perspective', Perspective> = {
   field(p, { width: w, height: h }: Size): Field {
     const quad = p.corners.map((v, i) => v * (i % 2 === 0 ? w : h))
     const H = homography([0, 0, w, 0, w, h, 0, h], quad)
-    const map = new Float64Array(w * h * 2)
-    for (let y = 0, i = 0; y < h; y++) {
-      const yc = y + 0.5
-      for (let x = 0; x < w; x++, i += 2) {
-        const xc = x + 0.5
-        const z = H[6] * xc + H[7] * yc + H[8]
-        map[i] = (H[0] * xc + H[1] * yc + H[2]) / z
-        map[i + 1] = (H[3] * xc + H[4] * yc + H[5]) / z
+    return partField(w, h, (map, x0, y0, x1, y1) => {
+      for (let y = y0; y < y1; y++) {
+        const yc = y + 0.5
+        for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
+          const xc = x + 0.5
+          const z = H[6] * xc + H[7] * yc + H[8]
+          map[i] = (H[0] * xc + H[1] * yc + H[2]) / z
+          map[i + 1] = (H[3] * xc + H[4] * yc + H[5]) / z
+        }
       }
-    }
-    return { width: w, height: h, map }
+    })
   },
 }
 

@@ -98,7 +98,13 @@ export interface Field {
   width: number
   height: number
   /** width * height * 2: x, y in input-canvas coordinates (pixel (i, j) covers [i, i+1) x [j, j+1)) */
-  map: Float64Array
+  readonly map: Float64Array
+  /**
+   * A field that is cheaper to compute in part: the map with (at least) the pixels [x0, x1) x [y0, y1)
+   * computed, the same values as `map` has there; its other values are not to be read. `into`: a
+   * w x h x 2 buffer to write them to (the caller's scratch) instead of the field's own.
+   */
+  region?(x0: number, y0: number, x1: number, y1: number, into?: Float64Array): Float64Array
 }
 
 export interface FieldOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {

@@ -1,0 +1,407 @@
+// Kernels of the displacement/chain path (warp-chain.ts, ops/distortion.ts), the fast twins of
+// their JS references: the same float64 operations per value in the same order (vectorised only
+// ACROSS output values), so the bytes are the references' (fast.ts checks each at start-up, tests
+// compare them on random inputs). Loops over contiguous values are written for the vectoriser
+// (-O3); the hot ones are also compiled for AVX2 and chosen at run time (__builtin_cpu_supports).
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HAVE_AVX2_VARIANT 1
+#define AVX2 __attribute__((target("avx2")))
+static int use_avx2(void) {
+  static int v = -1;
+  if (v < 0) {
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avx2") ? 1 : 0;
+  }
+  return v;
+}
+#else
+#define HAVE_AVX2_VARIANT 0
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
+static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
+
+// ---- warp-chain.ts coordsRegion --------------------------------------------------------------------
+// foldIndex for |i| < 2^30 (the callers check)
+static int fold_index_js(long i, long n, int mode) {
+  if (i >= 0 && i < n) return (int)i;
+  switch (mode) {
+    case 2: {  // reflect
+      if (n == 1) return 0;
+      long P = 2 * (n - 1), t = i % P;
+      if (t < 0) t += P;
+      return (int)(t < n ? t : P - t);
+    }
+    case 3: {  // symmetric
+      long P = 2 * n, t = i % P;
+      if (t < 0) t += P;
+      return (int)(t < n ? t : P - 1 - t);
+    }
+    case 4: {  // wrap
+      long t = i % n;
+      return (int)(t < 0 ? t + n : t);
+    }
+    default:
+      return i < 0 ? 0 : (int)(n - 1);
+  }
+}
+
+// coordsRegion's rectangle for one point (finite, |u|, |v| < 1e9): [lx, hx) x [ly, hy)
+static inline void point_rect(double u, double v, int sw, int sh, int mode, int pfx, int pfy, long rw, long rh, long *r) {
+  long mx = fold_index_js((long)floor(u), sw, mode), my = fold_index_js((long)floor(v), sh, mode);
+  double fx = u / pfx - 0.5, fy = v / pfy - 0.5;
+  long tx = (long)floor(fx), ty = (long)floor(fy);
+  long ax = fold_index_js(tx, rw, mode), bx = fold_index_js(tx + 1, rw, mode);
+  long ay = fold_index_js(ty, rh, mode), by = fold_index_js(ty + 1, rh, mode);
+  long lx = (ax < bx ? ax : bx) * pfx, hx = ((ax > bx ? ax : bx) + 1) * pfx;
+  long ly = (ay < by ? ay : by) * pfy, hy = ((ay > by ? ay : by) + 1) * pfy;
+  if (hx > sw) hx = sw;
+  if (hy > sh) hy = sh;
+  r[0] = mx < lx ? mx : lx, r[1] = my < ly ? my : ly, r[2] = mx + 1 > hx ? mx + 1 : hx, r[3] = my + 1 > hy ? my + 1 : hy;
+}
+
+// Points whose taps need no fold (well inside the source) only move the rectangle through their
+// extremes: each bound of point_rect is non-decreasing in u (v) there, so their min and max
+// coordinates give the same rectangle as every point does. The others go one by one.
+int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) {
+  const long rw = (sw + pfx - 1) / pfx, rh = (sh + pfy - 1) / pfy;
+  const double ulo = pfx, uhi = (double)(rw - 2) * pfx, vlo = pfy, vhi = (double)(rh - 2) * pfy;
+  double umin = INFINITY, umax = -INFINITY, vmin = INFINITY, vmax = -INFINITY;
+  long x0 = 0, y0 = 0, x1 = 0, y1 = 0, r[4];
+  int any = 0;
+  for (size_t i = 0; i < n * 2; i += 2) {
+    double u = coords[i], v = coords[i + 1];
+    if (u >= ulo && u < uhi && v >= vlo && v < vhi) {
+      umin = u < umin ? u : umin, umax = u > umax ? u : umax;
+      vmin = v < vmin ? v : vmin, vmax = v > vmax ? v : vmax;
+      continue;
+    }
+    if (u != u) continue;
+    // NaN in v alone, infinities, far points: the JS reference decides (Math.min/max's NaN rules)
+    if (!(u > -1e9 && u < 1e9 && v > -1e9 && v < 1e9)) return -1;
+    point_rect(u, v, sw, sh, mode, pfx, pfy, rw, rh, r);
+    if (!any) {
+      x0 = r[0], y0 = r[1], x1 = r[2], y1 = r[3], any = 1;
+      continue;
+    }
+    if (r[0] < x0) x0 = r[0];
+    if (r[1] < y0) y0 = r[1];
+    if (r[2] > x1) x1 = r[2];
+    if (r[3] > y1) y1 = r[3];
+  }
+  if (umin <= umax) {
+    long a[4], b[4];
+    point_rect(umin, vmin, sw, sh, mode, pfx, pfy, rw, rh, a);
+    point_rect(umax, vmax, sw, sh, mode, pfx, pfy, rw, rh, b);
+    if (!any) x0 = a[0], y0 = a[1], x1 = b[2], y1 = b[3], any = 1;
+    if (a[0] < x0) x0 = a[0];
+    if (a[1] < y0) y0 = a[1];
+    if (b[2] > x1) x1 = b[2];
+    if (b[3] > y1) y1 = b[3];
+  }
+  if (!any || !(x1 > x0 && y1 > y0)) return 0;
+  x0 = x0 / pfx * pfx;  // non-negative: floor
+  y0 = y0 / pfy * pfy;
+  x1 = (x1 + pfx - 1) / pfx * pfx;
+  y1 = (y1 + pfy - 1) / pfy * pfy;
+  if (x1 > sw) x1 = sw;
+  if (y1 > sh) y1 = sh;
+  rect[0] = (int)x0, rect[1] = (int)y0, rect[2] = (int)(x1 - x0), rect[3] = (int)(y1 - y0);
+  return 1;
+}
+
+// ---- warp-chain.ts chainCoords: the map pixels a field link reads ----------------------------------
+// The taps field_at (ops.c) reads for each point: [x0, x1) x [y0, y1) of a fw x fh map (a NaN point
+// may be a valid point with a NaN coordinate, which field_at reads at the corner: included).
+void op_points_box(const double *pts, size_t n, int fw, int fh, int rect[4]) {
+  double lx = INFINITY, ly = INFINITY, hx = -INFINITY, hy = -INFINITY;
+  int corner = 0;
+  for (size_t i = 0; i < n * 2; i += 2) {
+    double u = pts[i] - 0.5, v = pts[i + 1] - 0.5;
+    if (u != u || v != v) {
+      corner = 1;
+      if (u != u && v != v) continue;
+    }
+    if (u == u) {
+      if (u < lx) lx = u;
+      if (u > hx) hx = u;
+    }
+    if (v == v) {
+      if (v < ly) ly = v;
+      if (v > hy) hy = v;
+    }
+  }
+  // floor, clamped into the map (in doubles: far points must not overflow an int)
+  double a = floor(lx), b = floor(hx) + 1, c = floor(ly), d = floor(hy) + 1;
+  if (corner) {
+    if (a > 0) a = 0;
+    if (c > 0) c = 0;
+    if (b < 1) b = 1;
+    if (d < 1) d = 1;
+  }
+  a = a < 0 ? 0 : a > fw - 1 ? fw - 1 : a;
+  c = c < 0 ? 0 : c > fh - 1 ? fh - 1 : c;
+  b = b < 0 ? 0 : b > fw - 1 ? fw - 1 : b;
+  d = d < 0 ? 0 : d > fh - 1 ? fh - 1 : d;
+  if (!(lx <= hx) && !corner) a = b = 0;  // no x at all
+  if (!(ly <= hy) && !corner) c = d = 0;
+  rect[0] = (int)a, rect[1] = (int)c, rect[2] = (int)b + 1 - (int)a, rect[3] = (int)d + 1 - (int)c;
+}
+
+// ---- ops/distortion.ts elastic: noise, blurred plane, map; for a window of the canvas -------------
+// (sfc32_u32 and sfc32_next of ops.c, inlined: the state in registers; / 2^53 is * 2^-53 exactly)
+#define SFC32_STEP(a, b, c, d, t)  \
+  do {                             \
+    t = a + b;                     \
+    a = b ^ (b >> 9);              \
+    b = c + (c << 3);              \
+    c = (c << 21) | (c >> 11);     \
+    d = d + 1;                     \
+    t = t + d;                     \
+    c = c + t;                     \
+  } while (0)
+static inline int refl_plane(int i, int n) {
+  if (n == 1) return 0;
+  if (i < 0) return imin(-i, n - 1);
+  if (i >= n) return imax(2 * (n - 1) - i, 0);
+  return i;
+}
+
+// one row's horizontal pass for columns [x0, x1): s = 0, then + k[t] * p[refl(x + t - r)] for t in
+// order (blurPlaneJs); interior columns as k-outer loops over x (the same sum per value).
+INLINE void hpass_row(const double *restrict row, double *restrict acc, int w, int x0, int x1, const double *restrict k, int r) {
+  int ia = imax(x0, r), ib = imin(x1, w - r);
+  for (int x = x0; x < x1; x++) acc[x - x0] = 0;
+  if (ia < ib) {
+    for (int t = 0; t <= 2 * r; t++) {
+      const double kv = k[t];
+      const double *restrict p = row + t - r;
+      double *restrict s = acc - x0;
+      for (int x = ia; x < ib; x++) s[x] = s[x] + kv * p[x];
+    }
+  } else {
+    ia = ib = x0;
+  }
+  for (int x = x0; x < x1; x++) {
+    if (x >= ia && x < ib) continue;
+    double s = 0;
+    for (int t = -r; t <= r; t++) s += k[t + r] * row[refl_plane(x + t, w)];
+    acc[x - x0] = s;
+  }
+}
+
+// blurPlaneJs's values in the window [x0, x1) x [y0, y1) of a w x h plane whose rows from `row0`
+// on are at p (at least rows [y0 - r, y1 + r) within the plane): the horizontal pass for the rows
+// the vertical one reads (columns x0..x1, into tmp), then the vertical pass into dst (rows of
+// `stride` doubles, the window's first pixel at dst).
+INLINE void blur_window_body(const double *restrict p, int row0, int w, int h, const double *restrict k, int r, int x0, int y0, int x1, int y1, double *restrict tmp,
+                             double *restrict dst, size_t stride) {
+  int ta = imax(0, y0 - r), tb = imin(h, y1 + r), ww = x1 - x0;
+  for (int y = ta; y < tb; y++) hpass_row(p + (size_t)(y - row0) * w, tmp + (size_t)(y - ta) * ww, w, x0, x1, k, r);
+  for (int y = y0; y < y1; y++) {
+    double *restrict acc = dst + (size_t)(y - y0) * stride;
+    for (int x = 0; x < ww; x++) acc[x] = 0;
+    for (int t = -r; t <= r; t++) {
+      const double kv = k[t + r];
+      const double *restrict q = tmp + (size_t)(refl_plane(y + t, h) - ta) * ww;
+      for (int x = 0; x < ww; x++) acc[x] = acc[x] + kv * q[x];
+    }
+  }
+}
+static void blur_window_base(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
+  blur_window_body(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
+}
+#if HAVE_AVX2_VARIANT
+AVX2 static void blur_window_avx2(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
+  blur_window_body(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
+}
+#endif
+static void blur_window(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
+#if HAVE_AVX2_VARIANT
+  if (use_avx2()) {
+    blur_window_avx2(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
+    return;
+  }
+#endif
+  blur_window_base(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
+}
+
+// distortion.ts elasticMap for a window: the noise of both planes (rows the blur reads), each
+// blurred in the window, then the map's values there (map: w x h x 2, only the window written).
+int op_elastic_window(sfc32 *state, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map) {
+  if (x0 < 0 || y0 < 0 || x1 > w || y1 > h || x0 >= x1 || y0 >= y1) return 0;
+  int ya = imax(0, y0 - r), yb = imin(h, y1 + r), ww = x1 - x0, wh = y1 - y0;
+  size_t rows = (size_t)(yb - ya) * w, win = (size_t)ww * wh;
+  double *noise = malloc(sizeof(double) * rows * 2), *tmp = malloc(sizeof(double) * (size_t)(yb - ya) * ww), *d = malloc(sizeof(double) * win * 2);
+  if (!noise || !tmp || !d) {
+    free(noise), free(tmp), free(d);
+    return -1;
+  }
+  // uniformPm1 over both planes; rows [ya, yb) of each kept
+  size_t n = (size_t)w * h, lo = (size_t)ya * w, hi = (size_t)yb * w;
+  uint32_t a = state->a, b = state->b, c = state->c, dd = state->d, t, u;
+  for (int plane = 0; plane < 2; plane++) {
+    double *o = noise + plane * rows;
+    for (size_t i = 0; i < lo; i++) {
+      SFC32_STEP(a, b, c, dd, t);
+      SFC32_STEP(a, b, c, dd, t);
+    }
+    for (size_t i = lo; i < hi; i++) {
+      SFC32_STEP(a, b, c, dd, t);
+      u = t;
+      SFC32_STEP(a, b, c, dd, t);
+      o[i - lo] = ((double)(u >> 5) * 67108864.0 + (double)(t >> 6)) * (1.0 / 9007199254740992.0) * 2 - 1;
+    }
+    if (plane == 0)
+      for (size_t i = hi; i < n; i++) {
+        SFC32_STEP(a, b, c, dd, t);
+        SFC32_STEP(a, b, c, dd, t);
+      }
+  }
+  blur_window(noise, ya, w, h, k, r, x0, y0, x1, y1, tmp, d, (size_t)ww);
+  blur_window(noise + rows, ya, w, h, k, r, x0, y0, x1, y1, tmp, d + win, (size_t)ww);
+  const double *dx = d, *dy = d + win;
+  for (int y = y0; y < y1; y++) {
+    double *m = map + ((size_t)y * w + x0) * 2;
+    const double *px = dx + (size_t)(y - y0) * ww, *py = dy + (size_t)(y - y0) * ww;
+    for (int x = 0; x < ww; x++) {
+      double qx = (x0 + x) + alpha * px[x], qy = y + alpha * py[x];
+      m[2 * x] = inv[0] * qx + inv[1] * qy + inv[2] + 0.5;
+      m[2 * x + 1] = inv[3] * qx + inv[4] * qy + inv[5] + 0.5;
+    }
+  }
+  free(noise), free(tmp), free(d);
+  return 0;
+}
+
+// ---- warp-chain.ts areaReduce ------------------------------------------------------------------------
+static inline uint8_t mean_even(uint64_t sum, uint64_t n) {
+  uint64_t q = sum / n, r2 = 2 * (sum - q * n);
+  return (uint8_t)(r2 > n || (r2 == n && (q & 1)) ? q + 1 : q);
+}
+
+// Column sums of each block row (uint32: fy * 255 fits), then block sums; the mean of a whole
+// block from a table of every possible sum (the same rounding as mean_even, computed once).
+int op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out) {
+  int rw = (w + fx - 1) / fx, rh = (h + fy - 1) / fy;
+  uint64_t full = (uint64_t)fx * fy;
+  size_t tlen = full * 255 + 1;
+  uint8_t *table = tlen <= (1u << 20) ? malloc(tlen) : NULL;
+  uint32_t *col = malloc(sizeof(uint32_t) * (size_t)w * 3);
+  if (!col) {
+    free(table);
+    return -1;
+  }
+  if (table)
+    for (size_t s = 0; s < tlen; s++) table[s] = mean_even(s, full);
+  size_t W3 = (size_t)w * 3;
+  for (int by = 0; by < rh; by++) {
+    int ya = by * fy, yb = imin(h, ya + fy);
+    memset(col, 0, sizeof(uint32_t) * W3);
+    for (int y = ya; y < yb; y++) {
+      const uint8_t *restrict p = src + (size_t)y * W3;
+      uint32_t *restrict c = col;
+      for (size_t i = 0; i < W3; i++) c[i] += p[i];
+    }
+    uint8_t *o = out + (size_t)by * rw * 3;
+    uint64_t rows = (uint64_t)(yb - ya);
+    for (int bx = 0; bx < rw; bx++) {
+      int xa = bx * fx, xb = imin(w, xa + fx);
+      uint64_t s0 = 0, s1 = 0, s2 = 0;
+      for (int x = xa; x < xb; x++) {
+        s0 += col[x * 3];
+        s1 += col[x * 3 + 1];
+        s2 += col[x * 3 + 2];
+      }
+      uint64_t cnt = rows * (uint64_t)(xb - xa);
+      if (table && cnt == full) {
+        o[bx * 3] = table[s0], o[bx * 3 + 1] = table[s1], o[bx * 3 + 2] = table[s2];
+      } else {
+        o[bx * 3] = mean_even(s0, cnt), o[bx * 3 + 1] = mean_even(s1, cnt), o[bx * 3 + 2] = mean_even(s2, cnt);
+      }
+    }
+  }
+  free(col);
+  free(table);
+  return 0;
+}
+
+// ---- warp-chain.ts sampleRgb, 4 points at a time --------------------------------------------------------
+// A block whose 4 points all read four taps inside the source and the region (no fold, no clamp)
+// is computed lane-wise: the same operations per value as op_sample_rgb (ops.c), in the same order,
+// Math.round as floor + (x - floor >= 0.5) with op_sample_rgb's saturation outside [0, 256). Any
+// other block, and the tail, goes through op_sample_rgb.
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4l __attribute__((vector_size(32)));
+typedef int v4i __attribute__((vector_size(16)));
+// (a macro: 32-byte vectors passed to a function would change the ABI without AVX)
+#define vseld(m, a, b) ((v4d)(((m) & (v4l)(a)) | (~(m) & (v4l)(b))))
+INLINE void sample_rgb_body(const double *restrict coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *restrict out) {
+  const uint8_t *data = src->data;
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height;
+  const double limx = src->source_width - 1, limy = src->source_height - 1;
+  const size_t row = (size_t)rw * 3;
+  const v4d one = {1, 1, 1, 1}, half = {0.5, 0.5, 0.5, 0.5}, zero = {0, 0, 0, 0}, top8 = {255, 255, 255, 255}, lim = {256, 256, 256, 256};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const double *q = coords + 2 * i;
+    double fx[4], fy[4];
+    int tx[4], ty[4], ok = 1;
+    for (int l = 0; l < 4; l++) {
+      fx[l] = (pfx == 1 ? q[2 * l] : q[2 * l] / pfx) - 0.5;
+      fy[l] = (pfy == 1 ? q[2 * l + 1] : q[2 * l + 1] / pfy) - 0.5;
+      ok &= (fx[l] >= 0) & (fy[l] >= 0) & (fx[l] < limx) & (fy[l] < limy);  // NaN: not ok
+    }
+    if (ok) {
+      for (int l = 0; l < 4; l++) {
+        tx[l] = (int)fx[l];
+        ty[l] = (int)fy[l];
+        ok &= (tx[l] - left >= 0) & (ty[l] - top >= 0) & (tx[l] - left + 1 < rw) & (ty[l] - top + 1 < rh);
+      }
+    }
+    if (!ok) {
+      op_sample_rgb(q, 4, src, mode, pfx, pfy, out + 3 * i);
+      continue;
+    }
+    v4d vfx = {fx[0], fx[1], fx[2], fx[3]}, vfy = {fy[0], fy[1], fy[2], fy[3]};
+    v4d wx = vfx - (v4d){tx[0], tx[1], tx[2], tx[3]}, wy = vfy - (v4d){ty[0], ty[1], ty[2], ty[3]};
+    v4d w00 = (one - wx) * (one - wy), w01 = wx * (one - wy), w10 = (one - wx) * wy, w11 = wx * wy;
+    const uint8_t *p[4];
+    for (int l = 0; l < 4; l++) p[l] = data + (size_t)(ty[l] - top) * row + (size_t)(tx[l] - left) * 3;
+    for (int ch = 0; ch < 3; ch++) {
+      v4d A = {p[0][ch], p[1][ch], p[2][ch], p[3][ch]}, B = {p[0][3 + ch], p[1][3 + ch], p[2][3 + ch], p[3][3 + ch]};
+      v4d C = {p[0][row + ch], p[1][row + ch], p[2][row + ch], p[3][row + ch]}, D = {p[0][row + 3 + ch], p[1][row + 3 + ch], p[2][row + 3 + ch], p[3][row + 3 + ch]};
+      v4d sum = w00 * A + w01 * B + w10 * C + w11 * D;
+      // round_u8: outside [0, 256) saturated, then floor + (x - floor >= 0.5)
+      sum = vseld((sum >= zero) & (sum < lim), sum, vseld(sum > zero, top8, zero));
+      v4i t = __builtin_convertvector(sum, v4i);
+      v4l up = (sum - __builtin_convertvector(t, v4d)) >= half;
+      v4i r = t - __builtin_convertvector(up, v4i);
+      for (int l = 0; l < 4; l++) out[3 * (i + l) + ch] = (uint8_t)r[l];
+    }
+  }
+  if (i < n) op_sample_rgb(coords + 2 * i, n - i, src, mode, pfx, pfy, out + 3 * i);
+}
+static void sample_rgb_base(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
+  sample_rgb_body(coords, n, src, mode, pfx, pfy, out);
+}
+#if HAVE_AVX2_VARIANT
+AVX2 static void sample_rgb_avx2(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
+  sample_rgb_body(coords, n, src, mode, pfx, pfy, out);
+}
+#endif
+void op_sample_rgb_blocks(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
+#if HAVE_AVX2_VARIANT
+  if (use_avx2()) {
+    sample_rgb_avx2(coords, n, src, mode, pfx, pfy, out);
+    return;
+  }
+#endif
+  sample_rgb_base(coords, n, src, mode, pfx, pfy, out);
+}

@@ -1,0 +1,207 @@
+// The displacement/chain path's fast kernels (native/decoders/ops_field.c) against their JS
+// references: fields computed only in the window their link reads render the same bytes as whole
+// fields (every field op after crops and turns, odd sizes, every fill mode), the source region,
+// the area prefilter and the field window agree with the references on random inputs, and the
+// kernels refuse bad arguments by name.
+import { afterAll, describe, expect, it } from 'vitest'
+import { plan, renderLoaded, type LoadedPair } from '../../src/main/augment'
+import type { Chain } from '../../src/main/augment/chain'
+import { useNativeOps } from '../../src/main/augment/fast'
+import type { FillMode } from '../../src/main/augment/ops/types'
+import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
+import { areaReduce, coordsRegion, pointsBoxJs } from '../../src/main/augment/warp-chain'
+import { nativeOpKernels } from '../../src/main/io/native'
+import { randomRgb } from '../support/cv2'
+
+const kernels = nativeOpKernels()
+afterAll(() => useNativeOps(true))
+
+/** A tiny deterministic generator for the random inputs. */
+function lcg(seed: number) {
+  let s = seed >>> 0 || 1
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
+}
+
+function pair(w: number, h: number, seed: number): LoadedPair {
+  const labels = new Uint8Array(w * h)
+  for (let i = 0; i < labels.length; i++) labels[i] = (((i % w) >> 3) + (Math.floor(i / w) >> 2) + seed) % 6
+  return {
+    paths: { image: 'mem.png', mask: 'mem-mask.png' },
+    width: w,
+    height: h,
+    image: { width: w, height: h, data: Buffer.from(randomRgb(w, h, seed)) },
+    labels: { width: w, height: h, depth: 8, data: labels },
+  }
+}
+
+async function nativeAndJs(ops: unknown[], l: LoadedPair, out: [number, number], seed: number) {
+  const recipe = parseLockstepRecipe({ schema: 'lockstep.recipe/1', output: { width: out[0], height: out[1] }, ops })
+  const p = plan(recipe, l, { seed, epoch: 0, sampleId: `f${seed}` }, { labels: l.labels! })
+  useNativeOps(true)
+  const a = (await renderLoaded(p, l, { raw: true })).raw!
+  useNativeOps(false)
+  const b = (await renderLoaded(p, l, { raw: true })).raw!
+  useNativeOps(true)
+  return { a, b }
+}
+
+describe.skipIf(!kernels)('fields and chains: native = JS references, byte for byte', () => {
+  const fields = [
+    { type: 'elastic', alpha: 40, sigma: 5, affine: 4 },
+    { type: 'grid_distortion', steps: 5, distort: [-0.3, 0.3] },
+    { type: 'optical_distortion', distort: [-0.3, 0.3], shift: [-0.05, 0.05] },
+    { type: 'perspective', scale: [0.03, 0.1] },
+  ]
+  for (const field of fields) {
+    it(`${field.type}: a window of the field (after a crop, a turn, a zoom out) renders as the whole field does`, async () => {
+      const sizes: Array<[number, number]> = [
+        [131, 97],
+        [77, 140],
+      ]
+      for (const [w, h] of sizes) {
+        const l = pair(w, h, w)
+        for (const fill of FILL_MODES as readonly FillMode[]) {
+          const f = { ...field, p: 1, fill }
+          const recipes: Array<[unknown[], [number, number]]> = [
+            [
+              [f, { type: 'random_crop', p: 1, width: 45, height: 38 }],
+              [45, 38],
+            ],
+            [
+              [f, { type: 'rotate', p: 1, degrees: [-25, 25], fill }, { type: 'center_crop', p: 1, width: 50, height: 41 }],
+              [50, 41],
+            ],
+            [
+              [f, { type: 'scale', p: 1, factor: [0.3, 0.45], keepSize: true, fill }],
+              [w, h],
+            ],
+            [
+              [{ type: 'rotate', p: 1, degrees: [-15, 15], fill }, f, { type: 'random_crop', p: 1, width: 33, height: 60 }],
+              [33, 60],
+            ],
+          ]
+          for (const [ops, out] of recipes) {
+            for (let seed = 0; seed < 2; seed++) {
+              const { a, b } = await nativeAndJs(ops, l, out, seed)
+              const msg = `${w}x${h} ${fill} ${JSON.stringify(ops.map((o) => (o as { type: string }).type))} seed ${seed}`
+              expect(Buffer.from(a.image).equals(Buffer.from(b.image)), msg).toBe(true)
+              expect(Buffer.from(a.labels!).equals(Buffer.from(b.labels!)), msg).toBe(true)
+            }
+          }
+        }
+      }
+    }, 120_000)
+  }
+
+  it('resize and zooms below half size (the area prefilter) render as the references do, every fill mode', async () => {
+    const l = pair(203, 151, 5)
+    for (const fill of FILL_MODES as readonly FillMode[]) {
+      for (const [ops, out] of [
+        [[{ type: 'resize', p: 1, width: 61, height: 37 }], [61, 37]],
+        [[{ type: 'resize', p: 1, width: 40, height: 150 }], [40, 150]],
+        [
+          [
+            { type: 'rotate', p: 1, degrees: [-30, 30], fill },
+            { type: 'scale', p: 1, factor: [0.2, 0.4], fill },
+          ],
+          [203, 151],
+        ],
+      ] as Array<[unknown[], [number, number]]>) {
+        const { a, b } = await nativeAndJs(ops, l, out, 3)
+        expect(Buffer.from(a.image).equals(Buffer.from(b.image)), `${fill} ${JSON.stringify(ops)}`).toBe(true)
+        expect(Buffer.from(a.labels!).equals(Buffer.from(b.labels!))).toBe(true)
+      }
+    }
+  })
+
+  it('the source region of random points (inside, outside, on the edges, NaN) is the reference one, every mode and prefilter', () => {
+    const rnd = lcg(9)
+    for (let round = 0; round < 300; round++) {
+      const sw = 1 + Math.floor(rnd() * 60),
+        sh = 1 + Math.floor(rnd() * 60)
+      const n = 1 + Math.floor(rnd() * 40)
+      const coords = new Float64Array(n * 2)
+      for (let i = 0; i < n; i++) {
+        const kind = rnd()
+        coords[i * 2] = kind < 0.1 ? NaN : kind < 0.2 ? Math.floor(rnd() * sw) : (rnd() * 1.6 - 0.3) * sw
+        coords[i * 2 + 1] = kind < 0.1 ? NaN : kind < 0.2 ? Math.floor(rnd() * sh) + 0.5 : (rnd() * 1.6 - 0.3) * sh
+      }
+      const mode = FILL_MODES[round % FILL_MODES.length]
+      const pf: [number, number] | null = round % 3 === 0 ? null : [1 + Math.floor(rnd() * 4), 1 + Math.floor(rnd() * 4)]
+      const chain: Chain = {
+        width: n,
+        height: 1,
+        input: { width: sw, height: sh },
+        prefilter: pf,
+        links: [{ field: null, m: [1, 0, 0, 0, 1, 0], bounds: [], w: sw, h: sh, mode }],
+      }
+      useNativeOps(true)
+      const a = coordsRegion(chain, coords)
+      useNativeOps(false)
+      const b = coordsRegion(chain, coords)
+      useNativeOps(true)
+      expect(a, `round ${round}`).toEqual(b)
+    }
+  })
+
+  it('the area prefilter (column sums, a table of means) is the reference on random sizes and factors', () => {
+    const rnd = lcg(4)
+    for (let round = 0; round < 60; round++) {
+      const w = 1 + Math.floor(rnd() * 70),
+        h = 1 + Math.floor(rnd() * 50)
+      const fx = 1 + Math.floor(rnd() * 6),
+        fy = 1 + Math.floor(rnd() * 6)
+      const view = { data: randomRgb(w, h, round), left: 0, top: 0, width: w, height: h, sourceWidth: w, sourceHeight: h }
+      useNativeOps(true)
+      const a = areaReduce(view, fx, fy)
+      useNativeOps(false)
+      const b = areaReduce(view, fx, fy)
+      useNativeOps(true)
+      expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `${w}x${h} / ${fx}x${fy}`).toBe(true)
+    }
+  })
+
+  it('the field window covers every map pixel fieldAt reads for the points, and equals its reference', () => {
+    const rnd = lcg(17)
+    const k = kernels!
+    for (let round = 0; round < 200; round++) {
+      const fw = 1 + Math.floor(rnd() * 30),
+        fh = 1 + Math.floor(rnd() * 30)
+      const n = 1 + Math.floor(rnd() * 20)
+      const pts = new Float64Array(n * 2)
+      for (let i = 0; i < pts.length; i++)
+        pts[i] = rnd() < 0.05 ? NaN : rnd() < 0.05 ? (rnd() < 0.5 ? -Infinity : Infinity) : (rnd() * 1.4 - 0.2) * (i % 2 ? fh : fw)
+      const r = new Int32Array(4)
+      k.opPointsBox(pts, fw, fh, r)
+      expect([...r]).toEqual([...pointsBoxJs(pts, fw, fh)])
+      for (let i = 0; i < n; i++) {
+        // fieldAt's taps, clamped into the map (a NaN coordinate reads index 0 natively)
+        const tap = (c: number, size: number) => {
+          const f = Number.isNaN(c) ? 0 : Math.floor(c - 0.5)
+          return [Math.min(Math.max(f, 0), size - 1), Math.min(Math.max(f + 1, 0), size - 1)]
+        }
+        for (const x of tap(pts[i * 2], fw)) expect(x >= r[0] && x < r[0] + r[2], `round ${round} x ${x}`).toBe(true)
+        for (const y of tap(pts[i * 2 + 1], fh)) expect(y >= r[1] && y < r[1] + r[3], `round ${round} y ${y}`).toBe(true)
+      }
+    }
+  })
+
+  it('the field kernels refuse bad arguments by name', () => {
+    const k = kernels!
+    const r = new Int32Array(4)
+    expect(() => k.opCoordsRegion(new Float64Array(3), 4, 4, 0, 1, 1, r)).toThrow(/opCoordsRegion.*pairs/)
+    expect(() => k.opCoordsRegion(new Float64Array(4), 4, 4, 9, 1, 1, r)).toThrow(/opCoordsRegion.*mode/)
+    expect(() => k.opCoordsRegion(new Float64Array(4), 4, 4, 0, 1, 1, new Int32Array(3))).toThrow(/opCoordsRegion.*rect/)
+    expect(() => k.opPointsBox(new Float64Array(0), 4, 4, r)).toThrow(/opPointsBox.*points/)
+    expect(() => k.opPointsBox(new Float64Array(2), 0, 4, r)).toThrow(/opPointsBox.*map size/)
+    const state = new Uint32Array(4),
+      g = new Float64Array(17),
+      A = new Float64Array(7)
+    expect(() => k.opElasticWindow(state, g, A, 8, 6, Int32Array.of(0, 0, 8, 6), new Float64Array(95))).toThrow(/opElasticWindow.*map/)
+    expect(() => k.opElasticWindow(state, g, A, 8, 6, Int32Array.of(2, 0, 2, 6), new Float64Array(96))).toThrow(/opElasticWindow.*window/)
+    expect(() => k.opElasticWindow(state, g, A, 8, 6, Int32Array.of(0, 0, 9, 6), new Float64Array(96))).toThrow(/opElasticWindow.*window/)
+    expect(() => k.opElasticWindow(state, new Float64Array(16), A, 8, 6, Int32Array.of(0, 0, 8, 6), new Float64Array(96))).toThrow(/opElasticWindow.*kernel/)
+    expect(() => k.opElasticWindow(state, g, new Float64Array(6), 8, 6, Int32Array.of(0, 0, 8, 6), new Float64Array(96))).toThrow(/opElasticWindow.*affine/)
+    expect(() => k.opAreaReduce(new Uint8Array(12), 2, 2, 2, 2, new Uint8Array(4))).toThrow(/opAreaReduce.*reduced/)
+  })
+})
