@@ -78,4 +78,8 @@ int op_warp_nearest(const view *src, int depth, const double *A, const double *b
 // written in valid = [x0, y0, x1, y1] only (the caller fills the rest).
 void op_warp_exact(const view *src, int ch, int depth, const double *A, int W, const int *valid, void *out);
 
+// ---- filters (ops_filter.c): the filter family's SIMD kernels -----------------------------------------
+// filter.ts medianRgb for k = 3, 5, 7 (min/max networks); 1: k not handled here, -1: out of memory
+int op_median_net(uint8_t *d, int w, int h, int k);
+
 #endif

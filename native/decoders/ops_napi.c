@@ -340,6 +340,8 @@ static napi_value median_js(napi_env env, napi_callback_info info) {
   arr d;
   int w, h, k;
   if (args(env, info, argv) != 4 || !image_of(env, argv, &d, &w, &h) || !int_of(env, argv[3], 1, 255, &k) || k % 2 == 0) return fail(env, fn, "rgb w x h x 3, k odd");
+  int net = op_median_net(d.data, w, h, k);  // k = 3, 5, 7 (ops_filter.c)
+  if (net <= 0) return net ? fail(env, fn, "out of memory") : NULL;
   uint8_t *copy = malloc(d.len);
   if (!copy) return fail(env, fn, "out of memory");
   op_median(d.data, w, h, k, copy);

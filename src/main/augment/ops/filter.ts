@@ -136,13 +136,15 @@ export const motionBlur: PixelOp<'motion_blur', { size: number; line: number[] }
 
 /** cv2.medianBlur: the median of each k x k window per channel, edges replicated. */
 export function medianRgb(px: Pixels, k: number): void {
-  const native = fast('opMedian', (n) => {
-    const a = { width: 21, height: 9, data: checkRgb(21, 9) },
-      b = a.data.slice()
-    medianRgbJs(a, 5)
-    n.opMedian(b, 21, 9, 5)
-    return sameBytes(a.data, b)
-  })
+  const native = fast('opMedian', (n) =>
+    [3, 5, 7, 9].every((k) => {
+      const a = { width: 21, height: 9, data: checkRgb(21, 9, k) },
+        b = a.data.slice()
+      medianRgbJs(a, k)
+      n.opMedian(b, 21, 9, k)
+      return sameBytes(a.data, b)
+    }),
+  )
   if (native) native.opMedian(px.data, px.width, px.height, k)
   else medianRgbJs(px, k)
 }

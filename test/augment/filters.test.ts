@@ -1,0 +1,65 @@
+// The filter family's SIMD kernels (native/decoders/ops_filter.c) = their JS references, byte for
+// byte, on random images of many sizes (narrower and shorter than the window too) and every size
+// or kernel the schema allows: median blur k = 1..15 (networks for 3, 5, 7; histogram beyond).
+import { afterAll, describe, expect, it } from 'vitest'
+import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
+import { medianRgb } from '../../src/main/augment/ops/filter'
+import type { Pixels } from '../../src/main/augment/ops/types'
+import { nativeOpKernels } from '../../src/main/io/native'
+import { randomRgb } from '../support/cv2'
+
+const kernels = nativeOpKernels()
+afterAll(() => useNativeOps(true))
+
+const SIZES: Array<[number, number]> = [
+  [1, 1],
+  [2, 9],
+  [9, 2],
+  [5, 1],
+  [1, 6],
+  [13, 7],
+  [40, 33],
+  [97, 61],
+  [211, 19],
+]
+
+/** Runs `f` on copies of a random image with the native kernels and with the JS references alone. */
+function both(w: number, h: number, seed: number, f: (px: Pixels) => void): { native: Uint8Array; js: Uint8Array } {
+  const src = randomRgb(w, h, seed)
+  const a = { width: w, height: h, data: Uint8Array.from(src) },
+    b = { width: w, height: h, data: Uint8Array.from(src) }
+  useNativeOps(true)
+  f(a)
+  useNativeOps(false)
+  f(b)
+  useNativeOps(true)
+  return { native: a.data, js: b.data }
+}
+
+describe.skipIf(!kernels)('filter kernels = JS references', () => {
+  it('median blur, every odd k from 1 to 15, every size', () => {
+    for (let k = 1; k <= 15; k += 2)
+      for (const [w, h] of SIZES) {
+        const { native, js } = both(w, h, w * 31 + h + k, (px) => medianRgb(px, k))
+        expect(Buffer.from(native).equals(Buffer.from(js)), `k ${k}, ${w}x${h}`).toBe(true)
+      }
+    expect(nativeOpVerdicts().opMedian).toBe(true) // the native kernel ran (its start-up check passed)
+  })
+
+  it('median blur on flat and two-valued images (ties everywhere)', () => {
+    for (const k of [3, 5, 7])
+      for (const [w, h] of [
+        [37, 23],
+        [3, 3],
+      ]) {
+        const src = randomRgb(w, h, k).map((v) => (v & 1 ? 200 : 7))
+        const a = { width: w, height: h, data: Uint8Array.from(src) },
+          b = { width: w, height: h, data: Uint8Array.from(src) }
+        medianRgb(a, k)
+        useNativeOps(false)
+        medianRgb(b, k)
+        useNativeOps(true)
+        expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `k ${k}`).toBe(true)
+      }
+  })
+})
