@@ -3,7 +3,8 @@
 // or kernel the schema allows: median blur k = 1..15 (networks for 3, 5, 7; histogram beyond).
 import { afterAll, describe, expect, it } from 'vitest'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
-import { medianRgb } from '../../src/main/augment/ops/filter'
+import { roundEven } from '../../src/main/augment/ops/cv8'
+import { downscaleRgb, medianRgb } from '../../src/main/augment/ops/filter'
 import type { Pixels } from '../../src/main/augment/ops/types'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { randomRgb } from '../support/cv2'
@@ -60,6 +61,34 @@ describe.skipIf(!kernels)('filter kernels = JS references', () => {
         medianRgb(b, k)
         useNativeOps(true)
         expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `k ${k}`).toBe(true)
+      }
+  })
+})
+
+/** Downscale's definition, pixel by pixel (cv2.resize INTER_NEAREST down by `scale`, then back up). */
+function downscaleDefinition(px: Pixels, scale: number): Uint8Array {
+  const { width: w, height: h, data } = px
+  const dw = Math.max(1, roundEven(w * scale)),
+    dh = Math.max(1, roundEven(h * scale))
+  const idx = (i: number, inn: number, s: number) => Math.min(Math.floor(i * (1 / s)), inn - 1)
+  const out = new Uint8Array(data.length)
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const sy = idx(idx(y, dh, h / dh), h, scale),
+        sx = idx(idx(x, dw, w / dw), w, scale)
+      for (let c = 0; c < 3; c++) out[(y * w + x) * 3 + c] = data[(sy * w + sx) * 3 + c]
+    }
+  return out
+}
+
+describe('downscale', () => {
+  it('is its definition (nearest down, nearest up) for every size and scale, in place', () => {
+    for (const [w, h] of SIZES)
+      for (const scale of [0.01, 0.1, 0.25, 0.33, 0.5, 0.61, 0.75, 0.99]) {
+        const px = { width: w, height: h, data: randomRgb(w, h, w + h) }
+        const want = downscaleDefinition(px, scale)
+        downscaleRgb(px, scale)
+        expect(Buffer.from(px.data).equals(Buffer.from(want)), `${w}x${h} scale ${scale}`).toBe(true)
       }
   })
 })
