@@ -81,5 +81,12 @@ void op_warp_exact(const view *src, int ch, int depth, const double *A, int W, c
 // ---- filters (ops_filter.c): the filter family's SIMD kernels -----------------------------------------
 // filter.ts medianRgb for k = 3, 5, 7 (min/max networks); 1: k not handled here, -1: out of memory
 int op_median_net(uint8_t *d, int w, int h, int k);
+// blur.ts blurRgb and filter.ts convolve, vectorized across output values (the same float64 operations
+// per output); 1: a kernel whose sums could reach 2^30 (or NaN / infinite weights), left to op_blur /
+// op_convolve; -1: out of memory (d untouched)
+int op_blur_fast(uint8_t *d, int w, int h, const double *k, int r);
+int op_convolve_fast(uint8_t *d, int w, int h, const double *taps, int ntaps);
+// the SIMD variant they run now: "avx2", "sse2" (also with LOCKSTEP_SIMD=sse2) or "c"
+const char *op_filter_simd(void);
 
 #endif

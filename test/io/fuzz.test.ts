@@ -285,9 +285,18 @@ describe('mutation fuzzer (time-bounded)', () => {
     'every native kernel under ASan + UBSan: no memory error, leak, undefined behaviour or broken invariant',
     () => {
       const exe = join(dir, 'fuzz')
-      const sources = ['test/fuzz.c', 'test/check_jpeg_old.c', 'jpeg.c', 'png_labels.c', 'files.c', 'check_jpeg.c', 'ops.c', 'ops_q.c', 'ops_geom.c'].map((f) =>
-        join(src, f),
-      )
+      const sources = [
+        'test/fuzz.c',
+        'test/check_jpeg_old.c',
+        'jpeg.c',
+        'png_labels.c',
+        'files.c',
+        'check_jpeg.c',
+        'ops.c',
+        'ops_q.c',
+        'ops_geom.c',
+        'ops_filter.c',
+      ].map((f) => join(src, f))
       const cc = spawnSync(
         'gcc',
         [
