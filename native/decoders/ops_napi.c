@@ -16,7 +16,7 @@
 //   kernels 2 (ops_q.c): opWarpBilinearQ(src, view, A, bounds, W, H, out)   opLut(bytes, lut)
 //   opGaussianNoiseQ(rgb, key, perChannel, table)   opSaltPepperQ(rgb, key, key2, amount, salt)
 //   geometry (ops_geom.c, with opWarpBilinearQ and opWarpNearest): opWarpExact(src, view, ch, A, W, valid, out)
-//   filters (ops_filter.c; opMedian, opBlur and opConvolve run its SIMD kernels first): opFilterSimd()
+//   filters (ops_filter.c; opMedian, opBlur and opConvolve run its SIMD kernels first): filterSimd()
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -470,7 +470,7 @@ static napi_value warp_exact_js(napi_env env, napi_callback_info info) {
 // ---- filters (ops_filter.c) --------------------------------------------------------------------------
 static napi_value filter_simd_js(napi_env env, napi_callback_info info) {
   napi_value argv[ARGS], out;
-  if (args(env, info, argv) != 0) return fail(env, "opFilterSimd()", "no arguments");
+  if (args(env, info, argv) != 0) return fail(env, "filterSimd()", "no arguments");
   napi_create_string_utf8(env, op_filter_simd(), NAPI_AUTO_LENGTH, &out);
   return out;
 }
@@ -488,7 +488,7 @@ static const struct {
     {"opWarpBilinearQ", warp_bilinear_q_js}, {"opLut", lut_js}, {"opGaussianNoiseQ", gaussian_noise_q_js}, {"opSaltPepperQ", salt_pepper_q_js},
     // geometry (ops_geom.c)
     {"opWarpExact", warp_exact_js},
-    {"opFilterSimd", filter_simd_js},  // filters
+    {"filterSimd", filter_simd_js},  // filters
 };
 
 void register_op_kernels(napi_env env, napi_value exports) {

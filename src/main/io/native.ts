@@ -138,9 +138,10 @@ export interface OpKernels {
   opSaltPepperQ(rgb: Uint8Array, key: number, key2: number, amount: number, salt: number): void
   // geometry (ops_geom.c): warp.ts warpExact's copies, in `valid` ([x0, y0, x1, y1]) only
   opWarpExact<T extends Uint8Array | Uint16Array>(src: T, view: Int32Array, ch: 1 | 3, A: Float64Array, W: number, valid: Int32Array, out: T): void
-  // filters (ops_filter.c): opMedian, opBlur and opConvolve run its SIMD kernels; this names the
-  // variant they use now (LOCKSTEP_SIMD=sse2 picks the x86-64 baseline; tests run both)
-  opFilterSimd?(): 'avx2' | 'sse2' | 'c'
+  // filters (ops_filter.c): opMedian, opBlur and opConvolve run its SIMD kernels; filterSimd (not a
+  // kernel, so no start-up check) names the variant they use now (LOCKSTEP_SIMD=sse2 picks the
+  // x86-64 baseline; tests run both)
+  filterSimd?(): 'avx2' | 'sse2' | 'c'
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */
