@@ -86,7 +86,7 @@ int op_median_net(uint8_t *d, int w, int h, int k);
 // op_convolve; -1: out of memory (d untouched)
 int op_blur_fast(uint8_t *d, int w, int h, const double *k, int r);
 int op_convolve_fast(uint8_t *d, int w, int h, const double *taps, int ntaps);
-// the SIMD variant they run now: "avx2", "sse2" (also with LOCKSTEP_SIMD=sse2) or "c"
+// the SIMD variant they run now: "avx2", "sse2" (also with LOCKSTEP_AVX2=0) or "c"
 const char *op_filter_simd(void);
 
 #endif

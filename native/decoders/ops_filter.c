@@ -13,10 +13,10 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define OPS_X86 1
-// AVX2 where the CPU has it, unless LOCKSTEP_SIMD=sse2 (tests run the baseline path that way)
+// AVX2 where the CPU has it, unless LOCKSTEP_AVX2=0 (as ops_geom.c: the tests run the SSE2 baseline that way)
 static int have_avx2(void) {
-  const char *e = getenv("LOCKSTEP_SIMD");
-  if (e && strcmp(e, "sse2") == 0) return 0;
+  const char *e = getenv("LOCKSTEP_AVX2");
+  if (e && e[0] == '0') return 0;
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") ? 1 : 0;
 }

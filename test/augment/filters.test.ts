@@ -2,7 +2,7 @@
 // byte, on random images of many sizes (narrower and shorter than the window too) and every size
 // or kernel the schema allows: median blur k = 1..15 (networks for 3, 5, 7; histogram beyond),
 // Gaussian blur, sharpen, motion blur and arbitrary taps; with the best SIMD variant this CPU has
-// and again with the x86-64 baseline (LOCKSTEP_SIMD=sse2). Downscale against its definition.
+// and again with the x86-64 baseline (LOCKSTEP_AVX2=0). Downscale against its definition.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import { roundEven } from '../../src/main/augment/ops/cv8'
@@ -43,10 +43,10 @@ function both(w: number, h: number, seed: number, f: (px: Pixels) => void): { na
 for (const simd of ['best', 'sse2'] as const)
   describe.skipIf(!kernels)(`filter kernels = JS references (${simd} SIMD)`, () => {
     beforeAll(() => {
-      if (simd === 'sse2') process.env.LOCKSTEP_SIMD = 'sse2'
+      if (simd === 'sse2') process.env.LOCKSTEP_AVX2 = '0'
     })
     afterAll(() => {
-      delete process.env.LOCKSTEP_SIMD
+      delete process.env.LOCKSTEP_AVX2
     })
     it('runs the variant it names', () => {
       const v = kernels!.filterSimd!()

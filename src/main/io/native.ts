@@ -139,7 +139,7 @@ export interface OpKernels {
   // geometry (ops_geom.c): warp.ts warpExact's copies, in `valid` ([x0, y0, x1, y1]) only
   opWarpExact<T extends Uint8Array | Uint16Array>(src: T, view: Int32Array, ch: 1 | 3, A: Float64Array, W: number, valid: Int32Array, out: T): void
   // filters (ops_filter.c): opMedian, opBlur and opConvolve run its SIMD kernels; filterSimd (not a
-  // kernel, so no start-up check) names the variant they use now (LOCKSTEP_SIMD=sse2 picks the
+  // kernel, so no start-up check) names the variant they use now (LOCKSTEP_AVX2=0 picks the
   // x86-64 baseline; tests run both)
   filterSimd?(): 'avx2' | 'sse2' | 'c'
 }
