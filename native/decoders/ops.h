@@ -84,4 +84,15 @@ void op_points_box(const double *pts, size_t n, int fw, int fh, int rect[4]);
 void op_sample_rgb_blocks(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
 int op_elastic_window(sfc32 *state, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map);
 
+// ---- filters (ops_filter.c): the filter family's SIMD kernels -----------------------------------------
+// filter.ts medianRgb for k = 3, 5, 7 (min/max networks); 1: k not handled here, -1: out of memory
+int op_median_net(uint8_t *d, int w, int h, int k);
+// blur.ts blurRgb and filter.ts convolve, vectorized across output values (the same float64 operations
+// per output); 1: a kernel whose sums could reach 2^30 (or NaN / infinite weights), left to op_blur /
+// op_convolve; -1: out of memory (d untouched)
+int op_blur_fast(uint8_t *d, int w, int h, const double *k, int r);
+int op_convolve_fast(uint8_t *d, int w, int h, const double *taps, int ntaps);
+// the SIMD variant they run now: "avx2", "sse2" (also with LOCKSTEP_AVX2=0) or "c"
+const char *op_filter_simd(void);
+
 #endif

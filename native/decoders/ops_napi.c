@@ -15,6 +15,7 @@
 //   kernels 2 (ops_q.c): opWarpBilinearQ(src, view, A, bounds, W, H, out)   opLut(bytes, lut)
 //   opGaussianNoiseQ(rgb, key, perChannel, table)   opSaltPepperQ(rgb, key, key2, amount, salt)
 //   geometry (ops_geom.c, with opWarpBilinearQ and opWarpNearest): opWarpExact(src, view, ch, A, W, valid, out)
+//   filters (ops_filter.c; opMedian, opBlur and opConvolve run its SIMD kernels first): filterSimd()
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -308,6 +309,8 @@ static napi_value blur_js(napi_env env, napi_callback_info info) {
   int w, h;
   if (args(env, info, argv) != 4 || !image_of(env, argv, &d, &w, &h)) return fail(env, fn, "rgb must be w x h x 3 bytes");
   if (!typed(env, argv[3], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
+  int fast = op_blur_fast(d.data, w, h, k.data, (int)(k.len / 2));  // ops_filter.c
+  if (fast <= 0) return fast ? fail(env, fn, "out of memory") : NULL;
   float *tmp = malloc(d.len * sizeof(float));
   if (!tmp) return fail(env, fn, "out of memory");
   int r = op_blur(d.data, w, h, k.data, (int)(k.len / 2), tmp);
@@ -325,6 +328,8 @@ static napi_value convolve_js(napi_env env, napi_callback_info info) {
   const double *q = t.data;
   for (size_t i = 0; i < t.len; i += 3)
     if (q[i] != (int)q[i] || q[i + 1] != (int)q[i + 1] || q[i] < -MAX_SIDE || q[i] > MAX_SIDE || q[i + 1] < -MAX_SIDE || q[i + 1] > MAX_SIDE) return fail(env, fn, "tap offsets must be integers");
+  int fast = op_convolve_fast(d.data, w, h, q, (int)(t.len / 3));  // ops_filter.c
+  if (fast <= 0) return fast ? fail(env, fn, "out of memory") : NULL;
   uint8_t *copy = malloc(d.len);
   if (!copy) return fail(env, fn, "out of memory");
   int r = op_convolve(d.data, w, h, q, (int)(t.len / 3), copy);
@@ -338,6 +343,8 @@ static napi_value median_js(napi_env env, napi_callback_info info) {
   arr d;
   int w, h, k;
   if (args(env, info, argv) != 4 || !image_of(env, argv, &d, &w, &h) || !int_of(env, argv[3], 1, 255, &k) || k % 2 == 0) return fail(env, fn, "rgb w x h x 3, k odd");
+  int net = op_median_net(d.data, w, h, k);  // k = 3, 5, 7 (ops_filter.c)
+  if (net <= 0) return net ? fail(env, fn, "out of memory") : NULL;
   uint8_t *copy = malloc(d.len);
   if (!copy) return fail(env, fn, "out of memory");
   op_median(d.data, w, h, k, copy);
@@ -501,6 +508,14 @@ static const struct {
     {"opCoordsRegion", coords_region_js}, {"opPointsBox", points_box_js}, {"opElasticWindow", elastic_window_js},
 };
 
+// ---- filters (ops_filter.c) --------------------------------------------------------------------------
+static napi_value filter_simd_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS], out;
+  if (args(env, info, argv) != 0) return fail(env, "filterSimd()", "no arguments");
+  napi_create_string_utf8(env, op_filter_simd(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 static const struct {
   const char *name;
   napi_callback fn;
@@ -513,6 +528,7 @@ static const struct {
     {"opWarpBilinearQ", warp_bilinear_q_js}, {"opLut", lut_js}, {"opGaussianNoiseQ", gaussian_noise_q_js}, {"opSaltPepperQ", salt_pepper_q_js},
     // geometry (ops_geom.c)
     {"opWarpExact", warp_exact_js},
+    {"filterSimd", filter_simd_js},  // filters
 };
 
 void register_op_kernels(napi_env env, napi_value exports) {

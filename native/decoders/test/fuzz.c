@@ -224,6 +224,30 @@ static void t_op_geometry(const input *in, rng *r) {
   free(src);
 }
 
+// filters (ops_filter.c): the SIMD kernels give the scalar kernels' bytes (or decline: 1)
+static void filters_agree(const uint8_t *d, int w, int h, const double *k, int kr, const double *taps, int nt, rng *r) {
+  size_t n = (size_t)w * h * 3;
+  uint8_t *a = malloc(n), *b = malloc(n), *copy = malloc(n);
+  float *tmp = malloc(sizeof(float) * n);
+  int mk = 2 * between(r, 0, 4) + 1;
+  memcpy(a, d, n), memcpy(b, d, n);
+  int got = op_median_net(a, w, h, mk);
+  op_median(b, w, h, mk, copy);
+  CHECK(got == 1 ? mk != 3 && mk != 5 && mk != 7 : got == 0 && memcmp(a, b, n) == 0);
+  double g[25];  // a normalised kernel too (any_double weights mostly decline)
+  for (int i = 0; i <= 2 * kr; i++) g[i] = 1.0 / (1 + (i - kr) * (i - kr));
+  const double *kk = next(r) & 1 ? g : k;
+  memcpy(a, d, n), memcpy(b, d, n);
+  got = op_blur_fast(a, w, h, kk, kr);
+  CHECK(op_blur(b, w, h, kk, kr, tmp) == 0);
+  CHECK(got == 1 || (got == 0 && memcmp(a, b, n) == 0));
+  memcpy(a, d, n), memcpy(b, d, n);
+  got = op_convolve_fast(a, w, h, taps, nt);
+  CHECK(op_convolve(b, w, h, taps, nt, copy) == 0);
+  CHECK(got == 1 || (got == 0 && memcmp(a, b, n) == 0));
+  free(a), free(b), free(copy), free(tmp);
+}
+
 static void t_op_pixels(const input *in, rng *r) {
   int w = between(r, 1, 40), h = between(r, 1, 40);
   size_t n = (size_t)w * h * 3;
@@ -266,6 +290,7 @@ static void t_op_pixels(const input *in, rng *r) {
   int x0 = between(r, 0, w - 1), y0 = between(r, 0, h - 1);
   CHECK(op_elastic_window(&s, w, h, k, kr, any_double(in, r), aff, x0, y0, between(r, x0 + 1, w), between(r, y0 + 1, h), map) == 0);
   free(map);
+  filters_agree(d, w, h, k, kr, taps, nt, r);
   free(table);
   free(vlut);
   free(spow);

@@ -136,13 +136,15 @@ export const motionBlur: PixelOp<'motion_blur', { size: number; line: number[] }
 
 /** cv2.medianBlur: the median of each k x k window per channel, edges replicated. */
 export function medianRgb(px: Pixels, k: number): void {
-  const native = fast('opMedian', (n) => {
-    const a = { width: 21, height: 9, data: checkRgb(21, 9) },
-      b = a.data.slice()
-    medianRgbJs(a, 5)
-    n.opMedian(b, 21, 9, 5)
-    return sameBytes(a.data, b)
-  })
+  const native = fast('opMedian', (n) =>
+    [3, 5, 7, 9].every((k) => {
+      const a = { width: 21, height: 9, data: checkRgb(21, 9, k) },
+        b = a.data.slice()
+      medianRgbJs(a, k)
+      n.opMedian(b, 21, 9, k)
+      return sameBytes(a.data, b)
+    }),
+  )
   if (native) native.opMedian(px.data, px.width, px.height, k)
   else medianRgbJs(px, k)
 }
@@ -198,7 +200,11 @@ function nearestIndices(out: number, inn: number, scale: number): Int32Array {
   return Int32Array.from({ length: out }, (_, i) => Math.min(Math.floor(i * ifx), inn - 1))
 }
 
-/** Albumentations Downscale (nearest both ways): cv2.resize by scale (size rounded), then back to the size. */
+/**
+ * Albumentations Downscale (nearest both ways): cv2.resize by scale (size rounded), then back to the
+ * size. One pass each way: the small image (dw x dh) is gathered first, so the in-place writes never
+ * meet a source pixel still to be read; an output row repeating the one above is copied.
+ */
 export function downscaleRgb(px: Pixels, scale: number): void {
   const { width: w, height: h, data } = px
   const dw = Math.max(1, roundEven(w * scale)),
@@ -207,15 +213,30 @@ export function downscaleRgb(px: Pixels, scale: number): void {
     downY = nearestIndices(dh, h, scale)
   const upX = nearestIndices(w, dw, w / dw),
     upY = nearestIndices(h, dh, h / dh)
-  const src = data.slice()
+  const small = new Uint8Array(dw * dh * 3)
+  for (let j = 0; j < dh; j++) {
+    const row = downY[j] * w
+    for (let i = 0; i < dw; i++) {
+      const s = (row + downX[i]) * 3,
+        o = (j * dw + i) * 3
+      small[o] = data[s]
+      small[o + 1] = data[s + 1]
+      small[o + 2] = data[s + 2]
+    }
+  }
+  const stride = w * 3
   for (let y = 0; y < h; y++) {
-    const sy = downY[upY[y]]
+    const j = upY[y],
+      o = y * stride
+    if (y > 0 && j === upY[y - 1]) {
+      data.copyWithin(o, o - stride, o)
+      continue
+    }
     for (let x = 0; x < w; x++) {
-      const s = (sy * w + downX[upX[x]]) * 3,
-        o = (y * w + x) * 3
-      data[o] = src[s]
-      data[o + 1] = src[s + 1]
-      data[o + 2] = src[s + 2]
+      const s = (j * dw + upX[x]) * 3
+      data[o + x * 3] = small[s]
+      data[o + x * 3 + 1] = small[s + 1]
+      data[o + x * 3 + 2] = small[s + 2]
     }
   }
 }

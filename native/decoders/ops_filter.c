@@ -1,0 +1,388 @@
+// The filter family's fast kernels (ops/filter.ts, ops/blur.ts), equal to their JS references byte
+// for byte. SIMD where it pays: an SSE2 build (the x86-64 baseline) and an AVX2 variant chosen at
+// run time; other architectures build the plain C of the same algorithm.
+#include <stdlib.h>
+#include <string.h>
+#include "ops.h"
+#include "ops_filter_nets.h"
+
+// -O3 (the loops over a row's samples vectorize), and still no fused multiply-add: every float
+// operation is the JS reference's, per output value, in its order.
+#pragma GCC optimize("O3", "fp-contract=off", "no-trapping-math")
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define OPS_X86 1
+// AVX2 where the CPU has it, unless LOCKSTEP_AVX2=0 (as ops_geom.c: the tests run the SSE2 baseline that way)
+static int have_avx2(void) {
+  const char *e = getenv("LOCKSTEP_AVX2");
+  if (e && e[0] == '0') return 0;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") ? 1 : 0;
+}
+#endif
+
+// ---- median_blur (filter.ts medianRgb) ---------------------------------------------------------------
+// The median of a window is unique, so any exact method gives the JS reference's bytes. For k = 3, 5,
+// 7: min/max networks (ops_filter_nets.h) on every byte of an edge-padded RGB row at once (a pixel's
+// neighbours are 3 bytes apart, so channels never mix): each padded column of k bytes is sorted once,
+// neighbouring sorted columns are merged once, and each output merges its window's pieces, pruned to
+// the median. Larger k: the tracked histogram (op_median).
+
+#define MED_STAGES(K)                                            \
+  do {                                                           \
+    for (int j = 0; j < L; j += V) MED_COLSORT_##K;             \
+    for (int j = 0; j < L - 3; j += V) MED_PAIR_##K;            \
+    for (int i = 0; i < n; i += V) MED_FINAL_##K;               \
+  } while (0)
+
+// one output row: rows = the k padded source rows, S = k column planes, P = 2k pair planes (each
+// plane and row has MED_SLACK readable bytes past L), out = n bytes (+ MED_SLACK)
+#define MED_ROW_FN(FN, ATTR, T)                                                                       \
+  static ATTR void FN(int k, const uint8_t *const *rows, uint8_t *const *S, uint8_t *const *P, uint8_t *out, int L, int n) { \
+    T v[49];                                                                                          \
+    switch (k) {                                                                                      \
+      case 3: MED_STAGES(3); break;                                                                   \
+      case 5: MED_STAGES(5); break;                                                                   \
+      default: MED_STAGES(7); break;                                                                  \
+    }                                                                                                 \
+  }
+#define MED_SLACK 64
+
+#define V 1
+#define LD(p) (*(p))
+#define ST(p, x) (*(p) = (x))
+#define MN(a, b) ((a) < (b) ? (a) : (b))
+#define MX(a, b) ((a) < (b) ? (b) : (a))
+#define CSWAP(a, b)             \
+  do {                          \
+    uint8_t t_ = MN(a, b);      \
+    (b) = MX(a, b);             \
+    (a) = t_;                   \
+  } while (0)
+MED_ROW_FN(median_row_c, , uint8_t)
+#undef V
+#undef LD
+#undef ST
+#undef MN
+#undef MX
+#undef CSWAP
+
+#ifdef OPS_X86
+#define V 16
+#define LD(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define ST(p, x) _mm_storeu_si128((__m128i *)(void *)(p), x)
+#define MN(a, b) _mm_min_epu8(a, b)
+#define MX(a, b) _mm_max_epu8(a, b)
+#define CSWAP(a, b)             \
+  do {                          \
+    __m128i t_ = MN(a, b);      \
+    (b) = MX(a, b);             \
+    (a) = t_;                   \
+  } while (0)
+MED_ROW_FN(median_row_sse2, , __m128i)
+#undef V
+#undef LD
+#undef ST
+#undef MN
+#undef MX
+#undef CSWAP
+
+#define V 32
+#define LD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define ST(p, x) _mm256_storeu_si256((__m256i *)(void *)(p), x)
+#define MN(a, b) _mm256_min_epu8(a, b)
+#define MX(a, b) _mm256_max_epu8(a, b)
+#define CSWAP(a, b)             \
+  do {                          \
+    __m256i t_ = MN(a, b);      \
+    (b) = MX(a, b);             \
+    (a) = t_;                   \
+  } while (0)
+MED_ROW_FN(median_row_avx2, __attribute__((target("avx2"))), __m256i)
+#undef V
+#undef LD
+#undef ST
+#undef MN
+#undef MX
+#undef CSWAP
+#endif
+
+static inline int clamp_i(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
+
+static void pad_row(uint8_t *p, const uint8_t *s, int w, int r) {
+  for (int x = 0; x < r; x++) {
+    memcpy(p + x * 3, s, 3);
+    memcpy(p + (size_t)(r + w + x) * 3, s + (size_t)(w - 1) * 3, 3);
+  }
+  memcpy(p + (size_t)r * 3, s, (size_t)w * 3);
+}
+
+// In place, row by row: a ring of k edge-padded source rows (source row q is padded before output
+// row q overwrites it), so the working set is a few KiB whatever the image size.
+int op_median_net(uint8_t *d, int w, int h, int k) {
+  if (k != 3 && k != 5 && k != 7) return 1;
+  int r = k / 2, L = (w + 2 * r) * 3, n = w * 3;
+  size_t stride = (size_t)L + MED_SLACK;
+  uint8_t *ring = calloc(stride, 4 * (size_t)k + 1);  // k ring rows, k + 2k planes, one output row
+  if (!ring) return -1;
+  uint8_t *S[7], *P[14];
+  const uint8_t *rows[7];
+  uint8_t *planes = ring + stride * k, *out = planes + stride * 3 * k;
+  for (int e = 0; e < k; e++) S[e] = planes + stride * e;
+  for (int e = 0; e < 2 * k; e++) P[e] = planes + stride * (k + e);
+  void (*row)(int, const uint8_t *const *, uint8_t *const *, uint8_t *const *, uint8_t *, int, int) = median_row_c;
+#ifdef OPS_X86
+  row = have_avx2() ? median_row_avx2 : median_row_sse2;
+#endif
+  for (int q = 0; q < r && q < h; q++) pad_row(ring + stride * (q % k), d + (size_t)q * n, w, r);
+  for (int y = 0; y < h; y++) {
+    if (y + r < h) pad_row(ring + stride * ((y + r) % k), d + (size_t)(y + r) * n, w, r);
+    for (int e = 0; e < k; e++) rows[e] = ring + stride * (clamp_i(y + e - r, h) % k);
+    row(k, rows, S, P, out, L, n);
+    memcpy(d + (size_t)y * n, out, (size_t)n);
+  }
+  free(ring);
+  return 0;
+}
+
+// ---- gaussian_blur (blur.ts blurRgb) and sharpen / motion_blur (filter.ts convolve) -----------------------
+// The references' float64 sums, vectorized ACROSS output values: for each tap in the reference's
+// order, acc[i] += k * sample[i] over a whole row (acc starts at 0 as the reference's s does), so
+// each output sees the same multiplies and adds in the same order. Source rows are edge-padded (blur:
+// replicated; convolve: BORDER_REFLECT_101, clamped) and converted to doubles once, into a ring of
+// rows (source row q is read before output row q overwrites it), so no image-sized buffer is needed.
+// The roundings use 32-bit conversions, exact while |sum| < 2^30: the entry points check that bound
+// from the kernel (255 x sum |k|, squared for the blur's two passes) and leave other kernels (and
+// NaN or infinite weights) to the scalar code in ops.c (return 1).
+
+#define FILTER_INLINE static inline __attribute__((always_inline))
+
+FILTER_INLINE void mac_d(double *restrict acc, const double *restrict src, double k, int n) {
+  for (int i = 0; i < n; i++) acc[i] += k * src[i];
+}
+FILTER_INLINE void mac_f(double *restrict acc, const float *restrict src, double k, int n) {
+  for (int i = 0; i < n; i++) acc[i] += k * (double)src[i];
+}
+
+// blurRgbJs first pass of one row: tmp = (float) sum_t k[t] * row[clamp(x + t - r)]
+FILTER_INLINE void blur_h_body(const uint8_t *restrict src, int w, const double *k, int r, double *restrict prow, double *restrict acc, float *restrict out) {
+  int n3 = w * 3;
+  for (int x = 0; x < w + 2 * r; x++) {
+    int sx = x - r < 0 ? 0 : x - r >= w ? w - 1 : x - r;
+    for (int c = 0; c < 3; c++) prow[x * 3 + c] = src[sx * 3 + c];
+  }
+  for (int i = 0; i < n3; i++) acc[i] = 0;
+  for (int t = 0; t <= 2 * r; t++) mac_d(acc, prow + 3 * t, k[t], n3);
+  for (int i = 0; i < n3; i++) out[i] = (float)acc[i];
+}
+// Math.round(min(x, 255)) as a Uint8Array stores it (mod 256), for |x| < 2^30
+FILTER_INLINE uint8_t round_blur1(double x) {
+  x = x > 255 ? 255 : x;
+  int t = (int)x;
+  int f = t - ((double)t > x);  // floor
+  return (uint8_t)(f + (x - (double)f >= 0.5));
+}
+// sat(roundEven(x)) for |x| < 2^30: the same on x clamped to [-1, 256]
+FILTER_INLINE uint8_t round_conv1(double x) {
+  x = x < -1 ? -1 : x > 256 ? 256 : x;
+  int t = (int)x;
+  int f = t - ((double)t > x);         // floor
+  int q = f + (x - (double)f >= 0.5);  // Math.round
+  q -= ((double)q - x == 0.5) & q;     // a half rounded up to an odd value goes down to the even one
+  return (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+}
+
+#ifdef OPS_X86
+// The same two roundings on 2 (SSE2) or 4 (AVX2) sums at a time (the same comparisons and exact
+// conversions; the bytes are q mod 256, which for conv is q itself after the clamp).
+static void round_rows_sse2(const double *acc, uint8_t *out, int n, int conv) {
+  const __m128d one = _mm_set1_pd(1.0), half = _mm_set1_pd(0.5), lo = _mm_set1_pd(-1.0), hi = _mm_set1_pd(conv ? 256.0 : 255.0);
+  const __m128i m255 = _mm_set1_epi32(255), ione = _mm_set1_epi32(1), zero = _mm_setzero_si128();
+  int i = 0;
+  for (; i + 2 <= n; i += 2) {
+    __m128d x = _mm_min_pd(_mm_loadu_pd(acc + i), hi);
+    if (conv) x = _mm_max_pd(x, lo);
+    __m128d fd = _mm_cvtepi32_pd(_mm_cvttpd_epi32(x));
+    __m128d f = _mm_sub_pd(fd, _mm_and_pd(_mm_cmpgt_pd(fd, x), one));
+    __m128d v = _mm_add_pd(f, _mm_and_pd(_mm_cmpge_pd(_mm_sub_pd(x, f), half), one));
+    __m128i q = _mm_cvttpd_epi32(v);
+    if (conv) {
+      __m128i tie = _mm_castpd_si128(_mm_cmpeq_pd(_mm_sub_pd(v, x), half));  // 64-bit lanes
+      tie = _mm_shuffle_epi32(tie, _MM_SHUFFLE(3, 1, 2, 0));                 // -> low two 32-bit lanes
+      q = _mm_sub_epi32(q, _mm_and_si128(_mm_and_si128(tie, q), ione));
+      q = _mm_andnot_si128(_mm_cmplt_epi32(q, zero), q);
+      q = _mm_min_epi16(q, m255);  // 0 <= q <= 256 here: 16-bit min is exact
+    }
+    q = _mm_and_si128(q, m255);
+    __m128i b = _mm_packus_epi16(_mm_packs_epi32(q, q), zero);
+    uint16_t two = (uint16_t)_mm_cvtsi128_si32(b);
+    memcpy(out + i, &two, 2);
+  }
+  for (; i < n; i++) out[i] = conv ? round_conv1(acc[i]) : round_blur1(acc[i]);
+}
+__attribute__((target("avx2"))) static void round_rows_avx2(const double *acc, uint8_t *out, int n, int conv) {
+  const __m256d one = _mm256_set1_pd(1.0), half = _mm256_set1_pd(0.5), lo = _mm256_set1_pd(-1.0), hi = _mm256_set1_pd(conv ? 256.0 : 255.0);
+  const __m128i m255 = _mm_set1_epi32(255), zero = _mm_setzero_si128();
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    __m256d x = _mm256_min_pd(_mm256_loadu_pd(acc + i), hi);
+    if (conv) x = _mm256_max_pd(x, lo);
+    __m256d fd = _mm256_cvtepi32_pd(_mm256_cvttpd_epi32(x));
+    __m256d f = _mm256_sub_pd(fd, _mm256_and_pd(_mm256_cmp_pd(fd, x, _CMP_GT_OQ), one));
+    __m256d v = _mm256_add_pd(f, _mm256_and_pd(_mm256_cmp_pd(_mm256_sub_pd(x, f), half, _CMP_GE_OQ), one));
+    __m128i q = _mm256_cvttpd_epi32(v);
+    if (conv) {
+      __m128i tie = _mm256_cvttpd_epi32(_mm256_and_pd(_mm256_cmp_pd(_mm256_sub_pd(v, x), half, _CMP_EQ_OQ), one));  // 1 at a tie
+      q = _mm_sub_epi32(q, _mm_and_si128(tie, q));
+      q = _mm_max_epi32(q, zero);
+      q = _mm_min_epi32(q, m255);
+    }
+    q = _mm_and_si128(q, m255);
+    __m128i b = _mm_packus_epi16(_mm_packs_epi32(q, q), zero);
+    uint32_t four = (uint32_t)_mm_cvtsi128_si32(b);
+    memcpy(out + i, &four, 4);
+  }
+  for (; i < n; i++) out[i] = conv ? round_conv1(acc[i]) : round_blur1(acc[i]);
+}
+#endif
+static void round_rows_c(const double *acc, uint8_t *out, int n, int conv) {
+  for (int i = 0; i < n; i++) out[i] = conv ? round_conv1(acc[i]) : round_blur1(acc[i]);
+}
+
+// second pass of one row
+FILTER_INLINE void blur_v_body(const float *const *rows, int n3, const double *k, int r, double *restrict acc) {
+  for (int i = 0; i < n3; i++) acc[i] = 0;
+  for (int t = 0; t <= 2 * r; t++) mac_f(acc, rows[t], k[t], n3);
+}
+// convolveJs of one output row's sums: sum_t k_t * src[refl(y + dy_t)][refl(x + dx_t)]
+FILTER_INLINE void conv_body(const double *const *rows, const int *offs, const double *k, int nt, int n3, double *restrict acc) {
+  for (int i = 0; i < n3; i++) acc[i] = 0;
+  for (int t = 0; t < nt; t++) mac_d(acc, rows[t] + offs[t], k[t], n3);
+}
+
+static void blur_h_c(const uint8_t *src, int w, const double *k, int r, double *prow, double *acc, float *out) { blur_h_body(src, w, k, r, prow, acc, out); }
+static void blur_v_c(const float *const *rows, int n3, const double *k, int r, double *acc) { blur_v_body(rows, n3, k, r, acc); }
+static void conv_c(const double *const *rows, const int *offs, const double *k, int nt, int n3, double *acc) { conv_body(rows, offs, k, nt, n3, acc); }
+#ifdef OPS_X86
+__attribute__((target("avx2"))) static void blur_h_avx2(const uint8_t *src, int w, const double *k, int r, double *prow, double *acc, float *out) {
+  blur_h_body(src, w, k, r, prow, acc, out);
+}
+__attribute__((target("avx2"))) static void blur_v_avx2(const float *const *rows, int n3, const double *k, int r, double *acc) { blur_v_body(rows, n3, k, r, acc); }
+__attribute__((target("avx2"))) static void conv_avx2(const double *const *rows, const int *offs, const double *k, int nt, int n3, double *acc) {
+  conv_body(rows, offs, k, nt, n3, acc);
+}
+#endif
+
+// 255 x sum |k| when every weight is finite and that bound is below 2^30, else -1
+static double sum_bound(const double *k, int n, int stride) {
+  double s = 0;
+  for (int i = 0; i < n; i++) {
+    double a = k[i * stride] < 0 ? -k[i * stride] : k[i * stride];
+    if (!(a <= 1e6)) return -1;
+    s += a;
+  }
+  s *= 255;
+  return s < 1073741824.0 ? s : -1;
+}
+
+int op_blur_fast(uint8_t *d, int w, int h, const double *k, int r) {
+  double b = sum_bound(k, 2 * r + 1, 1);
+  if (b < 0 || b / 255 * b >= 1073741824.0 || r > 1000) return 1;
+  int n = 2 * r + 1, n3 = w * 3;
+  size_t pw = (size_t)(w + 2 * r) * 3;
+  float *ring = malloc(sizeof(float) * n3 * (size_t)n);
+  double *prow = malloc(sizeof(double) * (pw + (size_t)n3));
+  const float **rows = malloc(sizeof(float *) * n);
+  if (!ring || !prow || !rows) {
+    free(ring);
+    free(prow);
+    free(rows);
+    return -1;
+  }
+  double *acc = prow + pw;
+  void (*hrow)(const uint8_t *, int, const double *, int, double *, double *, float *) = blur_h_c;
+  void (*vrow)(const float *const *, int, const double *, int, double *) = blur_v_c;
+  void (*round)(const double *, uint8_t *, int, int) = round_rows_c;
+#ifdef OPS_X86
+  round = round_rows_sse2;
+  if (have_avx2()) hrow = blur_h_avx2, vrow = blur_v_avx2, round = round_rows_avx2;
+#endif
+  for (int q = 0; q < r && q < h; q++) hrow(d + (size_t)q * n3, w, k, r, prow, acc, ring + (size_t)(q % n) * n3);
+  for (int y = 0; y < h; y++) {
+    if (y + r < h) hrow(d + (size_t)(y + r) * n3, w, k, r, prow, acc, ring + (size_t)((y + r) % n) * n3);
+    for (int t = 0; t < n; t++) rows[t] = ring + (size_t)(clamp_i(y + t - r, h) % n) * n3;
+    vrow(rows, n3, k, r, acc);
+    round(acc, d + (size_t)y * n3, n3, 0);
+  }
+  free(ring);
+  free(prow);
+  free(rows);
+  return 0;
+}
+
+static inline int reflect101_safe(int i, int n) {
+  int v = n == 1 ? 0 : i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+  return v < 0 ? 0 : v >= n ? n - 1 : v;
+}
+
+int op_convolve_fast(uint8_t *d, int w, int h, const double *taps, int nt) {
+  if (nt < 1 || sum_bound(taps + 2, nt, 3) < 0) return 1;
+  int rx = 0, ry = 0;
+  for (int t = 0; t < nt; t++) {
+    int dx = (int)taps[t * 3], dy = (int)taps[t * 3 + 1];
+    rx = dx < 0 ? (-dx > rx ? -dx : rx) : (dx > rx ? dx : rx);
+    ry = dy < 0 ? (-dy > ry ? -dy : ry) : (dy > ry ? dy : ry);
+  }
+  if (rx > 1000 || ry > 1000) return 1;
+  int n = 2 * ry + 1, n3 = w * 3;
+  size_t pw = (size_t)(w + 2 * rx) * 3;
+  double *ring = malloc(sizeof(double) * (pw * n + (size_t)n3));
+  double *k = malloc(sizeof(double) * nt);
+  const double **rows = malloc(sizeof(double *) * nt);
+  int *offs = malloc(sizeof(int) * nt);
+  if (!ring || !k || !rows || !offs) {
+    free(ring);
+    free(k);
+    free(rows);
+    free(offs);
+    return -1;
+  }
+  double *acc = ring + pw * n;
+  for (int t = 0; t < nt; t++) k[t] = taps[t * 3 + 2], offs[t] = ((int)taps[t * 3] + rx) * 3;
+  void (*row)(const double *const *, const int *, const double *, int, int, double *) = conv_c;
+  void (*round)(const double *, uint8_t *, int, int) = round_rows_c;
+#ifdef OPS_X86
+  round = round_rows_sse2;
+  if (have_avx2()) row = conv_avx2, round = round_rows_avx2;
+#endif
+  // source row q -> ring slot q % n: its samples as doubles, reflected rx pixels left and right
+  int loaded = 0;
+  for (int y = 0; y < h; y++) {
+    for (; loaded < h && loaded <= y + ry; loaded++) {
+      double *p = ring + pw * (size_t)(loaded % n);
+      const uint8_t *s = d + (size_t)loaded * n3;
+      for (int x = 0; x < w + 2 * rx; x++) {
+        int sx = reflect101_safe(x - rx, w);
+        for (int c = 0; c < 3; c++) p[x * 3 + c] = s[sx * 3 + c];
+      }
+    }
+    for (int t = 0; t < nt; t++) rows[t] = ring + pw * (size_t)(reflect101_safe(y + (int)taps[t * 3 + 1], h) % n);
+    row(rows, offs, k, nt, n3, acc);
+    round(acc, d + (size_t)y * n3, n3, 1);
+  }
+  free(ring);
+  free(k);
+  free(rows);
+  free(offs);
+  return 0;
+}
+
+// which variant the kernels above run now: "avx2", "sse2" or "c"
+const char *op_filter_simd(void) {
+#ifdef OPS_X86
+  return have_avx2() ? "avx2" : "sse2";
+#else
+  return "c";
+#endif
+}
