@@ -333,49 +333,7 @@ void op_sample_labels(const double *coords, size_t n, const view *src, int depth
 
 // op_area_reduce: ops_field.c
 
-// ---- ops/colour.ts hue -------------------------------------------------------------------------------
-void op_hue(uint8_t *d, size_t n, double shift) {
-  for (size_t i = 0; i + 2 < n; i += 3) {
-    int r = d[i], g = d[i + 1], b = d[i + 2];
-    int max = r > g ? (r > b ? r : b) : g > b ? g : b;
-    int min = r < g ? (r < b ? r : b) : g < b ? g : b;
-    double c = max - min;
-    if (c == 0) continue;
-    double h = max == r ? (g - b) / c : max == g ? (b - r) / c + 2 : (r - g) / c + 4;
-    h = h + shift + 6;
-    // fmod(h, 6) and fmod(h, 2) for h in [0, 18) and [0, 6): subtracting whole multiples is exact there
-    h = h >= 0 && h < 18 ? (h < 6 ? h : h < 12 ? h - 6 : h - 12) : fmod(h, 6);
-    double h2 = h < 2 ? h : h < 4 ? h - 2 : h - 4;
-    double x = c * (1 - fabs(h2 - 1));
-    double r1 = 0, g1 = 0, b1 = 0;
-    if (h < 1) { r1 = c; g1 = x; }
-    else if (h < 2) { r1 = x; g1 = c; }
-    else if (h < 3) { g1 = c; b1 = x; }
-    else if (h < 4) { g1 = x; b1 = c; }
-    else if (h < 5) { r1 = x; b1 = c; }
-    else { r1 = c; b1 = x; }
-    d[i] = clamp8(r1 + min);
-    d[i + 1] = clamp8(g1 + min);
-    d[i + 2] = clamp8(b1 + min);
-  }
-}
-
-// ops/colour.ts hsvPower, with pow(s, ps) from a table spow[max * 256 + min]
-void op_hsv_power(uint8_t *d, size_t n, const double *vlut, const double *spow) {
-  for (size_t i = 0; i + 2 < n; i += 3) {
-    int r = d[i], g = d[i + 1], b = d[i + 2];
-    int max = r > g ? (r > b ? r : b) : g > b ? g : b;
-    if (max == 0) continue;
-    int min = r < g ? (r < b ? r : b) : g < b ? g : b;
-    double nmax = vlut[max];
-    double nmin = nmax * (1 - spow[max * 256 + min]);
-    double span = max - min;
-    double k = span == 0 ? 0 : (nmax - nmin) / span;
-    d[i] = clamp8(nmin + (r - min) * k);
-    d[i + 1] = clamp8(nmin + (g - min) * k);
-    d[i + 2] = clamp8(nmin + (b - min) * k);
-  }
-}
+// ---- ops/colour.ts hue and hsvPower: ops_colour.c -------------------------------------------------------
 
 // ---- ops/cv8.ts rgbToHsv8 / hsvToRgb8, ops/hsv.ts mapHsv -----------------------------------------------
 static int SDIV[256], HDIV[256], tables_ready = 0;

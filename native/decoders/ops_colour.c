@@ -5,6 +5,7 @@
 // with restrict pointers, built twice on x86-64 (the SSE2 baseline and an AVX2 clone chosen at run
 // time); other architectures build the plain C.
 #include "ops.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,19 +34,12 @@ static int has_avx2(void) {
 #endif
 
 // ---- tables (photometric.ts applyLut; per-channel tables) ---------------------------------------------
-// 24 bytes (8 pixels) a step as three 64-bit words: fewer loads and stores than byte by byte.
 INLINE void op_lut3_body(uint8_t *restrict d, size_t n, const uint8_t *restrict l0, const uint8_t *restrict l1, const uint8_t *restrict l2) {
   const uint8_t *t[3] = {l0, l1, l2};
   size_t i = 0;
-  for (; i + 24 <= n; i += 24) {
-    uint64_t w[3];
-    memcpy(w, d + i, 24);
-    for (int k = 0; k < 3; k++) {
-      uint64_t o = 0;
-      for (int b = 0; b < 8; b++) o |= (uint64_t)t[(k * 8 + b) % 3][(w[k] >> (8 * b)) & 255] << (8 * b);
-      w[k] = o;
-    }
-    memcpy(d + i, w, 24);
+  for (; i + 6 <= n; i += 6) {
+    uint8_t a = l0[d[i]], b = l1[d[i + 1]], c = l2[d[i + 2]], e = l0[d[i + 3]], f = l1[d[i + 4]], g = l2[d[i + 5]];
+    d[i] = a, d[i + 1] = b, d[i + 2] = c, d[i + 3] = e, d[i + 4] = f, d[i + 5] = g;
   }
   for (; i < n; i++) d[i] = t[i % 3][d[i]];
 }
@@ -101,12 +95,12 @@ DISPATCH(uint64_t, op_grey_sum, (const uint8_t *d, size_t n), (d, n))
 
 // ---- hsv.ts adjustSaturation: cv2.addWeighted(img, a, grey, b, 0), float32, rounded to nearest even ----
 // x + 1.5 * 2^23 - 1.5 * 2^23 rounds a float in [0, 2^22) to an integer, ties to even (cvRound)
-// (x <= 0: 0; x >= 255: 255 as JS's satRound; a NaN gives 0 as a Uint8Array store of NaN does)
+// (x <= 0: 0; x >= 255: 255 as JS's satRound; a NaN gives 0 as a Uint8Array store of NaN does: the
+// comparisons are false for it)
 INLINE uint8_t sat_round_v(float x) {
-  if (x != x) return 0;
   float r = (x + 12582912.0f) - 12582912.0f;
-  r = r < 0 ? 0 : r;
-  r = r > 255 ? 255 : r;
+  r = r > 0 ? r : 0;
+  r = r < 255 ? r : 255;
   return (uint8_t)(int)r;
 }
 INLINE void op_saturation_body(uint8_t *restrict d, size_t n, double factor) {
@@ -232,3 +226,168 @@ done:
   free(y), free(luts), free(xs), free(x1s), free(x2s), free(xas);
   return rc;
 }
+
+// ---- colour.ts hue and hsvPower, across pixels ----------------------------------------------------------
+// Blocks of pixels are read into int arrays, computed four pixels a vector (GCC/Clang vector types:
+// 4 doubles, two SSE2 registers on the baseline, one AVX2 register in the clone), written back.
+// Each lane does the scalar reference's double operations in its order; branches become selects
+// (both sides computed, the reference's side kept), so every value is the reference's.
+enum { CB = 256 };
+#pragma GCC diagnostic ignored "-Wpsabi"  // the vector helpers are always inlined: no calls pass them
+typedef double d4 __attribute__((vector_size(32)));
+typedef int64_t l4 __attribute__((vector_size(32)));
+typedef int32_t i4 __attribute__((vector_size(16)));
+INLINE d4 sel4(l4 m, d4 a, d4 b) { return (d4)((m & (l4)a) | (~m & (l4)b)); }
+INLINE d4 load4(const int32_t *p) {
+  i4 v;
+  memcpy(&v, p, 16);
+  return __builtin_convertvector(v, d4);
+}
+// clamp8 of ops.c (JS: v <= 0: 0, v >= 255: 255, else Math.round), four lanes
+INLINE void clamp8_4(d4 v, int32_t *out) {
+  const d4 zero = {0, 0, 0, 0}, top = {255, 255, 255, 255}, half = {0.5, 0.5, 0.5, 0.5};
+  l4 lo = v <= zero, hi = v >= top;
+  d4 in = sel4(lo | hi, zero, v);  // NaN lanes: neither, kept: converted below after zeroing
+  in = sel4(in == in, in, zero);
+  i4 t = __builtin_convertvector(in, i4);
+  d4 frac = in - __builtin_convertvector(t, d4);
+  i4 up = __builtin_convertvector(frac >= half, i4);  // -1 where rounding up
+  i4 r = t - up;
+  i4 lo32 = __builtin_convertvector(lo, i4), hi32 = __builtin_convertvector(hi, i4);
+  r = (r & ~lo32 & ~hi32) | (hi32 & (i4){255, 255, 255, 255});
+  memcpy(out, &r, 16);
+}
+
+static inline int max3(int r, int g, int b) { return r > g ? (r > b ? r : b) : g > b ? g : b; }
+static inline int min3(int r, int g, int b) { return r < g ? (r < b ? r : b) : g < b ? g : b; }
+
+// Math.round of v in [0, 255] (t + (v - t >= 0.5): exact), four lanes
+INLINE void round4(d4 v, int32_t *out) {
+  const d4 half = {0.5, 0.5, 0.5, 0.5};
+  i4 t = __builtin_convertvector(v, i4);
+  i4 r = t - __builtin_convertvector(v - __builtin_convertvector(t, d4) >= half, i4);
+  memcpy(out, &r, 16);
+}
+
+// the vector part of hue: returns 0 when a lane's hue left [0, 18) after the shift (the block is then
+// done by the scalar reference). Within that range every value is finite and r1 + min lies in
+// [min, max] (x <= c): clamp8 is Math.round there; a grey pixel (c = 0: the reference keeps it) gets
+// x = 0 and so r1 = g1 = b1 = 0, its own value again.
+INLINE int hue_block(const int32_t *R, const int32_t *G, const int32_t *B, int32_t *OR, int32_t *OG, int32_t *OB, int m, double shift) {
+  const d4 s = {shift, shift, shift, shift};
+  const d4 zero = {0, 0, 0, 0}, one = {1, 1, 1, 1}, two = {2, 2, 2, 2}, three = {3, 3, 3, 3}, four = {4, 4, 4, 4}, five = {5, 5, 5, 5}, six = {6, 6, 6, 6},
+           twelve = {12, 12, 12, 12}, eighteen = {18, 18, 18, 18};
+  const l4 sign = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN};
+  l4 bad = {0, 0, 0, 0};
+  for (int j = 0; j < m; j += 4) {
+    d4 r = load4(R + j), g = load4(G + j), b = load4(B + j);
+    l4 rg = r > g, rb = r > b, gb = g > b;
+    d4 mx = sel4(rg, sel4(rb, r, b), sel4(gb, g, b));
+    d4 mn = sel4(rg, sel4(gb, b, g), sel4(rb, b, r));  // the smallest: same value as the reference's min
+    d4 c = mx - mn;
+    l4 isr = mx == r, isg = mx == g;
+    d4 q = sel4(isr, g - b, sel4(isg, b - r, r - g)) / sel4(c == zero, one, c);  // the reference's one division
+    d4 h = sel4(isr, q, q + sel4(isg, two, four));
+    h = h + s + six;
+    bad |= ~((h >= zero) & (h < eighteen));
+    h = sel4(h < six, h, sel4(h < twelve, h - six, h - twelve));
+    d4 h2 = sel4(h < two, h, sel4(h < four, h - two, h - four));
+    d4 x = c * (one - (d4)((l4)(h2 - one) & ~sign));
+    l4 s0 = h < one, s1 = h < two, s2 = h < three, s3 = h < four, s4 = h < five;
+    d4 r1 = sel4(s0, c, sel4(s1, x, sel4(s3, zero, sel4(s4, x, c))));
+    d4 g1 = sel4(s0, x, sel4(s2, c, sel4(s3, x, zero)));
+    d4 b1 = sel4(s1, zero, sel4(s2, x, sel4(s4, c, x)));
+    round4(r1 + mn, OR + j), round4(g1 + mn, OG + j), round4(b1 + mn, OB + j);
+  }
+  for (int k = 0; k < 4; k++)
+    if (bad[k]) return 0;
+  return 1;
+}
+
+static void hue_scalar(uint8_t *d, size_t n, double shift);
+
+INLINE void op_hue_body(uint8_t *restrict d, size_t n, double shift) {
+  int32_t R[CB], G[CB], B[CB], OR[CB], OG[CB], OB[CB];
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < ((m + 3) & ~3); j++) R[j] = G[j] = B[j] = 0;
+    if (!hue_block(R, G, B, OR, OG, OB, m, shift)) {
+      hue_scalar(q, (size_t)m * 3, shift);
+      continue;
+    }
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)OR[j], q[3 * j + 1] = (uint8_t)OG[j], q[3 * j + 2] = (uint8_t)OB[j];
+  }
+}
+DISPATCH(void, op_hue, (uint8_t * d, size_t n, double shift), (d, n, shift))
+
+// ops.c's clamp8 (Math.round of a value in (0, 255): t + (x - t >= 0.5))
+static inline uint8_t clamp8_s(double v) {
+  if (v <= 0) return 0;
+  if (v >= 255) return 255;
+  if (!(v >= 0 && v < 256)) return 0;  // NaN: a Uint8Array store of NaN
+  int t = (int)v;
+  return (uint8_t)(t + (v - t >= 0.5));
+}
+
+// colour.ts hueJs, one pixel at a time (blocks whose hue leaves the fast range: any h, via fmod)
+static void hue_scalar(uint8_t *d, size_t n, double shift) {
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    int r = d[i], g = d[i + 1], b = d[i + 2];
+    int max = max3(r, g, b), min = min3(r, g, b);
+    double c = max - min;
+    if (c == 0) continue;
+    double h = max == r ? (g - b) / c : max == g ? (b - r) / c + 2 : (r - g) / c + 4;
+    h = h + shift + 6;
+    // fmod(h, 6) and fmod(h, 2) for h in [0, 18) and [0, 6): subtracting whole multiples is exact there
+    h = h >= 0 && h < 18 ? (h < 6 ? h : h < 12 ? h - 6 : h - 12) : fmod(h, 6);
+    double h2 = h < 2 ? h : h < 4 ? h - 2 : h - 4;
+    if (!(h >= 0 && h < 6)) h2 = fmod(h, 2);  // JS's % for a negative or NaN h
+    double x = c * (1 - fabs(h2 - 1));
+    double r1 = 0, g1 = 0, b1 = 0;
+    if (h < 1) r1 = c, g1 = x;
+    else if (h < 2) r1 = x, g1 = c;
+    else if (h < 3) g1 = c, b1 = x;
+    else if (h < 4) g1 = x, b1 = c;
+    else if (h < 5) r1 = x, b1 = c;
+    else r1 = c, b1 = x;
+    d[i] = clamp8_s(r1 + min);
+    d[i + 1] = clamp8_s(g1 + min);
+    d[i + 2] = clamp8_s(b1 + min);
+  }
+}
+
+// colour.ts hsvPowerJs: spow[max * 256 + min] and vlut[max] gathered per block, the arithmetic in lanes
+INLINE void op_hsv_power_body(uint8_t *restrict d, size_t n, const double *restrict vlut, const double *restrict spow) {
+  int32_t R[CB], G[CB], B[CB], MX[CB], MN[CB], OR[CB], OG[CB], OB[CB];
+  double NMAX[CB], SP[CB];
+  const d4 zero = {0, 0, 0, 0}, one = {1, 1, 1, 1};
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB, m4 = (m + 3) & ~3;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) {
+      int r = q[3 * j], g = q[3 * j + 1], b = q[3 * j + 2];
+      int mx = max3(r, g, b), mn = min3(r, g, b);
+      R[j] = r, G[j] = g, B[j] = b, MX[j] = mx, MN[j] = mn;
+      NMAX[j] = vlut[mx], SP[j] = spow[mx * 256 + mn];
+    }
+    for (int j = m; j < m4; j++) R[j] = G[j] = B[j] = MX[j] = MN[j] = 0, NMAX[j] = SP[j] = 0;
+    for (int j = 0; j < m4; j += 4) {
+      d4 r = load4(R + j), g = load4(G + j), b = load4(B + j), mx = load4(MX + j), mn = load4(MN + j), nmax, sp;
+      memcpy(&nmax, NMAX + j, 32), memcpy(&sp, SP + j, 32);
+      d4 nmin = nmax * (one - sp);
+      d4 span = mx - mn;
+      l4 flat = span == zero;
+      d4 k = sel4(flat, zero, (nmax - nmin) / sel4(flat, one, span));
+      l4 dark = mx == zero;  // max 0: the pixel is kept (clamp8 of an integer is itself)
+      clamp8_4(sel4(dark, r, nmin + (r - mn) * k), OR + j);
+      clamp8_4(sel4(dark, g, nmin + (g - mn) * k), OG + j);
+      clamp8_4(sel4(dark, b, nmin + (b - mn) * k), OB + j);
+    }
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)OR[j], q[3 * j + 1] = (uint8_t)OG[j], q[3 * j + 2] = (uint8_t)OB[j];
+  }
+}
+DISPATCH(void, op_hsv_power, (uint8_t * d, size_t n, const double *vlut, const double *spow), (d, n, vlut, spow))
