@@ -109,5 +109,8 @@ void op_saturation(uint8_t *d, size_t n, double factor);
 // histogram.ts claheRgb on w x h x 3: 0, -1 out of memory, -2 a plane smaller than its tile
 // grid's reflection reaches (d untouched in both)
 int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles);
+// colour.ts hsvPower's table entries the image needs: indices max * 256 + min (max > 0), increasing;
+// the count (-1: out of memory)
+int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list);
 
 #endif

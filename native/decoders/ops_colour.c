@@ -391,3 +391,19 @@ INLINE void op_hsv_power_body(uint8_t *restrict d, size_t n, const double *restr
   }
 }
 DISPATCH(void, op_hsv_power, (uint8_t * d, size_t n, const double *vlut, const double *spow), (d, n, vlut, spow))
+
+// colour.ts hsvPowerImage: which (max, min) pairs the image has (max > 0), as indices max * 256 + min
+// in increasing order into list (65536 entries); returns their count. -1: out of memory.
+int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list) {
+  uint8_t *seen = calloc(65536, 1);
+  if (!seen) return -1;
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    int r = d[i], g = d[i + 1], b = d[i + 2];
+    seen[max3(r, g, b) * 256 + min3(r, g, b)] = 1;
+  }
+  int k = 0;
+  for (int i = 256; i < 65536; i++)
+    if (seen[i]) list[k++] = (uint16_t)i;
+  free(seen);
+  return k;
+}

@@ -549,6 +549,7 @@ void register_op_kernels(napi_env env, napi_value exports) {
 // ---- colour (ops_colour.c) -------------------------------------------------------------------------------
 //   opLut3(rgb, l0, l1, l2)   opMinMax(bytes) -> [lo, hi]   opHist3(rgb, hist)   opGrey(rgb)
 //   opGreySum(rgb) -> number   opSaturation(rgb, factor)   opClahe(rgb, w, h, clip, tiles) -> false: not for this size
+//   opHsvPairs(rgb, list) -> count
 
 static napi_value lut3_js(napi_env env, napi_callback_info info) {
   napi_value argv[ARGS];
@@ -618,12 +619,24 @@ static napi_value clahe_js(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value hsv_pairs_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS], out;
+  arr d, l;
+  if (args(env, info, argv) != 2 || !rgb_of(env, argv[0], &d) || !typed(env, argv[1], napi_uint16_array, &l) || l.len != 65536)
+    return fail(env, "opHsvPairs(rgb, list)", "rgb and a 65536-entry Uint16Array");
+  int k = op_hsv_pairs(d.data, d.len, l.data);
+  if (k < 0) return fail(env, "opHsvPairs(rgb, list)", "out of memory");
+  napi_create_int32(env, k, &out);
+  return out;
+}
+
 static void register_colour_ops(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
     napi_callback fn;
   } COLOUR[] = {
       {"opLut3", lut3_js}, {"opMinMax", minmax_js}, {"opHist3", hist3_js}, {"opGrey", grey_js}, {"opGreySum", grey_sum_js}, {"opSaturation", saturation_js}, {"opClahe", clahe_js},
+      {"opHsvPairs", hsv_pairs_js},
   };
   napi_value fn;
   for (size_t i = 0; i < sizeof COLOUR / sizeof COLOUR[0]; i++) {

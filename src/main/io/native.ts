@@ -156,6 +156,8 @@ export interface OpKernels {
   opSaturation(rgb: Uint8Array, factor: number): void
   /** false: a plane smaller than its tile grid's reflection reaches (the JS reference's case; rgb untouched) */
   opClahe(rgb: Uint8Array, w: number, h: number, clip: number, tiles: number): boolean
+  /** the indices max * 256 + min (max > 0) the image has, increasing, into list; their count */
+  opHsvPairs(rgb: Uint8Array, list: Uint16Array): number
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */

@@ -62,10 +62,34 @@ function powTable(ps: number): Float64Array {
   return t
 }
 
+/** powTable's entries for the (max, min) pairs the image has (the others are never read). */
+function powTableFor(d: Uint8Array, ps: number): Float64Array {
+  const k = fast('opHsvPairs', (k) => {
+    const a = checkRgb(19, 13),
+      list = new Uint16Array(65536),
+      seen = new Set<number>()
+    for (let i = 0; i < a.length; i += 3) {
+      const max = Math.max(a[i], a[i + 1], a[i + 2])
+      if (max > 0) seen.add(max * 256 + Math.min(a[i], a[i + 1], a[i + 2]))
+    }
+    const n = k.opHsvPairs(a, list)
+    return sameBytes([...seen].sort((x, y) => x - y), list.subarray(0, n))
+  })
+  if (!k || d.length % 3 !== 0) return powTable(ps)
+  const list = new Uint16Array(65536)
+  const n = k.opHsvPairs(d, list)
+  const t = new Float64Array(65536)
+  for (let j = 0; j < n; j++) {
+    const i = list[j],
+      max = i >> 8
+    t[i] = Math.pow((max - (i & 255)) / max, ps)
+  }
+  return t
+}
+
 function hsvPowerImage(d: Uint8Array, ps: number, pv: number): void {
   const vLut = new Float64Array(256)
   for (let v = 0; v < 256; v++) vLut[v] = 255 * Math.pow(v / 255, pv)
-  const spow = powTable(ps)
   const k = fast('opHsvPower', (k) => {
     const a = checkRgb(40, 13),
       b = a.slice(),
@@ -75,8 +99,8 @@ function hsvPowerImage(d: Uint8Array, ps: number, pv: number): void {
     k.opHsvPower(b, v, t)
     return sameBytes(a, b)
   })
-  if (k) k.opHsvPower(d, vLut, spow)
-  else hsvPowerJs(d, vLut, spow)
+  if (k) k.opHsvPower(d, vLut, powTableFor(d, ps))
+  else hsvPowerJs(d, vLut, powTable(ps))
 }
 
 function hsvPowerJs(d: Uint8Array, vLut: Float64Array, spow: Float64Array): void {
