@@ -407,3 +407,88 @@ int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list) {
   free(seen);
   return k;
 }
+
+// ---- cv8.ts rgbToHsv8 / hsvToRgb8, hsv.ts mapHsv: blocks of pixels, eight lanes ----------------------------
+// The integer RGB -> HSV steps in int32 lanes (only the division tables' lookups stay one by one),
+// the float HSV -> RGB of ops.c's hsv_to_rgb_block in eight lanes (two SSE2 or one AVX2 register a
+// step); each lane's operations are the scalar reference's.
+typedef int32_t i8v __attribute__((vector_size(32)));
+typedef float f8v __attribute__((vector_size(32)));
+typedef double d8v __attribute__((vector_size(64)));
+INLINE i8v seli8(i8v m, i8v a, i8v b) { return (m & a) | (~m & b); }
+INLINE f8v self8(i8v m, f8v a, f8v b) { return (f8v)((m & (i8v)a) | (~m & (i8v)b)); }
+
+static int32_t SDIV8[256], HDIV8[256];
+__attribute__((constructor)) static void hsv8_tables(void) {
+  for (int i = 1; i < 256; i++) {
+    // cv8.ts: roundEven((255 << 12) / i), roundEven((180 << 12) / (6 * i)): the doubles rounded half to even
+    double a = (double)(255 << 12) / i, b = (double)(180 << 12) / (6.0 * i);
+    double fa = (double)(int64_t)a, fb = (double)(int64_t)b;
+    SDIV8[i] = (int32_t)(a - fa > 0.5 || (a - fa == 0.5 && ((int64_t)fa & 1)) ? fa + 1 : fa);
+    HDIV8[i] = (int32_t)(b - fb > 0.5 || (b - fb == 0.5 && ((int64_t)fb & 1)) ? fb + 1 : fb);
+  }
+}
+
+INLINE void hsv_to_rgb8(const int32_t *H, const int32_t *S, const int32_t *V, int32_t *R, int32_t *G, int32_t *B, int n) {
+  const float inv255 = (float)(1.0 / 255), hscale = (float)(6.0 / 180), sixth = (float)(1.0 / 6);
+  const f8v one = {1, 1, 1, 1, 1, 1, 1, 1};
+  const d8v oned = {1, 1, 1, 1, 1, 1, 1, 1};
+  const i8v zero = {0}, top = {255, 255, 255, 255, 255, 255, 255, 255};
+  for (int j = 0; j < n; j += 8) {
+    i8v h, s, v;
+    memcpy(&h, H + j, 32), memcpy(&s, S + j, 32), memcpy(&v, V + j, 32);
+    f8v fs = __builtin_convertvector(s, f8v) * inv255, fv = __builtin_convertvector(v, f8v) * inv255;
+    f8v fh = __builtin_convertvector(h, f8v) * hscale;
+    i8v pre = __builtin_convertvector(fh, i8v);
+    fh = fh - __builtin_convertvector(pre, f8v);
+    d8v ds = __builtin_convertvector(fs, d8v);
+    f8v t0 = fv;
+    f8v t1 = fv * (one - fs);
+    f8v t2 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(fh, d8v), f8v);
+    f8v t3 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(one - fh, d8v), f8v);
+    i8v sector = pre - 6 * __builtin_convertvector(__builtin_convertvector(pre, f8v) * sixth, i8v);
+    i8v e0 = sector == 0, e1 = sector == 1, e2 = sector == 2, e3 = sector == 3, e4 = sector == 4;
+    f8v rr = self8(e1, t2, self8(e2 | e3, t1, self8(e4, t3, t0)));
+    f8v gg = self8(e0, t3, self8(e1 | e2, t0, self8(e3, t2, t1)));
+    f8v bb = self8(e0 | e1, t1, self8(e2, t3, self8(e3 | e4, t0, t2)));
+    i8v ri = __builtin_convertvector(rr * 255.0f, i8v), gi = __builtin_convertvector(gg * 255.0f, i8v), bi = __builtin_convertvector(bb * 255.0f, i8v);
+    ri = seli8(ri < zero, zero, seli8(ri > top, top, ri)), memcpy(R + j, &ri, 32);
+    gi = seli8(gi < zero, zero, seli8(gi > top, top, gi)), memcpy(G + j, &gi, 32);
+    bi = seli8(bi < zero, zero, seli8(bi > top, top, bi)), memcpy(B + j, &bi, 32);
+  }
+}
+
+INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv) {
+  int32_t R[CB], G[CB], B[CB], V[CB], DF[CB], HN[CB], H[CB], S[CB];
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB, m8 = (m + 7) & ~7;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
+    for (int j = 0; j < m8; j += 8) {
+      i8v r, g, b;
+      memcpy(&r, R + j, 32), memcpy(&g, G + j, 32), memcpy(&b, B + j, 32);
+      i8v v = seli8(r > g, r, g);
+      v = seli8(v > b, v, b);
+      i8v vmin = seli8(r < g, r, g);
+      vmin = seli8(vmin < b, vmin, b);
+      i8v diff = v - vmin;
+      i8v vr = v == r, vg = v == g;  // -1 where equal
+      i8v hn = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
+      memcpy(V + j, &v, 32), memcpy(DF + j, &diff, 32), memcpy(HN + j, &hn, 32);
+    }
+    for (int j = 0; j < m8; j++) {
+      int v = V[j], diff = DF[j];
+      int s = (diff * SDIV8[v] + (1 << 11)) >> 12;
+      int h = (HN[j] * HDIV8[diff] + (1 << 11)) >> 12;
+      h += (h >> 31) & 180;
+      H[j] = lh ? lh[h & 255] : h;
+      S[j] = ls ? ls[s] : s;
+      V[j] = lv ? lv[v] : v;
+    }
+    hsv_to_rgb8(H, S, V, R, G, B, m8);
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
+  }
+}
+DISPATCH(void, op_hsv_map, (uint8_t * d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv), (d, n, lh, ls, lv))
