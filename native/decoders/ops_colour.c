@@ -130,7 +130,8 @@ INLINE uint8_t sat_i(int v) {
 }
 #define DESCALE14(x) (((x) + (1 << 13)) >> 14)
 
-// rows of luts: per tile 256 entries; the histograms of tiles (tw x th, plane extended by reflection)
+// rows of luts: per tile 256 entries; the histograms of tiles (tw x th, plane extended by reflection);
+// the plane is Y of interleaved YCrCb (stride 3)
 static void clahe_luts(const uint8_t *plane, int w, int h, int tiles, int tw, int th, double clip, uint8_t *luts, const int *xs) {
   int64_t area = (int64_t)tw * th;
   int64_t limit = 0;
@@ -146,13 +147,13 @@ static void clahe_luts(const uint8_t *plane, int w, int h, int tiles, int tw, in
       uint32_t h2[2][256] = {{0}};
       int x0 = tx * tw, x1 = (tx + 1) * tw;
       for (int y = ty * th; y < (ty + 1) * th; y++) {
-        const uint8_t *row = plane + (size_t)(y < h ? y : 2 * (h - 1) - y) * w;
+        const uint8_t *row = plane + (size_t)(y < h ? y : 2 * (h - 1) - y) * w * 3;
         int x = x0;
         if (x1 <= w) {
-          for (; x + 2 <= x1; x += 2) h2[0][row[x]]++, h2[1][row[x + 1]]++;
-          for (; x < x1; x++) h2[0][row[x]]++;
+          for (; x + 2 <= x1; x += 2) h2[0][row[3 * x]]++, h2[1][row[3 * x + 3]]++;
+          for (; x < x1; x++) h2[0][row[3 * x]]++;
         } else
-          for (; x < x1; x++) h2[0][row[xs[x]]]++;
+          for (; x < x1; x++) h2[0][row[3 * xs[x]]]++;
       }
       for (int i = 0; i < 256; i++) hist[i] = (int64_t)h2[0][i] + h2[1][i];
       if (limit > 0) {
@@ -183,17 +184,17 @@ static inline int ifloorf(float x) {
   return t > x ? t - 1 : t;
 }
 
-// RGB -> YCrCb (cv8.ts rgbToYcrcb8): Y into y, Cr and Cb kept in d
-INLINE void ycc_body(uint8_t *restrict d, uint8_t *restrict y, size_t np) {
+// RGB -> YCrCb (cv8.ts rgbToYcrcb8), in place
+INLINE void ycc_body(uint8_t *restrict d, size_t np) {
   for (size_t k = 0; k < np; k++) {
     int r = d[3 * k], g = d[3 * k + 1], b = d[3 * k + 2];
     int yy = DESCALE14(r * 4899 + g * 9617 + b * 1868);
-    y[k] = (uint8_t)yy;
+    d[3 * k] = (uint8_t)yy;
     d[3 * k + 1] = sat_i(DESCALE14((r - yy) * 11682 + (128 << 14)));
     d[3 * k + 2] = sat_i(DESCALE14((b - yy) * 9241 + (128 << 14)));
   }
 }
-DISPATCH(void, ycc, (uint8_t * d, uint8_t *y, size_t np), (d, y, np))
+DISPATCH(void, ycc, (uint8_t * d, size_t np), (d, np))
 
 // one output row: the four tiles' table values (gathered one by one), the float32 bilinear mix in
 // lanes, then YCrCb -> RGB (cv8.ts ycrcbToRgb8)
@@ -203,12 +204,12 @@ typedef struct {
   float *a, *b, *c, *e;
   int32_t *ny;
 } clahe_bufs;
-INLINE void clahe_row_body(const clahe_bufs *restrict cr, const uint8_t *restrict r1, const uint8_t *restrict r2, const uint8_t *restrict py, uint8_t *restrict q, int w, float ya, float ya1) {
+INLINE void clahe_row_body(const clahe_bufs *restrict cr, const uint8_t *restrict r1, const uint8_t *restrict r2, uint8_t *restrict q, int w, float ya, float ya1) {
   float *restrict A = cr->a, *restrict B = cr->b, *restrict C = cr->c, *restrict E = cr->e;
   const float *restrict xas = cr->xas, *restrict xa1s = cr->xa1s;
   int32_t *restrict ny = cr->ny;
   for (int x = 0; x < w; x++) {
-    int v = py[x], i1 = cr->x1s[x] + v, i2 = cr->x2s[x] + v;
+    int v = q[3 * x], i1 = cr->x1s[x] + v, i2 = cr->x2s[x] + v;
     A[x] = r1[i1], B[x] = r1[i2], C[x] = r2[i1], E[x] = r2[i2];
   }
   for (int x = 0; x < w; x++) {
@@ -223,7 +224,7 @@ INLINE void clahe_row_body(const clahe_bufs *restrict cr, const uint8_t *restric
     q[3 * x + 2] = sat_i(n + DESCALE14(dcb * 29049));
   }
 }
-DISPATCH(void, clahe_row, (const clahe_bufs *cr, const uint8_t *r1, const uint8_t *r2, const uint8_t *py, uint8_t *q, int w, float ya, float ya1), (cr, r1, r2, py, q, w, ya, ya1))
+DISPATCH(void, clahe_row, (const clahe_bufs *cr, const uint8_t *r1, const uint8_t *r2, uint8_t *q, int w, float ya, float ya1), (cr, r1, r2, q, w, ya, ya1))
 
 int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles) {
   int ew = w % tiles == 0 ? w : w + tiles - w % tiles, eh = h % tiles == 0 ? h : h + tiles - h % tiles;
@@ -231,15 +232,16 @@ int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles) {
   if (eh > 2 * h - 1 && eh != h) return -2;
   int tw = ew / tiles, th = eh / tiles;
   size_t np = (size_t)w * h;
-  uint8_t *y = malloc(np), *luts = malloc((size_t)tiles * tiles * 256);
+  // no plane of its own: Y, Cr and Cb stay interleaved in d (a fresh buffer per call costs page faults)
+  uint8_t *luts = malloc((size_t)tiles * tiles * 256);
   int *xs = malloc(sizeof(int) * (size_t)ew), *x1s = malloc(sizeof(int) * (size_t)w), *x2s = malloc(sizeof(int) * (size_t)w);
   float *fl = malloc(sizeof(float) * (size_t)w * 6);
   int32_t *ny = malloc(sizeof(int32_t) * (size_t)w);
   int rc = -1;
-  if (!y || !luts || !xs || !x1s || !x2s || !fl || !ny) goto done;
-  ycc(d, y, np);
+  if (!luts || !xs || !x1s || !x2s || !fl || !ny) goto done;
+  ycc(d, np);
   for (int x = 0; x < ew; x++) xs[x] = x < w ? x : 2 * (w - 1) - x;
-  clahe_luts(y, w, h, tiles, tw, th, clip, luts, xs);
+  clahe_luts(d, w, h, tiles, tw, th, clip, luts, xs);
   const float invW = (float)(1.0 / tw), invH = (float)(1.0 / th);
   clahe_bufs cr = {x1s, x2s, fl, fl + w, fl + 2 * (size_t)w, fl + 3 * (size_t)w, fl + 4 * (size_t)w, fl + 5 * (size_t)w, ny};
   for (int x = 0; x < w; x++) {
@@ -255,11 +257,11 @@ int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles) {
     int t1 = ifloorf(tyf);
     float ya = tyf - (float)t1, ya1 = 1 - ya;
     const uint8_t *r1 = luts + (size_t)(t1 > 0 ? t1 : 0) * tiles * 256, *r2 = luts + (size_t)(t1 + 1 < tiles - 1 ? t1 + 1 : tiles - 1) * tiles * 256;
-    clahe_row(&cr, r1, r2, y + (size_t)yy * w, d + (size_t)yy * w * 3, w, ya, ya1);
+    clahe_row(&cr, r1, r2, d + (size_t)yy * w * 3, w, ya, ya1);
   }
   rc = 0;
 done:
-  free(y), free(luts), free(xs), free(x1s), free(x2s), free(fl), free(ny);
+  free(luts), free(xs), free(x1s), free(x2s), free(fl), free(ny);
   return rc;
 }
 

@@ -62,6 +62,7 @@ function powTable(ps: number): Float64Array {
   return t
 }
 
+let pairList: Uint16Array | undefined, pairPow: Float64Array | undefined
 /** powTable's entries for the (max, min) pairs the image has (the others are never read). */
 function powTableFor(d: Uint8Array, ps: number): Float64Array {
   const k = fast('opHsvPairs', (k) => {
@@ -76,9 +77,10 @@ function powTableFor(d: Uint8Array, ps: number): Float64Array {
     return sameBytes([...seen].sort((x, y) => x - y), list.subarray(0, n))
   })
   if (!k || d.length % 3 !== 0) return powTable(ps)
-  const list = new Uint16Array(65536)
+  // kept between calls (fresh memory costs a page fault per 4 KiB): entries of other pairs are never read
+  const list = (pairList ??= new Uint16Array(65536)),
+    t = (pairPow ??= new Float64Array(65536))
   const n = k.opHsvPairs(d, list)
-  const t = new Float64Array(65536)
   for (let j = 0; j < n; j++) {
     const i = list[j],
       max = i >> 8
