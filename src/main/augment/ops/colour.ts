@@ -74,7 +74,10 @@ function powTableFor(d: Uint8Array, ps: number): Float64Array {
       if (max > 0) seen.add(max * 256 + Math.min(a[i], a[i + 1], a[i + 2]))
     }
     const n = k.opHsvPairs(a, list)
-    return sameBytes([...seen].sort((x, y) => x - y), list.subarray(0, n))
+    return sameBytes(
+      [...seen].sort((x, y) => x - y),
+      list.subarray(0, n),
+    )
   })
   if (!k || d.length % 3 !== 0) return powTable(ps)
   // kept between calls (fresh memory costs a page fault per 4 KiB): entries of other pairs are never read
