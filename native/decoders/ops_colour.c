@@ -137,7 +137,7 @@ static void clahe_luts(const uint8_t *plane, int w, int h, int tiles, int tw, in
   int64_t limit = 0;
   if (clip > 0) {
     double l = (clip * (double)area) / 256;
-    limit = l >= 9e18 ? INT64_MAX : l < 1 ? 1 : (int64_t)l;
+    limit = l >= 9e18 ? INT64_MAX : !(l >= 1) ? 1 : (int64_t)l;
   }
   const float scale = (float)(255.0 / (double)area);
   int64_t hist[256];
@@ -397,6 +397,19 @@ static void hue_scalar(uint8_t *d, size_t n, double shift) {
   }
 }
 
+typedef int32_t i8v __attribute__((vector_size(32)));
+INLINE i8v seli8(i8v m, i8v a, i8v b) { return (m & a) | (~m & b); }
+// max and min of R, G, B (blocks padded to 8)
+INLINE void max_min8(const int32_t *R, const int32_t *G, const int32_t *B, int32_t *MX, int32_t *MN, int m) {
+  for (int j = 0; j < m; j += 8) {
+    i8v r, g, b;
+    memcpy(&r, R + j, 32), memcpy(&g, G + j, 32), memcpy(&b, B + j, 32);
+    i8v v = seli8(r > g, r, g), u = seli8(r < g, r, g);
+    v = seli8(v > b, v, b), u = seli8(u < b, u, b);
+    memcpy(MX + j, &v, 32), memcpy(MN + j, &u, 32);
+  }
+}
+
 // colour.ts hsvPowerJs: spow[max * 256 + min] and vlut[max] gathered per block, the arithmetic in lanes
 INLINE void op_hsv_power_body(uint8_t *restrict d, size_t n, const double *restrict vlut, const double *restrict spow) {
   int32_t R[CB], G[CB], B[CB], MX[CB], MN[CB], OR[CB], OG[CB], OB[CB];
@@ -406,13 +419,11 @@ INLINE void op_hsv_power_body(uint8_t *restrict d, size_t n, const double *restr
   for (size_t p0 = 0; p0 < px; p0 += CB) {
     int m = px - p0 < CB ? (int)(px - p0) : CB, m4 = (m + 3) & ~3;
     uint8_t *q = d + p0 * 3;
-    for (int j = 0; j < m; j++) {
-      int r = q[3 * j], g = q[3 * j + 1], b = q[3 * j + 2];
-      int mx = max3(r, g, b), mn = min3(r, g, b);
-      R[j] = r, G[j] = g, B[j] = b, MX[j] = mx, MN[j] = mn;
-      NMAX[j] = vlut[mx], SP[j] = spow[mx * 256 + mn];
-    }
-    for (int j = m; j < m4; j++) R[j] = G[j] = B[j] = MX[j] = MN[j] = 0, NMAX[j] = SP[j] = 0;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < ((m + 7) & ~7); j++) R[j] = G[j] = B[j] = 0;
+    max_min8(R, G, B, MX, MN, m);
+    for (int j = 0; j < m; j++) NMAX[j] = vlut[MX[j]], SP[j] = spow[MX[j] * 256 + MN[j]];
+    for (int j = m; j < m4; j++) MX[j] = MN[j] = 0, NMAX[j] = SP[j] = 0;
     for (int j = 0; j < m4; j += 4) {
       d4 r = load4(R + j), g = load4(G + j), b = load4(B + j), mx = load4(MX + j), mn = load4(MN + j), nmax, sp;
       memcpy(&nmax, NMAX + j, 32), memcpy(&sp, SP + j, 32);
@@ -432,13 +443,24 @@ DISPATCH(void, op_hsv_power, (uint8_t * d, size_t n, const double *vlut, const d
 
 // colour.ts hsvPowerImage: which (max, min) pairs the image has (max > 0), as indices max * 256 + min
 // in increasing order into list (65536 entries); returns their count. -1: out of memory.
+INLINE void hsv_pairs_body(const uint8_t *restrict d, size_t n, uint8_t *restrict seen) {
+  int32_t R[CB], G[CB], B[CB], MX[CB], MN[CB];
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB;
+    const uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < ((m + 7) & ~7); j++) R[j] = G[j] = B[j] = 0;
+    max_min8(R, G, B, MX, MN, m);
+    for (int j = 0; j < m; j++) seen[MX[j] * 256 + MN[j]] = 1;
+  }
+}
+DISPATCH(void, hsv_pairs, (const uint8_t *d, size_t n, uint8_t *seen), (d, n, seen))
+
 int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list) {
   uint8_t *seen = calloc(65536, 1);
   if (!seen) return -1;
-  for (size_t i = 0; i + 2 < n; i += 3) {
-    int r = d[i], g = d[i + 1], b = d[i + 2];
-    seen[max3(r, g, b) * 256 + min3(r, g, b)] = 1;
-  }
+  hsv_pairs(d, n, seen);
   int k = 0;
   for (int i = 256; i < 65536; i++)
     if (seen[i]) list[k++] = (uint16_t)i;
@@ -450,10 +472,8 @@ int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list) {
 // The integer RGB -> HSV steps in int32 lanes (only the division tables' lookups stay one by one),
 // the float HSV -> RGB of ops.c's hsv_to_rgb_block in eight lanes (two SSE2 or one AVX2 register a
 // step); each lane's operations are the scalar reference's.
-typedef int32_t i8v __attribute__((vector_size(32)));
 typedef float f8v __attribute__((vector_size(32)));
 typedef double d8v __attribute__((vector_size(64)));
-INLINE i8v seli8(i8v m, i8v a, i8v b) { return (m & a) | (~m & b); }
 INLINE f8v self8(i8v m, f8v a, f8v b) { return (f8v)((m & (i8v)a) | (~m & (i8v)b)); }
 
 static int32_t SDIV8[256], HDIV8[256];
