@@ -113,6 +113,20 @@ INLINE void op_saturation_body(uint8_t *restrict d, size_t n, double factor) {
     }
     return;
   }
+  // every (grey, value) result once: a 64 KiB table, the per-value arithmetic unchanged
+  uint8_t *t = malloc(65536);
+  if (t) {
+    for (int g = 0; g < 256; g++) {
+      double gb = (float)((double)g * (double)b);
+      for (int v = 0; v < 256; v++) t[g * 256 + v] = sat_round_v((float)((double)v * (double)a + gb));
+    }
+    for (size_t p = 0; p < px; p++) {
+      const uint8_t *row = t + grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]) * 256;
+      d[3 * p] = row[d[3 * p]], d[3 * p + 1] = row[d[3 * p + 1]], d[3 * p + 2] = row[d[3 * p + 2]];
+    }
+    free(t);
+    return;
+  }
   for (size_t p = 0; p < px; p++) {
     int g = grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]);
     // the product of an integer below 2^9 and a float is exact in double: rounding once is float's
@@ -414,7 +428,7 @@ INLINE void max_min8(const int32_t *R, const int32_t *G, const int32_t *B, int32
 INLINE void op_hsv_power_body(uint8_t *restrict d, size_t n, const double *restrict vlut, const double *restrict spow) {
   int32_t R[CB], G[CB], B[CB], MX[CB], MN[CB], OR[CB], OG[CB], OB[CB];
   double NMAX[CB], SP[CB];
-  const d4 zero = {0, 0, 0, 0}, one = {1, 1, 1, 1};
+  const d4 zero = {0, 0, 0, 0}, one = {1, 1, 1, 1}, top = {255, 255, 255, 255};
   size_t px = n / 3;
   for (size_t p0 = 0; p0 < px; p0 += CB) {
     int m = px - p0 < CB ? (int)(px - p0) : CB, m4 = (m + 3) & ~3;
@@ -432,9 +446,13 @@ INLINE void op_hsv_power_body(uint8_t *restrict d, size_t n, const double *restr
       l4 flat = span == zero;
       d4 k = sel4(flat, zero, (nmax - nmin) / sel4(flat, one, span));
       l4 dark = mx == zero;  // max 0: the pixel is kept (clamp8 of an integer is itself)
-      clamp8_4(sel4(dark, r, nmin + (r - mn) * k), OR + j);
-      clamp8_4(sel4(dark, g, nmin + (g - mn) * k), OG + j);
-      clamp8_4(sel4(dark, b, nmin + (b - mn) * k), OB + j);
+      d4 vr = sel4(dark, r, nmin + (r - mn) * k), vg = sel4(dark, g, nmin + (g - mn) * k), vb = sel4(dark, b, nmin + (b - mn) * k);
+      l4 in = (vr >= zero) & (vr <= top) & (vg >= zero) & (vg <= top) & (vb >= zero) & (vb <= top);
+      if (in[0] & in[1] & in[2] & in[3]) {
+        // within [0, 255] (the tables JS gives: always) clamp8 is Math.round
+        round4(vr, OR + j), round4(vg, OG + j), round4(vb, OB + j);
+      } else
+        clamp8_4(vr, OR + j), clamp8_4(vg, OG + j), clamp8_4(vb, OB + j);
     }
     for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)OR[j], q[3 * j + 1] = (uint8_t)OG[j], q[3 * j + 2] = (uint8_t)OB[j];
   }
