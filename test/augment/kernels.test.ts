@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { plan, renderLoaded, type LoadedPair, type Plan } from '../../src/main/augment'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import { OPS } from '../../src/main/augment/ops'
-import { applyLuts, toGreyRgb } from '../../src/main/augment/ops/colour'
-import { claheRgb } from '../../src/main/augment/ops/histogram'
+import { applyLuts, hsvPower, hue, toGreyRgb } from '../../src/main/augment/ops/colour'
+import { claheRgb, equalize } from '../../src/main/augment/ops/histogram'
 import { adjustSaturation, mapHsv } from '../../src/main/augment/ops/hsv'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { defaultOp, FILL_MODES, OP_TYPES, parseLockstepRecipe, type OpType } from '../../src/shared/recipe'
@@ -177,7 +177,7 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     const px = (d: Uint8Array) => ({ data: d, width: d.length / 3, height: 1 })
     for (const degrees of [0, 37.7, -123.4, 359.99])
       expect(
-        agree(all, (d) => void OPS.hue.image!({ degrees }, px(d))),
+        agree(all, (d) => void hue.image!({ degrees }, px(d))),
         `hue ${degrees}`,
       ).toBe(true)
     for (const [saturation, value] of [
@@ -185,7 +185,7 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
       [1.8, 0.55],
     ])
       expect(
-        agree(all, (d) => void OPS.hsv_power.image!({ saturation, value }, px(d))),
+        agree(all, (d) => void hsvPower.image!({ saturation, value }, px(d))),
         `hsv_power ${saturation} ${value}`,
       ).toBe(true)
     const v = nativeOpVerdicts()
@@ -215,7 +215,7 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
       const t = img.slice()
       if (kernels!.opClahe(t, w, h, 2, 8)) nativeClahe++
       expect(
-        agree(img, (d) => void OPS.equalize.image!({}, { data: d, width: w, height: h })),
+        agree(img, (d) => void equalize.image!({}, { data: d, width: w, height: h })),
         `equalize ${w}x${h}`,
       ).toBe(true)
       for (const factor of [0, 0.3, 1.7, 9.9])
