@@ -94,5 +94,23 @@ int op_blur_fast(uint8_t *d, int w, int h, const double *k, int r);
 int op_convolve_fast(uint8_t *d, int w, int h, const double *taps, int ntaps);
 // the SIMD variant they run now: "avx2", "sse2" (also with LOCKSTEP_AVX2=0) or "c"
 const char *op_filter_simd(void);
+// ---- colour (ops_colour.c): tables, histograms, grey and CLAHE of ops/colour.ts, hsv.ts, histogram.ts ----
+// per-channel tables on interleaved RGB (byte i takes table i % 3)
+void op_lut3(uint8_t *d, size_t n, const uint8_t *l0, const uint8_t *l1, const uint8_t *l2);
+// the lowest and highest byte (out[0], out[1]; 255 and 0 when n is 0)
+void op_minmax(const uint8_t *d, size_t n, uint8_t *out);
+// each channel's histogram: hist[c * 256 + v] (768 counters)
+void op_hist3(const uint8_t *d, size_t n, uint32_t *hist);
+// cv2.COLOR_RGB2GRAY in all three channels; the sum of grey over the pixels
+void op_grey(uint8_t *d, size_t n);
+uint64_t op_grey_sum(const uint8_t *d, size_t n);
+// hsv.ts adjustSaturation (cv2.addWeighted of the image and its grey, float32)
+void op_saturation(uint8_t *d, size_t n, double factor);
+// histogram.ts claheRgb on w x h x 3: 0, -1 out of memory, -2 a plane smaller than its tile
+// grid's reflection reaches (d untouched in both)
+int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles);
+// colour.ts hsvPower's table entries the image needs: indices max * 256 + min (max > 0), increasing;
+// the count (-1: out of memory)
+int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list);
 
 #endif

@@ -531,6 +531,8 @@ static const struct {
     {"filterSimd", filter_simd_js},  // filters
 };
 
+static void register_colour_ops(napi_env env, napi_value exports);
+
 void register_op_kernels(napi_env env, napi_value exports) {
   napi_value fn;
   for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
@@ -540,5 +542,105 @@ void register_op_kernels(napi_env env, napi_value exports) {
   for (size_t i = 0; i < sizeof FIELD_OPS / sizeof FIELD_OPS[0]; i++) {
     napi_create_function(env, FIELD_OPS[i].name, NAPI_AUTO_LENGTH, FIELD_OPS[i].fn, NULL, &fn);
     napi_set_named_property(env, exports, FIELD_OPS[i].name, fn);
+  }
+  register_colour_ops(env, exports);
+}
+
+// ---- colour (ops_colour.c) -------------------------------------------------------------------------------
+//   opLut3(rgb, l0, l1, l2)   opMinMax(bytes) -> [lo, hi]   opHist3(rgb, hist)   opGrey(rgb)
+//   opGreySum(rgb) -> number   opSaturation(rgb, factor)   opClahe(rgb, w, h, clip, tiles) -> false: not for this size
+//   opHsvPairs(rgb, list) -> count
+
+static napi_value lut3_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d, a, b, c;
+  if (args(env, info, argv) != 4 || !rgb_of(env, argv[0], &d) || !typed(env, argv[1], napi_uint8_array, &a) || a.len != 256 || !typed(env, argv[2], napi_uint8_array, &b) || b.len != 256 ||
+      !typed(env, argv[3], napi_uint8_array, &c) || c.len != 256)
+    return fail(env, "opLut3(rgb, l0, l1, l2)", "rgb and three 256-entry tables");
+  op_lut3(d.data, d.len, a.data, b.data, c.data);
+  return NULL;
+}
+
+static napi_value minmax_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS], out, v;
+  arr d;
+  uint8_t mm[2];
+  if (args(env, info, argv) != 1 || !typed(env, argv[0], napi_uint8_array, &d)) return fail(env, "opMinMax(bytes)", "a Uint8Array");
+  op_minmax(d.data, d.len, mm);
+  napi_create_array_with_length(env, 2, &out);
+  for (uint32_t i = 0; i < 2; i++) napi_create_uint32(env, mm[i], &v), napi_set_element(env, out, i, v);
+  return out;
+}
+
+static napi_value hist3_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d, h;
+  if (args(env, info, argv) != 2 || !rgb_of(env, argv[0], &d) || !typed(env, argv[1], napi_uint32_array, &h) || h.len != 768) return fail(env, "opHist3(rgb, hist)", "rgb and a 768-entry Uint32Array");
+  op_hist3(d.data, d.len, h.data);
+  return NULL;
+}
+
+static napi_value grey_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d;
+  if (args(env, info, argv) != 1 || !rgb_of(env, argv[0], &d)) return fail(env, "opGrey(rgb)", "rgb bytes (a multiple of 3)");
+  op_grey(d.data, d.len);
+  return NULL;
+}
+
+static napi_value grey_sum_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS], out;
+  arr d;
+  if (args(env, info, argv) != 1 || !rgb_of(env, argv[0], &d)) return fail(env, "opGreySum(rgb)", "rgb bytes (a multiple of 3)");
+  napi_create_double(env, (double)op_grey_sum(d.data, d.len), &out);  // below 2^53 for any buffer
+  return out;
+}
+
+static napi_value saturation_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d;
+  double factor;
+  if (args(env, info, argv) != 2 || !rgb_of(env, argv[0], &d) || !num_of(env, argv[1], &factor)) return fail(env, "opSaturation(rgb, factor)", "rgb and a number");
+  op_saturation(d.data, d.len, factor);
+  return NULL;
+}
+
+static napi_value clahe_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opClahe(rgb, w, h, clip, tiles)";
+  napi_value argv[ARGS], out;
+  arr d;
+  int w, h, tiles;
+  double clip;
+  if (args(env, info, argv) != 5 || !image_of(env, argv, &d, &w, &h)) return fail(env, fn, "rgb must be w x h x 3 bytes");
+  if (!num_of(env, argv[3], &clip) || !int_of(env, argv[4], 1, 256, &tiles)) return fail(env, fn, "clip: a number, tiles: 1..256");
+  int rc = op_clahe_rgb(d.data, w, h, clip, tiles);
+  if (rc == -1) return fail(env, fn, "out of memory");
+  napi_get_boolean(env, rc == 0, &out);
+  return out;
+}
+
+static napi_value hsv_pairs_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS], out;
+  arr d, l;
+  if (args(env, info, argv) != 2 || !rgb_of(env, argv[0], &d) || !typed(env, argv[1], napi_uint16_array, &l) || l.len != 65536)
+    return fail(env, "opHsvPairs(rgb, list)", "rgb and a 65536-entry Uint16Array");
+  int k = op_hsv_pairs(d.data, d.len, l.data);
+  if (k < 0) return fail(env, "opHsvPairs(rgb, list)", "out of memory");
+  napi_create_int32(env, k, &out);
+  return out;
+}
+
+static void register_colour_ops(napi_env env, napi_value exports) {
+  static const struct {
+    const char *name;
+    napi_callback fn;
+  } COLOUR[] = {
+      {"opLut3", lut3_js}, {"opMinMax", minmax_js}, {"opHist3", hist3_js}, {"opGrey", grey_js}, {"opGreySum", grey_sum_js}, {"opSaturation", saturation_js}, {"opClahe", clahe_js},
+      {"opHsvPairs", hsv_pairs_js},
+  };
+  napi_value fn;
+  for (size_t i = 0; i < sizeof COLOUR / sizeof COLOUR[0]; i++) {
+    napi_create_function(env, COLOUR[i].name, NAPI_AUTO_LENGTH, COLOUR[i].fn, NULL, &fn);
+    napi_set_named_property(env, exports, COLOUR[i].name, fn);
   }
 }

@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { plan, renderLoaded, type LoadedPair, type Plan } from '../../src/main/augment'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import { OPS } from '../../src/main/augment/ops'
-import { mapHsv } from '../../src/main/augment/ops/hsv'
+import { applyLuts, hsvPower, hue, toGreyRgb } from '../../src/main/augment/ops/colour'
+import { claheRgb, equalize } from '../../src/main/augment/ops/histogram'
+import { adjustSaturation, mapHsv } from '../../src/main/augment/ops/hsv'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { defaultOp, FILL_MODES, OP_TYPES, parseLockstepRecipe, type OpType } from '../../src/shared/recipe'
 import { randomRgb } from '../support/cv2'
@@ -131,7 +133,7 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     expect(same(q.a, r.a)).toBe(false)
   })
 
-  it('the HSV map (vector kernel: four pixels a lane, blocks of 256 with a tail) = the JS reference on all 2^24 colours', () => {
+  it('the HSV map (vector kernel: eight lanes, blocks of 256 with a tail) = the JS reference on all 2^24 colours', () => {
     const all = new Uint8Array(3 << 24)
     for (let i = 0; i < 1 << 24; i++) all.set([i >> 16, (i >> 8) & 255, i & 255], 3 * i)
     const lut = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => f(v))
@@ -152,6 +154,81 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     }
     expect(nativeOpVerdicts().opHsvMap, 'the native kernel was the one used').toBe(true)
   }, 120_000)
+
+  const allColours = () => {
+    const all = new Uint8Array(3 << 24)
+    for (let i = 0; i < 1 << 24; i++) all.set([i >> 16, (i >> 8) & 255, i & 255], 3 * i)
+    return all
+  }
+  /** f on a copy with the kernels and on a copy without: the same bytes. */
+  const agree = (src: Uint8Array, f: (d: Uint8Array) => void) => {
+    const a = src.slice(),
+      b = src.slice()
+    useNativeOps(true)
+    f(a)
+    useNativeOps(false)
+    f(b)
+    useNativeOps(true)
+    return Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))
+  }
+
+  it('hue and hsv_power (lanes of four doubles, selects for branches) = the JS references on all 2^24 colours', () => {
+    const all = allColours().subarray(0, (3 << 24) - 6) // a block's tail
+    const px = (d: Uint8Array) => ({ data: d, width: d.length / 3, height: 1 })
+    for (const degrees of [0, 37.7, -123.4, 359.99])
+      expect(
+        agree(all, (d) => void hue.image!({ degrees }, px(d))),
+        `hue ${degrees}`,
+      ).toBe(true)
+    for (const [saturation, value] of [
+      [0.37, 2.9],
+      [1.8, 0.55],
+    ])
+      expect(
+        agree(all, (d) => void hsvPower.image!({ saturation, value }, px(d))),
+        `hsv_power ${saturation} ${value}`,
+      ).toBe(true)
+    const v = nativeOpVerdicts()
+    expect([v.opHue, v.opHsvPower, v.opHsvPairs], 'the native kernels were the ones used').toEqual([true, true, true])
+  }, 300_000)
+
+  it('CLAHE, equalize, ColorJitter saturation, grey, channel tables = the JS references on random images (odd sizes, every grid)', () => {
+    const sizes: Array<[number, number]> = [
+      [1, 1],
+      [3, 2],
+      [17, 5],
+      [64, 64],
+      [97, 61],
+      [130, 75],
+      [33, 120],
+      [301, 7],
+    ]
+    let nativeClahe = 0
+    for (const [w, h] of sizes) {
+      const img = randomRgb(w, h, w * 7 + h)
+      for (const tiles of [1, 2, 3, 8, 13, 64])
+        for (const clip of [0.1, 1, 2.5, 40])
+          expect(
+            agree(img, (d) => claheRgb({ data: d, width: w, height: h }, clip, tiles)),
+            `clahe ${w}x${h} tiles ${tiles} clip ${clip}`,
+          ).toBe(true)
+      const t = img.slice()
+      if (kernels!.opClahe(t, w, h, 2, 8)) nativeClahe++
+      expect(
+        agree(img, (d) => void equalize.image!({}, { data: d, width: w, height: h })),
+        `equalize ${w}x${h}`,
+      ).toBe(true)
+      for (const factor of [0, 0.3, 1.7, 9.9])
+        expect(
+          agree(img, (d) => adjustSaturation(d, factor)),
+          `saturation ${factor}`,
+        ).toBe(true)
+      expect(agree(img, toGreyRgb)).toBe(true)
+      const l = (k: number) => Uint8Array.from({ length: 256 }, (_, v) => (v * k + 11) & 255)
+      expect(agree(img, (d) => applyLuts(d, l(3), l(5), l(7)))).toBe(true)
+    }
+    expect(nativeClahe, 'the native CLAHE took most sizes (the others: reflection beyond the plane)').toBeGreaterThanOrEqual(6)
+  })
 
   it('every kernel used above passed its start-up check on this machine', () => {
     const v = nativeOpVerdicts()

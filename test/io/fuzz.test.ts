@@ -215,6 +215,7 @@ describe('mutation fuzzer (time-bounded)', () => {
         'ops_geom.c',
         'ops_field.c',
         'ops_filter.c',
+        'ops_colour.c',
       ]
       const cc = buildSanitized(exe, sources, ['-DCHECK_JPEG_TEST', '-ffp-contract=off'])
       expect(cc.status, cc.stderr).toBe(0)

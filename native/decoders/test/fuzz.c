@@ -263,6 +263,25 @@ static void t_op_pixels(const input *in, rng *r) {
   op_hue(d, n, any_double(in, r));
   op_hsv_power(d, n, vlut, spow);
   op_hsv_map(d, n, lut, next(r) & 1 ? lut : NULL, NULL);
+  // colour kernels (ops_colour.c)
+  uint8_t mm[2];
+  uint32_t hist[768];
+  uint16_t *pairs = malloc(sizeof(uint16_t) * 65536);
+  op_lut3(d, n, lut, lut + 0, lut);
+  op_minmax(d, n, mm);
+  CHECK(mm[0] <= mm[1]);
+  op_hist3(d, n, hist);
+  uint64_t total = 0;
+  for (int i = 0; i < 768; i++) total += hist[i];
+  CHECK(total == n);
+  (void)op_grey_sum(d, n);
+  op_saturation(d, n, any_double(in, r));
+  int np = op_hsv_pairs(d, n, pairs);
+  CHECK(np >= 0 && np <= 65536);
+  int rc = op_clahe_rgb(d, w, h, any_double(in, r), between(r, 1, 64));
+  CHECK(rc == 0 || rc == -2);
+  op_grey(d, n);
+  free(pairs);
   op_gaussian_noise(d, n, &s, any_double(in, r), next(r) & 1, table);
   op_salt_pepper(d, n, &s, any_double(in, r), any_double(in, r));
   op_multiplicative(d, n, &s, any_double(in, r), any_double(in, r), next(r) & 1);

@@ -147,6 +147,17 @@ export interface OpKernels {
   // kernel, so no start-up check) names the variant they use now (LOCKSTEP_AVX2=0 picks the
   // x86-64 baseline; tests run both)
   filterSimd?(): 'avx2' | 'sse2' | 'c'
+  // colour (ops_colour.c): tables, histograms, grey and CLAHE
+  opLut3(rgb: Uint8Array, l0: Uint8Array, l1: Uint8Array, l2: Uint8Array): void
+  opMinMax(bytes: Uint8Array): [number, number]
+  opHist3(rgb: Uint8Array, hist: Uint32Array): void
+  opGrey(rgb: Uint8Array): void
+  opGreySum(rgb: Uint8Array): number
+  opSaturation(rgb: Uint8Array, factor: number): void
+  /** false: a plane smaller than its tile grid's reflection reaches (the JS reference's case; rgb untouched) */
+  opClahe(rgb: Uint8Array, w: number, h: number, clip: number, tiles: number): boolean
+  /** the indices max * 256 + min (max > 0) the image has, increasing, into list; their count */
+  opHsvPairs(rgb: Uint8Array, list: Uint16Array): number
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */

@@ -62,10 +62,39 @@ function powTable(ps: number): Float64Array {
   return t
 }
 
+let pairList: Uint16Array | undefined, pairPow: Float64Array | undefined
+/** powTable's entries for the (max, min) pairs the image has (the others are never read). */
+function powTableFor(d: Uint8Array, ps: number): Float64Array {
+  const k = fast('opHsvPairs', (k) => {
+    const a = checkRgb(19, 13),
+      list = new Uint16Array(65536),
+      seen = new Set<number>()
+    for (let i = 0; i < a.length; i += 3) {
+      const max = Math.max(a[i], a[i + 1], a[i + 2])
+      if (max > 0) seen.add(max * 256 + Math.min(a[i], a[i + 1], a[i + 2]))
+    }
+    const n = k.opHsvPairs(a, list)
+    return sameBytes(
+      [...seen].sort((x, y) => x - y),
+      list.subarray(0, n),
+    )
+  })
+  if (!k || d.length % 3 !== 0) return powTable(ps)
+  // kept between calls (fresh memory costs a page fault per 4 KiB): entries of other pairs are never read
+  const list = (pairList ??= new Uint16Array(65536)),
+    t = (pairPow ??= new Float64Array(65536))
+  const n = k.opHsvPairs(d, list)
+  for (let j = 0; j < n; j++) {
+    const i = list[j],
+      max = i >> 8
+    t[i] = Math.pow((max - (i & 255)) / max, ps)
+  }
+  return t
+}
+
 function hsvPowerImage(d: Uint8Array, ps: number, pv: number): void {
   const vLut = new Float64Array(256)
   for (let v = 0; v < 256; v++) vLut[v] = 255 * Math.pow(v / 255, pv)
-  const spow = powTable(ps)
   const k = fast('opHsvPower', (k) => {
     const a = checkRgb(40, 13),
       b = a.slice(),
@@ -75,8 +104,8 @@ function hsvPowerImage(d: Uint8Array, ps: number, pv: number): void {
     k.opHsvPower(b, v, t)
     return sameBytes(a, b)
   })
-  if (k) k.opHsvPower(d, vLut, spow)
-  else hsvPowerJs(d, vLut, spow)
+  if (k) k.opHsvPower(d, vLut, powTableFor(d, ps))
+  else hsvPowerJs(d, vLut, powTable(ps))
 }
 
 function hsvPowerJs(d: Uint8Array, vLut: Float64Array, spow: Float64Array): void {
@@ -157,13 +186,30 @@ function hueJs(d: Uint8Array, shift: number): void {
   }
 }
 
-/** Per-channel tables (R, G, B) on interleaved pixels. */
+/** Per-channel tables (R, G, B) on interleaved pixels (byte i takes table i % 3). */
 function channelLuts(d: Uint8Array, r: Uint8Array, g: Uint8Array, b: Uint8Array): void {
-  for (let i = 0; i < d.length; i += 3) {
+  let i = 0
+  for (; i + 2 < d.length; i += 3) {
     d[i] = r[d[i]]
     d[i + 1] = g[d[i + 1]]
     d[i + 2] = b[d[i + 2]]
   }
+  if (i < d.length) d[i] = r[d[i]]
+  if (i + 1 < d.length) d[i + 1] = g[d[i + 1]]
+}
+
+/** channelLuts, natively when the kernel agrees (one table for every channel: pass it three times). */
+export function applyLuts(d: Uint8Array, r: Uint8Array, g = r, b = r): void {
+  const k = fast('opLut3', (k) => {
+    const a = checkRgb(11, 7),
+      c = a.slice(),
+      t = [0, 1, 2].map((s) => checkRgb(16, 16, s + 2).subarray(0, 256)) as [Uint8Array, Uint8Array, Uint8Array]
+    channelLuts(a, ...t)
+    k.opLut3(c, ...t)
+    return sameBytes(a, c)
+  })
+  if (k && d.length % 3 === 0) k.opLut3(d, r, g, b)
+  else channelLuts(d, r, g, b)
 }
 
 /** Albumentations RGBShift on uint8: a float32 table v + shift per channel, clipped and truncated. */
@@ -180,7 +226,7 @@ export const rgbShift: PixelOp<'rgb_shift', { r: number; g: number; b: number }>
   kind: 'pixel',
   perPixel: true,
   sample: (rng, spec) => ({ r: rng.uniform(spec.r[0], spec.r[1]), g: rng.uniform(spec.g[0], spec.g[1]), b: rng.uniform(spec.b[0], spec.b[1]) }),
-  image: (p, px) => channelLuts(px.data, shiftLut(p.r), shiftLut(p.g), shiftLut(p.b)),
+  image: (p, px) => applyLuts(px.data, shiftLut(p.r), shiftLut(p.g), shiftLut(p.b)),
 }
 
 /** Keras channel_shift_range: every channel + intensity, clipped to the image's own [min, max], rounded. */
@@ -190,16 +236,30 @@ export const channelShift: PixelOp<'channel_shift', { intensity: number }> = {
   sample: (rng, spec) => ({ intensity: rng.uniform(spec.intensity[0], spec.intensity[1]) }),
   image(p, px) {
     const d = px.data
-    let lo = 255,
-      hi = 0
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i]
-      if (v < lo) lo = v
-      if (v > hi) hi = v
-    }
+    const [lo, hi] = minMax(d)
     const lut = Uint8Array.from({ length: 256 }, (_, v) => Math.round(Math.min(hi, Math.max(lo, v + p.intensity))))
-    for (let i = 0; i < d.length; i++) d[i] = lut[d[i]]
+    applyLuts(d, lut)
   },
+}
+
+function minMaxJs(d: Uint8Array): [number, number] {
+  let lo = 255,
+    hi = 0
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]
+    if (v < lo) lo = v
+    if (v > hi) hi = v
+  }
+  return [lo, hi]
+}
+
+/** The lowest and highest value of the image. */
+function minMax(d: Uint8Array): [number, number] {
+  const k = fast('opMinMax', (k) => {
+    const a = checkRgb(13, 9).map((v) => 20 + (v % 200))
+    return sameBytes(minMaxJs(a), k.opMinMax(a))
+  })
+  return k ? k.opMinMax(d) : minMaxJs(d)
 }
 
 /** cv2.COLOR_RGB2GRAY in all three channels (Albumentations ToGray). */
@@ -208,10 +268,24 @@ export const toGrey: PixelOp<'to_grey', Record<string, never>> = {
   kind: 'pixel',
   perPixel: true,
   sample: () => ({}),
-  image(_p, px) {
-    const d = px.data
-    for (let i = 0; i < d.length; i += 3) d[i] = d[i + 1] = d[i + 2] = grey8(d[i], d[i + 1], d[i + 2])
-  },
+  image: (_p, px) => toGreyRgb(px.data),
+}
+
+function toGreyJs(d: Uint8Array): void {
+  for (let i = 0; i < d.length; i += 3) d[i] = d[i + 1] = d[i + 2] = grey8(d[i], d[i + 1], d[i + 2])
+}
+
+/** cv2.COLOR_RGB2GRAY in all three channels, in place. */
+export function toGreyRgb(d: Uint8Array): void {
+  const k = fast('opGrey', (k) => {
+    const a = checkRgb(37, 5),
+      b = a.slice()
+    toGreyJs(a)
+    k.opGrey(b)
+    return sameBytes(a, b)
+  })
+  if (k) k.opGrey(d)
+  else toGreyJs(d)
 }
 
 function permutation3(rng: Rng): number[] {

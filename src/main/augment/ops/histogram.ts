@@ -1,5 +1,7 @@
 // Histogram family (image only): OpenCV's equalizeHist per channel and CLAHE on the luma, value
 // for value (float32 where OpenCV computes in float, rounding to nearest even where it rounds).
+import { checkRgb, fast, sameBytes } from '../fast'
+import { applyLuts } from './colour'
 import { rgbToYcrcb8, roundEven, ycrcbToRgb8 } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
@@ -10,7 +12,11 @@ const sat = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v)
 export function equalizeLut(d: Uint8Array, c: number, stride = 3): Uint8Array {
   const hist = new Int32Array(256)
   for (let i = c; i < d.length; i += stride) hist[d[i]]++
-  const total = Math.floor((d.length - c + stride - 1) / stride)
+  return equalizeTable(hist, Math.floor((d.length - c + stride - 1) / stride))
+}
+
+/** cv2.equalizeHist's table from a histogram of `total` values. */
+function equalizeTable(hist: ArrayLike<number>, total: number): Uint8Array {
   const lut = new Uint8Array(256)
   let i = 0
   while (i < 256 && hist[i] === 0) i++
@@ -25,6 +31,28 @@ export function equalizeLut(d: Uint8Array, c: number, stride = 3): Uint8Array {
   return lut
 }
 
+/** Each channel's histogram (R, G, B: 256 counters each) of interleaved pixels. */
+function histograms(d: Uint8Array): Uint32Array {
+  const h = new Uint32Array(768)
+  const k = fast('opHist3', (k) => {
+    const a = checkRgb(29, 11),
+      b = new Uint32Array(768)
+    k.opHist3(a, b)
+    return sameBytes(histogramsJs(a, new Uint32Array(768)), b)
+  })
+  if (k && d.length % 3 === 0) k.opHist3(d, h)
+  else histogramsJs(d, h)
+  return h
+}
+function histogramsJs(d: Uint8Array, h: Uint32Array): Uint32Array {
+  for (let i = 0; i + 2 < d.length; i += 3) {
+    h[d[i]]++
+    h[256 + d[i + 1]]++
+    h[512 + d[i + 2]]++
+  }
+  return h
+}
+
 /** Albumentations Equalize (mode 'cv', by channels): cv2.equalizeHist on R, G and B. */
 export const equalize: PixelOp<'equalize', Record<string, never>> = {
   type: 'equalize',
@@ -32,8 +60,9 @@ export const equalize: PixelOp<'equalize', Record<string, never>> = {
   sample: () => ({}),
   image(_p, px) {
     const d = px.data
-    const luts = [0, 1, 2].map((c) => equalizeLut(d, c))
-    for (let i = 0; i < d.length; i++) d[i] = luts[i % 3][d[i]]
+    const h = histograms(d)
+    const [r, g, b] = [0, 1, 2].map((c) => equalizeTable(h.subarray(c * 256, c * 256 + 256), d.length / 3))
+    applyLuts(d, r, g, b)
   },
 }
 
@@ -112,8 +141,25 @@ export function claheGrey(plane: Uint8Array, w: number, h: number, clipLimit: nu
   }
 }
 
-/** CLAHE of the luma: RGB -> YCrCb (OpenCV's fixed point), CLAHE on Y, back. */
+/** CLAHE of the luma: RGB -> YCrCb (OpenCV's fixed point), CLAHE on Y, back (natively when the kernel agrees and takes the size). */
 export function claheRgb(px: Pixels, clipLimit: number, tiles: number): void {
+  const k = fast('opClahe', (k) => {
+    const checks: Array<[number, number, number, number]> = [
+      [37, 29, 2.5, 4],
+      [40, 24, 0.7, 8],
+      [19, 23, 40, 3],
+    ]
+    return checks.every(([w, h, clip, t]) => {
+      const a = { data: checkRgb(w, h, w), width: w, height: h },
+        b = a.data.slice()
+      claheJs(a, clip, t)
+      return k.opClahe(b, w, h, clip, t) && sameBytes(a.data, b)
+    })
+  })
+  if (!k || !k.opClahe(px.data, px.width, px.height, clipLimit, tiles)) claheJs(px, clipLimit, tiles)
+}
+
+function claheJs(px: Pixels, clipLimit: number, tiles: number): void {
   const { data: d, width: w, height: h } = px
   const ycc = new Uint8Array(d.length)
   const y = new Uint8Array(w * h)

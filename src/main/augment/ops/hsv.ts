@@ -3,6 +3,7 @@
 // what it renders.
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
+import { applyLuts } from './colour'
 import { grey8, hsvToRgb8, rgbToHsv8 } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
@@ -67,14 +68,20 @@ export const hsvShift: PixelOp<'hsv_shift', { hue: number; saturation: number; v
 // ---- ColorJitter: Albumentations 1.3.1's torchvision functions on uint8 ------------------------
 
 const lutOf = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => clipTrunc(f(v)))
-function lutRgb(d: Uint8Array, lut: Uint8Array): void {
-  for (let i = 0; i < d.length; i++) d[i] = lut[d[i]]
+const lutRgb = (d: Uint8Array, lut: Uint8Array) => applyLuts(d, lut)
+
+function greySumJs(d: Uint8Array): number {
+  let sum = 0
+  for (let i = 0; i < d.length; i += 3) sum += grey8(d[i], d[i + 1], d[i + 2])
+  return sum
 }
 /** The mean of cv2.COLOR_RGB2GRAY over the image (a float64 sum of integers: exact). */
 function greyMean(d: Uint8Array): number {
-  let sum = 0
-  for (let i = 0; i < d.length; i += 3) sum += grey8(d[i], d[i + 1], d[i + 2])
-  return sum / (d.length / 3)
+  const k = fast('opGreySum', (k) => {
+    const a = checkRgb(23, 17)
+    return greySumJs(a) === k.opGreySum(a)
+  })
+  return (k && d.length % 3 === 0 ? k.opGreySum(d) : greySumJs(d)) / (d.length / 3)
 }
 
 const f = Math.fround
@@ -100,6 +107,19 @@ export function adjustContrast(d: Uint8Array, factor: number): void {
 /** cv2.addWeighted(img, factor, grey, 1 - factor, 0) on uint8: float32, rounded to nearest even. */
 export function adjustSaturation(d: Uint8Array, factor: number): void {
   if (factor === 1) return
+  const k = fast('opSaturation', (k) =>
+    [0, 0.37, 1.93, 7.1].every((t) => {
+      const a = checkRgb(31, 9, 5),
+        b = a.slice()
+      saturationJs(a, t)
+      k.opSaturation(b, t)
+      return sameBytes(a, b)
+    }),
+  )
+  if (k && d.length % 3 === 0) k.opSaturation(d, factor)
+  else saturationJs(d, factor)
+}
+function saturationJs(d: Uint8Array, factor: number): void {
   const a = f(factor),
     b = f(1 - factor)
   for (let i = 0; i < d.length; i += 3) {

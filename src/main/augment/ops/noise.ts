@@ -4,6 +4,7 @@ import { decodeImage, encodeRgb } from '../../io/image'
 import { checkRgb, fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import type { PixelOp, Pixels } from './types'
+import { applyLuts } from './colour'
 
 type Gaussian = { std: number; perChannel: boolean; seed: number; normal?: 'table' }
 
@@ -287,7 +288,7 @@ export const multiplicativeNoise: PixelOp<'multiplicative_noise', Multiplicative
       const luts = p.values.map((m) =>
         Uint8Array.from({ length: 256 }, (_, v) => cut(p.values.length === 1 ? Math.fround(v * Math.fround(m)) : Math.fround(v * m))),
       )
-      for (let i = 0; i < d.length; i++) d[i] = luts[p.values.length === 1 ? 0 : i % 3][d[i]]
+      applyLuts(d, luts[0], luts[1] ?? luts[0], luts[2] ?? luts[0])
       return
     }
     const rng = Rng.fromParts('multiplicative_noise', p.seed)

@@ -1,0 +1,570 @@
+// Colour kernels (ops.h, "colour" block): the fast twins of ops/colour.ts, ops/hsv.ts,
+// ops/histogram.ts and ops/noise.ts's one-factor multiplicative noise, equal to them byte for byte.
+// Integer steps are the JS ones; float32 steps are float operations one by one (no contraction:
+// -ffp-contract=off), so each value is computed as JS computes it. Loops over contiguous samples
+// with restrict pointers, built twice on x86-64 (the SSE2 baseline and an AVX2 clone chosen at run
+// time); other architectures build the plain C.
+#include "ops.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define COLOUR_AVX2 1
+#define AVX2 __attribute__((target("avx2")))
+static int has_avx2(void) {
+  static int v = -1;
+  if (v < 0) v = __builtin_cpu_supports("avx2") ? 1 : 0;
+  return v;
+}
+#else
+#define COLOUR_AVX2 0
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
+// Declares op(args) running body_(args) through the AVX2 clone where the CPU has it.
+#if COLOUR_AVX2
+#define DISPATCH(ret, name, params, call)            \
+  AVX2 static ret name##_avx2 params { return name##_body call; } \
+  static ret name##_base params { return name##_body call; }      \
+  ret name params { return has_avx2() ? name##_avx2 call : name##_base call; }
+#else
+#define DISPATCH(ret, name, params, call) \
+  ret name params { return name##_body call; }
+#endif
+
+// ---- tables (photometric.ts applyLut; per-channel tables) ---------------------------------------------
+INLINE void op_lut3_body(uint8_t *restrict d, size_t n, const uint8_t *restrict l0, const uint8_t *restrict l1, const uint8_t *restrict l2) {
+  const uint8_t *t[3] = {l0, l1, l2};
+  size_t i = 0;
+  for (; i + 6 <= n; i += 6) {
+    uint8_t a = l0[d[i]], b = l1[d[i + 1]], c = l2[d[i + 2]], e = l0[d[i + 3]], f = l1[d[i + 4]], g = l2[d[i + 5]];
+    d[i] = a, d[i + 1] = b, d[i + 2] = c, d[i + 3] = e, d[i + 4] = f, d[i + 5] = g;
+  }
+  for (; i < n; i++) d[i] = t[i % 3][d[i]];
+}
+DISPATCH(void, op_lut3, (uint8_t * d, size_t n, const uint8_t *l0, const uint8_t *l1, const uint8_t *l2), (d, n, l0, l1, l2))
+
+// ---- colour.ts channelShift: the image's lowest and highest value ---------------------------------------
+INLINE void op_minmax_body(const uint8_t *restrict d, size_t n, uint8_t *restrict out) {
+  uint8_t lo = 255, hi = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t v = d[i];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  out[0] = lo, out[1] = hi;
+}
+DISPATCH(void, op_minmax, (const uint8_t *d, size_t n, uint8_t *out), (d, n, out))
+
+// ---- histogram.ts equalizeLut: each channel's histogram (hist[c * 256 + v]) --------------------------------
+// two sets of counters (even and odd pixels) so that neighbouring equal values do not wait on each other
+void op_hist3(const uint8_t *restrict d, size_t n, uint32_t *restrict hist) {
+  uint32_t h[6 * 256] = {0};
+  size_t px = n / 3, p = 0;
+  for (; p + 2 <= px; p += 2) {
+    const uint8_t *q = d + p * 3;
+    h[q[0]]++, h[256 + q[1]]++, h[512 + q[2]]++;
+    h[768 + q[3]]++, h[1024 + q[4]]++, h[1280 + q[5]]++;
+  }
+  for (int i = 0; i < 768; i++) hist[i] = h[i] + h[768 + i];
+  for (; p < px; p++) hist[d[p * 3]]++, hist[256 + d[p * 3 + 1]]++, hist[512 + d[p * 3 + 2]]++;
+}
+
+// ---- cv8.ts grey8 (cv2.COLOR_RGB2GRAY: 15-bit fixed point) --------------------------------------------------
+INLINE int grey_of(int r, int g, int b) { return (r * 9798 + g * 19235 + b * 3735 + (1 << 14)) >> 15; }
+
+// colour.ts toGrey: grey in all three channels
+INLINE void op_grey_body(uint8_t *restrict d, size_t n) {
+  size_t px = n / 3;
+  for (size_t p = 0; p < px; p++) {
+    uint8_t g = (uint8_t)grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]);
+    d[3 * p] = g, d[3 * p + 1] = g, d[3 * p + 2] = g;
+  }
+}
+DISPATCH(void, op_grey, (uint8_t * d, size_t n), (d, n))
+
+// hsv.ts greyMean's sum (integers: exact)
+INLINE uint64_t op_grey_sum_body(const uint8_t *restrict d, size_t n) {
+  size_t px = n / 3;
+  uint64_t sum = 0;
+  for (size_t p = 0; p < px; p++) sum += (uint32_t)grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]);
+  return sum;
+}
+DISPATCH(uint64_t, op_grey_sum, (const uint8_t *d, size_t n), (d, n))
+
+// ---- hsv.ts adjustSaturation: cv2.addWeighted(img, a, grey, b, 0), float32, rounded to nearest even ----
+// x + 1.5 * 2^23 - 1.5 * 2^23 rounds a float in [0, 2^22) to an integer, ties to even (cvRound)
+// (x <= 0: 0; x >= 255: 255 as JS's satRound; a NaN gives 0 as a Uint8Array store of NaN does: the
+// comparisons are false for it)
+INLINE uint8_t sat_round_v(float x) {
+  float r = (x + 12582912.0f) - 12582912.0f;
+  r = r > 0 ? r : 0;
+  r = r < 255 ? r : 255;
+  return (uint8_t)(int)r;
+}
+INLINE void op_saturation_body(uint8_t *restrict d, size_t n, double factor) {
+  const float a = (float)factor, b = (float)(1 - factor);
+  size_t px = n / 3;
+  if (factor == 0) {
+    for (size_t p = 0; p < px; p++) {
+      uint8_t g = (uint8_t)grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]);
+      d[3 * p] = g, d[3 * p + 1] = g, d[3 * p + 2] = g;
+    }
+    return;
+  }
+  // every (grey, value) result once: a 64 KiB table, the per-value arithmetic unchanged
+  uint8_t *t = malloc(65536);
+  if (t) {
+    for (int g = 0; g < 256; g++) {
+      double gb = (float)((double)g * (double)b);
+      for (int v = 0; v < 256; v++) t[g * 256 + v] = sat_round_v((float)((double)v * (double)a + gb));
+    }
+    for (size_t p = 0; p < px; p++) {
+      const uint8_t *row = t + grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]) * 256;
+      d[3 * p] = row[d[3 * p]], d[3 * p + 1] = row[d[3 * p + 1]], d[3 * p + 2] = row[d[3 * p + 2]];
+    }
+    free(t);
+    return;
+  }
+  for (size_t p = 0; p < px; p++) {
+    int g = grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]);
+    // the product of an integer below 2^9 and a float is exact in double: rounding once is float's
+    double gb = (float)((double)g * (double)b);
+    for (int c = 0; c < 3; c++) d[3 * p + c] = sat_round_v((float)((double)d[3 * p + c] * (double)a + gb));
+  }
+}
+DISPATCH(void, op_saturation, (uint8_t * d, size_t n, double factor), (d, n, factor))
+
+// ---- histogram.ts claheRgb: RGB -> YCrCb, cv::CLAHE on Y, back ----------------------------------------------
+INLINE uint8_t sat_i(int v) {
+  v = v < 0 ? 0 : v;
+  v = v > 255 ? 255 : v;
+  return (uint8_t)v;
+}
+#define DESCALE14(x) (((x) + (1 << 13)) >> 14)
+
+// rows of luts: per tile 256 entries; the histograms of tiles (tw x th, plane extended by reflection);
+// the plane is Y of interleaved YCrCb (stride 3)
+static void clahe_luts(const uint8_t *plane, int w, int h, int tiles, int tw, int th, double clip, uint8_t *luts, const int *xs) {
+  int64_t area = (int64_t)tw * th;
+  int64_t limit = 0;
+  if (clip > 0) {
+    double l = (clip * (double)area) / 256;
+    limit = l >= 9e18 ? INT64_MAX : !(l >= 1) ? 1 : (int64_t)l;
+  }
+  const float scale = (float)(255.0 / (double)area);
+  int64_t hist[256];
+  for (int ty = 0; ty < tiles; ty++) {
+    for (int tx = 0; tx < tiles; tx++) {
+      // two sets of counters (even and odd columns): equal neighbours do not wait on each other
+      uint32_t h2[2][256] = {{0}};
+      int x0 = tx * tw, x1 = (tx + 1) * tw;
+      for (int y = ty * th; y < (ty + 1) * th; y++) {
+        const uint8_t *row = plane + (size_t)(y < h ? y : 2 * (h - 1) - y) * w * 3;
+        int x = x0;
+        if (x1 <= w) {
+          for (; x + 2 <= x1; x += 2) h2[0][row[3 * x]]++, h2[1][row[3 * x + 3]]++;
+          for (; x < x1; x++) h2[0][row[3 * x]]++;
+        } else
+          for (; x < x1; x++) h2[0][row[3 * xs[x]]]++;
+      }
+      for (int i = 0; i < 256; i++) hist[i] = (int64_t)h2[0][i] + h2[1][i];
+      if (limit > 0) {
+        int64_t clipped = 0;
+        for (int i = 0; i < 256; i++)
+          if (hist[i] > limit) clipped += hist[i] - limit, hist[i] = limit;
+        int64_t batch = clipped / 256;
+        int residual = (int)(clipped - batch * 256);
+        for (int i = 0; i < 256; i++) hist[i] += batch;
+        if (residual != 0) {
+          int step = 256 / residual;
+          if (step < 1) step = 1;
+          for (int i = 0; i < 256 && residual > 0; i += step, residual--) hist[i]++;
+        }
+      }
+      uint8_t *o = luts + (size_t)(ty * tiles + tx) * 256;
+      int64_t sum = 0;
+      for (int i = 0; i < 256; i++) {
+        sum += hist[i];
+        o[i] = sat_round_v((float)sum * scale);
+      }
+    }
+  }
+}
+
+static inline int ifloorf(float x) {
+  int t = (int)x;
+  return t > x ? t - 1 : t;
+}
+
+// RGB -> YCrCb (cv8.ts rgbToYcrcb8), in place
+INLINE void ycc_body(uint8_t *restrict d, size_t np) {
+  for (size_t k = 0; k < np; k++) {
+    int r = d[3 * k], g = d[3 * k + 1], b = d[3 * k + 2];
+    int yy = DESCALE14(r * 4899 + g * 9617 + b * 1868);
+    d[3 * k] = (uint8_t)yy;
+    d[3 * k + 1] = sat_i(DESCALE14((r - yy) * 11682 + (128 << 14)));
+    d[3 * k + 2] = sat_i(DESCALE14((b - yy) * 9241 + (128 << 14)));
+  }
+}
+DISPATCH(void, ycc, (uint8_t * d, size_t np), (d, np))
+
+// one output row: the four tiles' table values (gathered one by one), the float32 bilinear mix in
+// lanes, then YCrCb -> RGB (cv8.ts ycrcbToRgb8)
+typedef struct {
+  const int *x1s, *x2s;
+  const float *xas, *xa1s;
+  float *a, *b, *c, *e;
+  int32_t *ny;
+} clahe_bufs;
+INLINE void clahe_row_body(const clahe_bufs *restrict cr, const uint8_t *restrict r1, const uint8_t *restrict r2, uint8_t *restrict q, int w, float ya, float ya1) {
+  float *restrict A = cr->a, *restrict B = cr->b, *restrict C = cr->c, *restrict E = cr->e;
+  const float *restrict xas = cr->xas, *restrict xa1s = cr->xa1s;
+  int32_t *restrict ny = cr->ny;
+  for (int x = 0; x < w; x++) {
+    int v = q[3 * x], i1 = cr->x1s[x] + v, i2 = cr->x2s[x] + v;
+    A[x] = r1[i1], B[x] = r1[i2], C[x] = r2[i1], E[x] = r2[i2];
+  }
+  for (int x = 0; x < w; x++) {
+    float top = A[x] * xa1s[x] + B[x] * xas[x];
+    float bottom = C[x] * xa1s[x] + E[x] * xas[x];
+    ny[x] = sat_round_v(top * ya1 + bottom * ya);
+  }
+  for (int x = 0; x < w; x++) {
+    int dcr = q[3 * x + 1] - 128, dcb = q[3 * x + 2] - 128, n = ny[x];
+    q[3 * x] = sat_i(n + DESCALE14(dcr * 22987));
+    q[3 * x + 1] = sat_i(n + DESCALE14(dcb * -5636 + dcr * -11698));
+    q[3 * x + 2] = sat_i(n + DESCALE14(dcb * 29049));
+  }
+}
+DISPATCH(void, clahe_row, (const clahe_bufs *cr, const uint8_t *r1, const uint8_t *r2, uint8_t *q, int w, float ya, float ya1), (cr, r1, r2, q, w, ya, ya1))
+
+int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles) {
+  int ew = w % tiles == 0 ? w : w + tiles - w % tiles, eh = h % tiles == 0 ? h : h + tiles - h % tiles;
+  if (ew > 2 * w - 1 && ew != w) return -2;  // reflection beyond the plane: the JS reference's case alone
+  if (eh > 2 * h - 1 && eh != h) return -2;
+  int tw = ew / tiles, th = eh / tiles;
+  size_t np = (size_t)w * h;
+  // no plane of its own: Y, Cr and Cb stay interleaved in d (a fresh buffer per call costs page faults)
+  uint8_t *luts = malloc((size_t)tiles * tiles * 256);
+  int *xs = malloc(sizeof(int) * (size_t)ew), *x1s = malloc(sizeof(int) * (size_t)w), *x2s = malloc(sizeof(int) * (size_t)w);
+  float *fl = malloc(sizeof(float) * (size_t)w * 6);
+  int32_t *ny = malloc(sizeof(int32_t) * (size_t)w);
+  int rc = -1;
+  if (!luts || !xs || !x1s || !x2s || !fl || !ny) goto done;
+  ycc(d, np);
+  for (int x = 0; x < ew; x++) xs[x] = x < w ? x : 2 * (w - 1) - x;
+  clahe_luts(d, w, h, tiles, tw, th, clip, luts, xs);
+  const float invW = (float)(1.0 / tw), invH = (float)(1.0 / th);
+  clahe_bufs cr = {x1s, x2s, fl, fl + w, fl + 2 * (size_t)w, fl + 3 * (size_t)w, fl + 4 * (size_t)w, fl + 5 * (size_t)w, ny};
+  for (int x = 0; x < w; x++) {
+    float txf = (float)x * invW - 0.5f;
+    int t1 = ifloorf(txf);
+    fl[x] = txf - (float)t1;
+    fl[w + x] = 1 - fl[x];
+    x1s[x] = (t1 > 0 ? t1 : 0) * 256;
+    x2s[x] = (t1 + 1 < tiles - 1 ? t1 + 1 : tiles - 1) * 256;
+  }
+  for (int yy = 0; yy < h; yy++) {
+    float tyf = (float)yy * invH - 0.5f;
+    int t1 = ifloorf(tyf);
+    float ya = tyf - (float)t1, ya1 = 1 - ya;
+    const uint8_t *r1 = luts + (size_t)(t1 > 0 ? t1 : 0) * tiles * 256, *r2 = luts + (size_t)(t1 + 1 < tiles - 1 ? t1 + 1 : tiles - 1) * tiles * 256;
+    clahe_row(&cr, r1, r2, d + (size_t)yy * w * 3, w, ya, ya1);
+  }
+  rc = 0;
+done:
+  free(luts), free(xs), free(x1s), free(x2s), free(fl), free(ny);
+  return rc;
+}
+
+// ---- colour.ts hue and hsvPower, across pixels ----------------------------------------------------------
+// Blocks of pixels are read into int arrays, computed four pixels a vector (GCC/Clang vector types:
+// 4 doubles, two SSE2 registers on the baseline, one AVX2 register in the clone), written back.
+// Each lane does the scalar reference's double operations in its order; branches become selects
+// (both sides computed, the reference's side kept), so every value is the reference's.
+enum { CB = 256 };
+#pragma GCC diagnostic ignored "-Wpsabi"  // the vector helpers are always inlined: no calls pass them
+typedef double d4 __attribute__((vector_size(32)));
+typedef int64_t l4 __attribute__((vector_size(32)));
+typedef int32_t i4 __attribute__((vector_size(16)));
+INLINE d4 sel4(l4 m, d4 a, d4 b) { return (d4)((m & (l4)a) | (~m & (l4)b)); }
+INLINE d4 load4(const int32_t *p) {
+  i4 v;
+  memcpy(&v, p, 16);
+  return __builtin_convertvector(v, d4);
+}
+// clamp8 of ops.c (JS: v <= 0: 0, v >= 255: 255, else Math.round), four lanes
+INLINE void clamp8_4(d4 v, int32_t *out) {
+  const d4 zero = {0, 0, 0, 0}, top = {255, 255, 255, 255}, half = {0.5, 0.5, 0.5, 0.5};
+  l4 lo = v <= zero, hi = v >= top;
+  d4 in = sel4(lo | hi, zero, v);  // NaN lanes: neither, kept: converted below after zeroing
+  in = sel4(in == in, in, zero);
+  i4 t = __builtin_convertvector(in, i4);
+  d4 frac = in - __builtin_convertvector(t, d4);
+  i4 up = __builtin_convertvector(frac >= half, i4);  // -1 where rounding up
+  i4 r = t - up;
+  i4 lo32 = __builtin_convertvector(lo, i4), hi32 = __builtin_convertvector(hi, i4);
+  r = (r & ~lo32 & ~hi32) | (hi32 & (i4){255, 255, 255, 255});
+  memcpy(out, &r, 16);
+}
+
+static inline int max3(int r, int g, int b) { return r > g ? (r > b ? r : b) : g > b ? g : b; }
+static inline int min3(int r, int g, int b) { return r < g ? (r < b ? r : b) : g < b ? g : b; }
+
+// Math.round of v in [0, 255] (t + (v - t >= 0.5): exact), four lanes
+INLINE void round4(d4 v, int32_t *out) {
+  const d4 half = {0.5, 0.5, 0.5, 0.5};
+  i4 t = __builtin_convertvector(v, i4);
+  i4 r = t - __builtin_convertvector(v - __builtin_convertvector(t, d4) >= half, i4);
+  memcpy(out, &r, 16);
+}
+
+// the vector part of hue: returns 0 when a lane's hue left [0, 18) after the shift (the block is then
+// done by the scalar reference). Within that range every value is finite and r1 + min lies in
+// [min, max] (x <= c): clamp8 is Math.round there; a grey pixel (c = 0: the reference keeps it) gets
+// x = 0 and so r1 = g1 = b1 = 0, its own value again.
+INLINE int hue_block(const int32_t *R, const int32_t *G, const int32_t *B, int32_t *OR, int32_t *OG, int32_t *OB, int m, double shift) {
+  const d4 s = {shift, shift, shift, shift};
+  const d4 zero = {0, 0, 0, 0}, one = {1, 1, 1, 1}, two = {2, 2, 2, 2}, three = {3, 3, 3, 3}, four = {4, 4, 4, 4}, five = {5, 5, 5, 5}, six = {6, 6, 6, 6},
+           twelve = {12, 12, 12, 12}, eighteen = {18, 18, 18, 18};
+  const l4 sign = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN};
+  l4 bad = {0, 0, 0, 0};
+  for (int j = 0; j < m; j += 4) {
+    d4 r = load4(R + j), g = load4(G + j), b = load4(B + j);
+    l4 rg = r > g, rb = r > b, gb = g > b;
+    d4 mx = sel4(rg, sel4(rb, r, b), sel4(gb, g, b));
+    d4 mn = sel4(rg, sel4(gb, b, g), sel4(rb, b, r));  // the smallest: same value as the reference's min
+    d4 c = mx - mn;
+    l4 isr = mx == r, isg = mx == g;
+    d4 q = sel4(isr, g - b, sel4(isg, b - r, r - g)) / sel4(c == zero, one, c);  // the reference's one division
+    d4 h = sel4(isr, q, q + sel4(isg, two, four));
+    h = h + s + six;
+    bad |= ~((h >= zero) & (h < eighteen));
+    h = sel4(h < six, h, sel4(h < twelve, h - six, h - twelve));
+    d4 h2 = sel4(h < two, h, sel4(h < four, h - two, h - four));
+    d4 x = c * (one - (d4)((l4)(h2 - one) & ~sign));
+    l4 s0 = h < one, s1 = h < two, s2 = h < three, s3 = h < four, s4 = h < five;
+    d4 r1 = sel4(s0, c, sel4(s1, x, sel4(s3, zero, sel4(s4, x, c))));
+    d4 g1 = sel4(s0, x, sel4(s2, c, sel4(s3, x, zero)));
+    d4 b1 = sel4(s1, zero, sel4(s2, x, sel4(s4, c, x)));
+    round4(r1 + mn, OR + j), round4(g1 + mn, OG + j), round4(b1 + mn, OB + j);
+  }
+  for (int k = 0; k < 4; k++)
+    if (bad[k]) return 0;
+  return 1;
+}
+
+static void hue_scalar(uint8_t *d, size_t n, double shift);
+
+INLINE void op_hue_body(uint8_t *restrict d, size_t n, double shift) {
+  int32_t R[CB], G[CB], B[CB], OR[CB], OG[CB], OB[CB];
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < ((m + 3) & ~3); j++) R[j] = G[j] = B[j] = 0;
+    if (!hue_block(R, G, B, OR, OG, OB, m, shift)) {
+      hue_scalar(q, (size_t)m * 3, shift);
+      continue;
+    }
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)OR[j], q[3 * j + 1] = (uint8_t)OG[j], q[3 * j + 2] = (uint8_t)OB[j];
+  }
+}
+DISPATCH(void, op_hue, (uint8_t * d, size_t n, double shift), (d, n, shift))
+
+// ops.c's clamp8 (Math.round of a value in (0, 255): t + (x - t >= 0.5))
+static inline uint8_t clamp8_s(double v) {
+  if (v <= 0) return 0;
+  if (v >= 255) return 255;
+  if (!(v >= 0 && v < 256)) return 0;  // NaN: a Uint8Array store of NaN
+  int t = (int)v;
+  return (uint8_t)(t + (v - t >= 0.5));
+}
+
+// colour.ts hueJs, one pixel at a time (blocks whose hue leaves the fast range: any h, via fmod)
+static void hue_scalar(uint8_t *d, size_t n, double shift) {
+  for (size_t i = 0; i + 2 < n; i += 3) {
+    int r = d[i], g = d[i + 1], b = d[i + 2];
+    int max = max3(r, g, b), min = min3(r, g, b);
+    double c = max - min;
+    if (c == 0) continue;
+    double h = max == r ? (g - b) / c : max == g ? (b - r) / c + 2 : (r - g) / c + 4;
+    h = h + shift + 6;
+    // fmod(h, 6) and fmod(h, 2) for h in [0, 18) and [0, 6): subtracting whole multiples is exact there
+    h = h >= 0 && h < 18 ? (h < 6 ? h : h < 12 ? h - 6 : h - 12) : fmod(h, 6);
+    double h2 = h < 2 ? h : h < 4 ? h - 2 : h - 4;
+    if (!(h >= 0 && h < 6)) h2 = fmod(h, 2);  // JS's % for a negative or NaN h
+    double x = c * (1 - fabs(h2 - 1));
+    double r1 = 0, g1 = 0, b1 = 0;
+    if (h < 1) r1 = c, g1 = x;
+    else if (h < 2) r1 = x, g1 = c;
+    else if (h < 3) g1 = c, b1 = x;
+    else if (h < 4) g1 = x, b1 = c;
+    else if (h < 5) r1 = x, b1 = c;
+    else r1 = c, b1 = x;
+    d[i] = clamp8_s(r1 + min);
+    d[i + 1] = clamp8_s(g1 + min);
+    d[i + 2] = clamp8_s(b1 + min);
+  }
+}
+
+typedef int32_t i8v __attribute__((vector_size(32)));
+INLINE i8v seli8(i8v m, i8v a, i8v b) { return (m & a) | (~m & b); }
+// max and min of R, G, B (blocks padded to 8)
+INLINE void max_min8(const int32_t *R, const int32_t *G, const int32_t *B, int32_t *MX, int32_t *MN, int m) {
+  for (int j = 0; j < m; j += 8) {
+    i8v r, g, b;
+    memcpy(&r, R + j, 32), memcpy(&g, G + j, 32), memcpy(&b, B + j, 32);
+    i8v v = seli8(r > g, r, g), u = seli8(r < g, r, g);
+    v = seli8(v > b, v, b), u = seli8(u < b, u, b);
+    memcpy(MX + j, &v, 32), memcpy(MN + j, &u, 32);
+  }
+}
+
+// colour.ts hsvPowerJs: spow[max * 256 + min] and vlut[max] gathered per block, the arithmetic in lanes
+INLINE void op_hsv_power_body(uint8_t *restrict d, size_t n, const double *restrict vlut, const double *restrict spow) {
+  int32_t R[CB], G[CB], B[CB], MX[CB], MN[CB], OR[CB], OG[CB], OB[CB];
+  double NMAX[CB], SP[CB];
+  const d4 zero = {0, 0, 0, 0}, one = {1, 1, 1, 1}, top = {255, 255, 255, 255};
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB, m4 = (m + 3) & ~3;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < ((m + 7) & ~7); j++) R[j] = G[j] = B[j] = 0;
+    max_min8(R, G, B, MX, MN, m);
+    for (int j = 0; j < m; j++) NMAX[j] = vlut[MX[j]], SP[j] = spow[MX[j] * 256 + MN[j]];
+    for (int j = m; j < m4; j++) MX[j] = MN[j] = 0, NMAX[j] = SP[j] = 0;
+    for (int j = 0; j < m4; j += 4) {
+      d4 r = load4(R + j), g = load4(G + j), b = load4(B + j), mx = load4(MX + j), mn = load4(MN + j), nmax, sp;
+      memcpy(&nmax, NMAX + j, 32), memcpy(&sp, SP + j, 32);
+      d4 nmin = nmax * (one - sp);
+      d4 span = mx - mn;
+      l4 flat = span == zero;
+      d4 k = sel4(flat, zero, (nmax - nmin) / sel4(flat, one, span));
+      l4 dark = mx == zero;  // max 0: the pixel is kept (clamp8 of an integer is itself)
+      d4 vr = sel4(dark, r, nmin + (r - mn) * k), vg = sel4(dark, g, nmin + (g - mn) * k), vb = sel4(dark, b, nmin + (b - mn) * k);
+      l4 in = (vr >= zero) & (vr <= top) & (vg >= zero) & (vg <= top) & (vb >= zero) & (vb <= top);
+      if (in[0] & in[1] & in[2] & in[3]) {
+        // within [0, 255] (the tables JS gives: always) clamp8 is Math.round
+        round4(vr, OR + j), round4(vg, OG + j), round4(vb, OB + j);
+      } else
+        clamp8_4(vr, OR + j), clamp8_4(vg, OG + j), clamp8_4(vb, OB + j);
+    }
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)OR[j], q[3 * j + 1] = (uint8_t)OG[j], q[3 * j + 2] = (uint8_t)OB[j];
+  }
+}
+DISPATCH(void, op_hsv_power, (uint8_t * d, size_t n, const double *vlut, const double *spow), (d, n, vlut, spow))
+
+// colour.ts hsvPowerImage: which (max, min) pairs the image has (max > 0), as indices max * 256 + min
+// in increasing order into list (65536 entries); returns their count. -1: out of memory.
+INLINE void hsv_pairs_body(const uint8_t *restrict d, size_t n, uint8_t *restrict seen) {
+  int32_t R[CB], G[CB], B[CB], MX[CB], MN[CB];
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB;
+    const uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < ((m + 7) & ~7); j++) R[j] = G[j] = B[j] = 0;
+    max_min8(R, G, B, MX, MN, m);
+    for (int j = 0; j < m; j++) seen[MX[j] * 256 + MN[j]] = 1;
+  }
+}
+DISPATCH(void, hsv_pairs, (const uint8_t *d, size_t n, uint8_t *seen), (d, n, seen))
+
+int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list) {
+  uint8_t *seen = calloc(65536, 1);
+  if (!seen) return -1;
+  hsv_pairs(d, n, seen);
+  int k = 0;
+  for (int i = 256; i < 65536; i++)
+    if (seen[i]) list[k++] = (uint16_t)i;
+  free(seen);
+  return k;
+}
+
+// ---- cv8.ts rgbToHsv8 / hsvToRgb8, hsv.ts mapHsv: blocks of pixels, eight lanes ----------------------------
+// The integer RGB -> HSV steps in int32 lanes (only the division tables' lookups stay one by one),
+// the float HSV -> RGB of ops.c's hsv_to_rgb_block in eight lanes (two SSE2 or one AVX2 register a
+// step); each lane's operations are the scalar reference's.
+typedef float f8v __attribute__((vector_size(32)));
+typedef double d8v __attribute__((vector_size(64)));
+INLINE f8v self8(i8v m, f8v a, f8v b) { return (f8v)((m & (i8v)a) | (~m & (i8v)b)); }
+
+static int32_t SDIV8[256], HDIV8[256];
+__attribute__((constructor)) static void hsv8_tables(void) {
+  for (int i = 1; i < 256; i++) {
+    // cv8.ts: roundEven((255 << 12) / i), roundEven((180 << 12) / (6 * i)): the doubles rounded half to even
+    double a = (double)(255 << 12) / i, b = (double)(180 << 12) / (6.0 * i);
+    double fa = (double)(int64_t)a, fb = (double)(int64_t)b;
+    SDIV8[i] = (int32_t)(a - fa > 0.5 || (a - fa == 0.5 && ((int64_t)fa & 1)) ? fa + 1 : fa);
+    HDIV8[i] = (int32_t)(b - fb > 0.5 || (b - fb == 0.5 && ((int64_t)fb & 1)) ? fb + 1 : fb);
+  }
+}
+
+INLINE void hsv_to_rgb8(const int32_t *H, const int32_t *S, const int32_t *V, int32_t *R, int32_t *G, int32_t *B, int n) {
+  const float inv255 = (float)(1.0 / 255), hscale = (float)(6.0 / 180), sixth = (float)(1.0 / 6);
+  const f8v one = {1, 1, 1, 1, 1, 1, 1, 1};
+  const d8v oned = {1, 1, 1, 1, 1, 1, 1, 1};
+  const i8v zero = {0}, top = {255, 255, 255, 255, 255, 255, 255, 255};
+  for (int j = 0; j < n; j += 8) {
+    i8v h, s, v;
+    memcpy(&h, H + j, 32), memcpy(&s, S + j, 32), memcpy(&v, V + j, 32);
+    f8v fs = __builtin_convertvector(s, f8v) * inv255, fv = __builtin_convertvector(v, f8v) * inv255;
+    f8v fh = __builtin_convertvector(h, f8v) * hscale;
+    i8v pre = __builtin_convertvector(fh, i8v);
+    fh = fh - __builtin_convertvector(pre, f8v);
+    d8v ds = __builtin_convertvector(fs, d8v);
+    f8v t0 = fv;
+    f8v t1 = fv * (one - fs);
+    f8v t2 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(fh, d8v), f8v);
+    f8v t3 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(one - fh, d8v), f8v);
+    i8v sector = pre - 6 * __builtin_convertvector(__builtin_convertvector(pre, f8v) * sixth, i8v);
+    i8v e0 = sector == 0, e1 = sector == 1, e2 = sector == 2, e3 = sector == 3, e4 = sector == 4;
+    f8v rr = self8(e1, t2, self8(e2 | e3, t1, self8(e4, t3, t0)));
+    f8v gg = self8(e0, t3, self8(e1 | e2, t0, self8(e3, t2, t1)));
+    f8v bb = self8(e0 | e1, t1, self8(e2, t3, self8(e3 | e4, t0, t2)));
+    i8v ri = __builtin_convertvector(rr * 255.0f, i8v), gi = __builtin_convertvector(gg * 255.0f, i8v), bi = __builtin_convertvector(bb * 255.0f, i8v);
+    ri = seli8(ri < zero, zero, seli8(ri > top, top, ri)), memcpy(R + j, &ri, 32);
+    gi = seli8(gi < zero, zero, seli8(gi > top, top, gi)), memcpy(G + j, &gi, 32);
+    bi = seli8(bi < zero, zero, seli8(bi > top, top, bi)), memcpy(B + j, &bi, 32);
+  }
+}
+
+INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv) {
+  int32_t R[CB], G[CB], B[CB], V[CB], DF[CB], HN[CB], H[CB], S[CB];
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB, m8 = (m + 7) & ~7;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
+    for (int j = 0; j < m8; j += 8) {
+      i8v r, g, b;
+      memcpy(&r, R + j, 32), memcpy(&g, G + j, 32), memcpy(&b, B + j, 32);
+      i8v v = seli8(r > g, r, g);
+      v = seli8(v > b, v, b);
+      i8v vmin = seli8(r < g, r, g);
+      vmin = seli8(vmin < b, vmin, b);
+      i8v diff = v - vmin;
+      i8v vr = v == r, vg = v == g;  // -1 where equal
+      i8v hn = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
+      memcpy(V + j, &v, 32), memcpy(DF + j, &diff, 32), memcpy(HN + j, &hn, 32);
+    }
+    for (int j = 0; j < m8; j++) {
+      int v = V[j], diff = DF[j];
+      int s = (diff * SDIV8[v] + (1 << 11)) >> 12;
+      int h = (HN[j] * HDIV8[diff] + (1 << 11)) >> 12;
+      h += (h >> 31) & 180;
+      H[j] = lh ? lh[h & 255] : h;
+      S[j] = ls ? ls[s] : s;
+      V[j] = lv ? lv[v] : v;
+    }
+    hsv_to_rgb8(H, S, V, R, G, B, m8);
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
+  }
+}
+DISPATCH(void, op_hsv_map, (uint8_t * d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv), (d, n, lh, ls, lv))
