@@ -5,6 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+int ops_avx2(void) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(LOCKSTEP_NO_AVX2)
+  const char *e = getenv("LOCKSTEP_AVX2");
+  if (e && e[0] == '0') return 0;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+  return 0;
+#endif
+}
+
 uint32_t sfc32_u32(sfc32 *r) {
   uint32_t t = r->a + r->b;
   r->a = r->b ^ (r->b >> 9);

@@ -10,6 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Whether the SIMD kernels (ops_geom.c, ops_field.c, ops_filter.c, ops_colour.c) take their AVX2
+// variant: an x86-64 CPU with AVX2, unless LOCKSTEP_AVX2=0 (the tests run the SSE2 baseline that
+// way; read at each call) or the build defines LOCKSTEP_NO_AVX2.
+int ops_avx2(void);
+
 // sfc32, seeded by the JS side (Rng.state()): the same stream as src/main/augment/rng.ts.
 typedef struct {
   uint32_t a, b, c, d;

@@ -12,11 +12,6 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #define COLOUR_AVX2 1
 #define AVX2 __attribute__((target("avx2")))
-static int has_avx2(void) {
-  static int v = -1;
-  if (v < 0) v = __builtin_cpu_supports("avx2") ? 1 : 0;
-  return v;
-}
 #else
 #define COLOUR_AVX2 0
 #endif
@@ -27,7 +22,7 @@ static int has_avx2(void) {
 #define DISPATCH(ret, name, params, call)            \
   AVX2 static ret name##_avx2 params { return name##_body call; } \
   static ret name##_base params { return name##_body call; }      \
-  ret name params { return has_avx2() ? name##_avx2 call : name##_base call; }
+  ret name params { return ops_avx2() ? name##_avx2 call : name##_base call; }
 #else
 #define DISPATCH(ret, name, params, call) \
   ret name params { return name##_body call; }

@@ -11,14 +11,6 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HAVE_AVX2_VARIANT 1
 #define AVX2 __attribute__((target("avx2")))
-static int use_avx2(void) {
-  static int v = -1;
-  if (v < 0) {
-    __builtin_cpu_init();
-    v = __builtin_cpu_supports("avx2") ? 1 : 0;
-  }
-  return v;
-}
 #else
 #define HAVE_AVX2_VARIANT 0
 #endif
@@ -224,7 +216,7 @@ AVX2 static void blur_window_avx2(const double *p, int row0, int w, int h, const
 #endif
 static void blur_window(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
 #if HAVE_AVX2_VARIANT
-  if (use_avx2()) {
+  if (ops_avx2()) {
     blur_window_avx2(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
     return;
   }
@@ -398,7 +390,7 @@ AVX2 static void sample_rgb_avx2(const double *coords, size_t n, const view *src
 #endif
 void op_sample_rgb_blocks(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
 #if HAVE_AVX2_VARIANT
-  if (use_avx2()) {
+  if (ops_avx2()) {
     sample_rgb_avx2(coords, n, src, mode, pfx, pfy, out);
     return;
   }

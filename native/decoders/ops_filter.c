@@ -13,13 +13,6 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define OPS_X86 1
-// AVX2 where the CPU has it, unless LOCKSTEP_AVX2=0 (as ops_geom.c: the tests run the SSE2 baseline that way)
-static int have_avx2(void) {
-  const char *e = getenv("LOCKSTEP_AVX2");
-  if (e && e[0] == '0') return 0;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") ? 1 : 0;
-}
 #endif
 
 // ---- median_blur (filter.ts medianRgb) ---------------------------------------------------------------
@@ -133,7 +126,7 @@ int op_median_net(uint8_t *d, int w, int h, int k) {
   for (int e = 0; e < 2 * k; e++) P[e] = planes + stride * (k + e);
   void (*row)(int, const uint8_t *const *, uint8_t *const *, uint8_t *const *, uint8_t *, int, int) = median_row_c;
 #ifdef OPS_X86
-  row = have_avx2() ? median_row_avx2 : median_row_sse2;
+  row = ops_avx2() ? median_row_avx2 : median_row_sse2;
 #endif
   for (int q = 0; q < r && q < h; q++) pad_row(ring + stride * (q % k), d + (size_t)q * n, w, r);
   for (int y = 0; y < h; y++) {
@@ -306,7 +299,7 @@ int op_blur_fast(uint8_t *d, int w, int h, const double *k, int r) {
   void (*round)(const double *, uint8_t *, int, int) = round_rows_c;
 #ifdef OPS_X86
   round = round_rows_sse2;
-  if (have_avx2()) hrow = blur_h_avx2, vrow = blur_v_avx2, round = round_rows_avx2;
+  if (ops_avx2()) hrow = blur_h_avx2, vrow = blur_v_avx2, round = round_rows_avx2;
 #endif
   for (int q = 0; q < r && q < h; q++) hrow(d + (size_t)q * n3, w, k, r, prow, acc, ring + (size_t)(q % n) * n3);
   for (int y = 0; y < h; y++) {
@@ -354,7 +347,7 @@ int op_convolve_fast(uint8_t *d, int w, int h, const double *taps, int nt) {
   void (*round)(const double *, uint8_t *, int, int) = round_rows_c;
 #ifdef OPS_X86
   round = round_rows_sse2;
-  if (have_avx2()) row = conv_avx2, round = round_rows_avx2;
+  if (ops_avx2()) row = conv_avx2, round = round_rows_avx2;
 #endif
   // source row q -> ring slot q % n: its samples as doubles, reflected rx pixels left and right
   int loaded = 0;
@@ -381,7 +374,7 @@ int op_convolve_fast(uint8_t *d, int w, int h, const double *taps, int nt) {
 // which variant the kernels above run now: "avx2", "sse2" or "c"
 const char *op_filter_simd(void) {
 #ifdef OPS_X86
-  return have_avx2() ? "avx2" : "sse2";
+  return ops_avx2() ? "avx2" : "sse2";
 #else
   return "c";
 #endif

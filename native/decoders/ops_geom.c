@@ -16,15 +16,6 @@
 #if defined(__x86_64__) && defined(__SSE2__) && !defined(LOCKSTEP_PLAIN_C)
 #include <immintrin.h>
 #define GEOM_X86 1
-// AVX2 where the CPU has it, unless LOCKSTEP_AVX2=0 (the tests run the SSE2 baseline that way)
-static int use_avx2(void) {
-#ifdef LOCKSTEP_NO_AVX2
-  return 0;
-#else
-  const char *e = getenv("LOCKSTEP_AVX2");
-  return !(e && e[0] == '0') && __builtin_cpu_supports("avx2");
-#endif
-}
 #endif
 
 #define LIM 536870912.0  // 2^29: coordinates are saturated to +-2^29 before they become ints
@@ -228,7 +219,7 @@ __attribute__((target("avx2"))) static void bq_taps_avx2(const bq_src *s, const 
 
 typedef void (*bq_taps_fn)(const bq_src *, const bq_run *, int, int, uint8_t *);
 static bq_taps_fn bq_taps_pick(void) {
-  return use_avx2() ? bq_taps_avx2 : bq_taps_sse2;
+  return ops_avx2() ? bq_taps_avx2 : bq_taps_sse2;
 }
 
 static void bq_row_simd(const bq_src *s, const int *ad, const int *bd, int X0, int Y0, int xa, int xb, uint8_t *o, bq_taps_fn taps, bq_run *r) {
@@ -344,7 +335,7 @@ __attribute__((target("avx2"))) static void nn_index_avx2(const double *ax, cons
 typedef void (*nn_index_fn)(const double *, const double *, double, double, int, const int *, int32_t *);
 static nn_index_fn nn_index_pick(void) {
 #ifdef GEOM_X86
-  return use_avx2() ? nn_index_avx2 : nn_index_sse2;
+  return ops_avx2() ? nn_index_avx2 : nn_index_sse2;
 #else
   return nn_index_c;
 #endif

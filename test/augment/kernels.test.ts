@@ -192,6 +192,28 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     expect([v.opHue, v.opHsvPower, v.opHsvPairs], 'the native kernels were the ones used').toEqual([true, true, true])
   }, 300_000)
 
+  it("the colour kernels' SSE2 baseline (LOCKSTEP_AVX2=0, read at each call) = the JS references too", () => {
+    process.env.LOCKSTEP_AVX2 = '0'
+    try {
+      const img = randomRgb(613, 491, 5)
+      const px = (d: Uint8Array) => ({ data: d, width: 613, height: 491 })
+      for (const degrees of [37.7, -123.4])
+        expect(
+          agree(img, (d) => void hue.image!({ degrees }, px(d))),
+          `hue ${degrees}`,
+        ).toBe(true)
+      expect(agree(img, (d) => void hsvPower.image!({ saturation: 1.8, value: 0.55 }, px(d)))).toBe(true)
+      expect(agree(img, (d) => claheRgb(px(d), 2.5, 8))).toBe(true)
+      expect(agree(img, (d) => void equalize.image!({}, px(d)))).toBe(true)
+      expect(agree(img, (d) => adjustSaturation(d, 1.7))).toBe(true)
+      expect(agree(img, toGreyRgb)).toBe(true)
+      const lut = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => f(v))
+      expect(agree(img, (d) => mapHsv(px(d), [lut((v) => (v + 7) % 180), lut((v) => 255 - v), lut((v) => v >> 1)]))).toBe(true)
+    } finally {
+      delete process.env.LOCKSTEP_AVX2
+    }
+  })
+
   it('CLAHE, equalize, ColorJitter saturation, grey, channel tables = the JS references on random images (odd sizes, every grid)', () => {
     const sizes: Array<[number, number]> = [
       [1, 1],
