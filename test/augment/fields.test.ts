@@ -4,7 +4,7 @@
 // the area prefilter and the field window agree with the references on random inputs, and the
 // kernels refuse bad arguments by name.
 import { afterAll, describe, expect, it } from 'vitest'
-import { plan, renderLoaded, type LoadedPair } from '../../src/main/augment'
+import { plan, type LoadedPair } from '../../src/main/augment'
 import type { Chain } from '../../src/main/augment/chain'
 import { useNativeOps } from '../../src/main/augment/fast'
 import type { FillMode } from '../../src/main/augment/ops/types'
@@ -12,6 +12,7 @@ import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
 import { areaReduce, coordsRegion, pointsBoxJs } from '../../src/main/augment/warp-chain'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { randomRgb } from '../support/cv2'
+import { renderNativeAndJs } from '../support/native-vs-js'
 
 const kernels = nativeOpKernels()
 afterAll(() => useNativeOps(true))
@@ -37,12 +38,7 @@ function pair(w: number, h: number, seed: number): LoadedPair {
 async function nativeAndJs(ops: unknown[], l: LoadedPair, out: [number, number], seed: number) {
   const recipe = parseLockstepRecipe({ schema: 'lockstep.recipe/1', output: { width: out[0], height: out[1] }, ops })
   const p = plan(recipe, l, { seed, epoch: 0, sampleId: `f${seed}` }, { labels: l.labels! })
-  useNativeOps(true)
-  const a = (await renderLoaded(p, l, { raw: true })).raw!
-  useNativeOps(false)
-  const b = (await renderLoaded(p, l, { raw: true })).raw!
-  useNativeOps(true)
-  return { a, b }
+  return renderNativeAndJs(p, l)
 }
 
 describe.skipIf(!kernels)('fields and chains: native = JS references, byte for byte', () => {

@@ -12,6 +12,7 @@ import { adjustSaturation, mapHsv } from '../../src/main/augment/ops/hsv'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { defaultOp, FILL_MODES, OP_TYPES, parseLockstepRecipe, type OpType } from '../../src/shared/recipe'
 import { randomRgb } from '../support/cv2'
+import { renderNativeAndJs } from '../support/native-vs-js'
 
 const kernels = nativeOpKernels()
 afterAll(() => useNativeOps(true))
@@ -28,14 +29,7 @@ function pair(w: number, h: number, seed: number, depth: 8 | 16): LoadedPair {
   }
 }
 
-async function both(p: Plan, l: LoadedPair) {
-  useNativeOps(true)
-  const a = (await renderLoaded(p, l, { raw: true })).raw!
-  useNativeOps(false)
-  const b = (await renderLoaded(p, l, { raw: true })).raw!
-  useNativeOps(true)
-  return { a, b }
-}
+const both = renderNativeAndJs
 const same = (x: { image: Uint8Array; labels: Uint8Array | Uint16Array | null }, y: typeof x) =>
   Buffer.from(x.image).equals(Buffer.from(y.image)) &&
   Buffer.from(x.labels!.buffer, x.labels!.byteOffset, x.labels!.byteLength).equals(Buffer.from(y.labels!.buffer, y.labels!.byteOffset, y.labels!.byteLength))
