@@ -22,6 +22,17 @@ const statusOf = (key: string) =>
     .locator('.status')
     .getAttribute('title')
     .catch(() => 'unreviewed')
+/** The grid shows every sample of the project and loads nothing (a reload empties it first). */
+async function gridSettled(n = 12): Promise<void> {
+  await s.page.waitForFunction(
+    (n) =>
+      document.querySelectorAll('[data-testid="tile"]').length === n &&
+      document.querySelector('[data-testid="match-count"]')?.textContent === String(n) &&
+      !document.querySelector('[data-testid="match-count"]')?.parentElement?.querySelector('.base-spinner'),
+    n,
+  )
+}
+
 async function focusGrid(): Promise<void> {
   await s.page.locator('[data-testid="match-count"]').click() // the keys go to the view, not a field
 }
@@ -107,7 +118,13 @@ describe('the keyboard', () => {
     await expect.poll(() => statusOf('street_005')).toBe('accepted')
     await focusGrid()
     await page.keyboard.press('Control+z')
-    await expect.poll(() => page.locator('[data-testid="tile"]', { hasText: 'street_005' }).locator('.status').count()).toBe(0)
+    // the tile is there (not a grid mid-reload) and has no status badge
+    await expect
+      .poll(async () => {
+        const tile = page.locator('[data-testid="tile"]', { hasText: 'street_005' })
+        return (await tile.count()) === 1 ? tile.locator('.status').count() : 'no tile'
+      })
+      .toBe(0)
     expect(s.consoleErrors).toEqual([])
   })
 })
@@ -116,6 +133,7 @@ describe('the random split dialog', () => {
   it('splits every healthy sample by seed and ratios, the same seed gives the same split, and Ctrl+Z undoes it', async () => {
     const { page } = s
     const splits = () => page.locator('[data-testid="tile"] .split').evaluateAll((els: any[]) => els.map((e) => e.textContent as string))
+    await gridSettled() // `before` is the grid's state, not an empty grid mid-reload
     const before = await splits()
     async function split(seed: string): Promise<void> {
       await page.click('[data-testid="split-open"]')
@@ -129,6 +147,7 @@ describe('the random split dialog', () => {
       await page.click('[data-testid="split-submit"]')
       await page.waitForSelector('[data-testid="split-dialog"]', { state: 'detached' })
       await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="toast"]')].some((t: any) => /Split done/.test(t.textContent)))
+      await gridSettled()
     }
     await split('7')
     await s.shot('catalog-after-split')
@@ -138,6 +157,9 @@ describe('the random split dialog', () => {
     expect(first.filter((x) => x === 'test')).toHaveLength(3)
     await focusGrid()
     await page.keyboard.press('Control+z')
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="toast"]')].some((t: any) => /^Undone.*Random split of 12 samples$/.test(t.textContent)),
+    )
     await expect.poll(splits).toEqual(before)
     await split('7')
     expect(await splits()).toEqual(first)
