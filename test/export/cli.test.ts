@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadAddon } from '../../src/main/io/native'
 import { parseNpy } from '../../src/main/export/writers/npy'
-import { CLI, expectSameFiles, makePairs, RECIPE, ROOT, run, snapshot, tmp } from './helpers'
+import { CLI, expectSameFiles, exportArgv, makePairs, RECIPE, ROOT, run, snapshot, tmp } from './helpers'
 
 // without the addon both runs would take the same (JS/sharp) path: that comparison proves nothing
 const { addon: nativeBuilt, why: nativeWhy } = loadAddon()
@@ -15,16 +15,9 @@ let data: { images: string; masks: string }
 let recipe: string
 
 function args(out: string, ...extra: string[]): string[] {
-  return [
-    CLI,
-    'export',
-    '--images',
-    data.images,
-    '--masks',
-    data.masks,
-    '--recipe',
+  return exportArgv(
+    data,
     recipe,
-    '--out',
     out,
     '--seed',
     '3',
@@ -41,7 +34,7 @@ function args(out: string, ...extra: string[]): string[] {
     '--wds-samples',
     '8',
     ...extra,
-  ]
+  )
 }
 
 beforeAll(async () => {

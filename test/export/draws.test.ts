@@ -14,7 +14,7 @@ import { plan } from '../../src/main/augment/plan'
 import { runExport, type ExportRunOptions } from '../../src/main/export/job'
 import { EPSILON, resolveNormalization } from '../../src/main/export/normalize'
 import { folderInputs, folderStats } from '../../src/main/export/sources'
-import { CLI, makePairs, RECIPE, run, tmp } from './helpers'
+import { CLI, exportArgv, makePairs, RECIPE, run, tmp } from './helpers'
 
 const PY = '/usr/bin/python3'
 let data: { images: string; masks: string }
@@ -178,26 +178,7 @@ describe('normalisation at export', () => {
   it('the CLI takes --normalize (a bad value names the flag), and replay --check compares normalised rows', async () => {
     const recipe = join(tmp(), 'r.json')
     writeFileSync(recipe, JSON.stringify(RECIPE))
-    const args = (out: string) => [
-      CLI,
-      'export',
-      '--images',
-      data.images,
-      '--masks',
-      data.masks,
-      '--recipe',
-      recipe,
-      '--out',
-      out,
-      '--format',
-      'npy',
-      '--batch-size',
-      '2',
-      '--epochs',
-      '2',
-      '--normalize',
-      'rescale=1/255',
-    ]
+    const args = (out: string) => exportArgv(data, recipe, out, '--format', 'npy', '--batch-size', '2', '--epochs', '2', '--normalize', 'rescale=1/255')
     const out = tmp()
     await run('node', args(out))
     expect(JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')).normalize).toEqual({ mode: 'rescale', factor: 1 / 255 })

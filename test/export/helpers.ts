@@ -13,6 +13,11 @@ export const ROOT = join(import.meta.dirname, '..', '..')
 export const CLI = join(ROOT, 'bin', 'lockstep.js')
 export const run = promisify(execFile)
 
+/** `lockstep export` of a dataset (images/ and masks/) with a recipe into `out`, then `flags`: the CLI's argv. */
+export function exportArgv(data: { images: string; masks: string }, recipe: string, out: string, ...flags: string[]): string[] {
+  return [CLI, 'export', '--images', data.images, '--masks', data.masks, '--recipe', recipe, '--out', out, ...flags]
+}
+
 export function tmp(prefix = 'lockstep-export-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }

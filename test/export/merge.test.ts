@@ -12,38 +12,32 @@ import { runExport } from '../../src/main/export/job'
 import { mergeShards } from '../../src/main/export/merge'
 import { folderInputs } from '../../src/main/export/sources'
 import { writePair } from '../fixtures/pairs'
-import { CLI, expectSameFiles, makePairs, RECIPE, snapshot, tmp } from './helpers'
+import { CLI, expectSameFiles, exportArgv, makePairs, RECIPE, snapshot, tmp } from './helpers'
 
 let data: { images: string; masks: string }
 let recipe: string
 let whole: string
 let shards: string[]
 
-const args = (out: string, ...extra: string[]) => [
-  CLI,
-  'export',
-  '--images',
-  data.images,
-  '--masks',
-  data.masks,
-  '--recipe',
-  recipe,
-  '--out',
-  out,
-  '--seed',
-  '2',
-  '--epochs',
-  '3',
-  '--batch-size',
-  '4',
-  '--format',
-  'folders,npy,webdataset',
-  '--image-format',
-  'jpeg',
-  '--wds-samples',
-  '8',
-  ...extra,
-]
+const args = (out: string, ...extra: string[]) =>
+  exportArgv(
+    data,
+    recipe,
+    out,
+    '--seed',
+    '2',
+    '--epochs',
+    '3',
+    '--batch-size',
+    '4',
+    '--format',
+    'folders,npy,webdataset',
+    '--image-format',
+    'jpeg',
+    '--wds-samples',
+    '8',
+    ...extra,
+  )
 
 function exitOf(cmd: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
