@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadPair, parseRecipe, plan, renderFromFiles, renderLoaded, type LoadedPair, type Plan, type RenderedPair } from '../../src/main/augment'
+import { loadPair, opCatalog, parseRecipe, plan, renderFromFiles, renderLoaded, type LoadedPair, type Plan, type RenderedPair } from '../../src/main/augment'
 import { writePair, type WritePairOptions, type WrittenPair } from '../fixtures/pairs'
 
 const GOLDEN_DIR = join(import.meta.dirname, 'golden')
@@ -80,6 +80,48 @@ const PLAN1_RECIPES = {
     { type: 'resize', width: 64, height: 64 },
   ]),
 }
+
+/**
+ * Recipes for plan2 (kernels 2, recorded before kernels 3): every op of the schema on its own at
+ * p 1 (geometric ops resample the source into the window; pixel ops run after a crop), then mixes
+ * with every fill mode and pixel ops authored before geometry.
+ */
+function plan2Recipes(): Record<string, ReturnType<typeof R>> {
+  const out = { width: 40, height: 36 }
+  const crop = { type: 'center_crop', ...out }
+  const recipes: Record<string, ReturnType<typeof R>> = {}
+  for (const def of opCatalog) {
+    const type = def.type
+    const geometric = def.group === 'crop' || def.group === 'geometry'
+    const op: Record<string, unknown> = { type, p: 1 }
+    if ((def.group === 'crop' && type !== 'pad_if_needed') || type === 'resize') Object.assign(op, out)
+    if (type === 'pad_if_needed') Object.assign(op, { minWidth: 150, minHeight: 120 })
+    if (type === 'crop_non_empty_mask') Object.assign(op, { classes: [1] })
+    recipes[type] = R(out, type === 'resize' ? [op] : geometric ? [op, crop] : [crop, op])
+  }
+  for (const fill of ['constant', 'edge', 'reflect', 'symmetric', 'wrap']) {
+    recipes[`fill-${fill}`] = R({ width: 48, height: 40 }, [
+      { type: 'gaussian_blur', sigma: [0.5, 1.5] },
+      { type: 'affine', degrees: [-30, 30], scale: [0.7, 1.3], fill },
+      { type: 'elastic', fill },
+      { type: 'random_crop', width: 48, height: 40, fill },
+      { type: 'hue' },
+      { type: 'gaussian_noise' },
+    ])
+  }
+  recipes['downscaled'] = R({ width: 30, height: 24 }, [
+    { type: 'scale', factor: [0.2, 0.4], keepSize: false },
+    { type: 'resize', width: 30, height: 24 },
+  ])
+  return recipes
+}
+const RECIPES: Record<string, { recipes: () => Record<string, ReturnType<typeof R>>; note: string }> = {
+  plan1: { recipes: () => PLAN1_RECIPES, note: 'plans and output digests recorded by the engine before op kinds (commit 6e3f2a2); see golden-plans.test.ts' },
+  plan2: {
+    recipes: plan2Recipes,
+    note: 'kernels 2 plans (every op of the schema) and output digests recorded before kernels 3 (commit 8ba4a5f); see golden-plans.test.ts',
+  },
+}
 const SEEDS = [3, 11]
 
 interface GoldenEntry {
@@ -128,7 +170,8 @@ describe.runIf(recording)('recording a golden file', () => {
     const file = join(GOLDEN_DIR, `${recording}.json`)
     if (existsSync(file)) throw new Error(`${file} exists: golden files are never re-recorded`)
     const entries: GoldenEntry[] = []
-    for (const [recipeName, json] of Object.entries(PLAN1_RECIPES)) {
+    const { recipes, note } = RECIPES[recording!]
+    for (const [recipeName, json] of Object.entries(recipes())) {
       const recipe = parseRecipe(json)
       for (const pairName of Object.keys(PAIRS)) {
         for (const seed of SEEDS) {
@@ -140,7 +183,7 @@ describe.runIf(recording)('recording a golden file', () => {
       }
     }
     const golden: Golden = {
-      note: 'plans and output digests recorded by the engine before op kinds (commit 6e3f2a2); see golden-plans.test.ts',
+      note,
       sources: sourceDigests(),
       entries,
     }
@@ -149,7 +192,7 @@ describe.runIf(recording)('recording a golden file', () => {
 })
 
 describe.skipIf(recording)('recorded plans replay byte for byte', () => {
-  for (const name of ['plan1']) {
+  for (const name of Object.keys(RECIPES)) {
     const golden = () => JSON.parse(readFileSync(join(GOLDEN_DIR, `${name}.json`), 'utf8')) as Golden
     it(`${name}: the generated sources are the recorded ones`, () => {
       expect(sourceDigests()).toEqual(golden().sources)
