@@ -6,7 +6,7 @@ import { isExact } from './affine'
 import { checkRgb, fast, sameBytes } from './fast'
 import { OPS } from './ops'
 import { isGeometricKind, type LabelPixels, type MaskContext, type Pixels, type StepContext, type Size } from './ops/types'
-import { KERNELS, type FusedGeometry, type Plan, type PlanStep } from './plan'
+import { type FusedGeometry, type Plan, type PlanStep } from './plan'
 import { sourceRegion, validRect } from './region'
 
 /** d[i] = l[d[i]] (the native loop when it agrees: a table has one result). */
@@ -78,7 +78,7 @@ export async function applyPixels(steps: PlanStep[], px: Pixels, labels: LabelPi
 }
 
 /** A plan's context for its pixel steps. */
-export const stepContext = (plan: Plan): StepContext => ({ ignoreIndex: plan.ignoreIndex, kernels: plan.kernels === KERNELS ? 2 : 1 })
+export const stepContext = (plan: Plan): StepContext => ({ ignoreIndex: plan.ignoreIndex, kernels: plan.kernels ?? 1 })
 
 /** Every pixel step of a plan, in order, on its output image (lockstep.plan/1's photometric pass; tests use it). */
 export function applyPixelSteps(plan: Plan, px: Pixels): Promise<void> {

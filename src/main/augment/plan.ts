@@ -12,7 +12,7 @@ import type { OpType, Recipe } from '../../shared/recipe'
 import type { Labels } from '../io/labels'
 import { compose, IDENTITY, invert, type Affine } from './affine'
 import { OPS } from './ops'
-import { isGeometricKind, type AnyAffineOp, type AnyOp, type Params, type SampleMeta, type Size } from './ops/types'
+import { isGeometricKind, type AnyAffineOp, type KernelGeneration, type AnyOp, type Params, type SampleMeta, type Size } from './ops/types'
 import type { Rng } from './rng'
 import { rngFor, type SampleKey } from './rng'
 
@@ -20,12 +20,14 @@ export const PLAN_SCHEMA = 'lockstep.plan/2'
 export const PLAN_SCHEMA_V1 = 'lockstep.plan/1'
 export type PlanSchema = typeof PLAN_SCHEMA | typeof PLAN_SCHEMA_V1
 /**
- * The kernel generation new plans record: 2 = the integer algorithms (fixed-point bilinear
+ * The kernel generation new plans record. 2 = the integer algorithms (fixed-point bilinear
  * resampling, counter-based noise, integer tables: see native/decoders/ops_q.c), exact in JS and C
- * by construction. Plans without it (recorded before) render with the float64 kernels they were
- * made with, byte for byte.
+ * by construction. 3 = kernels 2 plus the integer definitions of the ops whose float64 sums kept
+ * them behind OpenCV (each op says what changed under 3; everything else renders as under 2).
+ * Plans without it (recorded before) render with the float64 kernels they were made with; every
+ * generation replays byte for byte (test/augment/golden/plan1.json, plan2.json).
  */
-export const KERNELS = 2
+export const KERNELS = 3
 
 export interface PlanStep {
   /** index of the op in the recipe; -1 for the implicit final resize to the output size */
@@ -42,7 +44,7 @@ export interface Plan {
   output: Size
   ignoreIndex: number
   /** the kernel generation (KERNELS); absent: the float64 kernels of earlier plans */
-  kernels?: typeof KERNELS
+  kernels?: Exclude<KernelGeneration, 1>
   /** the ops that fired (p), in recipe order, with their sampled parameters */
   steps: PlanStep[]
 }
@@ -180,7 +182,8 @@ export function checkPlan(p: unknown): Plan {
     if (!s || !Number.isInteger(s.width) || !Number.isInteger(s.height) || s.width < 1 || s.height < 1)
       throw bad('source/output sizes must be positive integers')
   }
-  if (plan.kernels !== undefined && plan.kernels !== KERNELS) throw bad(`kernels must be ${KERNELS} (or absent), received ${JSON.stringify(plan.kernels)}`)
+  if (plan.kernels !== undefined && plan.kernels !== 2 && plan.kernels !== 3)
+    throw bad(`kernels must be 2 or 3 (or absent), received ${JSON.stringify(plan.kernels)}`)
   if (!Array.isArray(plan.steps)) throw bad('steps must be a list')
   plan.steps.forEach((s, i) => {
     if (!s || typeof s.type !== 'string' || !(s.type in OPS) || !s.params || typeof s.params !== 'object')

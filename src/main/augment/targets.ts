@@ -6,7 +6,7 @@ import { isExact } from './affine'
 import type { StageGeometry } from './chain'
 import type { LabelPixels } from './ops/types'
 import { applyLut, applyPixels, linearLut, stepContext } from './photometric'
-import { KERNELS, type FusedGeometry, type Plan } from './plan'
+import { type FusedGeometry, type Plan } from './plan'
 import { flatBounds, validRect } from './region'
 import type { Stage } from './stages'
 import { warpBilinearQ, warpBilinearRgb, warpExact, warpNearest, type SourceView } from './warp'
@@ -38,7 +38,7 @@ export function warpRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array
   const { width: W, height: H, toSource } = g
   const rgb = new Uint8Array(W * H * 3)
   if (isExact(toSource)) return warpExact(img, 3, toSource, W, validRect(g), 0, rgb)
-  return (plan.kernels === KERNELS ? warpBilinearQ : warpBilinearRgb)(img, toSource, flatBounds(g), W, H, rgb)
+  return ((plan.kernels ?? 1) >= 2 ? warpBilinearQ : warpBilinearRgb)(img, toSource, flatBounds(g), W, H, rgb)
 }
 
 /**

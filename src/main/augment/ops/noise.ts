@@ -19,7 +19,7 @@ export const gaussianNoise: PixelOp<'gaussian_noise', Gaussian> = {
   kind: 'pixel',
   sample: (rng, spec) => ({ std: rng.uniform(spec.std[0], spec.std[1]), perChannel: spec.perChannel, seed: rng.seed32(), normal: 'table' }),
   image(p, px: Pixels, ctx) {
-    if (ctx?.kernels === 2) return hashedNormalNoise(px.data, p.seed, p.std, p.perChannel)
+    if ((ctx?.kernels ?? 1) >= 2) return hashedNormalNoise(px.data, p.seed, p.std, p.perChannel)
     const rng = Rng.fromParts('gaussian_noise', p.seed)
     if (p.normal !== 'table') return boxMuller(px.data, rng, p.std, p.perChannel)
     const k = fast('opGaussianNoise', (k) => {
@@ -241,7 +241,7 @@ export const saltPepper: PixelOp<'salt_pepper', { amount: number; saltRatio: num
   kind: 'pixel',
   sample: (rng, spec) => ({ amount: rng.uniform(spec.amount[0], spec.amount[1]), saltRatio: spec.saltRatio, seed: rng.seed32() }),
   image(p, px: Pixels, ctx) {
-    if (ctx?.kernels === 2) return hashedSaltPepper(px.data, p.seed, p.amount, p.saltRatio)
+    if ((ctx?.kernels ?? 1) >= 2) return hashedSaltPepper(px.data, p.seed, p.amount, p.saltRatio)
     const rng = Rng.fromParts('salt_pepper', p.seed)
     const k = fast('opSaltPepper', (k) => {
       const a = checkRgb(31, 7),

@@ -136,9 +136,11 @@ export interface PixelOp<T extends OpType, P extends Params = Params> extends Op
 /** What a pixel step knows of its plan besides its params. */
 export interface StepContext {
   ignoreIndex: number
-  /** the plan's kernel generation (plan.ts KERNELS): 2 = the integer algorithms, 1 = the float64 ones of earlier plans */
-  kernels: 1 | 2
+  /** the plan's kernel generation (plan.ts KERNELS): 1 = the float64 algorithms of the first plans, 2 = the integer ones, 3 = 2 plus the integer filters */
+  kernels: KernelGeneration
 }
+/** A plan's kernel generation (plan.ts KERNELS says what each one means). */
+export type KernelGeneration = 1 | 2 | 3
 /** Context of a mask-aware pixel op. */
 export type MaskContext = StepContext
 
