@@ -91,3 +91,32 @@ describe('the import dialog', () => {
     expect(s.consoleErrors).toEqual([])
   })
 })
+
+describe('the other catalog dialogs', () => {
+  it('annotations: a relative path is refused with the reason, the form stays as typed, Escape closes', async () => {
+    const { page } = s
+    await page.click('[data-testid="annotations-open"]')
+    await page.waitForSelector('[data-testid="annotations-dialog"]')
+    await page.check('[data-testid="annotations-format-voc"]')
+    await field('annotations-path').fill('voc/masks')
+    await field('annotations-labelmap').fill('/data/labelmap.txt')
+    await page.click('[data-testid="annotations-submit"]')
+    expect(await s.text('[data-testid="annotations-dialog"] [role="alert"]')).toBe('Folder of colour PNG masks: give an absolute path')
+    expect(await field('annotations-path').inputValue()).toBe('voc/masks')
+    await s.shot('annotations-dialog-error')
+    await page.keyboard.press('Escape')
+    expect(await page.locator('[data-testid="annotations-dialog"]').count()).toBe(0)
+  })
+
+  it('split: an empty share blocks the split and says why', async () => {
+    const { page } = s
+    await page.click('[data-testid="split-open"]')
+    await page.waitForSelector('[data-testid="split-dialog"]')
+    await field('split-val').fill('')
+    expect(await s.text('[data-testid="split-dialog"] [role="alert"]')).toBe('Each share is a number ≥ 0')
+    expect(await field('split-submit').isDisabled()).toBe(true)
+    await s.shot('split-dialog-error')
+    await page.keyboard.press('Escape')
+    expect(await page.locator('[data-testid="split-dialog"]').count()).toBe(0)
+  })
+})

@@ -71,6 +71,8 @@ describe('projects in the studio', () => {
     // an existing project: say so, offer to open it instead
     await dirField.fill(join(root, 'streets'))
     await expect.poll(() => page.locator('[data-testid="project-dir-error"]').innerText()).toMatch(/Already a Lockstep project \(“Streets”\)/)
+    expect(await page.locator('[data-testid="project-switch"]').innerText()).toBe('Open it instead')
+    await page.screenshot({ path: join(SHOTS, 'project-new-dialog-error.png') })
     // a file
     writeFileSync(join(root, 'a-file'), 'x')
     await dirField.fill(join(root, 'a-file'))
@@ -80,7 +82,7 @@ describe('projects in the studio', () => {
     mkdirSync(dataDir)
     writeFileSync(join(dataDir, 'readme.txt'), 'mine')
     await dirField.fill(dataDir)
-    await expect.poll(() => page.locator('[data-testid="project-dir-note"]').innerText()).toMatch(/holds 1 item; they stay where they are/)
+    await expect.poll(() => page.locator('[data-testid="project-dir-hint"]').innerText()).toMatch(/holds 1 item; they stay where they are/)
     await page.fill('[data-testid="project-name-input"]', 'Fields')
     await page.screenshot({ path: join(SHOTS, 'project-new-dialog.png') })
     // Escape closes without creating anything
@@ -106,7 +108,7 @@ describe('projects in the studio', () => {
     await page.fill('[data-testid="project-dir"]', join(root, 'nowhere'))
     await expect.poll(() => page.locator('[data-testid="project-dir-error"]').innerText()).toMatch(/No such folder/)
     await page.fill('[data-testid="project-dir"]', other)
-    await expect.poll(() => page.locator('[data-testid="project-dir-note"]').innerText()).toBe('Project “Other”')
+    await expect.poll(() => page.locator('[data-testid="project-dir-hint"]').innerText()).toBe('Project “Other”')
     await page.press('[data-testid="project-dir"]', 'Enter')
     await landedOn('Other')
   })

@@ -93,6 +93,14 @@ export const useProjectStore = defineStore('project', () => {
     else await api.call('project.open', { dir })
     await followProject()
   }
+  /** A recent project, opened again; a failure (moved, deleted) is a toast, the list stays. */
+  async function reopen(dir: string): Promise<void> {
+    try {
+      await openProject(dir)
+    } catch (err) {
+      useToastStore().error('Opening the project', err)
+    }
+  }
   async function forget(dir: string): Promise<void> {
     try {
       recent.value = await api.call('project.forget', { dir })
@@ -192,6 +200,7 @@ export const useProjectStore = defineStore('project', () => {
     loadRecent,
     probe,
     openProject,
+    reopen,
     forget,
     followProject,
     pickerAvailable,

@@ -2,7 +2,7 @@
 // field), saving as immutable versions (or as a new recipe), Albumentations import with a review
 // of what was left out or changed, and the draft kept across reloads (per project).
 import { defineStore } from 'pinia'
-import { computed, ref, watch } from 'vue'
+import { computed, ref, watch, type Ref } from 'vue'
 import type { RecipeSummary, RecipeVersionInfo } from '@shared/contract/catalog'
 import { OP_CATALOG, RECIPE_SCHEMA, defaultOp, defaultRecipe, validateRecipe, type OpSpec, type OpType, type Recipe } from '@shared/recipe'
 import { api } from '../api'
@@ -126,24 +126,18 @@ export const useRecipeStore = defineStore('recipes', () => {
     lastKey = coalesceKey ?? null
     lastAt = now
   }
-  function undo(): void {
-    const prev = past.value[past.value.length - 1]
-    if (prev === undefined) return
-    future.value = [...future.value, JSON.stringify(draft.value)]
-    past.value = past.value.slice(0, -1)
-    draft.value = JSON.parse(prev) as Draft
+  /** Undo (from the past, the draft going to the future) or redo (the other way round). */
+  function step(from: Ref<string[]>, to: Ref<string[]>): void {
+    const target = from.value.at(-1)
+    if (target === undefined) return
+    to.value = [...to.value, JSON.stringify(draft.value)]
+    from.value = from.value.slice(0, -1)
+    draft.value = JSON.parse(target) as Draft
     lastKey = null
     clampSelection()
   }
-  function redo(): void {
-    const next = future.value[future.value.length - 1]
-    if (next === undefined) return
-    past.value = [...past.value, JSON.stringify(draft.value)]
-    future.value = future.value.slice(0, -1)
-    draft.value = JSON.parse(next) as Draft
-    lastKey = null
-    clampSelection()
-  }
+  const undo = () => step(past, future)
+  const redo = () => step(future, past)
   function clampSelection(): void {
     const n = draft.value.ops.length
     if (selected.value !== null && selected.value >= n) selected.value = n ? n - 1 : null

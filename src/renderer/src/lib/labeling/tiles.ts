@@ -40,35 +40,29 @@ export class TileMap {
   static fromFlat(width: number, height: number, depth: Depth, data: LabelArray): TileMap {
     if (data.length < width * height) throw new Error(`Label data has ${data.length} values, expected ${width}x${height} = ${width * height}`)
     const map = new TileMap(width, height, depth)
-    for (let ty = 0; ty < map.rows; ty++) {
-      const y1 = Math.min(height, (ty + 1) * TILE)
-      for (let tx = 0; tx < map.cols; tx++) {
-        const tile = map.tiles[ty * map.cols + tx]
-        const x0 = tx * TILE
-        const w = Math.min(width, x0 + TILE) - x0
-        for (let y = ty * TILE; y < y1; y++) tile.set(data.subarray(y * width + x0, y * width + x0 + w), (y & TILE_MASK) * TILE)
-      }
-    }
+    map.eachRow((tile, at, flat, w) => tile.set(data.subarray(flat, flat + w), at))
     return map
   }
 
   /** Row-major copy of the whole map (the form a save sends and a draft keeps). */
   toFlat(): LabelArray {
+    const out = this.depth === 16 ? new Uint16Array(this.width * this.height) : new Uint8Array(this.width * this.height)
+    this.eachRow((tile, at, flat, w) => out.set(tile.subarray(at, at + w), flat))
+    return out
+  }
+
+  /** Every image row of every tile: the tile, where the row starts in it and in the row-major image, its width. */
+  private eachRow(visit: (tile: LabelArray, at: number, flat: number, w: number) => void): void {
     const { width, height } = this
-    const out = this.depth === 16 ? new Uint16Array(width * height) : new Uint8Array(width * height)
     for (let ty = 0; ty < this.rows; ty++) {
       const y1 = Math.min(height, (ty + 1) * TILE)
       for (let tx = 0; tx < this.cols; tx++) {
         const tile = this.tiles[ty * this.cols + tx]
         const x0 = tx * TILE
         const w = Math.min(width, x0 + TILE) - x0
-        for (let y = ty * TILE; y < y1; y++) {
-          const o = (y & TILE_MASK) * TILE
-          out.set(tile.subarray(o, o + w), y * width + x0)
-        }
+        for (let y = ty * TILE; y < y1; y++) visit(tile, (y & TILE_MASK) * TILE, y * width + x0, w)
       }
     }
-    return out
   }
 
   tileIndex(x: number, y: number): number {
