@@ -241,7 +241,17 @@ export function warpBilinearQJs(src: SourceView<Uint8Array> | null, A: Affine, f
  * it takes the straight loop, the pixels before and after it clamp each tap to the edge (the same
  * sum either way).
  */
-function bilinearQRow(src: SourceView<Uint8Array>, ad: Int32Array, bd: Int32Array, X0: number, Y0: number, xa: number, xb: number, out: Uint8Array, o: number): void {
+function bilinearQRow(
+  src: SourceView<Uint8Array>,
+  ad: Int32Array,
+  bd: Int32Array,
+  X0: number,
+  Y0: number,
+  xa: number,
+  xb: number,
+  out: Uint8Array,
+  o: number,
+): void {
   const swm1 = src.sourceWidth - 1,
     shm1 = src.sourceHeight - 1
   const inner = (x: number) => {
@@ -259,7 +269,17 @@ function bilinearQRow(src: SourceView<Uint8Array>, ad: Int32Array, bd: Int32Arra
 }
 
 /** Pixels [xa, xb) whose taps are all inside the source. */
-function bilinearQInner(src: SourceView<Uint8Array>, ad: Int32Array, bd: Int32Array, X0: number, Y0: number, xa: number, xb: number, out: Uint8Array, o: number): void {
+function bilinearQInner(
+  src: SourceView<Uint8Array>,
+  ad: Int32Array,
+  bd: Int32Array,
+  X0: number,
+  Y0: number,
+  xa: number,
+  xb: number,
+  out: Uint8Array,
+  o: number,
+): void {
   const data = src.data,
     r3 = src.width * 3,
     base = -(src.top * src.width + src.left) * 3
@@ -281,7 +301,17 @@ function bilinearQInner(src: SourceView<Uint8Array>, ad: Int32Array, bd: Int32Ar
 }
 
 /** Pixels [xa, xb) near or past the source's edge: each tap clamped to it. */
-function bilinearQEdge(src: SourceView<Uint8Array>, ad: Int32Array, bd: Int32Array, X0: number, Y0: number, xa: number, xb: number, out: Uint8Array, o: number): void {
+function bilinearQEdge(
+  src: SourceView<Uint8Array>,
+  ad: Int32Array,
+  bd: Int32Array,
+  X0: number,
+  Y0: number,
+  xa: number,
+  xb: number,
+  out: Uint8Array,
+  o: number,
+): void {
   const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
   for (let x = xa; x < xb; x++, o += 3) {
     const X = (X0 + ad[x]) >> 5,
@@ -330,7 +360,17 @@ export function warpNearestJs<T extends Uint8Array | Uint16Array>(
 }
 
 /** One output row [xa, xb) of warpNearestJs: ru, rv are the row's source offsets. */
-function nearestRow<T extends Uint8Array | Uint16Array>(src: SourceView<T>, a: number, d: number, ru: number, rv: number, xa: number, xb: number, out: T, o: number): void {
+function nearestRow<T extends Uint8Array | Uint16Array>(
+  src: SourceView<T>,
+  a: number,
+  d: number,
+  ru: number,
+  rv: number,
+  xa: number,
+  xb: number,
+  out: T,
+  o: number,
+): void {
   const { data, left, top, width: rw } = src
   for (let x = xa; x < xb; x++) {
     const xc = x + 0.5
