@@ -1,11 +1,12 @@
 // The PNG label reader (src/main/io/png.ts) against PNGs written here with every row filter, bit
 // depth and colour type a mask can have: a region read must equal the same window of the whole,
 // which must equal the values written; bad files must be refused in words.
-import { crc32, deflateSync } from 'node:zlib'
+import { crc32, deflateSync, inflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { decode as decodeFast } from 'fast-png'
-import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, encodeLabelPngAsync, idatOf, walkPng, type PngInfo } from '../../src/main/io/png'
+import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, encodeLabelPngAsync, idatOf, takeWholeInflate, walkPng, type PngInfo } from '../../src/main/io/png'
+import { checkPngData, pngRows } from '../../src/main/io/check-png'
 import { decodePngLabels8, loadAddon } from '../../src/main/io/native'
 import { readLabelsRegion } from '../../src/main/io'
 import { Rng } from '../../src/main/augment/rng'
@@ -152,6 +153,31 @@ describe('PNG label reader', () => {
     const png = writePng({ width, height, depth: 8, colorType: 0, values: v })
     const r = { left: 5, top: 40, width: 50, height: 20 }
     expect(Array.from(decodeLabelRegion(png, info(png), r).data)).toEqual(window(v, width, r))
+  })
+
+  it('a region read kept for the check: the check of the same bytes takes its whole inflate and gives the verdict it gives alone', () => {
+    const width = 64,
+      height = 60
+    const v = values(width, height, 8, 5)
+    const png = writePng({ width, height, depth: 8, colorType: 0, values: v })
+    // row 50's filter byte set to 7: a file whose rows are sound down to the crop, unsound below it
+    const raw = inflateSync(idatOf(png, info(png)))
+    raw[50 * (width + 1)] = 7
+    const bad = Buffer.concat([png.subarray(0, 33), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))])
+    const r = { left: 3, top: 4, width: 40, height: 20 }
+    for (const file of [png, bad]) {
+      const layout = pngRows(info(file))
+      const alone = checkPngData(idatOf(file, info(file)), layout)
+      expect(Array.from(decodeLabelRegion(file, info(file), r, true).data)).toEqual(window(v, width, r))
+      const kept = takeWholeInflate(file)
+      expect(kept && 'out' in kept).toBe(true)
+      expect(checkPngData(idatOf(file, info(file)), layout, kept)).toEqual(alone)
+      expect(takeWholeInflate(file)).toBeUndefined() // taken once
+    }
+    expect(checkPngData(idatOf(bad, info(bad)), pngRows(info(bad)))).toMatchObject({ kind: 5, row: 50, filter: 7 })
+    // without keepForCheck nothing is kept
+    decodeLabelRegion(png, info(png), r)
+    expect(takeWholeInflate(png)).toBeUndefined()
   })
 
   it('refuses interlaced and colour PNGs (the general decoder takes those)', () => {

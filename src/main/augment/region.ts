@@ -88,19 +88,25 @@ function inside(fb: Float64Array, xc: number, yc: number): boolean {
  * settled with the exact per-pixel test (so it equals testing every pixel).
  */
 export function rowSpan(fb: Float64Array, y: number, W: number): [number, number] {
+  const span = new Int32Array(2)
+  rowSpanInto(fb, y, W, span)
+  return [span[0], span[1]]
+}
+
+/** rowSpan written into `span` ([x0, x1]): no allocation per row for the kernels' loops. */
+export function rowSpanInto(fb: Float64Array, y: number, W: number, span: Int32Array): void {
   const yc = y + 0.5
   let lo = -Infinity,
     hi = Infinity
+  span[0] = span[1] = 0
   for (let i = 0; i < fb.length && lo <= hi; i += 8) {
-    for (const [k, lim] of [
-      [0, fb[i + 6]],
-      [3, fb[i + 7]],
-    ] as const) {
+    for (let k = 0; k <= 3; k += 3) {
+      const lim = fb[i + 6 + (k === 0 ? 0 : 1)]
       const a = fb[i + k],
         rest = fb[i + k + 1] * yc + fb[i + k + 2]
       // 0 <= a * xc + rest < lim
       if (a === 0) {
-        if (rest < 0 || rest >= lim) return [0, 0]
+        if (rest < 0 || rest >= lim) return
         continue
       }
       const t0 = (0 - rest) / a,
@@ -109,10 +115,11 @@ export function rowSpan(fb: Float64Array, y: number, W: number): [number, number
       hi = Math.min(hi, Math.max(t0, t1))
     }
   }
-  if (!(lo <= hi)) return [0, 0]
+  if (!(lo <= hi)) return
   let x0 = Math.max(0, Math.floor(lo - 0.5) - 1)
   let x1 = Math.min(W, Math.ceil(hi - 0.5) + 2)
   while (x0 < x1 && !inside(fb, x0 + 0.5, yc)) x0++
   while (x1 > x0 && !inside(fb, x1 - 0.5, yc)) x1--
-  return [x0, x1]
+  span[0] = x0
+  span[1] = x1
 }

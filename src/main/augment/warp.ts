@@ -6,7 +6,7 @@
 import type { OpKernels } from '../io/native'
 import type { Affine } from './affine'
 import { checkRgb, fast, sameBytes } from './fast'
-import { rowSpan } from './region'
+import { rowSpanInto } from './region'
 
 /** Source pixels available to a warp: a region (or all) of the source. */
 export interface SourceView<T extends Uint8Array | Uint16Array> {
@@ -224,37 +224,118 @@ export function warpBilinearQJs(src: SourceView<Uint8Array> | null, A: Affine, f
     ad[x] = rneSat(a * x * 1024)
     bd[x] = rneSat(d * x * 1024)
   }
-  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  const span = new Int32Array(2)
   for (let y = 0; y < H; y++) {
-    const [xa, xb] = rowSpan(fb, y, W) // outside: fill 0
-    if (xa >= xb) continue
+    rowSpanInto(fb, y, W, span) // outside: fill 0
+    if (span[0] >= span[1]) continue
     const X0 = rneSat((b * y + m2) * 1024) + 16,
       Y0 = rneSat((e * y + m5) * 1024) + 16
-    for (let x = xa, o = (y * W + xa) * 3; x < xb; x++, o += 3) {
-      const X = (X0 + ad[x]) >> 5,
-        Y = (Y0 + bd[x]) >> 5
-      const fx = X & 31,
-        fy = Y & 31
-      const ix = X >> 5,
-        iy = Y >> 5
-      const x0 = (ix < 0 ? 0 : ix >= sw ? sw - 1 : ix) - left,
-        x1 = (ix + 1 < 0 ? 0 : ix + 1 >= sw ? sw - 1 : ix + 1) - left
-      const y0 = (iy < 0 ? 0 : iy >= sh ? sh - 1 : iy) - top,
-        y1 = (iy + 1 < 0 ? 0 : iy + 1 >= sh ? sh - 1 : iy + 1) - top
-      const p00 = (y0 * rw + x0) * 3,
-        p01 = (y0 * rw + x1) * 3,
-        p10 = (y1 * rw + x0) * 3,
-        p11 = (y1 * rw + x1) * 3
-      const w00 = (32 - fx) * (32 - fy),
-        w01 = fx * (32 - fy),
-        w10 = (32 - fx) * fy,
-        w11 = fx * fy
-      out[o] = (w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11] + 512) >> 10
-      out[o + 1] = (w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1] + 512) >> 10
-      out[o + 2] = (w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2] + 512) >> 10
-    }
+    bilinearQRow(src, ad, bd, X0, Y0, span[0], span[1], out, (y * W + span[0]) * 3)
   }
   return out
+}
+
+/**
+ * One output row [xa, xb) of warpBilinearQJs. A tap's source column and row only grow (or only
+ * shrink) along a row, so the taps whose 2 x 2 neighbourhood lies inside the source are one run:
+ * it takes the straight loop, the pixels before and after it clamp each tap to the edge (the same
+ * sum either way).
+ */
+function bilinearQRow(
+  src: SourceView<Uint8Array>,
+  ad: Int32Array,
+  bd: Int32Array,
+  X0: number,
+  Y0: number,
+  xa: number,
+  xb: number,
+  out: Uint8Array,
+  o: number,
+): void {
+  const swm1 = src.sourceWidth - 1,
+    shm1 = src.sourceHeight - 1
+  const inner = (x: number) => {
+    const ix = (X0 + ad[x]) >> 10,
+      iy = (Y0 + bd[x]) >> 10
+    return ix >= 0 && ix < swm1 && iy >= 0 && iy < shm1
+  }
+  let i0 = xa
+  while (i0 < xb && !inner(i0)) i0++
+  let i1 = xb
+  while (i1 > i0 && !inner(i1 - 1)) i1--
+  if (xa < i0) bilinearQEdge(src, ad, bd, X0, Y0, xa, i0, out, o)
+  if (i0 < i1) bilinearQInner(src, ad, bd, X0, Y0, i0, i1, out, o + (i0 - xa) * 3)
+  if (i1 < xb) bilinearQEdge(src, ad, bd, X0, Y0, i1, xb, out, o + (i1 - xa) * 3)
+}
+
+/** Pixels [xa, xb) whose taps are all inside the source. */
+function bilinearQInner(
+  src: SourceView<Uint8Array>,
+  ad: Int32Array,
+  bd: Int32Array,
+  X0: number,
+  Y0: number,
+  xa: number,
+  xb: number,
+  out: Uint8Array,
+  o: number,
+): void {
+  const data = src.data,
+    r3 = src.width * 3,
+    base = -(src.top * src.width + src.left) * 3
+  for (let x = xa; x < xb; x++, o += 3) {
+    const X = (X0 + ad[x]) >> 5,
+      Y = (Y0 + bd[x]) >> 5
+    const fx = X & 31,
+      fy = Y & 31
+    const p = (Y >> 5) * r3 + (X >> 5) * 3 + base,
+      q = p + r3
+    const w00 = (32 - fx) * (32 - fy),
+      w01 = fx * (32 - fy),
+      w10 = (32 - fx) * fy,
+      w11 = fx * fy
+    out[o] = (w00 * data[p] + w01 * data[p + 3] + w10 * data[q] + w11 * data[q + 3] + 512) >> 10
+    out[o + 1] = (w00 * data[p + 1] + w01 * data[p + 4] + w10 * data[q + 1] + w11 * data[q + 4] + 512) >> 10
+    out[o + 2] = (w00 * data[p + 2] + w01 * data[p + 5] + w10 * data[q + 2] + w11 * data[q + 5] + 512) >> 10
+  }
+}
+
+/** Pixels [xa, xb) near or past the source's edge: each tap clamped to it. */
+function bilinearQEdge(
+  src: SourceView<Uint8Array>,
+  ad: Int32Array,
+  bd: Int32Array,
+  X0: number,
+  Y0: number,
+  xa: number,
+  xb: number,
+  out: Uint8Array,
+  o: number,
+): void {
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let x = xa; x < xb; x++, o += 3) {
+    const X = (X0 + ad[x]) >> 5,
+      Y = (Y0 + bd[x]) >> 5
+    const fx = X & 31,
+      fy = Y & 31
+    const ix = X >> 5,
+      iy = Y >> 5
+    const x0 = (ix < 0 ? 0 : ix >= sw ? sw - 1 : ix) - left,
+      x1 = (ix + 1 < 0 ? 0 : ix + 1 >= sw ? sw - 1 : ix + 1) - left
+    const y0 = (iy < 0 ? 0 : iy >= sh ? sh - 1 : iy) - top,
+      y1 = (iy + 1 < 0 ? 0 : iy + 1 >= sh ? sh - 1 : iy + 1) - top
+    const p00 = (y0 * rw + x0) * 3,
+      p01 = (y0 * rw + x1) * 3,
+      p10 = (y1 * rw + x0) * 3,
+      p11 = (y1 * rw + x1) * 3
+    const w00 = (32 - fx) * (32 - fy),
+      w01 = fx * (32 - fy),
+      w10 = (32 - fx) * fy,
+      w11 = fx * fy
+    out[o] = (w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11] + 512) >> 10
+    out[o + 1] = (w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1] + 512) >> 10
+    out[o + 2] = (w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2] + 512) >> 10
+  }
 }
 
 export function warpNearestJs<T extends Uint8Array | Uint16Array>(
@@ -269,27 +350,44 @@ export function warpNearestJs<T extends Uint8Array | Uint16Array>(
   const [a, b, c, d, e, f] = A
   out.fill(fill)
   if (!src) return out
-  const { data, left, top, width: rw } = src
+  const span = new Int32Array(2)
   for (let y = 0; y < H; y++) {
     const yc = y + 0.5
-    const [x0, x1] = rowSpan(fb, y, W)
-    const ru = b * yc + c,
-      rv = e * yc + f
-    for (let x = x0, i = y * W + x0; x < x1; x++, i++) {
-      const xc = x + 0.5
-      out[i] = data[(Math.floor(d * xc + rv) - top) * rw + (Math.floor(a * xc + ru) - left)]
-    }
+    rowSpanInto(fb, y, W, span)
+    nearestRow(src, a, d, b * yc + c, e * yc + f, span[0], span[1], out, y * W)
   }
   return out
+}
+
+/** One output row [xa, xb) of warpNearestJs: ru, rv are the row's source offsets. */
+function nearestRow<T extends Uint8Array | Uint16Array>(
+  src: SourceView<T>,
+  a: number,
+  d: number,
+  ru: number,
+  rv: number,
+  xa: number,
+  xb: number,
+  out: T,
+  o: number,
+): void {
+  const { data, left, top, width: rw } = src
+  for (let x = xa; x < xb; x++) {
+    const xc = x + 0.5
+    out[o + x] = data[(Math.floor(d * xc + rv) - top) * rw + (Math.floor(a * xc + ru) - left)]
+  }
 }
 
 export function warpBilinearRgbJs(src: SourceView<Uint8Array> | null, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array {
   const [a, b, c, d, e, f] = A
   if (!src) return out
   const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  const span = new Int32Array(2)
   for (let y = 0; y < H; y++) {
     const yc = y + 0.5
-    const [xa, xb] = rowSpan(fb, y, W) // outside: fill 0
+    rowSpanInto(fb, y, W, span) // outside: fill 0
+    const xa = span[0],
+      xb = span[1]
     const ru = b * yc + c - 0.5,
       rv = e * yc + f - 0.5
     for (let x = xa; x < xb; x++) {

@@ -704,12 +704,13 @@ function unstuff(b: Uint8Array, p: number): { len: number; end: number } {
   let len = 0
   let end = size
   while (p < size) {
-    const v = b[p]
-    if (v !== 0xff) {
-      d[len++] = v
-      p++
-      continue
-    }
+    // the run up to the next 0xFF is copied as it is
+    let f = b.indexOf(0xff, p)
+    if (f < 0) f = size
+    d.set(b.subarray(p, f), len)
+    len += f - p
+    p = f
+    if (p >= size) break
     let q = p + 1
     while (q < size && b[q] === 0xff) q++
     if (q >= size || b[q] !== 0) {
@@ -763,56 +764,41 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
 
 /** `count` MCUs decode from d[0, len) and use up exactly its bytes (the last one maybe in part). */
 function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array[], acs: Uint16Array[], dcT: Table[], acT: Table[], blocks: number[]): boolean {
-  // acc holds n unread bits in its low bits; before a code is read, n >= 25 (a code of up to
-  // LOOK bits and its up to 11 coefficient bits, or a longer code of up to 16 bits)
-  let acc = 0,
-    n = 0,
-    pos = 0
+  // pos: the bits read so far; before each code the 32 bits from its byte are read, of which the
+  // n = 32 - (pos & 7) low ones are unread (at least 25: a code of up to LOOK bits and its up to 11
+  // coefficient bits, or a longer code of up to 16 bits). PAD zeros follow the data.
+  const view = new DataView(d.buffer, d.byteOffset, d.byteLength)
+  let pos = 0
   const nc = dcs.length
+  const limit = (len + 4) * 8
   for (let m = 0; m < count; m++) {
-    if (pos > len + 4) return false // ran out
+    if (pos > limit) return false // ran out
     for (let ci = 0; ci < nc; ci++) {
       const dl = dcs[ci],
         al = acs[ci]
       for (let blk = blocks[ci]; blk > 0; blk--) {
-        while (n <= 24) {
-          acc = (acc << 8) | d[pos++]
-          n += 8
-        }
+        let acc = view.getUint32(pos >>> 3) | 0,
+          n = 32 - (pos & 7)
         const e = dl[(acc >>> (n - LOOK)) & LOOK_MASK]
-        if (e) n -= e
+        if (e) pos += e
         else {
           const sym = slowSymbol(dcT[ci], acc, n)
           if (sym < 0 || (sym & 255) > 11) return false
-          n -= sym >> 8
-          while (n <= 24) {
-            acc = (acc << 8) | d[pos++]
-            n += 8
-          }
-          n -= sym & 255
+          pos += (sym >> 8) + (sym & 255)
         }
         let k = 1
         while (k < 64) {
-          if (n < 22) {
-            do {
-              acc = (acc << 8) | d[pos++]
-              n += 8
-            } while (n <= 24)
-          }
+          acc = view.getUint32(pos >>> 3) | 0
+          n = 32 - (pos & 7)
           let a = al[(acc >>> (n - LOOK)) & LOOK_MASK]
-          if (a) n -= a & 31
+          if (a) pos += a & 31
           else {
             const sym = slowSymbol(acT[ci], acc, n)
             if (sym < 0) return false
             const run = (sym >> 4) & 15,
               size = sym & 15
             if (size > 10) return false
-            n -= sym >> 8
-            while (n <= 24) {
-              acc = (acc << 8) | d[pos++]
-              n += 8
-            }
-            n -= size
+            pos += (sym >> 8) + size
             a = (size ? run + 1 : run === 15 ? 16 : 0) << 5
           }
           const adv = a >> 5
@@ -824,8 +810,7 @@ function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array
     }
   }
   // the data used up: no more, no less
-  const used = pos * 8 - n
-  return used <= len * 8 && (used + 7) >> 3 === len
+  return pos <= len * 8 && (pos + 7) >> 3 === len
 }
 
 /** A code longer than a look-up takes: (length << 8) | symbol, or -1 when no code of up to 16 bits matches (n >= 16). */

@@ -7,11 +7,9 @@
 //   passes that bound, so a small file that inflates to a gigabyte costs at most the header's size
 //   in memory (none at all natively: the stream passes through one 64 KiB window);
 // - less data than that, bytes after the end of the zlib stream, a row filter type over 4.
-import { inflateSync } from 'node:zlib'
-import { pngChannels, type PngInfo } from './png'
+import { inflateWhole, pngChannels, PNG_CHUNK, type PngInfo, type WholeInflate } from './png'
 
-/** Output bytes per inflate call (node's chunkSize; PNG_CHUNK in decoders.h). */
-export const PNG_CHUNK = 65536
+export { PNG_CHUNK }
 
 /** What check_png_data reports (decoders.h PNG_*). */
 export const PngData = { OK: 0, ZLIB: 1, EXCESS: 2, SHORT: 3, TRAILING: 4, FILTER: 5 } as const
@@ -59,23 +57,18 @@ export function pngRows(info: Pick<PngInfo, 'width' | 'height' | 'bitDepth' | 'c
   return { rows, strides, expected: rows.reduce((n, r, i) => n + r * strides[i], 0) }
 }
 
-/** The data check through node's zlib (check_png_data's reference). */
-export function checkPngData(z: Buffer, layout: PngRows): PngDataResult {
+/** The data check through node's zlib (check_png_data's reference). `inflated`: this stream's inflateWhole, when a label decode already ran it. */
+export function checkPngData(z: Buffer, layout: PngRows, inflated?: WholeInflate): PngDataResult {
   const r: PngDataResult = { kind: PngData.OK, total: 0, consumed: 0, pass: 0, row: 0, filter: 0, zmsg: '' }
-  let out: Buffer
-  try {
-    const res = inflateSync(z, { chunkSize: PNG_CHUNK, maxOutputLength: layout.expected, info: true }) as unknown as {
-      buffer: Buffer
-      engine: { bytesWritten: number }
-    }
-    out = res.buffer
-    r.consumed = res.engine.bytesWritten
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException
+  const w = inflated ?? inflateWhole(z, layout.expected)
+  if ('err' in w) {
+    const e = w.err as NodeJS.ErrnoException
     if (e.code === 'ERR_BUFFER_TOO_LARGE') return { ...r, kind: PngData.EXCESS }
     if (typeof e.errno === 'number' && typeof e.code === 'string' && e.code.startsWith('Z_')) return { ...r, kind: PngData.ZLIB, zmsg: e.message }
-    throw err
+    throw e
   }
+  const out = w.out
+  r.consumed = w.consumed
   r.total = out.length
   if (r.total < layout.expected) return { ...r, kind: PngData.SHORT }
   if (r.consumed < z.length) return { ...r, kind: PngData.TRAILING }

@@ -10,7 +10,7 @@ import { decodeError, MAX_INPUT_PIXELS } from './decode-errors'
 import type { Rect } from './image'
 import { decodePngLabels8 } from './native'
 import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, encodeLabelPngAsync, idatOf, readIhdr, walkPng } from './png'
-import { requireSound } from './verify'
+import { jsPngCheckFollows, requireSound } from './verify'
 
 export interface Labels {
   width: number
@@ -196,7 +196,7 @@ async function decodePngLabels(file: string, buf: Buffer, region?: Rect): Promis
     if (data) return { width: r.width, height: r.height, depth: 8, data }
   }
   try {
-    return decodeLabelRegion(buf, walk.info, region)
+    return decodeLabelRegion(buf, walk.info, region, region !== undefined && jsPngCheckFollows(buf, walk.info))
   } catch (err) {
     throw new LockstepError('CORRUPT', `Mask ${file}: corrupt or truncated PNG (${(err as Error).message})`, { file, role: 'mask' })
   }

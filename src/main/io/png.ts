@@ -114,6 +114,37 @@ export function idatOf(b: Buffer, info: PngInfo): Buffer {
   return parts.length === 1 ? parts[0] : Buffer.concat(parts)
 }
 
+/** Output bytes per inflate call of the whole-stream check (node's chunkSize; PNG_CHUNK in decoders.h). */
+export const PNG_CHUNK = 65536
+
+/** The whole zlib stream inflated as the data check reads it (io/check-png.ts): the filtered rows and the stream bytes consumed, or node's error. */
+export type WholeInflate = { out: Buffer; consumed: number } | { err: unknown }
+
+export function inflateWhole(z: Buffer, expected: number): WholeInflate {
+  try {
+    const res = inflateSync(z, { chunkSize: PNG_CHUNK, maxOutputLength: expected, info: true }) as unknown as {
+      buffer: Buffer
+      engine: { bytesWritten: number }
+    }
+    return { out: res.buffer, consumed: res.engine.bytesWritten }
+  } catch (err) {
+    return { err }
+  }
+}
+
+// Without the native addon a render reads a mask's rows through JS (decodeLabelRegion) and its
+// whole-file check inflates the same stream again (io/check-png.ts): the render's inflate of the
+// whole stream is kept here, by the file's bytes, for the check of those bytes to take. The check
+// reads only the lengths and the filter-type bytes, which unfiltering leaves as they are.
+const forCheck = new WeakMap<Uint8Array, WholeInflate>()
+
+/** The whole inflate a label decode of these file bytes left for their check (taken once), if any. */
+export function takeWholeInflate(file: Uint8Array): WholeInflate | undefined {
+  const w = forCheck.get(file)
+  forCheck.delete(file)
+  return w
+}
+
 /**
  * The filtered scanlines of rows [0, rows): inflates a prefix of the stream first when the rows
  * are well short of the whole image (label maps compress evenly, so a proportional prefix with
@@ -259,9 +290,10 @@ export interface PngLabels {
 /**
  * The class indices of `region` (default: the whole image) of a grey or palette PNG: palette
  * entries are indices, never colours; 16-bit grey keeps its exact values. Throws an Error whose
- * message says what is wrong with the data (the caller names the file).
+ * message says what is wrong with the data (the caller names the file). `keepForCheck`: a JS check
+ * of the whole file will follow (io/verify checkWillInflate): inflate the whole stream once, for both.
  */
-export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region): PngLabels {
+export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region, keepForCheck = false): PngLabels {
   if (!canDecodeLabels(info)) throw new Error(`${info.interlaced ? 'interlaced' : `colour type ${info.colorType}`} PNGs are read by the general decoder`)
   const r = region ?? { left: 0, top: 0, width: info.width, height: info.height }
   if (r.left < 0 || r.top < 0 || r.width <= 0 || r.height <= 0 || r.left + r.width > info.width || r.top + r.height > info.height) {
@@ -271,7 +303,8 @@ export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region): Pn
   const stride = rowBytes + 1
   const rows = r.top + r.height
   const need = stride * rows
-  const raw = inflateRows(idatOf(b, info), need, stride * info.height)
+  const z = idatOf(b, info)
+  const raw = (keepForCheck && wholeRows(b, z, stride * info.height)) || inflateRows(z, need, stride * info.height)
   if (raw.length < need) throw new Error(`the image data ends at row ${Math.floor(raw.length / stride)} of ${info.height} (truncated)`)
   const depth = info.bitDepth
   const limit = Math.min(rowBytes, Math.ceil(((r.left + r.width) * depth) / 8))
@@ -302,6 +335,14 @@ export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region): Pn
     }
   }
   return { width: w, height: h, depth: 8, data: out }
+}
+
+/** The whole stream's rows through the check's own inflate, left for the check (takeWholeInflate); null when that inflate fails (the rows the region needs are inflated alone then). */
+function wholeRows(b: Buffer, z: Buffer, total: number): Buffer | null {
+  const w = inflateWhole(z, total)
+  if ('err' in w || w.out.length !== total) return null
+  forCheck.set(b, w)
+  return w.out
 }
 
 /** Every row unfiltered (for whole-image passes such as class histograms), inflated off-thread, never past what the header allows. */

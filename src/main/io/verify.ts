@@ -18,7 +18,7 @@ import { checkJpeg } from './check-jpeg'
 import { checkPngData, pngDataProblem, pngRows } from './check-png'
 import { decodeError, MAX_INPUT_PIXELS, type Role } from './decode-errors'
 import { nativeAddon } from './native'
-import { idatOf, walkPng } from './png'
+import { idatOf, takeWholeInflate, walkPng, type PngInfo } from './png'
 import { loadSharp } from './sharp'
 
 export type Verdict = { ok: true; format: string } | { ok: false; format: string; code: 'CORRUPT' | 'TOO_LARGE' | 'UNSUPPORTED_FORMAT'; problem: string }
@@ -99,9 +99,20 @@ async function checkPngBytes(b: Buffer, maxPixels: number): Promise<Verdict> {
   const z = idatOf(b, info)
   // small streams here (a thread-pool hop costs more than inflating them); the same verdict either way
   const addon = layout.expected > SMALL_PNG ? nativeAddon() : null
-  const r = addon ? await addon.checkPng(z, layout.rows, layout.strides) : checkPngData(z, layout)
+  const inflated = takeWholeInflate(b)
+  const r = addon ? await addon.checkPng(z, layout.rows, layout.strides) : checkPngData(z, layout, inflated)
   const problem = pngDataProblem(r, info, layout, z.length)
   return problem ? bad('PNG', 'CORRUPT', problem) : { ok: true, format: 'PNG' }
+}
+
+/**
+ * Whether a check of these bytes is still to come (no verdict on this very buffer yet) and would
+ * inflate its PNG stream in JS (no addon, or a small stream): a label decode of them then leaves
+ * its inflate of the whole stream for that check (io/png.ts decodeLabelRegion's keepForCheck).
+ */
+export function jsPngCheckFollows(b: Buffer, info: PngInfo): boolean {
+  if (byBuffer.has(b)) return false
+  return pngRows(info).expected <= SMALL_PNG || !nativeAddon()
 }
 
 /** Formats the checks above do not read: libvips decodes every pixel (streaming: no image held). */

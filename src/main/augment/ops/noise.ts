@@ -200,6 +200,39 @@ function hashedNormalNoise(d: Uint8Array, seed: number, std: number, per: boolea
 }
 
 function hashedNormalJs(d: Uint8Array, key: number, per: boolean, t: Int32Array): void {
+  // normalQ's floor((t[j + 1] - t[j]) * fr / 4096) is an arithmetic shift while the product fits in 32 bits
+  let steep = 0
+  for (let j = 0; j < 4096; j++) steep = Math.max(steep, Math.abs(t[j + 1] - t[j]))
+  if (steep * 4095 >= 2 ** 31) return hashedNormalSlow(d, key, per, t)
+  if (per) {
+    for (let i = 0; i < d.length; i++) d[i] = clamp8(d[i] + noiseValue(hash32(key, i), t))
+    return
+  }
+  for (let p = 0, n = Math.floor(d.length / 3), o = 0; p < n; p++, o += 3) {
+    const v = noiseValue(hash32(key, p), t)
+    d[o] = clamp8(d[o] + v)
+    d[o + 1] = clamp8(d[o + 1] + v)
+    d[o + 2] = clamp8(d[o + 2] + v)
+  }
+}
+
+/** s clamped to 0..255 without a branch (noise pushes many values past the ends: branches mispredict). */
+function clamp8(s: number): number {
+  s &= ~(s >> 31)
+  s = 255 - s
+  s &= ~(s >> 31)
+  return 255 - s
+}
+
+/** What addClamp adds for normalQ(u, t), in 32-bit integers (the table's steps times 4095 fit in them). */
+function noiseValue(u: number, t: Int32Array): number {
+  const j = u >>> 20,
+    a = t[j]
+  return (a + (((t[j + 1] - a) * ((u >>> 8) & 4095)) >> 12) + 128) >> 8
+}
+
+/** hashedNormalJs value by value (a table too steep for 32-bit products: a std far above 255). */
+function hashedNormalSlow(d: Uint8Array, key: number, per: boolean, t: Int32Array): void {
   if (per) {
     for (let i = 0; i < d.length; i++) d[i] = addClamp(d[i], normalQ(hash32(key, i), t))
     return
@@ -231,7 +264,7 @@ function hashedSaltPepper(d: Uint8Array, seed: number, amount: number, salt: num
 function saltPepperQJs(d: Uint8Array, key: number, key2: number, amount: number, salt: number): void {
   const hit = amount * 4294967296,
     s = salt * 4294967296
-  for (let i = 0, p = 0; i + 2 < d.length; i += 3, p++) {
+  for (let p = 0, n = Math.floor(d.length / 3), i = 0; p < n; p++, i += 3) {
     if (hash32(key, p) < hit) d[i] = d[i + 1] = d[i + 2] = hash32(key2, p) < s ? 255 : 0
   }
 }
