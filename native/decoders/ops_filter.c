@@ -600,15 +600,19 @@ typedef struct {
   int n, rx, w, h, loaded;
   const uint8_t *d;
 } q_ring;
-static void q_ring_load(q_ring *g, int upto) {
-  for (; g->loaded < g->h && g->loaded <= upto; g->loaded++) {
-    int16_t *p = g->buf + g->stride * (size_t)(g->loaded % g->n);
-    const uint8_t *s = g->d + (size_t)g->loaded * g->w * 3;
-    for (int x = 0; x < g->w + 2 * g->rx; x++) {
-      int sx = reflect101_safe(x - g->rx, g->w);
-      p[x * 3] = s[sx * 3], p[x * 3 + 1] = s[sx * 3 + 1], p[x * 3 + 2] = s[sx * 3 + 2];
-    }
+// a source row widened to 16 bits with pad pixels each side: replicated (reflect = 0) or
+// BORDER_REFLECT_101, clamped (reflect = 1); the inside is a plain widening loop (vectorized)
+static void q_pad_row(int16_t *restrict p, const uint8_t *restrict s, int w, int pad, int reflect) {
+  int n3 = w * 3;
+  for (int i = 0; i < n3; i++) p[pad * 3 + i] = s[i];
+  for (int x = 0; x < pad; x++) {
+    int l = reflect ? reflect101_safe(x - pad, w) : 0, r = reflect ? reflect101_safe(w + x, w) : w - 1;
+    for (int c = 0; c < 3; c++) p[x * 3 + c] = s[l * 3 + c], p[(pad + w + x) * 3 + c] = s[r * 3 + c];
   }
+}
+static void q_ring_load(q_ring *g, int upto) {
+  for (; g->loaded < g->h && g->loaded <= upto; g->loaded++)
+    q_pad_row(g->buf + g->stride * (size_t)(g->loaded % g->n), g->d + (size_t)g->loaded * g->w * 3, g->w, g->rx, 1);
 }
 static const int16_t *q_ring_row(const q_ring *g, int y) { return g->buf + g->stride * (size_t)(reflect101_safe(y, g->h) % g->n); }
 
@@ -628,11 +632,7 @@ int op_blur_q(uint8_t *d, int w, int h, const int32_t *q, int r, int variant) {
   for (int y = -r; y < h; y++) {
     int src = y + r;  // the source row to pass horizontally now
     if (src < h) {
-      const uint8_t *s = d + (size_t)src * n3;
-      for (int x = 0; x < w + 2 * r; x++) {
-        int sx = clamp_i(x - r, w);
-        prow[x * 3] = s[sx * 3], prow[x * 3 + 1] = s[sx * 3 + 1], prow[x * 3 + 2] = s[sx * 3 + 2];
-      }
+      q_pad_row(prow, d + (size_t)src * n3, w, r, 0);
       int16_t *o = ring + rw * (size_t)(src % n);
       if (v == 0) blur_q_h_c(prow, n3, q, r, o);
 #ifdef OPS_X86
