@@ -428,10 +428,18 @@ static void line_q_c(const int16_t *const *rows, const int *offs, int nt, int n3
   }
 }
 
+#define Q_RADII(F, a, n, p, o)   \
+  case 1: F(a, n, p, 1, o); break; \
+  case 2: F(a, n, p, 2, o); break; \
+  case 3: F(a, n, p, 3, o); break; \
+  case 4: F(a, n, p, 4, o); break; \
+  case 5: F(a, n, p, 5, o); break; \
+  case 6: F(a, n, p, 6, o); break;
+
 // One body per kernel for both vector widths. QT: the vector; QN: 16-bit lanes; QST8: store the QN
 // low bytes of packus(x, x) (in lane order).
 #define Q_BODIES(SUF, ATTR)                                                                                           \
-  ATTR static void blur_q_h_##SUF(const int16_t *prow, int n3, const int32_t *pairs, int r, int16_t *out) {        \
+  ATTR static inline __attribute__((always_inline)) void blur_q_h_body_##SUF(const int16_t *prow, int n3, const int32_t *pairs, int r, int16_t *out) { \
     for (int i = 0; i < n3; i += QN) {                                                                               \
       const int16_t *c = prow + i + 3 * r;                                                                           \
       QT lo = QSET32(128), hi = lo;                                                                                  \
@@ -445,7 +453,7 @@ static void line_q_c(const int16_t *const *rows, const int *offs, int nt, int n3
       QST(out + i, QPACK32(QSRAI32(lo, 8), QSRAI32(hi, 8)));                                                         \
     }                                                                                                                \
   }                                                                                                                  \
-  ATTR static void blur_q_v_##SUF(const int16_t *const *rows, int n3, const int32_t *pairs, int r, uint8_t *out) { \
+  ATTR static inline __attribute__((always_inline)) void blur_q_v_body_##SUF(const int16_t *const *rows, int n3, const int32_t *pairs, int r, uint8_t *out) { \
     for (int i = 0; i < n3; i += QN) {                                                                               \
       QT lo = QSET32(1 << 19), hi = lo;                                                                              \
       for (int k = 0; k <= r; k += 2) {                                                                              \
@@ -457,6 +465,19 @@ static void line_q_c(const int16_t *const *rows, const int *offs, int nt, int n3
       }                                                                                                              \
       QT v = QPACK32(QSRAI32(lo, 20), QSRAI32(hi, 20));                                                              \
       QST8(out + i, QPACKU8(v, v));                                                                                  \
+    }                                                                                                                \
+  }                                                                                                                  \
+  /* the common radii with r a constant (the tap loop unrolled, the tap constants kept in registers) */               \
+  ATTR static void blur_q_h_##SUF(const int16_t *prow, int n3, const int32_t *pairs, int r, int16_t *out) {        \
+    switch (r) {                                                                                                     \
+      Q_RADII(blur_q_h_body_##SUF, prow, n3, pairs, out)                                                             \
+      default: blur_q_h_body_##SUF(prow, n3, pairs, r, out);                                                         \
+    }                                                                                                                \
+  }                                                                                                                  \
+  ATTR static void blur_q_v_##SUF(const int16_t *const *rows, int n3, const int32_t *pairs, int r, uint8_t *out) { \
+    switch (r) {                                                                                                     \
+      Q_RADII(blur_q_v_body_##SUF, rows, n3, pairs, out)                                                             \
+      default: blur_q_v_body_##SUF(rows, n3, pairs, r, out);                                                         \
     }                                                                                                                \
   }                                                                                                                  \
   /* pairs (x << 7, N8) x (c >> 7, -a) and (x, 0) x (c & 127, 0) */                                                \
