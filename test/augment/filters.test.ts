@@ -1,7 +1,8 @@
 // The filter family's SIMD kernels (native/decoders/ops_filter.c) = their JS references, byte for
 // byte, on random images of many sizes (narrower and shorter than the window too) and every size
 // or kernel the schema allows: median blur k = 1..15 (networks for 3, 5, 7; histogram beyond),
-// Gaussian blur, sharpen, motion blur and arbitrary taps; with the best SIMD variant this CPU has
+// Gaussian blur, sharpen, motion blur and arbitrary taps, and their kernels-3 integer versions
+// (ops/filter-q.ts); with the best SIMD variant this CPU has
 // and again with the x86-64 baseline (LOCKSTEP_AVX2=0). Downscale against its definition.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'

@@ -1,5 +1,5 @@
-// Blur family (image only): a separable Gaussian in plain JS (deterministic on every CPU),
-// radius ceil(3 sigma), edges replicated.
+// Blur family (image only): a separable Gaussian, radius ceil(3 sigma), edges replicated; float64
+// sums for plans of kernels 1 and 2, exact Q14 integers (filter-q.ts) for kernels 3.
 import { checkRgb, fast, sameBytes } from '../fast'
 import { blurQ, Q_LIMITS, quantizeKernel } from './filter-q'
 import type { KernelGeneration, PixelOp, Pixels } from './types'

@@ -1,6 +1,6 @@
 // Filter family (image only, neighbourhood ops): sharpen and motion blur as 2-D convolutions
 // (OpenCV filter2D's default border, BORDER_REFLECT_101, float32 kernel weights, rounded to
-// nearest even), median blur (cv2.medianBlur: exact, BORDER_REPLICATE), and downscale (nearest
+// nearest even; kernels 3: the same kernels in exact integers, filter-q.ts), median blur (cv2.medianBlur: exact, BORDER_REPLICATE), and downscale (nearest
 // neighbour down and back up, as cv2.resize INTER_NEAREST).
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
