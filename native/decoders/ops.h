@@ -118,4 +118,15 @@ int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles);
 // the count (-1: out of memory)
 int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list);
 
+// ---- filters, kernels 3 (ops_filter.c; ops/filter-q.ts): exact integer definitions ----------------------
+// variant: -1 the best this CPU has, 0 plain C, 1 SSE2, 2 AVX2 (the fuzzer compares them); 0, or -1
+// out of memory (d untouched).
+// Gaussian: q = 2r + 1 Q14 taps, symmetric, each >= 0, sum 2^14; edges replicated.
+int op_blur_q(uint8_t *d, int w, int h, const int32_t *q, int r, int variant);
+// Sharpen: (c x - a N8) / 2^14 rounded to nearest even, clamped (0 <= c <= 2^19, 0 <= a <= 2^14); BORDER_REFLECT_101.
+int op_sharpen_q(uint8_t *d, int w, int h, int c, int a, int variant);
+// Line mean: (sum of nt samples at offsets (dx, dy)) x q / 2^shift rounded to nearest even, clamped
+// (nt <= 128, |offset| <= 1000, 0 <= q <= 32767, 1 <= shift <= 30); BORDER_REFLECT_101.
+int op_line_mean_q(uint8_t *d, int w, int h, const int32_t *offsets, int nt, int q, int shift, int variant);
+
 #endif

@@ -379,3 +379,353 @@ const char *op_filter_simd(void) {
   return "c";
 #endif
 }
+
+// ---- kernels 3 (ops/filter-q.ts): integer Gaussian blur, sharpen, line mean -------------------------
+// Exact integer arithmetic (every sum below 2^31), so any order of it gives the JS references'
+// bytes. Vectorized across output values on 16-bit lanes: _mm_madd_epi16 on two interleaved 16-bit
+// vectors (unpacklo/unpackhi) gives 32-bit sums of two products, and packs_epi32 of the two halves
+// restores the order (both in-lane, so the same body serves SSE2, 8 values, and AVX2, 16 values:
+// the Q* macros). Rows are 16-bit and edge-padded; every buffer has QSLACK zeroed values past its
+// row, so a vector's tail reads defined values and computes outputs nobody reads (outputs go to a
+// row buffer, then n3 bytes to d). The plain C variant (every other architecture, and the fuzzer's
+// reference) computes the same sums one value at a time.
+
+#define QSLACK 64
+
+// Gaussian: horizontal pass one padded row (edges replicated) -> Q6 values, (sum + 2^7) >> 8
+// (<= 16320); vertical pass of 2r + 1 of those rows -> (sum + 2^19) >> 20. The taps are symmetric,
+// so the vector bodies add the two samples of a tap pair first (16-bit: <= 510, <= 32640).
+static void blur_q_h_c(const int16_t *prow, int n3, const int32_t *q, int r, int16_t *out) {
+  for (int i = 0; i < n3; i++) {
+    int32_t acc = 128;
+    for (int t = 0; t <= 2 * r; t++) acc += q[t] * prow[i + 3 * t];
+    out[i] = (int16_t)(acc >> 8);
+  }
+}
+static void blur_q_v_c(const int16_t *const *rows, int n3, const int32_t *q, int r, uint8_t *out) {
+  for (int i = 0; i < n3; i++) {
+    int32_t acc = 1 << 19;
+    for (int t = 0; t <= 2 * r; t++) acc += q[t] * rows[t][i];
+    out[i] = (uint8_t)(acc >> 20);
+  }
+}
+// Rounding to nearest even of x / 2^b: (x + 2^(b - 1) - 1 + bit b of x) >> b.
+// Sharpen: (c x - a N8) / 2^14 rounded, clamped; rows padded by one pixel (BORDER_REFLECT_101)
+static void sharpen_q_c(const int16_t *r0, const int16_t *r1, const int16_t *r2, int n3, int c, int a, uint8_t *out) {
+  for (int i = 0; i < n3; i++) {
+    int32_t n8 = r0[i] + r0[i + 3] + r0[i + 6] + r1[i] + r1[i + 6] + r2[i] + r2[i + 3] + r2[i + 6];
+    int32_t x = c * r1[i + 3] - a * n8, v = (x + 8191 + ((x >> 14) & 1)) >> 14;
+    out[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+  }
+}
+// Line mean: (sum of the samples x q) / 2^b rounded, clamped
+static void line_q_c(const int16_t *const *rows, const int *offs, int nt, int n3, int q, int b, uint8_t *out) {
+  for (int i = 0; i < n3; i++) {
+    int32_t s = 0;
+    for (int t = 0; t < nt; t++) s += rows[t][offs[t] + i];
+    int32_t x = s * q, v = (x + (1 << (b - 1)) - 1 + ((x >> b) & 1)) >> b;
+    out[i] = (uint8_t)(v > 255 ? 255 : v);
+  }
+}
+
+#define Q_RADII(F, a, n, p, o)   \
+  case 1: F(a, n, p, 1, o); break; \
+  case 2: F(a, n, p, 2, o); break; \
+  case 3: F(a, n, p, 3, o); break; \
+  case 4: F(a, n, p, 4, o); break; \
+  case 5: F(a, n, p, 5, o); break; \
+  case 6: F(a, n, p, 6, o); break;
+
+// One body per kernel for both vector widths. QT: the vector; QN: 16-bit lanes; QST8: store the QN
+// low bytes of packus(x, x) (in lane order).
+#define Q_BODIES(SUF, ATTR)                                                                                           \
+  ATTR static inline __attribute__((always_inline)) void blur_q_h_body_##SUF(const int16_t *prow, int n3, const int32_t *pairs, int r, int16_t *out) { \
+    for (int i = 0; i < n3; i += QN) {                                                                               \
+      const int16_t *c = prow + i + 3 * r;                                                                           \
+      QT lo = QSET32(128), hi = lo;                                                                                  \
+      for (int k = 0; k <= r; k += 2) {                                                                              \
+        QT a = k ? QADD16(QLD(c - 3 * k), QLD(c + 3 * k)) : QLD(c);                                                  \
+        QT b = k < r ? QADD16(QLD(c - 3 * (k + 1)), QLD(c + 3 * (k + 1))) : QZERO;                                   \
+        QT q = QSET32(pairs[k / 2]);                                                                                 \
+        lo = QADD32(lo, QMADD(QLO16(a, b), q));                                                                      \
+        hi = QADD32(hi, QMADD(QHI16(a, b), q));                                                                      \
+      }                                                                                                              \
+      QST(out + i, QPACK32(QSRAI32(lo, 8), QSRAI32(hi, 8)));                                                         \
+    }                                                                                                                \
+  }                                                                                                                  \
+  ATTR static inline __attribute__((always_inline)) void blur_q_v_body_##SUF(const int16_t *const *rows, int n3, const int32_t *pairs, int r, uint8_t *out) { \
+    for (int i = 0; i < n3; i += QN) {                                                                               \
+      QT lo = QSET32(1 << 19), hi = lo;                                                                              \
+      for (int k = 0; k <= r; k += 2) {                                                                              \
+        QT a = k ? QADD16(QLD(rows[r - k] + i), QLD(rows[r + k] + i)) : QLD(rows[r] + i);                            \
+        QT b = k < r ? QADD16(QLD(rows[r - k - 1] + i), QLD(rows[r + k + 1] + i)) : QZERO;                           \
+        QT q = QSET32(pairs[k / 2]);                                                                                 \
+        lo = QADD32(lo, QMADD(QLO16(a, b), q));                                                                      \
+        hi = QADD32(hi, QMADD(QHI16(a, b), q));                                                                      \
+      }                                                                                                              \
+      QT v = QPACK32(QSRAI32(lo, 20), QSRAI32(hi, 20));                                                              \
+      QST8(out + i, QPACKU8(v, v));                                                                                  \
+    }                                                                                                                \
+  }                                                                                                                  \
+  /* the common radii with r a constant (the tap loop unrolled, the tap constants kept in registers) */               \
+  ATTR static void blur_q_h_##SUF(const int16_t *prow, int n3, const int32_t *pairs, int r, int16_t *out) {        \
+    switch (r) {                                                                                                     \
+      Q_RADII(blur_q_h_body_##SUF, prow, n3, pairs, out)                                                             \
+      default: blur_q_h_body_##SUF(prow, n3, pairs, r, out);                                                         \
+    }                                                                                                                \
+  }                                                                                                                  \
+  ATTR static void blur_q_v_##SUF(const int16_t *const *rows, int n3, const int32_t *pairs, int r, uint8_t *out) { \
+    switch (r) {                                                                                                     \
+      Q_RADII(blur_q_v_body_##SUF, rows, n3, pairs, out)                                                             \
+      default: blur_q_v_body_##SUF(rows, n3, pairs, r, out);                                                         \
+    }                                                                                                                \
+  }                                                                                                                  \
+  /* pairs (x << 7, N8) x (c >> 7, -a) and (x, 0) x (c & 127, 0) */                                                \
+  ATTR static void sharpen_q_##SUF(const int16_t *r0, const int16_t *r1, const int16_t *r2, int n3, int c, int a, uint8_t *out) { \
+    const QT k1 = QSET32((int32_t)(((uint32_t)(uint16_t)(int16_t)-a << 16) | (uint16_t)(c >> 7)));                  \
+    const QT k2 = QSET32(c & 127), half = QSET32(8191), one = QSET32(1);                                             \
+    for (int i = 0; i < n3; i += QN) {                                                                               \
+      QT x = QLD(r1 + i + 3);                                                                                        \
+      QT s = QADD16(QADD16(QLD(r0 + i), QLD(r0 + i + 3)), QADD16(QLD(r0 + i + 6), QLD(r1 + i)));                    \
+      s = QADD16(s, QADD16(QADD16(QLD(r1 + i + 6), QLD(r2 + i)), QADD16(QLD(r2 + i + 3), QLD(r2 + i + 6))));         \
+      QT x7 = QSLLI16(x, 7);                                                                                         \
+      QT lo = QADD32(QMADD(QLO16(x7, s), k1), QMADD(QLO16(x, QZERO), k2));                                           \
+      QT hi = QADD32(QMADD(QHI16(x7, s), k1), QMADD(QHI16(x, QZERO), k2));                                           \
+      lo = QADD32(QADD32(lo, half), QAND(QSRLI32(lo, 14), one));                                                     \
+      hi = QADD32(QADD32(hi, half), QAND(QSRLI32(hi, 14), one));                                                     \
+      QT v = QPACK32(QSRAI32(lo, 14), QSRAI32(hi, 14));                                                              \
+      QST8(out + i, QPACKU8(v, v));                                                                                  \
+    }                                                                                                                \
+  }                                                                                                                  \
+  /* the sum in 16 bits (<= 128 x 255), then pairs (s, 0) x (q, 0) */                                                \
+  ATTR static void line_q_##SUF(const int16_t *const *rows, const int *offs, int nt, int n3, int q, int b, uint8_t *out) { \
+    const QT k = QSET32(q), half = QSET32((1 << (b - 1)) - 1), one = QSET32(1);                                      \
+    const __m128i sh = _mm_cvtsi32_si128(b);                                                                         \
+    for (int i = 0; i < n3; i += QN) {                                                                               \
+      QT s = QLD(rows[0] + offs[0] + i);                                                                             \
+      for (int t = 1; t < nt; t++) s = QADD16(s, QLD(rows[t] + offs[t] + i));                                        \
+      QT lo = QMADD(QLO16(s, QZERO), k), hi = QMADD(QHI16(s, QZERO), k);                                             \
+      lo = QADD32(QADD32(lo, half), QAND(QSRL32(lo, sh), one));                                                      \
+      hi = QADD32(QADD32(hi, half), QAND(QSRL32(hi, sh), one));                                                      \
+      QT v = QPACK32(QSRA32(lo, sh), QSRA32(hi, sh));                                                                \
+      QST8(out + i, QPACKU8(v, v));                                                                                  \
+    }                                                                                                                \
+  }
+
+#ifdef OPS_X86
+#define QT __m128i
+#define QN 8
+#define QLD(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define QST(p, x) _mm_storeu_si128((__m128i *)(void *)(p), x)
+#define QST8(p, x) _mm_storel_epi64((__m128i *)(void *)(p), x)
+#define QADD16 _mm_add_epi16
+#define QADD32 _mm_add_epi32
+#define QLO16 _mm_unpacklo_epi16
+#define QHI16 _mm_unpackhi_epi16
+#define QMADD _mm_madd_epi16
+#define QSRAI32 _mm_srai_epi32
+#define QSRA32 _mm_sra_epi32
+#define QSLLI16 _mm_slli_epi16
+#define QSET32 _mm_set1_epi32
+#define QSET16 _mm_set1_epi16
+#define QZERO _mm_setzero_si128()
+#define QPACK32 _mm_packs_epi32
+#define QPACKU8 _mm_packus_epi16
+#define QAND _mm_and_si128
+#define QSRLI32 _mm_srli_epi32
+#define QSRL32 _mm_srl_epi32
+Q_BODIES(sse2, )
+#undef QT
+#undef QN
+#undef QLD
+#undef QST
+#undef QST8
+#undef QADD16
+#undef QADD32
+#undef QLO16
+#undef QHI16
+#undef QMADD
+#undef QSRAI32
+#undef QSRA32
+#undef QSLLI16
+#undef QSET32
+#undef QSET16
+#undef QZERO
+#undef QPACK32
+#undef QPACKU8
+#undef QAND
+#undef QSRLI32
+#undef QSRL32
+
+#define QT __m256i
+#define QN 16
+#define QLD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define QST(p, x) _mm256_storeu_si256((__m256i *)(void *)(p), x)
+#define QST8(p, x) _mm_storeu_si128((__m128i *)(void *)(p), _mm256_castsi256_si128(_mm256_permute4x64_epi64(x, 0x08)))
+#define QADD16 _mm256_add_epi16
+#define QADD32 _mm256_add_epi32
+#define QLO16 _mm256_unpacklo_epi16
+#define QHI16 _mm256_unpackhi_epi16
+#define QMADD _mm256_madd_epi16
+#define QSRAI32 _mm256_srai_epi32
+#define QSRA32 _mm256_sra_epi32
+#define QSLLI16 _mm256_slli_epi16
+#define QSET32 _mm256_set1_epi32
+#define QSET16 _mm256_set1_epi16
+#define QZERO _mm256_setzero_si256()
+#define QPACK32 _mm256_packs_epi32
+#define QPACKU8 _mm256_packus_epi16
+#define QAND _mm256_and_si256
+#define QSRLI32 _mm256_srli_epi32
+#define QSRL32 _mm256_srl_epi32
+Q_BODIES(avx2, __attribute__((target("avx2"))))
+#undef QT
+#undef QN
+#undef QLD
+#undef QST
+#undef QST8
+#undef QADD16
+#undef QADD32
+#undef QLO16
+#undef QHI16
+#undef QMADD
+#undef QSRAI32
+#undef QSRA32
+#undef QSLLI16
+#undef QSET32
+#undef QSET16
+#undef QZERO
+#undef QPACK32
+#undef QPACKU8
+#undef QAND
+#undef QSRLI32
+#undef QSRL32
+#endif
+
+// the variant to run: 0 plain C, 1 SSE2, 2 AVX2 (-1: the best this CPU has; one it lacks: the best below)
+static int q_variant(int v) {
+#ifdef OPS_X86
+  int best = ops_avx2() ? 2 : 1;
+  return v < 0 || v > best ? best : v;
+#else
+  (void)v;
+  return 0;
+#endif
+}
+
+// source rows as 16-bit values padded by rx pixels (BORDER_REFLECT_101, clamped), in a ring of n
+// rows: row q in slot q % n, loaded before output row q overwrites it
+typedef struct {
+  int16_t *buf;
+  size_t stride;
+  int n, rx, w, h, loaded;
+  const uint8_t *d;
+} q_ring;
+// a source row widened to 16 bits with pad pixels each side: replicated (reflect = 0) or
+// BORDER_REFLECT_101, clamped (reflect = 1); the inside is a plain widening loop (vectorized)
+static void q_pad_row(int16_t *restrict p, const uint8_t *restrict s, int w, int pad, int reflect) {
+  int n3 = w * 3;
+  for (int i = 0; i < n3; i++) p[pad * 3 + i] = s[i];
+  for (int x = 0; x < pad; x++) {
+    int l = reflect ? reflect101_safe(x - pad, w) : 0, r = reflect ? reflect101_safe(w + x, w) : w - 1;
+    for (int c = 0; c < 3; c++) p[x * 3 + c] = s[l * 3 + c], p[(pad + w + x) * 3 + c] = s[r * 3 + c];
+  }
+}
+static void q_ring_load(q_ring *g, int upto) {
+  for (; g->loaded < g->h && g->loaded <= upto; g->loaded++)
+    q_pad_row(g->buf + g->stride * (size_t)(g->loaded % g->n), g->d + (size_t)g->loaded * g->w * 3, g->w, g->rx, 1);
+}
+static const int16_t *q_ring_row(const q_ring *g, int y) { return g->buf + g->stride * (size_t)(reflect101_safe(y, g->h) % g->n); }
+
+int op_blur_q(uint8_t *d, int w, int h, const int32_t *q, int r, int variant) {
+  int v = q_variant(variant), n = 2 * r + 1, n3 = w * 3;
+  size_t pw = (size_t)(w + 2 * r) * 3 + QSLACK, rw = (size_t)n3 + QSLACK;
+  int16_t *ring = calloc(rw * n + pw, sizeof(int16_t));
+  uint8_t *out = calloc(rw, 1);
+  const int16_t **rows = malloc(sizeof(int16_t *) * n);
+  int32_t *pairs = malloc(sizeof(int32_t) * (size_t)(r / 2 + 1));
+  if (!ring || !out || !rows || !pairs) {
+    free(ring), free(out), free(rows), free(pairs);
+    return -1;
+  }
+  int16_t *prow = ring + rw * n;
+  for (int k = 0; k <= r; k += 2) pairs[k / 2] = (int32_t)(((uint32_t)(k < r ? q[r + k + 1] : 0) << 16) | (uint32_t)q[r + k]);
+  for (int y = -r; y < h; y++) {
+    int src = y + r;  // the source row to pass horizontally now
+    if (src < h) {
+      q_pad_row(prow, d + (size_t)src * n3, w, r, 0);
+      int16_t *o = ring + rw * (size_t)(src % n);
+      if (v == 0) blur_q_h_c(prow, n3, q, r, o);
+#ifdef OPS_X86
+      else if (v == 1) blur_q_h_sse2(prow, n3, pairs, r, o);
+      else blur_q_h_avx2(prow, n3, pairs, r, o);
+#endif
+    }
+    if (y < 0) continue;
+    for (int t = 0; t < n; t++) rows[t] = ring + rw * (size_t)(clamp_i(y + t - r, h) % n);
+    if (v == 0) blur_q_v_c(rows, n3, q, r, out);
+#ifdef OPS_X86
+    else if (v == 1) blur_q_v_sse2(rows, n3, pairs, r, out);
+    else blur_q_v_avx2(rows, n3, pairs, r, out);
+#endif
+    memcpy(d + (size_t)y * n3, out, (size_t)n3);
+  }
+  free(ring), free(out), free(rows), free(pairs);
+  return 0;
+}
+
+int op_sharpen_q(uint8_t *d, int w, int h, int c, int a, int variant) {
+  int v = q_variant(variant), n3 = w * 3;
+  size_t pw = (size_t)(w + 2) * 3 + QSLACK;
+  int16_t *buf = calloc(pw * 3, sizeof(int16_t));
+  uint8_t *out = calloc((size_t)n3 + QSLACK, 1);
+  if (!buf || !out) {
+    free(buf), free(out);
+    return -1;
+  }
+  q_ring g = {.buf = buf, .stride = pw, .n = 3, .rx = 1, .w = w, .h = h, .loaded = 0, .d = d};
+  for (int y = 0; y < h; y++) {
+    q_ring_load(&g, y + 1);
+    const int16_t *r0 = q_ring_row(&g, y - 1), *r1 = q_ring_row(&g, y), *r2 = q_ring_row(&g, y + 1);
+    if (v == 0) sharpen_q_c(r0, r1, r2, n3, c, a, out);
+#ifdef OPS_X86
+    else if (v == 1) sharpen_q_sse2(r0, r1, r2, n3, c, a, out);
+    else sharpen_q_avx2(r0, r1, r2, n3, c, a, out);
+#endif
+    memcpy(d + (size_t)y * n3, out, (size_t)n3);
+  }
+  free(buf), free(out);
+  return 0;
+}
+
+int op_line_mean_q(uint8_t *d, int w, int h, const int32_t *offsets, int nt, int q, int shift, int variant) {
+  int v = q_variant(variant), n3 = w * 3, rx = 0, ry = 0;
+  for (int t = 0; t < nt; t++) {
+    int dx = offsets[t * 2] < 0 ? -offsets[t * 2] : offsets[t * 2], dy = offsets[t * 2 + 1] < 0 ? -offsets[t * 2 + 1] : offsets[t * 2 + 1];
+    rx = dx > rx ? dx : rx, ry = dy > ry ? dy : ry;
+  }
+  int n = 2 * ry + 1;
+  size_t pw = (size_t)(w + 2 * rx) * 3 + QSLACK;
+  int16_t *buf = calloc(pw * n, sizeof(int16_t));
+  uint8_t *out = calloc((size_t)n3 + QSLACK, 1);
+  const int16_t **rows = malloc(sizeof(int16_t *) * nt);
+  int *offs = malloc(sizeof(int) * nt);
+  if (!buf || !out || !rows || !offs) {
+    free(buf), free(out), free(rows), free(offs);
+    return -1;
+  }
+  for (int t = 0; t < nt; t++) offs[t] = (offsets[t * 2] + rx) * 3;
+  q_ring g = {.buf = buf, .stride = pw, .n = n, .rx = rx, .w = w, .h = h, .loaded = 0, .d = d};
+  for (int y = 0; y < h; y++) {
+    q_ring_load(&g, y + ry);
+    for (int t = 0; t < nt; t++) rows[t] = q_ring_row(&g, y + offsets[t * 2 + 1]);
+    if (v == 0) line_q_c(rows, offs, nt, n3, q, shift, out);
+#ifdef OPS_X86
+    else if (v == 1) line_q_sse2(rows, offs, nt, n3, q, shift, out);
+    else line_q_avx2(rows, offs, nt, n3, q, shift, out);
+#endif
+    memcpy(d + (size_t)y * n3, out, (size_t)n3);
+  }
+  free(buf), free(out), free(rows), free(offs);
+  return 0;
+}

@@ -532,6 +532,7 @@ static const struct {
 };
 
 static void register_colour_ops(napi_env env, napi_value exports);
+static void register_filter_q_ops(napi_env env, napi_value exports);
 
 void register_op_kernels(napi_env env, napi_value exports) {
   napi_value fn;
@@ -544,6 +545,7 @@ void register_op_kernels(napi_env env, napi_value exports) {
     napi_set_named_property(env, exports, FIELD_OPS[i].name, fn);
   }
   register_colour_ops(env, exports);
+  register_filter_q_ops(env, exports);
 }
 
 // ---- colour (ops_colour.c) -------------------------------------------------------------------------------
@@ -642,5 +644,61 @@ static void register_colour_ops(napi_env env, napi_value exports) {
   for (size_t i = 0; i < sizeof COLOUR / sizeof COLOUR[0]; i++) {
     napi_create_function(env, COLOUR[i].name, NAPI_AUTO_LENGTH, COLOUR[i].fn, NULL, &fn);
     napi_set_named_property(env, exports, COLOUR[i].name, fn);
+  }
+}
+
+// ---- filters, kernels 3 (ops_filter.c; ops/filter-q.ts) ---------------------------------------------------
+//   opBlurQ(rgb, w, h, taps)   opSharpenQ(rgb, w, h, c, a)   opLineMeanQ(rgb, w, h, offsets, q, shift)
+
+static napi_value blur_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opBlurQ(rgb, w, h, taps)";
+  napi_value argv[ARGS];
+  arr d, k;
+  int w, h;
+  if (args(env, info, argv) != 4 || !image_of(env, argv, &d, &w, &h)) return fail(env, fn, "rgb must be w x h x 3 bytes");
+  if (!typed(env, argv[3], napi_int32_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "taps: an odd number (at most 4001) of Int32");
+  const int32_t *q = k.data;
+  int64_t sum = 0;
+  for (size_t i = 0; i < k.len; i++) {
+    if (q[i] < 0 || q[i] > 16384 || q[i] != q[k.len - 1 - i]) return fail(env, fn, "taps must be symmetric, each 0..16384");
+    sum += q[i];
+  }
+  if (sum != 16384) return fail(env, fn, "taps must sum to 16384");
+  return op_blur_q(d.data, w, h, q, (int)(k.len / 2), -1) ? fail(env, fn, "out of memory") : NULL;
+}
+
+static napi_value sharpen_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opSharpenQ(rgb, w, h, c, a)";
+  napi_value argv[ARGS];
+  arr d;
+  int w, h, c, a;
+  if (args(env, info, argv) != 5 || !image_of(env, argv, &d, &w, &h)) return fail(env, fn, "rgb must be w x h x 3 bytes");
+  if (!int_of(env, argv[3], 0, 1 << 19, &c) || !int_of(env, argv[4], 0, 16384, &a)) return fail(env, fn, "c must be an integer 0..2^19, a 0..16384");
+  return op_sharpen_q(d.data, w, h, c, a, -1) ? fail(env, fn, "out of memory") : NULL;
+}
+
+static napi_value line_mean_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opLineMeanQ(rgb, w, h, offsets, q, shift)";
+  napi_value argv[ARGS];
+  arr d, o;
+  int w, h, q, shift;
+  if (args(env, info, argv) != 6 || !image_of(env, argv, &d, &w, &h)) return fail(env, fn, "rgb must be w x h x 3 bytes");
+  if (!typed(env, argv[3], napi_int32_array, &o) || o.len % 2 != 0 || o.len < 2 || o.len > 256) return fail(env, fn, "offsets: 1 to 128 (dx, dy) Int32 pairs");
+  const int32_t *p = o.data;
+  for (size_t i = 0; i < o.len; i++)
+    if (p[i] < -1000 || p[i] > 1000) return fail(env, fn, "offsets must be within -1000..1000");
+  if (!int_of(env, argv[4], 0, 32767, &q) || !int_of(env, argv[5], 1, 30, &shift)) return fail(env, fn, "q must be an integer 0..32767, shift 1..30");
+  return op_line_mean_q(d.data, w, h, p, (int)(o.len / 2), q, shift, -1) ? fail(env, fn, "out of memory") : NULL;
+}
+
+static void register_filter_q_ops(napi_env env, napi_value exports) {
+  static const struct {
+    const char *name;
+    napi_callback fn;
+  } list[] = {{"opBlurQ", blur_q_js}, {"opSharpenQ", sharpen_q_js}, {"opLineMeanQ", line_mean_q_js}};
+  napi_value fn;
+  for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+    napi_create_function(env, list[i].name, NAPI_AUTO_LENGTH, list[i].fn, NULL, &fn);
+    napi_set_named_property(env, exports, list[i].name, fn);
   }
 }

@@ -1,13 +1,15 @@
 // The filter family's SIMD kernels (native/decoders/ops_filter.c) = their JS references, byte for
 // byte, on random images of many sizes (narrower and shorter than the window too) and every size
 // or kernel the schema allows: median blur k = 1..15 (networks for 3, 5, 7; histogram beyond),
-// Gaussian blur, sharpen, motion blur and arbitrary taps; with the best SIMD variant this CPU has
+// Gaussian blur, sharpen, motion blur and arbitrary taps, and their kernels-3 integer versions
+// (ops/filter-q.ts); with the best SIMD variant this CPU has
 // and again with the x86-64 baseline (LOCKSTEP_AVX2=0). Downscale against its definition.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import { roundEven } from '../../src/main/augment/ops/cv8'
-import { blurRgb } from '../../src/main/augment/ops/blur'
+import { blurRgb, gaussianKernel } from '../../src/main/augment/ops/blur'
 import { convolve, downscaleRgb, linePixels, medianRgb, sharpenTaps } from '../../src/main/augment/ops/filter'
+import { blurQ, lineMean, quantizeKernel, sharpenQ, sharpenQ14 } from '../../src/main/augment/ops/filter-q'
 import type { Pixels } from '../../src/main/augment/ops/types'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { randomRgb } from '../support/cv2'
@@ -94,6 +96,50 @@ for (const simd of ['best', 'sse2'] as const)
           expect(Buffer.from(native).equals(Buffer.from(js)), `taps ${taps.slice(0, 6).join(',')}, ${w}x${h}`).toBe(true)
         }
       expect(nativeOpVerdicts().opConvolve).toBe(true)
+    })
+
+    it('kernels 3: integer Gaussian blur, sigmas across the schema range (radius 1 to 60), every size', () => {
+      for (const sigma of [0.1, 0.3, 0.5, 0.77, 1, 1.5, 2.9, 6.2, 20]) {
+        const q = quantizeKernel(gaussianKernel(sigma))
+        for (const [w, h] of SIZES) {
+          const { native, js } = both(w, h, w * 7 + h + 1, (px) => blurQ(px, q))
+          expect(Buffer.from(native).equals(Buffer.from(js)), `sigma ${sigma}, ${w}x${h}`).toBe(true)
+        }
+      }
+      expect(nativeOpVerdicts().opBlurQ).toBe(true)
+    })
+
+    it('kernels 3: integer sharpen (the schema corners and between) and line means (1 to 101 pixels), every size', () => {
+      for (const [alpha, lightness] of [
+        [0, 0],
+        [0.2, 0.5],
+        [0.37, 0.81],
+        [1, 10],
+        [1, 0],
+        [0.05, 9.99],
+      ]) {
+        const t = sharpenTaps(alpha, lightness)
+        const [c, a] = sharpenQ14(t[14], -t[2])
+        for (const [w, h] of SIZES) {
+          const { native, js } = both(w, h, w * 5 + h * 3 + 1, (px) => sharpenQ(px, c, a))
+          expect(Buffer.from(native).equals(Buffer.from(js)), `sharpen ${alpha} ${lightness}, ${w}x${h}`).toBe(true)
+        }
+      }
+      const line = (k: number, x1: number, y1: number, x2: number, y2: number) => Int32Array.from(linePixels(x1, y1, x2, y2), (v) => v - (k - 1) / 2)
+      for (const offs of [
+        line(3, 0, 0, 2, 2),
+        line(3, 1, 0, 1, 1),
+        line(7, 0, 3, 6, 1),
+        line(9, 8, 0, 0, 8),
+        line(101, 0, 0, 100, 37),
+        line(101, 0, 50, 100, 50),
+      ])
+        for (const [w, h] of SIZES) {
+          const { native, js } = both(w, h, w * 3 + h * 5, (px) => lineMean(px, offs))
+          expect(Buffer.from(native).equals(Buffer.from(js)), `line of ${offs.length / 2}, ${w}x${h}`).toBe(true)
+        }
+      expect(nativeOpVerdicts().opSharpenQ).toBe(true)
+      expect(nativeOpVerdicts().opLineMeanQ).toBe(true)
     })
 
     it('median blur on flat and two-valued images (ties everywhere)', () => {

@@ -127,6 +127,29 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     expect(same(q.a, r.a)).toBe(false)
   })
 
+  it('the filters of kernels 2 plans (float64 sums) and of kernels 3 plans (integers) each replay the same with and without the kernels', async () => {
+    const l = pair(90, 70, 4, 8)
+    const p: Plan = {
+      schema: 'lockstep.plan/2',
+      key: { seed: 0, epoch: 0, sampleId: 'f' },
+      source: { width: 90, height: 70 },
+      output: { width: 90, height: 70 },
+      ignoreIndex: 255,
+      steps: [
+        { op: 0, type: 'gaussian_blur', params: { sigma: 1.3 } },
+        { op: 1, type: 'sharpen', params: { alpha: 0.37, lightness: 0.81 } },
+        { op: 2, type: 'motion_blur', params: { size: 7, line: [0, 4, 6, 1] } },
+      ],
+    }
+    const k2 = await both({ ...p, kernels: 2 }, l)
+    const k3 = await both({ ...p, kernels: 3 }, l)
+    expect(same(k2.a, k2.b)).toBe(true)
+    expect(same(k3.a, k3.b)).toBe(true)
+    expect(same(k2.a, k3.a), 'two definitions, a few values apart').toBe(false)
+    const v = nativeOpVerdicts()
+    expect([v.opBlur, v.opConvolve, v.opBlurQ, v.opSharpenQ, v.opLineMeanQ]).toEqual([true, true, true, true, true])
+  })
+
   it('the HSV map (vector kernel: eight lanes, blocks of 256 with a tail) = the JS reference on all 2^24 colours', () => {
     const all = new Uint8Array(3 << 24)
     for (let i = 0; i < 1 << 24; i++) all.set([i >> 16, (i >> 8) & 255, i & 255], 3 * i)
@@ -277,6 +300,18 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     expect(() => k.opMedian(rgb, 5, 2, 4)).toThrow(/opMedian/)
     expect(() => k.opConvolve(rgb, 5, 2, Float64Array.of(0.5, 0, 1))).toThrow(/opConvolve.*integers/)
     expect(() => k.opBlur(rgb, 4, 2, Float64Array.of(1))).toThrow(/opBlur.*w x h/)
+    expect(() => k.opBlurQ(rgb, 5, 2, Int32Array.of(8000, 8384))).toThrow(/opBlurQ.*odd/)
+    expect(() => k.opBlurQ(rgb, 5, 2, Int32Array.of(100, 16284, 0))).toThrow(/opBlurQ.*symmetric/)
+    expect(() => k.opBlurQ(rgb, 5, 2, Int32Array.of(1, 16384, 1))).toThrow(/opBlurQ.*sum/)
+    expect(() => k.opBlurQ(rgb, 5, 2, Float64Array.of(0, 16384, 0) as never)).toThrow(/opBlurQ.*Int32/)
+    expect(() => k.opSharpenQ(rgb, 6, 2, 16384, 0)).toThrow(/opSharpenQ.*w x h/)
+    expect(() => k.opSharpenQ(rgb, 5, 2, -1, 0)).toThrow(/opSharpenQ.*2\^19/)
+    expect(() => k.opSharpenQ(rgb, 5, 2, 16384, 16385)).toThrow(/opSharpenQ.*0\.\.16384/)
+    expect(() => k.opLineMeanQ(rgb, 5, 2, Int32Array.of(0, 0, 1), 16384, 14)).toThrow(/opLineMeanQ.*pairs/)
+    expect(() => k.opLineMeanQ(rgb, 5, 2, new Int32Array(258), 16384, 14)).toThrow(/opLineMeanQ.*pairs/)
+    expect(() => k.opLineMeanQ(rgb, 5, 2, Int32Array.of(0, 1001), 16384, 14)).toThrow(/opLineMeanQ.*-1000/)
+    expect(() => k.opLineMeanQ(rgb, 5, 2, Int32Array.of(0, 0), 32768, 14)).toThrow(/opLineMeanQ.*q must/)
+    expect(() => k.opLineMeanQ(rgb, 5, 2, Int32Array.of(0, 0), 16384, 31)).toThrow(/opLineMeanQ.*shift/)
     expect(() => k.opHsvMap(rgb, new Uint8Array(10), null, null)).toThrow(/opHsvMap/)
     expect(() => k.opWarpBilinearQ(rgb, Int32Array.of(0, 0, 4, 4, 4, 4), new Float64Array(6), new Float64Array(8), 2, 2, new Uint8Array(12))).toThrow(
       /opWarpBilinearQ.*src and view/,

@@ -318,6 +318,51 @@ static void t_op_pixels(const input *in, rng *r) {
   free(d);
 }
 
+// filters, kernels 3 (ops_filter.c): every variant (plain C, SSE2, AVX2 where the CPU has it) gives
+// the plain C's bytes, on any argument the Node-API glue lets through (extremes included)
+static void q_variants_agree(const uint8_t *d, int w, int h, int (*run)(uint8_t *, int, int, const void *, int), const void *arg) {
+  size_t n = (size_t)w * h * 3;
+  uint8_t *ref = malloc(n), *got = malloc(n);
+  memcpy(ref, d, n);
+  CHECK(run(ref, w, h, arg, 0) == 0);
+  for (int v = 1; v <= 2; v++) {
+    memcpy(got, d, n);
+    CHECK(run(got, w, h, arg, v) == 0);
+    CHECK(memcmp(ref, got, n) == 0);
+  }
+  free(ref), free(got);
+}
+typedef struct { const int32_t *q; int r, c, a, nt, mul, shift; } q_args;
+static int run_blur_q(uint8_t *d, int w, int h, const void *p, int v) { const q_args *a = p; return op_blur_q(d, w, h, a->q, a->r, v); }
+static int run_sharpen_q(uint8_t *d, int w, int h, const void *p, int v) { const q_args *a = p; return op_sharpen_q(d, w, h, a->c, a->a, v); }
+static int run_line_q(uint8_t *d, int w, int h, const void *p, int v) { const q_args *a = p; return op_line_mean_q(d, w, h, a->q, a->nt, a->mul, a->shift, v); }
+
+static void t_filters_q(const input *in, rng *r) {
+  int w = between(r, 1, 70), h = between(r, 1, 40);
+  size_t n = (size_t)w * h * 3;
+  uint8_t *d = pixels_of(in, n);
+  int32_t q[121], offs[256];
+  // Gaussian: symmetric taps >= 0 summing to 2^14 (r up to 60: wider and taller than the image too)
+  q_args g = {.q = q, .r = between(r, 0, next(r) & 1 ? 60 : 6)};
+  int32_t left = 16384;
+  for (int k = g.r; k >= 1; k--) {
+    int32_t t = (int32_t)between(r, 0, left / 2 < 4000 ? left / 2 : 4000);
+    if (next(r) % 4 == 0) t = left / 2;  // the extremes: all weight at the ends
+    q[g.r - k] = q[g.r + k] = t, left -= 2 * t;
+  }
+  q[g.r] = left;
+  q_variants_agree(d, w, h, run_blur_q, &g);
+  // sharpen: c in 0..2^19, a in 0..2^14, extremes often
+  q_args s = {.c = next(r) & 1 ? between(r, 0, 1 << 19) : (next(r) & 1 ? 1 << 19 : 0), .a = next(r) & 1 ? between(r, 0, 16384) : (next(r) & 1 ? 16384 : 0)};
+  q_variants_agree(d, w, h, run_sharpen_q, &s);
+  // line mean: 1..128 samples, offsets within +-60 (sometimes +-1000), any multiplier and shift
+  q_args l = {.q = offs, .nt = between(r, 1, 128), .mul = next(r) & 1 ? between(r, 0, 32767) : 32767, .shift = between(r, 1, 30)};
+  int reach = next(r) % 8 == 0 ? 1000 : 60;
+  for (int t = 0; t < 2 * l.nt; t++) offs[t] = between(r, -reach, reach);
+  q_variants_agree(d, w, h, run_line_q, &l);
+  free(d);
+}
+
 static target TARGETS[] = {
     {"jpeg_region", KIND_JPEG, t_jpeg_region, 0},
     {"check_jpeg", KIND_JPEG, t_check_jpeg, 0},
@@ -326,6 +371,7 @@ static target TARGETS[] = {
     {"png_labels", KIND_PNG, t_png_labels, 0},
     {"op_geometry", KIND_JPEG, t_op_geometry, 0},
     {"op_pixels", KIND_PNG, t_op_pixels, 0},
+    {"filters_q", KIND_PNG, t_filters_q, 0},
 };
 
 // ---- corpus and mutations ---------------------------------------------------------------------

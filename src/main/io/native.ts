@@ -158,6 +158,11 @@ export interface OpKernels {
   opClahe(rgb: Uint8Array, w: number, h: number, clip: number, tiles: number): boolean
   /** the indices max * 256 + min (max > 0) the image has, increasing, into list; their count */
   opHsvPairs(rgb: Uint8Array, list: Uint16Array): number
+  // filters, kernels 3 (ops_filter.c; ops/filter-q.ts): integer Gaussian blur (Q14 taps: odd,
+  // symmetric, >= 0, sum 2^14), sharpen (centre C, alpha A in Q14), the mean of a line's samples
+  opBlurQ(rgb: Uint8Array, w: number, h: number, taps: Int32Array): void
+  opSharpenQ(rgb: Uint8Array, w: number, h: number, c: number, a: number): void
+  opLineMeanQ(rgb: Uint8Array, w: number, h: number, offsets: Int32Array, q: number, shift: number): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */

@@ -1,7 +1,8 @@
-// Blur family (image only): a separable Gaussian in plain JS (deterministic on every CPU),
-// radius ceil(3 sigma), edges replicated.
+// Blur family (image only): a separable Gaussian, radius ceil(3 sigma), edges replicated; float64
+// sums for plans of kernels 1 and 2, exact Q14 integers (filter-q.ts) for kernels 3.
 import { checkRgb, fast, sameBytes } from '../fast'
-import type { PixelOp, Pixels } from './types'
+import { blurQ, Q_LIMITS, quantizeKernel } from './filter-q'
+import type { KernelGeneration, PixelOp, Pixels } from './types'
 
 export function gaussianKernel(sigma: number): Float64Array {
   const r = Math.max(1, Math.ceil(3 * sigma))
@@ -12,8 +13,13 @@ export function gaussianKernel(sigma: number): Float64Array {
   return k
 }
 
-export function blurRgb(px: Pixels, sigma: number): void {
+/** The image blurred by sigma: kernels 3 in Q14 integers (filter-q.ts) where the quantized kernel holds, else the float64 sums. */
+export function blurRgb(px: Pixels, sigma: number, kernels: KernelGeneration = 1): void {
   const kernel = gaussianKernel(sigma)
+  if (kernels >= 3) {
+    const q = quantizeKernel(kernel)
+    if (q.length <= Q_LIMITS.blurTaps && q.every((v) => v >= 0)) return blurQ(px, q)
+  }
   const k = fast('opBlur', (k) => {
     const a = { width: 23, height: 11, data: checkRgb(23, 11) },
       b = a.data.slice(),
@@ -75,7 +81,7 @@ export const gaussianBlur: PixelOp<'gaussian_blur', { sigma: number }> = {
   type: 'gaussian_blur',
   kind: 'pixel',
   sample: (rng, spec) => ({ sigma: rng.uniform(spec.sigma[0], spec.sigma[1]) }),
-  image: (p, px) => blurRgb(px, p.sigma),
+  image: (p, px, ctx) => blurRgb(px, p.sigma, ctx?.kernels ?? 1),
 }
 
 export const BLUR_OPS = [gaussianBlur] as const

@@ -1,10 +1,11 @@
 // Filter family (image only, neighbourhood ops): sharpen and motion blur as 2-D convolutions
 // (OpenCV filter2D's default border, BORDER_REFLECT_101, float32 kernel weights, rounded to
-// nearest even), median blur (cv2.medianBlur: exact, BORDER_REPLICATE), and downscale (nearest
+// nearest even; kernels 3: the same kernels in exact integers, filter-q.ts), median blur (cv2.medianBlur: exact, BORDER_REPLICATE), and downscale (nearest
 // neighbour down and back up, as cv2.resize INTER_NEAREST).
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
 import { roundEven } from './cv8'
+import { lineMean, Q_LIMITS, sharpenQ, sharpenQ14 } from './filter-q'
 import type { PixelOp, Pixels } from './types'
 
 const f = Math.fround
@@ -74,7 +75,12 @@ export const sharpen: PixelOp<'sharpen', { alpha: number; lightness: number }> =
   type: 'sharpen',
   kind: 'pixel',
   sample: (rng, spec) => ({ alpha: rng.uniform(spec.alpha[0], spec.alpha[1]), lightness: rng.uniform(spec.lightness[0], spec.lightness[1]) }),
-  image: (p, px) => convolve(px, sharpenTaps(p.alpha, p.lightness)),
+  image(p, px, ctx) {
+    const taps = sharpenTaps(p.alpha, p.lightness)
+    const [c, a] = sharpenQ14(taps[14], -taps[2])
+    if ((ctx?.kernels ?? 1) >= 3 && c >= 0 && c <= Q_LIMITS.sharpenCentre && a >= 0 && a <= 16384) return sharpenQ(px, c, a)
+    convolve(px, taps)
+  },
 }
 
 /** An odd size from an odd-stepped range (Albumentations: random.choice(range(lo, hi + 1, 2))). */
@@ -122,11 +128,16 @@ export const motionBlur: PixelOp<'motion_blur', { size: number; line: number[] }
     if (x1 === x2 && y1 === y2) y2 = (y1 + 1 + rng.int(0, k - 2)) % k // two distinct points
     return { size: k, line: [x1, y1, x2, y2] }
   },
-  image(p, px) {
+  image(p, px, ctx) {
     const [x1, y1, x2, y2] = p.line as [number, number, number, number]
     const pts = linePixels(x1, y1, x2, y2)
     const n = pts.length / 2,
       r = (p.size - 1) / 2
+    if ((ctx?.kernels ?? 1) >= 3 && n <= Q_LIMITS.lineTaps)
+      return lineMean(
+        px,
+        Int32Array.from(pts, (v) => v - r),
+      )
     const w = f(1 / n)
     const taps: number[] = []
     for (let i = 0; i < n; i++) taps.push(pts[i * 2] - r, pts[i * 2 + 1] - r, w)
