@@ -501,11 +501,49 @@ static napi_value elastic_window_js(napi_env env, napi_callback_info info) {
   return rc ? fail(env, fn, "out of memory") : NULL;
 }
 
+// ---- chain, kernels 3 (ops_field.c) ------------------------------------------------------------------
+//   opSampleRgbQ(coords, src, view, mode, pfx, pfy, out)     opElasticWindowQ(kx, ky, kernel, affine, w, h, window, map)
+static napi_value sample_rgb_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opSampleRgbQ(coords, src, view, mode, pfx, pfy, out)";
+  napi_value argv[ARGS];
+  arr c, src, out;
+  view vw;
+  int mode, pfx, pfy;
+  if (args(env, info, argv) != 7) return fail(env, fn, "7 arguments");
+  if (!pairs_of(env, argv[0], &c)) return fail(env, fn, "coords must be a Float64Array of pairs");
+  if (!rgb_of(env, argv[1], &src) || !view_of(env, argv[2], &src, 3, &vw)) return fail(env, fn, "src and view do not match");
+  if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 1, MAX_SIDE, &pfx) || !int_of(env, argv[5], 1, MAX_SIDE, &pfy)) return fail(env, fn, "bad mode or prefilter");
+  if (!rgb_of(env, argv[6], &out) || out.len != (uint64_t)(c.len / 2) * 3) return fail(env, fn, "out must hold one pixel per point");
+  op_sample_rgb_q(c.data, c.len / 2, &vw, mode, pfx, pfy, out.data);
+  return NULL;
+}
+
+static napi_value elastic_window_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opElasticWindowQ(kx, ky, kernel, affine, w, h, window, map)";
+  napi_value argv[ARGS];
+  arr k, A, win, m;
+  uint32_t kx, ky;
+  int w, h;
+  if (args(env, info, argv) != 8 || !u32_of(env, argv[0], &kx) || !u32_of(env, argv[1], &ky)) return fail(env, fn, "8 arguments, kx and ky unsigned 32-bit integers");
+  if (!typed(env, argv[2], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
+  if (!typed(env, argv[3], napi_float64_array, &A) || A.len != 7) return fail(env, fn, "affine: alpha and the 6 coefficients, a Float64Array of 7");
+  if (!int_of(env, argv[4], 1, MAX_SIDE, &w) || !int_of(env, argv[5], 1, MAX_SIDE, &h)) return fail(env, fn, "bad w or h");
+  if (!typed(env, argv[6], napi_int32_array, &win) || win.len != 4) return fail(env, fn, "window: an Int32Array [x0, y0, x1, y1]");
+  const int32_t *q = win.data;
+  if (!(q[0] >= 0 && q[1] >= 0 && q[2] <= w && q[3] <= h && q[0] < q[2] && q[1] < q[3])) return fail(env, fn, "the window must be inside the canvas and not empty");
+  if (!typed(env, argv[7], napi_float64_array, &m) || m.len != (uint64_t)w * h * 2) return fail(env, fn, "map must be w x h x 2 doubles");
+  const double *a = A.data;
+  int rc = op_elastic_window_q(kx, ky, w, h, k.data, (int)(k.len / 2), a[0], a + 1, q[0], q[1], q[2], q[3], m.data);
+  return rc ? fail(env, fn, "out of memory") : NULL;
+}
+
 static const struct {
   const char *name;
   napi_callback fn;
 } FIELD_OPS[] = {
     {"opCoordsRegion", coords_region_js}, {"opPointsBox", points_box_js}, {"opElasticWindow", elastic_window_js},
+    // chain, kernels 3
+    {"opSampleRgbQ", sample_rgb_q_js}, {"opElasticWindowQ", elastic_window_q_js},
 };
 
 // ---- filters (ops_filter.c) --------------------------------------------------------------------------

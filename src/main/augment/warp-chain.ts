@@ -129,8 +129,12 @@ function checkChain(): { chain: Chain; src: SourceView<Uint8Array>; lab: SourceV
   return { chain, src: { ...v, data }, lab: { ...v, data: data.subarray(0, 77) } }
 }
 
-/** For each output pixel (row-major), the input-canvas point it reads: x, y, or NaN, NaN for the fill. */
-export function chainCoords(chain: Chain): Float64Array {
+/**
+ * For each output pixel (row-major), the input-canvas point it reads: x, y, or NaN, NaN for the
+ * fill; into `out` (W x H x 2, e.g. from takeCoords) or a buffer kept for the next call (the
+ * points are then valid until the next chainCoords call: use them synchronously).
+ */
+export function chainCoords(chain: Chain, out?: Float64Array): Float64Array {
   const k = fast('opChainCoords', (k) => {
     const { chain: c } = checkChain()
     const out = new Float64Array(c.width * c.height * 2)
@@ -138,11 +142,33 @@ export function chainCoords(chain: Chain): Float64Array {
     k.opChainCoords(links, maps, c.width, c.height, out)
     return sameBytes(out, chainCoordsJs(c))
   })
-  if (!k) return chainCoordsJs(chain)
-  const out = new Float64Array(chain.width * chain.height * 2)
-  const { links, maps } = linkRecords(chain.links, fieldWindows(chain, out))
-  k.opChainCoords(links, maps, chain.width, chain.height, out)
-  return out
+  const n = chain.width * chain.height * 2
+  if (!k) return out ? (out.set(chainCoordsJs(chain)), out) : chainCoordsJs(chain)
+  const at = out ?? keptCoords(n)
+  const { links, maps } = linkRecords(chain.links, fieldWindows(chain, at))
+  k.opChainCoords(links, maps, chain.width, chain.height, at)
+  return at
+}
+
+// Points' buffers are kept between renders (up to 64 MB each): a fresh 4 MB array costs more
+// (its first touch of every page) than computing the points into it.
+const KEEP = 1 << 23
+let coordsBuffer = new Float64Array(0)
+function keptCoords(n: number): Float64Array {
+  if (n > KEEP) return new Float64Array(n)
+  if (coordsBuffer.length < n) coordsBuffer = new Float64Array(n)
+  return coordsBuffer.subarray(0, n)
+}
+const pool: Float64Array[] = []
+/** A buffer of n doubles for points held across an await (give it back with giveCoords; one not given back is collected). */
+export function takeCoords(n: number): Float64Array {
+  const i = pool.findIndex((b) => b.length >= n)
+  const b = i >= 0 ? pool.splice(i, 1)[0] : new Float64Array(n)
+  return b.subarray(0, n)
+}
+/** A buffer from takeCoords, once its points are no longer read. */
+export function giveCoords(b: Float64Array | undefined): void {
+  if (b && b.buffer.byteLength <= KEEP * 8 && pool.length < 4) pool.push(new Float64Array(b.buffer))
 }
 
 /**
@@ -169,10 +195,17 @@ function fieldWindows(chain: Chain, scratch: Float64Array): (f: Field, k: number
       box.opPointsBox(scratch, f.width, f.height, a)
       r = [...a]
     } else if (k > 0) r = [0, 0, f.width, f.height]
-    ready.set(k, f.region(r[0], r[1], r[0] + r[2], r[1] + r[3], scratchMap(k, f.width * f.height * 2)))
+    const into = scratchMap(k, f.width * f.height * 2)
+    const held = scratchHeld[k]
+    // the same field's same window, computed by the previous call (a plan's region, then its render)
+    if (into && held?.field === f && held.rect.every((v, i) => v === r[i])) return void ready.set(k, into)
+    scratchHeld[k] = into ? { field: f, rect: r } : undefined
+    ready.set(k, f.region(r[0], r[1], r[0] + r[2], r[1] + r[3], into))
   })
   return (f, k) => ready.get(k) ?? f.map
 }
+/** Which field's window each kept buffer holds. */
+const scratchHeld: Array<{ field: Field; rect: number[] } | undefined> = []
 
 /**
  * A kept buffer for the window of link k's field (up to 32 MB each; larger: none): fresh pages
@@ -420,9 +453,13 @@ const round = Math.round
 
 const viewOf = (v: SourceView<Uint8Array | Uint16Array>) => Int32Array.of(v.left, v.top, v.width, v.height, v.sourceWidth, v.sourceHeight)
 
-/** The image at a chain's points: bilinear, taps folded by the input's fill mode (0 where the point is fill). */
+/**
+ * The image at a chain's points: bilinear, taps folded by the input's fill mode (0 where the point
+ * is fill); kernels 3 and later: integer weights (sampleRgbQJs).
+ */
 export function sampleRgb(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array> | null, out: Uint8Array): Uint8Array {
   if (!src) return out.fill(0)
+  if ((chain.kernels ?? 1) >= 3) return sampleRgbQ(chain, coords, src, out)
   const k = fast('opSampleRgb', (k) => {
     const c = checkChain()
     const at = chainCoordsJs(c.chain),
@@ -468,6 +505,67 @@ function sampleRgbJs(chain: Chain, coords: Float64Array, src: SourceView<Uint8Ar
     out[o] = round(w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11])
     out[o + 1] = round(w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1])
     out[o + 2] = round(w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2])
+  }
+  return out
+}
+
+function sampleRgbQ(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
+  const k = fast('opSampleRgbQ', (k) => {
+    const c = checkChain()
+    const at = chainCoordsJs(c.chain)
+    at[8] = 4.49 // a fraction that rounds up to 32/32, and one exactly half a step
+    at[9] = 3.015625
+    return [MODE_CODE.reflect, MODE_CODE.wrap].every((mode) => {
+      const b = new Uint8Array(at.length * 1.5)
+      const ch = { ...c.chain, links: [c.chain.links[0], { ...c.chain.links[1], mode: 'wrap' as const }] }
+      k.opSampleRgbQ(at, c.src.data, viewOf(c.src), mode, 1, 1, b)
+      return sameBytes(sampleRgbQJs(mode === MODE_CODE.wrap ? ch : c.chain, at, c.src, new Uint8Array(b.length)), b)
+    })
+  })
+  if (!k) return sampleRgbQJs(chain, coords, src, out)
+  const [pfx, pfy] = chain.prefilter ?? [1, 1]
+  k.opSampleRgbQ(coords, src.data, viewOf(src), MODE_CODE[inputMode(chain)], pfx, pfy, out)
+  return out
+}
+
+/**
+ * Kernels 3: sampleRgbJs's taps with integer weights, as kernels 2's one-affine bilinear: each
+ * fraction in 1/32 (floor(f * 32 + 0.5), 0..32), weights (32 - ax)(32 - ay), ax(32 - ay), ...
+ * summing to 1024, the sum rounded by a shift. Integers but for the fraction (one subtraction and
+ * one scaling by a power of two, exact), so ops_field.c computes the same bytes in any order.
+ */
+export function sampleRgbQJs(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
+  const mode = inputMode(chain)
+  const [pfx, pfy] = chain.prefilter ?? [1, 1]
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let i = 0, o = 0; i < coords.length; i += 2, o += 3) {
+    const u = coords[i],
+      v = coords[i + 1]
+    if (Number.isNaN(u)) {
+      out[o] = out[o + 1] = out[o + 2] = 0
+      continue
+    }
+    const fx = u / pfx - 0.5,
+      fy = v / pfy - 0.5
+    const tx = Math.floor(fx),
+      ty = Math.floor(fy)
+    const ax = Math.floor((fx - tx) * 32 + 0.5),
+      ay = Math.floor((fy - ty) * 32 + 0.5)
+    const x0 = foldIndex(tx, sw, mode) - left,
+      x1 = foldIndex(tx + 1, sw, mode) - left
+    const y0 = foldIndex(ty, sh, mode) - top,
+      y1 = foldIndex(ty + 1, sh, mode) - top
+    const p00 = (y0 * rw + x0) * 3,
+      p01 = (y0 * rw + x1) * 3,
+      p10 = (y1 * rw + x0) * 3,
+      p11 = (y1 * rw + x1) * 3
+    const w00 = (32 - ax) * (32 - ay),
+      w01 = ax * (32 - ay),
+      w10 = (32 - ax) * ay,
+      w11 = ax * ay
+    out[o] = (w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11] + 512) >> 10
+    out[o + 1] = (w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1] + 512) >> 10
+    out[o + 2] = (w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2] + 512) >> 10
   }
   return out
 }

@@ -143,6 +143,9 @@ export interface OpKernels {
   opPointsBox(points: Float64Array, fw: number, fh: number, rect: Int32Array): void
   /** elasticMap's values in the window [x0, y0, x1, y1) (noise from state, blurred by kernel, times alpha, through a..f) */
   opElasticWindow(state: Uint32Array, kernel: Float64Array, affine: Float64Array, w: number, h: number, window: Int32Array, map: Float64Array): void
+  // chain, kernels 3 (ops_field.c): warp-chain.ts sampleRgbQJs, distortion.ts elasticMapQJs in a window
+  opSampleRgbQ(coords: Float64Array, src: Uint8Array, view: Int32Array, mode: number, pfx: number, pfy: number, out: Uint8Array): void
+  opElasticWindowQ(kx: number, ky: number, kernel: Float64Array, affine: Float64Array, w: number, h: number, window: Int32Array, map: Float64Array): void
   // filters (ops_filter.c): opMedian, opBlur and opConvolve run its SIMD kernels; filterSimd (not a
   // kernel, so no start-up check) names the variant they use now (LOCKSTEP_AVX2=0 picks the
   // x86-64 baseline; tests run both)

@@ -5,7 +5,8 @@
 // Perspective); maps are in continuous coordinates (OpenCV's index coordinates + 0.5).
 import { fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
-import { fillParam, type Field, type FieldOp, type Geometric, type Size } from './types'
+import { hash32, noiseKey } from './noise'
+import { fillParam, type Field, type FieldOp, type Geometric, type KernelGeneration, type Size } from './types'
 
 /** Solves a small dense system A x = b (Gaussian elimination with partial pivoting). */
 export function solve(A: number[][], b: number[]): number[] {
@@ -112,7 +113,8 @@ export const elastic: FieldOp<'elastic', Elastic> = {
     jitter: spec.affine > 0 ? Array.from({ length: 6 }, () => rng.uniform(-spec.affine, spec.affine)) : [],
     ...fillParam(spec.fill),
   }),
-  field: (p, { width: w, height: h }: Size): Field => partField(w, h, (map, x0, y0, x1, y1) => elasticMap(p, w, h, [x0, y0, x1, y1], map)),
+  field: (p, { width: w, height: h }: Size, kernels: KernelGeneration = 1): Field =>
+    partField(w, h, (map, x0, y0, x1, y1) => (kernels >= 3 ? elasticMapQ : elasticMap)(p, w, h, [x0, y0, x1, y1], map)),
 }
 
 /** The elastic map's values in the window [x0, x1) x [y0, y1) (natively), or the whole map. */
@@ -141,6 +143,51 @@ function elasticMap(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[]
   k.opElasticWindow(Rng.fromParts('elastic', p.seed).state(), gaussian(17, p.sigma), A, w, h, Int32Array.of(x0, y0, x1, y1), map)
 }
 
+// ---- kernels 3: counter-based noise, drawn only where the blur reads ----------------------------------
+const ELASTIC_SALT = 0x45_4c_41 // the x plane's key; the y plane's is the next
+const elasticKeys = (p: Elastic): [number, number] => [noiseKey(p.seed, ELASTIC_SALT), noiseKey(p.seed, ELASTIC_SALT + 1)]
+
+/** elasticMapQJs's values in the window [x0, x1) x [y0, y1) (natively), or the whole map. */
+function elasticMapQ(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[], map: Float64Array): void {
+  const k = fast('opElasticWindowQ', (k) => {
+    const q: Elastic = { alpha: 7.5, sigma: 2.2, seed: 11, jitter: [1.5, -2, 0.25, 1, -1, 0.5] }
+    const whole = new Float64Array(23 * 19 * 2)
+    elasticMapQJs(q, 23, 19, whole)
+    return [
+      [0, 0, 23, 19],
+      [3, 2, 20, 17],
+      [9, 8, 14, 10],
+      [0, 11, 5, 19],
+      [12, 0, 23, 4],
+    ].every(([a, b, c, d]) => {
+      const m = new Float64Array(whole.length)
+      k.opElasticWindowQ(...elasticKeys(q), gaussian(17, q.sigma), Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19)), 23, 19, Int32Array.of(a, b, c, d), m)
+      for (let y = b; y < d; y++)
+        if (!sameBytes(m.subarray((y * 23 + a) * 2, (y * 23 + c) * 2), whole.subarray((y * 23 + a) * 2, (y * 23 + c) * 2))) return false
+      return true
+    })
+  })
+  if (!k) return elasticMapQJs(p, w, h, map)
+  k.opElasticWindowQ(...elasticKeys(p), gaussian(17, p.sigma), Float64Array.of(p.alpha, ...elasticAffine(p, w, h)), w, h, Int32Array.of(x0, y0, x1, y1), map)
+}
+
+/**
+ * The whole elastic map, kernels 3: as elasticMapJs, but each plane's noise at pixel i is
+ * hash32(key, i) * 2^-31 - 1 (uniform in [-1, 1), exact in JS and C), so a window needs only the
+ * noise its blur reads instead of every value drawn before it in a stream.
+ */
+export function elasticMapQJs(p: Elastic, w: number, h: number, map: Float64Array): void {
+  const n = w * h
+  const [kx, ky] = elasticKeys(p)
+  const dx = new Float64Array(n),
+    dy = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    dx[i] = hash32(kx, i) * 2 ** -31 - 1
+    dy[i] = hash32(ky, i) * 2 ** -31 - 1
+  }
+  elasticFinish(p, w, h, dx, dy, map)
+}
+
 /** The affine part of an elastic field, in index coordinates: output q -> input Minv(q + d(q)). */
 function elasticAffine(p: Elastic, w: number, h: number): number[] {
   if (p.jitter.length !== 6) return [1, 0, 0, 0, 1, 0]
@@ -159,8 +206,11 @@ function elasticMapJs(p: Elastic, w: number, h: number, map: Float64Array): void
   const n = w * h
   const both = new Float64Array(n * 2)
   uniformPm1Js(Rng.fromParts('elastic', p.seed), both)
-  const dx = both.subarray(0, n),
-    dy = both.subarray(n)
+  elasticFinish(p, w, h, both.subarray(0, n), both.subarray(n), map)
+}
+
+/** The noise planes blurred, times alpha, through the affine: the map. */
+function elasticFinish(p: Elastic, w: number, h: number, dx: Float64Array, dy: Float64Array, map: Float64Array): void {
   const k = gaussian(17, p.sigma)
   blurPlaneJs(dx, w, h, k)
   blurPlaneJs(dy, w, h, k)
