@@ -452,7 +452,12 @@ INLINE void sample_rgb_q_body(const double *restrict coords, size_t n, const vie
       p00 = (size_t)y0 * row + (size_t)x0 * 3, p01 = p00 + 3, p10 = p00 + row, p11 = p10 + 3;
     } else {
       double dtx = floor(fx), dty = floor(fy);
-      ax = frac32(fx - dtx), ay = frac32(fy - dty);
+      const double dx = fx - dtx, dy = fy - dty;
+      if (dx != dx || dy != dy) {  // a NaN or infinite coordinate: NaN weights, which the JS shift makes 0
+        o[0] = o[1] = o[2] = 0;
+        continue;
+      }
+      ax = frac32(dx), ay = frac32(dy);
       long ix = idx_of_q(dtx), iy = idx_of_q(dty);
       int a0 = fold_index_js(ix, sw, mode) - left, a1 = fold_index_js(ix + 1, sw, mode) - left;
       int b0 = fold_index_js(iy, sh, mode) - top, b1 = fold_index_js(iy + 1, sh, mode) - top;
@@ -469,11 +474,13 @@ static void sample_rgb_q_base(const double *coords, size_t n, const view *src, i
 #if HAVE_AVX2_VARIANT
 #include <immintrin.h>
 // 4 points' fractions in 1/32 and taps (x - left, y - top), and whether each needs no fold or clamp
-AVX2 static inline __m128i q_half(const double *q, __m256d limx, __m256d limy, __m128i left, __m128i top, __m128i *ax, __m128i *ay, __m128i *x0, __m128i *y0) {
+// (u / pf: the scalar body's division, or u itself when pf is 1, which u / 1 is exactly)
+AVX2 static inline __m128i q_half(const double *q, __m256d pfx, __m256d pfy, __m256d limx, __m256d limy, __m128i left, __m128i top, __m128i *ax, __m128i *ay, __m128i *x0,
+                                  __m128i *y0) {
   const __m256d half = _mm256_set1_pd(0.5), k32 = _mm256_set1_pd(32), zero = _mm256_setzero_pd();
   __m256d a = _mm256_loadu_pd(q), b = _mm256_loadu_pd(q + 4);  // u0 v0 u1 v1 | u2 v2 u3 v3
   __m256d u = _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8), v = _mm256_permute4x64_pd(_mm256_unpackhi_pd(a, b), 0xD8);
-  __m256d fx = _mm256_sub_pd(u, half), fy = _mm256_sub_pd(v, half);
+  __m256d fx = _mm256_sub_pd(_mm256_div_pd(u, pfx), half), fy = _mm256_sub_pd(_mm256_div_pd(v, pfy), half);
   __m256d ok = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(fx, zero, _CMP_GE_OQ), _mm256_cmp_pd(fy, zero, _CMP_GE_OQ)),
                              _mm256_and_pd(_mm256_cmp_pd(fx, limx, _CMP_LT_OQ), _mm256_cmp_pd(fy, limy, _CMP_LT_OQ)));
   __m256d tx = _mm256_floor_pd(fx), ty = _mm256_floor_pd(fy);
@@ -488,15 +495,15 @@ AVX2 static inline __m128i q_half(const double *q, __m256d limx, __m256d limy, _
 
 // Blocks of 8 points that need no fold or clamp (and whose 4-byte tap reads stay in the view):
 // the taps' RGB by 32-bit gathers, the weights and sums as sample_rgb_q_body's, in int32 lanes.
-// Other blocks, the tail and prefiltered reads go through the scalar body.
+// Other blocks and the tail go through the scalar body.
 AVX2 static void sample_rgb_q_avx2(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
   const int rw = src->width, rh = src->height;
-  if (pfx != 1 || pfy != 1 || (uint64_t)rw * rh * 3 + 8 > 2147483647u) {
+  if ((uint64_t)rw * rh * 3 + 8 > 2147483647u) {
     sample_rgb_q_body(coords, n, src, mode, pfx, pfy, out);
     return;
   }
   const int *data = (const int *)src->data;  // gathers read 4 bytes at a byte offset (scale 1)
-  const __m256d limx = _mm256_set1_pd(src->source_width - 1), limy = _mm256_set1_pd(src->source_height - 1);
+  const __m256d limx = _mm256_set1_pd(src->source_width - 1), limy = _mm256_set1_pd(src->source_height - 1), vpx = _mm256_set1_pd(pfx), vpy = _mm256_set1_pd(pfy);
   const __m128i left = _mm_set1_epi32(src->left), top = _mm_set1_epi32(src->top);
   const __m256i row = _mm256_set1_epi32(rw * 3), three = _mm256_set1_epi32(3), k32 = _mm256_set1_epi32(32), rnd = _mm256_set1_epi32(512), ff = _mm256_set1_epi32(255);
   const __m256i zero = _mm256_setzero_si256(), rw1 = _mm256_set1_epi32(rw - 1), rh1 = _mm256_set1_epi32(rh - 1), rw2 = _mm256_set1_epi32(rw - 2), rh2 = _mm256_set1_epi32(rh - 2);
@@ -504,8 +511,8 @@ AVX2 static void sample_rgb_q_avx2(const double *coords, size_t n, const view *s
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m128i ax0, ay0, x00, y00, ax1, ay1, x01, y01;
-    __m128i ok0 = q_half(coords + 2 * i, limx, limy, left, top, &ax0, &ay0, &x00, &y00);
-    __m128i ok1 = q_half(coords + 2 * i + 8, limx, limy, left, top, &ax1, &ay1, &x01, &y01);
+    __m128i ok0 = q_half(coords + 2 * i, vpx, vpy, limx, limy, left, top, &ax0, &ay0, &x00, &y00);
+    __m128i ok1 = q_half(coords + 2 * i + 8, vpx, vpy, limx, limy, left, top, &ax1, &ay1, &x01, &y01);
     __m256i ax = _mm256_inserti128_si256(_mm256_castsi128_si256(ax0), ax1, 1), ay = _mm256_inserti128_si256(_mm256_castsi128_si256(ay0), ay1, 1);
     __m256i x0 = _mm256_inserti128_si256(_mm256_castsi128_si256(x00), x01, 1), y0 = _mm256_inserti128_si256(_mm256_castsi128_si256(y00), y01, 1);
     __m256i ok = _mm256_inserti128_si256(_mm256_castsi128_si256(ok0), ok1, 1);
@@ -578,4 +585,80 @@ int op_elastic_window_q(uint32_t kx, uint32_t ky, int w, int h, const double *k,
   elastic_map_window(d, d + win, alpha, inv, w, x0, y0, x1, y1, map);
   free(noise), free(tmp), free(d);
   return 0;
+}
+
+// ---- distortion.ts grid, optical and perspective fields in a window (every kernel generation) -------
+// The JS fills' float64 operations in the same order (no fused multiply-add), so the same values.
+// kind 0 grid: p = xx (w values), yy (h values); 1 optical: p = k, cx, cy, ncx, ncy; 2 perspective:
+// p = the 3x3 homography (row-major).
+void op_field_window(int kind, const double *p, int w, int h, int x0, int y0, int x1, int y1, double *map) {
+  for (int y = y0; y < y1; y++) {
+    double *restrict m = map + ((size_t)y * w + x0) * 2;
+    if (kind == 0) {
+      const double yv = p[w + y] + 0.5;
+      for (int x = x0; x < x1; x++, m += 2) m[0] = p[x] + 0.5, m[1] = yv;
+    } else if (kind == 1) {
+      const double k = p[0], cx = p[1], cy = p[2], ncx = p[3], ncy = p[4];
+      const double yy = (y - ncy) / h;
+      for (int u = x0; u < x1; u++, m += 2) {
+        double xx = (u - ncx) / w;
+        double r2 = xx * xx + yy * yy;
+        double kr = 1 + k * r2 + k * r2 * r2;
+        m[0] = w * xx * kr + cx + 0.5;
+        m[1] = h * yy * kr + cy + 0.5;
+      }
+    } else {
+      const double yc = y + 0.5;
+      for (int x = x0; x < x1; x++, m += 2) {
+        double xc = x + 0.5;
+        double z = p[6] * xc + p[7] * yc + p[8];
+        m[0] = (p[0] * xc + p[1] * yc + p[2]) / z;
+        m[1] = (p[3] * xc + p[4] * yc + p[5]) / z;
+      }
+    }
+  }
+}
+
+// ---- warp-chain.ts, kernels 3: a chain of axis-aligned affines (scales, crops, pads, flips) -----------
+// Each output column's taps and fraction depend on its x alone, each row's on its y alone, so the
+// per-point definition (sampleRgbQJs) is computed from tables: cols = [x0, x1, ax] per column (x0 < 0:
+// the fill), rows = [y0, y1, ay] per row, as region pixels; the same integer sum per value.
+void op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t *rows, int H, uint8_t *out) {
+  const uint8_t *data = src->data;
+  const size_t row = (size_t)src->width * 3;
+  for (int y = 0; y < H; y++) {
+    uint8_t *restrict o = out + (size_t)y * W * 3;
+    const int y0 = rows[3 * y], y1 = rows[3 * y + 1], ay = rows[3 * y + 2], by = 32 - ay;
+    if (y0 < 0) {
+      memset(o, 0, (size_t)W * 3);
+      continue;
+    }
+    const uint8_t *r0 = data + (size_t)y0 * row, *r1 = data + (size_t)y1 * row;
+    for (int x = 0; x < W; x++, o += 3) {
+      const int x0 = cols[3 * x], ax = cols[3 * x + 2], bx = 32 - ax;
+      if (x0 < 0) {
+        o[0] = o[1] = o[2] = 0;
+        continue;
+      }
+      const uint8_t *a = r0 + (size_t)x0 * 3, *b = r0 + (size_t)cols[3 * x + 1] * 3, *c = r1 + (size_t)x0 * 3, *d = r1 + (size_t)cols[3 * x + 1] * 3;
+      for (int ch = 0; ch < 3; ch++) o[ch] = (uint8_t)((by * (bx * a[ch] + ax * b[ch]) + ay * (bx * c[ch] + ax * d[ch]) + 512) >> 10);
+    }
+  }
+}
+
+// the mask's nearest pixels from tables: mx per column, my per row (region pixels; < 0: fill)
+void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const int32_t *my, int H, int fill, void *out) {
+  const size_t rw = (size_t)src->width;
+  for (int y = 0; y < H; y++) {
+    const int r = my[y];
+    if (depth == 16) {
+      const uint16_t *s = (const uint16_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
+      uint16_t *o = (uint16_t *)out + (size_t)y * W;
+      for (int x = 0; x < W; x++) o[x] = (uint16_t)(r < 0 || mx[x] < 0 ? fill : s[mx[x]]);
+    } else {
+      const uint8_t *s = (const uint8_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
+      uint8_t *o = (uint8_t *)out + (size_t)y * W;
+      for (int x = 0; x < W; x++) o[x] = (uint8_t)(r < 0 || mx[x] < 0 ? fill : s[mx[x]]);
+    }
+  }
 }

@@ -141,8 +141,7 @@ function routeOf(plan: Plan): Route {
   const first = stageGeometry(stages[0].geometry, plan.source, plan.schema !== PLAN_SCHEMA_V1, plan.kernels ?? 1)
   if (stages.length === 1 && first.kind === 'affine') return { kind: 'one', g: first.fused, stage: stages[0] }
   if (first.kind !== 'chain') return { kind: 'stages', stages, first }
-  const c = first.chain
-  return { kind: 'stages', stages, first, coords: chainCoords(c, takeCoords(c.width * c.height * 2)) }
+  return { kind: 'stages', stages, first, coords: chainCoords(first.chain, takeCoords) }
 }
 
 /** The source pixels the first stage reads (null: none, all fill). */

@@ -3,6 +3,7 @@
 // those points with the op's fill mode, fused with the affine steps around it. Parameters follow
 // Albumentations 1.3.1 (ElasticTransform approximate, GridDistortion, OpticalDistortion,
 // Perspective); maps are in continuous coordinates (OpenCV's index coordinates + 0.5).
+import type { OpKernels } from '../../io/native'
 import { fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import { hash32, noiseKey } from './noise'
@@ -268,15 +269,75 @@ export const gridDistortion: FieldOp<'grid_distortion', Grid> = {
     const cells = Math.max(1, Math.min(p.cells, w, h))
     const xx = gridAxis(w, p.xsteps, cells),
       yy = gridAxis(h, p.ysteps, cells)
-    return partField(w, h, (map, x0, y0, x1, y1) => {
-      for (let y = y0; y < y1; y++) {
-        for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
-          map[i] = xx[x] + 0.5
-          map[i + 1] = yy[y] + 0.5
-        }
-      }
-    })
+    return nativeField(w, h, 0, [...xx, ...yy])
   },
+}
+
+type FieldKind = 0 | 1 | 2
+/** The JS fills of the grid (0), optical (1) and perspective (2) maps (the references of ops_field.c op_field_window). */
+const FILLS: Record<FieldKind, (q: number[], w: number, h: number, map: Float64Array, x0: number, y0: number, x1: number, y1: number) => void> = {
+  0: (q, w, _h, map, x0, y0, x1, y1) => {
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
+        map[i] = q[x] + 0.5
+        map[i + 1] = q[w + y] + 0.5
+      }
+    }
+  },
+  1: ([k, cx, cy, ncx, ncy], w, h, map, x0, y0, x1, y1) => {
+    for (let v = y0; v < y1; v++) {
+      const y = (v - ncy) / h
+      for (let u = x0, i = (v * w + x0) * 2; u < x1; u++, i += 2) {
+        const x = (u - ncx) / w
+        const r2 = x * x + y * y
+        const kr = 1 + k * r2 + k * r2 * r2
+        map[i] = w * x * kr + cx + 0.5
+        map[i + 1] = h * y * kr + cy + 0.5
+      }
+    }
+  },
+  2: (H, w, _h, map, x0, y0, x1, y1) => {
+    for (let y = y0; y < y1; y++) {
+      const yc = y + 0.5
+      for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
+        const xc = x + 0.5
+        const z = H[6] * xc + H[7] * yc + H[8]
+        map[i] = (H[0] * xc + H[1] * yc + H[2]) / z
+        map[i + 1] = (H[3] * xc + H[4] * yc + H[5]) / z
+      }
+    }
+  },
+}
+
+/** Small fields of each kind, whole and in windows, with the native fill: its start-up check. */
+function checkFieldWindow(k: OpKernels): boolean {
+  const cases: Array<[FieldKind, number[]]> = [
+    [0, [...gridAxis(13, [1.2, 0.8, 1.1, 0.9], 3), ...gridAxis(9, [0.7, 1.3, 1, 1.05], 3)]],
+    [1, [0.37, 6.1, 4.2, 6, 4]],
+    [2, [...homography([0, 0, 13, 0, 13, 9, 0, 9], [0.4, 0.3, 12.1, 1.2, 12.6, 8.1, 1.3, 8.8])]],
+  ]
+  return cases.every(([kind, q]) =>
+    [
+      [0, 0, 13, 9],
+      [2, 3, 11, 7],
+    ].every(([a, b, c, d]) => {
+      const js = new Float64Array(13 * 9 * 2),
+        nat = new Float64Array(13 * 9 * 2)
+      FILLS[kind](q, 13, 9, js, a, b, c, d)
+      k.opFieldWindow(kind, Float64Array.from(q), 13, 9, Int32Array.of(a, b, c, d), nat)
+      return sameBytes(js, nat)
+    }),
+  )
+}
+
+/** A grid, optical or perspective field, its windows filled natively when the kernel agrees. */
+function nativeField(w: number, h: number, kind: FieldKind, q: number[]): Field {
+  const params = Float64Array.from(q)
+  return partField(w, h, (map, x0, y0, x1, y1) => {
+    const k = fast('opFieldWindow', checkFieldWindow)
+    if (k) k.opFieldWindow(kind, params, w, h, Int32Array.of(x0, y0, x1, y1), map)
+    else FILLS[kind](q, w, h, map, x0, y0, x1, y1)
+  })
 }
 
 type Optical = { k: number; dx: number; dy: number } & Geometric
@@ -300,18 +361,7 @@ export const opticalDistortion: FieldOp<'optical_distortion', Optical> = {
       cy = h * 0.5 + p.dy
     const ncx = (w - 1) * 0.5,
       ncy = (h - 1) * 0.5
-    return partField(w, h, (map, x0, y0, x1, y1) => {
-      for (let v = y0; v < y1; v++) {
-        const y = (v - ncy) / h
-        for (let u = x0, i = (v * w + x0) * 2; u < x1; u++, i += 2) {
-          const x = (u - ncx) / w
-          const r2 = x * x + y * y
-          const kr = 1 + p.k * r2 + p.k * r2 * r2
-          map[i] = w * x * kr + cx + 0.5
-          map[i + 1] = h * y * kr + cy + 0.5
-        }
-      }
-    })
+    return nativeField(w, h, 1, [p.k, cx, cy, ncx, ncy])
   },
 }
 
@@ -350,18 +400,7 @@ export const perspective: FieldOp<'perspective', Perspective> = {
   },
   field(p, { width: w, height: h }: Size): Field {
     const quad = p.corners.map((v, i) => v * (i % 2 === 0 ? w : h))
-    const H = homography([0, 0, w, 0, w, h, 0, h], quad)
-    return partField(w, h, (map, x0, y0, x1, y1) => {
-      for (let y = y0; y < y1; y++) {
-        const yc = y + 0.5
-        for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
-          const xc = x + 0.5
-          const z = H[6] * xc + H[7] * yc + H[8]
-          map[i] = (H[0] * xc + H[1] * yc + H[2]) / z
-          map[i + 1] = (H[3] * xc + H[4] * yc + H[5]) / z
-        }
-      }
-    })
+    return nativeField(w, h, 2, homography([0, 0, w, 0, w, h, 0, h], quad))
   },
 }
 
