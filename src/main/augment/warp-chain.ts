@@ -617,10 +617,7 @@ function sampleLabelsJs<T extends Uint8Array | Uint16Array>(chain: Chain, coords
 const AXES = new Float64Array(0)
 
 function axisAligned(chain: Chain): boolean {
-  return (
-    (chain.kernels ?? 1) >= 3 &&
-    chain.links.every((L) => !L.field && L.m[1] === 0 && L.m[3] === 0 && L.bounds.every((b) => b.m[1] === 0 && b.m[3] === 0))
-  )
+  return (chain.kernels ?? 1) >= 3 && chain.links.every((L) => !L.field && L.m[1] === 0 && L.m[3] === 0 && L.bounds.every((b) => b.m[1] === 0 && b.m[3] === 0))
 }
 
 /** Each output column's x (axis 0) or row's y (axis 1) in the input canvas, NaN where the point is fill: chainCoordsJs per axis. */
