@@ -95,7 +95,7 @@ void op_sample_rgb_q(const double *coords, size_t n, const view *src, int mode, 
 // distortion.ts grid (0: xx then yy), optical (1: k, cx, cy, ncx, ncy) and perspective (2: homography) maps in [x0, x1) x [y0, y1)
 void op_field_window(int kind, const double *p, int w, int h, int x0, int y0, int x1, int y1, double *map);
 // warp-chain.ts sampleRgbQJs / sampleLabelsJs for a chain of axis-aligned affines, from per-column and per-row tables
-void op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t *rows, int H, uint8_t *out);
+int op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t *rows, int H, uint8_t *out);  // -1: out of memory
 void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const int32_t *my, int H, int fill, void *out);
 int op_elastic_window_q(uint32_t kx, uint32_t ky, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map);
 

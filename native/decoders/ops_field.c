@@ -622,28 +622,70 @@ void op_field_window(int kind, const double *p, int w, int h, int x0, int y0, in
 // ---- warp-chain.ts, kernels 3: a chain of axis-aligned affines (scales, crops, pads, flips) -----------
 // Each output column's taps and fraction depend on its x alone, each row's on its y alone, so the
 // per-point definition (sampleRgbQJs) is computed from tables: cols = [x0, x1, ax] per column (x0 < 0:
-// the fill), rows = [y0, y1, ay] per row, as region pixels; the same integer sum per value.
-void op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t *rows, int H, uint8_t *out) {
-  const uint8_t *data = src->data;
-  const size_t row = (size_t)src->width * 3;
-  for (int y = 0; y < H; y++) {
-    uint8_t *restrict o = out + (size_t)y * W * 3;
-    const int y0 = rows[3 * y], y1 = rows[3 * y + 1], ay = rows[3 * y + 2], by = 32 - ay;
-    if (y0 < 0) {
-      memset(o, 0, (size_t)W * 3);
+// the fill), rows = [y0, y1, ay] per row, as region pixels.
+// Separably: each source row a row of output reads is passed horizontally once (bx * a + ax * b per
+// column and channel, at most 32 * 255), then each output row is (by * h0 + ay * h1 + 512) >> 10 over
+// its two rows' passes: by (bx p00 + ax p01) + ay (bx p10 + ax p11) is the per-point sum exactly (a
+// fill column's passes are 0, so its pixels are (0 + 512) >> 10 = 0). -1: out of memory.
+static void axes_hpass(const uint8_t *restrict r, const int32_t *restrict cols, int W, uint16_t *restrict h) {
+  for (int x = 0; x < W; x++) {
+    const int x0 = cols[3 * x], ax = cols[3 * x + 2], bx = 32 - ax;
+    uint16_t *o = h + 3 * x;
+    if (x0 < 0) {
+      o[0] = o[1] = o[2] = 0;
       continue;
     }
-    const uint8_t *r0 = data + (size_t)y0 * row, *r1 = data + (size_t)y1 * row;
-    for (int x = 0; x < W; x++, o += 3) {
-      const int x0 = cols[3 * x], ax = cols[3 * x + 2], bx = 32 - ax;
-      if (x0 < 0) {
-        o[0] = o[1] = o[2] = 0;
-        continue;
-      }
-      const uint8_t *a = r0 + (size_t)x0 * 3, *b = r0 + (size_t)cols[3 * x + 1] * 3, *c = r1 + (size_t)x0 * 3, *d = r1 + (size_t)cols[3 * x + 1] * 3;
-      for (int ch = 0; ch < 3; ch++) o[ch] = (uint8_t)((by * (bx * a[ch] + ax * b[ch]) + ay * (bx * c[ch] + ax * d[ch]) + 512) >> 10);
-    }
+    const uint8_t *a = r + (size_t)x0 * 3, *b = r + (size_t)cols[3 * x + 1] * 3;
+    o[0] = (uint16_t)(bx * a[0] + ax * b[0]), o[1] = (uint16_t)(bx * a[1] + ax * b[1]), o[2] = (uint16_t)(bx * a[2] + ax * b[2]);
   }
+}
+INLINE void axes_vpass(const uint16_t *restrict h0, const uint16_t *restrict h1, int ay, size_t n, uint8_t *restrict o) {
+  const int by = 32 - ay;
+  for (size_t i = 0; i < n; i++) o[i] = (uint8_t)((by * h0[i] + ay * h1[i] + 512) >> 10);
+}
+static void axes_vpass_base(const uint16_t *h0, const uint16_t *h1, int ay, size_t n, uint8_t *o) { axes_vpass(h0, h1, ay, n, o); }
+#if HAVE_AVX2_VARIANT
+AVX2 static void axes_vpass_avx2(const uint16_t *h0, const uint16_t *h1, int ay, size_t n, uint8_t *o) { axes_vpass(h0, h1, ay, n, o); }
+#endif
+int op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t *rows, int H, uint8_t *out) {
+  const uint8_t *data = src->data;
+  const size_t row = (size_t)src->width * 3, n = (size_t)W * 3;
+  uint16_t *buf = malloc(sizeof(uint16_t) * n * 2);
+  if (!buf) return -1;
+  uint16_t *slot[2] = {buf, buf + n};
+  int held[2] = {-1, -1};
+  const int avx2 = ops_avx2();
+  for (int y = 0; y < H; y++) {
+    uint8_t *o = out + (size_t)y * n;
+    const int y0 = rows[3 * y], y1 = rows[3 * y + 1], ay = rows[3 * y + 2];
+    if (y0 < 0) {
+      memset(o, 0, n);
+      continue;
+    }
+    // the two source rows' passes (kept while consecutive output rows read them)
+    int s0 = held[0] == y0 ? 0 : held[1] == y0 ? 1 : -1;
+    if (s0 < 0) {
+      s0 = held[0] == y1 ? 1 : 0;
+      axes_hpass(data + (size_t)y0 * row, cols, W, slot[s0]);
+      held[s0] = y0;
+    }
+    int s1 = held[s0] == y1 ? s0 : held[1 - s0] == y1 ? 1 - s0 : -1;
+    if (s1 < 0) {
+      s1 = 1 - s0;
+      axes_hpass(data + (size_t)y1 * row, cols, W, slot[s1]);
+      held[s1] = y1;
+    }
+#if HAVE_AVX2_VARIANT
+    if (avx2) {
+      axes_vpass_avx2(slot[s0], slot[s1], ay, n, o);
+      continue;
+    }
+#endif
+    (void)avx2;
+    axes_vpass_base(slot[s0], slot[s1], ay, n, o);
+  }
+  free(buf);
+  return 0;
 }
 
 // the mask's nearest pixels from tables: mx per column, my per row (region pixels; < 0: fill)

@@ -577,8 +577,7 @@ static napi_value sample_axes_q_js(napi_env env, napi_callback_info info) {
   if (!typed(env, argv[2], napi_int32_array, &c) || c.len % 3 || c.len == 0 || c.len / 3 > MAX_SIDE || !taps_in(&c, 3, vw.width, 0)) return fail(env, fn, "cols: [x0, x1, ax] per column inside the view");
   if (!typed(env, argv[3], napi_int32_array, &r) || r.len % 3 || r.len == 0 || r.len / 3 > MAX_SIDE || !taps_in(&r, 3, vw.height, 0)) return fail(env, fn, "rows: [y0, y1, ay] per row inside the view");
   if (!rgb_of(env, argv[4], &out) || out.len != (uint64_t)(c.len / 3) * (r.len / 3) * 3) return fail(env, fn, "out must be W x H x 3 bytes");
-  op_sample_axes_q(&vw, c.data, (int)(c.len / 3), r.data, (int)(r.len / 3), out.data);
-  return NULL;
+  return op_sample_axes_q(&vw, c.data, (int)(c.len / 3), r.data, (int)(r.len / 3), out.data) ? fail(env, fn, "out of memory") : NULL;
 }
 static napi_value labels_axes_js(napi_env env, napi_callback_info info) {
   const char *fn = "opLabelsAxes(src, view, mx, my, fill, out)";

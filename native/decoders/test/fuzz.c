@@ -387,7 +387,7 @@ static void t_chain_q(const input *in, rng *r) {
     rows[3 * y] = fill ? -1 : between(r, 0, rh - 1), rows[3 * y + 1] = fill ? -1 : between(r, 0, rh - 1), rows[3 * y + 2] = between(r, 0, 32);
     my[y] = fill ? -1 : between(r, 0, rh - 1);
   }
-  op_sample_axes_q(&v, cols, W, rows, H, out);
+  CHECK(op_sample_axes_q(&v, cols, W, rows, H, out) == 0);
   view vl = v;
   vl.data = lab16, vl.len = (size_t)rw * rh;
   op_labels_axes(&vl, 16, mx, W, my, H, 9, out16);
