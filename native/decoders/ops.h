@@ -88,6 +88,16 @@ void op_points_box(const double *pts, size_t n, int fw, int fh, int rect[4]);
 // warp-chain.ts sampleRgb as op_sample_rgb, 4 points at a time where they need no fold
 void op_sample_rgb_blocks(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
 int op_elastic_window(sfc32 *state, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map);
+// ---- chain, kernels 3 (ops_field.c): new definitions for plans with kernels >= 3 ----------------------
+// warp-chain.ts sampleRgbQJs: op_sample_rgb's taps, integer weights (fractions in 1/32, sum 1024)
+void op_sample_rgb_q(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
+// distortion.ts elasticMapQJs's values in the window (counter-based noise from keys kx, ky); -1: out of memory
+// distortion.ts grid (0: xx then yy), optical (1: k, cx, cy, ncx, ncy) and perspective (2: homography) maps in [x0, x1) x [y0, y1)
+void op_field_window(int kind, const double *p, int w, int h, int x0, int y0, int x1, int y1, double *map);
+// warp-chain.ts sampleRgbQJs / sampleLabelsJs for a chain of axis-aligned affines, from per-column and per-row tables
+int op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t *rows, int H, uint8_t *out);  // -1: out of memory
+void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const int32_t *my, int H, int fill, void *out);
+int op_elastic_window_q(uint32_t kx, uint32_t ky, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map);
 
 // ---- filters (ops_filter.c): the filter family's SIMD kernels -----------------------------------------
 // filter.ts medianRgb for k = 3, 5, 7 (min/max networks); 1: k not handled here, -1: out of memory

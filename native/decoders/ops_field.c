@@ -192,10 +192,11 @@ INLINE void hpass_row(const double *restrict row, double *restrict acc, int w, i
 // on are at p (at least rows [y0 - r, y1 + r) within the plane): the horizontal pass for the rows
 // the vertical one reads (columns x0..x1, into tmp), then the vertical pass into dst (rows of
 // `stride` doubles, the window's first pixel at dst).
-INLINE void blur_window_body(const double *restrict p, int row0, int w, int h, const double *restrict k, int r, int x0, int y0, int x1, int y1, double *restrict tmp,
-                             double *restrict dst, size_t stride) {
+// (p's rows are `pstride` doubles apart and start at column col0: every column a row's pass reads)
+INLINE void blur_window_body(const double *restrict p, int row0, size_t pstride, int col0, int w, int h, const double *restrict k, int r, int x0, int y0, int x1, int y1,
+                             double *restrict tmp, double *restrict dst, size_t stride) {
   int ta = imax(0, y0 - r), tb = imin(h, y1 + r), ww = x1 - x0;
-  for (int y = ta; y < tb; y++) hpass_row(p + (size_t)(y - row0) * w, tmp + (size_t)(y - ta) * ww, w, x0, x1, k, r);
+  for (int y = ta; y < tb; y++) hpass_row(p + (size_t)(y - row0) * pstride - col0, tmp + (size_t)(y - ta) * ww, w, x0, x1, k, r);
   for (int y = y0; y < y1; y++) {
     double *restrict acc = dst + (size_t)(y - y0) * stride;
     for (int x = 0; x < ww; x++) acc[x] = 0;
@@ -206,23 +207,23 @@ INLINE void blur_window_body(const double *restrict p, int row0, int w, int h, c
     }
   }
 }
-static void blur_window_base(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
-  blur_window_body(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
-}
+#define BLUR_ARGS const double *p, int row0, size_t pstride, int col0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride
+#define BLUR_PASS p, row0, pstride, col0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride
+static void blur_window_base(BLUR_ARGS) { blur_window_body(BLUR_PASS); }
 #if HAVE_AVX2_VARIANT
-AVX2 static void blur_window_avx2(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
-  blur_window_body(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
-}
+AVX2 static void blur_window_avx2(BLUR_ARGS) { blur_window_body(BLUR_PASS); }
 #endif
-static void blur_window(const double *p, int row0, int w, int h, const double *k, int r, int x0, int y0, int x1, int y1, double *tmp, double *dst, size_t stride) {
+static void blur_window(BLUR_ARGS) {
 #if HAVE_AVX2_VARIANT
   if (ops_avx2()) {
-    blur_window_avx2(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
+    blur_window_avx2(BLUR_PASS);
     return;
   }
 #endif
-  blur_window_base(p, row0, w, h, k, r, x0, y0, x1, y1, tmp, dst, stride);
+  blur_window_base(BLUR_PASS);
 }
+
+static void elastic_map_window(const double *dx, const double *dy, double alpha, const double inv[6], int w, int x0, int y0, int x1, int y1, double *map);
 
 // distortion.ts elasticMap for a window: the noise of both planes (rows the blur reads), each
 // blurred in the window, then the map's values there (map: w x h x 2, only the window written).
@@ -256,9 +257,16 @@ int op_elastic_window(sfc32 *state, int w, int h, const double *k, int r, double
         SFC32_STEP(a, b, c, dd, t);
       }
   }
-  blur_window(noise, ya, w, h, k, r, x0, y0, x1, y1, tmp, d, (size_t)ww);
-  blur_window(noise + rows, ya, w, h, k, r, x0, y0, x1, y1, tmp, d + win, (size_t)ww);
-  const double *dx = d, *dy = d + win;
+  blur_window(noise, ya, (size_t)w, 0, w, h, k, r, x0, y0, x1, y1, tmp, d, (size_t)ww);
+  blur_window(noise + rows, ya, (size_t)w, 0, w, h, k, r, x0, y0, x1, y1, tmp, d + win, (size_t)ww);
+  elastic_map_window(d, d + win, alpha, inv, w, x0, y0, x1, y1, map);
+  free(noise), free(tmp), free(d);
+  return 0;
+}
+
+// the map's values in the window from the blurred planes (window-sized, row by row)
+static void elastic_map_window(const double *dx, const double *dy, double alpha, const double inv[6], int w, int x0, int y0, int x1, int y1, double *map) {
+  int ww = x1 - x0;
   for (int y = y0; y < y1; y++) {
     double *m = map + ((size_t)y * w + x0) * 2;
     const double *px = dx + (size_t)(y - y0) * ww, *py = dy + (size_t)(y - y0) * ww;
@@ -268,8 +276,6 @@ int op_elastic_window(sfc32 *state, int w, int h, const double *k, int r, double
       m[2 * x + 1] = inv[3] * qx + inv[4] * qy + inv[5] + 0.5;
     }
   }
-  free(noise), free(tmp), free(d);
-  return 0;
 }
 
 // ---- warp-chain.ts areaReduce ------------------------------------------------------------------------
@@ -396,4 +402,305 @@ void op_sample_rgb_blocks(const double *coords, size_t n, const view *src, int m
   }
 #endif
   sample_rgb_base(coords, n, src, mode, pfx, pfy, out);
+}
+
+// ==== kernels 3: the chain's new definitions (plans recorded with kernels >= 3) =======================
+// Integer weights and counter-based noise, so the JS references (warp-chain.ts sampleRgbQJs,
+// distortion.ts elasticMapQJs) compute the same bytes: the float64 values that remain (a point's
+// fraction, the blur) are computed by the same operations in the same order.
+
+// an index from a double, safe for any value (NaN and far points clamp before the conversion)
+static inline long idx_of_q(double v) { return v != v ? 0 : v < -1e9 ? -1000000000 : v > 1e9 ? 1000000000 : (long)v; }
+
+// noise.ts hash32 (lowbias32 of key + i)
+static inline uint32_t hash32_q(uint32_t key, uint32_t i) {
+  uint32_t x = key + i;
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+
+// warp-chain.ts sampleRgbQJs: bilinear at the chain's points with the taps of op_sample_rgb and
+// integer weights: each fraction in 1/32 (floor(f * 32 + 0.5)), products summing to 1024, the sum
+// rounded by a shift. Taps outside the region are clamped into it (the JS reference never reads
+// there: coordsRegion covers every tap).
+static inline int frac32(double f) { return (int)(f * 32 + 0.5); }  // f in [0, 1): floor of a non-negative value
+INLINE void sample_rgb_q_body(const double *restrict coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *restrict out) {
+  const uint8_t *data = src->data;
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height, sw = src->source_width, sh = src->source_height;
+  const double limx = sw - 1, limy = sh - 1;
+  const size_t row = (size_t)rw * 3;
+  for (size_t i = 0; i < n; i++) {
+    double u = coords[2 * i], v = coords[2 * i + 1];
+    uint8_t *o = out + 3 * i;
+    if (u != u) {
+      o[0] = o[1] = o[2] = 0;
+      continue;
+    }
+    double fx = (pfx == 1 ? u : u / pfx) - 0.5, fy = (pfy == 1 ? v : v / pfy) - 0.5;
+    size_t p00, p01, p10, p11;
+    int ax, ay;
+    int tx, ty, x0 = -1, y0 = -1;
+    if (fx >= 0 && fy >= 0 && fx < limx && fy < limy) {
+      tx = (int)fx, ty = (int)fy, x0 = tx - left, y0 = ty - top;
+      ax = frac32(fx - tx), ay = frac32(fy - ty);
+    }
+    if (x0 >= 0 && y0 >= 0 && x0 + 1 < rw && y0 + 1 < rh) {
+      p00 = (size_t)y0 * row + (size_t)x0 * 3, p01 = p00 + 3, p10 = p00 + row, p11 = p10 + 3;
+    } else {
+      double dtx = floor(fx), dty = floor(fy);
+      const double dx = fx - dtx, dy = fy - dty;
+      if (dx != dx || dy != dy) {  // a NaN or infinite coordinate: NaN weights, which the JS shift makes 0
+        o[0] = o[1] = o[2] = 0;
+        continue;
+      }
+      ax = frac32(dx), ay = frac32(dy);
+      long ix = idx_of_q(dtx), iy = idx_of_q(dty);
+      int a0 = fold_index_js(ix, sw, mode) - left, a1 = fold_index_js(ix + 1, sw, mode) - left;
+      int b0 = fold_index_js(iy, sh, mode) - top, b1 = fold_index_js(iy + 1, sh, mode) - top;
+      a0 = imin(imax(a0, 0), rw - 1), a1 = imin(imax(a1, 0), rw - 1);
+      b0 = imin(imax(b0, 0), rh - 1), b1 = imin(imax(b1, 0), rh - 1);
+      p00 = (size_t)b0 * row + (size_t)a0 * 3, p01 = (size_t)b0 * row + (size_t)a1 * 3;
+      p10 = (size_t)b1 * row + (size_t)a0 * 3, p11 = (size_t)b1 * row + (size_t)a1 * 3;
+    }
+    const int w00 = (32 - ax) * (32 - ay), w01 = ax * (32 - ay), w10 = (32 - ax) * ay, w11 = ax * ay;
+    for (int ch = 0; ch < 3; ch++) o[ch] = (uint8_t)((w00 * data[p00 + ch] + w01 * data[p01 + ch] + w10 * data[p10 + ch] + w11 * data[p11 + ch] + 512) >> 10);
+  }
+}
+static void sample_rgb_q_base(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) { sample_rgb_q_body(coords, n, src, mode, pfx, pfy, out); }
+#if HAVE_AVX2_VARIANT
+#include <immintrin.h>
+// 4 points' fractions in 1/32 and taps (x - left, y - top), and whether each needs no fold or clamp
+// (u / pf: the scalar body's division, or u itself when pf is 1, which u / 1 is exactly)
+AVX2 static inline __m128i q_half(const double *q, __m256d pfx, __m256d pfy, __m256d limx, __m256d limy, __m128i left, __m128i top, __m128i *ax, __m128i *ay, __m128i *x0,
+                                  __m128i *y0) {
+  const __m256d half = _mm256_set1_pd(0.5), k32 = _mm256_set1_pd(32), zero = _mm256_setzero_pd();
+  __m256d a = _mm256_loadu_pd(q), b = _mm256_loadu_pd(q + 4);  // u0 v0 u1 v1 | u2 v2 u3 v3
+  __m256d u = _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8), v = _mm256_permute4x64_pd(_mm256_unpackhi_pd(a, b), 0xD8);
+  __m256d fx = _mm256_sub_pd(_mm256_div_pd(u, pfx), half), fy = _mm256_sub_pd(_mm256_div_pd(v, pfy), half);
+  __m256d ok = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(fx, zero, _CMP_GE_OQ), _mm256_cmp_pd(fy, zero, _CMP_GE_OQ)),
+                             _mm256_and_pd(_mm256_cmp_pd(fx, limx, _CMP_LT_OQ), _mm256_cmp_pd(fy, limy, _CMP_LT_OQ)));
+  __m256d tx = _mm256_floor_pd(fx), ty = _mm256_floor_pd(fy);
+  tx = _mm256_and_pd(tx, ok), ty = _mm256_and_pd(ty, ok);  // (not-ok lanes: 0, never converted out of range)
+  *ax = _mm256_cvttpd_epi32(_mm256_and_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(fx, tx), k32), half), ok));
+  *ay = _mm256_cvttpd_epi32(_mm256_and_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(fy, ty), k32), half), ok));
+  *x0 = _mm_sub_epi32(_mm256_cvttpd_epi32(tx), left);
+  *y0 = _mm_sub_epi32(_mm256_cvttpd_epi32(ty), top);
+  __m128 okf = _mm256_cvtpd_ps(ok);  // all-ones lanes (NaN) stay NaN: narrowed to 32 bits
+  return _mm_castps_si128(_mm_cmpunord_ps(okf, okf));
+}
+
+// Blocks of 8 points that need no fold or clamp (and whose 4-byte tap reads stay in the view):
+// the taps' RGB by 32-bit gathers, the weights and sums as sample_rgb_q_body's, in int32 lanes.
+// Other blocks and the tail go through the scalar body.
+AVX2 static void sample_rgb_q_avx2(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
+  const int rw = src->width, rh = src->height;
+  if ((uint64_t)rw * rh * 3 + 8 > 2147483647u) {
+    sample_rgb_q_body(coords, n, src, mode, pfx, pfy, out);
+    return;
+  }
+  const int *data = (const int *)src->data;  // gathers read 4 bytes at a byte offset (scale 1)
+  const __m256d limx = _mm256_set1_pd(src->source_width - 1), limy = _mm256_set1_pd(src->source_height - 1), vpx = _mm256_set1_pd(pfx), vpy = _mm256_set1_pd(pfy);
+  const __m128i left = _mm_set1_epi32(src->left), top = _mm_set1_epi32(src->top);
+  const __m256i row = _mm256_set1_epi32(rw * 3), three = _mm256_set1_epi32(3), k32 = _mm256_set1_epi32(32), rnd = _mm256_set1_epi32(512), ff = _mm256_set1_epi32(255);
+  const __m256i zero = _mm256_setzero_si256(), rw1 = _mm256_set1_epi32(rw - 1), rh1 = _mm256_set1_epi32(rh - 1), rw2 = _mm256_set1_epi32(rw - 2), rh2 = _mm256_set1_epi32(rh - 2);
+  const __m256i pack = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m128i ax0, ay0, x00, y00, ax1, ay1, x01, y01;
+    __m128i ok0 = q_half(coords + 2 * i, vpx, vpy, limx, limy, left, top, &ax0, &ay0, &x00, &y00);
+    __m128i ok1 = q_half(coords + 2 * i + 8, vpx, vpy, limx, limy, left, top, &ax1, &ay1, &x01, &y01);
+    __m256i ax = _mm256_inserti128_si256(_mm256_castsi128_si256(ax0), ax1, 1), ay = _mm256_inserti128_si256(_mm256_castsi128_si256(ay0), ay1, 1);
+    __m256i x0 = _mm256_inserti128_si256(_mm256_castsi128_si256(x00), x01, 1), y0 = _mm256_inserti128_si256(_mm256_castsi128_si256(y00), y01, 1);
+    __m256i ok = _mm256_inserti128_si256(_mm256_castsi128_si256(ok0), ok1, 1);
+    // 0 <= x0, y0; x0 + 1 < rw, y0 + 1 < rh; the last tap's 4th byte inside: x0 + 2 < rw or y0 + 2 < rh
+    __m256i in = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpgt_epi32(zero, x0), _mm256_cmpgt_epi32(zero, y0)), ok);
+    in = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpgt_epi32(x0, _mm256_sub_epi32(rw1, _mm256_set1_epi32(1))), _mm256_cmpgt_epi32(y0, _mm256_sub_epi32(rh1, _mm256_set1_epi32(1)))), in);
+    in = _mm256_and_si256(in, _mm256_or_si256(_mm256_cmpgt_epi32(rw2, _mm256_add_epi32(x0, _mm256_set1_epi32(0))), _mm256_cmpgt_epi32(rh2, y0)));
+    if (_mm256_movemask_epi8(in) != -1) {
+      sample_rgb_q_body(coords + 2 * i, 8, src, mode, pfx, pfy, out + 3 * i);
+      continue;
+    }
+    __m256i o00 = _mm256_add_epi32(_mm256_mullo_epi32(y0, row), _mm256_mullo_epi32(x0, three));
+    __m256i o01 = _mm256_add_epi32(o00, three), o10 = _mm256_add_epi32(o00, row), o11 = _mm256_add_epi32(o10, three);
+    __m256i g00 = _mm256_i32gather_epi32(data, o00, 1), g01 = _mm256_i32gather_epi32(data, o01, 1);
+    __m256i g10 = _mm256_i32gather_epi32(data, o10, 1), g11 = _mm256_i32gather_epi32(data, o11, 1);
+    __m256i bx = _mm256_sub_epi32(k32, ax), by = _mm256_sub_epi32(k32, ay);
+    __m256i w00 = _mm256_mullo_epi32(bx, by), w01 = _mm256_mullo_epi32(ax, by), w10 = _mm256_mullo_epi32(bx, ay), w11 = _mm256_mullo_epi32(ax, ay);
+    __m256i px = zero;
+    for (int ch = 0; ch < 3; ch++) {
+      __m256i s = _mm256_mullo_epi32(w00, _mm256_and_si256(g00, ff));
+      s = _mm256_add_epi32(s, _mm256_mullo_epi32(w01, _mm256_and_si256(g01, ff)));
+      s = _mm256_add_epi32(s, _mm256_mullo_epi32(w10, _mm256_and_si256(g10, ff)));
+      s = _mm256_add_epi32(s, _mm256_mullo_epi32(w11, _mm256_and_si256(g11, ff)));
+      s = _mm256_srli_epi32(_mm256_add_epi32(s, rnd), 10);
+      px = _mm256_or_si256(px, _mm256_slli_epi32(s, 8 * ch));
+      g00 = _mm256_srli_epi32(g00, 8), g01 = _mm256_srli_epi32(g01, 8), g10 = _mm256_srli_epi32(g10, 8), g11 = _mm256_srli_epi32(g11, 8);
+    }
+    uint8_t tmp[32];
+    _mm256_storeu_si256((__m256i *)tmp, _mm256_shuffle_epi8(px, pack));
+    memcpy(out + 3 * i, tmp, 12);
+    memcpy(out + 3 * i + 12, tmp + 16, 12);
+  }
+  if (i < n) sample_rgb_q_body(coords + 2 * i, n - i, src, mode, pfx, pfy, out + 3 * i);
+}
+#endif
+void op_sample_rgb_q(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
+#if HAVE_AVX2_VARIANT
+  if (ops_avx2()) {
+    sample_rgb_q_avx2(coords, n, src, mode, pfx, pfy, out);
+    return;
+  }
+#endif
+  sample_rgb_q_base(coords, n, src, mode, pfx, pfy, out);
+}
+
+// distortion.ts elasticMapQJs for a window: the noise of each plane is hash32(key, y * w + x) *
+// 2^-31 - 1, drawn only where the blur reads ([x0 - r, x1 + r) x [y0 - r, y1 + r), within the
+// canvas), then blurred and mapped as op_elastic_window.
+int op_elastic_window_q(uint32_t kx, uint32_t ky, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map) {
+  if (x0 < 0 || y0 < 0 || x1 > w || y1 > h || x0 >= x1 || y0 >= y1) return 0;
+  int ya = imax(0, y0 - r), yb = imin(h, y1 + r), xa = imax(0, x0 - r), xb = imin(w, x1 + r);
+  int ww = x1 - x0, wh = y1 - y0, nw = xb - xa;
+  size_t rows = (size_t)(yb - ya) * nw, win = (size_t)ww * wh;
+  double *noise = malloc(sizeof(double) * rows * 2), *tmp = malloc(sizeof(double) * (size_t)(yb - ya) * ww), *d = malloc(sizeof(double) * win * 2);
+  if (!noise || !tmp || !d) {
+    free(noise), free(tmp), free(d);
+    return -1;
+  }
+  for (int plane = 0; plane < 2; plane++) {
+    const uint32_t key = plane ? ky : kx;
+    double *o = noise + plane * rows;
+    for (int y = ya; y < yb; y++) {
+      double *restrict q = o + (size_t)(y - ya) * nw;
+      const uint32_t base = (uint32_t)((size_t)y * w + xa);
+      for (int x = 0; x < nw; x++) q[x] = (double)hash32_q(key, base + (uint32_t)x) * (1.0 / 2147483648.0) - 1.0;
+    }
+  }
+  blur_window(noise, ya, (size_t)nw, xa, w, h, k, r, x0, y0, x1, y1, tmp, d, (size_t)ww);
+  blur_window(noise + rows, ya, (size_t)nw, xa, w, h, k, r, x0, y0, x1, y1, tmp, d + win, (size_t)ww);
+  elastic_map_window(d, d + win, alpha, inv, w, x0, y0, x1, y1, map);
+  free(noise), free(tmp), free(d);
+  return 0;
+}
+
+// ---- distortion.ts grid, optical and perspective fields in a window (every kernel generation) -------
+// The JS fills' float64 operations in the same order (no fused multiply-add), so the same values.
+// kind 0 grid: p = xx (w values), yy (h values); 1 optical: p = k, cx, cy, ncx, ncy; 2 perspective:
+// p = the 3x3 homography (row-major).
+void op_field_window(int kind, const double *p, int w, int h, int x0, int y0, int x1, int y1, double *map) {
+  for (int y = y0; y < y1; y++) {
+    double *restrict m = map + ((size_t)y * w + x0) * 2;
+    if (kind == 0) {
+      const double yv = p[w + y] + 0.5;
+      for (int x = x0; x < x1; x++, m += 2) m[0] = p[x] + 0.5, m[1] = yv;
+    } else if (kind == 1) {
+      const double k = p[0], cx = p[1], cy = p[2], ncx = p[3], ncy = p[4];
+      const double yy = (y - ncy) / h;
+      for (int u = x0; u < x1; u++, m += 2) {
+        double xx = (u - ncx) / w;
+        double r2 = xx * xx + yy * yy;
+        double kr = 1 + k * r2 + k * r2 * r2;
+        m[0] = w * xx * kr + cx + 0.5;
+        m[1] = h * yy * kr + cy + 0.5;
+      }
+    } else {
+      const double yc = y + 0.5;
+      for (int x = x0; x < x1; x++, m += 2) {
+        double xc = x + 0.5;
+        double z = p[6] * xc + p[7] * yc + p[8];
+        m[0] = (p[0] * xc + p[1] * yc + p[2]) / z;
+        m[1] = (p[3] * xc + p[4] * yc + p[5]) / z;
+      }
+    }
+  }
+}
+
+// ---- warp-chain.ts, kernels 3: a chain of axis-aligned affines (scales, crops, pads, flips) -----------
+// Each output column's taps and fraction depend on its x alone, each row's on its y alone, so the
+// per-point definition (sampleRgbQJs) is computed from tables: cols = [x0, x1, ax] per column (x0 < 0:
+// the fill), rows = [y0, y1, ay] per row, as region pixels.
+// Separably: each source row a row of output reads is passed horizontally once (bx * a + ax * b per
+// column and channel, at most 32 * 255), then each output row is (by * h0 + ay * h1 + 512) >> 10 over
+// its two rows' passes: by (bx p00 + ax p01) + ay (bx p10 + ax p11) is the per-point sum exactly (a
+// fill column's passes are 0, so its pixels are (0 + 512) >> 10 = 0). -1: out of memory.
+static void axes_hpass(const uint8_t *restrict r, const int32_t *restrict cols, int W, uint16_t *restrict h) {
+  for (int x = 0; x < W; x++) {
+    const int x0 = cols[3 * x], ax = cols[3 * x + 2], bx = 32 - ax;
+    uint16_t *o = h + 3 * x;
+    if (x0 < 0) {
+      o[0] = o[1] = o[2] = 0;
+      continue;
+    }
+    const uint8_t *a = r + (size_t)x0 * 3, *b = r + (size_t)cols[3 * x + 1] * 3;
+    o[0] = (uint16_t)(bx * a[0] + ax * b[0]), o[1] = (uint16_t)(bx * a[1] + ax * b[1]), o[2] = (uint16_t)(bx * a[2] + ax * b[2]);
+  }
+}
+INLINE void axes_vpass(const uint16_t *restrict h0, const uint16_t *restrict h1, int ay, size_t n, uint8_t *restrict o) {
+  const int by = 32 - ay;
+  for (size_t i = 0; i < n; i++) o[i] = (uint8_t)((by * h0[i] + ay * h1[i] + 512) >> 10);
+}
+static void axes_vpass_base(const uint16_t *h0, const uint16_t *h1, int ay, size_t n, uint8_t *o) { axes_vpass(h0, h1, ay, n, o); }
+#if HAVE_AVX2_VARIANT
+AVX2 static void axes_vpass_avx2(const uint16_t *h0, const uint16_t *h1, int ay, size_t n, uint8_t *o) { axes_vpass(h0, h1, ay, n, o); }
+#endif
+int op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t *rows, int H, uint8_t *out) {
+  const uint8_t *data = src->data;
+  const size_t row = (size_t)src->width * 3, n = (size_t)W * 3;
+  uint16_t *buf = malloc(sizeof(uint16_t) * n * 2);
+  if (!buf) return -1;
+  uint16_t *slot[2] = {buf, buf + n};
+  int held[2] = {-1, -1};
+  const int avx2 = ops_avx2();
+  for (int y = 0; y < H; y++) {
+    uint8_t *o = out + (size_t)y * n;
+    const int y0 = rows[3 * y], y1 = rows[3 * y + 1], ay = rows[3 * y + 2];
+    if (y0 < 0) {
+      memset(o, 0, n);
+      continue;
+    }
+    // the two source rows' passes (kept while consecutive output rows read them)
+    int s0 = held[0] == y0 ? 0 : held[1] == y0 ? 1 : -1;
+    if (s0 < 0) {
+      s0 = held[0] == y1 ? 1 : 0;
+      axes_hpass(data + (size_t)y0 * row, cols, W, slot[s0]);
+      held[s0] = y0;
+    }
+    int s1 = held[s0] == y1 ? s0 : held[1 - s0] == y1 ? 1 - s0 : -1;
+    if (s1 < 0) {
+      s1 = 1 - s0;
+      axes_hpass(data + (size_t)y1 * row, cols, W, slot[s1]);
+      held[s1] = y1;
+    }
+#if HAVE_AVX2_VARIANT
+    if (avx2) {
+      axes_vpass_avx2(slot[s0], slot[s1], ay, n, o);
+      continue;
+    }
+#endif
+    (void)avx2;
+    axes_vpass_base(slot[s0], slot[s1], ay, n, o);
+  }
+  free(buf);
+  return 0;
+}
+
+// the mask's nearest pixels from tables: mx per column, my per row (region pixels; < 0: fill)
+void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const int32_t *my, int H, int fill, void *out) {
+  const size_t rw = (size_t)src->width;
+  for (int y = 0; y < H; y++) {
+    const int r = my[y];
+    if (depth == 16) {
+      const uint16_t *s = (const uint16_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
+      uint16_t *o = (uint16_t *)out + (size_t)y * W;
+      for (int x = 0; x < W; x++) o[x] = (uint16_t)(r < 0 || mx[x] < 0 ? fill : s[mx[x]]);
+    } else {
+      const uint8_t *s = (const uint8_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
+      uint8_t *o = (uint8_t *)out + (size_t)y * W;
+      for (int x = 0; x < W; x++) o[x] = (uint8_t)(r < 0 || mx[x] < 0 ? fill : s[mx[x]]);
+    }
+  }
 }

@@ -501,11 +501,108 @@ static napi_value elastic_window_js(napi_env env, napi_callback_info info) {
   return rc ? fail(env, fn, "out of memory") : NULL;
 }
 
+// ---- chain, kernels 3 (ops_field.c) ------------------------------------------------------------------
+//   opSampleRgbQ(coords, src, view, mode, pfx, pfy, out)     opElasticWindowQ(kx, ky, kernel, affine, w, h, window, map)
+static napi_value sample_rgb_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opSampleRgbQ(coords, src, view, mode, pfx, pfy, out)";
+  napi_value argv[ARGS];
+  arr c, src, out;
+  view vw;
+  int mode, pfx, pfy;
+  if (args(env, info, argv) != 7) return fail(env, fn, "7 arguments");
+  if (!pairs_of(env, argv[0], &c)) return fail(env, fn, "coords must be a Float64Array of pairs");
+  if (!rgb_of(env, argv[1], &src) || !view_of(env, argv[2], &src, 3, &vw)) return fail(env, fn, "src and view do not match");
+  if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 1, MAX_SIDE, &pfx) || !int_of(env, argv[5], 1, MAX_SIDE, &pfy)) return fail(env, fn, "bad mode or prefilter");
+  if (!rgb_of(env, argv[6], &out) || out.len != (uint64_t)(c.len / 2) * 3) return fail(env, fn, "out must hold one pixel per point");
+  op_sample_rgb_q(c.data, c.len / 2, &vw, mode, pfx, pfy, out.data);
+  return NULL;
+}
+
+static napi_value elastic_window_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opElasticWindowQ(kx, ky, kernel, affine, w, h, window, map)";
+  napi_value argv[ARGS];
+  arr k, A, win, m;
+  uint32_t kx, ky;
+  int w, h;
+  if (args(env, info, argv) != 8 || !u32_of(env, argv[0], &kx) || !u32_of(env, argv[1], &ky)) return fail(env, fn, "8 arguments, kx and ky unsigned 32-bit integers");
+  if (!typed(env, argv[2], napi_float64_array, &k) || k.len % 2 != 1 || k.len > 4001) return fail(env, fn, "kernel: an odd number of doubles");
+  if (!typed(env, argv[3], napi_float64_array, &A) || A.len != 7) return fail(env, fn, "affine: alpha and the 6 coefficients, a Float64Array of 7");
+  if (!int_of(env, argv[4], 1, MAX_SIDE, &w) || !int_of(env, argv[5], 1, MAX_SIDE, &h)) return fail(env, fn, "bad w or h");
+  if (!typed(env, argv[6], napi_int32_array, &win) || win.len != 4) return fail(env, fn, "window: an Int32Array [x0, y0, x1, y1]");
+  const int32_t *q = win.data;
+  if (!(q[0] >= 0 && q[1] >= 0 && q[2] <= w && q[3] <= h && q[0] < q[2] && q[1] < q[3])) return fail(env, fn, "the window must be inside the canvas and not empty");
+  if (!typed(env, argv[7], napi_float64_array, &m) || m.len != (uint64_t)w * h * 2) return fail(env, fn, "map must be w x h x 2 doubles");
+  const double *a = A.data;
+  int rc = op_elastic_window_q(kx, ky, w, h, k.data, (int)(k.len / 2), a[0], a + 1, q[0], q[1], q[2], q[3], m.data);
+  return rc ? fail(env, fn, "out of memory") : NULL;
+}
+
+//   opFieldWindow(kind, params, w, h, window, map)   kind 0 grid (params: w + h), 1 optical (5), 2 perspective (9)
+static napi_value field_window_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opFieldWindow(kind, params, w, h, window, map)";
+  napi_value argv[ARGS];
+  arr P, win, m;
+  int kind, w, h;
+  if (args(env, info, argv) != 6 || !int_of(env, argv[0], 0, 2, &kind)) return fail(env, fn, "6 arguments, kind 0..2");
+  if (!int_of(env, argv[2], 1, MAX_SIDE, &w) || !int_of(env, argv[3], 1, MAX_SIDE, &h)) return fail(env, fn, "bad w or h");
+  const uint64_t want = kind == 0 ? (uint64_t)w + h : kind == 1 ? 5 : 9;
+  if (!typed(env, argv[1], napi_float64_array, &P) || P.len != want) return fail(env, fn, "params: a Float64Array of the kind's length");
+  if (!typed(env, argv[4], napi_int32_array, &win) || win.len != 4) return fail(env, fn, "window: an Int32Array [x0, y0, x1, y1]");
+  const int32_t *q = win.data;
+  if (!(q[0] >= 0 && q[1] >= 0 && q[2] <= w && q[3] <= h && q[0] <= q[2] && q[1] <= q[3])) return fail(env, fn, "the window must be inside the canvas");
+  if (!typed(env, argv[5], napi_float64_array, &m) || m.len != (uint64_t)w * h * 2) return fail(env, fn, "map must be w x h x 2 doubles");
+  op_field_window(kind, P.data, w, h, q[0], q[1], q[2], q[3], m.data);
+  return NULL;
+}
+
+//   opSampleAxesQ(src, view, cols, rows, out)   opLabelsAxes(src, view, mx, my, fill, out)
+// (every table entry is checked against the view: a tap outside it, or a fill below -1, throws)
+static bool taps_in(const arr *t, int per, int lim_a, int lim_b) {
+  const int32_t *q = t->data;
+  for (size_t i = 0; i < t->len; i += per) {
+    if (q[i] == -1 && (per == 1 || q[i + 1] == -1)) continue;  // the fill
+    if (q[i] < 0 || q[i] >= lim_a) return false;
+    if (per == 3 && (q[i + 1] < 0 || q[i + 1] >= lim_a || q[i + 2] < 0 || q[i + 2] > 32)) return false;
+  }
+  (void)lim_b;
+  return true;
+}
+static napi_value sample_axes_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opSampleAxesQ(src, view, cols, rows, out)";
+  napi_value argv[ARGS];
+  arr src, c, r, out;
+  view vw;
+  if (args(env, info, argv) != 5) return fail(env, fn, "5 arguments");
+  if (!rgb_of(env, argv[0], &src) || !view_of(env, argv[1], &src, 3, &vw)) return fail(env, fn, "src and view do not match");
+  if (!typed(env, argv[2], napi_int32_array, &c) || c.len % 3 || c.len == 0 || c.len / 3 > MAX_SIDE || !taps_in(&c, 3, vw.width, 0)) return fail(env, fn, "cols: [x0, x1, ax] per column inside the view");
+  if (!typed(env, argv[3], napi_int32_array, &r) || r.len % 3 || r.len == 0 || r.len / 3 > MAX_SIDE || !taps_in(&r, 3, vw.height, 0)) return fail(env, fn, "rows: [y0, y1, ay] per row inside the view");
+  if (!rgb_of(env, argv[4], &out) || out.len != (uint64_t)(c.len / 3) * (r.len / 3) * 3) return fail(env, fn, "out must be W x H x 3 bytes");
+  return op_sample_axes_q(&vw, c.data, (int)(c.len / 3), r.data, (int)(r.len / 3), out.data) ? fail(env, fn, "out of memory") : NULL;
+}
+static napi_value labels_axes_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opLabelsAxes(src, view, mx, my, fill, out)";
+  napi_value argv[ARGS];
+  arr src, c, r, out;
+  view vw;
+  int fill;
+  if (args(env, info, argv) != 6) return fail(env, fn, "6 arguments");
+  if (!labels_of(env, argv[0], &src) || !view_of(env, argv[1], &src, 1, &vw)) return fail(env, fn, "src and view do not match");
+  if (!typed(env, argv[2], napi_int32_array, &c) || c.len == 0 || c.len > MAX_SIDE || !taps_in(&c, 1, vw.width, 0)) return fail(env, fn, "mx: a column per output column inside the view");
+  if (!typed(env, argv[3], napi_int32_array, &r) || r.len == 0 || r.len > MAX_SIDE || !taps_in(&r, 1, vw.height, 0)) return fail(env, fn, "my: a row per output row inside the view");
+  if (!int_of(env, argv[4], 0, 65535, &fill)) return fail(env, fn, "bad fill");
+  if (!labels_of(env, argv[5], &out) || out.type != src.type || out.len != (uint64_t)c.len * r.len) return fail(env, fn, "out must be W x H of src's type");
+  op_labels_axes(&vw, src.type == napi_uint16_array ? 16 : 8, c.data, (int)c.len, r.data, (int)r.len, fill, out.data);
+  return NULL;
+}
+
 static const struct {
   const char *name;
   napi_callback fn;
 } FIELD_OPS[] = {
     {"opCoordsRegion", coords_region_js}, {"opPointsBox", points_box_js}, {"opElasticWindow", elastic_window_js},
+    // chain, kernels 3
+    {"opSampleRgbQ", sample_rgb_q_js}, {"opElasticWindowQ", elastic_window_q_js}, {"opFieldWindow", field_window_js},
+    {"opSampleAxesQ", sample_axes_q_js}, {"opLabelsAxes", labels_axes_js},
 };
 
 // ---- filters (ops_filter.c) --------------------------------------------------------------------------

@@ -60,8 +60,11 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
           })
           for (let seed = 0; seed < 3; seed++) {
             const p = plan(recipe, l, { seed, epoch: 0, sampleId: `k${seed}` }, { labels: l.labels! })
-            const { a, b } = await both(p, l)
-            expect(same(a, b), `${w}x${h}/${depth} fill ${fill} seed ${seed}`).toBe(true)
+            // geometry: the kernels-2 definitions too (kernels 3 changed the chain's sampling and elastic's noise)
+            for (const q of geometric ? [p, { ...p, kernels: 2 as const }] : [p]) {
+              const { a, b } = await both(q, l)
+              expect(same(a, b), `${w}x${h}/${depth} fill ${fill} seed ${seed} kernels ${q.kernels}`).toBe(true)
+            }
           }
         }
       }

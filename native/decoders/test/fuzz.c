@@ -363,6 +363,48 @@ static void t_filters_q(const input *in, rng *r) {
   free(d);
 }
 
+// the chain's kernels-3 definitions (ops_field.c): the integer-weight sampler at any points (its
+// AVX2 gathers read 4 bytes per tap: the view is exactly its pixels here), the axis tables as
+// ops_napi.c admits them (inside the view or -1), counter-based elastic windows, field windows
+static void t_chain_q(const input *in, rng *r) {
+  int sw = between(r, 1, 40), sh = between(r, 1, 40), W = between(r, 1, 40), H = between(r, 1, 32);
+  int rw = between(r, 1, sw), rh = between(r, 1, sh);
+  uint8_t *src = pixels_of(in, (size_t)rw * rh * 3), *out = malloc((size_t)W * H * 3);
+  uint16_t *lab16 = malloc((size_t)rw * rh * 2), *out16 = malloc((size_t)W * H * 2);
+  for (int i = 0; i < rw * rh; i++) lab16[i] = src[i];
+  view v = {src, (size_t)rw * rh * 3, between(r, 0, sw - rw), between(r, 0, sh - rh), rw, rh, sw, sh};
+  double *coords = malloc(sizeof(double) * W * H * 2);
+  for (int i = 0; i < W * H * 2; i++) coords[i] = (next(r) & 3) ? (double)between(r, -4000, sw * 1000 + 4000) / 1000 : any_double(in, r);
+  op_sample_rgb_q(coords, (size_t)W * H, &v, between(r, 0, 4), between(r, 1, 4), between(r, 1, 4), out);
+  int32_t *cols = malloc(sizeof(int32_t) * W * 3), *rows = malloc(sizeof(int32_t) * H * 3), *mx = malloc(sizeof(int32_t) * W), *my = malloc(sizeof(int32_t) * H);
+  for (int x = 0; x < W; x++) {
+    int fill = (next(r) & 7) == 0;
+    cols[3 * x] = fill ? -1 : between(r, 0, rw - 1), cols[3 * x + 1] = fill ? -1 : between(r, 0, rw - 1), cols[3 * x + 2] = between(r, 0, 32);
+    mx[x] = fill ? -1 : between(r, 0, rw - 1);
+  }
+  for (int y = 0; y < H; y++) {
+    int fill = (next(r) & 7) == 0;
+    rows[3 * y] = fill ? -1 : between(r, 0, rh - 1), rows[3 * y + 1] = fill ? -1 : between(r, 0, rh - 1), rows[3 * y + 2] = between(r, 0, 32);
+    my[y] = fill ? -1 : between(r, 0, rh - 1);
+  }
+  CHECK(op_sample_axes_q(&v, cols, W, rows, H, out) == 0);
+  view vl = v;
+  vl.data = lab16, vl.len = (size_t)rw * rh;
+  op_labels_axes(&vl, 16, mx, W, my, H, 9, out16);
+  vl.data = src;  // 8-bit labels: the region's first bytes
+  op_labels_axes(&vl, 8, mx, W, my, H, 9, out);
+  // fields of a w x h canvas, in a window
+  int w = between(r, 1, 40), h = between(r, 1, 40), kr = between(r, 0, 12);
+  double *map = malloc(sizeof(double) * w * h * 2), k[25], aff[6], *p = malloc(sizeof(double) * (w + h + 9));
+  for (int i = 0; i < 2 * kr + 1; i++) k[i] = any_double(in, r);
+  for (int i = 0; i < 6; i++) aff[i] = any_double(in, r);
+  for (int i = 0; i < w + h + 9; i++) p[i] = any_double(in, r);
+  int x0 = between(r, 0, w - 1), y0 = between(r, 0, h - 1), x1 = between(r, x0 + 1, w), y1 = between(r, y0 + 1, h);
+  CHECK(op_elastic_window_q(next(r), next(r), w, h, k, kr, any_double(in, r), aff, x0, y0, x1, y1, map) == 0);
+  op_field_window(between(r, 0, 2), p, w, h, x0, y0, x1, y1, map);
+  free(p), free(map), free(cols), free(rows), free(mx), free(my), free(coords), free(out16), free(lab16), free(out), free(src);
+}
+
 static target TARGETS[] = {
     {"jpeg_region", KIND_JPEG, t_jpeg_region, 0},
     {"check_jpeg", KIND_JPEG, t_check_jpeg, 0},
@@ -372,6 +414,7 @@ static target TARGETS[] = {
     {"op_geometry", KIND_JPEG, t_op_geometry, 0},
     {"op_pixels", KIND_PNG, t_op_pixels, 0},
     {"filters_q", KIND_PNG, t_filters_q, 0},
+    {"chain_q", KIND_PNG, t_chain_q, 0},
 };
 
 // ---- corpus and mutations ---------------------------------------------------------------------

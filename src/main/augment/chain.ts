@@ -10,7 +10,7 @@
 // copy of the input (prefilter) instead of aliasing; masks stay nearest on the full input.
 import { apply, compose, IDENTITY, invert, type Affine } from './affine'
 import { OPS } from './ops'
-import { fillOf, type Field, type FillMode, type Size } from './ops/types'
+import { fillOf, type Field, type FillMode, type KernelGeneration, type Size } from './ops/types'
 import { fuseAffine, type FusedGeometry, type PlanStep } from './plan'
 
 export interface Bound {
@@ -41,18 +41,23 @@ export interface Chain {
   input: Size
   /** area-average factors (x, y) of the image read, or null */
   prefilter: [number, number] | null
+  /** the plan's kernel generation (absent: 1): 3 and later sample the image with integer weights (warp-chain.ts sampleRgbQJs) */
+  kernels?: KernelGeneration
 }
 
 export type StageGeometry = { kind: 'affine'; fused: FusedGeometry } | { kind: 'chain'; chain: Chain }
 
-/** The geometry of a stage's steps from an input canvas. `ordered`: lockstep.plan/2 (prefilter allowed). */
-export function stageGeometry(steps: PlanStep[], input: Size, ordered: boolean): StageGeometry {
+/**
+ * The geometry of a stage's steps from an input canvas. `ordered`: lockstep.plan/2 (prefilter
+ * allowed); `kernels`: the plan's kernel generation (plan.kernels ?? 1).
+ */
+export function stageGeometry(steps: PlanStep[], input: Size, ordered: boolean, kernels: KernelGeneration = 1): StageGeometry {
   const legacy = steps.every((s) => OPS[s.type].kind === 'affine' && fillOf(s.params) === 'constant')
   if (legacy) {
     const fused = fuseAffine(steps, input)
     if (!ordered || !prefilterOf(fused.toSource)) return { kind: 'affine', fused }
   }
-  return { kind: 'chain', chain: buildChain(steps, input, ordered) }
+  return { kind: 'chain', chain: buildChain(steps, input, ordered, kernels) }
 }
 
 /** Area-average factors for a transform (output -> input) that reads 2 or more input pixels per output pixel. */
@@ -89,7 +94,7 @@ function centresInside(m: Affine, W: number, H: number, w: number, h: number): b
   return true
 }
 
-function buildChain(steps: PlanStep[], input: Size, ordered: boolean): Chain {
+function buildChain(steps: PlanStep[], input: Size, ordered: boolean, kernels: KernelGeneration): Chain {
   // one raw link per step, input side first
   const raw: Link[] = []
   let canvas: Size = { width: input.width, height: input.height }
@@ -101,7 +106,7 @@ function buildChain(steps: PlanStep[], input: Size, ordered: boolean): Chain {
       raw.push({ field: null, m: invert(t.forward), ...landing })
       canvas = { width: t.width, height: t.height }
     } else if (d.kind === 'field') {
-      const f = d.field(s.params, canvas)
+      const f = d.field(s.params, canvas, kernels)
       raw.push({ field: f, m: IDENTITY, ...landing })
       canvas = { width: f.width, height: f.height }
     }
@@ -127,5 +132,5 @@ function buildChain(steps: PlanStep[], input: Size, ordered: boolean): Chain {
   const first = links[0]
   if (first && !first.field) first.bounds = first.bounds.filter((b) => !centresInside(b.m, W, H, b.w, b.h))
   const prefilter = ordered && links.length === 1 && !links[0].field ? prefilterOf(links[0].m) : null
-  return { width: W, height: H, links, input: { width: input.width, height: input.height }, prefilter }
+  return { width: W, height: H, links, input: { width: input.width, height: input.height }, prefilter, kernels }
 }

@@ -34,7 +34,7 @@ import type { SampleKey } from './rng'
 import { stagesOf, type Stage } from './stages'
 import { renderRgb, resample, runPixels, warpLabels, wholeView, type Canvas, type LabelData } from './targets'
 import type { SourceView } from './warp'
-import { chainCoords, coordsRegion } from './warp-chain'
+import { chainCoords, coordsRegion, giveCoords, takeCoords } from './warp-chain'
 
 export { applyPixelSteps, linearLut } from './photometric'
 export { sourceRegion, validRect } from './region'
@@ -138,9 +138,10 @@ type Route = { kind: 'one'; g: FusedGeometry; stage: Stage } | { kind: 'stages';
 
 function routeOf(plan: Plan): Route {
   const stages = stagesOf(plan)
-  const first = stageGeometry(stages[0].geometry, plan.source, plan.schema !== PLAN_SCHEMA_V1)
+  const first = stageGeometry(stages[0].geometry, plan.source, plan.schema !== PLAN_SCHEMA_V1, plan.kernels ?? 1)
   if (stages.length === 1 && first.kind === 'affine') return { kind: 'one', g: first.fused, stage: stages[0] }
-  return { kind: 'stages', stages, first, coords: first.kind === 'chain' ? chainCoords(first.chain) : undefined }
+  if (first.kind !== 'chain') return { kind: 'stages', stages, first }
+  return { kind: 'stages', stages, first, coords: chainCoords(first.chain, takeCoords) }
 }
 
 /** The source pixels the first stage reads (null: none, all fill). */
@@ -158,9 +159,10 @@ async function renderStages(
   depth: 8 | 16 | null,
 ): Promise<Canvas> {
   let canvas = resample(plan, route.first, img, lab, depth, route.coords)
+  giveCoords(route.coords)
   await runPixels(plan, route.stages[0], canvas)
   for (const stage of route.stages.slice(1)) {
-    const sg = stageGeometry(stage.geometry, canvas, true)
+    const sg = stageGeometry(stage.geometry, canvas, true, plan.kernels ?? 1)
     const { width: w, height: h } = canvas
     canvas = resample(plan, sg, wholeView(canvas.rgb, w, h), canvas.labels ? wholeView(canvas.labels, w, h) : null, depth)
     await runPixels(plan, stage, canvas)

@@ -4,6 +4,7 @@
 // the reference; io/native's op kernels compute the same bytes (same float64 operations in the
 // same order, no fused multiply-add), and tests compare them on random inputs.
 import type { Rect } from '../io/image'
+import type { OpKernels } from '../io/native'
 import type { Chain, Link } from './chain'
 import { checkRgb, fast, sameBytes } from './fast'
 import type { Field, FillMode } from './ops/types'
@@ -129,8 +130,13 @@ function checkChain(): { chain: Chain; src: SourceView<Uint8Array>; lab: SourceV
   return { chain, src: { ...v, data }, lab: { ...v, data: data.subarray(0, 77) } }
 }
 
-/** For each output pixel (row-major), the input-canvas point it reads: x, y, or NaN, NaN for the fill. */
-export function chainCoords(chain: Chain): Float64Array {
+/**
+ * For each output pixel (row-major), the input-canvas point it reads: x, y, or NaN, NaN for the
+ * fill; into a buffer from `buffer` (e.g. takeCoords) or one kept for the next call (the points
+ * are then valid until the next chainCoords call: use them synchronously). An axis-aligned chain
+ * of kernels 3 gives AXES (the samplers compute its points per column and per row).
+ */
+export function chainCoords(chain: Chain, buffer?: (n: number) => Float64Array): Float64Array {
   const k = fast('opChainCoords', (k) => {
     const { chain: c } = checkChain()
     const out = new Float64Array(c.width * c.height * 2)
@@ -138,11 +144,34 @@ export function chainCoords(chain: Chain): Float64Array {
     k.opChainCoords(links, maps, c.width, c.height, out)
     return sameBytes(out, chainCoordsJs(c))
   })
+  const n = chain.width * chain.height * 2
+  if (k && axesKernels(chain)) return AXES
   if (!k) return chainCoordsJs(chain)
-  const out = new Float64Array(chain.width * chain.height * 2)
-  const { links, maps } = linkRecords(chain.links, fieldWindows(chain, out))
-  k.opChainCoords(links, maps, chain.width, chain.height, out)
-  return out
+  const at = buffer ? buffer(n) : keptCoords(n)
+  const { links, maps } = linkRecords(chain.links, fieldWindows(chain, at))
+  k.opChainCoords(links, maps, chain.width, chain.height, at)
+  return at
+}
+
+// Points' buffers are kept between renders (up to 64 MB each): a fresh 4 MB array costs more
+// (its first touch of every page) than computing the points into it.
+const KEEP = 1 << 23
+let coordsBuffer = new Float64Array(0)
+function keptCoords(n: number): Float64Array {
+  if (n > KEEP) return new Float64Array(n)
+  if (coordsBuffer.length < n) coordsBuffer = new Float64Array(n)
+  return coordsBuffer.subarray(0, n)
+}
+const pool: Float64Array[] = []
+/** A buffer of n doubles for points held across an await (give it back with giveCoords; one not given back is collected). */
+export function takeCoords(n: number): Float64Array {
+  const i = pool.findIndex((b) => b.length >= n)
+  const b = i >= 0 ? pool.splice(i, 1)[0] : new Float64Array(n)
+  return b.subarray(0, n)
+}
+/** A buffer from takeCoords, once its points are no longer read. */
+export function giveCoords(b: Float64Array | undefined): void {
+  if (b && b.length > 0 && b.buffer.byteLength <= KEEP * 8 && pool.length < 4) pool.push(new Float64Array(b.buffer))
 }
 
 /**
@@ -169,10 +198,17 @@ function fieldWindows(chain: Chain, scratch: Float64Array): (f: Field, k: number
       box.opPointsBox(scratch, f.width, f.height, a)
       r = [...a]
     } else if (k > 0) r = [0, 0, f.width, f.height]
-    ready.set(k, f.region(r[0], r[1], r[0] + r[2], r[1] + r[3], scratchMap(k, f.width * f.height * 2)))
+    const into = scratchMap(k, f.width * f.height * 2)
+    const held = scratchHeld[k]
+    // the same field's same window, computed by the previous call (a plan's region, then its render)
+    if (into && held?.field === f && held.rect.every((v, i) => v === r[i])) return void ready.set(k, into)
+    scratchHeld[k] = into ? { field: f, rect: r } : undefined
+    ready.set(k, f.region(r[0], r[1], r[0] + r[2], r[1] + r[3], into))
   })
   return (f, k) => ready.get(k) ?? f.map
 }
+/** Which field's window each kept buffer holds. */
+const scratchHeld: Array<{ field: Field; rect: number[] } | undefined> = []
 
 /**
  * A kept buffer for the window of link k's field (up to 32 MB each; larger: none): fresh pages
@@ -281,6 +317,7 @@ export const inputMode = (chain: Chain): FillMode => chain.links[chain.links.len
  * prefilter the rectangle is aligned to its blocks, so the averaged pixels are the same in any region.
  */
 export function coordsRegion(chain: Chain, coords: Float64Array): Rect | null {
+  if (coords === AXES) return coordsRegion(chain, crossPoints(chain))
   const k = fast('opCoordsRegion', (k) => {
     const c = checkChain().chain
     const at = chainCoordsJs(c),
@@ -420,9 +457,14 @@ const round = Math.round
 
 const viewOf = (v: SourceView<Uint8Array | Uint16Array>) => Int32Array.of(v.left, v.top, v.width, v.height, v.sourceWidth, v.sourceHeight)
 
-/** The image at a chain's points: bilinear, taps folded by the input's fill mode (0 where the point is fill). */
+/**
+ * The image at a chain's points: bilinear, taps folded by the input's fill mode (0 where the point
+ * is fill); kernels 3 and later: integer weights (sampleRgbQJs).
+ */
 export function sampleRgb(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array> | null, out: Uint8Array): Uint8Array {
   if (!src) return out.fill(0)
+  if (coords === AXES) return sampleRgbAxes(chain, src, out)
+  if ((chain.kernels ?? 1) >= 3) return sampleRgbQ(chain, coords, src, out)
   const k = fast('opSampleRgb', (k) => {
     const c = checkChain()
     const at = chainCoordsJs(c.chain),
@@ -472,9 +514,71 @@ function sampleRgbJs(chain: Chain, coords: Float64Array, src: SourceView<Uint8Ar
   return out
 }
 
+function sampleRgbQ(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
+  const k = fast('opSampleRgbQ', (k) => {
+    const c = checkChain()
+    const at = chainCoordsJs(c.chain)
+    at[8] = 4.49 // a fraction that rounds up to 32/32, and one exactly half a step
+    at[9] = 3.015625
+    return [MODE_CODE.reflect, MODE_CODE.wrap].every((mode) => {
+      const b = new Uint8Array(at.length * 1.5)
+      const ch = { ...c.chain, links: [c.chain.links[0], { ...c.chain.links[1], mode: 'wrap' as const }] }
+      k.opSampleRgbQ(at, c.src.data, viewOf(c.src), mode, 1, 1, b)
+      return sameBytes(sampleRgbQJs(mode === MODE_CODE.wrap ? ch : c.chain, at, c.src, new Uint8Array(b.length)), b)
+    })
+  })
+  if (!k) return sampleRgbQJs(chain, coords, src, out)
+  const [pfx, pfy] = chain.prefilter ?? [1, 1]
+  k.opSampleRgbQ(coords, src.data, viewOf(src), MODE_CODE[inputMode(chain)], pfx, pfy, out)
+  return out
+}
+
+/**
+ * Kernels 3: sampleRgbJs's taps with integer weights, as kernels 2's one-affine bilinear: each
+ * fraction in 1/32 (floor(f * 32 + 0.5), 0..32), weights (32 - ax)(32 - ay), ax(32 - ay), ...
+ * summing to 1024, the sum rounded by a shift. Integers but for the fraction (one subtraction and
+ * one scaling by a power of two, exact), so ops_field.c computes the same bytes in any order.
+ */
+export function sampleRgbQJs(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
+  const mode = inputMode(chain)
+  const [pfx, pfy] = chain.prefilter ?? [1, 1]
+  const { data, left, top, width: rw, sourceWidth: sw, sourceHeight: sh } = src
+  for (let i = 0, o = 0; i < coords.length; i += 2, o += 3) {
+    const u = coords[i],
+      v = coords[i + 1]
+    if (Number.isNaN(u)) {
+      out[o] = out[o + 1] = out[o + 2] = 0
+      continue
+    }
+    const fx = u / pfx - 0.5,
+      fy = v / pfy - 0.5
+    const tx = Math.floor(fx),
+      ty = Math.floor(fy)
+    const ax = Math.floor((fx - tx) * 32 + 0.5),
+      ay = Math.floor((fy - ty) * 32 + 0.5)
+    const x0 = foldIndex(tx, sw, mode) - left,
+      x1 = foldIndex(tx + 1, sw, mode) - left
+    const y0 = foldIndex(ty, sh, mode) - top,
+      y1 = foldIndex(ty + 1, sh, mode) - top
+    const p00 = (y0 * rw + x0) * 3,
+      p01 = (y0 * rw + x1) * 3,
+      p10 = (y1 * rw + x0) * 3,
+      p11 = (y1 * rw + x1) * 3
+    const w00 = (32 - ax) * (32 - ay),
+      w01 = ax * (32 - ay),
+      w10 = (32 - ax) * ay,
+      w11 = ax * ay
+    out[o] = (w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11] + 512) >> 10
+    out[o + 1] = (w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1] + 512) >> 10
+    out[o + 2] = (w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2] + 512) >> 10
+  }
+  return out
+}
+
 /** The mask at a chain's points: nearest pixel, folded by the input's fill mode (`fill` where the point is fill). */
 export function sampleLabels<T extends Uint8Array | Uint16Array>(chain: Chain, coords: Float64Array, src: SourceView<T> | null, fill: number, out: T): T {
   if (!src) return out.fill(fill) as T
+  if (coords === AXES) return sampleLabelsAxes(chain, src, fill, out)
   const k = fast('opSampleLabels', (k) => {
     const c = checkChain()
     const at = chainCoordsJs(c.chain),
@@ -501,5 +605,122 @@ function sampleLabelsJs<T extends Uint8Array | Uint16Array>(chain: Chain, coords
       y = foldIndex(Math.floor(v), sh, mode) - top
     out[o] = data[y * rw + x]
   }
+  return out
+}
+
+// ---- kernels 3: chains of axis-aligned affines (resize, scales, crops, pads, flips) ---------------------
+// A point's x depends on its column alone and its y on its row alone (each link maps and folds the
+// axes separately; a check fails on one axis or the other), and so do sampleRgbQJs's taps and
+// fractions and sampleLabelsJs's pixel: the native kernels compute them once per column and per row
+// (the same values: m1 * y and m3 * x are zeros, which change at most a zero's sign) instead of
+// materialising every point. chainCoords then returns AXES, which the samplers and coordsRegion know.
+const AXES = new Float64Array(0)
+
+function axisAligned(chain: Chain): boolean {
+  return (chain.kernels ?? 1) >= 3 && chain.links.every((L) => !L.field && L.m[1] === 0 && L.m[3] === 0 && L.bounds.every((b) => b.m[1] === 0 && b.m[3] === 0))
+}
+
+/** Each output column's x (axis 0) or row's y (axis 1) in the input canvas, NaN where the point is fill: chainCoordsJs per axis. */
+export function axisCoords(chain: Chain, axis: 0 | 1): Float64Array {
+  const n = axis === 0 ? chain.width : chain.height
+  const out = new Float64Array(n)
+  const [a, c] = axis === 0 ? [0, 2] : [4, 5] // the axis's scale and offset in an affine
+  for (let i = 0; i < n; i++) {
+    let p = i + 0.5,
+      ok = true
+    for (const L of chain.links) {
+      for (const b of L.bounds) {
+        const q = b.m[a] * p + b.m[c]
+        if (q < 0 || q >= (axis === 0 ? b.w : b.h)) ok = false
+      }
+      if (!ok) break
+      const lim = axis === 0 ? L.w : L.h
+      let u = L.m[a] * p + L.m[c]
+      if (u < 0 || u >= lim) {
+        if (L.mode === 'constant') {
+          ok = false
+          break
+        }
+        u = foldCoord(u, lim, L.mode)
+      }
+      p = u
+    }
+    out[i] = ok ? p : NaN
+  }
+  return out
+}
+
+/** A small axis-aligned chain (scale, flip, a bound, a fold): the axis kernels' start-up check. */
+function checkAxes(k: OpKernels): boolean {
+  const src = checkChain().src
+  const lab = { ...src, data: src.data.subarray(0, 77) }
+  return (['reflect', 'wrap', 'constant'] as const).every((mode) => {
+    const chain: Chain = {
+      width: 10,
+      height: 8,
+      input: { width: 11, height: 7 },
+      prefilter: null,
+      kernels: 3,
+      links: [{ field: null, m: [-1.37, 0, 12.1, 0, 0.83, -0.2], bounds: [{ m: [1, 0, 0.5, 0, 1, -0.25], w: 9, h: 6.9 }], w: 11, h: 7, mode }],
+    }
+    const at = chainCoordsJs(chain)
+    const rgb = new Uint8Array(240),
+      l = new Uint8Array(80)
+    k.opSampleAxesQ(src.data, viewOf(src), ...rgbTables(chain, src), rgb)
+    k.opLabelsAxes(lab.data, viewOf(lab), ...labelTables(chain, lab), 9, l)
+    return sameBytes(rgb, sampleRgbQJs(chain, at, src, new Uint8Array(240))) && sameBytes(l, sampleLabelsJs(chain, at, lab, 9, new Uint8Array(80)))
+  })
+}
+const axesKernels = (chain: Chain): OpKernels | null => (axisAligned(chain) ? fast('opSampleAxesQ', checkAxes) && fast('opLabelsAxes', checkAxes) : null)
+
+/** [x0, x1, ax] per column and [y0, y1, ay] per row, as sampleRgbQJs computes them for each point ([-1, -1, 0]: fill). */
+function rgbTables(chain: Chain, src: SourceView<Uint8Array>): [Int32Array, Int32Array] {
+  const mode = inputMode(chain)
+  const pf = chain.prefilter ?? [1, 1]
+  const table = (axis: 0 | 1) => {
+    const at = axisCoords(chain, axis)
+    const [n, base] = axis === 0 ? [src.sourceWidth, src.left] : [src.sourceHeight, src.top]
+    const t = new Int32Array(at.length * 3)
+    at.forEach((u, i) => {
+      if (Number.isNaN(u)) return t.set([-1, -1, 0], i * 3)
+      const f = u / pf[axis] - 0.5
+      const tf = Math.floor(f)
+      t.set([foldIndex(tf, n, mode) - base, foldIndex(tf + 1, n, mode) - base, Math.floor((f - tf) * 32 + 0.5)], i * 3)
+    })
+    return t
+  }
+  return [table(0), table(1)]
+}
+
+/** The mask pixel's column and row, as sampleLabelsJs computes them (-1: fill). */
+function labelTables(chain: Chain, src: SourceView<Uint8Array | Uint16Array>): [Int32Array, Int32Array] {
+  const mode = inputMode(chain)
+  const table = (axis: 0 | 1) => {
+    const [n, base] = axis === 0 ? [src.sourceWidth, src.left] : [src.sourceHeight, src.top]
+    return Int32Array.from(axisCoords(chain, axis), (u) => (Number.isNaN(u) ? -1 : foldIndex(Math.floor(u), n, mode) - base))
+  }
+  return [table(0), table(1)]
+}
+
+/** Points whose columns and rows are every column's and row's (with one valid row and column): the same source region as every point's. */
+function crossPoints(chain: Chain): Float64Array {
+  const us = axisCoords(chain, 0),
+    vs = axisCoords(chain, 1)
+  const u0 = us.find((u) => !Number.isNaN(u)) ?? NaN,
+    v0 = vs.find((v) => !Number.isNaN(v)) ?? NaN
+  if (Number.isNaN(u0) || Number.isNaN(v0)) return Float64Array.of(NaN, NaN) // every point is fill
+  const pts = new Float64Array((us.length + vs.length) * 2)
+  us.forEach((u, i) => pts.set([u, Number.isNaN(u) ? NaN : v0], i * 2))
+  vs.forEach((v, i) => pts.set([Number.isNaN(v) ? NaN : u0, v], (us.length + i) * 2))
+  return pts
+}
+
+function sampleRgbAxes(chain: Chain, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
+  axesKernels(chain)!.opSampleAxesQ(src.data, viewOf(src), ...rgbTables(chain, src), out)
+  return out
+}
+
+function sampleLabelsAxes<T extends Uint8Array | Uint16Array>(chain: Chain, src: SourceView<T>, fill: number, out: T): T {
+  axesKernels(chain)!.opLabelsAxes(src.data, viewOf(src), ...labelTables(chain, src), fill, out)
   return out
 }

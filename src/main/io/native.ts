@@ -143,6 +143,14 @@ export interface OpKernels {
   opPointsBox(points: Float64Array, fw: number, fh: number, rect: Int32Array): void
   /** elasticMap's values in the window [x0, y0, x1, y1) (noise from state, blurred by kernel, times alpha, through a..f) */
   opElasticWindow(state: Uint32Array, kernel: Float64Array, affine: Float64Array, w: number, h: number, window: Int32Array, map: Float64Array): void
+  // chain, kernels 3 (ops_field.c): warp-chain.ts sampleRgbQJs, distortion.ts elasticMapQJs in a window
+  opSampleRgbQ(coords: Float64Array, src: Uint8Array, view: Int32Array, mode: number, pfx: number, pfy: number, out: Uint8Array): void
+  opElasticWindowQ(kx: number, ky: number, kernel: Float64Array, affine: Float64Array, w: number, h: number, window: Int32Array, map: Float64Array): void
+  /** distortion.ts's grid (kind 0, params xx then yy), optical (1: k, cx, cy, ncx, ncy) and perspective (2: homography) maps in the window */
+  /** sampleRgbQJs / sampleLabelsJs of an axis-aligned chain from tables ([x0, x1, ax] per column, [y0, y1, ay] per row; mx, my; -1: fill) */
+  opSampleAxesQ(src: Uint8Array, view: Int32Array, cols: Int32Array, rows: Int32Array, out: Uint8Array): void
+  opLabelsAxes(src: Uint8Array | Uint16Array, view: Int32Array, mx: Int32Array, my: Int32Array, fill: number, out: Uint8Array | Uint16Array): void
+  opFieldWindow(kind: 0 | 1 | 2, params: Float64Array, w: number, h: number, window: Int32Array, map: Float64Array): void
   // filters (ops_filter.c): opMedian, opBlur and opConvolve run its SIMD kernels; filterSimd (not a
   // kernel, so no start-up check) names the variant they use now (LOCKSTEP_AVX2=0 picks the
   // x86-64 baseline; tests run both)

@@ -3,9 +3,11 @@
 // those points with the op's fill mode, fused with the affine steps around it. Parameters follow
 // Albumentations 1.3.1 (ElasticTransform approximate, GridDistortion, OpticalDistortion,
 // Perspective); maps are in continuous coordinates (OpenCV's index coordinates + 0.5).
+import type { OpKernels } from '../../io/native'
 import { fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
-import { fillParam, type Field, type FieldOp, type Geometric, type Size } from './types'
+import { hash32, noiseKey } from './noise'
+import { fillParam, type Field, type FieldOp, type Geometric, type KernelGeneration, type Size } from './types'
 
 /** Solves a small dense system A x = b (Gaussian elimination with partial pivoting). */
 export function solve(A: number[][], b: number[]): number[] {
@@ -112,7 +114,8 @@ export const elastic: FieldOp<'elastic', Elastic> = {
     jitter: spec.affine > 0 ? Array.from({ length: 6 }, () => rng.uniform(-spec.affine, spec.affine)) : [],
     ...fillParam(spec.fill),
   }),
-  field: (p, { width: w, height: h }: Size): Field => partField(w, h, (map, x0, y0, x1, y1) => elasticMap(p, w, h, [x0, y0, x1, y1], map)),
+  field: (p, { width: w, height: h }: Size, kernels: KernelGeneration = 1): Field =>
+    partField(w, h, (map, x0, y0, x1, y1) => (kernels >= 3 ? elasticMapQ : elasticMap)(p, w, h, [x0, y0, x1, y1], map)),
 }
 
 /** The elastic map's values in the window [x0, x1) x [y0, y1) (natively), or the whole map. */
@@ -141,6 +144,51 @@ function elasticMap(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[]
   k.opElasticWindow(Rng.fromParts('elastic', p.seed).state(), gaussian(17, p.sigma), A, w, h, Int32Array.of(x0, y0, x1, y1), map)
 }
 
+// ---- kernels 3: counter-based noise, drawn only where the blur reads ----------------------------------
+const ELASTIC_SALT = 0x45_4c_41 // the x plane's key; the y plane's is the next
+const elasticKeys = (p: Elastic): [number, number] => [noiseKey(p.seed, ELASTIC_SALT), noiseKey(p.seed, ELASTIC_SALT + 1)]
+
+/** elasticMapQJs's values in the window [x0, x1) x [y0, y1) (natively), or the whole map. */
+function elasticMapQ(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[], map: Float64Array): void {
+  const k = fast('opElasticWindowQ', (k) => {
+    const q: Elastic = { alpha: 7.5, sigma: 2.2, seed: 11, jitter: [1.5, -2, 0.25, 1, -1, 0.5] }
+    const whole = new Float64Array(23 * 19 * 2)
+    elasticMapQJs(q, 23, 19, whole)
+    return [
+      [0, 0, 23, 19],
+      [3, 2, 20, 17],
+      [9, 8, 14, 10],
+      [0, 11, 5, 19],
+      [12, 0, 23, 4],
+    ].every(([a, b, c, d]) => {
+      const m = new Float64Array(whole.length)
+      k.opElasticWindowQ(...elasticKeys(q), gaussian(17, q.sigma), Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19)), 23, 19, Int32Array.of(a, b, c, d), m)
+      for (let y = b; y < d; y++)
+        if (!sameBytes(m.subarray((y * 23 + a) * 2, (y * 23 + c) * 2), whole.subarray((y * 23 + a) * 2, (y * 23 + c) * 2))) return false
+      return true
+    })
+  })
+  if (!k) return elasticMapQJs(p, w, h, map)
+  k.opElasticWindowQ(...elasticKeys(p), gaussian(17, p.sigma), Float64Array.of(p.alpha, ...elasticAffine(p, w, h)), w, h, Int32Array.of(x0, y0, x1, y1), map)
+}
+
+/**
+ * The whole elastic map, kernels 3: as elasticMapJs, but each plane's noise at pixel i is
+ * hash32(key, i) * 2^-31 - 1 (uniform in [-1, 1), exact in JS and C), so a window needs only the
+ * noise its blur reads instead of every value drawn before it in a stream.
+ */
+export function elasticMapQJs(p: Elastic, w: number, h: number, map: Float64Array): void {
+  const n = w * h
+  const [kx, ky] = elasticKeys(p)
+  const dx = new Float64Array(n),
+    dy = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    dx[i] = hash32(kx, i) * 2 ** -31 - 1
+    dy[i] = hash32(ky, i) * 2 ** -31 - 1
+  }
+  elasticFinish(p, w, h, dx, dy, map)
+}
+
 /** The affine part of an elastic field, in index coordinates: output q -> input Minv(q + d(q)). */
 function elasticAffine(p: Elastic, w: number, h: number): number[] {
   if (p.jitter.length !== 6) return [1, 0, 0, 0, 1, 0]
@@ -159,8 +207,11 @@ function elasticMapJs(p: Elastic, w: number, h: number, map: Float64Array): void
   const n = w * h
   const both = new Float64Array(n * 2)
   uniformPm1Js(Rng.fromParts('elastic', p.seed), both)
-  const dx = both.subarray(0, n),
-    dy = both.subarray(n)
+  elasticFinish(p, w, h, both.subarray(0, n), both.subarray(n), map)
+}
+
+/** The noise planes blurred, times alpha, through the affine: the map. */
+function elasticFinish(p: Elastic, w: number, h: number, dx: Float64Array, dy: Float64Array, map: Float64Array): void {
   const k = gaussian(17, p.sigma)
   blurPlaneJs(dx, w, h, k)
   blurPlaneJs(dy, w, h, k)
@@ -218,15 +269,75 @@ export const gridDistortion: FieldOp<'grid_distortion', Grid> = {
     const cells = Math.max(1, Math.min(p.cells, w, h))
     const xx = gridAxis(w, p.xsteps, cells),
       yy = gridAxis(h, p.ysteps, cells)
-    return partField(w, h, (map, x0, y0, x1, y1) => {
-      for (let y = y0; y < y1; y++) {
-        for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
-          map[i] = xx[x] + 0.5
-          map[i + 1] = yy[y] + 0.5
-        }
-      }
-    })
+    return nativeField(w, h, 0, [...xx, ...yy])
   },
+}
+
+type FieldKind = 0 | 1 | 2
+/** The JS fills of the grid (0), optical (1) and perspective (2) maps (the references of ops_field.c op_field_window). */
+const FILLS: Record<FieldKind, (q: number[], w: number, h: number, map: Float64Array, x0: number, y0: number, x1: number, y1: number) => void> = {
+  0: (q, w, _h, map, x0, y0, x1, y1) => {
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
+        map[i] = q[x] + 0.5
+        map[i + 1] = q[w + y] + 0.5
+      }
+    }
+  },
+  1: ([k, cx, cy, ncx, ncy], w, h, map, x0, y0, x1, y1) => {
+    for (let v = y0; v < y1; v++) {
+      const y = (v - ncy) / h
+      for (let u = x0, i = (v * w + x0) * 2; u < x1; u++, i += 2) {
+        const x = (u - ncx) / w
+        const r2 = x * x + y * y
+        const kr = 1 + k * r2 + k * r2 * r2
+        map[i] = w * x * kr + cx + 0.5
+        map[i + 1] = h * y * kr + cy + 0.5
+      }
+    }
+  },
+  2: (H, w, _h, map, x0, y0, x1, y1) => {
+    for (let y = y0; y < y1; y++) {
+      const yc = y + 0.5
+      for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
+        const xc = x + 0.5
+        const z = H[6] * xc + H[7] * yc + H[8]
+        map[i] = (H[0] * xc + H[1] * yc + H[2]) / z
+        map[i + 1] = (H[3] * xc + H[4] * yc + H[5]) / z
+      }
+    }
+  },
+}
+
+/** Small fields of each kind, whole and in windows, with the native fill: its start-up check. */
+function checkFieldWindow(k: OpKernels): boolean {
+  const cases: Array<[FieldKind, number[]]> = [
+    [0, [...gridAxis(13, [1.2, 0.8, 1.1, 0.9], 3), ...gridAxis(9, [0.7, 1.3, 1, 1.05], 3)]],
+    [1, [0.37, 6.1, 4.2, 6, 4]],
+    [2, [...homography([0, 0, 13, 0, 13, 9, 0, 9], [0.4, 0.3, 12.1, 1.2, 12.6, 8.1, 1.3, 8.8])]],
+  ]
+  return cases.every(([kind, q]) =>
+    [
+      [0, 0, 13, 9],
+      [2, 3, 11, 7],
+    ].every(([a, b, c, d]) => {
+      const js = new Float64Array(13 * 9 * 2),
+        nat = new Float64Array(13 * 9 * 2)
+      FILLS[kind](q, 13, 9, js, a, b, c, d)
+      k.opFieldWindow(kind, Float64Array.from(q), 13, 9, Int32Array.of(a, b, c, d), nat)
+      return sameBytes(js, nat)
+    }),
+  )
+}
+
+/** A grid, optical or perspective field, its windows filled natively when the kernel agrees. */
+function nativeField(w: number, h: number, kind: FieldKind, q: number[]): Field {
+  const params = Float64Array.from(q)
+  return partField(w, h, (map, x0, y0, x1, y1) => {
+    const k = fast('opFieldWindow', checkFieldWindow)
+    if (k) k.opFieldWindow(kind, params, w, h, Int32Array.of(x0, y0, x1, y1), map)
+    else FILLS[kind](q, w, h, map, x0, y0, x1, y1)
+  })
 }
 
 type Optical = { k: number; dx: number; dy: number } & Geometric
@@ -250,18 +361,7 @@ export const opticalDistortion: FieldOp<'optical_distortion', Optical> = {
       cy = h * 0.5 + p.dy
     const ncx = (w - 1) * 0.5,
       ncy = (h - 1) * 0.5
-    return partField(w, h, (map, x0, y0, x1, y1) => {
-      for (let v = y0; v < y1; v++) {
-        const y = (v - ncy) / h
-        for (let u = x0, i = (v * w + x0) * 2; u < x1; u++, i += 2) {
-          const x = (u - ncx) / w
-          const r2 = x * x + y * y
-          const kr = 1 + p.k * r2 + p.k * r2 * r2
-          map[i] = w * x * kr + cx + 0.5
-          map[i + 1] = h * y * kr + cy + 0.5
-        }
-      }
-    })
+    return nativeField(w, h, 1, [p.k, cx, cy, ncx, ncy])
   },
 }
 
@@ -300,18 +400,7 @@ export const perspective: FieldOp<'perspective', Perspective> = {
   },
   field(p, { width: w, height: h }: Size): Field {
     const quad = p.corners.map((v, i) => v * (i % 2 === 0 ? w : h))
-    const H = homography([0, 0, w, 0, w, h, 0, h], quad)
-    return partField(w, h, (map, x0, y0, x1, y1) => {
-      for (let y = y0; y < y1; y++) {
-        const yc = y + 0.5
-        for (let x = x0, i = (y * w + x0) * 2; x < x1; x++, i += 2) {
-          const xc = x + 0.5
-          const z = H[6] * xc + H[7] * yc + H[8]
-          map[i] = (H[0] * xc + H[1] * yc + H[2]) / z
-          map[i + 1] = (H[3] * xc + H[4] * yc + H[5]) / z
-        }
-      }
-    })
+    return nativeField(w, h, 2, homography([0, 0, w, 0, w, h, 0, h], quad))
   },
 }
 

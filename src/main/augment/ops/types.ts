@@ -109,7 +109,8 @@ export interface Field {
 
 export interface FieldOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {
   kind: 'field'
-  field(params: P, canvas: Size): Field
+  /** `kernels`: the plan's kernel generation (absent: 1), for fields whose definition changed with it */
+  field(params: P, canvas: Size, kernels?: KernelGeneration): Field
   /** the output canvas's size, when it is not the input's */
   fieldSize?(params: P, canvas: Size): Size
 }

@@ -1,0 +1,177 @@
+// The chain's kernels-3 definitions (warp-chain.ts sampleRgbQJs and the axis tables,
+// distortion.ts elasticMapQJs): the native kernels give their references' bytes on random inputs
+// (points near and on the edges, NaN and infinite coordinates, every fill mode and prefilter;
+// axis-aligned chains of scales, crops, pads and flips), and the new definitions stay close to
+// the kernels-2 ones they replace for new plans (the image within a few levels, the mask the same).
+import { afterAll, describe, expect, it } from 'vitest'
+import { plan, renderLoaded, type LoadedPair, type Plan } from '../../src/main/augment'
+import type { Chain } from '../../src/main/augment/chain'
+import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
+import type { FillMode } from '../../src/main/augment/ops/types'
+import { sampleRgb, sampleRgbQJs } from '../../src/main/augment/warp-chain'
+import { nativeOpKernels } from '../../src/main/io/native'
+import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
+import { randomRgb } from '../support/cv2'
+import { renderNativeAndJs } from '../support/native-vs-js'
+
+const kernels = nativeOpKernels()
+afterAll(() => useNativeOps(true))
+
+function lcg(seed: number) {
+  let s = seed >>> 0 || 1
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
+}
+
+function pair(w: number, h: number, seed: number): LoadedPair {
+  const labels = new Uint8Array(w * h)
+  for (let i = 0; i < labels.length; i++) labels[i] = (((i % w) >> 3) + (Math.floor(i / w) >> 2) + seed) % 6
+  return {
+    paths: { image: 'mem.png', mask: 'mem-mask.png' },
+    width: w,
+    height: h,
+    image: { width: w, height: h, data: Buffer.from(randomRgb(w, h, seed)) },
+    labels: { width: w, height: h, depth: 8, data: labels },
+  }
+}
+
+const planOf = (ops: unknown[], l: LoadedPair, out: [number, number], seed: number): Plan =>
+  plan(
+    parseLockstepRecipe({ schema: 'lockstep.recipe/1', output: { width: out[0], height: out[1] }, ops }),
+    l,
+    { seed, epoch: 0, sampleId: `q${seed}` },
+    {
+      labels: l.labels!,
+    },
+  )
+
+describe.skipIf(!kernels)('chain, kernels 3: native = JS references, byte for byte', () => {
+  it('the integer-weight sampler at random points (whole blocks inside, edges, NaN and infinite coordinates, every mode and prefilter)', () => {
+    const rnd = lcg(21)
+    for (let round = 0; round < 200; round++) {
+      const sw = 2 + Math.floor(rnd() * 50),
+        sh = 2 + Math.floor(rnd() * 50)
+      const pf: [number, number] | null = round % 3 === 0 ? [1 + Math.floor(rnd() * 3), 1 + Math.floor(rnd() * 3)] : null
+      const rw = Math.ceil(sw / (pf?.[0] ?? 1)),
+        rh = Math.ceil(sh / (pf?.[1] ?? 1))
+      const src = { data: randomRgb(rw, rh, round), left: 0, top: 0, width: rw, height: rh, sourceWidth: rw, sourceHeight: rh }
+      const n = 1 + Math.floor(rnd() * 90)
+      const at = new Float64Array(n * 2)
+      for (let i = 0; i < n * 2; i++) {
+        const k = rnd(),
+          lim = i % 2 === 0 ? sw : sh
+        at[i] = k < 0.03 ? NaN : k < 0.05 ? (rnd() < 0.5 ? Infinity : -Infinity) : k < 0.15 ? Math.floor(rnd() * lim) + 0.5 : (rnd() * 1.3 - 0.15) * lim
+      }
+      const mode: FillMode = FILL_MODES[round % FILL_MODES.length]
+      const chain: Chain = {
+        width: n,
+        height: 1,
+        input: { width: sw, height: sh },
+        prefilter: pf,
+        kernels: 3,
+        links: [{ field: null, m: [1, 0, 0, 0, 1, 0], bounds: [], w: sw, h: sh, mode }],
+      }
+      useNativeOps(true)
+      const a = sampleRgb(chain, at, src, new Uint8Array(n * 3))
+      const b = sampleRgbQJs(chain, at, src, new Uint8Array(n * 3))
+      expect(Buffer.from(a).equals(Buffer.from(b)), `round ${round}`).toBe(true)
+    }
+    expect(nativeOpVerdicts().opSampleRgbQ).toBe(true)
+  })
+
+  it('axis-aligned chains (resize up and down, random resized crops, pads, flips, every fill mode) take the axis tables and render as the references do', async () => {
+    const l = pair(157, 113, 2)
+    for (const fill of FILL_MODES as readonly FillMode[]) {
+      const cases: Array<[unknown[], [number, number]]> = [
+        [[{ type: 'resize', p: 1, width: 60, height: 41 }], [60, 41]],
+        [[{ type: 'resize', p: 1, width: 301, height: 90 }], [301, 90]],
+        [
+          [
+            { type: 'hflip', p: 1 },
+            { type: 'resize', p: 1, width: 70, height: 200 },
+            { type: 'vflip', p: 1 },
+          ],
+          [70, 200],
+        ],
+        [
+          [
+            { type: 'scale', p: 1, factor: [0.3, 1.6], fill },
+            { type: 'pad_if_needed', p: 1, minWidth: 190, minHeight: 120, fill },
+          ],
+          [190, 120],
+        ],
+        [
+          [
+            { type: 'random_resized_crop', p: 1, width: 64, height: 48 },
+            { type: 'shift', p: 1, x: [-0.2, 0.2], y: [-0.2, 0.2], fill },
+          ],
+          [64, 48],
+        ],
+      ]
+      for (const [ops, out] of cases) {
+        for (let seed = 0; seed < 2; seed++) {
+          const { a, b } = await renderNativeAndJs(planOf(ops, l, out, seed), l)
+          const msg = `${fill} ${JSON.stringify(ops)} seed ${seed}`
+          expect(Buffer.from(a.image).equals(Buffer.from(b.image)), msg).toBe(true)
+          expect(Buffer.from(a.labels!).equals(Buffer.from(b.labels!)), msg).toBe(true)
+        }
+      }
+    }
+    expect(nativeOpVerdicts().opSampleAxesQ).toBe(true)
+    expect(nativeOpVerdicts().opLabelsAxes).toBe(true)
+  }, 60_000)
+
+  it('refuses bad arguments by name (never reads outside a buffer)', () => {
+    const k = kernels!
+    const rgb = new Uint8Array(4 * 3 * 3),
+      view = Int32Array.of(0, 0, 4, 3, 4, 3)
+    expect(() => k.opSampleAxesQ(rgb, view, Int32Array.of(0, 4, 3), Int32Array.of(0, 1, 0), new Uint8Array(3))).toThrow(/opSampleAxesQ.*cols/)
+    expect(() => k.opSampleAxesQ(rgb, view, Int32Array.of(0, 1, 3), Int32Array.of(-2, 1, 0), new Uint8Array(3))).toThrow(/opSampleAxesQ.*rows/)
+    expect(() => k.opSampleAxesQ(rgb, view, Int32Array.of(0, 1, 33), Int32Array.of(0, 1, 0), new Uint8Array(3))).toThrow(/opSampleAxesQ.*cols/)
+    expect(() => k.opSampleAxesQ(rgb, view, Int32Array.of(0, 1, 3), Int32Array.of(0, 1, 0), new Uint8Array(6))).toThrow(/opSampleAxesQ.*out/)
+    expect(() => k.opLabelsAxes(new Uint8Array(12), view, Int32Array.of(4), Int32Array.of(0), 0, new Uint8Array(1))).toThrow(/opLabelsAxes.*mx/)
+    expect(() => k.opSampleRgbQ(new Float64Array(3), rgb, view, 0, 1, 1, new Uint8Array(3))).toThrow(/opSampleRgbQ.*pairs/)
+    expect(() => k.opSampleRgbQ(new Float64Array(2), rgb, Int32Array.of(0, 0, 5, 3, 5, 3), 0, 1, 1, new Uint8Array(3))).toThrow(/opSampleRgbQ.*view/)
+    expect(() => k.opElasticWindowQ(-1, 0, new Float64Array(3), new Float64Array(7), 4, 4, Int32Array.of(0, 0, 2, 2), new Float64Array(32))).toThrow(
+      /opElasticWindowQ/,
+    )
+    expect(() => k.opElasticWindowQ(1, 2, new Float64Array(3), new Float64Array(7), 4, 4, Int32Array.of(0, 0, 5, 2), new Float64Array(32))).toThrow(
+      /opElasticWindowQ.*window/,
+    )
+    expect(() => k.opFieldWindow(1, new Float64Array(4), 4, 4, Int32Array.of(0, 0, 2, 2), new Float64Array(32))).toThrow(/opFieldWindow.*params/)
+    expect(() => k.opFieldWindow(0, new Float64Array(8), 4, 4, Int32Array.of(0, 0, 2, 2), new Float64Array(30))).toThrow(/opFieldWindow.*map/)
+  })
+})
+
+describe('chain, kernels 3: close to the kernels-2 definitions it replaces for new plans', () => {
+  const l = pair(181, 137, 4)
+  const chains: Array<[string, unknown[], [number, number]]> = [
+    ['resize', [{ type: 'resize', p: 1, width: 80, height: 64 }], [80, 64]],
+    ['resize up', [{ type: 'resize', p: 1, width: 260, height: 200 }], [260, 200]],
+    ['grid_distortion', [{ type: 'grid_distortion', p: 1, steps: 5, distort: [-0.3, 0.3], fill: 'reflect' }], [181, 137]],
+    ['optical_distortion', [{ type: 'optical_distortion', p: 1, distort: [-0.3, 0.3], shift: [-0.05, 0.05], fill: 'reflect' }], [181, 137]],
+    ['perspective', [{ type: 'perspective', p: 1, scale: [0.03, 0.1] }], [181, 137]],
+  ]
+  for (const [name, ops, out] of chains) {
+    it(`${name}: the image within 8 levels (mean below 1 level on noise images), the mask the same`, async () => {
+      let max = 0,
+        sum = 0,
+        n = 0
+      for (let seed = 0; seed < 3; seed++) {
+        const p3 = planOf(ops, l, out, seed)
+        expect(p3.kernels).toBe(3)
+        const a = (await renderLoaded(p3, l, { raw: true })).raw!
+        const b = (await renderLoaded({ ...p3, kernels: 2 }, l, { raw: true })).raw!
+        expect(Buffer.from(a.labels!).equals(Buffer.from(b.labels!))).toBe(true)
+        for (let i = 0; i < a.image.length; i++) {
+          const d = Math.abs(a.image[i] - b.image[i])
+          max = Math.max(max, d)
+          sum += d
+          n++
+        }
+      }
+      console.log(`${name}: kernels 3 vs kernels 2, image max |diff| ${max}, mean ${(sum / n).toFixed(3)}`)
+      expect(max).toBeLessThanOrEqual(8)
+      expect(sum / n).toBeLessThan(1)
+    })
+  }
+})
