@@ -146,45 +146,66 @@ export const hue: PixelOp<'hue', { degrees: number }> = {
   },
 }
 
+// Where max, the middle value and min go in the pixel, per hue sector (0..5) after the rotation.
+const TO_MAX = new Int32Array([0, 1, 1, 2, 2, 0]),
+  TO_MID = new Int32Array([1, 0, 2, 1, 0, 2]),
+  TO_MIN = new Int32Array([2, 2, 0, 0, 1, 1])
+
+/**
+ * Rotates the hue of every pixel (HSV hexcone, as doubles): h = the sector offset + the difference of
+ * the other two channels / c (c = max - min), plus shift, mod 6; in the new sector the largest
+ * channel stays max, the smallest min and the middle one becomes clamp8(min + c * (1 - |h mod 2 - 1|)).
+ * Written without data-dependent branches (integer max/min and channel selects, small tables for the
+ * sector), which is what makes it fast in JS; the values are those of the plain formulation:
+ * - for h in [0, 18) (every shift in [0, 6)) h mod 6 and h mod 2 are subtractions of 0, 6 or 12 and
+ *   of 0, 2 or 4, exact there (Sterbenz) as fmod is; elsewhere JS's % does them;
+ * - the middle value min + x lies in [min, max] (0 <= x <= c), where clamp8 is Math.round, and
+ *   (v + 0.5) | 0 is Math.round for every v it meets: below 0.5 v is a multiple of 2^-53, so v + 0.5
+ *   is exact; from 0.5 up, v + 0.5 rounds only where the floor is already the next integer;
+ * - a grey pixel (c = 0) divides by 1 instead: num = 0, x = 0, every channel stays min = max.
+ * test/augment/kernels.test.ts compares it with that formulation on all 2^24 colours.
+ */
 function hueJs(d: Uint8Array, shift: number): void {
-  for (let i = 0; i < d.length; i += 3) {
+  for (let i = 0; i + 2 < d.length; i += 3) {
     const r = d[i],
       g = d[i + 1],
       b = d[i + 2]
-    const max = r > g ? (r > b ? r : b) : g > b ? g : b
-    const min = r < g ? (r < b ? r : b) : g < b ? g : b
+    const rg = r - g,
+      lo = rg & (rg >> 31)
+    const mxrg = r - lo,
+      mnrg = g + lo
+    const dmax = mxrg - b,
+      dmin = mnrg - b
+    const max = mxrg - (dmax & (dmax >> 31)),
+      min = b + (dmin & (dmin >> 31))
     const c = max - min
-    if (c === 0) continue
-    let h = max === r ? (g - b) / c : max === g ? (b - r) / c + 2 : (r - g) / c + 4
-    h = (h + shift + 6) % 6
-    const x = c * (1 - Math.abs((h % 2) - 1))
-    let r1 = 0,
-      g1 = 0,
-      b1 = 0
-    if (h < 1) {
-      r1 = c
-      g1 = x
-    } else if (h < 2) {
-      r1 = x
-      g1 = c
-    } else if (h < 3) {
-      g1 = c
-      b1 = x
-    } else if (h < 4) {
-      g1 = x
-      b1 = c
-    } else if (h < 5) {
-      r1 = x
-      b1 = c
+    // -1 for the channel the reference takes as max (r first, then g), 0 for the others
+    const isR = ((r ^ max) - 1) >> 31,
+      isG = ~isR & (((g ^ max) - 1) >> 31),
+      isB = ~isR & ~isG
+    const num = (isR & (g - b)) | (isG & (b - r)) | (isB & rg)
+    let h = num / (c + ((c - 1) >>> 31)) + ((isG & 2) | (isB & 4))
+    h = h + shift + 6
+    let m: number, s: number
+    if (h >= 0 && h < 18) {
+      const q = h | 0
+      h -= MOD6[q]
+      const t = h - MOD2[q] - 1
+      m = (c * (1 - Math.abs(t)) + min + 0.5) | 0
+      s = h | 0
     } else {
-      r1 = c
-      b1 = x
+      h %= 6
+      m = clamp8(c * (1 - Math.abs((h % 2) - 1)) + min)
+      s = h >= 0 ? h | 0 : h < 1 ? 0 : 5 // a negative h: the first sector's branch; NaN: the last's
     }
-    d[i] = clamp8(r1 + min)
-    d[i + 1] = clamp8(g1 + min)
-    d[i + 2] = clamp8(b1 + min)
+    d[i + TO_MAX[s]] = max
+    d[i + TO_MID[s]] = m
+    d[i + TO_MIN[s]] = min
   }
 }
+// per integer part q of h in [0, 18): what h mod 6 subtracts, and what (h mod 6) mod 2 subtracts after it
+const MOD6 = Float64Array.from({ length: 18 }, (_, q) => 6 * Math.floor(q / 6)),
+  MOD2 = Float64Array.from({ length: 18 }, (_, q) => (q % 6) - (q % 2))
 
 /** Per-channel tables (R, G, B) on interleaved pixels (byte i takes table i % 3). */
 function channelLuts(d: Uint8Array, r: Uint8Array, g: Uint8Array, b: Uint8Array): void {

@@ -4,7 +4,7 @@
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
 import { applyLuts } from './colour'
-import { grey8, hsvToRgb8, rgbToHsv8 } from './cv8'
+import { grey8, mapHsv8 } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 /** numpy's float mod (the result takes the divisor's sign), then astype(uint8): truncation. */
@@ -44,12 +44,7 @@ export function mapHsv(px: Pixels, luts: [Uint8Array | null, Uint8Array | null, 
 }
 
 function mapHsvJs(d: Uint8Array, luts: [Uint8Array | null, Uint8Array | null, Uint8Array | null]): void {
-  const [lh, ls, lv] = luts
-  const hsv = new Int32Array(3)
-  for (let i = 0; i < d.length; i += 3) {
-    rgbToHsv8(d[i], d[i + 1], d[i + 2], hsv, 0)
-    hsvToRgb8(lh ? lh[hsv[0]] : hsv[0], ls ? ls[hsv[1]] : hsv[1], lv ? lv[hsv[2]] : hsv[2], d, i)
-  }
+  mapHsv8(d, ...luts)
 }
 
 /** Albumentations HueSaturationValue: hue in OpenCV units (degrees / 2), saturation and value added, in 8-bit HSV. */

@@ -1,0 +1,83 @@
+// The JS references of hue and the 8-bit HSV map are written without data-dependent branches for
+// speed (they are what runs where the addon is not built); here they are compared with the plain
+// formulations they replace (the hexcone with JS's %, and rgbToHsv8 -> tables -> hsvToRgb8, which
+// colour-ops.test.ts checks against cv2) on all 2^24 colours, with the native kernels off.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useNativeOps } from '../../src/main/augment/fast'
+import { hue } from '../../src/main/augment/ops/colour'
+import { hsvToRgb8, mapHsv8, rgbToHsv8 } from '../../src/main/augment/ops/cv8'
+
+const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
+
+/** The hue op as first written: one pixel at a time, the hexcone in doubles. */
+function huePlain(d: Uint8Array, degrees: number): void {
+  const shift = (((degrees % 360) + 360) % 360) / 60
+  for (let i = 0; i < d.length; i += 3) {
+    const r = d[i],
+      g = d[i + 1],
+      b = d[i + 2]
+    const max = Math.max(r, g, b),
+      min = Math.min(r, g, b),
+      c = max - min
+    if (c === 0) continue
+    let h = max === r ? (g - b) / c : max === g ? (b - r) / c + 2 : (r - g) / c + 4
+    h = (h + shift + 6) % 6
+    const x = c * (1 - Math.abs((h % 2) - 1))
+    const [r1, g1, b1] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x]
+    d[i] = clamp8(r1 + min)
+    d[i + 1] = clamp8(g1 + min)
+    d[i + 2] = clamp8(b1 + min)
+  }
+}
+
+function hsvPlain(d: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null): void {
+  const hsv = new Int32Array(3)
+  for (let i = 0; i < d.length; i += 3) {
+    rgbToHsv8(d[i], d[i + 1], d[i + 2], hsv, 0)
+    hsvToRgb8(lh ? lh[hsv[0]] : hsv[0], ls ? ls[hsv[1]] : hsv[1], lv ? lv[hsv[2]] : hsv[2], d, i)
+  }
+}
+
+const all = new Uint8Array(3 << 24)
+for (let i = 0; i < 1 << 24; i++) {
+  all[3 * i] = i >> 16
+  all[3 * i + 1] = (i >> 8) & 255
+  all[3 * i + 2] = i & 255
+}
+/** The first colour (r, g, b) where the two disagree, or null. */
+function firstDiff(a: Uint8Array, b: Uint8Array): number[] | null {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return [...all.subarray(i - (i % 3), i - (i % 3) + 3)]
+  return null
+}
+
+describe('colour JS references = their plain formulations on all 2^24 colours', () => {
+  beforeAll(() => useNativeOps(false))
+  afterAll(() => useNativeOps(true))
+
+  it('hue', () => {
+    for (const degrees of [0.001, 37.7, -123.4, 120, 359.99, -1e-12]) {
+      const a = all.slice(),
+        b = all.slice()
+      hue.image!({ degrees }, { data: a, width: 4096, height: 4096 })
+      huePlain(b, degrees)
+      expect(firstDiff(a, b), `hue ${degrees}`).toBeNull()
+    }
+  }, 120_000)
+
+  it('the 8-bit HSV map (HueSaturationValue, ColorJitter hue), with and without tables', () => {
+    const lut = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => f(v))
+    const sets: Array<[Uint8Array | null, Uint8Array | null, Uint8Array | null]> = [
+      [null, null, null],
+      [lut((v) => (v + 7) % 180), null, null],
+      [lut((v) => (v + 173) % 180), lut((v) => 255 - v), lut((v) => v >> 1)],
+      [lut((v) => 255 - v), lut((v) => Math.min(255, v + 40)), lut((v) => Math.max(0, v - 30))],
+    ]
+    for (const [k, l] of sets.entries()) {
+      const a = all.slice(),
+        b = all.slice()
+      mapHsv8(a, ...l)
+      hsvPlain(b, ...l)
+      expect(firstDiff(a, b), `tables ${k}`).toBeNull()
+    }
+  }, 120_000)
+})
