@@ -3,9 +3,12 @@
 // formulations they replace (the hexcone with JS's %, and rgbToHsv8 -> tables -> hsvToRgb8, which
 // colour-ops.test.ts checks against cv2) on all 2^24 colours, with the native kernels off.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useNativeOps } from '../../src/main/augment/fast'
+import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
+import { nativeOpKernels } from '../../src/main/io/native'
 import { hue } from '../../src/main/augment/ops/colour'
 import { hsvToRgb8, mapHsv8, rgbToHsv8 } from '../../src/main/augment/ops/cv8'
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, colorJitter } from '../../src/main/augment/ops/hsv'
+import { randomRgb } from '../support/cv2'
 
 const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
 
@@ -80,4 +83,47 @@ describe('colour JS references = their plain formulations on all 2^24 colours', 
       expect(firstDiff(a, b), `tables ${k}`).toBeNull()
     }
   }, 120_000)
+})
+
+describe('color_jitter in fewer passes (brightness and contrast as a pending table) = its four steps one after another', () => {
+  afterAll(() => useNativeOps(true))
+  const orders: number[][] = []
+  const permute = (rest: number[], done: number[]) => {
+    if (!rest.length) orders.push(done)
+    for (const k of rest)
+      permute(
+        rest.filter((x) => x !== k),
+        [...done, k],
+      )
+  }
+  permute([0, 1, 2, 3], [])
+  const factors = [
+    { brightness: 1.17, contrast: 0.83, saturation: 1.31, hue: 0.07 },
+    { brightness: 0.74, contrast: 1.4, saturation: 0.52, hue: -0.18 },
+    { brightness: 1, contrast: 0, saturation: 0, hue: 0 },
+    { brightness: 0, contrast: 1.2, saturation: 1, hue: 0.31 },
+    { brightness: 1.3, contrast: 1, saturation: 1, hue: 0 },
+  ]
+  for (const native of [true, false])
+    it(native ? 'with the native kernels' : 'JS references alone', () => {
+      useNativeOps(native)
+      const img = randomRgb(67, 43, 11)
+      for (const fs of factors)
+        for (const order of orders) {
+          const a = { data: img.slice(), width: 67, height: 43 },
+            b = { data: img.slice(), width: 67, height: 43 }
+          colorJitter.image!({ ...fs, order }, a)
+          for (const k of order) {
+            if (k === 0) adjustBrightness(b.data, fs.brightness)
+            else if (k === 1) adjustContrast(b.data, fs.contrast)
+            else if (k === 2) adjustSaturation(b.data, fs.saturation)
+            else adjustHue(b, fs.hue)
+          }
+          expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `${JSON.stringify(fs)} order ${order}`).toBe(true)
+        }
+      if (native && nativeOpKernels()) {
+        const v = nativeOpVerdicts()
+        expect([v.opGreySum, v.opSaturation, v.opHsvMap], 'the native kernels (with their pending table) were the ones used').toEqual([true, true, true])
+      }
+    })
 })

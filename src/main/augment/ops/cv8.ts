@@ -123,20 +123,22 @@ const V_BYTE = Uint8Array.from({ length: 256 }, (_, v) => sat8(Math.trunc(f(FRAC
 const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v)
 
 /**
- * Every pixel through rgbToHsv8, the tables (h, s, v; null: unchanged) and hsvToRgb8, in place: the
- * same values, computed without data-dependent branches (which is what makes it fast in JS): the
+ * Every pixel through pre (a per-value table, or null), rgbToHsv8, the tables (h, s, v; null:
+ * unchanged) and hsvToRgb8, in place: the same values, computed without data-dependent branches
+ * (which is what makes it fast in JS): the
  * integer steps with masks, hsvToRgb8's switch as three small tables (where t0, the middle value and
  * t1 go), and only the middle value's float32 product of the two (t2 or t3) that the sector uses.
  * Each value stays in [0, 255] there (factors in [0, 1]), so sat8(trunc) is | 0.
  */
-export function mapHsv8(d: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null): void {
+export function mapHsv8(d: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null, pre: Uint8Array | null = null): void {
   const th = lh ?? IDENTITY,
     ts = ls ?? IDENTITY,
-    tv = lv ?? IDENTITY
+    tv = lv ?? IDENTITY,
+    tp = pre ?? IDENTITY
   for (let i = 0; i + 2 < d.length; i += 3) {
-    const r = d[i],
-      g = d[i + 1],
-      b = d[i + 2]
+    const r = tp[d[i]],
+      g = tp[d[i + 1]],
+      b = tp[d[i + 2]]
     // rgbToHsv8
     const rg = r - g,
       lo = rg & (rg >> 31)
