@@ -114,6 +114,8 @@ void op_saturation(uint8_t *d, size_t n, double factor, const uint8_t *pre);  //
 // histogram.ts claheRgb on w x h x 3: 0, -1 out of memory, -2 a plane smaller than its tile
 // grid's reflection reaches (d untouched in both)
 int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles);
+// colour.ts hsvPowerQ (kernels 3): 16-bit fixed point from the tables a, u, w (256 entries each)
+void op_hsv_power_q(uint8_t *d, size_t n, const int32_t *a, const double *u, const double *w);
 // colour.ts hsvPower's table entries the image needs: indices max * 256 + min (max > 0), increasing;
 // the count (-1: out of memory)
 int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list);

@@ -499,6 +499,40 @@ int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list) {
   return k;
 }
 
+// ---- colour.ts hsvPowerQ (kernels 3): out = v - spow * v * (max - c) / (max - min) in 16-bit fixed point -----
+// a[max] = the new value (Q16), u[max] * w[max - min] + 0.5 truncated = its slope per level (Q16): tables
+// computed by the JS side; every step here is an int32 one (wrapping as JS's Math.imul and | 0 do) or
+// one IEEE double product and sum, so the bytes are the JS reference's. Blocks of pixels: max and min
+// in int32 lanes, the table reads one by one, the slope in double lanes, the channels in int32 lanes.
+INLINE void op_hsv_power_q_body(uint8_t *restrict d, size_t n, const int32_t *restrict a, const double *restrict u, const double *restrict w) {
+  int32_t R[CB], G[CB], B[CB], MX[CB], MN[CB], AM[CB], BQ[CB];
+  double T[CB];
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB, m8 = (m + 7) & ~7;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
+    max_min8(R, G, B, MX, MN, m);
+    for (int j = 0; j < m8; j++) T[j] = u[MX[j]] * w[MX[j] - MN[j]] + 0.5, AM[j] = (int32_t)((uint32_t)a[MX[j]] + 32768u);
+    for (int j = 0; j < m8; j++) {
+      double t = T[j];
+      t = t >= 0 ? t : 0;  // NaN: 0
+      t = t < 16777216.0 ? t : 16777216.0;
+      BQ[j] = (int32_t)t;
+    }
+    for (int j = 0; j < m8; j++) {
+      uint32_t am = (uint32_t)AM[j], bq = (uint32_t)BQ[j], mx = (uint32_t)MX[j];
+      int32_t vr = (int32_t)(am - bq * (mx - (uint32_t)R[j])), vg = (int32_t)(am - bq * (mx - (uint32_t)G[j])), vb = (int32_t)(am - bq * (mx - (uint32_t)B[j]));
+      R[j] = vr <= 0 ? 0 : vr >= 16711680 ? 255 : vr >> 16;
+      G[j] = vg <= 0 ? 0 : vg >= 16711680 ? 255 : vg >> 16;
+      B[j] = vb <= 0 ? 0 : vb >= 16711680 ? 255 : vb >> 16;
+    }
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
+  }
+}
+DISPATCH(void, op_hsv_power_q, (uint8_t * d, size_t n, const int32_t *a, const double *u, const double *w), (d, n, a, u, w))
+
 // ---- cv8.ts rgbToHsv8 / hsvToRgb8, hsv.ts mapHsv: blocks of pixels, eight lanes ----------------------------
 // The integer RGB -> HSV steps in int32 lanes (only the division tables' lookups stay one by one),
 // the float HSV -> RGB of ops.c's hsv_to_rgb_block in eight lanes (two SSE2 or one AVX2 register a

@@ -553,7 +553,7 @@ void register_op_kernels(napi_env env, napi_value exports) {
 // ---- colour (ops_colour.c) -------------------------------------------------------------------------------
 //   opLut3(rgb, l0, l1, l2)   opMinMax(bytes) -> [lo, hi]   opHist3(rgb, hist)   opGrey(rgb)
 //   opGreySum(rgb, pre?) -> number   opSaturation(rgb, factor, pre?)   opClahe(rgb, w, h, clip, tiles) -> false: not for this size
-//   opHsvPairs(rgb, list) -> count
+//   opHsvPairs(rgb, list) -> count   opHsvPowerQ(rgb, a, u, w) (kernels 3)
 
 static napi_value lut3_js(napi_env env, napi_callback_info info) {
   napi_value argv[ARGS];
@@ -640,13 +640,23 @@ static napi_value hsv_pairs_js(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value hsv_power_q_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d, a, u, w;
+  if (args(env, info, argv) != 4 || !rgb_of(env, argv[0], &d) || !typed(env, argv[1], napi_int32_array, &a) || a.len != 256 || !typed(env, argv[2], napi_float64_array, &u) || u.len != 256 ||
+      !typed(env, argv[3], napi_float64_array, &w) || w.len != 256)
+    return fail(env, "opHsvPowerQ(rgb, a, u, w)", "rgb, a 256-entry Int32Array and two 256-entry Float64Arrays");
+  op_hsv_power_q(d.data, d.len, a.data, u.data, w.data);
+  return NULL;
+}
+
 static void register_colour_ops(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
     napi_callback fn;
   } COLOUR[] = {
       {"opLut3", lut3_js}, {"opMinMax", minmax_js}, {"opHist3", hist3_js}, {"opGrey", grey_js}, {"opGreySum", grey_sum_js}, {"opSaturation", saturation_js}, {"opClahe", clahe_js},
-      {"opHsvPairs", hsv_pairs_js},
+      {"opHsvPairs", hsv_pairs_js}, {"opHsvPowerQ", hsv_power_q_js},
   };
   napi_value fn;
   for (size_t i = 0; i < sizeof COLOUR / sizeof COLOUR[0]; i++) {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import { nativeOpKernels } from '../../src/main/io/native'
-import { hue } from '../../src/main/augment/ops/colour'
+import { hsvPower, hue } from '../../src/main/augment/ops/colour'
 import { hsvToRgb8, mapHsv8, rgbToHsv8 } from '../../src/main/augment/ops/cv8'
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, colorJitter } from '../../src/main/augment/ops/hsv'
 import { randomRgb } from '../support/cv2'
@@ -126,4 +126,49 @@ describe('color_jitter in fewer passes (brightness and contrast as a pending tab
         expect([v.opGreySum, v.opSaturation, v.opHsvMap], 'the native kernels (with their pending table) were the ones used').toEqual([true, true, true])
       }
     })
+})
+
+describe('hsv_power under kernels 3 (16-bit fixed point from three 256-entry tables)', () => {
+  afterAll(() => useNativeOps(true))
+  /** HSV with S and V raised to powers, the hue kept, in doubles: max' = 255 v^pv, min' = max' (1 - s^ps), the middle channel in proportion. */
+  function powerHsv(d: Uint8Array, ps: number, pv: number): Float64Array {
+    const out = new Float64Array(d.length)
+    for (let i = 0; i < d.length; i += 3) {
+      const max = Math.max(d[i], d[i + 1], d[i + 2]),
+        min = Math.min(d[i], d[i + 1], d[i + 2])
+      if (max === 0) continue
+      const top = 255 * (max / 255) ** pv,
+        bottom = top * (1 - ((max - min) / max) ** ps)
+      for (let c = 0; c < 3; c++) out[i + c] = max === min ? top : bottom + ((d[i + c] - min) / (max - min)) * (top - bottom)
+    }
+    return out
+  }
+  for (const native of [true, false])
+    it(`is the formula to within one level, as the kernels 1/2 bytes are (${native ? 'native' : 'JS'}), on all 2^24 colours`, () => {
+      useNativeOps(native)
+      for (const [ps, pv] of [
+        [0.37, 2.9],
+        [1.8, 0.55],
+        [0.25, 4],
+      ]) {
+        const q = all.slice(),
+          old = all.slice()
+        hsvPower.image!({ saturation: ps, value: pv }, { data: q, width: 4096, height: 4096 }, { ignoreIndex: 255, kernels: 3 })
+        hsvPower.image!({ saturation: ps, value: pv }, { data: old, width: 4096, height: 4096 }, { ignoreIndex: 255, kernels: 2 })
+        const ref = powerHsv(all, ps, pv)
+        let worst = 0,
+          moved = 0,
+          far = 0
+        for (let i = 0; i < all.length; i++) {
+          worst = Math.max(worst, Math.abs(q[i] - ref[i]))
+          if (q[i] !== old[i]) moved++
+          if (Math.abs(q[i] - old[i]) > 1) far++
+        }
+        expect(worst, `${ps} ${pv}: distance from the formula`).toBeLessThan(0.51)
+        expect(far, `${ps} ${pv}: values more than one level from the kernels 1/2 bytes`).toBe(0)
+        // (half a level, and a hair: the fixed point and pow(span) / pow(max) can round a double near x.5 the other way)
+        // the fixed point moves a value only there
+        expect(moved / all.length, `${ps} ${pv}: share of values that moved`).toBeLessThan(1e-3)
+      }
+    }, 300_000)
 })

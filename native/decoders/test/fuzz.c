@@ -262,6 +262,10 @@ static void t_op_pixels(const input *in, rng *r) {
   for (int i = 0; i < 256; i++) lut[i] = (uint8_t)next(r);
   op_hue(d, n, any_double(in, r));
   op_hsv_power(d, n, vlut, spow);
+  int32_t qa[256];
+  double qu[256], qw[256];
+  for (int i = 0; i < 256; i++) qa[i] = (int32_t)next(r), qu[i] = any_double(in, r), qw[i] = any_double(in, r);
+  op_hsv_power_q(d, n, qa, qu, qw);
   op_hsv_map(d, n, lut, next(r) & 1 ? lut : NULL, NULL, next(r) & 1 ? lut : NULL);
   // colour kernels (ops_colour.c)
   uint8_t mm[2];

@@ -159,6 +159,8 @@ export interface OpKernels {
   opClahe(rgb: Uint8Array, w: number, h: number, clip: number, tiles: number): boolean
   /** the indices max * 256 + min (max > 0) the image has, increasing, into list; their count */
   opHsvPairs(rgb: Uint8Array, list: Uint16Array): number
+  /** colour.ts hsvPowerQ (kernels 3): 16-bit fixed point from the JS side's tables (256 entries each) */
+  opHsvPowerQ(rgb: Uint8Array, a: Int32Array, u: Float64Array, w: Float64Array): void
   // filters, kernels 3 (ops_filter.c; ops/filter-q.ts): integer Gaussian blur (Q14 taps: odd,
   // symmetric, >= 0, sum 2^14), sharpen (centre C, alpha A in Q14), the mean of a line's samples
   opBlurQ(rgb: Uint8Array, w: number, h: number, taps: Int32Array): void
