@@ -2,7 +2,7 @@
 // composed, which is exactly sequential application with rounding to uint8 after each op.
 import type { Rng } from '../rng'
 import { checkRgb, fast, sameBytes } from '../fast'
-import { grey8 } from './cv8'
+import { grey8, plainBytes } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
@@ -150,7 +150,8 @@ export function hsvPowerQTables(ps: number, pv: number): [Int32Array, Float64Arr
 /** A Q16 value (with its 0.5 added) to a byte, clamped (ops_colour.c does the same). */
 const q16Byte = (v: number) => (v <= 0 ? 0 : v >= 16711680 ? 255 : v >> 16)
 
-function hsvPowerQJs(d: Uint8Array, a: Int32Array, u: Float64Array, w: Float64Array): void {
+function hsvPowerQJs(bytes: Uint8Array, a: Int32Array, u: Float64Array, w: Float64Array): void {
+  const d = plainBytes(bytes)
   for (let i = 0; i + 2 < d.length; i += 3) {
     const r = d[i],
       g = d[i + 1],
@@ -225,7 +226,8 @@ const TO_MAX = new Int32Array([0, 1, 1, 2, 2, 0]),
  * - a grey pixel (c = 0) divides by 1 instead: num = 0, x = 0, every channel stays min = max.
  * test/augment/kernels.test.ts compares it with that formulation on all 2^24 colours.
  */
-function hueJs(d: Uint8Array, shift: number): void {
+function hueJs(bytes: Uint8Array, shift: number): void {
+  const d = plainBytes(bytes)
   for (let i = 0; i + 2 < d.length; i += 3) {
     const r = d[i],
       g = d[i + 1],

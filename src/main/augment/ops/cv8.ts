@@ -130,7 +130,8 @@ const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v)
  * t1 go), and only the middle value's float32 product of the two (t2 or t3) that the sector uses.
  * Each value stays in [0, 255] there (factors in [0, 1]), so sat8(trunc) is | 0.
  */
-export function mapHsv8(d: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null, pre: Uint8Array | null = null): void {
+export function mapHsv8(bytes: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null, pre: Uint8Array | null = null): void {
+  const d = plainBytes(bytes)
   const th = lh ?? IDENTITY,
     ts = ls ?? IDENTITY,
     tv = lv ?? IDENTITY,
@@ -162,6 +163,12 @@ export function mapHsv8(d: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | n
     d[i + TO_MIN[h]] = f(f(fv * f(1 - fs)) * 255) | 0
   }
 }
+
+/**
+ * The same memory as a plain Uint8Array: V8's loops over a Buffer (a Uint8Array subclass, which
+ * decoded images are) ran about 1.7x slower than over a Uint8Array in the colour references.
+ */
+export const plainBytes = (d: Uint8Array): Uint8Array => (d.constructor === Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.length))
 
 // RGB2GRAY / YCrCb: 14-bit fixed point.
 const YUV_SHIFT = 14
