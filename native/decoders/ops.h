@@ -50,7 +50,7 @@ int op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *ou
 // Pixel ops on h x w x 3 RGB (n = bytes), in place.
 void op_hue(uint8_t *d, size_t n, double shift);
 void op_hsv_power(uint8_t *d, size_t n, const double *vlut, const double *spow);
-void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv);
+void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre);  // pre: a table first (or NULL)
 void op_gaussian_noise(uint8_t *d, size_t n, sfc32 *r, double std, int per_channel, const double *table);
 void op_salt_pepper(uint8_t *d, size_t n, sfc32 *r, double amount, double salt);
 void op_multiplicative(uint8_t *d, size_t n, sfc32 *r, double lo, double hi, int per_channel);
@@ -118,12 +118,14 @@ void op_minmax(const uint8_t *d, size_t n, uint8_t *out);
 void op_hist3(const uint8_t *d, size_t n, uint32_t *hist);
 // cv2.COLOR_RGB2GRAY in all three channels; the sum of grey over the pixels
 void op_grey(uint8_t *d, size_t n);
-uint64_t op_grey_sum(const uint8_t *d, size_t n);
+uint64_t op_grey_sum(const uint8_t *d, size_t n, const uint8_t *pre);  // of the values through pre (or NULL)
 // hsv.ts adjustSaturation (cv2.addWeighted of the image and its grey, float32)
-void op_saturation(uint8_t *d, size_t n, double factor);
+void op_saturation(uint8_t *d, size_t n, double factor, const uint8_t *pre);  // pre: a table first (or NULL)
 // histogram.ts claheRgb on w x h x 3: 0, -1 out of memory, -2 a plane smaller than its tile
 // grid's reflection reaches (d untouched in both)
 int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles);
+// colour.ts hsvPowerQ (kernels 3): 16-bit fixed point from the tables a, u, w (256 entries each)
+void op_hsv_power_q(uint8_t *d, size_t n, const int32_t *a, const double *u, const double *w);
 // colour.ts hsvPower's table entries the image needs: indices max * 256 + min (max > 0), increasing;
 // the count (-1: out of memory)
 int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list);

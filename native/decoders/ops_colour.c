@@ -79,14 +79,17 @@ INLINE void op_grey_body(uint8_t *restrict d, size_t n) {
 }
 DISPATCH(void, op_grey, (uint8_t * d, size_t n), (d, n))
 
-// hsv.ts greyMean's sum (integers: exact)
-INLINE uint64_t op_grey_sum_body(const uint8_t *restrict d, size_t n) {
+// hsv.ts greyMean's sum (integers: exact), of the values through pre (NULL: as they are)
+INLINE uint64_t op_grey_sum_body(const uint8_t *restrict d, size_t n, const uint8_t *restrict pre) {
   size_t px = n / 3;
   uint64_t sum = 0;
-  for (size_t p = 0; p < px; p++) sum += (uint32_t)grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]);
+  if (pre)
+    for (size_t p = 0; p < px; p++) sum += (uint32_t)grey_of(pre[d[3 * p]], pre[d[3 * p + 1]], pre[d[3 * p + 2]]);
+  else
+    for (size_t p = 0; p < px; p++) sum += (uint32_t)grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]);
   return sum;
 }
-DISPATCH(uint64_t, op_grey_sum, (const uint8_t *d, size_t n), (d, n))
+DISPATCH(uint64_t, op_grey_sum, (const uint8_t *d, size_t n, const uint8_t *pre), (d, n, pre))
 
 // ---- hsv.ts adjustSaturation: cv2.addWeighted(img, a, grey, b, 0), float32, rounded to nearest even ----
 // x + 1.5 * 2^23 - 1.5 * 2^23 rounds a float in [0, 2^22) to an integer, ties to even (cvRound)
@@ -98,38 +101,53 @@ INLINE uint8_t sat_round_v(float x) {
   r = r < 255 ? r : 255;
   return (uint8_t)(int)r;
 }
-INLINE void op_saturation_body(uint8_t *restrict d, size_t n, double factor) {
+// every (grey, value) result t[g * 256 + v] once (the per-value arithmetic unchanged), then a lookup a value
+INLINE void saturation_table(uint8_t *restrict t, float a, float b) {
+  for (int g = 0; g < 256; g++) {
+    double gb = (float)((double)g * (double)b);
+    for (int v = 0; v < 256; v++) t[g * 256 + v] = sat_round_v((float)((double)v * (double)a + gb));
+  }
+}
+INLINE void saturation_apply(uint8_t *restrict d, size_t px, const uint8_t *restrict pre, const uint8_t *restrict t) {
+  for (size_t p = 0; p < px; p++) {
+    int r = d[3 * p], g = d[3 * p + 1], b = d[3 * p + 2];
+    if (pre) r = pre[r], g = pre[g], b = pre[b];
+    const uint8_t *row = t + grey_of(r, g, b) * 256;
+    d[3 * p] = row[r], d[3 * p + 1] = row[g], d[3 * p + 2] = row[b];
+  }
+}
+// pre: the pending per-value table of hsv.ts colorJitter, applied first (NULL: none)
+INLINE void op_saturation_body(uint8_t *restrict d, size_t n, double factor, const uint8_t *restrict pre) {
   const float a = (float)factor, b = (float)(1 - factor);
   size_t px = n / 3;
   if (factor == 0) {
     for (size_t p = 0; p < px; p++) {
-      uint8_t g = (uint8_t)grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]);
+      int r = d[3 * p], gg = d[3 * p + 1], bb = d[3 * p + 2];
+      if (pre) r = pre[r], gg = pre[gg], bb = pre[bb];
+      uint8_t g = (uint8_t)grey_of(r, gg, bb);
       d[3 * p] = g, d[3 * p + 1] = g, d[3 * p + 2] = g;
     }
     return;
   }
-  // every (grey, value) result once: a 64 KiB table, the per-value arithmetic unchanged
   uint8_t *t = malloc(65536);
   if (t) {
-    for (int g = 0; g < 256; g++) {
-      double gb = (float)((double)g * (double)b);
-      for (int v = 0; v < 256; v++) t[g * 256 + v] = sat_round_v((float)((double)v * (double)a + gb));
-    }
-    for (size_t p = 0; p < px; p++) {
-      const uint8_t *row = t + grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]) * 256;
-      d[3 * p] = row[d[3 * p]], d[3 * p + 1] = row[d[3 * p + 1]], d[3 * p + 2] = row[d[3 * p + 2]];
-    }
+    saturation_table(t, a, b);
+    if (pre)
+      saturation_apply(d, px, pre, t);
+    else
+      saturation_apply(d, px, NULL, t);
     free(t);
     return;
   }
   for (size_t p = 0; p < px; p++) {
+    if (pre) d[3 * p] = pre[d[3 * p]], d[3 * p + 1] = pre[d[3 * p + 1]], d[3 * p + 2] = pre[d[3 * p + 2]];
     int g = grey_of(d[3 * p], d[3 * p + 1], d[3 * p + 2]);
     // the product of an integer below 2^9 and a float is exact in double: rounding once is float's
     double gb = (float)((double)g * (double)b);
     for (int c = 0; c < 3; c++) d[3 * p + c] = sat_round_v((float)((double)d[3 * p + c] * (double)a + gb));
   }
 }
-DISPATCH(void, op_saturation, (uint8_t * d, size_t n, double factor), (d, n, factor))
+DISPATCH(void, op_saturation, (uint8_t * d, size_t n, double factor, const uint8_t *pre), (d, n, factor, pre))
 
 // ---- histogram.ts claheRgb: RGB -> YCrCb, cv::CLAHE on Y, back ----------------------------------------------
 INLINE uint8_t sat_i(int v) {
@@ -481,6 +499,40 @@ int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list) {
   return k;
 }
 
+// ---- colour.ts hsvPowerQ (kernels 3): out = v - spow * v * (max - c) / (max - min) in 16-bit fixed point -----
+// a[max] = the new value (Q16), u[max] * w[max - min] + 0.5 truncated = its slope per level (Q16): tables
+// computed by the JS side; every step here is an int32 one (wrapping as JS's Math.imul and | 0 do) or
+// one IEEE double product and sum, so the bytes are the JS reference's. Blocks of pixels: max and min
+// in int32 lanes, the table reads one by one, the slope in double lanes, the channels in int32 lanes.
+INLINE void op_hsv_power_q_body(uint8_t *restrict d, size_t n, const int32_t *restrict a, const double *restrict u, const double *restrict w) {
+  int32_t R[CB], G[CB], B[CB], MX[CB], MN[CB], AM[CB], BQ[CB];
+  double T[CB];
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB, m8 = (m + 7) & ~7;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
+    max_min8(R, G, B, MX, MN, m);
+    for (int j = 0; j < m8; j++) T[j] = u[MX[j]] * w[MX[j] - MN[j]] + 0.5, AM[j] = (int32_t)((uint32_t)a[MX[j]] + 32768u);
+    for (int j = 0; j < m8; j++) {
+      double t = T[j];
+      t = t >= 0 ? t : 0;  // NaN: 0
+      t = t < 16777216.0 ? t : 16777216.0;
+      BQ[j] = (int32_t)t;
+    }
+    for (int j = 0; j < m8; j++) {
+      uint32_t am = (uint32_t)AM[j], bq = (uint32_t)BQ[j], mx = (uint32_t)MX[j];
+      int32_t vr = (int32_t)(am - bq * (mx - (uint32_t)R[j])), vg = (int32_t)(am - bq * (mx - (uint32_t)G[j])), vb = (int32_t)(am - bq * (mx - (uint32_t)B[j]));
+      R[j] = vr <= 0 ? 0 : vr >= 16711680 ? 255 : vr >> 16;
+      G[j] = vg <= 0 ? 0 : vg >= 16711680 ? 255 : vg >> 16;
+      B[j] = vb <= 0 ? 0 : vb >= 16711680 ? 255 : vb >> 16;
+    }
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
+  }
+}
+DISPATCH(void, op_hsv_power_q, (uint8_t * d, size_t n, const int32_t *a, const double *u, const double *w), (d, n, a, u, w))
+
 // ---- cv8.ts rgbToHsv8 / hsvToRgb8, hsv.ts mapHsv: blocks of pixels, eight lanes ----------------------------
 // The integer RGB -> HSV steps in int32 lanes (only the division tables' lookups stay one by one),
 // the float HSV -> RGB of ops.c's hsv_to_rgb_block in eight lanes (two SSE2 or one AVX2 register a
@@ -529,13 +581,16 @@ INLINE void hsv_to_rgb8(const int32_t *H, const int32_t *S, const int32_t *V, in
   }
 }
 
-INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv) {
+INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre) {
   int32_t R[CB], G[CB], B[CB], V[CB], DF[CB], HN[CB], H[CB], S[CB];
   size_t px = n / 3;
   for (size_t p0 = 0; p0 < px; p0 += CB) {
     int m = px - p0 < CB ? (int)(px - p0) : CB, m8 = (m + 7) & ~7;
     uint8_t *q = d + p0 * 3;
-    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    if (pre)  // the pending per-value table first (hsv.ts colorJitter)
+      for (int j = 0; j < m; j++) R[j] = pre[q[3 * j]], G[j] = pre[q[3 * j + 1]], B[j] = pre[q[3 * j + 2]];
+    else
+      for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
     for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
     for (int j = 0; j < m8; j += 8) {
       i8v r, g, b;
@@ -562,4 +617,4 @@ INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, co
     for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
   }
 }
-DISPATCH(void, op_hsv_map, (uint8_t * d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv), (d, n, lh, ls, lv))
+DISPATCH(void, op_hsv_map, (uint8_t * d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre), (d, n, lh, ls, lv, pre))

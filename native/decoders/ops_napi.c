@@ -8,7 +8,7 @@
 //   opChainCoords(links, maps, W, H, out)                    links: Float64Array records (see chain_of), maps: Array of Float64Array
 //   opSampleRgb(coords, src, view, mode, pfx, pfy, out)      opSampleLabels(coords, src, view, mode, fill, out)
 //   opAreaReduce(src, w, h, fx, fy, out)
-//   opHue(rgb, shift)   opHsvPower(rgb, vlut, spow)   opHsvMap(rgb, lh, ls, lv)
+//   opHue(rgb, shift)   opHsvPower(rgb, vlut, spow)   opHsvMap(rgb, lh, ls, lv, pre?)
 //   opGaussianNoise(rgb, state, std, perChannel, table)   opSaltPepper(rgb, state, amount, salt)
 //   opMultiplicative(rgb, state, lo, hi, perChannel)
 //   opBlur(rgb, w, h, kernel)   opConvolve(rgb, w, h, taps)   opMedian(rgb, w, h, k)
@@ -260,10 +260,12 @@ static bool lut_or_null(napi_env env, napi_value v, const uint8_t **l) {
 static napi_value hsv_map_js(napi_env env, napi_callback_info info) {
   napi_value argv[ARGS];
   arr d;
-  const uint8_t *lh, *ls, *lv;
-  if (args(env, info, argv) != 4 || !rgb_of(env, argv[0], &d) || !lut_or_null(env, argv[1], &lh) || !lut_or_null(env, argv[2], &ls) || !lut_or_null(env, argv[3], &lv))
-    return fail(env, "opHsvMap(rgb, lh, ls, lv)", "rgb and three 256-entry tables (or null)");
-  op_hsv_map(d.data, d.len, lh, ls, lv);
+  const uint8_t *lh, *ls, *lv, *pre = NULL;
+  size_t argc = args(env, info, argv);
+  if ((argc != 4 && argc != 5) || !rgb_of(env, argv[0], &d) || !lut_or_null(env, argv[1], &lh) || !lut_or_null(env, argv[2], &ls) || !lut_or_null(env, argv[3], &lv) ||
+      (argc == 5 && !lut_or_null(env, argv[4], &pre)))
+    return fail(env, "opHsvMap(rgb, lh, ls, lv, pre?)", "rgb and three or four 256-entry tables (or null)");
+  op_hsv_map(d.data, d.len, lh, ls, lv, pre);
   return NULL;
 }
 
@@ -647,8 +649,8 @@ void register_op_kernels(napi_env env, napi_value exports) {
 
 // ---- colour (ops_colour.c) -------------------------------------------------------------------------------
 //   opLut3(rgb, l0, l1, l2)   opMinMax(bytes) -> [lo, hi]   opHist3(rgb, hist)   opGrey(rgb)
-//   opGreySum(rgb) -> number   opSaturation(rgb, factor)   opClahe(rgb, w, h, clip, tiles) -> false: not for this size
-//   opHsvPairs(rgb, list) -> count
+//   opGreySum(rgb, pre?) -> number   opSaturation(rgb, factor, pre?)   opClahe(rgb, w, h, clip, tiles) -> false: not for this size
+//   opHsvPairs(rgb, list) -> count   opHsvPowerQ(rgb, a, u, w) (kernels 3)
 
 static napi_value lut3_js(napi_env env, napi_callback_info info) {
   napi_value argv[ARGS];
@@ -690,8 +692,11 @@ static napi_value grey_js(napi_env env, napi_callback_info info) {
 static napi_value grey_sum_js(napi_env env, napi_callback_info info) {
   napi_value argv[ARGS], out;
   arr d;
-  if (args(env, info, argv) != 1 || !rgb_of(env, argv[0], &d)) return fail(env, "opGreySum(rgb)", "rgb bytes (a multiple of 3)");
-  napi_create_double(env, (double)op_grey_sum(d.data, d.len), &out);  // below 2^53 for any buffer
+  const uint8_t *pre = NULL;
+  size_t argc = args(env, info, argv);
+  if ((argc != 1 && argc != 2) || !rgb_of(env, argv[0], &d) || (argc == 2 && !lut_or_null(env, argv[1], &pre)))
+    return fail(env, "opGreySum(rgb, pre?)", "rgb bytes (a multiple of 3) and a 256-entry table (or null)");
+  napi_create_double(env, (double)op_grey_sum(d.data, d.len, pre), &out);  // below 2^53 for any buffer
   return out;
 }
 
@@ -699,8 +704,11 @@ static napi_value saturation_js(napi_env env, napi_callback_info info) {
   napi_value argv[ARGS];
   arr d;
   double factor;
-  if (args(env, info, argv) != 2 || !rgb_of(env, argv[0], &d) || !num_of(env, argv[1], &factor)) return fail(env, "opSaturation(rgb, factor)", "rgb and a number");
-  op_saturation(d.data, d.len, factor);
+  const uint8_t *pre = NULL;
+  size_t argc = args(env, info, argv);
+  if ((argc != 2 && argc != 3) || !rgb_of(env, argv[0], &d) || !num_of(env, argv[1], &factor) || (argc == 3 && !lut_or_null(env, argv[2], &pre)))
+    return fail(env, "opSaturation(rgb, factor, pre?)", "rgb, a number and a 256-entry table (or null)");
+  op_saturation(d.data, d.len, factor, pre);
   return NULL;
 }
 
@@ -729,13 +737,23 @@ static napi_value hsv_pairs_js(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value hsv_power_q_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d, a, u, w;
+  if (args(env, info, argv) != 4 || !rgb_of(env, argv[0], &d) || !typed(env, argv[1], napi_int32_array, &a) || a.len != 256 || !typed(env, argv[2], napi_float64_array, &u) || u.len != 256 ||
+      !typed(env, argv[3], napi_float64_array, &w) || w.len != 256)
+    return fail(env, "opHsvPowerQ(rgb, a, u, w)", "rgb, a 256-entry Int32Array and two 256-entry Float64Arrays");
+  op_hsv_power_q(d.data, d.len, a.data, u.data, w.data);
+  return NULL;
+}
+
 static void register_colour_ops(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
     napi_callback fn;
   } COLOUR[] = {
       {"opLut3", lut3_js}, {"opMinMax", minmax_js}, {"opHist3", hist3_js}, {"opGrey", grey_js}, {"opGreySum", grey_sum_js}, {"opSaturation", saturation_js}, {"opClahe", clahe_js},
-      {"opHsvPairs", hsv_pairs_js},
+      {"opHsvPairs", hsv_pairs_js}, {"opHsvPowerQ", hsv_power_q_js},
   };
   napi_value fn;
   for (size_t i = 0; i < sizeof COLOUR / sizeof COLOUR[0]; i++) {

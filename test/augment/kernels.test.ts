@@ -204,12 +204,13 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
       [0.37, 2.9],
       [1.8, 0.55],
     ])
-      expect(
-        agree(all, (d) => void hsvPower.image!({ saturation, value }, px(d))),
-        `hsv_power ${saturation} ${value}`,
-      ).toBe(true)
+      for (const kernels of [1, 3] as const)
+        expect(
+          agree(all, (d) => void hsvPower.image!({ saturation, value }, px(d), { ignoreIndex: 255, kernels })),
+          `hsv_power ${saturation} ${value} kernels ${kernels}`,
+        ).toBe(true)
     const v = nativeOpVerdicts()
-    expect([v.opHue, v.opHsvPower, v.opHsvPairs], 'the native kernels were the ones used').toEqual([true, true, true])
+    expect([v.opHue, v.opHsvPower, v.opHsvPairs, v.opHsvPowerQ], 'the native kernels were the ones used').toEqual([true, true, true, true])
   }, 300_000)
 
   it("the colour kernels' SSE2 baseline (LOCKSTEP_AVX2=0, read at each call) = the JS references too", () => {
@@ -223,6 +224,7 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
           `hue ${degrees}`,
         ).toBe(true)
       expect(agree(img, (d) => void hsvPower.image!({ saturation: 1.8, value: 0.55 }, px(d)))).toBe(true)
+      expect(agree(img, (d) => void hsvPower.image!({ saturation: 0.3, value: 3.1 }, px(d), { ignoreIndex: 255, kernels: 3 }))).toBe(true)
       expect(agree(img, (d) => claheRgb(px(d), 2.5, 8))).toBe(true)
       expect(agree(img, (d) => void equalize.image!({}, px(d)))).toBe(true)
       expect(agree(img, (d) => adjustSaturation(d, 1.7))).toBe(true)

@@ -262,7 +262,11 @@ static void t_op_pixels(const input *in, rng *r) {
   for (int i = 0; i < 256; i++) lut[i] = (uint8_t)next(r);
   op_hue(d, n, any_double(in, r));
   op_hsv_power(d, n, vlut, spow);
-  op_hsv_map(d, n, lut, next(r) & 1 ? lut : NULL, NULL);
+  int32_t qa[256];
+  double qu[256], qw[256];
+  for (int i = 0; i < 256; i++) qa[i] = (int32_t)next(r), qu[i] = any_double(in, r), qw[i] = any_double(in, r);
+  op_hsv_power_q(d, n, qa, qu, qw);
+  op_hsv_map(d, n, lut, next(r) & 1 ? lut : NULL, NULL, next(r) & 1 ? lut : NULL);
   // colour kernels (ops_colour.c)
   uint8_t mm[2];
   uint32_t hist[768];
@@ -274,8 +278,8 @@ static void t_op_pixels(const input *in, rng *r) {
   uint64_t total = 0;
   for (int i = 0; i < 768; i++) total += hist[i];
   CHECK(total == n);
-  (void)op_grey_sum(d, n);
-  op_saturation(d, n, any_double(in, r));
+  (void)op_grey_sum(d, n, next(r) & 1 ? lut : NULL);
+  op_saturation(d, n, any_double(in, r), next(r) & 1 ? lut : NULL);
   int np = op_hsv_pairs(d, n, pairs);
   CHECK(np >= 0 && np <= 65536);
   int rc = op_clahe_rgb(d, w, h, any_double(in, r), between(r, 1, 64));

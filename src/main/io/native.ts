@@ -122,7 +122,8 @@ export interface OpKernels {
   opAreaReduce(src: Uint8Array, w: number, h: number, fx: number, fy: number, out: Uint8Array): void
   opHue(rgb: Uint8Array, shift: number): void
   opHsvPower(rgb: Uint8Array, vlut: Float64Array, spow: Float64Array): void
-  opHsvMap(rgb: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null): void
+  /** pre: a per-value table applied first (hsv.ts colorJitter's pending tables) */
+  opHsvMap(rgb: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null, pre?: Uint8Array | null): void
   opGaussianNoise(rgb: Uint8Array, state: Uint32Array, std: number, perChannel: boolean, table: Float64Array): void
   opSaltPepper(rgb: Uint8Array, state: Uint32Array, amount: number, salt: number): void
   opMultiplicative(rgb: Uint8Array, state: Uint32Array, lo: number, hi: number, perChannel: boolean): void
@@ -160,12 +161,14 @@ export interface OpKernels {
   opMinMax(bytes: Uint8Array): [number, number]
   opHist3(rgb: Uint8Array, hist: Uint32Array): void
   opGrey(rgb: Uint8Array): void
-  opGreySum(rgb: Uint8Array): number
-  opSaturation(rgb: Uint8Array, factor: number): void
+  opGreySum(rgb: Uint8Array, pre?: Uint8Array | null): number
+  opSaturation(rgb: Uint8Array, factor: number, pre?: Uint8Array | null): void
   /** false: a plane smaller than its tile grid's reflection reaches (the JS reference's case; rgb untouched) */
   opClahe(rgb: Uint8Array, w: number, h: number, clip: number, tiles: number): boolean
   /** the indices max * 256 + min (max > 0) the image has, increasing, into list; their count */
   opHsvPairs(rgb: Uint8Array, list: Uint16Array): number
+  /** colour.ts hsvPowerQ (kernels 3): 16-bit fixed point from the JS side's tables (256 entries each) */
+  opHsvPowerQ(rgb: Uint8Array, a: Int32Array, u: Float64Array, w: Float64Array): void
   // filters, kernels 3 (ops_filter.c; ops/filter-q.ts): integer Gaussian blur (Q14 taps: odd,
   // symmetric, >= 0, sum 2^14), sharpen (centre C, alpha A in Q14), the mean of a line's samples
   opBlurQ(rgb: Uint8Array, w: number, h: number, taps: Int32Array): void

@@ -2,7 +2,7 @@
 // composed, which is exactly sequential application with rounding to uint8 after each op.
 import type { Rng } from '../rng'
 import { checkRgb, fast, sameBytes } from '../fast'
-import { grey8 } from './cv8'
+import { grey8, plainBytes } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
@@ -52,7 +52,7 @@ export const hsvPower: PixelOp<'hsv_power', { saturation: number; value: number 
   kind: 'pixel',
   perPixel: true,
   sample: (rng, spec) => ({ saturation: rng.uniform(spec.saturation[0], spec.saturation[1]), value: rng.uniform(spec.value[0], spec.value[1]) }),
-  image: (p, px) => hsvPowerImage(px.data, p.saturation, p.value),
+  image: (p, px, ctx) => ((ctx?.kernels ?? 1) >= 3 ? hsvPowerQ(px.data, p.saturation, p.value) : hsvPowerImage(px.data, p.saturation, p.value)),
 }
 
 /** pow((max - min) / max, ps) for every max and min (index max * 256 + min): the same doubles the per-pixel pow gave. */
@@ -126,6 +126,67 @@ function hsvPowerJs(d: Uint8Array, vLut: Float64Array, spow: Float64Array): void
   }
 }
 
+// ---- hsv_power under kernels 3: the same formula, out = v' - v' * spow * (max - c) / (max - min)
+// (v' = 255 (max / 255)^pv, spow = ((max - min) / max)^ps), with spow as span^ps / max^ps (three
+// 256-entry tables instead of a pow per (max, min) pair the image has) and in 16-bit fixed point: a
+// table lookup, one double product and integer steps per pixel, the same in JS and C by
+// construction. Within one level of the kernels 1/2 definition (rounding at 2^-16 near x.5).
+
+/** a[max] = v' in Q16; u[max] * w[span] = v' * spow / span in Q16 (u = v' / max^ps * 2^16, w = span^ps / span). */
+export function hsvPowerQTables(ps: number, pv: number): [Int32Array, Float64Array, Float64Array] {
+  const a = new Int32Array(256),
+    u = new Float64Array(256),
+    w = new Float64Array(256)
+  for (let m = 1; m < 256; m++) {
+    const nmax = 255 * Math.pow(m / 255, pv),
+      pm = Math.pow(m, ps)
+    a[m] = Math.round(nmax * 65536)
+    u[m] = (nmax / pm) * 65536
+    w[m] = pm / m
+  }
+  return [a, u, w]
+}
+
+/** A Q16 value (with its 0.5 added) to a byte, clamped (ops_colour.c does the same). */
+const q16Byte = (v: number) => (v <= 0 ? 0 : v >= 16711680 ? 255 : v >> 16)
+
+function hsvPowerQJs(bytes: Uint8Array, a: Int32Array, u: Float64Array, w: Float64Array): void {
+  const d = plainBytes(bytes)
+  for (let i = 0; i + 2 < d.length; i += 3) {
+    const r = d[i],
+      g = d[i + 1],
+      b = d[i + 2]
+    const max = r > g ? (r > b ? r : b) : g > b ? g : b
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b
+    const t = u[max] * w[max - min] + 0.5
+    const bq = t >= 0 ? (t < 16777216 ? t | 0 : 16777216) : 0
+    // int32 steps, wrapping as C's uint32 ones do (they do not wrap for the tables hsvPowerQTables makes)
+    const am = (a[max] + 32768) | 0
+    d[i] = q16Byte((am - Math.imul(bq, max - r)) | 0)
+    d[i + 1] = q16Byte((am - Math.imul(bq, max - g)) | 0)
+    d[i + 2] = q16Byte((am - Math.imul(bq, max - b)) | 0)
+  }
+}
+
+function hsvPowerQ(d: Uint8Array, ps: number, pv: number): void {
+  const t = hsvPowerQTables(ps, pv)
+  const k = fast('opHsvPowerQ', (k) =>
+    [
+      [0.61, 1.9],
+      [3.7, 0.3],
+    ].every(([s, v]) => {
+      const x = checkRgb(40, 13),
+        y = x.slice(),
+        q = hsvPowerQTables(s, v)
+      hsvPowerQJs(x, ...q)
+      k.opHsvPowerQ(y, ...q)
+      return sameBytes(x, y)
+    }),
+  )
+  if (k && d.length % 3 === 0) k.opHsvPowerQ(d, ...t)
+  else hsvPowerQJs(d, ...t)
+}
+
 /** Rotates the hue by `degrees` (HSV), keeping S and V. */
 export const hue: PixelOp<'hue', { degrees: number }> = {
   type: 'hue',
@@ -146,45 +207,67 @@ export const hue: PixelOp<'hue', { degrees: number }> = {
   },
 }
 
-function hueJs(d: Uint8Array, shift: number): void {
-  for (let i = 0; i < d.length; i += 3) {
+// Where max, the middle value and min go in the pixel, per hue sector (0..5) after the rotation.
+const TO_MAX = new Int32Array([0, 1, 1, 2, 2, 0]),
+  TO_MID = new Int32Array([1, 0, 2, 1, 0, 2]),
+  TO_MIN = new Int32Array([2, 2, 0, 0, 1, 1])
+
+/**
+ * Rotates the hue of every pixel (HSV hexcone, as doubles): h = the sector offset + the difference of
+ * the other two channels / c (c = max - min), plus shift, mod 6; in the new sector the largest
+ * channel stays max, the smallest min and the middle one becomes clamp8(min + c * (1 - |h mod 2 - 1|)).
+ * Written without data-dependent branches (integer max/min and channel selects, small tables for the
+ * sector), which is what makes it fast in JS; the values are those of the plain formulation:
+ * - for h in [0, 18) (every shift in [0, 6)) h mod 6 and h mod 2 are subtractions of 0, 6 or 12 and
+ *   of 0, 2 or 4, exact there (Sterbenz) as fmod is; elsewhere JS's % does them;
+ * - the middle value min + x lies in [min, max] (0 <= x <= c), where clamp8 is Math.round, and
+ *   (v + 0.5) | 0 is Math.round for every v it meets: below 0.5 v is a multiple of 2^-53, so v + 0.5
+ *   is exact; from 0.5 up, v + 0.5 rounds only where the floor is already the next integer;
+ * - a grey pixel (c = 0) divides by 1 instead: num = 0, x = 0, every channel stays min = max.
+ * test/augment/kernels.test.ts compares it with that formulation on all 2^24 colours.
+ */
+function hueJs(bytes: Uint8Array, shift: number): void {
+  const d = plainBytes(bytes)
+  for (let i = 0; i + 2 < d.length; i += 3) {
     const r = d[i],
       g = d[i + 1],
       b = d[i + 2]
-    const max = r > g ? (r > b ? r : b) : g > b ? g : b
-    const min = r < g ? (r < b ? r : b) : g < b ? g : b
+    const rg = r - g,
+      lo = rg & (rg >> 31)
+    const mxrg = r - lo,
+      mnrg = g + lo
+    const dmax = mxrg - b,
+      dmin = mnrg - b
+    const max = mxrg - (dmax & (dmax >> 31)),
+      min = b + (dmin & (dmin >> 31))
     const c = max - min
-    if (c === 0) continue
-    let h = max === r ? (g - b) / c : max === g ? (b - r) / c + 2 : (r - g) / c + 4
-    h = (h + shift + 6) % 6
-    const x = c * (1 - Math.abs((h % 2) - 1))
-    let r1 = 0,
-      g1 = 0,
-      b1 = 0
-    if (h < 1) {
-      r1 = c
-      g1 = x
-    } else if (h < 2) {
-      r1 = x
-      g1 = c
-    } else if (h < 3) {
-      g1 = c
-      b1 = x
-    } else if (h < 4) {
-      g1 = x
-      b1 = c
-    } else if (h < 5) {
-      r1 = x
-      b1 = c
+    // -1 for the channel the reference takes as max (r first, then g), 0 for the others
+    const isR = ((r ^ max) - 1) >> 31,
+      isG = ~isR & (((g ^ max) - 1) >> 31),
+      isB = ~isR & ~isG
+    const num = (isR & (g - b)) | (isG & (b - r)) | (isB & rg)
+    let h = num / (c + ((c - 1) >>> 31)) + ((isG & 2) | (isB & 4))
+    h = h + shift + 6
+    let m: number, s: number
+    if (h >= 0 && h < 18) {
+      const q = h | 0
+      h -= MOD6[q]
+      const t = h - MOD2[q] - 1
+      m = (c * (1 - Math.abs(t)) + min + 0.5) | 0
+      s = h | 0
     } else {
-      r1 = c
-      b1 = x
+      h %= 6
+      m = clamp8(c * (1 - Math.abs((h % 2) - 1)) + min)
+      s = h >= 0 ? h | 0 : h < 1 ? 0 : 5 // a negative h: the first sector's branch; NaN: the last's
     }
-    d[i] = clamp8(r1 + min)
-    d[i + 1] = clamp8(g1 + min)
-    d[i + 2] = clamp8(b1 + min)
+    d[i + TO_MAX[s]] = max
+    d[i + TO_MID[s]] = m
+    d[i + TO_MIN[s]] = min
   }
 }
+// per integer part q of h in [0, 18): what h mod 6 subtracts, and what (h mod 6) mod 2 subtracts after it
+const MOD6 = Float64Array.from({ length: 18 }, (_, q) => 6 * Math.floor(q / 6)),
+  MOD2 = Float64Array.from({ length: 18 }, (_, q) => (q % 6) - (q % 2))
 
 /** Per-channel tables (R, G, B) on interleaved pixels (byte i takes table i % 3). */
 function channelLuts(d: Uint8Array, r: Uint8Array, g: Uint8Array, b: Uint8Array): void {

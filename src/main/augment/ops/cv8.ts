@@ -104,6 +104,72 @@ export function hsvToRgb8(h: number, s: number, v: number, out: Uint8Array, o: n
   out[o + 2] = sat8(Math.trunc(f(b * 255)))
 }
 
+// mapHsv8's tables: per hue, the factor its middle channel takes (HUE_FH for the odd sectors, whose
+// middle value is t2, HUE_FH1 for the even ones: t3), and where max (t0), the middle value and min
+// (t1) go in the pixel (hsvToRgb8's switch); per value, t0 as a byte
+const MID_FH = Float32Array.from({ length: 256 }, (_, h) => (HUE_SECTOR[h] & 1 ? HUE_FH[h] : HUE_FH1[h]))
+const SECTOR_TO = [
+  [0, 1, 2],
+  [1, 0, 2],
+  [1, 2, 0],
+  [2, 1, 0],
+  [2, 0, 1],
+  [0, 2, 1],
+]
+const TO_MAX = Int32Array.from({ length: 256 }, (_, h) => SECTOR_TO[HUE_SECTOR[h]][0]),
+  TO_MID = Int32Array.from({ length: 256 }, (_, h) => SECTOR_TO[HUE_SECTOR[h]][1]),
+  TO_MIN = Int32Array.from({ length: 256 }, (_, h) => SECTOR_TO[HUE_SECTOR[h]][2])
+const V_BYTE = Uint8Array.from({ length: 256 }, (_, v) => sat8(Math.trunc(f(FRAC[v] * 255))))
+const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v)
+
+/**
+ * Every pixel through pre (a per-value table, or null), rgbToHsv8, the tables (h, s, v; null:
+ * unchanged) and hsvToRgb8, in place: the same values, computed without data-dependent branches
+ * (which is what makes it fast in JS): the
+ * integer steps with masks, hsvToRgb8's switch as three small tables (where t0, the middle value and
+ * t1 go), and only the middle value's float32 product of the two (t2 or t3) that the sector uses.
+ * Each value stays in [0, 255] there (factors in [0, 1]), so sat8(trunc) is | 0.
+ */
+export function mapHsv8(bytes: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null, pre: Uint8Array | null = null): void {
+  const d = plainBytes(bytes)
+  const th = lh ?? IDENTITY,
+    ts = ls ?? IDENTITY,
+    tv = lv ?? IDENTITY,
+    tp = pre ?? IDENTITY
+  for (let i = 0; i + 2 < d.length; i += 3) {
+    const r = tp[d[i]],
+      g = tp[d[i + 1]],
+      b = tp[d[i + 2]]
+    // rgbToHsv8
+    const rg = r - g,
+      lo = rg & (rg >> 31)
+    const dmax = r - lo - b,
+      dmin = g + lo - b
+    const v = r - lo - (dmax & (dmax >> 31)),
+      diff = v - (b + (dmin & (dmin >> 31)))
+    const vr = ((r ^ v) - 1) >> 31,
+      vg = ((g ^ v) - 1) >> 31
+    const s0 = (diff * SDIV[v] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
+    let h0 = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))))
+    h0 = (h0 * HDIV[diff] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
+    h0 += (h0 >> 31) & 180
+    // the tables, then hsvToRgb8
+    const h = th[h0],
+      fs = FRAC[ts[s0]],
+      vv = tv[v],
+      fv = FRAC[vv]
+    d[i + TO_MAX[h]] = V_BYTE[vv]
+    d[i + TO_MID[h]] = f(f(fv * f(1 - fs * MID_FH[h])) * 255) | 0
+    d[i + TO_MIN[h]] = f(f(fv * f(1 - fs)) * 255) | 0
+  }
+}
+
+/**
+ * The same memory as a plain Uint8Array: V8's loops over a Buffer (a Uint8Array subclass, which
+ * decoded images are) ran about 1.7x slower than over a Uint8Array in the colour references.
+ */
+export const plainBytes = (d: Uint8Array): Uint8Array => (d.constructor === Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.length))
+
 // RGB2GRAY / YCrCb: 14-bit fixed point.
 const YUV_SHIFT = 14
 const R2Y = 4899,

@@ -4,7 +4,7 @@
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
 import { applyLuts } from './colour'
-import { grey8, hsvToRgb8, rgbToHsv8 } from './cv8'
+import { grey8, mapHsv8 } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 /** numpy's float mod (the result takes the divisor's sign), then astype(uint8): truncation. */
@@ -25,31 +25,31 @@ function hsvLuts(hue: number, sat: number, val: number): [Uint8Array | null, Uin
   ]
 }
 
-/** RGB -> HSV -> tables -> RGB, in place (a null table leaves that channel). */
-export function mapHsv(px: Pixels, luts: [Uint8Array | null, Uint8Array | null, Uint8Array | null]): void {
-  const [lh, ls, lv] = luts
-  if (!lh && !ls && !lv) return
-  const k = fast('opHsvMap', (k) => {
-    const a = checkRgb(64, 9),
-      b = a.slice()
-    const t = [hsvLuts(17.3, -40.2, 25.9), hsvLuts(-3, 0, 0)]
-    for (const l of t) {
-      mapHsvJs(a, l)
-      k.opHsvMap(b, ...l)
-    }
-    return sameBytes(a, b)
-  })
-  if (k) k.opHsvMap(px.data, lh, ls, lv)
-  else mapHsvJs(px.data, luts)
-}
+type HsvLuts = [Uint8Array | null, Uint8Array | null, Uint8Array | null]
 
-function mapHsvJs(d: Uint8Array, luts: [Uint8Array | null, Uint8Array | null, Uint8Array | null]): void {
+/** RGB -> HSV -> tables -> RGB, in place (a null table leaves that channel); pre: a per-value table applied first. */
+export function mapHsv(px: Pixels, luts: HsvLuts, pre: Uint8Array | null = null): void {
   const [lh, ls, lv] = luts
-  const hsv = new Int32Array(3)
-  for (let i = 0; i < d.length; i += 3) {
-    rgbToHsv8(d[i], d[i + 1], d[i + 2], hsv, 0)
-    hsvToRgb8(lh ? lh[hsv[0]] : hsv[0], ls ? ls[hsv[1]] : hsv[1], lv ? lv[hsv[2]] : hsv[2], d, i)
+  if (!lh && !ls && !lv) {
+    if (pre) applyLuts(px.data, pre)
+    return
   }
+  const k = fast('opHsvMap', (k) => {
+    const t: Array<[HsvLuts, Uint8Array | null]> = [
+      [hsvLuts(17.3, -40.2, 25.9), null],
+      [hsvLuts(-3, 0, 0), null],
+      [hsvLuts(-3, 0, 0), lutOf((v) => v * 1.3 - 20)],
+    ]
+    return t.every(([l, p]) => {
+      const a = checkRgb(64, 9),
+        b = a.slice()
+      mapHsv8(a, ...l, p)
+      k.opHsvMap(b, ...l, p)
+      return sameBytes(a, b)
+    })
+  })
+  if (k) k.opHsvMap(px.data, lh, ls, lv, pre)
+  else mapHsv8(px.data, lh, ls, lv, pre)
 }
 
 /** Albumentations HueSaturationValue: hue in OpenCV units (degrees / 2), saturation and value added, in 8-bit HSV. */
@@ -70,56 +70,64 @@ export const hsvShift: PixelOp<'hsv_shift', { hue: number; saturation: number; v
 const lutOf = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => clipTrunc(f(v)))
 const lutRgb = (d: Uint8Array, lut: Uint8Array) => applyLuts(d, lut)
 
-function greySumJs(d: Uint8Array): number {
+function greySumJs(d: Uint8Array, pre: Uint8Array | null): number {
   let sum = 0
-  for (let i = 0; i < d.length; i += 3) sum += grey8(d[i], d[i + 1], d[i + 2])
+  if (pre) for (let i = 0; i < d.length; i += 3) sum += grey8(pre[d[i]], pre[d[i + 1]], pre[d[i + 2]])
+  else for (let i = 0; i < d.length; i += 3) sum += grey8(d[i], d[i + 1], d[i + 2])
   return sum
 }
-/** The mean of cv2.COLOR_RGB2GRAY over the image (a float64 sum of integers: exact). */
-function greyMean(d: Uint8Array): number {
+/** The mean of cv2.COLOR_RGB2GRAY over the image (a float64 sum of integers: exact), of its values through pre when given. */
+function greyMean(d: Uint8Array, pre: Uint8Array | null = null): number {
   const k = fast('opGreySum', (k) => {
-    const a = checkRgb(23, 17)
-    return greySumJs(a) === k.opGreySum(a)
+    const a = checkRgb(23, 17),
+      p = lutOf((v) => 255 - v * 0.7)
+    return greySumJs(a, null) === k.opGreySum(a) && greySumJs(a, p) === k.opGreySum(a, p)
   })
-  return (k && d.length % 3 === 0 ? k.opGreySum(d) : greySumJs(d)) / (d.length / 3)
+  return (k && d.length % 3 === 0 ? k.opGreySum(d, pre) : greySumJs(d, pre)) / (d.length / 3)
 }
 
 const f = Math.fround
 
+/** torchvision adjust_brightness's table (null: factor 1, nothing to do). */
+function brightnessLut(factor: number): Uint8Array | null {
+  return factor === 0 ? new Uint8Array(256) : factor !== 1 ? lutOf((v) => v * factor) : null
+}
+/** adjust_contrast's table about the grey mean of the image (through pre) (null: factor 1). */
+function contrastLut(d: Uint8Array, factor: number, pre: Uint8Array | null): Uint8Array | null {
+  if (factor === 1) return null
+  const mean = greyMean(d, pre)
+  return factor === 0 ? new Uint8Array(256).fill(Math.trunc(mean + 0.5)) : lutOf((v) => v * factor + mean * (1 - factor))
+}
+
 export function adjustBrightness(d: Uint8Array, factor: number): void {
-  if (factor === 0) d.fill(0)
-  else if (factor !== 1)
-    lutRgb(
-      d,
-      lutOf((v) => v * factor),
-    )
+  const lut = brightnessLut(factor)
+  if (lut) lutRgb(d, lut)
 }
 export function adjustContrast(d: Uint8Array, factor: number): void {
-  if (factor === 1) return
-  const mean = greyMean(d)
-  if (factor === 0) d.fill(Math.trunc(mean + 0.5))
-  else
-    lutRgb(
-      d,
-      lutOf((v) => v * factor + mean * (1 - factor)),
-    )
+  const lut = contrastLut(d, factor, null)
+  if (lut) lutRgb(d, lut)
 }
-/** cv2.addWeighted(img, factor, grey, 1 - factor, 0) on uint8: float32, rounded to nearest even. */
-export function adjustSaturation(d: Uint8Array, factor: number): void {
-  if (factor === 1) return
+/** cv2.addWeighted(img, factor, grey, 1 - factor, 0) on uint8: float32, rounded to nearest even (of the values through pre, when given). */
+export function adjustSaturation(d: Uint8Array, factor: number, pre: Uint8Array | null = null): void {
+  if (factor === 1) {
+    if (pre) lutRgb(d, pre)
+    return
+  }
   const k = fast('opSaturation', (k) =>
-    [0, 0.37, 1.93, 7.1].every((t) => {
+    [0, 0.37, 1.93, 7.1].every((t, i) => {
       const a = checkRgb(31, 9, 5),
-        b = a.slice()
-      saturationJs(a, t)
-      k.opSaturation(b, t)
+        b = a.slice(),
+        p = i % 2 === 1 ? lutOf((v) => v * 0.8 + 30) : null
+      saturationJs(a, t, p)
+      k.opSaturation(b, t, p)
       return sameBytes(a, b)
     }),
   )
-  if (k && d.length % 3 === 0) k.opSaturation(d, factor)
-  else saturationJs(d, factor)
+  if (k && d.length % 3 === 0) k.opSaturation(d, factor, pre)
+  else saturationJs(d, factor, pre)
 }
-function saturationJs(d: Uint8Array, factor: number): void {
+function saturationJs(d: Uint8Array, factor: number, pre: Uint8Array | null): void {
+  if (pre) for (let i = 0; i < d.length; i++) d[i] = pre[d[i]]
   const a = f(factor),
     b = f(1 - factor)
   for (let i = 0; i < d.length; i += 3) {
@@ -139,11 +147,18 @@ const satRound = (x: number) => {
   const r = Math.round(x)
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r
 }
-export function adjustHue(px: Pixels, factor: number): void {
-  if (factor === 0) return
+/** torchvision adjust_hue: the hue in OpenCV's 8-bit HSV turned by factor of the circle (of the values through pre, when given). */
+export function adjustHue(px: Pixels, factor: number, pre: Uint8Array | null = null): void {
+  if (factor === 0) {
+    if (pre) lutRgb(px.data, pre)
+    return
+  }
   const lut = Uint8Array.from({ length: 256 }, (_, v) => modTrunc(v + 180 * factor, 180))
-  mapHsv(px, [lut, null, null])
+  mapHsv(px, [lut, null, null], pre)
 }
+
+/** The table of a then b. */
+const compose = (a: Uint8Array, b: Uint8Array) => a.map((v) => b[v])
 
 /** A random order of n items (Fisher–Yates on the op's stream). */
 function shuffled(rng: Rng, n: number): number[] {
@@ -169,12 +184,23 @@ export const colorJitter: PixelOp<'color_jitter', Jitter> = {
     order: shuffled(rng, 4),
   }),
   image(p, px) {
-    for (const k of p.order) {
-      if (k === 0) adjustBrightness(px.data, p.brightness)
-      else if (k === 1) adjustContrast(px.data, p.contrast)
-      else if (k === 2) adjustSaturation(px.data, p.saturation)
-      else adjustHue(px, p.hue)
+    // brightness and contrast are per-value tables: composed into one pending table, which the next
+    // saturation or hue step reads its pixels through (or applied at the end): the bytes of the four
+    // steps one after another, in fewer passes over the image
+    let pending: Uint8Array | null = null
+    const then = (lut: Uint8Array | null) => {
+      if (lut) pending = pending ? compose(pending, lut) : lut
     }
+    for (const k of p.order) {
+      if (k === 0) then(brightnessLut(p.brightness))
+      else if (k === 1) then(contrastLut(px.data, p.contrast, pending))
+      else {
+        if (k === 2) adjustSaturation(px.data, p.saturation, pending)
+        else adjustHue(px, p.hue, pending)
+        pending = null
+      }
+    }
+    if (pending) lutRgb(px.data, pending)
   },
 }
 

@@ -1,0 +1,174 @@
+// The JS references of hue and the 8-bit HSV map are written without data-dependent branches for
+// speed (they are what runs where the addon is not built); here they are compared with the plain
+// formulations they replace (the hexcone with JS's %, and rgbToHsv8 -> tables -> hsvToRgb8, which
+// colour-ops.test.ts checks against cv2) on all 2^24 colours, with the native kernels off.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
+import { nativeOpKernels } from '../../src/main/io/native'
+import { hsvPower, hue } from '../../src/main/augment/ops/colour'
+import { hsvToRgb8, mapHsv8, rgbToHsv8 } from '../../src/main/augment/ops/cv8'
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, colorJitter } from '../../src/main/augment/ops/hsv'
+import { randomRgb } from '../support/cv2'
+
+const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
+
+/** The hue op as first written: one pixel at a time, the hexcone in doubles. */
+function huePlain(d: Uint8Array, degrees: number): void {
+  const shift = (((degrees % 360) + 360) % 360) / 60
+  for (let i = 0; i < d.length; i += 3) {
+    const r = d[i],
+      g = d[i + 1],
+      b = d[i + 2]
+    const max = Math.max(r, g, b),
+      min = Math.min(r, g, b),
+      c = max - min
+    if (c === 0) continue
+    let h = max === r ? (g - b) / c : max === g ? (b - r) / c + 2 : (r - g) / c + 4
+    h = (h + shift + 6) % 6
+    const x = c * (1 - Math.abs((h % 2) - 1))
+    const [r1, g1, b1] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x]
+    d[i] = clamp8(r1 + min)
+    d[i + 1] = clamp8(g1 + min)
+    d[i + 2] = clamp8(b1 + min)
+  }
+}
+
+function hsvPlain(d: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null): void {
+  const hsv = new Int32Array(3)
+  for (let i = 0; i < d.length; i += 3) {
+    rgbToHsv8(d[i], d[i + 1], d[i + 2], hsv, 0)
+    hsvToRgb8(lh ? lh[hsv[0]] : hsv[0], ls ? ls[hsv[1]] : hsv[1], lv ? lv[hsv[2]] : hsv[2], d, i)
+  }
+}
+
+const all = new Uint8Array(3 << 24)
+for (let i = 0; i < 1 << 24; i++) {
+  all[3 * i] = i >> 16
+  all[3 * i + 1] = (i >> 8) & 255
+  all[3 * i + 2] = i & 255
+}
+/** The first colour (r, g, b) where the two disagree, or null. */
+function firstDiff(a: Uint8Array, b: Uint8Array): number[] | null {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return [...all.subarray(i - (i % 3), i - (i % 3) + 3)]
+  return null
+}
+
+describe('colour JS references = their plain formulations on all 2^24 colours', () => {
+  beforeAll(() => useNativeOps(false))
+  afterAll(() => useNativeOps(true))
+
+  it('hue', () => {
+    for (const degrees of [0.001, 37.7, -123.4, 120, 359.99, -1e-12]) {
+      const a = all.slice(),
+        b = all.slice()
+      hue.image!({ degrees }, { data: a, width: 4096, height: 4096 })
+      huePlain(b, degrees)
+      expect(firstDiff(a, b), `hue ${degrees}`).toBeNull()
+    }
+  }, 120_000)
+
+  it('the 8-bit HSV map (HueSaturationValue, ColorJitter hue), with and without tables', () => {
+    const lut = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => f(v))
+    const sets: Array<[Uint8Array | null, Uint8Array | null, Uint8Array | null]> = [
+      [null, null, null],
+      [lut((v) => (v + 7) % 180), null, null],
+      [lut((v) => (v + 173) % 180), lut((v) => 255 - v), lut((v) => v >> 1)],
+      [lut((v) => 255 - v), lut((v) => Math.min(255, v + 40)), lut((v) => Math.max(0, v - 30))],
+    ]
+    for (const [k, l] of sets.entries()) {
+      const a = all.slice(),
+        b = all.slice()
+      mapHsv8(a, ...l)
+      hsvPlain(b, ...l)
+      expect(firstDiff(a, b), `tables ${k}`).toBeNull()
+    }
+  }, 120_000)
+})
+
+describe('color_jitter in fewer passes (brightness and contrast as a pending table) = its four steps one after another', () => {
+  afterAll(() => useNativeOps(true))
+  const orders: number[][] = []
+  const permute = (rest: number[], done: number[]) => {
+    if (!rest.length) orders.push(done)
+    for (const k of rest)
+      permute(
+        rest.filter((x) => x !== k),
+        [...done, k],
+      )
+  }
+  permute([0, 1, 2, 3], [])
+  const factors = [
+    { brightness: 1.17, contrast: 0.83, saturation: 1.31, hue: 0.07 },
+    { brightness: 0.74, contrast: 1.4, saturation: 0.52, hue: -0.18 },
+    { brightness: 1, contrast: 0, saturation: 0, hue: 0 },
+    { brightness: 0, contrast: 1.2, saturation: 1, hue: 0.31 },
+    { brightness: 1.3, contrast: 1, saturation: 1, hue: 0 },
+  ]
+  for (const native of [true, false])
+    it(native ? 'with the native kernels' : 'JS references alone', () => {
+      useNativeOps(native)
+      const img = randomRgb(67, 43, 11)
+      for (const fs of factors)
+        for (const order of orders) {
+          const a = { data: img.slice(), width: 67, height: 43 },
+            b = { data: img.slice(), width: 67, height: 43 }
+          colorJitter.image!({ ...fs, order }, a)
+          for (const k of order) {
+            if (k === 0) adjustBrightness(b.data, fs.brightness)
+            else if (k === 1) adjustContrast(b.data, fs.contrast)
+            else if (k === 2) adjustSaturation(b.data, fs.saturation)
+            else adjustHue(b, fs.hue)
+          }
+          expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `${JSON.stringify(fs)} order ${order}`).toBe(true)
+        }
+      if (native && nativeOpKernels()) {
+        const v = nativeOpVerdicts()
+        expect([v.opGreySum, v.opSaturation, v.opHsvMap], 'the native kernels (with their pending table) were the ones used').toEqual([true, true, true])
+      }
+    })
+})
+
+describe('hsv_power under kernels 3 (16-bit fixed point from three 256-entry tables)', () => {
+  afterAll(() => useNativeOps(true))
+  /** HSV with S and V raised to powers, the hue kept, in doubles: max' = 255 v^pv, min' = max' (1 - s^ps), the middle channel in proportion. */
+  function powerHsv(d: Uint8Array, ps: number, pv: number): Float64Array {
+    const out = new Float64Array(d.length)
+    for (let i = 0; i < d.length; i += 3) {
+      const max = Math.max(d[i], d[i + 1], d[i + 2]),
+        min = Math.min(d[i], d[i + 1], d[i + 2])
+      if (max === 0) continue
+      const top = 255 * (max / 255) ** pv,
+        bottom = top * (1 - ((max - min) / max) ** ps)
+      for (let c = 0; c < 3; c++) out[i + c] = max === min ? top : bottom + ((d[i + c] - min) / (max - min)) * (top - bottom)
+    }
+    return out
+  }
+  for (const native of [true, false])
+    it(`is the formula to within one level, as the kernels 1/2 bytes are (${native ? 'native' : 'JS'}), on all 2^24 colours`, () => {
+      useNativeOps(native)
+      for (const [ps, pv] of [
+        [0.37, 2.9],
+        [1.8, 0.55],
+        [0.25, 4],
+      ]) {
+        const q = all.slice(),
+          old = all.slice()
+        hsvPower.image!({ saturation: ps, value: pv }, { data: q, width: 4096, height: 4096 }, { ignoreIndex: 255, kernels: 3 })
+        hsvPower.image!({ saturation: ps, value: pv }, { data: old, width: 4096, height: 4096 }, { ignoreIndex: 255, kernels: 2 })
+        const ref = powerHsv(all, ps, pv)
+        let worst = 0,
+          moved = 0,
+          far = 0
+        for (let i = 0; i < all.length; i++) {
+          worst = Math.max(worst, Math.abs(q[i] - ref[i]))
+          if (q[i] !== old[i]) moved++
+          if (Math.abs(q[i] - old[i]) > 1) far++
+        }
+        expect(worst, `${ps} ${pv}: distance from the formula`).toBeLessThan(0.51)
+        expect(far, `${ps} ${pv}: values more than one level from the kernels 1/2 bytes`).toBe(0)
+        // (half a level, and a hair: the fixed point and pow(span) / pow(max) can round a double near x.5 the other way)
+        // the fixed point moves a value only there
+        expect(moved / all.length, `${ps} ${pv}: share of values that moved`).toBeLessThan(1e-3)
+      }
+    }, 300_000)
+})
