@@ -13,15 +13,20 @@ interface Tiles {
   header: string
 }
 
-/** Waits until the preview has settled on `n` tiles whose pixels loaded, and reads them. */
-async function settled(page: Page, n = 8): Promise<Tiles> {
+/**
+ * Waits until the preview has settled on `n` tiles whose pixels loaded (of `size` when given: a
+ * render of the recipe before its last edit reached the preview is not the settled state), and
+ * reads them.
+ */
+async function settled(page: Page, n = 8, size?: [number, number]): Promise<Tiles> {
   await page.waitForFunction(
-    (count) => {
+    ([count, wh]) => {
       const s = document.querySelector('[data-testid="preview-stage"]')
       const imgs = [...document.querySelectorAll('[data-testid="preview-tile"] img')]
-      return s?.getAttribute('data-pending') === 'false' && imgs.length === count && imgs.every((i: any) => i.complete && i.naturalWidth > 0)
+      const loaded = (i: any) => i.complete && i.naturalWidth > 0 && (!wh || (i.naturalWidth === wh[0] && i.naturalHeight === wh[1]))
+      return s?.getAttribute('data-pending') === 'false' && imgs.length === count && imgs.every(loaded)
     },
-    n,
+    [n, size ?? null] as const,
     { timeout: 30_000 },
   )
   return page.evaluate(() => {
@@ -69,7 +74,7 @@ describe('Preview after switching views', () => {
     const { page } = s
     await setOutput(s, 256, 128)
     await s.go('preview')
-    const first = await settled(page)
+    const first = await settled(page, 8, [256, 128])
     expect(first.sizes.every(([w, h]) => w === 256 && h === 128)).toBe(true)
 
     // away through three other views (more than the view cache keeps), then back
