@@ -10,6 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// noise.ts hash32: a value's 32 random bits from (key, index) (lowbias32 of key + index); the
+// counter-based noise of kernels 2 (ops_q.c) and elastic's kernels-3 noise (ops_field.c)
+static inline uint32_t ops_hash32(uint32_t key, uint32_t i) {
+  uint32_t x = key + i;
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+
 // Whether the SIMD kernels (ops_geom.c, ops_field.c, ops_filter.c, ops_colour.c) take their AVX2
 // variant: an x86-64 CPU with AVX2, unless LOCKSTEP_AVX2=0 (the tests run the SSE2 baseline that
 // way; read at each call) or the build defines LOCKSTEP_NO_AVX2.

@@ -412,16 +412,6 @@ void op_sample_rgb_blocks(const double *coords, size_t n, const view *src, int m
 // an index from a double, safe for any value (NaN and far points clamp before the conversion)
 static inline long idx_of_q(double v) { return v != v ? 0 : v < -1e9 ? -1000000000 : v > 1e9 ? 1000000000 : (long)v; }
 
-// noise.ts hash32 (lowbias32 of key + i)
-static inline uint32_t hash32_q(uint32_t key, uint32_t i) {
-  uint32_t x = key + i;
-  x ^= x >> 16;
-  x *= 0x7feb352du;
-  x ^= x >> 15;
-  x *= 0x846ca68bu;
-  x ^= x >> 16;
-  return x;
-}
 
 // warp-chain.ts sampleRgbQJs: bilinear at the chain's points with the taps of op_sample_rgb and
 // integer weights: each fraction in 1/32 (floor(f * 32 + 0.5)), products summing to 1024, the sum
@@ -577,7 +567,7 @@ int op_elastic_window_q(uint32_t kx, uint32_t ky, int w, int h, const double *k,
     for (int y = ya; y < yb; y++) {
       double *restrict q = o + (size_t)(y - ya) * nw;
       const uint32_t base = (uint32_t)((size_t)y * w + xa);
-      for (int x = 0; x < nw; x++) q[x] = (double)hash32_q(key, base + (uint32_t)x) * (1.0 / 2147483648.0) - 1.0;
+      for (int x = 0; x < nw; x++) q[x] = (double)ops_hash32(key, base + (uint32_t)x) * (1.0 / 2147483648.0) - 1.0;
     }
   }
   blur_window(noise, ya, (size_t)nw, xa, w, h, k, r, x0, y0, x1, y1, tmp, d, (size_t)ww);

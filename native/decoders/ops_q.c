@@ -21,16 +21,6 @@ void op_lut(uint8_t *d, size_t n, const uint8_t *lut) {
   for (; i < n; i++) d[i] = lut[d[i]];
 }
 
-// noise.ts hash32: a value's 32 random bits from (key, index) (lowbias32 of key + index)
-static inline uint32_t hash32(uint32_t key, uint32_t i) {
-  uint32_t x = key + i;
-  x ^= x >> 16;
-  x *= 0x7feb352du;
-  x ^= x >> 15;
-  x *= 0x846ca68bu;
-  x ^= x >> 16;
-  return x;
-}
 
 // noise.ts normalQ: std * z * 256 interpolated in the table by the hash's bits, then rounded to
 // the pixel's scale ((n + 128) >> 8), added, clamped
@@ -46,11 +36,11 @@ static inline uint8_t add_clamp(int v, int n) {
 
 void op_gaussian_noise_q(uint8_t *d, size_t n, uint32_t key, int per_channel, const int32_t *table) {
   if (per_channel) {
-    for (size_t i = 0; i < n; i++) d[i] = add_clamp(d[i], normal_q(hash32(key, (uint32_t)i), table));
+    for (size_t i = 0; i < n; i++) d[i] = add_clamp(d[i], normal_q(ops_hash32(key, (uint32_t)i), table));
     return;
   }
   for (size_t i = 0, p = 0; i + 2 < n; i += 3, p++) {
-    int v = normal_q(hash32(key, (uint32_t)p), table);
+    int v = normal_q(ops_hash32(key, (uint32_t)p), table);
     d[i] = add_clamp(d[i], v);
     d[i + 1] = add_clamp(d[i + 1], v);
     d[i + 2] = add_clamp(d[i + 2], v);
@@ -62,8 +52,8 @@ void op_gaussian_noise_q(uint8_t *d, size_t n, uint32_t key, int per_channel, co
 void op_salt_pepper_q(uint8_t *d, size_t n, uint32_t key, uint32_t key2, double amount, double salt) {
   const double hit = amount * 4294967296.0, s = salt * 4294967296.0;
   for (size_t i = 0, p = 0; i + 2 < n; i += 3, p++) {
-    if ((double)hash32(key, (uint32_t)p) < hit) {
-      uint8_t v = (double)hash32(key2, (uint32_t)p) < s ? 255 : 0;
+    if ((double)ops_hash32(key, (uint32_t)p) < hit) {
+      uint8_t v = (double)ops_hash32(key2, (uint32_t)p) < s ? 255 : 0;
       d[i] = d[i + 1] = d[i + 2] = v;
     }
   }
