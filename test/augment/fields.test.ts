@@ -12,28 +12,12 @@ import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
 import { areaReduce, coordsRegion, pointsBoxJs } from '../../src/main/augment/warp-chain'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { randomRgb } from '../support/cv2'
-import { renderNativeAndJs } from '../support/native-vs-js'
+import { labelledPair, lcg, renderNativeAndJs } from '../support/native-vs-js'
 
 const kernels = nativeOpKernels()
 afterAll(() => useNativeOps(true))
 
-/** A tiny deterministic generator for the random inputs. */
-function lcg(seed: number) {
-  let s = seed >>> 0 || 1
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
-}
-
-function pair(w: number, h: number, seed: number): LoadedPair {
-  const labels = new Uint8Array(w * h)
-  for (let i = 0; i < labels.length; i++) labels[i] = (((i % w) >> 3) + (Math.floor(i / w) >> 2) + seed) % 6
-  return {
-    paths: { image: 'mem.png', mask: 'mem-mask.png' },
-    width: w,
-    height: h,
-    image: { width: w, height: h, data: Buffer.from(randomRgb(w, h, seed)) },
-    labels: { width: w, height: h, depth: 8, data: labels },
-  }
-}
+const pair = labelledPair
 
 async function nativeAndJs(ops: unknown[], l: LoadedPair, out: [number, number], seed: number) {
   const recipe = parseLockstepRecipe({ schema: 'lockstep.recipe/1', output: { width: out[0], height: out[1] }, ops })

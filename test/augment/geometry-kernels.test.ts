@@ -10,14 +10,11 @@ import { fast, nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fas
 import { rowSpan } from '../../src/main/augment/region'
 import { warpBilinearQ, warpBilinearQJs, warpExact, warpExactJs, warpNearest, warpNearestJs, type SourceView, type Valid } from '../../src/main/augment/warp'
 import { nativeOpKernels } from '../../src/main/io/native'
+import { lcg } from '../support/native-vs-js'
 import { randomRgb } from '../support/cv2'
 
 const kernels = nativeOpKernels()
 
-function lcg(seed: number) {
-  let s = seed >>> 0 || 1
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
-}
 const bytes = (a: Uint8Array | Uint16Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 
 /** A random region of a random source, its labels (8- or 16-bit) and its RGB. */
