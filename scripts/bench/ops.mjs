@@ -6,6 +6,7 @@
 // the render of a plan with the op minus the same plan without it (an exact 512x512 window).
 //
 //   npm run build && npm run bench:ops [reps]        LOCKSTEP_NATIVE=0: without the native kernels
+//   OPS=resize,hue npm run bench:ops                  only those rows (unknown names are an error)
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,6 +18,13 @@ if (!existsSync(join(repo, 'out', 'main', 'lib.js'))) {
 }
 const { engine } = await import(join(repo, 'out', 'main', 'lib.js'))
 const REPS = Number(process.argv[2] ?? 20)
+const ONLY = process.env.OPS ? process.env.OPS.split(',').map((s) => s.trim()) : null
+const unknown = ONLY?.filter((t) => !engine.opCatalog.some((o) => o.type === t)) ?? []
+if (unknown.length) {
+  console.error(`bench:ops: OPS names no op of the schema: ${unknown.join(', ')}`)
+  process.exit(1)
+}
+const measured = engine.opCatalog.filter((o) => !ONLY || ONLY.includes(o.type))
 const SW = 1024,
   SH = 768,
   OUT = 512
@@ -200,7 +208,7 @@ sk = np.float32([[-0.3, -0.3, -0.3], [-0.3, 3.5, -0.3], [-0.3, -0.3, -0.3]]); mk
 def run(op):
 ${body}
 res = {}
-for op in ${JSON.stringify(Object.keys(CV))}:
+for op in ${JSON.stringify(Object.keys(CV).filter((k) => measured.some((o) => o.type === k)))}:
     ts = []
     for i in range(${REPS}):
         t0 = time.process_time(); run(op); ts.append((time.process_time() - t0) * 1000)
@@ -220,7 +228,7 @@ console.log(`bench:ops: CPU ms per ${OUT}x${OUT} output, median of ${REPS}; geom
 const cv = opencvTimes()
 const baseMs = await cpuPerRender(base)
 const rows = []
-for (const { type } of engine.opCatalog) {
+for (const { type } of measured) {
   const ms = Math.max(0, (await cpuPerRender(recipeFor(type))) - baseMs)
   rows.push({ type, ms, cv: cv?.[type] ?? null, call: CV[type]?.[0] ?? '-' })
 }
