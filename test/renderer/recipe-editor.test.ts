@@ -148,6 +148,40 @@ describe('recipe editor', () => {
     expect(wrapper.find('[data-param="degrees"] [data-testid="field-error"]').text()).toContain('min <= max')
   })
 
+  it('keeps what is being typed in a number box while the view re-renders for something else, and commits it on change', async () => {
+    await wrapper.find('[data-op="rotate"]').trigger('click')
+    const store = useRecipeStore()
+    const typeInto = (sel: string, v: string) => {
+      const el = wrapper.find(sel).element as HTMLInputElement
+      el.focus()
+      el.value = v // typed, not committed yet (no change event until the box is left)
+      return el
+    }
+    const width = typeInto('[data-testid="output-width"]', '256')
+    // something else changing meanwhile re-renders the view (here: the mask's ignore index)
+    store.setIgnoreIndex(0)
+    await flush()
+    expect(width.value).toBe('256')
+    width.dispatchEvent(new Event('change'))
+    await flush()
+    expect(store.draft).toMatchObject({ output: { width: 256 }, mask: { ignoreIndex: 0 } })
+
+    // a range's number box inside the step editor, re-rendered by an edit of another parameter
+    const min = typeInto('[data-param="degrees"] input[data-end="min"]', '-90')
+    store.setParam(2, 'p', 1)
+    await flush()
+    expect(min.value).toBe('-90')
+    min.dispatchEvent(new Event('change'))
+    await flush()
+    expect(store.draft.ops[2]).toMatchObject({ p: 1, degrees: [-90, 30] })
+
+    // the value itself changing (undo) still shows in the focused box
+    store.undo()
+    await flush()
+    expect(min.value).toBe('-30')
+    expect(width.value).toBe('256')
+  })
+
   it('an out-of-range probability is reported at p', async () => {
     const p = wrapper.find('[data-param="p"] input[type="number"]')
     ;(p.element as HTMLInputElement).value = '1.5'
