@@ -11,7 +11,8 @@ import { writePair } from '../fixtures/pairs'
 import { Catalog } from '../../src/main/catalog'
 import { serve, type Served } from './serve'
 import { launch } from './browser'
-import type { PageDocument, PageElement } from '../support/page'
+import { settled as settledTiles } from './preview-tiles'
+import type { PageDocument } from '../support/page'
 
 // The callbacks passed to page.waitForFunction/evaluate run in the page; the node program has no DOM types.
 declare const document: PageDocument
@@ -193,18 +194,7 @@ describe('the studio in Chromium against lockstep serve', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="toast"]')].some((t) => /Saved streets-aug v1/.test(t.textContent ?? '')))
 
     await go('preview')
-    const settled = async () => {
-      await page.waitForFunction(
-        () => {
-          const s = document.querySelector('[data-testid="preview-stage"]')
-          const tiles = document.querySelectorAll('[data-testid="preview-tile"] img')
-          return s?.getAttribute('data-pending') === 'false' && tiles.length === 8 && [...tiles].every((i) => i.complete && i.naturalWidth === 160)
-        },
-        undefined,
-        { timeout: 30_000 },
-      )
-      return page.locator('[data-testid="preview-tile"] img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as PageElement).src))
-    }
+    const settled = async () => (await settledTiles(page, 8, [160, 120])).urls
     const first = await settled()
     await page.locator('[data-testid="preview-tile"]').first().hover()
     await page.waitForSelector('[data-testid="preview-plan"]')

@@ -1,58 +1,13 @@
 // Preview follows the recipe, the seed, the output size and the selection however the user moves
 // between views (issue 14, item 1), and explains pairs it cannot render (item 9).
 import { afterAll, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
 import { openStudio, type Studio } from './studio'
+
+import { changed, settled } from './preview-tiles'
 
 declare const document: any
 
-interface Tiles {
-  generation: string
-  urls: string[]
-  sizes: [number, number][]
-  header: string
-}
-
-/**
- * Waits until the preview has settled on `n` tiles whose pixels loaded (of `size` when given: a
- * render of the recipe before its last edit reached the preview is not the settled state), and
- * reads them.
- */
-async function settled(page: Page, n = 8, size?: [number, number]): Promise<Tiles> {
-  await page.waitForFunction(
-    ([count, wh]) => {
-      const s = document.querySelector('[data-testid="preview-stage"]')
-      const imgs = [...document.querySelectorAll('[data-testid="preview-tile"] img')]
-      const loaded = (i: any) => i.complete && i.naturalWidth > 0 && (!wh || (i.naturalWidth === wh[0] && i.naturalHeight === wh[1]))
-      return s?.getAttribute('data-pending') === 'false' && imgs.length === count && imgs.every(loaded)
-    },
-    [n, size ?? null] as const,
-    { timeout: 30_000 },
-  )
-  return page.evaluate(() => {
-    const imgs = [...document.querySelectorAll('[data-testid="preview-tile"] img')] as any[]
-    return {
-      generation: document.querySelector('[data-testid="preview-stage"]').getAttribute('data-generation'),
-      urls: imgs.map((i) => i.src as string),
-      sizes: imgs.map((i) => [i.naturalWidth, i.naturalHeight] as [number, number]),
-      header: document.querySelector('[data-testid="preview-size"]')?.textContent ?? '',
-    }
-  })
-}
 const token = (url: string) => new URL(url).pathname.split('/')[3]
-
-/** Waits until the tiles differ from `before` (a new render), then reads them. */
-async function changed(page: Page, before: Tiles, n = 8): Promise<Tiles> {
-  await page.waitForFunction(
-    (old) => {
-      const imgs = [...document.querySelectorAll('[data-testid="preview-tile"] img')] as any[]
-      return imgs.length > 0 && imgs[0].src !== old
-    },
-    before.urls[0],
-    { timeout: 30_000 },
-  )
-  return settled(page, n)
-}
 
 async function setOutput(s: Studio, width: number, height: number): Promise<void> {
   await s.go('recipes')
