@@ -618,3 +618,46 @@ INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, co
   }
 }
 DISPATCH(void, op_hsv_map, (uint8_t * d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre), (d, n, lh, ls, lv, pre))
+
+// ---- colour.ts hueQ (kernels 3): the hue turned in integers --------------------------------------------------
+// max and min stay; the hue's place in the sector, a = num * 2^20 + c * sf (the rotation's fraction of a
+// sector sf in 2^-20, the channel difference num over c = max - min: num / c + sf sectors, never
+// divided), is brought into [0, c * 2^20) by whole sectors, and the middle channel is min + a / 2^20
+// (even sectors) or min + c - a / 2^20 (odd ones), rounded half up. int32 lanes, eight at a time; the
+// same integer steps as the JS reference.
+INLINE void op_hue_q_body(uint8_t *restrict d, size_t n, int32_t sq) {
+  int32_t R[CB], G[CB], B[CB];
+  const int32_t si = sq >> 20, sf = sq & ((1 << 20) - 1);
+  const i8v zero = {0}, k2 = zero + 2, k4 = zero + 4, k5 = zero + 5, k6 = zero + 6, k11 = zero + 11, half = zero + (1 << 19);
+  const i8v base = zero + (si + 6), vsf = zero + sf, k1 = zero + 1, k3 = zero + 3;
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB, m8 = (m + 7) & ~7;
+    uint8_t *q = d + p0 * 3;
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
+    for (int j = 0; j < m8; j += 8) {
+      i8v r, g, b;
+      memcpy(&r, R + j, 32), memcpy(&g, G + j, 32), memcpy(&b, B + j, 32);
+      i8v mx = seli8(r > g, r, g), mn = seli8(r < g, r, g);
+      mx = seli8(mx > b, mx, b), mn = seli8(mn < b, mn, b);
+      i8v c = mx - mn, cq = c << 20;
+      i8v isr = mx == r, isg = ~isr & (mx == g), isb = ~isr & ~isg;
+      i8v num = (isr & (g - b)) | (isg & (b - r)) | (isb & (r - g));
+      i8v a = num * (1 << 20) + c * vsf;
+      i8v lo = a < zero, hi = a >= cq;  // -1 where a whole sector is added / taken
+      a = a + (lo & cq) - (hi & cq);
+      i8v s = base + (isg & k2) + (isb & k4) + lo - hi;  // [5, 17]
+      s = s - ((s > k5) & k6) - ((s > k11) & k6);
+      i8v odd = (s & k1) == k1;
+      i8v mid = mn + ((seli8(odd, cq - a, a) + half) >> 20);
+      i8v e0 = s == zero, e1 = s == k1, e2 = s == k2, e3 = s == k3, e4 = s == k4;
+      i8v ro = seli8(e0 | (s == k5), mx, seli8(e1 | e4, mid, mn));
+      i8v go = seli8(e1 | e2, mx, seli8(e0 | e3, mid, mn));
+      i8v bo = seli8(e3 | e4, mx, seli8(e2 | (s == k5), mid, mn));
+      memcpy(R + j, &ro, 32), memcpy(G + j, &go, 32), memcpy(B + j, &bo, 32);
+    }
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
+  }
+}
+DISPATCH(void, op_hue_q, (uint8_t * d, size_t n, int32_t sq), (d, n, sq))

@@ -67,6 +67,25 @@ describe('colour JS references = their plain formulations on all 2^24 colours', 
     }
   }, 120_000)
 
+  it('hue under kernels 3 (integers) = the plain hexcone but for a rounding of values within a hair of a half (at most one level)', () => {
+    for (const degrees of [0, 0.001, 17, 37.7, -123.4, 120, 359.99, -1e-12]) {
+      const a = all.slice(),
+        b = all.slice()
+      hue.image!({ degrees }, { data: a, width: 4096, height: 4096 }, { ignoreIndex: 255, kernels: 3 })
+      huePlain(b, degrees)
+      let apart = 0,
+        most = 0
+      for (let i = 0; i < a.length; i++) {
+        const d = Math.abs(a[i] - b[i])
+        if (d) apart++
+        if (d > most) most = d
+      }
+      expect(most, `hue ${degrees}: at most one level apart`).toBeLessThanOrEqual(1)
+      expect(apart / a.length, `hue ${degrees}: values apart`).toBeLessThan(0.004)
+      if (degrees === 0 || degrees === 120) expect(apart, `hue ${degrees}: no rounding at all`).toBe(0)
+    }
+  }, 300_000)
+
   it('the 8-bit HSV map (HueSaturationValue, ColorJitter hue), with and without tables', () => {
     const lut = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => f(v))
     const sets: Array<[Uint8Array | null, Uint8Array | null, Uint8Array | null]> = [
