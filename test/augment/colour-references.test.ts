@@ -5,7 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import { nativeOpKernels } from '../../src/main/io/native'
-import { hsvPower, hue } from '../../src/main/augment/ops/colour'
+import { plan } from '../../src/main/augment'
+import { OPS } from '../../src/main/augment/ops'
+import { applyLuts, hsvPower, hue } from '../../src/main/augment/ops/colour'
+import { applyPixels } from '../../src/main/augment/photometric'
+import { parseRecipe } from '../../src/shared/recipe'
 import { hsvToRgb8, mapHsv8, rgbToHsv8 } from '../../src/main/augment/ops/cv8'
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, colorJitter } from '../../src/main/augment/ops/hsv'
 import { randomRgb } from '../support/cv2'
@@ -144,6 +148,46 @@ describe('color_jitter in fewer passes (brightness and contrast as a pending tab
         const v = nativeOpVerdicts()
         expect([v.opGreySum, v.opSaturation, v.opHsvMap], 'the native kernels (with their pending table) were the ones used').toEqual([true, true, true])
       }
+    })
+})
+
+describe('pixel steps reading the pending table of the table steps before them = the table applied first', () => {
+  afterAll(() => useNativeOps(true))
+  const recipe = (ops: unknown[]) => ({ schema: 'lockstep.recipe/1', output: { width: 53, height: 37 }, ops })
+  const tables = [
+    { type: 'brightness', p: 1, limit: [-0.3, 0.3] },
+    { type: 'contrast', p: 1, limit: [-0.4, 0.4] },
+  ]
+  const readers = [
+    { type: 'hue', p: 1, degrees: [-90, 90] },
+    { type: 'hsv_shift', p: 1, hue: [-30, 30], saturation: [-40, 40], value: [-30, 30] },
+    { type: 'hsv_shift', p: 1, hue: [0, 0], saturation: [0, 0], value: [0, 0] },
+    { type: 'color_jitter', p: 1, brightness: [0.7, 1.3], contrast: [0.6, 1.4], saturation: [0.5, 1.5], hue: [-0.3, 0.3] },
+  ]
+  for (const native of [true, false])
+    it(`hue (kernels 1 and 3), hsv_shift and color_jitter after brightness and contrast (${native ? 'native' : 'JS'})`, async () => {
+      useNativeOps(native)
+      const img = randomRgb(53, 37, 4)
+      for (const reader of readers)
+        for (const kernels of [1, 3] as const)
+          for (let seed = 0; seed < 6; seed++) {
+            const steps = plan(parseRecipe(recipe([...tables, reader])), { width: 53, height: 37 }, { seed, epoch: 0, sampleId: 's' }).steps.filter(
+              (s) => OPS[s.type].kind === 'pixel',
+            )
+            const ctx = { ignoreIndex: 255, kernels }
+            const a = { data: img.slice(), width: 53, height: 37 },
+              b = { data: img.slice(), width: 53, height: 37 }
+            await applyPixels(steps, a, null, ctx)
+            // the same steps with the table flushed before the reader: a table op between them keeps it apart
+            for (const s of steps) {
+              const op = OPS[s.type]
+              if (op.kind !== 'pixel') continue
+              if (op.lut) applyLuts(b.data, op.lut(s.params as never))
+              else await op.image!(s.params as never, b, ctx)
+            }
+            expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `${reader.type} kernels ${kernels} seed ${seed}`).toBe(true)
+          }
+      if (native && nativeOpKernels()) expect(nativeOpVerdicts().opHueQ, 'the native kernel (with its pending table) was the one used').toBe(true)
     })
 })
 

@@ -248,6 +248,7 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
       [130, 75],
       [33, 120],
       [301, 7],
+      [256, 203], // big enough for the packed tables of grids up to 13 (op_clahe_rgb packs when (tiles + 1)^2 * 256 <= pixels)
     ]
     let nativeClahe = 0
     for (const [w, h] of sizes) {

@@ -187,14 +187,22 @@ function hsvPowerQ(d: Uint8Array, ps: number, pv: number): void {
   else hsvPowerQJs(d, ...t)
 }
 
+/** The turn of `degrees` in sectors of the hexcone, in [0, 6). */
+const hueSectors = (degrees: number) => (((degrees % 360) + 360) % 360) / 60
+
 /** Rotates the hue by `degrees` (HSV), keeping S and V. */
 export const hue: PixelOp<'hue', { degrees: number }> = {
   type: 'hue',
   kind: 'pixel',
   perPixel: true,
   sample: (rng, spec) => ({ degrees: rng.uniform(spec.degrees[0], spec.degrees[1]) }),
+  imageThrough(p, px, pre, ctx) {
+    if ((ctx?.kernels ?? 1) >= 3) return hueQ(px.data, hueSectors(p.degrees), pre)
+    applyLuts(px.data, pre)
+    hue.image!(p, px, ctx)
+  },
   image(p, px: Pixels, ctx) {
-    const shift = (((p.degrees % 360) + 360) % 360) / 60
+    const shift = hueSectors(p.degrees)
     if ((ctx?.kernels ?? 1) >= 3) return hueQ(px.data, shift)
     const k = fast('opHue', (k) => {
       const a = checkRgb(40, 13),
@@ -290,14 +298,15 @@ const hueTurn = (shift: number) => {
 // s mod 6 for the sector sums hueQJs meets (5..16)
 const MOD6S = Int32Array.from({ length: 18 }, (_, s) => s % 6)
 
-function hueQJs(bytes: Uint8Array, sq: number): void {
-  const d = plainBytes(bytes)
+function hueQJs(bytes: Uint8Array, sq: number, pre: Uint8Array | null): void {
+  const d = plainBytes(bytes),
+    tp = pre ?? IDENTITY
   const base = (sq >> HQ) + 6,
     sf = sq & ((1 << HQ) - 1)
   for (let i = 0; i + 2 < d.length; i += 3) {
-    const r = d[i],
-      g = d[i + 1],
-      b = d[i + 2]
+    const r = tp[d[i]],
+      g = tp[d[i + 1]],
+      b = tp[d[i + 2]]
     const rg = r - g,
       lo0 = rg & (rg >> 31)
     const mxrg = r - lo0,
@@ -324,20 +333,23 @@ function hueQJs(bytes: Uint8Array, sq: number): void {
   }
 }
 
-/** The kernels-3 hue turn by shift sectors, natively when the kernel agrees. */
-function hueQ(d: Uint8Array, shift: number): void {
+const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v)
+
+/** The kernels-3 hue turn by shift sectors (of the values through pre, when given), natively when the kernel agrees. */
+function hueQ(d: Uint8Array, shift: number, pre: Uint8Array | null = null): void {
   const sq = hueTurn(shift)
   const k = fast('opHueQ', (k) =>
-    [0, 1, 2_345_678, (6 << HQ) - 1].every((t) => {
+    [0, 1, 2_345_678, (6 << HQ) - 1].every((t, i) => {
       const a = checkRgb(40, 13),
-        b = a.slice()
-      hueQJs(a, t)
-      k.opHueQ(b, t)
+        b = a.slice(),
+        p = i % 2 ? checkRgb(16, 16, 5).subarray(0, 256) : null
+      hueQJs(a, t, p)
+      k.opHueQ(b, t, p)
       return sameBytes(a, b)
     }),
   )
-  if (k && d.length % 3 === 0) k.opHueQ(d, sq)
-  else hueQJs(d, sq)
+  if (k && d.length % 3 === 0) k.opHueQ(d, sq, pre)
+  else hueQJs(d, sq, pre)
 }
 
 /** Per-channel tables (R, G, B) on interleaved pixels (byte i takes table i % 3). */

@@ -63,6 +63,7 @@ export const hsvShift: PixelOp<'hsv_shift', { hue: number; saturation: number; v
     value: rng.uniform(spec.value[0], spec.value[1]),
   }),
   image: (p, px) => mapHsv(px, hsvLuts(p.hue, p.saturation, p.value)),
+  imageThrough: (p, px, pre) => mapHsv(px, hsvLuts(p.hue, p.saturation, p.value), pre),
 }
 
 // ---- ColorJitter: Albumentations 1.3.1's torchvision functions on uint8 ------------------------
@@ -183,25 +184,29 @@ export const colorJitter: PixelOp<'color_jitter', Jitter> = {
     hue: rng.uniform(spec.hue[0], spec.hue[1]),
     order: shuffled(rng, 4),
   }),
-  image(p, px) {
-    // brightness and contrast are per-value tables: composed into one pending table, which the next
-    // saturation or hue step reads its pixels through (or applied at the end): the bytes of the four
-    // steps one after another, in fewer passes over the image
-    let pending: Uint8Array | null = null
-    const then = (lut: Uint8Array | null) => {
-      if (lut) pending = pending ? compose(pending, lut) : lut
+  image: (p, px) => jitter(p, px, null),
+  imageThrough: (p, px, pre) => jitter(p, px, pre),
+}
+
+/** ColorJitter's four steps in p.order on the values through pre (null: none). */
+function jitter(p: Jitter, px: Pixels, pre: Uint8Array | null): void {
+  // brightness and contrast are per-value tables: composed into one pending table, which the next
+  // saturation or hue step reads its pixels through (or applied at the end): the bytes of the four
+  // steps one after another, in fewer passes over the image
+  let pending: Uint8Array | null = pre
+  const then = (lut: Uint8Array | null) => {
+    if (lut) pending = pending ? compose(pending, lut) : lut
+  }
+  for (const k of p.order) {
+    if (k === 0) then(brightnessLut(p.brightness))
+    else if (k === 1) then(contrastLut(px.data, p.contrast, pending))
+    else {
+      if (k === 2) adjustSaturation(px.data, p.saturation, pending)
+      else adjustHue(px, p.hue, pending)
+      pending = null
     }
-    for (const k of p.order) {
-      if (k === 0) then(brightnessLut(p.brightness))
-      else if (k === 1) then(contrastLut(px.data, p.contrast, pending))
-      else {
-        if (k === 2) adjustSaturation(px.data, p.saturation, pending)
-        else adjustHue(px, p.hue, pending)
-        pending = null
-      }
-    }
-    if (pending) lutRgb(px.data, pending)
-  },
+  }
+  if (pending) lutRgb(px.data, pending)
 }
 
 export const HSV_OPS = [hsvShift, colorJitter] as const
