@@ -620,13 +620,14 @@ INLINE void hsv_to_rgb8(const int32_t *H, const int32_t *S, const int32_t *V, in
     d8v ds = __builtin_convertvector(fs, d8v);
     f8v t0 = fv;
     f8v t1 = fv * (one - fs);
-    f8v t2 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(fh, d8v), f8v);
-    f8v t3 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(one - fh, d8v), f8v);
     i8v sector = pre - 6 * __builtin_convertvector(__builtin_convertvector(pre, f8v) * sixth, i8v);
-    i8v e0 = sector == 0, e1 = sector == 1, e2 = sector == 2, e3 = sector == 3, e4 = sector == 4;
-    f8v rr = self8(e1, t2, self8(e2 | e3, t1, self8(e4, t3, t0)));
-    f8v gg = self8(e0, t3, self8(e1 | e2, t0, self8(e3, t2, t1)));
-    f8v bb = self8(e0 | e1, t1, self8(e2, t3, self8(e3 | e4, t0, t2)));
+    // the middle value only (cv8.ts mapHsv8): t2 (fh) in the odd sectors, t3 (1 - fh) in the even ones
+    i8v odd = (sector & 1) == 1;
+    f8v tm = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(self8(odd, fh, one - fh), d8v), f8v);
+    i8v e0 = sector == 0, e1 = sector == 1, e2 = sector == 2, e3 = sector == 3, e4 = sector == 4, e5 = sector == 5;
+    f8v rr = self8(e1 | e4, tm, self8(e2 | e3, t1, t0));
+    f8v gg = self8(e0 | e3, tm, self8(e1 | e2, t0, t1));
+    f8v bb = self8(e2 | e5, tm, self8(e3 | e4, t0, t1));
     i8v ri = __builtin_convertvector(rr * 255.0f, i8v), gi = __builtin_convertvector(gg * 255.0f, i8v), bi = __builtin_convertvector(bb * 255.0f, i8v);
     ri = seli8(ri < zero, zero, seli8(ri > top, top, ri)), memcpy(R + j, &ri, 32);
     gi = seli8(gi < zero, zero, seli8(gi > top, top, gi)), memcpy(G + j, &gi, 32);
@@ -657,15 +658,21 @@ INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, co
       i8v hn = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
       memcpy(V + j, &v, 32), memcpy(DF + j, &diff, 32), memcpy(HN + j, &hn, 32);
     }
-    for (int j = 0; j < m8; j++) {
-      int v = V[j], diff = DF[j];
-      int s = (diff * SDIV8[v] + (1 << 11)) >> 12;
-      int h = (HN[j] * HDIV8[diff] + (1 << 11)) >> 12;
+    // the division tables' entries one by one, the products in lanes, then the HSV tables one by one
+    for (int j = 0; j < m8; j++) H[j] = HDIV8[DF[j]], S[j] = SDIV8[V[j]];
+    for (int j = 0; j < m8; j += 8) {
+      i8v hd, sd, hn, diff;
+      memcpy(&hd, H + j, 32), memcpy(&sd, S + j, 32), memcpy(&hn, HN + j, 32), memcpy(&diff, DF + j, 32);
+      i8v s = (diff * sd + (1 << 11)) >> 12, h = (hn * hd + (1 << 11)) >> 12;
       h += (h >> 31) & 180;
-      H[j] = lh ? lh[h & 255] : h;
-      S[j] = ls ? ls[s] : s;
-      V[j] = lv ? lv[v] : v;
+      memcpy(H + j, &h, 32), memcpy(S + j, &s, 32);
     }
+    if (lh)
+      for (int j = 0; j < m8; j++) H[j] = lh[H[j] & 255];
+    if (ls)
+      for (int j = 0; j < m8; j++) S[j] = ls[S[j]];
+    if (lv)
+      for (int j = 0; j < m8; j++) V[j] = lv[V[j]];
     hsv_to_rgb8(H, S, V, R, G, B, m8);
     for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
   }
