@@ -151,6 +151,25 @@ describe('color_jitter in fewer passes (brightness and contrast as a pending tab
     })
 })
 
+describe('ColorJitter saturation by a (grey, value) table on big images (JS) = the per-pixel arithmetic', () => {
+  afterAll(() => useNativeOps(true))
+  it('factors below, between and above 1, with and without a pending table', () => {
+    useNativeOps(false)
+    const w = 320,
+      h = 240 // 76800 pixels: the table path; one row (320 pixels) takes the per-pixel one
+    const img = randomRgb(w, h, 8),
+      pre = Uint8Array.from({ length: 256 }, (_, v) => Math.min(255, Math.round(v * 0.9 + 20)))
+    for (const factor of [0.37, 1.93, 7.1, -0.5])
+      for (const p of [null, pre]) {
+        const a = img.slice(),
+          b = img.slice()
+        adjustSaturation(a, factor, p)
+        for (let y = 0; y < h; y++) adjustSaturation(b.subarray(y * w * 3, (y + 1) * w * 3), factor, p)
+        expect(Buffer.from(a).equals(Buffer.from(b)), `factor ${factor} ${p ? 'with' : 'without'} pre`).toBe(true)
+      }
+  })
+})
+
 describe('pixel steps reading the pending table of the table steps before them = the table applied first', () => {
   afterAll(() => useNativeOps(true))
   const recipe = (ops: unknown[]) => ({ schema: 'lockstep.recipe/1', output: { width: 53, height: 37 }, ops })
