@@ -141,6 +141,9 @@ void op_hsv_power_q(uint8_t *d, size_t n, const int32_t *a, const double *u, con
 // colour.ts hsvPower's table entries the image needs: indices max * 256 + min (max > 0), increasing;
 // the count (-1: out of memory)
 int op_hsv_pairs(const uint8_t *d, size_t n, uint16_t *list);
+// colour.ts hueQ (kernels 3): the hue turned by sq / 2^20 sectors (0 <= sq < 6 * 2^20), in integers;
+// pre: a per-value table first (or NULL)
+void op_hue_q(uint8_t *d, size_t n, int32_t sq, const uint8_t *pre);
 
 // ---- filters, kernels 3 (ops_filter.c; ops/filter-q.ts): exact integer definitions ----------------------
 // variant: -1 the best this CPU has, 0 plain C, 1 SSE2, 2 AVX2 (the fuzzer compares them); 0, or -1

@@ -231,7 +231,7 @@ typedef struct {
   float *a, *b, *c, *e;
   int32_t *ny;
 } clahe_bufs;
-INLINE void clahe_row_body(const clahe_bufs *restrict cr, const uint8_t *restrict r1, const uint8_t *restrict r2, uint8_t *restrict q, int w, float ya, float ya1) {
+INLINE void clahe_mix_body(const clahe_bufs *restrict cr, const uint8_t *restrict r1, const uint8_t *restrict r2, const uint8_t *restrict q, int w, float ya, float ya1) {
   float *restrict A = cr->a, *restrict B = cr->b, *restrict C = cr->c, *restrict E = cr->e;
   const float *restrict xas = cr->xas, *restrict xa1s = cr->xa1s;
   int32_t *restrict ny = cr->ny;
@@ -244,6 +244,38 @@ INLINE void clahe_row_body(const clahe_bufs *restrict cr, const uint8_t *restric
     float bottom = C[x] * xa1s[x] + E[x] * xas[x];
     ny[x] = sat_round_v(top * ya1 + bottom * ya);
   }
+}
+DISPATCH(void, clahe_mix, (const clahe_bufs *cr, const uint8_t *r1, const uint8_t *r2, const uint8_t *q, int w, float ya, float ya1), (cr, r1, r2, q, w, ya, ya1))
+
+// clahe_mix with the four tables' entries of a pixel packed in one word: pk[seg[x] + v] holds the
+// entries of the row band's two tile rows (r1, r2) and the column's two tiles (x1s, x2s) as
+// bytes 0..3 (pack_band): one read per pixel instead of four, the same values
+INLINE void clahe_mix_packed_body(const clahe_bufs *restrict cr, const uint32_t *restrict pk, const int32_t *restrict seg, const uint8_t *restrict q, int w, float ya, float ya1) {
+  uint32_t *restrict P = (uint32_t *)cr->a;
+  const float *restrict xas = cr->xas, *restrict xa1s = cr->xa1s;
+  int32_t *restrict ny = cr->ny;
+  for (int x = 0; x < w; x++) P[x] = pk[seg[x] + q[3 * x]];
+  for (int x = 0; x < w; x++) {
+    uint32_t p = P[x];
+    float a = (float)(int)(p & 255), b = (float)(int)((p >> 8) & 255), c = (float)(int)((p >> 16) & 255), e = (float)(int)(p >> 24);
+    float top = a * xa1s[x] + b * xas[x];
+    float bottom = c * xa1s[x] + e * xas[x];
+    ny[x] = sat_round_v(top * ya1 + bottom * ya);
+  }
+}
+DISPATCH(void, clahe_mix_packed, (const clahe_bufs *cr, const uint32_t *pk, const int32_t *seg, const uint8_t *q, int w, float ya, float ya1), (cr, pk, seg, q, w, ya, ya1))
+
+// the packed entries of a row band (tile rows r1, r2) for the column segments k = 0..tiles (tiles
+// max(k - 1, 0) and min(k, tiles - 1))
+static void pack_band(uint32_t *pk, const uint8_t *r1, const uint8_t *r2, int tiles) {
+  for (int k = 0; k <= tiles; k++) {
+    const int a = (k > 1 ? k - 1 : 0) * 256, b = (k < tiles - 1 ? k : tiles - 1) * 256;
+    for (int v = 0; v < 256; v++) pk[k * 256 + v] = (uint32_t)r1[a + v] | (uint32_t)r1[b + v] << 8 | (uint32_t)r2[a + v] << 16 | (uint32_t)r2[b + v] << 24;
+  }
+}
+
+// YCrCb -> RGB of one row with its new Y (cv8.ts ycrcbToRgb8)
+INLINE void clahe_back_body(const int32_t *restrict ny, uint8_t *restrict q, int w) {
   for (int x = 0; x < w; x++) {
     int dcr = q[3 * x + 1] - 128, dcb = q[3 * x + 2] - 128, n = ny[x];
     q[3 * x] = sat_i(n + DESCALE14(dcr * 22987));
@@ -251,7 +283,14 @@ INLINE void clahe_row_body(const clahe_bufs *restrict cr, const uint8_t *restric
     q[3 * x + 2] = sat_i(n + DESCALE14(dcb * 29049));
   }
 }
-DISPATCH(void, clahe_row, (const clahe_bufs *cr, const uint8_t *r1, const uint8_t *r2, uint8_t *q, int w, float ya, float ya1), (cr, r1, r2, q, w, ya, ya1))
+DISPATCH(void, clahe_back, (const int32_t *ny, uint8_t *q, int w), (ny, q, w))
+
+// the row pass's steps through the variant chosen once per call
+#if COLOUR_AVX2
+#define CLAHE_STEP(avx2, name, args) ((avx2) ? name##_avx2 args : name##_base args)
+#else
+#define CLAHE_STEP(avx2, name, args) name args
+#endif
 
 int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles) {
   int ew = w % tiles == 0 ? w : w + tiles - w % tiles, eh = h % tiles == 0 ? h : h + tiles - h % tiles;
@@ -259,14 +298,20 @@ int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles) {
   if (eh > 2 * h - 1 && eh != h) return -2;
   int tw = ew / tiles, th = eh / tiles;
   size_t np = (size_t)w * h;
+  // the packed tables pay when building them for every band (at most tiles + 1) costs less than the image
+  const int packed = (size_t)(tiles + 1) * (tiles + 1) * 256 <= np;
   // no plane of its own: Y, Cr and Cb stay interleaved in d (a fresh buffer per call costs page faults)
   uint8_t *luts = malloc((size_t)tiles * tiles * 256);
   int *xs = malloc(sizeof(int) * (size_t)ew), *x1s = malloc(sizeof(int) * (size_t)w), *x2s = malloc(sizeof(int) * (size_t)w);
   float *fl = malloc(sizeof(float) * (size_t)w * 6);
-  int32_t *ny = malloc(sizeof(int32_t) * (size_t)w);
+  int32_t *ny = malloc(sizeof(int32_t) * (size_t)w), *seg = malloc(sizeof(int32_t) * (size_t)w);
+  uint32_t *pk = packed ? malloc(sizeof(uint32_t) * 256 * (size_t)(tiles + 1)) : NULL;
   int rc = -1;
-  if (!luts || !xs || !x1s || !x2s || !fl || !ny) goto done;
-  ycc(d, np);
+  if (!luts || !xs || !x1s || !x2s || !fl || !ny || !seg || (packed && !pk)) goto done;
+#if COLOUR_AVX2
+  const int avx2 = ops_avx2();
+#endif
+  CLAHE_STEP(avx2, ycc, (d, np));
   for (int x = 0; x < ew; x++) xs[x] = x < w ? x : 2 * (w - 1) - x;
   clahe_luts(d, w, h, tiles, tw, th, clip, luts, xs);
   const float invW = (float)(1.0 / tw), invH = (float)(1.0 / th);
@@ -278,17 +323,25 @@ int op_clahe_rgb(uint8_t *d, int w, int h, double clip, int tiles) {
     fl[w + x] = 1 - fl[x];
     x1s[x] = (t1 > 0 ? t1 : 0) * 256;
     x2s[x] = (t1 + 1 < tiles - 1 ? t1 + 1 : tiles - 1) * 256;
+    seg[x] = (t1 + 1) * 256;  // t1 in [-1, tiles - 1]: pack_band's segment
   }
+  int band = -2;
   for (int yy = 0; yy < h; yy++) {
     float tyf = (float)yy * invH - 0.5f;
     int t1 = ifloorf(tyf);
     float ya = tyf - (float)t1, ya1 = 1 - ya;
     const uint8_t *r1 = luts + (size_t)(t1 > 0 ? t1 : 0) * tiles * 256, *r2 = luts + (size_t)(t1 + 1 < tiles - 1 ? t1 + 1 : tiles - 1) * tiles * 256;
-    clahe_row(&cr, r1, r2, d + (size_t)yy * w * 3, w, ya, ya1);
+    uint8_t *q = d + (size_t)yy * w * 3;
+    if (packed) {
+      if (t1 != band) pack_band(pk, r1, r2, tiles), band = t1;
+      CLAHE_STEP(avx2, clahe_mix_packed, (&cr, pk, seg, q, w, ya, ya1));
+    } else
+      CLAHE_STEP(avx2, clahe_mix, (&cr, r1, r2, q, w, ya, ya1));
+    CLAHE_STEP(avx2, clahe_back, (ny, q, w));
   }
   rc = 0;
 done:
-  free(luts), free(xs), free(x1s), free(x2s), free(fl), free(ny);
+  free(luts), free(xs), free(x1s), free(x2s), free(fl), free(ny), free(seg), free(pk);
   return rc;
 }
 
@@ -567,13 +620,14 @@ INLINE void hsv_to_rgb8(const int32_t *H, const int32_t *S, const int32_t *V, in
     d8v ds = __builtin_convertvector(fs, d8v);
     f8v t0 = fv;
     f8v t1 = fv * (one - fs);
-    f8v t2 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(fh, d8v), f8v);
-    f8v t3 = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(one - fh, d8v), f8v);
     i8v sector = pre - 6 * __builtin_convertvector(__builtin_convertvector(pre, f8v) * sixth, i8v);
-    i8v e0 = sector == 0, e1 = sector == 1, e2 = sector == 2, e3 = sector == 3, e4 = sector == 4;
-    f8v rr = self8(e1, t2, self8(e2 | e3, t1, self8(e4, t3, t0)));
-    f8v gg = self8(e0, t3, self8(e1 | e2, t0, self8(e3, t2, t1)));
-    f8v bb = self8(e0 | e1, t1, self8(e2, t3, self8(e3 | e4, t0, t2)));
+    // the middle value only (cv8.ts mapHsv8): t2 (fh) in the odd sectors, t3 (1 - fh) in the even ones
+    i8v odd = (sector & 1) == 1;
+    f8v tm = fv * __builtin_convertvector(oned - ds * __builtin_convertvector(self8(odd, fh, one - fh), d8v), f8v);
+    i8v e0 = sector == 0, e1 = sector == 1, e2 = sector == 2, e3 = sector == 3, e4 = sector == 4, e5 = sector == 5;
+    f8v rr = self8(e1 | e4, tm, self8(e2 | e3, t1, t0));
+    f8v gg = self8(e0 | e3, tm, self8(e1 | e2, t0, t1));
+    f8v bb = self8(e2 | e5, tm, self8(e3 | e4, t0, t1));
     i8v ri = __builtin_convertvector(rr * 255.0f, i8v), gi = __builtin_convertvector(gg * 255.0f, i8v), bi = __builtin_convertvector(bb * 255.0f, i8v);
     ri = seli8(ri < zero, zero, seli8(ri > top, top, ri)), memcpy(R + j, &ri, 32);
     gi = seli8(gi < zero, zero, seli8(gi > top, top, gi)), memcpy(G + j, &gi, 32);
@@ -604,17 +658,69 @@ INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, co
       i8v hn = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
       memcpy(V + j, &v, 32), memcpy(DF + j, &diff, 32), memcpy(HN + j, &hn, 32);
     }
-    for (int j = 0; j < m8; j++) {
-      int v = V[j], diff = DF[j];
-      int s = (diff * SDIV8[v] + (1 << 11)) >> 12;
-      int h = (HN[j] * HDIV8[diff] + (1 << 11)) >> 12;
+    // the division tables' entries one by one, the products in lanes, then the HSV tables one by one
+    for (int j = 0; j < m8; j++) H[j] = HDIV8[DF[j]], S[j] = SDIV8[V[j]];
+    for (int j = 0; j < m8; j += 8) {
+      i8v hd, sd, hn, diff;
+      memcpy(&hd, H + j, 32), memcpy(&sd, S + j, 32), memcpy(&hn, HN + j, 32), memcpy(&diff, DF + j, 32);
+      i8v s = (diff * sd + (1 << 11)) >> 12, h = (hn * hd + (1 << 11)) >> 12;
       h += (h >> 31) & 180;
-      H[j] = lh ? lh[h & 255] : h;
-      S[j] = ls ? ls[s] : s;
-      V[j] = lv ? lv[v] : v;
+      memcpy(H + j, &h, 32), memcpy(S + j, &s, 32);
     }
+    if (lh)
+      for (int j = 0; j < m8; j++) H[j] = lh[H[j] & 255];
+    if (ls)
+      for (int j = 0; j < m8; j++) S[j] = ls[S[j]];
+    if (lv)
+      for (int j = 0; j < m8; j++) V[j] = lv[V[j]];
     hsv_to_rgb8(H, S, V, R, G, B, m8);
     for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
   }
 }
 DISPATCH(void, op_hsv_map, (uint8_t * d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre), (d, n, lh, ls, lv, pre))
+
+// ---- colour.ts hueQ (kernels 3): the hue turned in integers --------------------------------------------------
+// max and min stay; the hue's place in the sector, a = num * 2^20 + c * sf (the rotation's fraction of a
+// sector sf in 2^-20, the channel difference num over c = max - min: num / c + sf sectors, never
+// divided), is brought into [0, c * 2^20) by whole sectors, and the middle channel is min + a / 2^20
+// (even sectors) or min + c - a / 2^20 (odd ones), rounded half up. int32 lanes, eight at a time; the
+// same integer steps as the JS reference.
+INLINE void op_hue_q_body(uint8_t *restrict d, size_t n, int32_t sq, const uint8_t *restrict pre) {
+  int32_t R[CB], G[CB], B[CB];
+  const int32_t si = sq >> 20, sf = sq & ((1 << 20) - 1);
+  const i8v zero = {0}, k2 = zero + 2, k4 = zero + 4, k5 = zero + 5, k6 = zero + 6, k11 = zero + 11, half = zero + (1 << 19);
+  const i8v base = zero + (si + 6), vsf = zero + sf, k1 = zero + 1, k3 = zero + 3;
+  size_t px = n / 3;
+  for (size_t p0 = 0; p0 < px; p0 += CB) {
+    int m = px - p0 < CB ? (int)(px - p0) : CB, m8 = (m + 7) & ~7;
+    uint8_t *q = d + p0 * 3;
+    if (pre)  // the pending per-value table first (photometric.ts applyPixels)
+      for (int j = 0; j < m; j++) R[j] = pre[q[3 * j]], G[j] = pre[q[3 * j + 1]], B[j] = pre[q[3 * j + 2]];
+    else
+      for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+    for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
+    for (int j = 0; j < m8; j += 8) {
+      i8v r, g, b;
+      memcpy(&r, R + j, 32), memcpy(&g, G + j, 32), memcpy(&b, B + j, 32);
+      i8v mx = seli8(r > g, r, g), mn = seli8(r < g, r, g);
+      mx = seli8(mx > b, mx, b), mn = seli8(mn < b, mn, b);
+      i8v c = mx - mn, cq = c << 20;
+      i8v isr = mx == r, isg = ~isr & (mx == g), isb = ~isr & ~isg;
+      i8v num = (isr & (g - b)) | (isg & (b - r)) | (isb & (r - g));
+      i8v a = num * (1 << 20) + c * vsf;
+      i8v lo = a < zero, hi = a >= cq;  // -1 where a whole sector is added / taken
+      a = a + (lo & cq) - (hi & cq);
+      i8v s = base + (isg & k2) + (isb & k4) + lo - hi;  // [5, 17]
+      s = s - ((s > k5) & k6) - ((s > k11) & k6);
+      i8v odd = (s & k1) == k1;
+      i8v mid = mn + ((seli8(odd, cq - a, a) + half) >> 20);
+      i8v e0 = s == zero, e1 = s == k1, e2 = s == k2, e3 = s == k3, e4 = s == k4;
+      i8v ro = seli8(e0 | (s == k5), mx, seli8(e1 | e4, mid, mn));
+      i8v go = seli8(e1 | e2, mx, seli8(e0 | e3, mid, mn));
+      i8v bo = seli8(e3 | e4, mx, seli8(e2 | (s == k5), mid, mn));
+      memcpy(R + j, &ro, 32), memcpy(G + j, &go, 32), memcpy(B + j, &bo, 32);
+    }
+    for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
+  }
+}
+DISPATCH(void, op_hue_q, (uint8_t * d, size_t n, int32_t sq, const uint8_t *pre), (d, n, sq, pre))

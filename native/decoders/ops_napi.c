@@ -650,7 +650,7 @@ void register_op_kernels(napi_env env, napi_value exports) {
 // ---- colour (ops_colour.c) -------------------------------------------------------------------------------
 //   opLut3(rgb, l0, l1, l2)   opMinMax(bytes) -> [lo, hi]   opHist3(rgb, hist)   opGrey(rgb)
 //   opGreySum(rgb, pre?) -> number   opSaturation(rgb, factor, pre?)   opClahe(rgb, w, h, clip, tiles) -> false: not for this size
-//   opHsvPairs(rgb, list) -> count   opHsvPowerQ(rgb, a, u, w) (kernels 3)
+//   opHsvPairs(rgb, list) -> count   opHsvPowerQ(rgb, a, u, w) (kernels 3)   opHueQ(rgb, sq, pre?) (kernels 3)
 
 static napi_value lut3_js(napi_env env, napi_callback_info info) {
   napi_value argv[ARGS];
@@ -747,13 +747,25 @@ static napi_value hsv_power_q_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value hue_q_js(napi_env env, napi_callback_info info) {
+  napi_value argv[ARGS];
+  arr d;
+  int sq;
+  const uint8_t *pre = NULL;
+  size_t argc = args(env, info, argv);
+  if ((argc != 2 && argc != 3) || !rgb_of(env, argv[0], &d) || !int_of(env, argv[1], 0, 6 * (1 << 20) - 1, &sq) || (argc == 3 && !lut_or_null(env, argv[2], &pre)))
+    return fail(env, "opHueQ(rgb, sq, pre?)", "rgb bytes, the turn in 2^-20 sectors (0 <= sq < 6 * 2^20) and a 256-entry table (or null)");
+  op_hue_q(d.data, d.len, sq, pre);
+  return NULL;
+}
+
 static void register_colour_ops(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
     napi_callback fn;
   } COLOUR[] = {
       {"opLut3", lut3_js}, {"opMinMax", minmax_js}, {"opHist3", hist3_js}, {"opGrey", grey_js}, {"opGreySum", grey_sum_js}, {"opSaturation", saturation_js}, {"opClahe", clahe_js},
-      {"opHsvPairs", hsv_pairs_js}, {"opHsvPowerQ", hsv_power_q_js},
+      {"opHsvPairs", hsv_pairs_js}, {"opHsvPowerQ", hsv_power_q_js}, {"opHueQ", hue_q_js},
   };
   napi_value fn;
   for (size_t i = 0; i < sizeof COLOUR / sizeof COLOUR[0]; i++) {

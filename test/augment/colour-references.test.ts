@@ -5,7 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import { nativeOpKernels } from '../../src/main/io/native'
-import { hsvPower, hue } from '../../src/main/augment/ops/colour'
+import { plan } from '../../src/main/augment'
+import { OPS } from '../../src/main/augment/ops'
+import { applyLuts, hsvPower, hue } from '../../src/main/augment/ops/colour'
+import { applyPixels } from '../../src/main/augment/photometric'
+import { parseRecipe } from '../../src/shared/recipe'
 import { hsvToRgb8, mapHsv8, rgbToHsv8 } from '../../src/main/augment/ops/cv8'
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, colorJitter } from '../../src/main/augment/ops/hsv'
 import { randomRgb } from '../support/cv2'
@@ -67,6 +71,25 @@ describe('colour JS references = their plain formulations on all 2^24 colours', 
     }
   }, 120_000)
 
+  it('hue under kernels 3 (integers) = the plain hexcone but for a rounding of values within a hair of a half (at most one level)', () => {
+    for (const degrees of [0, 0.001, 17, 37.7, -123.4, 120, 359.99, -1e-12]) {
+      const a = all.slice(),
+        b = all.slice()
+      hue.image!({ degrees }, { data: a, width: 4096, height: 4096 }, { ignoreIndex: 255, kernels: 3 })
+      huePlain(b, degrees)
+      let apart = 0,
+        most = 0
+      for (let i = 0; i < a.length; i++) {
+        const d = Math.abs(a[i] - b[i])
+        if (d) apart++
+        if (d > most) most = d
+      }
+      expect(most, `hue ${degrees}: at most one level apart`).toBeLessThanOrEqual(1)
+      expect(apart / a.length, `hue ${degrees}: values apart`).toBeLessThan(0.004)
+      if (degrees === 0 || degrees === 120) expect(apart, `hue ${degrees}: no rounding at all`).toBe(0)
+    }
+  }, 300_000)
+
   it('the 8-bit HSV map (HueSaturationValue, ColorJitter hue), with and without tables', () => {
     const lut = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => f(v))
     const sets: Array<[Uint8Array | null, Uint8Array | null, Uint8Array | null]> = [
@@ -125,6 +148,65 @@ describe('color_jitter in fewer passes (brightness and contrast as a pending tab
         const v = nativeOpVerdicts()
         expect([v.opGreySum, v.opSaturation, v.opHsvMap], 'the native kernels (with their pending table) were the ones used').toEqual([true, true, true])
       }
+    })
+})
+
+describe('ColorJitter saturation by a (grey, value) table on big images (JS) = the per-pixel arithmetic', () => {
+  afterAll(() => useNativeOps(true))
+  it('factors below, between and above 1, with and without a pending table', () => {
+    useNativeOps(false)
+    const w = 320,
+      h = 240 // 76800 pixels: the table path; one row (320 pixels) takes the per-pixel one
+    const img = randomRgb(w, h, 8),
+      pre = Uint8Array.from({ length: 256 }, (_, v) => Math.min(255, Math.round(v * 0.9 + 20)))
+    for (const factor of [0.37, 1.93, 7.1, -0.5])
+      for (const p of [null, pre]) {
+        const a = img.slice(),
+          b = img.slice()
+        adjustSaturation(a, factor, p)
+        for (let y = 0; y < h; y++) adjustSaturation(b.subarray(y * w * 3, (y + 1) * w * 3), factor, p)
+        expect(Buffer.from(a).equals(Buffer.from(b)), `factor ${factor} ${p ? 'with' : 'without'} pre`).toBe(true)
+      }
+  })
+})
+
+describe('pixel steps reading the pending table of the table steps before them = the table applied first', () => {
+  afterAll(() => useNativeOps(true))
+  const recipe = (ops: unknown[]) => ({ schema: 'lockstep.recipe/1', output: { width: 53, height: 37 }, ops })
+  const tables = [
+    { type: 'brightness', p: 1, limit: [-0.3, 0.3] },
+    { type: 'contrast', p: 1, limit: [-0.4, 0.4] },
+  ]
+  const readers = [
+    { type: 'hue', p: 1, degrees: [-90, 90] },
+    { type: 'hsv_shift', p: 1, hue: [-30, 30], saturation: [-40, 40], value: [-30, 30] },
+    { type: 'hsv_shift', p: 1, hue: [0, 0], saturation: [0, 0], value: [0, 0] },
+    { type: 'color_jitter', p: 1, brightness: [0.7, 1.3], contrast: [0.6, 1.4], saturation: [0.5, 1.5], hue: [-0.3, 0.3] },
+  ]
+  for (const native of [true, false])
+    it(`hue (kernels 1 and 3), hsv_shift and color_jitter after brightness and contrast (${native ? 'native' : 'JS'})`, async () => {
+      useNativeOps(native)
+      const img = randomRgb(53, 37, 4)
+      for (const reader of readers)
+        for (const kernels of [1, 3] as const)
+          for (let seed = 0; seed < 6; seed++) {
+            const steps = plan(parseRecipe(recipe([...tables, reader])), { width: 53, height: 37 }, { seed, epoch: 0, sampleId: 's' }).steps.filter(
+              (s) => OPS[s.type].kind === 'pixel',
+            )
+            const ctx = { ignoreIndex: 255, kernels }
+            const a = { data: img.slice(), width: 53, height: 37 },
+              b = { data: img.slice(), width: 53, height: 37 }
+            await applyPixels(steps, a, null, ctx)
+            // the same steps one by one: each table applied on its own before the reader runs
+            for (const s of steps) {
+              const op = OPS[s.type]
+              if (op.kind !== 'pixel') continue
+              if (op.lut) applyLuts(b.data, op.lut(s.params))
+              else await op.image!(s.params, b, ctx)
+            }
+            expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `${reader.type} kernels ${kernels} seed ${seed}`).toBe(true)
+          }
+      if (native && nativeOpKernels()) expect(nativeOpVerdicts().opHueQ, 'the native kernel (with its pending table) was the one used').toBe(true)
     })
 })
 

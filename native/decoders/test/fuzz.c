@@ -261,6 +261,7 @@ static void t_op_pixels(const input *in, rng *r) {
   uint8_t lut[256];
   for (int i = 0; i < 256; i++) lut[i] = (uint8_t)next(r);
   op_hue(d, n, any_double(in, r));
+  op_hue_q(d, n, (int32_t)(next(r) % (6u << 20)), next(r) & 1 ? lut : NULL);  // kernels 3: the glue lets 0 <= sq < 6 * 2^20 through
   op_hsv_power(d, n, vlut, spow);
   int32_t qa[256];
   double qu[256], qw[256];

@@ -65,6 +65,11 @@ export async function applyPixels(steps: PlanStep[], px: Pixels, labels: LabelPi
         for (let v = 0; v < 256; v++) composed[v] = next[lut[v]]
         lut = composed
       } else lut = next
+    } else if (op.kind === 'pixel' && lut && op.imageThrough) {
+      // the pending table read by the op's own pass (the same bytes as flushing it first)
+      const pre: Uint8Array = lut
+      lut = null
+      op.imageThrough(step.params, px, pre, ctx)
     } else if (op.kind === 'pixel') {
       flush()
       await op.image?.(step.params, px, ctx)

@@ -169,6 +169,8 @@ export interface OpKernels {
   opHsvPairs(rgb: Uint8Array, list: Uint16Array): number
   /** colour.ts hsvPowerQ (kernels 3): 16-bit fixed point from the JS side's tables (256 entries each) */
   opHsvPowerQ(rgb: Uint8Array, a: Int32Array, u: Float64Array, w: Float64Array): void
+  /** colour.ts hueQ (kernels 3): the hue turned by sq / 2^20 sectors (0 <= sq < 6 * 2^20), in integers, of the values through pre when given */
+  opHueQ(rgb: Uint8Array, sq: number, pre?: Uint8Array | null): void
   // filters, kernels 3 (ops_filter.c; ops/filter-q.ts): integer Gaussian blur (Q14 taps: odd,
   // symmetric, >= 0, sum 2^14), sharpen (centre C, alpha A in Q14), the mean of a line's samples
   opBlurQ(rgb: Uint8Array, w: number, h: number, taps: Int32Array): void

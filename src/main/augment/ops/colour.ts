@@ -187,14 +187,23 @@ function hsvPowerQ(d: Uint8Array, ps: number, pv: number): void {
   else hsvPowerQJs(d, ...t)
 }
 
+/** The turn of `degrees` in sectors of the hexcone, in [0, 6). */
+const hueSectors = (degrees: number) => (((degrees % 360) + 360) % 360) / 60
+
 /** Rotates the hue by `degrees` (HSV), keeping S and V. */
 export const hue: PixelOp<'hue', { degrees: number }> = {
   type: 'hue',
   kind: 'pixel',
   perPixel: true,
   sample: (rng, spec) => ({ degrees: rng.uniform(spec.degrees[0], spec.degrees[1]) }),
-  image(p, px: Pixels) {
-    const shift = (((p.degrees % 360) + 360) % 360) / 60
+  imageThrough(p, px, pre, ctx) {
+    if ((ctx?.kernels ?? 1) >= 3) return hueQ(px.data, hueSectors(p.degrees), pre)
+    applyLuts(px.data, pre)
+    hue.image!(p, px, ctx)
+  },
+  image(p, px: Pixels, ctx) {
+    const shift = hueSectors(p.degrees)
+    if ((ctx?.kernels ?? 1) >= 3) return hueQ(px.data, shift)
     const k = fast('opHue', (k) => {
       const a = checkRgb(40, 13),
         b = a.slice()
@@ -268,6 +277,80 @@ function hueJs(bytes: Uint8Array, shift: number): void {
 // per integer part q of h in [0, 18): what h mod 6 subtracts, and what (h mod 6) mod 2 subtracts after it
 const MOD6 = Float64Array.from({ length: 18 }, (_, q) => 6 * Math.floor(q / 6)),
   MOD2 = Float64Array.from({ length: 18 }, (_, q) => (q % 6) - (q % 2))
+
+// ---- hue under kernels 3: the same hexcone rotation in integers ----------------------------------------
+// max and min stay, as before; the hue's place in its sector is a = num * 2^20 + c * sf, where num / c
+// is the hue's offset in its sector (num: the difference of the other two channels, c = max - min)
+// and sf the turn's fraction of a sector in 2^-20 (the whole sectors si are added to the sector
+// number): num / c + sf sectors scaled by c * 2^20, never divided. a is brought into [0, c * 2^20) by
+// one whole sector up or down, and the middle channel is min + a / 2^20 in even sectors, min + c -
+// a / 2^20 in odd ones, rounded half up. Every step is an int32 one (|a| < 2^29), so JS and C agree
+// by construction; the value is the exact hexcone's but for the turn's rounding to 2^-20 of a sector
+// (at most 255 * 2^-21 of a level): within one level of kernels 1/2's doubles, and equal to them
+// except where the exact middle value lies within about 2^-13 of a half (test/augment/colour-references.test.ts).
+
+const HQ = 20
+/** The turn (sectors in [0, 6)) in 2^-20 sectors, in [0, 6 * 2^20). */
+const hueTurn = (shift: number) => {
+  const sq = Math.round(shift * (1 << HQ))
+  return sq >= 6 << HQ || !(sq >= 0) ? 0 : sq
+}
+// s mod 6 for the sector sums hueQJs meets (5..16)
+const MOD6S = Int32Array.from({ length: 18 }, (_, s) => s % 6)
+
+function hueQJs(bytes: Uint8Array, sq: number, pre: Uint8Array | null): void {
+  const d = plainBytes(bytes),
+    tp = pre ?? IDENTITY
+  const base = (sq >> HQ) + 6,
+    sf = sq & ((1 << HQ) - 1)
+  for (let i = 0; i + 2 < d.length; i += 3) {
+    const r = tp[d[i]],
+      g = tp[d[i + 1]],
+      b = tp[d[i + 2]]
+    const rg = r - g,
+      lo0 = rg & (rg >> 31)
+    const mxrg = r - lo0,
+      mnrg = g + lo0
+    const dmax = mxrg - b,
+      dmin = mnrg - b
+    const max = mxrg - (dmax & (dmax >> 31)),
+      min = b + (dmin & (dmin >> 31))
+    const c = max - min,
+      cq = c << HQ
+    const isR = ((r ^ max) - 1) >> 31,
+      isG = ~isR & (((g ^ max) - 1) >> 31),
+      isB = ~isR & ~isG
+    const num = (isR & (g - b)) | (isG & (b - r)) | (isB & rg)
+    let a = num * (1 << HQ) + c * sf
+    const lo = a >> 31,
+      hi = (cq - 1 - a) >> 31
+    a += (lo & cq) - (hi & cq)
+    const s = MOD6S[base + (isG & 2) + (isB & 4) + lo - hi]
+    const mid = min + (((s & 1 ? cq - a : a) + (1 << (HQ - 1))) >> HQ)
+    d[i + TO_MAX[s]] = max
+    d[i + TO_MID[s]] = mid
+    d[i + TO_MIN[s]] = min
+  }
+}
+
+const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v)
+
+/** The kernels-3 hue turn by shift sectors (of the values through pre, when given), natively when the kernel agrees. */
+function hueQ(d: Uint8Array, shift: number, pre: Uint8Array | null = null): void {
+  const sq = hueTurn(shift)
+  const k = fast('opHueQ', (k) =>
+    [0, 1, 2_345_678, (6 << HQ) - 1].every((t, i) => {
+      const a = checkRgb(40, 13),
+        b = a.slice(),
+        p = i % 2 ? checkRgb(16, 16, 5).subarray(0, 256) : null
+      hueQJs(a, t, p)
+      k.opHueQ(b, t, p)
+      return sameBytes(a, b)
+    }),
+  )
+  if (k && d.length % 3 === 0) k.opHueQ(d, sq, pre)
+  else hueQJs(d, sq, pre)
+}
 
 /** Per-channel tables (R, G, B) on interleaved pixels (byte i takes table i % 3). */
 function channelLuts(d: Uint8Array, r: Uint8Array, g: Uint8Array, b: Uint8Array): void {

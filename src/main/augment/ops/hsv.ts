@@ -4,7 +4,7 @@
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
 import { applyLuts } from './colour'
-import { grey8, mapHsv8 } from './cv8'
+import { grey8, mapHsv8, plainBytes } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 /** numpy's float mod (the result takes the divisor's sign), then astype(uint8): truncation. */
@@ -63,6 +63,7 @@ export const hsvShift: PixelOp<'hsv_shift', { hue: number; saturation: number; v
     value: rng.uniform(spec.value[0], spec.value[1]),
   }),
   image: (p, px) => mapHsv(px, hsvLuts(p.hue, p.saturation, p.value)),
+  imageThrough: (p, px, pre) => mapHsv(px, hsvLuts(p.hue, p.saturation, p.value), pre),
 }
 
 // ---- ColorJitter: Albumentations 1.3.1's torchvision functions on uint8 ------------------------
@@ -126,10 +127,12 @@ export function adjustSaturation(d: Uint8Array, factor: number, pre: Uint8Array 
   if (k && d.length % 3 === 0) k.opSaturation(d, factor, pre)
   else saturationJs(d, factor, pre)
 }
-function saturationJs(d: Uint8Array, factor: number, pre: Uint8Array | null): void {
+function saturationJs(bytes: Uint8Array, factor: number, pre: Uint8Array | null): void {
+  const d = plainBytes(bytes)
   if (pre) for (let i = 0; i < d.length; i++) d[i] = pre[d[i]]
   const a = f(factor),
     b = f(1 - factor)
+  if (factor !== 0 && d.length >= 3 * SATURATION_TABLE_FROM && d.length % 3 === 0) return saturationByTable(d, a, b)
   for (let i = 0; i < d.length; i += 3) {
     const g = grey8(d[i], d[i + 1], d[i + 2])
     if (factor === 0) {
@@ -139,6 +142,25 @@ function saturationJs(d: Uint8Array, factor: number, pre: Uint8Array | null): vo
     const gb = f(g * b)
     // OpenCV fuses a*alpha + (g*beta) into one rounding (FMA): the product is exact in float64
     for (let c = 0; c < 3; c++) d[i + c] = satRound(f(d[i + c] * a + gb))
+  }
+}
+/** From this many pixels on, every (grey, value) result is computed once (65536 of them) and looked up. */
+const SATURATION_TABLE_FROM = 1 << 16
+/** saturationJs's steps with its per-value arithmetic done once per (grey, value) pair, as ops_colour.c does. */
+function saturationByTable(d: Uint8Array, a: number, b: number): void {
+  const t = new Uint8Array(65536)
+  for (let g = 0; g < 256; g++) {
+    const gb = f(g * b)
+    for (let v = 0; v < 256; v++) t[(g << 8) | v] = satRound(f(v * a + gb))
+  }
+  for (let i = 0; i + 2 < d.length; i += 3) {
+    const r = d[i],
+      gg = d[i + 1],
+      bb = d[i + 2],
+      row = grey8(r, gg, bb) << 8
+    d[i] = t[row | r]
+    d[i + 1] = t[row | gg]
+    d[i + 2] = t[row | bb]
   }
 }
 const satRound = (x: number) => {
@@ -183,25 +205,29 @@ export const colorJitter: PixelOp<'color_jitter', Jitter> = {
     hue: rng.uniform(spec.hue[0], spec.hue[1]),
     order: shuffled(rng, 4),
   }),
-  image(p, px) {
-    // brightness and contrast are per-value tables: composed into one pending table, which the next
-    // saturation or hue step reads its pixels through (or applied at the end): the bytes of the four
-    // steps one after another, in fewer passes over the image
-    let pending: Uint8Array | null = null
-    const then = (lut: Uint8Array | null) => {
-      if (lut) pending = pending ? compose(pending, lut) : lut
+  image: (p, px) => jitter(p, px, null),
+  imageThrough: (p, px, pre) => jitter(p, px, pre),
+}
+
+/** ColorJitter's four steps in p.order on the values through pre (null: none). */
+function jitter(p: Jitter, px: Pixels, pre: Uint8Array | null): void {
+  // brightness and contrast are per-value tables: composed into one pending table, which the next
+  // saturation or hue step reads its pixels through (or applied at the end): the bytes of the four
+  // steps one after another, in fewer passes over the image
+  let pending: Uint8Array | null = pre
+  const then = (lut: Uint8Array | null) => {
+    if (lut) pending = pending ? compose(pending, lut) : lut
+  }
+  for (const k of p.order) {
+    if (k === 0) then(brightnessLut(p.brightness))
+    else if (k === 1) then(contrastLut(px.data, p.contrast, pending))
+    else {
+      if (k === 2) adjustSaturation(px.data, p.saturation, pending)
+      else adjustHue(px, p.hue, pending)
+      pending = null
     }
-    for (const k of p.order) {
-      if (k === 0) then(brightnessLut(p.brightness))
-      else if (k === 1) then(contrastLut(px.data, p.contrast, pending))
-      else {
-        if (k === 2) adjustSaturation(px.data, p.saturation, pending)
-        else adjustHue(px, p.hue, pending)
-        pending = null
-      }
-    }
-    if (pending) lutRgb(px.data, pending)
-  },
+  }
+  if (pending) lutRgb(px.data, pending)
 }
 
 export const HSV_OPS = [hsvShift, colorJitter] as const

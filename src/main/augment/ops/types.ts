@@ -127,6 +127,11 @@ export interface PixelOp<T extends OpType, P extends Params = Params> extends Op
   /** in place on the image (may be asynchronous, e.g. a JPEG round trip) */
   image?(params: P, px: Pixels, ctx?: StepContext): void | Promise<void>
   /**
+   * image on the values through the per-value table pre first (the bytes of applying pre, then
+   * image), in one pass: the pending table of the table ops before it (photometric.ts applyPixels)
+   */
+  imageThrough?(params: P, px: Pixels, pre: Uint8Array, ctx?: StepContext): void
+  /**
    * each output pixel depends only on the same input pixel's value, not on its position or on
    * other pixels (tables, colour conversions): such an op commutes exactly with geometry that only
    * copies pixels, so it may run after it
