@@ -265,11 +265,13 @@ export function normal16Table(std: number): Int16Array {
     z16 = new Float64Array(65536)
     for (let j = 0; j < 65536; j++) z16[j] = inverseNormal((j + 0.5) / 65536)
   }
+  // the upper half mirrors the lower (z16[65535 - j] === -z16[j]: the inverse CDF is odd around 1/2)
   const t = new Int16Array(65536)
-  for (let j = 0; j < 65536; j++) {
-    const v = std * z16[j],
-      r = v < 0 ? -Math.round(-v) : Math.round(v)
-    t[j] = r < -256 ? -256 : r > 256 ? 256 : r
+  for (let j = 0; j < 32768; j++) {
+    const r = Math.round(-(std * z16[j]))
+    const v = r > 256 ? 256 : r
+    t[j] = -v
+    t[65535 - j] = v
   }
   return t
 }
