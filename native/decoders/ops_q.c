@@ -6,7 +6,8 @@
 //  - bilinear resampling in OpenCV's fixed point (ops_geom.c op_warp_bilinear_q);
 //  - noise from a counter-based hash of (key, value index) instead of a sequential stream, so
 //    values are independent of each other (and of the order they are computed in);
-//  - Gaussian noise by interpolation in a 4097-entry integer table (std * z * 256, from JS).
+//  - Gaussian noise by interpolation in a 4097-entry integer table (std * z * 256, from JS); under
+//    kernels 3, two values per hash, each a 65536-entry table's round(std * z) (op_gaussian_noise_q3).
 #include <stdlib.h>
 #include <string.h>
 #include "ops.h"
