@@ -156,4 +156,9 @@ int op_sharpen_q(uint8_t *d, int w, int h, int c, int a, int variant);
 // (nt <= 128, |offset| <= 1000, 0 <= q <= 32767, 1 <= shift <= 30); BORDER_REFLECT_101.
 int op_line_mean_q(uint8_t *d, int w, int h, const int32_t *offsets, int nt, int q, int shift, int variant);
 
+// ---- noise, kernels 3 (ops_q.c; ops/noise.ts hashedNormal3Js) -------------------------------------------
+// value k takes hash32(key, k >> 1)'s low (k even) or high (k odd) 16 bits as an index into table
+// (65536 entries, each within +-256), added and clamped; per_channel 0: k counts pixels
+void op_gaussian_noise_q3(uint8_t *d, size_t n, uint32_t key, int per_channel, const int16_t *table);
+
 #endif

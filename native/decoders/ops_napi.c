@@ -632,6 +632,7 @@ static const struct {
 
 static void register_colour_ops(napi_env env, napi_value exports);
 static void register_filter_q_ops(napi_env env, napi_value exports);
+static void register_noise_q3_ops(napi_env env, napi_value exports);
 
 void register_op_kernels(napi_env env, napi_value exports) {
   napi_value fn;
@@ -645,6 +646,7 @@ void register_op_kernels(napi_env env, napi_value exports) {
   }
   register_colour_ops(env, exports);
   register_filter_q_ops(env, exports);
+  register_noise_q3_ops(env, exports);
 }
 
 // ---- colour (ops_colour.c) -------------------------------------------------------------------------------
@@ -828,4 +830,29 @@ static void register_filter_q_ops(napi_env env, napi_value exports) {
     napi_create_function(env, list[i].name, NAPI_AUTO_LENGTH, list[i].fn, NULL, &fn);
     napi_set_named_property(env, exports, list[i].name, fn);
   }
+}
+
+// ---- noise, kernels 3 (ops_q.c) ---------------------------------------------------------------------------
+//   opGaussianNoiseQ3(rgb, key, perChannel, table)   table: Int16Array, 65536 entries within +-256
+
+static napi_value gaussian_noise_q3_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opGaussianNoiseQ3(rgb, key, perChannel, table)";
+  napi_value argv[ARGS];
+  arr d, t;
+  uint32_t key;
+  int per;
+  if (args(env, info, argv) != 4 || !rgb_of(env, argv[0], &d)) return fail(env, fn, "rgb must be RGB bytes (a multiple of 3)");
+  if (!u32_of(env, argv[1], &key) || !bool_of(env, argv[2], &per)) return fail(env, fn, "key must be a uint32, perChannel a boolean");
+  if (!typed(env, argv[3], napi_int16_array, &t) || t.len != 65536) return fail(env, fn, "table must be a 65536-entry Int16Array");
+  const int16_t *q = t.data;
+  for (size_t i = 0; i < 65536; i++)
+    if (q[i] < -256 || q[i] > 256) return fail(env, fn, "table values must be within +-256");
+  op_gaussian_noise_q3(d.data, d.len, key, per, q);
+  return NULL;
+}
+
+static void register_noise_q3_ops(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "opGaussianNoiseQ3", NAPI_AUTO_LENGTH, gaussian_noise_q3_js, NULL, &fn);
+  napi_set_named_property(env, exports, "opGaussianNoiseQ3", fn);
 }

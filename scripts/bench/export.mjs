@@ -15,6 +15,9 @@
 // env: RUNS=3  SIZES="1024x768:200 4000x3000:30"  ENVS=default,tuned  EXPORT_WORKERS=2
 //      BENCH_DIR=<repo>/../shared/bench (or /work/shared/bench)  SKIP_PEERS=1 (only the second part)
 //      GENERAL_ONLY=1 (only part 3)  SKIP_GENERAL=1 (parts 1 and 2 only)
+//      GENERAL_ROWS=lockstep (part 3: only the rows whose label holds one of these words, e.g. the
+//      addon ratio alone: GENERAL_ONLY=1 GENERAL_ROWS=lockstep SIZES=1024x768:200; a check whose rows
+//      did not run says so)
 //      ROWS="folders 1 epoch,npy 1 epoch" (part 2: only the lockstep rows whose label holds one of these)
 //      BEFORE=<another checkout, built> (part 2: each lockstep row runs that checkout's CLI too, as
 //      "<row> [before]", in the same round-robin: a change's before and after on the same machine load)
@@ -183,6 +186,12 @@ for (const spec of process.env.GENERAL_ONLY ? [] : SIZES.trim().split(/\s+/)) {
     )
   }
 }
+/** Part 3's row filter (GENERAL_ROWS: words any of which the label must hold; unset: every row). */
+function wantGeneral(label) {
+  const words = process.env.GENERAL_ROWS?.split(',').map((w) => w.trim().toLowerCase())
+  return !words || words.some((w) => label.toLowerCase().includes(w))
+}
+
 // ---- part 3: the general recipe -----------------------------------------------------------------------
 if (!process.env.SKIP_GENERAL) await generalRecipe()
 
@@ -213,7 +222,7 @@ async function generalRecipe() {
     { label: 'OpenCV general, Pool(2)', cmd: `${py} ${peerScript} --data {data} --out {out} --procs 2` },
     { label: 'OpenCV general, 1 process', cmd: `${py} ${peerScript} --data {data} --out {out} --procs 1` },
   ]
-  if (!albuWhy) {
+  if (!albuWhy && wantGeneral('Albumentations 1.3.1 general, Pool(2)')) {
     const load = `import albumentations as A, cv2, os, sys, multiprocessing as mp\nT = A.load("${albuJson}")\nd, o = sys.argv[1], sys.argv[2]\nnames = sorted(f[:-4] for f in os.listdir(d + "/images"))\ndef one(n):\n    cv2.setNumThreads(1)\n    r = T(image=cv2.imread(d + "/images/" + n + ".jpg"), mask=cv2.imread(d + "/masks/" + n + ".png", cv2.IMREAD_UNCHANGED))\n    cv2.imwrite(o + "/images/" + n + ".jpg", r["image"], [cv2.IMWRITE_JPEG_QUALITY, 90]); cv2.imwrite(o + "/masks/" + n + ".png", r["mask"])\nos.makedirs(o + "/images", exist_ok=True); os.makedirs(o + "/masks", exist_ok=True)\nwith mp.get_context("fork").Pool(2) as p: list(p.imap_unordered(one, names, chunksize=2))`
     writeFileSync(join(work, 'albu_general.py'), load)
     rows.push({
@@ -222,6 +231,7 @@ async function generalRecipe() {
       cmd: `PYTHONPATH=${albuPath} ${py} ${join(work, 'albu_general.py')} {data} {out}`,
     })
   }
+  for (let i = rows.length - 1; i >= 0; i--) if (!wantGeneral(rows[i].label)) rows.splice(i, 1)
   const lines = ['', 'general recipe (scripts/bench/general-recipe.json), whole process, output pairs/s, median of ' + RUNS]
   if (albuWhy) lines.push(`note: ${albuWhy}`)
   for (const spec of SIZES.trim().split(/\s+/)) {
@@ -248,15 +258,23 @@ async function generalRecipe() {
     const ours = med('lockstep general'),
       plain = med('lockstep general, LOCKSTEP_NATIVE=0'),
       cvp = med('OpenCV general, Pool(2)')
-    checks.push(`${wh} general: lockstep ${ours?.toFixed(1)} vs 1.2 x OpenCV Pool(2) ${(1.2 * cvp).toFixed(1)} -> ${ours >= 1.2 * cvp ? 'PASS' : 'FAIL'}`)
+    const ran = (...labels) => labels.every((l) => rows.some((r) => r.label === l))
+    const skipped = (what) => `${wh} general: ${what} not run (GENERAL_ROWS=${process.env.GENERAL_ROWS})`
+    checks.push(
+      ran('lockstep general', 'OpenCV general, Pool(2)')
+        ? `${wh} general: lockstep ${ours?.toFixed(1)} vs 1.2 x OpenCV Pool(2) ${(1.2 * cvp).toFixed(1)} -> ${ours >= 1.2 * cvp ? 'PASS' : 'FAIL'}`
+        : skipped('the OpenCV check'),
+    )
     const al = med('Albumentations 1.3.1 general, Pool(2)')
     checks.push(
       al
         ? `${wh} general: lockstep ${ours?.toFixed(1)} vs 1.5 x Albumentations Pool(2) ${(1.5 * al).toFixed(1)} -> ${ours >= 1.5 * al ? 'PASS' : 'FAIL'}`
-        : `${wh} general: Albumentations row skipped (${albuWhy ? 'not importable here' : 'failed'})`,
+        : `${wh} general: Albumentations row skipped (${albuWhy ? 'not importable here' : wantGeneral('Albumentations') ? 'failed' : 'GENERAL_ROWS'})`,
     )
     checks.push(
-      `${wh} general: without the native kernels ${plain?.toFixed(1)} vs half of with ${(ours / 2).toFixed(1)} (at most 2x slower) -> ${plain >= ours / 2 ? 'PASS' : 'FAIL'}`,
+      ran('lockstep general', 'lockstep general, LOCKSTEP_NATIVE=0')
+        ? `${wh} general: without the native kernels ${plain?.toFixed(1)} vs half of with ${(ours / 2).toFixed(1)} (at most 2x slower) -> ${plain >= ours / 2 ? 'PASS' : 'FAIL'}`
+        : skipped('the no-addon check'),
     )
   }
   report.push(...lines)

@@ -103,6 +103,29 @@ const window = (v: number[], width: number, r: { left: number; top: number; widt
 
 describe('PNG label reader', () => {
   const cases = [...[1, 2, 4, 8, 16].map((depth) => ({ colorType: 0 as const, depth })), ...[1, 2, 4, 8].map((depth) => ({ colorType: 3 as const, depth }))]
+  it('flat rows (filtered rows of zeros: Up repeating the row above, Sub its first byte), whole and in regions', () => {
+    for (const depth of [8, 16]) {
+      const width = 41,
+        height = 30
+      // constant rows in bands of 4, a band of one class per column half, and one varied row
+      const v = Array.from({ length: width * height }, (_, i) => {
+        const x = i % width,
+          y = Math.floor(i / width)
+        if (y === 17) return (x * 7) % 200
+        return y >= 20 && y < 25 ? (x < 20 ? 3 : 9) : (Math.floor(y / 4) * 37) % 251
+      })
+      const png = writePng({ width, height, depth, colorType: 0, values: v })
+      const i = info(png)
+      expect(Array.from(decodeLabelRegion(png, i).data)).toEqual(v)
+      for (const r of [
+        { left: 0, top: 3, width, height: 20 },
+        { left: 5, top: 16, width: 30, height: 10 },
+        { left: 40, top: 0, width: 1, height: 30 },
+      ])
+        expect(Array.from(decodeLabelRegion(png, i, r).data), JSON.stringify(r)).toEqual(window(v, width, r))
+    }
+  })
+
   for (const { colorType, depth } of cases) {
     it(`${colorType === 0 ? 'grey' : 'palette'} ${depth}-bit: every filter, whole and any region, exact values`, () => {
       const width = 37,

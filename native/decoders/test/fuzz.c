@@ -296,6 +296,13 @@ static void t_op_pixels(const input *in, rng *r) {
   for (int i = 0; i < 4097; i++) qt[i] = (int32_t)(next(r) % (1u << 21)) - (1 << 20);
   op_gaussian_noise_q(d, n, next(r), next(r) & 1, qt);
   op_salt_pepper_q(d, n, next(r), next(r), any_double(in, r), any_double(in, r));
+  // kernels 3: two values per hash from a 65536-entry table within +-256 (the glue's range); odd lengths too
+  int16_t *t16 = malloc(65536 * sizeof *t16);
+  CHECK(t16 != NULL);
+  for (int i = 0; i < 65536; i++) t16[i] = (int16_t)((int)(next(r) % 513) - 256);
+  op_gaussian_noise_q3(d, n, next(r), next(r) & 1, t16);
+  op_gaussian_noise_q3(d, n - (n > 0 ? 1 : 0), next(r), 1, t16);
+  free(t16);
   int kr = between(r, 0, 12);
   double k[25], taps[27];
   for (int i = 0; i < 2 * kr + 1; i++) k[i] = any_double(in, r);

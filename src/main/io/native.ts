@@ -176,6 +176,9 @@ export interface OpKernels {
   opBlurQ(rgb: Uint8Array, w: number, h: number, taps: Int32Array): void
   opSharpenQ(rgb: Uint8Array, w: number, h: number, c: number, a: number): void
   opLineMeanQ(rgb: Uint8Array, w: number, h: number, offsets: Int32Array, q: number, shift: number): void
+  // noise, kernels 3 (ops_q.c; ops/noise.ts hashedNormal3Js): two values per hash, a 65536-entry
+  // table of round(std * z) within +-256
+  opGaussianNoiseQ3(rgb: Uint8Array, key: number, perChannel: boolean, table: Int16Array): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */

@@ -5,6 +5,7 @@ import { checkRgb, fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import type { PixelOp, Pixels } from './types'
 import { applyLuts } from './colour'
+import { plainBytes } from './cv8'
 
 type Gaussian = { std: number; perChannel: boolean; seed: number; normal?: 'table' }
 
@@ -19,7 +20,9 @@ export const gaussianNoise: PixelOp<'gaussian_noise', Gaussian> = {
   kind: 'pixel',
   sample: (rng, spec) => ({ std: rng.uniform(spec.std[0], spec.std[1]), perChannel: spec.perChannel, seed: rng.seed32(), normal: 'table' }),
   image(p, px: Pixels, ctx) {
-    if ((ctx?.kernels ?? 1) >= 2) return hashedNormalNoise(px.data, p.seed, p.std, p.perChannel)
+    const kernels = ctx?.kernels ?? 1
+    if (kernels >= 3) return hashedNormal3(px.data, p.seed, p.std, p.perChannel)
+    if (kernels >= 2) return hashedNormalNoise(px.data, p.seed, p.std, p.perChannel)
     const rng = Rng.fromParts('gaussian_noise', p.seed)
     if (p.normal !== 'table') return boxMuller(px.data, rng, p.std, p.perChannel)
     const k = fast('opGaussianNoise', (k) => {
@@ -242,6 +245,107 @@ function hashedNormalSlow(d: Uint8Array, key: number, per: boolean, t: Int32Arra
     d[i] = addClamp(d[i], v)
     d[i + 1] = addClamp(d[i + 1], v)
     d[i + 2] = addClamp(d[i + 2], v)
+  }
+}
+
+// ---- kernels 3: two normal values per hash ------------------------------------------------------
+// Value k (a channel value; a pixel when one value serves its three channels) takes the hash of
+// (key, k >> 1): its low 16 bits for even k, its high 16 bits for odd k, each an index into a
+// 65536-entry table of round(std * z) at z = the inverse normal CDF at (j + 0.5) / 65536. Half the
+// hashes of kernels 2 and no interpolation (about twice as fast in JS and C), a finer
+// quantile grid (the tails reach 4.32 sigma, kernels 2's 3.48) and the value rounded once.
+
+let z16: Float64Array | null = null
+/**
+ * round(std * z) for the 65536 quantiles (rounded half away from zero, so the table is exactly
+ * antisymmetric: zero mean), clamped to +-256 (beyond, the clamp to 0..255 gives the same byte).
+ */
+export function normal16Table(std: number): Int16Array {
+  if (!z16) {
+    z16 = new Float64Array(65536)
+    for (let j = 0; j < 65536; j++) z16[j] = inverseNormal((j + 0.5) / 65536)
+  }
+  // the upper half mirrors the lower (z16[65535 - j] === -z16[j]: the inverse CDF is odd around 1/2)
+  const t = new Int16Array(65536)
+  for (let j = 0; j < 32768; j++) {
+    const r = Math.round(-(std * z16[j]))
+    const v = r > 256 ? 256 : r
+    t[j] = -v
+    t[65535 - j] = v
+  }
+  return t
+}
+
+function hashedNormal3(d: Uint8Array, seed: number, std: number, per: boolean): void {
+  const key = noiseKey(seed, GAUSS_SALT),
+    t = normal16Table(std)
+  const k = fast('opGaussianNoiseQ3', (k) => {
+    const t2 = normal16Table(21.3),
+      t3 = normal16Table(300)
+    const a = checkRgb(31, 7),
+      b = a.slice(),
+      c = checkRgb(31, 7, 2),
+      e = c.slice()
+    hashedNormal3Js(a, 12345, true, t2)
+    k.opGaussianNoiseQ3(b, 12345, true, t2)
+    hashedNormal3Js(c, 0xfffffff0, false, t3)
+    k.opGaussianNoiseQ3(e, 0xfffffff0, false, t3)
+    return sameBytes(a, b) && sameBytes(c, e)
+  })
+  if (k) k.opGaussianNoiseQ3(d, key, per, t)
+  else hashedNormal3Js(d, key, per, t)
+}
+
+/** v + 384 clamped to 0..255 for v + 384 in 0..1023 (a byte plus a table value within +-256). */
+const CLAMP384 = Uint8Array.from({ length: 1024 }, (_, v) => Math.max(0, Math.min(255, v - 384)))
+
+/** The JS reference of kernels-3 Gaussian noise (ops_q.c op_gaussian_noise_q3). */
+export function hashedNormal3Js(bytes: Uint8Array, key: number, per: boolean, t: Int16Array): void {
+  const d = plainBytes(bytes)
+  const n = per ? d.length : Math.floor(d.length / 3)
+  const pairs = n >> 1
+  if (per) channelPairs(d, key, t, pairs)
+  else pixelPairs(d, key, t, pairs)
+  if (n & 1) {
+    const a = t[hash32(key, pairs) & 0xffff] + 384,
+      k = n - 1
+    if (per) d[k] = CLAMP384[d[k] + a]
+    else for (let o = k * 3; o < k * 3 + 3; o++) d[o] = CLAMP384[d[o] + a]
+  }
+}
+
+/** hash32(key, q) written out: one V8 loop without a call per pair. */
+function channelPairs(d: Uint8Array, key: number, t: Int16Array, pairs: number): void {
+  const c = CLAMP384
+  for (let q = 0, k = 0; q < pairs; q++, k += 2) {
+    let x = (key + q) | 0
+    x ^= x >>> 16
+    x = Math.imul(x, 0x7feb352d)
+    x ^= x >>> 15
+    x = Math.imul(x, 0x846ca68b | 0)
+    x ^= x >>> 16
+    d[k] = c[d[k] + t[x & 0xffff] + 384]
+    d[k + 1] = c[d[k + 1] + t[x >>> 16] + 384]
+  }
+}
+
+function pixelPairs(d: Uint8Array, key: number, t: Int16Array, pairs: number): void {
+  const c = CLAMP384
+  for (let q = 0, o = 0; q < pairs; q++, o += 6) {
+    let x = (key + q) | 0
+    x ^= x >>> 16
+    x = Math.imul(x, 0x7feb352d)
+    x ^= x >>> 15
+    x = Math.imul(x, 0x846ca68b | 0)
+    x ^= x >>> 16
+    const a = t[x & 0xffff] + 384,
+      b = t[x >>> 16] + 384
+    d[o] = c[d[o] + a]
+    d[o + 1] = c[d[o + 1] + a]
+    d[o + 2] = c[d[o + 2] + a]
+    d[o + 3] = c[d[o + 3] + b]
+    d[o + 4] = c[d[o + 4] + b]
+    d[o + 5] = c[d[o + 5] + b]
   }
 }
 
