@@ -10,7 +10,7 @@ import { type FusedGeometry, type Plan } from './plan'
 import { flatBounds, validRect } from './region'
 import type { Stage } from './stages'
 import { warpBilinearQ, warpBilinearRgb, warpExact, warpNearest, type SourceView } from './warp'
-import { areaReduce, chainCoords, sampleLabels, sampleRgb } from './warp-chain'
+import { chainCoords, sampledSource, sampleLabels, sampleRgb } from './warp-chain'
 
 export type LabelData = Uint8Array | Uint16Array
 
@@ -74,8 +74,7 @@ export function resample(
   }
   const c = sg.chain
   const at = coords ?? chainCoords(c)
-  const pf = c.prefilter
-  const rgb = sampleRgb(c, at, img && pf ? areaReduce(img, pf[0], pf[1]) : img, new Uint8Array(c.width * c.height * 3))
+  const rgb = sampleRgb(c, at, sampledSource(c, img), new Uint8Array(c.width * c.height * 3))
   const labels = depth ? sampleLabels(c, at, lab, plan.ignoreIndex, labelBuffer(c.width * c.height, depth)) : null
   return { width: c.width, height: c.height, rgb, labels }
 }

@@ -463,6 +463,7 @@ const viewOf = (v: SourceView<Uint8Array | Uint16Array>) => Int32Array.of(v.left
  */
 export function sampleRgb(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array> | null, out: Uint8Array): Uint8Array {
   if (!src) return out.fill(0)
+  if (areaAxes(chain)) return sampleAreaAxes(chain, src, out)
   if (coords === AXES) return sampleRgbAxes(chain, src, out)
   if ((chain.kernels ?? 1) >= 3) return sampleRgbQ(chain, coords, src, out)
   const k = fast('opSampleRgb', (k) => {
@@ -622,6 +623,14 @@ function axisAligned(chain: Chain): boolean {
 
 /** Each output column's x (axis 0) or row's y (axis 1) in the input canvas, NaN where the point is fill: chainCoordsJs per axis. */
 export function axisCoords(chain: Chain, axis: 0 | 1): Float64Array {
+  let held = axesHeld.get(chain)
+  if (!held) axesHeld.set(chain, (held = [null, null]))
+  return (held[axis] ??= axisCoordsOf(chain, axis))
+}
+/** Each chain's axis points, computed once (the tables of image, mask and region read them). */
+const axesHeld = new WeakMap<Chain, [Float64Array | null, Float64Array | null]>()
+
+function axisCoordsOf(chain: Chain, axis: 0 | 1): Float64Array {
   const n = axis === 0 ? chain.width : chain.height
   const out = new Float64Array(n)
   const [a, c] = axis === 0 ? [0, 2] : [4, 5] // the axis's scale and offset in an affine
@@ -697,7 +706,10 @@ function labelTables(chain: Chain, src: SourceView<Uint8Array | Uint16Array>): [
   const mode = inputMode(chain)
   const table = (axis: 0 | 1) => {
     const [n, base] = axis === 0 ? [src.sourceWidth, src.left] : [src.sourceHeight, src.top]
-    return Int32Array.from(axisCoords(chain, axis), (u) => (Number.isNaN(u) ? -1 : foldIndex(Math.floor(u), n, mode) - base))
+    const us = axisCoords(chain, axis)
+    const t = new Int32Array(us.length)
+    for (let i = 0; i < us.length; i++) t[i] = Number.isNaN(us[i]) ? -1 : foldIndex(Math.floor(us[i]), n, mode) - base
+    return t
   }
   return [table(0), table(1)]
 }
@@ -722,5 +734,142 @@ function sampleRgbAxes(chain: Chain, src: SourceView<Uint8Array>, out: Uint8Arra
 
 function sampleLabelsAxes<T extends Uint8Array | Uint16Array>(chain: Chain, src: SourceView<T>, fill: number, out: T): T {
   axesKernels(chain)!.opLabelsAxes(src.data, viewOf(src), ...labelTables(chain, src), fill, out)
+  return out
+}
+
+// ---- kernels 3: a prefiltered axis-aligned chain (resize or scale below half size) -------------------
+// The area average folded into the axis taps, so no area-reduced copy of the source is made: each
+// output column's (row's) weights over source pixels are the bilinear taps of kernels 3 (fractions in
+// 1/32, on the grid of pf-pixel blocks, folded by the input's fill mode) spread evenly over the
+// pixels of their blocks (the blocks at the source's right and bottom edges may be partial), as
+// integers summing to 2^12 per column (row); an axis that is not prefiltered keeps its two bilinear
+// taps summing to 32. A value is sum(wy * wx * p) / 2^(Sx + Sy) rounded to nearest, ties to even (as
+// the area average and OpenCV's INTER_AREA round): integers below 2^32, exact in any order, so
+// ops_field.c computes the same bytes rows first. Zero weights are left out; masks stay nearest.
+const AREA_BITS = 12
+
+/** An axis's taps: k per output column (row), region pixel indices and weights (all 0: the fill), and their sum's bits. */
+export interface AreaTaps {
+  k: number
+  at: Int32Array
+  w: Int32Array
+  bits: number
+}
+
+/** Kernels 3 chains whose image is read through area taps (areaTaps) instead of an area-reduced copy. */
+export function areaAxes(chain: Chain): boolean {
+  return chain.prefilter !== null && axisAligned(chain)
+}
+
+/** The image a chain's sampler reads: the source, or its area-reduced copy (kernels 1 and 2, and chains that are not axis-aligned). */
+export function sampledSource(chain: Chain, img: SourceView<Uint8Array> | null): SourceView<Uint8Array> | null {
+  const pf = chain.prefilter
+  return img && pf && !areaAxes(chain) ? areaReduce(img, pf[0], pf[1]) : img
+}
+
+/** One axis's area taps (axis 0: columns, 1: rows) over the region of `src`. */
+export function areaTaps(chain: Chain, src: SourceView<Uint8Array>, axis: 0 | 1): AreaTaps {
+  const mode = inputMode(chain)
+  const pf = chain.prefilter?.[axis] ?? 1
+  const bits = pf > 1 ? AREA_BITS : 5
+  const [n, base] = axis === 0 ? [src.sourceWidth, src.left] : [src.sourceHeight, src.top]
+  const rn = Math.ceil(n / pf)
+  const us = axisCoords(chain, axis)
+  const cap = 2 * pf
+  const at = new Int32Array(us.length * cap),
+    w = new Int32Array(us.length * cap),
+    count = new Int32Array(us.length)
+  for (let i = 0; i < us.length; i++) {
+    const u = us[i]
+    if (Number.isNaN(u)) continue
+    const f = u / pf - 0.5
+    const t = Math.floor(f)
+    const a = Math.floor((f - t) * 32 + 0.5)
+    let c = i * cap
+    for (let side = 0; side < 2; side++) {
+      const j = foldIndex(t + side, rn, mode),
+        A = (side === 0 ? 32 - a : a) << (bits - 5)
+      const lo = j * pf,
+        cnt = Math.min(n, lo + pf) - lo
+      for (let m = 0; m < cnt && A > 0; m++) {
+        const wm = Math.floor((A * (m + 1)) / cnt) - Math.floor((A * m) / cnt)
+        if (wm > 0) {
+          at[c] = lo + m - base
+          w[c++] = wm
+        }
+      }
+    }
+    count[i] = c - i * cap
+  }
+  // k taps per output (the most any has; the rest weigh 0 at the first tap's pixel, or at 0 for the fill)
+  let k = 1
+  for (const c of count) k = Math.max(k, c)
+  if (k === cap) {
+    for (let i = 0; i < us.length; i++) for (let j = count[i]; j < k; j++) at[i * k + j] = at[i * k]
+    return { k, at, w, bits }
+  }
+  const at2 = new Int32Array(us.length * k),
+    w2 = new Int32Array(us.length * k)
+  for (let i = 0; i < us.length; i++) {
+    for (let j = 0; j < k; j++) {
+      at2[i * k + j] = at[i * cap + (j < count[i] ? j : 0)]
+      if (j < count[i]) w2[i * k + j] = w[i * cap + j]
+    }
+  }
+  return { k, at: at2, w: w2, bits }
+}
+
+/** The definition: each value sum(wy * wx * p) over the taps, / 2^(Sx + Sy) rounded to nearest even (rows first, as ops_field.c; exact). */
+export function sampleAreaAxesJs(tx: AreaTaps, ty: AreaTaps, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
+  const W = tx.at.length / tx.k,
+    H = ty.at.length / ty.k
+  const { data, width: rw } = src
+  const scale = 2 ** (tx.bits + ty.bits),
+    half = scale / 2
+  const v = new Float64Array(rw * 3)
+  for (let y = 0; y < H; y++) {
+    v.fill(0)
+    for (let j = 0; j < ty.k; j++) {
+      const wy = ty.w[y * ty.k + j]
+      if (wy === 0) continue
+      for (let i = 0, p = ty.at[y * ty.k + j] * rw * 3; i < rw * 3; i++, p++) v[i] += wy * data[p]
+    }
+    for (let x = 0, o = y * W * 3; x < W; x++, o += 3) {
+      for (let c = 0; c < 3; c++) {
+        let s = 0
+        for (let j = 0; j < tx.k; j++) s += tx.w[x * tx.k + j] * v[tx.at[x * tx.k + j] * 3 + c]
+        out[o + c] = Math.min(255, Math.floor((s + half - 1 + (Math.floor(s / scale) & 1)) / scale))
+      }
+    }
+  }
+  return out
+}
+
+/** A small prefiltered axis-aligned chain (partial blocks, a flip, a bound, a fold): opSampleAreaAxes's start-up check. */
+function checkAreaAxes(k: OpKernels): boolean {
+  const src = checkChain().src
+  return (['reflect', 'wrap', 'constant'] as const).every((mode) => {
+    const chain: Chain = {
+      width: 4,
+      height: 3,
+      input: { width: 11, height: 7 },
+      prefilter: [3, 2],
+      kernels: 3,
+      links: [{ field: null, m: [-2.93, 0, 12.1, 0, 2.31, -0.2], bounds: [{ m: [1, 0, 0.5, 0, 1, -0.25], w: 3.9, h: 2.9 }], w: 11, h: 7, mode }],
+    }
+    const tx = areaTaps(chain, src, 0),
+      ty = areaTaps(chain, src, 1)
+    const b = new Uint8Array(36)
+    k.opSampleAreaAxes(src.data, viewOf(src), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, b)
+    return sameBytes(b, sampleAreaAxesJs(tx, ty, src, new Uint8Array(36)))
+  })
+}
+
+function sampleAreaAxes(chain: Chain, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
+  const tx = areaTaps(chain, src, 0),
+    ty = areaTaps(chain, src, 1)
+  const k = fast('opSampleAreaAxes', checkAreaAxes)
+  if (!k) return sampleAreaAxesJs(tx, ty, src, out)
+  k.opSampleAreaAxes(src.data, viewOf(src), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, out)
   return out
 }

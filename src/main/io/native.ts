@@ -174,6 +174,20 @@ export interface OpKernels {
   opBlurQ(rgb: Uint8Array, w: number, h: number, taps: Int32Array): void
   opSharpenQ(rgb: Uint8Array, w: number, h: number, c: number, a: number): void
   opLineMeanQ(rgb: Uint8Array, w: number, h: number, offsets: Int32Array, q: number, shift: number): void
+  // chain, kernels 3 (ops_field.c): warp-chain.ts sampleAreaAxesJs, a prefiltered axis-aligned chain from
+  // kx taps per column (xi region columns, xw weights) and ky per row, sum / 2^shift rounded to nearest even
+  opSampleAreaAxes(
+    src: Uint8Array,
+    view: Int32Array,
+    xi: Int32Array,
+    xw: Int32Array,
+    kx: number,
+    yi: Int32Array,
+    yw: Int32Array,
+    ky: number,
+    shift: number,
+    out: Uint8Array,
+  ): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */
