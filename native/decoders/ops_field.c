@@ -696,7 +696,8 @@ void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const 
 }
 
 // ---- warp-chain.ts, kernels 3: a prefiltered axis-aligned chain (sampleAreaAxesJs) ---------------------
-// out = sum(yw * xw * p) / 2^shift rounded to nearest even, from kx taps per output column (xi: region
+// out = sum(yw * xw * p) / 2^shift rounded to nearest, ties to even (even) or up (sampleRgbQJs's
+// + 512 >> 10: the axis tables of a chain that is not prefiltered go through here too), from kx taps per output column (xi: region
 // columns, xw: weights) and ky per row; the glue checks each column's and row's weights sum to at
 // most 2^12 and shift <= 24, so every sum is below 255 * 2^24 + 2^23 < 2^32: exact, in any order.
 // Rows first: each output row's ky source rows combined over the columns the taps read (contiguous,
@@ -711,12 +712,13 @@ static void area_vrow(const uint8_t *data, size_t row, const int32_t *ri, const 
   }
 }
 // (a value above 255, which weights summing to at most 2^shift never give, saturates as the vectors' packs do)
-static inline uint8_t area_round(uint32_t s, int shift, uint32_t h1) {
-  const uint32_t q = (s + h1 + ((s >> shift) & 1)) >> shift;
+// (even: ties to even; else ties up, (s + 2^(shift-1)) >> shift)
+static inline uint8_t area_round(uint32_t s, int shift, uint32_t h1, int even) {
+  const uint32_t q = (s + h1 + (even ? (s >> shift) & 1 : 1)) >> shift;
   return (uint8_t)(q > 255 ? 255 : q);
 }
 // one output pixel from its taps (v holds one spare value after the span: never read here)
-static void area_hrow(const uint32_t *restrict v, const int32_t *restrict off, const int32_t *restrict xw, int W, int kx, int shift, uint8_t *restrict o) {
+static void area_hrow(const uint32_t *restrict v, const int32_t *restrict off, const int32_t *restrict xw, int W, int kx, int shift, int even, uint8_t *restrict o) {
   const uint32_t h1 = (1u << (shift - 1)) - 1;
   for (int x = 0; x < W; x++, o += 3) {
     uint32_t s0 = 0, s1 = 0, s2 = 0;
@@ -724,7 +726,7 @@ static void area_hrow(const uint32_t *restrict v, const int32_t *restrict off, c
       const uint32_t *a = v + off[x * kx + k], w = (uint32_t)xw[x * kx + k];
       s0 += w * a[0], s1 += w * a[1], s2 += w * a[2];
     }
-    o[0] = area_round(s0, shift, h1), o[1] = area_round(s1, shift, h1), o[2] = area_round(s2, shift, h1);
+    o[0] = area_round(s0, shift, h1, even), o[1] = area_round(s1, shift, h1, even), o[2] = area_round(s2, shift, h1, even);
   }
 }
 #if HAVE_AVX2_VARIANT
@@ -761,13 +763,13 @@ AVX2 static inline __m256i area_pair_avx2(const uint32_t *v, const int32_t *f, c
   }
   return s;
 }
-AVX2 static void area_hrow_avx2(const uint32_t *restrict v, const int32_t *restrict off, const int32_t *restrict w4, int W, int kx, int shift, uint8_t *restrict o) {
-  const __m256i h1 = _mm256_set1_epi32((int)((1u << (shift - 1)) - 1)), one = _mm256_set1_epi32(1), k255 = _mm256_set1_epi32(255);
+AVX2 static void area_hrow_avx2(const uint32_t *restrict v, const int32_t *restrict off, const int32_t *restrict w4, int W, int kx, int shift, int even, uint8_t *restrict o) {
+  const __m256i h1 = _mm256_set1_epi32((int)((1u << (shift - 1)) - 1)), one = _mm256_set1_epi32(even ? 1 : 0), up = _mm256_set1_epi32(even ? 0 : 1), k255 = _mm256_set1_epi32(255);
   const __m128i sh = _mm_cvtsi32_si128(shift);
   int x = 0;
   for (; x + 2 <= W; x += 2, o += 6) {
     __m256i s = area_pair_avx2(v, off + (size_t)x * kx, w4 + (size_t)x * kx * 4, kx);
-    __m256i q = _mm256_srl_epi32(_mm256_add_epi32(_mm256_add_epi32(s, h1), _mm256_and_si256(_mm256_srl_epi32(s, sh), one)), sh);
+    __m256i q = _mm256_srl_epi32(_mm256_add_epi32(_mm256_add_epi32(s, h1), _mm256_or_si256(_mm256_and_si256(_mm256_srl_epi32(s, sh), one), up)), sh);
     q = _mm256_min_epu32(q, k255);  // (sums from 2^31 up would pack as negatives)
     q = _mm256_packus_epi16(_mm256_packus_epi32(q, q), q);  // each lane: its pixel's 4 bytes first
     uint32_t p0 = (uint32_t)_mm256_extract_epi32(q, 0), p1 = (uint32_t)_mm256_extract_epi32(q, 4);
@@ -782,7 +784,7 @@ AVX2 static void area_hrow_avx2(const uint32_t *restrict v, const int32_t *restr
       const uint32_t *a = v + off[(size_t)x * kx + k], w = (uint32_t)w4[((size_t)x * kx + k) * 4];
       s0 += w * a[0], s1 += w * a[1], s2 += w * a[2];
     }
-    o[0] = area_round(s0, shift, hh), o[1] = area_round(s1, shift, hh), o[2] = area_round(s2, shift, hh);
+    o[0] = area_round(s0, shift, hh, even), o[1] = area_round(s1, shift, hh, even), o[2] = area_round(s2, shift, hh, even);
   }
 }
 // Rows whose weights sum to at most 128 (a row axis that is not prefiltered): each value of the row
@@ -814,11 +816,11 @@ AVX2 static inline __m128i area_px16(const uint16_t *v, const int32_t *f, const 
   }
   return s;
 }
-AVX2 static void area_hrow16_avx2(const uint16_t *restrict v, const int32_t *restrict off, const int32_t *restrict w2, int W, int kx, int shift, uint8_t *restrict o) {
-  const __m128i h1 = _mm_set1_epi32((int)((1u << (shift - 1)) - 1)), one = _mm_set1_epi32(1), sh = _mm_cvtsi32_si128(shift), k255 = _mm_set1_epi32(255);
+AVX2 static void area_hrow16_avx2(const uint16_t *restrict v, const int32_t *restrict off, const int32_t *restrict w2, int W, int kx, int shift, int even, uint8_t *restrict o) {
+  const __m128i h1 = _mm_set1_epi32((int)((1u << (shift - 1)) - 1)), one = _mm_set1_epi32(even ? 1 : 0), up = _mm_set1_epi32(even ? 0 : 1), sh = _mm_cvtsi32_si128(shift), k255 = _mm_set1_epi32(255);
   const __m128i order = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
   const int kp = (kx + 1) >> 1;
-#define AREA_Q(s) _mm_min_epi32(_mm_srl_epi32(_mm_add_epi32(_mm_add_epi32(s, h1), _mm_and_si128(_mm_srl_epi32(s, sh), one)), sh), k255)
+#define AREA_Q(s) _mm_min_epi32(_mm_srl_epi32(_mm_add_epi32(_mm_add_epi32(s, h1), _mm_or_si128(_mm_and_si128(_mm_srl_epi32(s, sh), one), up)), sh), k255)
   int x = 0;
   for (; x + 6 <= W; x += 4, o += 12) {
     const int32_t *f = off + (size_t)x * kx, *w = w2 + (size_t)x * kp;
@@ -836,7 +838,7 @@ AVX2 static void area_hrow16_avx2(const uint16_t *restrict v, const int32_t *res
 #undef AREA_Q
 }
 #endif
-int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, int W, int kx, const int32_t *yi, const int32_t *yw, int H, int ky, int shift, uint8_t *out) {
+int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, int W, int kx, const int32_t *yi, const int32_t *yw, int H, int ky, int shift, int even, uint8_t *out) {
   const size_t nx = (size_t)W * kx, row = (size_t)src->width * 3, n = (size_t)W * 3;
   int lo = xi[0], hi = xi[0];
   for (size_t i = 1; i < nx; i++) lo = imin(lo, xi[i]), hi = imax(hi, xi[i]);
@@ -872,7 +874,7 @@ int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, i
     for (int y = 0; y < H; y++) {
       const int32_t *ri = yi + (size_t)y * ky, *rw = yw + (size_t)y * ky;
       area_vrow16_avx2(src->data, row, ri, rw, ky, (size_t)lo * 3, span, v16);
-      area_hrow16_avx2(v16, off, w2, W, kx, shift, out + (size_t)y * n);
+      area_hrow16_avx2(v16, off, w2, W, kx, shift, even, out + (size_t)y * n);
     }
     free(w2), free(v16), free(v), free(off);
     return 0;
@@ -897,12 +899,12 @@ int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, i
 #if HAVE_AVX2_VARIANT
     if (avx2) {
       area_vrow_avx2(src->data, row, ri, rw, ky, (size_t)lo * 3, span, v);
-      area_hrow_avx2(v, off, w4, W, kx, shift, o);
+      area_hrow_avx2(v, off, w4, W, kx, shift, even, o);
       continue;
     }
 #endif
     area_vrow(src->data, row, ri, rw, ky, (size_t)lo * 3, span, v);
-    area_hrow(v, off, xw, W, kx, shift, o);
+    area_hrow(v, off, xw, W, kx, shift, even, o);
   }
 #if HAVE_AVX2_VARIANT
   free(w4);

@@ -8,7 +8,8 @@ import { plan, renderLoaded, type LoadedPair, type Plan } from '../../src/main/a
 import type { Chain } from '../../src/main/augment/chain'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import type { FillMode } from '../../src/main/augment/ops/types'
-import { areaAxes, areaTaps, sampleAreaAxesJs, sampleRgb, sampleRgbQJs } from '../../src/main/augment/warp-chain'
+import { warpBilinearQJs } from '../../src/main/augment/warp'
+import { areaAxes, areaTaps, sampleAreaAxesJs, sampleRgb, sampleRgbQJs, warpAxesQ } from '../../src/main/augment/warp-chain'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
 import { randomRgb } from '../support/cv2'
@@ -175,10 +176,71 @@ describe.skipIf(!kernels)('chain, kernels 3: native = JS references, byte for by
       for (const simd of ['1', '0']) {
         process.env.LOCKSTEP_AVX2 = simd
         const got = new Uint8Array(W * H * 3)
-        k.opSampleAreaAxes(src.data, Int32Array.of(0, 0, sw, sh, sw, sh), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, got)
+        k.opSampleAreaAxes(src.data, Int32Array.of(0, 0, sw, sh, sw, sh), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, true, got)
         expect(Buffer.from(got).equals(Buffer.from(want)), `round ${round} ${simd}`).toBe(true)
       }
       delete process.env.LOCKSTEP_AVX2
+    }
+  })
+
+  it('one axis-aligned affine with constant fills (random crops, scales, flips, pads, bounds) through the axis tables = warpBilinearQJs', () => {
+    const rnd = lcg(44)
+    for (let round = 0; round < 400; round++) {
+      const sw = 1 + Math.floor(rnd() * 70),
+        sh = 1 + Math.floor(rnd() * 50),
+        W = 1 + Math.floor(rnd() * 40),
+        H = 1 + Math.floor(rnd() * 40)
+      const [rl, rt, rw, rh] = [0, 0, sw, sh] // (taps clamp into the source: the whole source holds them)
+      const src = { data: randomRgb(rw, rh, round), left: rl, top: rt, width: rw, height: rh, sourceWidth: sw, sourceHeight: sh }
+      const a = (sw / W) * (0.3 + rnd() * 1.5) * (rnd() < 0.3 ? -1 : 1),
+        e = (sh / H) * (0.3 + rnd() * 1.5) * (rnd() < 0.2 ? -1 : 1)
+      const exact = rnd() < 0.1 // integer offsets, quarter steps: fixed-point ties
+      const A: [number, number, number, number, number, number] = exact
+        ? [Math.round(a * 4) / 4 || 0.25, 0, Math.round(rnd() * 8) - 2, 0, Math.round(e * 4) / 4 || 0.25, Math.round(rnd() * 8) - 2]
+        : [a, 0, (a < 0 ? sw : 0) + rnd() * 6 - 3, 0, e, (e < 0 ? sh : 0) + rnd() * 6 - 3]
+      const bounds = [...A, sw, sh]
+      if (rnd() < 0.5) bounds.push(1, 0, -rnd() * 3, 0, 1, rnd() * 2 - 1, W - rnd() * 3, H - rnd() * 2)
+      const fb = Float64Array.from(bounds)
+      const want = warpBilinearQJs(src, A, fb, W, H, new Uint8Array(W * H * 3))
+      for (const simd of ['1', '0']) {
+        process.env.LOCKSTEP_AVX2 = simd
+        const got = warpAxesQ(src, A, fb, W, H, new Uint8Array(W * H * 3))
+        expect(got, 'the axis route is taken').not.toBeNull()
+        expect(Buffer.from(got!).equals(Buffer.from(want)), `round ${round} ${simd} ${JSON.stringify([A, bounds, src.left, src.top, rw, rh])}`).toBe(true)
+      }
+      delete process.env.LOCKSTEP_AVX2
+    }
+    expect(warpAxesQ(pair(4, 4, 1).image as never, [1, 0.1, 0, 0, 1, 0], new Float64Array(8), 2, 2, new Uint8Array(12))).toBeNull()
+  })
+
+  it('random_resized_crop and pure scales with constant fills render under kernels 3 exactly as under kernels 2 (the axis route keeps the one-affine bytes)', async () => {
+    const l = pair(157, 113, 3)
+    for (const [ops, out] of [
+      // (outputs that never shrink a crop by 2 or more: those read area taps under kernels 3)
+      [[{ type: 'random_resized_crop', p: 1, width: 100, height: 80 }], [100, 80]],
+      [[{ type: 'random_resized_crop', p: 1, width: 150, height: 170 }], [150, 170]],
+      [
+        [
+          { type: 'scale', p: 1, factor: [0.6, 1.7] },
+          { type: 'hflip', p: 1 },
+        ],
+        [157, 113],
+      ],
+      [
+        [
+          { type: 'resize', p: 1, width: 120, height: 100 },
+          { type: 'random_crop', p: 1, width: 90, height: 80 },
+        ],
+        [90, 80],
+      ],
+    ] as Array<[unknown[], [number, number]]>) {
+      for (let seed = 0; seed < 6; seed++) {
+        const p3 = planOf(ops, l, out, seed)
+        const a = (await renderLoaded(p3, l, { raw: true })).raw!
+        const b = (await renderLoaded({ ...p3, kernels: 2 }, l, { raw: true })).raw!
+        expect(Buffer.from(a.image).equals(Buffer.from(b.image)), `${JSON.stringify(ops)} seed ${seed}`).toBe(true)
+        expect(Buffer.from(a.labels!).equals(Buffer.from(b.labels!))).toBe(true)
+      }
     }
   })
 
@@ -193,15 +255,16 @@ describe.skipIf(!kernels)('chain, kernels 3: native = JS references, byte for by
     expect(() => k.opLabelsAxes(new Uint8Array(12), view, Int32Array.of(4), Int32Array.of(0), 0, new Uint8Array(1))).toThrow(/opLabelsAxes.*mx/)
     const one = Int32Array.of(0),
       w1 = Int32Array.of(32)
-    expect(() => k.opSampleAreaAxes(rgb, view, Int32Array.of(4), w1, 1, one, w1, 1, 10, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*xi/)
-    expect(() => k.opSampleAreaAxes(rgb, view, Int32Array.of(0, 1), Int32Array.of(4000, 97), 2, one, w1, 1, 10, new Uint8Array(3))).toThrow(
+    expect(() => k.opSampleAreaAxes(rgb, view, Int32Array.of(4), w1, 1, one, w1, 1, 10, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*xi/)
+    expect(() => k.opSampleAreaAxes(rgb, view, Int32Array.of(0, 1), Int32Array.of(4000, 97), 2, one, w1, 1, 10, true, new Uint8Array(3))).toThrow(
       /opSampleAreaAxes.*xi/,
     )
-    expect(() => k.opSampleAreaAxes(rgb, view, one, Int32Array.of(-1), 1, one, w1, 1, 10, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*xi/)
-    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, Int32Array.of(3), w1, 1, 10, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*yi/)
-    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, one, w1, 1, 25, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*shift/)
-    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 2, one, w1, 1, 10, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*xi/)
-    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, one, w1, 1, 10, new Uint8Array(6))).toThrow(/opSampleAreaAxes.*out/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, Int32Array.of(-1), 1, one, w1, 1, 10, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*xi/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, Int32Array.of(3), w1, 1, 10, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*yi/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, one, w1, 1, 25, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*shift/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, one, w1, 1, 10, 1 as never, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*even/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 2, one, w1, 1, 10, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*xi/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, one, w1, 1, 10, true, new Uint8Array(6))).toThrow(/opSampleAreaAxes.*out/)
     expect(() => k.opSampleRgbQ(new Float64Array(3), rgb, view, 0, 1, 1, new Uint8Array(3))).toThrow(/opSampleRgbQ.*pairs/)
     expect(() => k.opSampleRgbQ(new Float64Array(2), rgb, Int32Array.of(0, 0, 5, 3, 5, 3), 0, 1, 1, new Uint8Array(3))).toThrow(/opSampleRgbQ.*view/)
     expect(() => k.opElasticWindowQ(-1, 0, new Float64Array(3), new Float64Array(7), 4, 4, Int32Array.of(0, 0, 2, 2), new Float64Array(32))).toThrow(

@@ -434,11 +434,11 @@ static void t_area_axes(const input *in, rng *r) {
     for (int j = 0; j < ky; j++) yi[y * ky + j] = between(r, 0, rh - 1);
     area_weights(r, yw + y * ky, ky, (next(r) & 7) == 0 ? 0 : ycap);
   }
-  int shift = between(r, 1, 24);
+  int shift = between(r, 1, 24), even = (int)(next(r) & 1);
   setenv("LOCKSTEP_AVX2", "1", 1);
-  CHECK(op_sample_area_axes(&v, xi, xw, W, kx, yi, yw, H, ky, shift, a) == 0);
+  CHECK(op_sample_area_axes(&v, xi, xw, W, kx, yi, yw, H, ky, shift, even, a) == 0);
   setenv("LOCKSTEP_AVX2", "0", 1);
-  CHECK(op_sample_area_axes(&v, xi, xw, W, kx, yi, yw, H, ky, shift, b) == 0);
+  CHECK(op_sample_area_axes(&v, xi, xw, W, kx, yi, yw, H, ky, shift, even, b) == 0);
   unsetenv("LOCKSTEP_AVX2");
   CHECK(memcmp(a, b, (size_t)W * H * 3) == 0);
   free(xi), free(xw), free(yi), free(yw), free(a), free(b), free(src);

@@ -8,7 +8,8 @@ import type { OpKernels } from '../io/native'
 import type { Chain, Link } from './chain'
 import { checkRgb, fast, sameBytes } from './fast'
 import type { Field, FillMode } from './ops/types'
-import type { SourceView } from './warp'
+import type { Affine } from './affine'
+import { rneSat, type SourceView } from './warp'
 
 export const MODE_CODE: Record<FillMode, number> = { constant: 0, edge: 1, reflect: 2, symmetric: 3, wrap: 4 }
 
@@ -634,11 +635,15 @@ function axisCoordsOf(chain: Chain, axis: 0 | 1): Float64Array {
   const n = axis === 0 ? chain.width : chain.height
   const out = new Float64Array(n)
   const [a, c] = axis === 0 ? [0, 2] : [4, 5] // the axis's scale and offset in an affine
+  const links = chain.links
+  // (indexed loops: a render runs this once per chain, mostly before the JIT has optimised it)
   for (let i = 0; i < n; i++) {
     let p = i + 0.5,
       ok = true
-    for (const L of chain.links) {
-      for (const b of L.bounds) {
+    for (let l = 0; l < links.length; l++) {
+      const L = links[l]
+      for (let j = 0; j < L.bounds.length; j++) {
+        const b = L.bounds[j]
         const q = b.m[a] * p + b.m[c]
         if (q < 0 || q >= (axis === 0 ? b.w : b.h)) ok = false
       }
@@ -660,7 +665,11 @@ function axisCoordsOf(chain: Chain, axis: 0 | 1): Float64Array {
 }
 
 /** A small axis-aligned chain (scale, flip, a bound, a fold): the axis kernels' start-up check. */
-function checkAxes(k: OpKernels): boolean {
+function checkAxes(
+  k: OpKernels,
+  rgbOf: (chain: Chain, src: SourceView<Uint8Array>, out: Uint8Array) => void = (chain, src, out) =>
+    k.opSampleAxesQ(src.data, viewOf(src), ...rgbTables(chain, src), out),
+): boolean {
   const src = checkChain().src
   const lab = { ...src, data: src.data.subarray(0, 77) }
   return (['reflect', 'wrap', 'constant'] as const).every((mode) => {
@@ -675,12 +684,13 @@ function checkAxes(k: OpKernels): boolean {
     const at = chainCoordsJs(chain)
     const rgb = new Uint8Array(240),
       l = new Uint8Array(80)
-    k.opSampleAxesQ(src.data, viewOf(src), ...rgbTables(chain, src), rgb)
+    rgbOf(chain, src, rgb)
     k.opLabelsAxes(lab.data, viewOf(lab), ...labelTables(chain, lab), 9, l)
     return sameBytes(rgb, sampleRgbQJs(chain, at, src, new Uint8Array(240))) && sameBytes(l, sampleLabelsJs(chain, at, lab, 9, new Uint8Array(80)))
   })
 }
-const axesKernels = (chain: Chain): OpKernels | null => (axisAligned(chain) ? fast('opSampleAxesQ', checkAxes) && fast('opLabelsAxes', checkAxes) : null)
+const axesKernels = (chain: Chain): OpKernels | null =>
+  axisAligned(chain) ? fast('opSampleAxesQ', (k) => checkAxes(k)) && fast('opLabelsAxes', (k) => checkAxes(k)) : null
 
 /** [x0, x1, ax] per column and [y0, y1, ay] per row, as sampleRgbQJs computes them for each point ([-1, -1, 0]: fill). */
 function rgbTables(chain: Chain, src: SourceView<Uint8Array>): [Int32Array, Int32Array] {
@@ -722,13 +732,48 @@ function crossPoints(chain: Chain): Float64Array {
     v0 = vs.find((v) => !Number.isNaN(v)) ?? NaN
   if (Number.isNaN(u0) || Number.isNaN(v0)) return Float64Array.of(NaN, NaN) // every point is fill
   const pts = new Float64Array((us.length + vs.length) * 2)
-  us.forEach((u, i) => pts.set([u, Number.isNaN(u) ? NaN : v0], i * 2))
-  vs.forEach((v, i) => pts.set([Number.isNaN(v) ? NaN : u0, v], (us.length + i) * 2))
+  for (let i = 0; i < us.length; i++) {
+    pts[i * 2] = us[i]
+    pts[i * 2 + 1] = Number.isNaN(us[i]) ? NaN : v0
+  }
+  for (let i = 0, o = us.length * 2; i < vs.length; i++, o += 2) {
+    pts[o] = Number.isNaN(vs[i]) ? NaN : u0
+    pts[o + 1] = vs[i]
+  }
   return pts
 }
 
 function sampleRgbAxes(chain: Chain, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
-  axesKernels(chain)!.opSampleAxesQ(src.data, viewOf(src), ...rgbTables(chain, src), out)
+  return axesQ(axesKernels(chain)!, src, ...rgbTables(chain, src), out)
+}
+
+/**
+ * opSampleAxesQ's bytes from its tables ([x0, x1, ax] per column, [y0, y1, ay] per row; -1: the
+ * fill), through opSampleAreaAxes (two taps weighing 32 - a and a, ties up: the same exact sums,
+ * rows first, vectorised) where it passed its start-up check.
+ */
+function axesQ(k: OpKernels, src: SourceView<Uint8Array>, cols: Int32Array, rows: Int32Array, out: Uint8Array): Uint8Array {
+  const area = fast('opSampleAreaAxes', checkAreaAxes)
+  if (area) return axesQWith(area, src, cols, rows, out)
+  return axesQ(k, src, cols, rows, out)
+}
+function axesQWith(k: OpKernels, src: SourceView<Uint8Array>, cols: Int32Array, rows: Int32Array, out: Uint8Array): Uint8Array {
+  const taps = (t: Int32Array) => {
+    const n = t.length / 3
+    const at = new Int32Array(n * 2),
+      w = new Int32Array(n * 2)
+    for (let i = 0; i < n; i++) {
+      if (t[i * 3] < 0) continue // the fill: weights 0 at pixel 0
+      at[i * 2] = t[i * 3]
+      at[i * 2 + 1] = t[i * 3 + 1]
+      w[i * 2] = 32 - t[i * 3 + 2]
+      w[i * 2 + 1] = t[i * 3 + 2]
+    }
+    return [at, w] as const
+  }
+  const [xi, xw] = taps(cols),
+    [yi, yw] = taps(rows)
+  k.opSampleAreaAxes(src.data, viewOf(src), xi, xw, 2, yi, yw, 2, 10, false, out)
   return out
 }
 
@@ -845,24 +890,31 @@ export function sampleAreaAxesJs(tx: AreaTaps, ty: AreaTaps, src: SourceView<Uin
   return out
 }
 
-/** A small prefiltered axis-aligned chain (partial blocks, a flip, a bound, a fold): opSampleAreaAxes's start-up check. */
+/**
+ * opSampleAreaAxes's start-up check: a small prefiltered axis-aligned chain (partial blocks, a flip,
+ * a bound, a fold) = sampleAreaAxesJs, and the axis chains of checkAxes through axesQ's tables =
+ * sampleRgbQJs (ties up).
+ */
 function checkAreaAxes(k: OpKernels): boolean {
   const src = checkChain().src
-  return (['reflect', 'wrap', 'constant'] as const).every((mode) => {
-    const chain: Chain = {
-      width: 4,
-      height: 3,
-      input: { width: 11, height: 7 },
-      prefilter: [3, 2],
-      kernels: 3,
-      links: [{ field: null, m: [-2.93, 0, 12.1, 0, 2.31, -0.2], bounds: [{ m: [1, 0, 0.5, 0, 1, -0.25], w: 3.9, h: 2.9 }], w: 11, h: 7, mode }],
-    }
-    const tx = areaTaps(chain, src, 0),
-      ty = areaTaps(chain, src, 1)
-    const b = new Uint8Array(36)
-    k.opSampleAreaAxes(src.data, viewOf(src), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, b)
-    return sameBytes(b, sampleAreaAxesJs(tx, ty, src, new Uint8Array(36)))
-  })
+  return (
+    checkAxes(k, (chain, s, out) => axesQWith(k, s, ...rgbTables(chain, s), out)) &&
+    (['reflect', 'wrap', 'constant'] as const).every((mode) => {
+      const chain: Chain = {
+        width: 4,
+        height: 3,
+        input: { width: 11, height: 7 },
+        prefilter: [3, 2],
+        kernels: 3,
+        links: [{ field: null, m: [-2.93, 0, 12.1, 0, 2.31, -0.2], bounds: [{ m: [1, 0, 0.5, 0, 1, -0.25], w: 3.9, h: 2.9 }], w: 11, h: 7, mode }],
+      }
+      const tx = areaTaps(chain, src, 0),
+        ty = areaTaps(chain, src, 1)
+      const b = new Uint8Array(36)
+      k.opSampleAreaAxes(src.data, viewOf(src), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, true, b)
+      return sameBytes(b, sampleAreaAxesJs(tx, ty, src, new Uint8Array(36)))
+    })
+  )
 }
 
 function sampleAreaAxes(chain: Chain, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
@@ -870,6 +922,55 @@ function sampleAreaAxes(chain: Chain, src: SourceView<Uint8Array>, out: Uint8Arr
     ty = areaTaps(chain, src, 1)
   const k = fast('opSampleAreaAxes', checkAreaAxes)
   if (!k) return sampleAreaAxesJs(tx, ty, src, out)
-  k.opSampleAreaAxes(src.data, viewOf(src), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, out)
+  k.opSampleAreaAxes(src.data, viewOf(src), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, true, out)
   return out
+}
+
+// ---- kernels 3: one axis-aligned affine with constant fills (random_resized_crop, crops, pure scales) -------
+// warp.ts warpBilinearQJs's bytes from per-column and per-row tables: with A's and every bound's
+// cross terms 0, a tap's fixed-point column X0 + rneSat(a x 1024) depends on x alone and its row on
+// y alone (b y and d x are zeros), the edge clamp is per axis, and a pixel is inside every canvas
+// exactly when its column's centre and its row's centre are (0 * yc adds a zero). opSampleAxesQ then
+// computes each value with the same weights and rounding, separably.
+
+/** warpBilinearQ's bytes through the axis tables, or null (not axis-aligned, no native kernel). */
+export function warpAxesQ(src: SourceView<Uint8Array>, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array | null {
+  if (A[1] !== 0 || A[3] !== 0) return null
+  for (let i = 0; i < fb.length; i += 8) if (fb[i + 1] !== 0 || fb[i + 3] !== 0) return null
+  const k = fast('opSampleAxesQ', (k) => checkAxes(k))
+  if (!k) return null
+  const table = (axis: 0 | 1): Int32Array => {
+    const [s, c, n, lim, base] = axis === 0 ? [A[0], A[2], W, src.sourceWidth, src.left] : [A[4], A[5], H, src.sourceHeight, src.top]
+    const m = s * 0.5 + c - 0.5 // warpBilinearQJs's m2 (m5): b * 0.5 (d * 0.5) adds a zero
+    const X0 = rneSat(m * 1024) + 16 // its X0 at any row (b y is 0)
+    const t = new Int32Array(n * 3)
+    for (let i = 0; i < n; i++) {
+      const ic = i + 0.5
+      let ok = true
+      for (let j = 0; j < fb.length && ok; j += 8) {
+        const u = axis === 0 ? fb[j] * ic + fb[j + 2] : fb[j + 4] * ic + fb[j + 5]
+        ok = u >= 0 && u < fb[j + 6 + axis]
+      }
+      if (!ok) {
+        t[i * 3] = t[i * 3 + 1] = -1
+        continue
+      }
+      // a column: X0 + ad[x]; a row: Y0 = rneSat((e y + m5) 1024) + 16 plus bd[x] = rneSat(0 x 1024) = 0
+      const X = (axis === 0 ? X0 + rneSat(s * i * 1024) : rneSat((s * i + m) * 1024) + 16) >> 5
+      const ix = X >> 5
+      t[i * 3] = (ix < 0 ? 0 : ix >= lim ? lim - 1 : ix) - base
+      t[i * 3 + 1] = (ix + 1 < 0 ? 0 : ix + 1 >= lim ? lim - 1 : ix + 1) - base
+      t[i * 3 + 2] = X & 31
+    }
+    return t
+  }
+  const cols = table(0),
+    rows = table(1)
+  // every tap a pixel inside reads is in the region (warpBilinearQJs reads them too); else the reference decides
+  const within = (t: Int32Array, n: number) => {
+    for (let i = 0; i < t.length; i += 3) if (!(t[i] === -1 || (t[i] >= 0 && t[i] < n && t[i + 1] >= 0 && t[i + 1] < n))) return false
+    return true
+  }
+  if (!within(cols, src.width) || !within(rows, src.height)) return null
+  return axesQ(k, src, cols, rows, out)
 }

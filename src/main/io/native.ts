@@ -175,7 +175,8 @@ export interface OpKernels {
   opSharpenQ(rgb: Uint8Array, w: number, h: number, c: number, a: number): void
   opLineMeanQ(rgb: Uint8Array, w: number, h: number, offsets: Int32Array, q: number, shift: number): void
   // chain, kernels 3 (ops_field.c): warp-chain.ts sampleAreaAxesJs, a prefiltered axis-aligned chain from
-  // kx taps per column (xi region columns, xw weights) and ky per row, sum / 2^shift rounded to nearest even
+  // kx taps per column (xi region columns, xw weights) and ky per row, sum / 2^shift rounded to nearest,
+  // ties to even (even) or up (opSampleAxesQ's tables go through it too)
   opSampleAreaAxes(
     src: Uint8Array,
     view: Int32Array,
@@ -186,6 +187,7 @@ export interface OpKernels {
     yw: Int32Array,
     ky: number,
     shift: number,
+    even: boolean,
     out: Uint8Array,
   ): void
 }
