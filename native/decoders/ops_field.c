@@ -792,13 +792,19 @@ AVX2 static void area_hrow_avx2(const uint32_t *restrict v, const int32_t *restr
 // (16-bit products summed in 32 bits); 4 pixels rounded and packed together, 12 bytes written as 16
 // (the last 4 overwritten by the next pixels; the row's last pixels one by one).
 AVX2 static void area_vrow16_avx2(const uint8_t *data, size_t row, const int32_t *ri, const int32_t *rw, int ky, size_t c0, size_t span, uint16_t *restrict v) {
-  memset(v, 0, sizeof(uint16_t) * span);
+  int first = 1;
   for (int k = 0; k < ky; k++) {
     const int w = rw[k];
     if (!w) continue;
     const uint8_t *a = data + (size_t)ri[k] * row + c0;
     const __m256i wv = _mm256_set1_epi16((short)w);
     size_t i = 0;
+    if (first) {  // the first weighed row is stored, the others added
+      for (; i + 16 <= span; i += 16) _mm256_storeu_si256((__m256i *)(v + i), _mm256_mullo_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(a + i))), wv));
+      for (; i < span; i++) v[i] = (uint16_t)(w * a[i]);
+      first = 0;
+      continue;
+    }
     for (; i + 16 <= span; i += 16) {
       __m256i *o = (__m256i *)(v + i);
       __m256i A = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(a + i)));
@@ -806,6 +812,7 @@ AVX2 static void area_vrow16_avx2(const uint8_t *data, size_t row, const int32_t
     }
     for (; i < span; i++) v[i] = (uint16_t)(v[i] + w * a[i]);
   }
+  if (first) memset(v, 0, sizeof(uint16_t) * span);
 }
 // pixel x's 4 sums (R, G, B, next) from its taps two at a time (w2: each pair's weights as one 32-bit value)
 AVX2 static inline __m128i area_px16(const uint16_t *v, const int32_t *f, const int32_t *w2, int kx) {
