@@ -933,17 +933,20 @@ function sampleAreaAxes(chain: Chain, src: SourceView<Uint8Array>, out: Uint8Arr
 // exactly when its column's centre and its row's centre are (0 * yc adds a zero). opSampleAxesQ then
 // computes each value with the same weights and rounding, separably.
 
-/** warpBilinearQ's bytes through the axis tables, or null (not axis-aligned, no native kernel). */
+/** warpBilinearQ's bytes through the area kernel's taps, or null (not axis-aligned, no native kernel, a tap outside the region). */
 export function warpAxesQ(src: SourceView<Uint8Array>, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array | null {
   if (A[1] !== 0 || A[3] !== 0) return null
   for (let i = 0; i < fb.length; i += 8) if (fb[i + 1] !== 0 || fb[i + 3] !== 0) return null
-  const k = fast('opSampleAxesQ', (k) => checkAxes(k))
+  const k = fast('opSampleAreaAxes', checkAreaAxes)
   if (!k) return null
-  const table = (axis: 0 | 1): Int32Array => {
-    const [s, c, n, lim, base] = axis === 0 ? [A[0], A[2], W, src.sourceWidth, src.left] : [A[4], A[5], H, src.sourceHeight, src.top]
+  // two taps per column (row) as opSampleAreaAxes takes them: region pixels, weights 32 - a and a (0, 0: the fill)
+  const taps = (axis: 0 | 1): [Int32Array, Int32Array] | null => {
+    const [s, c, n, lim, base, size] =
+      axis === 0 ? [A[0], A[2], W, src.sourceWidth, src.left, src.width] : [A[4], A[5], H, src.sourceHeight, src.top, src.height]
     const m = s * 0.5 + c - 0.5 // warpBilinearQJs's m2 (m5): b * 0.5 (d * 0.5) adds a zero
     const X0 = rneSat(m * 1024) + 16 // its X0 at any row (b y is 0)
-    const t = new Int32Array(n * 3)
+    const at = new Int32Array(n * 2),
+      w = new Int32Array(n * 2)
     for (let i = 0; i < n; i++) {
       const ic = i + 0.5
       let ok = true
@@ -951,26 +954,24 @@ export function warpAxesQ(src: SourceView<Uint8Array>, A: Affine, fb: Float64Arr
         const u = axis === 0 ? fb[j] * ic + fb[j + 2] : fb[j + 4] * ic + fb[j + 5]
         ok = u >= 0 && u < fb[j + 6 + axis]
       }
-      if (!ok) {
-        t[i * 3] = t[i * 3 + 1] = -1
-        continue
-      }
+      if (!ok) continue
       // a column: X0 + ad[x]; a row: Y0 = rneSat((e y + m5) 1024) + 16 plus bd[x] = rneSat(0 x 1024) = 0
       const X = (axis === 0 ? X0 + rneSat(s * i * 1024) : rneSat((s * i + m) * 1024) + 16) >> 5
       const ix = X >> 5
-      t[i * 3] = (ix < 0 ? 0 : ix >= lim ? lim - 1 : ix) - base
-      t[i * 3 + 1] = (ix + 1 < 0 ? 0 : ix + 1 >= lim ? lim - 1 : ix + 1) - base
-      t[i * 3 + 2] = X & 31
+      const t0 = (ix < 0 ? 0 : ix >= lim ? lim - 1 : ix) - base,
+        t1 = (ix + 1 < 0 ? 0 : ix + 1 >= lim ? lim - 1 : ix + 1) - base
+      // every tap a pixel inside reads is in the region (warpBilinearQJs reads them too); else the reference decides
+      if (t0 < 0 || t1 < 0 || t0 >= size || t1 >= size) return null
+      at[i * 2] = t0
+      at[i * 2 + 1] = t1
+      w[i * 2] = 32 - (X & 31)
+      w[i * 2 + 1] = X & 31
     }
-    return t
+    return [at, w]
   }
-  const cols = table(0),
-    rows = table(1)
-  // every tap a pixel inside reads is in the region (warpBilinearQJs reads them too); else the reference decides
-  const within = (t: Int32Array, n: number) => {
-    for (let i = 0; i < t.length; i += 3) if (!(t[i] === -1 || (t[i] >= 0 && t[i] < n && t[i + 1] >= 0 && t[i + 1] < n))) return false
-    return true
-  }
-  if (!within(cols, src.width) || !within(rows, src.height)) return null
-  return axesQ(k, src, cols, rows, out)
+  const tx = taps(0),
+    ty = tx && taps(1)
+  if (!tx || !ty) return null
+  k.opSampleAreaAxes(src.data, viewOf(src), tx[0], tx[1], 2, ty[0], ty[1], 2, 10, false, out)
+  return out
 }
