@@ -109,6 +109,8 @@ void op_field_window(int kind, const double *p, int w, int h, int x0, int y0, in
 // warp-chain.ts sampleRgbQJs / sampleLabelsJs for a chain of axis-aligned affines, from per-column and per-row tables
 int op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t *rows, int H, uint8_t *out);  // -1: out of memory
 void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const int32_t *my, int H, int fill, void *out);
+// warp-chain.ts sampleAreaAxesJs: a prefiltered axis-aligned chain from kx taps per column, ky per row (weights summing to <= 2^12 each, shift 1..24; ties to even or up); -1: out of memory
+int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, int W, int kx, const int32_t *yi, const int32_t *yw, int H, int ky, int shift, int even, uint8_t *out);
 int op_elastic_window_q(uint32_t kx, uint32_t ky, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map);
 
 // ---- filters (ops_filter.c): the filter family's SIMD kernels -----------------------------------------

@@ -694,3 +694,229 @@ void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const 
     }
   }
 }
+
+// ---- warp-chain.ts, kernels 3: a prefiltered axis-aligned chain (sampleAreaAxesJs) ---------------------
+// out = sum(yw * xw * p) / 2^shift rounded to nearest, ties to even (even) or up (sampleRgbQJs's
+// + 512 >> 10: the axis tables of a chain that is not prefiltered go through here too), from kx taps per output column (xi: region
+// columns, xw: weights) and ky per row; the glue checks each column's and row's weights sum to at
+// most 2^12 and shift <= 24, so every sum is below 255 * 2^24 + 2^23 < 2^32: exact, in any order.
+// Rows first: each output row's ky source rows combined over the columns the taps read (contiguous,
+// vectorised), then each column's taps over that row. -1: out of memory.
+static void area_vrow(const uint8_t *data, size_t row, const int32_t *ri, const int32_t *rw, int ky, size_t c0, size_t span, uint32_t *restrict v) {
+  memset(v, 0, sizeof(uint32_t) * span);
+  for (int k = 0; k < ky; k++) {
+    const uint32_t w = (uint32_t)rw[k];
+    if (!w) continue;
+    const uint8_t *restrict b = data + (size_t)ri[k] * row + c0;
+    for (size_t i = 0; i < span; i++) v[i] += w * b[i];
+  }
+}
+// (a value above 255, which weights summing to at most 2^shift never give, saturates as the vectors' packs do)
+// (even: ties to even; else ties up, (s + 2^(shift-1)) >> shift)
+static inline uint8_t area_round(uint32_t s, int shift, uint32_t h1, int even) {
+  const uint32_t q = (s + h1 + (even ? (s >> shift) & 1 : 1)) >> shift;
+  return (uint8_t)(q > 255 ? 255 : q);
+}
+// one output pixel from its taps (v holds one spare value after the span: never read here)
+static void area_hrow(const uint32_t *restrict v, const int32_t *restrict off, const int32_t *restrict xw, int W, int kx, int shift, int even, uint8_t *restrict o) {
+  const uint32_t h1 = (1u << (shift - 1)) - 1;
+  for (int x = 0; x < W; x++, o += 3) {
+    uint32_t s0 = 0, s1 = 0, s2 = 0;
+    for (int k = 0; k < kx; k++) {
+      const uint32_t *a = v + off[x * kx + k], w = (uint32_t)xw[x * kx + k];
+      s0 += w * a[0], s1 += w * a[1], s2 += w * a[2];
+    }
+    o[0] = area_round(s0, shift, h1, even), o[1] = area_round(s1, shift, h1, even), o[2] = area_round(s2, shift, h1, even);
+  }
+}
+#if HAVE_AVX2_VARIANT
+// the same sums: rows two at a time as 16-bit pairs (bytes and weights <= 4096 fit; madd adds each
+// pair in 32 bits), then each pixel's taps on its 4 values (R, G, B and the next, ignored) at once
+AVX2 static void area_vrow_avx2(const uint8_t *data, size_t row, const int32_t *ri, const int32_t *rw, int ky, size_t c0, size_t span, uint32_t *restrict v) {
+  memset(v, 0, sizeof(uint32_t) * span);
+  for (int k = 0; k < ky; k += 2) {
+    const int k1 = k + 1 < ky ? k + 1 : k;
+    const int w0 = rw[k], w1 = k + 1 < ky ? rw[k + 1] : 0;
+    if (!w0 && !w1) continue;
+    const uint8_t *a = data + (size_t)ri[k] * row + c0, *b = data + (size_t)ri[k1] * row + c0;
+    const __m256i w = _mm256_set1_epi32((int)((uint32_t)w0 | (uint32_t)w1 << 16));
+    size_t i = 0;
+    for (; i + 16 <= span; i += 16) {
+      __m256i A = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(a + i))), B = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(b + i)));
+      __m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), w), hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), w);
+      __m256i *o = (__m256i *)(v + i);
+      _mm256_storeu_si256(o, _mm256_add_epi32(_mm256_loadu_si256(o), _mm256_permute2x128_si256(lo, hi, 0x20)));
+      _mm256_storeu_si256(o + 1, _mm256_add_epi32(_mm256_loadu_si256(o + 1), _mm256_permute2x128_si256(lo, hi, 0x31)));
+    }
+    for (; i < span; i++) v[i] += (uint32_t)w0 * a[i] + (uint32_t)w1 * b[i];
+  }
+}
+// two pixels per 256-bit vector: lanes 0-3 pixel x's R, G, B (and the next value, ignored), 4-7 pixel x + 1's;
+// w4: each tap's weight 4 times (W * kx * 4 values); each pixel written as 4 bytes, the 4th overwritten
+// by the next pixel (the row's last pixel: 3 bytes)
+AVX2 static inline __m256i area_pair_avx2(const uint32_t *v, const int32_t *f, const int32_t *w4, int kx) {
+  __m256i s = _mm256_setzero_si256();
+  for (int k = 0; k < kx; k++) {
+    __m256i a = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(v + f[k]))), _mm_loadu_si128((const __m128i *)(v + f[kx + k])), 1);
+    __m256i w = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(w4 + 4 * k))), _mm_loadu_si128((const __m128i *)(w4 + 4 * (kx + k))), 1);
+    s = _mm256_add_epi32(s, _mm256_mullo_epi32(a, w));
+  }
+  return s;
+}
+AVX2 static void area_hrow_avx2(const uint32_t *restrict v, const int32_t *restrict off, const int32_t *restrict w4, int W, int kx, int shift, int even, uint8_t *restrict o) {
+  const __m256i h1 = _mm256_set1_epi32((int)((1u << (shift - 1)) - 1)), one = _mm256_set1_epi32(even ? 1 : 0), up = _mm256_set1_epi32(even ? 0 : 1), k255 = _mm256_set1_epi32(255);
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  int x = 0;
+  for (; x + 2 <= W; x += 2, o += 6) {
+    __m256i s = area_pair_avx2(v, off + (size_t)x * kx, w4 + (size_t)x * kx * 4, kx);
+    __m256i q = _mm256_srl_epi32(_mm256_add_epi32(_mm256_add_epi32(s, h1), _mm256_or_si256(_mm256_and_si256(_mm256_srl_epi32(s, sh), one), up)), sh);
+    q = _mm256_min_epu32(q, k255);  // (sums from 2^31 up would pack as negatives)
+    q = _mm256_packus_epi16(_mm256_packus_epi32(q, q), q);  // each lane: its pixel's 4 bytes first
+    uint32_t p0 = (uint32_t)_mm256_extract_epi32(q, 0), p1 = (uint32_t)_mm256_extract_epi32(q, 4);
+    memcpy(o, &p0, 4);
+    if (x + 2 < W) memcpy(o + 3, &p1, 4);
+    else o[3] = (uint8_t)p1, o[4] = (uint8_t)(p1 >> 8), o[5] = (uint8_t)(p1 >> 16);
+  }
+  if (x < W) {
+    const uint32_t hh = (1u << (shift - 1)) - 1;
+    uint32_t s0 = 0, s1 = 0, s2 = 0;
+    for (int k = 0; k < kx; k++) {
+      const uint32_t *a = v + off[(size_t)x * kx + k], w = (uint32_t)w4[((size_t)x * kx + k) * 4];
+      s0 += w * a[0], s1 += w * a[1], s2 += w * a[2];
+    }
+    o[0] = area_round(s0, shift, hh, even), o[1] = area_round(s1, shift, hh, even), o[2] = area_round(s2, shift, hh, even);
+  }
+}
+// Rows whose weights sum to at most 128 (a row axis that is not prefiltered): each value of the row
+// pass is below 2^15, so it is kept in 16 bits and each pixel's taps go two at a time through madd
+// (16-bit products summed in 32 bits); 4 pixels rounded and packed together, 12 bytes written as 16
+// (the last 4 overwritten by the next pixels; the row's last pixels one by one).
+AVX2 static void area_vrow16_avx2(const uint8_t *data, size_t row, const int32_t *ri, const int32_t *rw, int ky, size_t c0, size_t span, uint16_t *restrict v) {
+  int first = 1;
+  for (int k = 0; k < ky; k++) {
+    const int w = rw[k];
+    if (!w) continue;
+    const uint8_t *a = data + (size_t)ri[k] * row + c0;
+    const __m256i wv = _mm256_set1_epi16((short)w);
+    size_t i = 0;
+    if (first) {  // the first weighed row is stored, the others added
+      for (; i + 16 <= span; i += 16) _mm256_storeu_si256((__m256i *)(v + i), _mm256_mullo_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(a + i))), wv));
+      for (; i < span; i++) v[i] = (uint16_t)(w * a[i]);
+      first = 0;
+      continue;
+    }
+    for (; i + 16 <= span; i += 16) {
+      __m256i *o = (__m256i *)(v + i);
+      __m256i A = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(a + i)));
+      _mm256_storeu_si256(o, _mm256_add_epi16(_mm256_loadu_si256(o), _mm256_mullo_epi16(A, wv)));
+    }
+    for (; i < span; i++) v[i] = (uint16_t)(v[i] + w * a[i]);
+  }
+  if (first) memset(v, 0, sizeof(uint16_t) * span);
+}
+// pixel x's 4 sums (R, G, B, next) from its taps two at a time (w2: each pair's weights as one 32-bit value)
+AVX2 static inline __m128i area_px16(const uint16_t *v, const int32_t *f, const int32_t *w2, int kx) {
+  __m128i s = _mm_setzero_si128();
+  for (int k = 0; k < kx; k += 2) {
+    __m128i a = _mm_loadl_epi64((const __m128i *)(v + f[k])), b = _mm_loadl_epi64((const __m128i *)(v + f[k + 1 < kx ? k + 1 : k]));
+    s = _mm_add_epi32(s, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), _mm_set1_epi32(w2[k >> 1])));
+  }
+  return s;
+}
+AVX2 static void area_hrow16_avx2(const uint16_t *restrict v, const int32_t *restrict off, const int32_t *restrict w2, int W, int kx, int shift, int even, uint8_t *restrict o) {
+  const __m128i h1 = _mm_set1_epi32((int)((1u << (shift - 1)) - 1)), one = _mm_set1_epi32(even ? 1 : 0), up = _mm_set1_epi32(even ? 0 : 1), sh = _mm_cvtsi32_si128(shift), k255 = _mm_set1_epi32(255);
+  const __m128i order = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+  const int kp = (kx + 1) >> 1;
+#define AREA_Q(s) _mm_min_epi32(_mm_srl_epi32(_mm_add_epi32(_mm_add_epi32(s, h1), _mm_or_si128(_mm_and_si128(_mm_srl_epi32(s, sh), one), up)), sh), k255)
+  int x = 0;
+  for (; x + 6 <= W; x += 4, o += 12) {
+    const int32_t *f = off + (size_t)x * kx, *w = w2 + (size_t)x * kp;
+    __m128i q0 = AREA_Q(area_px16(v, f, w, kx)), q1 = AREA_Q(area_px16(v, f + kx, w + kp, kx));
+    __m128i q2 = AREA_Q(area_px16(v, f + 2 * kx, w + 2 * kp, kx)), q3 = AREA_Q(area_px16(v, f + 3 * kx, w + 3 * kp, kx));
+    __m128i b = _mm_packus_epi16(_mm_packus_epi32(q0, q1), _mm_packus_epi32(q2, q3));
+    _mm_storeu_si128((__m128i *)o, _mm_shuffle_epi8(b, order));
+  }
+  for (; x < W; x++, o += 3) {
+    __m128i q = AREA_Q(area_px16(v, off + (size_t)x * kx, w2 + (size_t)x * kp, kx));
+    q = _mm_packus_epi16(_mm_packus_epi32(q, q), q);
+    uint32_t p = (uint32_t)_mm_cvtsi128_si32(q);
+    o[0] = (uint8_t)p, o[1] = (uint8_t)(p >> 8), o[2] = (uint8_t)(p >> 16);
+  }
+#undef AREA_Q
+}
+#endif
+int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, int W, int kx, const int32_t *yi, const int32_t *yw, int H, int ky, int shift, int even, uint8_t *out) {
+  const size_t nx = (size_t)W * kx, row = (size_t)src->width * 3, n = (size_t)W * 3;
+  int lo = xi[0], hi = xi[0];
+  for (size_t i = 1; i < nx; i++) lo = imin(lo, xi[i]), hi = imax(hi, xi[i]);
+  const size_t span = (size_t)(hi - lo + 1) * 3;
+  uint32_t *v = calloc(span + 1, sizeof(uint32_t));  // + 1: the AVX2 pass reads 4 values at the last column
+  int32_t *off = malloc(sizeof(int32_t) * nx);
+  if (!v || !off) {
+    free(v);
+    free(off);
+    return -1;
+  }
+  for (size_t i = 0; i < nx; i++) off[i] = (xi[i] - lo) * 3;
+  const int avx2 = ops_avx2();
+#if HAVE_AVX2_VARIANT
+  // the 16-bit path: every row's weights sum to at most 128
+  int narrow = avx2;
+  for (int y = 0; narrow && y < H; y++) {
+    int64_t sum = 0;
+    for (int k = 0; k < ky; k++) sum += yw[(size_t)y * ky + k];
+    narrow = sum <= 128;
+  }
+  if (narrow) {
+    const int kp = (kx + 1) >> 1;
+    int32_t *w2 = malloc(sizeof(int32_t) * (size_t)W * kp);
+    uint16_t *v16 = calloc(span + 1, sizeof(uint16_t));
+    if (!w2 || !v16) {
+      free(w2), free(v16), free(v), free(off);
+      return -1;
+    }
+    for (int x = 0; x < W; x++)
+      for (int k = 0; k < kx; k += 2)
+        w2[(size_t)x * kp + (k >> 1)] = (int32_t)((uint32_t)xw[(size_t)x * kx + k] | (uint32_t)(k + 1 < kx ? xw[(size_t)x * kx + k + 1] : 0) << 16);
+    for (int y = 0; y < H; y++) {
+      const int32_t *ri = yi + (size_t)y * ky, *rw = yw + (size_t)y * ky;
+      area_vrow16_avx2(src->data, row, ri, rw, ky, (size_t)lo * 3, span, v16);
+      area_hrow16_avx2(v16, off, w2, W, kx, shift, even, out + (size_t)y * n);
+    }
+    free(w2), free(v16), free(v), free(off);
+    return 0;
+  }
+  int32_t *w4 = avx2 ? malloc(sizeof(int32_t) * nx * 4) : NULL;
+  if (avx2 && !w4) {
+    free(v);
+    free(off);
+    return -1;
+  }
+  for (size_t i = 0; avx2 && i < nx; i++) w4[4 * i] = w4[4 * i + 1] = w4[4 * i + 2] = w4[4 * i + 3] = xw[i];
+#endif
+  for (int y = 0; y < H; y++) {
+    const int32_t *ri = yi + (size_t)y * ky, *rw = yw + (size_t)y * ky;
+    uint8_t *o = out + (size_t)y * n;
+    int any = 0;
+    for (int k = 0; k < ky; k++) any |= rw[k] != 0;
+    if (!any) {  // the fill
+      memset(o, 0, n);
+      continue;
+    }
+#if HAVE_AVX2_VARIANT
+    if (avx2) {
+      area_vrow_avx2(src->data, row, ri, rw, ky, (size_t)lo * 3, span, v);
+      area_hrow_avx2(v, off, w4, W, kx, shift, even, o);
+      continue;
+    }
+#endif
+    area_vrow(src->data, row, ri, rw, ky, (size_t)lo * 3, span, v);
+    area_hrow(v, off, xw, W, kx, shift, even, o);
+  }
+#if HAVE_AVX2_VARIANT
+  free(w4);
+#endif
+  free(v);
+  free(off);
+  return 0;
+}

@@ -633,6 +633,7 @@ static const struct {
 static void register_colour_ops(napi_env env, napi_value exports);
 static void register_filter_q_ops(napi_env env, napi_value exports);
 static void register_noise_q3_ops(napi_env env, napi_value exports);
+static void register_area_ops(napi_env env, napi_value exports);
 
 void register_op_kernels(napi_env env, napi_value exports) {
   napi_value fn;
@@ -647,6 +648,7 @@ void register_op_kernels(napi_env env, napi_value exports) {
   register_colour_ops(env, exports);
   register_filter_q_ops(env, exports);
   register_noise_q3_ops(env, exports);
+  register_area_ops(env, exports);
 }
 
 // ---- colour (ops_colour.c) -------------------------------------------------------------------------------
@@ -855,4 +857,48 @@ static void register_noise_q3_ops(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "opGaussianNoiseQ3", NAPI_AUTO_LENGTH, gaussian_noise_q3_js, NULL, &fn);
   napi_set_named_property(env, exports, "opGaussianNoiseQ3", fn);
+}
+
+// ---- chain, kernels 3: a prefiltered axis-aligned chain (ops_field.c) ----------------------------------
+//   opSampleAreaAxes(src, view, xi, xw, kx, yi, yw, ky, shift, even, out)
+// (every tap inside the view, weights >= 0 summing to at most 2^12 per column and per row, shift 1..24:
+// the kernel's sums stay below 2^32)
+static bool area_taps_ok(const arr *at, const arr *w, int k, int lim) {
+  if (at->len != w->len || at->len == 0 || at->len % (size_t)k || at->len / (size_t)k > MAX_SIDE) return false;
+  const int32_t *a = at->data, *q = w->data;
+  for (size_t i = 0; i < at->len; i += (size_t)k) {
+    int64_t sum = 0;
+    for (int j = 0; j < k; j++) {
+      if (a[i + j] < 0 || a[i + j] >= lim || q[i + j] < 0) return false;
+      sum += q[i + j];
+    }
+    if (sum > 4096) return false;
+  }
+  return true;
+}
+static napi_value sample_area_axes_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opSampleAreaAxes(src, view, xi, xw, kx, yi, yw, ky, shift, even, out)";
+  napi_value argv[11];
+  size_t argc = 11;
+  arr src, xi, xw, yi, yw, out;
+  view vw;
+  int kx, ky, shift, even;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 11) return fail(env, fn, "11 arguments");
+  if (!rgb_of(env, argv[0], &src) || !view_of(env, argv[1], &src, 3, &vw)) return fail(env, fn, "src and view do not match");
+  if (!int_of(env, argv[4], 1, 4096, &kx) || !int_of(env, argv[7], 1, 4096, &ky)) return fail(env, fn, "kx and ky must be 1..4096");
+  if (!typed(env, argv[2], napi_int32_array, &xi) || !typed(env, argv[3], napi_int32_array, &xw) || !area_taps_ok(&xi, &xw, kx, vw.width))
+    return fail(env, fn, "xi, xw: kx taps per column inside the view, weights >= 0 summing to at most 4096");
+  if (!typed(env, argv[5], napi_int32_array, &yi) || !typed(env, argv[6], napi_int32_array, &yw) || !area_taps_ok(&yi, &yw, ky, vw.height))
+    return fail(env, fn, "yi, yw: ky taps per row inside the view, weights >= 0 summing to at most 4096");
+  if (!int_of(env, argv[8], 1, 24, &shift)) return fail(env, fn, "shift must be 1..24");
+  if (!bool_of(env, argv[9], &even)) return fail(env, fn, "even must be a boolean");
+  const int W = (int)(xi.len / (size_t)kx), H = (int)(yi.len / (size_t)ky);
+  if (!rgb_of(env, argv[10], &out) || out.len != (uint64_t)W * H * 3) return fail(env, fn, "out must be W x H x 3 bytes");
+  return op_sample_area_axes(&vw, xi.data, xw.data, W, kx, yi.data, yw.data, H, ky, shift, even, out.data) ? fail(env, fn, "out of memory") : NULL;
+}
+
+static void register_area_ops(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "opSampleAreaAxes", NAPI_AUTO_LENGTH, sample_area_axes_js, NULL, &fn);
+  napi_set_named_property(env, exports, "opSampleAreaAxes", fn);
 }

@@ -8,7 +8,8 @@ import { plan, renderLoaded, type LoadedPair, type Plan } from '../../src/main/a
 import type { Chain } from '../../src/main/augment/chain'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import type { FillMode } from '../../src/main/augment/ops/types'
-import { sampleRgb, sampleRgbQJs } from '../../src/main/augment/warp-chain'
+import { warpBilinearQJs } from '../../src/main/augment/warp'
+import { areaAxes, areaTaps, sampleAreaAxesJs, sampleRgb, sampleRgbQJs, warpAxesQ } from '../../src/main/augment/warp-chain'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
 import { randomRgb } from '../support/cv2'
@@ -53,7 +54,8 @@ describe.skipIf(!kernels)('chain, kernels 3: native = JS references, byte for by
         input: { width: sw, height: sh },
         prefilter: pf,
         kernels: 3,
-        links: [{ field: null, m: [1, 0, 0, 0, 1, 0], bounds: [], w: sw, h: sh, mode }],
+        // not axis-aligned (the sampler of any points; an axis-aligned prefiltered chain reads area taps)
+        links: [{ field: null, m: [1, 0, 0, 1e-9, 1, 0], bounds: [], w: sw, h: sh, mode }],
       }
       useNativeOps(true)
       const a = sampleRgb(chain, at, src, new Uint8Array(n * 3))
@@ -105,6 +107,143 @@ describe.skipIf(!kernels)('chain, kernels 3: native = JS references, byte for by
     expect(nativeOpVerdicts().opLabelsAxes).toBe(true)
   }, 60_000)
 
+  it('prefiltered axis-aligned chains (resize and scales below half size, partial blocks, flips, pads, every fill mode) read area taps as the references do, AVX2 and baseline', async () => {
+    const l = pair(203, 151, 6)
+    const was = process.env.LOCKSTEP_AVX2
+    try {
+      for (const simd of ['1', '0']) {
+        process.env.LOCKSTEP_AVX2 = simd
+        for (const fill of FILL_MODES as readonly FillMode[]) {
+          const cases: Array<[unknown[], [number, number]]> = [
+            [[{ type: 'resize', p: 1, width: 61, height: 37 }], [61, 37]],
+            [[{ type: 'resize', p: 1, width: 40, height: 150 }], [40, 150]],
+            [[{ type: 'resize', p: 1, width: 101, height: 75 }], [101, 75]],
+            [
+              [
+                { type: 'hflip', p: 1 },
+                { type: 'scale', p: 1, factor: [0.15, 0.45], fill },
+                { type: 'pad_if_needed', p: 1, minWidth: 230, minHeight: 170, fill },
+              ],
+              [230, 170],
+            ],
+          ]
+          for (const [ops, out] of cases) {
+            for (let seed = 0; seed < 2; seed++) {
+              const p = planOf(ops, l, out, seed)
+              const { a, b } = await renderNativeAndJs(p, l)
+              const msg = `${simd} ${fill} ${JSON.stringify(ops)} seed ${seed}`
+              expect(Buffer.from(a.image).equals(Buffer.from(b.image)), msg).toBe(true)
+              expect(Buffer.from(a.labels!).equals(Buffer.from(b.labels!)), msg).toBe(true)
+            }
+          }
+        }
+      }
+    } finally {
+      if (was === undefined) delete process.env.LOCKSTEP_AVX2
+      else process.env.LOCKSTEP_AVX2 = was
+    }
+    expect(nativeOpVerdicts().opSampleAreaAxes).toBe(true)
+  }, 120_000)
+
+  it('the area taps kernel on random chains (factors 1 to 7 per axis, every fill mode, partial blocks, bounds) = sampleAreaAxesJs', () => {
+    const k = kernels!
+    const rnd = lcg(33)
+    for (let round = 0; round < 150; round++) {
+      const sw = 1 + Math.floor(rnd() * 80),
+        sh = 1 + Math.floor(rnd() * 60)
+      const W = 1 + Math.floor(rnd() * 30),
+        H = 1 + Math.floor(rnd() * 30)
+      const sx = (sw / W) * (0.5 + rnd() * 1.5) * (rnd() < 0.3 ? -1 : 1),
+        sy = (sh / H) * (0.5 + rnd() * 1.5)
+      const mode: FillMode = FILL_MODES[round % FILL_MODES.length]
+      const m: [number, number, number, number, number, number] = [sx, 0, sx < 0 ? sw + rnd() * 4 - 2 : rnd() * 4 - 2, 0, sy, rnd() * 4 - 2]
+      const chain: Chain = {
+        width: W,
+        height: H,
+        input: { width: sw, height: sh },
+        prefilter: [Math.max(1, Math.floor(Math.abs(sx))), Math.max(1, Math.floor(sy))],
+        kernels: 3,
+        links: [{ field: null, m, bounds: rnd() < 0.3 ? [{ m: [1, 0, -1, 0, 1, 0.5], w: W - 0.5, h: H }] : [], w: sw, h: sh, mode }],
+      }
+      expect(areaAxes(chain)).toBe(true)
+      const src = { data: randomRgb(sw, sh, round), left: 0, top: 0, width: sw, height: sh, sourceWidth: sw, sourceHeight: sh }
+      const tx = areaTaps(chain, src, 0),
+        ty = areaTaps(chain, src, 1)
+      // each output's weights sum to the axis's whole (or 0: the fill)
+      for (const t of [tx, ty])
+        for (let i = 0; i < t.w.length / t.k; i++) expect([0, 2 ** t.bits]).toContain(t.w.subarray(i * t.k, (i + 1) * t.k).reduce((a, b) => a + b, 0))
+      const want = sampleAreaAxesJs(tx, ty, src, new Uint8Array(W * H * 3))
+      for (const simd of ['1', '0']) {
+        process.env.LOCKSTEP_AVX2 = simd
+        const got = new Uint8Array(W * H * 3)
+        k.opSampleAreaAxes(src.data, Int32Array.of(0, 0, sw, sh, sw, sh), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, true, got)
+        expect(Buffer.from(got).equals(Buffer.from(want)), `round ${round} ${simd}`).toBe(true)
+      }
+      delete process.env.LOCKSTEP_AVX2
+    }
+  })
+
+  it('one axis-aligned affine with constant fills (random crops, scales, flips, pads, bounds) through the axis tables = warpBilinearQJs', () => {
+    const rnd = lcg(44)
+    for (let round = 0; round < 400; round++) {
+      const sw = 1 + Math.floor(rnd() * 70),
+        sh = 1 + Math.floor(rnd() * 50),
+        W = 1 + Math.floor(rnd() * 40),
+        H = 1 + Math.floor(rnd() * 40)
+      const [rl, rt, rw, rh] = [0, 0, sw, sh] // (taps clamp into the source: the whole source holds them)
+      const src = { data: randomRgb(rw, rh, round), left: rl, top: rt, width: rw, height: rh, sourceWidth: sw, sourceHeight: sh }
+      const a = (sw / W) * (0.3 + rnd() * 1.5) * (rnd() < 0.3 ? -1 : 1),
+        e = (sh / H) * (0.3 + rnd() * 1.5) * (rnd() < 0.2 ? -1 : 1)
+      const exact = rnd() < 0.1 // integer offsets, quarter steps: fixed-point ties
+      const A: [number, number, number, number, number, number] = exact
+        ? [Math.round(a * 4) / 4 || 0.25, 0, Math.round(rnd() * 8) - 2, 0, Math.round(e * 4) / 4 || 0.25, Math.round(rnd() * 8) - 2]
+        : [a, 0, (a < 0 ? sw : 0) + rnd() * 6 - 3, 0, e, (e < 0 ? sh : 0) + rnd() * 6 - 3]
+      const bounds = [...A, sw, sh]
+      if (rnd() < 0.5) bounds.push(1, 0, -rnd() * 3, 0, 1, rnd() * 2 - 1, W - rnd() * 3, H - rnd() * 2)
+      const fb = Float64Array.from(bounds)
+      const want = warpBilinearQJs(src, A, fb, W, H, new Uint8Array(W * H * 3))
+      for (const simd of ['1', '0']) {
+        process.env.LOCKSTEP_AVX2 = simd
+        const got = warpAxesQ(src, A, fb, W, H, new Uint8Array(W * H * 3))
+        expect(got, 'the axis route is taken').not.toBeNull()
+        expect(Buffer.from(got!).equals(Buffer.from(want)), `round ${round} ${simd} ${JSON.stringify([A, bounds, src.left, src.top, rw, rh])}`).toBe(true)
+      }
+      delete process.env.LOCKSTEP_AVX2
+    }
+    expect(warpAxesQ(pair(4, 4, 1).image as never, [1, 0.1, 0, 0, 1, 0], new Float64Array(8), 2, 2, new Uint8Array(12))).toBeNull()
+  })
+
+  it('random_resized_crop and pure scales with constant fills render under kernels 3 exactly as under kernels 2 (the axis route keeps the one-affine bytes)', async () => {
+    const l = pair(157, 113, 3)
+    for (const [ops, out] of [
+      // (outputs that never shrink a crop by 2 or more: those read area taps under kernels 3)
+      [[{ type: 'random_resized_crop', p: 1, width: 100, height: 80 }], [100, 80]],
+      [[{ type: 'random_resized_crop', p: 1, width: 150, height: 170 }], [150, 170]],
+      [
+        [
+          { type: 'scale', p: 1, factor: [0.6, 1.7] },
+          { type: 'hflip', p: 1 },
+        ],
+        [157, 113],
+      ],
+      [
+        [
+          { type: 'resize', p: 1, width: 120, height: 100 },
+          { type: 'random_crop', p: 1, width: 90, height: 80 },
+        ],
+        [90, 80],
+      ],
+    ] as Array<[unknown[], [number, number]]>) {
+      for (let seed = 0; seed < 6; seed++) {
+        const p3 = planOf(ops, l, out, seed)
+        const a = (await renderLoaded(p3, l, { raw: true })).raw!
+        const b = (await renderLoaded({ ...p3, kernels: 2 }, l, { raw: true })).raw!
+        expect(Buffer.from(a.image).equals(Buffer.from(b.image)), `${JSON.stringify(ops)} seed ${seed}`).toBe(true)
+        expect(Buffer.from(a.labels!).equals(Buffer.from(b.labels!))).toBe(true)
+      }
+    }
+  })
+
   it('refuses bad arguments by name (never reads outside a buffer)', () => {
     const k = kernels!
     const rgb = new Uint8Array(4 * 3 * 3),
@@ -114,6 +253,18 @@ describe.skipIf(!kernels)('chain, kernels 3: native = JS references, byte for by
     expect(() => k.opSampleAxesQ(rgb, view, Int32Array.of(0, 1, 33), Int32Array.of(0, 1, 0), new Uint8Array(3))).toThrow(/opSampleAxesQ.*cols/)
     expect(() => k.opSampleAxesQ(rgb, view, Int32Array.of(0, 1, 3), Int32Array.of(0, 1, 0), new Uint8Array(6))).toThrow(/opSampleAxesQ.*out/)
     expect(() => k.opLabelsAxes(new Uint8Array(12), view, Int32Array.of(4), Int32Array.of(0), 0, new Uint8Array(1))).toThrow(/opLabelsAxes.*mx/)
+    const one = Int32Array.of(0),
+      w1 = Int32Array.of(32)
+    expect(() => k.opSampleAreaAxes(rgb, view, Int32Array.of(4), w1, 1, one, w1, 1, 10, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*xi/)
+    expect(() => k.opSampleAreaAxes(rgb, view, Int32Array.of(0, 1), Int32Array.of(4000, 97), 2, one, w1, 1, 10, true, new Uint8Array(3))).toThrow(
+      /opSampleAreaAxes.*xi/,
+    )
+    expect(() => k.opSampleAreaAxes(rgb, view, one, Int32Array.of(-1), 1, one, w1, 1, 10, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*xi/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, Int32Array.of(3), w1, 1, 10, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*yi/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, one, w1, 1, 25, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*shift/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, one, w1, 1, 10, 1 as never, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*even/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 2, one, w1, 1, 10, true, new Uint8Array(3))).toThrow(/opSampleAreaAxes.*xi/)
+    expect(() => k.opSampleAreaAxes(rgb, view, one, w1, 1, one, w1, 1, 10, true, new Uint8Array(6))).toThrow(/opSampleAreaAxes.*out/)
     expect(() => k.opSampleRgbQ(new Float64Array(3), rgb, view, 0, 1, 1, new Uint8Array(3))).toThrow(/opSampleRgbQ.*pairs/)
     expect(() => k.opSampleRgbQ(new Float64Array(2), rgb, Int32Array.of(0, 0, 5, 3, 5, 3), 0, 1, 1, new Uint8Array(3))).toThrow(/opSampleRgbQ.*view/)
     expect(() => k.opElasticWindowQ(-1, 0, new Float64Array(3), new Float64Array(7), 4, 4, Int32Array.of(0, 0, 2, 2), new Float64Array(32))).toThrow(

@@ -228,6 +228,10 @@ describe('zoom and resize below half size read an area-averaged image; masks sta
     const cv = cv2Run(`out['img'] = cv2.resize(rgb[:88], (30, 22), interpolation=cv2.INTER_AREA)`, srcIn())
     const c = compare(r.image, bytes(cv.img.bytes), 0)
     expect(c.far).toBe(0)
+    // kernels 3 fold the area average into the axis taps: a whole-block reduction is still INTER_AREA's
+    const r3 = await raw({ ...v2(steps, { width: 30, height: 22 }), kernels: 3 })
+    expect(compare(r3.image, bytes(cv.img.bytes), 0).far).toBe(0)
+    expect(Buffer.from(r3.labels!).equals(Buffer.from(r.labels!))).toBe(true)
     const plainBilinear = await renderLoaded({ ...v2(steps, { width: 30, height: 22 }), schema: 'lockstep.plan/1' }, loaded, { raw: true })
     // the old plan keeps its aliasing bilinear read (replays byte for byte); the new one is closer to the area average
     expect(compare(plainBilinear.raw!.image, bytes(cv.img.bytes), 1).mean).toBeGreaterThan(c.mean)

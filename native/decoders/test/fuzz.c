@@ -417,6 +417,41 @@ static void t_chain_q(const input *in, rng *r) {
   free(p), free(map), free(cols), free(rows), free(mx), free(my), free(coords), free(out16), free(lab16), free(out), free(src);
 }
 
+// a prefiltered axis-aligned chain's area taps (ops_field.c op_sample_area_axes) as ops_napi.c admits
+// them (taps inside the view, weights >= 0 summing to at most 4096 per column and row, at most 128 per
+// row half the time: the 16-bit path), shift 1..24: the AVX2 paths and the baseline give the same bytes
+static void area_weights(rng *r, int32_t *w, int k, int cap) {
+  int left = between(r, 0, cap);
+  for (int j = 0; j < k; j++) {
+    w[j] = (next(r) & 3) == 0 ? 0 : between(r, 0, left);
+    left -= w[j];
+  }
+}
+static void t_area_axes(const input *in, rng *r) {
+  int sw = between(r, 1, 40), sh = between(r, 1, 40), W = between(r, 1, 40), H = between(r, 1, 24);
+  int rw = between(r, 1, sw), rh = between(r, 1, sh), kx = between(r, 1, 7), ky = between(r, 1, 7);
+  uint8_t *src = pixels_of(in, (size_t)rw * rh * 3), *a = malloc((size_t)W * H * 3), *b = malloc((size_t)W * H * 3);
+  view v = {src, (size_t)rw * rh * 3, between(r, 0, sw - rw), between(r, 0, sh - rh), rw, rh, sw, sh};
+  int32_t *xi = malloc(sizeof(int32_t) * W * kx), *xw = malloc(sizeof(int32_t) * W * kx), *yi = malloc(sizeof(int32_t) * H * ky), *yw = malloc(sizeof(int32_t) * H * ky);
+  int ycap = next(r) & 1 ? 128 : 4096;
+  for (int x = 0; x < W; x++) {
+    for (int j = 0; j < kx; j++) xi[x * kx + j] = between(r, 0, rw - 1);
+    area_weights(r, xw + x * kx, kx, (next(r) & 7) == 0 ? 0 : 4096);
+  }
+  for (int y = 0; y < H; y++) {
+    for (int j = 0; j < ky; j++) yi[y * ky + j] = between(r, 0, rh - 1);
+    area_weights(r, yw + y * ky, ky, (next(r) & 7) == 0 ? 0 : ycap);
+  }
+  int shift = between(r, 1, 24), even = (int)(next(r) & 1);
+  setenv("LOCKSTEP_AVX2", "1", 1);
+  CHECK(op_sample_area_axes(&v, xi, xw, W, kx, yi, yw, H, ky, shift, even, a) == 0);
+  setenv("LOCKSTEP_AVX2", "0", 1);
+  CHECK(op_sample_area_axes(&v, xi, xw, W, kx, yi, yw, H, ky, shift, even, b) == 0);
+  unsetenv("LOCKSTEP_AVX2");
+  CHECK(memcmp(a, b, (size_t)W * H * 3) == 0);
+  free(xi), free(xw), free(yi), free(yw), free(a), free(b), free(src);
+}
+
 static target TARGETS[] = {
     {"jpeg_region", KIND_JPEG, t_jpeg_region, 0},
     {"check_jpeg", KIND_JPEG, t_check_jpeg, 0},
@@ -427,6 +462,7 @@ static target TARGETS[] = {
     {"op_pixels", KIND_PNG, t_op_pixels, 0},
     {"filters_q", KIND_PNG, t_filters_q, 0},
     {"chain_q", KIND_PNG, t_chain_q, 0},
+    {"area_axes", KIND_PNG, t_area_axes, 0},
 };
 
 // ---- corpus and mutations ---------------------------------------------------------------------

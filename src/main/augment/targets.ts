@@ -10,7 +10,7 @@ import { type FusedGeometry, type Plan } from './plan'
 import { flatBounds, validRect } from './region'
 import type { Stage } from './stages'
 import { warpBilinearQ, warpBilinearRgb, warpExact, warpNearest, type SourceView } from './warp'
-import { areaReduce, chainCoords, sampleLabels, sampleRgb } from './warp-chain'
+import { chainCoords, sampledSource, sampleLabels, sampleRgb, warpAxesQ } from './warp-chain'
 
 export type LabelData = Uint8Array | Uint16Array
 
@@ -38,7 +38,10 @@ export function warpRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array
   const { width: W, height: H, toSource } = g
   const rgb = new Uint8Array(W * H * 3)
   if (isExact(toSource)) return warpExact(img, 3, toSource, W, validRect(g), 0, rgb)
-  return ((plan.kernels ?? 1) >= 2 ? warpBilinearQ : warpBilinearRgb)(img, toSource, flatBounds(g), W, H, rgb)
+  const fb = flatBounds(g)
+  // kernels 3: an axis-aligned affine (random_resized_crop, a pure scale) separably, the same bytes
+  if ((plan.kernels ?? 1) >= 3 && img && warpAxesQ(img, toSource, fb, W, H, rgb)) return rgb
+  return ((plan.kernels ?? 1) >= 2 ? warpBilinearQ : warpBilinearRgb)(img, toSource, fb, W, H, rgb)
 }
 
 /**
@@ -74,8 +77,7 @@ export function resample(
   }
   const c = sg.chain
   const at = coords ?? chainCoords(c)
-  const pf = c.prefilter
-  const rgb = sampleRgb(c, at, img && pf ? areaReduce(img, pf[0], pf[1]) : img, new Uint8Array(c.width * c.height * 3))
+  const rgb = sampleRgb(c, at, sampledSource(c, img), new Uint8Array(c.width * c.height * 3))
   const labels = depth ? sampleLabels(c, at, lab, plan.ignoreIndex, labelBuffer(c.width * c.height, depth)) : null
   return { width: c.width, height: c.height, rgb, labels }
 }

@@ -8,7 +8,8 @@ import type { OpKernels } from '../io/native'
 import type { Chain, Link } from './chain'
 import { checkRgb, fast, sameBytes } from './fast'
 import type { Field, FillMode } from './ops/types'
-import type { SourceView } from './warp'
+import type { Affine } from './affine'
+import { rneSat, type SourceView } from './warp'
 
 export const MODE_CODE: Record<FillMode, number> = { constant: 0, edge: 1, reflect: 2, symmetric: 3, wrap: 4 }
 
@@ -463,6 +464,7 @@ const viewOf = (v: SourceView<Uint8Array | Uint16Array>) => Int32Array.of(v.left
  */
 export function sampleRgb(chain: Chain, coords: Float64Array, src: SourceView<Uint8Array> | null, out: Uint8Array): Uint8Array {
   if (!src) return out.fill(0)
+  if (areaAxes(chain)) return sampleAreaAxes(chain, src, out)
   if (coords === AXES) return sampleRgbAxes(chain, src, out)
   if ((chain.kernels ?? 1) >= 3) return sampleRgbQ(chain, coords, src, out)
   const k = fast('opSampleRgb', (k) => {
@@ -622,14 +624,26 @@ function axisAligned(chain: Chain): boolean {
 
 /** Each output column's x (axis 0) or row's y (axis 1) in the input canvas, NaN where the point is fill: chainCoordsJs per axis. */
 export function axisCoords(chain: Chain, axis: 0 | 1): Float64Array {
+  let held = axesHeld.get(chain)
+  if (!held) axesHeld.set(chain, (held = [null, null]))
+  return (held[axis] ??= axisCoordsOf(chain, axis))
+}
+/** Each chain's axis points, computed once (the tables of image, mask and region read them). */
+const axesHeld = new WeakMap<Chain, [Float64Array | null, Float64Array | null]>()
+
+function axisCoordsOf(chain: Chain, axis: 0 | 1): Float64Array {
   const n = axis === 0 ? chain.width : chain.height
   const out = new Float64Array(n)
   const [a, c] = axis === 0 ? [0, 2] : [4, 5] // the axis's scale and offset in an affine
+  const links = chain.links
+  // (indexed loops: a render runs this once per chain, mostly before the JIT has optimised it)
   for (let i = 0; i < n; i++) {
     let p = i + 0.5,
       ok = true
-    for (const L of chain.links) {
-      for (const b of L.bounds) {
+    for (let l = 0; l < links.length; l++) {
+      const L = links[l]
+      for (let j = 0; j < L.bounds.length; j++) {
+        const b = L.bounds[j]
         const q = b.m[a] * p + b.m[c]
         if (q < 0 || q >= (axis === 0 ? b.w : b.h)) ok = false
       }
@@ -651,7 +665,11 @@ export function axisCoords(chain: Chain, axis: 0 | 1): Float64Array {
 }
 
 /** A small axis-aligned chain (scale, flip, a bound, a fold): the axis kernels' start-up check. */
-function checkAxes(k: OpKernels): boolean {
+function checkAxes(
+  k: OpKernels,
+  rgbOf: (chain: Chain, src: SourceView<Uint8Array>, out: Uint8Array) => void = (chain, src, out) =>
+    k.opSampleAxesQ(src.data, viewOf(src), ...rgbTables(chain, src), out),
+): boolean {
   const src = checkChain().src
   const lab = { ...src, data: src.data.subarray(0, 77) }
   return (['reflect', 'wrap', 'constant'] as const).every((mode) => {
@@ -666,12 +684,13 @@ function checkAxes(k: OpKernels): boolean {
     const at = chainCoordsJs(chain)
     const rgb = new Uint8Array(240),
       l = new Uint8Array(80)
-    k.opSampleAxesQ(src.data, viewOf(src), ...rgbTables(chain, src), rgb)
+    rgbOf(chain, src, rgb)
     k.opLabelsAxes(lab.data, viewOf(lab), ...labelTables(chain, lab), 9, l)
     return sameBytes(rgb, sampleRgbQJs(chain, at, src, new Uint8Array(240))) && sameBytes(l, sampleLabelsJs(chain, at, lab, 9, new Uint8Array(80)))
   })
 }
-const axesKernels = (chain: Chain): OpKernels | null => (axisAligned(chain) ? fast('opSampleAxesQ', checkAxes) && fast('opLabelsAxes', checkAxes) : null)
+const axesKernels = (chain: Chain): OpKernels | null =>
+  axisAligned(chain) ? fast('opSampleAxesQ', (k) => checkAxes(k)) && fast('opLabelsAxes', (k) => checkAxes(k)) : null
 
 /** [x0, x1, ax] per column and [y0, y1, ay] per row, as sampleRgbQJs computes them for each point ([-1, -1, 0]: fill). */
 function rgbTables(chain: Chain, src: SourceView<Uint8Array>): [Int32Array, Int32Array] {
@@ -697,7 +716,10 @@ function labelTables(chain: Chain, src: SourceView<Uint8Array | Uint16Array>): [
   const mode = inputMode(chain)
   const table = (axis: 0 | 1) => {
     const [n, base] = axis === 0 ? [src.sourceWidth, src.left] : [src.sourceHeight, src.top]
-    return Int32Array.from(axisCoords(chain, axis), (u) => (Number.isNaN(u) ? -1 : foldIndex(Math.floor(u), n, mode) - base))
+    const us = axisCoords(chain, axis)
+    const t = new Int32Array(us.length)
+    for (let i = 0; i < us.length; i++) t[i] = Number.isNaN(us[i]) ? -1 : foldIndex(Math.floor(us[i]), n, mode) - base
+    return t
   }
   return [table(0), table(1)]
 }
@@ -710,17 +732,246 @@ function crossPoints(chain: Chain): Float64Array {
     v0 = vs.find((v) => !Number.isNaN(v)) ?? NaN
   if (Number.isNaN(u0) || Number.isNaN(v0)) return Float64Array.of(NaN, NaN) // every point is fill
   const pts = new Float64Array((us.length + vs.length) * 2)
-  us.forEach((u, i) => pts.set([u, Number.isNaN(u) ? NaN : v0], i * 2))
-  vs.forEach((v, i) => pts.set([Number.isNaN(v) ? NaN : u0, v], (us.length + i) * 2))
+  for (let i = 0; i < us.length; i++) {
+    pts[i * 2] = us[i]
+    pts[i * 2 + 1] = Number.isNaN(us[i]) ? NaN : v0
+  }
+  for (let i = 0, o = us.length * 2; i < vs.length; i++, o += 2) {
+    pts[o] = Number.isNaN(vs[i]) ? NaN : u0
+    pts[o + 1] = vs[i]
+  }
   return pts
 }
 
 function sampleRgbAxes(chain: Chain, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
-  axesKernels(chain)!.opSampleAxesQ(src.data, viewOf(src), ...rgbTables(chain, src), out)
+  return axesQ(axesKernels(chain)!, src, ...rgbTables(chain, src), out)
+}
+
+/**
+ * opSampleAxesQ's bytes from its tables ([x0, x1, ax] per column, [y0, y1, ay] per row; -1: the
+ * fill), through opSampleAreaAxes (two taps weighing 32 - a and a, ties up: the same exact sums,
+ * rows first, vectorised) where it passed its start-up check.
+ */
+function axesQ(k: OpKernels, src: SourceView<Uint8Array>, cols: Int32Array, rows: Int32Array, out: Uint8Array): Uint8Array {
+  const area = fast('opSampleAreaAxes', checkAreaAxes)
+  if (area) return axesQWith(area, src, cols, rows, out)
+  return axesQ(k, src, cols, rows, out)
+}
+function axesQWith(k: OpKernels, src: SourceView<Uint8Array>, cols: Int32Array, rows: Int32Array, out: Uint8Array): Uint8Array {
+  const taps = (t: Int32Array) => {
+    const n = t.length / 3
+    const at = new Int32Array(n * 2),
+      w = new Int32Array(n * 2)
+    for (let i = 0; i < n; i++) {
+      if (t[i * 3] < 0) continue // the fill: weights 0 at pixel 0
+      at[i * 2] = t[i * 3]
+      at[i * 2 + 1] = t[i * 3 + 1]
+      w[i * 2] = 32 - t[i * 3 + 2]
+      w[i * 2 + 1] = t[i * 3 + 2]
+    }
+    return [at, w] as const
+  }
+  const [xi, xw] = taps(cols),
+    [yi, yw] = taps(rows)
+  k.opSampleAreaAxes(src.data, viewOf(src), xi, xw, 2, yi, yw, 2, 10, false, out)
   return out
 }
 
 function sampleLabelsAxes<T extends Uint8Array | Uint16Array>(chain: Chain, src: SourceView<T>, fill: number, out: T): T {
   axesKernels(chain)!.opLabelsAxes(src.data, viewOf(src), ...labelTables(chain, src), fill, out)
+  return out
+}
+
+// ---- kernels 3: a prefiltered axis-aligned chain (resize or scale below half size) -------------------
+// The area average folded into the axis taps, so no area-reduced copy of the source is made: each
+// output column's (row's) weights over source pixels are the bilinear taps of kernels 3 (fractions in
+// 1/32, on the grid of pf-pixel blocks, folded by the input's fill mode) spread evenly over the
+// pixels of their blocks (the blocks at the source's right and bottom edges may be partial), as
+// integers summing to 2^12 per column (row); an axis that is not prefiltered keeps its two bilinear
+// taps summing to 32. A value is sum(wy * wx * p) / 2^(Sx + Sy) rounded to nearest, ties to even (as
+// the area average and OpenCV's INTER_AREA round): integers below 2^32, exact in any order, so
+// ops_field.c computes the same bytes rows first. Zero weights are left out; masks stay nearest.
+const AREA_BITS = 12
+
+/** An axis's taps: k per output column (row), region pixel indices and weights (all 0: the fill), and their sum's bits. */
+export interface AreaTaps {
+  k: number
+  at: Int32Array
+  w: Int32Array
+  bits: number
+}
+
+/** Kernels 3 chains whose image is read through area taps (areaTaps) instead of an area-reduced copy. */
+export function areaAxes(chain: Chain): boolean {
+  return chain.prefilter !== null && axisAligned(chain)
+}
+
+/** The image a chain's sampler reads: the source, or its area-reduced copy (kernels 1 and 2, and chains that are not axis-aligned). */
+export function sampledSource(chain: Chain, img: SourceView<Uint8Array> | null): SourceView<Uint8Array> | null {
+  const pf = chain.prefilter
+  return img && pf && !areaAxes(chain) ? areaReduce(img, pf[0], pf[1]) : img
+}
+
+/** One axis's area taps (axis 0: columns, 1: rows) over the region of `src`. */
+export function areaTaps(chain: Chain, src: SourceView<Uint8Array>, axis: 0 | 1): AreaTaps {
+  const mode = inputMode(chain)
+  const pf = chain.prefilter?.[axis] ?? 1
+  const bits = pf > 1 ? AREA_BITS : 5
+  const [n, base] = axis === 0 ? [src.sourceWidth, src.left] : [src.sourceHeight, src.top]
+  const rn = Math.ceil(n / pf)
+  const us = axisCoords(chain, axis)
+  const cap = 2 * pf
+  const at = new Int32Array(us.length * cap),
+    w = new Int32Array(us.length * cap),
+    count = new Int32Array(us.length)
+  for (let i = 0; i < us.length; i++) {
+    const u = us[i]
+    if (Number.isNaN(u)) continue
+    const f = u / pf - 0.5
+    const t = Math.floor(f)
+    const a = Math.floor((f - t) * 32 + 0.5)
+    let c = i * cap
+    for (let side = 0; side < 2; side++) {
+      const j = foldIndex(t + side, rn, mode),
+        A = (side === 0 ? 32 - a : a) << (bits - 5)
+      const lo = j * pf,
+        cnt = Math.min(n, lo + pf) - lo
+      for (let m = 0; m < cnt && A > 0; m++) {
+        const wm = Math.floor((A * (m + 1)) / cnt) - Math.floor((A * m) / cnt)
+        if (wm > 0) {
+          at[c] = lo + m - base
+          w[c++] = wm
+        }
+      }
+    }
+    count[i] = c - i * cap
+  }
+  // k taps per output (the most any has; the rest weigh 0 at the first tap's pixel, or at 0 for the fill)
+  let k = 1
+  for (const c of count) k = Math.max(k, c)
+  if (k === cap) {
+    for (let i = 0; i < us.length; i++) for (let j = count[i]; j < k; j++) at[i * k + j] = at[i * k]
+    return { k, at, w, bits }
+  }
+  const at2 = new Int32Array(us.length * k),
+    w2 = new Int32Array(us.length * k)
+  for (let i = 0; i < us.length; i++) {
+    for (let j = 0; j < k; j++) {
+      at2[i * k + j] = at[i * cap + (j < count[i] ? j : 0)]
+      if (j < count[i]) w2[i * k + j] = w[i * cap + j]
+    }
+  }
+  return { k, at: at2, w: w2, bits }
+}
+
+/** The definition: each value sum(wy * wx * p) over the taps, / 2^(Sx + Sy) rounded to nearest even (rows first, as ops_field.c; exact). */
+export function sampleAreaAxesJs(tx: AreaTaps, ty: AreaTaps, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
+  const W = tx.at.length / tx.k,
+    H = ty.at.length / ty.k
+  const { data, width: rw } = src
+  const scale = 2 ** (tx.bits + ty.bits),
+    half = scale / 2
+  const v = new Float64Array(rw * 3)
+  for (let y = 0; y < H; y++) {
+    v.fill(0)
+    for (let j = 0; j < ty.k; j++) {
+      const wy = ty.w[y * ty.k + j]
+      if (wy === 0) continue
+      for (let i = 0, p = ty.at[y * ty.k + j] * rw * 3; i < rw * 3; i++, p++) v[i] += wy * data[p]
+    }
+    for (let x = 0, o = y * W * 3; x < W; x++, o += 3) {
+      for (let c = 0; c < 3; c++) {
+        let s = 0
+        for (let j = 0; j < tx.k; j++) s += tx.w[x * tx.k + j] * v[tx.at[x * tx.k + j] * 3 + c]
+        out[o + c] = Math.min(255, Math.floor((s + half - 1 + (Math.floor(s / scale) & 1)) / scale))
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * opSampleAreaAxes's start-up check: a small prefiltered axis-aligned chain (partial blocks, a flip,
+ * a bound, a fold) = sampleAreaAxesJs, and the axis chains of checkAxes through axesQ's tables =
+ * sampleRgbQJs (ties up).
+ */
+function checkAreaAxes(k: OpKernels): boolean {
+  const src = checkChain().src
+  return (
+    checkAxes(k, (chain, s, out) => axesQWith(k, s, ...rgbTables(chain, s), out)) &&
+    (['reflect', 'wrap', 'constant'] as const).every((mode) => {
+      const chain: Chain = {
+        width: 4,
+        height: 3,
+        input: { width: 11, height: 7 },
+        prefilter: [3, 2],
+        kernels: 3,
+        links: [{ field: null, m: [-2.93, 0, 12.1, 0, 2.31, -0.2], bounds: [{ m: [1, 0, 0.5, 0, 1, -0.25], w: 3.9, h: 2.9 }], w: 11, h: 7, mode }],
+      }
+      const tx = areaTaps(chain, src, 0),
+        ty = areaTaps(chain, src, 1)
+      const b = new Uint8Array(36)
+      k.opSampleAreaAxes(src.data, viewOf(src), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, true, b)
+      return sameBytes(b, sampleAreaAxesJs(tx, ty, src, new Uint8Array(36)))
+    })
+  )
+}
+
+function sampleAreaAxes(chain: Chain, src: SourceView<Uint8Array>, out: Uint8Array): Uint8Array {
+  const tx = areaTaps(chain, src, 0),
+    ty = areaTaps(chain, src, 1)
+  const k = fast('opSampleAreaAxes', checkAreaAxes)
+  if (!k) return sampleAreaAxesJs(tx, ty, src, out)
+  k.opSampleAreaAxes(src.data, viewOf(src), tx.at, tx.w, tx.k, ty.at, ty.w, ty.k, tx.bits + ty.bits, true, out)
+  return out
+}
+
+// ---- kernels 3: one axis-aligned affine with constant fills (random_resized_crop, crops, pure scales) -------
+// warp.ts warpBilinearQJs's bytes from per-column and per-row tables: with A's and every bound's
+// cross terms 0, a tap's fixed-point column X0 + rneSat(a x 1024) depends on x alone and its row on
+// y alone (b y and d x are zeros), the edge clamp is per axis, and a pixel is inside every canvas
+// exactly when its column's centre and its row's centre are (0 * yc adds a zero). opSampleAxesQ then
+// computes each value with the same weights and rounding, separably.
+
+/** warpBilinearQ's bytes through the area kernel's taps, or null (not axis-aligned, no native kernel, a tap outside the region). */
+export function warpAxesQ(src: SourceView<Uint8Array>, A: Affine, fb: Float64Array, W: number, H: number, out: Uint8Array): Uint8Array | null {
+  if (A[1] !== 0 || A[3] !== 0) return null
+  for (let i = 0; i < fb.length; i += 8) if (fb[i + 1] !== 0 || fb[i + 3] !== 0) return null
+  const k = fast('opSampleAreaAxes', checkAreaAxes)
+  if (!k) return null
+  // two taps per column (row) as opSampleAreaAxes takes them: region pixels, weights 32 - a and a (0, 0: the fill)
+  const taps = (axis: 0 | 1): [Int32Array, Int32Array] | null => {
+    const [s, c, n, lim, base, size] =
+      axis === 0 ? [A[0], A[2], W, src.sourceWidth, src.left, src.width] : [A[4], A[5], H, src.sourceHeight, src.top, src.height]
+    const m = s * 0.5 + c - 0.5 // warpBilinearQJs's m2 (m5): b * 0.5 (d * 0.5) adds a zero
+    const X0 = rneSat(m * 1024) + 16 // its X0 at any row (b y is 0)
+    const at = new Int32Array(n * 2),
+      w = new Int32Array(n * 2)
+    for (let i = 0; i < n; i++) {
+      const ic = i + 0.5
+      let ok = true
+      for (let j = 0; j < fb.length && ok; j += 8) {
+        const u = axis === 0 ? fb[j] * ic + fb[j + 2] : fb[j + 4] * ic + fb[j + 5]
+        ok = u >= 0 && u < fb[j + 6 + axis]
+      }
+      if (!ok) continue
+      // a column: X0 + ad[x]; a row: Y0 = rneSat((e y + m5) 1024) + 16 plus bd[x] = rneSat(0 x 1024) = 0
+      const X = (axis === 0 ? X0 + rneSat(s * i * 1024) : rneSat((s * i + m) * 1024) + 16) >> 5
+      const ix = X >> 5
+      const t0 = (ix < 0 ? 0 : ix >= lim ? lim - 1 : ix) - base,
+        t1 = (ix + 1 < 0 ? 0 : ix + 1 >= lim ? lim - 1 : ix + 1) - base
+      // every tap a pixel inside reads is in the region (warpBilinearQJs reads them too); else the reference decides
+      if (t0 < 0 || t1 < 0 || t0 >= size || t1 >= size) return null
+      at[i * 2] = t0
+      at[i * 2 + 1] = t1
+      w[i * 2] = 32 - (X & 31)
+      w[i * 2 + 1] = X & 31
+    }
+    return [at, w]
+  }
+  const tx = taps(0),
+    ty = tx && taps(1)
+  if (!tx || !ty) return null
+  k.opSampleAreaAxes(src.data, viewOf(src), tx[0], tx[1], 2, ty[0], ty[1], 2, 10, false, out)
   return out
 }

@@ -179,6 +179,22 @@ export interface OpKernels {
   // noise, kernels 3 (ops_q.c; ops/noise.ts hashedNormal3Js): two values per hash, a 65536-entry
   // table of round(std * z) within +-256
   opGaussianNoiseQ3(rgb: Uint8Array, key: number, perChannel: boolean, table: Int16Array): void
+  // chain, kernels 3 (ops_field.c): warp-chain.ts sampleAreaAxesJs, a prefiltered axis-aligned chain from
+  // kx taps per column (xi region columns, xw weights) and ky per row, sum / 2^shift rounded to nearest,
+  // ties to even (even) or up (opSampleAxesQ's tables go through it too)
+  opSampleAreaAxes(
+    src: Uint8Array,
+    view: Int32Array,
+    xi: Int32Array,
+    xw: Int32Array,
+    kx: number,
+    yi: Int32Array,
+    yw: Int32Array,
+    ky: number,
+    shift: number,
+    even: boolean,
+    out: Uint8Array,
+  ): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */
