@@ -239,6 +239,10 @@ static inline void field_at(const chain_link *L, double x, double y, double *ox,
   *oy = w00 * m[a + 1] + w01 * m[b + 1] + w10 * m[c + 1] + w11 * m[d + 1];
 }
 
+// (for the kernels-3 chain of ops_field.c, one lane at a time)
+double ops_fold_coord(double u, double n, int mode) { return fold_coord(u, n, mode); }
+void ops_field_at(const chain_link *L, double x, double y, double *ox, double *oy) { field_at(L, x, y, ox, oy); }
+
 void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *out) {
   for (int y = 0; y < H; y++) {
     for (int x = 0; x < W; x++) {

@@ -53,6 +53,7 @@ typedef struct {
   const double *bounds;  // 8 doubles each
   int nbounds;
   int w, h, mode;
+  int formula;  // kernels 3: -1 none; 0 grid, 1 optical, 2 perspective, their parameters at `map` (op_chain_coords_q)
 } chain_link;
 void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *out);
 void op_sample_rgb(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
@@ -152,5 +153,13 @@ int op_sharpen_q(uint8_t *d, int w, int h, int c, int a, int variant);
 // Line mean: (sum of nt samples at offsets (dx, dy)) x q / 2^shift rounded to nearest even, clamped
 // (nt <= 128, |offset| <= 1000, 0 <= q <= 32767, 1 <= shift <= 30); BORDER_REFLECT_101.
 int op_line_mean_q(uint8_t *d, int w, int h, const int32_t *offsets, int nt, int q, int shift, int variant);
+
+// ---- fields, kernels 3 (ops_field.c; fields4) ----------------------------------------------------------
+// warp-chain.ts chainCoordsJs of a kernels-3 chain: links whose field is a formula (distortion.ts
+// fieldFormulaAt) evaluate it at the point, others as op_chain_coords; 4 points at a time
+void op_chain_coords_q(const chain_link *links, int nlinks, int W, int H, double *out);
+// ops.c's fold_coord and field_at, for one lane of op_chain_coords_q
+double ops_fold_coord(double u, double n, int mode);
+void ops_field_at(const chain_link *L, double x, double y, double *ox, double *oy);
 
 #endif

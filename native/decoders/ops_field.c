@@ -694,3 +694,96 @@ void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const 
     }
   }
 }
+
+// ==== fields4: the points of a kernels-3 chain (warp-chain.ts chainCoordsJs) ===========================
+// A link whose field is a formula (distortion.ts fieldFormulaAt: grid, optical, perspective) evaluates
+// it at the point instead of interpolating a map; other links are op_chain_coords's (field_at and
+// fold_coord of ops.c, one lane at a time). 4 points of a row at a time, each lane the reference's
+// float64 operations in its order (no fused multiply-add), so any vector width gives its bytes.
+#define V4(x) ((v4d){(x), (x), (x), (x)})
+
+// grid: the table T (n values at pixel centres) interpolated linearly at the continuous point p,
+// ends clamped; NaN for a NaN or infinite point
+static inline double axis_lerp(const double *T, int n, double p) {
+  const double f = p - 0.5, f0 = floor(f), w = f - f0, f1 = f0 + 1;
+  if (w != w) return NAN;
+  const double a = f0 < 0 ? 0 : f0 > n - 1 ? n - 1 : f0, b = f1 < 0 ? 0 : f1 > n - 1 ? n - 1 : f1;
+  return (1 - w) * T[(int)a] + w * T[(int)b];
+}
+
+INLINE void chain_q_block(const chain_link *links, int nlinks, v4d px, v4d py, double *restrict o, int lanes) {
+  v4l ok = {-1, -1, -1, -1};
+  for (int k = 0; k < nlinks; k++) {
+    const chain_link *L = &links[k];
+    const double *p = L->map;
+    if (L->formula == 1) {  // optical: p = k, cx, cy, ncx, ncy on a map_w x map_h canvas
+      const double w = L->map_w, h = L->map_h;
+      const v4d x = (px - V4(0.5) - V4(p[3])) / V4(w), y = (py - V4(0.5) - V4(p[4])) / V4(h);
+      const v4d r2 = x * x + y * y;
+      const v4d kr = V4(1) + V4(p[0]) * r2 + V4(p[0]) * r2 * r2;
+      px = V4(w) * x * kr + V4(p[1]) + V4(0.5);
+      py = V4(h) * y * kr + V4(p[2]) + V4(0.5);
+    } else if (L->formula == 2) {  // perspective: p = the homography, row-major
+      const v4d z = V4(p[6]) * px + V4(p[7]) * py + V4(p[8]);
+      const v4d X = (V4(p[0]) * px + V4(p[1]) * py + V4(p[2])) / z, Y = (V4(p[3]) * px + V4(p[4]) * py + V4(p[5])) / z;
+      px = X, py = Y;
+    } else if (L->formula == 0) {  // grid: p = the column table (map_w values), then the row table (map_h)
+      for (int l = 0; l < 4; l++) {
+        const double a = axis_lerp(p, L->map_w, px[l]), b = axis_lerp(p + L->map_w, L->map_h, py[l]);
+        px[l] = a, py[l] = b;
+      }
+    } else if (p) {
+      for (int l = 0; l < 4; l++) {
+        double a, b;
+        ops_field_at(L, px[l], py[l], &a, &b);
+        px[l] = a, py[l] = b;
+      }
+    }
+    for (int i = 0; i < L->nbounds; i++) {
+      const double *b = L->bounds + 8 * i;
+      const v4d bu = V4(b[0]) * px + V4(b[1]) * py + V4(b[2]), bv = V4(b[3]) * px + V4(b[4]) * py + V4(b[5]);
+      ok &= ~((bu < V4(0)) | (bv < V4(0)) | (bu >= V4(b[6])) | (bv >= V4(b[7])));
+    }
+    const double *m = L->m;
+    v4d u = V4(m[0]) * px + V4(m[1]) * py + V4(m[2]), v = V4(m[3]) * px + V4(m[4]) * py + V4(m[5]);
+    const v4l out = (u < V4(0)) | (u >= V4(L->w)) | (v < V4(0)) | (v >= V4(L->h)), bad = out & ok;
+    if (bad[0] | bad[1] | bad[2] | bad[3]) {
+      if (L->mode == 0) {
+        ok &= ~out;
+      } else {
+        for (int l = 0; l < 4; l++) {
+          if (!bad[l]) continue;
+          if (u[l] < 0 || u[l] >= L->w) u[l] = ops_fold_coord(u[l], L->w, L->mode);
+          if (v[l] < 0 || v[l] >= L->h) v[l] = ops_fold_coord(v[l], L->h, L->mode);
+        }
+      }
+    }
+    px = u, py = v;
+  }
+  for (int l = 0; l < lanes; l++) {
+    o[2 * l] = ok[l] ? px[l] : NAN;
+    o[2 * l + 1] = ok[l] ? py[l] : NAN;
+  }
+}
+INLINE void chain_q_body(const chain_link *links, int nlinks, int W, int H, double *out) {
+  for (int y = 0; y < H; y++) {
+    const v4d py = V4(y + 0.5);
+    for (int x = 0; x < W; x += 4) {
+      const v4d px = {x + 0.5, x + 1.5, x + 2.5, x + 3.5};
+      chain_q_block(links, nlinks, px, py, out + ((size_t)y * W + x) * 2, W - x < 4 ? W - x : 4);
+    }
+  }
+}
+static void chain_q_base(const chain_link *links, int nlinks, int W, int H, double *out) { chain_q_body(links, nlinks, W, H, out); }
+#if HAVE_AVX2_VARIANT
+AVX2 static void chain_q_avx2(const chain_link *links, int nlinks, int W, int H, double *out) { chain_q_body(links, nlinks, W, H, out); }
+#endif
+void op_chain_coords_q(const chain_link *links, int nlinks, int W, int H, double *out) {
+#if HAVE_AVX2_VARIANT
+  if (ops_avx2()) {
+    chain_q_avx2(links, nlinks, W, H, out);
+    return;
+  }
+#endif
+  chain_q_base(links, nlinks, W, H, out);
+}

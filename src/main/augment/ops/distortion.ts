@@ -7,7 +7,7 @@ import type { OpKernels } from '../../io/native'
 import { fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import { hash32, noiseKey } from './noise'
-import { fillParam, type Field, type FieldOp, type Geometric, type KernelGeneration, type Size } from './types'
+import { fillParam, type Field, type FieldFormula, type FieldOp, type Geometric, type KernelGeneration, type Size } from './types'
 
 /** Solves a small dense system A x = b (Gaussian elimination with partial pivoting). */
 export function solve(A: number[][], b: number[]): number[] {
@@ -265,11 +265,11 @@ export const gridDistortion: FieldOp<'grid_distortion', Grid> = {
     ysteps: Array.from({ length: spec.steps + 1 }, () => 1 + rng.uniform(spec.distort[0], spec.distort[1])),
     ...fillParam(spec.fill),
   }),
-  field(p, { width: w, height: h }: Size): Field {
+  field(p, { width: w, height: h }: Size, kernels: KernelGeneration = 1): Field {
     const cells = Math.max(1, Math.min(p.cells, w, h))
     const xx = gridAxis(w, p.xsteps, cells),
       yy = gridAxis(h, p.ysteps, cells)
-    return nativeField(w, h, 0, [...xx, ...yy])
+    return nativeField(w, h, 0, [...xx, ...yy], kernels)
   },
 }
 
@@ -330,14 +330,60 @@ function checkFieldWindow(k: OpKernels): boolean {
   )
 }
 
-/** A grid, optical or perspective field, its windows filled natively when the kernel agrees. */
-function nativeField(w: number, h: number, kind: FieldKind, q: number[]): Field {
+/**
+ * A grid, optical or perspective field, its windows filled natively when the kernel agrees; with
+ * kernels 3 and later also its formula (fieldFormulaAt), which chains evaluate instead of the map.
+ */
+function nativeField(w: number, h: number, kind: FieldKind, q: number[], kernels: KernelGeneration): Field {
   const params = Float64Array.from(q)
-  return partField(w, h, (map, x0, y0, x1, y1) => {
+  const f = partField(w, h, (map, x0, y0, x1, y1) => {
     const k = fast('opFieldWindow', checkFieldWindow)
     if (k) k.opFieldWindow(kind, params, w, h, Int32Array.of(x0, y0, x1, y1), map)
     else FILLS[kind](q, w, h, map, x0, y0, x1, y1)
   })
+  if (kernels < 3) return f
+  // the grid's tables hold the map's values (index + 0.5)
+  const formula: FieldFormula = { kind, params: kind === 0 ? params.map((v) => v + 0.5) : params }
+  return Object.defineProperty(f, 'formula', { value: formula, enumerable: true })
+}
+
+/** The grid's table `T` (n values from `off`, at pixel centres) linearly at the point p, ends clamped; NaN for a NaN or infinite point. */
+function axisLerp(T: Float64Array, off: number, n: number, p: number): number {
+  const f = p - 0.5,
+    f0 = Math.floor(f),
+    w = f - f0,
+    f1 = f0 + 1
+  if (Number.isNaN(w)) return NaN
+  const a = f0 < 0 ? 0 : f0 > n - 1 ? n - 1 : f0,
+    b = f1 < 0 ? 0 : f1 > n - 1 ? n - 1 : f1
+  return (1 - w) * T[off + a] + w * T[off + b]
+}
+
+/**
+ * Kernels 3: a formula field's value at a continuous point (x, y) of its canvas, into out: the
+ * map's definition (FILLS) at the point itself, so at pixel centres the map's values exactly;
+ * the grid per axis (each table interpolated linearly: the map's bilinear interpolation, which is
+ * separable, in two lerps). ops_field.c op_chain_coords_q computes the same operations.
+ */
+export function fieldFormulaAt(f: Field, x: number, y: number, out: Float64Array): void {
+  const { kind, params: p } = f.formula!
+  const w = f.width,
+    h = f.height
+  if (kind === 0) {
+    out[0] = axisLerp(p, 0, w, x)
+    out[1] = axisLerp(p, w, h, y)
+  } else if (kind === 1) {
+    const u = (x - 0.5 - p[3]) / w,
+      v = (y - 0.5 - p[4]) / h
+    const r2 = u * u + v * v
+    const kr = 1 + p[0] * r2 + p[0] * r2 * r2
+    out[0] = w * u * kr + p[1] + 0.5
+    out[1] = h * v * kr + p[2] + 0.5
+  } else {
+    const z = p[6] * x + p[7] * y + p[8]
+    out[0] = (p[0] * x + p[1] * y + p[2]) / z
+    out[1] = (p[3] * x + p[4] * y + p[5]) / z
+  }
 }
 
 type Optical = { k: number; dx: number; dy: number } & Geometric
@@ -356,12 +402,12 @@ export const opticalDistortion: FieldOp<'optical_distortion', Optical> = {
     dy: rng.uniform(spec.shift[0], spec.shift[1]) * meta.canvas.height,
     ...fillParam(spec.fill),
   }),
-  field(p, { width: w, height: h }: Size): Field {
+  field(p, { width: w, height: h }: Size, kernels: KernelGeneration = 1): Field {
     const cx = w * 0.5 + p.dx,
       cy = h * 0.5 + p.dy
     const ncx = (w - 1) * 0.5,
       ncy = (h - 1) * 0.5
-    return nativeField(w, h, 1, [p.k, cx, cy, ncx, ncy])
+    return nativeField(w, h, 1, [p.k, cx, cy, ncx, ncy], kernels)
   },
 }
 
@@ -398,9 +444,9 @@ export const perspective: FieldOp<'perspective', Perspective> = {
     const corners = [j(), j(), 1 - j(), j(), 1 - j(), 1 - j(), j(), 1 - j()]
     return { corners, ...fillParam(spec.fill) }
   },
-  field(p, { width: w, height: h }: Size): Field {
+  field(p, { width: w, height: h }: Size, kernels: KernelGeneration = 1): Field {
     const quad = p.corners.map((v, i) => v * (i % 2 === 0 ? w : h))
-    return nativeField(w, h, 2, homography([0, 0, w, 0, w, h, 0, h], quad))
+    return nativeField(w, h, 2, homography([0, 0, w, 0, w, h, 0, h], quad), kernels)
   },
 }
 
