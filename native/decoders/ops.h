@@ -161,5 +161,7 @@ void op_chain_coords_q(const chain_link *links, int nlinks, int W, int H, double
 // ops.c's fold_coord and field_at, for one lane of op_chain_coords_q
 double ops_fold_coord(double u, double n, int mode);
 void ops_field_at(const chain_link *L, double x, double y, double *ox, double *oy);
+// warp-chain.ts sampleLabels as op_sample_labels, 4 points at a time where they need no fold
+void op_sample_labels_blocks(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out);
 
 #endif

@@ -60,14 +60,31 @@ static inline void point_rect(double u, double v, int sw, int sh, int mode, int 
 
 // Points whose taps need no fold (well inside the source) only move the rectangle through their
 // extremes: each bound of point_rect is non-decreasing in u (v) there, so their min and max
-// coordinates give the same rectangle as every point does. The others go one by one.
-int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) {
+// coordinates give the same rectangle as every point does. The others go one by one. Blocks of 4
+// points all inside take vector minima and maxima (the same extremes: no NaN, no zero among them).
+typedef double v4d_r __attribute__((vector_size(32)));
+typedef long long v4l_r __attribute__((vector_size(32)));
+#define R4(x) ((v4d_r){(x), (x), (x), (x)})
+#define RSEL(m, a, b) ((v4d_r)(((m) & (v4l_r)(a)) | (~(m) & (v4l_r)(b))))
+INLINE int coords_region_body(const double *restrict coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) {
   const long rw = (sw + pfx - 1) / pfx, rh = (sh + pfy - 1) / pfy;
   const double ulo = pfx, uhi = (double)(rw - 2) * pfx, vlo = pfy, vhi = (double)(rh - 2) * pfy;
   double umin = INFINITY, umax = -INFINITY, vmin = INFINITY, vmax = -INFINITY;
+  v4d_r vumin = R4(INFINITY), vumax = R4(-INFINITY), vvmin = R4(INFINITY), vvmax = R4(-INFINITY);
   long x0 = 0, y0 = 0, x1 = 0, y1 = 0, r[4];
   int any = 0;
   for (size_t i = 0; i < n * 2; i += 2) {
+    if ((i & 7) == 0 && i + 8 <= n * 2) {
+      const double *q = coords + i;
+      const v4d_r u = {q[0], q[2], q[4], q[6]}, v = {q[1], q[3], q[5], q[7]};
+      const v4l_r in = (u >= R4(ulo)) & (u < R4(uhi)) & (v >= R4(vlo)) & (v < R4(vhi));
+      if (in[0] & in[1] & in[2] & in[3]) {
+        vumin = RSEL(vumin < u, vumin, u), vumax = RSEL(vumax > u, vumax, u);
+        vvmin = RSEL(vvmin < v, vvmin, v), vvmax = RSEL(vvmax > v, vvmax, v);
+        i += 6;
+        continue;
+      }
+    }
     double u = coords[i], v = coords[i + 1];
     if (u >= ulo && u < uhi && v >= vlo && v < vhi) {
       umin = u < umin ? u : umin, umax = u > umax ? u : umax;
@@ -86,6 +103,10 @@ int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, i
     if (r[1] < y0) y0 = r[1];
     if (r[2] > x1) x1 = r[2];
     if (r[3] > y1) y1 = r[3];
+  }
+  for (int l = 0; l < 4; l++) {
+    umin = vumin[l] < umin ? vumin[l] : umin, umax = vumax[l] > umax ? vumax[l] : umax;
+    vmin = vvmin[l] < vmin ? vvmin[l] : vmin, vmax = vvmax[l] > vmax ? vvmax[l] : vmax;
   }
   if (umin <= umax) {
     long a[4], b[4];
@@ -106,6 +127,16 @@ int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, i
   if (y1 > sh) y1 = sh;
   rect[0] = (int)x0, rect[1] = (int)y0, rect[2] = (int)(x1 - x0), rect[3] = (int)(y1 - y0);
   return 1;
+}
+static int coords_region_base(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) { return coords_region_body(coords, n, sw, sh, mode, pfx, pfy, rect); }
+#if HAVE_AVX2_VARIANT
+AVX2 static int coords_region_avx2(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) { return coords_region_body(coords, n, sw, sh, mode, pfx, pfy, rect); }
+#endif
+int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) {
+#if HAVE_AVX2_VARIANT
+  if (ops_avx2()) return coords_region_avx2(coords, n, sw, sh, mode, pfx, pfy, rect);
+#endif
+  return coords_region_base(coords, n, sw, sh, mode, pfx, pfy, rect);
 }
 
 // ---- warp-chain.ts chainCoords: the map pixels a field link reads ----------------------------------
@@ -786,4 +817,56 @@ void op_chain_coords_q(const chain_link *links, int nlinks, int W, int H, double
   }
 #endif
   chain_q_base(links, nlinks, W, H, out);
+}
+
+// ---- fields4: warp-chain.ts sampleLabels (ops.c op_sample_labels), 4 points at a time ---------------------
+// A block whose 4 points lie inside the source (no fold: label_at's first case) takes the pixel
+// (int)u - left, (int)v - top clamped into the region, from vector arithmetic (truncation of a
+// non-negative value is its floor); any other block, and the tail, goes through op_sample_labels.
+typedef int v4i_l __attribute__((vector_size(16)));
+#define LSEL(m, a, b) (((m) & (a)) | (~(m) & (b)))
+INLINE void labels_body(const double *restrict coords, size_t n, const view *src, int depth, int mode, int fill, void *out) {
+  const int rw = src->width, rh = src->height;
+  const double sw = src->source_width, sh = src->source_height;
+  const v4i_l left = {src->left, src->left, src->left, src->left}, top = {src->top, src->top, src->top, src->top}, zero = {0, 0, 0, 0};
+  const v4i_l xmax = {rw - 1, rw - 1, rw - 1, rw - 1}, ymax = {rh - 1, rh - 1, rh - 1, rh - 1}, stride = {rw, rw, rw, rw};
+  size_t i = 0;
+  if ((uint64_t)rw * rh < 2147483647u) {
+    for (; i + 4 <= n; i += 4) {
+      const double *q = coords + 2 * i;
+      const v4d u = {q[0], q[2], q[4], q[6]}, v = {q[1], q[3], q[5], q[7]};
+      const v4l in = (u >= V4(0)) & (u < V4(sw)) & (v >= V4(0)) & (v < V4(sh));
+      if (!(in[0] & in[1] & in[2] & in[3])) {
+        op_sample_labels(q, 4, src, depth, mode, fill, depth == 16 ? (void *)((uint16_t *)out + i) : (void *)((uint8_t *)out + i));
+        continue;
+      }
+      v4i_l x = __builtin_convertvector(u, v4i_l) - left, y = __builtin_convertvector(v, v4i_l) - top;
+      x = LSEL(x < zero, zero, x), x = LSEL(x > xmax, xmax, x);
+      y = LSEL(y < zero, zero, y), y = LSEL(y > ymax, ymax, y);
+      const v4i_l at = y * stride + x;
+      if (depth == 16) {
+        const uint16_t *d = src->data;
+        uint16_t *o = (uint16_t *)out + i;
+        o[0] = d[at[0]], o[1] = d[at[1]], o[2] = d[at[2]], o[3] = d[at[3]];
+      } else {
+        const uint8_t *d = src->data;
+        uint8_t *o = (uint8_t *)out + i;
+        o[0] = d[at[0]], o[1] = d[at[1]], o[2] = d[at[2]], o[3] = d[at[3]];
+      }
+    }
+  }
+  if (i < n) op_sample_labels(coords + 2 * i, n - i, src, depth, mode, fill, depth == 16 ? (void *)((uint16_t *)out + i) : (void *)((uint8_t *)out + i));
+}
+static void labels_base(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out) { labels_body(coords, n, src, depth, mode, fill, out); }
+#if HAVE_AVX2_VARIANT
+AVX2 static void labels_avx2(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out) { labels_body(coords, n, src, depth, mode, fill, out); }
+#endif
+void op_sample_labels_blocks(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out) {
+#if HAVE_AVX2_VARIANT
+  if (ops_avx2()) {
+    labels_avx2(coords, n, src, depth, mode, fill, out);
+    return;
+  }
+#endif
+  labels_base(coords, n, src, depth, mode, fill, out);
 }

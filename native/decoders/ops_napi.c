@@ -234,7 +234,7 @@ static napi_value sample_labels_js(napi_env env, napi_callback_info info) {
   if (!labels_of(env, argv[1], &src) || !view_of(env, argv[2], &src, 1, &vw)) return fail(env, fn, "src and view do not match");
   if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 0, 65535, &fill)) return fail(env, fn, "bad mode or fill");
   if (!labels_of(env, argv[5], &out) || out.type != src.type || out.len != c.len / 2) return fail(env, fn, "out must hold one label per point, of src's type");
-  op_sample_labels(c.data, c.len / 2, &vw, src.type == napi_uint16_array ? 16 : 8, mode, fill, out.data);
+  op_sample_labels_blocks(c.data, c.len / 2, &vw, src.type == napi_uint16_array ? 16 : 8, mode, fill, out.data);  // ops_field.c
   return NULL;
 }
 
