@@ -7,7 +7,7 @@ import type { Rect } from '../io/image'
 import type { OpKernels } from '../io/native'
 import type { Chain, Link } from './chain'
 import { checkRgb, fast, sameBytes } from './fast'
-import { fieldFormulaAt } from './ops/distortion'
+import { fieldAxisAt, fieldFormulaAt, fieldPerAxis } from './ops/distortion'
 import type { Field, FieldFormula, FillMode } from './ops/types'
 import type { SourceView } from './warp'
 
@@ -660,11 +660,22 @@ function sampleLabelsJs<T extends Uint8Array | Uint16Array>(chain: Chain, coords
 const AXES = new Float64Array(0)
 
 function axisAligned(chain: Chain): boolean {
-  return (chain.kernels ?? 1) >= 3 && chain.links.every((L) => !L.field && L.m[1] === 0 && L.m[3] === 0 && L.bounds.every((b) => b.m[1] === 0 && b.m[3] === 0))
+  return (
+    (chain.kernels ?? 1) >= 3 &&
+    chain.links.every((L) => (!L.field || fieldPerAxis(L.field)) && L.m[1] === 0 && L.m[3] === 0 && L.bounds.every((b) => b.m[1] === 0 && b.m[3] === 0))
+  )
 }
 
 /** Each output column's x (axis 0) or row's y (axis 1) in the input canvas, NaN where the point is fill: chainCoordsJs per axis. */
 export function axisCoords(chain: Chain, axis: 0 | 1): Float64Array {
+  // (computed once per chain and axis: the tables of image and mask and the region read them)
+  const memo = axisMemo.get(chain) ?? []
+  axisMemo.set(chain, memo)
+  return (memo[axis] ??= axisCoordsOf(chain, axis))
+}
+const axisMemo = new WeakMap<Chain, Float64Array[]>()
+
+function axisCoordsOf(chain: Chain, axis: 0 | 1): Float64Array {
   const n = axis === 0 ? chain.width : chain.height
   const out = new Float64Array(n)
   const [a, c] = axis === 0 ? [0, 2] : [4, 5] // the axis's scale and offset in an affine
@@ -672,6 +683,7 @@ export function axisCoords(chain: Chain, axis: 0 | 1): Float64Array {
     let p = i + 0.5,
       ok = true
     for (const L of chain.links) {
+      if (L.field) p = fieldAxisAt(L.field, axis, p) // a per-axis field (the grid's formula)
       for (const b of L.bounds) {
         const q = b.m[a] * p + b.m[c]
         if (q < 0 || q >= (axis === 0 ? b.w : b.h)) ok = false

@@ -226,12 +226,12 @@ function elasticFinish(p: Elastic, w: number, h: number, dx: Float64Array, dy: F
   }
 }
 
-/** numpy.linspace(a, b, n) as float32 (the last value exactly b). */
-function linspace32(a: number, b: number, n: number): number[] {
-  if (n <= 0) return []
-  if (n === 1) return [Math.fround(a)]
+/** numpy.linspace(a, b, n) as float32 (the last value exactly b), into out from `at`. */
+function linspace32(a: number, b: number, n: number, out: number[], at: number): void {
+  if (n === 1) out[at] = Math.fround(a)
+  if (n <= 1) return
   const step = (b - a) / (n - 1)
-  return Array.from({ length: n }, (_, i) => Math.fround(i === n - 1 ? b : i * step + a))
+  for (let i = 0; i < n; i++) out[at + i] = Math.fround(i === n - 1 ? b : i * step + a)
 }
 
 /** Albumentations grid_distortion's coordinate table along one axis (index coordinates). */
@@ -247,7 +247,7 @@ export function gridAxis(size: number, steps: number[], cells: number): number[]
       end = size
       cur = size
     } else cur = prev + step * steps[idx]
-    linspace32(prev, cur, end - start).forEach((v, j) => (out[start + j] = v))
+    linspace32(prev, cur, end - start, out, start)
     prev = cur
   }
   return out
@@ -357,6 +357,14 @@ function axisLerp(T: Float64Array, off: number, n: number, p: number): number {
   const a = f0 < 0 ? 0 : f0 > n - 1 ? n - 1 : f0,
     b = f1 < 0 ? 0 : f1 > n - 1 ? n - 1 : f1
   return (1 - w) * T[off + a] + w * T[off + b]
+}
+
+/** A field whose x depends on the point's x alone and y on its y alone (the grid's formula): chains of it and axis-aligned affines sample per axis. */
+export const fieldPerAxis = (f: Field): boolean => f.formula?.kind === 0
+
+/** A per-axis field's coordinate along one axis (0: x, 1: y) at the point's coordinate p on that axis: fieldFormulaAt's, per axis. */
+export function fieldAxisAt(f: Field, axis: 0 | 1, p: number): number {
+  return axis === 0 ? axisLerp(f.formula!.params, 0, f.width, p) : axisLerp(f.formula!.params, f.width, f.height, p)
 }
 
 /**
