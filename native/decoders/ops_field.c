@@ -496,12 +496,13 @@ static void sample_rgb_q_base(const double *coords, size_t n, const view *src, i
 #include <immintrin.h>
 // 4 points' fractions in 1/32 and taps (x - left, y - top), and whether each needs no fold or clamp
 // (u / pf: the scalar body's division, or u itself when pf is 1, which u / 1 is exactly)
-AVX2 static inline __m128i q_half(const double *q, __m256d pfx, __m256d pfy, __m256d limx, __m256d limy, __m128i left, __m128i top, __m128i *ax, __m128i *ay, __m128i *x0,
+AVX2 static inline __m128i q_half(const double *q, int pf1, __m256d pfx, __m256d pfy, __m256d limx, __m256d limy, __m128i left, __m128i top, __m128i *ax, __m128i *ay, __m128i *x0,
                                   __m128i *y0) {
   const __m256d half = _mm256_set1_pd(0.5), k32 = _mm256_set1_pd(32), zero = _mm256_setzero_pd();
   __m256d a = _mm256_loadu_pd(q), b = _mm256_loadu_pd(q + 4);  // u0 v0 u1 v1 | u2 v2 u3 v3
   __m256d u = _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8), v = _mm256_permute4x64_pd(_mm256_unpackhi_pd(a, b), 0xD8);
-  __m256d fx = _mm256_sub_pd(_mm256_div_pd(u, pfx), half), fy = _mm256_sub_pd(_mm256_div_pd(v, pfy), half);
+  if (pf1 == 0) u = _mm256_div_pd(u, pfx), v = _mm256_div_pd(v, pfy);  // (u / 1 is u exactly)
+  __m256d fx = _mm256_sub_pd(u, half), fy = _mm256_sub_pd(v, half);
   __m256d ok = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(fx, zero, _CMP_GE_OQ), _mm256_cmp_pd(fy, zero, _CMP_GE_OQ)),
                              _mm256_and_pd(_mm256_cmp_pd(fx, limx, _CMP_LT_OQ), _mm256_cmp_pd(fy, limy, _CMP_LT_OQ)));
   __m256d tx = _mm256_floor_pd(fx), ty = _mm256_floor_pd(fy);
@@ -542,7 +543,7 @@ AVX2 static void sample_rgb_q_avx2(const double *coords, size_t n, const view *s
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     __m128i ax, ay, x0, y0;
-    const __m128i ok = q_half(coords + 2 * i, vpx, vpy, limx, limy, left, top, &ax, &ay, &x0, &y0);
+    const __m128i ok = q_half(coords + 2 * i, pfx == 1 && pfy == 1, vpx, vpy, limx, limy, left, top, &ax, &ay, &x0, &y0);
     // 0 <= x0, y0; x0 + 1 < rw, y0 + 1 < rh; both rows' 8 bytes inside the view
     const __m128i o00 = _mm_add_epi32(_mm_mullo_epi32(y0, vrow), _mm_mullo_epi32(x0, three));
     __m128i in = _mm_andnot_si128(_mm_or_si128(_mm_cmplt_epi32(x0, zero), _mm_cmplt_epi32(y0, zero)), ok);
@@ -835,7 +836,11 @@ void op_chain_coords_q(const chain_link *links, int nlinks, int W, int H, double
     return;
   }
 #endif
-  chain_q_base(links, nlinks, W, H, out);
+  // without AVX2, a chain without formulas goes point by point (the same values; faster there)
+  int formulas = 0;
+  for (int k = 0; k < nlinks; k++) formulas |= links[k].formula >= 0;
+  if (formulas) chain_q_base(links, nlinks, W, H, out);
+  else op_chain_coords(links, nlinks, W, H, out);
 }
 
 // ---- fields4: warp-chain.ts sampleLabels (ops.c op_sample_labels), 4 points at a time ---------------------
