@@ -122,26 +122,37 @@ export const elastic: FieldOp<'elastic', Elastic> = {
 function elasticMap(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[], map: Float64Array): void {
   const inv = elasticAffine(p, w, h)
   const k = fast('opElasticWindow', (k) => {
-    const q: Elastic = { alpha: 7.5, sigma: 2.2, seed: 11, jitter: [1.5, -2, 0.25, 1, -1, 0.5] }
+    const q = CHECK_ELASTIC
     const whole = new Float64Array(23 * 19 * 2)
     elasticMapJs(q, 23, 19, whole)
-    return [
-      [0, 0, 23, 19],
-      [3, 2, 20, 17],
-      [9, 8, 14, 10],
-      [0, 11, 5, 19],
-    ].every(([a, b, c, d]) => {
-      const m = new Float64Array(whole.length)
-      const A = Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19))
-      k.opElasticWindow(Rng.fromParts('elastic', q.seed).state(), gaussian(17, q.sigma), A, 23, 19, Int32Array.of(a, b, c, d), m)
-      for (let y = b; y < d; y++)
-        if (!sameBytes(m.subarray((y * 23 + a) * 2, (y * 23 + c) * 2), whole.subarray((y * 23 + a) * 2, (y * 23 + c) * 2))) return false
-      return true
-    })
+    const A = Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19))
+    return windowsAgree(whole, 23, CHECK_RECTS, (rect, m) =>
+      k.opElasticWindow(Rng.fromParts('elastic', q.seed).state(), gaussian(17, q.sigma), A, 23, 19, rect, m),
+    )
   })
   if (!k) return elasticMapJs(p, w, h, map)
   const A = Float64Array.of(p.alpha, ...inv)
   k.opElasticWindow(Rng.fromParts('elastic', p.seed).state(), gaussian(17, p.sigma), A, w, h, Int32Array.of(x0, y0, x1, y1), map)
+}
+
+// The elastic kernels' start-up checks: a 23 x 19 field, whole and in windows (corners, a thin band).
+const CHECK_ELASTIC: Elastic = { alpha: 7.5, sigma: 2.2, seed: 11, jitter: [1.5, -2, 0.25, 1, -1, 0.5] }
+const CHECK_RECTS = [
+  [0, 0, 23, 19],
+  [3, 2, 20, 17],
+  [9, 8, 14, 10],
+  [0, 11, 5, 19],
+  [12, 0, 23, 4],
+]
+
+/** Whether `window` fills each rect ([x0, y0, x1, y1)) of a w-wide map with the whole map's values there. */
+function windowsAgree(whole: Float64Array, w: number, rects: number[][], window: (rect: Int32Array, map: Float64Array) => void): boolean {
+  return rects.every(([a, b, c, d]) => {
+    const m = new Float64Array(whole.length)
+    window(Int32Array.of(a, b, c, d), m)
+    for (let y = b; y < d; y++) if (!sameBytes(m.subarray((y * w + a) * 2, (y * w + c) * 2), whole.subarray((y * w + a) * 2, (y * w + c) * 2))) return false
+    return true
+  })
 }
 
 // ---- kernels 3: counter-based noise, drawn only where the blur reads ----------------------------------
@@ -151,22 +162,11 @@ const elasticKeys = (p: Elastic): [number, number] => [noiseKey(p.seed, ELASTIC_
 /** elasticMapQJs's values in the window [x0, x1) x [y0, y1) (natively), or the whole map. */
 function elasticMapQ(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[], map: Float64Array): void {
   const k = fast('opElasticWindowQ', (k) => {
-    const q: Elastic = { alpha: 7.5, sigma: 2.2, seed: 11, jitter: [1.5, -2, 0.25, 1, -1, 0.5] }
+    const q = CHECK_ELASTIC
     const whole = new Float64Array(23 * 19 * 2)
     elasticMapQJs(q, 23, 19, whole)
-    return [
-      [0, 0, 23, 19],
-      [3, 2, 20, 17],
-      [9, 8, 14, 10],
-      [0, 11, 5, 19],
-      [12, 0, 23, 4],
-    ].every(([a, b, c, d]) => {
-      const m = new Float64Array(whole.length)
-      k.opElasticWindowQ(...elasticKeys(q), gaussian(17, q.sigma), Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19)), 23, 19, Int32Array.of(a, b, c, d), m)
-      for (let y = b; y < d; y++)
-        if (!sameBytes(m.subarray((y * 23 + a) * 2, (y * 23 + c) * 2), whole.subarray((y * 23 + a) * 2, (y * 23 + c) * 2))) return false
-      return true
-    })
+    const A = Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19))
+    return windowsAgree(whole, 23, CHECK_RECTS, (rect, m) => k.opElasticWindowQ(...elasticKeys(q), gaussian(17, q.sigma), A, 23, 19, rect, m))
   })
   if (!k) return elasticMapQJs(p, w, h, map)
   k.opElasticWindowQ(...elasticKeys(p), gaussian(17, p.sigma), Float64Array.of(p.alpha, ...elasticAffine(p, w, h)), w, h, Int32Array.of(x0, y0, x1, y1), map)
