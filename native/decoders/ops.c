@@ -250,7 +250,8 @@ void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *
       int ok = 1;
       for (int k = 0; k < nlinks && ok; k++) {
         const chain_link *L = &links[k];
-        if (L->map) field_at(L, px, py, &px, &py);
+        if (L->map && L->formula >= 0) ops_formula_at(L, px, py, &px, &py);  // kernels 3 (ops_field.c)
+        else if (L->map) field_at(L, px, py, &px, &py);
         for (int i = 0; i < L->nbounds * 8; i += 8) {
           const double *bm = L->bounds + i;
           double bu = bm[0] * px + bm[1] * py + bm[2], bv = bm[3] * px + bm[4] * py + bm[5];

@@ -755,6 +755,23 @@ static inline double axis_lerp(const double *T, int n, double p) {
   return (1 - w) * T[(int)a] + w * T[(int)b];
 }
 
+void ops_formula_at(const chain_link *L, double x, double y, double *ox, double *oy) {
+  const double *p = L->map;
+  if (L->formula == 0) {
+    *ox = axis_lerp(p, L->map_w, x), *oy = axis_lerp(p + L->map_w, L->map_h, y);
+  } else if (L->formula == 1) {
+    const double w = L->map_w, h = L->map_h;
+    const double u = (x - 0.5 - p[3]) / w, v = (y - 0.5 - p[4]) / h;
+    const double r2 = u * u + v * v;
+    const double kr = 1 + p[0] * r2 + p[0] * r2 * r2;
+    *ox = w * u * kr + p[1] + 0.5, *oy = h * v * kr + p[2] + 0.5;
+  } else {
+    const double z = p[6] * x + p[7] * y + p[8];
+    const double X = (p[0] * x + p[1] * y + p[2]) / z, Y = (p[3] * x + p[4] * y + p[5]) / z;
+    *ox = X, *oy = Y;
+  }
+}
+
 INLINE void chain_q_block(const chain_link *links, int nlinks, v4d px, v4d py, double *restrict o, int lanes) {
   v4l ok = {-1, -1, -1, -1};
   for (int k = 0; k < nlinks; k++) {
@@ -825,7 +842,6 @@ INLINE void chain_q_body(const chain_link *links, int nlinks, int W, int H, doub
     }
   }
 }
-static void chain_q_base(const chain_link *links, int nlinks, int W, int H, double *out) { chain_q_body(links, nlinks, W, H, out); }
 #if HAVE_AVX2_VARIANT
 AVX2 static void chain_q_avx2(const chain_link *links, int nlinks, int W, int H, double *out) { chain_q_body(links, nlinks, W, H, out); }
 #endif
@@ -836,11 +852,8 @@ void op_chain_coords_q(const chain_link *links, int nlinks, int W, int H, double
     return;
   }
 #endif
-  // without AVX2, a chain without formulas goes point by point (the same values; faster there)
-  int formulas = 0;
-  for (int k = 0; k < nlinks; k++) formulas |= links[k].formula >= 0;
-  if (formulas) chain_q_base(links, nlinks, W, H, out);
-  else op_chain_coords(links, nlinks, W, H, out);
+  // without AVX2, point by point (the same values; 4-lane vectors cost more than they give there)
+  op_chain_coords(links, nlinks, W, H, out);
 }
 
 // ---- fields4: warp-chain.ts sampleLabels (ops.c op_sample_labels), 4 points at a time ---------------------
