@@ -239,6 +239,10 @@ static inline void field_at(const chain_link *L, double x, double y, double *ox,
   *oy = w00 * m[a + 1] + w01 * m[b + 1] + w10 * m[c + 1] + w11 * m[d + 1];
 }
 
+// (for the kernels-3 chain of ops_field.c, one lane at a time)
+double ops_fold_coord(double u, double n, int mode) { return fold_coord(u, n, mode); }
+void ops_field_at(const chain_link *L, double x, double y, double *ox, double *oy) { field_at(L, x, y, ox, oy); }
+
 void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *out) {
   for (int y = 0; y < H; y++) {
     for (int x = 0; x < W; x++) {
@@ -246,7 +250,8 @@ void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *
       int ok = 1;
       for (int k = 0; k < nlinks && ok; k++) {
         const chain_link *L = &links[k];
-        if (L->map) field_at(L, px, py, &px, &py);
+        if (L->map && L->formula >= 0) ops_formula_at(L, px, py, &px, &py);  // kernels 3 (ops_field.c)
+        else if (L->map) field_at(L, px, py, &px, &py);
         for (int i = 0; i < L->nbounds * 8; i += 8) {
           const double *bm = L->bounds + i;
           double bu = bm[0] * px + bm[1] * py + bm[2], bv = bm[3] * px + bm[4] * py + bm[5];

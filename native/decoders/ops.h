@@ -53,8 +53,9 @@ typedef struct {
   const double *bounds;  // 8 doubles each
   int nbounds;
   int w, h, mode;
+  int formula;  // kernels 3: -1 none; 0 grid, 1 optical, 2 perspective, their parameters at `map` (op_chain_coords_q)
 } chain_link;
-void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *out);
+void op_chain_coords(const chain_link *links, int nlinks, int W, int H, double *out);  // (formula links: ops_formula_at)
 void op_sample_rgb(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out);
 void op_sample_labels(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out);
 int op_area_reduce(const uint8_t *src, int w, int h, int fx, int fy, uint8_t *out);  // -1: out of memory (ops_field.c)
@@ -162,5 +163,16 @@ int op_line_mean_q(uint8_t *d, int w, int h, const int32_t *offsets, int nt, int
 // value k takes hash32(key, k >> 1)'s low (k even) or high (k odd) 16 bits as an index into table
 // (65536 entries, each within +-256), added and clamped; per_channel 0: k counts pixels
 void op_gaussian_noise_q3(uint8_t *d, size_t n, uint32_t key, int per_channel, const int16_t *table);
+// ---- fields, kernels 3 (ops_field.c; fields4) ----------------------------------------------------------
+// warp-chain.ts chainCoordsJs of a kernels-3 chain: links whose field is a formula (distortion.ts
+// fieldFormulaAt) evaluate it at the point, others as op_chain_coords; 4 points at a time
+void op_chain_coords_q(const chain_link *links, int nlinks, int W, int H, double *out);
+// distortion.ts fieldFormulaAt for one point (a link whose formula is >= 0; op_chain_coords uses it)
+void ops_formula_at(const chain_link *L, double x, double y, double *ox, double *oy);
+// ops.c's fold_coord and field_at, for one lane of op_chain_coords_q
+double ops_fold_coord(double u, double n, int mode);
+void ops_field_at(const chain_link *L, double x, double y, double *ox, double *oy);
+// warp-chain.ts sampleLabels as op_sample_labels, 4 points at a time where they need no fold
+void op_sample_labels_blocks(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out);
 
 #endif

@@ -60,14 +60,31 @@ static inline void point_rect(double u, double v, int sw, int sh, int mode, int 
 
 // Points whose taps need no fold (well inside the source) only move the rectangle through their
 // extremes: each bound of point_rect is non-decreasing in u (v) there, so their min and max
-// coordinates give the same rectangle as every point does. The others go one by one.
-int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) {
+// coordinates give the same rectangle as every point does. The others go one by one. Blocks of 4
+// points all inside take vector minima and maxima (the same extremes: no NaN, no zero among them).
+typedef double v4d_r __attribute__((vector_size(32)));
+typedef long long v4l_r __attribute__((vector_size(32)));
+#define R4(x) ((v4d_r){(x), (x), (x), (x)})
+#define RSEL(m, a, b) ((v4d_r)(((m) & (v4l_r)(a)) | (~(m) & (v4l_r)(b))))
+INLINE int coords_region_body(const double *restrict coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4], const int vec) {
   const long rw = (sw + pfx - 1) / pfx, rh = (sh + pfy - 1) / pfy;
   const double ulo = pfx, uhi = (double)(rw - 2) * pfx, vlo = pfy, vhi = (double)(rh - 2) * pfy;
   double umin = INFINITY, umax = -INFINITY, vmin = INFINITY, vmax = -INFINITY;
+  v4d_r vumin = R4(INFINITY), vumax = R4(-INFINITY), vvmin = R4(INFINITY), vvmax = R4(-INFINITY);
   long x0 = 0, y0 = 0, x1 = 0, y1 = 0, r[4];
   int any = 0;
   for (size_t i = 0; i < n * 2; i += 2) {
+    if (vec && (i & 7) == 0 && i + 8 <= n * 2) {
+      const double *q = coords + i;
+      const v4d_r u = {q[0], q[2], q[4], q[6]}, v = {q[1], q[3], q[5], q[7]};
+      const v4l_r in = (u >= R4(ulo)) & (u < R4(uhi)) & (v >= R4(vlo)) & (v < R4(vhi));
+      if (in[0] & in[1] & in[2] & in[3]) {
+        vumin = RSEL(vumin < u, vumin, u), vumax = RSEL(vumax > u, vumax, u);
+        vvmin = RSEL(vvmin < v, vvmin, v), vvmax = RSEL(vvmax > v, vvmax, v);
+        i += 6;
+        continue;
+      }
+    }
     double u = coords[i], v = coords[i + 1];
     if (u >= ulo && u < uhi && v >= vlo && v < vhi) {
       umin = u < umin ? u : umin, umax = u > umax ? u : umax;
@@ -86,6 +103,10 @@ int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, i
     if (r[1] < y0) y0 = r[1];
     if (r[2] > x1) x1 = r[2];
     if (r[3] > y1) y1 = r[3];
+  }
+  for (int l = 0; l < 4; l++) {
+    umin = vumin[l] < umin ? vumin[l] : umin, umax = vumax[l] > umax ? vumax[l] : umax;
+    vmin = vvmin[l] < vmin ? vvmin[l] : vmin, vmax = vvmax[l] > vmax ? vvmax[l] : vmax;
   }
   if (umin <= umax) {
     long a[4], b[4];
@@ -106,6 +127,16 @@ int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, i
   if (y1 > sh) y1 = sh;
   rect[0] = (int)x0, rect[1] = (int)y0, rect[2] = (int)(x1 - x0), rect[3] = (int)(y1 - y0);
   return 1;
+}
+static int coords_region_base(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) { return coords_region_body(coords, n, sw, sh, mode, pfx, pfy, rect, 0); }
+#if HAVE_AVX2_VARIANT
+AVX2 static int coords_region_avx2(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) { return coords_region_body(coords, n, sw, sh, mode, pfx, pfy, rect, 1); }
+#endif
+int op_coords_region(const double *coords, size_t n, int sw, int sh, int mode, int pfx, int pfy, int rect[4]) {
+#if HAVE_AVX2_VARIANT
+  if (ops_avx2()) return coords_region_avx2(coords, n, sw, sh, mode, pfx, pfy, rect);
+#endif
+  return coords_region_base(coords, n, sw, sh, mode, pfx, pfy, rect);
 }
 
 // ---- warp-chain.ts chainCoords: the map pixels a field link reads ----------------------------------
@@ -465,12 +496,13 @@ static void sample_rgb_q_base(const double *coords, size_t n, const view *src, i
 #include <immintrin.h>
 // 4 points' fractions in 1/32 and taps (x - left, y - top), and whether each needs no fold or clamp
 // (u / pf: the scalar body's division, or u itself when pf is 1, which u / 1 is exactly)
-AVX2 static inline __m128i q_half(const double *q, __m256d pfx, __m256d pfy, __m256d limx, __m256d limy, __m128i left, __m128i top, __m128i *ax, __m128i *ay, __m128i *x0,
+AVX2 static inline __m128i q_half(const double *q, int pf1, __m256d pfx, __m256d pfy, __m256d limx, __m256d limy, __m128i left, __m128i top, __m128i *ax, __m128i *ay, __m128i *x0,
                                   __m128i *y0) {
   const __m256d half = _mm256_set1_pd(0.5), k32 = _mm256_set1_pd(32), zero = _mm256_setzero_pd();
   __m256d a = _mm256_loadu_pd(q), b = _mm256_loadu_pd(q + 4);  // u0 v0 u1 v1 | u2 v2 u3 v3
   __m256d u = _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8), v = _mm256_permute4x64_pd(_mm256_unpackhi_pd(a, b), 0xD8);
-  __m256d fx = _mm256_sub_pd(_mm256_div_pd(u, pfx), half), fy = _mm256_sub_pd(_mm256_div_pd(v, pfy), half);
+  if (pf1 == 0) u = _mm256_div_pd(u, pfx), v = _mm256_div_pd(v, pfy);  // (u / 1 is u exactly)
+  __m256d fx = _mm256_sub_pd(u, half), fy = _mm256_sub_pd(v, half);
   __m256d ok = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(fx, zero, _CMP_GE_OQ), _mm256_cmp_pd(fy, zero, _CMP_GE_OQ)),
                              _mm256_and_pd(_mm256_cmp_pd(fx, limx, _CMP_LT_OQ), _mm256_cmp_pd(fy, limy, _CMP_LT_OQ)));
   __m256d tx = _mm256_floor_pd(fx), ty = _mm256_floor_pd(fy);
@@ -483,57 +515,67 @@ AVX2 static inline __m128i q_half(const double *q, __m256d pfx, __m256d pfy, __m
   return _mm_castps_si128(_mm_cmpunord_ps(okf, okf));
 }
 
-// Blocks of 8 points that need no fold or clamp (and whose 4-byte tap reads stay in the view):
-// the taps' RGB by 32-bit gathers, the weights and sums as sample_rgb_q_body's, in int32 lanes.
+// Blocks of 4 points that need no fold or clamp (and whose 8-byte row reads stay in the view), in
+// the separable form of the same integers (as ops_geom.c's bq_taps_avx2): each row's two taps mixed
+// by the column weights (pmaddubsw: (32 - ax) p0 + ax p1 <= 8160), then the two rows by the row
+// weights (pmaddwd: (32 - ay) h0 + ay h1), which is w00 p00 + w01 p01 + w10 p10 + w11 p11 exactly.
 // Other blocks and the tail go through the scalar body.
+AVX2 static inline __m256i q_rows4(const uint8_t *d, const int32_t *o, size_t add) {
+  const __m128i lo = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(d + o[0] + add)), _mm_loadl_epi64((const __m128i *)(d + o[1] + add)));
+  const __m128i hi = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(d + o[2] + add)), _mm_loadl_epi64((const __m128i *)(d + o[3] + add)));
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
 AVX2 static void sample_rgb_q_avx2(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
   const int rw = src->width, rh = src->height;
-  if ((uint64_t)rw * rh * 3 + 8 > 2147483647u) {
+  const int64_t row = (int64_t)rw * 3, lim = (int64_t)src->len - row - 8;  // the largest offset whose two 8-byte loads stay inside
+  if ((uint64_t)rw * rh * 3 + 8 > 2147483647u || lim < 0) {
     sample_rgb_q_body(coords, n, src, mode, pfx, pfy, out);
     return;
   }
-  const int *data = (const int *)src->data;  // gathers read 4 bytes at a byte offset (scale 1)
+  const uint8_t *d = src->data;
   const __m256d limx = _mm256_set1_pd(src->source_width - 1), limy = _mm256_set1_pd(src->source_height - 1), vpx = _mm256_set1_pd(pfx), vpy = _mm256_set1_pd(pfy);
-  const __m128i left = _mm_set1_epi32(src->left), top = _mm_set1_epi32(src->top);
-  const __m256i row = _mm256_set1_epi32(rw * 3), three = _mm256_set1_epi32(3), k32 = _mm256_set1_epi32(32), rnd = _mm256_set1_epi32(512), ff = _mm256_set1_epi32(255);
-  const __m256i zero = _mm256_setzero_si256(), rw1 = _mm256_set1_epi32(rw - 1), rh1 = _mm256_set1_epi32(rh - 1), rw2 = _mm256_set1_epi32(rw - 2), rh2 = _mm256_set1_epi32(rh - 2);
-  const __m256i pack = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+  const __m128i left = _mm_set1_epi32(src->left), top = _mm_set1_epi32(src->top), vrow = _mm_set1_epi32((int)row), three = _mm_set1_epi32(3), zero = _mm_setzero_si128();
+  const __m128i rw1 = _mm_set1_epi32(rw - 1), rh1 = _mm_set1_epi32(rh - 1), vlim = _mm_set1_epi32((int)(lim > 2147483647 ? 2147483647 : lim)), k32 = _mm_set1_epi32(32);
+  const __m256i inter = _mm256_setr_epi8(0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1, 0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1);
+  const __m256i wxs = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, -1, -1, 2, 3, 2, 3, 2, 3, -1, -1, 4, 5, 4, 5, 4, 5, -1, -1, 6, 7, 6, 7, 6, 7, -1, -1);
+  const __m256i pac = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m256i half = _mm256_set1_epi32(512), ac = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2), bd = _mm256_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3);
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m128i ax0, ay0, x00, y00, ax1, ay1, x01, y01;
-    __m128i ok0 = q_half(coords + 2 * i, vpx, vpy, limx, limy, left, top, &ax0, &ay0, &x00, &y00);
-    __m128i ok1 = q_half(coords + 2 * i + 8, vpx, vpy, limx, limy, left, top, &ax1, &ay1, &x01, &y01);
-    __m256i ax = _mm256_inserti128_si256(_mm256_castsi128_si256(ax0), ax1, 1), ay = _mm256_inserti128_si256(_mm256_castsi128_si256(ay0), ay1, 1);
-    __m256i x0 = _mm256_inserti128_si256(_mm256_castsi128_si256(x00), x01, 1), y0 = _mm256_inserti128_si256(_mm256_castsi128_si256(y00), y01, 1);
-    __m256i ok = _mm256_inserti128_si256(_mm256_castsi128_si256(ok0), ok1, 1);
-    // 0 <= x0, y0; x0 + 1 < rw, y0 + 1 < rh; the last tap's 4th byte inside: x0 + 2 < rw or y0 + 2 < rh
-    __m256i in = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpgt_epi32(zero, x0), _mm256_cmpgt_epi32(zero, y0)), ok);
-    in = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpgt_epi32(x0, _mm256_sub_epi32(rw1, _mm256_set1_epi32(1))), _mm256_cmpgt_epi32(y0, _mm256_sub_epi32(rh1, _mm256_set1_epi32(1)))), in);
-    in = _mm256_and_si256(in, _mm256_or_si256(_mm256_cmpgt_epi32(rw2, _mm256_add_epi32(x0, _mm256_set1_epi32(0))), _mm256_cmpgt_epi32(rh2, y0)));
-    if (_mm256_movemask_epi8(in) != -1) {
-      sample_rgb_q_body(coords + 2 * i, 8, src, mode, pfx, pfy, out + 3 * i);
+  for (; i + 4 <= n; i += 4) {
+    __m128i ax, ay, x0, y0;
+    const __m128i ok = q_half(coords + 2 * i, pfx == 1 && pfy == 1, vpx, vpy, limx, limy, left, top, &ax, &ay, &x0, &y0);
+    // 0 <= x0, y0; x0 + 1 < rw, y0 + 1 < rh; both rows' 8 bytes inside the view
+    const __m128i o00 = _mm_add_epi32(_mm_mullo_epi32(y0, vrow), _mm_mullo_epi32(x0, three));
+    __m128i in = _mm_andnot_si128(_mm_or_si128(_mm_cmplt_epi32(x0, zero), _mm_cmplt_epi32(y0, zero)), ok);
+    in = _mm_andnot_si128(_mm_or_si128(_mm_cmpgt_epi32(x0, _mm_sub_epi32(rw1, _mm_set1_epi32(1))), _mm_cmpgt_epi32(y0, _mm_sub_epi32(rh1, _mm_set1_epi32(1)))), in);
+    in = _mm_andnot_si128(_mm_cmpgt_epi32(o00, vlim), in);
+    if (_mm_movemask_epi8(in) != 0xffff) {
+      sample_rgb_q_body(coords + 2 * i, 4, src, mode, pfx, pfy, out + 3 * i);
       continue;
     }
-    __m256i o00 = _mm256_add_epi32(_mm256_mullo_epi32(y0, row), _mm256_mullo_epi32(x0, three));
-    __m256i o01 = _mm256_add_epi32(o00, three), o10 = _mm256_add_epi32(o00, row), o11 = _mm256_add_epi32(o10, three);
-    __m256i g00 = _mm256_i32gather_epi32(data, o00, 1), g01 = _mm256_i32gather_epi32(data, o01, 1);
-    __m256i g10 = _mm256_i32gather_epi32(data, o10, 1), g11 = _mm256_i32gather_epi32(data, o11, 1);
-    __m256i bx = _mm256_sub_epi32(k32, ax), by = _mm256_sub_epi32(k32, ay);
-    __m256i w00 = _mm256_mullo_epi32(bx, by), w01 = _mm256_mullo_epi32(ax, by), w10 = _mm256_mullo_epi32(bx, ay), w11 = _mm256_mullo_epi32(ax, ay);
-    __m256i px = zero;
-    for (int ch = 0; ch < 3; ch++) {
-      __m256i s = _mm256_mullo_epi32(w00, _mm256_and_si256(g00, ff));
-      s = _mm256_add_epi32(s, _mm256_mullo_epi32(w01, _mm256_and_si256(g01, ff)));
-      s = _mm256_add_epi32(s, _mm256_mullo_epi32(w10, _mm256_and_si256(g10, ff)));
-      s = _mm256_add_epi32(s, _mm256_mullo_epi32(w11, _mm256_and_si256(g11, ff)));
-      s = _mm256_srli_epi32(_mm256_add_epi32(s, rnd), 10);
-      px = _mm256_or_si256(px, _mm256_slli_epi32(s, 8 * ch));
-      g00 = _mm256_srli_epi32(g00, 8), g01 = _mm256_srli_epi32(g01, 8), g10 = _mm256_srli_epi32(g10, 8), g11 = _mm256_srli_epi32(g11, 8);
+    int32_t o[4];
+    _mm_storeu_si128((__m128i *)o, o00);
+    const __m128i wx4 = _mm_or_si128(_mm_sub_epi32(k32, ax), _mm_slli_epi32(ax, 8)), wy4 = _mm_or_si128(_mm_sub_epi32(k32, ay), _mm_slli_epi32(ay, 16));
+    const __m256i wx = _mm256_shuffle_epi8(_mm256_broadcastq_epi64(_mm_packs_epi32(wx4, wx4)), wxs);
+    const __m256i h0 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(q_rows4(d, o, 0), inter), wx);
+    const __m256i h1 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(q_rows4(d, o, (size_t)row), inter), wx);
+    const __m256i wy = _mm256_castsi128_si256(wy4);
+    __m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, ac));  // points 0 and 2
+    __m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, bd));  // points 1 and 3
+    lo = _mm256_srai_epi32(_mm256_add_epi32(lo, half), 10);
+    hi = _mm256_srai_epi32(_mm256_add_epi32(hi, half), 10);
+    __m256i v = _mm256_packs_epi32(lo, hi);
+    v = _mm256_shuffle_epi8(_mm256_packus_epi16(v, v), pac);
+    uint8_t *q = out + 3 * i;
+    if (i + 4 < n) {  // (the 2 bytes past the 12th are the next point's, written after)
+      _mm_storel_epi64((__m128i *)q, _mm256_castsi256_si128(v));
+      _mm_storel_epi64((__m128i *)(q + 6), _mm256_extracti128_si256(v, 1));
+    } else {
+      uint8_t t[16];
+      _mm_storel_epi64((__m128i *)t, _mm256_castsi256_si128(v));
+      _mm_storel_epi64((__m128i *)(t + 6), _mm256_extracti128_si256(v, 1));
+      memcpy(q, t, 12);
     }
-    uint8_t tmp[32];
-    _mm256_storeu_si256((__m256i *)tmp, _mm256_shuffle_epi8(px, pack));
-    memcpy(out + 3 * i, tmp, 12);
-    memcpy(out + 3 * i + 12, tmp + 16, 12);
   }
   if (i < n) sample_rgb_q_body(coords + 2 * i, n - i, src, mode, pfx, pfy, out + 3 * i);
 }
@@ -919,4 +961,175 @@ int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, i
   free(v);
   free(off);
   return 0;
+}
+
+// ==== fields4: the points of a kernels-3 chain (warp-chain.ts chainCoordsJs) ===========================
+// A link whose field is a formula (distortion.ts fieldFormulaAt: grid, optical, perspective) evaluates
+// it at the point instead of interpolating a map; other links are op_chain_coords's (field_at and
+// fold_coord of ops.c, one lane at a time). 4 points of a row at a time, each lane the reference's
+// float64 operations in its order (no fused multiply-add), so any vector width gives its bytes.
+#define V4(x) ((v4d){(x), (x), (x), (x)})
+// whether any lane of a mask is set (a horizontal OR by shuffles: no lane extraction)
+#define ANY4(m) __extension__({ v4l t_ = (m) | __builtin_shuffle((m), (v4l){2, 3, 0, 1}); t_ |= __builtin_shuffle(t_, (v4l){1, 0, 3, 2}); t_[0] != 0; })
+
+// grid: the table T (n values at pixel centres) interpolated linearly at the continuous point p,
+// ends clamped; NaN for a NaN or infinite point
+static inline double axis_lerp(const double *T, int n, double p) {
+  const double f = p - 0.5, f0 = floor(f), w = f - f0, f1 = f0 + 1;
+  if (w != w) return NAN;
+  const double a = f0 < 0 ? 0 : f0 > n - 1 ? n - 1 : f0, b = f1 < 0 ? 0 : f1 > n - 1 ? n - 1 : f1;
+  return (1 - w) * T[(int)a] + w * T[(int)b];
+}
+
+void ops_formula_at(const chain_link *L, double x, double y, double *ox, double *oy) {
+  const double *p = L->map;
+  if (L->formula == 0) {
+    *ox = axis_lerp(p, L->map_w, x), *oy = axis_lerp(p + L->map_w, L->map_h, y);
+  } else if (L->formula == 1) {
+    const double w = L->map_w, h = L->map_h;
+    const double u = (x - 0.5 - p[3]) / w, v = (y - 0.5 - p[4]) / h;
+    const double r2 = u * u + v * v;
+    const double kr = 1 + p[0] * r2 + p[0] * r2 * r2;
+    *ox = w * u * kr + p[1] + 0.5, *oy = h * v * kr + p[2] + 0.5;
+  } else {
+    const double z = p[6] * x + p[7] * y + p[8];
+    const double X = (p[0] * x + p[1] * y + p[2]) / z, Y = (p[3] * x + p[4] * y + p[5]) / z;
+    *ox = X, *oy = Y;
+  }
+}
+
+INLINE void chain_q_block(const chain_link *links, int nlinks, v4d px, v4d py, double *restrict o, int lanes) {
+  v4l ok = {-1, -1, -1, -1};
+  for (int k = 0; k < nlinks; k++) {
+    const chain_link *L = &links[k];
+    const double *p = L->map;
+    if (L->formula == 1) {  // optical: p = k, cx, cy, ncx, ncy on a map_w x map_h canvas
+      const double w = L->map_w, h = L->map_h;
+      const v4d x = (px - V4(0.5) - V4(p[3])) / V4(w), y = (py - V4(0.5) - V4(p[4])) / V4(h);
+      const v4d r2 = x * x + y * y;
+      const v4d kr = V4(1) + V4(p[0]) * r2 + V4(p[0]) * r2 * r2;
+      px = V4(w) * x * kr + V4(p[1]) + V4(0.5);
+      py = V4(h) * y * kr + V4(p[2]) + V4(0.5);
+    } else if (L->formula == 2) {  // perspective: p = the homography, row-major
+      const v4d z = V4(p[6]) * px + V4(p[7]) * py + V4(p[8]);
+      const v4d X = (V4(p[0]) * px + V4(p[1]) * py + V4(p[2])) / z, Y = (V4(p[3]) * px + V4(p[4]) * py + V4(p[5])) / z;
+      px = X, py = Y;
+    } else if (L->formula == 0) {  // grid: p = the column table (map_w values), then the row table (map_h)
+      for (int l = 0; l < 4; l++) {
+        const double a = axis_lerp(p, L->map_w, px[l]), b = axis_lerp(p + L->map_w, L->map_h, py[l]);
+        px[l] = a, py[l] = b;
+      }
+    } else if (p) {
+      for (int l = 0; l < 4; l++) {
+        double a, b;
+        ops_field_at(L, px[l], py[l], &a, &b);
+        px[l] = a, py[l] = b;
+      }
+    }
+    for (int i = 0; i < L->nbounds; i++) {
+      const double *b = L->bounds + 8 * i;
+      const v4d bu = V4(b[0]) * px + V4(b[1]) * py + V4(b[2]), bv = V4(b[3]) * px + V4(b[4]) * py + V4(b[5]);
+      ok &= ~((bu < V4(0)) | (bv < V4(0)) | (bu >= V4(b[6])) | (bv >= V4(b[7])));
+    }
+    const double *m = L->m;
+    v4d u = V4(m[0]) * px + V4(m[1]) * py + V4(m[2]), v = V4(m[3]) * px + V4(m[4]) * py + V4(m[5]);
+    const v4l out = (u < V4(0)) | (u >= V4(L->w)) | (v < V4(0)) | (v >= V4(L->h)), bad = out & ok;
+    if (ANY4(bad)) {
+      if (L->mode == 0) {
+        ok &= ~out;
+      } else {
+        for (int l = 0; l < 4; l++) {
+          if (!bad[l]) continue;
+          if (u[l] < 0 || u[l] >= L->w) u[l] = ops_fold_coord(u[l], L->w, L->mode);
+          if (v[l] < 0 || v[l] >= L->h) v[l] = ops_fold_coord(v[l], L->h, L->mode);
+        }
+      }
+    }
+    px = u, py = v;
+  }
+  px = vseld(ok, px, V4(NAN)), py = vseld(ok, py, V4(NAN));
+  const v4d a = __builtin_shuffle(px, py, (v4l){0, 4, 1, 5}), b = __builtin_shuffle(px, py, (v4l){2, 6, 3, 7});
+  if (lanes == 4) {
+    memcpy(o, &a, sizeof a);
+    memcpy(o + 4, &b, sizeof b);
+    return;
+  }
+  double t[8];
+  memcpy(t, &a, sizeof a);
+  memcpy(t + 4, &b, sizeof b);
+  memcpy(o, t, sizeof(double) * 2 * lanes);
+}
+INLINE void chain_q_body(const chain_link *links, int nlinks, int W, int H, double *out) {
+  for (int y = 0; y < H; y++) {
+    const v4d py = V4(y + 0.5);
+    for (int x = 0; x < W; x += 4) {
+      const v4d px = {x + 0.5, x + 1.5, x + 2.5, x + 3.5};
+      chain_q_block(links, nlinks, px, py, out + ((size_t)y * W + x) * 2, W - x < 4 ? W - x : 4);
+    }
+  }
+}
+#if HAVE_AVX2_VARIANT
+AVX2 static void chain_q_avx2(const chain_link *links, int nlinks, int W, int H, double *out) { chain_q_body(links, nlinks, W, H, out); }
+#endif
+void op_chain_coords_q(const chain_link *links, int nlinks, int W, int H, double *out) {
+#if HAVE_AVX2_VARIANT
+  if (ops_avx2()) {
+    chain_q_avx2(links, nlinks, W, H, out);
+    return;
+  }
+#endif
+  // without AVX2, point by point (the same values; 4-lane vectors cost more than they give there)
+  op_chain_coords(links, nlinks, W, H, out);
+}
+
+// ---- fields4: warp-chain.ts sampleLabels (ops.c op_sample_labels), 4 points at a time ---------------------
+// A block whose 4 points lie inside the source (no fold: label_at's first case) takes the pixel
+// (int)u - left, (int)v - top clamped into the region, from vector arithmetic (truncation of a
+// non-negative value is its floor); any other block, and the tail, goes through op_sample_labels.
+typedef int v4i_l __attribute__((vector_size(16)));
+#define LSEL(m, a, b) (((m) & (a)) | (~(m) & (b)))
+INLINE void labels_body(const double *restrict coords, size_t n, const view *src, int depth, int mode, int fill, void *out) {
+  const int rw = src->width, rh = src->height;
+  const double sw = src->source_width, sh = src->source_height;
+  const v4i_l left = {src->left, src->left, src->left, src->left}, top = {src->top, src->top, src->top, src->top}, zero = {0, 0, 0, 0};
+  const v4i_l xmax = {rw - 1, rw - 1, rw - 1, rw - 1}, ymax = {rh - 1, rh - 1, rh - 1, rh - 1}, stride = {rw, rw, rw, rw};
+  size_t i = 0;
+  if ((uint64_t)rw * rh < 2147483647u) {
+    for (; i + 4 <= n; i += 4) {
+      const double *q = coords + 2 * i;
+      const v4d u = {q[0], q[2], q[4], q[6]}, v = {q[1], q[3], q[5], q[7]};
+      const v4l in = (u >= V4(0)) & (u < V4(sw)) & (v >= V4(0)) & (v < V4(sh));
+      if (!(in[0] & in[1] & in[2] & in[3])) {
+        op_sample_labels(q, 4, src, depth, mode, fill, depth == 16 ? (void *)((uint16_t *)out + i) : (void *)((uint8_t *)out + i));
+        continue;
+      }
+      v4i_l x = __builtin_convertvector(u, v4i_l) - left, y = __builtin_convertvector(v, v4i_l) - top;
+      x = LSEL(x < zero, zero, x), x = LSEL(x > xmax, xmax, x);
+      y = LSEL(y < zero, zero, y), y = LSEL(y > ymax, ymax, y);
+      const v4i_l at = y * stride + x;
+      if (depth == 16) {
+        const uint16_t *d = src->data;
+        uint16_t *o = (uint16_t *)out + i;
+        o[0] = d[at[0]], o[1] = d[at[1]], o[2] = d[at[2]], o[3] = d[at[3]];
+      } else {
+        const uint8_t *d = src->data;
+        uint8_t *o = (uint8_t *)out + i;
+        o[0] = d[at[0]], o[1] = d[at[1]], o[2] = d[at[2]], o[3] = d[at[3]];
+      }
+    }
+  }
+  if (i < n) op_sample_labels(coords + 2 * i, n - i, src, depth, mode, fill, depth == 16 ? (void *)((uint16_t *)out + i) : (void *)((uint8_t *)out + i));
+}
+static void labels_base(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out) { labels_body(coords, n, src, depth, mode, fill, out); }
+#if HAVE_AVX2_VARIANT
+AVX2 static void labels_avx2(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out) { labels_body(coords, n, src, depth, mode, fill, out); }
+#endif
+void op_sample_labels_blocks(const double *coords, size_t n, const view *src, int depth, int mode, int fill, void *out) {
+#if HAVE_AVX2_VARIANT
+  if (ops_avx2()) {
+    labels_avx2(coords, n, src, depth, mode, fill, out);
+    return;
+  }
+#endif
+  labels_base(coords, n, src, depth, mode, fill, out);
 }

@@ -138,50 +138,72 @@ static napi_value warp_nearest_js(napi_env env, napi_callback_info info) {
   return op_warp_nearest(&vw, src.type == napi_uint16_array ? 16 : 8, A, b, nb, W, H, fill, out.data) ? fail(env, fn, "out of memory") : NULL;
 }
 
-// links: per link [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds (8 x nbounds)]
+// links: per link [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds (8 x nbounds)]; with
+// `head` 14 (opChainCoordsQ) a formula kind follows mapH (-1: the map is a mapW x mapH x 2 field;
+// 0 grid: mapW + mapH values; 1 optical: 5; 2 perspective: 9). The number of links, or -1 (`why` set).
 #define LINK_HEAD 13
-static napi_value chain_coords_js(napi_env env, napi_callback_info info) {
-  const char *fn = "opChainCoords(links, maps, W, H, out)";
-  napi_value argv[ARGS];
-  arr L, out;
-  int W, H;
+static int links_of(napi_env env, napi_value *argv, int head, chain_link *links, const char **why) {
+  arr L;
   bool is_array;
   uint32_t nmaps;
-  if (args(env, info, argv) != 5) return fail(env, fn, "5 arguments");
-  if (!typed(env, argv[0], napi_float64_array, &L)) return fail(env, fn, "links must be a Float64Array");
-  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &nmaps) != napi_ok || nmaps > 64) return fail(env, fn, "maps must be an array");
-  if (!int_of(env, argv[2], 1, MAX_SIDE, &W) || !int_of(env, argv[3], 1, MAX_SIDE, &H)) return fail(env, fn, "bad W or H");
-  if (!typed(env, argv[4], napi_float64_array, &out) || out.len != (uint64_t)W * H * 2) return fail(env, fn, "out must be W x H x 2 doubles");
-  chain_link links[64];
+  *why = "links must be a Float64Array";
+  if (!typed(env, argv[0], napi_float64_array, &L)) return -1;
+  *why = "maps must be an array";
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &nmaps) != napi_ok || nmaps > 64) return -1;
   int n = 0;
   const double *q = L.data;
   for (size_t pos = 0; pos < L.len;) {
-    if (n == 64 || pos + LINK_HEAD > L.len) return fail(env, fn, "bad links");
+    *why = "bad links";
+    if (n == 64 || pos + head > L.len) return -1;
     const double *h = q + pos;
-    if (!(h[9] >= 0 && h[9] <= 4096 && h[10] >= -1 && h[10] < 64 && h[11] >= 0 && h[11] <= MAX_SIDE && h[12] >= 0 && h[12] <= MAX_SIDE)) return fail(env, fn, "bad link header");
+    *why = "bad link header";
+    if (!(h[9] >= 0 && h[9] <= 4096 && h[10] >= -1 && h[10] < 64 && h[11] >= 0 && h[11] <= MAX_SIDE && h[12] >= 0 && h[12] <= MAX_SIDE)) return -1;
+    const int formula = head > LINK_HEAD ? (int)h[13] : -1;
+    if (head > LINK_HEAD && !(h[13] >= -1 && h[13] <= 2 && h[13] == formula)) return -1;
     int nb = (int)h[9], mi = (int)h[10];
-    if (h[9] != nb || pos + LINK_HEAD + (size_t)nb * 8 > L.len) return fail(env, fn, "bad bounds count");
-    if (!(h[6] >= 1 && h[6] <= MAX_SIDE && h[7] >= 1 && h[7] <= MAX_SIDE) || !(h[8] >= 0 && h[8] <= 4)) return fail(env, fn, "bad canvas or mode");
+    *why = "bad bounds count";
+    if (h[9] != nb || pos + head + (size_t)nb * 8 > L.len) return -1;
+    *why = "bad canvas or mode";
+    if (!(h[6] >= 1 && h[6] <= MAX_SIDE && h[7] >= 1 && h[7] <= MAX_SIDE) || !(h[8] >= 0 && h[8] <= 4)) return -1;
     chain_link *k = &links[n++];
     for (int i = 0; i < 6; i++) k->m[i] = h[i];
     k->w = (int)h[6];
     k->h = (int)h[7];
     k->mode = (int)h[8];
     k->nbounds = nb;
-    k->bounds = h + LINK_HEAD;
+    k->bounds = h + head;
     k->map = NULL;
+    k->formula = formula;
+    *why = "a formula link names no parameters";
+    if (formula >= 0 && mi < 0) return -1;
     if (mi >= 0) {
       napi_value mv;
       arr m;
       int mw = (int)h[11], mh = (int)h[12];
-      if ((uint32_t)mi >= nmaps || napi_get_element(env, argv[1], (uint32_t)mi, &mv) != napi_ok || !typed(env, mv, napi_float64_array, &m)) return fail(env, fn, "a link names a missing map");
-      if (mw < 1 || mh < 1 || mw > MAX_SIDE || mh > MAX_SIDE || m.len != (uint64_t)mw * mh * 2) return fail(env, fn, "a map does not match its size");
+      *why = "a link names a missing map";
+      if ((uint32_t)mi >= nmaps || napi_get_element(env, argv[1], (uint32_t)mi, &mv) != napi_ok || !typed(env, mv, napi_float64_array, &m)) return -1;
+      const uint64_t want = formula == 0 ? (uint64_t)mw + mh : formula == 1 ? 5 : formula == 2 ? 9 : (uint64_t)mw * mh * 2;
+      *why = "a map does not match its size";
+      if (mw < 1 || mh < 1 || mw > MAX_SIDE || mh > MAX_SIDE || m.len != want) return -1;
       k->map = m.data;
       k->map_w = mw;
       k->map_h = mh;
     }
-    pos += LINK_HEAD + (size_t)nb * 8;
+    pos += head + (size_t)nb * 8;
   }
+  return n;
+}
+static napi_value chain_coords_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opChainCoords(links, maps, W, H, out)", *why;
+  napi_value argv[ARGS];
+  arr out;
+  int W, H;
+  chain_link links[64];
+  if (args(env, info, argv) != 5) return fail(env, fn, "5 arguments");
+  int n = links_of(env, argv, LINK_HEAD, links, &why);
+  if (n < 0) return fail(env, fn, why);
+  if (!int_of(env, argv[2], 1, MAX_SIDE, &W) || !int_of(env, argv[3], 1, MAX_SIDE, &H)) return fail(env, fn, "bad W or H");
+  if (!typed(env, argv[4], napi_float64_array, &out) || out.len != (uint64_t)W * H * 2) return fail(env, fn, "out must be W x H x 2 doubles");
   op_chain_coords(links, n, W, H, out.data);
   return NULL;
 }
@@ -212,7 +234,7 @@ static napi_value sample_labels_js(napi_env env, napi_callback_info info) {
   if (!labels_of(env, argv[1], &src) || !view_of(env, argv[2], &src, 1, &vw)) return fail(env, fn, "src and view do not match");
   if (!int_of(env, argv[3], 0, 4, &mode) || !int_of(env, argv[4], 0, 65535, &fill)) return fail(env, fn, "bad mode or fill");
   if (!labels_of(env, argv[5], &out) || out.type != src.type || out.len != c.len / 2) return fail(env, fn, "out must hold one label per point, of src's type");
-  op_sample_labels(c.data, c.len / 2, &vw, src.type == napi_uint16_array ? 16 : 8, mode, fill, out.data);
+  op_sample_labels_blocks(c.data, c.len / 2, &vw, src.type == napi_uint16_array ? 16 : 8, mode, fill, out.data);  // ops_field.c
   return NULL;
 }
 
@@ -597,6 +619,22 @@ static napi_value labels_axes_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- fields, kernels 3 (fields4): opChainCoordsQ(links, maps, W, H, out), links with formula kinds (links_of)
+static napi_value chain_coords_q_js(napi_env env, napi_callback_info info) {
+  const char *fn = "opChainCoordsQ(links, maps, W, H, out)", *why;
+  napi_value argv[ARGS];
+  arr out;
+  int W, H;
+  chain_link links[64];
+  if (args(env, info, argv) != 5) return fail(env, fn, "5 arguments");
+  int n = links_of(env, argv, LINK_HEAD + 1, links, &why);
+  if (n < 0) return fail(env, fn, why);
+  if (!int_of(env, argv[2], 1, MAX_SIDE, &W) || !int_of(env, argv[3], 1, MAX_SIDE, &H)) return fail(env, fn, "bad W or H");
+  if (!typed(env, argv[4], napi_float64_array, &out) || out.len != (uint64_t)W * H * 2) return fail(env, fn, "out must be W x H x 2 doubles");
+  op_chain_coords_q(links, n, W, H, out.data);
+  return NULL;
+}
+
 static const struct {
   const char *name;
   napi_callback fn;
@@ -605,6 +643,8 @@ static const struct {
     // chain, kernels 3
     {"opSampleRgbQ", sample_rgb_q_js}, {"opElasticWindowQ", elastic_window_q_js}, {"opFieldWindow", field_window_js},
     {"opSampleAxesQ", sample_axes_q_js}, {"opLabelsAxes", labels_axes_js},
+    // fields, kernels 3 (fields4)
+    {"opChainCoordsQ", chain_coords_q_js},
 };
 
 // ---- filters (ops_filter.c) --------------------------------------------------------------------------

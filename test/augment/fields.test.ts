@@ -5,11 +5,11 @@
 // kernels refuse bad arguments by name.
 import { afterAll, describe, expect, it } from 'vitest'
 import { plan, type LoadedPair } from '../../src/main/augment'
-import type { Chain } from '../../src/main/augment/chain'
+import { stageGeometry, type Chain } from '../../src/main/augment/chain'
 import { useNativeOps } from '../../src/main/augment/fast'
 import type { FillMode } from '../../src/main/augment/ops/types'
 import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
-import { areaReduce, coordsRegion, pointsBoxJs } from '../../src/main/augment/warp-chain'
+import { areaReduce, chainCoordsJs, coordsRegion, pointsBoxJs, sampleLabels, sampleRgbQJs } from '../../src/main/augment/warp-chain'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { randomRgb } from '../support/cv2'
 import { labelledPair, lcg, renderNativeAndJs } from '../support/native-vs-js'
@@ -166,6 +166,23 @@ describe.skipIf(!kernels)('fields and chains: native = JS references, byte for b
     }
   })
 
+  it('kernels 3: op_chain_coords_q refuses bad links by name (formula kinds, parameter counts)', () => {
+    const k = kernels!
+    // one link: identity, lands in 4 x 4 (reflect), no bounds, map 0 of 4 x 3, formula kind f
+    const link = (f: number, mi = 0) => Float64Array.of(1, 0, 0, 0, 1, 0, 4, 4, 2, 0, mi, 4, 3, f)
+    const out = new Float64Array(2 * 2 * 2)
+    expect(() => k.opChainCoordsQ(link(3), [new Float64Array(9)], 2, 2, out)).toThrow(/opChainCoordsQ.*link header/)
+    expect(() => k.opChainCoordsQ(link(0.5), [new Float64Array(7)], 2, 2, out)).toThrow(/opChainCoordsQ.*link header/)
+    expect(() => k.opChainCoordsQ(link(2, -1), [], 2, 2, out)).toThrow(/opChainCoordsQ.*no parameters/)
+    expect(() => k.opChainCoordsQ(link(0), [new Float64Array(8)], 2, 2, out)).toThrow(/opChainCoordsQ.*does not match/)
+    expect(() => k.opChainCoordsQ(link(1), [new Float64Array(9)], 2, 2, out)).toThrow(/opChainCoordsQ.*does not match/)
+    expect(() => k.opChainCoordsQ(link(-1), [new Float64Array(9)], 2, 2, out)).toThrow(/opChainCoordsQ.*does not match/)
+    expect(() => k.opChainCoordsQ(link(2), [new Float64Array(9)], 2, 2, new Float64Array(7))).toThrow(/opChainCoordsQ.*out/)
+    expect(() => k.opChainCoordsQ(link(2).subarray(0, 13), [new Float64Array(9)], 2, 2, out)).toThrow(/opChainCoordsQ.*bad links/)
+    k.opChainCoordsQ(link(2), [Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1)], 2, 2, out)
+    expect([...out]).toEqual([0.5, 0.5, 1.5, 0.5, 0.5, 1.5, 1.5, 1.5])
+  })
+
   it('the field kernels refuse bad arguments by name', () => {
     const k = kernels!
     const r = new Int32Array(4)
@@ -184,4 +201,74 @@ describe.skipIf(!kernels)('fields and chains: native = JS references, byte for b
     expect(() => k.opElasticWindow(state, g, new Float64Array(6), 8, 6, Int32Array.of(0, 0, 8, 6), new Float64Array(96))).toThrow(/opElasticWindow.*affine/)
     expect(() => k.opAreaReduce(new Uint8Array(12), 2, 2, 2, 2, new Uint8Array(4))).toThrow(/opAreaReduce.*reduced/)
   })
+})
+
+describe('kernels 3: grid, optical and perspective fields as formulas, close to the kernels-2 maps they replace', () => {
+  // Read through a crop the points are pixel centres, where the formulas give the maps' values (the
+  // same bytes); read through a rotation the formula is evaluated at the point instead of interpolating the
+  // map's samples bilinearly: for smooth fields the image moves by a fraction of a level.
+  const l = pair(151, 117, 8)
+  const fields = [
+    { type: 'grid_distortion', p: 1, steps: 5, distort: [-0.3, 0.3], fill: 'reflect' },
+    { type: 'optical_distortion', p: 1, distort: [-0.3, 0.3], shift: [-0.05, 0.05], fill: 'reflect' },
+    { type: 'perspective', p: 1, scale: [0.03, 0.1], fill: 'wrap' },
+  ]
+  for (const f of fields) {
+    it(`${f.type}: after a crop the kernels-2 points exactly; after a rotation the image within 8 levels (mean below 0.25), labels 99% the same`, async () => {
+      let max = 0,
+        sum = 0,
+        n = 0,
+        labels = 0
+      for (let seed = 0; seed < 3; seed++) {
+        for (const turn of [false, true]) {
+          const ops = [
+            f,
+            ...(turn ? [{ type: 'rotate', p: 1, degrees: [-20, 20], fill: 'reflect' }] : []),
+            { type: 'random_crop', p: 1, width: 90, height: 70 },
+          ]
+          const recipe = parseLockstepRecipe({ schema: 'lockstep.recipe/1', output: { width: 90, height: 70 }, ops })
+          const p3 = plan(recipe, l, { seed, epoch: 0, sampleId: `k${seed}` }, { labels: l.labels! })
+          expect(p3.kernels).toBe(3)
+          // kernels 2's field (a map) under kernels 3's sampler: only the field's definition differs
+          const { chain: c3 } = stageGeometry(
+            p3.steps.map((s) => ({ ...s })),
+            l,
+            true,
+            3,
+          ) as { chain: Chain }
+          const { chain: c2 } = stageGeometry(
+            p3.steps.map((s) => ({ ...s })),
+            l,
+            true,
+            2,
+          ) as { chain: Chain }
+          const a = chainCoordsJs(c3),
+            b = chainCoordsJs({ ...c2, kernels: 3 })
+          if (!turn) {
+            expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer)), `${f.type} seed ${seed}`).toBe(true)
+            continue
+          }
+          const src = { data: new Uint8Array(l.image.data), left: 0, top: 0, width: l.width, height: l.height, sourceWidth: l.width, sourceHeight: l.height }
+          const ia = sampleRgbQJs(c3, a, src, new Uint8Array(90 * 70 * 3)),
+            ib = sampleRgbQJs(c3, b, src, new Uint8Array(90 * 70 * 3))
+          for (let i = 0; i < ia.length; i++) {
+            const d = Math.abs(ia[i] - ib[i])
+            max = Math.max(max, d)
+            sum += d
+            n++
+          }
+          const lab = { ...src, data: l.labels!.data as Uint8Array }
+          const la = sampleLabels(c3, a, lab, 255, new Uint8Array(90 * 70)),
+            lb = sampleLabels(c3, b, lab, 255, new Uint8Array(90 * 70))
+          labels += la.reduce((m, v, i) => m + (v === lb[i] ? 0 : 1), 0) / la.length / 3
+        }
+      }
+      console.log(
+        `${f.type} after a rotation, kernels-3 formula vs kernels-2 map: image max |diff| ${max}, mean ${(sum / n).toFixed(4)}, labels differing ${(labels * 100).toFixed(2)}%`,
+      )
+      expect(max).toBeLessThanOrEqual(8)
+      expect(sum / n).toBeLessThan(0.25)
+      expect(labels).toBeLessThan(0.01)
+    })
+  }
 })

@@ -112,31 +112,33 @@ describe.skipIf(!hasCv2)('displacement fields against cv2.remap with the same ma
     ['perspective', { corners: [0.05, 0.1, 0.9, 0.02, 0.97, 0.85, 0.12, 0.93] }],
   ]
   for (const [type, params] of cases) {
-    it(`${type}: image within OpenCV's rounding, mask by the same field (nearest), shapes keep their class`, async () => {
-      const r = await raw(v2([{ op: 0, type, params: params as never }]))
-      const def = OPS[type]
-      if (def.kind !== 'field') throw new Error('not a field op')
-      const f = def.field(params as never, { width: W, height: H })
-      const mx = new Float32Array(W * H),
-        my = new Float32Array(W * H)
-      for (let i = 0; i < W * H; i++) {
-        mx[i] = f.map[i * 2] - 0.5
-        my[i] = f.map[i * 2 + 1] - 0.5
-      }
-      const mode = (params.fill as FillMode | undefined) ?? 'constant'
-      const cv = cv2Run(
-        `mx = mx.reshape(${H}, ${W}); my = my.reshape(${H}, ${W})
+    for (const kernels of [1, 3] as const)
+      it(`${type}, kernels ${kernels}: image within OpenCV's rounding, mask by the same field (nearest), shapes keep their class`, async () => {
+        const p = v2([{ op: 0, type, params: params as never }])
+        const r = await raw(kernels === 3 ? { ...p, kernels } : p)
+        const def = OPS[type]
+        if (def.kind !== 'field') throw new Error('not a field op')
+        const f = def.field(params as never, { width: W, height: H }, kernels)
+        const mx = new Float32Array(W * H),
+          my = new Float32Array(W * H)
+        for (let i = 0; i < W * H; i++) {
+          mx[i] = f.map[i * 2] - 0.5
+          my[i] = f.map[i * 2 + 1] - 0.5
+        }
+        const mode = (params.fill as FillMode | undefined) ?? 'constant'
+        const cv = cv2Run(
+          `mx = mx.reshape(${H}, ${W}); my = my.reshape(${H}, ${W})
 out['img'] = cv2.remap(rgb, mx, my, cv2.INTER_LINEAR, borderMode=${BORDER[mode]}, borderValue=0)
 out['lab'] = cv2.remap(lab, mx, my, cv2.INTER_NEAREST, borderMode=${BORDER[mode]}, borderValue=${IGNORE})`,
-        { ...srcIn(), mx: { data: mx, shape: [W * H] }, my: { data: my, shape: [W * H] } },
-      )
-      const c = compare(r.image, bytes(cv.img.bytes))
-      expect(c.mean).toBeLessThan(1.5)
-      expect(c.far).toBeLessThan(0.03)
-      expect(fractionDiffering(r.labels!, bytes(cv.lab.bytes))).toBeLessThan(0.01)
-      expect(misaligned(r)).toBeLessThan(0.05)
-      for (const v of new Set(r.labels)) expect(sourceLabels().has(v) || v === IGNORE).toBe(true)
-    })
+          { ...srcIn(), mx: { data: mx, shape: [W * H] }, my: { data: my, shape: [W * H] } },
+        )
+        const c = compare(r.image, bytes(cv.img.bytes))
+        expect(c.mean).toBeLessThan(1.5)
+        expect(c.far).toBeLessThan(0.03)
+        expect(fractionDiffering(r.labels!, bytes(cv.lab.bytes))).toBeLessThan(0.01)
+        expect(misaligned(r)).toBeLessThan(0.05)
+        for (const v of new Set(r.labels)) expect(sourceLabels().has(v) || v === IGNORE).toBe(true)
+      })
   }
 })
 

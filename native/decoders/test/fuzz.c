@@ -199,7 +199,7 @@ static void t_op_geometry(const input *in, rng *r) {
   for (int i = 0; i < mw * mh * 2; i++) map[i] = any_double(in, r);
   chain_link links[2];
   for (int k = 0; k < 2; k++) {
-    links[k] = (chain_link){.map = k ? map : NULL, .map_w = mw, .map_h = mh, .bounds = fb, .nbounds = between(r, 0, 2), .w = between(r, 1, 50), .h = between(r, 1, 50), .mode = between(r, 0, 4)};
+    links[k] = (chain_link){.map = k ? map : NULL, .map_w = mw, .map_h = mh, .bounds = fb, .nbounds = between(r, 0, 2), .w = between(r, 1, 50), .h = between(r, 1, 50), .mode = between(r, 0, 4), .formula = -1};
     for (int i = 0; i < 6; i++) links[k].m[i] = any_double(in, r);
   }
   double *coords = malloc(sizeof(double) * W * H * 2);
@@ -452,6 +452,52 @@ static void t_area_axes(const input *in, rng *r) {
   free(xi), free(xw), free(yi), free(yw), free(a), free(b), free(src);
 }
 
+// fields4: kernels-3 chain points (formula links: grid, optical, perspective, or maps) at any
+// parameters; without formulas op_chain_coords_q gives op_chain_coords's values bit for bit, and
+// the blocked mask sampler gives op_sample_labels's labels, on any points
+static void t_chain_points_q(const input *in, rng *r) {
+  int sw = between(r, 1, 40), sh = between(r, 1, 40), W = between(r, 1, 40), H = between(r, 1, 32);
+  int rw = between(r, 1, sw), rh = between(r, 1, sh);
+  uint8_t *src = pixels_of(in, (size_t)rw * rh), *a8 = malloc((size_t)W * H), *b8 = malloc((size_t)W * H);
+  uint16_t *lab16 = malloc((size_t)rw * rh * 2), *a16 = malloc((size_t)W * H * 2), *b16 = malloc((size_t)W * H * 2);
+  for (int i = 0; i < rw * rh; i++) lab16[i] = (uint16_t)(src[i] * 257);
+  view v = {src, (size_t)rw * rh, between(r, 0, sw - rw), between(r, 0, sh - rh), rw, rh, sw, sh};
+  double fb[16], *params[3];
+  for (int i = 0; i < 16; i++) fb[i] = i % 8 < 6 ? any_double(in, r) : between(r, 1, 50);
+  chain_link links[3];
+  int formulas = 0;
+  for (int k = 0; k < 3; k++) {
+    int f = between(r, -1, 2), mw = between(r, 1, 12), mh = between(r, 1, 12);
+    size_t np = f == 0 ? (size_t)mw + mh : f == 1 ? 5 : f == 2 ? 9 : (size_t)mw * mh * 2;
+    params[k] = malloc(sizeof(double) * np);
+    for (size_t i = 0; i < np; i++) params[k][i] = (next(r) & 3) ? (double)between(r, -2000, 60000) / 1000 : any_double(in, r);
+    int has = f >= 0 || (next(r) & 1);
+    formulas |= f >= 0;
+    links[k] = (chain_link){.map = has ? params[k] : NULL, .map_w = mw, .map_h = mh, .bounds = fb, .nbounds = between(r, 0, 2), .w = between(r, 1, 50), .h = between(r, 1, 50), .mode = between(r, 0, 4), .formula = f};
+    for (int i = 0; i < 6; i++) links[k].m[i] = (next(r) & 3) ? (double)between(r, -3000, 3000) / 1000 : any_double(in, r);
+  }
+  double *coords = malloc(sizeof(double) * W * H * 2), *plain = malloc(sizeof(double) * W * H * 2);
+  op_chain_coords_q(links, 3, W, H, coords);
+  op_chain_coords(links, 3, W, H, plain);  // (point by point: the same values, NaN for NaN)
+  for (int i = 0; i < W * H * 2; i++) CHECK(coords[i] == plain[i] || (coords[i] != coords[i] && plain[i] != plain[i]));
+  (void)formulas;
+  for (int i = 0; i < W * H * 2; i++)
+    if ((next(r) & 7) == 0) coords[i] = (next(r) & 1) ? (double)between(r, -4000, sw * 1000 + 4000) / 1000 : any_double(in, r);
+  int mode = between(r, 0, 4);
+  op_sample_labels(coords, (size_t)W * H, &v, 8, mode, 7, a8);
+  op_sample_labels_blocks(coords, (size_t)W * H, &v, 8, mode, 7, b8);
+  CHECK(memcmp(a8, b8, (size_t)W * H) == 0);
+  view vl = v;
+  vl.data = lab16;
+  op_sample_labels(coords, (size_t)W * H, &vl, 16, mode, 9, a16);
+  op_sample_labels_blocks(coords, (size_t)W * H, &vl, 16, mode, 9, b16);
+  CHECK(memcmp(a16, b16, (size_t)W * H * 2) == 0);
+  int rect[4];
+  if (op_coords_region(coords, (size_t)W * H, sw, sh, mode, between(r, 1, 4), between(r, 1, 4), rect) == 1) CHECK(rect[0] >= 0 && rect[1] >= 0 && rect[0] + rect[2] <= sw && rect[1] + rect[3] <= sh);
+  for (int k = 0; k < 3; k++) free(params[k]);
+  free(coords), free(plain), free(a8), free(b8), free(a16), free(b16), free(lab16), free(src);
+}
+
 static target TARGETS[] = {
     {"jpeg_region", KIND_JPEG, t_jpeg_region, 0},
     {"check_jpeg", KIND_JPEG, t_check_jpeg, 0},
@@ -463,6 +509,7 @@ static target TARGETS[] = {
     {"filters_q", KIND_PNG, t_filters_q, 0},
     {"chain_q", KIND_PNG, t_chain_q, 0},
     {"area_axes", KIND_PNG, t_area_axes, 0},
+    {"chain_points_q", KIND_PNG, t_chain_points_q, 0},
 };
 
 // ---- corpus and mutations ---------------------------------------------------------------------

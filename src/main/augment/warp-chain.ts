@@ -7,7 +7,8 @@ import type { Rect } from '../io/image'
 import type { OpKernels } from '../io/native'
 import type { Chain, Link } from './chain'
 import { checkRgb, fast, sameBytes } from './fast'
-import type { Field, FillMode } from './ops/types'
+import { fieldAxisAt, fieldFormulaAt, fieldPerAxis } from './ops/distortion'
+import type { Field, FieldFormula, FillMode } from './ops/types'
 import type { Affine } from './affine'
 import { rneSat, type SourceView } from './warp'
 
@@ -97,16 +98,45 @@ export function fieldAt(f: Field, x: number, y: number, out: Float64Array): void
   out[1] = w00 * m[a + 1] + w01 * m[b + 1] + w10 * m[c + 1] + w11 * m[d + 1]
 }
 
-/** Links as the native kernel takes them: [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds...] each (`mapOf`: each field's map). */
-function linkRecords(links: Link[], mapOf: (f: Field, k: number) => Float64Array = (f) => f.map): { links: Float64Array; maps: Float64Array[] } {
+/**
+ * Links as the native kernel takes them: [m0..m5, w, h, mode, nbounds, mapIndex, mapW, mapH, bounds...]
+ * each (`mapOf`: each field's map); `q` (opChainCoordsQ): a formula kind after mapH (-1: none), a
+ * formula field's parameters in place of its map.
+ */
+function linkRecords(links: Link[], mapOf: (f: Field, k: number) => Float64Array = (f) => f.map, q = false): { links: Float64Array; maps: Float64Array[] } {
   const out: number[] = []
   const maps: Float64Array[] = []
   for (const [k, L] of links.entries()) {
-    const mi = L.field ? maps.push(mapOf(L.field, k)) - 1 : -1
+    const formula = q ? L.field?.formula : undefined
+    const mi = L.field ? maps.push(formula ? formula.params : mapOf(L.field, k)) - 1 : -1
     out.push(...L.m, L.w, L.h, MODE_CODE[L.mode], L.bounds.length, mi, L.field?.width ?? 0, L.field?.height ?? 0)
+    if (q) out.push(formula?.kind ?? -1)
     for (const b of L.bounds) out.push(...b.m, b.w, b.h)
   }
   return { links: Float64Array.from(out), maps }
+}
+
+/** Kernels 3: chains whose fields are formulas (or maps), every link kind and fold: opChainCoordsQ's start-up check. */
+function checkChainQ(k: OpKernels): boolean {
+  const { chain } = checkChain()
+  const formulas: FieldFormula[] = [
+    { kind: 0, params: Float64Array.from({ length: 9 + 7 }, (_, i) => (i < 9 ? i * 1.3 - 0.4 : (i - 9) * 0.9 + 0.7)) },
+    { kind: 1, params: Float64Array.of(0.37, 4.1, 3.2, 4, 3) },
+    { kind: 2, params: Float64Array.of(1.1, 0.05, -0.3, -0.02, 0.93, 0.4, 0.004, -0.01, 1) },
+  ]
+  const chains: Chain[] = [{ ...chain, kernels: 3 }]
+  for (const formula of formulas)
+    for (const mode of ['reflect', 'constant'] as const) {
+      const field: Field = { width: 9, height: 7, map: new Float64Array(0), formula }
+      const links = [{ ...chain.links[0] }, { ...chain.links[1], field, mode }]
+      chains.push({ ...chain, width: 11, height: 6, links, kernels: 3 })
+    }
+  return chains.every((c) => {
+    const out = new Float64Array(c.width * c.height * 2)
+    const { links, maps } = linkRecords(c.links, undefined, true)
+    k.opChainCoordsQ(links, maps, c.width, c.height, out)
+    return sameBytes(out, chainCoordsJs(c))
+  })
 }
 
 /** A chain with a field, bounds and folds on small canvases: the kernels' start-up check. */
@@ -147,11 +177,24 @@ export function chainCoords(chain: Chain, buffer?: (n: number) => Float64Array):
   })
   const n = chain.width * chain.height * 2
   if (k && axesKernels(chain)) return AXES
-  if (!k) return chainCoordsJs(chain)
+  if (!k || (!chainKernelQ(chain) && chain.links.some((L) => L.field?.formula))) return chainCoordsJs(chain)
   const at = buffer ? buffer(n) : keptCoords(n)
-  const { links, maps } = linkRecords(chain.links, fieldWindows(chain, at))
-  k.opChainCoords(links, maps, chain.width, chain.height, at)
+  runLinks(k, chain, chain.links, fieldWindows(chain, at), at)
   return at
+}
+
+/** Kernels 3: op_chain_coords_q (formula fields; 4 points at a time), when it agrees with chainCoordsJs. */
+const chainKernelQ = (chain: Chain): OpKernels | null => ((chain.kernels ?? 1) >= 3 ? fast('opChainCoordsQ', checkChainQ) : null)
+
+/** The points of `links` (a chain's first links, or all) into `at`, natively (a chain with formula fields: chainKernelQ's). */
+function runLinks(k: OpKernels, chain: Chain, links: Link[], mapOf: (f: Field, k: number) => Float64Array, at: Float64Array): void {
+  const q = chainKernelQ(chain)
+  if (q) q.opChainCoordsQ(...recordsOf(links, mapOf, true), chain.width, chain.height, at)
+  else k.opChainCoords(...recordsOf(links, mapOf, false), chain.width, chain.height, at)
+}
+const recordsOf = (links: Link[], mapOf: (f: Field, k: number) => Float64Array, q: boolean): [Float64Array, Float64Array[]] => {
+  const r = linkRecords(links, mapOf, q)
+  return [r.links, r.maps]
 }
 
 // Points' buffers are kept between renders (up to 64 MB each): a fresh 4 MB array costs more
@@ -190,11 +233,10 @@ function fieldWindows(chain: Chain, scratch: Float64Array): (f: Field, k: number
   })
   chain.links.forEach((L, k) => {
     const f = L.field
-    if (!f?.region) return
+    if (!f?.region || f.formula) return
     let r = [0, 0, Math.min(f.width, chain.width + 1), Math.min(f.height, chain.height + 1)]
     if (k > 0 && box) {
-      const { links, maps } = linkRecords(chain.links.slice(0, k), (g, j) => ready.get(j) ?? g.map)
-      box.opChainCoords(links, maps, chain.width, chain.height, scratch)
+      runLinks(box, chain, chain.links.slice(0, k), (g, j) => ready.get(j) ?? g.map, scratch)
       const a = new Int32Array(4)
       box.opPointsBox(scratch, f.width, f.height, a)
       r = [...a]
@@ -274,7 +316,8 @@ export function chainCoordsJs(chain: Chain): Float64Array {
       for (let k = 0; k < links.length && ok; k++) {
         const L = links[k]
         if (L.field) {
-          fieldAt(L.field, px, py, f)
+          if (L.field.formula) fieldFormulaAt(L.field, px, py, f)
+          else fieldAt(L.field, px, py, f)
           px = f[0]
           py = f[1]
         }
@@ -619,7 +662,10 @@ function sampleLabelsJs<T extends Uint8Array | Uint16Array>(chain: Chain, coords
 const AXES = new Float64Array(0)
 
 function axisAligned(chain: Chain): boolean {
-  return (chain.kernels ?? 1) >= 3 && chain.links.every((L) => !L.field && L.m[1] === 0 && L.m[3] === 0 && L.bounds.every((b) => b.m[1] === 0 && b.m[3] === 0))
+  return (
+    (chain.kernels ?? 1) >= 3 &&
+    chain.links.every((L) => (!L.field || fieldPerAxis(L.field)) && L.m[1] === 0 && L.m[3] === 0 && L.bounds.every((b) => b.m[1] === 0 && b.m[3] === 0))
+  )
 }
 
 /** Each output column's x (axis 0) or row's y (axis 1) in the input canvas, NaN where the point is fill: chainCoordsJs per axis. */
@@ -642,6 +688,7 @@ function axisCoordsOf(chain: Chain, axis: 0 | 1): Float64Array {
       ok = true
     for (let l = 0; l < links.length; l++) {
       const L = links[l]
+      if (L.field) p = fieldAxisAt(L.field, axis, p) // a per-axis field (the grid's formula)
       for (let j = 0; j < L.bounds.length; j++) {
         const b = L.bounds[j]
         const q = b.m[a] * p + b.m[c]

@@ -195,6 +195,9 @@ export interface OpKernels {
     even: boolean,
     out: Uint8Array,
   ): void
+  // fields, kernels 3 (ops_field.c; fields4): warp-chain.ts chainCoordsJs of a kernels-3 chain, links
+  // as opChainCoords's with a formula kind after mapH (-1 a map; 0 grid, 1 optical, 2 perspective: their parameters)
+  opChainCoordsQ(links: Float64Array, maps: Float64Array[], W: number, H: number, out: Float64Array): void
 }
 
 /** The addon's op kernels, or null (not built, built before they existed, or LOCKSTEP_NATIVE=0). */

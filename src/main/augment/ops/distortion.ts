@@ -7,7 +7,7 @@ import type { OpKernels } from '../../io/native'
 import { fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import { hash32, noiseKey } from './noise'
-import { fillParam, type Field, type FieldOp, type Geometric, type KernelGeneration, type Size } from './types'
+import { fillParam, type Field, type FieldFormula, type FieldOp, type Geometric, type KernelGeneration, type Size } from './types'
 
 /** Solves a small dense system A x = b (Gaussian elimination with partial pivoting). */
 export function solve(A: number[][], b: number[]): number[] {
@@ -122,26 +122,37 @@ export const elastic: FieldOp<'elastic', Elastic> = {
 function elasticMap(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[], map: Float64Array): void {
   const inv = elasticAffine(p, w, h)
   const k = fast('opElasticWindow', (k) => {
-    const q: Elastic = { alpha: 7.5, sigma: 2.2, seed: 11, jitter: [1.5, -2, 0.25, 1, -1, 0.5] }
+    const q = CHECK_ELASTIC
     const whole = new Float64Array(23 * 19 * 2)
     elasticMapJs(q, 23, 19, whole)
-    return [
-      [0, 0, 23, 19],
-      [3, 2, 20, 17],
-      [9, 8, 14, 10],
-      [0, 11, 5, 19],
-    ].every(([a, b, c, d]) => {
-      const m = new Float64Array(whole.length)
-      const A = Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19))
-      k.opElasticWindow(Rng.fromParts('elastic', q.seed).state(), gaussian(17, q.sigma), A, 23, 19, Int32Array.of(a, b, c, d), m)
-      for (let y = b; y < d; y++)
-        if (!sameBytes(m.subarray((y * 23 + a) * 2, (y * 23 + c) * 2), whole.subarray((y * 23 + a) * 2, (y * 23 + c) * 2))) return false
-      return true
-    })
+    const A = Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19))
+    return windowsAgree(whole, 23, CHECK_RECTS, (rect, m) =>
+      k.opElasticWindow(Rng.fromParts('elastic', q.seed).state(), gaussian(17, q.sigma), A, 23, 19, rect, m),
+    )
   })
   if (!k) return elasticMapJs(p, w, h, map)
   const A = Float64Array.of(p.alpha, ...inv)
   k.opElasticWindow(Rng.fromParts('elastic', p.seed).state(), gaussian(17, p.sigma), A, w, h, Int32Array.of(x0, y0, x1, y1), map)
+}
+
+// The elastic kernels' start-up checks: a 23 x 19 field, whole and in windows (corners, a thin band).
+const CHECK_ELASTIC: Elastic = { alpha: 7.5, sigma: 2.2, seed: 11, jitter: [1.5, -2, 0.25, 1, -1, 0.5] }
+const CHECK_RECTS = [
+  [0, 0, 23, 19],
+  [3, 2, 20, 17],
+  [9, 8, 14, 10],
+  [0, 11, 5, 19],
+  [12, 0, 23, 4],
+]
+
+/** Whether `window` fills each rect ([x0, y0, x1, y1)) of a w-wide map with the whole map's values there. */
+function windowsAgree(whole: Float64Array, w: number, rects: number[][], window: (rect: Int32Array, map: Float64Array) => void): boolean {
+  return rects.every(([a, b, c, d]) => {
+    const m = new Float64Array(whole.length)
+    window(Int32Array.of(a, b, c, d), m)
+    for (let y = b; y < d; y++) if (!sameBytes(m.subarray((y * w + a) * 2, (y * w + c) * 2), whole.subarray((y * w + a) * 2, (y * w + c) * 2))) return false
+    return true
+  })
 }
 
 // ---- kernels 3: counter-based noise, drawn only where the blur reads ----------------------------------
@@ -151,22 +162,11 @@ const elasticKeys = (p: Elastic): [number, number] => [noiseKey(p.seed, ELASTIC_
 /** elasticMapQJs's values in the window [x0, x1) x [y0, y1) (natively), or the whole map. */
 function elasticMapQ(p: Elastic, w: number, h: number, [x0, y0, x1, y1]: number[], map: Float64Array): void {
   const k = fast('opElasticWindowQ', (k) => {
-    const q: Elastic = { alpha: 7.5, sigma: 2.2, seed: 11, jitter: [1.5, -2, 0.25, 1, -1, 0.5] }
+    const q = CHECK_ELASTIC
     const whole = new Float64Array(23 * 19 * 2)
     elasticMapQJs(q, 23, 19, whole)
-    return [
-      [0, 0, 23, 19],
-      [3, 2, 20, 17],
-      [9, 8, 14, 10],
-      [0, 11, 5, 19],
-      [12, 0, 23, 4],
-    ].every(([a, b, c, d]) => {
-      const m = new Float64Array(whole.length)
-      k.opElasticWindowQ(...elasticKeys(q), gaussian(17, q.sigma), Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19)), 23, 19, Int32Array.of(a, b, c, d), m)
-      for (let y = b; y < d; y++)
-        if (!sameBytes(m.subarray((y * 23 + a) * 2, (y * 23 + c) * 2), whole.subarray((y * 23 + a) * 2, (y * 23 + c) * 2))) return false
-      return true
-    })
+    const A = Float64Array.of(q.alpha, ...elasticAffine(q, 23, 19))
+    return windowsAgree(whole, 23, CHECK_RECTS, (rect, m) => k.opElasticWindowQ(...elasticKeys(q), gaussian(17, q.sigma), A, 23, 19, rect, m))
   })
   if (!k) return elasticMapQJs(p, w, h, map)
   k.opElasticWindowQ(...elasticKeys(p), gaussian(17, p.sigma), Float64Array.of(p.alpha, ...elasticAffine(p, w, h)), w, h, Int32Array.of(x0, y0, x1, y1), map)
@@ -226,12 +226,12 @@ function elasticFinish(p: Elastic, w: number, h: number, dx: Float64Array, dy: F
   }
 }
 
-/** numpy.linspace(a, b, n) as float32 (the last value exactly b). */
-function linspace32(a: number, b: number, n: number): number[] {
-  if (n <= 0) return []
-  if (n === 1) return [Math.fround(a)]
+/** numpy.linspace(a, b, n) as float32 (the last value exactly b), into out from `at`. */
+function linspace32(a: number, b: number, n: number, out: number[], at: number): void {
+  if (n === 1) out[at] = Math.fround(a)
+  if (n <= 1) return
   const step = (b - a) / (n - 1)
-  return Array.from({ length: n }, (_, i) => Math.fround(i === n - 1 ? b : i * step + a))
+  for (let i = 0; i < n; i++) out[at + i] = Math.fround(i === n - 1 ? b : i * step + a)
 }
 
 /** Albumentations grid_distortion's coordinate table along one axis (index coordinates). */
@@ -247,7 +247,7 @@ export function gridAxis(size: number, steps: number[], cells: number): number[]
       end = size
       cur = size
     } else cur = prev + step * steps[idx]
-    linspace32(prev, cur, end - start).forEach((v, j) => (out[start + j] = v))
+    linspace32(prev, cur, end - start, out, start)
     prev = cur
   }
   return out
@@ -265,11 +265,11 @@ export const gridDistortion: FieldOp<'grid_distortion', Grid> = {
     ysteps: Array.from({ length: spec.steps + 1 }, () => 1 + rng.uniform(spec.distort[0], spec.distort[1])),
     ...fillParam(spec.fill),
   }),
-  field(p, { width: w, height: h }: Size): Field {
+  field(p, { width: w, height: h }: Size, kernels: KernelGeneration = 1): Field {
     const cells = Math.max(1, Math.min(p.cells, w, h))
     const xx = gridAxis(w, p.xsteps, cells),
       yy = gridAxis(h, p.ysteps, cells)
-    return nativeField(w, h, 0, [...xx, ...yy])
+    return nativeField(w, h, 0, [...xx, ...yy], kernels)
   },
 }
 
@@ -330,14 +330,68 @@ function checkFieldWindow(k: OpKernels): boolean {
   )
 }
 
-/** A grid, optical or perspective field, its windows filled natively when the kernel agrees. */
-function nativeField(w: number, h: number, kind: FieldKind, q: number[]): Field {
+/**
+ * A grid, optical or perspective field, its windows filled natively when the kernel agrees; with
+ * kernels 3 and later also its formula (fieldFormulaAt), which chains evaluate instead of the map.
+ */
+function nativeField(w: number, h: number, kind: FieldKind, q: number[], kernels: KernelGeneration): Field {
   const params = Float64Array.from(q)
-  return partField(w, h, (map, x0, y0, x1, y1) => {
+  const f = partField(w, h, (map, x0, y0, x1, y1) => {
     const k = fast('opFieldWindow', checkFieldWindow)
     if (k) k.opFieldWindow(kind, params, w, h, Int32Array.of(x0, y0, x1, y1), map)
     else FILLS[kind](q, w, h, map, x0, y0, x1, y1)
   })
+  if (kernels < 3) return f
+  // the grid's tables hold the map's values (index + 0.5)
+  const formula: FieldFormula = { kind, params: kind === 0 ? params.map((v) => v + 0.5) : params }
+  return Object.defineProperty(f, 'formula', { value: formula, enumerable: true })
+}
+
+/** The grid's table `T` (n values from `off`, at pixel centres) linearly at the point p, ends clamped; NaN for a NaN or infinite point. */
+function axisLerp(T: Float64Array, off: number, n: number, p: number): number {
+  const f = p - 0.5,
+    f0 = Math.floor(f),
+    w = f - f0,
+    f1 = f0 + 1
+  if (Number.isNaN(w)) return NaN
+  const a = f0 < 0 ? 0 : f0 > n - 1 ? n - 1 : f0,
+    b = f1 < 0 ? 0 : f1 > n - 1 ? n - 1 : f1
+  return (1 - w) * T[off + a] + w * T[off + b]
+}
+
+/** A field whose x depends on the point's x alone and y on its y alone (the grid's formula): chains of it and axis-aligned affines sample per axis. */
+export const fieldPerAxis = (f: Field): boolean => f.formula?.kind === 0
+
+/** A per-axis field's coordinate along one axis (0: x, 1: y) at the point's coordinate p on that axis: fieldFormulaAt's, per axis. */
+export function fieldAxisAt(f: Field, axis: 0 | 1, p: number): number {
+  return axis === 0 ? axisLerp(f.formula!.params, 0, f.width, p) : axisLerp(f.formula!.params, f.width, f.height, p)
+}
+
+/**
+ * Kernels 3: a formula field's value at a continuous point (x, y) of its canvas, into out: the
+ * map's definition (FILLS) at the point itself, so at pixel centres the map's values exactly;
+ * the grid per axis (each table interpolated linearly: the map's bilinear interpolation, which is
+ * separable, in two lerps). ops_field.c op_chain_coords_q computes the same operations.
+ */
+export function fieldFormulaAt(f: Field, x: number, y: number, out: Float64Array): void {
+  const { kind, params: p } = f.formula!
+  const w = f.width,
+    h = f.height
+  if (kind === 0) {
+    out[0] = axisLerp(p, 0, w, x)
+    out[1] = axisLerp(p, w, h, y)
+  } else if (kind === 1) {
+    const u = (x - 0.5 - p[3]) / w,
+      v = (y - 0.5 - p[4]) / h
+    const r2 = u * u + v * v
+    const kr = 1 + p[0] * r2 + p[0] * r2 * r2
+    out[0] = w * u * kr + p[1] + 0.5
+    out[1] = h * v * kr + p[2] + 0.5
+  } else {
+    const z = p[6] * x + p[7] * y + p[8]
+    out[0] = (p[0] * x + p[1] * y + p[2]) / z
+    out[1] = (p[3] * x + p[4] * y + p[5]) / z
+  }
 }
 
 type Optical = { k: number; dx: number; dy: number } & Geometric
@@ -356,12 +410,12 @@ export const opticalDistortion: FieldOp<'optical_distortion', Optical> = {
     dy: rng.uniform(spec.shift[0], spec.shift[1]) * meta.canvas.height,
     ...fillParam(spec.fill),
   }),
-  field(p, { width: w, height: h }: Size): Field {
+  field(p, { width: w, height: h }: Size, kernels: KernelGeneration = 1): Field {
     const cx = w * 0.5 + p.dx,
       cy = h * 0.5 + p.dy
     const ncx = (w - 1) * 0.5,
       ncy = (h - 1) * 0.5
-    return nativeField(w, h, 1, [p.k, cx, cy, ncx, ncy])
+    return nativeField(w, h, 1, [p.k, cx, cy, ncx, ncy], kernels)
   },
 }
 
@@ -398,9 +452,9 @@ export const perspective: FieldOp<'perspective', Perspective> = {
     const corners = [j(), j(), 1 - j(), j(), 1 - j(), 1 - j(), j(), 1 - j()]
     return { corners, ...fillParam(spec.fill) }
   },
-  field(p, { width: w, height: h }: Size): Field {
+  field(p, { width: w, height: h }: Size, kernels: KernelGeneration = 1): Field {
     const quad = p.corners.map((v, i) => v * (i % 2 === 0 ? w : h))
-    return nativeField(w, h, 2, homography([0, 0, w, 0, w, h, 0, h], quad))
+    return nativeField(w, h, 2, homography([0, 0, w, 0, w, h, 0, h], quad), kernels)
   },
 }
 

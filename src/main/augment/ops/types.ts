@@ -105,6 +105,17 @@ export interface Field {
    * w x h x 2 buffer to write them to (the caller's scratch) instead of the field's own.
    */
   region?(x0: number, y0: number, x1: number, y1: number, into?: Float64Array): Float64Array
+  /**
+   * Kernels 3 and later: the field as a formula evaluated at any point instead of the map's
+   * bilinear interpolation (distortion.ts fieldFormulaAt; at pixel centres the map's values).
+   */
+  readonly formula?: FieldFormula
+}
+
+/** A field's formula: grid (0: the column table, then the row table), optical (1: k, cx, cy, ncx, ncy), perspective (2: the homography). */
+export interface FieldFormula {
+  kind: 0 | 1 | 2
+  params: Float64Array
 }
 
 export interface FieldOp<T extends OpType, P extends Params = Params> extends OpCommon<T, P> {
