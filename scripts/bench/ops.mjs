@@ -7,6 +7,7 @@
 //
 //   npm run build && npm run bench:ops [reps]        LOCKSTEP_NATIVE=0: without the native kernels
 //   OPS=resize,hue npm run bench:ops                  only those rows (unknown names are an error)
+//   WARM=40 (default): renders of each row's plans before it is timed; WARM=1: the first renders' cost
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -18,6 +19,7 @@ if (!existsSync(join(repo, 'out', 'main', 'lib.js'))) {
 }
 const { engine } = await import(join(repo, 'out', 'main', 'lib.js'))
 const REPS = Number(process.argv[2] ?? 20)
+const WARM = Number(process.env.WARM ?? 40)
 const ONLY = process.env.OPS ? process.env.OPS.split(',').map((s) => s.trim()) : null
 const unknown = ONLY?.filter((t) => !engine.opCatalog.some((o) => o.type === t)) ?? []
 if (unknown.length) {
@@ -69,7 +71,10 @@ const base = engine.parseRecipe({ schema: 'lockstep.recipe/1', output: { width: 
 
 async function cpuPerRender(recipe) {
   const plans = Array.from({ length: REPS }, (_, i) => engine.plan(recipe, loaded, { seed: 7, epoch: i, sampleId: 'bench' }, { labels: loaded.labels }))
-  await engine.renderLoaded(plans[0], loaded, { raw: true }) // warm
+  // warm: WARM renders first, the row is the steady state an export of many samples runs in (the op's
+  // JS compiled by the optimising tier, its scratch buffers touched). Cold, resize's JS axis tables
+  // cost ~5 ms for about the first 30 renders of a process: WARM=1 shows the cold figures.
+  for (let i = 0; i < WARM; i++) await engine.renderLoaded(plans[i % plans.length], loaded, { raw: true })
   const times = []
   for (const p of plans) {
     const c0 = process.cpuUsage()
@@ -224,7 +229,9 @@ print(json.dumps(res))
 }
 
 const native = process.env.LOCKSTEP_NATIVE === '0' ? 'off (LOCKSTEP_NATIVE=0)' : 'on where built'
-console.log(`bench:ops: CPU ms per ${OUT}x${OUT} output, median of ${REPS}; geometric ops from a ${SW}x${SH} source (image + mask); native kernels ${native}`)
+console.log(
+  `bench:ops: CPU ms per ${OUT}x${OUT} output, median of ${REPS} after ${WARM} warm-up renders; geometric ops from a ${SW}x${SH} source (image + mask); native kernels ${native}`,
+)
 const cv = opencvTimes()
 const baseMs = await cpuPerRender(base)
 const rows = []
