@@ -154,16 +154,24 @@ export function hash32(key: number, i: number): number {
 /** A noise stream's key from a plan's recorded seed (`salt` tells an op's streams apart). */
 export const noiseKey = (seed: number, salt: number): number => hash32(seed >>> 0, salt)
 
-let zTable: Float64Array | null = null
+const quantileTables = new Map<number, Float64Array>()
+/** The inverse normal CDF at (j + 0.5) / n for j < n (computed once per n). */
+function quantiles(n: number): Float64Array {
+  let z = quantileTables.get(n)
+  if (!z) {
+    z = new Float64Array(n)
+    for (let j = 0; j < n; j++) z[j] = inverseNormal((j + 0.5) / n)
+    quantileTables.set(n, z)
+  }
+  return z
+}
+
 /**
  * std * z * 256 as integers at z = the inverse normal CDF at (j + 0.5) / 4096 (j < 4096), and the
  * last again: a normal value is this table interpolated by a hash's bits (normalQ).
  */
 export function normalQTable(std: number): Int32Array {
-  if (!zTable) {
-    zTable = new Float64Array(4096)
-    for (let j = 0; j < 4096; j++) zTable[j] = inverseNormal((j + 0.5) / 4096)
-  }
+  const zTable = quantiles(4096)
   const t = new Int32Array(4097)
   for (let j = 0; j < 4096; j++) t[j] = Math.round(std * zTable[j] * 256)
   t[4096] = t[4095]
@@ -183,20 +191,25 @@ const addClamp = (v: number, n: number) => {
 }
 
 const GAUSS_SALT = 0x67617573 // 'gaus'
+type NoiseKernel<T> = (d: Uint8Array, key: number, perChannel: boolean, table: T) => void
+/** A noise kernel's start-up check: the native one gives its JS reference's bytes, per channel (table a) and per pixel (table b). */
+function noiseAgrees<T>(js: NoiseKernel<T>, native: NoiseKernel<T>, a: T, b: T): boolean {
+  const x = checkRgb(31, 7),
+    y = x.slice(),
+    z = checkRgb(31, 7, 2),
+    w = z.slice()
+  js(x, 12345, true, a)
+  native(y, 12345, true, a)
+  js(z, 0xfffffff0, false, b)
+  native(w, 0xfffffff0, false, b)
+  return sameBytes(x, y) && sameBytes(z, w)
+}
 function hashedNormalNoise(d: Uint8Array, seed: number, std: number, per: boolean): void {
   const key = noiseKey(seed, GAUSS_SALT),
     t = normalQTable(std)
   const k = fast('opGaussianNoiseQ', (k) => {
     const t2 = normalQTable(21.3)
-    const a = checkRgb(31, 7),
-      b = a.slice(),
-      c = checkRgb(31, 7, 2),
-      e = c.slice()
-    hashedNormalJs(a, 12345, true, t2)
-    k.opGaussianNoiseQ(b, 12345, true, t2)
-    hashedNormalJs(c, 0xfffffff0, false, t2)
-    k.opGaussianNoiseQ(e, 0xfffffff0, false, t2)
-    return sameBytes(a, b) && sameBytes(c, e)
+    return noiseAgrees(hashedNormalJs, (d, key, per, t) => k.opGaussianNoiseQ(d, key, per, t), t2, t2)
   })
   if (k) k.opGaussianNoiseQ(d, key, per, t)
   else hashedNormalJs(d, key, per, t)
@@ -255,16 +268,12 @@ function hashedNormalSlow(d: Uint8Array, key: number, per: boolean, t: Int32Arra
 // hashes of kernels 2 and no interpolation (about twice as fast in JS and C), a finer
 // quantile grid (the tails reach 4.32 sigma, kernels 2's 3.48) and the value rounded once.
 
-let z16: Float64Array | null = null
 /**
  * round(std * z) for the 65536 quantiles (rounded half away from zero, so the table is exactly
  * antisymmetric: zero mean), clamped to +-256 (beyond, the clamp to 0..255 gives the same byte).
  */
 export function normal16Table(std: number): Int16Array {
-  if (!z16) {
-    z16 = new Float64Array(65536)
-    for (let j = 0; j < 65536; j++) z16[j] = inverseNormal((j + 0.5) / 65536)
-  }
+  const z16 = quantiles(65536)
   // the upper half mirrors the lower (z16[65535 - j] === -z16[j]: the inverse CDF is odd around 1/2)
   const t = new Int16Array(65536)
   for (let j = 0; j < 32768; j++) {
@@ -279,19 +288,9 @@ export function normal16Table(std: number): Int16Array {
 function hashedNormal3(d: Uint8Array, seed: number, std: number, per: boolean): void {
   const key = noiseKey(seed, GAUSS_SALT),
     t = normal16Table(std)
-  const k = fast('opGaussianNoiseQ3', (k) => {
-    const t2 = normal16Table(21.3),
-      t3 = normal16Table(300)
-    const a = checkRgb(31, 7),
-      b = a.slice(),
-      c = checkRgb(31, 7, 2),
-      e = c.slice()
-    hashedNormal3Js(a, 12345, true, t2)
-    k.opGaussianNoiseQ3(b, 12345, true, t2)
-    hashedNormal3Js(c, 0xfffffff0, false, t3)
-    k.opGaussianNoiseQ3(e, 0xfffffff0, false, t3)
-    return sameBytes(a, b) && sameBytes(c, e)
-  })
+  const k = fast('opGaussianNoiseQ3', (k) =>
+    noiseAgrees(hashedNormal3Js, (d, key, per, t) => k.opGaussianNoiseQ3(d, key, per, t), normal16Table(21.3), normal16Table(300)),
+  )
   if (k) k.opGaussianNoiseQ3(d, key, per, t)
   else hashedNormal3Js(d, key, per, t)
 }
