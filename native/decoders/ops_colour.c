@@ -635,17 +635,23 @@ INLINE void hsv_to_rgb8(const int32_t *H, const int32_t *S, const int32_t *V, in
   }
 }
 
+// A block's m pixels as planes R, G, B (through the pending per-value table pre when given: hsv.ts
+// colorJitter, photometric.ts applyPixels), zero up to m8.
+INLINE void load_block(const uint8_t *q, int m, int m8, const uint8_t *pre, int32_t *R, int32_t *G, int32_t *B) {
+  if (pre)
+    for (int j = 0; j < m; j++) R[j] = pre[q[3 * j]], G[j] = pre[q[3 * j + 1]], B[j] = pre[q[3 * j + 2]];
+  else
+    for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
+  for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
+}
+
 INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre) {
   int32_t R[CB], G[CB], B[CB], V[CB], DF[CB], HN[CB], H[CB], S[CB];
   size_t px = n / 3;
   for (size_t p0 = 0; p0 < px; p0 += CB) {
     int m = px - p0 < CB ? (int)(px - p0) : CB, m8 = (m + 7) & ~7;
     uint8_t *q = d + p0 * 3;
-    if (pre)  // the pending per-value table first (hsv.ts colorJitter)
-      for (int j = 0; j < m; j++) R[j] = pre[q[3 * j]], G[j] = pre[q[3 * j + 1]], B[j] = pre[q[3 * j + 2]];
-    else
-      for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
-    for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
+    load_block(q, m, m8, pre, R, G, B);
     for (int j = 0; j < m8; j += 8) {
       i8v r, g, b;
       memcpy(&r, R + j, 32), memcpy(&g, G + j, 32), memcpy(&b, B + j, 32);
@@ -694,11 +700,7 @@ INLINE void op_hue_q_body(uint8_t *restrict d, size_t n, int32_t sq, const uint8
   for (size_t p0 = 0; p0 < px; p0 += CB) {
     int m = px - p0 < CB ? (int)(px - p0) : CB, m8 = (m + 7) & ~7;
     uint8_t *q = d + p0 * 3;
-    if (pre)  // the pending per-value table first (photometric.ts applyPixels)
-      for (int j = 0; j < m; j++) R[j] = pre[q[3 * j]], G[j] = pre[q[3 * j + 1]], B[j] = pre[q[3 * j + 2]];
-    else
-      for (int j = 0; j < m; j++) R[j] = q[3 * j], G[j] = q[3 * j + 1], B[j] = q[3 * j + 2];
-    for (int j = m; j < m8; j++) R[j] = G[j] = B[j] = 0;
+    load_block(q, m, m8, pre, R, G, B);
     for (int j = 0; j < m8; j += 8) {
       i8v r, g, b;
       memcpy(&r, R + j, 32), memcpy(&g, G + j, 32), memcpy(&b, B + j, 32);
