@@ -1034,15 +1034,14 @@ INLINE void chain_q_block(const chain_link *links, int nlinks, v4d px, v4d py, d
     const double *m = L->m;
     v4d u = V4(m[0]) * px + V4(m[1]) * py + V4(m[2]), v = V4(m[3]) * px + V4(m[4]) * py + V4(m[5]);
     const v4l out = (u < V4(0)) | (u >= V4(L->w)) | (v < V4(0)) | (v >= V4(L->h)), bad = out & ok;
-    if (ANY4(bad)) {
-      if (L->mode == 0) {
-        ok &= ~out;
-      } else {
-        for (int l = 0; l < 4; l++) {
-          if (!bad[l]) continue;
-          if (u[l] < 0 || u[l] >= L->w) u[l] = ops_fold_coord(u[l], L->w, L->mode);
-          if (v[l] < 0 || v[l] >= L->h) v[l] = ops_fold_coord(v[l], L->h, L->mode);
-        }
+    // a constant fill drops the lanes outside without a branch (no wait on the lanes' divisions)
+    if (L->mode == 0) {
+      ok &= ~out;
+    } else if (ANY4(bad)) {
+      for (int l = 0; l < 4; l++) {
+        if (!bad[l]) continue;
+        if (u[l] < 0 || u[l] >= L->w) u[l] = ops_fold_coord(u[l], L->w, L->mode);
+        if (v[l] < 0 || v[l] >= L->h) v[l] = ops_fold_coord(v[l], L->h, L->mode);
       }
     }
     px = u, py = v;

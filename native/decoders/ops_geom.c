@@ -341,8 +341,53 @@ static nn_index_fn nn_index_pick(void) {
 #endif
 }
 
+// An axis-aligned affine (b = d = 0: a crop, a scale, a mirror; random_resized_crop's mask): the
+// per-point sums a * xc + (b * yc + c) and d * xc + (e * yc + f) are a * xc + c and e * yc + f up to
+// the sign of a zero, which no floor sees, so the source column of each output column and the
+// source row of each output row are tabled once and each row is a gather: the same bytes.
+static int warp_nearest_axes(const view *src, int depth, const double *A, const double *fb, int nb, int W, int H, int fill, void *out) {
+  const double a = A[0], b = A[1], c = A[2], e = A[4], f = A[5];
+  const int left = src->left, top = src->top, rw = src->width, rh = src->height;
+  int32_t *col = malloc(sizeof(int32_t) * (size_t)W);
+  if (!col) return -1;
+  const double ru = b * 0.5 + c;
+  for (int x = 0; x < W; x++) {
+    const unsigned u = (unsigned)(floor_i(a * (x + 0.5) + ru) - left);
+    col[x] = u < (unsigned)rw ? (int32_t)u : -1;
+  }
+  const uint8_t *s8 = src->data;
+  const uint16_t *s16 = src->data;
+  for (int y = 0; y < H; y++) {
+    int x0, x1;
+    op_row_span(fb, nb, y, W, &x0, &x1);
+    const unsigned v = (unsigned)(floor_i(e * (y + 0.5) + f) - top);
+    const int in = v < (unsigned)rh;
+    const size_t row = in ? (size_t)v * (size_t)rw : 0;
+    if (depth == 16) {
+      uint16_t *o = (uint16_t *)out + (size_t)y * W;
+      const uint16_t *s = s16 + row;
+      for (int x = 0; x < W; x++) o[x] = (uint16_t)fill;
+      if (in)
+        for (int x = x0; x < x1; x++) o[x] = col[x] >= 0 ? s[col[x]] : (uint16_t)fill;
+    } else {
+      uint8_t *o = (uint8_t *)out + (size_t)y * W;
+      const uint8_t *s = s8 + row;
+      if (!in || x1 <= x0) {
+        memset(o, fill, (size_t)W);
+        continue;
+      }
+      memset(o, fill, (size_t)x0);
+      if (x1 < W) memset(o + x1, fill, (size_t)(W - x1));
+      for (int x = x0; x < x1; x++) o[x] = col[x] >= 0 ? s[col[x]] : (uint8_t)fill;
+    }
+  }
+  free(col);
+  return 0;
+}
+
 #define NN_RUN 256
 int op_warp_nearest(const view *src, int depth, const double *A, const double *fb, int nb, int W, int H, int fill, void *out) {
+  if (A[1] == 0 && A[3] == 0) return warp_nearest_axes(src, depth, A, fb, nb, W, H, fill, out);
   const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
   const int left = src->left, top = src->top, rw = src->width, rh = src->height;
   const int g[4] = {left, top, rw, rh};

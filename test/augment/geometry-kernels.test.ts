@@ -124,6 +124,29 @@ describe.skipIf(!kernels)('geometry kernels (ops_geom.c) = JS references on rand
     }
   }
 
+  it('opWarpNearest: axis-aligned affines (tabled columns and rows): separate scales, mirrors, signed zeros, rows off the region', () => {
+    useNativeOps(true)
+    bothVectorPaths(() => {
+      const rnd = lcg(17)
+      for (let t = 0; t < 120; t++) {
+        const { lab, depth } = region(rnd, t, t < 30 ? 30 : 300)
+        const W = 1 + Math.floor(rnd() * 200),
+          H = 1 + Math.floor(rnd() * 40)
+        const sx = (rnd() < 0.3 ? -1 : 1) * (0.25 + rnd() * 2.5),
+          sy = (rnd() < 0.3 ? -1 : 1) * (0.25 + rnd() * 2.5)
+        const z = (k: number) => ((t >> k) & 1 ? -0 : 0)
+        const A: Affine = [sx, z(0), lab.left + (sx < 0 ? lab.width : 0) + rnd() * 4 - 2, z(1), sy, lab.top + (sy < 0 ? lab.height : 0) + rnd() * 4 - 2]
+        const fb = boundsFor(A, lab, W, H, 0, rnd)
+        const fill = depth === 16 ? 40000 : 200
+        const out = () => (depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H))
+        const a = warpNearestJs(lab, A, fb, W, H, fill, out())
+        const b = warpNearest(lab, A, fb, W, H, fill, out())
+        expect(bytes(b).equals(bytes(a)), `case ${t}: ${depth}-bit ${W}x${H} A ${A.join(' ')}`).toBe(true)
+      }
+    })
+    expect(nativeOpVerdicts().opWarpNearest).toBe(true)
+  })
+
   it('opWarpNearest: coordinates one ulp either side of a pixel edge floor as the reference does', () => {
     useNativeOps(true)
     const sw = 64,

@@ -184,6 +184,9 @@ static void t_op_geometry(const input *in, rng *r) {
   view v8 = v;  // 8-bit labels: the region's first bytes
   v8.len = (size_t)rw * rh;
   CHECK(op_warp_nearest(&v8, 8, A, fb, between(r, 0, 2), W, H, 7, out) == 0);
+  const double Ax[6] = {A[0], (next(r) & 1) ? -0.0 : 0.0, A[2], 0, A[4], A[5]};  // axis-aligned: the tabled path
+  CHECK(op_warp_nearest(&vl, 16, Ax, fb, between(r, 0, 2), W, H, 255, out16) == 0);
+  CHECK(op_warp_nearest(&v8, 8, Ax, fb, between(r, 0, 2), W, H, 7, out) == 0);
   // exact copies: a signed permutation with integer offsets (as ops_napi.c admits them), any window
   static const double perms[8][4] = {{1, 0, 0, 1}, {-1, 0, 0, 1}, {1, 0, 0, -1}, {-1, 0, 0, -1}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, -1, 0}, {0, -1, -1, 0}};
   const double *pm = perms[between(r, 0, 7)];
