@@ -8,7 +8,7 @@ import type { Affine } from '../../src/main/augment/affine'
 import { fast, useNativeOps } from '../../src/main/augment/fast'
 import { gaussianNoise, hash32, normalQTable, saltPepper } from '../../src/main/augment/ops/noise'
 import { rowSpan } from '../../src/main/augment/region'
-import { rneSat, warpBilinearQ, warpBilinearQJs, type SourceView } from '../../src/main/augment/warp'
+import { rneSat, warpBilinearQ, warpBilinearQJs, warpNearestJs, type SourceView } from '../../src/main/augment/warp'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { cv2Run, hasCv2, randomRgb } from '../support/cv2'
 
@@ -31,6 +31,39 @@ describe('rneSat: cvRound of a double, saturated', () => {
     expect(rneSat(1e12)).toBe(2 ** 29)
     expect(rneSat(-1e12)).toBe(-(2 ** 29))
     expect(rneSat(NaN)).toBe(-(2 ** 29))
+  })
+})
+
+describe('the JS warps on Buffers (what decoders hand over) read them as plain arrays', () => {
+  it("a Buffer source region and a Buffer output give the bytes of Uint8Arrays, written into the caller's Buffer", () => {
+    const SW = 37,
+      SH = 29,
+      W = 31,
+      H = 23
+    const rgb = randomRgb(SW, SH, 11)
+    const region = (data: Uint8Array, ch: number): SourceView<Uint8Array> => {
+      // rows 2..26, columns 3..33 of the source, as a pipeline's region view
+      const w = 31,
+        h = 25,
+        out = new Uint8Array(w * h * ch)
+      for (let y = 0; y < h; y++) out.set(data.subarray(((y + 2) * SW + 3) * ch, ((y + 2) * SW + 3 + w) * ch), y * w * ch)
+      return { data: out, left: 3, top: 2, width: w, height: h, sourceWidth: SW, sourceHeight: SH }
+    }
+    const asBuffer = (v: SourceView<Uint8Array>): SourceView<Uint8Array> => ({ ...v, data: Buffer.from(v.data) })
+    const A: Affine = [0.8, -0.3, 9.2, 0.25, 0.85, 3.6]
+    // inside: source points in [4, 33) x [3, 26), whose taps the region holds
+    const fb = Float64Array.of(A[0], A[1], A[2] - 4, A[3], A[4], A[5] - 3, 29, 23, 1, 0, 0, 0, 1, 0, W, H)
+    const plainRgb = warpBilinearQJs(region(rgb, 3), A, fb, W, H, new Uint8Array(W * H * 3))
+    const outRgb = Buffer.alloc(W * H * 3)
+    expect(warpBilinearQJs(asBuffer(region(rgb, 3)), A, fb, W, H, outRgb)).toBe(outRgb)
+    expect(Buffer.compare(outRgb, Buffer.from(plainRgb))).toBe(0)
+    expect(plainRgb.some((v) => v !== 0)).toBe(true)
+    const lab = rgb.subarray(0, SW * SH).map((v) => v % 7)
+    const plainLab = warpNearestJs(region(lab, 1), A, fb, W, H, 255, new Uint8Array(W * H))
+    const outLab = Buffer.alloc(W * H)
+    expect(warpNearestJs(asBuffer(region(lab, 1)), A, fb, W, H, 255, outLab)).toBe(outLab)
+    expect(Buffer.compare(outLab, Buffer.from(plainLab))).toBe(0)
+    expect(plainLab.some((v) => v < 7) && plainLab.some((v) => v === 255)).toBe(true)
   })
 })
 
