@@ -39,9 +39,9 @@ export function warpRgb(plan: Plan, g: FusedGeometry, img: SourceView<Uint8Array
   const rgb = new Uint8Array(W * H * 3)
   if (isExact(toSource)) return warpExact(img, 3, toSource, W, validRect(g), 0, rgb)
   const fb = flatBounds(g)
-  // kernels 3: an axis-aligned affine (random_resized_crop, a pure scale) separably, the same bytes
-  if ((plan.kernels ?? 1) >= 3 && img && warpAxesQ(img, toSource, fb, W, H, rgb)) return rgb
-  return ((plan.kernels ?? 1) >= 2 ? warpBilinearQ : warpBilinearRgb)(img, toSource, fb, W, H, rgb)
+  if ((plan.kernels ?? 1) < 2) return warpBilinearRgb(img, toSource, fb, W, H, rgb)
+  // an axis-aligned affine (random_resized_crop, a pure scale) separably: warpBilinearQ's bytes
+  return (img && warpAxesQ(img, toSource, fb, W, H, rgb)) || warpBilinearQ(img, toSource, fb, W, H, rgb)
 }
 
 /**
