@@ -357,7 +357,7 @@ function hueQJs(bytes: Uint8Array, sq: number, pre: Uint8Array | null): void {
 const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v)
 
 /** The kernels-3 hue turn by shift sectors (of the values through pre, when given), natively when the kernel agrees. */
-function hueQ(d: Uint8Array, shift: number, pre: Uint8Array | null = null): void {
+export function hueQ(d: Uint8Array, shift: number, pre: Uint8Array | null = null): void {
   const sq = hueTurn(shift)
   const k = fast('opHueQ', (k) =>
     [0, 1, 2_345_678, (6 << HQ) - 1].every((t, i) => {
