@@ -108,7 +108,8 @@ export function hsvToRgb8(h: number, s: number, v: number, out: Uint8Array, o: n
 // middle value is t2, HUE_FH1 for the even ones: t3), and where max (t0), the middle value and min
 // (t1) go in the pixel (hsvToRgb8's switch); per value, t0 as a byte
 const MID_FH = Float32Array.from({ length: 256 }, (_, h) => (HUE_SECTOR[h] & 1 ? HUE_FH[h] : HUE_FH1[h]))
-const SECTOR_TO = [
+/** Per hexcone sector (0..5): the channels (0 R, 1 G, 2 B) that take max, the middle value and min. */
+export const SECTOR_TO: ReadonlyArray<readonly [number, number, number]> = [
   [0, 1, 2],
   [1, 0, 2],
   [1, 2, 0],
