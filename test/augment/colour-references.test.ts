@@ -182,6 +182,7 @@ describe('pixel steps reading the pending table of the table steps before them =
     { type: 'hsv_shift', p: 1, hue: [-30, 30], saturation: [-40, 40], value: [-30, 30] },
     { type: 'hsv_shift', p: 1, hue: [0, 0], saturation: [0, 0], value: [0, 0] },
     { type: 'hsv_shift', p: 1, hue: [-30, 30], saturation: [0, 0], value: [0, 0] },
+    { type: 'hsv_shift', p: 1, hue: [0, 1.8], saturation: [0, 0], value: [0, 0] }, // a turn of 0 under kernels 3
     { type: 'color_jitter', p: 1, brightness: [0.7, 1.3], contrast: [0.6, 1.4], saturation: [0.5, 1.5], hue: [-0.3, 0.3] },
   ]
   for (const native of [true, false])
@@ -289,6 +290,7 @@ describe('hsv_shift under kernels 3 with only a hue shift: the integer hexcone t
         expect(most, `hue ${h}: kernels 3 within one level of the exact turn`).toBeLessThanOrEqual(1)
         expect(share, `hue ${h}: values a level from the exact turn`).toBeLessThan(0.025)
         if (h === 0.5 || h === 30) expect(mean, `hue ${h}: a whole number of sectors turns exactly`).toBe(0)
+        if (h === 0.5) expect(firstDiff(q, all), 'a turn of 0 keeps every colour').toBeNull()
         // kernels 2's round trip through 8-bit HSV quantises S and V: up to 6 levels from the exact
         // turn, 0.55 on average, 42 % of the values; kernels 3 is that far from it
         const [most2, mean2, share2] = apart(q, old)

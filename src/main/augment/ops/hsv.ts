@@ -79,8 +79,9 @@ export const hsvShift: PixelOp<'hsv_shift', { hue: number; saturation: number; v
 function shiftHsv(p: { hue: number; saturation: number; value: number }, px: Pixels, pre: Uint8Array | null, kernels: number): void {
   const luts = hsvLuts(p.hue, p.saturation, p.value),
     [lh, ls, lv] = luts
-  if (kernels >= 3 && lh && !ls && !lv) hueQ(px.data, lh[0] / 30, pre)
-  else mapHsv(px, luts, pre)
+  if (kernels < 3 || !lh || ls || lv) mapHsv(px, luts, pre)
+  else if (lh[0] !== 0) hueQ(px.data, lh[0] / 30, pre)
+  else if (pre) applyLuts(px.data, pre) // a turn of 0 (a hue in [0, 1)): hueQ's bytes, the identity
 }
 
 // ---- ColorJitter: Albumentations 1.3.1's torchvision functions on uint8 ------------------------
