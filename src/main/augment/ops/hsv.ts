@@ -1,6 +1,7 @@
 // HSV and colour-jitter family (image only), in OpenCV's 8-bit HSV (cv8.ts), as Albumentations
 // applies HueSaturationValue and ColorJitter to 8-bit images, so recipes imported from it render
-// what it renders.
+// what it renders (but for hsv_shift with only a hue shift under kernels 3: the hexcone turned by the
+// same angle without the 8-bit HSV round trip, a few levels from it; see shiftHsv).
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
 import { applyLuts, hueQ } from './colour'
