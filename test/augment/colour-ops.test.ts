@@ -16,14 +16,14 @@ const px = () => ({ width: W, height: H, data: img.slice() })
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length)
 const firstDiff = (a: Uint8Array, b: Uint8Array) => a.findIndex((v, i) => v !== b[i])
 
-/** Runs a pixel op's image() with given params on the test image. */
-async function run(type: keyof typeof OPS, params: Record<string, unknown>) {
+/** Runs a pixel op's image() with given params on the test image (kernels: the plan's generation; absent: 1). */
+async function run(type: keyof typeof OPS, params: Record<string, unknown>, kernels?: 2 | 3) {
   const p = px()
   const op = OPS[type]
   if (op.kind === 'pixel' && op.lut) {
     const lut = op.lut(params as never)
     p.data.forEach((v, i) => (p.data[i] = lut[v]))
-  } else if (op.kind === 'pixel') await op.image!(params as never, p)
+  } else if (op.kind === 'pixel') await op.image!(params as never, p, kernels ? { ignoreIndex: 255, kernels } : undefined)
   return p.data
 }
 
@@ -114,7 +114,41 @@ describe.skipIf(!hasCv2)('ops as Albumentations applies them to 8-bit images', (
       { rgb: rgbIn },
     )
     for (const [i, [h, s, v]] of cases.entries())
-      expect(firstDiff(await run('hsv_shift', { hue: h, saturation: s, value: v }), bytes(r[`c${i}`].bytes)), `case ${i}`).toBe(-1)
+      for (const kernels of [undefined, 2] as const)
+        expect(firstDiff(await run('hsv_shift', { hue: h, saturation: s, value: v }, kernels), bytes(r[`c${i}`].bytes)), `case ${i} kernels ${kernels}`).toBe(
+          -1,
+        )
+    // kernels 3 with a saturation or value shift: the same bytes
+    for (const [i, [h, s, v]] of cases.entries())
+      if (s !== 0 || v !== 0)
+        expect(firstDiff(await run('hsv_shift', { hue: h, saturation: s, value: v }, 3), bytes(r[`c${i}`].bytes)), `case ${i} kernels 3`).toBe(-1)
+  })
+
+  it('hsv_shift with only a hue shift under kernels 3 (the integer hexcone turn) = HueSaturationValue within its 8-bit HSV rounding', async () => {
+    // HueSaturationValue goes through 8-bit HSV (S and V quantised); kernels 3 turns the hexcone by
+    // the same angle (floor(hue) units of 2 degrees) and keeps max and min: a few levels apart
+    const shifts = [7.3, -13.9, 30, 179.5, -0.2]
+    const r = cv2Run(
+      shifts
+        .map((h, i) => `out['c${i}'] = shift_hsv(rgb, ${h}, 0, 0)`)
+        .join('\n')
+        .replace(/^/, ALBU + '\n'),
+      { rgb: rgbIn },
+    )
+    for (const [i, h] of shifts.entries()) {
+      const got = await run('hsv_shift', { hue: h, saturation: 0, value: 0 }, 3),
+        want = bytes(r[`c${i}`].bytes)
+      let most = 0,
+        sum = 0
+      for (let j = 0; j < got.length; j++) {
+        const d = Math.abs(got[j] - want[j])
+        most = Math.max(most, d)
+        sum += d
+      }
+      expect(most, `hue ${h}: largest difference`).toBeLessThanOrEqual(6)
+      expect(sum / got.length, `hue ${h}: mean difference`).toBeLessThan(0.6)
+      expect(sum, `hue ${h}: not the kernels 2 bytes`).toBeGreaterThan(0)
+    }
   })
 
   it('color_jitter = ColorJitter: brightness, contrast, saturation and hue factors, in the drawn order', async () => {

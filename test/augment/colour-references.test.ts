@@ -11,7 +11,7 @@ import { applyLuts, hsvPower, hue } from '../../src/main/augment/ops/colour'
 import { applyPixels } from '../../src/main/augment/photometric'
 import { parseRecipe } from '../../src/shared/recipe'
 import { hsvToRgb8, mapHsv8, rgbToHsv8 } from '../../src/main/augment/ops/cv8'
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, colorJitter } from '../../src/main/augment/ops/hsv'
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, colorJitter, hsvShift } from '../../src/main/augment/ops/hsv'
 import { randomRgb } from '../support/cv2'
 
 const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
@@ -181,6 +181,8 @@ describe('pixel steps reading the pending table of the table steps before them =
     { type: 'hue', p: 1, degrees: [-90, 90] },
     { type: 'hsv_shift', p: 1, hue: [-30, 30], saturation: [-40, 40], value: [-30, 30] },
     { type: 'hsv_shift', p: 1, hue: [0, 0], saturation: [0, 0], value: [0, 0] },
+    { type: 'hsv_shift', p: 1, hue: [-30, 30], saturation: [0, 0], value: [0, 0] },
+    { type: 'hsv_shift', p: 1, hue: [0, 1.8], saturation: [0, 0], value: [0, 0] }, // a turn of 0 under kernels 3
     { type: 'color_jitter', p: 1, brightness: [0.7, 1.3], contrast: [0.6, 1.4], saturation: [0.5, 1.5], hue: [-0.3, 0.3] },
   ]
   for (const native of [true, false])
@@ -251,6 +253,51 @@ describe('hsv_power under kernels 3 (16-bit fixed point from three 256-entry tab
         // (half a level, and a hair: the fixed point and pow(span) / pow(max) can round a double near x.5 the other way)
         // the fixed point moves a value only there
         expect(moved / all.length, `${ps} ${pv}: share of values that moved`).toBeLessThan(1e-3)
+      }
+    }, 300_000)
+})
+
+describe('hsv_shift under kernels 3 with only a hue shift: the integer hexcone turn, within one level of the exact turn and 6 of the kernels 2 bytes', () => {
+  afterAll(() => useNativeOps(true))
+  /** [the largest difference, the mean absolute difference, the share of values that differ]. */
+  const apart = (a: Uint8Array, b: Uint8Array) => {
+    let n = 0,
+      most = 0,
+      sum = 0
+    for (let i = 0; i < a.length; i++) {
+      const d = Math.abs(a[i] - b[i])
+      if (d) n++
+      if (d > most) most = d
+      sum += d
+    }
+    return [most, sum / a.length, n / a.length]
+  }
+  const render = (h: number, kernels: 2 | 3) => {
+    const d = all.slice()
+    hsvShift.image!({ hue: h, saturation: 0, value: 0 }, { data: d, width: 4096, height: 4096 }, { ignoreIndex: 255, kernels })
+    return d
+  }
+  for (const native of [true, false])
+    it(`on all 2^24 colours (${native ? 'native' : 'JS'})`, () => {
+      useNativeOps(native)
+      // Albumentations' hue table turns by floor(hue) mod 180 units of 2 degrees
+      for (const h of [0.5, -5, 3.7, 30, 61.2]) {
+        const q = render(h, 3),
+          old = render(h, 2),
+          exact = all.slice()
+        huePlain(exact, Math.floor(h) * 2)
+        const [most, mean, share] = apart(q, exact)
+        expect(most, `hue ${h}: kernels 3 within one level of the exact turn`).toBeLessThanOrEqual(1)
+        expect(share, `hue ${h}: values a level from the exact turn`).toBeLessThan(0.025)
+        if (h === 0.5 || h === 30) expect(mean, `hue ${h}: a whole number of sectors turns exactly`).toBe(0)
+        if (h === 0.5) expect(firstDiff(q, all), 'a turn of 0 keeps every colour').toBeNull()
+        // kernels 2's round trip through 8-bit HSV quantises S and V: up to 6 levels from the exact
+        // turn, 0.55 on average, 42 % of the values; kernels 3 is that far from it
+        const [most2, mean2, share2] = apart(q, old)
+        expect(most2, `hue ${h}: kernels 3 to kernels 2, largest`).toBeLessThanOrEqual(6)
+        expect(mean2, `hue ${h}: kernels 3 to kernels 2, mean`).toBeLessThan(0.57)
+        expect(share2, `hue ${h}: kernels 3 to kernels 2, share apart`).toBeLessThan(0.43)
+        expect(apart(old, exact)[1], `hue ${h}: kernels 2 to the exact turn, mean`).toBeGreaterThan(0.5)
       }
     }, 300_000)
 })

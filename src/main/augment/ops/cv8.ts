@@ -108,7 +108,8 @@ export function hsvToRgb8(h: number, s: number, v: number, out: Uint8Array, o: n
 // middle value is t2, HUE_FH1 for the even ones: t3), and where max (t0), the middle value and min
 // (t1) go in the pixel (hsvToRgb8's switch); per value, t0 as a byte
 const MID_FH = Float32Array.from({ length: 256 }, (_, h) => (HUE_SECTOR[h] & 1 ? HUE_FH[h] : HUE_FH1[h]))
-const SECTOR_TO = [
+/** Per hexcone sector (0..5): the channels (0 R, 1 G, 2 B) that take max, the middle value and min. */
+export const SECTOR_TO: ReadonlyArray<readonly [number, number, number]> = [
   [0, 1, 2],
   [1, 0, 2],
   [1, 2, 0],
@@ -116,30 +117,48 @@ const SECTOR_TO = [
   [2, 0, 1],
   [0, 2, 1],
 ]
-const TO_MAX = Int32Array.from({ length: 256 }, (_, h) => SECTOR_TO[HUE_SECTOR[h]][0]),
-  TO_MID = Int32Array.from({ length: 256 }, (_, h) => SECTOR_TO[HUE_SECTOR[h]][1]),
-  TO_MIN = Int32Array.from({ length: 256 }, (_, h) => SECTOR_TO[HUE_SECTOR[h]][2])
 const V_BYTE = Uint8Array.from({ length: 256 }, (_, v) => sat8(Math.trunc(f(FRAC[v] * 255))))
 const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v)
 
+// per hue, how far right mapHsv8's packed word (max | middle << 8 | min << 16) is shifted for R, G and
+// B (5 bits each: R | G << 5 | B << 10): SECTOR_TO (where max, the middle value and min go) as
+// shifts, so the three stores go in order to i, i + 1, i + 2
+const HUE_SHIFTS = Int32Array.from({ length: 256 }, (_, h) => {
+  const [, toMid, toMin] = SECTOR_TO[HUE_SECTOR[h]],
+    sh = [0, 0, 0]
+  sh[toMid] = 8
+  sh[toMin] = 16
+  return sh[0] | (sh[1] << 5) | (sh[2] << 10)
+})
+let minBytes: Uint8Array | undefined
+/** t1 as a byte for every value and saturation (index v << 8 | s): hsvToRgb8's min channel. */
+function minTable(): Uint8Array {
+  const t = new Uint8Array(65536)
+  for (let v = 0; v < 256; v++) for (let s = 0; s < 256; s++) t[(v << 8) | s] = f(f(FRAC[v] * f(1 - FRAC[s])) * 255) | 0
+  return t
+}
+
 /**
  * Every pixel through pre (a per-value table, or null), rgbToHsv8, the tables (h, s, v; null:
- * unchanged) and hsvToRgb8, in place: the same values, computed without data-dependent branches
- * (which is what makes it fast in JS): the
- * integer steps with masks, hsvToRgb8's switch as three small tables (where t0, the middle value and
- * t1 go), and only the middle value's float32 product of the two (t2 or t3) that the sector uses.
- * Each value stays in [0, 255] there (factors in [0, 1]), so sat8(trunc) is | 0.
+ * unchanged) and hsvToRgb8, in place: the same values, computed without data-dependent branches or
+ * store offsets (which is what makes it fast in JS): the integer steps with masks and int32 products,
+ * t0 and t1 as bytes from tables (per value, per value and saturation), only the middle value's float32
+ * product of the two (t2 or t3) that the sector uses, and the three channels from one packed word by
+ * per-hue shifts (hsvToRgb8's switch), stored in order. Each value stays in [0, 255] there (factors in
+ * [0, 1]), so sat8(trunc) is | 0.
  */
 export function mapHsv8(bytes: Uint8Array, lh: Uint8Array | null, ls: Uint8Array | null, lv: Uint8Array | null, pre: Uint8Array | null = null): void {
   const d = plainBytes(bytes)
   const th = lh ?? IDENTITY,
     ts = ls ?? IDENTITY,
     tv = lv ?? IDENTITY,
-    tp = pre ?? IDENTITY
-  for (let i = 0; i + 2 < d.length; i += 3) {
-    const r = tp[d[i]],
-      g = tp[d[i + 1]],
-      b = tp[d[i + 2]]
+    tp = pre ?? IDENTITY,
+    t1 = (minBytes ??= minTable())
+  const n = d.length - 2
+  for (let i = 0; i < n; i += 3) {
+    const r = tp[d[i]] | 0,
+      g = tp[d[i + 1]] | 0,
+      b = tp[d[i + 2]] | 0
     // rgbToHsv8
     const rg = r - g,
       lo = rg & (rg >> 31)
@@ -149,18 +168,21 @@ export function mapHsv8(bytes: Uint8Array, lh: Uint8Array | null, ls: Uint8Array
       diff = v - (b + (dmin & (dmin >> 31)))
     const vr = ((r ^ v) - 1) >> 31,
       vg = ((g ^ v) - 1) >> 31
-    const s0 = (diff * SDIV[v] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
+    const s0 = (Math.imul(diff, SDIV[v]) + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
     let h0 = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))))
-    h0 = (h0 * HDIV[diff] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
+    h0 = (Math.imul(h0, HDIV[diff]) + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT
     h0 += (h0 >> 31) & 180
     // the tables, then hsvToRgb8
     const h = th[h0],
-      fs = FRAC[ts[s0]],
+      ss = ts[s0],
       vv = tv[v],
       fv = FRAC[vv]
-    d[i + TO_MAX[h]] = V_BYTE[vv]
-    d[i + TO_MID[h]] = f(f(fv * f(1 - fs * MID_FH[h])) * 255) | 0
-    d[i + TO_MIN[h]] = f(f(fv * f(1 - fs)) * 255) | 0
+    const mid = f(f(fv * f(1 - FRAC[ss] * MID_FH[h])) * 255) | 0
+    const w = V_BYTE[vv] | (mid << 8) | (t1[(vv << 8) | ss] << 16),
+      sh = HUE_SHIFTS[h]
+    d[i] = w >> (sh & 31)
+    d[i + 1] = w >> ((sh >> 5) & 31)
+    d[i + 2] = w >> (sh >> 10)
   }
 }
 

@@ -1,9 +1,10 @@
 // HSV and colour-jitter family (image only), in OpenCV's 8-bit HSV (cv8.ts), as Albumentations
 // applies HueSaturationValue and ColorJitter to 8-bit images, so recipes imported from it render
-// what it renders.
+// what it renders (but for hsv_shift with only a hue shift under kernels 3: the hexcone turned by the
+// same angle without the 8-bit HSV round trip, a few levels from it; see shiftHsv).
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
-import { applyLuts } from './colour'
+import { applyLuts, hueQ } from './colour'
 import { grey8, mapHsv8, plainBytes } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
@@ -62,8 +63,26 @@ export const hsvShift: PixelOp<'hsv_shift', { hue: number; saturation: number; v
     saturation: rng.uniform(spec.saturation[0], spec.saturation[1]),
     value: rng.uniform(spec.value[0], spec.value[1]),
   }),
-  image: (p, px) => mapHsv(px, hsvLuts(p.hue, p.saturation, p.value)),
-  imageThrough: (p, px, pre) => mapHsv(px, hsvLuts(p.hue, p.saturation, p.value), pre),
+  image: (p, px, ctx) => shiftHsv(p, px, null, ctx?.kernels ?? 1),
+  imageThrough: (p, px, pre, ctx) => shiftHsv(p, px, pre, ctx?.kernels ?? 1),
+}
+
+/**
+ * hsv_shift (of the values through pre, when given). Kernels 1/2: in OpenCV's 8-bit HSV, as
+ * Albumentations. Kernels 3, when only the hue is shifted (saturation and value shifts 0, which
+ * HueSaturationValue with a hue limit alone is): hue's integer hexcone turn by the angle the hue table
+ * applies (its shift of 0: floor(hue) mod 180 OpenCV units of 2 degrees, one sector of 60 degrees
+ * per 30), without the round trip through 8-bit HSV, which quantises S and V too: within one level of
+ * the exact turn, and on all 2^24 colours at most 6 levels from the kernels 2 bytes, 0.56 of a level
+ * on average, 42 % of the values apart (kernels 2's own distance from the exact turn;
+ * test/augment/colour-references.test.ts). With a saturation or value shift: the 8-bit HSV map.
+ */
+function shiftHsv(p: { hue: number; saturation: number; value: number }, px: Pixels, pre: Uint8Array | null, kernels: number): void {
+  const luts = hsvLuts(p.hue, p.saturation, p.value),
+    [lh, ls, lv] = luts
+  if (kernels < 3 || !lh || ls || lv) mapHsv(px, luts, pre)
+  else if (lh[0] !== 0) hueQ(px.data, lh[0] / 30, pre)
+  else if (pre) applyLuts(px.data, pre) // a turn of 0 (a hue in [0, 1)): hueQ's bytes, the identity
 }
 
 // ---- ColorJitter: Albumentations 1.3.1's torchvision functions on uint8 ------------------------
