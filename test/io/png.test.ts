@@ -147,6 +147,31 @@ describe('PNG label reader', () => {
     })
   }
 
+  it('wide rows of long flat runs (the four-bytes-at-a-time paths and their tails): every filter, whole and any region, exact values', () => {
+    for (const depth of [8, 16]) {
+      const width = 203,
+        height = 26
+      const rng = Rng.fromParts('png-wide', depth)
+      const max = 2 ** depth - 1
+      // class blocks 23 wide and 3 tall, a few stray values, and a row of noise
+      const v = Array.from({ length: width * height }, (_, i) => {
+        const x = i % width,
+          y = Math.floor(i / width)
+        if (y === 11 || rng.next() < 0.02) return rng.int(0, max)
+        return ((Math.floor(x / 23) + Math.floor(y / 3)) * 97) % (max + 1)
+      })
+      const png = writePng({ width, height, depth, colorType: 0, values: v })
+      const i = info(png)
+      expect(Array.from(decodeLabelRegion(png, i).data)).toEqual(v)
+      for (let k = 0; k < 40; k++) {
+        const left = rng.int(0, width - 1),
+          top = rng.int(0, height - 1)
+        const r = { left, top, width: rng.int(1, width - left), height: rng.int(1, height - top) }
+        expect(Array.from(decodeLabelRegion(png, i, r).data), JSON.stringify(r)).toEqual(window(v, width, r))
+      }
+    }
+  })
+
   it('agrees with libvips on 8-bit grey masks written by libvips with adaptive filtering, for regions near the top (prefix inflate)', async () => {
     const width = 300,
       height = 400

@@ -77,6 +77,10 @@ interface Table {
   /** each code's length and value, in table order (for the sequential fast path's tables) */
   sizes: Uint8Array
   codes: Int32Array
+  /** the sequential fast path's look-ups, made on first use (tables are shared between files: tableOf) */
+  dcLook?: Uint8Array
+  acOne?: Uint16Array
+  acRuns?: Uint16Array
 }
 
 interface Component {
@@ -137,6 +141,23 @@ function buildTable(bits: ArrayLike<number>, vals: ArrayLike<number>, dc: boolea
     for (let k = 0; k < 1 << (9 - l); k++) fast[lo + k] = (l << 8) | vals[i]
   }
   return { fast, maxcode, valoff, vals: Uint8Array.from(vals), sizes: Uint8Array.from(sizes), codes }
+}
+
+/** Tables built from the same counts and values are the same: most files of a dataset share theirs (often the standard ones). */
+const tables = new Map<string, Table | null>()
+const MAX_TABLES = 64
+
+function tableOf(bits: ArrayLike<number>, vals: ArrayLike<number>, dc: boolean): Table | null {
+  let key = dc ? 'd' : 'a'
+  for (let i = 0; i < 16; i++) key += String.fromCharCode(bits[i])
+  for (let i = 0; i < vals.length; i++) key += String.fromCharCode(vals[i])
+  let t = tables.get(key)
+  if (t === undefined) {
+    t = buildTable(bits, vals, dc)
+    if (tables.size >= MAX_TABLES) tables.clear()
+    tables.set(key, t)
+  }
+  return t
 }
 
 const RAN_OUT = -1
@@ -382,7 +403,7 @@ class JpegChecker {
     const stored = (cls ? this.acTables : this.dcTables)[id]
     const [bits, vals] = stored ?? (id < 2 ? [cls ? STD_AC_BITS[id] : STD_DC_BITS[id], cls ? STD_AC_VALS[id] : STD_DC_VALS] : [null, null])
     if (!bits) fail(`bad scan header ${scan} at byte ${at} (${cls ? 'AC' : 'DC'} Huffman table ${id} is not defined)`)
-    const t = buildTable(bits!, vals!, cls === 0)
+    const t = tableOf(bits!, vals!, cls === 0)
     if (!t) fail(`bad scan header ${scan} at byte ${at} (${cls ? 'AC' : 'DC'} Huffman table ${id} is not a valid code)`)
     return t!
   }
@@ -672,22 +693,61 @@ function dcLook(t: Table): Uint8Array {
   return e
 }
 
-/**
- * AC: (code + size bits) | advance << 5, where the advance is how far k moves (run + 1 for a
- * coefficient, 16 for ZRL, 0 for end-of-block); 0 when not taken in one look-up (a code longer
- * than LOOK, or a size over 10).
- */
-function acLook(t: Table): Uint16Array {
-  const e = new Uint16Array(1 << LOOK)
+/** Bits an AC look-up reads: it takes every whole code (and its coefficient bits) that starts in them. */
+const GLOOK = 12
+const GLOOK_MASK = (1 << GLOOK) - 1
+
+/** AC, one code: (code + size bits) | advance << 5 (run + 1 for a coefficient, 16 for ZRL, 0 for end-of-block) | code bits << 10, by its first GLOOK bits; 0 when not taken in one look-up (a code longer than GLOOK, or a size over 10). */
+function acOne(t: Table): Uint16Array {
+  const e = new Uint16Array(1 << GLOOK)
   for (let i = 0; i < t.sizes.length; i++) {
     const l = t.sizes[i],
       v = t.vals[i]
     const run = v >> 4,
       size = v & 15
-    if (size > 10 || l > LOOK) continue
+    if (size > 10 || l > GLOOK) continue
     const adv = size ? run + 1 : run === 15 ? 16 : 0
-    const lo = t.codes[i] << (LOOK - l)
-    e.fill(l + size + (adv << 5), lo, lo + (1 << (LOOK - l)))
+    const lo = t.codes[i] << (GLOOK - l)
+    e.fill(l + size + (adv << 5) + (l << 10), lo, lo + (1 << (GLOOK - l)))
+  }
+  return e
+}
+
+/**
+ * AC, several codes per look-up: for the GLOOK bits at a code's start, the run of codes that start
+ * whole in them, each with its coefficient bits (the last one's may reach past them), stopping after
+ * one that ends the block (end-of-block, or any size-0 code but ZRL: the loop above ends the block
+ * on those too) and before one not taken in one look-up: their bits | chk << 5 | 1 << 12 when they
+ * end the block, where chk is the sum of their advances, plus 1 when they end the block (at most
+ * 64). The run is taken whole where k + chk <= 64: every code of it then falls inside the block,
+ * as the loop above reads them; else acOne takes one code. 0: acOne's first code is not taken.
+ */
+function acRuns(one: Uint16Array): Uint16Array {
+  const e = new Uint16Array(1 << GLOOK)
+  for (let x = 0; x < 1 << GLOOK; x++) {
+    const f = one[x]
+    if (!f) continue
+    let used = 0,
+      chk = 0,
+      end = 0,
+      g = f
+    for (;;) {
+      const bits = g & 31,
+        adv = (g >> 5) & 31
+      const c = adv === 0 ? 1 : adv
+      if (chk + c > 64) break
+      used += bits
+      chk += c
+      if (adv === 0) {
+        end = 1
+        break
+      }
+      if (used >= GLOOK) break
+      g = one[(x << used) & GLOOK_MASK]
+      // the next code must be whole in these bits (the zeros shifted in are not data)
+      if (!g || used + (g >> 10) > GLOOK) break
+    }
+    e[x] = used | (chk << 5) | (end << 12)
   }
   return e
 }
@@ -701,13 +761,25 @@ function unstuff(b: Uint8Array, p: number): { len: number; end: number } {
   if (b.length + PAD > unstuffed.length) unstuffed = new Uint8Array(Math.max(2 * unstuffed.length, b.length + PAD))
   const d = unstuffed
   const size = b.length
+  // The file from p is copied into d in growing pieces (byte x at x - base: never below what is
+  // kept), and each stuffed 0xFF00 closes up the data after it with copyWithin: no view is made
+  // per run of data, and a segment copies little more than its own bytes.
+  const base = p
+  let copied = p
+  let piece = 4096
   let len = 0
   let end = size
   while (p < size) {
-    // the run up to the next 0xFF is copied as it is
+    // the run up to the next 0xFF is kept as it is
     let f = b.indexOf(0xff, p)
     if (f < 0) f = size
-    d.set(b.subarray(p, f), len)
+    if (f > copied) {
+      const to = Math.min(size, Math.max(f, copied + piece))
+      d.set(b.subarray(copied, to), copied - base)
+      copied = to
+      piece *= 2
+    }
+    if (len !== p - base) d.copyWithin(len, p - base, f - base)
     len += f - p
     p = f
     if (p >= size) break
@@ -732,14 +804,19 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
   const n = s.comps.length
   const dcs: Uint8Array[] = [],
     acs: Uint16Array[] = [],
+    ones: Uint16Array[] = [],
     dcT: Table[] = [],
     acT: Table[] = [],
     blocks: number[] = []
   for (let ci = 0; ci < n; ci++) {
     dcT.push(s.dc[ci]!)
     acT.push(s.ac[ci]!)
-    dcs.push(dcLook(s.dc[ci]!))
-    acs.push(acLook(s.ac[ci]!))
+    const dc = s.dc[ci]!,
+      ac = s.ac[ci]!
+    dcs.push((dc.dcLook ??= dcLook(dc)))
+    const one = (ac.acOne ??= acOne(ac))
+    ones.push(one)
+    acs.push((ac.acRuns ??= acRuns(one)))
     blocks.push(n === 1 ? 1 : s.comps[ci].h * s.comps[ci].v)
   }
   let p = start
@@ -747,7 +824,7 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
   for (let m = 0; m < total;) {
     const count = restart ? Math.min(restart, total - m) : total
     const { len, end } = unstuff(b, p)
-    if (!segmentSound(unstuffed, len, count, dcs, acs, dcT, acT, blocks)) return -1
+    if (!segmentSound(unstuffed, len, count, dcs, acs, ones, dcT, acT, blocks)) return -1
     m += count
     if (m < total) {
       // a restart marker, the one expected, must follow
@@ -763,10 +840,20 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
 }
 
 /** `count` MCUs decode from d[0, len) and use up exactly its bytes (the last one maybe in part). */
-function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array[], acs: Uint16Array[], dcT: Table[], acT: Table[], blocks: number[]): boolean {
-  // pos: the bits read so far; before each code the 32 bits from its byte are read, of which the
-  // n = 32 - (pos & 7) low ones are unread (at least 25: a code of up to LOOK bits and its up to 11
-  // coefficient bits, or a longer code of up to 16 bits). PAD zeros follow the data.
+function segmentSound(
+  d: Uint8Array,
+  len: number,
+  count: number,
+  dcs: Uint8Array[],
+  acs: Uint16Array[],
+  ones: Uint16Array[],
+  dcT: Table[],
+  acT: Table[],
+  blocks: number[],
+): boolean {
+  // pos: the bits read so far; before each look-up the 32 bits from its byte are read, of which the
+  // n = 32 - (pos & 7) low ones are unread (at least 25: the GLOOK bits a look-up reads, or a
+  // longer code of up to 16 bits). PAD zeros follow the data.
   const view = new DataView(d.buffer, d.byteOffset, d.byteLength)
   let pos = 0
   const nc = dcs.length
@@ -775,7 +862,8 @@ function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array
     if (pos > limit) return false // ran out
     for (let ci = 0; ci < nc; ci++) {
       const dl = dcs[ci],
-        al = acs[ci]
+        al = acs[ci],
+        ol = ones[ci]
       for (let blk = blocks[ci]; blk > 0; blk--) {
         let acc = view.getUint32(pos >>> 3) | 0,
           n = 32 - (pos & 7)
@@ -787,23 +875,32 @@ function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array
           pos += (sym >> 8) + (sym & 255)
         }
         let k = 1
-        while (k < 64) {
+        for (;;) {
           acc = view.getUint32(pos >>> 3) | 0
           n = 32 - (pos & 7)
-          let a = al[(acc >>> (n - LOOK)) & LOOK_MASK]
-          if (a) pos += a & 31
-          else {
+          const a = al[(acc >>> (n - GLOOK)) & GLOOK_MASK]
+          let adv: number
+          if (a === 0) {
             const sym = slowSymbol(acT[ci], acc, n)
             if (sym < 0) return false
             const run = (sym >> 4) & 15,
               size = sym & 15
             if (size > 10) return false
             pos += (sym >> 8) + size
-            a = (size ? run + 1 : run === 15 ? 16 : 0) << 5
+            adv = size ? run + 1 : run === 15 ? 16 : 0
+          } else if (k + ((a >> 5) & 127) <= 64) {
+            // the whole run of codes
+            pos += a & 31
+            if (a & 4096) break
+            adv = (a >> 5) & 127
+          } else {
+            const o = ol[(acc >>> (n - GLOOK)) & GLOOK_MASK]
+            pos += o & 31
+            adv = (o >> 5) & 31
           }
-          const adv = a >> 5
           if (adv === 0) break
           k += adv
+          if (k >= 64) break
         }
         if (k > 64) return false // a coefficient past the end of a block (or a ZRL there: the loop above decides)
       }
