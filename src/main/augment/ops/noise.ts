@@ -398,11 +398,19 @@ function hashedSaltPepper(d: Uint8Array, seed: number, amount: number, salt: num
   else saltPepperQJs(d, key, key2, amount, salt)
 }
 
+/** hash32(key, p) written out with the key as an int32 (a uint32 key above 2^31 made its adds floating point; ~1.2x faster, the same bytes). */
 function saltPepperQJs(d: Uint8Array, key: number, key2: number, amount: number, salt: number): void {
   const hit = amount * 4294967296,
-    s = salt * 4294967296
+    s = salt * 4294967296,
+    kk = key | 0
   for (let p = 0, n = Math.floor(d.length / 3), i = 0; p < n; p++, i += 3) {
-    if (hash32(key, p) < hit) d[i] = d[i + 1] = d[i + 2] = hash32(key2, p) < s ? 255 : 0
+    let x = (kk + p) | 0
+    x ^= x >>> 16
+    x = Math.imul(x, 0x7feb352d)
+    x ^= x >>> 15
+    x = Math.imul(x, 0x846ca68b | 0)
+    x ^= x >>> 16
+    if (x >>> 0 < hit) d[i] = d[i + 1] = d[i + 2] = hash32(key2, p) < s ? 255 : 0
   }
 }
 
