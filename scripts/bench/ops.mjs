@@ -3,7 +3,8 @@
 // beside the OpenCV call that does the same thing, measured in the same run (Debian's
 // /usr/bin/python3 with python3-opencv). Geometric ops read a 1024x768 source and write a 512x512
 // output (image and mask); pixel ops work on a 512x512 image. Lockstep's figure is the op alone:
-// the render of a plan with the op minus the same plan without it (an exact 512x512 window).
+// the render of a plan with the op minus the same plan without it (an exact 512x512 window), each
+// sample minus a render of the window right before it, the median of those differences.
 //
 //   npm run build && npm run bench:ops [reps]        LOCKSTEP_NATIVE=0: without the native kernels
 //   OPS=resize,hue npm run bench:ops                  only those rows (unknown names are an error)
@@ -69,21 +70,37 @@ function recipeFor(type) {
 }
 const base = engine.parseRecipe({ schema: 'lockstep.recipe/1', output: { width: OUT, height: OUT }, ops: [crop512] })
 
+const planFor = (recipe) =>
+  Array.from({ length: REPS }, (_, i) => engine.plan(recipe, loaded, { seed: 7, epoch: i, sampleId: 'bench' }, { labels: loaded.labels }))
+const basePlans = planFor(base)
+const baseTimes = []
+async function cpuOf(plan) {
+  const c0 = process.cpuUsage()
+  await engine.renderLoaded(plan, loaded, { raw: true })
+  const c = process.cpuUsage(c0)
+  return (c.user + c.system) / 1000
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/**
+ * An op's own CPU ms per render: the median over REPS of (a render of the op's recipe) minus (a render
+ * of the exact window right before it). The base is measured beside each sample, not once per run: a
+ * single base measured at the start swung 0.15-0.95 ms between runs (page faults, the machine's
+ * other work), which moved every small row by as much.
+ */
 async function cpuPerRender(recipe) {
-  const plans = Array.from({ length: REPS }, (_, i) => engine.plan(recipe, loaded, { seed: 7, epoch: i, sampleId: 'bench' }, { labels: loaded.labels }))
+  const plans = planFor(recipe)
   // warm: WARM renders first, the row is the steady state an export of many samples runs in (the op's
   // JS compiled by the optimising tier, its scratch buffers touched). Cold, resize's JS axis tables
   // cost ~5 ms for about the first 30 renders of a process: WARM=1 shows the cold figures.
   for (let i = 0; i < WARM; i++) await engine.renderLoaded(plans[i % plans.length], loaded, { raw: true })
-  const times = []
-  for (const p of plans) {
-    const c0 = process.cpuUsage()
-    await engine.renderLoaded(p, loaded, { raw: true })
-    const c = process.cpuUsage(c0)
-    times.push((c.user + c.system) / 1000)
+  const diffs = []
+  for (let i = 0; i < plans.length; i++) {
+    const b = await cpuOf(basePlans[i])
+    baseTimes.push(b)
+    diffs.push((await cpuOf(plans[i])) - b)
   }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]
+  return Math.max(0, median(diffs))
 }
 
 // The OpenCV call each op is measured against (CPU ms per call, median of REPS, one process).
@@ -230,13 +247,13 @@ print(json.dumps(res))
 
 const native = process.env.LOCKSTEP_NATIVE === '0' ? 'off (LOCKSTEP_NATIVE=0)' : 'on where built'
 console.log(
-  `bench:ops: CPU ms per ${OUT}x${OUT} output, median of ${REPS} after ${WARM} warm-up renders; geometric ops from a ${SW}x${SH} source (image + mask); native kernels ${native}`,
+  `bench:ops: CPU ms per ${OUT}x${OUT} output, median of ${REPS} (op render - window render) after ${WARM} warm-up renders; geometric ops from a ${SW}x${SH} source (image + mask); native kernels ${native}`,
 )
 const cv = opencvTimes()
-const baseMs = await cpuPerRender(base)
+for (let i = 0; i < WARM; i++) await engine.renderLoaded(basePlans[i % basePlans.length], loaded, { raw: true })
 const rows = []
 for (const { type } of measured) {
-  const ms = Math.max(0, (await cpuPerRender(recipeFor(type))) - baseMs)
+  const ms = await cpuPerRender(recipeFor(type))
   rows.push({ type, ms, cv: cv?.[type] ?? null, call: CV[type]?.[0] ?? '-' })
 }
 const w = Math.max(...rows.map((r) => r.call.length))
@@ -250,5 +267,5 @@ for (const r of rows) {
   )
 }
 console.log(
-  `(base: an exact ${OUT}x${OUT} window, ${baseMs.toFixed(2)} ms, subtracted from every row; target: no op slower than its OpenCV row — ${slower} slower)`,
+  `(base: an exact ${OUT}x${OUT} window, median ${median(baseTimes).toFixed(2)} ms, rendered before each sample of a row and subtracted from it; target: no op slower than its OpenCV row — ${slower} slower)`,
 )
