@@ -165,7 +165,29 @@ describe.skipIf(!hasCv2)('ops as Albumentations applies them to 8-bit images', (
       })
       .join('\n')
     const r = cv2Run(ALBU + '\n' + code, { rgb: rgbIn })
-    for (const [i, c] of cases.entries()) expect(firstDiff(await run('color_jitter', c), bytes(r[`c${i}`].bytes)), `case ${i}`).toBe(-1)
+    for (const [i, c] of cases.entries())
+      for (const kernels of [undefined, 2] as const)
+        expect(firstDiff(await run('color_jitter', c, kernels), bytes(r[`c${i}`].bytes)), `case ${i} kernels ${kernels}`).toBe(-1)
+    // kernels 3 turns the hexcone without the 8-bit HSV round trip (hsv.ts jitterHue): a few levels
+    // from ColorJitter where the hue turns (0.61 on average after a saturation of 1.31), its bytes
+    // where it does not (case 2: hue 0)
+    for (const [i, c] of cases.entries()) {
+      const got = await run('color_jitter', c, 3),
+        want = bytes(r[`c${i}`].bytes)
+      let most = 0,
+        sum = 0
+      for (let j = 0; j < got.length; j++) {
+        const d = Math.abs(got[j] - want[j])
+        most = Math.max(most, d)
+        sum += d
+      }
+      if (c.hue === 0) expect(sum, `case ${i} kernels 3: no hue turn, ColorJitter's bytes`).toBe(0)
+      else {
+        expect(most, `case ${i} kernels 3: largest difference`).toBeLessThanOrEqual(6)
+        expect(sum / got.length, `case ${i} kernels 3: mean difference`).toBeLessThan(0.7)
+        expect(sum, `case ${i} kernels 3: not the kernels 2 bytes`).toBeGreaterThan(0)
+      }
+    }
     // and each factor alone, through the exported functions
     const one = px()
     adjustBrightness(one.data, 1.1)

@@ -127,28 +127,36 @@ describe('color_jitter in fewer passes (brightness and contrast as a pending tab
     { brightness: 0, contrast: 1.2, saturation: 1, hue: 0.31 },
     { brightness: 1.3, contrast: 1, saturation: 1, hue: 0 },
   ]
+  /** The hue step alone under kernels 3: color_jitter with the other three factors 1. */
+  const hueAlone = (px: { data: Uint8Array; width: number; height: number }, h: number) =>
+    colorJitter.image!({ brightness: 1, contrast: 1, saturation: 1, hue: h, order: [3, 0, 1, 2] }, px, { ignoreIndex: 255, kernels: 3 })
   for (const native of [true, false])
-    it(native ? 'with the native kernels' : 'JS references alone', () => {
-      useNativeOps(native)
-      const img = randomRgb(67, 43, 11)
-      for (const fs of factors)
-        for (const order of orders) {
-          const a = { data: img.slice(), width: 67, height: 43 },
-            b = { data: img.slice(), width: 67, height: 43 }
-          colorJitter.image!({ ...fs, order }, a)
-          for (const k of order) {
-            if (k === 0) adjustBrightness(b.data, fs.brightness)
-            else if (k === 1) adjustContrast(b.data, fs.contrast)
-            else if (k === 2) adjustSaturation(b.data, fs.saturation)
-            else adjustHue(b, fs.hue)
+    for (const kernels of [1, 3] as const)
+      it(`${native ? 'with the native kernels' : 'JS references alone'}, kernels ${kernels}`, () => {
+        useNativeOps(native)
+        const img = randomRgb(67, 43, 11)
+        for (const fs of factors)
+          for (const order of orders) {
+            const a = { data: img.slice(), width: 67, height: 43 },
+              b = { data: img.slice(), width: 67, height: 43 }
+            colorJitter.image!({ ...fs, order }, a, kernels === 1 ? undefined : { ignoreIndex: 255, kernels })
+            for (const k of order) {
+              if (k === 0) adjustBrightness(b.data, fs.brightness)
+              else if (k === 1) adjustContrast(b.data, fs.contrast)
+              else if (k === 2) adjustSaturation(b.data, fs.saturation)
+              else if (kernels === 1) adjustHue(b, fs.hue)
+              else hueAlone(b, fs.hue)
+            }
+            expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `${JSON.stringify(fs)} order ${order}`).toBe(true)
           }
-          expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `${JSON.stringify(fs)} order ${order}`).toBe(true)
+        if (native && nativeOpKernels()) {
+          const v = nativeOpVerdicts()
+          expect(
+            [v.opGreySum, v.opSaturation, kernels === 1 ? v.opHsvMap : v.opHueQ],
+            'the native kernels (with their pending table) were the ones used',
+          ).toEqual([true, true, true])
         }
-      if (native && nativeOpKernels()) {
-        const v = nativeOpVerdicts()
-        expect([v.opGreySum, v.opSaturation, v.opHsvMap], 'the native kernels (with their pending table) were the ones used').toEqual([true, true, true])
-      }
-    })
+      })
 })
 
 describe('ColorJitter saturation by a (grey, value) table on big images (JS) = the per-pixel arithmetic', () => {
@@ -299,5 +307,54 @@ describe('hsv_shift under kernels 3 with only a hue shift: the integer hexcone t
         expect(share2, `hue ${h}: kernels 3 to kernels 2, share apart`).toBeLessThan(0.43)
         expect(apart(old, exact)[1], `hue ${h}: kernels 2 to the exact turn, mean`).toBeGreaterThan(0.5)
       }
+    }, 300_000)
+})
+
+describe('color_jitter under kernels 3: its hue step is the integer hexcone turn, within one level of the exact turn and 6 of the kernels 2 bytes', () => {
+  afterAll(() => useNativeOps(true))
+  const apart = (a: Uint8Array, b: Uint8Array) => {
+    let n = 0,
+      most = 0,
+      sum = 0
+    for (let i = 0; i < a.length; i++) {
+      const d = Math.abs(a[i] - b[i])
+      if (d) n++
+      if (d > most) most = d
+      sum += d
+    }
+    return [most, sum / a.length, n / a.length]
+  }
+  /** color_jitter with the hue factor alone (brightness, contrast and saturation 1) on every colour. */
+  const render = (h: number, kernels: 2 | 3) => {
+    const d = all.slice()
+    colorJitter.image!(
+      { brightness: 1, contrast: 1, saturation: 1, hue: h, order: [2, 3, 0, 1] },
+      { data: d, width: 4096, height: 4096 },
+      { ignoreIndex: 255, kernels },
+    )
+    return d
+  }
+  for (const native of [true, false])
+    it(`on all 2^24 colours (${native ? 'native' : 'JS'})`, () => {
+      useNativeOps(native)
+      // adjustHue's table turns by floor(180 factor mod 180) units of 2 degrees
+      for (const h of [0.002, -0.03, 0.07, 1 / 6, -0.18, 0.31]) {
+        const q = render(h, 3),
+          old = render(h, 2),
+          exact = all.slice()
+        huePlain(exact, Math.floor((((180 * h) % 180) + 180) % 180) * 2)
+        const [most, , share] = apart(q, exact)
+        expect(most, `hue ${h}: kernels 3 within one level of the exact turn`).toBeLessThanOrEqual(1)
+        expect(share, `hue ${h}: values a level from the exact turn`).toBeLessThan(0.025)
+        if (h === 0.002) expect(firstDiff(q, all), 'a turn of 0 keeps every colour').toBeNull()
+        if (h === 1 / 6) expect(apart(q, exact)[1], 'a whole sector turns exactly').toBe(0)
+        // kernels 2's round trip through 8-bit HSV quantises S and V: kernels 3 is that far from it
+        const [most2, mean2, share2] = apart(q, old)
+        expect(most2, `hue ${h}: kernels 3 to kernels 2, largest`).toBeLessThanOrEqual(6)
+        expect(mean2, `hue ${h}: kernels 3 to kernels 2, mean`).toBeLessThan(0.57)
+        expect(share2, `hue ${h}: kernels 3 to kernels 2, share apart`).toBeLessThan(0.43)
+        if (h !== 0.002) expect(apart(old, exact)[1], `hue ${h}: kernels 2 to the exact turn, mean`).toBeGreaterThan(0.5)
+      }
+      if (native && nativeOpKernels()) expect(nativeOpVerdicts().opHueQ, 'the native kernel was the one used').toBe(true)
     }, 300_000)
 })
