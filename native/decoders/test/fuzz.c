@@ -186,7 +186,17 @@ static void t_op_geometry(const input *in, rng *r) {
   CHECK(op_warp_nearest(&v8, 8, A, fb, between(r, 0, 2), W, H, 7, out) == 0);
   const double Ax[6] = {A[0], (next(r) & 1) ? -0.0 : 0.0, A[2], 0, A[4], A[5]};  // axis-aligned: the tabled path
   CHECK(op_warp_nearest(&vl, 16, Ax, fb, between(r, 0, 2), W, H, 255, out16) == 0);
-  CHECK(op_warp_nearest(&v8, 8, Ax, fb, between(r, 0, 2), W, H, 7, out) == 0);
+  {  // (8-bit: the AVX2 16-column blocks and the per-column baseline give the same labels)
+    const int nbd = between(r, 0, 2);
+    uint8_t *o2 = malloc((size_t)W * H);
+    setenv("LOCKSTEP_AVX2", "1", 1);
+    CHECK(op_warp_nearest(&v8, 8, Ax, fb, nbd, W, H, 7, out) == 0);
+    setenv("LOCKSTEP_AVX2", "0", 1);
+    CHECK(op_warp_nearest(&v8, 8, Ax, fb, nbd, W, H, 7, o2) == 0);
+    unsetenv("LOCKSTEP_AVX2");
+    CHECK(memcmp(out, o2, (size_t)W * H) == 0);
+    free(o2);
+  }
   // exact copies: a signed permutation with integer offsets (as ops_napi.c admits them), any window
   static const double perms[8][4] = {{1, 0, 0, 1}, {-1, 0, 0, 1}, {1, 0, 0, -1}, {-1, 0, 0, -1}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, -1, 0}, {0, -1, -1, 0}};
   const double *pm = perms[between(r, 0, 7)];
