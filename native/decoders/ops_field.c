@@ -886,6 +886,53 @@ AVX2 static void area_hrow16_avx2(const uint16_t *restrict v, const int32_t *res
   }
 #undef AREA_Q
 }
+// ---- rrc8: two taps per column at adjacent (or equal) columns, the common case (warpAxesQ's bilinear
+// tables: random_resized_crop, resize, scale). One 16-byte load at a column's first tap holds both
+// taps' R, G, B; a byte shuffle pairs them for madd. Equal taps (an edge clamp) weigh w0 + w1 at the
+// first and 0 at the next column (an exact integer sum: the same value). 8 pixels a step, two per
+// 256-bit register (pixels x and x + 4: the packs then leave 4 whole pixels per lane in order).
+// wq: each column's packed weights (w0 | w1 << 16) 4 times; v has 8 values of slack after span.
+AVX2 static inline __m256i area_pair2_avx2(const uint16_t *v, const int32_t *f, const int32_t *wq, int x) {
+  const __m256i pairs = _mm256_setr_epi8(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1, 0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1);
+  __m256i a = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(v + f[2 * x]))), _mm_loadu_si128((const __m128i *)(v + f[2 * (x + 4)])), 1);
+  __m256i w = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(wq + 4 * x))), _mm_loadu_si128((const __m128i *)(wq + 4 * (x + 4))), 1);
+  return _mm256_madd_epi16(_mm256_shuffle_epi8(a, pairs), w);
+}
+AVX2 static int area_hrow_pair_avx2(const uint16_t *restrict v, const int32_t *restrict off, const int32_t *restrict wq, int W, int shift, int even, uint8_t *restrict o) {
+  const __m256i h1 = _mm256_set1_epi32((int)((1u << (shift - 1)) - 1)), one = _mm256_set1_epi32(even ? 1 : 0), up = _mm256_set1_epi32(even ? 0 : 1), k255 = _mm256_set1_epi32(255);
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  const __m256i order = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+#define AREA_Q8(s) _mm256_min_epi32(_mm256_srl_epi32(_mm256_add_epi32(_mm256_add_epi32(s, h1), _mm256_or_si256(_mm256_and_si256(_mm256_srl_epi32(s, sh), one), up)), sh), k255)
+  int x = 0;
+  for (; x + 10 <= W; x += 8, o += 24) {
+    __m256i q0 = AREA_Q8(area_pair2_avx2(v, off, wq, x)), q1 = AREA_Q8(area_pair2_avx2(v, off, wq, x + 1));
+    __m256i q2 = AREA_Q8(area_pair2_avx2(v, off, wq, x + 2)), q3 = AREA_Q8(area_pair2_avx2(v, off, wq, x + 3));
+    __m256i b = _mm256_shuffle_epi8(_mm256_packus_epi16(_mm256_packus_epi32(q0, q1), _mm256_packus_epi32(q2, q3)), order);
+    _mm_storeu_si128((__m128i *)o, _mm256_castsi256_si128(b));
+    _mm_storeu_si128((__m128i *)(o + 12), _mm256_extracti128_si256(b, 1));
+  }
+#undef AREA_Q8
+  return x;
+}
+#endif
+#if HAVE_AVX2_VARIANT
+// rrc8: the pair pass's tables when kx is 2 and every column's second tap is the next column or the
+// same one (weights merged, each sum below 2^15 as madd takes them); else NULL
+static int32_t *area_pair_tables(const int32_t *off, const int32_t *xw, int W, int kx) {
+  if (kx != 2) return NULL;
+  for (int x = 0; x < W; x++) {
+    const int32_t d = off[2 * x + 1] - off[2 * x];
+    if ((d != 0 && d != 3) || xw[2 * x] < 0 || xw[2 * x + 1] < 0 || (int64_t)xw[2 * x] + xw[2 * x + 1] > 32767) return NULL;
+  }
+  int32_t *wq = malloc(sizeof(int32_t) * (size_t)W * 4);
+  if (!wq) return NULL;
+  for (int x = 0; x < W; x++) {
+    const int same = off[2 * x + 1] == off[2 * x];
+    const uint32_t w0 = (uint32_t)(same ? xw[2 * x] + xw[2 * x + 1] : xw[2 * x]), w1 = same ? 0 : (uint32_t)xw[2 * x + 1];
+    wq[4 * x] = wq[4 * x + 1] = wq[4 * x + 2] = wq[4 * x + 3] = (int32_t)(w0 | w1 << 16);
+  }
+  return wq;
+}
 #endif
 int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, int W, int kx, const int32_t *yi, const int32_t *yw, int H, int ky, int shift, int even, uint8_t *out) {
   const size_t nx = (size_t)W * kx, row = (size_t)src->width * 3, n = (size_t)W * 3;
@@ -912,7 +959,7 @@ int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, i
   if (narrow) {
     const int kp = (kx + 1) >> 1;
     int32_t *w2 = malloc(sizeof(int32_t) * (size_t)W * kp);
-    uint16_t *v16 = calloc(span + 1, sizeof(uint16_t));
+    uint16_t *v16 = calloc(span + 8, sizeof(uint16_t));  // + 8: the pair pass loads 8 values at a column's first tap
     if (!w2 || !v16) {
       free(w2), free(v16), free(v), free(off);
       return -1;
@@ -920,12 +967,15 @@ int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, i
     for (int x = 0; x < W; x++)
       for (int k = 0; k < kx; k += 2)
         w2[(size_t)x * kp + (k >> 1)] = (int32_t)((uint32_t)xw[(size_t)x * kx + k] | (uint32_t)(k + 1 < kx ? xw[(size_t)x * kx + k + 1] : 0) << 16);
+    int32_t *wq = area_pair_tables(off, xw, W, kx);  // rrc8: adjacent pairs (NULL: not all, or no memory: the general pass)
     for (int y = 0; y < H; y++) {
       const int32_t *ri = yi + (size_t)y * ky, *rw = yw + (size_t)y * ky;
+      uint8_t *o = out + (size_t)y * n;
       area_vrow16_avx2(src->data, row, ri, rw, ky, (size_t)lo * 3, span, v16);
-      area_hrow16_avx2(v16, off, w2, W, kx, shift, even, out + (size_t)y * n);
+      const int x0 = wq ? area_hrow_pair_avx2(v16, off, wq, W, shift, even, o) : 0;
+      area_hrow16_avx2(v16, off + (size_t)x0 * kx, w2 + (size_t)x0 * kp, W - x0, kx, shift, even, o + (size_t)x0 * 3);
     }
-    free(w2), free(v16), free(v), free(off);
+    free(wq), free(w2), free(v16), free(v), free(off);
     return 0;
   }
   int32_t *w4 = avx2 ? malloc(sizeof(int32_t) * nx * 4) : NULL;

@@ -345,6 +345,49 @@ static nn_index_fn nn_index_pick(void) {
 // per-point sums a * xc + (b * yc + c) and d * xc + (e * yc + f) are a * xc + c and e * yc + f up to
 // the sign of a zero, which no floor sees, so the source column of each output column and the
 // source row of each output row are tabled once and each row is a gather: the same bytes.
+// ---- rrc8: an 8-bit mask's tabled rows 16 columns at a time (AVX2 machines): a block of 16 output
+// columns whose source columns all lie in the region within 32 bytes of a base (a scale up to ~2,
+// mirrored or not) is two 16-byte loads of the source row and a byte shuffle; other blocks (fills,
+// wide spans) stay per column. nn_blocks tables each block's base (-1: per column) and its 16 offsets.
+#ifdef GEOM_X86
+static int32_t *nn_blocks(const int32_t *col, int W, int rw, uint8_t **idx) {
+  const int nbk = W / 16;
+  if (!nbk || rw < 32) return NULL;
+  int32_t *base = malloc(sizeof(int32_t) * (size_t)nbk);
+  uint8_t *ix = malloc((size_t)nbk * 16);
+  if (!base || !ix) {
+    free(base), free(ix);
+    return NULL;
+  }
+  for (int b = 0; b < nbk; b++) {
+    int lo = col[16 * b], hi = lo;
+    for (int j = 1; j < 16; j++) lo = col[16 * b + j] < lo ? col[16 * b + j] : lo, hi = col[16 * b + j] > hi ? col[16 * b + j] : hi;
+    const int b0 = lo < rw - 32 ? lo : rw - 32;
+    base[b] = lo < 0 || hi - b0 >= 32 ? -1 : b0;
+    for (int j = 0; j < 16; j++) ix[16 * b + j] = (uint8_t)(base[b] < 0 ? 0 : col[16 * b + j] - b0);
+  }
+  *idx = ix;
+  return base;
+}
+// columns x0..x1 of one row: o[x] = s[col[x]] (col[x] >= 0) or fill
+__attribute__((target("avx2"))) static void nn_row8_avx2(const uint8_t *s, const int32_t *col, const int32_t *base, const uint8_t *idx, int x0, int x1, uint8_t fill, uint8_t *o) {
+  const __m128i k15 = _mm_set1_epi8(15);
+  int x = x0;
+  while (x < x1) {
+    const int b = x >> 4;
+    if ((x & 15) == 0 && x + 16 <= x1 && base[b] >= 0) {
+      const uint8_t *p = s + base[b];
+      const __m128i i = _mm_loadu_si128((const __m128i *)(idx + 16 * b));
+      const __m128i lo = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)p), i), hi = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), i);
+      _mm_storeu_si128((__m128i *)(o + x), _mm_blendv_epi8(lo, hi, _mm_cmpgt_epi8(i, k15)));
+      x += 16;
+      continue;
+    }
+    const int end = x1 < ((x | 15) + 1) ? x1 : (x | 15) + 1;
+    for (; x < end; x++) o[x] = col[x] >= 0 ? s[col[x]] : fill;
+  }
+}
+#endif
 static int warp_nearest_axes(const view *src, int depth, const double *A, const double *fb, int nb, int W, int H, int fill, void *out) {
   const double a = A[0], b = A[1], c = A[2], e = A[4], f = A[5];
   const int left = src->left, top = src->top, rw = src->width, rh = src->height;
@@ -357,6 +400,10 @@ static int warp_nearest_axes(const view *src, int depth, const double *A, const 
   }
   const uint8_t *s8 = src->data;
   const uint16_t *s16 = src->data;
+  uint8_t *idx = NULL;
+#ifdef GEOM_X86
+  int32_t *blk = depth == 8 && ops_avx2() ? nn_blocks(col, W, rw, &idx) : NULL;  // rrc8
+#endif
   for (int y = 0; y < H; y++) {
     int x0, x1;
     op_row_span(fb, nb, y, W, &x0, &x1);
@@ -378,9 +425,19 @@ static int warp_nearest_axes(const view *src, int depth, const double *A, const 
       }
       memset(o, fill, (size_t)x0);
       if (x1 < W) memset(o + x1, fill, (size_t)(W - x1));
+#ifdef GEOM_X86
+      if (blk) {
+        nn_row8_avx2(s, col, blk, idx, x0, x1, (uint8_t)fill, o);
+        continue;
+      }
+#endif
       for (int x = x0; x < x1; x++) o[x] = col[x] >= 0 ? s[col[x]] : (uint8_t)fill;
     }
   }
+#ifdef GEOM_X86
+  free(blk);
+#endif
+  free(idx);
   free(col);
   return 0;
 }

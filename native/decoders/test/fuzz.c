@@ -186,7 +186,17 @@ static void t_op_geometry(const input *in, rng *r) {
   CHECK(op_warp_nearest(&v8, 8, A, fb, between(r, 0, 2), W, H, 7, out) == 0);
   const double Ax[6] = {A[0], (next(r) & 1) ? -0.0 : 0.0, A[2], 0, A[4], A[5]};  // axis-aligned: the tabled path
   CHECK(op_warp_nearest(&vl, 16, Ax, fb, between(r, 0, 2), W, H, 255, out16) == 0);
-  CHECK(op_warp_nearest(&v8, 8, Ax, fb, between(r, 0, 2), W, H, 7, out) == 0);
+  {  // (8-bit: the AVX2 16-column blocks and the per-column baseline give the same labels)
+    const int nbd = between(r, 0, 2);
+    uint8_t *o2 = malloc((size_t)W * H);
+    setenv("LOCKSTEP_AVX2", "1", 1);
+    CHECK(op_warp_nearest(&v8, 8, Ax, fb, nbd, W, H, 7, out) == 0);
+    setenv("LOCKSTEP_AVX2", "0", 1);
+    CHECK(op_warp_nearest(&v8, 8, Ax, fb, nbd, W, H, 7, o2) == 0);
+    unsetenv("LOCKSTEP_AVX2");
+    CHECK(memcmp(out, o2, (size_t)W * H) == 0);
+    free(o2);
+  }
   // exact copies: a signed permutation with integer offsets (as ops_napi.c admits them), any window
   static const double perms[8][4] = {{1, 0, 0, 1}, {-1, 0, 0, 1}, {1, 0, 0, -1}, {-1, 0, 0, -1}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, -1, 0}, {0, -1, -1, 0}};
   const double *pm = perms[between(r, 0, 7)];
@@ -433,12 +443,15 @@ static void area_weights(rng *r, int32_t *w, int k, int cap) {
 static void t_area_axes(const input *in, rng *r) {
   int sw = between(r, 1, 40), sh = between(r, 1, 40), W = between(r, 1, 40), H = between(r, 1, 24);
   int rw = between(r, 1, sw), rh = between(r, 1, sh), kx = between(r, 1, 7), ky = between(r, 1, 7);
+  const int pairs = (next(r) & 3) == 0;  // bilinear-like columns: 2 taps, the second at the next column or the same (the pair pass)
+  if (pairs) kx = 2;
   uint8_t *src = pixels_of(in, (size_t)rw * rh * 3), *a = malloc((size_t)W * H * 3), *b = malloc((size_t)W * H * 3);
   view v = {src, (size_t)rw * rh * 3, between(r, 0, sw - rw), between(r, 0, sh - rh), rw, rh, sw, sh};
   int32_t *xi = malloc(sizeof(int32_t) * W * kx), *xw = malloc(sizeof(int32_t) * W * kx), *yi = malloc(sizeof(int32_t) * H * ky), *yw = malloc(sizeof(int32_t) * H * ky);
   int ycap = next(r) & 1 ? 128 : 4096;
   for (int x = 0; x < W; x++) {
     for (int j = 0; j < kx; j++) xi[x * kx + j] = between(r, 0, rw - 1);
+    if (pairs) xi[x * 2 + 1] = xi[x * 2] + (xi[x * 2] + 1 < rw && (next(r) & 7) != 0);
     area_weights(r, xw + x * kx, kx, (next(r) & 7) == 0 ? 0 : 4096);
   }
   for (int y = 0; y < H; y++) {
