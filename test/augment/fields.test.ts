@@ -166,7 +166,7 @@ describe.skipIf(!kernels)('fields and chains: native = JS references, byte for b
     }
   })
 
-  it('kernels 3: a perspective op\'s chain (a crop, then the homography, constant fills) gives chainCoordsJs\'s points on random homographies', () => {
+  it("kernels 3: a perspective op's chain (a crop, then the homography, constant fills) gives chainCoordsJs's points on random homographies", () => {
     // op_chain_coords_q's own loop for this chain (persp8): points behind the horizon (z <= 0),
     // a zero z (infinities, NaN), widths that are not a multiple of 4
     const rnd = lcg(29)
