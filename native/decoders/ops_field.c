@@ -1117,8 +1117,53 @@ INLINE void chain_q_body(const chain_link *links, int nlinks, int W, int H, doub
     }
   }
 }
+// persp8: the chain of a perspective op (an affine link with no field, then the perspective
+// formula's link, constant fills, no bounds) with every link's constants held in registers: the
+// same per-lane operations in the same order as chain_q_block (1 * x + 0 * y + 0 included: it is
+// not x for every x), without the generic loop's dispatch and spills.
+static inline int chain_q_is_persp(const chain_link *links, int nlinks) {
+  return nlinks == 2 && !links[0].map && links[0].nbounds == 0 && links[0].mode == 0 && links[1].map && links[1].formula == 2 && links[1].nbounds == 0 &&
+         links[1].mode == 0;
+}
+INLINE void chain_q_persp_body(const chain_link *links, int W, int H, double *out) {
+  const double *a = links[0].m, *b = links[1].m, *p = links[1].map;
+  const v4d a0 = V4(a[0]), a1 = V4(a[1]), a2 = V4(a[2]), a3 = V4(a[3]), a4 = V4(a[4]), a5 = V4(a[5]), aw = V4(links[0].w), ah = V4(links[0].h);
+  const v4d b0 = V4(b[0]), b1 = V4(b[1]), b2 = V4(b[2]), b3 = V4(b[3]), b4 = V4(b[4]), b5 = V4(b[5]), bw = V4(links[1].w), bh = V4(links[1].h);
+  const v4d p0 = V4(p[0]), p1 = V4(p[1]), p2 = V4(p[2]), p3 = V4(p[3]), p4 = V4(p[4]), p5 = V4(p[5]), p6 = V4(p[6]), p7 = V4(p[7]), p8 = V4(p[8]);
+  const v4d zero = V4(0), nan = V4(NAN);
+  for (int y = 0; y < H; y++) {
+    const v4d py = V4(y + 0.5);
+    for (int x = 0; x < W; x += 4) {
+      const v4d px = {x + 0.5, x + 1.5, x + 2.5, x + 3.5};
+      const v4d u0 = a0 * px + a1 * py + a2, v0 = a3 * px + a4 * py + a5;
+      const v4l ok0 = ~((u0 < zero) | (u0 >= aw) | (v0 < zero) | (v0 >= ah));
+      const v4d z = p6 * u0 + p7 * v0 + p8;
+      const v4d X = (p0 * u0 + p1 * v0 + p2) / z, Y = (p3 * u0 + p4 * v0 + p5) / z;
+      const v4d u = b0 * X + b1 * Y + b2, v = b3 * X + b4 * Y + b5;
+      const v4l ok = ok0 & ~((u < zero) | (u >= bw) | (v < zero) | (v >= bh));
+      const v4d qx = vseld(ok, u, nan), qy = vseld(ok, v, nan);
+      const v4d lo = __builtin_shuffle(qx, qy, (v4l){0, 4, 1, 5}), hi = __builtin_shuffle(qx, qy, (v4l){2, 6, 3, 7});
+      double *o = out + ((size_t)y * W + x) * 2;
+      if (W - x >= 4) {
+        memcpy(o, &lo, sizeof lo);
+        memcpy(o + 4, &hi, sizeof hi);
+      } else {
+        double t[8];
+        memcpy(t, &lo, sizeof lo);
+        memcpy(t + 4, &hi, sizeof hi);
+        memcpy(o, t, sizeof(double) * 2 * (size_t)(W - x));
+      }
+    }
+  }
+}
 #if HAVE_AVX2_VARIANT
-AVX2 static void chain_q_avx2(const chain_link *links, int nlinks, int W, int H, double *out) { chain_q_body(links, nlinks, W, H, out); }
+AVX2 static void chain_q_avx2(const chain_link *links, int nlinks, int W, int H, double *out) {
+  if (chain_q_is_persp(links, nlinks)) {
+    chain_q_persp_body(links, W, H, out);
+    return;
+  }
+  chain_q_body(links, nlinks, W, H, out);
+}
 #endif
 void op_chain_coords_q(const chain_link *links, int nlinks, int W, int H, double *out) {
 #if HAVE_AVX2_VARIANT

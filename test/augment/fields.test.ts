@@ -9,7 +9,7 @@ import { stageGeometry, type Chain } from '../../src/main/augment/chain'
 import { useNativeOps } from '../../src/main/augment/fast'
 import type { FillMode } from '../../src/main/augment/ops/types'
 import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
-import { areaReduce, chainCoordsJs, coordsRegion, pointsBoxJs, sampleLabels, sampleRgbQJs } from '../../src/main/augment/warp-chain'
+import { areaReduce, chainCoords, chainCoordsJs, coordsRegion, pointsBoxJs, sampleLabels, sampleRgbQJs } from '../../src/main/augment/warp-chain'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { randomRgb } from '../support/cv2'
 import { labelledPair, lcg, renderNativeAndJs } from '../support/native-vs-js'
@@ -163,6 +163,38 @@ describe.skipIf(!kernels)('fields and chains: native = JS references, byte for b
         for (const x of tap(pts[i * 2], fw)) expect(x >= r[0] && x < r[0] + r[2], `round ${round} x ${x}`).toBe(true)
         for (const y of tap(pts[i * 2 + 1], fh)) expect(y >= r[1] && y < r[1] + r[3], `round ${round} y ${y}`).toBe(true)
       }
+    }
+  })
+
+  it("kernels 3: a perspective op's chain (a crop, then the homography, constant fills) gives chainCoordsJs's points on random homographies", () => {
+    // op_chain_coords_q's own loop for this chain (persp8): points behind the horizon (z <= 0),
+    // a zero z (infinities, NaN), widths that are not a multiple of 4
+    const rnd = lcg(29)
+    for (let round = 0; round < 120; round++) {
+      const W = 1 + Math.floor(rnd() * 23),
+        H = 1 + Math.floor(rnd() * 9)
+      const sw = 5 + Math.floor(rnd() * 60),
+        sh = 5 + Math.floor(rnd() * 60)
+      const params = Float64Array.from({ length: 9 }, (_, i) => (i === 8 ? 1 : i === 0 || i === 4 ? 0.5 + rnd() : (rnd() - 0.5) * (i < 6 ? 8 : 0.2)))
+      if (round % 10 === 3) params.set([0, 0, 0], 6) // z = 0 everywhere: infinities and NaN
+      if (round % 10 === 7) params[8] = -params[6] * 2.5 - params[7] * 1.5 // z = 0 on a line through the canvas
+      const field = { width: sw, height: sh, map: new Float64Array(0), formula: { kind: 2 as const, params } }
+      const chain: Chain = {
+        width: W,
+        height: H,
+        input: { width: sw, height: sh },
+        prefilter: null,
+        kernels: 3,
+        links: [
+          { field: null, m: [1, -0, Math.floor(rnd() * 8), -0, 1, Math.floor(rnd() * 8)], bounds: [], w: sw, h: sh, mode: 'constant' },
+          { field, m: [1, 0, 0, 0, 1, 0], bounds: [], w: sw, h: sh, mode: 'constant' },
+        ],
+      }
+      const js = chainCoordsJs(chain)
+      const native = new Float64Array(W * H * 2)
+      useNativeOps(true)
+      native.set(chainCoords(chain))
+      expect(Buffer.from(native.buffer).equals(Buffer.from(js.buffer)), `round ${round}`).toBe(true)
     }
   })
 

@@ -497,6 +497,16 @@ static void t_chain_points_q(const input *in, rng *r) {
   op_chain_coords(links, 3, W, H, plain);  // (point by point: the same values, NaN for NaN)
   for (int i = 0; i < W * H * 2; i++) CHECK(coords[i] == plain[i] || (coords[i] != coords[i] && plain[i] != plain[i]));
   (void)formulas;
+  // a perspective op's chain (persp8: op_chain_coords_q's own loop): a crop without a field, then
+  // the homography, constant fills, no bounds
+  chain_link pl[2] = {links[0], links[1]};
+  pl[0].map = NULL, pl[0].nbounds = 0, pl[0].mode = 0, pl[0].formula = -1;
+  pl[1].map = params[2], pl[1].formula = 2, pl[1].nbounds = 0, pl[1].mode = 0;
+  if (links[2].formula == 2) {
+    op_chain_coords_q(pl, 2, W, H, coords);
+    op_chain_coords(pl, 2, W, H, plain);
+    for (int i = 0; i < W * H * 2; i++) CHECK(coords[i] == plain[i] || (coords[i] != coords[i] && plain[i] != plain[i]));
+  }
   for (int i = 0; i < W * H * 2; i++)
     if ((next(r) & 7) == 0) coords[i] = (next(r) & 1) ? (double)between(r, -4000, sw * 1000 + 4000) / 1000 : any_double(in, r);
   int mode = between(r, 0, 4);

@@ -131,6 +131,16 @@ function checkChainQ(k: OpKernels): boolean {
       const links = [{ ...chain.links[0] }, { ...chain.links[1], field, mode }]
       chains.push({ ...chain, width: 11, height: 6, links, kernels: 3 })
     }
+  // a perspective op's chain (a crop, then the homography, constant fills): the kernel's own loop for it
+  const homography: Field = { width: 11, height: 7, map: new Float64Array(0), formula: formulas[2] }
+  const crop: Link = { field: null, m: [1, -0, 2, -0, 1, 1], bounds: [], w: 11, h: 7, mode: 'constant' }
+  chains.push({
+    ...chain,
+    width: 11,
+    height: 6,
+    links: [crop, { field: homography, m: [1, 0, 0, 0, 1, 0], bounds: [], w: 11, h: 7, mode: 'constant' }],
+    kernels: 3,
+  })
   return chains.every((c) => {
     const out = new Float64Array(c.width * c.height * 2)
     const { links, maps } = linkRecords(c.links, undefined, true)
