@@ -138,13 +138,7 @@ describe.skipIf(!hasCv2)('ops as Albumentations applies them to 8-bit images', (
     for (const [i, h] of shifts.entries()) {
       const got = await run('hsv_shift', { hue: h, saturation: 0, value: 0 }, 3),
         want = bytes(r[`c${i}`].bytes)
-      let most = 0,
-        sum = 0
-      for (let j = 0; j < got.length; j++) {
-        const d = Math.abs(got[j] - want[j])
-        most = Math.max(most, d)
-        sum += d
-      }
+      const [most, sum] = largestAndSum(got, want)
       expect(most, `hue ${h}: largest difference`).toBeLessThanOrEqual(6)
       expect(sum / got.length, `hue ${h}: mean difference`).toBeLessThan(0.6)
       expect(sum, `hue ${h}: not the kernels 2 bytes`).toBeGreaterThan(0)
@@ -174,13 +168,7 @@ describe.skipIf(!hasCv2)('ops as Albumentations applies them to 8-bit images', (
     for (const [i, c] of cases.entries()) {
       const got = await run('color_jitter', c, 3),
         want = bytes(r[`c${i}`].bytes)
-      let most = 0,
-        sum = 0
-      for (let j = 0; j < got.length; j++) {
-        const d = Math.abs(got[j] - want[j])
-        most = Math.max(most, d)
-        sum += d
-      }
+      const [most, sum] = largestAndSum(got, want)
       if (c.hue === 0) expect(sum, `case ${i} kernels 3: no hue turn, ColorJitter's bytes`).toBe(0)
       else {
         expect(most, `case ${i} kernels 3: largest difference`).toBeLessThanOrEqual(6)
@@ -246,6 +234,18 @@ out['clahe_odd'] = cv2.cvtColor(cv2.merge([cv2.createCLAHE(clipLimit=3.0, tileGr
     expect(firstDiff(o.data, bytes(r.clahe_odd.bytes))).toBe(-1)
   })
 })
+
+/** The largest absolute difference of two byte arrays and the sum of all of them. */
+function largestAndSum(a: Uint8Array, b: Uint8Array): [number, number] {
+  let most = 0,
+    sum = 0
+  for (let j = 0; j < a.length; j++) {
+    const d = Math.abs(a[j] - b[j])
+    most = Math.max(most, d)
+    sum += d
+  }
+  return [most, sum]
+}
 
 describe('step-by-step references', () => {
   it("channel_shift (Keras): every value + intensity, clipped to the image's own range, rounded", async () => {

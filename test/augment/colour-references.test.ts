@@ -52,6 +52,20 @@ for (let i = 0; i < 1 << 24; i++) {
   all[3 * i + 2] = i & 255
 }
 /** The first colour (r, g, b) where the two disagree, or null. */
+/** [the largest difference, the mean absolute difference, the share of values that differ]. */
+function apart(a: Uint8Array, b: Uint8Array): [number, number, number] {
+  let n = 0,
+    most = 0,
+    sum = 0
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i])
+    if (d) n++
+    if (d > most) most = d
+    sum += d
+  }
+  return [most, sum / a.length, n / a.length]
+}
+
 function firstDiff(a: Uint8Array, b: Uint8Array): number[] | null {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return [...all.subarray(i - (i % 3), i - (i % 3) + 3)]
   return null
@@ -267,19 +281,6 @@ describe('hsv_power under kernels 3 (16-bit fixed point from three 256-entry tab
 
 describe('hsv_shift under kernels 3 with only a hue shift: the integer hexcone turn, within one level of the exact turn and 6 of the kernels 2 bytes', () => {
   afterAll(() => useNativeOps(true))
-  /** [the largest difference, the mean absolute difference, the share of values that differ]. */
-  const apart = (a: Uint8Array, b: Uint8Array) => {
-    let n = 0,
-      most = 0,
-      sum = 0
-    for (let i = 0; i < a.length; i++) {
-      const d = Math.abs(a[i] - b[i])
-      if (d) n++
-      if (d > most) most = d
-      sum += d
-    }
-    return [most, sum / a.length, n / a.length]
-  }
   const render = (h: number, kernels: 2 | 3) => {
     const d = all.slice()
     hsvShift.image!({ hue: h, saturation: 0, value: 0 }, { data: d, width: 4096, height: 4096 }, { ignoreIndex: 255, kernels })
@@ -312,18 +313,6 @@ describe('hsv_shift under kernels 3 with only a hue shift: the integer hexcone t
 
 describe('color_jitter under kernels 3: its hue step is the integer hexcone turn, within one level of the exact turn and 6 of the kernels 2 bytes', () => {
   afterAll(() => useNativeOps(true))
-  const apart = (a: Uint8Array, b: Uint8Array) => {
-    let n = 0,
-      most = 0,
-      sum = 0
-    for (let i = 0; i < a.length; i++) {
-      const d = Math.abs(a[i] - b[i])
-      if (d) n++
-      if (d > most) most = d
-      sum += d
-    }
-    return [most, sum / a.length, n / a.length]
-  }
   /** color_jitter with the hue factor alone (brightness, contrast and saturation 1) on every colour. */
   const render = (h: number, kernels: 2 | 3) => {
     const d = all.slice()
