@@ -306,18 +306,24 @@ const hueTurn = (shift: number) => {
   const sq = Math.round(shift * (1 << HQ))
   return sq >= 6 << HQ || !(sq >= 0) ? 0 : sq
 }
-// s mod 6 for the sector sums hueQJs meets (5..16)
-const MOD6S = Int32Array.from({ length: 18 }, (_, s) => s % 6)
+// Per sector sum k (5..16) hueQJs meets: sector k mod 6's SECTOR_SHIFTS, with bit 31 set in odd sectors
+// (one table read per pixel for both)
+const SECTOR_SUM_SHIFTS = Int32Array.from({ length: 18 }, (_, k) => SECTOR_SHIFTS[k % 6] | ((k & 1) << 31))
 
 /**
  * The integer hexcone turn (see above), without data-dependent branches or stores: the middle value's
  * even/odd choice by a mask, int32 products (Math.imul, | 0), and the three channels taken from one
  * packed word by per-sector shifts and stored in order (V8 kept data-dependent store offsets and a
- * ternary on random data slow: about twice the time of this form, for the same bytes).
+ * ternary on random data slow: about twice the time of this form, for the same bytes). The channel the
+ * reference takes as max (r first, then g) comes from the two sign masks of max(max(r, g), b): m1 (g > r)
+ * and m2 (b > max(r, g)); with it num (g - b, b - r or r - g) is e = min(r, g) - b, negated when g is the
+ * max, or r - g when b is. HQ (20) is written out in the loop: V8 reads a module constant as a variable
+ * there (a shift by a register, a context load) and this loop is short enough for that to show (~2 %).
  */
 function hueQJs(bytes: Uint8Array, sq: number, pre: Uint8Array | null): void {
   const d = plainBytes(bytes),
-    tp = pre ?? IDENTITY
+    tp = pre ?? IDENTITY,
+    shifts = SECTOR_SUM_SHIFTS
   const base = (sq >> HQ) + 6,
     sf = sq & ((1 << HQ) - 1)
   const n = d.length - 2
@@ -326,31 +332,31 @@ function hueQJs(bytes: Uint8Array, sq: number, pre: Uint8Array | null): void {
       g = tp[d[i + 1]] | 0,
       b = tp[d[i + 2]] | 0
     const rg = r - g,
-      lo0 = rg & (rg >> 31)
-    const mxrg = r - lo0,
+      m1 = rg >> 31,
+      lo0 = rg & m1
+    const mxrg = r - lo0, // max(r, g), r on a tie
       mnrg = g + lo0
     const dmax = mxrg - b,
-      dmin = mnrg - b
-    const max = mxrg - (dmax & (dmax >> 31)),
-      min = b + (dmin & (dmin >> 31))
+      m2 = dmax >> 31,
+      e = mnrg - b
+    const max = mxrg - (dmax & m2),
+      min = b + (e & (e >> 31))
     const c = max - min,
-      cq = c << HQ
-    const isR = ((r ^ max) - 1) >> 31,
-      isG = ~isR & (((g ^ max) - 1) >> 31),
-      isB = ~isR & ~isG
-    const num = (isR & (g - b)) | (isG & (b - r)) | (isB & rg)
-    let a = ((num << HQ) + Math.imul(c, sf)) | 0
+      cq = c << 20
+    const t = (e ^ m1) - m1,
+      num = t ^ ((t ^ rg) & m2)
+    let a = ((num << 20) + Math.imul(c, sf)) | 0
     const lo = a >> 31,
       hi = (cq - 1 - a) >> 31
     a = (a + (lo & cq) - (hi & cq)) | 0
-    const s = MOD6S[(base + (isG & 2) + (isB & 4) + lo - hi) | 0]
+    // the sector sum: base + 0, 2 or 4 (r, g or b the max) + lo - hi
+    const sh = shifts[(base + ((m1 | m2) & 2) + (m2 & 2) + lo - hi) | 0]
     // even sectors: a; odd ones: cq - a
-    const odd = -(s & 1)
-    const mid = min + ((a + (odd & (cq - a - a)) + (1 << (HQ - 1))) >> HQ)
-    const w = max | (mid << 8) | (min << 16),
-      sh = SECTOR_SHIFTS[s]
-    d[i] = w >> (sh & 31)
-    d[i + 1] = w >> ((sh >> 5) & 31)
+    const odd = sh >> 31
+    const mid = min + ((a + (odd & (cq - a - a)) + (1 << 19)) >> 20)
+    const w = max | (mid << 8) | (min << 16)
+    d[i] = w >> sh
+    d[i + 1] = w >> (sh >> 5)
     d[i + 2] = w >> (sh >> 10)
   }
 }
