@@ -306,17 +306,17 @@ const hueTurn = (shift: number) => {
   const sq = Math.round(shift * (1 << HQ))
   return sq >= 6 << HQ || !(sq >= 0) ? 0 : sq
 }
-// Per sector sum k (5..16) hueQPixel meets: where sector k mod 6 puts max, the middle value and min in
-// the pixel (SECTOR_TO) as left shifts (0, 8 or 16) of each (max | mid << 5 | min << 10), with bit 31
-// set in odd sectors: one table read per pixel for both
+// Per sector sum k (5..16) hueQPixel meets: where sector k mod 6 puts max and the middle value in the
+// pixel (SECTOR_TO) as left shifts (0, 8 or 16) of each (max | mid << 5), with bit 31 set in odd
+// sectors: one table read per pixel for both
 const SECTOR_SUM_PLACES = Int32Array.from({ length: 18 }, (_, k) => {
-  const [toMax, toMid, toMin] = SECTOR_TO[k % 6]
-  return (toMax << 3) | (toMid << 8) | (toMin << 13) | ((k & 1) << 31)
+  const [toMax, toMid] = SECTOR_TO[k % 6]
+  return (toMax << 3) | (toMid << 8) | ((k & 1) << 31)
 })
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 
 /**
- * One pixel of the integer hexcone turn (see above), (R | G << 8 | B << 16): without data-dependent
+ * One pixel of the integer hexcone turn (see above), R | G << 8 | B << 16: without data-dependent
  * branches (V8 kept a ternary on random data slow), int32 products (Math.imul, | 0). The channel the
  * reference takes as max (r first, then g) comes from the two sign masks of max(max(r, g), b): m1 (g > r)
  * and m2 (b > max(r, g)); with it num (g - b, b - r or r - g) is e = min(r, g) - b, negated when g is the
@@ -344,10 +344,11 @@ function hueQPixel(r: number, g: number, b: number, base: number, sf: number, pl
   a = (a + (lo & cq) - (hi & cq)) | 0
   // the sector sum: base + 0, 2 or 4 (r, g or b the max) + lo - hi
   const at = places[(base + ((m1 | m2) & 2) + (m2 & 2) + lo - hi) | 0]
-  // even sectors: a; odd ones: cq - a
+  // the middle value - min (rise): a in even sectors, cq - a in odd ones, rounded
   const odd = at >> 31
-  const mid = min + ((a + (odd & (cq - a - a)) + (1 << 19)) >> 20)
-  return (max << at) | (mid << (at >> 5)) | (min << (at >> 10))
+  const rise = (a + (odd & (cq - a - a)) + (1 << 19)) >> 20
+  // min in all three bytes, then c and mid - min added in max's and the middle value's (no carries)
+  return (Math.imul(min, 0x10101) + (c << at) + (rise << (at >> 5))) | 0
 }
 
 /**
