@@ -217,7 +217,7 @@ export const hue: PixelOp<'hue', { degrees: number }> = {
 }
 
 // Per hue sector s (0..5) after the rotation: where max, the middle value and min go in the pixel
-// (SECTOR_TO[s], the hexcone's), as how far right hueJs's and hueQJs's packed word (max | mid << 8 |
+// (SECTOR_TO[s], the hexcone's), as how far right hueJs's packed word (max | mid << 8 |
 // min << 16) is shifted for R, G and B (5 bits each: R | G << 5 | B << 10), so each channel takes its
 // byte of the word and the three stores go in order to i, i + 1, i + 2
 const SECTOR_SHIFTS = Int32Array.from({ length: 6 }, (_, s) => {
@@ -320,8 +320,9 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
  * branches (V8 kept a ternary on random data slow), int32 products (Math.imul, | 0). The channel the
  * reference takes as max (r first, then g) comes from the two sign masks of max(max(r, g), b): m1 (g > r)
  * and m2 (b > max(r, g)); with it num (g - b, b - r or r - g) is e = min(r, g) - b, negated when g is the
- * max, or r - g when b is. HQ (20) is written out: V8 reads a module constant as a variable (a context
- * load, a shift by a register) and this loop is short enough for that to show (~2 %).
+ * max, or r - g when b is (on a tie either reading is the same hue: a and the sector come out the
+ * same). HQ (20) is written out: V8 reads a module constant as a variable (a context load, a shift by
+ * a register), which showed here (~2 %).
  */
 function hueQPixel(r: number, g: number, b: number, base: number, sf: number, places: Int32Array): number {
   const rg = r - g,
