@@ -19,7 +19,7 @@ const SECTOR_SHIFTS = Int32Array.from({ length: 6 }, (_, s) => {
 const MOD6S = Int32Array.from({ length: 18 }, (_, s) => s % 6)
 const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v)
 
-/** hueQJs as of commit ff2fb1e (branch-free, packed in-order stores), verbatim but for the names. */
+/** hueQJs as of commit 4ad3003 (branch-free, packed in-order stores), verbatim but for the names. */
 function hueQOld(d: Uint8Array, sq: number, pre: Uint8Array | null): void {
   const tp = pre ?? IDENTITY
   const base = (sq >> HQ) + 6,
