@@ -394,6 +394,11 @@ const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v)
 /** The kernels-3 hue turn by shift sectors (of the values through pre, when given), natively when the kernel agrees. */
 export function hueQ(d: Uint8Array, shift: number, pre: Uint8Array | null = null): void {
   const sq = hueTurn(shift)
+  // a turn of 0 leaves every pixel as it is (test/augment/hue-q-js.test.ts): only the pending table applies
+  if (sq === 0 && d.length % 3 === 0) {
+    if (pre) applyLuts(d, pre)
+    return
+  }
   const k = fast('opHueQ', (k) =>
     [0, 1, 2_345_678, (6 << HQ) - 1].every((t, i) => {
       const a = checkRgb(40, 13),

@@ -82,8 +82,7 @@ function shiftHsv(p: { hue: number; saturation: number; value: number }, px: Pix
   const luts = hsvLuts(p.hue, p.saturation, p.value),
     [lh, ls, lv] = luts
   if (kernels < 3 || !lh || ls || lv) mapHsv(px, luts, pre)
-  else if (lh[0] !== 0) hueQ(px.data, lh[0] / 30, pre)
-  else if (pre) applyLuts(px.data, pre) // a turn of 0 (a hue in [0, 1)): hueQ's bytes, the identity
+  else hueQ(px.data, lh[0] / 30, pre)
 }
 
 // ---- ColorJitter: Albumentations 1.3.1's torchvision functions on uint8 ------------------------
@@ -240,9 +239,7 @@ export const colorJitter: PixelOp<'color_jitter', Jitter> = {
  */
 function jitterHue(px: Pixels, factor: number, pre: Uint8Array | null, kernels: number): void {
   if (kernels < 3) return adjustHue(px, factor, pre)
-  const turn = factor === 0 ? 0 : modTrunc(180 * factor, 180)
-  if (turn !== 0) hueQ(px.data, turn / 30, pre)
-  else if (pre) lutRgb(px.data, pre) // a turn of 0: hueQ's bytes, the identity
+  hueQ(px.data, (factor === 0 ? 0 : modTrunc(180 * factor, 180)) / 30, pre)
 }
 
 /** ColorJitter's four steps in p.order on the values through pre (null: none). */
