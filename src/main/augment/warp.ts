@@ -231,12 +231,13 @@ export function warpBilinearQJs(src: SourceView<Uint8Array> | null, A: Affine, f
   const span = new Int32Array(2)
   const view = { ...src, data: plain(src.data) },
     to = plain(out)
+  const words = new DataView(view.data.buffer, view.data.byteOffset, view.data.byteLength)
   for (let y = 0; y < H; y++) {
     rowSpanInto(fb, y, W, span) // outside: fill 0
     if (span[0] >= span[1]) continue
     const X0 = rneSat((b * y + m2) * 1024) + 16,
       Y0 = rneSat((e * y + m5) * 1024) + 16
-    bilinearQRow(view, ad, bd, X0, Y0, span[0], span[1], to, (y * W + span[0]) * 3)
+    bilinearQRow(view, words, ad, bd, X0, Y0, span[0], span[1], to, (y * W + span[0]) * 3)
   }
   return out
 }
@@ -249,6 +250,7 @@ export function warpBilinearQJs(src: SourceView<Uint8Array> | null, A: Affine, f
  */
 function bilinearQRow(
   src: SourceView<Uint8Array>,
+  words: DataView,
   ad: Int32Array,
   bd: Int32Array,
   X0: number,
@@ -270,13 +272,23 @@ function bilinearQRow(
   let i1 = xb
   while (i1 > i0 && !inner(i1 - 1)) i1--
   if (xa < i0) bilinearQEdge(src, ad, bd, X0, Y0, xa, i0, out, o)
-  if (i0 < i1) bilinearQInner(src, ad, bd, X0, Y0, i0, i1, out, o + (i0 - xa) * 3)
+  if (i0 < i1) bilinearQInner(src, words, ad, bd, X0, Y0, i0, i1, out, o + (i0 - xa) * 3)
   if (i1 < xb) bilinearQEdge(src, ad, bd, X0, Y0, i1, xb, out, o + (i1 - xa) * 3)
 }
 
-/** Pixels [xa, xb) whose taps are all inside the source. */
+/**
+ * Pixels [xa, xb) whose taps are all inside the source. `words` is the source's bytes as a
+ * DataView: a tap row's two pixels are two 32-bit reads (bytes p..p+3 and p+2..p+5, so no read
+ * passes the right tap), 4 reads a pixel instead of 12 byte reads. The sum is computed in the
+ * separable form (the same integer as w00 p00 + w01 p01 + w10 p10 + w11 p11, regrouped exactly:
+ * with h = 32 a + fx (b - a) per tap row, (32 - fy) h0 + fy h1 = 32 h0 + fy (h1 - h0)), and R and
+ * B of a tap row share one int: 32 a + fx (b - a) of the packed R | B << 16 is linear, so it is
+ * R's h + B's h << 16, each in [0, 8160] (a convex combination of bytes, times 32) and the total
+ * within int32; the halves come back exactly. 7 multiplies a pixel instead of 16.
+ */
 function bilinearQInner(
   src: SourceView<Uint8Array>,
+  words: DataView,
   ad: Int32Array,
   bd: Int32Array,
   X0: number,
@@ -288,23 +300,34 @@ function bilinearQInner(
 ): void {
   // `| 0`: at left = top = 0 the product is -0, a double, and every index below would be computed
   // in floating point (double adds and a check that each index is an integer: 1.35x slower)
-  const data = src.data,
-    r3 = src.width * 3,
+  const r3 = src.width * 3,
     base = (-(src.top * src.width + src.left) * 3) | 0
   for (let x = xa; x < xb; x++, o += 3) {
     const X = (X0 + ad[x]) >> 5,
       Y = (Y0 + bd[x]) >> 5
     const fx = X & 31,
       fy = Y & 31
-    const p = (Y >> 5) * r3 + (X >> 5) * 3 + base,
+    // Math.imul: an int32 multiply without the overflow and -0 checks of `*` on unknown ranges
+    const p = Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base,
       q = p + r3
-    const w00 = (32 - fx) * (32 - fy),
-      w01 = fx * (32 - fy),
-      w10 = (32 - fx) * fy,
-      w11 = fx * fy
-    out[o] = (w00 * data[p] + w01 * data[p + 3] + w10 * data[q] + w11 * data[q + 3] + 512) >> 10
-    out[o + 1] = (w00 * data[p + 1] + w01 * data[p + 4] + w10 * data[q + 1] + w11 * data[q + 4] + 512) >> 10
-    out[o + 2] = (w00 * data[p + 2] + w01 * data[p + 5] + w10 * data[q + 2] + w11 * data[q + 5] + 512) >> 10
+    // little-endian words: u = R0 G0 B0 R1, w = B0 R1 G1 B1 (bytes from low to high)
+    const u0 = words.getInt32(p, true),
+      w0 = words.getInt32(p + 2, true),
+      u1 = words.getInt32(q, true),
+      w1 = words.getInt32(q + 2, true)
+    let a = u0 & 0xff00ff
+    const rb0 = (a << 5) + fx * (((w0 >> 8) & 0xff00ff) - a)
+    a = u1 & 0xff00ff
+    const rb1 = (a << 5) + fx * (((w1 >> 8) & 0xff00ff) - a)
+    a = (u0 >> 8) & 255
+    const g0 = (a << 5) + fx * (((w0 >> 16) & 255) - a)
+    a = (u1 >> 8) & 255
+    const g1 = (a << 5) + fx * (((w1 >> 16) & 255) - a)
+    let h = rb0 & 0xffff
+    out[o] = ((h << 5) + fy * ((rb1 & 0xffff) - h) + 512) >> 10
+    out[o + 1] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
+    h = rb0 >>> 16
+    out[o + 2] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
   }
 }
 
