@@ -265,6 +265,73 @@ describe('the JS kernels-2 bilinear warp = its previous implementation (same byt
   })
 })
 
+// warpNearestJs as it was before it took rows two at a time (session 8)
+function nearestBefore<T extends Uint8Array | Uint16Array>(src: SourceView<T>, A: Affine, fb: Float64Array, W: number, H: number, fill: number, out: T): T {
+  const [a, b, c, d, e, f] = A
+  out.fill(fill)
+  const span = new Int32Array(2)
+  const { data, left, top, width: rw } = src
+  for (let y = 0; y < H; y++) {
+    const yc = y + 0.5
+    rowSpanInto(fb, y, W, span)
+    const ru = b * yc + c,
+      rv = e * yc + f
+    let xc = span[0] + 0.5
+    for (let i = y * W + span[0], end = y * W + span[1]; i < end; i++, xc++) {
+      out[i] = data[Math.imul((Math.floor(d * xc + rv) | 0) - top, rw) + (Math.floor(a * xc + ru) | 0) - left]
+    }
+  }
+  return out
+}
+
+describe('the JS nearest warp = its previous implementation (same bytes)', () => {
+  it('random affines, 8- and 16-bit masks, regions, windows and outputs of odd heights', () => {
+    let s = 777
+    const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
+    let compared = 0
+    for (let t = 0; t < 1500; t++) {
+      const sw = 1 + Math.floor(rnd() * (t % 10 === 0 ? 300 : 45)),
+        sh = 1 + Math.floor(rnd() * (t % 10 === 0 ? 200 : 45))
+      const W = 1 + Math.floor(rnd() * 48),
+        H = 1 + Math.floor(rnd() * 41)
+      const whole = rnd() < 0.3
+      const rl = whole || rnd() < 0.3 ? 0 : Math.floor(rnd() * sw),
+        rt = whole || rnd() < 0.3 ? 0 : Math.floor(rnd() * sh)
+      const rw = whole || rnd() < 0.4 ? sw - rl : 1 + Math.floor(rnd() * (sw - rl)),
+        rh = whole || rnd() < 0.4 ? sh - rt : 1 + Math.floor(rnd() * (sh - rt))
+      const wide = t % 2 === 1
+      const data = wide ? new Uint16Array(rw * rh).map(() => Math.floor(rnd() * 65536)) : new Uint8Array(rw * rh).map(() => Math.floor(rnd() * 256))
+      const v: SourceView<Uint8Array | Uint16Array> = { data, left: rl, top: rt, width: rw, height: rh, sourceWidth: sw, sourceHeight: sh }
+      const A = randomAffine(rnd, sw, sh)
+      if (rnd() < 0.8) {
+        A[2] = rl - 2 + rnd() * (rw + 4) - (A[0] * W + A[1] * H) / 2
+        A[5] = rt - 2 + rnd() * (rh + 4) - (A[3] * W + A[4] * H) / 2
+      }
+      // bounds: the region, then a random output window
+      const fb = Float64Array.of(
+        ...A.map((m, i) => m - (i === 2 ? rl : i === 5 ? rt : 0)),
+        rw,
+        rh,
+        1,
+        0,
+        rnd() < 0.5 ? 0 : rnd() * 5,
+        0,
+        1,
+        rnd() < 0.5 ? 0 : rnd() * 5,
+        W + (rnd() < 0.5 ? 0 : 3),
+        H,
+      )
+      const fill = wide ? 65535 : 255
+      const out = () => (wide ? new Uint16Array(W * H) : new Uint8Array(W * H))
+      const a = nearestBefore(v, A, fb, W, H, fill, out())
+      const b = warpNearestJs(v, A, fb, W, H, fill, out())
+      expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer)), `case ${t}`).toBe(true)
+      if (a.some((x) => x !== fill)) compared++
+    }
+    expect(compared).toBeGreaterThan(900)
+  })
+})
+
 describe.skipIf(!kernels)('kernels 2: native = JS reference on random inputs', () => {
   it('opWarpBilinearQ on random affines, bounds, regions and sizes (taps at every edge)', () => {
     useNativeOps(true)
