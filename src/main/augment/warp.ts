@@ -285,12 +285,19 @@ function innerRun(
   run: Int32Array,
   k: number,
 ): void {
-  const swm1 = src.sourceWidth - 1,
-    shm1 = src.sourceHeight - 1
+  // inside the region's data too (sourceRegion's margin makes every tap a pixel inside reads so): the
+  // 32-bit reads never leave the data, and a narrower region's other pixels take bilinearQEdge,
+  // whose indices for taps inside the source are the straight loop's
+  const { left, top, width: rw } = src
+  const rh = Math.min(src.height, Math.floor(src.data.length / (3 * rw)))
+  const x0 = Math.max(0, left),
+    x1 = Math.min(src.sourceWidth, left + rw) - 1,
+    y0 = Math.max(0, top),
+    y1 = Math.min(src.sourceHeight, top + rh) - 1
   const inner = (x: number) => {
     const ix = (X0 + ad[x]) >> 10,
       iy = (Y0 + bd[x]) >> 10
-    return ix >= 0 && ix < swm1 && iy >= 0 && iy < shm1
+    return ix >= x0 && ix < x1 && iy >= y0 && iy < y1
   }
   let i0 = xa
   while (i0 < xb && !inner(i0)) i0++
