@@ -113,8 +113,10 @@ export function rowLayout(info: Pick<PngInfo, 'width' | 'bitDepth' | 'colorType'
 
 /** The zlib stream: the IDAT chunks' data, in order. */
 export function idatOf(b: Buffer, info: PngInfo): Buffer {
-  const parts = info.idat.map(([s, e]) => b.subarray(s, e))
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts)
+  const idat = info.idat
+  // one chunk (the usual file) by index: no closure or destructuring for optimised readers to deoptimise on
+  if (idat.length === 1) return b.subarray(idat[0][0], idat[0][1])
+  return Buffer.concat(idat.map(([s, e]) => b.subarray(s, e)))
 }
 
 /** Output bytes per inflate call of the whole-stream check (node's chunkSize; PNG_CHUNK in decoders.h). */
