@@ -228,9 +228,13 @@ function sub(raw: Uint8Array, v: DataView, s: number, bpp: number, limit: number
 }
 
 function up(raw: Uint8Array, v: DataView, s: number, p: number, limit: number): void {
-  let i = 0
-  for (; i + 4 <= limit; i += 4) v.setInt32(s + i, lanes(v.getInt32(s + i, true), v.getInt32(p + i, true)), true)
-  for (; i < limit; i++) raw[s + i] = raw[s + i] + raw[p + i]
+  // Up reads no byte of its own row, so the order is free: the bytes past the last whole word go
+  // first. After them, V8's on-stack-replacement code for the word loop (compiled in a first,
+  // long call) has nothing left to run that it holds no type feedback for: with the tail after
+  // the loop, that code deoptimised at the tail on every later call (hundreds of times an export).
+  const words = limit & ~3
+  for (let i = words; i < limit; i++) raw[s + i] = raw[s + i] + raw[p + i]
+  for (let i = 0; i < words; i += 4) v.setInt32(s + i, lanes(v.getInt32(s + i, true), v.getInt32(p + i, true)), true)
 }
 
 /** p < 0: the first row (the row above is zeros). */
