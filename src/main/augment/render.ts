@@ -188,7 +188,9 @@ export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptio
   const depth = loaded.labels?.depth ?? 8
   const lab = loaded.labels ? wholeView(loaded.labels.data, loaded.width, loaded.height) : null
   const region = firstRegion(route, loaded)
-  const img = region ? wholeView(new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength), loaded.width, loaded.height) : null
+  const img = region
+    ? wholeView(new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength), loaded.width, loaded.height)
+    : null
   if (route.kind === 'stages') {
     const c = await renderStages(plan, route, img, region ? lab : null, loaded.labels ? depth : null)
     return finish(plan, c, c.rgb, c.labels, depth, out)
