@@ -126,7 +126,16 @@ function checkIgnore(plan: Plan, labels: { depth: 8 | 16 } | null, paths: PairPa
   }
 }
 
-const whole = (size: Size) => ({ left: 0, top: 0, width: size.width, height: size.height, sourceWidth: size.width, sourceHeight: size.height })
+/**
+ * A region of the source as the kernels read it, built as one object literal with wholeView's
+ * fields in wholeView's order, so that every view shares one hidden class. An object spread
+ * (`{ ...view, data }`) in optimised code gives each result a hidden class of its own (V8 11):
+ * every kernel reading the view then met a new map each output (deoptimisations and generic
+ * property loads in the JS path, and a new map in old space per output).
+ */
+function sourceView<T extends Uint8Array | Uint16Array>(data: T, r: Rect, size: Size): SourceView<T> {
+  return { data, left: r.left, top: r.top, width: r.width, height: r.height, sourceWidth: size.width, sourceHeight: size.height }
+}
 
 /**
  * How a plan renders: one stage whose geometry is one affine with constant fills (every plan of
@@ -177,9 +186,11 @@ export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptio
   checkIgnore(plan, loaded.labels, loaded.paths)
   const route = routeOf(plan)
   const depth = loaded.labels?.depth ?? 8
-  const lab = loaded.labels ? { ...whole(loaded), data: loaded.labels.data } : null
+  const lab = loaded.labels ? wholeView(loaded.labels.data, loaded.width, loaded.height) : null
   const region = firstRegion(route, loaded)
-  const img = region ? { ...whole(loaded), data: new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength) } : null
+  const img = region
+    ? wholeView(new Uint8Array(loaded.image.data.buffer, loaded.image.data.byteOffset, loaded.image.data.byteLength), loaded.width, loaded.height)
+    : null
   if (route.kind === 'stages') {
     const c = await renderStages(plan, route, img, region ? lab : null, loaded.labels ? depth : null)
     return finish(plan, c, c.rgb, c.labels, depth, out)
@@ -246,12 +257,9 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   }
   const depth: 8 | 16 = rl?.depth ?? (route?.depth === 16 ? 16 : 8)
   checkIgnore(plan, route ? { depth } : null, paths)
-  const view = region
-    ? { left: region.left, top: region.top, width: region.width, height: region.height, sourceWidth: size.width, sourceHeight: size.height }
-    : null
-  const lab = view && rl ? { ...view, data: rl.data } : null
+  const lab = region && rl ? sourceView(rl.data, region, size) : null
   const ri = image && 'region' in image ? image.region : null
-  const img = view && ri ? { ...view, data: new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength) } : null
+  const img = region && ri ? sourceView(new Uint8Array(ri.data.buffer, ri.data.byteOffset, ri.data.byteLength), region, size) : null
   if (how.kind === 'stages') {
     const c = await renderStages(plan, how, img, lab, wantMask ? depth : null)
     return finish(plan, c, c.rgb, c.labels, depth, out)

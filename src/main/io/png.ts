@@ -66,7 +66,10 @@ export function walkPng(b: Buffer, crc = false): PngWalk {
   if (!isPng(b)) return { ok: false, problem: 'not a PNG (bad signature)' }
   const header = readIhdr(b)
   if (!header) return { ok: false, problem: 'the PNG does not start with an IHDR chunk' }
-  const info: PngInfo = { ...header, exif: false, idat: [] }
+  // one literal, not { ...header, exif, idat }: an object spread in optimised code gives each
+  // result a hidden class of its own (V8 11), and every reader of a PngInfo then met a new map per file
+  const { width, height, bitDepth, colorType, interlaced } = header
+  const info: PngInfo = { width, height, bitDepth, colorType, interlaced, exif: false, idat: [] }
   if (!(info.colorType in CHANNELS)) return { ok: false, problem: `the PNG has an invalid colour type ${info.colorType}` }
   if (!VALID_DEPTHS[info.colorType].includes(info.bitDepth))
     return { ok: false, problem: `the PNG has an invalid bit depth ${info.bitDepth} for colour type ${info.colorType}` }
@@ -110,8 +113,10 @@ export function rowLayout(info: Pick<PngInfo, 'width' | 'bitDepth' | 'colorType'
 
 /** The zlib stream: the IDAT chunks' data, in order. */
 export function idatOf(b: Buffer, info: PngInfo): Buffer {
-  const parts = info.idat.map(([s, e]) => b.subarray(s, e))
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts)
+  const idat = info.idat
+  // one chunk (the usual file) by index: no closure or destructuring for optimised readers to deoptimise on
+  if (idat.length === 1) return b.subarray(idat[0][0], idat[0][1])
+  return Buffer.concat(idat.map(([s, e]) => b.subarray(s, e)))
 }
 
 /** Output bytes per inflate call of the whole-stream check (node's chunkSize; PNG_CHUNK in decoders.h). */
@@ -223,9 +228,13 @@ function sub(raw: Uint8Array, v: DataView, s: number, bpp: number, limit: number
 }
 
 function up(raw: Uint8Array, v: DataView, s: number, p: number, limit: number): void {
-  let i = 0
-  for (; i + 4 <= limit; i += 4) v.setInt32(s + i, lanes(v.getInt32(s + i, true), v.getInt32(p + i, true)), true)
-  for (; i < limit; i++) raw[s + i] = raw[s + i] + raw[p + i]
+  // Up reads no byte of its own row, so the order is free: the bytes past the last whole word go
+  // first. After them, V8's on-stack-replacement code for the word loop (compiled in a first,
+  // long call) has nothing left to run that it holds no type feedback for: with the tail after
+  // the loop, that code deoptimised at the tail on every later call (hundreds of times an export).
+  const words = limit & ~3
+  for (let i = words; i < limit; i++) raw[s + i] = raw[s + i] + raw[p + i]
+  for (let i = 0; i < words; i += 4) v.setInt32(s + i, lanes(v.getInt32(s + i, true), v.getInt32(p + i, true)), true)
 }
 
 /** p < 0: the first row (the row above is zeros). */
