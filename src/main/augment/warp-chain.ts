@@ -10,7 +10,7 @@ import { checkRgb, fast, sameBytes } from './fast'
 import { fieldAxisAt, fieldFormulaAt, fieldPerAxis } from './ops/distortion'
 import type { Field, FieldFormula, FillMode } from './ops/types'
 import type { Affine } from './affine'
-import { rneSat, type SourceView } from './warp'
+import { rneSat, viewWith, type SourceView } from './warp'
 
 export const MODE_CODE: Record<FillMode, number> = { constant: 0, edge: 1, reflect: 2, symmetric: 3, wrap: 4 }
 
@@ -728,7 +728,7 @@ function checkAxes(
     k.opSampleAxesQ(src.data, viewOf(src), ...rgbTables(chain, src), out),
 ): boolean {
   const src = checkChain().src
-  const lab = { ...src, data: src.data.subarray(0, 77) }
+  const lab = viewWith(src, src.data.subarray(0, 77))
   return (['reflect', 'wrap', 'constant'] as const).every((mode) => {
     const chain: Chain = {
       width: 10,
