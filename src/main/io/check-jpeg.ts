@@ -81,6 +81,7 @@ interface Table {
   dcLook?: Uint8Array
   acOne?: Uint16Array
   acRuns?: Uint16Array
+  oneCode?: Int32Array
 }
 
 interface Component {
@@ -676,7 +677,6 @@ class JpegChecker {
 
 /** Bits a look-up reads: codes up to this long are taken in one step, with their coefficient bits. */
 const LOOK = 11
-const LOOK_MASK = (1 << LOOK) - 1
 /** Zero bytes after a segment's data: more than one MCU can read (10 blocks x 64 codes x 26 bits). */
 const PAD = 4096
 
@@ -720,13 +720,17 @@ function acOne(t: Table): Uint16Array {
  * on those too) and before one not taken in one look-up: their bits | chk << 5 | 1 << 12 when they
  * end the block, where chk is the sum of their advances, plus 1 when they end the block (at most
  * 64). The run is taken whole where k + chk <= 64: every code of it then falls inside the block,
- * as the loop above reads them; else acOne takes one code. 0: acOne's first code is not taken.
+ * as the loop above reads them; else one code is taken on its own (oneCode). Where acOne's first
+ * code is not taken, chk is 127: never taken whole, so one test sends both cases to oneCode.
  */
 function acRuns(one: Uint16Array): Uint16Array {
   const e = new Uint16Array(1 << GLOOK)
   for (let x = 0; x < 1 << GLOOK; x++) {
     const f = one[x]
-    if (!f) continue
+    if (!f) {
+      e[x] = 127 << 5
+      continue
+    }
     let used = 0,
       chk = 0,
       end = 0,
@@ -804,19 +808,16 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
   const n = s.comps.length
   const dcs: Uint8Array[] = [],
     acs: Uint16Array[] = [],
-    ones: Uint16Array[] = [],
-    dcT: Table[] = [],
-    acT: Table[] = [],
+    dcOnes: Int32Array[] = [],
+    acOnes: Int32Array[] = [],
     blocks: number[] = []
   for (let ci = 0; ci < n; ci++) {
-    dcT.push(s.dc[ci]!)
-    acT.push(s.ac[ci]!)
     const dc = s.dc[ci]!,
       ac = s.ac[ci]!
     dcs.push((dc.dcLook ??= dcLook(dc)))
-    const one = (ac.acOne ??= acOne(ac))
-    ones.push(one)
-    acs.push((ac.acRuns ??= acRuns(one)))
+    acs.push((ac.acRuns ??= acRuns((ac.acOne ??= acOne(ac)))))
+    dcOnes.push((dc.oneCode ??= oneCode(dc, true)))
+    acOnes.push((ac.oneCode ??= oneCode(ac, false)))
     blocks.push(n === 1 ? 1 : s.comps[ci].h * s.comps[ci].v)
   }
   let p = start
@@ -824,7 +825,7 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
   for (let m = 0; m < total;) {
     const count = restart ? Math.min(restart, total - m) : total
     const { len, end } = unstuff(b, p)
-    if (!segmentSound(unstuffed, len, count, dcs, acs, ones, dcT, acT, blocks)) return -1
+    if (!segmentSound(unstuffed, len, count, dcs, acs, dcOnes, acOnes, blocks)) return -1
     m += count
     if (m < total) {
       // a restart marker, the one expected, must follow
@@ -839,6 +840,43 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
   return p
 }
 
+/**
+ * Any one code alone, by its first GLOOK bits: (code bits) | size << 5 | advance << 9, where the
+ * advance is run + 1 for a coefficient, 16 for ZRL, 128 for a size-0 code that ends the block (DC:
+ * 0); 0 when the bits start no code of up to 16 bits, or a size over 10 (DC: 11); -s for a code
+ * longer than GLOOK: the entry is then at s + its next 4 bits. Made with slowSymbol, the loop
+ * above's reading of a code, so it reads every code as that does.
+ */
+function oneCode(t: Table, dc: boolean): Int32Array {
+  const entry = (sym: number): number => {
+    if (sym < 0) return 0
+    const run = (sym >> 4) & 15,
+      size = sym & 15
+    if (dc ? (sym & 255) > 11 : size > 10) return 0
+    const adv = dc ? 0 : size ? run + 1 : run === 15 ? 16 : 128
+    return (sym >> 8) | ((dc ? sym & 255 : size) << 5) | (adv << 9)
+  }
+  const top = new Int32Array(1 << GLOOK)
+  const subs: number[] = []
+  for (let x = 0; x < 1 << GLOOK; x++) {
+    const sym = slowSymbol(t, x << (32 - GLOOK), 32)
+    if (sym >= 0 && sym >> 8 <= GLOOK) {
+      top[x] = entry(sym)
+      continue
+    }
+    // a code longer than GLOOK bits, or none: the next 4 bits decide
+    const sub: number[] = []
+    for (let y = 0; y < 1 << (16 - GLOOK); y++) sub.push(entry(slowSymbol(t, ((x << (16 - GLOOK)) | y) << 16, 32)))
+    if (sub.every((e) => e === 0)) continue
+    top[x] = -((1 << GLOOK) + subs.length)
+    subs.push(...sub)
+  }
+  const e = new Int32Array((1 << GLOOK) + subs.length)
+  e.set(top)
+  e.set(subs, 1 << GLOOK)
+  return e
+}
+
 /** `count` MCUs decode from d[0, len) and use up exactly its bytes (the last one maybe in part). */
 function segmentSound(
   d: Uint8Array,
@@ -846,67 +884,85 @@ function segmentSound(
   count: number,
   dcs: Uint8Array[],
   acs: Uint16Array[],
-  ones: Uint16Array[],
-  dcT: Table[],
-  acT: Table[],
+  dcOnes: Int32Array[],
+  acOnes: Int32Array[],
   blocks: number[],
 ): boolean {
-  // pos: the bits read so far; before each look-up the 32 bits from its byte are read, of which the
-  // n = 32 - (pos & 7) low ones are unread (at least 25: the GLOOK bits a look-up reads, or a
-  // longer code of up to 16 bits). PAD zeros follow the data.
+  // A bit buffer: bb holds the data's next 32 bits, left-aligned, of which the top bc are counted
+  // as loaded; p is the byte after those. Before each look-up a refill tops bc up to 24..31
+  // without a branch (the 32 bits at p, shifted in under the loaded ones; only whole bytes are
+  // counted), and a code is consumed by a shift: the word at p is read before the code is known,
+  // so one table load, not two, stands between a code and the next. Bits read: p * 8 - bc.
+  // PAD zeros follow the data. (A code alone is consumed in two shifts: it and its size bits
+  // may be 26 bits long.)
   const view = new DataView(d.buffer, d.byteOffset, d.byteLength)
-  let pos = 0
+  let bb = 0,
+    bc = 0,
+    p = 0
   const nc = dcs.length
   const limit = (len + 4) * 8
   for (let m = 0; m < count; m++) {
-    if (pos > limit) return false // ran out
+    if (p * 8 - bc > limit) return false // ran out
     for (let ci = 0; ci < nc; ci++) {
       const dl = dcs[ci],
-        al = acs[ci],
-        ol = ones[ci]
+        al = acs[ci]
       for (let blk = blocks[ci]; blk > 0; blk--) {
-        let acc = view.getUint32(pos >>> 3) | 0,
-          n = 32 - (pos & 7)
-        const e = dl[(acc >>> (n - LOOK)) & LOOK_MASK]
-        if (e) pos += e
-        else {
-          const sym = slowSymbol(dcT[ci], acc, n)
-          if (sym < 0 || (sym & 255) > 11) return false
-          pos += (sym >> 8) + (sym & 255)
+        bb |= view.getUint32(p) >>> bc
+        p += (31 - bc) >> 3
+        bc |= 24
+        const e = dl[bb >>> (32 - LOOK)]
+        if (e) {
+          bb <<= e
+          bc -= e
+        } else {
+          const ol = dcOnes[ci]
+          let o = ol[bb >>> (32 - GLOOK)]
+          if (o < 0) o = ol[((bb >>> (32 - 16)) & 15) - o]
+          if (o === 0) return false
+          bb <<= o
+          bc -= o & 31
+          bb |= view.getUint32(p) >>> bc
+          p += (31 - bc) >> 3
+          bc |= 24
+          bb <<= o >> 5
+          bc -= o >> 5
         }
+        // k: the next coefficient; 128 more once the block has ended (an end-of-block)
         let k = 1
-        for (;;) {
-          acc = view.getUint32(pos >>> 3) | 0
-          n = 32 - (pos & 7)
-          const a = al[(acc >>> (n - GLOOK)) & GLOOK_MASK]
-          let adv: number
-          if (a === 0) {
-            const sym = slowSymbol(acT[ci], acc, n)
-            if (sym < 0) return false
-            const run = (sym >> 4) & 15,
-              size = sym & 15
-            if (size > 10) return false
-            pos += (sym >> 8) + size
-            adv = size ? run + 1 : run === 15 ? 16 : 0
-          } else if (k + ((a >> 5) & 127) <= 64) {
-            // the whole run of codes
-            pos += a & 31
-            if (a & 4096) break
-            adv = (a >> 5) & 127
+        do {
+          bb |= view.getUint32(p) >>> bc
+          p += (31 - bc) >> 3
+          bc |= 24
+          const a = al[bb >>> (32 - GLOOK)]
+          if (k + ((a >> 5) & 127) <= 64) {
+            // the whole run of codes: a shift count is taken mod 32 (bb << a is bb << (a & 31)),
+            // and a >> 5 is its advance, plus 128 when it ends the block
+            bb <<= a
+            bc -= a & 31
+            k += a >> 5
           } else {
-            const o = ol[(acc >>> (n - GLOOK)) & GLOOK_MASK]
-            pos += o & 31
-            adv = (o >> 5) & 31
+            // one code alone: a longer one, or the first of a run that would not stay in the block
+            const ol = acOnes[ci]
+            let o = ol[bb >>> (32 - GLOOK)]
+            if (o < 0) o = ol[((bb >>> (32 - 16)) & 15) - o]
+            if (o === 0) return false
+            bb <<= o
+            bc -= o & 31
+            bb |= view.getUint32(p) >>> bc
+            p += (31 - bc) >> 3
+            bc |= 24
+            bb <<= (o >> 5) & 15
+            bc -= (o >> 5) & 15
+            k += o >> 9
           }
-          if (adv === 0) break
-          k += adv
-          if (k >= 64) break
-        }
-        if (k > 64) return false // a coefficient past the end of a block (or a ZRL there: the loop above decides)
+        } while (k < 64)
+        // a coefficient past the end of a block (or a ZRL there: the loop above decides)
+        if ((k & 127) > 64) return false
       }
     }
   }
   // the data used up: no more, no less
+  const pos = p * 8 - bc
   return pos <= len * 8 && (pos + 7) >> 3 === len
 }
 
