@@ -144,21 +144,31 @@ function buildTable(bits: ArrayLike<number>, vals: ArrayLike<number>, dc: boolea
   return { fast, maxcode, valoff, vals: Uint8Array.from(vals), sizes: Uint8Array.from(sizes), codes }
 }
 
-/** Tables built from the same counts and values are the same: most files of a dataset share theirs (often the standard ones). */
-const tables = new Map<string, Table | null>()
+/**
+ * Tables built from the same counts and values are the same: most files of a dataset share theirs
+ * (often the standard ones). Each is found by its counts and values, compared byte by byte (a
+ * string key built per table and file cost more).
+ */
+const tables: { dc: boolean; bytes: Uint8Array; table: Table | null }[] = []
 const MAX_TABLES = 64
 
 function tableOf(bits: ArrayLike<number>, vals: ArrayLike<number>, dc: boolean): Table | null {
-  let key = dc ? 'd' : 'a'
-  for (let i = 0; i < 16; i++) key += String.fromCharCode(bits[i])
-  for (let i = 0; i < vals.length; i++) key += String.fromCharCode(vals[i])
-  let t = tables.get(key)
-  if (t === undefined) {
-    t = buildTable(bits, vals, dc)
-    if (tables.size >= MAX_TABLES) tables.clear()
-    tables.set(key, t)
+  const n = vals.length
+  find: for (let j = 0; j < tables.length; j++) {
+    const c = tables[j]
+    if (c.dc !== dc || c.bytes.length !== 16 + n) continue
+    const k = c.bytes
+    for (let i = 0; i < 16; i++) if (k[i] !== bits[i]) continue find
+    for (let i = 0; i < n; i++) if (k[16 + i] !== vals[i]) continue find
+    return c.table
   }
-  return t
+  const bytes = new Uint8Array(16 + n)
+  for (let i = 0; i < 16; i++) bytes[i] = bits[i]
+  for (let i = 0; i < n; i++) bytes[16 + i] = vals[i]
+  const table = buildTable(bits, vals, dc)
+  if (tables.length >= MAX_TABLES) tables.length = 0
+  tables.push({ dc, bytes, table })
+  return table
 }
 
 const RAN_OUT = -1
