@@ -819,23 +819,28 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
   const dcs: Uint8Array[] = [],
     acs: Uint16Array[] = [],
     dcOnes: Int32Array[] = [],
-    acOnes: Int32Array[] = [],
-    blocks: number[] = []
+    acOnes: Int32Array[] = []
+  // the tables of each block of an MCU, in order
   for (let ci = 0; ci < n; ci++) {
     const dc = s.dc[ci]!,
       ac = s.ac[ci]!
-    dcs.push((dc.dcLook ??= dcLook(dc)))
-    acs.push((ac.acRuns ??= acRuns((ac.acOne ??= acOne(ac)))))
-    dcOnes.push((dc.oneCode ??= oneCode(dc, true)))
-    acOnes.push((ac.oneCode ??= oneCode(ac, false)))
-    blocks.push(n === 1 ? 1 : s.comps[ci].h * s.comps[ci].v)
+    const dl = (dc.dcLook ??= dcLook(dc)),
+      al = (ac.acRuns ??= acRuns((ac.acOne ??= acOne(ac)))),
+      dcOne = (dc.oneCode ??= oneCode(dc, true)),
+      acOne1 = (ac.oneCode ??= oneCode(ac, false))
+    for (let blk = n === 1 ? 1 : s.comps[ci].h * s.comps[ci].v; blk > 0; blk--) {
+      dcs.push(dl)
+      acs.push(al)
+      dcOnes.push(dcOne)
+      acOnes.push(acOne1)
+    }
   }
   let p = start
   let rst = 0
   for (let m = 0; m < total;) {
     const count = restart ? Math.min(restart, total - m) : total
     const { len, end } = unstuff(b, p)
-    if (!segmentSound(unstuffed, len, count, dcs, acs, dcOnes, acOnes, blocks)) return -1
+    if (!segmentSound(unstuffed, len, count, dcs, acs, dcOnes, acOnes)) return -1
     m += count
     if (m < total) {
       // a restart marker, the one expected, must follow
@@ -887,17 +892,8 @@ function oneCode(t: Table, dc: boolean): Int32Array {
   return e
 }
 
-/** `count` MCUs decode from d[0, len) and use up exactly its bytes (the last one maybe in part). */
-function segmentSound(
-  d: Uint8Array,
-  len: number,
-  count: number,
-  dcs: Uint8Array[],
-  acs: Uint16Array[],
-  dcOnes: Int32Array[],
-  acOnes: Int32Array[],
-  blocks: number[],
-): boolean {
+/** `count` MCUs decode from d[0, len) and use up exactly its bytes (the last one maybe in part). The tables: each block's of an MCU. */
+function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array[], acs: Uint16Array[], dcOnes: Int32Array[], acOnes: Int32Array[]): boolean {
   // A bit buffer: bb holds the data's next 32 bits, left-aligned, of which the top bc are counted
   // as loaded; p is the byte after those. Before each look-up a refill tops bc up to 24..31
   // without a branch (the 32 bits at p, shifted in under the loaded ones; only whole bytes are
@@ -909,23 +905,49 @@ function segmentSound(
   let bb = 0,
     bc = 0,
     p = 0
-  const nc = dcs.length
+  const nb = dcs.length
   const limit = (len + 4) * 8
   for (let m = 0; m < count; m++) {
     if (p * 8 - bc > limit) return false // ran out
-    for (let ci = 0; ci < nc; ci++) {
-      const dl = dcs[ci],
-        al = acs[ci]
-      for (let blk = blocks[ci]; blk > 0; blk--) {
+    for (let j = 0; j < nb; j++) {
+      const dl = dcs[j],
+        al = acs[j]
+      bb |= view.getUint32(p) >>> bc
+      p += (31 - bc) >> 3
+      bc |= 24
+      const e = dl[bb >>> (32 - LOOK)]
+      if (e) {
+        bb <<= e
+        bc -= e
+      } else {
+        const ol = dcOnes[j]
+        let o = ol[bb >>> (32 - GLOOK)]
+        if (o < 0) o = ol[((bb >>> (32 - 16)) & 15) - o]
+        if (o === 0) return false
+        bb <<= o
+        bc -= o & 31
         bb |= view.getUint32(p) >>> bc
         p += (31 - bc) >> 3
         bc |= 24
-        const e = dl[bb >>> (32 - LOOK)]
-        if (e) {
-          bb <<= e
-          bc -= e
+        bb <<= o >> 5
+        bc -= o >> 5
+      }
+      // k: the next coefficient; 128 more once the block has ended (an end-of-block)
+      let k = 1
+      do {
+        bb |= view.getUint32(p) >>> bc
+        p += (31 - bc) >> 3
+        bc |= 24
+        const a = al[bb >>> (32 - GLOOK)]
+        if (k + ((a >> 5) & 127) <= 64) {
+          // the whole run of codes: a shift count is taken mod 32 (bb << a is bb << (a & 31)),
+          // and a >> 5 is its advance, plus 128 when it ends the block
+          bb <<= a
+          bc -= a & 31
+          k += a >> 5
         } else {
-          const ol = dcOnes[ci]
+          // one code alone: a longer one, or the first of a run that would not stay in the block
+          const ol = acOnes[j]
           let o = ol[bb >>> (32 - GLOOK)]
           if (o < 0) o = ol[((bb >>> (32 - 16)) & 15) - o]
           if (o === 0) return false
@@ -934,41 +956,13 @@ function segmentSound(
           bb |= view.getUint32(p) >>> bc
           p += (31 - bc) >> 3
           bc |= 24
-          bb <<= o >> 5
-          bc -= o >> 5
+          bb <<= (o >> 5) & 15
+          bc -= (o >> 5) & 15
+          k += o >> 9
         }
-        // k: the next coefficient; 128 more once the block has ended (an end-of-block)
-        let k = 1
-        do {
-          bb |= view.getUint32(p) >>> bc
-          p += (31 - bc) >> 3
-          bc |= 24
-          const a = al[bb >>> (32 - GLOOK)]
-          if (k + ((a >> 5) & 127) <= 64) {
-            // the whole run of codes: a shift count is taken mod 32 (bb << a is bb << (a & 31)),
-            // and a >> 5 is its advance, plus 128 when it ends the block
-            bb <<= a
-            bc -= a & 31
-            k += a >> 5
-          } else {
-            // one code alone: a longer one, or the first of a run that would not stay in the block
-            const ol = acOnes[ci]
-            let o = ol[bb >>> (32 - GLOOK)]
-            if (o < 0) o = ol[((bb >>> (32 - 16)) & 15) - o]
-            if (o === 0) return false
-            bb <<= o
-            bc -= o & 31
-            bb |= view.getUint32(p) >>> bc
-            p += (31 - bc) >> 3
-            bc |= 24
-            bb <<= (o >> 5) & 15
-            bc -= (o >> 5) & 15
-            k += o >> 9
-          }
-        } while (k < 64)
-        // a coefficient past the end of a block (or a ZRL there: the loop above decides)
-        if ((k & 127) > 64) return false
-      }
+      } while (k < 64)
+      // a coefficient past the end of a block (or a ZRL there: the loop above decides)
+      if ((k & 127) > 64) return false
     }
   }
   // the data used up: no more, no less
