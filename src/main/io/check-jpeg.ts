@@ -859,36 +859,43 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
  * Any one code alone, by its first GLOOK bits: (code bits) | size << 5 | advance << 9, where the
  * advance is run + 1 for a coefficient, 16 for ZRL, 128 for a size-0 code that ends the block (DC:
  * 0); 0 when the bits start no code of up to 16 bits, or a size over 10 (DC: 11); -s for a code
- * longer than GLOOK: the entry is then at s + its next 4 bits. Made with slowSymbol, the loop
- * above's reading of a code, so it reads every code as that does.
+ * longer than GLOOK: the entry is then at s + its next 16 - GLOOK bits. Filled from the codes, as
+ * acOne is: each code's entries are the bit patterns that start with it, which the loop above
+ * (Bits.decode) reads as that code. (Made once per table, before the JIT has compiled anything: a
+ * code search per bit pattern cost tens of milliseconds per process.)
  */
 function oneCode(t: Table, dc: boolean): Int32Array {
-  const entry = (sym: number): number => {
-    if (sym < 0) return 0
-    const run = (sym >> 4) & 15,
-      size = sym & 15
-    if (dc ? (sym & 255) > 11 : size > 10) return 0
-    const adv = dc ? 0 : size ? run + 1 : run === 15 ? 16 : 128
-    return (sym >> 8) | ((dc ? sym & 255 : size) << 5) | (adv << 9)
+  const SUB = 1 << (16 - GLOOK)
+  let subs = 0
+  for (let i = 0, last = -1; i < t.sizes.length; i++) {
+    const l = t.sizes[i]
+    if (l <= GLOOK || t.codes[i] >> (l - GLOOK) === last) continue
+    last = t.codes[i] >> (l - GLOOK)
+    subs++
   }
-  const top = new Int32Array(1 << GLOOK)
-  const subs: number[] = []
-  for (let x = 0; x < 1 << GLOOK; x++) {
-    const sym = slowSymbol(t, x << (32 - GLOOK), 32)
-    if (sym >= 0 && sym >> 8 <= GLOOK) {
-      top[x] = entry(sym)
+  const e = new Int32Array((1 << GLOOK) + subs * SUB)
+  let next = 1 << GLOOK
+  for (let i = 0; i < t.sizes.length; i++) {
+    const l = t.sizes[i],
+      v = t.vals[i]
+    const run = v >> 4,
+      size = v & 15
+    if (dc ? v > 11 : size > 10) continue
+    const adv = dc ? 0 : size ? run + 1 : run === 15 ? 16 : 128
+    const entry = l | (size << 5) | (adv << 9)
+    if (l <= GLOOK) {
+      const lo = t.codes[i] << (GLOOK - l)
+      e.fill(entry, lo, lo + (1 << (GLOOK - l)))
       continue
     }
-    // a code longer than GLOOK bits, or none: the next 4 bits decide
-    const sub: number[] = []
-    for (let y = 0; y < 1 << (16 - GLOOK); y++) sub.push(entry(slowSymbol(t, ((x << (16 - GLOOK)) | y) << 16, 32)))
-    if (sub.every((e) => e === 0)) continue
-    top[x] = -((1 << GLOOK) + subs.length)
-    subs.push(...sub)
+    const x = t.codes[i] >> (l - GLOOK)
+    if (e[x] === 0) {
+      e[x] = -next
+      next += SUB
+    }
+    const lo = -e[x] + ((t.codes[i] << (16 - l)) & (SUB - 1))
+    e.fill(entry, lo, lo + (1 << (16 - l)))
   }
-  const e = new Int32Array((1 << GLOOK) + subs.length)
-  e.set(top)
-  e.set(subs, 1 << GLOOK)
   return e
 }
 
@@ -968,13 +975,4 @@ function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array
   // the data used up: no more, no less
   const pos = p * 8 - bc
   return pos <= len * 8 && (pos + 7) >> 3 === len
-}
-
-/** A code longer than a look-up takes: (length << 8) | symbol, or -1 when no code of up to 16 bits matches (n >= 16). */
-function slowSymbol(t: Table, acc: number, n: number): number {
-  for (let l = 1; l <= 16; l++) {
-    const code = (acc >>> (n - l)) & ((1 << l) - 1)
-    if (code <= t.maxcode[l]) return (l << 8) | t.vals[t.valoff[l] + code]
-  }
-  return -1
 }
