@@ -81,6 +81,7 @@ interface Table {
   dcLook?: Uint8Array
   acOne?: Uint16Array
   acRuns?: Uint16Array
+  oneCode?: Int32Array
 }
 
 interface Component {
@@ -143,21 +144,31 @@ function buildTable(bits: ArrayLike<number>, vals: ArrayLike<number>, dc: boolea
   return { fast, maxcode, valoff, vals: Uint8Array.from(vals), sizes: Uint8Array.from(sizes), codes }
 }
 
-/** Tables built from the same counts and values are the same: most files of a dataset share theirs (often the standard ones). */
-const tables = new Map<string, Table | null>()
+/**
+ * Tables built from the same counts and values are the same: most files of a dataset share theirs
+ * (often the standard ones). Each is found by its counts and values, compared byte by byte (a
+ * string key built per table and file cost more).
+ */
+const tables: { dc: boolean; bytes: Uint8Array; table: Table | null }[] = []
 const MAX_TABLES = 64
 
 function tableOf(bits: ArrayLike<number>, vals: ArrayLike<number>, dc: boolean): Table | null {
-  let key = dc ? 'd' : 'a'
-  for (let i = 0; i < 16; i++) key += String.fromCharCode(bits[i])
-  for (let i = 0; i < vals.length; i++) key += String.fromCharCode(vals[i])
-  let t = tables.get(key)
-  if (t === undefined) {
-    t = buildTable(bits, vals, dc)
-    if (tables.size >= MAX_TABLES) tables.clear()
-    tables.set(key, t)
+  const n = vals.length
+  find: for (let j = 0; j < tables.length; j++) {
+    const c = tables[j]
+    if (c.dc !== dc || c.bytes.length !== 16 + n) continue
+    const k = c.bytes
+    for (let i = 0; i < 16; i++) if (k[i] !== bits[i]) continue find
+    for (let i = 0; i < n; i++) if (k[16 + i] !== vals[i]) continue find
+    return c.table
   }
-  return t
+  const bytes = new Uint8Array(16 + n)
+  for (let i = 0; i < 16; i++) bytes[i] = bits[i]
+  for (let i = 0; i < n; i++) bytes[16 + i] = vals[i]
+  const table = buildTable(bits, vals, dc)
+  if (tables.length >= MAX_TABLES) tables.length = 0
+  tables.push({ dc, bytes, table })
+  return table
 }
 
 const RAN_OUT = -1
@@ -676,7 +687,6 @@ class JpegChecker {
 
 /** Bits a look-up reads: codes up to this long are taken in one step, with their coefficient bits. */
 const LOOK = 11
-const LOOK_MASK = (1 << LOOK) - 1
 /** Zero bytes after a segment's data: more than one MCU can read (10 blocks x 64 codes x 26 bits). */
 const PAD = 4096
 
@@ -720,13 +730,17 @@ function acOne(t: Table): Uint16Array {
  * on those too) and before one not taken in one look-up: their bits | chk << 5 | 1 << 12 when they
  * end the block, where chk is the sum of their advances, plus 1 when they end the block (at most
  * 64). The run is taken whole where k + chk <= 64: every code of it then falls inside the block,
- * as the loop above reads them; else acOne takes one code. 0: acOne's first code is not taken.
+ * as the loop above reads them; else one code is taken on its own (oneCode). Where acOne's first
+ * code is not taken, chk is 127: never taken whole, so one test sends both cases to oneCode.
  */
 function acRuns(one: Uint16Array): Uint16Array {
   const e = new Uint16Array(1 << GLOOK)
   for (let x = 0; x < 1 << GLOOK; x++) {
     const f = one[x]
-    if (!f) continue
+    if (!f) {
+      e[x] = 127 << 5
+      continue
+    }
     let used = 0,
       chk = 0,
       end = 0,
@@ -804,27 +818,29 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
   const n = s.comps.length
   const dcs: Uint8Array[] = [],
     acs: Uint16Array[] = [],
-    ones: Uint16Array[] = [],
-    dcT: Table[] = [],
-    acT: Table[] = [],
-    blocks: number[] = []
+    dcOnes: Int32Array[] = [],
+    acOnes: Int32Array[] = []
+  // the tables of each block of an MCU, in order
   for (let ci = 0; ci < n; ci++) {
-    dcT.push(s.dc[ci]!)
-    acT.push(s.ac[ci]!)
     const dc = s.dc[ci]!,
       ac = s.ac[ci]!
-    dcs.push((dc.dcLook ??= dcLook(dc)))
-    const one = (ac.acOne ??= acOne(ac))
-    ones.push(one)
-    acs.push((ac.acRuns ??= acRuns(one)))
-    blocks.push(n === 1 ? 1 : s.comps[ci].h * s.comps[ci].v)
+    const dl = (dc.dcLook ??= dcLook(dc)),
+      al = (ac.acRuns ??= acRuns((ac.acOne ??= acOne(ac)))),
+      dcOne = (dc.oneCode ??= oneCode(dc, true)),
+      acOne1 = (ac.oneCode ??= oneCode(ac, false))
+    for (let blk = n === 1 ? 1 : s.comps[ci].h * s.comps[ci].v; blk > 0; blk--) {
+      dcs.push(dl)
+      acs.push(al)
+      dcOnes.push(dcOne)
+      acOnes.push(acOne1)
+    }
   }
   let p = start
   let rst = 0
   for (let m = 0; m < total;) {
     const count = restart ? Math.min(restart, total - m) : total
     const { len, end } = unstuff(b, p)
-    if (!segmentSound(unstuffed, len, count, dcs, acs, ones, dcT, acT, blocks)) return -1
+    if (!segmentSound(unstuffed, len, count, dcs, acs, dcOnes, acOnes)) return -1
     m += count
     if (m < total) {
       // a restart marker, the one expected, must follow
@@ -839,82 +855,124 @@ function sequentialScanEnd(b: Uint8Array, s: Scan, start: number, total: number,
   return p
 }
 
-/** `count` MCUs decode from d[0, len) and use up exactly its bytes (the last one maybe in part). */
-function segmentSound(
-  d: Uint8Array,
-  len: number,
-  count: number,
-  dcs: Uint8Array[],
-  acs: Uint16Array[],
-  ones: Uint16Array[],
-  dcT: Table[],
-  acT: Table[],
-  blocks: number[],
-): boolean {
-  // pos: the bits read so far; before each look-up the 32 bits from its byte are read, of which the
-  // n = 32 - (pos & 7) low ones are unread (at least 25: the GLOOK bits a look-up reads, or a
-  // longer code of up to 16 bits). PAD zeros follow the data.
+/**
+ * Any one code alone, by its first GLOOK bits: (code bits) | size << 5 | advance << 9, where the
+ * advance is run + 1 for a coefficient, 16 for ZRL, 128 for a size-0 code that ends the block (DC:
+ * 0); 0 when the bits start no code of up to 16 bits, or a size over 10 (DC: 11); -s for a code
+ * longer than GLOOK: the entry is then at s + its next 16 - GLOOK bits. Filled from the codes, as
+ * acOne is: each code's entries are the bit patterns that start with it, which the loop above
+ * (Bits.decode) reads as that code. (Made once per table, before the JIT has compiled anything: a
+ * code search per bit pattern cost tens of milliseconds per process.)
+ */
+function oneCode(t: Table, dc: boolean): Int32Array {
+  const SUB = 1 << (16 - GLOOK)
+  let subs = 0
+  for (let i = 0, last = -1; i < t.sizes.length; i++) {
+    const l = t.sizes[i]
+    if (l <= GLOOK || t.codes[i] >> (l - GLOOK) === last) continue
+    last = t.codes[i] >> (l - GLOOK)
+    subs++
+  }
+  const e = new Int32Array((1 << GLOOK) + subs * SUB)
+  let next = 1 << GLOOK
+  for (let i = 0; i < t.sizes.length; i++) {
+    const l = t.sizes[i],
+      v = t.vals[i]
+    const run = v >> 4,
+      size = v & 15
+    if (dc ? v > 11 : size > 10) continue
+    const adv = dc ? 0 : size ? run + 1 : run === 15 ? 16 : 128
+    const entry = l | (size << 5) | (adv << 9)
+    if (l <= GLOOK) {
+      const lo = t.codes[i] << (GLOOK - l)
+      e.fill(entry, lo, lo + (1 << (GLOOK - l)))
+      continue
+    }
+    const x = t.codes[i] >> (l - GLOOK)
+    if (e[x] === 0) {
+      e[x] = -next
+      next += SUB
+    }
+    const lo = -e[x] + ((t.codes[i] << (16 - l)) & (SUB - 1))
+    e.fill(entry, lo, lo + (1 << (16 - l)))
+  }
+  return e
+}
+
+/** `count` MCUs decode from d[0, len) and use up exactly its bytes (the last one maybe in part). The tables: each block's of an MCU. */
+function segmentSound(d: Uint8Array, len: number, count: number, dcs: Uint8Array[], acs: Uint16Array[], dcOnes: Int32Array[], acOnes: Int32Array[]): boolean {
+  // A bit buffer: bb holds the data's next 32 bits, left-aligned, of which the top bc are counted
+  // as loaded; p is the byte after those. Before each look-up a refill tops bc up to 24..31
+  // without a branch (the 32 bits at p, shifted in under the loaded ones; only whole bytes are
+  // counted), and a code is consumed by a shift: the word at p is read before the code is known,
+  // so one table load, not two, stands between a code and the next. Bits read: p * 8 - bc.
+  // PAD zeros follow the data. (A code alone is consumed in two shifts: it and its size bits
+  // may be 26 bits long.)
   const view = new DataView(d.buffer, d.byteOffset, d.byteLength)
-  let pos = 0
-  const nc = dcs.length
+  let bb = 0,
+    bc = 0,
+    p = 0
+  const nb = dcs.length
   const limit = (len + 4) * 8
   for (let m = 0; m < count; m++) {
-    if (pos > limit) return false // ran out
-    for (let ci = 0; ci < nc; ci++) {
-      const dl = dcs[ci],
-        al = acs[ci],
-        ol = ones[ci]
-      for (let blk = blocks[ci]; blk > 0; blk--) {
-        let acc = view.getUint32(pos >>> 3) | 0,
-          n = 32 - (pos & 7)
-        const e = dl[(acc >>> (n - LOOK)) & LOOK_MASK]
-        if (e) pos += e
-        else {
-          const sym = slowSymbol(dcT[ci], acc, n)
-          if (sym < 0 || (sym & 255) > 11) return false
-          pos += (sym >> 8) + (sym & 255)
-        }
-        let k = 1
-        for (;;) {
-          acc = view.getUint32(pos >>> 3) | 0
-          n = 32 - (pos & 7)
-          const a = al[(acc >>> (n - GLOOK)) & GLOOK_MASK]
-          let adv: number
-          if (a === 0) {
-            const sym = slowSymbol(acT[ci], acc, n)
-            if (sym < 0) return false
-            const run = (sym >> 4) & 15,
-              size = sym & 15
-            if (size > 10) return false
-            pos += (sym >> 8) + size
-            adv = size ? run + 1 : run === 15 ? 16 : 0
-          } else if (k + ((a >> 5) & 127) <= 64) {
-            // the whole run of codes
-            pos += a & 31
-            if (a & 4096) break
-            adv = (a >> 5) & 127
-          } else {
-            const o = ol[(acc >>> (n - GLOOK)) & GLOOK_MASK]
-            pos += o & 31
-            adv = (o >> 5) & 31
-          }
-          if (adv === 0) break
-          k += adv
-          if (k >= 64) break
-        }
-        if (k > 64) return false // a coefficient past the end of a block (or a ZRL there: the loop above decides)
+    if (p * 8 - bc > limit) return false // ran out
+    for (let j = 0; j < nb; j++) {
+      const dl = dcs[j],
+        al = acs[j]
+      bb |= view.getUint32(p) >>> bc
+      p += (31 - bc) >> 3
+      bc |= 24
+      const e = dl[bb >>> (32 - LOOK)]
+      if (e) {
+        bb <<= e
+        bc -= e
+      } else {
+        const ol = dcOnes[j]
+        let o = ol[bb >>> (32 - GLOOK)]
+        if (o < 0) o = ol[((bb >>> (32 - 16)) & 15) - o]
+        if (o === 0) return false
+        bb <<= o
+        bc -= o & 31
+        bb |= view.getUint32(p) >>> bc
+        p += (31 - bc) >> 3
+        bc |= 24
+        bb <<= o >> 5
+        bc -= o >> 5
       }
+      // k: the next coefficient; 128 more once the block has ended (an end-of-block)
+      let k = 1
+      do {
+        bb |= view.getUint32(p) >>> bc
+        p += (31 - bc) >> 3
+        bc |= 24
+        const a = al[bb >>> (32 - GLOOK)]
+        if (k + ((a >> 5) & 127) <= 64) {
+          // the whole run of codes: a shift count is taken mod 32 (bb << a is bb << (a & 31)),
+          // and a >> 5 is its advance, plus 128 when it ends the block
+          bb <<= a
+          bc -= a & 31
+          k += a >> 5
+        } else {
+          // one code alone: a longer one, or the first of a run that would not stay in the block
+          const ol = acOnes[j]
+          let o = ol[bb >>> (32 - GLOOK)]
+          if (o < 0) o = ol[((bb >>> (32 - 16)) & 15) - o]
+          if (o === 0) return false
+          bb <<= o
+          bc -= o & 31
+          bb |= view.getUint32(p) >>> bc
+          p += (31 - bc) >> 3
+          bc |= 24
+          bb <<= (o >> 5) & 15
+          bc -= (o >> 5) & 15
+          k += o >> 9
+        }
+      } while (k < 64)
+      // a coefficient past the end of a block (or a ZRL there: the loop above decides)
+      if ((k & 127) > 64) return false
     }
   }
   // the data used up: no more, no less
+  const pos = p * 8 - bc
   return pos <= len * 8 && (pos + 7) >> 3 === len
-}
-
-/** A code longer than a look-up takes: (length << 8) | symbol, or -1 when no code of up to 16 bits matches (n >= 16). */
-function slowSymbol(t: Table, acc: number, n: number): number {
-  for (let l = 1; l <= 16; l++) {
-    const code = (acc >>> (n - l)) & ((1 << l) - 1)
-    if (code <= t.maxcode[l]) return (l << 8) | t.vals[t.valoff[l] + code]
-  }
-  return -1
 }
