@@ -20,7 +20,9 @@ const pairs = JSON.parse(readFileSync(join(dir, 'params.json'), 'utf8')).pairs.m
   name: q.name,
 }))
 const bytes = pairs.map((p) => ({ image: readFileSync(p.image), mask: readFileSync(p.mask) }))
-console.log(`${pairs.length} pairs from ${dir}, ${process.env.RECIPE ? process.env.RECIPE : 'bench recipe'}, JPEG q90 + PNG mask, native ${process.env.LOCKSTEP_NATIVE === '0' ? 'off' : 'on if built'}`)
+console.log(
+  `${pairs.length} pairs from ${dir}, ${process.env.RECIPE ? process.env.RECIPE : 'bench recipe'}, JPEG q90 + PNG mask, native ${process.env.LOCKSTEP_NATIVE === '0' ? 'off' : 'on if built'}`,
+)
 for (let round = 0; round < rounds; round++) {
   const c0 = process.cpuUsage()
   const t0 = performance.now()
