@@ -343,22 +343,24 @@ function bilinearQInner(
   o: number,
 ): void {
   // `| 0`: at left = top = 0 the product is -0, a double, and every index below would be computed
-  // in floating point (double adds and a check that each index is an integer: 1.35x slower)
-  const r3 = src.width * 3,
+  // in floating point (double adds and a check that each index is an integer: 1.35x slower). The
+  // indices' `| 0` (p, q, o and their offsets, all far below 2^31: Math.imul already wraps the row
+  // offset) lets V8 add them as int32s without an overflow check and deoptimisation point each
+  const r3 = (src.width * 3) | 0,
     base = (-(src.top * src.width + src.left) * 3) | 0
-  for (let x = xa; x < xb; x++, o += 3) {
+  for (let x = xa; x < xb; x++, o = (o + 3) | 0) {
     const X = (X0 + ad[x]) >> 5,
       Y = (Y0 + bd[x]) >> 5
     const fx = X & 31,
       fy = Y & 31
     // Math.imul: an int32 multiply without the overflow and -0 checks of `*` on unknown ranges
-    const p = Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base,
-      q = p + r3
+    const p = (Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base) | 0,
+      q = (p + r3) | 0
     // little-endian words: u = R0 G0 B0 R1, w = B0 R1 G1 B1 (bytes from low to high)
     const u0 = words.getInt32(p, true),
-      w0 = words.getInt32(p + 2, true),
+      w0 = words.getInt32((p + 2) | 0, true),
       u1 = words.getInt32(q, true),
-      w1 = words.getInt32(q + 2, true)
+      w1 = words.getInt32((q + 2) | 0, true)
     let a = u0 & 0xff00ff
     const rb0 = (a << 5) + fx * (((w0 >> 8) & 0xff00ff) - a)
     a = u1 & 0xff00ff
@@ -369,9 +371,9 @@ function bilinearQInner(
     const g1 = (a << 5) + fx * (((w1 >> 16) & 255) - a)
     let h = rb0 & 0xffff
     out[o] = ((h << 5) + fy * ((rb1 & 0xffff) - h) + 512) >> 10
-    out[o + 1] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
+    out[(o + 1) | 0] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
     h = rb0 >>> 16
-    out[o + 2] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
+    out[(o + 2) | 0] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
   }
 }
 
@@ -397,9 +399,9 @@ function bilinearQInner2(
   o: number,
   stride: number,
 ): void {
-  const r3 = src.width * 3,
+  const r3 = (src.width * 3) | 0,
     base = (-(src.top * src.width + src.left) * 3) | 0
-  for (let x = xa, ob = o + stride; x < xb; x++, o += 3, ob += 3) {
+  for (let x = xa, ob = (o + stride) | 0; x < xb; x++, o = (o + 3) | 0, ob = (ob + 3) | 0) {
     const adx = ad[x],
       bdx = bd[x]
     {
@@ -407,12 +409,12 @@ function bilinearQInner2(
         Y = (Y0 + bdx) >> 5
       const fx = X & 31,
         fy = Y & 31
-      const p = Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base,
-        q = p + r3
+      const p = (Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base) | 0,
+        q = (p + r3) | 0
       const u0 = words.getInt32(p, true),
-        w0 = words.getInt32(p + 2, true),
+        w0 = words.getInt32((p + 2) | 0, true),
         u1 = words.getInt32(q, true),
-        w1 = words.getInt32(q + 2, true)
+        w1 = words.getInt32((q + 2) | 0, true)
       let a = u0 & 0xff00ff
       const rb0 = (a << 5) + fx * (((w0 >> 8) & 0xff00ff) - a)
       a = u1 & 0xff00ff
@@ -423,21 +425,21 @@ function bilinearQInner2(
       const g1 = (a << 5) + fx * (((w1 >> 16) & 255) - a)
       let h = rb0 & 0xffff
       out[o] = ((h << 5) + fy * ((rb1 & 0xffff) - h) + 512) >> 10
-      out[o + 1] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
+      out[(o + 1) | 0] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
       h = rb0 >>> 16
-      out[o + 2] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
+      out[(o + 2) | 0] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
     }
     {
       const X = (X0b + adx) >> 5,
         Y = (Y0b + bdx) >> 5
       const fx = X & 31,
         fy = Y & 31
-      const p = Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base,
-        q = p + r3
+      const p = (Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base) | 0,
+        q = (p + r3) | 0
       const u0 = words.getInt32(p, true),
-        w0 = words.getInt32(p + 2, true),
+        w0 = words.getInt32((p + 2) | 0, true),
         u1 = words.getInt32(q, true),
-        w1 = words.getInt32(q + 2, true)
+        w1 = words.getInt32((q + 2) | 0, true)
       let a = u0 & 0xff00ff
       const rb0 = (a << 5) + fx * (((w0 >> 8) & 0xff00ff) - a)
       a = u1 & 0xff00ff
@@ -448,9 +450,9 @@ function bilinearQInner2(
       const g1 = (a << 5) + fx * (((w1 >> 16) & 255) - a)
       let h = rb0 & 0xffff
       out[ob] = ((h << 5) + fy * ((rb1 & 0xffff) - h) + 512) >> 10
-      out[ob + 1] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
+      out[(ob + 1) | 0] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
       h = rb0 >>> 16
-      out[ob + 2] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
+      out[(ob + 2) | 0] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
     }
   }
 }
