@@ -239,12 +239,12 @@ describe('the JS kernels-2 bilinear warp = its previous implementation (same byt
   it('a 1024 x 768 source through rotations, flips and scales, and a region at its bottom-right corner', () => {
     const SW = 1024,
       SH = 768,
-      W = 512,
-      H = 512
+      W = 512
     const full = randomRgb(SW, SH, 3)
     let s = 99
     const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
     for (let t = 0; t < 12; t++) {
+      const H = 512 - (t % 4) // rows in groups of four and a last group of 1-3 rows
       const corner = t % 3 === 2
       const rl = corner ? 600 : 0,
         rt = corner ? 400 : 0

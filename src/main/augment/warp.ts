@@ -241,21 +241,21 @@ export function warpBilinearQJs(src: SourceView<Uint8Array> | null, A: Affine, f
   const view = viewWith(src, plain(src.data)),
     to = plain(out)
   const words = new DataView(view.data.buffer, view.data.byteOffset, view.data.byteLength)
-  // rows go two at a time: the columns where both rows' taps are inside the source take one loop
-  // over both rows (bilinearQInner2); the rest of each row goes alone (a pixel's bytes depend on
-  // its own taps only, so the grouping moves no byte)
-  const rows = new Int32Array(12) // per row of the pair: xa, xb, i0, i1, X0, Y0
-  for (let y = 0; y < H; y += 2) {
-    const n = y + 1 < H ? 2 : 1
+  // rows go four at a time: the columns where all four rows' taps are inside the source take one
+  // loop over the four rows (bilinearQInner4); the rest of each row goes alone (a pixel's bytes
+  // depend on its own taps only, so the grouping moves no byte)
+  const rows = new Int32Array(24) // per row of the group: xa, xb, i0, i1, X0, Y0
+  for (let y = 0; y < H; y += 4) {
+    const n = Math.min(4, H - y)
     for (let r = 0; r < n; r++) {
       rowSpanInto(fb, y + r, W, span) // outside: fill 0
       const X0 = rneSat((b * (y + r) + m2) * 1024) + 16,
         Y0 = rneSat((e * (y + r) + m5) * 1024) + 16
       innerRun(view, ad, bd, X0, Y0, span[0], Math.max(span[0], span[1]), rows, r * 6) // empty span: no pixel
     }
-    // both rows' inner runs in common: [c0, c1)
-    const c0 = Math.max(rows[2], rows[8]),
-      c1 = n === 2 ? Math.min(rows[3], rows[9]) : c0
+    // the four rows' inner runs in common: [c0, c1) (a last group of fewer rows goes row by row)
+    const c0 = Math.max(rows[2], rows[8], rows[14], rows[20]),
+      c1 = n === 4 ? Math.min(rows[3], rows[9], rows[15], rows[21]) : c0
     for (let r = 0; r < n; r++) {
       const k = r * 6,
         o = (y + r) * W * 3
@@ -272,7 +272,7 @@ export function warpBilinearQJs(src: SourceView<Uint8Array> | null, A: Affine, f
       } else if (i0 < i1) bilinearQInner(view, words, ad, bd, X0, Y0, i0, i1, to, o + i0 * 3)
       if (i1 < xb) bilinearQEdge(view, ad, bd, X0, Y0, i1, xb, to, o + i1 * 3)
     }
-    if (c0 < c1) bilinearQInner2(view, words, ad, bd, rows[4], rows[5], rows[10], rows[11], c0, c1, to, (y * W + c0) * 3, W * 3)
+    if (c0 < c1) bilinearQInner4(view, words, ad, bd, rows, c0, c1, to, (y * W + c0) * 3, W * 3)
   }
   return out
 }
@@ -343,22 +343,24 @@ function bilinearQInner(
   o: number,
 ): void {
   // `| 0`: at left = top = 0 the product is -0, a double, and every index below would be computed
-  // in floating point (double adds and a check that each index is an integer: 1.35x slower)
-  const r3 = src.width * 3,
+  // in floating point (double adds and a check that each index is an integer: 1.35x slower). The
+  // indices' `| 0` (p, q, o and their offsets, all far below 2^31: Math.imul already wraps the row
+  // offset) lets V8 add them as int32s without an overflow check and deoptimisation point each
+  const r3 = (src.width * 3) | 0,
     base = (-(src.top * src.width + src.left) * 3) | 0
-  for (let x = xa; x < xb; x++, o += 3) {
+  for (let x = xa; x < xb; x++, o = (o + 3) | 0) {
     const X = (X0 + ad[x]) >> 5,
       Y = (Y0 + bd[x]) >> 5
     const fx = X & 31,
       fy = Y & 31
     // Math.imul: an int32 multiply without the overflow and -0 checks of `*` on unknown ranges
-    const p = Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base,
-      q = p + r3
+    const p = (Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base) | 0,
+      q = (p + r3) | 0
     // little-endian words: u = R0 G0 B0 R1, w = B0 R1 G1 B1 (bytes from low to high)
     const u0 = words.getInt32(p, true),
-      w0 = words.getInt32(p + 2, true),
+      w0 = words.getInt32((p + 2) | 0, true),
       u1 = words.getInt32(q, true),
-      w1 = words.getInt32(q + 2, true)
+      w1 = words.getInt32((q + 2) | 0, true)
     let a = u0 & 0xff00ff
     const rb0 = (a << 5) + fx * (((w0 >> 8) & 0xff00ff) - a)
     a = u1 & 0xff00ff
@@ -369,50 +371,61 @@ function bilinearQInner(
     const g1 = (a << 5) + fx * (((w1 >> 16) & 255) - a)
     let h = rb0 & 0xffff
     out[o] = ((h << 5) + fy * ((rb1 & 0xffff) - h) + 512) >> 10
-    out[o + 1] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
+    out[(o + 1) | 0] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
     h = rb0 >>> 16
-    out[o + 2] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
+    out[(o + 2) | 0] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
   }
 }
 
 /**
- * Pixels [xa, xb) of two rows (X0, Y0 and X0b, Y0b; out at o and o + stride) whose taps are all
- * inside the source: bilinearQInner's arithmetic for both rows in one loop. The two pixels of an
- * iteration share the column's ad/bd reads and the loop, and their independent arithmetic overlaps
- * (~8% less time than two bilinearQInner rows in V8; a shared per-pixel function, inlined twice, is
- * slower than writing it out).
+ * Pixels [xa, xb) of four rows (X0, Y0 of row r at rows[6 r + 4], rows[6 r + 5]; out at o + r * stride)
+ * whose taps are all inside the source: bilinearQInner's arithmetic for the four rows in one loop.
+ * The pixels of an iteration share the column's ad/bd reads and the loop's own work (V8 repeats the
+ * arrays' map checks and field loads every iteration: it does not hoist them out of a loop this
+ * long), and their independent arithmetic overlaps: ~6% less time than two rows a loop.
+ * Written out four times: the per-pixel block as a function is over V8's inlining limit
+ * (460 bytes of bytecode, --trace-turbo-inlining: "reason: 5"), and a call per pixel is ~1.7x slower.
  */
-function bilinearQInner2(
+function bilinearQInner4(
   src: SourceView<Uint8Array>,
   words: DataView,
   ad: Int32Array,
   bd: Int32Array,
-  X0: number,
-  Y0: number,
-  X0b: number,
-  Y0b: number,
+  rows: Int32Array,
   xa: number,
   xb: number,
   out: Uint8Array,
   o: number,
   stride: number,
 ): void {
-  const r3 = src.width * 3,
+  const r3 = (src.width * 3) | 0,
     base = (-(src.top * src.width + src.left) * 3) | 0
-  for (let x = xa, ob = o + stride; x < xb; x++, o += 3, ob += 3) {
+  const xA = rows[4],
+    yA = rows[5],
+    xB = rows[10],
+    yB = rows[11],
+    xC = rows[16],
+    yC = rows[17],
+    xD = rows[22],
+    yD = rows[23]
+  for (
+    let x = xa, ob = (o + stride) | 0, oc = (ob + stride) | 0, od = (oc + stride) | 0;
+    x < xb;
+    x++, o = (o + 3) | 0, ob = (ob + 3) | 0, oc = (oc + 3) | 0, od = (od + 3) | 0
+  ) {
     const adx = ad[x],
       bdx = bd[x]
     {
-      const X = (X0 + adx) >> 5,
-        Y = (Y0 + bdx) >> 5
+      const X = (xA + adx) >> 5,
+        Y = (yA + bdx) >> 5
       const fx = X & 31,
         fy = Y & 31
-      const p = Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base,
-        q = p + r3
+      const p = (Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base) | 0,
+        q = (p + r3) | 0
       const u0 = words.getInt32(p, true),
-        w0 = words.getInt32(p + 2, true),
+        w0 = words.getInt32((p + 2) | 0, true),
         u1 = words.getInt32(q, true),
-        w1 = words.getInt32(q + 2, true)
+        w1 = words.getInt32((q + 2) | 0, true)
       let a = u0 & 0xff00ff
       const rb0 = (a << 5) + fx * (((w0 >> 8) & 0xff00ff) - a)
       a = u1 & 0xff00ff
@@ -423,21 +436,21 @@ function bilinearQInner2(
       const g1 = (a << 5) + fx * (((w1 >> 16) & 255) - a)
       let h = rb0 & 0xffff
       out[o] = ((h << 5) + fy * ((rb1 & 0xffff) - h) + 512) >> 10
-      out[o + 1] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
+      out[(o + 1) | 0] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
       h = rb0 >>> 16
-      out[o + 2] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
+      out[(o + 2) | 0] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
     }
     {
-      const X = (X0b + adx) >> 5,
-        Y = (Y0b + bdx) >> 5
+      const X = (xB + adx) >> 5,
+        Y = (yB + bdx) >> 5
       const fx = X & 31,
         fy = Y & 31
-      const p = Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base,
-        q = p + r3
+      const p = (Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base) | 0,
+        q = (p + r3) | 0
       const u0 = words.getInt32(p, true),
-        w0 = words.getInt32(p + 2, true),
+        w0 = words.getInt32((p + 2) | 0, true),
         u1 = words.getInt32(q, true),
-        w1 = words.getInt32(q + 2, true)
+        w1 = words.getInt32((q + 2) | 0, true)
       let a = u0 & 0xff00ff
       const rb0 = (a << 5) + fx * (((w0 >> 8) & 0xff00ff) - a)
       a = u1 & 0xff00ff
@@ -448,9 +461,59 @@ function bilinearQInner2(
       const g1 = (a << 5) + fx * (((w1 >> 16) & 255) - a)
       let h = rb0 & 0xffff
       out[ob] = ((h << 5) + fy * ((rb1 & 0xffff) - h) + 512) >> 10
-      out[ob + 1] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
+      out[(ob + 1) | 0] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
       h = rb0 >>> 16
-      out[ob + 2] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
+      out[(ob + 2) | 0] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
+    }
+    {
+      const X = (xC + adx) >> 5,
+        Y = (yC + bdx) >> 5
+      const fx = X & 31,
+        fy = Y & 31
+      const p = (Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base) | 0,
+        q = (p + r3) | 0
+      const u0 = words.getInt32(p, true),
+        w0 = words.getInt32((p + 2) | 0, true),
+        u1 = words.getInt32(q, true),
+        w1 = words.getInt32((q + 2) | 0, true)
+      let a = u0 & 0xff00ff
+      const rb0 = (a << 5) + fx * (((w0 >> 8) & 0xff00ff) - a)
+      a = u1 & 0xff00ff
+      const rb1 = (a << 5) + fx * (((w1 >> 8) & 0xff00ff) - a)
+      a = (u0 >> 8) & 255
+      const g0 = (a << 5) + fx * (((w0 >> 16) & 255) - a)
+      a = (u1 >> 8) & 255
+      const g1 = (a << 5) + fx * (((w1 >> 16) & 255) - a)
+      let h = rb0 & 0xffff
+      out[oc] = ((h << 5) + fy * ((rb1 & 0xffff) - h) + 512) >> 10
+      out[(oc + 1) | 0] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
+      h = rb0 >>> 16
+      out[(oc + 2) | 0] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
+    }
+    {
+      const X = (xD + adx) >> 5,
+        Y = (yD + bdx) >> 5
+      const fx = X & 31,
+        fy = Y & 31
+      const p = (Math.imul(Y >> 5, r3) + (X >> 5) * 3 + base) | 0,
+        q = (p + r3) | 0
+      const u0 = words.getInt32(p, true),
+        w0 = words.getInt32((p + 2) | 0, true),
+        u1 = words.getInt32(q, true),
+        w1 = words.getInt32((q + 2) | 0, true)
+      let a = u0 & 0xff00ff
+      const rb0 = (a << 5) + fx * (((w0 >> 8) & 0xff00ff) - a)
+      a = u1 & 0xff00ff
+      const rb1 = (a << 5) + fx * (((w1 >> 8) & 0xff00ff) - a)
+      a = (u0 >> 8) & 255
+      const g0 = (a << 5) + fx * (((w0 >> 16) & 255) - a)
+      a = (u1 >> 8) & 255
+      const g1 = (a << 5) + fx * (((w1 >> 16) & 255) - a)
+      let h = rb0 & 0xffff
+      out[od] = ((h << 5) + fy * ((rb1 & 0xffff) - h) + 512) >> 10
+      out[(od + 1) | 0] = ((g0 << 5) + fy * (g1 - g0) + 512) >> 10
+      h = rb0 >>> 16
+      out[(od + 2) | 0] = ((h << 5) + fy * ((rb1 >>> 16) - h) + 512) >> 10
     }
   }
 }
