@@ -4,7 +4,7 @@
 // run-filled table equals normal16Table + 384 for every std.
 import { describe, expect, it } from 'vitest'
 import { useNativeOps } from '../../src/main/augment/fast'
-import { gaussianNoise, hash32, hashedNormal3Js, noiseKey, normal16Table, normal384Table } from '../../src/main/augment/ops/noise'
+import { gaussianNoise, hash32, hashedNormal3Js, noiseKey, normal16Table, normal384Table, saltPepperQJs } from '../../src/main/augment/ops/noise'
 import { Rng } from '../../src/main/augment/rng'
 
 // ---- the previous kernel, verbatim but for names ----
@@ -139,6 +139,71 @@ describe('kernels 3 Gaussian noise (JS) = its previous form', () => {
       }
     } finally {
       useNativeOps(true)
+    }
+  })
+})
+
+// ---- kernels 2+ salt and pepper: the previous form ----
+function oldSaltPepperQJs(d: Uint8Array, key: number, key2: number, amount: number, salt: number): void {
+  const hit = amount * 4294967296,
+    s = salt * 4294967296,
+    kk = key | 0
+  for (let p = 0, n = Math.floor(d.length / 3), i = 0; p < n; p++, i += 3) {
+    let x = (kk + p) | 0
+    x ^= x >>> 16
+    x = Math.imul(x, 0x7feb352d)
+    x ^= x >>> 15
+    x = Math.imul(x, 0x846ca68b | 0)
+    x ^= x >>> 16
+    if (x >>> 0 < hit) d[i] = d[i + 1] = d[i + 2] = hash32(key2, p) < s ? 255 : 0
+  }
+}
+
+describe('kernels 2+ salt and pepper (JS) = its previous form', () => {
+  it('the same bytes for random and edge amounts, keys and lengths, on views and Buffers', () => {
+    const r = Rng.fromParts('noise-diff', 4)
+    const edges = [
+      0,
+      -0.1,
+      NaN,
+      1,
+      2,
+      Infinity,
+      1 / 4294967296,
+      7 / 4294967296,
+      0.5,
+      (4294967296 - 1) / 4294967296,
+      (4294967296 - 0.5) / 4294967296,
+      1 - 1e-12,
+      1e-12,
+      0.25 + 1e-12,
+    ]
+    for (let k = 0; k < 1500; k++) {
+      const len = k % 5 === 0 ? r.int(0, 40) : r.int(0, 6000)
+      const start = r.int(0, 7)
+      const backing = k % 3 === 0 ? Buffer.alloc(start + len + 8) : new Uint8Array(start + len + 8)
+      for (let i = 0; i < backing.length; i++) backing[i] = r.int(0, 255)
+      const key = [0, 1, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff][k % 9] ?? r.u32(),
+        key2 = k % 11 === 0 ? 0xffffffff : r.u32()
+      const amount = k < edges.length * 4 ? edges[k % edges.length] : k % 2 ? r.uniform(0, 0.06) : r.next()
+      const salt = [0, 1, 0.5][k % 7] ?? r.next()
+      const a = backing.subarray(start, start + len),
+        b = Uint8Array.from(backing).subarray(start, start + len)
+      saltPepperQJs(a, key, key2, amount, salt)
+      oldSaltPepperQJs(b, key, key2, amount, salt)
+      expect(same(a, b), `case ${k}: keys ${key} ${key2} amount ${amount} salt ${salt} ${start}+${len}`).toBe(true)
+    }
+    // hashes at the threshold: amounts that put H on and next to hashes that occur
+    for (let k = 0; k < 300; k++) {
+      const key = r.u32(),
+        len = 300
+      const h = hash32(key, r.int(0, 99)) + [-1, 0, 1, 0.5, -0.5][k % 5]
+      const amount = Math.max(0, h) / 4294967296
+      const a = new Uint8Array(len).map(() => r.int(0, 255)),
+        b = a.slice()
+      saltPepperQJs(a, key, 77, amount, 0.5)
+      oldSaltPepperQJs(b, key, 77, amount, 0.5)
+      expect(same(a, b), `threshold case ${k}`).toBe(true)
     }
   })
 })
