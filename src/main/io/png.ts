@@ -125,9 +125,14 @@ export const PNG_CHUNK = 65536
 /** The whole zlib stream inflated as the data check reads it (io/check-png.ts): the filtered rows and the stream bytes consumed, or node's error. */
 export type WholeInflate = { out: Buffer; consumed: number } | { err: unknown }
 
-export function inflateWhole(z: Buffer, expected: number): WholeInflate {
+/**
+ * `chunkSize`: output bytes per inflate call. The check's verdict on a bad stream depends on it
+ * (PNG_CHUNK, as check_png_data); a stream that inflates cleanly to its end gives the same bytes
+ * and the same `consumed` whatever it is (see wholeRows).
+ */
+export function inflateWhole(z: Buffer, expected: number, chunkSize = PNG_CHUNK): WholeInflate {
   try {
-    const res = inflateSync(z, { chunkSize: PNG_CHUNK, maxOutputLength: expected, info: true }) as unknown as {
+    const res = inflateSync(z, { chunkSize, maxOutputLength: expected, info: true }) as unknown as {
       buffer: Buffer
       engine: { bytesWritten: number }
     }
@@ -374,9 +379,19 @@ export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region, kee
   return { width: w, height: h, depth: 8, data: out }
 }
 
-/** The whole stream's rows through the check's own inflate, left for the check (takeWholeInflate); null when that inflate fails (the rows the region needs are inflated alone then). */
+/**
+ * The whole stream's rows, left for the check (takeWholeInflate); null when that inflate fails or
+ * falls short (the rows the region needs are inflated alone then, and the check inflates on its own).
+ * One output buffer of the whole size, not the check's 64 KiB chunks joined by a copy (13 chunks
+ * and a concat for a 1024x768 mask: twice the memory, a copy, and more young-generation collections,
+ * which fresh ArrayBuffer bytes trigger): what the check keeps is only ever a stream that ended
+ * cleanly with exactly `total` bytes, and on such a stream the inflated bytes and the input consumed
+ * do not depend on the output's chunking (the chunks only decide which fault of a bad stream is met first).
+ */
 function wholeRows(b: Buffer, z: Buffer, total: number): Buffer | null {
-  const w = inflateWhole(z, total)
+  // total + 1: the clean stream's last call ends with output space left (none left: node would
+  // allocate another whole-size chunk for a call that writes nothing)
+  const w = inflateWhole(z, total, Math.max(constants.Z_MIN_CHUNK, total + 1))
   if ('err' in w || w.out.length !== total) return null
   forCheck.set(b, w)
   return w.out
