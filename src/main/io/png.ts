@@ -334,8 +334,9 @@ export interface PngLabels {
  * entries are indices, never colours; 16-bit grey keeps its exact values. Throws an Error whose
  * message says what is wrong with the data (the caller names the file). `keepForCheck`: a JS check
  * of the whole file will follow (io/verify checkWillInflate): inflate the whole stream once, for both.
+ * `into`: a buffer of the depth's kind to write the indices to when it holds them (every value is written).
  */
-export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region, keepForCheck = false): PngLabels {
+export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region, keepForCheck = false, into?: Uint8Array | Uint16Array): PngLabels {
   if (!canDecodeLabels(info)) throw new Error(`${info.interlaced ? 'interlaced' : `colour type ${info.colorType}`} PNGs are read by the general decoder`)
   const r = region ?? { left: 0, top: 0, width: info.width, height: info.height }
   if (r.left < 0 || r.top < 0 || r.width <= 0 || r.height <= 0 || r.left + r.width > info.width || r.top + r.height > info.height) {
@@ -353,14 +354,14 @@ export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region, kee
   unfilterInPlace(raw, rowBytes, bpp, rows, limit, firstNeededRow(raw, stride, r.top))
   const { width: w, height: h, left: x0 } = r
   if (depth === 16) {
-    const out = new Uint16Array(w * h)
+    const out = into instanceof Uint16Array && into.length >= w * h ? into.subarray(0, w * h) : new Uint16Array(w * h)
     for (let y = 0; y < h; y++) {
       const s = (r.top + y) * stride + 1 + x0 * 2
       for (let x = 0, o = y * w; x < w; x++, o++) out[o] = (raw[s + 2 * x] << 8) | raw[s + 2 * x + 1]
     }
     return { width: w, height: h, depth: 16, data: out }
   }
-  const out = new Uint8Array(w * h)
+  const out = into instanceof Uint8Array && into.length >= w * h ? into.subarray(0, w * h) : new Uint8Array(w * h)
   if (depth === 8) {
     for (let y = 0; y < h; y++) {
       const s = (r.top + y) * stride + 1 + x0
@@ -426,10 +427,26 @@ const IEND = chunk('IEND', new Uint8Array(0))
 // calling thread (encodeLabelPng) or on the thread pool (encodeLabelPngAsync): the same bytes.
 const LABEL_DEFLATE = { level: 6, strategy: constants.Z_RLE }
 
+// Scanline buffers of the label encoders, kept between encodes (every byte is rewritten): given back
+// once the deflate that reads one resolved. A fresh one per output was a quarter MB of new
+// ArrayBuffer bytes per 512x512 mask (V8 collects the young generation per ~32 MB of them).
+const scanlines: Buffer[] = []
+const SCANLINES_KEPT = 4
+
+function takeScanlines(n: number): Buffer {
+  const i = scanlines.findIndex((b) => b.length === n)
+  return i >= 0 ? scanlines.splice(i, 1)[0] : Buffer.allocUnsafe(n)
+}
+
+function giveScanlines(b: Buffer): void {
+  if (scanlines.length >= SCANLINES_KEPT) scanlines.shift()
+  scanlines.push(b)
+}
+
 function labelScanlines(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Buffer {
   const bytes = depth === 16 ? 2 : 1
   const rowBytes = width * bytes
-  const raw = Buffer.allocUnsafe((rowBytes + 1) * height)
+  const raw = takeScanlines((rowBytes + 1) * height)
   // 16-bit: the values widened and made big-endian by native passes (TypedArray.set, swap16), not
   // a JS loop per pixel (3-4x faster on 12 megapixels); rows are then copied like 8-bit ones
   let src: Uint8Array = data as Uint8Array
@@ -457,12 +474,18 @@ function labelPng(width: number, height: number, depth: 8 | 16, idat: Buffer): B
 }
 
 export function encodeLabelPng(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Buffer {
-  return labelPng(width, height, depth, deflateSync(labelScanlines(width, height, depth, data), LABEL_DEFLATE))
+  const raw = labelScanlines(width, height, depth, data)
+  const idat = deflateSync(raw, LABEL_DEFLATE)
+  giveScanlines(raw)
+  return labelPng(width, height, depth, idat)
 }
 
 /** encodeLabelPng with the deflate off the calling thread. */
 export async function encodeLabelPngAsync(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Promise<Buffer> {
-  return labelPng(width, height, depth, await deflateAsync(labelScanlines(width, height, depth, data), LABEL_DEFLATE))
+  const raw = labelScanlines(width, height, depth, data)
+  const idat = await deflateAsync(raw, LABEL_DEFLATE)
+  giveScanlines(raw) // (after a failed deflate the buffer is simply not reused)
+  return labelPng(width, height, depth, idat)
 }
 
 // ---------------------------------------------------------------------------------------------
