@@ -29,13 +29,20 @@ const labelBuffer = (n: number, depth: 8 | 16): LabelData => (depth === 16 ? new
 // here for the next output of the same size. Fresh ones cost more than their page faults: every
 // ~32 MB of new ArrayBuffer bytes makes V8 collect the young generation (kExternalMemoryPressure),
 // and here each of those collections started a full incremental mark of the heap.
+// At most CANVASES_KEPT buffers and CANVAS_BYTES_KEPT bytes in all (the oldest go first): outputs
+// of many sizes, or huge ones, are left to the collector rather than held.
 const canvases: LabelData[] = []
-const CANVASES_KEPT = 8
+const CANVASES_KEPT = 12
+const CANVAS_BYTES_KEPT = 32 << 20
+let keptBytes = 0
 
 function fromPool(depth: 8 | 16, fits: (length: number) => boolean): LabelData | undefined {
   for (let i = canvases.length - 1; i >= 0; i--) {
     const c = canvases[i]
-    if (c instanceof Uint16Array === (depth === 16) && fits(c.length)) return canvases.splice(i, 1)[0]
+    if (c instanceof Uint16Array === (depth === 16) && fits(c.length)) {
+      keptBytes -= c.byteLength
+      return canvases.splice(i, 1)[0]
+    }
   }
   return undefined
 }
@@ -61,9 +68,10 @@ export function takeRegionBuffer(n: number, depth: 8 | 16): LabelData {
 /** Gives buffers from takeCanvas and takeRegionBuffer back once nothing reads them (the encodes resolved, nothing returned holds them). */
 export function giveCanvases(...cs: Array<LabelData | null | undefined>): void {
   for (const c of cs) {
-    if (!c) continue
-    if (canvases.length >= CANVASES_KEPT) canvases.shift()
+    if (!c || c.byteLength > CANVAS_BYTES_KEPT) continue
     canvases.push(c)
+    keptBytes += c.byteLength
+    while (keptBytes > CANVAS_BYTES_KEPT || canvases.length > CANVASES_KEPT) keptBytes -= canvases.shift()!.byteLength
   }
 }
 
