@@ -430,8 +430,10 @@ const LABEL_DEFLATE = { level: 6, strategy: constants.Z_RLE }
 // Scanline buffers of the label encoders, kept between encodes (every byte is rewritten): given back
 // once the deflate that reads one resolved. A fresh one per output was a quarter MB of new
 // ArrayBuffer bytes per 512x512 mask (V8 collects the young generation per ~32 MB of them).
+// At most 4 of them, 32 MB in all (the oldest go first).
 const scanlines: Buffer[] = []
 const SCANLINES_KEPT = 4
+const SCANLINE_BYTES_KEPT = 32 << 20
 
 function takeScanlines(n: number): Buffer {
   const i = scanlines.findIndex((b) => b.length === n)
@@ -439,8 +441,10 @@ function takeScanlines(n: number): Buffer {
 }
 
 function giveScanlines(b: Buffer): void {
-  if (scanlines.length >= SCANLINES_KEPT) scanlines.shift()
   scanlines.push(b)
+  let bytes = 0
+  for (const s of scanlines) bytes += s.length
+  while (scanlines.length > SCANLINES_KEPT || bytes > SCANLINE_BYTES_KEPT) bytes -= scanlines.shift()!.length
 }
 
 function labelScanlines(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Buffer {
