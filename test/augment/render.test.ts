@@ -386,3 +386,53 @@ describe('the one-linear path (exact window, brightness/contrast only)', () => {
     }
   })
 })
+
+describe('reused output buffers', () => {
+  // An output bound only for the encoders takes its image and label canvases (and the mask region
+  // it reads) from a pool that earlier outputs left dirty (augment/targets.ts takeCanvas); asked for
+  // raw pixels, it takes fresh buffers. Both must give the same bytes: every pixel a fresh buffer
+  // leaves at 0 (fill outside the source, ignoreIndex 0) must be 0 in a reused one too.
+  const general = (ignoreIndex: number, width: number, height: number) =>
+    parseRecipe({
+      schema: 'lockstep.recipe/1',
+      output: { width, height },
+      mask: { ignoreIndex },
+      ops: [
+        { type: 'affine', p: 1, degrees: [-40, 40], scale: [0.6, 1.3], shiftX: [-0.3, 0.3], shiftY: [-0.3, 0.3] },
+        { type: 'random_crop', p: 1, width, height },
+        { type: 'hflip', p: 0.5 },
+        { type: 'brightness', p: 1, limit: [-0.2, 0.2] },
+        { type: 'hsv_shift', p: 1, hue: [-10, 10], saturation: [0, 0], value: [0, 0] },
+        { type: 'gaussian_noise', p: 0.5, std: [3, 15] },
+      ],
+    })
+
+  it('give the bytes fresh buffers give, from files and from a decoded pair, 8-bit, 16-bit and palette masks', async () => {
+    const recipes = [general(0, 48, 40), general(255, 48, 40), general(0, 40, 48), general(7, 64, 64), exactOnly]
+    const pairs = [jpegPair, grey16, palette]
+    const loaded = await Promise.all(pairs.map((p) => loadPair({ image: p.image, mask: p.mask })))
+    let compared = 0
+    for (let seed = 0; seed < 6; seed++) {
+      for (const [i, pair] of pairs.entries()) {
+        for (const r of recipes) {
+          const p = plan(r, loaded[i], key(seed))
+          const paths = { image: pair.image, mask: pair.mask }
+          for (const image of [{ format: 'png' as const }]) {
+            const fresh = await renderFromFiles(p, paths, { image, raw: true })
+            const pooled = [
+              await renderFromFiles(p, paths, { image }),
+              await renderLoaded(p, loaded[i], { image }),
+              await renderFromFiles(p, paths, { image, labels: true }),
+            ]
+            for (const o of pooled) {
+              expect(o.image!.equals(fresh.image!)).toBe(true)
+              expect(o.mask!.equals(fresh.mask!)).toBe(true)
+              compared++
+            }
+          }
+        }
+      }
+    }
+    expect(compared).toBe(6 * 3 * 5 * 3)
+  })
+})

@@ -5,7 +5,17 @@ import { crc32, deflateSync, inflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { decode as decodeFast } from 'fast-png'
-import { canDecodeLabels, decodeLabelRegion, encodeLabelPng, encodeLabelPngAsync, idatOf, takeWholeInflate, walkPng, type PngInfo } from '../../src/main/io/png'
+import {
+  canDecodeLabels,
+  decodeLabelRegion,
+  encodeLabelPng,
+  encodeLabelPngAsync,
+  idatOf,
+  inflateWhole,
+  takeWholeInflate,
+  walkPng,
+  type PngInfo,
+} from '../../src/main/io/png'
 import { checkPngData, pngRows } from '../../src/main/io/check-png'
 import { decodePngLabels8, loadAddon } from '../../src/main/io/native'
 import { readLabelsRegion } from '../../src/main/io'
@@ -226,6 +236,87 @@ describe('PNG label reader', () => {
     // without keepForCheck nothing is kept
     decodeLabelRegion(png, info(png), r)
     expect(takeWholeInflate(png)).toBeUndefined()
+  })
+
+  it('the kept inflate (one whole-size output buffer) is, on every stream, what the check would inflate in 64 KiB chunks, or nothing', () => {
+    // the check reads its stream in PNG_CHUNK outputs (its verdict on a bad stream depends on them);
+    // the label decode keeps one whole-size inflate for it, only when that ended cleanly with the
+    // header's byte count. Random streams (sizes at and around whole chunks, zlib levels and
+    // strategies) and their faults: a flipped byte, cut short, trailing bytes, rows over or under
+    // the header's. Wherever the kept one exists it equals the chunked one (bytes and consumed),
+    // and the check's verdict with it is the verdict it reaches alone.
+    const rng = Rng.fromParts('png-kept-inflate', 1)
+    const sizes: Array<[number, number]> = [
+      [255, 256], // 256 * 256: exactly one chunk
+      [127, 1024], // exactly two chunks
+      [511, 129], // 512 * 129: a chunk and a bit
+      [300, 218], // 301 * 218: just over one chunk
+      [1, 1],
+      [63, 3],
+    ]
+    for (let i = 0; i < 20; i++) sizes.push([rng.int(1, 400), rng.int(1, 160)])
+    const flip = (z: Buffer) => {
+      const c = Buffer.from(z)
+      c[rng.int(0, c.length - 1)] ^= 1 << rng.int(0, 7)
+      return c
+    }
+    let kept = 0,
+      faults = 0
+    for (const [width, height] of sizes) {
+      const v = values(width, height, 8, width * 1000 + height)
+      const png = writePng({ width, height, depth: 8, colorType: 0, values: v })
+      const raw = inflateSync(idatOf(png, info(png)))
+      const level = rng.int(0, 9)
+      const z = deflateSync(raw, { level, strategy: rng.int(0, 4) })
+      const streams: Array<[claimedHeight: number, z: Buffer]> = [
+        [height, z],
+        [height, flip(z)],
+        [height, flip(flip(z))],
+        [height, z.subarray(0, rng.int(0, z.length - 1))],
+        [height, Buffer.concat([z, Buffer.from([rng.int(0, 255), 7])])],
+        [Math.max(1, height - rng.int(1, 3)), z], // the stream holds rows past the header's
+        [height + rng.int(1, 3), z], // short of them
+      ]
+      for (const [claimed, zz] of streams) {
+        const ihdr = Buffer.alloc(13)
+        ihdr.writeUInt32BE(width, 0)
+        ihdr.writeUInt32BE(claimed, 4)
+        ihdr[8] = 8
+        const file = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zz), chunk('IEND', new Uint8Array(0))])
+        const fi = info(file)
+        const layout = pngRows(fi)
+        const chunked = inflateWhole(zz, layout.expected)
+        const whole = inflateWhole(zz, layout.expected, Math.max(64, layout.expected + 1))
+        if (!('err' in whole) && whole.out.length === layout.expected) {
+          expect('err' in chunked).toBe(false)
+          if (!('err' in chunked)) {
+            expect(whole.consumed).toBe(chunked.consumed)
+            expect(whole.out.equals(chunked.out)).toBe(true)
+          }
+        }
+        const alone = checkPngData(zz, layout)
+        if (alone.kind !== 0) faults++
+        const r = { left: 0, top: Math.floor(claimed / 3), width: Math.max(1, width >> 1), height: Math.max(1, claimed - Math.floor(claimed / 3)) }
+        let decoded: number[] | string
+        try {
+          decoded = Array.from(decodeLabelRegion(file, fi, r, true).data)
+        } catch (err) {
+          decoded = (err as Error).message
+        }
+        let fresh: number[] | string
+        try {
+          fresh = Array.from(decodeLabelRegion(file, fi, r, false).data)
+        } catch (err) {
+          fresh = (err as Error).message
+        }
+        expect(decoded).toEqual(fresh)
+        const k = takeWholeInflate(file)
+        if (k) kept++
+        expect(checkPngData(zz, layout, k)).toEqual(alone)
+      }
+    }
+    expect(kept).toBeGreaterThan(sizes.length) // the clean streams, and faults that leave a clean stream (trailing bytes, a bad filter)
+    expect(faults).toBeGreaterThan(sizes.length * 3)
   })
 
   it('refuses interlaced and colour PNGs (the general decoder takes those)', () => {

@@ -32,7 +32,7 @@ import { checkPlan, needsLabels, plan, PLAN_SCHEMA_V1, type FusedGeometry, type 
 import { sourceRegion } from './region'
 import type { SampleKey } from './rng'
 import { stagesOf, type Stage } from './stages'
-import { renderRgb, resample, runPixels, warpLabels, wholeView, type Canvas, type LabelData } from './targets'
+import { giveCanvases, renderRgb, resample, runPixels, takeCanvas, takeRegionBuffer, warpLabels, wholeView, type Canvas, type LabelData } from './targets'
 import type { SourceView } from './warp'
 import { chainCoords, coordsRegion, giveCoords, takeCoords } from './warp-chain'
 
@@ -200,10 +200,30 @@ export async function renderLoaded(p: Plan, loaded: LoadedPair, out: RenderOptio
   // the output is the region itself, maybe mirrored and mapped: one native pass (as renderFromFiles' decode)
   const direct = work.rows ? mapRegionNative(loaded.image.data, loaded.width, region!, work.rows, work.scratch) : null
   return finishing(work, async () => {
-    const labels = loaded.labels ? warpLabels(plan, g, region ? lab : null, depth) : null
-    const rgb = direct ?? (await renderRgb(plan, g, img, work.linear, route.stage.pixels, labels && { width: g.width, height: g.height, data: labels }))
-    return finish(plan, g, rgb, labels, depth, out)
+    const c = canvasesFor(out)
+    const labels = loaded.labels ? warpLabels(plan, g, region ? lab : null, depth, c.labels(g, depth)) : null
+    const rgb =
+      direct ?? (await renderRgb(plan, g, img, work.linear, route.stage.pixels, labels && { width: g.width, height: g.height, data: labels }, c.rgb(g)))
+    return c.done(await finish(plan, g, rgb, labels, depth, out))
   })
+}
+
+/**
+ * The reused output canvases (targets.ts takeCanvas) of one render through one affine: the image's
+ * unless the caller asked for raw pixels, the labels' unless it asked for raw pixels or labels.
+ * `done` gives them back once the encodes resolved; a render that fails keeps them (an encoder may
+ * still be reading when Promise.all rejects), and the collector takes them.
+ */
+function canvasesFor(out: RenderOptions) {
+  let rgb: Uint8Array | undefined, labels: LabelData | undefined
+  return {
+    rgb: (g: Size) => (out.raw ? undefined : (rgb = takeCanvas(g.width * g.height * 3, 8))),
+    labels: (g: Size, depth: 8 | 16) => (out.raw || out.labels ? undefined : (labels = takeCanvas(g.width * g.height, depth))),
+    done: (r: RenderedPair) => {
+      giveCanvases(rgb, labels)
+      return r
+    },
+  }
 }
 
 export interface PairHeaders {
@@ -247,10 +267,12 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   const work: ImageWork = how.kind === 'one' ? imageWork(plan, how.g, size, region, out) : { linear: undefined, rows: null }
   let image: FileImage | null = null
   let rl: Labels | null = null
+  // one affine: the mask region is read by warpLabels alone, then given back (below)
+  const regionBuf = how.kind === 'one' && region && wantMask && route?.kind === 'png' ? takeRegionBuffer(region.width * region.height, route.depth) : undefined
   if (region) {
     ;[image, rl] = await Promise.all([
       imageFromFile(paths, bytes, region, work, out),
-      wantMask ? readLabelsRegion(paths.mask!, region, route, maskBytes) : Promise.resolve(null),
+      wantMask ? readLabelsRegion(paths.mask!, region, route, maskBytes, regionBuf) : Promise.resolve(null),
     ])
   } else if (wantMask && route?.depth === null) {
     rl = await readLabels(paths.mask!, route, maskBytes) // the depth of a non-PNG mask needs a decode
@@ -266,12 +288,14 @@ export async function renderFromFiles(p: Plan, paths: PairPaths, out: RenderOpti
   }
   const g = how.g
   return finishing(work, async () => {
-    const labels = wantMask ? warpLabels(plan, g, lab, depth) : null
+    const c = canvasesFor(out)
+    const labels = wantMask ? warpLabels(plan, g, lab, depth, c.labels(g, depth)) : null
+    giveCanvases(regionBuf) // nothing reads the mask region after warpLabels
     let px: Uint8Array | { encoded: Buffer }
     if (image && 'output' in image) px = image.output
     else if (image && 'encoded' in image) px = image
-    else px = await renderRgb(plan, g, img, work.linear, how.stage.pixels, labels && { width: g.width, height: g.height, data: labels })
-    return finish(plan, g, px, labels, depth, out)
+    else px = await renderRgb(plan, g, img, work.linear, how.stage.pixels, labels && { width: g.width, height: g.height, data: labels }, c.rgb(g))
+    return c.done(await finish(plan, g, px, labels, depth, out))
   })
 }
 

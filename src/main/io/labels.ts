@@ -184,7 +184,7 @@ async function fileBytes(file: string, bytes?: Uint8Array): Promise<Buffer> {
  * whole decode (and any through fast-png, which inflates without a bound) runs once the file is
  * known to be sound (io/verify); a region read is for a file verified elsewhere (its caller's job).
  */
-async function decodePngLabels(file: string, buf: Buffer, region?: Rect): Promise<Labels> {
+async function decodePngLabels(file: string, buf: Buffer, region?: Rect, into?: Uint8Array | Uint16Array): Promise<Labels> {
   const walk = walkPng(buf, true)
   if (!walk.ok) throw new LockstepError('CORRUPT', `Mask ${file}: corrupt PNG (${walk.problem})`, { file, role: 'mask' })
   if (!region || !canDecodeLabels(walk.info)) await requireSound(buf, file, 'mask')
@@ -192,11 +192,11 @@ async function decodePngLabels(file: string, buf: Buffer, region?: Rect): Promis
   const { width, height, bitDepth } = walk.info
   if (bitDepth === 8) {
     const r = region ?? { left: 0, top: 0, width, height }
-    const data = await decodePngLabels8(idatOf(buf, walk.info), width, height, r)
+    const data = await decodePngLabels8(idatOf(buf, walk.info), width, height, r, into instanceof Uint8Array ? into : undefined)
     if (data) return { width: r.width, height: r.height, depth: 8, data }
   }
   try {
-    return decodeLabelRegion(buf, walk.info, region, region !== undefined && jsPngCheckFollows(buf, walk.info))
+    return decodeLabelRegion(buf, walk.info, region, region !== undefined && jsPngCheckFollows(buf, walk.info), into)
   } catch (err) {
     throw new LockstepError('CORRUPT', `Mask ${file}: corrupt or truncated PNG (${(err as Error).message})`, { file, role: 'mask' })
   }
@@ -217,10 +217,14 @@ export async function readLabels(file: string, route?: MaskRoute, bytes?: Uint8A
   return r.kind === 'png' ? decodePngLabels(file, buf) : decodeFullPng(file, buf)
 }
 
-/** One region of the mask; grey and palette PNGs decode only the rows and columns it needs. */
-export async function readLabelsRegion(file: string, region: Rect, route?: MaskRoute, bytes?: Uint8Array): Promise<Labels> {
+/**
+ * One region of the mask; grey and palette PNGs decode only the rows and columns it needs. `into`:
+ * a buffer the indices may be written to (Uint8Array for an 8-bit mask, Uint16Array for 16-bit;
+ * the result's data is then a view of it, when it is long enough).
+ */
+export async function readLabelsRegion(file: string, region: Rect, route?: MaskRoute, bytes?: Uint8Array, into?: Uint8Array | Uint16Array): Promise<Labels> {
   const r = route ?? (await maskInfo(file, bytes))
-  if (r.kind === 'png') return decodePngLabels(file, await fileBytes(file, bytes), region)
+  if (r.kind === 'png') return decodePngLabels(file, await fileBytes(file, bytes), region, into)
   return cropLabels(await readLabels(file, r, bytes), region)
 }
 

@@ -453,11 +453,19 @@ export async function decodeJpegRegion(
  * One region of an 8-bit single-channel PNG from its zlib stream (the IDAT chunks' data, in
  * order), or null when the addon is absent or finds a problem (io/png.ts then decodes and says what).
  * Only for a stream already checked whole (io/verify): this inflates no further than the region.
+ * `into`: a buffer to write them to when it is long enough.
  */
-export async function decodePngLabels8(zlib: Uint8Array, imageWidth: number, imageHeight: number, region: Region): Promise<Uint8Array | null> {
+export async function decodePngLabels8(
+  zlib: Uint8Array,
+  imageWidth: number,
+  imageHeight: number,
+  region: Region,
+  into?: Uint8Array,
+): Promise<Uint8Array | null> {
   const addon = nativeAddon() // libjpeg plays no part here: no start-up check to wait for
   if (!addon || region.left + region.width > imageWidth || region.top + region.height > imageHeight) return null
-  const out = new Uint8Array(region.width * region.height)
+  const n = region.width * region.height
+  const out = into && into.length >= n ? into.subarray(0, n) : new Uint8Array(n)
   const ok = await addon.pngLabels(zlib, imageWidth, imageHeight, region.left, region.top, region.width, region.height, out).catch(() => false)
   return ok ? out : null
 }

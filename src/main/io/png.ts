@@ -125,9 +125,14 @@ export const PNG_CHUNK = 65536
 /** The whole zlib stream inflated as the data check reads it (io/check-png.ts): the filtered rows and the stream bytes consumed, or node's error. */
 export type WholeInflate = { out: Buffer; consumed: number } | { err: unknown }
 
-export function inflateWhole(z: Buffer, expected: number): WholeInflate {
+/**
+ * `chunkSize`: output bytes per inflate call. The check's verdict on a bad stream depends on it
+ * (PNG_CHUNK, as check_png_data); a stream that inflates cleanly to its end gives the same bytes
+ * and the same `consumed` whatever it is (see wholeRows).
+ */
+export function inflateWhole(z: Buffer, expected: number, chunkSize = PNG_CHUNK): WholeInflate {
   try {
-    const res = inflateSync(z, { chunkSize: PNG_CHUNK, maxOutputLength: expected, info: true }) as unknown as {
+    const res = inflateSync(z, { chunkSize, maxOutputLength: expected, info: true }) as unknown as {
       buffer: Buffer
       engine: { bytesWritten: number }
     }
@@ -329,8 +334,9 @@ export interface PngLabels {
  * entries are indices, never colours; 16-bit grey keeps its exact values. Throws an Error whose
  * message says what is wrong with the data (the caller names the file). `keepForCheck`: a JS check
  * of the whole file will follow (io/verify checkWillInflate): inflate the whole stream once, for both.
+ * `into`: a buffer of the depth's kind to write the indices to when it holds them (every value is written).
  */
-export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region, keepForCheck = false): PngLabels {
+export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region, keepForCheck = false, into?: Uint8Array | Uint16Array): PngLabels {
   if (!canDecodeLabels(info)) throw new Error(`${info.interlaced ? 'interlaced' : `colour type ${info.colorType}`} PNGs are read by the general decoder`)
   const r = region ?? { left: 0, top: 0, width: info.width, height: info.height }
   if (r.left < 0 || r.top < 0 || r.width <= 0 || r.height <= 0 || r.left + r.width > info.width || r.top + r.height > info.height) {
@@ -348,14 +354,14 @@ export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region, kee
   unfilterInPlace(raw, rowBytes, bpp, rows, limit, firstNeededRow(raw, stride, r.top))
   const { width: w, height: h, left: x0 } = r
   if (depth === 16) {
-    const out = new Uint16Array(w * h)
+    const out = into instanceof Uint16Array && into.length >= w * h ? into.subarray(0, w * h) : new Uint16Array(w * h)
     for (let y = 0; y < h; y++) {
       const s = (r.top + y) * stride + 1 + x0 * 2
       for (let x = 0, o = y * w; x < w; x++, o++) out[o] = (raw[s + 2 * x] << 8) | raw[s + 2 * x + 1]
     }
     return { width: w, height: h, depth: 16, data: out }
   }
-  const out = new Uint8Array(w * h)
+  const out = into instanceof Uint8Array && into.length >= w * h ? into.subarray(0, w * h) : new Uint8Array(w * h)
   if (depth === 8) {
     for (let y = 0; y < h; y++) {
       const s = (r.top + y) * stride + 1 + x0
@@ -374,9 +380,19 @@ export function decodeLabelRegion(b: Buffer, info: PngInfo, region?: Region, kee
   return { width: w, height: h, depth: 8, data: out }
 }
 
-/** The whole stream's rows through the check's own inflate, left for the check (takeWholeInflate); null when that inflate fails (the rows the region needs are inflated alone then). */
+/**
+ * The whole stream's rows, left for the check (takeWholeInflate); null when that inflate fails or
+ * falls short (the rows the region needs are inflated alone then, and the check inflates on its own).
+ * One output buffer of the whole size, not the check's 64 KiB chunks joined by a copy (13 chunks
+ * and a concat for a 1024x768 mask: twice the memory, a copy, and more young-generation collections,
+ * which fresh ArrayBuffer bytes trigger): what the check keeps is only ever a stream that ended
+ * cleanly with exactly `total` bytes, and on such a stream the inflated bytes and the input consumed
+ * do not depend on the output's chunking (the chunks only decide which fault of a bad stream is met first).
+ */
 function wholeRows(b: Buffer, z: Buffer, total: number): Buffer | null {
-  const w = inflateWhole(z, total)
+  // total + 1: the clean stream's last call ends with output space left (none left: node would
+  // allocate another whole-size chunk for a call that writes nothing)
+  const w = inflateWhole(z, total, Math.max(constants.Z_MIN_CHUNK, total + 1))
   if ('err' in w || w.out.length !== total) return null
   forCheck.set(b, w)
   return w.out
@@ -411,10 +427,30 @@ const IEND = chunk('IEND', new Uint8Array(0))
 // calling thread (encodeLabelPng) or on the thread pool (encodeLabelPngAsync): the same bytes.
 const LABEL_DEFLATE = { level: 6, strategy: constants.Z_RLE }
 
+// Scanline buffers of the label encoders, kept between encodes (every byte is rewritten): given back
+// once the deflate that reads one resolved. A fresh one per output was a quarter MB of new
+// ArrayBuffer bytes per 512x512 mask (V8 collects the young generation per ~32 MB of them).
+// At most 4 of them, 32 MB in all (the oldest go first).
+const scanlines: Buffer[] = []
+const SCANLINES_KEPT = 4
+const SCANLINE_BYTES_KEPT = 32 << 20
+
+function takeScanlines(n: number): Buffer {
+  const i = scanlines.findIndex((b) => b.length === n)
+  return i >= 0 ? scanlines.splice(i, 1)[0] : Buffer.allocUnsafe(n)
+}
+
+function giveScanlines(b: Buffer): void {
+  scanlines.push(b)
+  let bytes = 0
+  for (const s of scanlines) bytes += s.length
+  while (scanlines.length > SCANLINES_KEPT || bytes > SCANLINE_BYTES_KEPT) bytes -= scanlines.shift()!.length
+}
+
 function labelScanlines(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Buffer {
   const bytes = depth === 16 ? 2 : 1
   const rowBytes = width * bytes
-  const raw = Buffer.allocUnsafe((rowBytes + 1) * height)
+  const raw = takeScanlines((rowBytes + 1) * height)
   // 16-bit: the values widened and made big-endian by native passes (TypedArray.set, swap16), not
   // a JS loop per pixel (3-4x faster on 12 megapixels); rows are then copied like 8-bit ones
   let src: Uint8Array = data as Uint8Array
@@ -442,12 +478,18 @@ function labelPng(width: number, height: number, depth: 8 | 16, idat: Buffer): B
 }
 
 export function encodeLabelPng(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Buffer {
-  return labelPng(width, height, depth, deflateSync(labelScanlines(width, height, depth, data), LABEL_DEFLATE))
+  const raw = labelScanlines(width, height, depth, data)
+  const idat = deflateSync(raw, LABEL_DEFLATE)
+  giveScanlines(raw)
+  return labelPng(width, height, depth, idat)
 }
 
 /** encodeLabelPng with the deflate off the calling thread. */
 export async function encodeLabelPngAsync(width: number, height: number, depth: 8 | 16, data: Uint8Array | Uint16Array): Promise<Buffer> {
-  return labelPng(width, height, depth, await deflateAsync(labelScanlines(width, height, depth, data), LABEL_DEFLATE))
+  const raw = labelScanlines(width, height, depth, data)
+  const idat = await deflateAsync(raw, LABEL_DEFLATE)
+  giveScanlines(raw) // (after a failed deflate the buffer is simply not reused)
+  return labelPng(width, height, depth, idat)
 }
 
 // ---------------------------------------------------------------------------------------------
