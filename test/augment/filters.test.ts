@@ -178,9 +178,12 @@ function downscaleDefinition(px: Pixels, scale: number): Uint8Array {
 
 describe('downscale', () => {
   it('is its definition (nearest down, nearest up) for every size and scale, in place', () => {
-    for (const [w, h] of SIZES)
+    // widths of whole words of pixels (the four-pixels-in-three-words path), and one off a word boundary
+    for (const [w, h, offset] of [...SIZES.map(([w, h]) => [w, h, 0]), [64, 48, 0], [512, 12, 0], [64, 10, 1]])
       for (const scale of [0.01, 0.1, 0.25, 0.33, 0.5, 0.61, 0.75, 0.99]) {
-        const px = { width: w, height: h, data: randomRgb(w, h, w + h) }
+        const data = new Uint8Array(w * h * 3 + offset).subarray(offset)
+        data.set(randomRgb(w, h, w + h))
+        const px = { width: w, height: h, data }
         const want = downscaleDefinition(px, scale)
         downscaleRgb(px, scale)
         expect(Buffer.from(px.data).equals(Buffer.from(want)), `${w}x${h} scale ${scale}`).toBe(true)

@@ -205,10 +205,14 @@ export const medianBlur: PixelOp<'median_blur', { size: number }> = {
   image: (p, px) => medianRgb(px, p.size),
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+
 /** cv2.resize(..., INTER_NEAREST) source indices for n outputs: floor(i * (1 / (out / in))), clamped. */
 function nearestIndices(out: number, inn: number, scale: number): Int32Array {
-  const ifx = 1 / scale
-  return Int32Array.from({ length: out }, (_, i) => Math.min(Math.floor(i * ifx), inn - 1))
+  const ifx = 1 / scale,
+    r = new Int32Array(out) // a plain loop: Int32Array.from with a callback was 0.12 ms of a 512² downscale's 0.65
+  for (let i = 0; i < out; i++) r[i] = Math.min(Math.floor(i * ifx), inn - 1)
+  return r
 }
 
 /**
@@ -224,17 +228,17 @@ export function downscaleRgb(px: Pixels, scale: number): void {
     downY = nearestIndices(dh, h, scale)
   const upX = nearestIndices(w, dw, w / dw),
     upY = nearestIndices(h, dh, h / dh)
-  const small = new Uint8Array(dw * dh * 3)
+  // the small image, a pixel a word (r | g << 8 | b << 16)
+  const small = new Int32Array(dw * dh)
   for (let j = 0; j < dh; j++) {
     const row = downY[j] * w
     for (let i = 0; i < dw; i++) {
-      const s = (row + downX[i]) * 3,
-        o = (j * dw + i) * 3
-      small[o] = data[s]
-      small[o + 1] = data[s + 1]
-      small[o + 2] = data[s + 2]
+      const s = (row + downX[i]) * 3
+      small[j * dw + i] = data[s] | (data[s + 1] << 8) | (data[s + 2] << 16)
     }
   }
+  // whole rows of four pixels as three aligned little-endian words (4 reads and 3 stores, not 12 of each)
+  const words = w % 4 === 0 && data.byteOffset % 4 === 0 && LITTLE_ENDIAN ? new Int32Array(data.buffer, data.byteOffset, (w * h * 3) >> 2) : null
   const stride = w * 3
   for (let y = 0; y < h; y++) {
     const j = upY[y],
@@ -243,11 +247,25 @@ export function downscaleRgb(px: Pixels, scale: number): void {
       data.copyWithin(o, o - stride, o)
       continue
     }
+    const base = j * dw
+    if (words) {
+      for (let x = 0, t = o >> 2; x < w; x += 4, t += 3) {
+        const p0 = small[base + upX[x]],
+          p1 = small[base + upX[x + 1]],
+          p2 = small[base + upX[x + 2]],
+          p3 = small[base + upX[x + 3]]
+        words[t] = p0 | (p1 << 24)
+        words[t + 1] = (p1 >>> 8) | (p2 << 16)
+        words[t + 2] = (p2 >>> 16) | (p3 << 8)
+      }
+      continue
+    }
     for (let x = 0; x < w; x++) {
-      const s = (j * dw + upX[x]) * 3
-      data[o + x * 3] = small[s]
-      data[o + x * 3 + 1] = small[s + 1]
-      data[o + x * 3 + 2] = small[s + 2]
+      const p = small[base + upX[x]],
+        t = o + x * 3
+      data[t] = p
+      data[t + 1] = p >> 8
+      data[t + 2] = p >> 16
     }
   }
 }
