@@ -9,6 +9,9 @@
 //   npm run build && npm run bench:ops [reps]        LOCKSTEP_NATIVE=0: without the native kernels
 //   OPS=resize,hue npm run bench:ops                  only those rows (unknown names are an error)
 //   WARM=40 (default): renders of each row's plans before it is timed; WARM=1: the first renders' cost
+//   ROUNDS=3 (default): rounds alternating all OpenCV rows and all Lockstep rows; each side's figure
+//   is its median over the rounds (one round each: a busy minute of a shared machine hit one side
+//   only, and rows within 0.1-0.2 ms of OpenCV flipped between met and not met from run to run)
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -21,6 +24,7 @@ if (!existsSync(join(repo, 'out', 'main', 'lib.js'))) {
 const { engine } = await import(join(repo, 'out', 'main', 'lib.js'))
 const REPS = Number(process.argv[2] ?? 20)
 const WARM = Number(process.env.WARM ?? 40)
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3))
 const ONLY = process.env.OPS ? process.env.OPS.split(',').map((s) => s.trim()) : null
 const unknown = ONLY?.filter((t) => !engine.opCatalog.some((o) => o.type === t)) ?? []
 if (unknown.length) {
@@ -88,12 +92,12 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
  * single base measured at the start swung 0.15-0.95 ms between runs (page faults, the machine's
  * other work), which moved every small row by as much.
  */
-async function cpuPerRender(recipe) {
+async function cpuPerRender(recipe, warm) {
   const plans = planFor(recipe)
-  // warm: WARM renders first, the row is the steady state an export of many samples runs in (the op's
-  // JS compiled by the optimising tier, its scratch buffers touched). Cold, resize's JS axis tables
-  // cost ~5 ms for about the first 30 renders of a process: WARM=1 shows the cold figures.
-  for (let i = 0; i < WARM; i++) await engine.renderLoaded(plans[i % plans.length], loaded, { raw: true })
+  // warm: WARM renders first (the first round), the row is the steady state an export of many samples
+  // runs in (the op's JS compiled by the optimising tier, its scratch buffers touched). Cold, resize's
+  // JS axis tables cost ~5 ms for about the first 30 renders of a process: WARM=1 shows the cold figures.
+  for (let i = 0; i < warm; i++) await engine.renderLoaded(plans[i % plans.length], loaded, { raw: true })
   const diffs = []
   for (let i = 0; i < plans.length; i++) {
     const b = await cpuOf(basePlans[i])
@@ -247,15 +251,24 @@ print(json.dumps(res))
 
 const native = process.env.LOCKSTEP_NATIVE === '0' ? 'off (LOCKSTEP_NATIVE=0)' : 'on where built'
 console.log(
-  `bench:ops: CPU ms per ${OUT}x${OUT} output, median of ${REPS} (op render - window render) after ${WARM} warm-up renders; geometric ops from a ${SW}x${SH} source (image + mask); native kernels ${native}`,
+  `bench:ops: CPU ms per ${OUT}x${OUT} output, median of ${REPS} (op render - window render) after ${WARM} warm-up renders, then the median over ${ROUNDS} rounds alternating the OpenCV and the Lockstep rows; geometric ops from a ${SW}x${SH} source (image + mask); native kernels ${native}`,
 )
-const cv = opencvTimes()
 for (let i = 0; i < WARM; i++) await engine.renderLoaded(basePlans[i % basePlans.length], loaded, { raw: true })
-const rows = []
-for (const { type } of measured) {
-  const ms = await cpuPerRender(recipeFor(type))
-  rows.push({ type, ms, cv: cv?.[type] ?? null, call: CV[type]?.[0] ?? '-' })
+const ours = new Map(measured.map(({ type }) => [type, []])),
+  theirs = new Map(measured.map(({ type }) => [type, []]))
+for (let round = 0; round < ROUNDS; round++) {
+  const cv = opencvTimes()
+  for (const { type } of measured) {
+    if (cv?.[type] !== undefined) theirs.get(type).push(cv[type])
+    ours.get(type).push(await cpuPerRender(recipeFor(type), round === 0 ? WARM : 0))
+  }
 }
+const rows = measured.map(({ type }) => ({
+  type,
+  ms: median(ours.get(type)),
+  cv: theirs.get(type).length ? median(theirs.get(type)) : null,
+  call: CV[type]?.[0] ?? '-',
+}))
 const w = Math.max(...rows.map((r) => r.call.length))
 console.log(`${'op'.padEnd(22)} ${'lockstep'.padStart(9)} ${'opencv'.padStart(8)}  ${'ratio'.padStart(6)}  ${'opencv call'.padEnd(w)}  target`)
 let slower = 0
