@@ -2,7 +2,7 @@
 // composed, which is exactly sequential application with rounding to uint8 after each op.
 import type { Rng } from '../rng'
 import { checkRgb, fast, sameBytes } from '../fast'
-import { grey8, plainBytes, SECTOR_TO } from './cv8'
+import { grey8, LITTLE_ENDIAN, plainBytes, SECTOR_TO } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
@@ -313,7 +313,6 @@ const SECTOR_SUM_PLACES = Int32Array.from({ length: 18 }, (_, k) => {
   const [toMax, toMid] = SECTOR_TO[k % 6]
   return (toMax << 3) | (toMid << 8) | ((k & 1) << 31)
 })
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 
 /**
  * One pixel of the integer hexcone turn (see above), R | G << 8 | B << 16: without data-dependent

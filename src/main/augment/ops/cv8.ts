@@ -190,6 +190,9 @@ export function mapHsv8(bytes: Uint8Array, lh: Uint8Array | null, ls: Uint8Array
  * The same memory as a plain Uint8Array: V8's loops over a Buffer (a Uint8Array subclass, which
  * decoded images are) ran about 1.7x slower than over a Uint8Array in the colour references.
  */
+/** The host stores multi-byte words low byte first (every platform Lockstep ships on): the word-at-a-time loops read pixels so. */
+export const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+
 export const plainBytes = (d: Uint8Array): Uint8Array => (d.constructor === Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.length))
 
 // RGB2GRAY / YCrCb: 14-bit fixed point.

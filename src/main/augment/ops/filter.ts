@@ -4,7 +4,7 @@
 // neighbour down and back up, as cv2.resize INTER_NEAREST).
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
-import { roundEven } from './cv8'
+import { LITTLE_ENDIAN, roundEven } from './cv8'
 import { lineMean, Q_LIMITS, sharpenQ, sharpenQ14 } from './filter-q'
 import type { PixelOp, Pixels } from './types'
 
@@ -204,8 +204,6 @@ export const medianBlur: PixelOp<'median_blur', { size: number }> = {
   sample: (rng, spec) => ({ size: oddSize(rng, spec.size[0], spec.size[1]) }),
   image: (p, px) => medianRgb(px, p.size),
 }
-
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 
 /** cv2.resize(..., INTER_NEAREST) source indices for n outputs: floor(i * (1 / (out / in))), clamped. */
 function nearestIndices(out: number, inn: number, scale: number): Int32Array {

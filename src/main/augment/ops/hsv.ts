@@ -88,7 +88,6 @@ function shiftHsv(p: { hue: number; saturation: number; value: number }, px: Pix
 // ---- ColorJitter: Albumentations 1.3.1's torchvision functions on uint8 ------------------------
 
 const lutOf = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => clipTrunc(f(v)))
-const lutRgb = (d: Uint8Array, lut: Uint8Array) => applyLuts(d, lut)
 
 function greySumJs(d: Uint8Array, pre: Uint8Array | null): number {
   let sum = 0
@@ -121,16 +120,16 @@ function contrastLut(d: Uint8Array, factor: number, pre: Uint8Array | null): Uin
 
 export function adjustBrightness(d: Uint8Array, factor: number): void {
   const lut = brightnessLut(factor)
-  if (lut) lutRgb(d, lut)
+  if (lut) applyLuts(d, lut)
 }
 export function adjustContrast(d: Uint8Array, factor: number): void {
   const lut = contrastLut(d, factor, null)
-  if (lut) lutRgb(d, lut)
+  if (lut) applyLuts(d, lut)
 }
 /** cv2.addWeighted(img, factor, grey, 1 - factor, 0) on uint8: float32, rounded to nearest even (of the values through pre, when given). */
 export function adjustSaturation(d: Uint8Array, factor: number, pre: Uint8Array | null = null): void {
   if (factor === 1) {
-    if (pre) lutRgb(d, pre)
+    if (pre) applyLuts(d, pre)
     return
   }
   const k = fast('opSaturation', (k) =>
@@ -191,7 +190,7 @@ const satRound = (x: number) => {
 /** torchvision adjust_hue: the hue in OpenCV's 8-bit HSV turned by factor of the circle (of the values through pre, when given). */
 export function adjustHue(px: Pixels, factor: number, pre: Uint8Array | null = null): void {
   if (factor === 0) {
-    if (pre) lutRgb(px.data, pre)
+    if (pre) applyLuts(px.data, pre)
     return
   }
   const lut = Uint8Array.from({ length: 256 }, (_, v) => modTrunc(v + 180 * factor, 180))
@@ -260,7 +259,7 @@ function jitter(p: Jitter, px: Pixels, pre: Uint8Array | null, kernels: number):
       pending = null
     }
   }
-  if (pending) lutRgb(px.data, pending)
+  if (pending) applyLuts(px.data, pending)
 }
 
 export const HSV_OPS = [hsvShift, colorJitter] as const

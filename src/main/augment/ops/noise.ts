@@ -5,7 +5,7 @@ import { checkRgb, fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import type { PixelOp, Pixels } from './types'
 import { applyLuts } from './colour'
-import { plainBytes } from './cv8'
+import { LITTLE_ENDIAN, plainBytes } from './cv8'
 
 type Gaussian = { std: number; perChannel: boolean; seed: number; normal?: 'table' }
 
@@ -365,7 +365,6 @@ function normal3Kernel(bytes: Uint8Array, key: number, per: boolean, u: Uint16Ar
 }
 
 /** Whether a Uint32Array holds its bytes little-end first (every platform Electron ships on). */
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
 
 /**
  * hash32(key, q) written out: one V8 loop without a call per pair. Four pairs (eight bytes: two
