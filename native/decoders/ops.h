@@ -76,8 +76,6 @@ void op_median(uint8_t *d, int w, int h, int k, uint8_t *src_copy);
 // ---- kernels 2 (ops_q.c): integer algorithms, exact in JS and C by construction -------------------
 // region.ts rowSpan: the output pixels of row y inside every bound
 void op_row_span(const double *fb, int nb, int y, int W, int *x0, int *x1);
-// photometric.ts applyLut
-void op_lut(uint8_t *d, size_t n, const uint8_t *lut);
 // noise.ts: counter-based noise (hash of key and value index)
 void op_gaussian_noise_q(uint8_t *d, size_t n, uint32_t key, int per_channel, const int32_t *table);  // table: 4097 ints
 void op_salt_pepper_q(uint8_t *d, size_t n, uint32_t key, uint32_t key2, double amount, double salt);
@@ -125,6 +123,8 @@ int op_convolve_fast(uint8_t *d, int w, int h, const double *taps, int ntaps);
 // the SIMD variant they run now: "avx2", "sse2" (also with LOCKSTEP_AVX2=0) or "c"
 const char *op_filter_simd(void);
 // ---- colour (ops_colour.c): tables, histograms, grey and CLAHE of ops/colour.ts, hsv.ts, histogram.ts ----
+// one table for every byte (photometric.ts applyLut)
+void op_lut(uint8_t *d, size_t n, const uint8_t *lut);
 // per-channel tables on interleaved RGB (byte i takes table i % 3)
 void op_lut3(uint8_t *d, size_t n, const uint8_t *l0, const uint8_t *l1, const uint8_t *l2);
 // the lowest and highest byte (out[0], out[1]; 255 and 0 when n is 0)

@@ -12,17 +12,7 @@
 #include <string.h>
 #include "ops.h"
 
-// ---- tables and noise ------------------------------------------------------------------------------
-void op_lut(uint8_t *d, size_t n, const uint8_t *lut) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    uint8_t a = lut[d[i]], b = lut[d[i + 1]], c = lut[d[i + 2]], e = lut[d[i + 3]];
-    d[i] = a, d[i + 1] = b, d[i + 2] = c, d[i + 3] = e;
-  }
-  for (; i < n; i++) d[i] = lut[d[i]];
-}
-
-
+// ---- noise ------------------------------------------------------------------------------
 // noise.ts normalQ: std * z * 256 interpolated in the table by the hash's bits, then rounded to
 // the pixel's scale ((n + 128) >> 8), added, clamped
 static inline int normal_q(uint32_t u, const int32_t *t) {

@@ -4,7 +4,7 @@
 // name instead of reading outside a buffer.
 import { afterAll, describe, expect, it } from 'vitest'
 import { plan, renderLoaded, type LoadedPair, type Plan } from '../../src/main/augment'
-import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
+import { nativeOpVerdicts, sameBytes, useNativeOps } from '../../src/main/augment/fast'
 import { OPS } from '../../src/main/augment/ops'
 import { applyLuts, hsvPower, hue, toGreyRgb } from '../../src/main/augment/ops/colour'
 import { claheRgb, equalize } from '../../src/main/augment/ops/histogram'
@@ -275,6 +275,33 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
       expect(agree(img, (d) => applyLuts(d, l(3), l(5), l(7)))).toBe(true)
     }
     expect(nativeClahe, 'the native CLAHE took most sizes (the others: reflection beyond the plane)').toBeGreaterThanOrEqual(6)
+  })
+
+  it('one table (opLut, and opLut3 given one table three times) = the byte loop, on every byte value, random tables, lengths and offsets', () => {
+    // the AVX2 loop looks 256 entries up through 16-entry shuffles: every value of every row must reach its own entry
+    let s = 99
+    const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0)
+    const tables = [Uint8Array.from({ length: 256 }, (_, v) => 255 - v), Uint8Array.from({ length: 256 }, (_, v) => v)]
+    for (let t = 0; t < 30; t++) tables.push(Uint8Array.from({ length: 256 }, () => next() >>> 24))
+    const all = Uint8Array.from({ length: 4096 + 77 }, (_, i) => (i * 37 + (i >> 8)) & 255)
+    for (const [k, lut] of tables.entries()) {
+      for (const [off, len] of [
+        [0, all.length],
+        [1 + (k % 31), 1 + ((next() >>> 20) % 200)],
+        [k % 7, 31],
+        [3, 0],
+      ]) {
+        const src = all.subarray(off, off + len)
+        const want = Uint8Array.from(src, (v) => lut[v])
+        const a = new Uint8Array(len + 5).subarray(off % 5, (off % 5) + len)
+        a.set(src)
+        kernels!.opLut(a, lut)
+        expect(sameBytes(a, want), `opLut table ${k}, offset ${off}, ${len} bytes`).toBe(true)
+        const b = src.slice(0, len - (len % 3))
+        kernels!.opLut3(b, lut, lut.slice(), lut)
+        expect(sameBytes(b, want.subarray(0, b.length)), `opLut3 table ${k}, ${b.length} bytes`).toBe(true)
+      }
+    }
   })
 
   it('every kernel used above passed its start-up check on this machine', () => {
