@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include "decoders.h"
+#include "ops.h"
 
 #define MAX_ARGS 10
 /** The largest image (width x height) a kernel is asked to hold: src/main/io/decode-errors.ts MAX_INPUT_PIXELS. */
@@ -425,7 +426,11 @@ static napi_value map_region_js(napi_env env, napi_callback_info info) {
   const uint64_t sw = (uint64_t)r[0], x = (uint64_t)r[1], y = (uint64_t)r[2], w = (uint64_t)r[3], h = (uint64_t)r[4];
   if (x + w > sw || sw > n / 3 || y + h > n / (sw * 3)) return throw_range(env, "mapRegion: region outside the source");
   if (w > outn / 3 || h > outn / (w * 3)) return throw_range(env, "mapRegion: out is smaller than width x height x 3");
-  for (uint64_t row = 0; row < h; row++) put_row(src + ((y + row) * sw + x) * 3, (int)w, flop, lut, out + row * w * 3);
+  for (uint64_t row = 0; row < h; row++) {
+    const uint8_t *p = src + ((y + row) * sw + x) * 3;
+    if (flop && !lut) op_mirror_rgb(p + (w - 1) * 3, (size_t)w, out + row * w * 3);
+    else put_row(p, (int)w, flop, lut, out + row * w * 3);
+  }
   return NULL;
 }
 

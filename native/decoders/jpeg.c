@@ -16,6 +16,7 @@
 //   it in its words.
 #include <stdio.h> // before jpeglib.h, which uses FILE
 #include "decoders.h"
+#include "ops.h"
 #include <jpeglib.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -69,7 +70,7 @@ void put_row(const uint8_t *p, int w, int flop, const uint8_t *lut, uint8_t *q) 
     if (lut)
       for (int i = 0; i < w; i++, s -= 3, q += 3) q[0] = lut[s[0]], q[1] = lut[s[1]], q[2] = lut[s[2]];
     else
-      for (int i = 0; i < w; i++, s -= 3, q += 3) q[0] = s[0], q[1] = s[1], q[2] = s[2];
+      mirror_rgb(s, (size_t)w, q);
   }
 }
 

@@ -9,6 +9,7 @@
 #define LOCKSTEP_OPS_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 // noise.ts hash32: a value's 32 random bits from (key, index) (lowbias32 of key + index); the
 // counter-based noise of kernels 2 (ops_q.c) and elastic's kernels-3 noise (ops_field.c)
@@ -85,6 +86,33 @@ void op_salt_pepper_q(uint8_t *d, size_t n, uint32_t key, uint32_t key2, double 
 int op_warp_bilinear_q(const view *src, const double *A, const double *bounds, int nbounds, int W, int H, uint8_t *out);  // -1: out of memory
 // warp.ts warpNearest: labels (8- or 16-bit), filled with `fill` outside.
 int op_warp_nearest(const view *src, int depth, const double *A, const double *bounds, int nbounds, int W, int H, int fill, void *out);  // -1: out of memory
+// n pixels of a row backwards (jpeg.c put_row; ops_geom.c op_mirror_rgb's tail): q's pixel x is s's
+// pixel -x (s points at the row's last pixel), from pixel x on. RGB: a 4-byte move a pixel, its
+// fourth byte written over by the next pixel, everywhere a byte further stays inside both rows
+// (the first and last pixels move 3 bytes); bytes: 8 at a time, byte-swapped.
+static inline void mirror_rgb_from(const uint8_t *s, size_t x, size_t n, uint8_t *q) {
+  if (x == 0 && n > 0) memcpy(q, s, 3), x = 1;
+  for (; x + 1 < n; x++) {
+    uint32_t v;
+    memcpy(&v, s - 3 * x, 4);
+    memcpy(q + 3 * x, &v, 4);
+  }
+  if (x < n) memcpy(q + 3 * x, s - 3 * x, 3);
+}
+static inline void mirror_rgb(const uint8_t *s, size_t n, uint8_t *q) { mirror_rgb_from(s, 0, n, q); }
+static inline void mirror8(const uint8_t *s, size_t n, uint8_t *q) {
+  size_t x = 0;
+  for (; x + 8 <= n; x += 8) {
+    uint64_t v;
+    memcpy(&v, s - x - 7, 8);
+    v = __builtin_bswap64(v);
+    memcpy(q + x, &v, 8);
+  }
+  for (; x < n; x++) q[x] = *(s - x);
+}
+
+// mirror_rgb, 5 pixels a byte shuffle where the CPU has AVX2 (warp.ts warpExact, mapRegion's flop)
+void op_mirror_rgb(const uint8_t *s, size_t n, uint8_t *q);
 // warp.ts warpExact: an exact A (signed permutation, integer offsets); out W x ? x ch (8- or 16-bit),
 // written in valid = [x0, y0, x1, y1] only (the caller fills the rest).
 void op_warp_exact(const view *src, int ch, int depth, const double *A, int W, const int *valid, void *out);

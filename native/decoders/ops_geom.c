@@ -514,6 +514,23 @@ static inline void copy_px(const void *s, size_t si, void *o, size_t oi, int ch,
   else ((uint8_t *)o)[oi] = ((const uint8_t *)s)[si];
 }
 
+// 5 pixels a step: 16 bytes loaded from 13 below pixel x (bytes 1..15: pixels x + 4 down to x),
+// reversed by pixel and stored at q's pixel x (the 16th byte is the next step's first). Both stay in
+// the rows while x + 6 <= n. mirror_rgb's 4-byte moves are ~2x slower, and twice that again when
+// the source and output addresses fall on an unlucky distance (store/load address prediction):
+// bench:ops hflip 0.36 ms with them, cv2.flip 0.45.
+#ifdef GEOM_X86
+__attribute__((target("avx2"))) static void mirror_rgb_avx2(const uint8_t *s, size_t n, uint8_t *q) {
+  const __m128i rev = _mm_setr_epi8(13, 14, 15, 10, 11, 12, 7, 8, 9, 4, 5, 6, 1, 2, 3, 0);
+  size_t x = 0;
+  for (; x + 6 <= n; x += 5) _mm_storeu_si128((__m128i *)(q + 3 * x), _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s - 3 * x - 13)), rev));
+  mirror_rgb_from(s, x, n, q);
+}
+void op_mirror_rgb(const uint8_t *s, size_t n, uint8_t *q) { ops_avx2() ? mirror_rgb_avx2(s, n, q) : mirror_rgb(s, n, q); }
+#else
+void op_mirror_rgb(const uint8_t *s, size_t n, uint8_t *q) { mirror_rgb(s, n, q); }
+#endif
+
 // valid: [x0, y0, x1, y1] (output pixels read from the source; the caller filled the rest)
 void op_warp_exact(const view *src, int ch, int depth, const double *A, int W, const int *valid, void *out) {
   const double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
@@ -549,7 +566,11 @@ void op_warp_exact(const view *src, int ch, int depth, const double *A, int W, c
           memcpy((uint8_t *)out + oi * es, (const uint8_t *)src->data + (size_t)starts[k] * es, (size_t)n * ch * es);
           continue;
         }
-        for (int x = 0; x < n; x++) copy_px(src->data, (size_t)(starts[k] + step * x), out, oi + (size_t)x * ch, ch, depth);
+        const uint8_t *s8 = (const uint8_t *)src->data + (size_t)starts[k] * es;
+        if (depth == 8 && ch == 3 && step == -3) op_mirror_rgb(s8, (size_t)n, (uint8_t *)out + oi);
+        else if (depth == 8 && ch == 1 && step == -1) mirror8(s8, (size_t)n, (uint8_t *)out + oi);
+        else
+          for (int x = 0; x < n; x++) copy_px(src->data, (size_t)(starts[k] + step * x), out, oi + (size_t)x * ch, ch, depth);
       }
       continue;
     }
