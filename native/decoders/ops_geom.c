@@ -330,13 +330,27 @@ __attribute__((target("avx2"))) static void nn_index_avx2(const double *ax, cons
   }
   nn_index_c(ax + i, dx + i, ru, rv, n - i, g, idx + i);
 }
+
+// nn_index for a run whose every point is inside the region (no clamps, no checks): see op_warp_nearest
+__attribute__((target("avx2"))) static void nn_index_in_avx2(const double *ax, const double *dx, double ru, double rv, int n, const int *g, int32_t *idx) {
+  const __m256d vu = _mm256_set1_pd(ru), vv = _mm256_set1_pd(rv);
+  const __m128i rw = _mm_set1_epi32(g[2]), base = _mm_set1_epi32(g[1] * g[2] + g[0]);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m128i x = _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_add_pd(_mm256_loadu_pd(ax + i), vu)));
+    const __m128i y = _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_add_pd(_mm256_loadu_pd(dx + i), vv)));
+    _mm_storeu_si128((__m128i *)(idx + i), _mm_sub_epi32(_mm_add_epi32(_mm_mullo_epi32(y, rw), x), base));
+  }
+  nn_index_c(ax + i, dx + i, ru, rv, n - i, g, idx + i);
+}
 #endif
 
 typedef void (*nn_index_fn)(const double *, const double *, double, double, int, const int *, int32_t *);
-static nn_index_fn nn_index_pick(void) {
+static nn_index_fn nn_index_pick(int inside) {
 #ifdef GEOM_X86
-  return ops_avx2() ? nn_index_avx2 : nn_index_sse2;
+  return ops_avx2() ? (inside ? nn_index_in_avx2 : nn_index_avx2) : nn_index_sse2;
 #else
+  (void)inside;
   return nn_index_c;
 #endif
 }
@@ -457,7 +471,7 @@ int op_warp_nearest(const view *src, int depth, const double *A, const double *f
     ax[x] = a * xc;
     dx[x] = d * xc;
   }
-  const nn_index_fn index = nn_index_pick();
+  const nn_index_fn index = nn_index_pick(0), index_in = nn_index_pick(1);
   int32_t idx[NN_RUN];
   const uint8_t *s8 = src->data;
   const uint16_t *s16 = src->data;
@@ -488,6 +502,17 @@ int op_warp_nearest(const view *src, int depth, const double *A, const double *f
     }
     for (int base = x0; base < x1; base += NN_RUN) {
       const int n = x1 - base < NN_RUN ? x1 - base : NN_RUN;
+      // along a row each coordinate is monotone (a rounded product, a rounded sum and a floor all keep
+      // order), so when a run's first and last points are inside the region every point is: then no
+      // clamp or check per point (0.6-0.85 -> ~0.4 ms per 512², cv2.warpAffine nearest 0.43)
+      if (nn_at(floor_i(ax[base] + ru), floor_i(dx[base] + rv), g) >= 0 && nn_at(floor_i(ax[base + n - 1] + ru), floor_i(dx[base + n - 1] + rv), g) >= 0) {
+        index_in(ax + base, dx + base, ru, rv, n, g, idx);
+        if (depth == 16)
+          for (int i = 0; i < n; i++) o16[base + i] = s16[idx[i]];
+        else
+          for (int i = 0; i < n; i++) o8[base + i] = s8[idx[i]];
+        continue;
+      }
       index(ax + base, dx + base, ru, rv, n, g, idx);
       if (depth == 16) {
         for (int i = 0; i < n; i++) o16[base + i] = idx[i] >= 0 ? s16[idx[i]] : (uint16_t)fill;
