@@ -179,14 +179,31 @@ __attribute__((target("avx2"))) static inline __m256i bq_rows4(const uint8_t *d,
   const __m128i hi = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(d + o[2])), _mm_loadl_epi64((const __m128i *)(d + o[3])));
   return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
 }
+// Four pixels from their top-left taps' offsets o, column weights wx (each pixel's 32 - fx, fx byte
+// pair three times, in its 8 bytes) and row weights wy (32 - fy | fy << 16 a pixel): 12 bytes at q,
+// and 2 junk bytes after them.
+__attribute__((target("avx2"))) static inline void bq_group4(const uint8_t *d, size_t stride, const size_t *o, __m256i wx, __m128i wy128, uint8_t *q) {
+  const __m256i inter = _mm256_setr_epi8(0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1, 0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1);
+  const __m256i pac = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m256i half = _mm256_set1_epi32(512), ac = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2), bd = _mm256_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3);
+  const size_t o1[4] = {o[0] + stride, o[1] + stride, o[2] + stride, o[3] + stride};
+  const __m256i h0 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o), inter), wx);
+  const __m256i h1 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o1), inter), wx);
+  const __m256i wy = _mm256_castsi128_si256(wy128);
+  __m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, ac));  // pixels 0 and 2
+  __m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, bd));  // pixels 1 and 3
+  lo = _mm256_srai_epi32(_mm256_add_epi32(lo, half), 10);
+  hi = _mm256_srai_epi32(_mm256_add_epi32(hi, half), 10);
+  __m256i v = _mm256_packs_epi32(lo, hi);
+  v = _mm256_shuffle_epi8(_mm256_packus_epi16(v, v), pac);
+  _mm_storel_epi64((__m128i *)q, _mm256_castsi256_si128(v));
+  _mm_storel_epi64((__m128i *)(q + 6), _mm256_extracti128_si256(v, 1));
+}
 __attribute__((target("avx2"))) static void bq_taps_avx2(const bq_src *s, const bq_run *r, int n, int last, uint8_t *q) {
   const size_t stride = s->stride;
   const uint8_t *d = s->data;
   const int64_t lim = (int64_t)s->len - (int64_t)stride - 8;  // the largest offset whose two 8-byte loads stay inside
-  const __m256i inter = _mm256_setr_epi8(0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1, 0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1);
   const __m256i wxs = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, -1, -1, 2, 3, 2, 3, 2, 3, -1, -1, 4, 5, 4, 5, 4, 5, -1, -1, 6, 7, 6, 7, 6, 7, -1, -1);
-  const __m256i pac = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const __m256i half = _mm256_set1_epi32(512), ac = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2), bd = _mm256_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3);
   int i = 0;
   while (i < n) {
     uint32_t in4 = 0;
@@ -194,19 +211,8 @@ __attribute__((target("avx2"))) static void bq_taps_avx2(const bq_src *s, const 
     if (in4 == 0x01010101u) {
       const size_t o[4] = {r->off[i], r->off[i + 1], r->off[i + 2], r->off[i + 3]};
       if ((int64_t)o[0] <= lim && (int64_t)o[1] <= lim && (int64_t)o[2] <= lim && (int64_t)o[3] <= lim) {
-        const size_t o1[4] = {o[0] + stride, o[1] + stride, o[2] + stride, o[3] + stride};
         const __m256i wx = _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)(((uint64_t)r->wx[i + 3] << 48) | ((uint64_t)r->wx[i + 2] << 32) | ((uint64_t)r->wx[i + 1] << 16) | r->wx[i])), wxs);
-        const __m256i h0 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o), inter), wx);
-        const __m256i h1 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o1), inter), wx);
-        const __m256i wy = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(r->wy + i)));
-        __m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, ac));  // pixels 0 and 2
-        __m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, bd));  // pixels 1 and 3
-        lo = _mm256_srai_epi32(_mm256_add_epi32(lo, half), 10);
-        hi = _mm256_srai_epi32(_mm256_add_epi32(hi, half), 10);
-        __m256i v = _mm256_packs_epi32(lo, hi);
-        v = _mm256_shuffle_epi8(_mm256_packus_epi16(v, v), pac);
-        _mm_storel_epi64((__m128i *)q, _mm256_castsi256_si128(v));
-        _mm_storel_epi64((__m128i *)(q + 6), _mm256_extracti128_si256(v, 1));
+        bq_group4(d, stride, o, wx, _mm_loadu_si128((const __m128i *)(r->wy + i)), q);
         i += 4, q += 12;
         continue;
       }
@@ -223,10 +229,7 @@ __attribute__((target("avx2"))) static void bq_taps_avx2(const bq_src *s, const 
 __attribute__((target("avx2"))) static void bq_inner_avx2(const bq_src *s, const int *adx, const int *bdx, int X0, int Y0, int n, int last, uint8_t *q) {
   const size_t stride = s->stride;
   const uint8_t *d = s->data;
-  const __m256i inter = _mm256_setr_epi8(0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1, 0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1);
   const __m256i wxs = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, -1, -1, 4, 5, 4, 5, 4, 5, -1, -1, 8, 9, 8, 9, 8, 9, -1, -1, 12, 13, 12, 13, 12, 13, -1, -1);
-  const __m256i pac = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const __m256i half = _mm256_set1_epi32(512), ac = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2), bd = _mm256_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3);
   const __m128i vX0 = _mm_set1_epi32(X0), vY0 = _mm_set1_epi32(Y0), m31 = _mm_set1_epi32(31), c32 = _mm_set1_epi32(32);
   const __m128i top = _mm_set1_epi32(s->top), left3 = _mm_set1_epi32(s->left * 3), vstride = _mm_set1_epi32((int)stride);
   int i = 0;
@@ -238,19 +241,8 @@ __attribute__((target("avx2"))) static void bq_inner_avx2(const bq_src *s, const
     uint32_t o32[4];
     _mm_storeu_si128((__m128i *)o32, off);
     const size_t o[4] = {o32[0], o32[1], o32[2], o32[3]};
-    const size_t o1[4] = {o[0] + stride, o[1] + stride, o[2] + stride, o[3] + stride};
     const __m256i wx = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_or_si128(_mm_sub_epi32(c32, fx), _mm_slli_epi32(fx, 8))), wxs);
-    const __m256i wy = _mm256_castsi128_si256(_mm_or_si128(_mm_sub_epi32(c32, fy), _mm_slli_epi32(fy, 16)));
-    const __m256i h0 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o), inter), wx);
-    const __m256i h1 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o1), inter), wx);
-    __m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, ac));  // pixels 0 and 2
-    __m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, bd));  // pixels 1 and 3
-    lo = _mm256_srai_epi32(_mm256_add_epi32(lo, half), 10);
-    hi = _mm256_srai_epi32(_mm256_add_epi32(hi, half), 10);
-    __m256i v = _mm256_packs_epi32(lo, hi);
-    v = _mm256_shuffle_epi8(_mm256_packus_epi16(v, v), pac);
-    _mm_storel_epi64((__m128i *)q, _mm256_castsi256_si128(v));
-    _mm_storel_epi64((__m128i *)(q + 6), _mm256_extracti128_si256(v, 1));
+    bq_group4(d, stride, o, wx, _mm_or_si128(_mm_sub_epi32(c32, fy), _mm_slli_epi32(fy, 16)), q);
   }
   for (; i < n; i++, q += 3) {
     const int X = (X0 + adx[i]) >> 5, Y = (Y0 + bdx[i]) >> 5;
