@@ -210,8 +210,11 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
           agree(all, (d) => void hsvPower.image!({ saturation, value }, px(d), { ignoreIndex: 255, kernels })),
           `hsv_power ${saturation} ${value} kernels ${kernels}`,
         ).toBe(true)
+    // to grey: 32 pixels a step (two 16-pixel lanes) and the tail, starting at several pixels of a step
+    for (const skip of [0, 1, 17, 31]) expect(agree(all.subarray(3 * skip), toGreyRgb), `to grey from pixel ${skip}`).toBe(true)
     const v = nativeOpVerdicts()
-    expect([v.opHue, v.opHueQ, v.opHsvPower, v.opHsvPairs, v.opHsvPowerQ], 'the native kernels were the ones used').toEqual([true, true, true, true, true])
+    const used = [v.opHue, v.opHueQ, v.opHsvPower, v.opHsvPairs, v.opHsvPowerQ, v.opGrey]
+    expect(used, 'the native kernels were the ones used').toEqual(used.map(() => true))
   }, 300_000)
 
   it("the colour kernels' SSE2 baseline (LOCKSTEP_AVX2=0, read at each call) = the JS references too", () => {
