@@ -151,8 +151,9 @@ int op_convolve_fast(uint8_t *d, int w, int h, const double *taps, int ntaps);
 // the SIMD variant they run now: "avx2", "sse2" (also with LOCKSTEP_AVX2=0) or "c"
 const char *op_filter_simd(void);
 // ---- colour (ops_colour.c): tables, histograms, grey and CLAHE of ops/colour.ts, hsv.ts, histogram.ts ----
-// one table for every byte (photometric.ts applyLut)
+// one table for every byte (photometric.ts applyLut): in place, and from s to d (s == d, or apart)
 void op_lut(uint8_t *d, size_t n, const uint8_t *lut);
+void op_lut_to(uint8_t *d, const uint8_t *s, size_t n, const uint8_t *lut);
 // per-channel tables on interleaved RGB (byte i takes table i % 3)
 void op_lut3(uint8_t *d, size_t n, const uint8_t *l0, const uint8_t *l1, const uint8_t *l2);
 // the lowest and highest byte (out[0], out[1]; 255 and 0 when n is 0)
