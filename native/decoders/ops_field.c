@@ -494,6 +494,7 @@ INLINE void sample_rgb_q_body(const double *restrict coords, size_t n, const vie
 static void sample_rgb_q_base(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) { sample_rgb_q_body(coords, n, src, mode, pfx, pfy, out); }
 #if HAVE_AVX2_VARIANT
 #include <immintrin.h>
+#include "ops_bilinear4.h"
 // 4 points' fractions in 1/32 and taps (x - left, y - top), and whether each needs no fold or clamp
 // (u / pf: the scalar body's division, or u itself when pf is 1, which u / 1 is exactly)
 AVX2 static inline __m128i q_half(const double *q, int pf1, __m256d pfx, __m256d pfy, __m256d limx, __m256d limy, __m128i left, __m128i top, __m128i *ax, __m128i *ay, __m128i *x0,
@@ -520,11 +521,6 @@ AVX2 static inline __m128i q_half(const double *q, int pf1, __m256d pfx, __m256d
 // by the column weights (pmaddubsw: (32 - ax) p0 + ax p1 <= 8160), then the two rows by the row
 // weights (pmaddwd: (32 - ay) h0 + ay h1), which is w00 p00 + w01 p01 + w10 p10 + w11 p11 exactly.
 // Other blocks and the tail go through the scalar body.
-AVX2 static inline __m256i q_rows4(const uint8_t *d, const int32_t *o, size_t add) {
-  const __m128i lo = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(d + o[0] + add)), _mm_loadl_epi64((const __m128i *)(d + o[1] + add)));
-  const __m128i hi = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(d + o[2] + add)), _mm_loadl_epi64((const __m128i *)(d + o[3] + add)));
-  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-}
 AVX2 static void sample_rgb_q_avx2(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
   const int rw = src->width, rh = src->height;
   const int64_t row = (int64_t)rw * 3, lim = (int64_t)src->len - row - 8;  // the largest offset whose two 8-byte loads stay inside
@@ -536,10 +532,7 @@ AVX2 static void sample_rgb_q_avx2(const double *coords, size_t n, const view *s
   const __m256d limx = _mm256_set1_pd(src->source_width - 1), limy = _mm256_set1_pd(src->source_height - 1), vpx = _mm256_set1_pd(pfx), vpy = _mm256_set1_pd(pfy);
   const __m128i left = _mm_set1_epi32(src->left), top = _mm_set1_epi32(src->top), vrow = _mm_set1_epi32((int)row), three = _mm_set1_epi32(3), zero = _mm_setzero_si128();
   const __m128i rw1 = _mm_set1_epi32(rw - 1), rh1 = _mm_set1_epi32(rh - 1), vlim = _mm_set1_epi32((int)(lim > 2147483647 ? 2147483647 : lim)), k32 = _mm_set1_epi32(32);
-  const __m256i inter = _mm256_setr_epi8(0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1, 0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1);
   const __m256i wxs = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, -1, -1, 2, 3, 2, 3, 2, 3, -1, -1, 4, 5, 4, 5, 4, 5, -1, -1, 6, 7, 6, 7, 6, 7, -1, -1);
-  const __m256i pac = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const __m256i half = _mm256_set1_epi32(512), ac = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2), bd = _mm256_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3);
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     __m128i ax, ay, x0, y0;
@@ -553,27 +546,18 @@ AVX2 static void sample_rgb_q_avx2(const double *coords, size_t n, const view *s
       sample_rgb_q_body(coords + 2 * i, 4, src, mode, pfx, pfy, out + 3 * i);
       continue;
     }
-    int32_t o[4];
-    _mm_storeu_si128((__m128i *)o, o00);
+    int32_t o32[4];
+    _mm_storeu_si128((__m128i *)o32, o00);
+    const size_t o[4] = {(size_t)o32[0], (size_t)o32[1], (size_t)o32[2], (size_t)o32[3]};
     const __m128i wx4 = _mm_or_si128(_mm_sub_epi32(k32, ax), _mm_slli_epi32(ax, 8)), wy4 = _mm_or_si128(_mm_sub_epi32(k32, ay), _mm_slli_epi32(ay, 16));
     const __m256i wx = _mm256_shuffle_epi8(_mm256_broadcastq_epi64(_mm_packs_epi32(wx4, wx4)), wxs);
-    const __m256i h0 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(q_rows4(d, o, 0), inter), wx);
-    const __m256i h1 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(q_rows4(d, o, (size_t)row), inter), wx);
-    const __m256i wy = _mm256_castsi128_si256(wy4);
-    __m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, ac));  // points 0 and 2
-    __m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, bd));  // points 1 and 3
-    lo = _mm256_srai_epi32(_mm256_add_epi32(lo, half), 10);
-    hi = _mm256_srai_epi32(_mm256_add_epi32(hi, half), 10);
-    __m256i v = _mm256_packs_epi32(lo, hi);
-    v = _mm256_shuffle_epi8(_mm256_packus_epi16(v, v), pac);
+    const __m256i v = bq4(d, (size_t)row, o, wx, wy4);
     uint8_t *q = out + 3 * i;
     if (i + 4 < n) {  // (the 2 bytes past the 12th are the next point's, written after)
-      _mm_storel_epi64((__m128i *)q, _mm256_castsi256_si128(v));
-      _mm_storel_epi64((__m128i *)(q + 6), _mm256_extracti128_si256(v, 1));
+      bq4_store(q, v);
     } else {
       uint8_t t[16];
-      _mm_storel_epi64((__m128i *)t, _mm256_castsi256_si128(v));
-      _mm_storel_epi64((__m128i *)(t + 6), _mm256_extracti128_si256(v, 1));
+      bq4_store(t, v);
       memcpy(q, t, 12);
     }
   }

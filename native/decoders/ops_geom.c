@@ -15,6 +15,7 @@
 
 #if defined(__x86_64__) && defined(__SSE2__) && !defined(LOCKSTEP_PLAIN_C)
 #include <immintrin.h>
+#include "ops_bilinear4.h"
 #define GEOM_X86 1
 #endif
 
@@ -174,31 +175,6 @@ static void bq_taps_sse2(const bq_src *s, const bq_run *r, int n, int last, uint
 // rows by row weights (pmaddwd: (32 - fy) h0 + fy h1), which is w00 p00 + w01 p01 + w10 p10 + w11 p11
 // exactly. Each pixel's 8 bytes are loaded at once, so a group is taken only where the last one
 // stays inside the view, and only when a pixel written later follows it (two junk bytes).
-__attribute__((target("avx2"))) static inline __m256i bq_rows4(const uint8_t *d, const size_t *o) {
-  const __m128i lo = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(d + o[0])), _mm_loadl_epi64((const __m128i *)(d + o[1])));
-  const __m128i hi = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(d + o[2])), _mm_loadl_epi64((const __m128i *)(d + o[3])));
-  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-}
-// Four pixels from their top-left taps' offsets o, column weights wx (each pixel's 32 - fx, fx byte
-// pair three times, in its 8 bytes) and row weights wy (32 - fy | fy << 16 a pixel): 12 bytes at q,
-// and 2 junk bytes after them.
-__attribute__((target("avx2"))) static inline void bq_group4(const uint8_t *d, size_t stride, const size_t *o, __m256i wx, __m128i wy128, uint8_t *q) {
-  const __m256i inter = _mm256_setr_epi8(0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1, 0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1);
-  const __m256i pac = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const __m256i half = _mm256_set1_epi32(512), ac = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2), bd = _mm256_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3);
-  const size_t o1[4] = {o[0] + stride, o[1] + stride, o[2] + stride, o[3] + stride};
-  const __m256i h0 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o), inter), wx);
-  const __m256i h1 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(bq_rows4(d, o1), inter), wx);
-  const __m256i wy = _mm256_castsi128_si256(wy128);
-  __m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, ac));  // pixels 0 and 2
-  __m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(h0, h1), _mm256_permutevar8x32_epi32(wy, bd));  // pixels 1 and 3
-  lo = _mm256_srai_epi32(_mm256_add_epi32(lo, half), 10);
-  hi = _mm256_srai_epi32(_mm256_add_epi32(hi, half), 10);
-  __m256i v = _mm256_packs_epi32(lo, hi);
-  v = _mm256_shuffle_epi8(_mm256_packus_epi16(v, v), pac);
-  _mm_storel_epi64((__m128i *)q, _mm256_castsi256_si128(v));
-  _mm_storel_epi64((__m128i *)(q + 6), _mm256_extracti128_si256(v, 1));
-}
 __attribute__((target("avx2"))) static void bq_taps_avx2(const bq_src *s, const bq_run *r, int n, int last, uint8_t *q) {
   const size_t stride = s->stride;
   const uint8_t *d = s->data;
@@ -212,7 +188,7 @@ __attribute__((target("avx2"))) static void bq_taps_avx2(const bq_src *s, const 
       const size_t o[4] = {r->off[i], r->off[i + 1], r->off[i + 2], r->off[i + 3]};
       if ((int64_t)o[0] <= lim && (int64_t)o[1] <= lim && (int64_t)o[2] <= lim && (int64_t)o[3] <= lim) {
         const __m256i wx = _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)(((uint64_t)r->wx[i + 3] << 48) | ((uint64_t)r->wx[i + 2] << 32) | ((uint64_t)r->wx[i + 1] << 16) | r->wx[i])), wxs);
-        bq_group4(d, stride, o, wx, _mm_loadu_si128((const __m128i *)(r->wy + i)), q);
+        bq4_store(q, bq4(d, stride, o, wx, _mm_loadu_si128((const __m128i *)(r->wy + i))));
         i += 4, q += 12;
         continue;
       }
@@ -242,7 +218,7 @@ __attribute__((target("avx2"))) static void bq_inner_avx2(const bq_src *s, const
     _mm_storeu_si128((__m128i *)o32, off);
     const size_t o[4] = {o32[0], o32[1], o32[2], o32[3]};
     const __m256i wx = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_or_si128(_mm_sub_epi32(c32, fx), _mm_slli_epi32(fx, 8))), wxs);
-    bq_group4(d, stride, o, wx, _mm_or_si128(_mm_sub_epi32(c32, fy), _mm_slli_epi32(fy, 16)), q);
+    bq4_store(q, bq4(d, stride, o, wx, _mm_or_si128(_mm_sub_epi32(c32, fy), _mm_slli_epi32(fy, 16))));
   }
   for (; i < n; i++, q += 3) {
     const int X = (X0 + adx[i]) >> 5, Y = (Y0 + bdx[i]) >> 5;
