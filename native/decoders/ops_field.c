@@ -704,21 +704,41 @@ int op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t 
   return 0;
 }
 
-// the mask's nearest pixels from tables: mx per column, my per row (region pixels; < 0: fill)
+// the mask's nearest pixels from tables: mx per column, my per row (region pixels; < 0: fill). A fill
+// row is set at once; 8-bit rows go 16 columns a byte shuffle where their columns allow (ops_nn_row8:
+// rrc8's blocks, AVX2), other rows gather per column (no fill test when no column is fill)
 void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const int32_t *my, int H, int fill, void *out) {
   const size_t rw = (size_t)src->width;
+  int inside = 1;
+  for (int x = 0; x < W; x++) inside &= mx[x] >= 0;
+  uint8_t *idx = NULL;
+  int32_t *blk = depth == 8 ? ops_nn_blocks8(mx, W, (int)rw, &idx) : NULL;  // (NULL, out of memory too: per column)
   for (int y = 0; y < H; y++) {
     const int r = my[y];
     if (depth == 16) {
-      const uint16_t *s = (const uint16_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
-      uint16_t *o = (uint16_t *)out + (size_t)y * W;
-      for (int x = 0; x < W; x++) o[x] = (uint16_t)(r < 0 || mx[x] < 0 ? fill : s[mx[x]]);
+      const uint16_t *restrict s = (const uint16_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
+      uint16_t *restrict o = (uint16_t *)out + (size_t)y * W;
+      if (r < 0)
+        for (int x = 0; x < W; x++) o[x] = (uint16_t)fill;
+      else if (inside)
+        for (int x = 0; x < W; x++) o[x] = s[mx[x]];
+      else
+        for (int x = 0; x < W; x++) o[x] = (uint16_t)(mx[x] < 0 ? fill : s[mx[x]]);
     } else {
-      const uint8_t *s = (const uint8_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
-      uint8_t *o = (uint8_t *)out + (size_t)y * W;
-      for (int x = 0; x < W; x++) o[x] = (uint8_t)(r < 0 || mx[x] < 0 ? fill : s[mx[x]]);
+      const uint8_t *restrict s = (const uint8_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
+      uint8_t *restrict o = (uint8_t *)out + (size_t)y * W;
+      if (r < 0)
+        memset(o, (uint8_t)fill, (size_t)W);
+      else if (blk)
+        ops_nn_row8(s, mx, blk, idx, 0, W, (uint8_t)fill, o);
+      else if (inside)
+        for (int x = 0; x < W; x++) o[x] = s[mx[x]];
+      else
+        for (int x = 0; x < W; x++) o[x] = (uint8_t)(mx[x] < 0 ? fill : s[mx[x]]);
     }
   }
+  free(blk);
+  free(idx);
 }
 
 // ---- warp-chain.ts, kernels 3: a prefiltered axis-aligned chain (sampleAreaAxesJs) ---------------------

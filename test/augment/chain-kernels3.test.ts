@@ -244,6 +244,40 @@ describe.skipIf(!kernels)('chain, kernels 3: native = JS references, byte for by
     }
   })
 
+  it('opLabelsAxes on random tables (scales up and down, mirrored, fill columns and rows, region edges; 8 and 16 bits) = a per-pixel gather, AVX2 and baseline', () => {
+    const k = kernels!
+    const rnd = lcg(55)
+    for (let round = 0; round < 400; round++) {
+      const rw = 1 + Math.floor(rnd() * (round % 4 === 0 ? 300 : 90)),
+        rh = 1 + Math.floor(rnd() * 40)
+      const W = 1 + Math.floor(rnd() * 120),
+        H = 1 + Math.floor(rnd() * 30)
+      const depth = round % 5 === 0 ? 16 : 8
+      const src = depth === 16 ? new Uint16Array(rw * rh) : new Uint8Array(rw * rh)
+      for (let i = 0; i < src.length; i++) src[i] = Math.floor(rnd() * (depth === 16 ? 65536 : 256))
+      // columns: a scale (0.2 to 3.5, mirrored or not) from a random start, clamped, or anywhere; some fill
+      const s = (0.2 + rnd() * 3.3) * (rnd() < 0.3 ? -1 : 1),
+        x0 = rnd() * rw,
+        kind = rnd()
+      const mx = Int32Array.from({ length: W }, (_, x) => {
+        if (rnd() < (kind < 0.3 ? 0.1 : 0.005)) return -1
+        if (kind > 0.9) return Math.floor(rnd() * rw)
+        return Math.min(rw - 1, Math.max(0, Math.floor(x0 + s * (x + 0.5))))
+      })
+      const my = Int32Array.from({ length: H }, () => (rnd() < 0.1 ? -1 : Math.floor(rnd() * rh)))
+      const fill = Math.floor(rnd() * 256)
+      const want = depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H)
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) want[y * W + x] = my[y] < 0 || mx[x] < 0 ? fill : src[my[y] * rw + mx[x]]
+      for (const simd of ['1', '0']) {
+        process.env.LOCKSTEP_AVX2 = simd
+        const got = depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H)
+        k.opLabelsAxes(src, Int32Array.of(0, 0, rw, rh, rw, rh), mx, my, fill, got)
+        expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `round ${round} ${simd} ${JSON.stringify([rw, rh, W, H, s, x0, kind])}`).toBe(true)
+      }
+      delete process.env.LOCKSTEP_AVX2
+    }
+  })
+
   it('refuses bad arguments by name (never reads outside a buffer)', () => {
     const k = kernels!
     const rgb = new Uint8Array(4 * 3 * 3),
