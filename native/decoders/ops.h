@@ -136,6 +136,9 @@ void op_field_window(int kind, const double *p, int w, int h, int x0, int y0, in
 // warp-chain.ts sampleRgbQJs / sampleLabelsJs for a chain of axis-aligned affines, from per-column and per-row tables
 int op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t *rows, int H, uint8_t *out);  // -1: out of memory
 void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const int32_t *my, int H, int fill, void *out);
+// ops_geom.c's 8-bit nearest rows 16 columns a byte shuffle (AVX2; NULL tables: per column), for op_labels_axes
+int32_t *ops_nn_blocks8(const int32_t *col, int W, int rw, uint8_t **idx);
+void ops_nn_row8(const uint8_t *s, const int32_t *col, const int32_t *base, const uint8_t *idx, int x0, int x1, uint8_t fill, uint8_t *o);
 // warp-chain.ts sampleAreaAxesJs: a prefiltered axis-aligned chain from kx taps per column, ky per row (weights summing to <= 2^12 each, shift 1..24; ties to even or up); -1: out of memory
 int op_sample_area_axes(const view *src, const int32_t *xi, const int32_t *xw, int W, int kx, const int32_t *yi, const int32_t *yw, int H, int ky, int shift, int even, uint8_t *out);
 int op_elastic_window_q(uint32_t kx, uint32_t ky, int w, int h, const double *k, int r, double alpha, const double inv[6], int x0, int y0, int x1, int y1, double *map);

@@ -704,21 +704,41 @@ int op_sample_axes_q(const view *src, const int32_t *cols, int W, const int32_t 
   return 0;
 }
 
-// the mask's nearest pixels from tables: mx per column, my per row (region pixels; < 0: fill)
+// the mask's nearest pixels from tables: mx per column, my per row (region pixels; < 0: fill). A fill
+// row is set at once; 8-bit rows go 16 columns a byte shuffle where their columns allow (ops_nn_row8:
+// rrc8's blocks, AVX2), other rows gather per column (no fill test when no column is fill)
 void op_labels_axes(const view *src, int depth, const int32_t *mx, int W, const int32_t *my, int H, int fill, void *out) {
   const size_t rw = (size_t)src->width;
+  int inside = 1;
+  for (int x = 0; x < W; x++) inside &= mx[x] >= 0;
+  uint8_t *idx = NULL;
+  int32_t *blk = depth == 8 ? ops_nn_blocks8(mx, W, (int)rw, &idx) : NULL;  // (NULL, out of memory too: per column)
   for (int y = 0; y < H; y++) {
     const int r = my[y];
     if (depth == 16) {
-      const uint16_t *s = (const uint16_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
-      uint16_t *o = (uint16_t *)out + (size_t)y * W;
-      for (int x = 0; x < W; x++) o[x] = (uint16_t)(r < 0 || mx[x] < 0 ? fill : s[mx[x]]);
+      const uint16_t *restrict s = (const uint16_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
+      uint16_t *restrict o = (uint16_t *)out + (size_t)y * W;
+      if (r < 0)
+        for (int x = 0; x < W; x++) o[x] = (uint16_t)fill;
+      else if (inside)
+        for (int x = 0; x < W; x++) o[x] = s[mx[x]];
+      else
+        for (int x = 0; x < W; x++) o[x] = (uint16_t)(mx[x] < 0 ? fill : s[mx[x]]);
     } else {
-      const uint8_t *s = (const uint8_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
-      uint8_t *o = (uint8_t *)out + (size_t)y * W;
-      for (int x = 0; x < W; x++) o[x] = (uint8_t)(r < 0 || mx[x] < 0 ? fill : s[mx[x]]);
+      const uint8_t *restrict s = (const uint8_t *)src->data + (size_t)(r < 0 ? 0 : r) * rw;
+      uint8_t *restrict o = (uint8_t *)out + (size_t)y * W;
+      if (r < 0)
+        memset(o, (uint8_t)fill, (size_t)W);
+      else if (blk)
+        ops_nn_row8(s, mx, blk, idx, 0, W, (uint8_t)fill, o);
+      else if (inside)
+        for (int x = 0; x < W; x++) o[x] = s[mx[x]];
+      else
+        for (int x = 0; x < W; x++) o[x] = (uint8_t)(mx[x] < 0 ? fill : s[mx[x]]);
     }
   }
+  free(blk);
+  free(idx);
 }
 
 // ---- warp-chain.ts, kernels 3: a prefiltered axis-aligned chain (sampleAreaAxesJs) ---------------------
@@ -875,28 +895,39 @@ AVX2 static void area_hrow16_avx2(const uint16_t *restrict v, const int32_t *res
 // taps' R, G, B; a byte shuffle pairs them for madd. Equal taps (an edge clamp) weigh w0 + w1 at the
 // first and 0 at the next column (an exact integer sum: the same value). 8 pixels a step, two per
 // 256-bit register (pixels x and x + 4: the packs then leave 4 whole pixels per lane in order).
-// wq: each column's packed weights (w0 | w1 << 16) 4 times; v has 8 values of slack after span.
-AVX2 static inline __m256i area_pair2_avx2(const uint16_t *v, const int32_t *f, const int32_t *wq, int x) {
+// wq: each column's packed weights (w0 | w1 << 16): one load holds a step's 8 (pixels x..x+3 in the
+// low lane, x+4..x+7 in the high: pixel x + j's and x + 4 + j's are lane element j, broadcast in its
+// lane by a shuffle); v has 8 values of slack after span.
+AVX2 static inline __m256i area_pair2_avx2(const uint16_t *v, const int32_t *f, __m256i w, int x) {
   const __m256i pairs = _mm256_setr_epi8(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1, 0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1);
   __m256i a = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(v + f[2 * x]))), _mm_loadu_si128((const __m128i *)(v + f[2 * (x + 4)])), 1);
-  __m256i w = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(wq + 4 * x))), _mm_loadu_si128((const __m128i *)(wq + 4 * (x + 4))), 1);
   return _mm256_madd_epi16(_mm256_shuffle_epi8(a, pairs), w);
 }
-AVX2 static int area_hrow_pair_avx2(const uint16_t *restrict v, const int32_t *restrict off, const int32_t *restrict wq, int W, int shift, int even, uint8_t *restrict o) {
-  const __m256i h1 = _mm256_set1_epi32((int)((1u << (shift - 1)) - 1)), one = _mm256_set1_epi32(even ? 1 : 0), up = _mm256_set1_epi32(even ? 0 : 1), k255 = _mm256_set1_epi32(255);
+// the rounding known when compiled (ties to even: srl, and, add, add, srl; ties up: add, srl), and the
+// saturation after the first pack (packus_epi32 keeps 0..65535: sums below 2^32 shifted by 1 or more
+// are positive; then one min per 16 values instead of one per 8)
+AVX2 static inline __attribute__((always_inline)) int area_hrow_pair_body(const uint16_t *restrict v, const int32_t *restrict off, const int32_t *restrict wq, int W, int shift, const int even,
+                                                                           uint8_t *restrict o) {
+  const __m256i h1 = _mm256_set1_epi32((int)((1u << (shift - 1)) - (even ? 1 : 0))), one = _mm256_set1_epi32(1), k255 = _mm256_set1_epi16(255);
   const __m128i sh = _mm_cvtsi32_si128(shift);
   const __m256i order = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-#define AREA_Q8(s) _mm256_min_epi32(_mm256_srl_epi32(_mm256_add_epi32(_mm256_add_epi32(s, h1), _mm256_or_si256(_mm256_and_si256(_mm256_srl_epi32(s, sh), one), up)), sh), k255)
+#define AREA_Q8(s) \
+  (even ? _mm256_srl_epi32(_mm256_add_epi32(_mm256_add_epi32(s, h1), _mm256_and_si256(_mm256_srl_epi32(s, sh), one)), sh) : _mm256_srl_epi32(_mm256_add_epi32(s, h1), sh))
   int x = 0;
   for (; x + 10 <= W; x += 8, o += 24) {
-    __m256i q0 = AREA_Q8(area_pair2_avx2(v, off, wq, x)), q1 = AREA_Q8(area_pair2_avx2(v, off, wq, x + 1));
-    __m256i q2 = AREA_Q8(area_pair2_avx2(v, off, wq, x + 2)), q3 = AREA_Q8(area_pair2_avx2(v, off, wq, x + 3));
-    __m256i b = _mm256_shuffle_epi8(_mm256_packus_epi16(_mm256_packus_epi32(q0, q1), _mm256_packus_epi32(q2, q3)), order);
+    const __m256i w = _mm256_loadu_si256((const __m256i *)(wq + x));
+    __m256i q0 = AREA_Q8(area_pair2_avx2(v, off, _mm256_shuffle_epi32(w, 0x00), x)), q1 = AREA_Q8(area_pair2_avx2(v, off, _mm256_shuffle_epi32(w, 0x55), x + 1));
+    __m256i q2 = AREA_Q8(area_pair2_avx2(v, off, _mm256_shuffle_epi32(w, 0xaa), x + 2)), q3 = AREA_Q8(area_pair2_avx2(v, off, _mm256_shuffle_epi32(w, 0xff), x + 3));
+    __m256i p01 = _mm256_min_epu16(_mm256_packus_epi32(q0, q1), k255), p23 = _mm256_min_epu16(_mm256_packus_epi32(q2, q3), k255);
+    __m256i b = _mm256_shuffle_epi8(_mm256_packus_epi16(p01, p23), order);
     _mm_storeu_si128((__m128i *)o, _mm256_castsi256_si128(b));
     _mm_storeu_si128((__m128i *)(o + 12), _mm256_extracti128_si256(b, 1));
   }
 #undef AREA_Q8
   return x;
+}
+AVX2 static int area_hrow_pair_avx2(const uint16_t *restrict v, const int32_t *restrict off, const int32_t *restrict wq, int W, int shift, int even, uint8_t *restrict o) {
+  return even ? area_hrow_pair_body(v, off, wq, W, shift, 1, o) : area_hrow_pair_body(v, off, wq, W, shift, 0, o);
 }
 #endif
 #if HAVE_AVX2_VARIANT
@@ -908,12 +939,12 @@ static int32_t *area_pair_tables(const int32_t *off, const int32_t *xw, int W, i
     const int32_t d = off[2 * x + 1] - off[2 * x];
     if ((d != 0 && d != 3) || xw[2 * x] < 0 || xw[2 * x + 1] < 0 || (int64_t)xw[2 * x] + xw[2 * x + 1] > 32767) return NULL;
   }
-  int32_t *wq = malloc(sizeof(int32_t) * (size_t)W * 4);
+  int32_t *wq = malloc(sizeof(int32_t) * (size_t)W);
   if (!wq) return NULL;
   for (int x = 0; x < W; x++) {
     const int same = off[2 * x + 1] == off[2 * x];
     const uint32_t w0 = (uint32_t)(same ? xw[2 * x] + xw[2 * x + 1] : xw[2 * x]), w1 = same ? 0 : (uint32_t)xw[2 * x + 1];
-    wq[4 * x] = wq[4 * x + 1] = wq[4 * x + 2] = wq[4 * x + 3] = (int32_t)(w0 | w1 << 16);
+    wq[x] = (int32_t)(w0 | w1 << 16);
   }
   return wq;
 }

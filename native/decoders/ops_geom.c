@@ -430,6 +430,25 @@ __attribute__((target("avx2"))) static void nn_row8_avx2(const uint8_t *s, const
   }
 }
 #endif
+// The same block rows for ops_field.c's op_labels_axes (a kernels-3 axis chain's 8-bit mask: resize, scale):
+// the block tables on AVX2 machines (NULL: none, every column gathered), and a row from them.
+int32_t *ops_nn_blocks8(const int32_t *col, int W, int rw, uint8_t **idx) {
+#ifdef GEOM_X86
+  if (ops_avx2()) return nn_blocks(col, W, rw, idx);
+#endif
+  (void)col, (void)W, (void)rw, (void)idx;
+  return NULL;
+}
+void ops_nn_row8(const uint8_t *s, const int32_t *col, const int32_t *base, const uint8_t *idx, int x0, int x1, uint8_t fill, uint8_t *o) {
+#ifdef GEOM_X86
+  if (base) {
+    nn_row8_avx2(s, col, base, idx, x0, x1, fill, o);
+    return;
+  }
+#endif
+  (void)base, (void)idx;
+  for (int x = x0; x < x1; x++) o[x] = col[x] >= 0 ? s[col[x]] : fill;
+}
 static int warp_nearest_axes(const view *src, int depth, const double *A, const double *fb, int nb, int W, int H, int fill, void *out) {
   const double a = A[0], b = A[1], c = A[2], e = A[4], f = A[5];
   const int left = src->left, top = src->top, rw = src->width, rh = src->height;

@@ -9,7 +9,19 @@ import type { Chain } from '../../src/main/augment/chain'
 import { nativeOpVerdicts, useNativeOps } from '../../src/main/augment/fast'
 import type { FillMode } from '../../src/main/augment/ops/types'
 import { warpBilinearQJs } from '../../src/main/augment/warp'
-import { areaAxes, areaTaps, sampleAreaAxesJs, sampleRgb, sampleRgbQJs, warpAxesQ } from '../../src/main/augment/warp-chain'
+import {
+  areaAxes,
+  areaTaps,
+  axisCoords,
+  chainCoords,
+  coordsRegion,
+  forgetKeptTables,
+  sampleAreaAxesJs,
+  sampleLabels,
+  sampleRgb,
+  sampleRgbQJs,
+  warpAxesQ,
+} from '../../src/main/augment/warp-chain'
 import { nativeOpKernels } from '../../src/main/io/native'
 import { FILL_MODES, parseLockstepRecipe } from '../../src/shared/recipe'
 import { randomRgb } from '../support/cv2'
@@ -242,6 +254,119 @@ describe.skipIf(!kernels)('chain, kernels 3: native = JS references, byte for by
         expect(Buffer.from(a.labels!).equals(Buffer.from(b.labels!))).toBe(true)
       }
     }
+  })
+
+  it('opLabelsAxes on random tables (scales up and down, mirrored, fill columns and rows, region edges; 8 and 16 bits) = a per-pixel gather, AVX2 and baseline', () => {
+    const k = kernels!
+    const rnd = lcg(55)
+    for (let round = 0; round < 400; round++) {
+      const rw = 1 + Math.floor(rnd() * (round % 4 === 0 ? 300 : 90)),
+        rh = 1 + Math.floor(rnd() * 40)
+      const W = 1 + Math.floor(rnd() * 120),
+        H = 1 + Math.floor(rnd() * 30)
+      const depth = round % 5 === 0 ? 16 : 8
+      const src = depth === 16 ? new Uint16Array(rw * rh) : new Uint8Array(rw * rh)
+      for (let i = 0; i < src.length; i++) src[i] = Math.floor(rnd() * (depth === 16 ? 65536 : 256))
+      // columns: a scale (0.2 to 3.5, mirrored or not) from a random start, clamped, or anywhere; some fill
+      const s = (0.2 + rnd() * 3.3) * (rnd() < 0.3 ? -1 : 1),
+        x0 = rnd() * rw,
+        kind = rnd()
+      const mx = Int32Array.from({ length: W }, (_, x) => {
+        if (rnd() < (kind < 0.3 ? 0.1 : 0.005)) return -1
+        if (kind > 0.9) return Math.floor(rnd() * rw)
+        return Math.min(rw - 1, Math.max(0, Math.floor(x0 + s * (x + 0.5))))
+      })
+      const my = Int32Array.from({ length: H }, () => (rnd() < 0.1 ? -1 : Math.floor(rnd() * rh)))
+      const fill = Math.floor(rnd() * 256)
+      const want = depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H)
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) want[y * W + x] = my[y] < 0 || mx[x] < 0 ? fill : src[my[y] * rw + mx[x]]
+      for (const simd of ['1', '0']) {
+        process.env.LOCKSTEP_AVX2 = simd
+        const got = depth === 16 ? new Uint16Array(W * H) : new Uint8Array(W * H)
+        k.opLabelsAxes(src, Int32Array.of(0, 0, rw, rh, rw, rh), mx, my, fill, got)
+        expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `round ${round} ${simd} ${JSON.stringify([rw, rh, W, H, s, x0, kind])}`).toBe(true)
+      }
+      delete process.env.LOCKSTEP_AVX2
+    }
+  })
+
+  it('tables kept across chains: chains that differ in one number (a scale, an offset, -0, a bound, the fill, the size, the prefilter, the region) sample as each alone computes afresh', () => {
+    const rnd = lcg(66)
+    const sw = 97,
+      sh = 71
+    const img = randomRgb(sw, sh, 5),
+      lab = Uint8Array.from(randomRgb(sw, sh, 6).subarray(0, sw * sh))
+    const families = Array.from({ length: 8 }, (_, i): Chain => {
+      const W = 10 + Math.floor(rnd() * 60),
+        H = 10 + Math.floor(rnd() * 60)
+      // (some a crop inside the source: regions away from its corner)
+      const sx = (sw / W) * (0.3 + rnd() * 2) * (rnd() < 0.3 ? -1 : 1),
+        sy = (sh / H) * (0.3 + rnd() * 2),
+        ox = i % 4 < 2 ? 0 : rnd() * sw * 0.4,
+        oy = i % 4 < 2 ? 0 : rnd() * sh * 0.4
+      // (area taps of any factors: the kernels take them whatever the scale)
+      const pf: [number, number] | null = i % 2 === 0 ? [1 + Math.floor(rnd() * 3), 1 + Math.floor(rnd() * 3)] : null
+      return {
+        width: W,
+        height: H,
+        input: { width: sw, height: sh },
+        prefilter: pf,
+        kernels: 3,
+        links: [{ field: null, m: [sx, 0, sx < 0 ? sw - ox : ox, 0, sy, oy], bounds: [], w: sw, h: sh, mode: 'reflect' }],
+      }
+    })
+    const variant = (c: Chain): Chain => {
+      const L = { ...c.links[0], m: [...c.links[0].m] as Chain['links'][0]['m'], bounds: [...c.links[0].bounds] }
+      const v: Chain = { ...c, links: [L] }
+      const r = Math.floor(rnd() * 9)
+      if (r === 0) L.m[0] *= 1 + 1e-12
+      else if (r === 1) L.m[5] = rnd() < 0.5 ? -0 : 0.25
+      else if (r === 2) L.bounds.push({ m: [1, 0, -1, 0, 1, -1], w: c.width - 1 - Math.floor(rnd() * 3), h: c.height - 1 - Math.floor(rnd() * 3) })
+      else if (r === 3) L.mode = FILL_MODES[Math.floor(rnd() * FILL_MODES.length)]
+      else if (r === 4) v.width = c.width + 1
+      else if (r === 5) v.height = c.height - 1
+      else if (r === 6) v.prefilter = c.prefilter && rnd() < 0.5 ? [c.prefilter[0] + 1, c.prefilter[1]] : c.prefilter ? null : [2, 1]
+      else if (r === 7) L.m[2] += 0.5
+      return v
+    }
+    // each table through a new chain object (no per-chain points); fresh: every kept table forgotten first
+    const sample = (c: Chain, fresh: boolean) => {
+      const chain = () => {
+        if (fresh) forgetKeptTables()
+        return { ...c }
+      }
+      const region = ((ch) => coordsRegion(ch, chainCoords(ch)))(chain())
+      if (!region) return null
+      const { left, top, width, height } = region
+      const crop = new Uint8Array(width * height * 3),
+        lcrop = new Uint8Array(width * height)
+      for (let y = 0; y < height; y++) {
+        crop.set(img.subarray(((top + y) * sw + left) * 3, ((top + y) * sw + left + width) * 3), y * width * 3)
+        lcrop.set(lab.subarray((top + y) * sw + left, (top + y) * sw + left + width), y * width)
+      }
+      const view = { left, top, width, height, sourceWidth: sw, sourceHeight: sh }
+      const whole = { left: 0, top: 0, width: sw, height: sh, sourceWidth: sw, sourceHeight: sh }
+      // the region's view, and the whole source's (the same points, tables at other places)
+      return [view, whole].flatMap((v) => {
+        const [rgbSrc, labSrc] = v === view ? [crop, lcrop] : [img, lab]
+        const a = chain(),
+          b = chain()
+        const rgb = sampleRgb(a, chainCoords(a), { ...v, data: rgbSrc }, new Uint8Array(c.width * c.height * 3))
+        const labels = sampleLabels(b, chainCoords(b), { ...v, data: labSrc }, 7, new Uint8Array(c.width * c.height))
+        return [region, Buffer.from(rgb).toString('base64'), Buffer.from(labels).toString('base64')]
+      })
+    }
+    const chains = Array.from({ length: 300 }, () => {
+      const f = families[Math.floor(rnd() * families.length)]
+      return rnd() < 0.4 ? f : variant(rnd() < 0.5 ? f : variant(f))
+    })
+    for (const native of [true, false]) {
+      useNativeOps(native)
+      const kept = chains.map((c) => sample(c, false))
+      chains.forEach((c, i) => expect(sample(c, true), `chain ${i} ${JSON.stringify(c)}`).toEqual(kept[i]))
+    }
+    useNativeOps(true)
+    expect(axisCoords({ ...families[0] }, 0)).toBe(axisCoords({ ...families[0] }, 0)) // (kept: the same array)
   })
 
   it('refuses bad arguments by name (never reads outside a buffer)', () => {

@@ -371,7 +371,13 @@ export const inputMode = (chain: Chain): FillMode => chain.links[chain.links.len
  * prefilter the rectangle is aligned to its blocks, so the averaged pixels are the same in any region.
  */
 export function coordsRegion(chain: Chain, coords: Float64Array): Rect | null {
-  if (coords === AXES) return coordsRegion(chain, crossPoints(chain))
+  if (coords === AXES) {
+    // (kept beside the points: the region of the cross points depends on nothing else)
+    const [us, vs] = [axisCoords(chain, 0), axisCoords(chain, 1)]
+    const key = ['region', vs, chain.input.width, chain.input.height, inputMode(chain), ...(chain.prefilter ?? [1, 1])]
+    const r = keptBeside(us, key, () => coordsRegion(chain, crossPoints(chain)))
+    return r && { ...r }
+  }
   const k = fast('opCoordsRegion', (k) => {
     const c = checkChain().chain
     const at = chainCoordsJs(c),
@@ -678,14 +684,70 @@ function axisAligned(chain: Chain): boolean {
   )
 }
 
-/** Each output column's x (axis 0) or row's y (axis 1) in the input canvas, NaN where the point is fill: chainCoordsJs per axis. */
+/**
+ * Each output column's x (axis 0) or row's y (axis 1) in the input canvas, NaN where the point is
+ * fill: chainCoordsJs per axis. Shared, never written: chains whose axis has the same numbers get
+ * the same array (keptAxes), and the tables derived from it are kept beside it (keptBeside).
+ */
 export function axisCoords(chain: Chain, axis: 0 | 1): Float64Array {
   let held = axesHeld.get(chain)
   if (!held) axesHeld.set(chain, (held = [null, null]))
-  return (held[axis] ??= axisCoordsOf(chain, axis))
+  return (held[axis] ??= keptAxisCoords(chain, axis))
 }
 /** Each chain's axis points, computed once (the tables of image, mask and region read them). */
 const axesHeld = new WeakMap<Chain, [Float64Array | null, Float64Array | null]>()
+
+// ---- tables kept across chains -----------------------------------------------------------------------
+// A dataset's renders mostly repeat an axis (a resize of same-size images, a scale or crop of a
+// fixed size): its points depend only on the output size and each link's scale, offset, bounds,
+// canvas and fold on that axis, and its image, mask and region tables only on those points and a
+// few numbers (fill mode, prefilter, the region's place in the source). Computed per render, they
+// cost about as much as the resize's kernels; kept, a render finds them after comparing ~20 numbers.
+// Keys are lists compared with Object.is (-0 is not 0; no number is formatted). Callers never write
+// into what they get.
+type Key = readonly (number | string | object)[]
+const sameKey = (a: Key, b: Key) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]))
+const KEPT = 16
+
+/** The numbers an axis's points depend on (axisCoordsOf's reads), or null: a link with a field (not kept). */
+function axisKey(chain: Chain, axis: 0 | 1): Key | null {
+  const [a, c] = axis === 0 ? [0, 2] : [4, 5]
+  const key: (number | string | object)[] = [axis, axis === 0 ? chain.width : chain.height]
+  for (const L of chain.links) {
+    if (L.field) return null
+    key.push(L.m[a], L.m[c], axis === 0 ? L.w : L.h, L.mode, L.bounds.length)
+    for (const b of L.bounds) key.push(b.m[a], b.m[c], axis === 0 ? b.w : b.h)
+  }
+  return key
+}
+/** Recent axes' points by their numbers (most recent last). */
+const keptAxes: { key: Key; at: Float64Array }[] = []
+function keptAxisCoords(chain: Chain, axis: 0 | 1): Float64Array {
+  const key = axisKey(chain, axis)
+  if (!key) return axisCoordsOf(chain, axis)
+  const hit = keptAxes.find((e) => sameKey(e.key, key))
+  if (hit) return hit.at
+  const at = axisCoordsOf(chain, axis)
+  if (keptAxes.push({ key, at }) > KEPT) keptAxes.shift()
+  return at
+}
+
+/** A table computed from an axis's points and a few numbers, kept beside the points (collected with them). */
+function keptBeside<T>(points: Float64Array, key: Key, make: () => T): T {
+  let list = besides.get(points)
+  if (!list) besides.set(points, (list = []))
+  const hit = list.find((e) => sameKey(e.key, key))
+  if (hit) return hit.value as T
+  const value = make()
+  if (list.push({ key, value }) > KEPT) list.shift()
+  return value
+}
+const besides = new WeakMap<Float64Array, { key: Key; value: unknown }[]>()
+
+/** Tests: the kept axes forgotten (the next chains compute their points and tables afresh). */
+export function forgetKeptTables(): void {
+  keptAxes.length = 0
+}
 
 function axisCoordsOf(chain: Chain, axis: 0 | 1): Float64Array {
   const n = axis === 0 ? chain.width : chain.height
@@ -756,14 +818,16 @@ function rgbTables(chain: Chain, src: SourceView<Uint8Array>): [Int32Array, Int3
   const table = (axis: 0 | 1) => {
     const at = axisCoords(chain, axis)
     const [n, base] = axis === 0 ? [src.sourceWidth, src.left] : [src.sourceHeight, src.top]
-    const t = new Int32Array(at.length * 3)
-    at.forEach((u, i) => {
-      if (Number.isNaN(u)) return t.set([-1, -1, 0], i * 3)
-      const f = u / pf[axis] - 0.5
-      const tf = Math.floor(f)
-      t.set([foldIndex(tf, n, mode) - base, foldIndex(tf + 1, n, mode) - base, Math.floor((f - tf) * 32 + 0.5)], i * 3)
+    return keptBeside(at, ['rgb', mode, pf[axis], n, base], () => {
+      const t = new Int32Array(at.length * 3)
+      at.forEach((u, i) => {
+        if (Number.isNaN(u)) return t.set([-1, -1, 0], i * 3)
+        const f = u / pf[axis] - 0.5
+        const tf = Math.floor(f)
+        t.set([foldIndex(tf, n, mode) - base, foldIndex(tf + 1, n, mode) - base, Math.floor((f - tf) * 32 + 0.5)], i * 3)
+      })
+      return t
     })
-    return t
   }
   return [table(0), table(1)]
 }
@@ -774,9 +838,11 @@ function labelTables(chain: Chain, src: SourceView<Uint8Array | Uint16Array>): [
   const table = (axis: 0 | 1) => {
     const [n, base] = axis === 0 ? [src.sourceWidth, src.left] : [src.sourceHeight, src.top]
     const us = axisCoords(chain, axis)
-    const t = new Int32Array(us.length)
-    for (let i = 0; i < us.length; i++) t[i] = Number.isNaN(us[i]) ? -1 : foldIndex(Math.floor(us[i]), n, mode) - base
-    return t
+    return keptBeside(us, ['label', mode, n, base], () => {
+      const t = new Int32Array(us.length)
+      for (let i = 0; i < us.length; i++) t[i] = Number.isNaN(us[i]) ? -1 : foldIndex(Math.floor(us[i]), n, mode) - base
+      return t
+    })
   }
   return [table(0), table(1)]
 }
@@ -816,6 +882,8 @@ function axesQ(k: OpKernels, src: SourceView<Uint8Array>, cols: Int32Array, rows
 }
 function axesQWith(k: OpKernels, src: SourceView<Uint8Array>, cols: Int32Array, rows: Int32Array, out: Uint8Array): Uint8Array {
   const taps = (t: Int32Array) => {
+    const held = tapsHeld.get(t) // (rgbTables' tables are kept: so are their taps)
+    if (held) return held
     const n = t.length / 3
     const at = new Int32Array(n * 2),
       w = new Int32Array(n * 2)
@@ -826,13 +894,17 @@ function axesQWith(k: OpKernels, src: SourceView<Uint8Array>, cols: Int32Array, 
       w[i * 2] = 32 - t[i * 3 + 2]
       w[i * 2 + 1] = t[i * 3 + 2]
     }
-    return [at, w] as const
+    const taps = [at, w] as const
+    tapsHeld.set(t, taps)
+    return taps
   }
   const [xi, xw] = taps(cols),
     [yi, yw] = taps(rows)
   k.opSampleAreaAxes(src.data, viewOf(src), xi, xw, 2, yi, yw, 2, 10, false, out)
   return out
 }
+
+const tapsHeld = new WeakMap<Int32Array, readonly [Int32Array, Int32Array]>()
 
 function sampleLabelsAxes<T extends Uint8Array | Uint16Array>(chain: Chain, src: SourceView<T>, fill: number, out: T): T {
   axesKernels(chain)!.opLabelsAxes(src.data, viewOf(src), ...labelTables(chain, src), fill, out)
@@ -869,14 +941,17 @@ export function sampledSource(chain: Chain, img: SourceView<Uint8Array> | null):
   return img && pf && !areaAxes(chain) ? areaReduce(img, pf[0], pf[1]) : img
 }
 
-/** One axis's area taps (axis 0: columns, 1: rows) over the region of `src`. */
+/** One axis's area taps (axis 0: columns, 1: rows) over the region of `src` (kept: never write into them). */
 export function areaTaps(chain: Chain, src: SourceView<Uint8Array>, axis: 0 | 1): AreaTaps {
   const mode = inputMode(chain)
   const pf = chain.prefilter?.[axis] ?? 1
-  const bits = pf > 1 ? AREA_BITS : 5
   const [n, base] = axis === 0 ? [src.sourceWidth, src.left] : [src.sourceHeight, src.top]
-  const rn = Math.ceil(n / pf)
   const us = axisCoords(chain, axis)
+  return keptBeside(us, ['area', mode, pf, n, base], () => areaTapsOf(us, mode, pf, n, base))
+}
+function areaTapsOf(us: Float64Array, mode: FillMode, pf: number, n: number, base: number): AreaTaps {
+  const bits = pf > 1 ? AREA_BITS : 5
+  const rn = Math.ceil(n / pf)
   const cap = 2 * pf
   const at = new Int32Array(us.length * cap),
     w = new Int32Array(us.length * cap),
