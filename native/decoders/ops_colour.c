@@ -801,6 +801,15 @@ INLINE void op_hsv_map_body(uint8_t *restrict d, size_t n, const uint8_t *lh, co
     for (int j = 0; j < m; j++) q[3 * j] = (uint8_t)R[j], q[3 * j + 1] = (uint8_t)G[j], q[3 * j + 2] = (uint8_t)B[j];
   }
 }
+// A table that changes nothing is left out, as a null one: hsv.ts passes one for a saturation or value
+// shift in (0, 1), which truncates back to the value, and for a hue shift in (0, 1) whose table is the
+// identity on every hue the pixels have, 0..179 (cv8.ts rgbToHsv8 over all 2^24 colours)
+static const uint8_t *unless_identity(const uint8_t *t, int n) {
+  if (t)
+    for (int i = 0; i < n; i++)
+      if (t[i] != i) return t;
+  return NULL;
+}
 #if COLOUR_AVX2
 // 32 bytes through a 256-entry table: op_lut_avx2's running-difference rows (lut_rows_avx2) and shuffles
 AVX2 INLINE void lut_rows_avx2(const uint8_t *lut, __m256i t[16]) {
@@ -921,10 +930,13 @@ AVX2 __attribute__((target("fma"))) static void op_hsv_map_avx2(uint8_t *d, size
 }
 static void op_hsv_map_base(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre) { op_hsv_map_body(d, n, lh, ls, lv, pre); }
 void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre) {
+  lh = unless_identity(lh, 180), ls = unless_identity(ls, 256), lv = unless_identity(lv, 256), pre = unless_identity(pre, 256);
   ops_avx2() && __builtin_cpu_supports("fma") ? op_hsv_map_avx2(d, n, lh, ls, lv, pre) : op_hsv_map_base(d, n, lh, ls, lv, pre);
 }
 #else
-void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre) { op_hsv_map_body(d, n, lh, ls, lv, pre); }
+void op_hsv_map(uint8_t *d, size_t n, const uint8_t *lh, const uint8_t *ls, const uint8_t *lv, const uint8_t *pre) {
+  op_hsv_map_body(d, n, unless_identity(lh, 180), unless_identity(ls, 256), unless_identity(lv, 256), unless_identity(pre, 256));
+}
 #endif
 
 // ---- colour.ts hueQ (kernels 3): the hue turned in integers --------------------------------------------------
