@@ -153,22 +153,28 @@ describe.skipIf(!kernels)('native op kernels = JS references, byte for byte', ()
     expect([v.opBlur, v.opConvolve, v.opBlurQ, v.opSharpenQ, v.opLineMeanQ]).toEqual([true, true, true, true, true])
   })
 
-  it('the HSV map (vector kernel: eight lanes, blocks of 256 with a tail) = the JS reference on all 2^24 colours', () => {
+  it('the HSV map (vector kernel: blocks of 32 pixels, or 256 in eight lanes without AVX2, and a tail) = the JS reference on all 2^24 colours', () => {
     const all = new Uint8Array(3 << 24)
     for (let i = 0; i < 1 << 24; i++) all.set([i >> 16, (i >> 8) & 255, i & 255], 3 * i)
     const lut = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => f(v))
-    const sets: Array<[Uint8Array | null, Uint8Array | null, Uint8Array | null]> = [
-      [null, null, lut((v) => v)],
-      [lut((v) => (v + 173) % 180), lut((v) => Math.min(255, v + 30)), lut((v) => Math.max(0, v - 20))],
+    let seed = 5
+    const random = () => lut(() => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 24)
+    const sets: Array<[[Uint8Array | null, Uint8Array | null, Uint8Array | null], Uint8Array | null]> = [
+      [[null, null, lut((v) => v)], null],
+      [[lut((v) => (v + 173) % 180), lut((v) => Math.min(255, v + 30)), lut((v) => Math.max(0, v - 20))], null],
+      // any bytes (hues past 179 too), and a pending table first
+      [[random(), random(), random()], null],
+      [[random(), null, random()], random()],
+      [[lut((v) => (v + 9) % 180), random(), null], random()],
     ]
-    for (const luts of sets) {
-      // one pixel short of a whole block: the last block's tail lanes are computed but not written
-      const a = all.subarray(0, all.length - 3).slice(),
+    for (const [luts, pre] of sets) {
+      // a few pixels short of a whole block: the last block's tail lanes are computed but not written
+      const a = all.subarray(0, all.length - 3 * 35).slice(),
         b = a.slice()
       useNativeOps(true)
-      mapHsv({ data: a, width: a.length / 3, height: 1 }, luts)
+      mapHsv({ data: a, width: a.length / 3, height: 1 }, luts, pre)
       useNativeOps(false)
-      mapHsv({ data: b, width: b.length / 3, height: 1 }, luts)
+      mapHsv({ data: b, width: b.length / 3, height: 1 }, luts, pre)
       useNativeOps(true)
       expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true)
     }

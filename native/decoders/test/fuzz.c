@@ -13,6 +13,7 @@
 // Pointing it at a new kernel: write `static void t_name(const input *in, rng *r)` that calls the
 // kernel on in->data / in->n (with sizes or regions drawn from r), add one line to TARGETS.
 #include <dirent.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,6 +282,21 @@ static void t_op_pixels(const input *in, rng *r) {
   for (int i = 0; i < 256; i++) qa[i] = (int32_t)next(r), qu[i] = any_double(in, r), qw[i] = any_double(in, r);
   op_hsv_power_q(d, n, qa, qu, qw);
   op_hsv_map(d, n, lut, next(r) & 1 ? lut : NULL, NULL, next(r) & 1 ? lut : NULL);
+  {  // (the AVX2 clone's 32-pixel steps and padded tail give the baseline's bytes, any tables)
+    uint8_t tv[3][256], *c = malloc(n + 1);
+    for (int k = 0; k < 3; k++)
+      for (int i = 0; i < 256; i++) tv[k][i] = (uint8_t)next(r);
+    const uint32_t m = next(r);
+    const uint8_t *th = m & 1 ? lut : NULL, *ts = m & 2 ? tv[0] : NULL, *tl = m & 4 ? tv[1] : NULL, *tp = m & 8 ? tv[2] : NULL;
+    memcpy(c, d, n);
+    setenv("LOCKSTEP_AVX2", "1", 1);
+    op_hsv_map(d, n, th, ts, tl, tp);
+    setenv("LOCKSTEP_AVX2", "0", 1);
+    op_hsv_map(c, n, th, ts, tl, tp);
+    unsetenv("LOCKSTEP_AVX2");
+    CHECK(memcmp(d, c, n) == 0);
+    free(c);
+  }
   // colour kernels (ops_colour.c)
   uint8_t mm[2];
   uint32_t hist[768];
@@ -666,6 +682,23 @@ int main(int argc, char **argv) {
   }
   closedir(d);
   CHECK(count > 0);
+  // op_hsv_map's AVX2 clone (ops_colour.c) for every 8-bit input: SDIV8 and HDIV8 (the doubles rounded
+  // half to even) as float quotients rounded so, and 1 - s * (h's factor) as one fused float operation
+  for (int i = 1; i < 256; i++) {
+    volatile float fi = (float)i;
+    CHECK(nearbyintf(1044480.0f / fi) == nearbyint((double)(255 << 12) / i));
+    CHECK(nearbyintf(122880.0f / fi) == nearbyint((double)(180 << 12) / (6.0 * i)));
+  }
+  for (int h = 0; h < 256; h++) {
+    float fh = (float)h * (float)(6.0 / 180);
+    const int pre = (int)fh, sector = pre - 6 * (int)((float)pre * (float)(1.0 / 6));
+    fh = fh - (float)pre;
+    const float mh = sector & 1 ? fh : 1 - fh;
+    for (int s = 0; s < 256; s++) {
+      const float fs = (float)s * (float)(1.0 / 255);
+      CHECK((float)(1.0 - (double)fs * mh) == fmaf(-fs, mh, 1.0f));
+    }
+  }
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   const double stop = (double)now.tv_sec + now.tv_nsec / 1e9 + seconds;

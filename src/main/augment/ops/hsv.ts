@@ -17,13 +17,23 @@ function modTrunc(v: number, m: number): number {
 }
 const clipTrunc = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v))
 
+/**
+ * A 256-entry table of f, filled by a loop: Uint8Array.from({ length: 256 }, fn) takes V8's generic
+ * array-like path, ~25 us a table (70 us of hsv_shift's render for its three; 0.2 ms on a busy
+ * machine), the loop ~4.
+ */
+function table(f: (v: number) => number): Uint8Array {
+  const t = new Uint8Array(256)
+  for (let v = 0; v < 256; v++) t[v] = f(v)
+  return t
+}
+
 /** Tables of Albumentations' shift_hsv: hue (OpenCV units) mod 180, saturation and value clipped; null when a shift is 0 (not applied). */
 function hsvLuts(hue: number, sat: number, val: number): [Uint8Array | null, Uint8Array | null, Uint8Array | null] {
-  const make = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => f(v))
   return [
-    hue !== 0 ? make((v) => modTrunc(v + hue, 180)) : null,
-    sat !== 0 ? make((v) => clipTrunc(v + sat)) : null,
-    val !== 0 ? make((v) => clipTrunc(v + val)) : null,
+    hue !== 0 ? table((v) => modTrunc(v + hue, 180)) : null,
+    sat !== 0 ? table((v) => clipTrunc(v + sat)) : null,
+    val !== 0 ? table((v) => clipTrunc(v + val)) : null,
   ]
 }
 
@@ -87,7 +97,7 @@ function shiftHsv(p: { hue: number; saturation: number; value: number }, px: Pix
 
 // ---- ColorJitter: Albumentations 1.3.1's torchvision functions on uint8 ------------------------
 
-const lutOf = (f: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => clipTrunc(f(v)))
+const lutOf = (f: (v: number) => number) => table((v) => clipTrunc(f(v)))
 
 function greySumJs(d: Uint8Array, pre: Uint8Array | null): number {
   let sum = 0
@@ -193,7 +203,7 @@ export function adjustHue(px: Pixels, factor: number, pre: Uint8Array | null = n
     if (pre) applyLuts(px.data, pre)
     return
   }
-  const lut = Uint8Array.from({ length: 256 }, (_, v) => modTrunc(v + 180 * factor, 180))
+  const lut = table((v) => modTrunc(v + 180 * factor, 180))
   mapHsv(px, [lut, null, null], pre)
 }
 
