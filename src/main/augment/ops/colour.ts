@@ -2,16 +2,12 @@
 // composed, which is exactly sequential application with rounding to uint8 after each op.
 import type { Rng } from '../rng'
 import { checkRgb, fast, sameBytes } from '../fast'
-import { grey8, LITTLE_ENDIAN, plainBytes, SECTOR_TO } from './cv8'
+import { grey8, LITTLE_ENDIAN, plainBytes, SECTOR_TO, table256 } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v))
 
-function lutOf(f: (v: number) => number): Uint8Array {
-  const lut = new Uint8Array(256)
-  for (let v = 0; v < 256; v++) lut[v] = clamp8(f(v))
-  return lut
-}
+const lutOf = (f: (v: number) => number): Uint8Array => table256((v) => clamp8(f(v)))
 
 /** out = in + beta * 255 (Albumentations brightness, by max). */
 export const brightness: PixelOp<'brightness', { beta: number }> = {
@@ -441,7 +437,7 @@ export function applyLuts(d: Uint8Array, r: Uint8Array, g = r, b = r): void {
 /** Albumentations RGBShift on uint8: a float32 table v + shift per channel, clipped and truncated. */
 export function shiftLut(shift: number): Uint8Array {
   const s = Math.fround(shift)
-  return Uint8Array.from({ length: 256 }, (_, v) => {
+  return table256((v) => {
     const t = Math.fround(v + s)
     return t <= 0 ? 0 : t >= 255 ? 255 : Math.trunc(t)
   })
@@ -463,7 +459,7 @@ export const channelShift: PixelOp<'channel_shift', { intensity: number }> = {
   image(p, px) {
     const d = px.data
     const [lo, hi] = minMax(d)
-    const lut = Uint8Array.from({ length: 256 }, (_, v) => Math.round(Math.min(hi, Math.max(lo, v + p.intensity))))
+    const lut = table256((v) => Math.round(Math.min(hi, Math.max(lo, v + p.intensity))))
     applyLuts(d, lut)
   },
 }
@@ -551,7 +547,7 @@ export const posterize: PixelOp<'posterize', { bits: number }> = {
   sample: (rng, spec) => ({ bits: rng.int(spec.bits[0], spec.bits[1]) }),
   lut: (p) => {
     const mask = ~((1 << (8 - p.bits)) - 1) & 255
-    return Uint8Array.from({ length: 256 }, (_, v) => v & mask)
+    return table256((v) => v & mask)
   },
 }
 

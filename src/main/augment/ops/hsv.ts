@@ -6,7 +6,7 @@
 import { checkRgb, fast, sameBytes } from '../fast'
 import type { Rng } from '../rng'
 import { applyLuts, hueQ } from './colour'
-import { grey8, mapHsv8, plainBytes } from './cv8'
+import { grey8, mapHsv8, plainBytes, table256 } from './cv8'
 import type { PixelOp, Pixels } from './types'
 
 /** numpy's float mod (the result takes the divisor's sign), then astype(uint8): truncation. */
@@ -17,23 +17,12 @@ function modTrunc(v: number, m: number): number {
 }
 const clipTrunc = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v))
 
-/**
- * A 256-entry table of f, filled by a loop: Uint8Array.from({ length: 256 }, fn) takes V8's generic
- * array-like path, ~25 us a table (70 us of hsv_shift's render for its three; 0.2 ms on a busy
- * machine), the loop ~4.
- */
-function table(f: (v: number) => number): Uint8Array {
-  const t = new Uint8Array(256)
-  for (let v = 0; v < 256; v++) t[v] = f(v)
-  return t
-}
-
 /** Tables of Albumentations' shift_hsv: hue (OpenCV units) mod 180, saturation and value clipped; null when a shift is 0 (not applied). */
 function hsvLuts(hue: number, sat: number, val: number): [Uint8Array | null, Uint8Array | null, Uint8Array | null] {
   return [
-    hue !== 0 ? table((v) => modTrunc(v + hue, 180)) : null,
-    sat !== 0 ? table((v) => clipTrunc(v + sat)) : null,
-    val !== 0 ? table((v) => clipTrunc(v + val)) : null,
+    hue !== 0 ? table256((v) => modTrunc(v + hue, 180)) : null,
+    sat !== 0 ? table256((v) => clipTrunc(v + sat)) : null,
+    val !== 0 ? table256((v) => clipTrunc(v + val)) : null,
   ]
 }
 
@@ -97,7 +86,7 @@ function shiftHsv(p: { hue: number; saturation: number; value: number }, px: Pix
 
 // ---- ColorJitter: Albumentations 1.3.1's torchvision functions on uint8 ------------------------
 
-const lutOf = (f: (v: number) => number) => table((v) => clipTrunc(f(v)))
+const lutOf = (f: (v: number) => number) => table256((v) => clipTrunc(f(v)))
 
 function greySumJs(d: Uint8Array, pre: Uint8Array | null): number {
   let sum = 0
@@ -203,7 +192,7 @@ export function adjustHue(px: Pixels, factor: number, pre: Uint8Array | null = n
     if (pre) applyLuts(px.data, pre)
     return
   }
-  const lut = table((v) => modTrunc(v + 180 * factor, 180))
+  const lut = table256((v) => modTrunc(v + 180 * factor, 180))
   mapHsv(px, [lut, null, null], pre)
 }
 

@@ -5,7 +5,7 @@ import { checkRgb, fast, sameBytes } from '../fast'
 import { Rng } from '../rng'
 import type { PixelOp, Pixels } from './types'
 import { applyLuts } from './colour'
-import { LITTLE_ENDIAN, plainBytes } from './cv8'
+import { LITTLE_ENDIAN, plainBytes, table256 } from './cv8'
 
 type Gaussian = { std: number; perChannel: boolean; seed: number; normal?: 'table' }
 
@@ -586,9 +586,7 @@ export const multiplicativeNoise: PixelOp<'multiplicative_noise', Multiplicative
   image(p, px) {
     const d = px.data
     if (!p.elementwise) {
-      const luts = p.values.map((m) =>
-        Uint8Array.from({ length: 256 }, (_, v) => cut(p.values.length === 1 ? Math.fround(v * Math.fround(m)) : Math.fround(v * m))),
-      )
+      const luts = p.values.map((m) => table256((v) => cut(p.values.length === 1 ? Math.fround(v * Math.fround(m)) : Math.fround(v * m))))
       applyLuts(d, luts[0], luts[1] ?? luts[0], luts[2] ?? luts[0])
       return
     }
