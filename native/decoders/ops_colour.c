@@ -40,33 +40,37 @@ INLINE void op_lut_from(uint8_t *d, const uint8_t *s, size_t i, size_t n, const 
 }
 #if COLOUR_AVX2
 #include <immintrin.h>
-// 32 bytes a step through byte shuffles, which look up 16-entry tables and give 0 where the index's
-// top bit is set. Each half of the table (values below 128, and v ^ 0x80 for the others) is 8 rows
-// of 16: x = v + 0x70 (saturating) has its top bit clear exactly for v < 16, and x - 16 h exactly
-// for v < 16 (h + 1), always with v's low nibble. So row h's shuffle contributes for every v of row
-// h or below, and the shuffled tables are running differences, row h xor row h + 1 (row 7 as it is):
-// the contributions from v's row to row 7 xor to v's entry. The bytes of the scalar loop, 1.9x
-// faster per 512^2 (0.13 against 0.24 ms; cv2.LUT 0.29).
-AVX2 static void op_lut_avx2(uint8_t *d, const uint8_t *s, size_t n, const uint8_t *restrict lut) {
-  __m256i t[16];
+// A 256-entry table (op_lut; op_hsv_map's tables), 32 bytes a step through byte shuffles, which
+// look up 16-entry tables and give 0 where the index's top bit is set. Each half of the table
+// (values below 128, and v ^ 0x80 for the others) is 8 rows of 16: x = v + 0x70 (saturating) has
+// its top bit clear exactly for v < 16, and x - 16 h exactly for v < 16 (h + 1), always with v's
+// low nibble. So row h's shuffle contributes for every v of row h or below, and the shuffled
+// tables are running differences, row h xor row h + 1 (row 7 as it is): the contributions from v's
+// row to row 7 xor to v's entry. The bytes of the scalar loop, 1.9x faster per 512^2 (0.13
+// against 0.24 ms; cv2.LUT 0.29).
+AVX2 INLINE void lut_rows_avx2(const uint8_t *lut, __m256i t[16]) {
   for (int h = 0; h < 16; h++) {
     __m128i row = _mm_loadu_si128((const __m128i *)(lut + 16 * h));
     if ((h & 7) != 7) row = _mm_xor_si128(row, _mm_loadu_si128((const __m128i *)(lut + 16 * h + 16)));
     t[h] = _mm256_broadcastsi128_si256(row);
   }
+}
+AVX2 INLINE __m256i lut32_avx2(const __m256i t[16], __m256i v) {
   const __m256i c70 = _mm256_set1_epi8(0x70), c16 = _mm256_set1_epi8(16), c80 = _mm256_set1_epi8((char)0x80);
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    const __m256i v = _mm256_loadu_si256((const __m256i *)(s + i));
-    __m256i x = _mm256_adds_epu8(v, c70), y = _mm256_adds_epu8(_mm256_xor_si256(v, c80), c70);
-    __m256i lo = _mm256_shuffle_epi8(t[0], x), hi = _mm256_shuffle_epi8(t[8], y);
-    for (int h = 1; h < 8; h++) {
-      x = _mm256_sub_epi8(x, c16), y = _mm256_sub_epi8(y, c16);
-      lo = _mm256_xor_si256(lo, _mm256_shuffle_epi8(t[h], x));
-      hi = _mm256_xor_si256(hi, _mm256_shuffle_epi8(t[8 + h], y));
-    }
-    _mm256_storeu_si256((__m256i *)(d + i), _mm256_or_si256(lo, hi));
+  __m256i x = _mm256_adds_epu8(v, c70), y = _mm256_adds_epu8(_mm256_xor_si256(v, c80), c70);
+  __m256i lo = _mm256_shuffle_epi8(t[0], x), hi = _mm256_shuffle_epi8(t[8], y);
+  for (int h = 1; h < 8; h++) {
+    x = _mm256_sub_epi8(x, c16), y = _mm256_sub_epi8(y, c16);
+    lo = _mm256_xor_si256(lo, _mm256_shuffle_epi8(t[h], x));
+    hi = _mm256_xor_si256(hi, _mm256_shuffle_epi8(t[8 + h], y));
   }
+  return _mm256_or_si256(lo, hi);
+}
+AVX2 static void op_lut_avx2(uint8_t *d, const uint8_t *s, size_t n, const uint8_t *restrict lut) {
+  __m256i t[16];
+  lut_rows_avx2(lut, t);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) _mm256_storeu_si256((__m256i *)(d + i), lut32_avx2(t, _mm256_loadu_si256((const __m256i *)(s + i))));
   op_lut_from(d, s, i, n, lut);
 }
 static void op_lut_base(uint8_t *d, const uint8_t *s, size_t n, const uint8_t *restrict lut) { op_lut_from(d, s, 0, n, lut); }
@@ -811,25 +815,6 @@ static const uint8_t *unless_identity(const uint8_t *t, int n) {
   return NULL;
 }
 #if COLOUR_AVX2
-// 32 bytes through a 256-entry table: op_lut_avx2's running-difference rows (lut_rows_avx2) and shuffles
-AVX2 INLINE void lut_rows_avx2(const uint8_t *lut, __m256i t[16]) {
-  for (int h = 0; h < 16; h++) {
-    __m128i row = _mm_loadu_si128((const __m128i *)(lut + 16 * h));
-    if ((h & 7) != 7) row = _mm_xor_si128(row, _mm_loadu_si128((const __m128i *)(lut + 16 * h + 16)));
-    t[h] = _mm256_broadcastsi128_si256(row);
-  }
-}
-AVX2 INLINE __m256i lut32_avx2(const __m256i t[16], __m256i v) {
-  const __m256i c70 = _mm256_set1_epi8(0x70), c16 = _mm256_set1_epi8(16), c80 = _mm256_set1_epi8((char)0x80);
-  __m256i x = _mm256_adds_epu8(v, c70), y = _mm256_adds_epu8(_mm256_xor_si256(v, c80), c70);
-  __m256i lo = _mm256_shuffle_epi8(t[0], x), hi = _mm256_shuffle_epi8(t[8], y);
-  for (int h = 1; h < 8; h++) {
-    x = _mm256_sub_epi8(x, c16), y = _mm256_sub_epi8(y, c16);
-    lo = _mm256_xor_si256(lo, _mm256_shuffle_epi8(t[h], x));
-    hi = _mm256_xor_si256(hi, _mm256_shuffle_epi8(t[8 + h], y));
-  }
-  return _mm256_or_si256(lo, hi);
-}
 // four vectors of int32 in [0, 255] as 32 bytes, in order
 AVX2 INLINE __m256i bytes32_avx2(const __m256i x[4]) {
   const __m256i w = _mm256_packus_epi16(_mm256_packus_epi32(x[0], x[1]), _mm256_packus_epi32(x[2], x[3]));
