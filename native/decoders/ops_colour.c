@@ -92,7 +92,7 @@ INLINE void op_lut3_tables_body(uint8_t *restrict d, size_t n, const uint8_t *re
 DISPATCH(void, op_lut3_tables, (uint8_t * d, size_t n, const uint8_t *l0, const uint8_t *l1, const uint8_t *l2), (d, n, l0, l1, l2))
 // one table passed three times (channel shift, one-factor noise): the one-table loop
 void op_lut3(uint8_t *d, size_t n, const uint8_t *l0, const uint8_t *l1, const uint8_t *l2) {
-  if ((l0 == l1 && l1 == l2) || (!memcmp(l0, l1, 256) && !memcmp(l1, l2, 256))) op_lut(d, n, l0);
+  if (!memcmp(l0, l1, 256) && !memcmp(l1, l2, 256)) op_lut(d, n, l0);
   else op_lut3_tables(d, n, l0, l1, l2);
 }
 
@@ -721,12 +721,14 @@ __attribute__((constructor)) static void hsv8_tables(void) {
   }
 }
 
-INLINE void hsv_to_rgb8_lanes(i8v h, i8v s, i8v v, i8v *R, i8v *G, i8v *B) {
+INLINE void hsv_to_rgb8(const int32_t *H, const int32_t *S, const int32_t *V, int32_t *R, int32_t *G, int32_t *B, int n) {
   const float inv255 = (float)(1.0 / 255), hscale = (float)(6.0 / 180), sixth = (float)(1.0 / 6);
   const f8v one = {1, 1, 1, 1, 1, 1, 1, 1};
   const d8v oned = {1, 1, 1, 1, 1, 1, 1, 1};
   const i8v zero = {0}, top = {255, 255, 255, 255, 255, 255, 255, 255};
-  {
+  for (int j = 0; j < n; j += 8) {
+    i8v h, s, v;
+    memcpy(&h, H + j, 32), memcpy(&s, S + j, 32), memcpy(&v, V + j, 32);
     f8v fs = __builtin_convertvector(s, f8v) * inv255, fv = __builtin_convertvector(v, f8v) * inv255;
     f8v fh = __builtin_convertvector(h, f8v) * hscale;
     i8v pre = __builtin_convertvector(fh, i8v);
@@ -743,17 +745,9 @@ INLINE void hsv_to_rgb8_lanes(i8v h, i8v s, i8v v, i8v *R, i8v *G, i8v *B) {
     f8v gg = self8(e0 | e3, tm, self8(e1 | e2, t0, t1));
     f8v bb = self8(e2 | e5, tm, self8(e3 | e4, t0, t1));
     i8v ri = __builtin_convertvector(rr * 255.0f, i8v), gi = __builtin_convertvector(gg * 255.0f, i8v), bi = __builtin_convertvector(bb * 255.0f, i8v);
-    *R = seli8(ri < zero, zero, seli8(ri > top, top, ri));
-    *G = seli8(gi < zero, zero, seli8(gi > top, top, gi));
-    *B = seli8(bi < zero, zero, seli8(bi > top, top, bi));
-  }
-}
-INLINE void hsv_to_rgb8(const int32_t *H, const int32_t *S, const int32_t *V, int32_t *R, int32_t *G, int32_t *B, int n) {
-  for (int j = 0; j < n; j += 8) {
-    i8v h, s, v, r, g, b;
-    memcpy(&h, H + j, 32), memcpy(&s, S + j, 32), memcpy(&v, V + j, 32);
-    hsv_to_rgb8_lanes(h, s, v, &r, &g, &b);
-    memcpy(R + j, &r, 32), memcpy(G + j, &g, 32), memcpy(B + j, &b, 32);
+    ri = seli8(ri < zero, zero, seli8(ri > top, top, ri)), memcpy(R + j, &ri, 32);
+    gi = seli8(gi < zero, zero, seli8(gi > top, top, gi)), memcpy(G + j, &gi, 32);
+    bi = seli8(bi < zero, zero, seli8(bi > top, top, bi)), memcpy(B + j, &bi, 32);
   }
 }
 

@@ -516,11 +516,9 @@ AVX2 static inline __m128i q_half(const double *q, int pf1, __m256d pfx, __m256d
   return _mm_castps_si128(_mm_cmpunord_ps(okf, okf));
 }
 
-// Blocks of 4 points that need no fold or clamp (and whose 8-byte row reads stay in the view), in
-// the separable form of the same integers (as ops_geom.c's bq_taps_avx2): each row's two taps mixed
-// by the column weights (pmaddubsw: (32 - ax) p0 + ax p1 <= 8160), then the two rows by the row
-// weights (pmaddwd: (32 - ay) h0 + ay h1), which is w00 p00 + w01 p01 + w10 p10 + w11 p11 exactly.
-// Other blocks and the tail go through the scalar body.
+// Blocks of 4 points that need no fold or clamp (and whose 8-byte row reads stay in the view), by
+// ops_bilinear4.h's bq4 (the separable form of the same integers, as ops_geom.c's warp). Other
+// blocks and the tail go through the scalar body.
 AVX2 static void sample_rgb_q_avx2(const double *coords, size_t n, const view *src, int mode, int pfx, int pfy, uint8_t *out) {
   const int rw = src->width, rh = src->height;
   const int64_t row = (int64_t)rw * 3, lim = (int64_t)src->len - row - 8;  // the largest offset whose two 8-byte loads stay inside

@@ -170,11 +170,9 @@ static void bq_taps_sse2(const bq_src *s, const bq_run *r, int n, int last, uint
   }
 }
 
-// Four pixels a step in AVX2, in the separable form of the same integers: each row's two taps
-// mixed by column weights (pmaddubsw: (32 - fx) p0 + fx p1 <= 8160, no saturation), then the two
-// rows by row weights (pmaddwd: (32 - fy) h0 + fy h1), which is w00 p00 + w01 p01 + w10 p10 + w11 p11
-// exactly. Each pixel's 8 bytes are loaded at once, so a group is taken only where the last one
-// stays inside the view, and only when a pixel written later follows it (two junk bytes).
+// Four pixels a step in AVX2 (ops_bilinear4.h's bq4: the separable form of the same integers). Each
+// pixel's 8 bytes are loaded at once, so a group is taken only where the last one stays inside the
+// view, and only when a pixel written later follows it (two junk bytes).
 __attribute__((target("avx2"))) static void bq_taps_avx2(const bq_src *s, const bq_run *r, int n, int last, uint8_t *q) {
   const size_t stride = s->stride;
   const uint8_t *d = s->data;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include "ops.h"
 
-// ---- noise ------------------------------------------------------------------------------
+// ---- noise -----------------------------------------------------------------------------------------
 // noise.ts normalQ: std * z * 256 interpolated in the table by the hash's bits, then rounded to
 // the pixel's scale ((n + 128) >> 8), added, clamped
 static inline int normal_q(uint32_t u, const int32_t *t) {
